@@ -190,10 +190,13 @@ func PropertyName(path string) string {
 	return name
 }
 
+// names keeps the paths that name a whole top-level property. Nested paths
+// ("/properties/VpcEncryptionControl/VpcId") say something about a part of
+// a property only, so they are left out.
 func names(paths []string) []string {
 	var out []string
 	for _, p := range paths {
-		if n := PropertyName(p); n != "" {
+		if n := PropertyName(p); n != "" && p == "/properties/"+n {
 			out = append(out, n)
 		}
 	}
@@ -220,13 +223,16 @@ func (s *Schema) IsReadOnly(path string) bool { return hasPath(s.ReadOnly, path)
 // IsWriteOnly reports whether the property at path is never returned by reads.
 func (s *Schema) IsWriteOnly(path string) bool { return hasPath(s.WriteOnly, path) }
 
-// ReadOnlyNames returns the top-level names of the read-only properties.
+// ReadOnlyNames returns the names of the top-level properties that are
+// read-only as a whole.
 func (s *Schema) ReadOnlyNames() []string { return names(s.ReadOnly) }
 
-// CreateOnlyNames returns the top-level names of the createOnly properties.
+// CreateOnlyNames returns the names of the top-level properties that are
+// createOnly as a whole.
 func (s *Schema) CreateOnlyNames() []string { return names(s.CreateOnly) }
 
-// WriteOnlyNames returns the top-level names of the writeOnly properties.
+// WriteOnlyNames returns the names of the top-level properties that are
+// writeOnly as a whole.
 func (s *Schema) WriteOnlyNames() []string { return names(s.WriteOnly) }
 
 // PrimaryIdentifierNames returns the top-level names that form the primary
