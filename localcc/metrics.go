@@ -1,0 +1,106 @@
+package localcc
+
+import (
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// metrics counts what clients did, for benchmarks and tests: calls per
+// operation, throttled calls, injected faults, and for every finished
+// request how long it took a client to notice (from completion to the first
+// GetResourceRequestStatus that reported it).
+type metrics struct {
+	mu        sync.Mutex
+	calls     map[string]int64
+	delays    []time.Duration
+	throttled atomic.Int64
+	finished  atomic.Int64
+	faults    struct{ server, drops, handler atomic.Int64 }
+}
+
+func (m *metrics) init() { m.calls = map[string]int64{} }
+
+func (m *metrics) count(op string) {
+	m.mu.Lock()
+	m.calls[op]++
+	m.mu.Unlock()
+}
+
+func (m *metrics) seen(d time.Duration) {
+	m.mu.Lock()
+	m.delays = append(m.delays, d)
+	m.mu.Unlock()
+}
+
+// Metrics is the JSON document served at /_athanor/metrics.
+type Metrics struct {
+	Calls         map[string]int64 `json:"calls"`
+	TotalCalls    int64            `json:"totalCalls"`
+	Throttled     int64            `json:"throttled"`
+	Faults        FaultCounts      `json:"faults"`
+	Finished      int64            `json:"finishedRequests"`
+	Detected      int              `json:"detectedRequests"`
+	DetectionP50  float64          `json:"detectionDelayP50Seconds"`
+	DetectionP99  float64          `json:"detectionDelayP99Seconds"`
+	DetectionMax  float64          `json:"detectionDelayMaxSeconds"`
+	DetectionMean float64          `json:"detectionDelayMeanSeconds"`
+}
+
+// FaultCounts counts injected faults by kind.
+type FaultCounts struct {
+	ServerErrors    int64 `json:"serverErrors"`
+	Drops           int64 `json:"drops"`
+	HandlerFailures int64 `json:"handlerFailures"`
+}
+
+// Metrics returns a snapshot of the counters.
+func (s *Server) Metrics() Metrics {
+	m := &s.metrics
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := Metrics{
+		Calls:     map[string]int64{},
+		Throttled: m.throttled.Load(),
+		Finished:  m.finished.Load(),
+		Detected:  len(m.delays),
+		Faults: FaultCounts{
+			ServerErrors:    m.faults.server.Load(),
+			Drops:           m.faults.drops.Load(),
+			HandlerFailures: m.faults.handler.Load(),
+		},
+	}
+	for k, v := range m.calls {
+		out.Calls[k] = v
+		out.TotalCalls += v
+	}
+	if n := len(m.delays); n > 0 {
+		d := append([]time.Duration(nil), m.delays...)
+		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+		var sum time.Duration
+		for _, x := range d {
+			sum += x
+		}
+		out.DetectionP50 = d[(n-1)*50/100].Seconds()
+		out.DetectionP99 = d[(n-1)*99/100].Seconds()
+		out.DetectionMax = d[n-1].Seconds()
+		out.DetectionMean = (sum / time.Duration(n)).Seconds()
+	}
+	return out
+}
+
+// ResetMetrics zeroes the counters, so that a benchmark can measure one
+// scenario at a time.
+func (s *Server) ResetMetrics() {
+	m := &s.metrics
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls = map[string]int64{}
+	m.delays = nil
+	m.throttled.Store(0)
+	m.finished.Store(0)
+	m.faults.server.Store(0)
+	m.faults.drops.Store(0)
+	m.faults.handler.Store(0)
+}

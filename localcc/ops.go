@@ -1,0 +1,641 @@
+package localcc
+
+import (
+	"container/heap"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+
+	"github.com/athanor-iac/athanor/schema"
+)
+
+// operations maps each Cloud Control operation to its implementation.
+var operations = map[string]func(*Server, []byte) (any, *apiError){
+	"CreateResource":           (*Server).createResource,
+	"GetResource":              (*Server).getResource,
+	"UpdateResource":           (*Server).updateResource,
+	"DeleteResource":           (*Server).deleteResource,
+	"ListResources":            (*Server).listResources,
+	"GetResourceRequestStatus": (*Server).getResourceRequestStatus,
+	"ListResourceRequests":     (*Server).listResourceRequests,
+	"CancelResourceRequest":    (*Server).cancelResourceRequest,
+}
+
+type mutationInput struct {
+	TypeName      *string
+	TypeVersionId *string
+	RoleArn       *string
+	ClientToken   *string
+	DesiredState  *string
+	Identifier    *string
+	PatchDocument *string
+}
+
+func (in *mutationInput) check(needState, needID, needPatch bool) *apiError {
+	var c constraints
+	c.common(in.TypeName, in.TypeVersionId, in.RoleArn)
+	c.length("clientToken", in.ClientToken, 1, 128)
+	c.pattern("clientToken", in.ClientToken, tokenRE)
+	if needState && c.required("desiredState", in.DesiredState) {
+		c.length("desiredState", in.DesiredState, 1, 65536)
+	}
+	if needID && c.required("identifier", in.Identifier) {
+		c.length("identifier", in.Identifier, 1, 1024)
+	}
+	if needPatch && c.required("patchDocument", in.PatchDocument) {
+		c.length("patchDocument", in.PatchDocument, 1, 65536)
+	}
+	return c.err()
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// lookupType finds a type's schema or answers TypeNotFoundException.
+func (s *Server) lookupType(name string) (*schema.Schema, *apiError) {
+	sc, err := s.schemas.Lookup(name)
+	if errors.Is(err, schema.ErrTypeNotFound) {
+		return nil, ccError("TypeNotFoundException", "The type '%s' cannot be found.", name)
+	}
+	if err != nil {
+		return nil, ccError("GeneralServiceException", "schema of %s: %v", name, err)
+	}
+	return sc, nil
+}
+
+func fingerprint(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// idempotent answers a mutation whose ClientToken was seen within its 36
+// hours: the same request gets the original request's current event and
+// starts nothing; a different request is a conflict. Called with s.mu held.
+func (s *Server) idempotent(clientToken, fp string) (any, *apiError, bool) {
+	if clientToken == "" {
+		return nil, nil, false
+	}
+	tok, ok := s.tokens[clientToken]
+	if !ok {
+		return nil, nil, false
+	}
+	r := s.requests[tok]
+	if r == nil || s.clock.Now().Sub(r.EventTime) > clientTokenLife {
+		delete(s.tokens, clientToken)
+		return nil, nil, false
+	}
+	if r.Fingerprint != fp {
+		return nil, ccError("ClientTokenConflictException", "The client token [%s] was already used by request %s with different parameters. Use a new client token for a new request.", clientToken, r.Token), true
+	}
+	return map[string]any{"ProgressEvent": r.event()}, nil, true
+}
+
+func inflightKey(typeName, id string) string { return typeName + "|" + id }
+
+// busy answers ConcurrentOperationException when the resource has a request
+// in flight. The message carries that request's token, which some clients
+// parse. Called with s.mu held.
+func (s *Server) busy(typeName, id string) *apiError {
+	if tok, ok := s.inflight[inflightKey(typeName, id)]; ok {
+		return ccError("ConcurrentOperationException", "Another resource operation is currently being performed on this resource (TypeName: %s, Identifier: %s, RequestToken: %s)", typeName, id, tok)
+	}
+	return nil
+}
+
+// submit records a new mutation request and schedules its completion.
+// Called with s.mu held.
+func (s *Server) submit(op, typeName, id, clientToken, fp string, desired map[string]any) *request {
+	now := s.clock.Now()
+	s.seq++
+	r := &request{
+		Token:       newUUID(s.rng),
+		ClientToken: clientToken,
+		Fingerprint: fp,
+		Operation:   op,
+		TypeName:    typeName,
+		Identifier:  id,
+		Status:      statusInProgress,
+		EventTime:   now,
+		CompleteAt:  now.Add(s.latency(typeName)),
+		Desired:     desired,
+		Seq:         s.seq,
+	}
+	s.requests[r.Token] = r
+	if clientToken != "" {
+		s.tokens[clientToken] = r.Token
+	}
+	if id != "" {
+		s.inflight[inflightKey(typeName, id)] = r.Token
+	}
+	heap.Push(&s.due, r)
+	s.markDirty()
+	return r
+}
+
+func (s *Server) createResource(body []byte) (any, *apiError) {
+	var in mutationInput
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	if err := in.check(true, false, false); err != nil {
+		return nil, err
+	}
+	sc, aerr := s.lookupType(*in.TypeName)
+	if aerr != nil {
+		return nil, aerr
+	}
+	var desired map[string]any
+	if err := decodeJSON([]byte(*in.DesiredState), &desired); err != nil || desired == nil {
+		return nil, validationError("Model validation failed (#: DesiredState is not a JSON object: %v)", errOrType(err, *in.DesiredState))
+	}
+	vs, err := sc.Validate(desired, schema.ValidateOptions{Mode: schema.ForCreate})
+	if err != nil {
+		return nil, ccError("GeneralServiceException", "schema of %s: %v", sc.TypeName, err)
+	}
+	if len(vs) > 0 {
+		return nil, validationError("%s", schema.ModelValidationMessage(vs))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settle()
+	clientToken := deref(in.ClientToken)
+	fp := fingerprint(opCreate, sc.TypeName, mustJSON(desired))
+	if resp, aerr, ok := s.idempotent(clientToken, fp); ok {
+		return resp, aerr
+	}
+	// A primary identifier the caller chose is known at once, as Cloud
+	// Control reports it in the first event for such types.
+	id, _ := sc.Identifier(desired)
+	if id != "" {
+		if aerr := s.busy(sc.TypeName, id); aerr != nil {
+			return nil, aerr
+		}
+	}
+	r := s.submit(opCreate, sc.TypeName, id, clientToken, fp, desired)
+	return map[string]any{"ProgressEvent": r.event()}, nil
+}
+
+func errOrType(err error, raw string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return "found " + strings.SplitN(strings.TrimSpace(raw)+" ", " ", 2)[0]
+}
+
+func (s *Server) getResource(body []byte) (any, *apiError) {
+	var in mutationInput
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	if err := in.check(false, true, false); err != nil {
+		return nil, err
+	}
+	sc, aerr := s.lookupType(*in.TypeName)
+	if aerr != nil {
+		return nil, aerr
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settle()
+	res := s.find(sc.TypeName, *in.Identifier)
+	if res == nil {
+		return nil, notFound(sc.TypeName, *in.Identifier).asAPIError(sc.TypeName, newUUID(s.rng))
+	}
+	return map[string]any{
+		"TypeName":            sc.TypeName,
+		"ResourceDescription": map[string]any{"Identifier": res.Identifier, "Properties": mustJSON(s.readModel(sc, res))},
+	}, nil
+}
+
+func notFound(typeName, id string) *handlerFailure {
+	return fail("NotFound", "Resource of type '%s' with identifier '%s' was not found.", typeName, id)
+}
+
+func (s *Server) find(typeName, id string) *resource {
+	return s.resources[typeName][id]
+}
+
+// readModel is what a read returns: the handler's echo without write-only
+// properties. Called with s.mu held.
+func (s *Server) readModel(sc *schema.Schema, res *resource) map[string]any {
+	m := s.handlerFor(sc.TypeName).read(s, sc, res)
+	for _, name := range sc.WriteOnlyNames() {
+		delete(m, name)
+	}
+	return m
+}
+
+func (s *Server) updateResource(body []byte) (any, *apiError) {
+	var in mutationInput
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	if err := in.check(false, true, true); err != nil {
+		return nil, err
+	}
+	sc, aerr := s.lookupType(*in.TypeName)
+	if aerr != nil {
+		return nil, aerr
+	}
+	ops, aerr := parsePatch(*in.PatchDocument)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := checkPatchPaths(sc, ops); aerr != nil {
+		return nil, aerr
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settle()
+	id := *in.Identifier
+	clientToken := deref(in.ClientToken)
+	fp := fingerprint(opUpdate, sc.TypeName, id, *in.PatchDocument)
+	if resp, aerr, ok := s.idempotent(clientToken, fp); ok {
+		return resp, aerr
+	}
+	if aerr := s.busy(sc.TypeName, id); aerr != nil {
+		return nil, aerr
+	}
+	res := s.find(sc.TypeName, id)
+	if res == nil {
+		return nil, notFound(sc.TypeName, id).asAPIError(sc.TypeName, newUUID(s.rng))
+	}
+	current := s.readModel(sc, res)
+	patched, aerr := applyPatch(current, ops)
+	if aerr != nil {
+		return nil, aerr
+	}
+	vs, err := sc.Validate(patched, schema.ValidateOptions{Mode: schema.ForModel})
+	if err != nil {
+		return nil, ccError("GeneralServiceException", "schema of %s: %v", sc.TypeName, err)
+	}
+	if len(vs) > 0 {
+		return nil, validationError("%s", schema.ModelValidationMessage(vs))
+	}
+	r := s.submit(opUpdate, sc.TypeName, id, clientToken, fp, patched)
+	return map[string]any{"ProgressEvent": r.event()}, nil
+}
+
+func (s *Server) deleteResource(body []byte) (any, *apiError) {
+	var in mutationInput
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	if err := in.check(false, true, false); err != nil {
+		return nil, err
+	}
+	sc, aerr := s.lookupType(*in.TypeName)
+	if aerr != nil {
+		return nil, aerr
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settle()
+	id := *in.Identifier
+	clientToken := deref(in.ClientToken)
+	fp := fingerprint(opDelete, sc.TypeName, id)
+	if resp, aerr, ok := s.idempotent(clientToken, fp); ok {
+		return resp, aerr
+	}
+	if aerr := s.busy(sc.TypeName, id); aerr != nil {
+		return nil, aerr
+	}
+	r := s.submit(opDelete, sc.TypeName, id, clientToken, fp, nil)
+	return map[string]any{"ProgressEvent": r.event()}, nil
+}
+
+type listInput struct {
+	TypeName      *string
+	TypeVersionId *string
+	RoleArn       *string
+	NextToken     *string
+	MaxResults    *int
+	ResourceModel *string
+}
+
+func (s *Server) listResources(body []byte) (any, *apiError) {
+	var in listInput
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	var c constraints
+	c.common(in.TypeName, in.TypeVersionId, in.RoleArn)
+	c.length("nextToken", in.NextToken, 1, 2048)
+	if in.MaxResults != nil && (*in.MaxResults < 1 || *in.MaxResults > 100) {
+		c = append(c, fmt.Sprintf("Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 100", *in.MaxResults))
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	sc, aerr := s.lookupType(*in.TypeName)
+	if aerr != nil {
+		return nil, aerr
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settle()
+	ids := make([]string, 0, len(s.resources[sc.TypeName]))
+	for id := range s.resources[sc.TypeName] {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	start := 0
+	if in.NextToken != nil {
+		after, err := decodeToken(*in.NextToken, "r:"+sc.TypeName)
+		if err != nil {
+			return nil, ccError("InvalidRequestException", "Invalid NextToken: pass back the NextToken of the previous ListResources call for %s unchanged.", sc.TypeName)
+		}
+		start = sort.SearchStrings(ids, after)
+		if start < len(ids) && ids[start] == after {
+			start++
+		}
+	}
+	size := s.opts.ListPageSize
+	if size <= 0 {
+		size = 100
+		if sc.TypeName == flowLogType {
+			size = 500
+		}
+	}
+	end := min(start+size, len(ids))
+	descs := make([]map[string]any, 0, end-start)
+	for _, id := range ids[start:end] {
+		res := s.resources[sc.TypeName][id]
+		descs = append(descs, map[string]any{"Identifier": id, "Properties": mustJSON(s.readModel(sc, res))})
+	}
+	out := map[string]any{"TypeName": sc.TypeName, "ResourceDescriptions": descs}
+	if end < len(ids) {
+		out["NextToken"] = encodeToken("r:"+sc.TypeName, ids[end-1])
+	}
+	return out, nil
+}
+
+// Page tokens are opaque to clients: base64 of a scope and a position, so
+// that a token from one listing is refused by another.
+func encodeToken(scope, pos string) string {
+	return base64.StdEncoding.EncodeToString([]byte(scope + "\x00" + pos))
+}
+
+func decodeToken(tok, scope string) (string, error) {
+	raw, err := base64.StdEncoding.DecodeString(tok)
+	if err != nil {
+		return "", err
+	}
+	sc, pos, ok := strings.Cut(string(raw), "\x00")
+	if !ok || sc != scope {
+		return "", errors.New("token from another listing")
+	}
+	return pos, nil
+}
+
+type tokenInput struct {
+	RequestToken *string
+}
+
+func (s *Server) requestByToken(body []byte) (*request, *apiError) {
+	var in tokenInput
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	var c constraints
+	if c.required("requestToken", in.RequestToken) {
+		c.length("requestToken", in.RequestToken, 1, 128)
+		c.pattern("requestToken", in.RequestToken, tokenRE)
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	s.settle()
+	r, ok := s.requests[*in.RequestToken]
+	if !ok {
+		return nil, ccError("RequestTokenNotFoundException", "Request with token %s was not found. Requests are kept for 7 days.", *in.RequestToken)
+	}
+	return r, nil
+}
+
+func (s *Server) getResourceRequestStatus(body []byte) (any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, aerr := s.requestByToken(body)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if terminal(r.Status) && r.SeenAt.IsZero() {
+		r.SeenAt = s.clock.Now()
+		s.metrics.seen(r.SeenAt.Sub(r.FinishedAt))
+		s.markDirty()
+	}
+	return map[string]any{"ProgressEvent": r.event()}, nil
+}
+
+// cancelLatency is how long a cancellation takes to complete.
+const cancelLatencyFraction = 4
+
+func (s *Server) cancelResourceRequest(body []byte) (any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, aerr := s.requestByToken(body)
+	if aerr != nil {
+		return nil, aerr
+	}
+	// Only PENDING and IN_PROGRESS requests can be cancelled. Cancelling
+	// one that is cancelling or finished changes nothing and answers its
+	// current event, so that the call stays idempotent.
+	if r.Status == statusPending || r.Status == statusInProgress {
+		now := s.clock.Now()
+		r.Status = statusCancelInProgress
+		wait := r.CompleteAt.Sub(now) / cancelLatencyFraction
+		r.CompleteAt = now.Add(wait)
+		heap.Init(&s.due)
+		s.markDirty()
+	}
+	return map[string]any{"ProgressEvent": r.event()}, nil
+}
+
+type listRequestsInput struct {
+	MaxResults                  *int
+	NextToken                   *string
+	ResourceRequestStatusFilter *struct {
+		Operations        []string
+		OperationStatuses []string
+	}
+}
+
+func (s *Server) listResourceRequests(body []byte) (any, *apiError) {
+	var in listRequestsInput
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	var c constraints
+	c.length("nextToken", in.NextToken, 1, 2048)
+	c.pattern("nextToken", in.NextToken, tokenRE)
+	if in.MaxResults != nil && (*in.MaxResults < 1 || *in.MaxResults > 100) {
+		c = append(c, fmt.Sprintf("Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 100", *in.MaxResults))
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	size := 20
+	if in.MaxResults != nil {
+		size = *in.MaxResults
+	}
+	var ops, statuses map[string]bool
+	if f := in.ResourceRequestStatusFilter; f != nil {
+		ops, statuses = set(f.Operations), set(f.OperationStatuses)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settle()
+	var match []*request
+	for _, r := range s.requests {
+		if (len(ops) == 0 || ops[r.Operation]) && (len(statuses) == 0 || statuses[r.Status]) {
+			match = append(match, r)
+		}
+	}
+	// Newest first, as the console shows them; Seq breaks ties.
+	sort.Slice(match, func(i, j int) bool { return match[i].Seq > match[j].Seq })
+	start := 0
+	if in.NextToken != nil {
+		pos, err := decodeToken(*in.NextToken, "q")
+		seq, perr := strconv.ParseUint(pos, 10, 64)
+		if err != nil || perr != nil {
+			return nil, validationError("Invalid NextToken: pass back the NextToken of the previous ListResourceRequests call unchanged.")
+		}
+		start = sort.Search(len(match), func(i int) bool { return match[i].Seq < seq })
+	}
+	end := min(start+size, len(match))
+	events := make([]progressEvent, 0, end-start)
+	for _, r := range match[start:end] {
+		events = append(events, r.event())
+	}
+	out := map[string]any{"ResourceRequestStatusSummaries": events}
+	if end < len(match) {
+		out["NextToken"] = encodeToken("q", strconv.FormatUint(match[end-1].Seq, 10))
+	}
+	return out, nil
+}
+
+func set(xs []string) map[string]bool {
+	m := map[string]bool{}
+	for _, x := range xs {
+		m[x] = true
+	}
+	return m
+}
+
+// complete finishes a request whose time has come: a cancellation becomes
+// CANCEL_COMPLETE, a mutation runs its handler. Called with s.mu held.
+func (s *Server) complete(r *request) {
+	now := r.CompleteAt
+	defer func() {
+		r.FinishedAt = now
+		if r.Identifier != "" && s.inflight[inflightKey(r.TypeName, r.Identifier)] == r.Token {
+			delete(s.inflight, inflightKey(r.TypeName, r.Identifier))
+		}
+		s.metrics.finished.Add(1)
+		s.markDirty()
+	}()
+	if r.Status == statusCancelInProgress {
+		r.Status = statusCancelComplete
+		return
+	}
+	if s.drawHandlerFault() {
+		r.Status, r.ErrorCode = statusFailed, s.opts.Faults.HandlerCode
+		r.StatusMessage = "Injected handler failure (fault injection of the local endpoint); nothing was changed"
+		return
+	}
+	sc, err := s.schemas.Lookup(r.TypeName)
+	if err != nil {
+		r.Status, r.ErrorCode, r.StatusMessage = statusFailed, "InternalFailure", err.Error()
+		return
+	}
+	h := s.handlerFor(r.TypeName)
+	var f *handlerFailure
+	switch r.Operation {
+	case opCreate:
+		var res *resource
+		res, f = s.createWith(h, sc, r)
+		if f == nil {
+			r.Identifier = res.Identifier
+			r.ResourceModel = mustJSON(s.readModel(sc, res))
+		}
+	case opUpdate:
+		res := s.find(r.TypeName, r.Identifier)
+		if res == nil {
+			f = notFound(r.TypeName, r.Identifier)
+			break
+		}
+		if f = h.update(s, sc, res, r.Desired); f == nil {
+			r.ResourceModel = mustJSON(s.readModel(sc, res))
+		}
+	case opDelete:
+		res := s.find(r.TypeName, r.Identifier)
+		f = h.delete(s, sc, res, r.Identifier)
+		if f == nil {
+			delete(s.resources[r.TypeName], r.Identifier)
+		}
+	}
+	if f != nil {
+		r.Status, r.ErrorCode, r.StatusMessage = statusFailed, f.Code, f.Message
+		return
+	}
+	r.Status = statusSuccess
+}
+
+// createWith runs a create handler and stores the new resource.
+func (s *Server) createWith(h typeHandler, sc *schema.Schema, r *request) (*resource, *handlerFailure) {
+	model, f := h.create(s, sc, cloneModel(r.Desired), r.Token)
+	if f != nil {
+		return nil, f
+	}
+	id, ok := sc.Identifier(model)
+	if !ok {
+		return nil, fail("InternalFailure", "the handler returned no primary identifier %v", sc.PrimaryIdentifier)
+	}
+	if s.find(sc.TypeName, id) != nil {
+		return nil, fail("AlreadyExists", "Resource of type '%s' with identifier '%s' already exists.", sc.TypeName, id)
+	}
+	s.seq++
+	res := &resource{Type: sc.TypeName, Identifier: id, Model: model, Seq: s.seq, Created: r.CompleteAt}
+	if s.resources[sc.TypeName] == nil {
+		s.resources[sc.TypeName] = map[string]*resource{}
+	}
+	s.resources[sc.TypeName][id] = res
+	return res, nil
+}
+
+// expire forgets requests older than Cloud Control's 7-day history.
+func (s *Server) expire(now time.Time) {
+	if now.Sub(s.oldest) < requestHistory {
+		return
+	}
+	oldest := now
+	for tok, r := range s.requests {
+		if now.Sub(r.EventTime) > requestHistory && terminal(r.Status) {
+			delete(s.requests, tok)
+			if s.tokens[r.ClientToken] == tok {
+				delete(s.tokens, r.ClientToken)
+			}
+			continue
+		}
+		if r.EventTime.Before(oldest) {
+			oldest = r.EventTime
+		}
+	}
+	s.oldest = oldest
+}

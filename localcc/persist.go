@@ -1,0 +1,146 @@
+package localcc
+
+import (
+	"container/heap"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// dataVersion is the format of the data file; a file of another version is
+// refused rather than misread.
+const dataVersion = 1
+
+type snapshot struct {
+	Version   int         `json:"version"`
+	Seq       uint64      `json:"seq"`
+	Resources []*resource `json:"resources"`
+	Requests  []*request  `json:"requests"`
+	EC2Calls  []EC2Call   `json:"ec2Calls,omitempty"`
+}
+
+// load reads the data file. A missing file is an empty endpoint; an
+// unreadable or corrupted one is an error that says what to do, and the
+// file is left as it is.
+func (s *Server) load(path string) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read local endpoint data %s: %w", path, err)
+	}
+	var snap snapshot
+	if err := decodeJSON(data, &snap); err != nil {
+		return fmt.Errorf("local endpoint data %s is corrupted (%v); it was left untouched: move it aside to start empty, or restore a copy", path, err)
+	}
+	if snap.Version != dataVersion {
+		return fmt.Errorf("local endpoint data %s has format version %d, this build reads version %d; move it aside to start empty", path, snap.Version, dataVersion)
+	}
+	s.seq = snap.Seq
+	for _, r := range snap.Resources {
+		if r == nil || r.Type == "" || r.Identifier == "" {
+			return fmt.Errorf("local endpoint data %s is corrupted (a resource without type or identifier); it was left untouched: move it aside to start empty", path)
+		}
+		if s.resources[r.Type] == nil {
+			s.resources[r.Type] = map[string]*resource{}
+		}
+		s.resources[r.Type][r.Identifier] = r
+	}
+	for _, r := range snap.Requests {
+		if r == nil || r.Token == "" {
+			return fmt.Errorf("local endpoint data %s is corrupted (a request without token); it was left untouched: move it aside to start empty", path)
+		}
+		s.requests[r.Token] = r
+		if r.ClientToken != "" {
+			s.tokens[r.ClientToken] = r.Token
+		}
+		if !terminal(r.Status) {
+			heap.Push(&s.due, r)
+			if r.Identifier != "" {
+				s.inflight[inflightKey(r.TypeName, r.Identifier)] = r.Token
+			}
+		}
+	}
+	s.ec2Calls = snap.EC2Calls
+	return nil
+}
+
+// Save writes the data file atomically: a temporary file in the same
+// folder, synced, then renamed over the old one, so a crash leaves the old
+// or the new file, never a torn one.
+func (s *Server) Save() error {
+	if s.opts.DataFile == "" {
+		return nil
+	}
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	s.mu.Lock()
+	snap := snapshot{Version: dataVersion, Seq: s.seq, EC2Calls: s.ec2Calls}
+	for _, byID := range s.resources {
+		for _, r := range byID {
+			snap.Resources = append(snap.Resources, r)
+		}
+	}
+	for _, r := range s.requests {
+		snap.Requests = append(snap.Requests, r)
+	}
+	data, err := json.Marshal(snap)
+	s.dirty = false
+	s.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("encode local endpoint data: %w", err)
+	}
+	return writeAtomic(s.opts.DataFile, data)
+}
+
+func writeAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	f, err := os.CreateTemp(dir, filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	return nil
+}
+
+// saver writes the data file shortly after changes, at most every 200 ms,
+// so that a killed endpoint loses little.
+func (s *Server) saver() {
+	defer s.bg.Done()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-s.saveKick:
+		}
+		select {
+		case <-s.done:
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+		if err := s.Save(); err != nil {
+			s.log.Error("save local endpoint data", "err", err)
+		}
+	}
+}
