@@ -218,7 +218,7 @@ func TestConformanceHappyCreate(t *testing.T) {
 	}
 	m := tg.get(t, flowLog, id)
 	want := map[string]any{"Id": id, "ResourceType": "VPC", "LogDestinationType": "cloud-watch-logs", "MaxAggregationInterval": float64(600),
-		"LogFormat": "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}",
+		"LogFormat":    "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}",
 		"LogGroupName": "g", "LogDestination": fmt.Sprintf("arn:aws:logs:us-east-1:%s:log-group:g", tg.account)}
 	for k, v := range want {
 		if tg.local == nil && k == "LogDestination" {
@@ -540,7 +540,10 @@ func TestConformanceCancelAndWaiter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := cloudcontrol.NewResourceRequestSuccessWaiter(cc, func(o *cloudcontrol.ResourceRequestSuccessWaiterOptions) { o.MinDelay = time.Millisecond; o.MaxDelay = 5 * time.Millisecond })
+	w := cloudcontrol.NewResourceRequestSuccessWaiter(cc, func(o *cloudcontrol.ResourceRequestSuccessWaiterOptions) {
+		o.MinDelay = time.Millisecond
+		o.MaxDelay = 5 * time.Millisecond
+	})
 	res, err := w.WaitForOutput(context.Background(), &cloudcontrol.GetResourceRequestStatusInput{RequestToken: created.ProgressEvent.RequestToken}, 10*time.Second)
 	if err != nil || res.ProgressEvent.OperationStatus != types.OperationStatusSuccess {
 		t.Fatalf("waiter: %v", err)

@@ -84,4 +84,3 @@ func (s *Server) seedFixtures(fxs []Fixture) error {
 	}
 	return nil
 }
-

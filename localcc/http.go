@@ -123,10 +123,10 @@ func decodeInput(body []byte, in any) *apiError {
 type constraints []string
 
 var (
-	typeNameRE   = regexp.MustCompile(`^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$`)
-	tokenRE      = regexp.MustCompile(`^[-A-Za-z0-9+/=]+$`)
-	roleArnRE    = regexp.MustCompile(`^arn:.+:iam::[0-9]{12}:role/.+$`)
-	versionIDRE  = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
+	typeNameRE  = regexp.MustCompile(`^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$`)
+	tokenRE     = regexp.MustCompile(`^[-A-Za-z0-9+/=]+$`)
+	roleArnRE   = regexp.MustCompile(`^arn:.+:iam::[0-9]{12}:role/.+$`)
+	versionIDRE = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
 )
 
 func (c *constraints) required(member string, v *string) bool {

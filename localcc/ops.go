@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/athanor-iac/athanor/schema"
 )
 
