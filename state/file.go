@@ -1,0 +1,554 @@
+package state
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// The file backend keeps one JSON file per record, so that a Put rewrites
+// only that record, under
+//
+//	<root>/<app>/<stage>/resources/<logicalID>.json   one record each, mode 0600
+//	<root>/<app>/<stage>/stage.json                   {"version":1,"lineage":...,"serial":N}
+//	<root>/<app>/<stage>/lock                         the lock file, holding the holder's LockInfo
+//
+// Directories are created with mode 0700. Names are escaped with escapeName
+// (MyBucket is stored as +my+bucket.json) so that names differing only in
+// case stay distinct on case-insensitive file systems.
+func init() { Register("file", openFileStore) }
+
+const (
+	resourcesDir  = "resources"
+	lockFileName  = "lock"
+	stageFileName = "stage.json"
+	recordExt     = ".json"
+	tmpPattern    = ".athanor-*.tmp" // matched by isTmp; Load ignores these
+	maxFileName   = 250              // below the 255-byte limit of common file systems
+)
+
+// errLocked is returned by tryLockFile when another open file holds the lock.
+var errLocked = errors.New("lock is held by another open file")
+
+type fileStore struct {
+	app, stage string
+	appDir     string // <root>/<app>
+	dir        string // <root>/<app>/<stage>, empty for a store opened by Stages
+	resDir     string
+
+	mu        sync.Mutex
+	dirsReady bool // directories exist and their creation is durable
+}
+
+var (
+	_ Store         = (*fileStore)(nil)
+	_ LockReader    = (*fileStore)(nil)
+	_ ForceUnlocker = (*fileStore)(nil)
+	_ StageLister   = (*fileStore)(nil)
+)
+
+func openFileStore(ctx context.Context, u *url.URL, app, stage string) (Store, error) {
+	root, err := fileRoot(u)
+	if err != nil {
+		return nil, err
+	}
+	s := &fileStore{app: app, stage: stage, appDir: filepath.Join(root, escapeName(app))}
+	if stage != "" {
+		s.dir = filepath.Join(s.appDir, escapeName(stage))
+		s.resDir = filepath.Join(s.dir, resourcesDir)
+	}
+	return s, nil
+}
+
+// fileRoot turns a file URL into a directory. "file://.athanor" is read as
+// the relative path .athanor (the host part of the URL), as users write it,
+// and "file:///C:/x" as C:/x on Windows.
+func fileRoot(u *url.URL) (string, error) {
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", errors.New("file state URL takes a path only, without user, query or fragment")
+	}
+	p := u.Path
+	if u.Host != "" && u.Host != "localhost" {
+		p = u.Host + u.Path
+	}
+	if runtime.GOOS == "windows" && len(p) >= 3 && p[0] == '/' && p[2] == ':' {
+		p = p[1:]
+	}
+	if p == "" {
+		return "", errors.New("file state URL has no path")
+	}
+	return filepath.FromSlash(p), nil
+}
+
+func (s *fileStore) checkStage() error {
+	if s.dir == "" {
+		return errors.New("file store opened without a stage")
+	}
+	return nil
+}
+
+// recordFileName maps a logical ID to its file name.
+func recordFileName(id string) (string, error) {
+	if err := ValidateLogicalID(id); err != nil {
+		return "", err
+	}
+	name := escapeName(id) + recordExt
+	if len(name) > maxFileName {
+		return "", fmt.Errorf("logical ID %q has too many upper-case letters to fit a file name (each is stored as two characters)", id)
+	}
+	return name, nil
+}
+
+func isTmp(name string) bool { return strings.HasSuffix(name, ".tmp") }
+
+// ensureDirs creates the stage's directories and makes their creation
+// durable, once per store.
+func (s *fileStore) ensureDirs() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dirsReady {
+		return nil
+	}
+	root := filepath.Dir(s.appDir)
+	if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(root, 0o700); err != nil {
+			return fmt.Errorf("create state directory: %w", err)
+		}
+		if err := syncDir(filepath.Dir(root)); err != nil {
+			return err
+		}
+	}
+	for _, d := range []string{s.appDir, s.dir, s.resDir} {
+		err := os.Mkdir(d, 0o700)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("create state directory: %w", err)
+		}
+		if err := syncDir(filepath.Dir(d)); err != nil {
+			return err
+		}
+	}
+	s.dirsReady = true
+	return nil
+}
+
+// Put writes r to a temporary file in the same directory, syncs it, renames it
+// over the record's file and syncs the directory, so that a crash leaves
+// either the old or the new record.
+func (s *fileStore) Put(ctx context.Context, r Record) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := s.checkStage(); err != nil {
+		return err
+	}
+	name, err := recordFileName(r.LogicalID)
+	if err != nil {
+		return fmt.Errorf("put record: %w", err)
+	}
+	data, err := EncodeRecord(r)
+	if err != nil {
+		return fmt.Errorf("put record: %w", err)
+	}
+	if err := s.ensureDirs(); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(s.resDir, name, data); err != nil {
+		return fmt.Errorf("put record %s: %w", r.LogicalID, err)
+	}
+	return nil
+}
+
+// Delete removes the record's file and syncs the directory.
+func (s *fileStore) Delete(ctx context.Context, logicalID string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := s.checkStage(); err != nil {
+		return err
+	}
+	name, err := recordFileName(logicalID)
+	if err != nil {
+		return fmt.Errorf("delete record: %w", err)
+	}
+	err = os.Remove(filepath.Join(s.resDir, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("delete record %s: %w", logicalID, err)
+	}
+	if err := syncDir(s.resDir); err != nil {
+		return fmt.Errorf("delete record %s: %w", logicalID, err)
+	}
+	return nil
+}
+
+// Load reads every record file. It ignores hidden files (.DS_Store) and
+// temporary files left by a killed writer, and refuses anything else it
+// cannot account for rather than skip a record.
+func (s *fileStore) Load(ctx context.Context) ([]Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.checkStage(); err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(s.resDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load state: %w", err)
+	}
+	recs := make([]Record, 0, len(entries))
+	for i, e := range entries {
+		if i%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || isTmp(name) {
+			continue
+		}
+		path := filepath.Join(s.resDir, name)
+		if e.IsDir() || !strings.HasSuffix(name, recordExt) {
+			return nil, fmt.Errorf("load state: unexpected file %s in the state directory; move it elsewhere", path)
+		}
+		id, idOK := unescapeName(strings.TrimSuffix(name, recordExt))
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("load state: %w", err)
+		}
+		r, err := DecodeRecord(data)
+		if err != nil {
+			return nil, &CorruptRecordError{Where: path, LogicalID: id, Stage: s.stage, Err: err}
+		}
+		if !idOK || r.LogicalID != id {
+			want, _ := recordFileName(r.LogicalID)
+			return nil, fmt.Errorf("load state: file %s holds record %q, which belongs in %s; rename the file if that is right", path, r.LogicalID, want)
+		}
+		recs = append(recs, r)
+	}
+	sort.Slice(recs, func(i, j int) bool { return recs[i].LogicalID < recs[j].LogicalID })
+	return recs, nil
+}
+
+// Lock takes an OS advisory lock (flock, LockFileEx) on the stage's lock
+// file. The OS releases it when the process dies, however it dies, so a lock
+// is never left held by a dead run; the LockInfo written into the file then
+// tells the next run which run ended without unlocking. The lock file is never
+// deleted: deleting it would let two processes lock two different files.
+func (s *fileStore) Lock(ctx context.Context, info LockInfo) (Unlocker, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.checkStage(); err != nil {
+		return nil, err
+	}
+	if err := s.ensureDirs(); err != nil {
+		return nil, err
+	}
+	info = info.complete()
+	path := filepath.Join(s.dir, lockFileName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock state: %w", err)
+	}
+	if err := tryLockFile(f); err != nil {
+		holder, _ := readLockInfo(f)
+		f.Close()
+		if errors.Is(err, errLocked) {
+			return nil, &LockError{App: s.app, Stage: s.stage, Info: holder, Err: err}
+		}
+		return nil, fmt.Errorf("lock state %s: %w", path, err)
+	}
+	// Write our info first, so that a run refused from now on sees who
+	// holds the lock; restore the previous holder's on failure, so that its
+	// death is still reported next time.
+	prevRaw := readLockBytes(f)
+	l := &fileLock{f: f}
+	if prev, ok := parseLockInfo(prevRaw); ok {
+		l.stale = &prev
+	}
+	if err := writeLockBytes(f, marshalLockInfo(info)); err != nil {
+		return nil, errors.Join(fmt.Errorf("lock state: write %s: %w", path, err), writeLockBytes(f, prevRaw), l.release(false))
+	}
+	fail := func(err error) (Unlocker, error) {
+		return nil, errors.Join(err, writeLockBytes(f, prevRaw), l.release(false))
+	}
+	// Stale temporary files can only be removed while no writer can be
+	// running, that is, while holding the lock.
+	if err := removeTmp(s.dir, s.resDir); err != nil {
+		return fail(err)
+	}
+	if err := s.bumpSerial(); err != nil {
+		return fail(err)
+	}
+	return l, nil
+}
+
+// fileLock is the Unlocker of the file backend.
+type fileLock struct {
+	mu    sync.Mutex
+	f     *os.File
+	stale *LockInfo
+}
+
+var _ StaleReporter = (*fileLock)(nil)
+
+func (l *fileLock) StaleLock() (LockInfo, bool) {
+	if l.stale == nil {
+		return LockInfo{}, false
+	}
+	return *l.stale, true
+}
+
+// Unlock clears the holder's info, so that the next run does not report a
+// stale lock, and releases the OS lock.
+func (l *fileLock) Unlock() error { return l.release(true) }
+
+func (l *fileLock) release(clear bool) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return nil
+	}
+	var errs []error
+	if clear {
+		if err := l.f.Truncate(0); err != nil {
+			errs = append(errs, err)
+		} else if err := l.f.Sync(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	errs = append(errs, unlockFile(l.f), l.f.Close())
+	l.f = nil
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("unlock state: %w", err)
+	}
+	return nil
+}
+
+// readLockBytes reads what a lock file holds: the holder's LockInfo as JSON,
+// or nothing once the holder has unlocked.
+func readLockBytes(f *os.File) []byte {
+	data, err := io.ReadAll(io.NewSectionReader(f, 0, 1<<20))
+	if err != nil {
+		return nil
+	}
+	return data
+}
+
+// parseLockInfo reports whether a lock file held anything, and what. The info
+// is zero if it was unreadable (a holder killed while writing it).
+func parseLockInfo(data []byte) (info LockInfo, ok bool) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return LockInfo{}, false
+	}
+	if err := json.Unmarshal(data, &info); err != nil {
+		return LockInfo{}, true
+	}
+	return info, true
+}
+
+func readLockInfo(f *os.File) (LockInfo, bool) { return parseLockInfo(readLockBytes(f)) }
+
+func marshalLockInfo(info LockInfo) []byte {
+	data, _ := json.MarshalIndent(info, "", "  ") // cannot fail: plain fields
+	return append(data, '\n')
+}
+
+// writeLockBytes replaces the lock file's content in place. The file cannot be
+// replaced by rename, because the OS lock belongs to the open file.
+func writeLockBytes(f *os.File, data []byte) error {
+	if err := f.Truncate(0); err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(data, 0); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// ReadLock reports the holder without taking the lock for longer than it
+// takes to test it.
+func (s *fileStore) ReadLock(ctx context.Context) (LockInfo, bool, error) {
+	info, held, err := s.inspectLock(ctx, false)
+	return info, held, err
+}
+
+// ForceUnlock clears the info of a holder that ended without unlocking. It
+// cannot break a lock held by a live process: the OS releases that lock when
+// the process exits, so the user must stop the process instead.
+func (s *fileStore) ForceUnlock(ctx context.Context) (LockInfo, error) {
+	info, held, err := s.inspectLock(ctx, true)
+	if err != nil {
+		return LockInfo{}, err
+	}
+	if held {
+		return info, fmt.Errorf("cannot unlock stage %s: its lock is held by a running process, %s; stop that process, and its lock is released when it exits: %w",
+			s.stage, info, &LockError{App: s.app, Stage: s.stage, Info: info, Err: errLocked})
+	}
+	return info, nil
+}
+
+func (s *fileStore) inspectLock(ctx context.Context, clear bool) (LockInfo, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return LockInfo{}, false, err
+	}
+	if err := s.checkStage(); err != nil {
+		return LockInfo{}, false, err
+	}
+	path := filepath.Join(s.dir, lockFileName)
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return LockInfo{}, false, nil
+	}
+	if err != nil {
+		return LockInfo{}, false, fmt.Errorf("read lock: %w", err)
+	}
+	if err := tryLockFile(f); err != nil {
+		info, _ := readLockInfo(f)
+		f.Close()
+		if errors.Is(err, errLocked) {
+			return info, true, nil
+		}
+		return LockInfo{}, false, fmt.Errorf("read lock %s: %w", path, err)
+	}
+	info, _ := readLockInfo(f)
+	l := &fileLock{f: f}
+	if err := l.release(clear); err != nil {
+		return LockInfo{}, false, err
+	}
+	return info, false, nil
+}
+
+// Stages lists the app's stage directories.
+func (s *fileStore) Stages(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(s.appDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list stages: %w", err)
+	}
+	var stages []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		name, ok := unescapeName(e.Name())
+		if ok && validateName("stage", name) == nil {
+			stages = append(stages, name)
+		}
+	}
+	sort.Strings(stages)
+	return stages, nil
+}
+
+// stageFile is the content of stage.json. Lineage and serial follow
+// Terraform's rule: with the same lineage, a higher serial is newer; state of
+// different lineages cannot be compared.
+type stageFile struct {
+	Version int    `json:"version"`
+	Lineage string `json:"lineage"`
+	Serial  int64  `json:"serial"`
+}
+
+// bumpSerial increments the serial once per run, creating stage.json with a
+// new lineage the first time.
+func (s *fileStore) bumpSerial() error {
+	path := filepath.Join(s.dir, stageFileName)
+	sf := stageFile{Version: 1, Lineage: newID()}
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("read stage file: %w", err)
+	default:
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&sf); err != nil || sf.Version != 1 || sf.Lineage == "" {
+			if err == nil {
+				err = errors.New("unsupported version or missing lineage")
+			}
+			return fmt.Errorf("stage file %s is unreadable: %w; restore it from a backup", path, err)
+		}
+	}
+	sf.Serial++
+	out, err := json.MarshalIndent(sf, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write stage file: %w", err)
+	}
+	if err := writeFileAtomic(s.dir, stageFileName, append(out, '\n')); err != nil {
+		return fmt.Errorf("write stage file: %w", err)
+	}
+	return nil
+}
+
+// removeTmp deletes temporary files left by killed writers.
+func removeTmp(dirs ...string) error {
+	for _, dir := range dirs {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return fmt.Errorf("clean state directory: %w", err)
+		}
+		for _, e := range entries {
+			if !e.IsDir() && isTmp(e.Name()) {
+				if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return fmt.Errorf("clean state directory: %w", err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// writeFileAtomic replaces dir/name with data so that a crash at any instant
+// leaves either the old or the new content: write a temporary file in the
+// same directory, sync it, rename it over the target, sync the directory.
+// The temporary file is removed on any error.
+func writeFileAtomic(dir, name string, data []byte) (err error) {
+	f, err := os.CreateTemp(dir, tmpPattern) // mode 0600
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = renameFile(tmp, filepath.Join(dir, name)); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
