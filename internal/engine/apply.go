@@ -1,0 +1,453 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/athanor-iac/athanor/internal/flowlogrules"
+	"github.com/athanor-iac/athanor/provider/cloudcontrol"
+	"github.com/athanor-iac/athanor/schema"
+	"github.com/athanor-iac/athanor/state"
+)
+
+// OpError is a failed operation on one resource, naming everything a
+// person needs: logical ID, type, operation, and the provider's error
+// (ErrorCode, StatusMessage, request token).
+type OpError struct {
+	LogicalID string
+	Type      string
+	Op        string
+	Err       error
+}
+
+func (e *OpError) Error() string {
+	return fmt.Sprintf("%s %s %q: %v", e.Op, e.Type, e.LogicalID, e.Err)
+}
+
+func (e *OpError) Unwrap() error { return e.Err }
+
+// put writes a record, keeping the engine's copy in step.
+func (e *Engine) put(ctx context.Context, rec *state.Record) error {
+	rec.UpdatedAt = time.Now().UTC()
+	if err := e.opts.Store.Put(ctx, *rec); err != nil {
+		return fmt.Errorf("save state of %q: %w", rec.LogicalID, err)
+	}
+	e.mu.Lock()
+	cp := *rec
+	e.records[rec.LogicalID] = &cp
+	e.mu.Unlock()
+	return nil
+}
+
+func (e *Engine) forget(ctx context.Context, logicalID string) error {
+	if err := e.opts.Store.Delete(ctx, logicalID); err != nil {
+		return fmt.Errorf("remove %q from state: %w", logicalID, err)
+	}
+	e.mu.Lock()
+	delete(e.records, logicalID)
+	e.mu.Unlock()
+	return nil
+}
+
+func (e *Engine) acquire(ctx context.Context) (func(), error) {
+	select {
+	case e.sem <- struct{}{}:
+		return func() { <-e.sem }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// apply makes one resource match its declaration.
+func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, deps []string, prev *state.Record, c Change) (Result, error) {
+	release, err := e.acquire(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	defer release()
+	rec := &state.Record{LogicalID: d.LogicalID, Type: d.Type}
+	if prev != nil {
+		cp := *prev
+		rec = &cp
+	}
+	start := time.Now()
+	if rec.Pending != nil || hasPendingSuperseded(rec) {
+		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Phase: "note", Detail: "finishing an operation an earlier run left in flight"})
+		if err := e.recover(ctx, sc, rec); err != nil {
+			return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: "recover", Err: err}
+		}
+		c = diff(sc, rec, d.Props)
+	}
+	if c.Action != NoOp {
+		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: "start", Identifier: rec.Identifier, Detail: c.Reason})
+	}
+	switch c.Action {
+	case Create:
+		err = e.create(ctx, sc, rec, d.Props)
+	case Update:
+		err = e.update(ctx, sc, rec, d.Props)
+	case Replace:
+		err = e.replace(ctx, sc, rec, d.Props)
+	}
+	if err == nil {
+		err = e.deleteSuperseded(ctx, rec)
+	}
+	if err != nil {
+		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: "failed", Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
+		return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: string(c.Action), Err: err}
+	}
+	if !sameStrings(rec.DependsOn, deps) {
+		rec.DependsOn = deps
+		if err := e.put(ctx, rec); err != nil {
+			return Result{}, err
+		}
+	}
+	if c.Action != NoOp {
+		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: "done", Identifier: rec.Identifier, Elapsed: time.Since(start)})
+	} else {
+		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: NoOp, Phase: "done", Identifier: rec.Identifier})
+	}
+	return Result{Identifier: rec.Identifier, Properties: cloneMap(rec.Outputs)}, nil
+}
+
+func hasPendingSuperseded(rec *state.Record) bool {
+	for _, s := range rec.Superseded {
+		if s.Pending != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func sameStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func cloneMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// create creates the resource: the intent with its ClientToken is saved
+// first, the request token as soon as Cloud Control answers, the fact
+// last.
+func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Record, desired map[string]any) error {
+	token := cloudcontrol.NewClientToken()
+	rec.Pending = &state.Intent{Operation: state.OpCreate, ClientToken: token, Props: desired, StartedAt: time.Now().UTC()}
+	if err := e.put(ctx, rec); err != nil {
+		return err
+	}
+	id, model, err := e.opts.Provider.Create(ctx, rec.Type, desired, token, e.submitted(ctx, rec))
+	if err != nil && e.opts.Adopt && cloudcontrol.Code(err) == "AlreadyExists" {
+		id, model, err = e.adopt(ctx, sc, desired)
+	}
+	if err != nil {
+		rec.Pending = nil
+		if rec.Identifier == "" && len(rec.Superseded) == 0 {
+			// Nothing was created: a failed request changes nothing.
+			if ferr := e.forget(ctx, rec.LogicalID); ferr != nil {
+				return fmt.Errorf("%w; additionally: %v", err, ferr)
+			}
+			return err
+		}
+		if perr := e.put(ctx, rec); perr != nil {
+			return fmt.Errorf("%w; additionally: %v", err, perr)
+		}
+		return err
+	}
+	rec.Identifier, rec.Outputs, rec.Props, rec.Pending = id, model, desired, nil
+	return e.put(ctx, rec)
+}
+
+// submitted records a request token as soon as Cloud Control answers.
+func (e *Engine) submitted(ctx context.Context, rec *state.Record) cloudcontrol.Submitted {
+	return func(requestToken string) {
+		if rec.Pending != nil && rec.Pending.RequestToken != requestToken {
+			rec.Pending.RequestToken = requestToken
+			// A failed write only loses a shortcut: the ClientToken saved
+			// before the call finds the request again.
+			_ = e.put(ctx, rec)
+		}
+	}
+}
+
+// adopt finds the existing resource a create collided with: by its
+// primary identifier when the props determine it, otherwise by listing the
+// type and matching the createOnly properties.
+func (e *Engine) adopt(ctx context.Context, sc *schema.Schema, desired map[string]any) (string, map[string]any, error) {
+	if id, ok := sc.Identifier(desired); ok {
+		model, err := e.opts.Provider.Read(ctx, sc.TypeName, id)
+		return id, model, err
+	}
+	list, err := e.opts.Provider.List(ctx, sc.TypeName)
+	if err != nil {
+		return "", nil, fmt.Errorf("adopt: list %s: %w", sc.TypeName, err)
+	}
+	for _, r := range list {
+		if sc.TypeName == "AWS::EC2::FlowLog" && flowlogrules.DuplicateKey(r.Properties) == flowlogrules.DuplicateKey(desired) {
+			return r.Identifier, r.Properties, nil
+		}
+		match := true
+		for _, name := range sc.CreateOnlyNames() {
+			if v, ok := desired[name]; ok && !equal(v, r.Properties[name]) {
+				match = false
+				break
+			}
+		}
+		if match {
+			return r.Identifier, r.Properties, nil
+		}
+	}
+	return "", nil, fmt.Errorf("adopt: no existing %s matches the declared properties", sc.TypeName)
+}
+
+// update patches the resource in place.
+func (e *Engine) update(ctx context.Context, sc *schema.Schema, rec *state.Record, desired map[string]any) error {
+	patch := makePatch(sc, rec.Props, rec.Outputs, desired)
+	token := cloudcontrol.NewClientToken()
+	rec.Pending = &state.Intent{Operation: state.OpUpdate, Identifier: rec.Identifier, ClientToken: token, StartedAt: time.Now().UTC()}
+	if err := e.put(ctx, rec); err != nil {
+		return err
+	}
+	model, err := e.opts.Provider.Update(ctx, rec.Type, rec.Identifier, patch, token, e.submitted(ctx, rec))
+	rec.Pending = nil
+	if err != nil {
+		if perr := e.put(ctx, rec); perr != nil {
+			return fmt.Errorf("%w; additionally: %v", err, perr)
+		}
+		return err
+	}
+	rec.Props, rec.Outputs = desired, model
+	return e.put(ctx, rec)
+}
+
+// makePatch builds the JSON Patch from what was applied to what is
+// declared: changed top-level properties are set whole with "add" (which
+// replaces), so arrays such as Tags are replaced whole; dropped ones are
+// removed when AWS still reports them; write-only properties are always
+// re-sent, because a read never returns them.
+func makePatch(sc *schema.Schema, before, outputs, desired map[string]any) []cloudcontrol.PatchOp {
+	var ops []cloudcontrol.PatchOp
+	writeOnly := map[string]bool{}
+	for _, n := range sc.WriteOnlyNames() {
+		writeOnly[n] = true
+	}
+	for _, name := range sortedKeys(desired) {
+		if old, ok := before[name]; ok && equal(old, desired[name]) && !writeOnly[name] {
+			continue
+		}
+		ops = append(ops, cloudcontrol.PatchOp{Op: "add", Path: "/" + name, Value: desired[name]})
+	}
+	for _, name := range sortedKeys(before) {
+		if _, ok := desired[name]; ok {
+			continue
+		}
+		if _, reported := outputs[name]; reported || writeOnly[name] {
+			ops = append(ops, cloudcontrol.PatchOp{Op: "remove", Path: "/" + name})
+		}
+	}
+	return ops
+}
+
+// replace swaps the resource for a new one. The old one is recorded as
+// superseded before anything happens, so a crash leaves it tracked. The
+// new one is created first unless the two would collide (the same
+// user-chosen name, the same flow log configuration, or a schema that asks
+// for delete-then-create); a create that collides anyway (AlreadyExists, or
+// a per-resource quota) falls back to deleting first.
+func (e *Engine) replace(ctx context.Context, sc *schema.Schema, rec *state.Record, desired map[string]any) error {
+	rec.Superseded = append(rec.Superseded, state.Superseded{Identifier: rec.Identifier, Props: rec.Props})
+	rec.Identifier, rec.Outputs = "", nil
+	if err := e.put(ctx, rec); err != nil {
+		return err
+	}
+	old := rec.Superseded[len(rec.Superseded)-1]
+	if collides(sc, old.Props, desired) {
+		if err := e.deleteSuperseded(ctx, rec); err != nil {
+			return err
+		}
+		return e.create(ctx, sc, rec, desired)
+	}
+	err := e.create(ctx, sc, rec, desired)
+	switch cloudcontrol.Code(err) {
+	case "AlreadyExists", "ServiceLimitExceeded":
+		e.emit(Event{LogicalID: rec.LogicalID, Type: rec.Type, Phase: "note", Detail: "the new resource collides with the old one; deleting the old one first"})
+		if derr := e.deleteSuperseded(ctx, rec); derr != nil {
+			return derr
+		}
+		return e.create(ctx, sc, rec, desired)
+	}
+	return err
+}
+
+// collides reports whether old and new cannot exist side by side.
+func collides(sc *schema.Schema, oldProps, desired map[string]any) bool {
+	if sc.ReplacementStrategy == "delete_then_create" {
+		return true
+	}
+	if sc.TypeName == "AWS::EC2::FlowLog" {
+		return flowlogrules.DuplicateKey(oldProps) == flowlogrules.DuplicateKey(desired)
+	}
+	oldID, ok1 := sc.Identifier(oldProps)
+	newID, ok2 := sc.Identifier(desired)
+	return ok1 && ok2 && oldID == newID
+}
+
+// deleteSuperseded deletes the resources a replacement left behind.
+func (e *Engine) deleteSuperseded(ctx context.Context, rec *state.Record) error {
+	for len(rec.Superseded) > 0 {
+		s := &rec.Superseded[0]
+		if s.Pending == nil {
+			s.Pending = &state.Intent{Operation: state.OpDelete, Identifier: s.Identifier, ClientToken: cloudcontrol.NewClientToken(), StartedAt: time.Now().UTC()}
+			if err := e.put(ctx, rec); err != nil {
+				return err
+			}
+		}
+		if err := e.opts.Provider.Delete(ctx, rec.Type, s.Identifier, s.Pending.ClientToken, nil); err != nil {
+			return fmt.Errorf("delete the replaced %s: %w", s.Identifier, err)
+		}
+		rec.Superseded = rec.Superseded[1:]
+		if err := e.put(ctx, rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteOne deletes a resource and its record.
+func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
+	e.mu.Lock()
+	prev := e.records[logicalID]
+	e.mu.Unlock()
+	if prev == nil {
+		return nil
+	}
+	release, err := e.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	rec := *prev
+	start := time.Now()
+	e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: "start", Identifier: rec.Identifier})
+	fail := func(err error) error {
+		e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: "failed", Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
+		return &OpError{LogicalID: logicalID, Type: rec.Type, Op: "delete", Err: err}
+	}
+	if rec.Pending != nil && rec.Pending.Operation == state.OpCreate {
+		sc, err := schema.Default().Lookup(rec.Type)
+		if err != nil {
+			return fail(err)
+		}
+		if err := e.recover(ctx, sc, &rec); err != nil {
+			return fail(err)
+		}
+	}
+	if err := e.deleteSuperseded(ctx, &rec); err != nil {
+		return fail(err)
+	}
+	if rec.Identifier != "" {
+		if rec.Pending == nil || rec.Pending.Operation != state.OpDelete {
+			rec.Pending = &state.Intent{Operation: state.OpDelete, Identifier: rec.Identifier, ClientToken: cloudcontrol.NewClientToken(), StartedAt: time.Now().UTC()}
+			if err := e.put(ctx, &rec); err != nil {
+				return fail(err)
+			}
+		}
+		if err := e.opts.Provider.Delete(ctx, rec.Type, rec.Identifier, rec.Pending.ClientToken, e.submitted(ctx, &rec)); err != nil {
+			return fail(err)
+		}
+	}
+	if err := e.forget(ctx, logicalID); err != nil {
+		return fail(err)
+	}
+	e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: "done", Identifier: rec.Identifier, Elapsed: time.Since(start)})
+	return nil
+}
+
+// recover settles an operation an earlier run left in flight. A create is
+// resent with its original ClientToken and desired state, which Cloud
+// Control answers with the original request when it had been received (so
+// nothing is created twice) and carries out otherwise. An update or
+// delete is awaited and the resource read again; the diff then decides
+// what is still to do.
+func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Record) error {
+	if p := rec.Pending; p != nil {
+		switch p.Operation {
+		case state.OpCreate:
+			id, model, err := e.resumeCreate(ctx, rec.Type, p)
+			if err != nil {
+				rec.Pending = nil
+				if cloudcontrol.IsNotFound(err) || cloudcontrol.Code(err) != "" {
+					// The request failed: nothing was created.
+					return e.put(ctx, rec)
+				}
+				return err
+			}
+			rec.Identifier, rec.Outputs, rec.Props, rec.Pending = id, model, p.Props, nil
+		case state.OpUpdate, state.OpDelete:
+			if p.RequestToken != "" {
+				e.opts.Provider.Wait(ctx, rec.Type, p.RequestToken)
+			}
+			rec.Pending = nil
+			if rec.Identifier != "" {
+				model, err := e.opts.Provider.Read(ctx, rec.Type, rec.Identifier)
+				switch {
+				case cloudcontrol.IsNotFound(err):
+					rec.Identifier, rec.Outputs = "", nil
+				case err != nil:
+					return err
+				default:
+					rec.Outputs = model
+					if p.Operation == state.OpUpdate {
+						// The update may or may not have taken: make the
+						// next diff compare with what AWS reports.
+						rec.Props = projectProps(rec.Props, model)
+					}
+				}
+			}
+		}
+		if err := e.put(ctx, rec); err != nil {
+			return err
+		}
+	}
+	for i := range rec.Superseded {
+		if p := rec.Superseded[i].Pending; p != nil && p.RequestToken != "" {
+			e.opts.Provider.Wait(ctx, rec.Type, p.RequestToken)
+		}
+	}
+	return nil
+}
+
+func (e *Engine) resumeCreate(ctx context.Context, typeName string, p *state.Intent) (string, map[string]any, error) {
+	if p.RequestToken != "" {
+		id, model, err := e.opts.Provider.Wait(ctx, typeName, p.RequestToken)
+		if cloudcontrol.Code(err) != "RequestTokenNotFoundException" {
+			return id, model, err
+		}
+	}
+	return e.opts.Provider.Create(ctx, typeName, p.Props, p.ClientToken, nil)
+}
+
+// projectProps keeps the declared props' names with the values AWS now
+// reports.
+func projectProps(props, model map[string]any) map[string]any {
+	out := map[string]any{}
+	for k := range props {
+		if v, ok := model[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}

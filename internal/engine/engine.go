@@ -1,0 +1,423 @@
+// Package engine converges AWS on a program's declarations: it plans each
+// declared resource against the state of its stage, creates, updates,
+// replaces and deletes through Cloud Control, and records intents and facts
+// in the state store so that nothing is ever lost track of.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/athanor-iac/athanor/internal/flowlogrules"
+	"github.com/athanor-iac/athanor/internal/propcheck"
+	"github.com/athanor-iac/athanor/provider/cloudcontrol"
+	"github.com/athanor-iac/athanor/schema"
+	"github.com/athanor-iac/athanor/state"
+)
+
+// Mode is what a pass over the program does.
+type Mode int
+
+const (
+	// ModePlan changes nothing: each declaration is compared with state and
+	// answered from state, or with unknown values.
+	ModePlan Mode = iota
+	// ModeApply makes AWS match each declaration before returning.
+	ModeApply
+)
+
+// Options configure an Engine.
+type Options struct {
+	Store    state.Store
+	Provider *cloudcontrol.Provider // nil in plan-only use
+	// Parallelism bounds the resource operations in flight; 0 means 10.
+	Parallelism int
+	// Adopt takes over an existing resource when a create finds it exists.
+	Adopt bool
+	// Events hears of progress; nil discards.
+	Events func(Event)
+}
+
+// Event reports progress on one resource.
+type Event struct {
+	Time       time.Time
+	LogicalID  string
+	Type       string
+	Action     Action
+	Phase      string // "start", "done", "failed", "note"
+	Identifier string
+	Detail     string
+	Elapsed    time.Duration
+	Err        error
+}
+
+// Declaration is one resource a program declares.
+type Declaration struct {
+	LogicalID string
+	Type      string
+	Props     map[string]any
+	DependsOn []string
+}
+
+// Result is what a declaration returns to the program: the resource's
+// primary identifier and properties (as AWS reports them after apply; in
+// plan mode, from state or as unknown values).
+type Result struct {
+	Identifier string
+	Properties map[string]any
+}
+
+// Problem is a mistake in the program, found before anything is sent.
+type Problem struct {
+	LogicalID string
+	Type      string
+	Message   string
+}
+
+func (p Problem) String() string {
+	if p.LogicalID == "" {
+		return p.Message
+	}
+	return fmt.Sprintf("%s (%s): %s", p.LogicalID, p.Type, p.Message)
+}
+
+// ProblemsError carries every problem of a program.
+type ProblemsError struct{ Problems []Problem }
+
+func (e *ProblemsError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d problem", len(e.Problems))
+	if len(e.Problems) != 1 {
+		b.WriteString("s")
+	}
+	b.WriteString(" in the program; nothing was changed:")
+	for _, p := range e.Problems {
+		b.WriteString("\n  " + p.String())
+	}
+	return b.String()
+}
+
+// Engine runs one pass of a program over one stage. Its methods are safe
+// for concurrent use by the program's goroutines.
+type Engine struct {
+	opts Options
+	mode Mode
+	sem  chan struct{}
+
+	mu       sync.Mutex
+	records  map[string]*state.Record
+	declared map[string]bool
+	changes  []Change
+	problems []Problem
+	dupKeys  map[string]string // flow log configuration → logical ID
+	owners   map[string]string // output value (ID, ARN) → logical ID
+}
+
+// New builds an engine for one pass in mode, loading the stage's records.
+func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = 10
+	}
+	recs, err := opts.Store.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load state: %w", err)
+	}
+	e := &Engine{
+		opts:     opts,
+		mode:     mode,
+		sem:      make(chan struct{}, opts.Parallelism),
+		records:  map[string]*state.Record{},
+		declared: map[string]bool{},
+		dupKeys:  map[string]string{},
+		owners:   map[string]string{},
+	}
+	for i := range recs {
+		r := recs[i]
+		e.records[r.LogicalID] = &r
+		e.index(r.LogicalID, r.Type, r.Identifier, r.Outputs)
+	}
+	return e, nil
+}
+
+func (e *Engine) emit(ev Event) {
+	if e.opts.Events != nil {
+		ev.Time = time.Now()
+		e.opts.Events(ev)
+	}
+}
+
+// Changes returns the plan recorded so far, in declaration order, with
+// deletions last.
+func (e *Engine) Changes() []Change {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]Change(nil), e.changes...)
+}
+
+// Problems returns the problems found so far.
+func (e *Engine) Problems() []Problem {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]Problem(nil), e.problems...)
+}
+
+// index remembers which resource an output value belongs to, so that a
+// later declaration whose props contain it depends on that resource.
+func (e *Engine) index(logicalID, typeName, id string, outputs map[string]any) {
+	if id != "" && len(id) >= 6 {
+		e.owners[id] = logicalID
+	}
+	sc, err := schema.Default().Lookup(typeName)
+	if err != nil {
+		return
+	}
+	for _, name := range sc.ReadOnlyNames() {
+		if s, ok := outputs[name].(string); ok && len(s) >= 6 {
+			e.owners[s] = logicalID
+		}
+	}
+}
+
+// dependencies finds the resources a declaration's props refer to.
+func (e *Engine) dependencies(d Declaration) []string {
+	deps := map[string]bool{}
+	for _, x := range d.DependsOn {
+		deps[x] = true
+	}
+	eachString(d.Props, func(s string) {
+		unknownRefs(s, deps)
+		for _, t := range tokens(s) {
+			if owner, ok := e.owners[t]; ok {
+				deps[owner] = true
+			}
+		}
+	})
+	delete(deps, d.LogicalID)
+	return sortedKeys(deps)
+}
+
+var logicalIDOK = func(id string) bool {
+	if id == "" || len(id) > 128 || id[0] == '.' {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// check validates a declaration and records its problems. It reports
+// whether the declaration may proceed.
+func (e *Engine) check(d Declaration) bool {
+	var probs []string
+	if !logicalIDOK(d.LogicalID) {
+		probs = append(probs, fmt.Sprintf("logical ID %q: use letters, digits, '-', '_' and '.', at most 128, not starting with '.'", d.LogicalID))
+	}
+	if e.declared[d.LogicalID] {
+		probs = append(probs, fmt.Sprintf("logical ID %q is declared twice; give each resource its own ID", d.LogicalID))
+	}
+	e.declared[d.LogicalID] = true
+	if rec := e.records[d.LogicalID]; rec != nil && rec.Type != d.Type {
+		probs = append(probs, fmt.Sprintf("logical ID %q holds a %s in state; a logical ID cannot change type: rename it (the %s is then deleted) or remove it from state with `athanor state rm`", d.LogicalID, rec.Type, rec.Type))
+	}
+	ps, err := propcheck.Check(d.Type, d.Props, IsUnknown)
+	if errors.Is(err, schema.ErrTypeNotFound) {
+		msg := fmt.Sprintf("unknown resource type %q", d.Type)
+		if s := schema.Suggest(d.Type, schema.Default().TypeNames()); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		probs = append(probs, msg)
+	} else if err != nil {
+		probs = append(probs, err.Error())
+	}
+	for _, p := range ps {
+		probs = append(probs, p.Message)
+	}
+	if d.Type == "AWS::EC2::FlowLog" && !IsUnknown(d.Props) && len(ps) == 0 {
+		key := flowlogrules.DuplicateKey(d.Props)
+		if other, ok := e.dupKeys[key]; ok {
+			probs = append(probs, fmt.Sprintf("same resource, traffic type and destination as %q; EC2 refuses a second flow log with one configuration (FlowLogAlreadyExists): change one of them or remove one", other))
+		} else {
+			e.dupKeys[key] = d.LogicalID
+		}
+	}
+	for _, p := range probs {
+		e.problems = append(e.problems, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
+	}
+	return len(probs) == 0
+}
+
+// Declare handles one declared resource: in plan mode it records the
+// change and answers from state; in apply mode it makes AWS match and
+// answers with what AWS reports.
+func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
+	e.mu.Lock()
+	ok := e.check(d)
+	rec := e.records[d.LogicalID]
+	deps := e.dependencies(d)
+	e.mu.Unlock()
+	sc, _ := schema.Default().Lookup(d.Type)
+	if !ok || sc == nil {
+		if e.mode == ModeApply {
+			return Result{}, &ProblemsError{Problems: e.Problems()}
+		}
+		return planOutputs(sc, d, nil), nil
+	}
+	c := diff(sc, rec, d.Props)
+	c.LogicalID = d.LogicalID
+	if e.mode == ModePlan {
+		e.mu.Lock()
+		e.changes = append(e.changes, c)
+		e.mu.Unlock()
+		if c.Action == NoOp || c.Action == Update {
+			return Result{Identifier: rec.Identifier, Properties: mergeOutputs(rec.Outputs, d.Props)}, nil
+		}
+		return planOutputs(sc, d, nil), nil
+	}
+	res, err := e.apply(ctx, sc, d, deps, rec, c)
+	if err != nil {
+		return Result{}, err
+	}
+	e.mu.Lock()
+	e.index(d.LogicalID, d.Type, res.Identifier, res.Properties)
+	e.mu.Unlock()
+	return res, nil
+}
+
+// planOutputs answers a declaration whose resource does not exist yet: its
+// declared props, and unknown values for what AWS will fill in.
+func planOutputs(sc *schema.Schema, d Declaration, _ map[string]any) Result {
+	props := map[string]any{}
+	for k, v := range d.Props {
+		props[k] = v
+	}
+	id := Unknown(d.LogicalID, "Id")
+	if sc != nil {
+		for _, name := range sc.ReadOnlyNames() {
+			props[name] = Unknown(d.LogicalID, name)
+		}
+		if v, ok := sc.Identifier(props); ok {
+			id = v
+		}
+	}
+	return Result{Identifier: id, Properties: props}
+}
+
+// mergeOutputs is what a resource will report after an update: its last
+// read properties with the declared ones laid over.
+func mergeOutputs(outputs, props map[string]any) map[string]any {
+	m := map[string]any{}
+	for k, v := range outputs {
+		m[k] = v
+	}
+	for k, v := range props {
+		m[k] = v
+	}
+	return m
+}
+
+// PlanDeletes records a delete for every resource in state that the
+// program did not declare. Call it after the plan pass.
+func (e *Engine) PlanDeletes() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, id := range sortedKeys(e.records) {
+		if !e.declared[id] {
+			r := e.records[id]
+			e.changes = append(e.changes, Change{LogicalID: id, Type: r.Type, Action: Delete, Identifier: r.Identifier, Reason: "no longer declared"})
+		}
+	}
+}
+
+// Orphans returns the logical IDs in state that were not declared.
+func (e *Engine) Orphans() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []string
+	for _, id := range sortedKeys(e.records) {
+		if !e.declared[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// All returns every logical ID in state.
+func (e *Engine) All() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return sortedKeys(e.records)
+}
+
+// DeleteAll deletes the given resources from AWS and state, each after
+// every resource that depends on it, independent ones in parallel. It
+// returns every failure; a resource whose dependent failed is left alone.
+func (e *Engine) DeleteAll(ctx context.Context, ids []string) error {
+	e.mu.Lock()
+	set := map[string]bool{}
+	for _, id := range ids {
+		set[id] = true
+	}
+	// dependents[x] are the resources in the set that depend on x.
+	dependents := map[string][]string{}
+	for _, id := range ids {
+		for _, dep := range e.records[id].DependsOn {
+			if set[dep] {
+				dependents[dep] = append(dependents[dep], id)
+			}
+		}
+	}
+	e.mu.Unlock()
+	done := map[string]chan struct{}{}
+	failed := map[string]bool{}
+	var fmu sync.Mutex
+	for _, id := range ids {
+		done[id] = make(chan struct{})
+	}
+	var wg sync.WaitGroup
+	var errs []error
+	for _, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done[id])
+			for _, dep := range dependents[id] {
+				select {
+				case <-done[dep]:
+				case <-ctx.Done():
+					return
+				}
+			}
+			fmu.Lock()
+			blocked := ""
+			for _, dep := range dependents[id] {
+				if failed[dep] {
+					blocked = dep
+				}
+			}
+			fmu.Unlock()
+			if blocked != "" {
+				fmu.Lock()
+				failed[id] = true
+				fmu.Unlock()
+				return
+			}
+			if err := e.deleteOne(ctx, id); err != nil {
+				fmu.Lock()
+				failed[id] = true
+				errs = append(errs, err)
+				fmu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	return errors.Join(errs...)
+}

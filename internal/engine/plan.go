@@ -1,0 +1,121 @@
+package engine
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/athanor-iac/athanor/schema"
+	"github.com/athanor-iac/athanor/state"
+)
+
+// Action is what a run does to one resource.
+type Action string
+
+// Actions, with the symbols plans show.
+const (
+	NoOp    Action = "no-op"
+	Create  Action = "create"
+	Update  Action = "update"
+	Replace Action = "replace"
+	Delete  Action = "delete"
+)
+
+// Symbol is the one-glyph marker of an action in a plan.
+func (a Action) Symbol() string {
+	switch a {
+	case Create:
+		return "+"
+	case Update:
+		return "~"
+	case Replace:
+		return "-/+"
+	case Delete:
+		return "-"
+	}
+	return " "
+}
+
+// PropDiff is one property's change.
+type PropDiff struct {
+	Name   string `json:"name"`
+	Before any    `json:"before,omitempty"`
+	After  any    `json:"after,omitempty"`
+	// Unknown says the new value is known only after apply.
+	Unknown bool `json:"unknown,omitempty"`
+	// ForcesReplacement says the property is createOnly.
+	ForcesReplacement bool `json:"forcesReplacement,omitempty"`
+}
+
+// Change is the plan for one resource.
+type Change struct {
+	LogicalID  string     `json:"logicalId"`
+	Type       string     `json:"type"`
+	Action     Action     `json:"action"`
+	Reason     string     `json:"reason,omitempty"`
+	Identifier string     `json:"identifier,omitempty"`
+	Diffs      []PropDiff `json:"diffs,omitempty"`
+}
+
+// diff compares declared props with what was last applied and decides the
+// action. Values known only after apply count as changed.
+func diff(sc *schema.Schema, rec *state.Record, desired map[string]any) Change {
+	c := Change{Type: sc.TypeName}
+	if rec == nil || (rec.Identifier == "" && len(rec.Superseded) == 0 && rec.Pending == nil) {
+		c.Action = Create
+		for _, name := range sortedKeys(desired) {
+			c.Diffs = append(c.Diffs, PropDiff{Name: name, After: desired[name], Unknown: IsUnknown(desired[name])})
+		}
+		return c
+	}
+	c.Identifier = rec.Identifier
+	if rec.Identifier == "" {
+		// A create or replacement that never finished: finish it.
+		c.Action, c.Reason = Create, "an earlier run did not finish creating it"
+		return c
+	}
+	names := map[string]bool{}
+	for k := range desired {
+		names[k] = true
+	}
+	for k := range rec.Props {
+		names[k] = true
+	}
+	var forcing []string
+	for _, name := range sortedKeys(names) {
+		before, hadBefore := rec.Props[name]
+		after, hasAfter := desired[name]
+		if hadBefore == hasAfter && equal(before, after) && !IsUnknown(after) {
+			continue
+		}
+		d := PropDiff{Name: name, Before: before, After: after, Unknown: IsUnknown(after)}
+		if sc.IsCreateOnly("/properties/" + name) {
+			d.ForcesReplacement = true
+			forcing = append(forcing, name)
+		}
+		c.Diffs = append(c.Diffs, d)
+	}
+	switch {
+	case len(c.Diffs) == 0:
+		c.Action = NoOp
+	case len(forcing) > 0:
+		c.Action = Replace
+		verb := "forces"
+		if len(forcing) > 1 {
+			verb = "force"
+		}
+		c.Reason = fmt.Sprintf("%s %s replacement", strings.Join(forcing, ", "), verb)
+	default:
+		c.Action = Update
+	}
+	return c
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

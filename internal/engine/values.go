@@ -1,0 +1,167 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Unknown values stand for values known only after apply. In plan mode a
+// resource that will be created returns them in place of its read-only
+// outputs; a program that builds other props from them (an ARN, a name)
+// carries them along inside strings, so the plan can mark those props as
+// known after apply and record the dependency.
+const (
+	unknownOpen  = "⟦known after apply: "
+	unknownClose = "⟧"
+)
+
+// Unknown returns the placeholder for property prop of logicalID.
+func Unknown(logicalID, prop string) string {
+	return unknownOpen + logicalID + "." + prop + unknownClose
+}
+
+// IsUnknown reports whether v is, or contains, a value known only after
+// apply.
+func IsUnknown(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.Contains(v, unknownOpen)
+	case map[string]any:
+		for _, e := range v {
+			if IsUnknown(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if IsUnknown(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// unknownRefs returns the logical IDs whose unknown outputs s contains.
+func unknownRefs(s string, into map[string]bool) {
+	for {
+		i := strings.Index(s, unknownOpen)
+		if i < 0 {
+			return
+		}
+		s = s[i+len(unknownOpen):]
+		j := strings.Index(s, unknownClose)
+		if j < 0 {
+			return
+		}
+		ref := s[:j]
+		if dot := strings.LastIndex(ref, "."); dot > 0 {
+			into[ref[:dot]] = true
+		}
+		s = s[j:]
+	}
+}
+
+// normalize turns any JSON-like Go value into plain decoded JSON
+// (map[string]any, []any, string, float64, bool, nil), so that values from
+// typed structs, from the store (json.Number) and from AWS compare alike.
+func normalize(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// NormalizeProps converts declared props to plain JSON values.
+func NormalizeProps(props any) (map[string]any, error) {
+	v, err := normalize(props)
+	if err != nil {
+		return nil, fmt.Errorf("props are not JSON-encodable: %w", err)
+	}
+	if v == nil {
+		return map[string]any{}, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("props must encode as a JSON object, not %T", v)
+	}
+	return m, nil
+}
+
+// canonical is the comparison form of a value: JSON with sorted keys, and
+// key/value lists (Tags and the like) sorted, because AWS treats them as
+// sets: reordering tags is no change.
+func canonical(v any) string {
+	n, err := normalize(v)
+	if err != nil {
+		return fmt.Sprintf("%#v", v)
+	}
+	b, _ := json.Marshal(sortKeyed(n))
+	return string(b)
+}
+
+func sortKeyed(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = sortKeyed(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		keyed := len(v) > 0
+		for i, e := range v {
+			out[i] = sortKeyed(e)
+			if m, ok := e.(map[string]any); !ok || m["Key"] == nil {
+				keyed = false
+			}
+		}
+		if keyed {
+			sort.SliceStable(out, func(i, j int) bool {
+				a, _ := json.Marshal(out[i])
+				b, _ := json.Marshal(out[j])
+				return string(a) < string(b)
+			})
+		}
+		return out
+	}
+	return v
+}
+
+func equal(a, b any) bool { return canonical(a) == canonical(b) }
+
+// strings walks every string inside v.
+func eachString(v any, fn func(string)) {
+	switch v := v.(type) {
+	case string:
+		fn(v)
+	case map[string]any:
+		for _, e := range v {
+			eachString(e, fn)
+		}
+	case []any:
+		for _, e := range v {
+			eachString(e, fn)
+		}
+	}
+}
+
+// tokens splits a string where identifiers meet ARN and path punctuation,
+// so "arn:aws:s3:::bucket/prefix" yields "bucket" and "prefix" as well as
+// the whole string.
+func tokens(s string) []string {
+	out := []string{s}
+	f := strings.FieldsFunc(s, func(r rune) bool { return r == ':' || r == '/' || r == '|' || r == ',' || r == ' ' })
+	if len(f) > 1 {
+		out = append(out, f...)
+	}
+	return out
+}

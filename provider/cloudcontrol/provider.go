@@ -1,0 +1,442 @@
+// Package cloudcontrol manages AWS resources through the AWS Cloud Control
+// API with aws-sdk-go-v2: it submits creates, updates and deletes, waits for
+// them to finish, and reads and lists resources.
+//
+// Waiting is its main job. Cloud Control answers a mutation at once with a
+// request token; the work finishes seconds to minutes later. One Poller
+// shares a request budget among every request in flight, polls soon after a
+// request is likely to finish, honours RetryAfter, and never polls a request
+// twice within its minimum gap. Requests that fail for a passing reason
+// (throttling, service errors) are resubmitted; terminal failures are
+// returned as *OperationError with everything a person needs to act.
+package cloudcontrol
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	sdk "github.com/aws/aws-sdk-go-v2/service/cloudcontrol"
+	"github.com/aws/aws-sdk-go-v2/service/cloudcontrol/types"
+	"github.com/aws/smithy-go"
+)
+
+// API is the part of the SDK client the provider uses; *sdk.Client
+// satisfies it.
+type API interface {
+	CreateResource(context.Context, *sdk.CreateResourceInput, ...func(*sdk.Options)) (*sdk.CreateResourceOutput, error)
+	UpdateResource(context.Context, *sdk.UpdateResourceInput, ...func(*sdk.Options)) (*sdk.UpdateResourceOutput, error)
+	DeleteResource(context.Context, *sdk.DeleteResourceInput, ...func(*sdk.Options)) (*sdk.DeleteResourceOutput, error)
+	GetResource(context.Context, *sdk.GetResourceInput, ...func(*sdk.Options)) (*sdk.GetResourceOutput, error)
+	ListResources(context.Context, *sdk.ListResourcesInput, ...func(*sdk.Options)) (*sdk.ListResourcesOutput, error)
+	GetResourceRequestStatus(context.Context, *sdk.GetResourceRequestStatusInput, ...func(*sdk.Options)) (*sdk.GetResourceRequestStatusOutput, error)
+	CancelResourceRequest(context.Context, *sdk.CancelResourceRequestInput, ...func(*sdk.Options)) (*sdk.CancelResourceRequestOutput, error)
+}
+
+var _ API = (*sdk.Client)(nil)
+
+// Options configure a Provider.
+type Options struct {
+	// Endpoint overrides the Cloud Control endpoint (the local endpoint's
+	// URL, for example). Empty uses the SDK's resolution, which also reads
+	// AWS_ENDPOINT_URL_CLOUDCONTROL and AWS_ENDPOINT_URL.
+	Endpoint string
+	// Region and Profile override the shared configuration's.
+	Region, Profile string
+	// RequestsPerSecond bounds the calls this provider makes; 0 means 20,
+	// under the rate at which Cloud Control is seen to throttle. It drops
+	// by half when the service throttles and recovers slowly.
+	RequestsPerSecond float64
+	// PollMin and PollMax bound the gap between two status calls for one
+	// request; zero means 100 ms and 2 s.
+	PollMin, PollMax time.Duration
+	// Resubmits is how often a request that failed for a passing reason is
+	// submitted again; 0 means 5.
+	Resubmits int
+	// Observer, when set, hears of every API call (for --verbose).
+	Observer func(Call)
+}
+
+// Call describes one API call, for logging.
+type Call struct {
+	Operation    string
+	TypeName     string
+	Identifier   string
+	RequestToken string
+	Duration     time.Duration
+	Err          error
+}
+
+// Provider talks to Cloud Control. It is safe for concurrent use.
+type Provider struct {
+	api     API
+	opts    Options
+	limiter *adaptiveLimiter
+}
+
+// New builds a Provider from the default AWS configuration (credential
+// chain, profiles, region) with the overrides in opts.
+func New(ctx context.Context, opts Options) (*Provider, error) {
+	var loads []func(*config.LoadOptions) error
+	if opts.Region != "" {
+		loads = append(loads, config.WithRegion(opts.Region))
+	}
+	if opts.Profile != "" {
+		loads = append(loads, config.WithSharedConfigProfile(opts.Profile))
+	}
+	// The SDK retries throttling, 5xx and network errors with jittered
+	// backoff. Its client-side retry quota is turned off: the provider has
+	// its own adaptive limiter, and the quota fails calls outright when
+	// empty ("retry quota exceeded") exactly when a large apply needs them.
+	loads = append(loads, config.WithRetryer(func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 10
+			o.MaxBackoff = 20 * time.Second
+			o.RateLimiter = ratelimit.None
+		})
+	}))
+	cfg, err := config.LoadDefaultConfig(ctx, loads...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("no AWS region: set AWS_REGION, a profile's region, or pass a region")
+	}
+	client := sdk.NewFromConfig(cfg, func(o *sdk.Options) {
+		if opts.Endpoint != "" {
+			o.BaseEndpoint = aws.String(opts.Endpoint)
+		}
+	})
+	return NewWithAPI(client, opts), nil
+}
+
+// NewWithAPI builds a Provider over an existing client.
+func NewWithAPI(api API, opts Options) *Provider {
+	if opts.RequestsPerSecond <= 0 {
+		opts.RequestsPerSecond = 20
+	}
+	if opts.PollMin <= 0 {
+		opts.PollMin = 100 * time.Millisecond
+	}
+	if opts.PollMax <= 0 {
+		opts.PollMax = 2 * time.Second
+	}
+	if opts.Resubmits <= 0 {
+		opts.Resubmits = 5
+	}
+	return &Provider{api: api, opts: opts, limiter: newAdaptiveLimiter(opts.RequestsPerSecond)}
+}
+
+// ErrNotFound is returned (wrapped) when a resource does not exist.
+var ErrNotFound = errors.New("resource not found")
+
+// OperationError is a request that ended FAILED (or was cancelled), or a
+// call Cloud Control refused. It carries what a person needs to act.
+type OperationError struct {
+	Operation    string // CREATE, UPDATE, DELETE
+	TypeName     string
+	Identifier   string
+	RequestToken string
+	ErrorCode    string // HandlerErrorCode, or the API exception's code
+	Message      string
+	Err          error // the SDK error for a refused call
+}
+
+func (e *OperationError) Error() string {
+	msg := e.ErrorCode
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	if e.RequestToken != "" {
+		msg += " (request token " + e.RequestToken + ")"
+	}
+	return msg
+}
+
+func (e *OperationError) Unwrap() error { return e.Err }
+
+// Code returns the handler error code or exception code of err, or "".
+func Code(err error) string {
+	var oe *OperationError
+	if errors.As(err, &oe) {
+		return oe.ErrorCode
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// IsNotFound reports whether err says the resource does not exist.
+func IsNotFound(err error) bool {
+	if errors.Is(err, ErrNotFound) {
+		return true
+	}
+	switch Code(err) {
+	case "NotFound", "ResourceNotFoundException":
+		return true
+	}
+	return false
+}
+
+// retriable handler error codes: the request changed nothing and may
+// succeed when submitted again.
+func retriable(code types.HandlerErrorCode) bool {
+	switch code {
+	case types.HandlerErrorCodeThrottling, types.HandlerErrorCodeServiceInternalError, types.HandlerErrorCodeNetworkFailure, types.HandlerErrorCodeInternalFailure, types.HandlerErrorCodeServiceTimeout:
+		return true
+	}
+	return false
+}
+
+func (p *Provider) observe(c Call, start time.Time) {
+	if p.opts.Observer != nil {
+		c.Duration = time.Since(start)
+		p.opts.Observer(c)
+	}
+}
+
+// call runs one API call under the rate limit, teaching the limiter when
+// the service throttles.
+func call[T any](ctx context.Context, p *Provider, c Call, fn func() (T, error)) (T, error) {
+	var zero T
+	if err := p.limiter.wait(ctx); err != nil {
+		return zero, err
+	}
+	start := time.Now()
+	out, err := fn()
+	if err != nil && Code(err) == "ThrottlingException" {
+		p.limiter.throttled()
+	}
+	c.Err = err
+	p.observe(c, start)
+	return out, err
+}
+
+// Submitted is told the request token of a mutation as soon as Cloud
+// Control answers, so the caller can record it before waiting.
+type Submitted func(requestToken string)
+
+// Create creates a resource and waits for it. It returns the primary
+// identifier and the resource's properties as read after creation.
+func (p *Provider) Create(ctx context.Context, typeName string, props map[string]any, clientToken string, submitted Submitted) (string, map[string]any, error) {
+	desired, err := json.Marshal(props)
+	if err != nil {
+		return "", nil, fmt.Errorf("encode desired state: %w", err)
+	}
+	ev, err := p.mutate(ctx, Call{Operation: "CreateResource", TypeName: typeName}, clientToken, submitted, func(token string) (*types.ProgressEvent, error) {
+		out, err := p.api.CreateResource(ctx, &sdk.CreateResourceInput{TypeName: aws.String(typeName), DesiredState: aws.String(string(desired)), ClientToken: aws.String(token)})
+		if err != nil {
+			return nil, err
+		}
+		return out.ProgressEvent, nil
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return p.finish(ctx, typeName, ev)
+}
+
+// PatchOp is one RFC 6902 operation; paths are relative to the resource's
+// properties ("/Tags").
+type PatchOp struct {
+	Op    string `json:"op"`
+	Path  string `json:"path"`
+	Value any    `json:"value,omitempty"`
+}
+
+// Update applies a JSON Patch to a resource and waits for it.
+func (p *Provider) Update(ctx context.Context, typeName, id string, patch []PatchOp, clientToken string, submitted Submitted) (map[string]any, error) {
+	doc, err := json.Marshal(patch)
+	if err != nil {
+		return nil, fmt.Errorf("encode patch: %w", err)
+	}
+	ev, err := p.mutate(ctx, Call{Operation: "UpdateResource", TypeName: typeName, Identifier: id}, clientToken, submitted, func(token string) (*types.ProgressEvent, error) {
+		out, err := p.api.UpdateResource(ctx, &sdk.UpdateResourceInput{TypeName: aws.String(typeName), Identifier: aws.String(id), PatchDocument: aws.String(string(doc)), ClientToken: aws.String(token)})
+		if err != nil {
+			return nil, err
+		}
+		return out.ProgressEvent, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	_, model, err := p.finish(ctx, typeName, ev)
+	return model, err
+}
+
+// Delete deletes a resource and waits for it. A resource that is already
+// gone counts as deleted.
+func (p *Provider) Delete(ctx context.Context, typeName, id, clientToken string, submitted Submitted) error {
+	_, err := p.mutate(ctx, Call{Operation: "DeleteResource", TypeName: typeName, Identifier: id}, clientToken, submitted, func(token string) (*types.ProgressEvent, error) {
+		out, err := p.api.DeleteResource(ctx, &sdk.DeleteResourceInput{TypeName: aws.String(typeName), Identifier: aws.String(id), ClientToken: aws.String(token)})
+		if err != nil {
+			return nil, err
+		}
+		return out.ProgressEvent, nil
+	})
+	if err == nil || IsNotFound(err) {
+		return nil
+	}
+	// Some handlers report a missing resource with another code (the
+	// FlowLog handler says GeneralServiceException); a read settles it.
+	if _, rerr := p.Read(ctx, typeName, id); IsNotFound(rerr) {
+		return nil
+	}
+	return err
+}
+
+// Wait waits for a request submitted earlier (by a run that was
+// interrupted, say) and returns its final event's identifier and model.
+func (p *Provider) Wait(ctx context.Context, typeName, requestToken string) (string, map[string]any, error) {
+	ev, err := p.wait(ctx, &types.ProgressEvent{RequestToken: aws.String(requestToken), TypeName: aws.String(typeName), OperationStatus: types.OperationStatusInProgress})
+	if err != nil {
+		return "", nil, err
+	}
+	if err := failure(ev); err != nil {
+		return "", nil, err
+	}
+	if ev.Operation == types.OperationDelete {
+		return aws.ToString(ev.Identifier), nil, nil
+	}
+	return p.finish(ctx, typeName, ev)
+}
+
+// mutate submits a mutation and waits for it, submitting again with a new
+// client token when it failed for a passing reason. The client token of
+// the first submission is the caller's, so a caller that crashed can find
+// its request again.
+func (p *Provider) mutate(ctx context.Context, c Call, clientToken string, submitted Submitted, submit func(token string) (*types.ProgressEvent, error)) (*types.ProgressEvent, error) {
+	token := clientToken
+	for attempt := 0; ; attempt++ {
+		ev, err := call(ctx, p, c, func() (*types.ProgressEvent, error) { return submit(token) })
+		if err != nil {
+			return nil, &OperationError{Operation: c.Operation, TypeName: c.TypeName, Identifier: c.Identifier, ErrorCode: Code(err), Message: apiMessage(err), Err: err}
+		}
+		if submitted != nil {
+			submitted(aws.ToString(ev.RequestToken))
+		}
+		ev, err = p.wait(ctx, ev)
+		if err != nil {
+			return nil, err
+		}
+		ferr := failure(ev)
+		if ferr == nil {
+			return ev, nil
+		}
+		if ev.OperationStatus != types.OperationStatusFailed || !retriable(ev.ErrorCode) || attempt >= p.opts.Resubmits {
+			return nil, ferr
+		}
+		if err := sleep(ctx, backoff(attempt)); err != nil {
+			return nil, err
+		}
+		token = NewClientToken()
+	}
+}
+
+func apiMessage(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorMessage()
+	}
+	return err.Error()
+}
+
+func failure(ev *types.ProgressEvent) error {
+	switch ev.OperationStatus {
+	case types.OperationStatusSuccess:
+		return nil
+	case types.OperationStatusCancelComplete:
+		return &OperationError{Operation: string(ev.Operation), TypeName: aws.ToString(ev.TypeName), Identifier: aws.ToString(ev.Identifier), RequestToken: aws.ToString(ev.RequestToken), ErrorCode: "Cancelled", Message: "the request was cancelled"}
+	}
+	return &OperationError{Operation: string(ev.Operation), TypeName: aws.ToString(ev.TypeName), Identifier: aws.ToString(ev.Identifier), RequestToken: aws.ToString(ev.RequestToken), ErrorCode: string(ev.ErrorCode), Message: aws.ToString(ev.StatusMessage)}
+}
+
+// finish turns a SUCCESS event into an identifier and a model, reading the
+// resource when the event carried no model.
+func (p *Provider) finish(ctx context.Context, typeName string, ev *types.ProgressEvent) (string, map[string]any, error) {
+	id := aws.ToString(ev.Identifier)
+	if m := aws.ToString(ev.ResourceModel); m != "" {
+		var model map[string]any
+		if err := json.Unmarshal([]byte(m), &model); err == nil {
+			return id, model, nil
+		}
+	}
+	if id == "" {
+		return "", nil, fmt.Errorf("request %s succeeded without an identifier", aws.ToString(ev.RequestToken))
+	}
+	model, err := p.Read(ctx, typeName, id)
+	return id, model, err
+}
+
+// Read returns a resource's properties; the error wraps ErrNotFound when it
+// does not exist.
+func (p *Provider) Read(ctx context.Context, typeName, id string) (map[string]any, error) {
+	out, err := call(ctx, p, Call{Operation: "GetResource", TypeName: typeName, Identifier: id}, func() (*sdk.GetResourceOutput, error) {
+		return p.api.GetResource(ctx, &sdk.GetResourceInput{TypeName: aws.String(typeName), Identifier: aws.String(id)})
+	})
+	if err != nil {
+		if IsNotFound(err) {
+			return nil, fmt.Errorf("%s %s: %w", typeName, id, ErrNotFound)
+		}
+		return nil, err
+	}
+	var model map[string]any
+	if err := json.Unmarshal([]byte(aws.ToString(out.ResourceDescription.Properties)), &model); err != nil {
+		return nil, fmt.Errorf("decode properties of %s %s: %w", typeName, id, err)
+	}
+	return model, nil
+}
+
+// Described is one resource of a listing.
+type Described struct {
+	Identifier string
+	Properties map[string]any
+}
+
+// List returns every resource of a type, following NextToken to the end.
+func (p *Provider) List(ctx context.Context, typeName string) ([]Described, error) {
+	var out []Described
+	var next *string
+	for {
+		page, err := call(ctx, p, Call{Operation: "ListResources", TypeName: typeName}, func() (*sdk.ListResourcesOutput, error) {
+			return p.api.ListResources(ctx, &sdk.ListResourcesInput{TypeName: aws.String(typeName), NextToken: next})
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range page.ResourceDescriptions {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(aws.ToString(d.Properties)), &m); err != nil {
+				return nil, fmt.Errorf("decode properties of %s %s: %w", typeName, aws.ToString(d.Identifier), err)
+			}
+			out = append(out, Described{Identifier: aws.ToString(d.Identifier), Properties: m})
+		}
+		if aws.ToString(page.NextToken) == "" {
+			return out, nil
+		}
+		next = page.NextToken
+	}
+}
+
+// Cancel asks Cloud Control to cancel a request in flight.
+func (p *Provider) Cancel(ctx context.Context, requestToken string) error {
+	_, err := call(ctx, p, Call{Operation: "CancelResourceRequest", RequestToken: requestToken}, func() (*sdk.CancelResourceRequestOutput, error) {
+		return p.api.CancelResourceRequest(ctx, &sdk.CancelResourceRequestInput{RequestToken: aws.String(requestToken)})
+	})
+	return err
+}
+
+// IsHTTPStatus reports whether err came with the given HTTP status.
+func IsHTTPStatus(err error, status int) bool {
+	var re interface{ HTTPStatusCode() int }
+	return errors.As(err, &re) && re.HTTPStatusCode() == status
+}
+
