@@ -151,12 +151,21 @@ func (e *Engine) emit(ev Event) {
 	}
 }
 
-// Changes returns the plan recorded so far, in declaration order, with
-// deletions last.
+// Changes returns the plan recorded so far, sorted by logical ID with
+// deletions last, so that plans of concurrent programs read the same every
+// time.
 func (e *Engine) Changes() []Change {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return append([]Change(nil), e.changes...)
+	out := append([]Change(nil), e.changes...)
+	sort.SliceStable(out, func(i, j int) bool {
+		di, dj := out[i].Action == Delete, out[j].Action == Delete
+		if di != dj {
+			return dj
+		}
+		return out[i].LogicalID < out[j].LogicalID
+	})
+	return out
 }
 
 // Problems returns the problems found so far.

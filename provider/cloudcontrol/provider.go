@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	sdk "github.com/aws/aws-sdk-go-v2/service/cloudcontrol"
 	"github.com/aws/aws-sdk-go-v2/service/cloudcontrol/types"
 	"github.com/aws/smithy-go"
@@ -61,6 +62,10 @@ type Options struct {
 	Resubmits int
 	// Observer, when set, hears of every API call (for --verbose).
 	Observer func(Call)
+	// Local says the endpoint is Athanor's local one: it needs no real
+	// credentials, so fixed ones are used and the region defaults to
+	// us-east-1 when none is configured.
+	Local bool
 }
 
 // Call describes one API call, for logging.
@@ -101,9 +106,15 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 			o.RateLimiter = ratelimit.None
 		})
 	}))
+	if opts.Local {
+		loads = append(loads, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("athanor-local", "athanor-local", "")))
+	}
 	cfg, err := config.LoadDefaultConfig(ctx, loads...)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" && opts.Local {
+		cfg.Region = "us-east-1"
 	}
 	if cfg.Region == "" {
 		return nil, errors.New("no AWS region: set AWS_REGION, a profile's region, or pass a region")

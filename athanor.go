@@ -1,0 +1,158 @@
+package athanor
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/athanor-iac/athanor/internal/engine"
+)
+
+// Tag is an AWS tag, as CloudFormation writes tags: a list of Key/Value
+// pairs. Order does not matter: reordering tags is no change.
+type Tag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+// App is one run of a program over one stage. Declarations made through it
+// are planned or applied; its methods are safe for concurrent use from the
+// goroutines started with Go.
+type App struct {
+	name, stage string
+	ctx         context.Context
+	eng         *engine.Engine
+	planning    bool
+	logf        func(format string, args ...any)
+
+	wg       sync.WaitGroup
+	sem      chan struct{}
+	errMu    sync.Mutex
+	firstErr error
+}
+
+// Name is the app's name, as given to Run.
+func (a *App) Name() string { return a.name }
+
+// Stage is the stage being run (--stage, ATHANOR_STAGE, or the user name).
+func (a *App) Stage() string { return a.stage }
+
+// Context is cancelled when the run is interrupted.
+func (a *App) Context() context.Context { return a.ctx }
+
+// Planning reports whether this pass only plans. Outputs of resources that
+// do not exist yet are unknown while planning; see [IsUnknown].
+func (a *App) Planning() bool { return a.planning }
+
+// Log prints a line in the run's output.
+func (a *App) Log(format string, args ...any) { a.logf(format, args...) }
+
+// Go runs fn concurrently with the rest of the program, so that
+// independent resources are created at the same time. At most
+// --parallelism functions run at once. The run waits for all of them, and
+// the first error fails it, as with errgroup.
+func (a *App) Go(fn func() error) {
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		select {
+		case a.sem <- struct{}{}:
+		case <-a.ctx.Done():
+			a.fail(a.ctx.Err())
+			return
+		}
+		defer func() { <-a.sem }()
+		if err := fn(); err != nil {
+			a.fail(err)
+		}
+	}()
+}
+
+func (a *App) fail(err error) {
+	a.errMu.Lock()
+	defer a.errMu.Unlock()
+	if a.firstErr == nil {
+		a.firstErr = err
+	}
+}
+
+// wait waits for the functions started with Go.
+func (a *App) wait() error {
+	a.wg.Wait()
+	a.errMu.Lock()
+	defer a.errMu.Unlock()
+	return a.firstErr
+}
+
+// Resource is a declared resource as AWS reports it.
+type Resource struct {
+	LogicalID string
+	Type      string
+	// Identifier is the primary identifier (for a flow log, its fl- ID).
+	Identifier string
+	// Properties are every property AWS reports, read-only ones included.
+	Properties map[string]any
+}
+
+// String returns a property as a string, or "" when it is absent or not a
+// string. While planning it may be an unknown value (see [IsUnknown]).
+func (r *Resource) String(name string) string {
+	s, _ := r.Properties[name].(string)
+	return s
+}
+
+// ResourceID returns the logical ID, so that a resource can be passed to
+// [DependsOn].
+func (r *Resource) ResourceID() string { return r.LogicalID }
+
+// ResourceOption tunes one declaration. Options are made only by this
+// package's functions, such as [DependsOn].
+type ResourceOption interface{ applyResource(*resourceOptions) }
+
+type resourceOptions struct {
+	dependsOn []string
+}
+
+type optionFunc func(*resourceOptions)
+
+func (f optionFunc) applyResource(o *resourceOptions) { f(o) }
+
+// Identified is anything with a logical ID, such as *Resource and the
+// typed resources of the aws/ packages.
+type Identified interface{ ResourceID() string }
+
+// DependsOn makes a resource depend on others even when none of its
+// properties refers to them: it is created after them and deleted before
+// them. Dependencies through property values (an ID or ARN passed from one
+// resource into another) are found without it.
+func DependsOn(rs ...Identified) ResourceOption {
+	return optionFunc(func(o *resourceOptions) {
+		for _, r := range rs {
+			o.dependsOn = append(o.dependsOn, r.ResourceID())
+		}
+	})
+}
+
+// IsUnknown reports whether v holds a value that is known only after
+// apply. While planning, the outputs of resources that will be created are
+// such values, and so is any string built from them.
+func IsUnknown(v any) bool { return engine.IsUnknown(v) }
+
+// Resource declares a resource of any Cloud Control type by its
+// CloudFormation type name and properties (a map, or a struct that encodes
+// to the property object). It returns when AWS matches the declaration.
+func (a *App) Resource(typeName, logicalID string, props any, opts ...ResourceOption) (*Resource, error) {
+	var o resourceOptions
+	for _, opt := range opts {
+		opt.applyResource(&o)
+	}
+	m, err := engine.NormalizeProps(props)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", typeName, logicalID, err)
+	}
+	res, err := a.eng.Declare(a.ctx, engine.Declaration{LogicalID: logicalID, Type: typeName, Props: m, DependsOn: o.dependsOn})
+	if err != nil {
+		return nil, err
+	}
+	return &Resource{LogicalID: logicalID, Type: typeName, Identifier: res.Identifier, Properties: res.Properties}, nil
+}

@@ -1,0 +1,215 @@
+package athanor
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/athanor-iac/athanor/internal/engine"
+	"github.com/athanor-iac/athanor/provider/cloudcontrol"
+)
+
+// reporter prints a run's progress: a line when a resource starts and when
+// it ends, and a summary. On a terminal lines are coloured (unless
+// NO_COLOR is set); elsewhere each line starts with a timestamp, so that
+// logs of CI runs can be read afterwards.
+type reporter struct {
+	mu      sync.Mutex
+	w       io.Writer
+	quiet   bool
+	verbose bool
+	tty     bool
+	color   bool
+	counts  map[engine.Action]int
+}
+
+func newReporter(w io.Writer, quiet, verbose bool) *reporter {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	_, noColor := os.LookupEnv("NO_COLOR")
+	return &reporter{w: w, quiet: quiet, verbose: verbose, tty: tty, color: tty && !noColor && os.Getenv("TERM") != "dumb", counts: map[engine.Action]int{}}
+}
+
+func (r *reporter) line(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	prefix := ""
+	if !r.tty {
+		prefix = time.Now().UTC().Format("15:04:05.000") + " "
+	}
+	fmt.Fprintf(r.w, prefix+format+"\n", args...)
+}
+
+func (r *reporter) paint(code, s string) string {
+	if !r.color {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+func (r *reporter) actionColor(a engine.Action) string {
+	switch a {
+	case engine.Create:
+		return "32"
+	case engine.Update:
+		return "33"
+	case engine.Replace:
+		return "35"
+	case engine.Delete:
+		return "31"
+	}
+	return "0"
+}
+
+func (r *reporter) note(format string, args ...any) {
+	if !r.quiet {
+		r.line(format, args...)
+	}
+}
+
+func (r *reporter) userLog(planning bool) func(string, ...any) {
+	return func(format string, args ...any) {
+		if !planning && !r.quiet {
+			r.line(format, args...)
+		}
+	}
+}
+
+var pastTense = map[engine.Action]string{engine.Create: "created", engine.Update: "updated", engine.Replace: "replaced", engine.Delete: "deleted"}
+var progressive = map[engine.Action]string{engine.Create: "creating", engine.Update: "updating in place", engine.Replace: "replacing", engine.Delete: "deleting"}
+
+// event prints one engine event.
+func (r *reporter) event(ev engine.Event) {
+	name := fmt.Sprintf("%s (%s)", ev.LogicalID, ev.Type)
+	switch ev.Phase {
+	case "start":
+		if r.quiet {
+			return
+		}
+		detail := ""
+		if ev.Detail != "" {
+			detail = " (" + ev.Detail + ")"
+		}
+		r.line("%s %s %s%s...", r.paint(r.actionColor(ev.Action), ev.Action.Symbol()), name, progressive[ev.Action], detail)
+	case "done":
+		r.mu.Lock()
+		r.counts[ev.Action]++
+		r.mu.Unlock()
+		if r.quiet || ev.Action == engine.NoOp {
+			return
+		}
+		r.line("%s %s %s %s in %s", r.paint(r.actionColor(ev.Action), ev.Action.Symbol()), name, pastTense[ev.Action], ev.Identifier, ev.Elapsed.Round(10*time.Millisecond))
+	case "failed":
+		r.line("%s %s %s failed after %s: %v", r.paint("31", "!"), name, ev.Action, ev.Elapsed.Round(10*time.Millisecond), ev.Err)
+	case "note":
+		r.note("  %s: %s", name, ev.Detail)
+	}
+}
+
+// call prints an API call in verbose mode.
+func (r *reporter) call(c cloudcontrol.Call) {
+	if !r.verbose {
+		return
+	}
+	what := strings.TrimSpace(c.TypeName + " " + c.Identifier)
+	if c.RequestToken != "" {
+		what += " request " + c.RequestToken
+	}
+	status := "ok"
+	if c.Err != nil {
+		status = c.Err.Error()
+	}
+	r.line("    api %s %s %s (%s)", c.Operation, what, status, c.Duration.Round(time.Millisecond))
+}
+
+// summary prints the closing line of an apply or destroy.
+func (r *reporter) summary(what string, elapsed time.Duration, err error) {
+	r.mu.Lock()
+	c := r.counts
+	r.mu.Unlock()
+	changed := c[engine.Create] + c[engine.Update] + c[engine.Replace] + c[engine.Delete]
+	status := "complete"
+	if err != nil {
+		status = "failed"
+	}
+	if err == nil && changed == 0 {
+		r.line("%s complete: no changes; %d resources up to date (%s).", what, c[engine.NoOp], elapsed.Round(10*time.Millisecond))
+		return
+	}
+	r.line("%s %s: %d created, %d updated, %d replaced, %d deleted, %d unchanged (%s).", what, status,
+		c[engine.Create], c[engine.Update], c[engine.Replace], c[engine.Delete], c[engine.NoOp], elapsed.Round(10*time.Millisecond))
+}
+
+// plan prints a plan for people.
+func (r *reporter) plan(app, stage string, changes []engine.Change) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	w := r.w
+	fmt.Fprintf(w, "Plan for %s, stage %s:\n", app, stage)
+	counts := countActions(changes)
+	for _, c := range changes {
+		if c.Action == engine.NoOp {
+			continue
+		}
+		label := map[engine.Action]string{engine.Create: "create", engine.Update: "update in place", engine.Replace: "replace", engine.Delete: "delete"}[c.Action]
+		if c.Reason != "" {
+			label += " (" + c.Reason + ")"
+		}
+		id := ""
+		if c.Identifier != "" {
+			id = " " + c.Identifier
+		}
+		fmt.Fprintf(w, "  %s %s (%s)%s: %s\n", r.paint(r.actionColor(c.Action), c.Action.Symbol()), c.LogicalID, c.Type, id, label)
+		diffs := append([]engine.PropDiff(nil), c.Diffs...)
+		sort.SliceStable(diffs, func(i, j int) bool { return diffs[i].Name < diffs[j].Name })
+		for _, d := range diffs {
+			fmt.Fprintf(w, "      %s\n", formatDiff(c.Action, d))
+		}
+	}
+	if !hasChanges(changes) {
+		fmt.Fprintf(w, "No changes. %d resources up to date.\n", counts["no-op"])
+		return
+	}
+	fmt.Fprintf(w, "Plan: %d to create, %d to update, %d to replace, %d to delete, %d unchanged.\n",
+		counts["create"], counts["update"], counts["replace"], counts["delete"], counts["no-op"])
+}
+
+func formatDiff(a engine.Action, d engine.PropDiff) string {
+	after := showValue(d.After)
+	if d.Unknown {
+		after = "(known after apply)"
+	}
+	forces := ""
+	if d.ForcesReplacement {
+		forces = " (forces replacement)"
+	}
+	switch {
+	case a == engine.Create:
+		return fmt.Sprintf("%s: %s", d.Name, after)
+	case d.After == nil:
+		return fmt.Sprintf("%s: %s → (removed)%s", d.Name, showValue(d.Before), forces)
+	case d.Before == nil:
+		return fmt.Sprintf("%s: (unset) → %s%s", d.Name, after, forces)
+	}
+	return fmt.Sprintf("%s: %s → %s%s", d.Name, showValue(d.Before), after, forces)
+}
+
+func showValue(v any) string {
+	if engine.IsUnknown(v) {
+		return "(known after apply)"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}

@@ -1,0 +1,314 @@
+package athanor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"os/user"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/athanor-iac/athanor/internal/engine"
+	"github.com/athanor-iac/athanor/localcc"
+	"github.com/athanor-iac/athanor/provider/cloudcontrol"
+	"github.com/athanor-iac/athanor/state"
+)
+
+// Exit codes a program returns, for scripts.
+const (
+	ExitOK      = 0
+	ExitError   = 1
+	ExitUsage   = 2
+	ExitChanges = 2 // plan --detailed-exitcode: changes are pending
+)
+
+// Version is the engine's version, recorded in state locks.
+const Version = "0.1.0-dev"
+
+// Run makes fn's program a command line and runs it with os.Args, exiting
+// with the run's exit code. The first interrupt stops new work and lets
+// requests in flight finish; the state is saved either way.
+func Run(appName string, fn func(*App) error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Main(ctx, appName, os.Args[1:], os.Stdout, os.Stderr, fn)
+	stop()
+	os.Exit(code)
+}
+
+// config is what the command line says.
+type config struct {
+	command      string
+	stage        string
+	stateURL     string
+	endpoint     string
+	local        bool
+	localDir     string
+	region       string
+	profile      string
+	parallelism  int
+	adopt        bool
+	quiet        bool
+	verbose      bool
+	jsonOut      bool
+	detailedExit bool
+}
+
+// Main runs fn's program with args (without the program name) and returns
+// the exit code. It is Run without the process around it, for tests and
+// for programs that do more after the run.
+func Main(ctx context.Context, appName string, args []string, stdout, stderr io.Writer, fn func(*App) error) int {
+	cfg := config{}
+	code := ExitOK
+	root := &cobra.Command{
+		Use:           appName + " [up|plan|destroy]",
+		Short:         fmt.Sprintf("Make AWS match the %s program (Athanor)", appName),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetArgs(args)
+	fl := root.PersistentFlags()
+	fl.StringVar(&cfg.stage, "stage", "", "stage to run (default $ATHANOR_STAGE, then the user name)")
+	fl.StringVar(&cfg.stateURL, "state", "", "state store URL (default $ATHANOR_STATE, then file://.athanor)")
+	fl.StringVar(&cfg.endpoint, "endpoint", "", "Cloud Control endpoint URL (default: the SDK's, which reads AWS_ENDPOINT_URL_CLOUDCONTROL)")
+	fl.BoolVar(&cfg.local, "local", false, "run against an embedded local Cloud Control endpoint, keeping its data under .athanor/local/")
+	fl.StringVar(&cfg.region, "region", "", "AWS region (default from the AWS configuration)")
+	fl.StringVar(&cfg.profile, "profile", "", "AWS shared configuration profile")
+	fl.IntVar(&cfg.parallelism, "parallelism", 10, "resource operations in flight at once")
+	fl.BoolVar(&cfg.adopt, "adopt", false, "take over existing resources that a create finds already exist")
+	fl.BoolVarP(&cfg.quiet, "quiet", "q", false, "print only errors and the summary")
+	fl.BoolVarP(&cfg.verbose, "verbose", "v", false, "print every API call with its request token and duration")
+	run := func(command string) func(*cobra.Command, []string) error {
+		return func(cmd *cobra.Command, _ []string) error {
+			cfg.command = command
+			if cfg.parallelism < 1 {
+				code = ExitUsage
+				return fmt.Errorf("--parallelism must be at least 1, not %d", cfg.parallelism)
+			}
+			c, err := execute(cmd.Context(), appName, cfg, stdout, fn)
+			code = c
+			return err
+		}
+	}
+	root.RunE = run("up")
+	up := &cobra.Command{Use: "up", Short: "Create, update, replace and delete until AWS matches the program (default)", Args: cobra.NoArgs, RunE: run("up")}
+	plan := &cobra.Command{Use: "plan", Short: "Show what up would change, changing nothing", Args: cobra.NoArgs, RunE: run("plan")}
+	plan.Flags().BoolVar(&cfg.jsonOut, "json", false, "print the plan as JSON")
+	plan.Flags().BoolVar(&cfg.detailedExit, "detailed-exitcode", false, "exit 2 when there are changes, 0 when none")
+	destroy := &cobra.Command{Use: "destroy", Short: "Delete every resource of the stage, dependents first", Args: cobra.NoArgs, RunE: run("destroy")}
+	root.AddCommand(up, plan, destroy)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", appName, err)
+		if code == ExitOK {
+			code = ExitUsage // cobra's own errors: unknown flag or command
+			if ctx.Err() != nil {
+				code = ExitError
+			}
+		}
+		return code
+	}
+	return code
+}
+
+func (cfg *config) resolve() error {
+	if cfg.stage == "" {
+		cfg.stage = os.Getenv("ATHANOR_STAGE")
+	}
+	if cfg.stage == "" {
+		if u, err := user.Current(); err == nil {
+			cfg.stage = filepath.Base(u.Username)
+		}
+	}
+	if cfg.stage == "" {
+		cfg.stage = "dev"
+	}
+	if err := state.ValidateLogicalID(cfg.stage); err != nil {
+		return fmt.Errorf("--stage %q: use letters, digits, '-', '_' and '.'", cfg.stage)
+	}
+	if cfg.stateURL == "" {
+		cfg.stateURL = os.Getenv("ATHANOR_STATE")
+	}
+	if cfg.stateURL == "" {
+		cfg.stateURL = state.DefaultURL
+	}
+	if cfg.local && cfg.endpoint != "" {
+		return errors.New("--local and --endpoint both choose the endpoint: give one")
+	}
+	if cfg.localDir == "" {
+		cfg.localDir = filepath.Join(".athanor", "local")
+	}
+	return nil
+}
+
+// execute runs one command and returns its exit code.
+func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, fn func(*App) error) (int, error) {
+	if err := cfg.resolve(); err != nil {
+		return ExitUsage, err
+	}
+	out := newReporter(stdout, cfg.quiet, cfg.verbose)
+	store, err := state.Open(ctx, cfg.stateURL, appName, cfg.stage)
+	if err != nil {
+		return ExitError, err
+	}
+
+	// The plan pass: every mistake is found before anything is sent.
+	planEng, err := engine.New(ctx, engine.ModePlan, engine.Options{Store: store})
+	if err != nil {
+		return ExitError, err
+	}
+	if cfg.command != "destroy" {
+		app := newApp(ctx, appName, cfg, planEng, true, out)
+		err := runProgram(app, fn)
+		if probs := planEng.Problems(); len(probs) > 0 {
+			return ExitError, &engine.ProblemsError{Problems: probs}
+		}
+		if err != nil {
+			return ExitError, fmt.Errorf("the program failed while planning: %w", err)
+		}
+		planEng.PlanDeletes()
+	}
+	if cfg.command == "plan" {
+		changes := planEng.Changes()
+		if cfg.jsonOut {
+			if err := writePlanJSON(stdout, appName, cfg.stage, changes); err != nil {
+				return ExitError, err
+			}
+		} else {
+			out.plan(appName, cfg.stage, changes)
+		}
+		if cfg.detailedExit && hasChanges(changes) {
+			return ExitChanges, nil
+		}
+		return ExitOK, nil
+	}
+
+	unlock, err := lock(ctx, store, cfg.command, out)
+	if err != nil {
+		return ExitError, err
+	}
+	defer unlock()
+
+	endpoint := cfg.endpoint
+	if cfg.local {
+		srv, err := startLocal(cfg.localDir)
+		if err != nil {
+			return ExitError, err
+		}
+		defer srv.Close()
+		endpoint = srv.URL()
+		out.note("using the local Cloud Control endpoint at %s (data in %s)", endpoint, cfg.localDir)
+	}
+	prov, err := cloudcontrol.New(ctx, cloudcontrol.Options{Endpoint: endpoint, Region: cfg.region, Profile: cfg.profile, Observer: out.call, Local: cfg.local})
+	if err != nil {
+		return ExitError, err
+	}
+	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event})
+	if err != nil {
+		return ExitError, err
+	}
+	start := time.Now()
+	if cfg.command == "destroy" {
+		err := eng.DeleteAll(ctx, eng.All())
+		out.summary("Destroy", time.Since(start), err)
+		if err != nil {
+			return ExitError, err
+		}
+		return ExitOK, nil
+	}
+	app := newApp(ctx, appName, cfg, eng, false, out)
+	if err := runProgram(app, fn); err != nil {
+		out.summary("Apply", time.Since(start), err)
+		return ExitError, err
+	}
+	// Only a run that declared everything may delete what it no longer
+	// declares.
+	err = eng.DeleteAll(ctx, eng.Orphans())
+	out.summary("Apply", time.Since(start), err)
+	if err != nil {
+		return ExitError, err
+	}
+	return ExitOK, nil
+}
+
+func newApp(ctx context.Context, name string, cfg config, eng *engine.Engine, planning bool, out *reporter) *App {
+	return &App{name: name, stage: cfg.stage, ctx: ctx, eng: eng, planning: planning, sem: make(chan struct{}, cfg.parallelism), logf: out.userLog(planning)}
+}
+
+func runProgram(app *App, fn func(*App) error) error {
+	err := fn(app)
+	if werr := app.wait(); err == nil {
+		err = werr
+	}
+	return err
+}
+
+// lock takes the stage's lock, failing fast when another run holds it.
+func lock(ctx context.Context, store state.Store, command string, out *reporter) (func(), error) {
+	u, err := store.Lock(ctx, state.NewLockInfo(command, Version))
+	if err != nil {
+		return nil, err
+	}
+	if stale, ok := state.StaleLock(u); ok {
+		out.note("the previous run (%s) ended without unlocking; its operations in flight are resumed", stale.String())
+	}
+	return func() { u.Unlock() }, nil
+}
+
+// startLocal starts the embedded local endpoint with the seed fixtures and
+// a data file, so that runs of a program see each other's resources.
+func startLocal(dir string) (*localcc.Server, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create %s: %w", dir, err)
+	}
+	srv, err := localcc.Start(localcc.Options{DataFile: filepath.Join(dir, "data.json"), Fixtures: localcc.SeedFixtures()}, "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("start the local endpoint: %w", err)
+	}
+	return srv, nil
+}
+
+func hasChanges(cs []engine.Change) bool {
+	for _, c := range cs {
+		if c.Action != engine.NoOp {
+			return true
+		}
+	}
+	return false
+}
+
+// planJSON is the documented machine-readable plan (docs/plan-json.md).
+type planJSON struct {
+	FormatVersion int             `json:"formatVersion"`
+	App           string          `json:"app"`
+	Stage         string          `json:"stage"`
+	Changes       []engine.Change `json:"changes"`
+	Summary       map[string]int  `json:"summary"`
+}
+
+func writePlanJSON(w io.Writer, app, stage string, changes []engine.Change) error {
+	if changes == nil {
+		changes = []engine.Change{}
+	}
+	p := planJSON{FormatVersion: 1, App: app, Stage: stage, Changes: changes, Summary: countActions(changes)}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(p)
+}
+
+func countActions(cs []engine.Change) map[string]int {
+	m := map[string]int{"create": 0, "update": 0, "replace": 0, "delete": 0, "no-op": 0}
+	for _, c := range cs {
+		m[string(c.Action)]++
+	}
+	return m
+}
+
