@@ -311,4 +311,3 @@ func countActions(cs []engine.Change) map[string]int {
 	}
 	return m
 }
-

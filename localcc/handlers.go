@@ -196,7 +196,11 @@ func (s *Server) generatedValue(typeName, prop string) string {
 	switch {
 	case typeName == "AWS::IAM::Role" && prop == "RoleId":
 		return "AROA" + randUpper(s.rng, 17)
-	case strings.HasSuffix(prop, "DomainName"), prop == "WebsiteURL":
+	case prop == "WebsiteURL":
+		// The schema gives it format uri, which an update's validation of
+		// the read model checks: it needs a scheme.
+		return fmt.Sprintf("http://%s.s3-website-%s.amazonaws.com", randHex(s.rng, 12), s.opts.Region)
+	case strings.HasSuffix(prop, "DomainName"):
 		return fmt.Sprintf("%s.%s.amazonaws.com", randHex(s.rng, 12), service(typeName))
 	case prop == "Id" || strings.HasSuffix(prop, "Id"):
 		return resourceWord(typeName)[:min(4, len(resourceWord(typeName)))] + "-" + randHex(s.rng, 17)

@@ -110,6 +110,9 @@ func decodeInput(body []byte, in any) *apiError {
 	}
 	if err := json.Unmarshal(body, in); err != nil {
 		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field == "" {
+			return serializationError("the request body must be a JSON object, found %s", te.Value)
+		}
 		if errors.As(err, &te) {
 			return serializationError("%s: expected %s, found %s", te.Field, te.Type, te.Value)
 		}

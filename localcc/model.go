@@ -3,6 +3,9 @@ package localcc
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"time"
 )
 
@@ -102,10 +105,17 @@ func decodeJSON(data []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return err
 	}
-	if dec.More() {
-		return &json.SyntaxError{Offset: dec.InputOffset()}
+	// More reports false before a stray '}' or ']', so look for the end of
+	// the input itself.
+	if off := dec.InputOffset(); !errors.Is(tokenErr(dec), io.EOF) {
+		return fmt.Errorf("unexpected data after the JSON value at offset %d", off)
 	}
 	return nil
+}
+
+func tokenErr(dec *json.Decoder) error {
+	_, err := dec.Token()
+	return err
 }
 
 // cloneModel deep-copies decoded JSON.

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -190,6 +191,10 @@ func (s *Server) createResource(body []byte) (any, *apiError) {
 }
 
 func errOrType(err error, raw string) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return "found " + te.Value
+	}
 	if err != nil {
 		return err.Error()
 	}

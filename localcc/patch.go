@@ -2,6 +2,7 @@ package localcc
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -19,6 +20,10 @@ type patchOp map[string]any
 func parsePatch(doc string) ([]patchOp, *apiError) {
 	var ops []patchOp
 	if err := decodeJSON([]byte(doc), &ops); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			err = fmt.Errorf("found a JSON %s where an array of operation objects belongs", te.Value)
+		}
 		return nil, validationError("Invalid patch document: %v. Send a JSON array of RFC 6902 operations, such as [{\"op\":\"replace\",\"path\":\"/Tags\",\"value\":[]}]", err)
 	}
 	if len(ops) == 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"time"
@@ -38,9 +39,13 @@ func (s *Server) load(path string) error {
 		return fmt.Errorf("local endpoint data %s is corrupted (%v); it was left untouched: move it aside to start empty, or restore a copy", path, err)
 	}
 	if snap.Version != dataVersion {
-		return fmt.Errorf("local endpoint data %s has format version %d, this build reads version %d; move it aside to start empty", path, snap.Version, dataVersion)
+		return fmt.Errorf("local endpoint data %s has format version %d, this build reads version %d; it was left untouched: move it aside to start empty", path, snap.Version, dataVersion)
 	}
 	s.seq = snap.Seq
+	// A fixed Seed would otherwise hand out again the request tokens and
+	// IDs of the run that wrote the file; mixing in the file's sequence
+	// keeps runs repeatable and their draws distinct.
+	s.rng = rand.New(rand.NewPCG(s.rng.Uint64()^snap.Seq, s.rng.Uint64()+snap.Seq))
 	for _, r := range snap.Resources {
 		if r == nil || r.Type == "" || r.Identifier == "" {
 			return fmt.Errorf("local endpoint data %s is corrupted (a resource without type or identifier); it was left untouched: move it aside to start empty", path)

@@ -10,8 +10,8 @@ func TestSeedValuesAreRefusedWithFixes(t *testing.T) {
 	props := map[string]any{
 		"ResourceId": "vpc-87654321", "ResourceType": "VPC", "TrafficType": "ACCEPT",
 		"LogDestination": "s3", "LogDestinationType": "S3", "LogGroupName": "advanced-vpc-flow-logs",
-		"LogFormat":              "${version} ${timestamp} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes}",
-		"MaxAggregationInterval": 60,
+		"LogFormat":               "${version} ${timestamp} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes}",
+		"MaxAggregationInterval":  60,
 		"DeliverCrossAccountRole": "arn:aws:iam::123456789012:role/FlowLogsRole",
 	}
 	probs, err := Check("AWS::EC2::FlowLog", props, nil)

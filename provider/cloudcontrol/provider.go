@@ -450,4 +450,3 @@ func IsHTTPStatus(err error, status int) bool {
 	var re interface{ HTTPStatusCode() int }
 	return errors.As(err, &re) && re.HTTPStatusCode() == status
 }
-
