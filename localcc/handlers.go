@@ -160,6 +160,18 @@ func propType(sc *schema.Schema, name string) string {
 	return ""
 }
 
+// arnNameProps names the property arnFor builds each type's ARN from.
+var arnNameProps = map[string]string{
+	"AWS::IAM::Role":                       "RoleName",
+	"AWS::IAM::ManagedPolicy":              "ManagedPolicyName",
+	"AWS::S3::Bucket":                      "BucketName",
+	"AWS::Logs::LogGroup":                  "LogGroupName",
+	"AWS::KinesisFirehose::DeliveryStream": "DeliveryStreamName",
+	"AWS::SNS::Topic":                      "TopicName",
+	"AWS::SQS::Queue":                      "QueueName",
+	"AWS::Lambda::Function":                "FunctionName",
+}
+
 // fillReadOnly generates the read-only properties of a new resource and
 // the name-like primary identifier the caller left out, in AWS's formats
 // where they are known.
@@ -167,6 +179,14 @@ func (s *Server) fillReadOnly(sc *schema.Schema, m map[string]any) {
 	for _, name := range sc.PrimaryIdentifierNames() {
 		if _, ok := m[name]; !ok && !sc.IsReadOnly("/properties/"+name) && propType(sc, name) == "string" {
 			m[name] = s.generatedName(sc.TypeName)
+		}
+	}
+	// Types whose ARN (and so, for some, primary identifier) is built from
+	// a name property get a generated name when it was left out, as
+	// CloudFormation does; otherwise every unnamed one would share one ARN.
+	if prop, ok := arnNameProps[sc.TypeName]; ok {
+		if _, has := m[prop]; !has && propType(sc, prop) == "string" {
+			m[prop] = s.generatedName(sc.TypeName)
 		}
 	}
 	var arns []string

@@ -52,6 +52,10 @@ func ParseLatency(s string) (string, Range, error) {
 		r, err := ParseRange(s)
 		return "*", r, err
 	}
+	typ = strings.TrimSpace(typ)
+	if typ == "" {
+		return "", Range{}, fmt.Errorf("latency %q: no type before '='; write AWS::EC2::FlowLog=3s..12s, or *=1s for every type", s)
+	}
 	r, err := ParseRange(rng)
-	return strings.TrimSpace(typ), r, err
+	return typ, r, err
 }
