@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit statuses of the athanor binary.
+const (
+	ExitOK    = 0 // success
+	ExitError = 1 // the command ran and failed, or found problems
+	ExitUsage = 2 // the command line was wrong: unknown command or flag, bad value
+)
+
+// UsageError is a mistake in the command line. [Execute] exits 2 for it and
+// points at the command's --help.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usageErrorf(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+func asUsage(err error) error {
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		return err
+	}
+	return &UsageError{Err: err}
+}
+
+// SilentError makes [Execute] exit with Code without printing anything,
+// for commands that have already reported their outcome, such as validate
+// listing problems.
+type SilentError struct{ Code int }
+
+func (e *SilentError) Error() string { return "exit status " + strconv.Itoa(e.Code) }
+
+// reportError prints err as "athanor: <message>" and returns the exit
+// status it means. This is the one place errors become exit codes.
+func reportError(w io.Writer, cmd *cobra.Command, err error) int {
+	var se *SilentError
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	fmt.Fprintf(w, "athanor: %v\n", err)
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		path := "athanor"
+		if cmd != nil {
+			path = cmd.CommandPath()
+		}
+		fmt.Fprintf(w, "Run '%s --help' for usage.\n", path)
+		return ExitUsage
+	}
+	return ExitError
+}
+
+func quote(s string) string { return strconv.Quote(s) }

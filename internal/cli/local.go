@@ -1,0 +1,166 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/athanor-iac/athanor/localcc"
+)
+
+// LocalOptions are the parsed flags of `athanor local`.
+type LocalOptions struct {
+	IO *IOStreams
+
+	Addr         string
+	AllowRemote  bool
+	DataFile     string
+	FixturesFile string
+	SeedFixtures bool
+	Verbose      bool
+
+	// Server holds everything else that goes to localcc.New; the flags
+	// fill it in directly.
+	Server localcc.Options
+}
+
+// NewCmdLocal builds `athanor local`. runF replaces the run step in tests;
+// nil runs the endpoint until ctx ends.
+func NewCmdLocal(f *Factory, runF func(context.Context, *LocalOptions) error) *cobra.Command {
+	opts := &LocalOptions{IO: f.IOStreams}
+	var (
+		latency  = &latencyFlag{schemas: f.Schemas}
+		throttle = &throttleFlag{}
+		failSrv  rateFlag
+		failHand = &handlerFaultFlag{}
+		drop     rateFlag
+		creds    = &credentialsFlag{}
+	)
+	cmd := &cobra.Command{
+		Use:   "local",
+		Short: "Run a local Cloud Control endpoint in the foreground",
+		Long: `Run a local Cloud Control endpoint in the foreground until interrupted.
+
+It speaks Cloud Control's wire protocol, so the AWS CLI and SDKs work against
+it unchanged: every type with a CloudFormation schema can be created, read,
+updated, listed and deleted. Mutations complete asynchronously after a
+latency (default 50ms..200ms); poll get-resource-request-status as on AWS.
+
+The first line printed is "listening on http://ADDR", with the real address,
+so --addr 127.0.0.1:0 reports the port chosen. Resources live in memory
+unless --data names a file, which is written shortly after each change and
+on exit. The built-in fixtures (VPCs vpc-12345678, vpc-87654321,
+vpc-11223344, subnet-12345678, eni-12345678, S3 buckets, log groups and IAM
+roles the examples refer to) are loaded unless --seed-fixtures=false.
+
+Any well-formed SigV4 signature is accepted unless --credentials is set.
+The endpoint also serves /_athanor/health and /_athanor/metrics.`,
+		Example: `  athanor local
+  athanor local --data .athanor/local.json --latency AWS::EC2::FlowLog=3s..12s
+  athanor local --addr 127.0.0.1:0 --latency 0s --seed 1
+  athanor local --throttle 5:10 --fail-handlers 0.1:Throttling --drop 0.01`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !opts.AllowRemote {
+				if err := checkLoopback(opts.Addr); err != nil {
+					return err
+				}
+			}
+			if !accountRE.MatchString(opts.Server.Account) {
+				return usageErrorf("--account %q: expected a 12-digit AWS account ID, like 123456789012", opts.Server.Account)
+			}
+			if !regionRE.MatchString(opts.Server.Region) {
+				return usageErrorf("--region %q: expected a region name, like us-east-1", opts.Server.Region)
+			}
+			opts.Server.Latency = latency.m
+			opts.Server.ThrottleRPS, opts.Server.ThrottleBurst = throttle.rps, throttle.burst
+			opts.Server.Faults = localcc.Faults{
+				ServerErrors:    float64(failSrv),
+				HandlerFailures: failHand.rate,
+				HandlerCode:     failHand.code,
+				Drops:           float64(drop),
+			}
+			opts.Server.Credentials = creds.creds
+			opts.Server.DataFile = opts.DataFile
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runLocal(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:4566", "`HOST:PORT` to listen on; port 0 picks a free one")
+	fl.BoolVar(&opts.AllowRemote, "allow-remote", false, "allow an --addr that is not loopback")
+	fl.StringVar(&opts.DataFile, "data", "", "keep resources across restarts in `FILE` (default: memory only)")
+	fl.StringVar(&opts.FixturesFile, "fixtures", "", "also load resources from a JSON fixtures `FILE`: {\"resources\": [{\"type\": ..., \"properties\": {...}}]}")
+	fl.BoolVar(&opts.SeedFixtures, "seed-fixtures", true, "load the built-in fixtures the examples refer to")
+	fl.Var(latency, "latency", "how long mutations take: TYPE=MIN..MAX for one type, or MIN..MAX for all (repeatable)")
+	fl.Var(throttle, "throttle", "answer calls beyond RPS per second (burst BURST) with ThrottlingException")
+	fl.Var(&failSrv, "fail-server", "answer this fraction of calls with HTTP 500 InternalFailure")
+	fl.Var(failHand, "fail-handlers", "end this fraction of mutations FAILED with CODE (default ServiceInternalError)")
+	fl.Var(&drop, "drop", "close this fraction of connections without an answer")
+	fl.Var(creds, "credentials", "check SigV4 signatures against this access key pair")
+	fl.StringVar(&opts.Server.Region, "region", "us-east-1", "`REGION` in generated ARNs")
+	fl.StringVar(&opts.Server.Account, "account", "123456789012", "`ACCOUNT` ID in generated ARNs")
+	fl.Uint64Var(&opts.Server.Seed, "seed", 0, "make identifiers and latencies repeatable with seed `N` (0: random)")
+	fl.BoolVar(&opts.Verbose, "verbose", false, "log every API call to stderr")
+	return cmd
+}
+
+// runLocal serves the endpoint until ctx ends, then closes it, which saves
+// the data file.
+func runLocal(ctx context.Context, opts *LocalOptions) error {
+	level := slog.LevelWarn // save failures and the like are always shown
+	if opts.Verbose {
+		level = slog.LevelDebug
+	}
+	opts.Server.Logger = slog.New(slog.NewTextHandler(opts.IO.Err, &slog.HandlerOptions{Level: level}))
+
+	var fixtures []localcc.Fixture
+	if opts.SeedFixtures {
+		fixtures = append(fixtures, localcc.SeedFixtures()...)
+	}
+	if opts.FixturesFile != "" {
+		fx, err := localcc.LoadFixtures(opts.FixturesFile)
+		if err != nil {
+			return fmt.Errorf("--fixtures: %w", err)
+		}
+		fixtures = append(fixtures, fx...)
+	}
+	opts.Server.Fixtures = fixtures
+
+	srv, err := localcc.New(opts.Server)
+	if err != nil {
+		return fmt.Errorf("starting the local endpoint: %w", err)
+	}
+	if err := srv.Listen(opts.Addr); err != nil {
+		closeErr := srv.Close()
+		if closeErr != nil {
+			return fmt.Errorf("starting the local endpoint: %w; additionally, closing: %v", err, closeErr)
+		}
+		return fmt.Errorf("starting the local endpoint: %w", err)
+	}
+	url := srv.URL()
+	out := opts.IO.Out
+	fmt.Fprintf(out, "listening on %s\n", url)
+	fmt.Fprintf(out, "point clients at it: export AWS_ENDPOINT_URL_CLOUDCONTROL=%s, or aws cloudcontrol --endpoint-url %s ...\n", url, url)
+
+	<-ctx.Done()
+
+	if err := srv.Close(); err != nil {
+		return fmt.Errorf("stopping the local endpoint: %w", err)
+	}
+	printStopped(out, opts.DataFile)
+	return nil
+}
+
+func printStopped(w io.Writer, dataFile string) {
+	if dataFile != "" {
+		fmt.Fprintf(w, "stopped; data saved to %s\n", dataFile)
+		return
+	}
+	fmt.Fprintln(w, "stopped")
+}
