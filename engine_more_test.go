@@ -1,0 +1,218 @@
+package athanor_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	sdk "github.com/aws/aws-sdk-go-v2/service/cloudcontrol"
+
+	"github.com/athanor-iac/athanor"
+	"github.com/athanor-iac/athanor/aws/ec2"
+	"github.com/athanor-iac/athanor/localcc"
+	"github.com/athanor-iac/athanor/state"
+)
+
+// client is a plain SDK client on the endpoint: another tool changing
+// things behind the program's back.
+func (e *env) client() *sdk.Client {
+	e.t.Helper()
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return sdk.NewFromConfig(cfg, func(o *sdk.Options) { o.BaseEndpoint = aws.String(e.srv.URL()) })
+}
+
+func (e *env) createDirectly(typeName string, props any, clientToken string) string {
+	e.t.Helper()
+	b, _ := json.Marshal(props)
+	in := &sdk.CreateResourceInput{TypeName: aws.String(typeName), DesiredState: aws.String(string(b))}
+	if clientToken != "" {
+		in.ClientToken = aws.String(clientToken)
+	}
+	out, err := e.client().CreateResource(context.Background(), in)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for i := 0; i < 200; i++ {
+		st, err := e.client().GetResourceRequestStatus(context.Background(), &sdk.GetResourceRequestStatusInput{RequestToken: out.ProgressEvent.RequestToken})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if s := st.ProgressEvent.OperationStatus; s == "SUCCESS" {
+			return aws.ToString(st.ProgressEvent.Identifier)
+		} else if s == "FAILED" {
+			e.t.Fatalf("direct create failed: %s", aws.ToString(st.ProgressEvent.StatusMessage))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	e.t.Fatal("direct create did not finish")
+	return ""
+}
+
+// network declares a VPC, a subnet in it and a flow log on the subnet,
+// wired by passing outputs into props.
+func network(app *athanor.App) error {
+	vpc, err := app.Resource("AWS::EC2::VPC", "vpc", map[string]any{"CidrBlock": "10.20.0.0/16"})
+	if err != nil {
+		return err
+	}
+	subnet, err := app.Resource("AWS::EC2::Subnet", "subnet", map[string]any{"VpcId": vpc.String("VpcId"), "CidrBlock": "10.20.1.0/24"})
+	if err != nil {
+		return err
+	}
+	_, err = ec2.FlowLog(app, "subnetFlowLog", ec2.FlowLogProps{
+		ResourceId: subnet.String("SubnetId"), ResourceType: "Subnet", TrafficType: "ALL",
+		LogDestinationType: "s3", LogDestination: "arn:aws:s3:::advanced-vpc-flow-logs",
+		DestinationOptions: &ec2.FlowLogDestinationOptions{FileFormat: "parquet", PerHourPartition: true},
+	})
+	return err
+}
+
+func TestDependenciesPlanApplyDestroy(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	code, out := e.run(network, "plan")
+	if code != 0 {
+		t.Fatalf("plan: exit %d\n%s", code, out)
+	}
+	for _, want := range []string{"+ subnet (AWS::EC2::Subnet): create", "VpcId: (known after apply)", "ResourceId: (known after apply)", "Plan: 3 to create"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+	if code, out = e.run(network); code != 0 {
+		t.Fatalf("up: exit %d\n%s", code, out)
+	}
+	if code, out = e.run(network); code != 0 || !strings.Contains(out, "no changes; 3 resources") {
+		t.Fatalf("rerun: exit %d\n%s", code, out)
+	}
+	store, err := state.Open(context.Background(), e.state, "flowlogs", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := store.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := map[string]string{}
+	for _, r := range recs {
+		deps[r.LogicalID] = strings.Join(r.DependsOn, ",")
+	}
+	if deps["subnet"] != "vpc" || deps["subnetFlowLog"] != "subnet" {
+		t.Fatalf("recorded dependencies %v", deps)
+	}
+	// The endpoint refuses to delete a VPC a subnet still uses, so a wrong
+	// order fails this.
+	if code, out = e.run(network, "destroy"); code != 0 || !strings.Contains(out, "3 deleted") {
+		t.Fatalf("destroy: exit %d\n%s", code, out)
+	}
+	if n := len(e.srv.Resources("AWS::EC2::VPC")); n != 3 {
+		t.Fatalf("%d VPCs left, want the 3 fixtures", n)
+	}
+}
+
+func TestPlanJSONAndDetailedExitCode(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	prog := programOf(map[string]ec2.FlowLogProps{"vpcFlowLog": seedProps()["vpcFlowLog"]}, nil)
+	code, out := e.run(prog, "plan", "--json", "--detailed-exitcode")
+	if code != 2 {
+		t.Fatalf("exit %d, want 2 (changes)\n%s", code, out)
+	}
+	var plan struct {
+		FormatVersion int
+		Changes       []struct {
+			LogicalID, Type, Action string
+		}
+		Summary map[string]int
+	}
+	if err := json.Unmarshal([]byte(out), &plan); err != nil {
+		t.Fatalf("plan --json is not JSON: %v\n%s", err, out)
+	}
+	if plan.FormatVersion != 1 || len(plan.Changes) != 1 || plan.Changes[0].Action != "create" || plan.Summary["create"] != 1 {
+		t.Fatalf("plan %+v", plan)
+	}
+	if code, out = e.run(prog); code != 0 {
+		t.Fatalf("up: exit %d\n%s", code, out)
+	}
+	if code, out = e.run(prog, "plan", "--detailed-exitcode"); code != 0 || !strings.Contains(out, "No changes") {
+		t.Fatalf("plan after up: exit %d\n%s", code, out)
+	}
+}
+
+func TestAlreadyExistsAndAdopt(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	p := seedProps()["vpcFlowLog"]
+	existing := e.createDirectly("AWS::EC2::FlowLog", p, "")
+	prog := programOf(map[string]ec2.FlowLogProps{"vpcFlowLog": p}, nil)
+	code, out := e.run(prog)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, out)
+	}
+	// The error names the logical ID, type, operation, error code, message
+	// and request token.
+	for _, want := range []string{`create AWS::EC2::FlowLog "vpcFlowLog"`, "AlreadyExists", "existing Flow Log", "request token "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("error lacks %q:\n%s", want, out)
+		}
+	}
+	code, out = e.run(prog, "--adopt")
+	if code != 0 {
+		t.Fatalf("--adopt: exit %d\n%s", code, out)
+	}
+	if live := e.flowLogs(); len(live) != 1 || live[existing] == nil {
+		t.Fatalf("after adopt: %v, want only %s", live, existing)
+	}
+	if code, out = e.run(prog); code != 0 || !strings.Contains(out, "no changes") {
+		t.Fatalf("after adopt, rerun: exit %d\n%s", code, out)
+	}
+}
+
+func TestDeletingWhatIsAlreadyGone(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	got := map[string]*ec2.FlowLogResource{}
+	prog := programOf(map[string]ec2.FlowLogProps{"vpcFlowLog": seedProps()["vpcFlowLog"]}, got)
+	if code, out := e.run(prog); code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if _, err := e.client().DeleteResource(context.Background(), &sdk.DeleteResourceInput{TypeName: aws.String("AWS::EC2::FlowLog"), Identifier: aws.String(got["vpcFlowLog"].Id)}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if code, out := e.run(prog, "destroy"); code != 0 || !strings.Contains(out, "1 deleted") {
+		t.Fatalf("destroy of a flow log deleted outside: exit %d\n%s", code, out)
+	}
+}
+
+// A run killed after submitting a create leaves the intent and its
+// ClientToken in state; the next run finds the request again instead of
+// creating a second flow log.
+func TestResumesCreateLeftInFlight(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	p := seedProps()["vpcFlowLog"]
+	props := map[string]any{}
+	b, _ := json.Marshal(p)
+	json.Unmarshal(b, &props)
+	const token = "6f1c2a3e-0000-4000-8000-000000000001"
+	submitted := e.createDirectly("AWS::EC2::FlowLog", props, token)
+	store, err := state.Open(context.Background(), e.state, "flowlogs", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := state.Record{LogicalID: "vpcFlowLog", Type: "AWS::EC2::FlowLog", Pending: &state.Intent{Operation: state.OpCreate, ClientToken: token, Props: props, StartedAt: time.Now()}}
+	if err := store.Put(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	prog := programOf(map[string]ec2.FlowLogProps{"vpcFlowLog": p}, nil)
+	if code, out := e.run(prog); code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	live := e.flowLogs()
+	if len(live) != 1 || live[submitted] == nil {
+		t.Fatalf("after resuming: %d flow logs %v, want only %s", len(live), live, submitted)
+	}
+}
