@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -30,7 +31,9 @@ func (e *OpError) Unwrap() error { return e.Err }
 // put writes a record, keeping the engine's copy in step.
 func (e *Engine) put(ctx context.Context, rec *state.Record) error {
 	rec.UpdatedAt = time.Now().UTC()
-	if err := e.opts.Store.Put(ctx, *rec); err != nil {
+	// State is written even when the run is being abandoned: the record of
+	// what is in flight matters most then.
+	if err := e.opts.Store.Put(context.WithoutCancel(ctx), *rec); err != nil {
 		return fmt.Errorf("save state of %q: %w", rec.LogicalID, err)
 	}
 	e.mu.Lock()
@@ -41,7 +44,7 @@ func (e *Engine) put(ctx context.Context, rec *state.Record) error {
 }
 
 func (e *Engine) forget(ctx context.Context, logicalID string) error {
-	if err := e.opts.Store.Delete(ctx, logicalID); err != nil {
+	if err := e.opts.Store.Delete(context.WithoutCancel(ctx), logicalID); err != nil {
 		return fmt.Errorf("remove %q from state: %w", logicalID, err)
 	}
 	e.mu.Lock()
@@ -51,12 +54,30 @@ func (e *Engine) forget(ctx context.Context, logicalID string) error {
 }
 
 func (e *Engine) acquire(ctx context.Context) (func(), error) {
+	if e.stopped() {
+		return nil, ErrInterrupted
+	}
 	select {
 	case e.sem <- struct{}{}:
 		return func() { <-e.sem }, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+func (e *Engine) stopped() bool {
+	select {
+	case <-e.opts.Stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// abandoned reports whether err means the run was cut short, in which case
+// an operation's intent must stay in state: its request may still finish.
+func abandoned(ctx context.Context, err error) bool {
+	return ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // apply makes one resource match its declaration.
@@ -99,6 +120,13 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 	}
 	if !sameStrings(rec.DependsOn, deps) {
 		rec.DependsOn = deps
+		if err := e.put(ctx, rec); err != nil {
+			return Result{}, err
+		}
+	}
+	if c.Action == NoOp && rec.Props == nil {
+		// An imported resource the program now declares as it is.
+		rec.Props = d.Props
 		if err := e.put(ctx, rec); err != nil {
 			return Result{}, err
 		}
@@ -152,6 +180,9 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 	id, model, err := e.opts.Provider.Create(ctx, rec.Type, desired, token, e.submitted(ctx, rec))
 	if err != nil && e.opts.Adopt && cloudcontrol.Code(err) == "AlreadyExists" {
 		id, model, err = e.adopt(ctx, sc, desired)
+	}
+	if err != nil && abandoned(ctx, err) {
+		return err
 	}
 	if err != nil {
 		rec.Pending = nil
@@ -222,6 +253,9 @@ func (e *Engine) update(ctx context.Context, sc *schema.Schema, rec *state.Recor
 		return err
 	}
 	model, err := e.opts.Provider.Update(ctx, rec.Type, rec.Identifier, patch, token, e.submitted(ctx, rec))
+	if err != nil && abandoned(ctx, err) {
+		return err
+	}
 	rec.Pending = nil
 	if err != nil {
 		if perr := e.put(ctx, rec); perr != nil {

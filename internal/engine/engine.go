@@ -41,7 +41,15 @@ type Options struct {
 	Adopt bool
 	// Events hears of progress; nil discards.
 	Events func(Event)
+	// Stop, when closed, stops the engine from starting new operations;
+	// operations in flight go on to their end. Cancelling the context
+	// instead abandons them (see CancelInFlight).
+	Stop <-chan struct{}
 }
+
+// ErrInterrupted is returned for work not started because the run was
+// asked to stop.
+var ErrInterrupted = errors.New("interrupted: not started")
 
 // Event reports progress on one resource.
 type Event struct {
@@ -149,6 +157,32 @@ func (e *Engine) emit(ev Event) {
 		ev.Time = time.Now()
 		e.opts.Events(ev)
 	}
+}
+
+// CancelInFlight asks Cloud Control to cancel every request this engine
+// submitted that has not finished, after an abandoned run. The intents
+// stay in state, so the next run learns how each request ended.
+func (e *Engine) CancelInFlight(ctx context.Context) int {
+	e.mu.Lock()
+	var tokens []string
+	for _, r := range e.records {
+		if r.Pending != nil && r.Pending.RequestToken != "" {
+			tokens = append(tokens, r.Pending.RequestToken)
+		}
+		for _, s := range r.Superseded {
+			if s.Pending != nil && s.Pending.RequestToken != "" {
+				tokens = append(tokens, s.Pending.RequestToken)
+			}
+		}
+	}
+	e.mu.Unlock()
+	n := 0
+	for _, t := range tokens {
+		if e.opts.Provider.Cancel(ctx, t) == nil {
+			n++
+		}
+	}
+	return n
 }
 
 // Changes returns the plan recorded so far, sorted by logical ID with

@@ -74,21 +74,33 @@ func diff(sc *schema.Schema, rec *state.Record, desired map[string]any) Change {
 		c.Action, c.Reason = Create, "an earlier run did not finish creating it"
 		return c
 	}
+	before := rec.Props
+	if before == nil {
+		// An imported resource: nothing was declared yet, so compare the
+		// declared properties with what AWS reports, and let AWS's other
+		// properties be.
+		before = map[string]any{}
+		for k := range desired {
+			if v, ok := rec.Outputs[k]; ok {
+				before[k] = v
+			}
+		}
+	}
 	names := map[string]bool{}
 	for k := range desired {
 		names[k] = true
 	}
-	for k := range rec.Props {
+	for k := range before {
 		names[k] = true
 	}
 	var forcing []string
 	for _, name := range sortedKeys(names) {
-		before, hadBefore := rec.Props[name]
+		old, hadBefore := before[name]
 		after, hasAfter := desired[name]
-		if hadBefore == hasAfter && equal(before, after) && !IsUnknown(after) {
+		if hadBefore == hasAfter && equal(old, after) && !IsUnknown(after) {
 			continue
 		}
-		d := PropDiff{Name: name, Before: before, After: after, Unknown: IsUnknown(after)}
+		d := PropDiff{Name: name, Before: old, After: after, Unknown: IsUnknown(after)}
 		if sc.IsCreateOnly("/properties/" + name) {
 			d.ForcesReplacement = true
 			forcing = append(forcing, name)

@@ -1,0 +1,195 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/athanor-iac/athanor/provider/cloudcontrol"
+	"github.com/athanor-iac/athanor/schema"
+	"github.com/athanor-iac/athanor/state"
+)
+
+// Drift is what changed in AWS outside the program since the last run.
+type Drift struct {
+	LogicalID  string     `json:"logicalId"`
+	Type       string     `json:"type"`
+	Identifier string     `json:"identifier"`
+	Deleted    bool       `json:"deleted,omitempty"`
+	Diffs      []PropDiff `json:"diffs,omitempty"`
+}
+
+// driftOf compares a fresh read with what the engine last applied and
+// read. A declared property counts when AWS now reports another value; an
+// undeclared one only when it appeared since the last read, so values AWS
+// fills in by default (LogFormat, MaxAggregationInterval, a log group's
+// ARN in LogDestination) are never drift.
+func driftOf(rec *state.Record, live map[string]any) []PropDiff {
+	var out []PropDiff
+	for _, name := range sortedKeys(rec.Props) {
+		if v, ok := live[name]; !ok || !equal(v, rec.Props[name]) {
+			out = append(out, PropDiff{Name: name, Before: rec.Props[name], After: live[name]})
+		}
+	}
+	for _, name := range sortedKeys(live) {
+		if _, declared := rec.Props[name]; declared {
+			continue
+		}
+		if _, seen := rec.Outputs[name]; !seen {
+			out = append(out, PropDiff{Name: name, After: live[name]})
+		}
+	}
+	return out
+}
+
+// Refresh reads every managed resource, at most Parallelism at a time,
+// reports what changed outside the program, and records what AWS now
+// reports, so that the next plan shows, and the next apply undoes, the
+// changes: a drifted property is planned back to its declared value, a
+// resource deleted outside is planned to be created again. With write set
+// the refreshed records are saved in the store; otherwise only this
+// engine's view changes (up --refresh, plan --refresh).
+func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
+	ids := e.All()
+	var (
+		mu     sync.Mutex
+		drifts []Drift
+		errs   []error
+		wg     sync.WaitGroup
+	)
+	for _, id := range ids {
+		e.mu.Lock()
+		prev := e.records[id]
+		e.mu.Unlock()
+		if prev == nil || prev.Identifier == "" || prev.Pending != nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			release, err := e.acquire(ctx)
+			if err != nil {
+				return
+			}
+			defer release()
+			rec := *prev
+			live, err := e.opts.Provider.Read(ctx, rec.Type, rec.Identifier)
+			d := Drift{LogicalID: rec.LogicalID, Type: rec.Type, Identifier: rec.Identifier}
+			switch {
+			case cloudcontrol.IsNotFound(err):
+				d.Deleted = true
+				rec.Identifier, rec.Outputs = "", nil
+			case err != nil:
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("read %s %q (%s): %w", rec.Type, rec.LogicalID, rec.Identifier, err))
+				mu.Unlock()
+				return
+			default:
+				d.Diffs = driftOf(&rec, live)
+				if len(d.Diffs) > 0 {
+					rec.Props = refreshedProps(&rec, live)
+				}
+				rec.Outputs = live
+			}
+			if d.Deleted || len(d.Diffs) > 0 {
+				mu.Lock()
+				drifts = append(drifts, d)
+				mu.Unlock()
+			}
+			if write {
+				if err := e.put(ctx, &rec); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			} else {
+				e.mu.Lock()
+				e.records[rec.LogicalID] = &rec
+				e.mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	sortDrifts(drifts)
+	return drifts, errors.Join(errs...)
+}
+
+// refreshedProps is what AWS now has for the declared properties, plus the
+// undeclared ones that appeared outside the program (so the next apply
+// removes them).
+func refreshedProps(rec *state.Record, live map[string]any) map[string]any {
+	out := map[string]any{}
+	for name := range rec.Props {
+		if v, ok := live[name]; ok {
+			out[name] = v
+		}
+	}
+	for name, v := range live {
+		if _, declared := rec.Props[name]; declared {
+			continue
+		}
+		if _, seen := rec.Outputs[name]; !seen {
+			out[name] = v
+		}
+	}
+	return out
+}
+
+func sortDrifts(ds []Drift) {
+	for i := 1; i < len(ds); i++ {
+		for j := i; j > 0 && ds[j].LogicalID < ds[j-1].LogicalID; j-- {
+			ds[j], ds[j-1] = ds[j-1], ds[j]
+		}
+	}
+}
+
+// ImportError says why an import was refused; nothing was changed.
+type ImportError struct{ Msg string }
+
+func (e *ImportError) Error() string { return e.Msg }
+
+// Import puts an existing resource under management as logicalID: the
+// resource is read, and a record is written that holds what AWS reports
+// but no declared properties, so that the next run of the program adopts
+// it without recreating it, or shows how it differs from the program.
+func Import(ctx context.Context, store state.Store, prov *cloudcontrol.Provider, typeName, identifier, logicalID string) (*state.Record, error) {
+	if !logicalIDOK(logicalID) {
+		return nil, &ImportError{fmt.Sprintf("logical ID %q: use letters, digits, '-', '_' and '.'", logicalID)}
+	}
+	sc, err := schema.Default().Lookup(typeName)
+	if errors.Is(err, schema.ErrTypeNotFound) {
+		msg := fmt.Sprintf("unknown resource type %q", typeName)
+		if s := schema.Suggest(typeName, schema.Default().TypeNames()); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		return nil, &ImportError{msg}
+	}
+	if err != nil {
+		return nil, err
+	}
+	recs, err := store.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load state: %w", err)
+	}
+	for _, r := range recs {
+		if r.LogicalID == logicalID {
+			return nil, &ImportError{fmt.Sprintf("%q is already managed (%s %s); choose another logical ID, or remove it from state first with `athanor state rm`", logicalID, r.Type, r.Identifier)}
+		}
+		if r.Type == typeName && r.Identifier == identifier {
+			return nil, &ImportError{fmt.Sprintf("%s %s is already managed as %q", typeName, identifier, r.LogicalID)}
+		}
+	}
+	live, err := prov.Read(ctx, typeName, identifier)
+	if cloudcontrol.IsNotFound(err) {
+		return nil, &ImportError{fmt.Sprintf("%s %s does not exist (check the identifier, region and account)", typeName, identifier)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s %s: %w", typeName, identifier, err)
+	}
+	rec := &state.Record{LogicalID: logicalID, Type: sc.TypeName, Identifier: identifier, Outputs: live}
+	if err := store.Put(ctx, *rec); err != nil {
+		return nil, fmt.Errorf("save %q: %w", logicalID, err)
+	}
+	return rec, nil
+}
