@@ -39,7 +39,13 @@ func openFile(root string) func(t *testing.T) state.Store {
 }
 
 func TestFileConformance(t *testing.T) {
-	statetest.Run(t, openFile(t.TempDir()))
+	statetest.RunWith(t, openFile(t.TempDir()), statetest.Options{
+		Crash: func(t *testing.T, u state.Unlocker) {
+			if err := state.CrashFileLock(u); err != nil {
+				t.Fatal(err)
+			}
+		},
+	})
 }
 
 // newStage opens stage "dev" of a new root directory.

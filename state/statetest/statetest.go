@@ -23,6 +23,23 @@ import (
 // stores (handles) on the same, initially empty, stage, and calls with
 // different t must return independent stages.
 func Run(t *testing.T, open func(t *testing.T) state.Store) {
+	RunWith(t, open, Options{})
+}
+
+// Options are the backend-specific hooks of RunWith. Behaviour that every
+// backend must have but that cannot be brought about through the Store
+// interface alone, such as a holder dying with the lock, needs a hook; the
+// tests that need a missing hook are skipped, saying which.
+type Options struct {
+	// Crash makes the holder of u end without unlocking, as a killed
+	// process would: the lock must become free (at once, or after an
+	// expiry the hook waits out or makes pass) and the next Lock must report
+	// the lock as stale, naming the holder.
+	Crash func(t *testing.T, u state.Unlocker)
+}
+
+// RunWith runs the conformance suite with backend hooks; see Run.
+func RunWith(t *testing.T, open func(t *testing.T) state.Store, opts Options) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, open func(t *testing.T) state.Store)
@@ -39,6 +56,14 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 		{"LockTwoHandles", testLockTwoHandles},
 		{"UnlockRelock", testUnlockRelock},
 		{"LargeStage", testLargeStage},
+		{"LargeRecord", testLargeRecord},
+		{"DeleteAndRecreate", testDeleteAndRecreate},
+		{"ConcurrentHandles", testConcurrentHandles},
+		{"LockHolderReported", testLockHolderReported},
+		{"ForceUnlockFree", testForceUnlockFree},
+		{"ListStages", testListStages},
+		{"StaleLock", func(t *testing.T, open func(t *testing.T) state.Store) { testStaleLock(t, open, opts) }},
+		{"ForceUnlockStale", func(t *testing.T, open func(t *testing.T) state.Store) { testForceUnlockStale(t, open, opts) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
@@ -398,4 +423,280 @@ func testLargeStage(t *testing.T, open func(t *testing.T) state.Store) {
 			t.Fatalf("record %d is %s (identifier %s), want %s", i, r.LogicalID, r.Identifier, want)
 		}
 	}
+}
+
+// testLargeRecord stores a record of several MiB, as a resource with a big
+// policy document or many tags may need, and reads it back intact.
+func testLargeRecord(t *testing.T, open func(t *testing.T) state.Store) {
+	s := open(t)
+	r := Sample("Big")
+	var b strings.Builder
+	for i := 0; b.Len() < 3<<20; i++ {
+		fmt.Fprintf(&b, "line %d é ✓ \"quoted\" \n", i)
+	}
+	r.Props["Policy"] = b.String()
+	tags := make([]any, 2000)
+	for i := range tags {
+		tags[i] = map[string]any{"Key": fmt.Sprintf("k%04d", i), "Value": strings.Repeat("v", 100)}
+	}
+	r.Props["Tags"] = tags
+	mustPut(t, s, r)
+	recs := mustLoad(t, open(t))
+	if len(recs) != 1 || !Equal(recs[0], r) {
+		t.Fatalf("a %d-byte record did not round-trip (got %d records)", b.Len(), len(recs))
+	}
+}
+
+// testDeleteAndRecreate checks that a deleted record can be written again
+// and that every handle sees deletions made through another.
+func testDeleteAndRecreate(t *testing.T, open func(t *testing.T) state.Store) {
+	ctx := context.Background()
+	a, b := open(t), open(t)
+	mustPut(t, a, Sample("x"))
+	mustPut(t, a, Sample("y"))
+	if got := ids(mustLoad(t, b)); strings.Join(got, ",") != "x,y" {
+		t.Fatalf("second handle sees %v, want [x y]", got)
+	}
+	if err := b.Delete(ctx, "x"); err != nil {
+		t.Fatalf("Delete through the second handle: %v", err)
+	}
+	if got := ids(mustLoad(t, a)); strings.Join(got, ",") != "y" {
+		t.Fatalf("first handle sees %v after the second deleted x, want [y]", got)
+	}
+	r := Sample("x")
+	r.Identifier = "fl-recreated"
+	mustPut(t, a, r)
+	recs := mustLoad(t, b)
+	if len(recs) != 2 || recs[0].Identifier != "fl-recreated" {
+		t.Fatalf("recreated record not seen: %+v", recs)
+	}
+	for _, id := range []string{"x", "y"} {
+		if err := a.Delete(ctx, id); err != nil {
+			t.Fatalf("Delete(%s): %v", id, err)
+		}
+	}
+	if recs := mustLoad(t, b); len(recs) != 0 {
+		t.Fatalf("after deleting everything Load returned %v", ids(recs))
+	}
+}
+
+// testConcurrentHandles writes disjoint records from several handles at
+// once, each record several times: no write may be lost or torn.
+func testConcurrentHandles(t *testing.T, open func(t *testing.T) state.Store) {
+	const handles, perHandle, rounds = 4, 25, 3
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, handles)
+	for h := range handles {
+		s := open(t)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := range rounds {
+				for i := range perHandle {
+					r := Sample(fmt.Sprintf("h%d-r%03d", h, i))
+					r.Identifier = fmt.Sprintf("round-%d", round)
+					if err := s.Put(ctx, r); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("Put: %v", err)
+	}
+	recs := mustLoad(t, open(t))
+	if len(recs) != handles*perHandle {
+		t.Fatalf("Load returned %d records, want %d", len(recs), handles*perHandle)
+	}
+	for _, r := range recs {
+		if r.Identifier != fmt.Sprintf("round-%d", rounds-1) {
+			t.Errorf("record %s holds %s, want the last round's write", r.LogicalID, r.Identifier)
+		}
+	}
+}
+
+// testLockHolderReported checks that every backend can tell who holds the
+// lock without taking it, from another handle, for `athanor state` and for
+// the message of a refused run.
+func testLockHolderReported(t *testing.T, open func(t *testing.T) state.Store) {
+	ctx := context.Background()
+	s := open(t)
+	r, ok := open(t).(state.LockReader)
+	if !ok {
+		t.Fatalf("%T does not implement state.LockReader", s)
+	}
+	if info, held, err := r.ReadLock(ctx); err != nil || held || info.ID != "" {
+		t.Fatalf("ReadLock of a never-locked stage = %+v, %v, %v; want nothing", info, held, err)
+	}
+	holder := state.NewLockInfo("destroy", "v9.9.9")
+	u, err := s.Lock(ctx, holder)
+	if err != nil {
+		t.Fatalf("Lock: %v", err)
+	}
+	info, held, err := r.ReadLock(ctx)
+	if err != nil || !held || info.ID != holder.ID || info.Who != holder.Who || info.PID != holder.PID ||
+		info.Operation != "destroy" || info.Version != "v9.9.9" || !info.Created.Equal(holder.Created) {
+		t.Errorf("ReadLock from another handle = %+v, %v, %v; want %+v, true", info, held, err, holder)
+	}
+	// Reading does not take the lock, however often it is done.
+	for range 3 {
+		r.ReadLock(ctx)
+	}
+	_, err = open(t).Lock(ctx, state.NewLockInfo("up", "test"))
+	wantLockError(t, err, holder)
+	if err := u.Unlock(); err != nil {
+		t.Fatalf("Unlock: %v", err)
+	}
+	if info, held, err := r.ReadLock(ctx); err != nil || held {
+		t.Errorf("ReadLock after Unlock = %+v, %v, %v; want not held", info, held, err)
+	}
+}
+
+// testForceUnlockFree checks that breaking the lock of a free stage is a
+// no-op that reports no holder.
+func testForceUnlockFree(t *testing.T, open func(t *testing.T) state.Store) {
+	ctx := context.Background()
+	s := open(t)
+	f, ok := s.(state.ForceUnlocker)
+	if !ok {
+		t.Fatalf("%T does not implement state.ForceUnlocker", s)
+	}
+	if info, err := f.ForceUnlock(ctx); err != nil || info != (state.LockInfo{}) {
+		t.Errorf("ForceUnlock of a never-locked stage = %+v, %v; want zero, nil", info, err)
+	}
+	u, err := s.Lock(ctx, state.NewLockInfo("up", "test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Unlock()
+	if info, err := f.ForceUnlock(ctx); err != nil || info != (state.LockInfo{}) {
+		t.Errorf("ForceUnlock after a clean Unlock = %+v, %v; want zero, nil", info, err)
+	}
+	u, err = s.Lock(ctx, state.NewLockInfo("up", "test"))
+	if err != nil {
+		t.Fatalf("Lock after ForceUnlock: %v", err)
+	}
+	if info, stale := state.StaleLock(u); stale {
+		t.Errorf("Lock after ForceUnlock reports stale lock %+v", info)
+	}
+	u.Unlock()
+}
+
+// testListStages checks that a stage appears in its app's stage list once
+// something was written to it.
+func testListStages(t *testing.T, open func(t *testing.T) state.Store) {
+	ctx := context.Background()
+	s := open(t)
+	l, ok := s.(state.StageLister)
+	if !ok {
+		t.Fatalf("%T does not implement state.StageLister", s)
+	}
+	before, err := l.Stages(ctx)
+	if err != nil {
+		t.Fatalf("Stages: %v", err)
+	}
+	mustPut(t, s, Sample("a"))
+	after, err := l.Stages(ctx)
+	if err != nil {
+		t.Fatalf("Stages: %v", err)
+	}
+	if len(after) != len(before)+1 {
+		t.Fatalf("Stages before a Put %v, after %v; want one more", before, after)
+	}
+	for i := 1; i < len(after); i++ {
+		if after[i-1] >= after[i] {
+			t.Errorf("Stages %v is not sorted", after)
+		}
+	}
+}
+
+func crashOrSkip(t *testing.T, opts Options) func(*testing.T, state.Unlocker) {
+	if opts.Crash == nil {
+		t.Skip("the backend's test gives no Options.Crash hook to end a holder without unlocking")
+	}
+	return opts.Crash
+}
+
+// testStaleLock checks that a holder that ends without unlocking frees the
+// lock, and that the next holder learns who it was, so that the engine can
+// warn that operations may have been left in flight.
+func testStaleLock(t *testing.T, open func(t *testing.T) state.Store, opts Options) {
+	crash := crashOrSkip(t, opts)
+	ctx := context.Background()
+	s := open(t)
+	dead := state.NewLockInfo("destroy", "v0.9.0")
+	dead.PID = 4242
+	u, err := open(t).Lock(ctx, dead)
+	if err != nil {
+		t.Fatalf("Lock: %v", err)
+	}
+	crash(t, u)
+	if r, ok := s.(state.LockReader); ok {
+		info, held, err := r.ReadLock(ctx)
+		if err != nil || held || info.ID != dead.ID || info.PID != 4242 {
+			t.Errorf("ReadLock after the holder died = %+v, %v, %v; want the dead holder, not held", info, held, err)
+		}
+	}
+	u2, err := s.Lock(ctx, state.NewLockInfo("up", "test"))
+	if err != nil {
+		t.Fatalf("Lock after the holder died: %v", err)
+	}
+	info, stale := state.StaleLock(u2)
+	if !stale || info.ID != dead.ID || info.PID != 4242 || info.Operation != "destroy" || info.Who != dead.Who {
+		t.Errorf("StaleLock = %+v, %v; want the dead holder %+v", info, stale, dead)
+	}
+	// The dead holder's Unlocker, if called late, must not free the lock
+	// its successor holds.
+	u.Unlock()
+	_, err = open(t).Lock(ctx, state.NewLockInfo("up", "test"))
+	var le *state.LockError
+	if !errors.As(err, &le) {
+		t.Errorf("Lock while the successor holds it: %v, want a *state.LockError", err)
+	}
+	if err := u2.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	u3, err := s.Lock(ctx, state.NewLockInfo("up", "test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, stale := state.StaleLock(u3); stale {
+		t.Errorf("Lock after a clean Unlock reports stale lock %+v", info)
+	}
+	u3.Unlock()
+}
+
+// testForceUnlockStale checks that `athanor state unlock` removes a dead
+// holder's lock and reports who it was.
+func testForceUnlockStale(t *testing.T, open func(t *testing.T) state.Store, opts Options) {
+	crash := crashOrSkip(t, opts)
+	ctx := context.Background()
+	s := open(t)
+	f, ok := s.(state.ForceUnlocker)
+	if !ok {
+		t.Fatalf("%T does not implement state.ForceUnlocker", s)
+	}
+	dead := state.NewLockInfo("up", "v0.9.0")
+	u, err := open(t).Lock(ctx, dead)
+	if err != nil {
+		t.Fatalf("Lock: %v", err)
+	}
+	crash(t, u)
+	info, err := f.ForceUnlock(ctx)
+	if err != nil || info.ID != dead.ID || info.PID != dead.PID {
+		t.Errorf("ForceUnlock = %+v, %v; want the dead holder %+v", info, err, dead)
+	}
+	u2, err := s.Lock(ctx, state.NewLockInfo("up", "test"))
+	if err != nil {
+		t.Fatalf("Lock after ForceUnlock: %v", err)
+	}
+	if info, stale := state.StaleLock(u2); stale {
+		t.Errorf("Lock after ForceUnlock reports stale lock %+v", info)
+	}
+	u2.Unlock()
 }
