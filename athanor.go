@@ -25,6 +25,7 @@ type App struct {
 	planning    bool
 	logf        func(format string, args ...any)
 
+	stop     <-chan struct{}
 	wg       sync.WaitGroup
 	sem      chan struct{}
 	errMu    sync.Mutex
@@ -59,6 +60,9 @@ func (a *App) Go(fn func() error) {
 		case a.sem <- struct{}{}:
 		case <-a.ctx.Done():
 			a.fail(a.ctx.Err())
+			return
+		case <-a.stop:
+			a.fail(engine.ErrInterrupted)
 			return
 		}
 		defer func() { <-a.sem }()

@@ -213,3 +213,33 @@ func showValue(v any) string {
 	}
 	return string(b)
 }
+
+// drift prints what refresh found.
+func (r *reporter) drift(ds []engine.Drift) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(ds) == 0 {
+		fmt.Fprintln(r.w, "No drift: every managed resource is as the last run left it.")
+		return
+	}
+	fmt.Fprintf(r.w, "Changed outside the program:\n")
+	for _, d := range ds {
+		if d.Deleted {
+			fmt.Fprintf(r.w, "  %s %s (%s) %s: deleted\n", r.paint("31", "-"), d.LogicalID, d.Type, d.Identifier)
+			continue
+		}
+		fmt.Fprintf(r.w, "  %s %s (%s) %s:\n", r.paint("33", "~"), d.LogicalID, d.Type, d.Identifier)
+		for _, p := range d.Diffs {
+			before := "(unset)"
+			if p.Before != nil {
+				before = showValue(p.Before)
+			}
+			after := "(unset)"
+			if p.After != nil {
+				after = showValue(p.After)
+			}
+			fmt.Fprintf(r.w, "      %s: %s → %s\n", p.Name, before, after)
+		}
+	}
+	fmt.Fprintf(r.w, "%d resources drifted; `up --refresh` restores what the program declares.\n", len(ds))
+}

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"os/user"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,13 +34,39 @@ const (
 const Version = "0.1.0-dev"
 
 // Run makes fn's program a command line and runs it with os.Args, exiting
-// with the run's exit code. The first interrupt stops new work and lets
-// requests in flight finish; the state is saved either way.
+// with the run's exit code.
+//
+// The first interrupt (Ctrl-C or SIGTERM) stops submitting new work, waits
+// for the requests in flight and saves state. A second one cancels those
+// requests with CancelResourceRequest and saves state. Either way the next
+// run picks up where this one stopped.
 func Run(appName string, fn func(*App) error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := Main(ctx, appName, os.Args[1:], os.Stdout, os.Stderr, fn)
-	stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	stop := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		fmt.Fprintln(os.Stderr, "interrupted: starting nothing new, waiting for requests in flight (interrupt again to cancel them)")
+		close(stop)
+		<-sigs
+		fmt.Fprintln(os.Stderr, "interrupted again: cancelling requests in flight")
+		cancel()
+	}()
+	code := mainWith(ctx, stop, appName, os.Args[1:], interactive(), os.Stdin, os.Stdout, os.Stderr, fn)
+	signal.Stop(sigs)
+	cancel()
 	os.Exit(code)
+}
+
+// interactive reports whether a person is at the terminal to answer.
+func interactive() bool {
+	return isTerminal(os.Stdin) && isTerminal(os.Stdout)
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // config is what the command line says.
@@ -58,13 +85,24 @@ type config struct {
 	verbose      bool
 	jsonOut      bool
 	detailedExit bool
+	refresh      bool
+	yes          bool
+	interactive  bool
+	stdin        io.Reader
+	stop         <-chan struct{}
 }
 
 // Main runs fn's program with args (without the program name) and returns
 // the exit code. It is Run without the process around it, for tests and
-// for programs that do more after the run.
+// for programs that do more after the run: it never asks for
+// confirmation, and cancelling ctx abandons the requests in flight (their
+// intents stay in state for the next run).
 func Main(ctx context.Context, appName string, args []string, stdout, stderr io.Writer, fn func(*App) error) int {
-	cfg := config{}
+	return mainWith(ctx, nil, appName, args, false, nil, stdout, stderr, fn)
+}
+
+func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []string, interactive bool, stdin io.Reader, stdout, stderr io.Writer, fn func(*App) error) int {
+	cfg := config{stop: stop, interactive: interactive, stdin: stdin}
 	code := ExitOK
 	root := &cobra.Command{
 		Use:           appName + " [up|plan|destroy]",
@@ -100,12 +138,20 @@ func Main(ctx context.Context, appName string, args []string, stdout, stderr io.
 		}
 	}
 	root.RunE = run("up")
+	root.Flags().BoolVar(&cfg.refresh, "refresh", false, "read every resource first and undo changes made outside the program")
+	root.Flags().BoolVarP(&cfg.yes, "yes", "y", false, "apply without asking for confirmation")
 	up := &cobra.Command{Use: "up", Short: "Create, update, replace and delete until AWS matches the program (default)", Args: cobra.NoArgs, RunE: run("up")}
+	up.Flags().BoolVar(&cfg.refresh, "refresh", false, "read every resource first and undo changes made outside the program")
+	up.Flags().BoolVarP(&cfg.yes, "yes", "y", false, "apply without asking for confirmation")
 	plan := &cobra.Command{Use: "plan", Short: "Show what up would change, changing nothing", Args: cobra.NoArgs, RunE: run("plan")}
-	plan.Flags().BoolVar(&cfg.jsonOut, "json", false, "print the plan as JSON")
+	plan.Flags().BoolVar(&cfg.jsonOut, "json", false, "print the plan as JSON (format: docs/plan-json.md)")
 	plan.Flags().BoolVar(&cfg.detailedExit, "detailed-exitcode", false, "exit 2 when there are changes, 0 when none")
+	plan.Flags().BoolVar(&cfg.refresh, "refresh", false, "read every resource first, so the plan shows how to undo changes made outside the program")
+	refresh := &cobra.Command{Use: "refresh", Short: "Read every managed resource and report changes made outside the program", Args: cobra.NoArgs, RunE: run("refresh")}
+	refresh.Flags().BoolVar(&cfg.jsonOut, "json", false, "print the drift as JSON")
 	destroy := &cobra.Command{Use: "destroy", Short: "Delete every resource of the stage, dependents first", Args: cobra.NoArgs, RunE: run("destroy")}
-	root.AddCommand(up, plan, destroy)
+	destroy.Flags().BoolVarP(&cfg.yes, "yes", "y", false, "destroy without asking for confirmation")
+	root.AddCommand(up, plan, refresh, destroy)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", appName, err)
 		if code == ExitOK {
@@ -159,11 +205,67 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 	if err != nil {
 		return ExitError, err
 	}
+	// Commands that read AWS or change anything hold the stage's lock.
+	if cfg.command != "plan" || cfg.refresh {
+		unlock, err := lock(ctx, store, cfg.command, out)
+		if err != nil {
+			return ExitError, err
+		}
+		defer unlock()
+	}
+	var prov *cloudcontrol.Provider
+	needAWS := cfg.command != "plan" || cfg.refresh
+	if needAWS {
+		endpoint := cfg.endpoint
+		if cfg.local {
+			srv, err := startLocal(cfg.localDir)
+			if err != nil {
+				return ExitError, err
+			}
+			defer srv.Close()
+			endpoint = srv.URL()
+			out.note("using the local Cloud Control endpoint at %s (data in %s)", endpoint, cfg.localDir)
+		}
+		prov, err = cloudcontrol.New(ctx, cloudcontrol.Options{Endpoint: endpoint, Region: cfg.region, Profile: cfg.profile, Observer: out.call, Local: cfg.local})
+		if err != nil {
+			return ExitError, err
+		}
+	}
+	if cfg.command == "refresh" {
+		eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism})
+		if err != nil {
+			return ExitError, err
+		}
+		drifts, err := eng.Refresh(ctx, true)
+		if cfg.jsonOut {
+			if jerr := writeJSON(stdout, map[string]any{"formatVersion": 1, "app": appName, "stage": cfg.stage, "drift": nonNil(drifts)}); jerr != nil {
+				return ExitError, jerr
+			}
+		} else {
+			out.drift(drifts)
+		}
+		if err != nil {
+			return ExitError, err
+		}
+		if cfg.detailedExit && len(drifts) > 0 {
+			return ExitChanges, nil
+		}
+		return ExitOK, nil
+	}
 
 	// The plan pass: every mistake is found before anything is sent.
-	planEng, err := engine.New(ctx, engine.ModePlan, engine.Options{Store: store})
+	planEng, err := engine.New(ctx, engine.ModePlan, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism})
 	if err != nil {
 		return ExitError, err
+	}
+	if cfg.refresh {
+		drifts, err := planEng.Refresh(ctx, false)
+		if err != nil {
+			return ExitError, err
+		}
+		if cfg.command != "plan" || !cfg.jsonOut {
+			out.drift(drifts)
+		}
 	}
 	if cfg.command != "destroy" {
 		app := newApp(ctx, appName, cfg, planEng, true, out)
@@ -175,9 +277,11 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 			return ExitError, fmt.Errorf("the program failed while planning: %w", err)
 		}
 		planEng.PlanDeletes()
+	} else {
+		planEng.PlanDestroy()
 	}
+	changes := planEng.Changes()
 	if cfg.command == "plan" {
-		changes := planEng.Changes()
 		if cfg.jsonOut {
 			if err := writePlanJSON(stdout, appName, cfg.stage, changes); err != nil {
 				return ExitError, err
@@ -190,57 +294,76 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 		}
 		return ExitOK, nil
 	}
+	if cfg.interactive && !cfg.yes && hasChanges(changes) {
+		out.plan(appName, cfg.stage, changes)
+		if !confirm(cfg.stdin, stdout, cfg.command) {
+			return ExitError, errors.New("cancelled; nothing was changed")
+		}
+	}
 
-	unlock, err := lock(ctx, store, cfg.command, out)
+	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop})
 	if err != nil {
 		return ExitError, err
 	}
-	defer unlock()
-
-	endpoint := cfg.endpoint
-	if cfg.local {
-		srv, err := startLocal(cfg.localDir)
-		if err != nil {
+	if cfg.refresh {
+		// Apply on top of what AWS has now, so drift is undone.
+		if _, err := eng.Refresh(ctx, false); err != nil {
 			return ExitError, err
 		}
-		defer srv.Close()
-		endpoint = srv.URL()
-		out.note("using the local Cloud Control endpoint at %s (data in %s)", endpoint, cfg.localDir)
-	}
-	prov, err := cloudcontrol.New(ctx, cloudcontrol.Options{Endpoint: endpoint, Region: cfg.region, Profile: cfg.profile, Observer: out.call, Local: cfg.local})
-	if err != nil {
-		return ExitError, err
-	}
-	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event})
-	if err != nil {
-		return ExitError, err
 	}
 	start := time.Now()
-	if cfg.command == "destroy" {
-		err := eng.DeleteAll(ctx, eng.All())
-		out.summary("Destroy", time.Since(start), err)
+	finish := func(what string, err error) (int, error) {
+		if ctx.Err() != nil {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			n := eng.CancelInFlight(cctx)
+			cancel()
+			out.note("cancelled %d requests in flight; their intents are in state, and the next run finishes them", n)
+		}
+		out.summary(what, time.Since(start), err)
 		if err != nil {
 			return ExitError, err
 		}
 		return ExitOK, nil
 	}
+	if cfg.command == "destroy" {
+		return finish("Destroy", eng.DeleteAll(ctx, eng.All()))
+	}
 	app := newApp(ctx, appName, cfg, eng, false, out)
 	if err := runProgram(app, fn); err != nil {
-		out.summary("Apply", time.Since(start), err)
-		return ExitError, err
+		return finish("Apply", err)
 	}
 	// Only a run that declared everything may delete what it no longer
 	// declares.
-	err = eng.DeleteAll(ctx, eng.Orphans())
-	out.summary("Apply", time.Since(start), err)
-	if err != nil {
-		return ExitError, err
+	return finish("Apply", eng.DeleteAll(ctx, eng.Orphans()))
+}
+
+// confirm asks a person to type yes.
+func confirm(in io.Reader, out io.Writer, command string) bool {
+	if in == nil {
+		return false
 	}
-	return ExitOK, nil
+	verb := map[string]string{"up": "Apply these changes", "destroy": "Destroy these resources"}[command]
+	fmt.Fprintf(out, "%s? Only 'yes' is accepted: ", verb)
+	var answer string
+	fmt.Fscanln(in, &answer)
+	return strings.TrimSpace(answer) == "yes"
+}
+
+func nonNil[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func newApp(ctx context.Context, name string, cfg config, eng *engine.Engine, planning bool, out *reporter) *App {
-	return &App{name: name, stage: cfg.stage, ctx: ctx, eng: eng, planning: planning, sem: make(chan struct{}, cfg.parallelism), logf: out.userLog(planning)}
+	return &App{name: name, stage: cfg.stage, ctx: ctx, eng: eng, planning: planning, sem: make(chan struct{}, cfg.parallelism), logf: out.userLog(planning), stop: cfg.stop}
 }
 
 func runProgram(app *App, fn func(*App) error) error {

@@ -41,6 +41,10 @@ type Options struct {
 	Adopt bool
 	// Events hears of progress; nil discards.
 	Events func(Event)
+	// OperationTimeout bounds every create, update and delete, waiting
+	// included. 0 means $ATHANOR_OPERATION_TIMEOUT when set, else the
+	// type's handler timeoutInMinutes, else DefaultOperationTimeout.
+	OperationTimeout time.Duration
 	// Stop, when closed, stops the engine from starting new operations;
 	// operations in flight go on to their end. Cancelling the context
 	// instead abandons them (see CancelInFlight).
@@ -130,6 +134,13 @@ type Engine struct {
 func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = 10
+	}
+	if opts.OperationTimeout <= 0 {
+		d, err := operationTimeoutFromEnv()
+		if err != nil {
+			return nil, err
+		}
+		opts.OperationTimeout = d
 	}
 	recs, err := opts.Store.Load(ctx)
 	if err != nil {
@@ -376,6 +387,16 @@ func (e *Engine) PlanDeletes() {
 			r := e.records[id]
 			e.changes = append(e.changes, Change{LogicalID: id, Type: r.Type, Action: Delete, Identifier: r.Identifier, Reason: "no longer declared"})
 		}
+	}
+}
+
+// PlanDestroy records a delete for every resource in state.
+func (e *Engine) PlanDestroy() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, id := range sortedKeys(e.records) {
+		r := e.records[id]
+		e.changes = append(e.changes, Change{LogicalID: id, Type: r.Type, Action: Delete, Identifier: r.Identifier, Reason: "destroy"})
 	}
 }
 

@@ -1,0 +1,131 @@
+package athanor_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sdk "github.com/aws/aws-sdk-go-v2/service/cloudcontrol"
+
+	"github.com/athanor-iac/athanor/aws/ec2"
+	"github.com/athanor-iac/athanor/internal/cli"
+	"github.com/athanor-iac/athanor/localcc"
+)
+
+func (e *env) waitRequest(token *string) {
+	e.t.Helper()
+	for i := 0; i < 500; i++ {
+		st, err := e.client().GetResourceRequestStatus(context.Background(), &sdk.GetResourceRequestStatusInput{RequestToken: token})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		switch st.ProgressEvent.OperationStatus {
+		case "SUCCESS":
+			return
+		case "FAILED", "CANCEL_COMPLETE":
+			e.t.Fatalf("request failed: %s", aws.ToString(st.ProgressEvent.StatusMessage))
+		}
+		e.srv.Settle()
+	}
+}
+
+// Drift made by another client is reported by refresh and undone by
+// up --refresh; what AWS fills in by default is never drift.
+func TestDriftRefreshAndRestore(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	got := map[string]*ec2.FlowLogResource{}
+	decls := map[string]ec2.FlowLogProps{"vpcFlowLog": seedProps()["vpcFlowLog"], "interfaceFlowLog": seedProps()["interfaceFlowLog"]}
+	prog := programOf(decls, got)
+	if code, out := e.run(prog); code != 0 {
+		t.Fatalf("up: exit %d\n%s", code, out)
+	}
+	if code, out := e.run(prog, "refresh"); code != 0 || !strings.Contains(out, "No drift") {
+		t.Fatalf("refresh right after up: exit %d\n%s", code, out)
+	}
+
+	// Another client retags one flow log and deletes the other.
+	patch, _ := json.Marshal([]map[string]any{{"op": "replace", "path": "/Tags", "value": []map[string]string{{"Key": "Environment", "Value": "Hacked"}}}})
+	up, err := e.client().UpdateResource(context.Background(), &sdk.UpdateResourceInput{TypeName: aws.String("AWS::EC2::FlowLog"), Identifier: aws.String(got["vpcFlowLog"].Id), PatchDocument: aws.String(string(patch))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.waitRequest(up.ProgressEvent.RequestToken)
+	del, err := e.client().DeleteResource(context.Background(), &sdk.DeleteResourceInput{TypeName: aws.String("AWS::EC2::FlowLog"), Identifier: aws.String(got["interfaceFlowLog"].Id)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.waitRequest(del.ProgressEvent.RequestToken)
+
+	code, out := e.run(prog, "refresh")
+	if code != 0 {
+		t.Fatalf("refresh: exit %d\n%s", code, out)
+	}
+	for _, want := range []string{"interfaceFlowLog (AWS::EC2::FlowLog) " + got["interfaceFlowLog"].Id + ": deleted", `Tags: [{"Key":"Environment","Value":"Production"}] → [{"Key":"Environment","Value":"Hacked"}]`, "2 resources drifted"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("refresh output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "LogFormat") || strings.Contains(out, "MaxAggregationInterval") || strings.Contains(out, "LogDestination:") {
+		t.Errorf("AWS defaults reported as drift:\n%s", out)
+	}
+
+	code, out = e.run(prog, "--refresh")
+	if code != 0 || !strings.Contains(out, "1 created, 1 updated") {
+		t.Fatalf("up --refresh: exit %d\n%s", code, out)
+	}
+	live := e.flowLogs()
+	if len(live) != 2 {
+		t.Fatalf("%d flow logs after up --refresh, want 2", len(live))
+	}
+	if tags, _ := json.Marshal(live[got["vpcFlowLog"].Id]["Tags"]); string(tags) != `[{"Key":"Environment","Value":"Production"}]` {
+		t.Fatalf("tags not restored: %s", tags)
+	}
+	if code, out = e.run(prog, "refresh"); code != 0 || !strings.Contains(out, "No drift") {
+		t.Fatalf("refresh after restore: exit %d\n%s", code, out)
+	}
+}
+
+func (e *env) athanor(args ...string) (int, string) {
+	e.t.Helper()
+	var out bytes.Buffer
+	code := cli.Execute(context.Background(), append(args, "--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test", "--app", "flowlogs"), nil, &out, &out)
+	return code, out.String()
+}
+
+// Import round-trips: the next plan shows no changes for a program that
+// declares the same props, or exactly the differing properties.
+func TestImport(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	p := seedProps()["vpcFlowLog"]
+	id := e.createDirectly("AWS::EC2::FlowLog", p, "")
+
+	if code, out := e.athanor("import", "AWS::EC2::FlowLog", "fl-00000000000000000", "--as", "vpcFlowLog"); code != 1 || !strings.Contains(out, "does not exist") {
+		t.Fatalf("import of a missing flow log: exit %d\n%s", code, out)
+	}
+	if code, out := e.athanor("import", "AWS::EC2::FlowLog", id, "--as", "vpcFlowLog"); code != 0 || !strings.Contains(out, "imported AWS::EC2::FlowLog "+id) {
+		t.Fatalf("import: exit %d\n%s", code, out)
+	}
+	if code, out := e.athanor("import", "AWS::EC2::FlowLog", id, "--as", "other"); code != 1 || !strings.Contains(out, `already managed as "vpcFlowLog"`) {
+		t.Fatalf("second import: exit %d\n%s", code, out)
+	}
+
+	same := programOf(map[string]ec2.FlowLogProps{"vpcFlowLog": p}, nil)
+	if code, out := e.run(same, "plan"); code != 0 || !strings.Contains(out, "No changes. 1 resources up to date") {
+		t.Fatalf("plan after import: exit %d\n%s", code, out)
+	}
+	retagged := p
+	retagged.Tags = append(retagged.Tags, seedProps()["advancedFlowLog"].Tags...)
+	code, out := e.run(programOf(map[string]ec2.FlowLogProps{"vpcFlowLog": retagged}, nil), "plan")
+	if code != 0 || !strings.Contains(out, "~ vpcFlowLog (AWS::EC2::FlowLog) "+id+": update in place") || strings.Count(out, "→") != 1 {
+		t.Fatalf("plan of a different program after import: exit %d\n%s", code, out)
+	}
+	if code, out := e.run(same); code != 0 || !strings.Contains(out, "no changes") {
+		t.Fatalf("up after import: exit %d\n%s", code, out)
+	}
+	if live := e.flowLogs(); len(live) != 1 || live[id] == nil {
+		t.Fatalf("after adopting the import: %v", live)
+	}
+}

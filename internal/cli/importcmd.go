@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/athanor-iac/athanor/internal/engine"
+	"github.com/athanor-iac/athanor/provider/cloudcontrol"
+	"github.com/athanor-iac/athanor/state"
+)
+
+// ImportOptions are the parsed arguments of `athanor import`.
+type ImportOptions struct {
+	IO       *IOStreams
+	Type     string
+	ID       string
+	As       string
+	App      string
+	Stage    string
+	StateURL string
+	Endpoint string
+	Region   string
+	Profile  string
+	JSON     bool
+}
+
+// NewCmdImport builds `athanor import TYPE IDENTIFIER --as LOGICAL_ID`.
+func NewCmdImport(f *Factory, runF func(context.Context, *ImportOptions) error) *cobra.Command {
+	opts := &ImportOptions{IO: f.IOStreams}
+	cmd := &cobra.Command{
+		Use:   "import TYPE IDENTIFIER --as LOGICAL_ID --app APP",
+		Short: "Put an existing AWS resource under management",
+		Long: `Import reads an existing resource through Cloud Control and records it in the
+stage's state under a logical ID. The next run of a program that declares
+that logical ID adopts the resource instead of creating another one; its
+plan shows exactly the properties where the program and the resource differ.
+
+Importing a resource that does not exist, or one already managed, fails and
+changes nothing. Import never changes the resource itself.`,
+		Example: `  athanor import AWS::EC2::FlowLog fl-0123456789abcdef0 --as vpcFlowLog --app flowlogs --stage prod`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Type, opts.ID = args[0], args[1]
+			if opts.As == "" {
+				return usageErrorf("--as LOGICAL_ID is required: the logical ID the program declares the resource under")
+			}
+			if opts.App == "" {
+				return usageErrorf("--app is required: the name the program passes to athanor.Run")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runImport(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.As, "as", "", "logical ID to manage the resource under (required)")
+	fl.StringVar(&opts.App, "app", "", "app name, as given to athanor.Run (required)")
+	fl.StringVar(&opts.Stage, "stage", "", "stage (default $ATHANOR_STAGE, then the user name)")
+	fl.StringVar(&opts.StateURL, "state", "", "state store URL (default $ATHANOR_STATE, then file://.athanor)")
+	fl.StringVar(&opts.Endpoint, "endpoint", "", "Cloud Control endpoint URL (default: the SDK's, which reads AWS_ENDPOINT_URL_CLOUDCONTROL)")
+	fl.StringVar(&opts.Region, "region", "", "AWS region")
+	fl.StringVar(&opts.Profile, "profile", "", "AWS shared configuration profile")
+	fl.BoolVar(&opts.JSON, "json", false, "print the imported record as JSON")
+	return cmd
+}
+
+// defaultStage is the stage programs use when none is given.
+func defaultStage(stage string) string {
+	if stage != "" {
+		return stage
+	}
+	if s := os.Getenv("ATHANOR_STAGE"); s != "" {
+		return s
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return filepath.Base(u.Username)
+	}
+	return "dev"
+}
+
+func defaultStateURL(u string) string {
+	if u != "" {
+		return u
+	}
+	if s := os.Getenv("ATHANOR_STATE"); s != "" {
+		return s
+	}
+	return state.DefaultURL
+}
+
+func runImport(ctx context.Context, opts *ImportOptions) error {
+	stage := defaultStage(opts.Stage)
+	store, err := state.Open(ctx, defaultStateURL(opts.StateURL), opts.App, stage)
+	if err != nil {
+		return err
+	}
+	u, err := store.Lock(ctx, state.NewLockInfo("import", Version()))
+	if err != nil {
+		return err
+	}
+	defer u.Unlock()
+	prov, err := cloudcontrol.New(ctx, cloudcontrol.Options{Endpoint: opts.Endpoint, Region: opts.Region, Profile: opts.Profile})
+	if err != nil {
+		return err
+	}
+	rec, err := engine.Import(ctx, store, prov, opts.Type, opts.ID, opts.As)
+	var ie *engine.ImportError
+	if errors.As(err, &ie) {
+		return fmt.Errorf("import refused, nothing changed: %s", ie.Msg)
+	}
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		return writeJSON(opts.IO.Out, rec)
+	}
+	fmt.Fprintf(opts.IO.Out, "imported %s %s as %q in %s/%s; the next run of the program adopts it, and `plan` shows how it differs from the program\n", rec.Type, rec.Identifier, rec.LogicalID, opts.App, stage)
+	return nil
+}
