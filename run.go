@@ -421,6 +421,17 @@ func writePlanJSON(w io.Writer, app, stage string, changes []engine.Change) erro
 	if changes == nil {
 		changes = []engine.Change{}
 	}
+	// A value known only after apply is null with "unknown": true; the
+	// placeholder inside it is for the program, not for readers of plans.
+	for i := range changes {
+		diffs := append([]engine.PropDiff(nil), changes[i].Diffs...)
+		for j := range diffs {
+			if diffs[j].Unknown {
+				diffs[j].After = nil
+			}
+		}
+		changes[i].Diffs = diffs
+	}
 	p := planJSON{FormatVersion: 1, App: app, Stage: stage, Changes: changes, Summary: countActions(changes)}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
