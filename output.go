@@ -26,6 +26,18 @@ type reporter struct {
 	tty     bool
 	color   bool
 	counts  map[engine.Action]int
+
+	// Live status on a terminal: operations in flight and a progress bar,
+	// redrawn below the log lines.
+	total    int
+	inflight map[string]inflightOp
+	status   bool // a status line is on screen
+	stopLive chan struct{}
+}
+
+type inflightOp struct {
+	action engine.Action
+	start  time.Time
 }
 
 func newReporter(w io.Writer, quiet, verbose bool) *reporter {
@@ -36,12 +48,96 @@ func newReporter(w io.Writer, quiet, verbose bool) *reporter {
 		}
 	}
 	_, noColor := os.LookupEnv("NO_COLOR")
-	return &reporter{w: w, quiet: quiet, verbose: verbose, tty: tty, color: tty && !noColor && os.Getenv("TERM") != "dumb", counts: map[engine.Action]int{}}
+	return &reporter{w: w, quiet: quiet, verbose: verbose, tty: tty, color: tty && !noColor && os.Getenv("TERM") != "dumb", counts: map[engine.Action]int{}, inflight: map[string]inflightOp{}}
+}
+
+// live starts the status line for a run of total operations; the returned
+// function stops it. It does nothing unless the output is a terminal.
+func (r *reporter) live(total int) func() {
+	if !r.tty || r.quiet || total == 0 {
+		return func() {}
+	}
+	r.mu.Lock()
+	r.total = total
+	r.stopLive = make(chan struct{})
+	stop := r.stopLive
+	r.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				r.mu.Lock()
+				r.drawStatus()
+				r.mu.Unlock()
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+		r.mu.Lock()
+		r.clearStatus()
+		r.mu.Unlock()
+	}
+}
+
+// drawStatus redraws the status line. Called with r.mu held.
+func (r *reporter) drawStatus() {
+	finished := 0
+	for a, n := range r.counts {
+		if a != engine.NoOp {
+			finished += n
+		}
+	}
+	const width = 20
+	filled := 0
+	if r.total > 0 {
+		filled = min(width, finished*width/r.total)
+	}
+	bar := strings.Repeat("█", filled) + strings.Repeat("░", width-filled)
+	var ops []string
+	for _, id := range sortedInflight(r.inflight) {
+		op := r.inflight[id]
+		ops = append(ops, fmt.Sprintf("%s %s %s", id, progressive[op.action], time.Since(op.start).Round(100*time.Millisecond)))
+	}
+	line := fmt.Sprintf("%s %d/%d", bar, finished, r.total)
+	if len(ops) > 0 {
+		shown := ops
+		if len(shown) > 3 {
+			shown = append(shown[:3:3], fmt.Sprintf("+%d more", len(ops)-3))
+		}
+		line += " · " + strings.Join(shown, ", ")
+	}
+	fmt.Fprintf(r.w, "\r\x1b[K%s", line)
+	r.status = true
+}
+
+func (r *reporter) clearStatus() {
+	if r.status {
+		fmt.Fprint(r.w, "\r\x1b[K")
+		r.status = false
+	}
+}
+
+func sortedInflight(m map[string]inflightOp) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return m[ids[i]].start.Before(m[ids[j]].start) })
+	return ids
 }
 
 func (r *reporter) line(format string, args ...any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.clearStatus()
 	prefix := ""
 	if !r.tty {
 		prefix = time.Now().UTC().Format("15:04:05.000") + " "
@@ -90,6 +186,14 @@ var progressive = map[engine.Action]string{engine.Create: "creating", engine.Upd
 // event prints one engine event.
 func (r *reporter) event(ev engine.Event) {
 	name := fmt.Sprintf("%s (%s)", ev.LogicalID, ev.Type)
+	r.mu.Lock()
+	switch ev.Phase {
+	case "start":
+		r.inflight[ev.LogicalID] = inflightOp{action: ev.Action, start: time.Now()}
+	case "done", "failed":
+		delete(r.inflight, ev.LogicalID)
+	}
+	r.mu.Unlock()
 	switch ev.Phase {
 	case "start":
 		if r.quiet {

@@ -312,7 +312,9 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 		}
 	}
 	start := time.Now()
+	stopLive := out.live(countChanges(changes))
 	finish := func(what string, err error) (int, error) {
+		stopLive()
 		if ctx.Err() != nil {
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			n := eng.CancelInFlight(cctx)
@@ -397,6 +399,16 @@ func startLocal(dir string) (*localcc.Server, error) {
 		return nil, fmt.Errorf("start the local endpoint: %w", err)
 	}
 	return srv, nil
+}
+
+func countChanges(cs []engine.Change) int {
+	n := 0
+	for _, c := range cs {
+		if c.Action != engine.NoOp {
+			n++
+		}
+	}
+	return n
 }
 
 func hasChanges(cs []engine.Change) bool {
