@@ -50,13 +50,14 @@ type Options struct {
 	Endpoint string
 	// Region and Profile override the shared configuration's.
 	Region, Profile string
-	// RequestsPerSecond bounds the calls this provider makes; 0 means 20,
-	// under the rate at which Cloud Control is seen to throttle. It drops
-	// by half when the service throttles and recovers slowly.
+	// RequestsPerSecond bounds the calls this provider makes; 0 means 40.
+	// The bound drops when the service throttles and recovers slowly, so
+	// the provider settles just under the rate the service allows.
 	RequestsPerSecond float64
-	// PollMin and PollMax bound the gap between two status calls for one
-	// request; zero means 100 ms and 2 s.
-	PollMin, PollMax time.Duration
+	// PollMin is the earliest first status call after a submission (0:
+	// 100 ms); PollGap and PollMax bound the gap between later ones (0:
+	// 200 ms and 5 s). See the poller.
+	PollMin, PollGap, PollMax time.Duration
 	// Resubmits is how often a request that failed for a passing reason is
 	// submitted again; 0 means 5.
 	Resubmits int
@@ -83,6 +84,7 @@ type Provider struct {
 	api     API
 	opts    Options
 	limiter *adaptiveLimiter
+	poller  *poller
 }
 
 // New builds a Provider from the default AWS configuration (credential
@@ -130,18 +132,23 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 // NewWithAPI builds a Provider over an existing client.
 func NewWithAPI(api API, opts Options) *Provider {
 	if opts.RequestsPerSecond <= 0 {
-		opts.RequestsPerSecond = 20
+		opts.RequestsPerSecond = 40
 	}
 	if opts.PollMin <= 0 {
 		opts.PollMin = 100 * time.Millisecond
 	}
+	if opts.PollGap <= 0 {
+		opts.PollGap = 200 * time.Millisecond
+	}
 	if opts.PollMax <= 0 {
-		opts.PollMax = 2 * time.Second
+		opts.PollMax = 5 * time.Second
 	}
 	if opts.Resubmits <= 0 {
 		opts.Resubmits = 5
 	}
-	return &Provider{api: api, opts: opts, limiter: newAdaptiveLimiter(opts.RequestsPerSecond)}
+	p := &Provider{api: api, opts: opts, limiter: newAdaptiveLimiter(opts.RequestsPerSecond)}
+	p.poller = newPoller(p)
+	return p
 }
 
 // ErrNotFound is returned (wrapped) when a resource does not exist.
@@ -232,8 +239,13 @@ func call[T any](ctx context.Context, p *Provider, c Call, fn func() (T, error))
 }
 
 // Submitted is told the request token of a mutation as soon as Cloud
-// Control answers, so the caller can record it before waiting.
-type Submitted func(requestToken string)
+// Control answers, so the caller can record it before waiting. When a
+// request that failed for a passing reason is submitted again, it is under
+// a new client token: Submitted is told that token first, with an empty
+// request token, before the request is sent, so that the caller records
+// the intent before the action; an error then stops the resubmission.
+// Errors returned for a request token are ignored.
+type Submitted func(clientToken, requestToken string) error
 
 // Create creates a resource and waits for it. It returns the primary
 // identifier and the resource's properties as read after creation.
@@ -332,7 +344,7 @@ func (p *Provider) mutate(ctx context.Context, c Call, clientToken string, submi
 			return nil, &OperationError{Operation: c.Operation, TypeName: c.TypeName, Identifier: c.Identifier, ErrorCode: Code(err), Message: apiMessage(err), Err: err}
 		}
 		if submitted != nil {
-			submitted(aws.ToString(ev.RequestToken))
+			_ = submitted(token, aws.ToString(ev.RequestToken))
 		}
 		ev, err = p.wait(ctx, ev)
 		if err != nil {
@@ -349,7 +361,38 @@ func (p *Provider) mutate(ctx context.Context, c Call, clientToken string, submi
 			return nil, err
 		}
 		token = NewClientToken()
+		if submitted != nil {
+			if err := submitted(token, ""); err != nil {
+				return nil, fmt.Errorf("%w; not resubmitted: %v", ferr, err)
+			}
+		}
 	}
+}
+
+// Refused reports whether err says that a mutation certainly changed
+// nothing: its request ended FAILED or was cancelled, or Cloud Control
+// refused the call itself with a client error (a 4xx other than
+// throttling). After throttling, 5xx and network errors that outlasted the
+// retries, a status poll that failed, a timeout or a cancelled context the
+// outcome is unknown: the request may have been received and may still be
+// running, so a caller must keep its intent and find the request again.
+func Refused(err error) bool {
+	var oe *OperationError
+	if !errors.As(err, &oe) {
+		return false
+	}
+	if oe.Err == nil {
+		return true // a terminal event: FAILED or CANCEL_COMPLETE
+	}
+	if oe.RequestToken != "" || oe.ErrorCode == "ThrottlingException" {
+		return false
+	}
+	var re interface{ HTTPStatusCode() int }
+	if !errors.As(oe.Err, &re) {
+		return false
+	}
+	status := re.HTTPStatusCode()
+	return status >= 400 && status < 500 && status != 429
 }
 
 func apiMessage(err error) string {

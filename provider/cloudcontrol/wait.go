@@ -28,33 +28,227 @@ func terminal(s types.OperationStatus) bool {
 	return s == types.OperationStatusSuccess || s == types.OperationStatusFailed || s == types.OperationStatusCancelComplete
 }
 
-// wait polls a request until it is terminal. The gap between polls starts
-// at PollMin and grows by half each time up to PollMax, so a short request
-// is seen finished within a fraction of its duration and a long one costs
-// few calls; RetryAfter, when the service gives it, is honoured.
+// wait waits for a request to finish, through the provider's poller.
 func (p *Provider) wait(ctx context.Context, ev *types.ProgressEvent) (*types.ProgressEvent, error) {
-	gap := p.opts.PollMin
-	for !terminal(ev.OperationStatus) {
-		d := gap
-		if ev.RetryAfter != nil {
-			if until := time.Until(*ev.RetryAfter); until > d {
-				d = until
+	if terminal(ev.OperationStatus) {
+		return ev, nil
+	}
+	return p.poller.wait(ctx, ev)
+}
+
+// poller is the one scheduler of status calls for every request a
+// provider has in flight. It spends the request budget where completions
+// are likely:
+//
+//   - A request is first polled after the shortest time a request of its
+//     type and operation has taken in this run (or PollMin before any has
+//     finished), since none can finish sooner.
+//   - After that it is due again after a gap that grows with its age (4 %
+//     of it, within PollGap..PollMax), so a request is seen finished within
+//     a few percent of its duration at a cost that grows only with the
+//     logarithm of the duration.
+//   - RetryAfter, when the service gives it, is honoured.
+//   - When the rate limit, not the clock, is the bottleneck, the oldest due
+//     request is polled first: it is the likeliest to be finished.
+//   - Polls yield to submissions, so work starts as early as possible.
+type poller struct {
+	p *Provider
+
+	mu      sync.Mutex
+	reqs    map[string]*waiter
+	running bool
+	wake    chan struct{}
+	learned map[string]time.Duration // type|operation → shortest duration seen
+	slots   chan struct{}            // bounds concurrent status calls
+}
+
+type waiter struct {
+	token, typeName string
+	op              types.Operation
+	submitted       time.Time
+	lastPoll        time.Time
+	notBefore       time.Time
+	polling         bool
+	done            chan waitResult
+}
+
+type waitResult struct {
+	ev  *types.ProgressEvent
+	err error
+}
+
+func newPoller(p *Provider) *poller {
+	return &poller{p: p, reqs: map[string]*waiter{}, wake: make(chan struct{}, 1), learned: map[string]time.Duration{}, slots: make(chan struct{}, 32)}
+}
+
+func (pl *poller) wait(ctx context.Context, ev *types.ProgressEvent) (*types.ProgressEvent, error) {
+	w := &waiter{
+		token:     aws.ToString(ev.RequestToken),
+		typeName:  aws.ToString(ev.TypeName),
+		op:        ev.Operation,
+		submitted: time.Now(),
+		done:      make(chan waitResult, 1),
+	}
+	if ev.RetryAfter != nil {
+		w.notBefore = *ev.RetryAfter
+	}
+	pl.mu.Lock()
+	pl.reqs[w.token] = w
+	if !pl.running {
+		pl.running = true
+		go pl.loop()
+	}
+	pl.mu.Unlock()
+	pl.kick()
+	select {
+	case r := <-w.done:
+		return r.ev, r.err
+	case <-ctx.Done():
+		pl.mu.Lock()
+		delete(pl.reqs, w.token)
+		pl.mu.Unlock()
+		return nil, ctx.Err()
+	}
+}
+
+func (pl *poller) kick() {
+	select {
+	case pl.wake <- struct{}{}:
+	default:
+	}
+}
+
+func learnKey(typeName string, op types.Operation) string { return typeName + "|" + string(op) }
+
+// due is when w should next be polled. Called with pl.mu held.
+func (pl *poller) due(w *waiter) time.Time {
+	opts := pl.p.opts
+	var t time.Time
+	if w.lastPoll.IsZero() {
+		first := opts.PollMin
+		if d, ok := pl.learned[learnKey(w.typeName, w.op)]; ok && d*9/10 > first {
+			first = d * 9 / 10
+		}
+		t = w.submitted.Add(first)
+	} else {
+		age := w.lastPoll.Sub(w.submitted)
+		gap := min(max(age/25, opts.PollGap), opts.PollMax)
+		t = w.lastPoll.Add(gap)
+	}
+	if w.notBefore.After(t) {
+		t = w.notBefore
+	}
+	return t
+}
+
+// loop runs while requests are in flight.
+func (pl *poller) loop() {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		pl.mu.Lock()
+		if len(pl.reqs) == 0 {
+			pl.running = false
+			pl.mu.Unlock()
+			return
+		}
+		now := time.Now()
+		var pick *waiter
+		var next time.Time
+		for _, w := range pl.reqs {
+			if w.polling {
+				continue
+			}
+			d := pl.due(w)
+			if !d.After(now) {
+				// Among due requests, the oldest first.
+				if pick == nil || w.submitted.Before(pick.submitted) {
+					pick = w
+				}
+			} else if next.IsZero() || d.Before(next) {
+				next = d
 			}
 		}
-		if err := sleep(ctx, d); err != nil {
-			return nil, err
+		if pick != nil {
+			pick.polling = true
 		}
-		gap = min(time.Duration(float64(gap)*1.5), p.opts.PollMax)
-		token := aws.ToString(ev.RequestToken)
-		out, err := call(ctx, p, Call{Operation: "GetResourceRequestStatus", TypeName: aws.ToString(ev.TypeName), RequestToken: token}, func() (*sdk.GetResourceRequestStatusOutput, error) {
-			return p.api.GetResourceRequestStatus(ctx, &sdk.GetResourceRequestStatusInput{RequestToken: aws.String(token)})
-		})
-		if err != nil {
-			return nil, &OperationError{Operation: string(ev.Operation), TypeName: aws.ToString(ev.TypeName), RequestToken: token, ErrorCode: Code(err), Message: apiMessage(err), Err: err}
+		pl.mu.Unlock()
+
+		if pick == nil {
+			wait := time.Hour
+			if !next.IsZero() {
+				wait = time.Until(next)
+			}
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-pl.wake:
+				if !timer.Stop() {
+					<-timer.C
+				}
+			}
+			continue
 		}
-		ev = out.ProgressEvent
+		// The rate limit gates every call; polls wait behind submissions.
+		if err := pl.p.limiter.waitLow(context.Background()); err != nil {
+			pl.finishPoll(pick, nil, err)
+			continue
+		}
+		pl.slots <- struct{}{}
+		go func(w *waiter) {
+			defer func() { <-pl.slots }()
+			ev, err := pl.poll(w)
+			pl.finishPoll(w, ev, err)
+		}(pick)
 	}
-	return ev, nil
+}
+
+func (pl *poller) poll(w *waiter) (*types.ProgressEvent, error) {
+	p := pl.p
+	start := time.Now()
+	out, err := p.api.GetResourceRequestStatus(context.Background(), &sdk.GetResourceRequestStatusInput{RequestToken: aws.String(w.token)})
+	if err != nil && Code(err) == "ThrottlingException" {
+		p.limiter.throttled()
+	}
+	p.observe(Call{Operation: "GetResourceRequestStatus", TypeName: w.typeName, RequestToken: w.token, Err: err}, start)
+	if err != nil {
+		return nil, err
+	}
+	return out.ProgressEvent, nil
+}
+
+// finishPoll records a poll's outcome: a terminal event or an error ends
+// the wait; otherwise the request is due again later.
+func (pl *poller) finishPoll(w *waiter, ev *types.ProgressEvent, err error) {
+	pl.mu.Lock()
+	defer pl.kick()
+	defer pl.mu.Unlock()
+	w.polling = false
+	w.lastPoll = time.Now()
+	if err != nil {
+		if Code(err) == "ThrottlingException" {
+			return // due again after its gap; the limiter has slowed down
+		}
+		delete(pl.reqs, w.token)
+		w.done <- waitResult{err: &OperationError{Operation: string(w.op), TypeName: w.typeName, RequestToken: w.token, ErrorCode: Code(err), Message: apiMessage(err), Err: err}}
+		return
+	}
+	if ev.RetryAfter != nil {
+		w.notBefore = *ev.RetryAfter
+	}
+	if !terminal(ev.OperationStatus) {
+		return
+	}
+	delete(pl.reqs, w.token)
+	if ev.OperationStatus == types.OperationStatusSuccess {
+		// The time the service took is at most what this wait saw.
+		took := time.Since(w.submitted)
+		k := learnKey(w.typeName, w.op)
+		if d, ok := pl.learned[k]; !ok || took < d {
+			pl.learned[k] = took
+		}
+	}
+	w.done <- waitResult{ev: ev}
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -74,34 +268,68 @@ func backoff(attempt int) time.Duration {
 	return d/2 + time.Duration(mrand.Int64N(int64(d/2)+1))
 }
 
-// adaptiveLimiter is a token bucket whose rate halves when the service
-// throttles and creeps back up (by a twentieth a second) while it does not.
+// adaptiveLimiter is a token bucket whose rate drops by a sixth when the
+// service throttles and creeps back up (2 % a second) while it does not,
+// so it settles just under the rate the service allows. Calls that start
+// work (submissions, reads) go before status polls.
 type adaptiveLimiter struct {
 	mu      sync.Mutex
 	lim     *rate.Limiter
 	ceiling float64
 	last    time.Time
+	high    int // high-priority callers waiting
 }
 
 func newAdaptiveLimiter(rps float64) *adaptiveLimiter {
-	return &adaptiveLimiter{lim: rate.NewLimiter(rate.Limit(rps), max(1, int(rps))), ceiling: rps, last: time.Now()}
+	return &adaptiveLimiter{lim: rate.NewLimiter(rate.Limit(rps), max(1, int(rps/10))), ceiling: rps, last: time.Now()}
+}
+
+func (a *adaptiveLimiter) recover() {
+	if cur := float64(a.lim.Limit()); cur < a.ceiling {
+		if secs := time.Since(a.last).Seconds(); secs >= 1 {
+			a.lim.SetLimit(rate.Limit(math.Min(a.ceiling, cur*math.Pow(1.02, secs))))
+			a.last = time.Now()
+		}
+	}
 }
 
 func (a *adaptiveLimiter) wait(ctx context.Context) error {
 	a.mu.Lock()
-	if cur := float64(a.lim.Limit()); cur < a.ceiling {
-		if secs := time.Since(a.last).Seconds(); secs >= 1 {
-			a.lim.SetLimit(rate.Limit(math.Min(a.ceiling, cur*math.Pow(1.05, secs))))
-			a.last = time.Now()
+	a.recover()
+	a.high++
+	a.mu.Unlock()
+	defer func() {
+		a.mu.Lock()
+		a.high--
+		a.mu.Unlock()
+	}()
+	return a.lim.Wait(ctx)
+}
+
+// waitLow waits for a token while no high-priority caller is waiting.
+func (a *adaptiveLimiter) waitLow(ctx context.Context) error {
+	for {
+		a.mu.Lock()
+		a.recover()
+		busy := a.high > 0
+		a.mu.Unlock()
+		if !busy {
+			return a.lim.Wait(ctx)
+		}
+		if err := sleep(ctx, 5*time.Millisecond); err != nil {
+			return err
 		}
 	}
-	a.mu.Unlock()
-	return a.lim.Wait(ctx)
 }
 
 func (a *adaptiveLimiter) throttled() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.lim.SetLimit(rate.Limit(math.Max(1, float64(a.lim.Limit())/2)))
+	// At most one cut per tenth of a second: a burst of throttled calls is
+	// one signal, not many.
+	if time.Since(a.last) < 100*time.Millisecond {
+		return
+	}
+	a.lim.SetLimit(rate.Limit(math.Max(1, float64(a.lim.Limit())*5/6)))
 	a.last = time.Now()
 }
