@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -127,5 +128,34 @@ func TestImport(t *testing.T) {
 	}
 	if live := e.flowLogs(); len(live) != 1 || live[id] == nil {
 		t.Fatalf("after adopting the import: %v", live)
+	}
+}
+
+// Refreshing many resources of one type lists them instead of reading
+// each one.
+func TestRefreshManyListsThem(t *testing.T) {
+	e := newEnv(t, localcc.Options{FlowLogsPerResource: 100})
+	decls := map[string]ec2.FlowLogProps{}
+	for i := 0; i < 12; i++ {
+		p := seedProps()["vpcFlowLog"]
+		p.LogGroupName = fmt.Sprintf("group-%02d", i)
+		decls[fmt.Sprintf("fl%02d", i)] = p
+	}
+	got := map[string]*ec2.FlowLogResource{}
+	if code, out := e.run(programOf(decls, got)); code != 0 {
+		t.Fatalf("up: exit %d\n%s", code, out)
+	}
+	del, err := e.client().DeleteResource(context.Background(), &sdk.DeleteResourceInput{TypeName: aws.String("AWS::EC2::FlowLog"), Identifier: aws.String(got["fl03"].Id)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.waitRequest(del.ProgressEvent.RequestToken)
+	e.srv.ResetMetrics()
+	code, out := e.run(programOf(decls, nil), "refresh")
+	if code != 0 || !strings.Contains(out, "fl03 (AWS::EC2::FlowLog) "+got["fl03"].Id+": deleted") || !strings.Contains(out, "1 resources drifted") {
+		t.Fatalf("refresh: exit %d\n%s", code, out)
+	}
+	if m := e.srv.Metrics(); m.Calls["GetResource"] != 0 || m.Calls["ListResources"] != 1 {
+		t.Fatalf("refresh of 12 flow logs made %v", m.Calls)
 	}
 }

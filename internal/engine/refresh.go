@@ -52,6 +52,7 @@ func driftOf(rec *state.Record, live map[string]any) []PropDiff {
 // engine's view changes (up --refresh, plan --refresh).
 func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 	ids := e.All()
+	listed := e.listMany(ctx, ids)
 	var (
 		mu     sync.Mutex
 		drifts []Drift
@@ -68,13 +69,21 @@ func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			release, err := e.acquire(ctx)
-			if err != nil {
-				return
-			}
-			defer release()
 			rec := *prev
-			live, err := e.opts.Provider.Read(ctx, rec.Type, rec.Identifier)
+			var live map[string]any
+			var err error
+			if byID, ok := listed[rec.Type]; ok {
+				if live, ok = byID[rec.Identifier]; !ok {
+					err = cloudcontrol.ErrNotFound
+				}
+			} else {
+				release, aerr := e.acquire(ctx)
+				if aerr != nil {
+					return
+				}
+				live, err = e.opts.Provider.Read(ctx, rec.Type, rec.Identifier)
+				release()
+			}
 			d := Drift{LogicalID: rec.LogicalID, Type: rec.Type, Identifier: rec.Identifier}
 			switch {
 			case cloudcontrol.IsNotFound(err):
@@ -113,6 +122,41 @@ func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 	wg.Wait()
 	sortDrifts(drifts)
 	return drifts, errors.Join(errs...)
+}
+
+// listThreshold is how many resources of one type make a listing cheaper
+// than reading each: a ListResources page holds up to 100 (500 flow logs).
+const listThreshold = 8
+
+// listMany lists the types of which many resources are managed, so that a
+// refresh of a thousand flow logs costs two ListResources pages instead of
+// a thousand GetResource calls. A type that cannot be listed (some need a
+// parent's properties) is read resource by resource instead.
+func (e *Engine) listMany(ctx context.Context, ids []string) map[string]map[string]map[string]any {
+	count := map[string]int{}
+	e.mu.Lock()
+	for _, id := range ids {
+		if r := e.records[id]; r != nil && r.Identifier != "" {
+			count[r.Type]++
+		}
+	}
+	e.mu.Unlock()
+	out := map[string]map[string]map[string]any{}
+	for typ, n := range count {
+		if n < listThreshold {
+			continue
+		}
+		list, err := e.opts.Provider.List(ctx, typ)
+		if err != nil {
+			continue
+		}
+		byID := make(map[string]map[string]any, len(list))
+		for _, d := range list {
+			byID[d.Identifier] = d.Properties
+		}
+		out[typ] = byID
+	}
+	return out
 }
 
 // refreshedProps is what AWS now has for the declared properties, plus the
