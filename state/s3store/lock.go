@@ -21,10 +21,10 @@ import (
 // released; the object itself stays, so that every later take-over is a
 // conditional overwrite.
 type lockObject struct {
-	Version int              `json:"version"`
-	Holder  *state.LockInfo  `json:"holder,omitempty"`
-	Expires time.Time        `json:"expires,omitzero"`
-	Former  *state.LockInfo  `json:"former,omitempty"` // who released it last, for people reading the object
+	Version int             `json:"version"`
+	Holder  *state.LockInfo `json:"holder,omitempty"`
+	Expires time.Time       `json:"expires,omitzero"`
+	Former  *state.LockInfo `json:"former,omitempty"` // who released it last, for people reading the object
 }
 
 func (o lockObject) heldAt(now time.Time) bool { return o.Holder != nil && now.Before(o.Expires) }
