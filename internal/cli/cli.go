@@ -55,6 +55,7 @@ var DefaultCommands = []CommandFunc{
 	func(f *Factory) *cobra.Command { return NewCmdSchema(f, nil) },
 	func(f *Factory) *cobra.Command { return NewCmdValidate(f, nil) },
 	func(f *Factory) *cobra.Command { return NewCmdImport(f, nil) },
+	func(f *Factory) *cobra.Command { return NewCmdState(f, nil) },
 }
 
 // NewFactory returns a factory over the given streams and the embedded

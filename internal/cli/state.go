@@ -1,0 +1,405 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/user"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/athanor-iac/athanor/state"
+	// The shared backends, so that every scheme a program accepts works here.
+	_ "github.com/athanor-iac/athanor/state/pgstore"
+	_ "github.com/athanor-iac/athanor/state/s3store"
+)
+
+// StateOptions are the parsed arguments of `athanor state ...`.
+type StateOptions struct {
+	IO *IOStreams
+
+	Command string // list, show, rm, unlock, migrate
+	URL     string // --state
+	App     string
+	Stage   string
+	ID      string // show and rm
+	JSON    bool   // list
+	Yes     bool   // rm
+	From    string // migrate
+	To      string // migrate
+	Force   bool   // migrate
+}
+
+// NewCmdState builds `athanor state` and its subcommands, which read and
+// repair a stage's state without running the program: list and show what is
+// recorded, forget a record, break a dead run's lock, and move state between
+// backends. runF replaces the run step in tests.
+func NewCmdState(f *Factory, runF func(*StateOptions) error) *cobra.Command {
+	opts := &StateOptions{IO: f.IOStreams}
+	cmd := &cobra.Command{
+		Use:   "state",
+		Short: "Inspect, repair and migrate the state of a stage",
+		Long: `Inspect, repair and migrate what athanor records about a stage's resources.
+
+The state URL is the one programs use: --state, else $ATHANOR_STATE, else
+file://.athanor. s3://bucket/prefix and postgres://... are understood too.
+--app is the name the program passes to athanor.Run; --stage defaults to
+$ATHANOR_STAGE, then your user name, as in programs.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&opts.URL, "state", "", "state store URL (default $ATHANOR_STATE, then "+state.DefaultURL+")")
+	pf.StringVar(&opts.App, "app", "", "app name, as passed to athanor.Run (required)")
+	pf.StringVar(&opts.Stage, "stage", "", "stage (default $ATHANOR_STAGE, then the user name)")
+
+	run := func(name string, nargs int) func(*cobra.Command, []string) error {
+		return func(cmd *cobra.Command, args []string) error {
+			opts.Command = name
+			if nargs == 1 {
+				opts.ID = args[0]
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runState(cmd.Context(), opts)
+		}
+	}
+	list := &cobra.Command{Use: "list", Short: "List the stage's records: logical ID, type, identifier, pending operation", Args: cobra.NoArgs, RunE: run("list", 0)}
+	list.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
+	show := &cobra.Command{Use: "show ID", Short: "Print one record as JSON", Args: exactArgs(1, "show needs the logical ID of a record"), RunE: run("show", 1)}
+	rm := &cobra.Command{
+		Use:   "rm ID",
+		Short: "Forget a record, leaving the AWS resource alone",
+		Long: `Remove a record from the stage's state only. Nothing is sent to AWS: the
+resource keeps existing, and athanor no longer manages it (a program that
+still declares it will try to create it again, or adopt it with --adopt).
+Use it for a resource deleted outside athanor, or for a corrupted record.
+Removal needs --yes.`,
+		Args: exactArgs(1, "rm needs the logical ID of a record"), RunE: run("rm", 1),
+	}
+	rm.Flags().BoolVar(&opts.Yes, "yes", false, "really remove the record")
+	unlock := &cobra.Command{
+		Use:   "unlock",
+		Short: "Break the lock a dead run left behind, and say whose it was",
+		Args:  cobra.NoArgs, RunE: run("unlock", 0),
+	}
+	migrate := &cobra.Command{
+		Use:   "migrate --from URL --to URL",
+		Short: "Copy the stage's state to another backend, holding both locks, and verify it",
+		Long: `Copy every record of the stage from --from to --to while holding the lock of
+the stage in both, then read the copy back and compare it record by record.
+It refuses when the destination already holds records of the stage, unless
+--force, which makes the destination an exact copy (removing records the
+source does not have). The source is left as it is.`,
+		Example: `  athanor state migrate --app network --stage prod --from file://.athanor --to s3://my-bucket/athanor`,
+		Args:    cobra.NoArgs, RunE: run("migrate", 0),
+	}
+	migrate.Flags().StringVar(&opts.From, "from", "", "source state URL (required)")
+	migrate.Flags().StringVar(&opts.To, "to", "", "destination state URL (required)")
+	migrate.Flags().BoolVar(&opts.Force, "force", false, "overwrite a destination that already has records")
+	cmd.AddCommand(list, show, rm, unlock, migrate)
+	return cmd
+}
+
+func exactArgs(n int, msg string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErrorf("%s", msg)
+		}
+		return nil
+	}
+}
+
+// resolve fills the defaults programs use, so that the command finds the
+// state a program wrote.
+func (o *StateOptions) resolve() error {
+	if o.App == "" {
+		return usageErrorf("--app is required: the name the program passes to athanor.Run")
+	}
+	if o.Stage == "" {
+		o.Stage = os.Getenv("ATHANOR_STAGE")
+	}
+	if o.Stage == "" {
+		if u, err := user.Current(); err == nil {
+			o.Stage = filepath.Base(u.Username)
+		}
+	}
+	if o.Stage == "" {
+		o.Stage = "dev"
+	}
+	if o.URL == "" {
+		o.URL = os.Getenv("ATHANOR_STATE")
+	}
+	if o.URL == "" {
+		o.URL = state.DefaultURL
+	}
+	if o.Command == "migrate" {
+		if o.From == "" || o.To == "" {
+			return usageErrorf("migrate needs --from URL and --to URL")
+		}
+		if o.From == o.To {
+			return usageErrorf("--from and --to are the same URL")
+		}
+	}
+	return nil
+}
+
+func runState(ctx context.Context, o *StateOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := o.resolve(); err != nil {
+		return err
+	}
+	if o.Command == "unlock" {
+		return stateUnlock(ctx, o)
+	}
+	if o.Command == "migrate" {
+		return stateMigrate(ctx, o)
+	}
+	s, err := state.Open(ctx, o.URL, o.App, o.Stage)
+	if err != nil {
+		return err
+	}
+	defer closeStore(s)
+	switch o.Command {
+	case "list":
+		return stateList(ctx, o, s)
+	case "show":
+		return stateShow(ctx, o, s)
+	case "rm":
+		return stateRm(ctx, o, s)
+	}
+	return fmt.Errorf("unknown state command %q", o.Command)
+}
+
+func closeStore(s state.Store) {
+	if c, ok := s.(io.Closer); ok {
+		c.Close()
+	}
+}
+
+// StateEntry is one line of `athanor state list --json`.
+type StateEntry struct {
+	LogicalID  string `json:"logicalId"`
+	Type       string `json:"type"`
+	Identifier string `json:"identifier"`
+	// Pending is the operation started and not known to be finished, or "".
+	Pending string `json:"pending"`
+	// Superseded counts replaced resources not yet deleted.
+	Superseded int `json:"superseded"`
+}
+
+func stateList(ctx context.Context, o *StateOptions, s state.Store) error {
+	recs, err := s.Load(ctx)
+	if err != nil {
+		return err
+	}
+	entries := make([]StateEntry, len(recs))
+	for i, r := range recs {
+		e := StateEntry{LogicalID: r.LogicalID, Type: r.Type, Identifier: r.Identifier, Superseded: len(r.Superseded)}
+		if r.Pending != nil {
+			e.Pending = r.Pending.Operation
+		}
+		entries[i] = e
+	}
+	if o.JSON {
+		enc := json.NewEncoder(o.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(entries)
+	}
+	if len(entries) == 0 {
+		fmt.Fprintf(o.IO.Err, "stage %s of app %s has no records in %s\n", o.Stage, o.App, o.URL)
+		return nil
+	}
+	tw := tabwriter.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "LOGICAL ID\tTYPE\tIDENTIFIER\tPENDING")
+	for _, e := range entries {
+		pending := "-"
+		if e.Pending != "" {
+			pending = e.Pending + " (pending)"
+		}
+		if e.Superseded > 0 {
+			pending += fmt.Sprintf(", %d superseded", e.Superseded)
+		}
+		id := e.Identifier
+		if id == "" {
+			id = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.LogicalID, e.Type, id, pending)
+	}
+	return tw.Flush()
+}
+
+func findRecord(ctx context.Context, o *StateOptions, s state.Store) (state.Record, error) {
+	if err := state.ValidateLogicalID(o.ID); err != nil {
+		return state.Record{}, usageErrorf("%v", err)
+	}
+	recs, err := s.Load(ctx)
+	if err != nil {
+		return state.Record{}, err
+	}
+	for _, r := range recs {
+		if r.LogicalID == o.ID {
+			return r, nil
+		}
+	}
+	return state.Record{}, fmt.Errorf("stage %s of app %s has no record %s (see `athanor state list`)", o.Stage, o.App, o.ID)
+}
+
+func stateShow(ctx context.Context, o *StateOptions, s state.Store) error {
+	r, err := findRecord(ctx, o, s)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(o.IO.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// stateRm removes one record under the stage's lock. A corrupted record
+// cannot be loaded, so rm does not require the record to load: it is the
+// way out the corruption message points to.
+func stateRm(ctx context.Context, o *StateOptions, s state.Store) error {
+	if err := state.ValidateLogicalID(o.ID); err != nil {
+		return usageErrorf("%v", err)
+	}
+	if !o.Yes {
+		fmt.Fprintf(o.IO.Err, "This removes record %s from the state of stage %s only. Nothing is sent to AWS:\n"+
+			"the resource keeps existing and athanor stops managing it.\n", o.ID, o.Stage)
+		return usageErrorf("not removed: add --yes to remove record %s", o.ID)
+	}
+	u, err := s.Lock(ctx, state.NewLockInfo("state rm", Version()))
+	if err != nil {
+		return err
+	}
+	defer u.Unlock()
+	desc := ""
+	if recs, err := s.Load(ctx); err == nil {
+		found := false
+		for _, r := range recs {
+			if r.LogicalID == o.ID {
+				found, desc = true, fmt.Sprintf(" (%s %s)", r.Type, r.Identifier)
+			}
+		}
+		if !found {
+			return fmt.Errorf("stage %s of app %s has no record %s (see `athanor state list`)", o.Stage, o.App, o.ID)
+		}
+	}
+	if err := s.Delete(ctx, o.ID); err != nil {
+		return err
+	}
+	if err := u.Unlock(); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.Out, "removed %s%s from the state of stage %s; AWS was not touched, and athanor no longer manages that resource\n", o.ID, desc, o.Stage)
+	return nil
+}
+
+func stateUnlock(ctx context.Context, o *StateOptions) error {
+	info, err := state.ForceUnlock(ctx, o.URL, o.App, o.Stage)
+	if err != nil {
+		return err
+	}
+	if info == (state.LockInfo{}) {
+		fmt.Fprintf(o.IO.Out, "stage %s was not locked\n", o.Stage)
+		return nil
+	}
+	fmt.Fprintf(o.IO.Out, "unlocked stage %s; the lock was held by %s\n", o.Stage, info)
+	return nil
+}
+
+// stateMigrate copies the stage under both locks, then verifies the copy
+// by reading it back.
+func stateMigrate(ctx context.Context, o *StateOptions) error {
+	src, err := state.Open(ctx, o.From, o.App, o.Stage)
+	if err != nil {
+		return err
+	}
+	defer closeStore(src)
+	dst, err := state.Open(ctx, o.To, o.App, o.Stage)
+	if err != nil {
+		return err
+	}
+	defer closeStore(dst)
+	info := state.NewLockInfo("state migrate", Version())
+	su, err := src.Lock(ctx, info)
+	if err != nil {
+		return fmt.Errorf("lock the source: %w", err)
+	}
+	defer su.Unlock()
+	du, err := dst.Lock(ctx, info)
+	if err != nil {
+		return fmt.Errorf("lock the destination: %w", err)
+	}
+	defer du.Unlock()
+	recs, err := src.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("read the source: %w", err)
+	}
+	existing, err := dst.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("read the destination: %w", err)
+	}
+	if len(existing) > 0 && !o.Force {
+		return fmt.Errorf("the destination already holds %d records of stage %s; nothing was copied. Add --force to make it a copy of the source", len(existing), o.Stage)
+	}
+	want := make(map[string][]byte, len(recs))
+	for _, r := range recs {
+		data, err := state.EncodeRecord(r)
+		if err != nil {
+			return err
+		}
+		want[r.LogicalID] = data
+		if err := dst.Put(ctx, r); err != nil {
+			return fmt.Errorf("copy record %s: %w", r.LogicalID, err)
+		}
+	}
+	removed := 0
+	for _, r := range existing {
+		if _, ok := want[r.LogicalID]; !ok {
+			if err := dst.Delete(ctx, r.LogicalID); err != nil {
+				return fmt.Errorf("remove record %s from the destination: %w", r.LogicalID, err)
+			}
+			removed++
+		}
+	}
+	got, err := dst.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("verify the copy: %w", err)
+	}
+	if len(got) != len(recs) {
+		return fmt.Errorf("verify the copy: the destination holds %d records, the source %d", len(got), len(recs))
+	}
+	for _, r := range got {
+		data, err := state.EncodeRecord(r)
+		if err != nil || !bytes.Equal(data, want[r.LogicalID]) {
+			return fmt.Errorf("verify the copy: record %s differs from the source", r.LogicalID)
+		}
+	}
+	if err := errors.Join(du.Unlock(), su.Unlock()); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.Out, "copied %d records of stage %s from %s to %s and verified them", len(recs), o.Stage, redactURL(o.From), redactURL(o.To))
+	if removed > 0 {
+		fmt.Fprintf(o.IO.Out, "; removed %d records the source does not have", removed)
+	}
+	fmt.Fprintln(o.IO.Out)
+	return nil
+}
+
+// redactURL drops a password from a URL before it is printed.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return raw
+}
