@@ -301,7 +301,15 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 		}
 	}
 
-	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop})
+	// The apply pass starts from the records the plan pass read, unless a
+	// refresh changed them in that engine's view only; the state cannot
+	// have changed in between, since this run holds the lock.
+	records := planEng.Loaded()
+	if cfg.refresh {
+		records = nil
+	}
+	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
+		Records: records, Checked: planEng.Checked()})
 	if err != nil {
 		return ExitError, err
 	}

@@ -200,6 +200,25 @@ func (s *fileStore) Delete(ctx context.Context, logicalID string) error {
 // Load reads every record file. It ignores hidden files (.DS_Store) and
 // temporary files left by a killed writer, and refuses anything else it
 // cannot account for rather than skip a record.
+// loadOne reads and checks one record file.
+func (s *fileStore) loadOne(name string) (Record, error) {
+	path := filepath.Join(s.resDir, name)
+	id, idOK := unescapeName(strings.TrimSuffix(name, recordExt))
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Record{}, fmt.Errorf("load state: %w", err)
+	}
+	r, err := DecodeRecord(data)
+	if err != nil {
+		return Record{}, &CorruptRecordError{Where: path, LogicalID: id, Stage: s.stage, Err: err}
+	}
+	if !idOK || r.LogicalID != id {
+		want, _ := recordFileName(r.LogicalID)
+		return Record{}, fmt.Errorf("load state: file %s holds record %q, which belongs in %s; rename the file if that is right", path, r.LogicalID, want)
+	}
+	return r, nil
+}
+
 func (s *fileStore) Load(ctx context.Context) ([]Record, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -214,35 +233,42 @@ func (s *fileStore) Load(ctx context.Context) ([]Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load state: %w", err)
 	}
-	recs := make([]Record, 0, len(entries))
-	for i, e := range entries {
-		if i%256 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
+	var names []string
+	for _, e := range entries {
 		name := e.Name()
 		if strings.HasPrefix(name, ".") || isTmp(name) {
 			continue
 		}
-		path := filepath.Join(s.resDir, name)
 		if e.IsDir() || !strings.HasSuffix(name, recordExt) {
-			return nil, fmt.Errorf("load state: unexpected file %s in the state directory; move it elsewhere", path)
+			return nil, fmt.Errorf("load state: unexpected file %s in the state directory; move it elsewhere", filepath.Join(s.resDir, name))
 		}
-		id, idOK := unescapeName(strings.TrimSuffix(name, recordExt))
-		data, err := os.ReadFile(path)
+		names = append(names, name)
+	}
+	// Records are read and decoded on every core: a stage of 10,000
+	// records is read on every run, and reading is most of a run that
+	// changes nothing.
+	recs := make([]Record, len(names))
+	errs := make([]error, len(names))
+	workers := min(runtime.GOMAXPROCS(0)*2, max(1, len(names)/64))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(names); i += workers {
+				if i%256 == w && ctx.Err() != nil {
+					errs[i] = ctx.Err()
+					return
+				}
+				recs[i], errs[i] = s.loadOne(names[i])
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("load state: %w", err)
+			return nil, err
 		}
-		r, err := DecodeRecord(data)
-		if err != nil {
-			return nil, &CorruptRecordError{Where: path, LogicalID: id, Stage: s.stage, Err: err}
-		}
-		if !idOK || r.LogicalID != id {
-			want, _ := recordFileName(r.LogicalID)
-			return nil, fmt.Errorf("load state: file %s holds record %q, which belongs in %s; rename the file if that is right", path, r.LogicalID, want)
-		}
-		recs = append(recs, r)
 	}
 	sort.Slice(recs, func(i, j int) bool { return recs[i].LogicalID < recs[j].LogicalID })
 	return recs, nil

@@ -45,6 +45,12 @@ type Options struct {
 	// included. 0 means $ATHANOR_OPERATION_TIMEOUT when set, else the
 	// type's handler timeoutInMinutes, else DefaultOperationTimeout.
 	OperationTimeout time.Duration
+	// Records, when set, are the stage's records as already loaded (by the
+	// plan pass), so a run reads its state once.
+	Records []state.Record
+	// Checked, when set, are the declarations the plan pass validated
+	// (logical ID → canonical props); the same props are not checked again.
+	Checked map[string]string
 	// Stop, when closed, stops the engine from starting new operations;
 	// operations in flight go on to their end. Cancelling the context
 	// instead abandons them (see CancelInFlight).
@@ -128,6 +134,8 @@ type Engine struct {
 	problems []Problem
 	dupKeys  map[string]string // flow log configuration → logical ID
 	owners   map[string]string // output value (ID, ARN) → logical ID
+	checked  map[string]string // logical ID → canonical props validated
+	loaded   []state.Record
 }
 
 // New builds an engine for one pass in mode, loading the stage's records.
@@ -142,9 +150,12 @@ func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
 		}
 		opts.OperationTimeout = d
 	}
-	recs, err := opts.Store.Load(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load state: %w", err)
+	recs := opts.Records
+	if recs == nil {
+		var err error
+		if recs, err = opts.Store.Load(ctx); err != nil {
+			return nil, fmt.Errorf("load state: %w", err)
+		}
 	}
 	e := &Engine{
 		opts:     opts,
@@ -154,6 +165,8 @@ func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
 		declared: map[string]bool{},
 		dupKeys:  map[string]string{},
 		owners:   map[string]string{},
+		checked:  map[string]string{},
+		loaded:   recs,
 	}
 	for i := range recs {
 		r := recs[i]
@@ -194,6 +207,21 @@ func (e *Engine) CancelInFlight(ctx context.Context) int {
 		}
 	}
 	return n
+}
+
+// Loaded returns the records the engine started from, for a later pass.
+func (e *Engine) Loaded() []state.Record { return e.loaded }
+
+// Checked returns the declarations validated so far (logical ID →
+// canonical props), for a later pass.
+func (e *Engine) Checked() map[string]string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make(map[string]string, len(e.checked))
+	for k, v := range e.checked {
+		out[k] = v
+	}
+	return out
 }
 
 // Changes returns the plan recorded so far, sorted by logical ID with
@@ -281,6 +309,11 @@ func (e *Engine) check(d Declaration) bool {
 	if rec := e.records[d.LogicalID]; rec != nil && rec.Type != d.Type {
 		probs = append(probs, fmt.Sprintf("logical ID %q holds a %s in state; a logical ID cannot change type: rename it (the %s is then deleted) or remove it from state with `athanor state rm`", d.LogicalID, rec.Type, rec.Type))
 	}
+	key := d.Type + canonical(d.Props)
+	if prev, ok := e.opts.Checked[d.LogicalID]; ok && prev == key {
+		e.checked[d.LogicalID] = key
+		return len(probs) == 0
+	}
 	ps, err := propcheck.Check(d.Type, d.Props, IsUnknown)
 	if errors.Is(err, schema.ErrTypeNotFound) {
 		msg := fmt.Sprintf("unknown resource type %q", d.Type)
@@ -304,6 +337,9 @@ func (e *Engine) check(d Declaration) bool {
 	}
 	for _, p := range probs {
 		e.problems = append(e.problems, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
+	}
+	if len(probs) == 0 && !IsUnknown(d.Props) {
+		e.checked[d.LogicalID] = key
 	}
 	return len(probs) == 0
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -97,43 +98,90 @@ func NormalizeProps(props any) (map[string]any, error) {
 
 // canonical is the comparison form of a value: JSON with sorted keys, and
 // key/value lists (Tags and the like) sorted, because AWS treats them as
-// sets: reordering tags is no change.
+// sets: reordering tags is no change. Values that are already plain JSON
+// (the common case: declared props, records, AWS's answers) are written
+// directly; anything else goes through encoding/json first.
 func canonical(v any) string {
-	n, err := normalize(v)
-	if err != nil {
-		return fmt.Sprintf("%#v", v)
+	var b strings.Builder
+	if !writeCanonical(&b, v) {
+		n, err := normalize(v)
+		if err != nil {
+			return fmt.Sprintf("%#v", v)
+		}
+		b.Reset()
+		writeCanonical(&b, n)
 	}
-	b, _ := json.Marshal(sortKeyed(n))
-	return string(b)
+	return b.String()
 }
 
-func sortKeyed(v any) any {
+// writeCanonical writes plain decoded JSON; it reports false for any other
+// Go type.
+func writeCanonical(b *strings.Builder, v any) bool {
 	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			out[k] = sortKeyed(e)
+	case nil:
+		b.WriteString("null")
+	case bool:
+		if v {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
 		}
-		return out
+	case string:
+		q, _ := json.Marshal(v)
+		b.Write(q)
+	case float64:
+		b.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
+	case json.Number:
+		f, err := v.Float64()
+		if err != nil {
+			b.WriteString(v.String())
+		} else {
+			b.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+		}
+	case int:
+		b.WriteString(strconv.Itoa(v))
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			q, _ := json.Marshal(k)
+			b.Write(q)
+			b.WriteByte(':')
+			if !writeCanonical(b, v[k]) {
+				return false
+			}
+		}
+		b.WriteByte('}')
 	case []any:
-		out := make([]any, len(v))
+		elems := make([]string, len(v))
 		keyed := len(v) > 0
 		for i, e := range v {
-			out[i] = sortKeyed(e)
+			var eb strings.Builder
+			if !writeCanonical(&eb, e) {
+				return false
+			}
+			elems[i] = eb.String()
 			if m, ok := e.(map[string]any); !ok || m["Key"] == nil {
 				keyed = false
 			}
 		}
 		if keyed {
-			sort.SliceStable(out, func(i, j int) bool {
-				a, _ := json.Marshal(out[i])
-				b, _ := json.Marshal(out[j])
-				return string(a) < string(b)
-			})
+			sort.Strings(elems)
 		}
-		return out
+		b.WriteByte('[')
+		b.WriteString(strings.Join(elems, ","))
+		b.WriteByte(']')
+	default:
+		return false
 	}
-	return v
+	return true
 }
 
 func equal(a, b any) bool { return canonical(a) == canonical(b) }
