@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/athanor-iac/athanor/internal/flowlogrules"
@@ -95,7 +96,8 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 	start := time.Now()
 	if rec.Pending != nil || hasPendingSuperseded(rec) {
 		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Phase: "note", Detail: "finishing an operation an earlier run left in flight"})
-		if err := e.recover(ctx, sc, rec); err != nil {
+		rctx, done := e.opContext(ctx, sc, "create")
+		if err := done(e.recover(rctx, sc, rec)); err != nil {
 			return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: "recover", Err: err}
 		}
 		c = diff(sc, rec, d.Props)
@@ -177,9 +179,19 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 	if err := e.put(ctx, rec); err != nil {
 		return err
 	}
-	id, model, err := e.opts.Provider.Create(ctx, rec.Type, desired, token, e.submitted(ctx, rec))
+	octx, done := e.opContext(ctx, sc, "create")
+	id, model, err := e.opts.Provider.Create(octx, rec.Type, desired, token, e.submitted(ctx, rec))
+	err = done(err)
 	if err != nil && e.opts.Adopt && cloudcontrol.Code(err) == "AlreadyExists" {
 		id, model, err = e.adopt(ctx, sc, desired)
+	}
+	if err != nil && !cloudcontrol.Refused(err) {
+		// The request may have been received and may still create the
+		// resource (a status poll failed, the network dropped, the
+		// service kept throttling): keep the intent, so that the next run
+		// finds the request again by its tokens instead of losing track of
+		// what it creates.
+		return err
 	}
 	if err != nil && abandoned(ctx, err) {
 		return err
@@ -202,15 +214,31 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 	return e.put(ctx, rec)
 }
 
-// submitted records a request token as soon as Cloud Control answers.
+// submitted records a request token as soon as Cloud Control answers, and
+// the new client token of a resubmission before it is sent.
 func (e *Engine) submitted(ctx context.Context, rec *state.Record) cloudcontrol.Submitted {
-	return func(requestToken string) {
-		if rec.Pending != nil && rec.Pending.RequestToken != requestToken {
-			rec.Pending.RequestToken = requestToken
+	return func(clientToken, requestToken string) error {
+		if rec.Pending == nil {
+			return nil
+		}
+		if requestToken == "" {
+			// A resubmission: without this, a crash after it was sent
+			// would leave only the failed request's tokens in state, and
+			// the next run would create the resource a second time.
+			p := *rec.Pending
+			p.ClientToken, p.RequestToken = clientToken, ""
+			rec.Pending = &p
+			return e.put(ctx, rec)
+		}
+		if rec.Pending.RequestToken != requestToken {
+			p := *rec.Pending
+			p.ClientToken, p.RequestToken = clientToken, requestToken
+			rec.Pending = &p
 			// A failed write only loses a shortcut: the ClientToken saved
 			// before the call finds the request again.
 			_ = e.put(ctx, rec)
 		}
+		return nil
 	}
 }
 
@@ -252,7 +280,12 @@ func (e *Engine) update(ctx context.Context, sc *schema.Schema, rec *state.Recor
 	if err := e.put(ctx, rec); err != nil {
 		return err
 	}
-	model, err := e.opts.Provider.Update(ctx, rec.Type, rec.Identifier, patch, token, e.submitted(ctx, rec))
+	octx, done := e.opContext(ctx, sc, "update")
+	model, err := e.opts.Provider.Update(octx, rec.Type, rec.Identifier, patch, token, e.submitted(ctx, rec))
+	err = done(err)
+	if err != nil && !cloudcontrol.Refused(err) {
+		return err // outcome unknown: the next run awaits the request and reads
+	}
 	if err != nil && abandoned(ctx, err) {
 		return err
 	}
@@ -282,17 +315,23 @@ func makePatch(sc *schema.Schema, before, outputs, desired map[string]any) []clo
 		if old, ok := before[name]; ok && equal(old, desired[name]) && !writeOnly[name] {
 			continue
 		}
-		ops = append(ops, cloudcontrol.PatchOp{Op: "add", Path: "/" + name, Value: desired[name]})
+		ops = append(ops, cloudcontrol.PatchOp{Op: "add", Path: pointerTo(name), Value: desired[name]})
 	}
 	for _, name := range sortedKeys(before) {
 		if _, ok := desired[name]; ok {
 			continue
 		}
 		if _, reported := outputs[name]; reported || writeOnly[name] {
-			ops = append(ops, cloudcontrol.PatchOp{Op: "remove", Path: "/" + name})
+			ops = append(ops, cloudcontrol.PatchOp{Op: "remove", Path: pointerTo(name)})
 		}
 	}
 	return ops
+}
+
+// pointerTo is the JSON Pointer (RFC 6901) of a top-level property: '~'
+// and '/' in the name are escaped, or the path would point elsewhere.
+func pointerTo(name string) string {
+	return "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(name)
 }
 
 // replace swaps the resource for a new one. The old one is recorded as
@@ -349,7 +388,8 @@ func (e *Engine) deleteSuperseded(ctx context.Context, rec *state.Record) error 
 				return err
 			}
 		}
-		if err := e.opts.Provider.Delete(ctx, rec.Type, s.Identifier, s.Pending.ClientToken, nil); err != nil {
+		octx, done := e.opContext(ctx, schemaOf(rec.Type), "delete")
+		if err := done(e.opts.Provider.Delete(octx, rec.Type, s.Identifier, s.Pending.ClientToken, nil)); err != nil {
 			return fmt.Errorf("delete the replaced %s: %w", s.Identifier, err)
 		}
 		rec.Superseded = rec.Superseded[1:]
@@ -399,7 +439,8 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 				return fail(err)
 			}
 		}
-		if err := e.opts.Provider.Delete(ctx, rec.Type, rec.Identifier, rec.Pending.ClientToken, e.submitted(ctx, &rec)); err != nil {
+		octx, done := e.opContext(ctx, schemaOf(rec.Type), "delete")
+		if err := done(e.opts.Provider.Delete(octx, rec.Type, rec.Identifier, rec.Pending.ClientToken, e.submitted(ctx, &rec))); err != nil {
 			return fail(err)
 		}
 	}
@@ -420,10 +461,10 @@ func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Reco
 	if p := rec.Pending; p != nil {
 		switch p.Operation {
 		case state.OpCreate:
-			id, model, err := e.resumeCreate(ctx, rec.Type, p)
+			id, model, err := e.resumeCreate(ctx, rec)
 			if err != nil {
-				rec.Pending = nil
-				if cloudcontrol.IsNotFound(err) || cloudcontrol.Code(err) != "" {
+				if cloudcontrol.IsNotFound(err) || cloudcontrol.Refused(err) {
+					rec.Pending = nil
 					// The request failed: nothing was created.
 					return e.put(ctx, rec)
 				}
@@ -464,14 +505,15 @@ func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Reco
 	return nil
 }
 
-func (e *Engine) resumeCreate(ctx context.Context, typeName string, p *state.Intent) (string, map[string]any, error) {
+func (e *Engine) resumeCreate(ctx context.Context, rec *state.Record) (string, map[string]any, error) {
+	p := rec.Pending
 	if p.RequestToken != "" {
-		id, model, err := e.opts.Provider.Wait(ctx, typeName, p.RequestToken)
+		id, model, err := e.opts.Provider.Wait(ctx, rec.Type, p.RequestToken)
 		if cloudcontrol.Code(err) != "RequestTokenNotFoundException" {
 			return id, model, err
 		}
 	}
-	return e.opts.Provider.Create(ctx, typeName, p.Props, p.ClientToken, nil)
+	return e.opts.Provider.Create(ctx, rec.Type, p.Props, p.ClientToken, e.submitted(ctx, rec))
 }
 
 // projectProps keeps the declared props' names with the values AWS now

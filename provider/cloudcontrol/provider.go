@@ -275,6 +275,23 @@ type PatchOp struct {
 	Value any    `json:"value,omitempty"`
 }
 
+// MarshalJSON writes "value" for every operation but remove, a null one
+// included: with omitempty alone, setting a property to null gave an "add"
+// without a value, which RFC 6902 makes invalid.
+func (op PatchOp) MarshalJSON() ([]byte, error) {
+	if op.Op == "remove" {
+		return json.Marshal(struct {
+			Op   string `json:"op"`
+			Path string `json:"path"`
+		}{op.Op, op.Path})
+	}
+	return json.Marshal(struct {
+		Op    string `json:"op"`
+		Path  string `json:"path"`
+		Value any    `json:"value"`
+	}{op.Op, op.Path, op.Value})
+}
+
 // Update applies a JSON Patch to a resource and waits for it.
 func (p *Provider) Update(ctx context.Context, typeName, id string, patch []PatchOp, clientToken string, submitted Submitted) (map[string]any, error) {
 	doc, err := json.Marshal(patch)
