@@ -24,11 +24,17 @@ type Drift struct {
 // read. A declared property counts when AWS now reports another value; an
 // undeclared one only when it appeared since the last read, so values AWS
 // fills in by default (LogFormat, MaxAggregationInterval, a log group's
-// ARN in LogDestination) are never drift.
+// ARN in LogDestination) are never drift. A declared property that reads
+// never return (write-only ones, and some a handler does not echo, such as
+// a flow log's DeliverCrossAccountRole) cannot be judged and is not drift.
 func driftOf(rec *state.Record, live map[string]any) []PropDiff {
 	var out []PropDiff
 	for _, name := range sortedKeys(rec.Props) {
-		if v, ok := live[name]; !ok || !equal(v, rec.Props[name]) {
+		v, ok := live[name]
+		if !ok && !reportedBefore(rec, name) {
+			continue
+		}
+		if !ok || !equal(v, rec.Props[name]) {
 			out = append(out, PropDiff{Name: name, Before: rec.Props[name], After: live[name]})
 		}
 	}
@@ -164,9 +170,11 @@ func (e *Engine) listMany(ctx context.Context, ids []string) map[string]map[stri
 // removes them).
 func refreshedProps(rec *state.Record, live map[string]any) map[string]any {
 	out := map[string]any{}
-	for name := range rec.Props {
+	for name, declared := range rec.Props {
 		if v, ok := live[name]; ok {
 			out[name] = v
+		} else if !reportedBefore(rec, name) {
+			out[name] = declared // never reported: keep what was applied
 		}
 	}
 	for name, v := range live {
@@ -178,6 +186,13 @@ func refreshedProps(rec *state.Record, live map[string]any) map[string]any {
 		}
 	}
 	return out
+}
+
+// reportedBefore reports whether the last read returned the property:
+// only then does its absence now mean it went away.
+func reportedBefore(rec *state.Record, name string) bool {
+	_, ok := rec.Outputs[name]
+	return ok
 }
 
 func sortDrifts(ds []Drift) {
