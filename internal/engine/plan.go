@@ -79,10 +79,14 @@ func diff(sc *schema.Schema, rec *state.Record, desired map[string]any) Change {
 		// An imported resource: nothing was declared yet, so compare the
 		// declared properties with what AWS reports, and let AWS's other
 		// properties be.
+		// A declared property reads never return (write-only, or not
+		// echoed by the handler) cannot be compared: take the program's.
 		before = map[string]any{}
-		for k := range desired {
+		for k, d := range desired {
 			if v, ok := rec.Outputs[k]; ok {
 				before[k] = v
+			} else {
+				before[k] = d
 			}
 		}
 	}
