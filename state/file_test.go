@@ -523,3 +523,17 @@ func TestRegisterDuplicatePanics(t *testing.T) {
 	}()
 	state.Register("FILE", func(context.Context, *url.URL, string, string) (state.Store, error) { return nil, nil })
 }
+
+func BenchmarkFilePut(b *testing.B) {
+	ctx := context.Background()
+	s, err := state.Open(ctx, b.TempDir(), app, "dev")
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := statetest.Sample("FlowLog")
+	for b.Loop() {
+		if err := s.Put(ctx, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
