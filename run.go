@@ -87,6 +87,7 @@ type config struct {
 	detailedExit bool
 	refresh      bool
 	yes          bool
+	timeout      time.Duration
 	interactive  bool
 	stdin        io.Reader
 	stop         <-chan struct{}
@@ -123,6 +124,7 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 	fl.StringVar(&cfg.profile, "profile", "", "AWS shared configuration profile")
 	fl.IntVar(&cfg.parallelism, "parallelism", 10, "resource operations in flight at once")
 	fl.BoolVar(&cfg.adopt, "adopt", false, "take over existing resources that a create finds already exist")
+	fl.DurationVar(&cfg.timeout, "timeout", 0, "longest one operation may take (default: the type's handler timeout from its schema, else 120m; also $ATHANOR_OPERATION_TIMEOUT)")
 	fl.BoolVarP(&cfg.quiet, "quiet", "q", false, "print only errors and the summary")
 	fl.BoolVarP(&cfg.verbose, "verbose", "v", false, "print every API call with its request token and duration")
 	run := func(command string) func(*cobra.Command, []string) error {
@@ -309,7 +311,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 		records = nil
 	}
 	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
-		Records: records, Checked: planEng.Checked()})
+		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked()})
 	if err != nil {
 		return ExitError, err
 	}
