@@ -233,6 +233,9 @@ func call[T any](ctx context.Context, p *Provider, c Call, fn func() (T, error))
 	if err != nil && Code(err) == "ThrottlingException" {
 		p.limiter.throttled()
 	}
+	if ev, ok := any(out).(*types.ProgressEvent); ok && ev != nil {
+		c.RequestToken = aws.ToString(ev.RequestToken)
+	}
 	c.Err = err
 	p.observe(c, start)
 	return out, err
