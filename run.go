@@ -296,7 +296,9 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 		}
 		return ExitOK, nil
 	}
-	if cfg.interactive && !cfg.yes && hasChanges(changes) {
+	// Runs against the embedded local endpoint change nothing real, so they
+	// do not ask (the README's quick start is one command).
+	if cfg.interactive && !cfg.yes && !cfg.local && hasChanges(changes) {
 		out.plan(appName, cfg.stage, changes)
 		if !confirm(cfg.stdin, stdout, cfg.command) {
 			return ExitError, errors.New("cancelled; nothing was changed")
