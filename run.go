@@ -88,6 +88,7 @@ type config struct {
 	refresh      bool
 	yes          bool
 	timeout      time.Duration
+	maxRPS       float64
 	interactive  bool
 	stdin        io.Reader
 	stop         <-chan struct{}
@@ -124,6 +125,7 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 	fl.StringVar(&cfg.profile, "profile", "", "AWS shared configuration profile")
 	fl.IntVar(&cfg.parallelism, "parallelism", 10, "resource operations in flight at once")
 	fl.BoolVar(&cfg.adopt, "adopt", false, "take over existing resources that a create finds already exist")
+	fl.Float64Var(&cfg.maxRPS, "max-rps", cloudcontrol.DefaultRequestsPerSecond, "most Cloud Control calls a second; lowered on its own when AWS throttles")
 	fl.DurationVar(&cfg.timeout, "timeout", 0, "longest one operation may take (default: the type's handler timeout from its schema, else 120m; also $ATHANOR_OPERATION_TIMEOUT)")
 	fl.BoolVarP(&cfg.quiet, "quiet", "q", false, "print only errors and the summary")
 	fl.BoolVarP(&cfg.verbose, "verbose", "v", false, "print every API call with its request token and duration")
@@ -228,7 +230,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 			endpoint = srv.URL()
 			out.note("using the local Cloud Control endpoint at %s (data in %s)", endpoint, cfg.localDir)
 		}
-		prov, err = cloudcontrol.New(ctx, cloudcontrol.Options{Endpoint: endpoint, Region: cfg.region, Profile: cfg.profile, Observer: out.call, Local: cfg.local})
+		prov, err = cloudcontrol.New(ctx, cloudcontrol.Options{Endpoint: endpoint, Region: cfg.region, Profile: cfg.profile, Observer: out.call, Local: cfg.local, RequestsPerSecond: cfg.maxRPS})
 		if err != nil {
 			return ExitError, err
 		}

@@ -112,7 +112,8 @@ func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 				drifts = append(drifts, d)
 				mu.Unlock()
 			}
-			if write {
+			changed := d.Deleted || len(d.Diffs) > 0 || canonical(rec.Outputs) != canonical(prev.Outputs)
+			if write && changed {
 				if err := e.put(ctx, &rec); err != nil {
 					mu.Lock()
 					errs = append(errs, err)

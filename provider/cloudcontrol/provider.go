@@ -50,7 +50,8 @@ type Options struct {
 	Endpoint string
 	// Region and Profile override the shared configuration's.
 	Region, Profile string
-	// RequestsPerSecond bounds the calls this provider makes; 0 means 40.
+	// RequestsPerSecond bounds the calls this provider makes; 0 means 40
+	// (DefaultRequestsPerSecond).
 	// The bound drops when the service throttles and recovers slowly, so
 	// the provider settles just under the rate the service allows.
 	RequestsPerSecond float64
@@ -106,6 +107,15 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 			o.MaxAttempts = 10
 			o.MaxBackoff = 20 * time.Second
 			o.RateLimiter = ratelimit.None
+			// Throttling is the provider's to handle, under its limiter:
+			// retried inside the SDK it would be invisible to the limiter
+			// and end the operation after ten tries.
+			o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+				if isThrottle(err) {
+					return aws.FalseTernary
+				}
+				return aws.UnknownTernary
+			})}, o.Retryables...)
 		})
 	}))
 	if opts.Local {
@@ -132,7 +142,7 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 // NewWithAPI builds a Provider over an existing client.
 func NewWithAPI(api API, opts Options) *Provider {
 	if opts.RequestsPerSecond <= 0 {
-		opts.RequestsPerSecond = 40
+		opts.RequestsPerSecond = DefaultRequestsPerSecond
 	}
 	if opts.PollMin <= 0 {
 		opts.PollMin = 100 * time.Millisecond
@@ -150,6 +160,11 @@ func NewWithAPI(api API, opts Options) *Provider {
 	p.poller = newPoller(p)
 	return p
 }
+
+// DefaultRequestsPerSecond is the provider's starting rate: above the 25
+// per second at which Cloud Control is seen to throttle, so that the
+// adaptive limiter finds the real rate from above.
+const DefaultRequestsPerSecond = 40
 
 // ErrNotFound is returned (wrapped) when a resource does not exist.
 var ErrNotFound = errors.New("resource not found")
@@ -204,6 +219,11 @@ func IsNotFound(err error) bool {
 	return false
 }
 
+// isThrottle reports whether err is the service throttling the client.
+func isThrottle(err error) bool {
+	return retry.ThrottleErrorCode{Codes: retry.DefaultThrottleErrorCodes}.IsErrorThrottle(err) == aws.TrueTernary
+}
+
 // retriable handler error codes: the request changed nothing and may
 // succeed when submitted again.
 func retriable(code types.HandlerErrorCode) bool {
@@ -225,13 +245,26 @@ func (p *Provider) observe(c Call, start time.Time) {
 // the service throttles.
 func call[T any](ctx context.Context, p *Provider, c Call, fn func() (T, error)) (T, error) {
 	var zero T
-	if err := p.limiter.wait(ctx); err != nil {
-		return zero, err
-	}
+	var out T
+	var err error
 	start := time.Now()
-	out, err := fn()
-	if err != nil && Code(err) == "ThrottlingException" {
+	// A throttled call slows the limiter and is tried again, for as long as
+	// the context allows: throttling says "later", never "no".
+	for {
+		if werr := p.limiter.wait(ctx); werr != nil {
+			if err == nil {
+				err = werr
+			}
+			return zero, err
+		}
+		start = time.Now()
+		out, err = fn()
+		if err == nil || !isThrottle(err) {
+			break
+		}
 		p.limiter.throttled()
+		c.Err = err
+		p.observe(c, start)
 	}
 	if ev, ok := any(out).(*types.ProgressEvent); ok && ev != nil {
 		c.RequestToken = aws.ToString(ev.RequestToken)

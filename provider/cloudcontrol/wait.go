@@ -207,7 +207,7 @@ func (pl *poller) poll(w *waiter) (*types.ProgressEvent, error) {
 	p := pl.p
 	start := time.Now()
 	out, err := p.api.GetResourceRequestStatus(context.Background(), &sdk.GetResourceRequestStatusInput{RequestToken: aws.String(w.token)})
-	if err != nil && Code(err) == "ThrottlingException" {
+	if err != nil && isThrottle(err) {
 		p.limiter.throttled()
 	}
 	p.observe(Call{Operation: "GetResourceRequestStatus", TypeName: w.typeName, RequestToken: w.token, Err: err}, start)
@@ -226,7 +226,7 @@ func (pl *poller) finishPoll(w *waiter, ev *types.ProgressEvent, err error) {
 	w.polling = false
 	w.lastPoll = time.Now()
 	if err != nil {
-		if Code(err) == "ThrottlingException" {
+		if isThrottle(err) {
 			return // due again after its gap; the limiter has slowed down
 		}
 		delete(pl.reqs, w.token)
