@@ -69,7 +69,7 @@ func seedProps() map[string]ec2.FlowLogProps {
 		"vpcFlowLog": {ResourceId: "vpc-12345678", ResourceType: "VPC", TrafficType: "ALL", LogDestinationType: "cloud-watch-logs", LogGroupName: "vpc-flow-logs",
 			DeliverLogsPermissionArn: role, Tags: []athanor.Tag{{Key: "Environment", Value: "Production"}}},
 		"advancedFlowLog": {ResourceId: "vpc-87654321", ResourceType: "VPC", TrafficType: "ACCEPT", LogDestinationType: "s3", LogDestination: "arn:aws:s3:::advanced-vpc-flow-logs",
-			LogFormat: "${version} ${start} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes}", MaxAggregationInterval: 60,
+			LogFormat: "${version} ${start} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes}", MaxAggregationInterval: athanor.Int(60),
 			DeliverCrossAccountRole: "arn:aws:iam::123456789012:role/FlowLogsRole", Tags: []athanor.Tag{{Key: "Project", Value: "NetworkMonitoring"}}},
 		"interfaceFlowLog": {ResourceId: "eni-12345678", ResourceType: "NetworkInterface", TrafficType: "REJECT", LogDestinationType: "cloud-watch-logs", LogGroupName: "interface-flow-logs",
 			DeliverLogsPermissionArn: role, Tags: []athanor.Tag{{Key: "Type", Value: "Monitoring"}}},
@@ -117,7 +117,7 @@ func TestSeedLifecycle(t *testing.T) {
 		t.Fatalf("%d flow logs on the endpoint, %d returned, want 4\n%s", len(live), len(got), out)
 	}
 	vpc := got["vpcFlowLog"]
-	if !strings.HasPrefix(vpc.Id, "fl-") || vpc.MaxAggregationInterval != 600 || !strings.HasPrefix(vpc.LogFormat, "${version} ${account-id}") ||
+	if !strings.HasPrefix(vpc.Id, "fl-") || vpc.MaxAggregationInterval == nil || *vpc.MaxAggregationInterval != 600 || !strings.HasPrefix(vpc.LogFormat, "${version} ${account-id}") ||
 		vpc.LogDestination != "arn:aws:logs:us-east-1:123456789012:log-group:vpc-flow-logs" {
 		t.Fatalf("vpcFlowLog not returned as AWS reports it: %+v", vpc)
 	}
@@ -213,7 +213,7 @@ func TestReplaceThatWouldCollide(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	p := decls["advancedFlowLog"]
-	p.MaxAggregationInterval = 600
+	p.MaxAggregationInterval = athanor.Int(600)
 	decls["advancedFlowLog"] = p
 	code, out := e.run(programOf(decls, nil))
 	if code != 0 || !strings.Contains(out, "1 replaced") {
@@ -238,7 +238,7 @@ func TestSeedValuesAsWrittenAreRefused(t *testing.T) {
 		"vpcFlowLog": {ResourceId: "vpc-12345678", ResourceType: "VPC", TrafficType: "ALL", LogDestination: "cloud-watch-logs", LogGroupName: "vpc-flow-logs",
 			Tags: []athanor.Tag{{Key: "Environment", Value: "Production"}}},
 		"advancedFlowLog": {ResourceId: "vpc-87654321", ResourceType: "VPC", TrafficType: "ACCEPT", LogDestination: "s3", LogDestinationType: "S3", LogGroupName: "advanced-vpc-flow-logs",
-			LogFormat: "${version} ${timestamp} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes}", MaxAggregationInterval: 60,
+			LogFormat: "${version} ${timestamp} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes}", MaxAggregationInterval: athanor.Int(60),
 			DeliverCrossAccountRole: "arn:aws:iam::123456789012:role/FlowLogsRole", Tags: []athanor.Tag{{Key: "Project", Value: "NetworkMonitoring"}}},
 		"interfaceFlowLog": {ResourceId: "eni-12345678", ResourceType: "NetworkInterface", TrafficType: "REJECT", LogDestination: "cloud-watch-logs", LogGroupName: "interface-flow-logs",
 			Tags: []athanor.Tag{{Key: "Type", Value: "Monitoring"}}},

@@ -62,7 +62,7 @@ func program(app *athanor.App) error {
 		// ${timestamp} is not a flow log field; ${start} is the capture
 		// window's start time.
 		LogFormat:               "${version} ${start} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes}",
-		MaxAggregationInterval:  60,
+		MaxAggregationInterval:  athanor.Int(60),
 		DeliverCrossAccountRole: "arn:aws:iam::" + account + ":role/FlowLogsRole",
 		Tags:                    []athanor.Tag{{Key: "Project", Value: "NetworkMonitoring"}},
 	})
