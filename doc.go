@@ -26,6 +26,8 @@
 // it is reported before anything is sent to AWS, and once to apply. Its
 // function must therefore declare the same resources on every run.
 //
-// [App.Resource] manages any type Cloud Control supports; packages under
-// aws/ give typed properties for common types.
+// [App.Resource] manages any type Cloud Control supports by its
+// CloudFormation type name and a property map. The packages under aws/,
+// generated from AWS's CloudFormation schemas, give every type typed
+// properties and outputs (aws/ec2.FlowLog, aws/logs.LogGroup, ...).
 package athanor
