@@ -268,16 +268,17 @@ func backoff(attempt int) time.Duration {
 	return d/2 + time.Duration(mrand.Int64N(int64(d/2)+1))
 }
 
-// adaptiveLimiter is a token bucket whose rate drops by a sixth when the
-// service throttles and creeps back up (2 % a second) while it does not,
-// so it settles just under the rate the service allows. Calls that start
-// work (submissions, reads) go before status polls.
+// adaptiveLimiter is a token bucket whose rate drops by a tenth when the
+// service throttles (at most once a second: a burst of throttled calls is
+// one signal) and creeps back up by 2 % a second while it does not, so it
+// settles just under the rate the service allows. Calls that start work
+// (submissions, reads) go before status polls.
 type adaptiveLimiter struct {
 	mu      sync.Mutex
 	lim     *rate.Limiter
 	ceiling float64
-	last    time.Time
-	high    int // high-priority callers waiting
+	last    time.Time // last change of the rate
+	high    int       // high-priority callers waiting
 }
 
 func newAdaptiveLimiter(rps float64) *adaptiveLimiter {
@@ -325,11 +326,9 @@ func (a *adaptiveLimiter) waitLow(ctx context.Context) error {
 func (a *adaptiveLimiter) throttled() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	// At most one cut per tenth of a second: a burst of throttled calls is
-	// one signal, not many.
-	if time.Since(a.last) < 100*time.Millisecond {
+	if time.Since(a.last) < time.Second {
 		return
 	}
-	a.lim.SetLimit(rate.Limit(math.Max(1, float64(a.lim.Limit())*5/6)))
+	a.lim.SetLimit(rate.Limit(math.Max(1, float64(a.lim.Limit())*0.9)))
 	a.last = time.Now()
 }
