@@ -62,6 +62,23 @@ func deref(p *string) string {
 	return *p
 }
 
+// parseMutation decodes and checks a request naming a type (all but the
+// request-token operations), and finds the type's schema.
+func (s *Server) parseMutation(body []byte, needState, needID, needPatch bool) (*mutationInput, *schema.Schema, *apiError) {
+	var in mutationInput
+	if err := decodeInput(body, &in); err != nil {
+		return nil, nil, err
+	}
+	if err := in.check(needState, needID, needPatch); err != nil {
+		return nil, nil, err
+	}
+	sc, aerr := s.lookupType(*in.TypeName)
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	return &in, sc, nil
+}
+
 // lookupType finds a type's schema or answers TypeNotFoundException.
 func (s *Server) lookupType(name string) (*schema.Schema, *apiError) {
 	sc, err := s.schemas.Lookup(name)
@@ -148,14 +165,7 @@ func (s *Server) submit(op, typeName, id, clientToken, fp string, desired map[st
 }
 
 func (s *Server) createResource(body []byte) (any, *apiError) {
-	var in mutationInput
-	if err := decodeInput(body, &in); err != nil {
-		return nil, err
-	}
-	if err := in.check(true, false, false); err != nil {
-		return nil, err
-	}
-	sc, aerr := s.lookupType(*in.TypeName)
+	in, sc, aerr := s.parseMutation(body, true, false, false)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -202,14 +212,7 @@ func errOrType(err error, raw string) string {
 }
 
 func (s *Server) getResource(body []byte) (any, *apiError) {
-	var in mutationInput
-	if err := decodeInput(body, &in); err != nil {
-		return nil, err
-	}
-	if err := in.check(false, true, false); err != nil {
-		return nil, err
-	}
-	sc, aerr := s.lookupType(*in.TypeName)
+	in, sc, aerr := s.parseMutation(body, false, true, false)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -245,14 +248,7 @@ func (s *Server) readModel(sc *schema.Schema, res *resource) map[string]any {
 }
 
 func (s *Server) updateResource(body []byte) (any, *apiError) {
-	var in mutationInput
-	if err := decodeInput(body, &in); err != nil {
-		return nil, err
-	}
-	if err := in.check(false, true, true); err != nil {
-		return nil, err
-	}
-	sc, aerr := s.lookupType(*in.TypeName)
+	in, sc, aerr := s.parseMutation(body, false, true, true)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -296,14 +292,7 @@ func (s *Server) updateResource(body []byte) (any, *apiError) {
 }
 
 func (s *Server) deleteResource(body []byte) (any, *apiError) {
-	var in mutationInput
-	if err := decodeInput(body, &in); err != nil {
-		return nil, err
-	}
-	if err := in.check(false, true, false); err != nil {
-		return nil, err
-	}
-	sc, aerr := s.lookupType(*in.TypeName)
+	in, sc, aerr := s.parseMutation(body, false, true, false)
 	if aerr != nil {
 		return nil, aerr
 	}
