@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/athanor-iac/athanor/localcc"
@@ -414,8 +413,8 @@ func scenarioC(c config) (*Result, error) {
 	if err != nil && r.ExitCode < 0 {
 		return nil, fmt.Errorf("child: %w", err)
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.Memory.EngineRSSMB = math.Round(float64(ru.Maxrss)/1024*10) / 10 // kB on Linux
+	if mb, ok := maxRSSMB(cmd.ProcessState); ok {
+		r.Memory.EngineRSSMB = math.Round(mb*10) / 10
 	}
 	r.fromMetrics(ep.srv.Metrics(), 0)
 	r.Left = len(ep.srv.Resources(logGroupType))
