@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -13,6 +14,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
+
+// signingName is Cloud Control's SigV4 signing name.
+const signingName = "cloudcontrolapi"
+
+// signatureWindow is how far a signature's time may be from now.
+const signatureWindow = 5 * time.Minute
 
 var authRE = regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request,\s*SignedHeaders=([a-z0-9;\-]+),\s*Signature=([0-9a-f]{64})$`)
 
@@ -41,6 +48,16 @@ func (s *Server) authenticate(r *http.Request, body []byte) *apiError {
 	when, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
 	if err != nil {
 		return &apiError{Shape: "IncompleteSignatureException", Namespace: nsService, Status: 400, Message: "X-Amz-Date header is missing or malformed"}
+	}
+	if svc != signingName {
+		return &apiError{Shape: "InvalidSignatureException", Namespace: nsService, Status: 400, Message: fmt.Sprintf("Credential should be scoped to correct service: '%s'. ", signingName)}
+	}
+	// Signatures are good for 5 minutes either way, measured on the wall
+	// clock: the endpoint's own clock may be a test's manual one.
+	if now := time.Now().UTC(); when.Before(now.Add(-signatureWindow)) || when.After(now.Add(signatureWindow)) {
+		const f = "20060102T150405Z"
+		return &apiError{Shape: "InvalidSignatureException", Namespace: nsService, Status: 400,
+			Message: fmt.Sprintf("Signature expired: %s is now earlier than %s (%s - 5 min.)", when.Format(f), now.Add(-signatureWindow).Format(f), now.Format(f))}
 	}
 	// Rebuild the request with only the signed headers and sign it again.
 	re, err := http.NewRequest(r.Method, "http://"+r.Host+r.URL.RequestURI(), bytes.NewReader(body))

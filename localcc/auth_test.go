@@ -58,6 +58,36 @@ func TestSignatures(t *testing.T) {
 	_, err = clientWithKeys(t, srv.URL(), "AKIDWRONG", "right-secret", "").GetResource(ctx, get)
 	wantAPIError(t, err, "UnrecognizedClientException", "security token")
 
+	// A signature from 20 minutes ago, and one for another service, are
+	// refused even with the right keys.
+	for _, tc := range []struct {
+		service string
+		at      time.Time
+		want    string
+	}{
+		{"cloudcontrolapi", time.Now().Add(-20 * time.Minute), "Signature expired"},
+		{"ec2", time.Now(), "Credential should be scoped to correct service: 'cloudcontrolapi'"},
+	} {
+		body := []byte(`{"TypeName":"AWS::EC2::VPC","Identifier":"vpc-12345678"}`)
+		req, _ := http.NewRequest("POST", srv.URL()+"/", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		req.Header.Set("X-Amz-Target", "CloudApiService.GetResource")
+		sum := sha256.Sum256(body)
+		if err := v4.NewSigner().SignHTTP(ctx, aws.Credentials{AccessKeyID: "AKIDRIGHT", SecretAccessKey: "right-secret"}, req, hex.EncodeToString(sum[:]), tc.service, "us-east-1", tc.at); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		buf.ReadFrom(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 400 || !bytes.Contains(buf.Bytes(), []byte("InvalidSignatureException")) || !bytes.Contains(buf.Bytes(), []byte(tc.want)) {
+			t.Errorf("%s at %s: %d %s", tc.service, tc.at.Format(time.RFC3339), resp.StatusCode, buf.String())
+		}
+	}
+
 	// On the wire: the fake signature with the right key ID is refused, and
 	// so is a body changed after signing.
 	r := rawCall(t, srv.URL(), "GetResource", []byte(getVPCBody), func(r *http.Request) {
@@ -79,7 +109,7 @@ func TestSignatures(t *testing.T) {
 			r.Header.Del("Authorization")
 			r.Header.Del("X-Amz-Date")
 			sum := sha256.Sum256(signedBody)
-			err := v4.NewSigner().SignHTTP(ctx, aws.Credentials{AccessKeyID: "AKIDRIGHT", SecretAccessKey: "right-secret"}, r, hex.EncodeToString(sum[:]), "cloudcontrolapi", "us-east-1", epochStart)
+			err := v4.NewSigner().SignHTTP(ctx, aws.Credentials{AccessKeyID: "AKIDRIGHT", SecretAccessKey: "right-secret"}, r, hex.EncodeToString(sum[:]), "cloudcontrolapi", "us-east-1", time.Now())
 			if err != nil {
 				t.Fatal(err)
 			}
