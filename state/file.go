@@ -289,7 +289,7 @@ func (s *fileStore) Lock(ctx context.Context, info LockInfo) (Unlocker, error) {
 	if err := s.ensureDirs(); err != nil {
 		return nil, err
 	}
-	info = info.complete()
+	info = info.Complete()
 	path := filepath.Join(s.dir, lockFileName)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
@@ -503,7 +503,7 @@ type stageFile struct {
 // new lineage the first time.
 func (s *fileStore) bumpSerial() error {
 	path := filepath.Join(s.dir, stageFileName)
-	sf := stageFile{Version: 1, Lineage: newID()}
+	sf := stageFile{Version: 1, Lineage: NewID()}
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

@@ -26,7 +26,7 @@ type LockInfo struct {
 // operation (up, destroy, ...) with athanor version.
 func NewLockInfo(operation, version string) LockInfo {
 	return LockInfo{
-		ID:        newID(),
+		ID:        NewID(),
 		Who:       whoAmI(),
 		PID:       os.Getpid(),
 		Operation: operation,
@@ -35,11 +35,11 @@ func NewLockInfo(operation, version string) LockInfo {
 	}
 }
 
-// complete fills the fields a caller left empty, so that a refused run always
-// has something to show.
-func (i LockInfo) complete() LockInfo {
+// Complete fills the fields a caller left empty, so that a refused run
+// always has a holder to show. Backends call it on the info they store.
+func (i LockInfo) Complete() LockInfo {
 	if i.ID == "" {
-		i.ID = newID()
+		i.ID = NewID()
 	}
 	if i.Who == "" {
 		i.Who = whoAmI()
@@ -96,7 +96,9 @@ func (e *LockError) Error() string {
 // Unwrap returns the backend's underlying error.
 func (e *LockError) Unwrap() error { return e.Err }
 
-func newID() string {
+// NewID returns a random 128-bit identifier in hex, for lock IDs and
+// state lineages.
+func NewID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return hex.EncodeToString(b[:])

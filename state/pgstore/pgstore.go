@@ -28,8 +28,6 @@ package pgstore
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -218,7 +216,7 @@ func (s *Store) Put(ctx context.Context, r state.Record) error {
 	if ready {
 		_, err = s.pool.Exec(ctx, upsertRecordSQL, s.app, s.stage, r.LogicalID, string(data))
 	} else {
-		_, err = s.pool.Exec(ctx, upsertRecordNewStageSQL, s.app, s.stage, r.LogicalID, string(data), newID())
+		_, err = s.pool.Exec(ctx, upsertRecordNewStageSQL, s.app, s.stage, r.LogicalID, string(data), state.NewID())
 	}
 	if err != nil {
 		return fmt.Errorf("put record %s in %s: %w", r.LogicalID, s.where, err)
@@ -312,7 +310,7 @@ func (s *Store) Lock(ctx context.Context, info state.LockInfo) (state.Unlocker, 
 	if err := s.checkStage(); err != nil {
 		return nil, err
 	}
-	info = complete(info)
+	info = info.Complete()
 	infoJSON, err := json.Marshal(info)
 	if err != nil {
 		return nil, fmt.Errorf("lock state: %w", err)
@@ -350,7 +348,7 @@ func (s *Store) Lock(ctx context.Context, info state.LockInfo) (state.Unlocker, 
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO athanor_stages (app, stage, lineage, serial) VALUES ($1, $2, $3, 1)
-			ON CONFLICT (app, stage) DO UPDATE SET serial = athanor_stages.serial + 1`, s.app, s.stage, newID())
+			ON CONFLICT (app, stage) DO UPDATE SET serial = athanor_stages.serial + 1`, s.app, s.stage, state.NewID())
 		return err
 	})
 	if err != nil {
@@ -507,29 +505,4 @@ func (s *Store) ForceUnlock(ctx context.Context) (state.LockInfo, error) {
 	var info state.LockInfo
 	_ = json.Unmarshal(raw, &info)
 	return info, nil
-}
-
-// complete fills what a caller left out of info, as the file backend does,
-// so that a refused run always has a holder to show.
-func complete(info state.LockInfo) state.LockInfo {
-	d := state.NewLockInfo(info.Operation, info.Version)
-	if info.ID == "" {
-		info.ID = d.ID
-	}
-	if info.Who == "" {
-		info.Who = d.Who
-	}
-	if info.PID == 0 {
-		info.PID = d.PID
-	}
-	if info.Created.IsZero() {
-		info.Created = d.Created
-	}
-	return info
-}
-
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }

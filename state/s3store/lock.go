@@ -3,8 +3,6 @@ package s3store
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -84,7 +82,7 @@ func (s *Store) Lock(ctx context.Context, info state.LockInfo) (state.Unlocker, 
 	if err := s.checkStage(); err != nil {
 		return nil, err
 	}
-	info = complete(info)
+	info = info.Complete()
 	for attempt := 0; ; attempt++ {
 		o := lockObject{Holder: &info, Expires: time.Now().Add(s.lockTTL)}
 		cur, etag, err := s.readLock(ctx)
@@ -326,7 +324,7 @@ type stageFile struct {
 func (s *Store) bumpSerial(ctx context.Context) error {
 	key := s.pfx + stageKey
 	data, etag, err := s.get(ctx, key)
-	sf := stageFile{Version: 1, Lineage: newID()}
+	sf := stageFile{Version: 1, Lineage: state.NewID()}
 	switch {
 	case errors.Is(err, errNotFound):
 		etag = ""
@@ -349,29 +347,4 @@ func (s *Store) bumpSerial(ctx context.Context) error {
 		return fmt.Errorf("write stage file s3://%s/%s: %w", s.bucket, key, err)
 	}
 	return nil
-}
-
-// complete fills what a caller left out of info, so that a refused run
-// always has a holder to show.
-func complete(info state.LockInfo) state.LockInfo {
-	d := state.NewLockInfo(info.Operation, info.Version)
-	if info.ID == "" {
-		info.ID = d.ID
-	}
-	if info.Who == "" {
-		info.Who = d.Who
-	}
-	if info.PID == 0 {
-		info.PID = d.PID
-	}
-	if info.Created.IsZero() {
-		info.Created = d.Created
-	}
-	return info
-}
-
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
