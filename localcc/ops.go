@@ -119,7 +119,18 @@ func (s *Server) idempotent(clientToken, fp string) (any, *apiError, bool) {
 	if r.Fingerprint != fp {
 		return nil, ccError("ClientTokenConflictException", "The client token [%s] was already used by request %s with different parameters. Use a new client token for a new request.", clientToken, r.Token), true
 	}
-	return map[string]any{"ProgressEvent": r.event()}, nil, true
+	return s.progress(r), nil, true
+}
+
+// progress is the answer carrying r's event. With Options.RetryAfter set,
+// an unfinished request's event says when to ask again, as Cloud Control
+// may.
+func (s *Server) progress(r *request) map[string]any {
+	ev := r.event()
+	if s.opts.RetryAfter > 0 && !terminal(r.Status) {
+		ev.RetryAfter = epoch(s.clock.Now().Add(s.opts.RetryAfter))
+	}
+	return map[string]any{"ProgressEvent": ev}
 }
 
 func inflightKey(typeName, id string) string { return typeName + "|" + id }
@@ -197,7 +208,7 @@ func (s *Server) createResource(body []byte) (any, *apiError) {
 		}
 	}
 	r := s.submit(opCreate, sc.TypeName, id, clientToken, fp, desired)
-	return map[string]any{"ProgressEvent": r.event()}, nil
+	return s.progress(r), nil
 }
 
 func errOrType(err error, raw string) string {
@@ -288,7 +299,7 @@ func (s *Server) updateResource(body []byte) (any, *apiError) {
 		return nil, validationError("%s", schema.ModelValidationMessage(vs))
 	}
 	r := s.submit(opUpdate, sc.TypeName, id, clientToken, fp, patched)
-	return map[string]any{"ProgressEvent": r.event()}, nil
+	return s.progress(r), nil
 }
 
 func (s *Server) deleteResource(body []byte) (any, *apiError) {
@@ -309,7 +320,7 @@ func (s *Server) deleteResource(body []byte) (any, *apiError) {
 		return nil, aerr
 	}
 	r := s.submit(opDelete, sc.TypeName, id, clientToken, fp, nil)
-	return map[string]any{"ProgressEvent": r.event()}, nil
+	return s.progress(r), nil
 }
 
 type listInput struct {
@@ -433,7 +444,7 @@ func (s *Server) getResourceRequestStatus(body []byte) (any, *apiError) {
 		s.metrics.seen(r.SeenAt.Sub(r.FinishedAt))
 		s.markDirty()
 	}
-	return map[string]any{"ProgressEvent": r.event()}, nil
+	return s.progress(r), nil
 }
 
 // cancelLatency is how long a cancellation takes to complete.
@@ -457,7 +468,7 @@ func (s *Server) cancelResourceRequest(body []byte) (any, *apiError) {
 		heap.Init(&s.due)
 		s.markDirty()
 	}
-	return map[string]any{"ProgressEvent": r.event()}, nil
+	return s.progress(r), nil
 }
 
 type listRequestsInput struct {

@@ -77,6 +77,10 @@ type Options struct {
 	// means 100 (500 for AWS::EC2::FlowLog, whose handler pages EC2 by 500).
 	ListPageSize int
 
+	// RetryAfter, when positive, makes the events of unfinished requests
+	// carry RetryAfter that far ahead, to test that clients honour it.
+	RetryAfter time.Duration
+
 	// Logger receives one line per API call at debug level; nil discards.
 	Logger *slog.Logger
 }

@@ -94,3 +94,24 @@ func TestThrottlingIsNotFailure(t *testing.T) {
 		t.Fatalf("%d log groups, want 8", n)
 	}
 }
+
+// RetryAfter is honoured: no status call comes before the time the
+// service named.
+func TestRetryAfterIsHonoured(t *testing.T) {
+	count := func(retryAfter time.Duration) int64 {
+		srv, err := localcc.Start(localcc.Options{RetryAfter: retryAfter, Latency: map[string]localcc.Range{"*": {Min: time.Second, Max: time.Second}}}, "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		p := newProvider(t, srv.URL(), cloudcontrol.Options{})
+		if _, _, err := p.Create(context.Background(), "AWS::Logs::LogGroup", map[string]any{"LogGroupName": "g"}, cloudcontrol.NewClientToken(), nil); err != nil {
+			t.Fatal(err)
+		}
+		return srv.Metrics().Calls["GetResourceRequestStatus"]
+	}
+	without, with := count(0), count(900*time.Millisecond)
+	if with > 2 || with >= without {
+		t.Fatalf("status calls: %d with RetryAfter 0.9 s on a 1 s request, %d without; RetryAfter was not honoured", with, without)
+	}
+}
