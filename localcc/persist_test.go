@@ -230,3 +230,25 @@ func TestPersistNewFolder(t *testing.T) {
 	}
 	noTempFiles(t, dir)
 }
+
+// Two endpoints on one data file would overwrite each other's resources:
+// the second is refused while the first runs, and may start once it is
+// closed.
+func TestDataFileInUse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data.json")
+	first, err := localcc.New(localcc.Options{DataFile: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := localcc.New(localcc.Options{DataFile: path}); err == nil || !strings.Contains(err.Error(), "is in use by") {
+		t.Fatalf("second endpoint on one data file: %v", err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	second, err := localcc.New(localcc.Options{DataFile: path})
+	if err != nil {
+		t.Fatalf("after the first closed: %v", err)
+	}
+	second.Close()
+}

@@ -28,6 +28,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/athanor-iac/athanor/schema"
+	"github.com/athanor-iac/athanor/state"
 )
 
 // Options configure a Server. The zero value is usable: region us-east-1,
@@ -131,9 +132,10 @@ type Server struct {
 	done     chan struct{}
 	bg       sync.WaitGroup
 
-	httpSrv *http.Server
-	ln      net.Listener
-	closed  bool
+	httpSrv  *http.Server
+	ln       net.Listener
+	closed   bool
+	dataLock state.Unlocker // held while DataFile is ours
 }
 
 // New builds a Server, loading its data file if there is one and seeding
@@ -183,11 +185,26 @@ func New(opts Options) (*Server, error) {
 	}
 	s.metrics.init()
 	if opts.DataFile != "" {
+		// Two endpoints on one data file would each save over the other's
+		// resources: the second is refused while the first runs.
+		u, err := state.LockFile(opts.DataFile+".lock", state.NewLockInfo("local endpoint", ""))
+		var le *state.LockError
+		if errors.As(err, &le) {
+			return nil, fmt.Errorf("the local endpoint's data file %s is in use by %s; run one endpoint per data file: run programs with --local one at a time, or start `athanor local --data %s` and point them at it with --endpoint", opts.DataFile, le.Info, opts.DataFile)
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.dataLock = u
 		if err := s.load(opts.DataFile); err != nil {
+			u.Unlock()
 			return nil, err
 		}
 	}
 	if err := s.seedFixtures(opts.Fixtures); err != nil {
+		if s.dataLock != nil {
+			s.dataLock.Unlock()
+		}
 		return nil, err
 	}
 	if opts.DataFile != "" {
@@ -263,6 +280,11 @@ func (s *Server) Close() error {
 	s.bg.Wait()
 	if s.opts.DataFile != "" {
 		if err := s.Save(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if s.dataLock != nil {
+		if err := s.dataLock.Unlock(); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -289,33 +289,16 @@ func (s *fileStore) Lock(ctx context.Context, info LockInfo) (Unlocker, error) {
 	if err := s.ensureDirs(); err != nil {
 		return nil, err
 	}
-	info = info.Complete()
-	path := filepath.Join(s.dir, lockFileName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	l, prevRaw, err := lockPath(filepath.Join(s.dir, lockFileName), info)
 	if err != nil {
-		return nil, fmt.Errorf("lock state: %w", err)
-	}
-	if err := tryLockFile(f); err != nil {
-		holder, _ := readLockInfo(f)
-		f.Close()
-		if errors.Is(err, errLocked) {
-			return nil, &LockError{App: s.app, Stage: s.stage, Info: holder, Err: err}
+		var le *LockError
+		if errors.As(err, &le) {
+			le.App, le.Stage = s.app, s.stage
 		}
-		return nil, fmt.Errorf("lock state %s: %w", path, err)
-	}
-	// Write our info first, so that a run refused from now on sees who
-	// holds the lock; restore the previous holder's on failure, so that its
-	// death is still reported next time.
-	prevRaw := readLockBytes(f)
-	l := &fileLock{f: f}
-	if prev, ok := parseLockInfo(prevRaw); ok {
-		l.stale = &prev
-	}
-	if err := writeLockBytes(f, marshalLockInfo(info)); err != nil {
-		return nil, errors.Join(fmt.Errorf("lock state: write %s: %w", path, err), writeLockBytes(f, prevRaw), l.release(false))
+		return nil, err
 	}
 	fail := func(err error) (Unlocker, error) {
-		return nil, errors.Join(err, writeLockBytes(f, prevRaw), l.release(false))
+		return nil, errors.Join(err, writeLockBytes(l.f, prevRaw), l.release(false))
 	}
 	// Stale temporary files can only be removed while no writer can be
 	// running, that is, while holding the lock.
@@ -326,6 +309,55 @@ func (s *fileStore) Lock(ctx context.Context, info LockInfo) (Unlocker, error) {
 		return fail(err)
 	}
 	return l, nil
+}
+
+// LockFile takes an exclusive lock on the file at path for this process,
+// failing fast with *LockError (naming the holder) when another process, or
+// another LockFile in this one, holds it. The lock is an OS lock (flock,
+// LockFileEx) on the file, with info written into it, so it dies with the
+// holder; a holder that died without unlocking is reported by StaleLock on
+// the returned Unlocker. Other tools that keep a file of their own (the
+// local endpoint's data file) use it to keep two processes from writing
+// that file at once.
+func LockFile(path string, info LockInfo) (Unlocker, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	l, _, err := lockPath(path, info)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// lockPath locks the file at path and writes info into it. It returns the
+// previous contents too, so a caller that fails later can put them back.
+func lockPath(path string, info LockInfo) (*fileLock, []byte, error) {
+	info = info.Complete()
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := tryLockFile(f); err != nil {
+		holder, _ := readLockInfo(f)
+		f.Close()
+		if errors.Is(err, errLocked) {
+			return nil, nil, &LockError{Info: holder, Err: err}
+		}
+		return nil, nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	// Write our info first, so that a run refused from now on sees who
+	// holds the lock; restore the previous holder's on failure, so that its
+	// death is still reported next time.
+	prevRaw := readLockBytes(f)
+	l := &fileLock{f: f}
+	if prev, ok := parseLockInfo(prevRaw); ok {
+		l.stale = &prev
+	}
+	if err := writeLockBytes(f, marshalLockInfo(info)); err != nil {
+		return nil, nil, errors.Join(fmt.Errorf("lock: write %s: %w", path, err), writeLockBytes(f, prevRaw), l.release(false))
+	}
+	return l, prevRaw, nil
 }
 
 // fileLock is the Unlocker of the file backend.
