@@ -358,7 +358,7 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 		if e.mode == ModeApply {
 			return Result{}, &ProblemsError{Problems: e.Problems()}
 		}
-		return planOutputs(sc, d, nil), nil
+		return planOutputs(sc, d), nil
 	}
 	c := diff(sc, rec, d.Props)
 	c.LogicalID = d.LogicalID
@@ -369,7 +369,7 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 		if c.Action == NoOp || c.Action == Update {
 			return Result{Identifier: rec.Identifier, Properties: mergeOutputs(rec.Outputs, d.Props)}, nil
 		}
-		return planOutputs(sc, d, nil), nil
+		return planOutputs(sc, d), nil
 	}
 	res, err := e.apply(ctx, sc, d, deps, rec, c)
 	if err != nil {
@@ -383,7 +383,7 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 
 // planOutputs answers a declaration whose resource does not exist yet: its
 // declared props, and unknown values for what AWS will fill in.
-func planOutputs(sc *schema.Schema, d Declaration, _ map[string]any) Result {
+func planOutputs(sc *schema.Schema, d Declaration) Result {
 	props := map[string]any{}
 	for k, v := range d.Props {
 		props[k] = v

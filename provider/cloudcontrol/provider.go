@@ -540,9 +540,3 @@ func (p *Provider) Cancel(ctx context.Context, requestToken string) error {
 	})
 	return err
 }
-
-// IsHTTPStatus reports whether err came with the given HTTP status.
-func IsHTTPStatus(err error, status int) bool {
-	var re interface{ HTTPStatusCode() int }
-	return errors.As(err, &re) && re.HTTPStatusCode() == status
-}
