@@ -27,7 +27,6 @@ type App struct {
 
 	stop     <-chan struct{}
 	wg       sync.WaitGroup
-	sem      chan struct{}
 	errMu    sync.Mutex
 	firstErr error
 }
@@ -49,23 +48,21 @@ func (a *App) Planning() bool { return a.planning }
 func (a *App) Log(format string, args ...any) { a.logf(format, args...) }
 
 // Go runs fn concurrently with the rest of the program, so that
-// independent resources are created at the same time. At most
-// --parallelism functions run at once. The run waits for all of them, and
-// the first error fails it, as with errgroup.
+// independent resources are created at the same time. The run waits for
+// all of them, and the first error fails it, as with errgroup. Functions
+// are not limited in number: --parallelism bounds the resource operations
+// they start, so functions may wait for one another (or start more with
+// Go) without deadlock.
 func (a *App) Go(fn func() error) {
+	select {
+	case <-a.stop:
+		a.fail(engine.ErrInterrupted)
+		return
+	default:
+	}
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
-		select {
-		case a.sem <- struct{}{}:
-		case <-a.ctx.Done():
-			a.fail(a.ctx.Err())
-			return
-		case <-a.stop:
-			a.fail(engine.ErrInterrupted)
-			return
-		}
-		defer func() { <-a.sem }()
 		if err := fn(); err != nil {
 			a.fail(err)
 		}
