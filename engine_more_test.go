@@ -253,3 +253,31 @@ func TestGoFunctionsMayWaitForEachOther(t *testing.T) {
 		t.Fatal("deadlock: two functions waiting on each other with --parallelism 1")
 	}
 }
+
+// Recovering an update left in flight compares with what AWS reports, but
+// keeps the declared value of a property reads never return (a flow log's
+// DeliverCrossAccountRole), rather than replacing the flow log for it.
+func TestRecoveredUpdateKeepsUnreportedProps(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	decls := map[string]ec2.FlowLogProps{"crossAccountFlowLog": seedProps()["crossAccountFlowLog"]}
+	if code, out := e.run(programOf(decls, nil)); code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	store, err := state.Open(context.Background(), e.state, "flowlogs", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := store.Load(context.Background())
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("%v %v", recs, err)
+	}
+	rec := recs[0]
+	rec.Pending = &state.Intent{Operation: state.OpUpdate, Identifier: rec.Identifier, ClientToken: "6f1c2a3e-0000-4000-8000-000000000002", StartedAt: time.Now()}
+	if err := store.Put(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	code, out := e.run(programOf(decls, nil))
+	if code != 0 || strings.Contains(out, "replac") || !strings.Contains(out, "no changes") {
+		t.Fatalf("after recovering the update: exit %d\n%s", code, out)
+	}
+}

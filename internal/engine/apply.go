@@ -484,12 +484,14 @@ func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Reco
 				case err != nil:
 					return err
 				default:
-					rec.Outputs = model
 					if p.Operation == state.OpUpdate {
 						// The update may or may not have taken: make the
-						// next diff compare with what AWS reports.
-						rec.Props = projectProps(rec.Props, model)
+						// next diff compare with what AWS reports, as a
+						// refresh does (properties reads never return keep
+						// their declared values).
+						rec.Props = refreshedProps(rec, model)
 					}
+					rec.Outputs = model
 				}
 			}
 		}
@@ -514,16 +516,4 @@ func (e *Engine) resumeCreate(ctx context.Context, rec *state.Record) (string, m
 		}
 	}
 	return e.opts.Provider.Create(ctx, rec.Type, p.Props, p.ClientToken, e.submitted(ctx, rec))
-}
-
-// projectProps keeps the declared props' names with the values AWS now
-// reports.
-func projectProps(props, model map[string]any) map[string]any {
-	out := map[string]any{}
-	for k := range props {
-		if v, ok := model[k]; ok {
-			out[k] = v
-		}
-	}
-	return out
 }
