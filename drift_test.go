@@ -161,3 +161,27 @@ func TestRefreshManyListsThem(t *testing.T) {
 		t.Fatalf("refresh of 12 flow logs made %v", m.Calls)
 	}
 }
+
+// A resource imported without tags gets the tags its program declares:
+// a tag property reads leave out is no tags, not "as declared".
+func TestImportUntaggedGetsDeclaredTags(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	p := seedProps()["vpcFlowLog"]
+	untagged := p
+	untagged.Tags = nil
+	id := e.createDirectly("AWS::EC2::FlowLog", untagged, "")
+	if code, out := e.athanor("import", "AWS::EC2::FlowLog", id, "--as", "vpcFlowLog"); code != 0 {
+		t.Fatalf("import: exit %d\n%s", code, out)
+	}
+	prog := programOf(map[string]ec2.FlowLogProps{"vpcFlowLog": p}, nil)
+	if code, out := e.run(prog, "plan"); code != 0 || !strings.Contains(out, "~ vpcFlowLog (AWS::EC2::FlowLog) "+id+": update in place") {
+		t.Fatalf("plan after importing an untagged flow log: exit %d\n%s", code, out)
+	}
+	if code, out := e.run(prog); code != 0 || !strings.Contains(out, "1 updated") {
+		t.Fatalf("up after import: exit %d\n%s", code, out)
+	}
+	live := e.flowLogs()[id]
+	if tags, _ := json.Marshal(live["Tags"]); string(tags) != `[{"Key":"Environment","Value":"Production"}]` {
+		t.Fatalf("tags after up: %s (%v)", tags, live)
+	}
+}

@@ -274,7 +274,13 @@ func (e *Engine) adopt(ctx context.Context, sc *schema.Schema, desired map[strin
 
 // update patches the resource in place.
 func (e *Engine) update(ctx context.Context, sc *schema.Schema, rec *state.Record, desired map[string]any) error {
-	patch := makePatch(sc, rec.Props, rec.Outputs, desired)
+	before := rec.Props
+	if before == nil {
+		// Imported: patch only what differs from what AWS reports, never
+		// the createOnly properties the program declares as they are.
+		before = importedBefore(sc, rec.Outputs, desired)
+	}
+	patch := makePatch(sc, before, rec.Outputs, desired)
 	token := cloudcontrol.NewClientToken()
 	rec.Pending = &state.Intent{Operation: state.OpUpdate, Identifier: rec.Identifier, ClientToken: token, StartedAt: time.Now().UTC()}
 	if err := e.put(ctx, rec); err != nil {

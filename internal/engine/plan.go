@@ -79,16 +79,7 @@ func diff(sc *schema.Schema, rec *state.Record, desired map[string]any) Change {
 		// An imported resource: nothing was declared yet, so compare the
 		// declared properties with what AWS reports, and let AWS's other
 		// properties be.
-		// A declared property reads never return (write-only, or not
-		// echoed by the handler) cannot be compared: take the program's.
-		before = map[string]any{}
-		for k, d := range desired {
-			if v, ok := rec.Outputs[k]; ok {
-				before[k] = v
-			} else {
-				before[k] = d
-			}
-		}
+		before = importedBefore(sc, rec.Outputs, desired)
 	}
 	names := map[string]bool{}
 	for k := range desired {
@@ -125,6 +116,28 @@ func diff(sc *schema.Schema, rec *state.Record, desired map[string]any) Change {
 		c.Action = Update
 	}
 	return c
+}
+
+// importedBefore is what an imported resource counts as having been
+// declared with: the declared properties as AWS reports them. A declared
+// property reads never return (write-only, or not echoed by the handler)
+// cannot be compared: the program's value is taken. Reads leave the tag
+// property out when there are no tags: that is no tags, or declared tags
+// would never be applied.
+func importedBefore(sc *schema.Schema, outputs, desired map[string]any) map[string]any {
+	tags := ""
+	if t := sc.Tagging; t != nil && t.Taggable {
+		tags = schema.PropertyName(t.TagProperty)
+	}
+	before := map[string]any{}
+	for k, d := range desired {
+		if v, ok := outputs[k]; ok {
+			before[k] = v
+		} else if k != tags {
+			before[k] = d
+		}
+	}
+	return before
 }
 
 func sortedKeys[V any](m map[string]V) []string {
