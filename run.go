@@ -107,12 +107,22 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 	cfg := config{stop: stop, interactive: interactive, stdin: stdin}
 	code := ExitOK
 	root := &cobra.Command{
-		Use:           appName + " [up|plan|destroy]",
+		Use:           appName + " [up|plan|refresh|destroy]",
 		Short:         fmt.Sprintf("Make AWS match the %s program (Athanor)", appName),
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Args:          cobra.NoArgs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], appName)
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += fmt.Sprintf("; did you mean %q?", s[0])
+			}
+			return errors.New(msg)
+		},
 	}
+	root.SuggestionsMinimumDistance = 2
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetArgs(args)
@@ -163,6 +173,9 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 			if ctx.Err() != nil {
 				code = ExitError
 			}
+		}
+		if code == ExitUsage {
+			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", appName)
 		}
 		return code
 	}
