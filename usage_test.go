@@ -3,9 +3,12 @@ package athanor_test
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/athanor-iac/athanor"
+	"github.com/athanor-iac/athanor/aws/ec2"
+	"github.com/athanor-iac/athanor/localcc"
 )
 
 // A mistyped command or flag of a program says what was meant and where
@@ -23,5 +26,16 @@ func TestProgramUsageErrors(t *testing.T) {
 		if code != athanor.ExitUsage || errOut.String() != tc.want {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2, %q", tc.args, code, errOut.String(), tc.want)
 		}
+	}
+}
+
+// A create that finds the resource already there says how to take it over.
+func TestAlreadyExistsSaysHowToAdopt(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	p := seedProps()["vpcFlowLog"]
+	e.createDirectly("AWS::EC2::FlowLog", p, "")
+	code, out := e.run(programOf(map[string]ec2.FlowLogProps{"vpcFlowLog": p}, nil))
+	if code != 1 || !strings.Contains(out, "AlreadyExists") || !strings.Contains(out, "run again with --adopt") {
+		t.Fatalf("up over an existing flow log: exit %d\n%s", code, out)
 	}
 }

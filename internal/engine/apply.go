@@ -184,6 +184,8 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 	err = done(err)
 	if err != nil && e.opts.Adopt && cloudcontrol.Code(err) == "AlreadyExists" {
 		id, model, err = e.adopt(ctx, sc, desired)
+	} else if err != nil && cloudcontrol.Code(err) == "AlreadyExists" {
+		err = fmt.Errorf("%w; if the existing one is this resource, run again with --adopt to take it over (or `athanor import` it first)", err)
 	}
 	if err != nil && !cloudcontrol.Refused(err) {
 		// The request may have been received and may still create the
