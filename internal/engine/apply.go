@@ -107,7 +107,12 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 	}
 	switch c.Action {
 	case Create:
-		err = e.create(ctx, sc, rec, d.Props)
+		if len(rec.Superseded) > 0 {
+			// A replacement an earlier run did not finish.
+			err = e.createReplacement(ctx, sc, rec, d.Props)
+		} else {
+			err = e.create(ctx, sc, rec, d.Props)
+		}
 	case Update:
 		err = e.update(ctx, sc, rec, d.Props)
 	case Replace:
@@ -354,8 +359,21 @@ func (e *Engine) replace(ctx context.Context, sc *schema.Schema, rec *state.Reco
 	if err := e.put(ctx, rec); err != nil {
 		return err
 	}
-	old := rec.Superseded[len(rec.Superseded)-1]
-	if collides(sc, old.Props, desired) {
+	return e.createReplacement(ctx, sc, rec, desired)
+}
+
+// createReplacement creates the resource that replaces rec's superseded
+// ones. The old ones are deleted first when a delete of one was already
+// started (an earlier run was deleting it first), when one would collide
+// with the new one, or when the create finds that it does.
+func (e *Engine) createReplacement(ctx context.Context, sc *schema.Schema, rec *state.Record, desired map[string]any) error {
+	first := hasPendingSuperseded(rec)
+	for _, old := range rec.Superseded {
+		if collides(sc, old.Props, desired) {
+			first = true
+		}
+	}
+	if first {
 		if err := e.deleteSuperseded(ctx, rec); err != nil {
 			return err
 		}
