@@ -60,7 +60,15 @@ func (e *Engine) acquire(ctx context.Context) (func(), error) {
 	}
 	select {
 	case e.sem <- struct{}{}:
+		// A stop that came while this waited for a slot wins too: the
+		// select picks at random among ready cases.
+		if e.stopped() {
+			<-e.sem
+			return nil, ErrInterrupted
+		}
 		return func() { <-e.sem }, nil
+	case <-e.opts.Stop:
+		return nil, ErrInterrupted
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
