@@ -55,7 +55,7 @@ type poller struct {
 	p *Provider
 
 	mu      sync.Mutex
-	reqs    map[string]*waiter
+	reqs    map[*waiter]bool // by waiter, not token: a token may be awaited twice
 	running bool
 	wake    chan struct{}
 	learned map[string]time.Duration // type|operation → shortest duration seen
@@ -78,7 +78,7 @@ type waitResult struct {
 }
 
 func newPoller(p *Provider) *poller {
-	return &poller{p: p, reqs: map[string]*waiter{}, wake: make(chan struct{}, 1), learned: map[string]time.Duration{}, slots: make(chan struct{}, 32)}
+	return &poller{p: p, reqs: map[*waiter]bool{}, wake: make(chan struct{}, 1), learned: map[string]time.Duration{}, slots: make(chan struct{}, 32)}
 }
 
 func (pl *poller) wait(ctx context.Context, ev *types.ProgressEvent) (*types.ProgressEvent, error) {
@@ -93,7 +93,7 @@ func (pl *poller) wait(ctx context.Context, ev *types.ProgressEvent) (*types.Pro
 		w.notBefore = *ev.RetryAfter
 	}
 	pl.mu.Lock()
-	pl.reqs[w.token] = w
+	pl.reqs[w] = true
 	if !pl.running {
 		pl.running = true
 		go pl.loop()
@@ -105,7 +105,7 @@ func (pl *poller) wait(ctx context.Context, ev *types.ProgressEvent) (*types.Pro
 		return r.ev, r.err
 	case <-ctx.Done():
 		pl.mu.Lock()
-		delete(pl.reqs, w.token)
+		delete(pl.reqs, w)
 		pl.mu.Unlock()
 		return nil, ctx.Err()
 	}
@@ -155,7 +155,7 @@ func (pl *poller) loop() {
 		now := time.Now()
 		var pick *waiter
 		var next time.Time
-		for _, w := range pl.reqs {
+		for w := range pl.reqs {
 			if w.polling {
 				continue
 			}
@@ -229,7 +229,7 @@ func (pl *poller) finishPoll(w *waiter, ev *types.ProgressEvent, err error) {
 		if isThrottle(err) {
 			return // due again after its gap; the limiter has slowed down
 		}
-		delete(pl.reqs, w.token)
+		delete(pl.reqs, w)
 		w.done <- waitResult{err: &OperationError{Operation: string(w.op), TypeName: w.typeName, RequestToken: w.token, ErrorCode: Code(err), Message: apiMessage(err), Err: err}}
 		return
 	}
@@ -239,7 +239,7 @@ func (pl *poller) finishPoll(w *waiter, ev *types.ProgressEvent, err error) {
 	if !terminal(ev.OperationStatus) {
 		return
 	}
-	delete(pl.reqs, w.token)
+	delete(pl.reqs, w)
 	if ev.OperationStatus == types.OperationStatusSuccess {
 		// The time the service took is at most what this wait saw.
 		took := time.Since(w.submitted)

@@ -1,0 +1,101 @@
+package cloudcontrol
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sdk "github.com/aws/aws-sdk-go-v2/service/cloudcontrol"
+	"github.com/aws/aws-sdk-go-v2/service/cloudcontrol/types"
+)
+
+// statusAPI answers GetResourceRequestStatus: IN_PROGRESS until done is
+// set, SUCCESS after. While gate is set, a status call waits for it.
+type statusAPI struct {
+	API
+	done    atomic.Bool
+	mu      sync.Mutex
+	gate    chan struct{}
+	entered chan struct{}
+}
+
+func (s *statusAPI) GetResourceRequestStatus(ctx context.Context, in *sdk.GetResourceRequestStatusInput, _ ...func(*sdk.Options)) (*sdk.GetResourceRequestStatusOutput, error) {
+	s.mu.Lock()
+	gate, entered := s.gate, s.entered
+	s.mu.Unlock()
+	if gate != nil {
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
+		<-gate
+	}
+	st := types.OperationStatusInProgress
+	if s.done.Load() {
+		st = types.OperationStatusSuccess
+	}
+	return &sdk.GetResourceRequestStatusOutput{ProgressEvent: &types.ProgressEvent{
+		RequestToken: in.RequestToken, OperationStatus: st, Operation: types.OperationDelete,
+		TypeName: aws.String("AWS::Logs::LogGroup"), Identifier: aws.String("g"),
+	}}, nil
+}
+
+func waitAsync(p *Provider, ctx context.Context, token string) chan error {
+	ch := make(chan error, 1)
+	go func() {
+		_, _, err := p.Wait(ctx, "AWS::Logs::LogGroup", token)
+		ch <- err
+	}()
+	return ch
+}
+
+func expectDone(t *testing.T, what string, ch chan error) {
+	t.Helper()
+	select {
+	case err := <-ch:
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s: still waiting after the request finished", what)
+	}
+}
+
+// Two waits on one request token both learn how it ended.
+func TestPollerTwoWaitersOnOneToken(t *testing.T) {
+	api := &statusAPI{}
+	p := NewWithAPI(api, Options{PollMin: time.Millisecond, PollGap: 5 * time.Millisecond, PollMax: 10 * time.Millisecond})
+	a := waitAsync(p, context.Background(), "tok")
+	time.Sleep(20 * time.Millisecond)
+	b := waitAsync(p, context.Background(), "tok")
+	time.Sleep(20 * time.Millisecond)
+	api.done.Store(true)
+	expectDone(t, "first wait", a)
+	expectDone(t, "second wait", b)
+}
+
+// A wait abandoned while its status call is in flight does not take a
+// later wait on the same token with it when that call returns.
+func TestPollerAbandonedWaitKeepsLaterOne(t *testing.T) {
+	api := &statusAPI{gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	p := NewWithAPI(api, Options{PollMin: 300 * time.Millisecond, PollGap: 5 * time.Millisecond, PollMax: 10 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	a := waitAsync(p, ctx, "tok")
+	<-api.entered // a's status call is in flight
+	cancel()
+	if err := <-a; err == nil {
+		t.Fatal("abandoned wait returned no error")
+	}
+	b := waitAsync(p, context.Background(), "tok")
+	time.Sleep(20 * time.Millisecond) // b is registered, not yet due
+	api.mu.Lock()
+	gate := api.gate
+	api.gate = nil
+	api.mu.Unlock()
+	api.done.Store(true)
+	close(gate) // a's status call returns SUCCESS
+	expectDone(t, "the later wait", b)
+}
