@@ -467,15 +467,27 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 		return fail(err)
 	}
 	if rec.Identifier != "" {
-		if rec.Pending == nil || rec.Pending.Operation != state.OpDelete {
-			rec.Pending = &state.Intent{Operation: state.OpDelete, Identifier: rec.Identifier, ClientToken: cloudcontrol.NewClientToken(), StartedAt: time.Now().UTC()}
-			if err := e.put(ctx, &rec); err != nil {
+		resumed := rec.Pending != nil && rec.Pending.Operation == state.OpDelete
+		for {
+			if rec.Pending == nil || rec.Pending.Operation != state.OpDelete {
+				rec.Pending = &state.Intent{Operation: state.OpDelete, Identifier: rec.Identifier, ClientToken: cloudcontrol.NewClientToken(), StartedAt: time.Now().UTC()}
+				if err := e.put(ctx, &rec); err != nil {
+					return fail(err)
+				}
+			}
+			octx, done := e.opContext(ctx, schemaOf(rec.Type), "delete")
+			err := done(e.opts.Provider.Delete(octx, rec.Type, rec.Identifier, rec.Pending.ClientToken, e.submitted(ctx, &rec)))
+			if err != nil && resumed && cloudcontrol.Refused(err) && !abandoned(ctx, err) {
+				// An earlier run's delete was cancelled or failed: its
+				// ClientToken only returns that request again. Send a
+				// new one.
+				resumed, rec.Pending = false, nil
+				continue
+			}
+			if err != nil {
 				return fail(err)
 			}
-		}
-		octx, done := e.opContext(ctx, schemaOf(rec.Type), "delete")
-		if err := done(e.opts.Provider.Delete(octx, rec.Type, rec.Identifier, rec.Pending.ClientToken, e.submitted(ctx, &rec))); err != nil {
-			return fail(err)
+			break
 		}
 	}
 	if err := e.forget(ctx, logicalID); err != nil {
