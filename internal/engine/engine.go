@@ -295,6 +295,11 @@ var logicalIDOK = func(id string) bool {
 	return true
 }
 
+func knownType(name string) bool {
+	_, err := schema.Default().Lookup(name)
+	return err == nil
+}
+
 // check validates a declaration and records its problems. It reports
 // whether the declaration may proceed.
 func (e *Engine) check(d Declaration) bool {
@@ -306,7 +311,9 @@ func (e *Engine) check(d Declaration) bool {
 		probs = append(probs, fmt.Sprintf("logical ID %q is declared twice; give each resource its own ID", d.LogicalID))
 	}
 	e.declared[d.LogicalID] = true
-	if rec := e.records[d.LogicalID]; rec != nil && rec.Type != d.Type {
+	// A mistyped type name is reported as unknown below; telling to rename
+	// or forget the resource would only have it deleted.
+	if rec := e.records[d.LogicalID]; rec != nil && rec.Type != d.Type && knownType(d.Type) {
 		probs = append(probs, fmt.Sprintf("logical ID %q holds a %s in state; a logical ID cannot change type: rename it (the %s is then deleted) or remove it from state with `athanor state rm`", d.LogicalID, rec.Type, rec.Type))
 	}
 	key := d.Type + canonical(d.Props)
