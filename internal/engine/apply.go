@@ -126,7 +126,10 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 	case Replace:
 		err = e.replace(ctx, sc, rec, d.Props)
 	}
-	if err == nil {
+	if err == nil && len(rec.Superseded) > 0 && !e.hasDependents(d.LogicalID) {
+		// Resources that refer to the replaced one are declared later and
+		// move to the new one then; its deletion waits for the end of the
+		// run (Orphans, DeleteAll), after theirs.
 		err = e.deleteSuperseded(ctx, rec)
 	}
 	if err != nil {
@@ -414,22 +417,73 @@ func collides(sc *schema.Schema, oldProps, desired map[string]any) bool {
 
 // deleteSuperseded deletes the resources a replacement left behind.
 func (e *Engine) deleteSuperseded(ctx context.Context, rec *state.Record) error {
+	// The engine's copy of the record shares the slice: change a copy.
+	rec.Superseded = append([]state.Superseded(nil), rec.Superseded...)
 	for len(rec.Superseded) > 0 {
 		s := &rec.Superseded[0]
-		if s.Pending == nil {
-			s.Pending = &state.Intent{Operation: state.OpDelete, Identifier: s.Identifier, ClientToken: cloudcontrol.NewClientToken(), StartedAt: time.Now().UTC()}
-			if err := e.put(ctx, rec); err != nil {
-				return err
+		resumed := s.Pending != nil
+		for {
+			if s.Pending == nil {
+				s.Pending = &state.Intent{Operation: state.OpDelete, Identifier: s.Identifier, ClientToken: cloudcontrol.NewClientToken(), StartedAt: time.Now().UTC()}
+				if err := e.put(ctx, rec); err != nil {
+					return err
+				}
 			}
-		}
-		octx, done := e.opContext(ctx, schemaOf(rec.Type), "delete")
-		if err := done(e.opts.Provider.Delete(octx, rec.Type, s.Identifier, s.Pending.ClientToken, nil)); err != nil {
-			return fmt.Errorf("delete the replaced %s: %w", s.Identifier, err)
+			octx, done := e.opContext(ctx, schemaOf(rec.Type), "delete")
+			err := done(e.opts.Provider.Delete(octx, rec.Type, s.Identifier, s.Pending.ClientToken, nil))
+			if err != nil && resumed && cloudcontrol.Refused(err) && !abandoned(ctx, err) {
+				// An earlier run's delete failed or was cancelled: its
+				// ClientToken only returns that request again.
+				resumed, s.Pending = false, nil
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("delete the replaced %s: %w", s.Identifier, err)
+			}
+			break
 		}
 		rec.Superseded = rec.Superseded[1:]
 		if err := e.put(ctx, rec); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// hasDependents reports whether another record depends on logicalID.
+func (e *Engine) hasDependents(logicalID string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for id, r := range e.records {
+		if id == logicalID {
+			continue
+		}
+		for _, dep := range r.DependsOn {
+			if dep == logicalID {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// deleteReplaced deletes the resources a declared resource's replacement
+// left behind, keeping its record.
+func (e *Engine) deleteReplaced(ctx context.Context, logicalID string) error {
+	e.mu.Lock()
+	prev := e.records[logicalID]
+	e.mu.Unlock()
+	if prev == nil || len(prev.Superseded) == 0 {
+		return nil
+	}
+	release, err := e.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	rec := *prev
+	if err := e.deleteSuperseded(ctx, &rec); err != nil {
+		return &OpError{LogicalID: logicalID, Type: rec.Type, Op: "delete", Err: err}
 	}
 	return nil
 }

@@ -443,13 +443,16 @@ func (e *Engine) PlanDestroy() {
 	}
 }
 
-// Orphans returns the logical IDs in state that were not declared.
+// Orphans returns the logical IDs in state that were not declared, and
+// the declared ones whose replaced resources are still to be deleted
+// (because others depended on them); DeleteAll deletes only the replaced
+// resources of those.
 func (e *Engine) Orphans() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var out []string
 	for _, id := range sortedKeys(e.records) {
-		if !e.declared[id] {
+		if !e.declared[id] || len(e.records[id].Superseded) > 0 {
 			out = append(out, id)
 		}
 	}
@@ -464,8 +467,9 @@ func (e *Engine) All() []string {
 }
 
 // DeleteAll deletes the given resources from AWS and state, each after
-// every resource that depends on it, independent ones in parallel. It
-// returns every failure; a resource whose dependent failed is left alone.
+// every resource that depends on it, independent ones in parallel; of a
+// declared resource, only what its replacement left behind. It returns
+// every failure; a resource whose dependent failed is left alone.
 func (e *Engine) DeleteAll(ctx context.Context, ids []string) error {
 	e.mu.Lock()
 	set := map[string]bool{}
@@ -516,7 +520,14 @@ func (e *Engine) DeleteAll(ctx context.Context, ids []string) error {
 				fmu.Unlock()
 				return
 			}
-			if err := e.deleteOne(ctx, id); err != nil {
+			e.mu.Lock()
+			keep := e.declared[id]
+			e.mu.Unlock()
+			del := e.deleteOne
+			if keep {
+				del = e.deleteReplaced
+			}
+			if err := del(ctx, id); err != nil {
 				fmu.Lock()
 				failed[id] = true
 				errs = append(errs, err)
