@@ -126,6 +126,15 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 	case Replace:
 		err = e.replace(ctx, sc, rec, d.Props)
 	}
+	if err == nil && c.Action == Create && rec.Props == nil && rec.Identifier != "" {
+		// Adopted (--adopt): make it match the program.
+		switch a := diff(sc, rec, d.Props); a.Action {
+		case Update:
+			err = e.update(ctx, sc, rec, d.Props)
+		case Replace:
+			err = e.replace(ctx, sc, rec, d.Props)
+		}
+	}
 	if err == nil && len(rec.Superseded) > 0 && !e.hasDependents(d.LogicalID) {
 		// Resources that refer to the replaced one are declared later and
 		// move to the new one then; its deletion waits for the end of the
@@ -142,7 +151,7 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 			return Result{}, err
 		}
 	}
-	if c.Action == NoOp && rec.Props == nil {
+	if rec.Props == nil && rec.Identifier != "" {
 		// An imported resource the program now declares as it is.
 		rec.Props = d.Props
 		if err := e.put(ctx, rec); err != nil {
@@ -198,8 +207,10 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 	octx, done := e.opContext(ctx, sc, "create")
 	id, model, err := e.opts.Provider.Create(octx, rec.Type, desired, token, e.submitted(ctx, rec))
 	err = done(err)
+	adopted := false
 	if err != nil && e.opts.Adopt && cloudcontrol.Code(err) == "AlreadyExists" {
 		id, model, err = e.adopt(ctx, sc, desired)
+		adopted = err == nil
 	} else if err != nil && cloudcontrol.Code(err) == "AlreadyExists" {
 		err = fmt.Errorf("%w; if the existing one is this resource, run again with --adopt to take it over (or `athanor import` it first)", err)
 	}
@@ -229,6 +240,11 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 		return err
 	}
 	rec.Identifier, rec.Outputs, rec.Props, rec.Pending = id, model, desired, nil
+	if adopted {
+		// Nothing of the program was applied to it: compare what AWS
+		// reports with the program, as for an imported resource.
+		rec.Props = nil
+	}
 	return e.put(ctx, rec)
 }
 
