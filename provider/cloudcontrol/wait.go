@@ -278,6 +278,7 @@ type adaptiveLimiter struct {
 	lim     *rate.Limiter
 	ceiling float64
 	last    time.Time // last change of the rate
+	cut     time.Time // last cut of the rate
 	high    int       // high-priority callers waiting
 }
 
@@ -326,9 +327,12 @@ func (a *adaptiveLimiter) waitLow(ctx context.Context) error {
 func (a *adaptiveLimiter) throttled() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if time.Since(a.last) < time.Second {
+	// Measured from the last cut, not the last change: recovery changes
+	// the rate every second, and would otherwise hide every throttle.
+	if time.Since(a.cut) < time.Second {
 		return
 	}
 	a.lim.SetLimit(rate.Limit(math.Max(1, float64(a.lim.Limit())*0.9)))
 	a.last = time.Now()
+	a.cut = a.last
 }
