@@ -128,3 +128,41 @@ func TestReplacedVPCWithFailedDeleteIntent(t *testing.T) {
 		}
 	}
 }
+
+func networkIn(vpcID, cidr, subnetCidr string) func(app *athanor.App) error {
+	return func(app *athanor.App) error {
+		vpc, err := app.Resource("AWS::EC2::VPC", vpcID, map[string]any{"CidrBlock": cidr})
+		if err != nil {
+			return err
+		}
+		subnet, err := app.Resource("AWS::EC2::Subnet", "subnet", map[string]any{"VpcId": vpc.String("VpcId"), "CidrBlock": subnetCidr})
+		if err != nil {
+			return err
+		}
+		_, err = ec2.FlowLog(app, "subnetFlowLog", ec2.FlowLogProps{
+			ResourceId: subnet.String("SubnetId"), ResourceType: "Subnet", TrafficType: "ALL",
+			LogDestinationType: "s3", LogDestination: "arn:aws:s3:::advanced-vpc-flow-logs",
+		})
+		return err
+	}
+}
+
+// The subnet moves to a VPC under a new logical ID; the old VPC is no
+// longer declared. The old subnet still refers to the old VPC, so the old
+// VPC goes after it.
+func TestReplacedResourceGoesBeforeWhatItReferredTo(t *testing.T) {
+	e := newEnv(t, localcc.Options{Latency: map[string]localcc.Range{"AWS::EC2::Subnet": {Min: 300 * time.Millisecond, Max: 300 * time.Millisecond}, "*": {Min: 0, Max: 20 * time.Millisecond}}})
+	if code, out := e.run(networkIn("vpcA", "10.60.0.0/16", "10.60.1.0/24")); code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if code, out := e.run(networkIn("vpcB", "10.61.0.0/16", "10.61.1.0/24")); code != 0 {
+		t.Fatalf("moving the subnet: exit %d\n%s", code, out)
+	}
+	for _, typ := range []string{"AWS::EC2::VPC", "AWS::EC2::Subnet"} {
+		for _, r := range e.srv.Resources(typ) {
+			if cidr, _ := r.Properties["CidrBlock"].(string); strings.HasPrefix(cidr, "10.60.") {
+				t.Errorf("the old %s %s still exists", typ, r.Identifier)
+			}
+		}
+	}
+}

@@ -476,11 +476,27 @@ func (e *Engine) DeleteAll(ctx context.Context, ids []string) error {
 	for _, id := range ids {
 		set[id] = true
 	}
+	// Of a declared resource only its replaced resources are deleted: they
+	// referred to what its record depended on when this run started, not
+	// to what the new one refers to.
+	var before map[string][]string
+	for _, id := range ids {
+		if e.declared[id] && before == nil {
+			before = map[string][]string{}
+			for _, r := range e.loaded {
+				before[r.LogicalID] = r.DependsOn
+			}
+		}
+	}
 	// dependents[x] are the resources in the set that depend on x.
 	dependents := map[string][]string{}
 	for _, id := range ids {
-		for _, dep := range e.records[id].DependsOn {
-			if set[dep] {
+		deps := e.records[id].DependsOn
+		if old, ok := before[id]; ok && e.declared[id] {
+			deps = old
+		}
+		for _, dep := range deps {
+			if set[dep] && dep != id {
 				dependents[dep] = append(dependents[dep], id)
 			}
 		}
