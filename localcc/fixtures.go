@@ -40,6 +40,9 @@ func LoadFixtures(path string) ([]Fixture, error) {
 	if err := decodeJSON(data, &f); err != nil {
 		return nil, fmt.Errorf("fixtures %s: %w (expected {\"resources\": [{\"type\": \"AWS::EC2::VPC\", \"properties\": {\"VpcId\": \"vpc-12345678\"}}]})", path, err)
 	}
+	if f.Resources == nil {
+		return nil, fmt.Errorf("fixtures %s: no \"resources\" list (expected {\"resources\": [{\"type\": \"AWS::EC2::VPC\", \"properties\": {\"VpcId\": \"vpc-12345678\"}}]})", path)
+	}
 	for i, fx := range f.Resources {
 		if fx.Type == "" {
 			return nil, fmt.Errorf("fixtures %s: resource %d has no type", path, i)
