@@ -71,11 +71,12 @@ func NewRootCmd(f *Factory, cmds ...CommandFunc) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "athanor",
 		Short: "Infrastructure as code on AWS Cloud Control",
-		Long: `athanor declares AWS resources and applies them through the Cloud Control API.
-
-It also runs a local Cloud Control endpoint (athanor local) for development
-and tests, and answers questions about resource types (athanor schema,
-athanor validate).
+		Long: `Athanor programs are Go programs that declare AWS resources (athanor.Run);
+running one applies them through the Cloud Control API. This command is the
+toolbox around them: a local Cloud Control endpoint for development and tests
+(athanor local), questions about resource types (athanor schema, athanor
+validate), taking over existing resources (athanor import) and inspecting
+and repairing state (athanor state).
 
 Exit status: 0 on success, 1 on an error, 2 on a usage error.
 Output has no colour; NO_COLOR is respected by design.`,
