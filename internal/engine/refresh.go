@@ -78,13 +78,20 @@ func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 			rec := *prev
 			var live map[string]any
 			var err error
-			if byID, ok := listed[rec.Type]; ok {
-				if live, ok = byID[rec.Identifier]; !ok {
-					err = cloudcontrol.ErrNotFound
-				}
-			} else {
+			byID, listedType := listed[rec.Type]
+			if listedType {
+				live, listedType = byID[rec.Identifier]
+			}
+			// A resource missing from a listing is read before it counts
+			// as deleted: a listing that is incomplete, or that spells an
+			// identifier differently, must not make the next run create a
+			// second one.
+			if !listedType {
 				release, aerr := e.acquire(ctx)
 				if aerr != nil {
+					mu.Lock()
+					errs = append(errs, fmt.Errorf("read %s %q (%s): %w", rec.Type, rec.LogicalID, rec.Identifier, aerr))
+					mu.Unlock()
 					return
 				}
 				live, err = e.opts.Provider.Read(ctx, rec.Type, rec.Identifier)
