@@ -245,8 +245,12 @@ func (r *reporter) summary(what string, elapsed time.Duration, err error) {
 	if err != nil {
 		status = "failed"
 	}
+	if err == nil && changed == 0 && c[engine.NoOp] == 0 && what == "Destroy" {
+		r.line("Destroy complete: nothing to delete (%s).", elapsed.Round(10*time.Millisecond))
+		return
+	}
 	if err == nil && changed == 0 {
-		r.line("%s complete: no changes; %d resources up to date (%s).", what, c[engine.NoOp], elapsed.Round(10*time.Millisecond))
+		r.line("%s complete: no changes; %s up to date (%s).", what, resources(c[engine.NoOp]), elapsed.Round(10*time.Millisecond))
 		return
 	}
 	r.line("%s %s: %d created, %d updated, %d replaced, %d deleted, %d unchanged (%s).", what, status,
@@ -280,7 +284,7 @@ func (r *reporter) plan(app, stage string, changes []engine.Change) {
 		}
 	}
 	if !hasChanges(changes) {
-		fmt.Fprintf(w, "No changes. %d resources up to date.\n", counts["no-op"])
+		fmt.Fprintf(w, "No changes. %s up to date.\n", resources(counts["no-op"]))
 		return
 	}
 	fmt.Fprintf(w, "Plan: %d to create, %d to update, %d to replace, %d to delete, %d unchanged.\n",
@@ -345,5 +349,13 @@ func (r *reporter) drift(ds []engine.Drift) {
 			fmt.Fprintf(r.w, "      %s: %s → %s\n", p.Name, before, after)
 		}
 	}
-	fmt.Fprintf(r.w, "%d resources drifted; `up --refresh` restores what the program declares.\n", len(ds))
+	fmt.Fprintf(r.w, "%s drifted; `up --refresh` restores what the program declares.\n", resources(len(ds)))
+}
+
+// resources is "1 resource" or "n resources".
+func resources(n int) string {
+	if n == 1 {
+		return "1 resource"
+	}
+	return fmt.Sprintf("%d resources", n)
 }

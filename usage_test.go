@@ -59,3 +59,12 @@ func TestMistypedTypeOfAResourceInState(t *testing.T) {
 		t.Fatalf("plan with a mistyped type: exit %d\n%s", code, out)
 	}
 }
+
+// Destroying a stage with nothing in it says so.
+func TestDestroyEmptyStage(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	code, out := e.run(func(*athanor.App) error { return nil }, "destroy")
+	if code != 0 || !strings.Contains(out, "Destroy complete: nothing to delete") {
+		t.Fatalf("destroy of an empty stage: exit %d\n%s", code, out)
+	}
+}
