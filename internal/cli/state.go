@@ -52,8 +52,18 @@ The state URL is the one programs use: --state, else $ATHANOR_STATE, else
 file://.athanor. s3://bucket/prefix and postgres://... are understood too.
 --app is the name the program passes to athanor.Run; --stage defaults to
 $ATHANOR_STAGE, then your user name, as in programs.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			msg := "unknown command " + quote(args[0]) + " for \"athanor state\""
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "; did you mean " + quote(s[0]) + "?"
+			}
+			return usageErrorf("%s", msg)
+		},
+		RunE:                       func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+		SuggestionsMinimumDistance: 2,
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&opts.URL, "state", "", "state store URL (default $ATHANOR_STATE, then "+state.DefaultURL+")")
