@@ -127,6 +127,9 @@ func Open(ctx context.Context, u *url.URL, app, stage string) (state.Store, erro
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	if cfg.Region == "" {
+		return nil, errors.New("s3 state URL: no AWS region for the bucket: add ?region= to the URL, or set AWS_REGION or a profile's region")
+	}
 	endpoint := q.Get("endpoint")
 	pathStyle := endpoint != "" || os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
 	if ps := q.Get("path_style"); ps != "" {
