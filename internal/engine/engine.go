@@ -433,6 +433,42 @@ func (e *Engine) PlanDeletes() {
 	}
 }
 
+// breakCycles drops the edges that close a cycle in dependents, so that
+// DeleteAll cannot wait for ever. Dependencies recorded by one run cannot
+// form a cycle (a resource can only refer to what was declared before it),
+// but records written by different runs, or edited by hand, might; the
+// deletes of such a cycle then run in an arbitrary order, and a delete
+// that AWS refuses for a dependent still alive fails with AWS's message.
+func breakCycles(ids []string, dependents map[string][]string) {
+	const (
+		unseen = iota
+		active
+		finished
+	)
+	mark := map[string]int{}
+	var visit func(id string)
+	visit = func(id string) {
+		mark[id] = active
+		kept := dependents[id][:0]
+		for _, d := range dependents[id] {
+			switch mark[d] {
+			case active:
+				continue // closes a cycle: drop the edge
+			case unseen:
+				visit(d)
+			}
+			kept = append(kept, d)
+		}
+		dependents[id] = kept
+		mark[id] = finished
+	}
+	for _, id := range ids {
+		if mark[id] == unseen {
+			visit(id)
+		}
+	}
+}
+
 // PlanDestroy records a delete for every resource in state.
 func (e *Engine) PlanDestroy() {
 	e.mu.Lock()
@@ -502,6 +538,7 @@ func (e *Engine) DeleteAll(ctx context.Context, ids []string) error {
 		}
 	}
 	e.mu.Unlock()
+	breakCycles(ids, dependents)
 	done := map[string]chan struct{}{}
 	failed := map[string]bool{}
 	var fmu sync.Mutex
