@@ -446,7 +446,20 @@ func (e *Engine) deleteSuperseded(ctx context.Context, rec *state.Record) error 
 				}
 			}
 			octx, done := e.opContext(ctx, schemaOf(rec.Type), "delete")
-			err := done(e.opts.Provider.Delete(octx, rec.Type, s.Identifier, s.Pending.ClientToken, nil))
+			// The request token goes into state as soon as Cloud Control
+			// answers, so that a second interrupt can cancel the request
+			// and the next run can wait for it.
+			recordToken := func(clientToken, requestToken string) error {
+				if requestToken == "" || s.Pending == nil {
+					return nil
+				}
+				p := *s.Pending
+				p.ClientToken, p.RequestToken = clientToken, requestToken
+				s.Pending = &p
+				_ = e.put(ctx, rec) // a failed write only loses a shortcut
+				return nil
+			}
+			err := done(e.opts.Provider.Delete(octx, rec.Type, s.Identifier, s.Pending.ClientToken, recordToken))
 			if err != nil && resumed && cloudcontrol.Refused(err) && !abandoned(ctx, err) {
 				// An earlier run's delete failed or was cancelled: its
 				// ClientToken only returns that request again.
