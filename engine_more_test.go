@@ -209,7 +209,8 @@ func TestResumesCreateLeftInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	prog := programOf(map[string]ec2.FlowLogProps{"vpcFlowLog": p}, nil)
-	if code, out := e.run(prog); code != 0 {
+	// The summary counts the create the run finished.
+	if code, out := e.run(prog); code != 0 || !strings.Contains(out, "1 created") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	live := e.flowLogs()

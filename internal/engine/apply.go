@@ -102,11 +102,18 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		rec = &cp
 	}
 	start := time.Now()
+	// What recovery finishes counts in this run's summary: a create an
+	// earlier run left in flight is reported as created, not unchanged.
+	recovered := NoOp
 	if rec.Pending != nil || hasPendingSuperseded(rec) {
 		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Phase: "note", Detail: "finishing an operation an earlier run left in flight"})
 		rctx, done := e.opContext(ctx, sc, "create")
+		wasCreating := rec.Pending != nil && rec.Pending.Operation == state.OpCreate && rec.Identifier == ""
 		if err := done(e.recover(rctx, sc, rec)); err != nil {
 			return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: "recover", Err: err}
+		}
+		if wasCreating && rec.Identifier != "" {
+			recovered = Create
 		}
 		c = diff(sc, rec, d.Props)
 	}
@@ -161,7 +168,7 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 	if c.Action != NoOp {
 		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: "done", Identifier: rec.Identifier, Elapsed: time.Since(start)})
 	} else {
-		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: NoOp, Phase: "done", Identifier: rec.Identifier})
+		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: recovered, Phase: "done", Identifier: rec.Identifier, Elapsed: time.Since(start)})
 	}
 	return Result{Identifier: rec.Identifier, Properties: cloneMap(rec.Outputs)}, nil
 }
