@@ -323,3 +323,40 @@ func TestAbandonedSupersededDeleteIsCancelled(t *testing.T) {
 		}
 	}
 }
+
+// A value that is one resource's identifier and another's read-only copy
+// (a network interface reports its VPC's VpcId) belongs to the first.
+func TestDependencyOnTheIdentifiersOwner(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	prog := func(app *athanor.App) error {
+		vpc, err := app.Resource("AWS::EC2::VPC", "vpc", map[string]any{"CidrBlock": "10.50.0.0/16"})
+		if err != nil {
+			return err
+		}
+		subnet, err := app.Resource("AWS::EC2::Subnet", "subnet", map[string]any{"VpcId": vpc.String("VpcId"), "CidrBlock": "10.50.1.0/24"})
+		if err != nil {
+			return err
+		}
+		if _, err := app.Resource("AWS::EC2::NetworkInterface", "eni", map[string]any{"SubnetId": subnet.String("SubnetId")}); err != nil {
+			return err
+		}
+		_, err = app.Resource("AWS::EC2::SecurityGroup", "sg", map[string]any{"GroupDescription": "test", "VpcId": vpc.String("VpcId")})
+		return err
+	}
+	if code, out := e.run(prog); code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	store, err := state.Open(context.Background(), e.state, "flowlogs", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := store.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if r.LogicalID == "sg" && strings.Join(r.DependsOn, ",") != "vpc" {
+			t.Fatalf("the security group depends on %v, want [vpc]", r.DependsOn)
+		}
+	}
+}

@@ -134,6 +134,7 @@ type Engine struct {
 	problems []Problem
 	dupKeys  map[string]string // flow log configuration → logical ID
 	owners   map[string]string // output value (ID, ARN) → logical ID
+	ownIDs   map[string]bool   // owners' keys that are a resource's own identifier
 	checked  map[string]string // logical ID → canonical props validated
 	loaded   []state.Record
 }
@@ -165,6 +166,7 @@ func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
 		declared: map[string]bool{},
 		dupKeys:  map[string]string{},
 		owners:   map[string]string{},
+		ownIDs:   map[string]bool{},
 		checked:  map[string]string{},
 		loaded:   recs,
 	}
@@ -253,13 +255,17 @@ func (e *Engine) Problems() []Problem {
 func (e *Engine) index(logicalID, typeName, id string, outputs map[string]any) {
 	if id != "" && len(id) >= 6 {
 		e.owners[id] = logicalID
+		e.ownIDs[id] = true
 	}
 	sc, err := schema.Default().Lookup(typeName)
 	if err != nil {
 		return
 	}
+	// A read-only output may be a copy of another resource's identifier
+	// (a network interface reports its VPC's VpcId): the resource whose
+	// own identifier it is stays its owner.
 	for _, name := range sc.ReadOnlyNames() {
-		if s, ok := outputs[name].(string); ok && len(s) >= 6 {
+		if s, ok := outputs[name].(string); ok && len(s) >= 6 && !e.ownIDs[s] {
 			e.owners[s] = logicalID
 		}
 	}
