@@ -296,17 +296,27 @@ func (e *Engine) adopt(ctx context.Context, sc *schema.Schema, desired map[strin
 		return "", nil, fmt.Errorf("adopt: list %s: %w", sc.TypeName, err)
 	}
 	for _, r := range list {
-		if sc.TypeName == "AWS::EC2::FlowLog" && flowlogrules.DuplicateKey(r.Properties) == flowlogrules.DuplicateKey(desired) {
-			return r.Identifier, r.Properties, nil
+		if sc.TypeName == "AWS::EC2::FlowLog" {
+			// EC2's own notion of "the same flow log".
+			if flowlogrules.DuplicateKey(r.Properties) == flowlogrules.DuplicateKey(desired) {
+				return r.Identifier, r.Properties, nil
+			}
+			continue
 		}
-		match := true
+		// Otherwise every declared createOnly property must match, and
+		// there must be at least one: with none, any resource of the
+		// type would do, which is no evidence at all.
+		compared, match := 0, true
 		for _, name := range sc.CreateOnlyNames() {
-			if v, ok := desired[name]; ok && !equal(v, r.Properties[name]) {
-				match = false
-				break
+			if v, ok := desired[name]; ok {
+				compared++
+				if !equal(v, r.Properties[name]) {
+					match = false
+					break
+				}
 			}
 		}
-		if match {
+		if match && compared > 0 {
 			return r.Identifier, r.Properties, nil
 		}
 	}
@@ -598,6 +608,15 @@ func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Reco
 		switch p.Operation {
 		case state.OpCreate:
 			id, model, err := e.resumeCreate(ctx, rec)
+			if cloudcontrol.Code(err) == "Cancelled" {
+				// A cancelled create may have gone part of the way: the
+				// handler may have created the resource before the
+				// cancellation reached it. Look for it before deciding
+				// that nothing was created.
+				if fid, fmodel, ferr := e.adopt(ctx, sc, p.Props); ferr == nil {
+					id, model, err = fid, fmodel, nil
+				}
+			}
 			if err != nil {
 				if cloudcontrol.IsNotFound(err) || cloudcontrol.Refused(err) {
 					rec.Pending = nil
