@@ -360,3 +360,41 @@ func TestDependencyOnTheIdentifiersOwner(t *testing.T) {
 		}
 	}
 }
+
+// A create whose cancellation came too late still made the resource; the
+// next run finds it instead of creating a second one (which EC2 refuses
+// for a flow log as a duplicate).
+func TestCancelledCreateThatHappenedAnyway(t *testing.T) {
+	e := newEnv(t, localcc.Options{LateCancel: true, Latency: map[string]localcc.Range{"*": {Min: time.Second, Max: time.Second}}})
+	decls := map[string]ec2.FlowLogProps{"vpcFlowLog": seedProps()["vpcFlowLog"]}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for e.srv.Metrics().Calls["CreateResource"] == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond)
+		cancel()
+	}()
+	var out strings.Builder
+	code := athanor.Main(ctx, "flowlogs", []string{"--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test"}, &out, &out, programOf(decls, nil))
+	if code != 1 || !strings.Contains(out.String(), "cancelled 1 request") {
+		t.Fatalf("abandoned run: exit %d\n%s", code, out.String())
+	}
+	if code, out := e.run(programOf(decls, nil)); code != 0 {
+		t.Fatalf("rerun: exit %d\n%s", code, out)
+	}
+	// One CreateFlowLogs in all: the cancelled request's, which the rerun
+	// found and adopted.
+	creates := 0
+	for _, c := range e.srv.EC2Calls() {
+		if c.Action == "CreateFlowLogs" {
+			creates++
+		}
+	}
+	if n := len(e.flowLogs()); n != 1 || creates != 1 {
+		t.Fatalf("%d flow logs and %d CreateFlowLogs after the rerun, want 1 and 1", n, creates)
+	}
+	if code, out := e.run(programOf(decls, nil)); code != 0 || !strings.Contains(out, "no changes") {
+		t.Fatalf("third run: exit %d\n%s", code, out)
+	}
+}

@@ -61,7 +61,11 @@ type request struct {
 	StatusMessage string         `json:"statusMessage,omitempty"`
 	Desired       map[string]any `json:"desired,omitempty"`
 	ResourceModel string         `json:"resourceModel,omitempty"`
-	Seq           uint64         `json:"seq"`
+	// LateCancel marks a cancellation that arrived after the handler could
+	// stop (Options.LateCancel): the work is done, the status says
+	// cancelled.
+	LateCancel bool   `json:"lateCancel,omitempty"`
+	Seq        uint64 `json:"seq"`
 }
 
 // progressEvent is the wire form of a ProgressEvent.

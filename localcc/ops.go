@@ -461,11 +461,16 @@ func (s *Server) cancelResourceRequest(body []byte) (any, *apiError) {
 	// one that is cancelling or finished changes nothing and answers its
 	// current event, so that the call stays idempotent.
 	if r.Status == statusPending || r.Status == statusInProgress {
-		now := s.clock.Now()
 		r.Status = statusCancelInProgress
-		wait := r.CompleteAt.Sub(now) / cancelLatencyFraction
-		r.CompleteAt = now.Add(wait)
-		heap.Init(&s.due)
+		if s.opts.LateCancel {
+			// The handler is past the point of no return: it finishes its
+			// work, and the request still ends CANCEL_COMPLETE.
+			r.LateCancel = true
+		} else {
+			now := s.clock.Now()
+			r.CompleteAt = now.Add(r.CompleteAt.Sub(now) / cancelLatencyFraction)
+			heap.Init(&s.due)
+		}
 		s.markDirty()
 	}
 	return s.progress(r), nil
@@ -554,9 +559,13 @@ func (s *Server) complete(r *request) {
 		s.metrics.finished.Add(1)
 		s.markDirty()
 	}()
-	if r.Status == statusCancelInProgress {
+	if r.Status == statusCancelInProgress && !r.LateCancel {
 		r.Status = statusCancelComplete
 		return
+	}
+	if r.LateCancel {
+		// Whatever the handler does below, the request ends cancelled.
+		defer func() { r.Status, r.ErrorCode, r.StatusMessage = statusCancelComplete, "", "" }()
 	}
 	if s.drawHandlerFault() {
 		r.Status, r.ErrorCode = statusFailed, s.opts.Faults.HandlerCode

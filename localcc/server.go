@@ -78,6 +78,12 @@ type Options struct {
 	// means 100 (500 for AWS::EC2::FlowLog, whose handler pages EC2 by 500).
 	ListPageSize int
 
+	// LateCancel makes cancellations arrive too late to stop a handler:
+	// the request still ends CANCEL_COMPLETE, but its work is done (a
+	// create has created the resource). Clients must not take a cancelled
+	// request to have changed nothing.
+	LateCancel bool
+
 	// RetryAfter, when positive, makes the events of unfinished requests
 	// carry RetryAfter that far ahead, to test that clients honour it.
 	RetryAfter time.Duration
