@@ -162,7 +162,7 @@ func TestAlreadyExistsAndAdopt(t *testing.T) {
 		}
 	}
 	code, out = e.run(prog, "--adopt")
-	if code != 0 {
+	if code != 0 || !strings.Contains(out, "took over the existing "+existing) {
 		t.Fatalf("--adopt: exit %d\n%s", code, out)
 	}
 	if live := e.flowLogs(); len(live) != 1 || live[existing] == nil {

@@ -251,6 +251,8 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 		// Nothing of the program was applied to it: compare what AWS
 		// reports with the program, as for an imported resource.
 		rec.Props = nil
+		e.emit(Event{LogicalID: rec.LogicalID, Type: rec.Type, Phase: "note", Identifier: id,
+			Detail: fmt.Sprintf("took over the existing %s (--adopt) instead of creating one", id)})
 	}
 	return e.put(ctx, rec)
 }
