@@ -88,6 +88,7 @@ func TestLocalFlagsParse(t *testing.T) {
 		"--addr", "127.0.0.1:0", "--latency", "AWS::EC2::FlowLog=3s..12s", "--latency", "1s",
 		"--throttle", "10:20", "--fail-server", "0.01", "--fail-handlers", "0.1:Throttling",
 		"--drop", "0.02", "--credentials", "AKID:secret", "--seed", "7", "--seed-fixtures=false",
+		"--late-cancel", "--retry-after", "2s",
 	}, local)
 	if code != 0 || got == nil {
 		t.Fatalf("exit %d, options %v", code, got)
@@ -107,6 +108,9 @@ func TestLocalFlagsParse(t *testing.T) {
 	}
 	if s.Credentials == nil || s.Credentials.AccessKeyID != "AKID" || s.Credentials.SecretAccessKey != "secret" {
 		t.Errorf("credentials %+v", s.Credentials)
+	}
+	if !s.LateCancel || s.RetryAfter.String() != "2s" {
+		t.Errorf("late cancel %v, retry after %v", s.LateCancel, s.RetryAfter)
 	}
 	if s.Seed != 7 || got.SeedFixtures || s.Region != "us-east-1" || s.Account != "123456789012" {
 		t.Errorf("seed %d, seed fixtures %v, region %q, account %q", s.Seed, got.SeedFixtures, s.Region, s.Account)

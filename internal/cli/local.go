@@ -105,6 +105,7 @@ The endpoint also serves /_athanor/health and /_athanor/metrics.`,
 	fl.Var(creds, "credentials", "check SigV4 signatures against this access key pair")
 	fl.StringVar(&opts.Server.Region, "region", "us-east-1", "`REGION` in generated ARNs")
 	fl.StringVar(&opts.Server.Account, "account", "123456789012", "`ACCOUNT` ID in generated ARNs")
+	fl.BoolVar(&opts.Server.LateCancel, "late-cancel", false, "let cancelled requests finish their work before they end CANCEL_COMPLETE, as a real handler past the point of no return does")
 	fl.DurationVar(&opts.Server.RetryAfter, "retry-after", 0, "make unfinished requests' events carry RetryAfter this far ahead (0: none, as usual on AWS)")
 	fl.Uint64Var(&opts.Server.Seed, "seed", 0, "make identifiers and latencies repeatable with seed `N` (0: random)")
 	fl.BoolVar(&opts.Verbose, "verbose", false, "log every API call to stderr")
