@@ -30,6 +30,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/athanor-iac/athanor/internal/textdist"
 )
 
 // Problem is one rule a flow log's properties break.
@@ -635,31 +637,9 @@ func enumFix(prop, v string, options []string) string {
 func closest(v string, options []string, max int) string {
 	best, bestD := "", max+1
 	for _, o := range options {
-		if d := editDistance(v, strings.ToLower(o)); d < bestD {
+		if d := textdist.Levenshtein(v, strings.ToLower(o)); d < bestD {
 			best, bestD = o, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -656,19 +656,6 @@ func TestToInt(t *testing.T) {
 	}
 }
 
-func TestEditDistance(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"a", "", 1}, {"kitten", "sitting", 3}, {"src-port", "srcport", 1}, {"s3", "s3", 0},
-	} {
-		if got := editDistance(tc.a, tc.b); got != tc.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
-	}
-}
-
 func TestProblemString(t *testing.T) {
 	got := Problem{Code: "InvalidParameter", Property: "P", Message: "m", Fix: "do x"}.String()
 	if want := "P: m (InvalidParameter). do x"; got != want {
