@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"os/user"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -183,26 +182,11 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 }
 
 func (cfg *config) resolve() error {
-	if cfg.stage == "" {
-		cfg.stage = os.Getenv("ATHANOR_STAGE")
-	}
-	if cfg.stage == "" {
-		if u, err := user.Current(); err == nil {
-			cfg.stage = filepath.Base(u.Username)
-		}
-	}
-	if cfg.stage == "" {
-		cfg.stage = "dev"
-	}
+	cfg.stage = state.ResolveStage(cfg.stage)
 	if err := state.ValidateLogicalID(cfg.stage); err != nil {
 		return fmt.Errorf("--stage %q: use letters, digits, '-', '_' and '.'", cfg.stage)
 	}
-	if cfg.stateURL == "" {
-		cfg.stateURL = os.Getenv("ATHANOR_STATE")
-	}
-	if cfg.stateURL == "" {
-		cfg.stateURL = state.DefaultURL
-	}
+	cfg.stateURL = state.ResolveURL(cfg.stateURL)
 	if cfg.local && cfg.endpoint != "" {
 		return errors.New("--local and --endpoint both choose the endpoint: give one")
 	}

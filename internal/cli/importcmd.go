@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/user"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -71,33 +68,9 @@ changes nothing. Import never changes the resource itself.`,
 	return cmd
 }
 
-// defaultStage is the stage programs use when none is given.
-func defaultStage(stage string) string {
-	if stage != "" {
-		return stage
-	}
-	if s := os.Getenv("ATHANOR_STAGE"); s != "" {
-		return s
-	}
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return filepath.Base(u.Username)
-	}
-	return "dev"
-}
-
-func defaultStateURL(u string) string {
-	if u != "" {
-		return u
-	}
-	if s := os.Getenv("ATHANOR_STATE"); s != "" {
-		return s
-	}
-	return state.DefaultURL
-}
-
 func runImport(ctx context.Context, opts *ImportOptions) error {
-	stage := defaultStage(opts.Stage)
-	store, err := state.Open(ctx, defaultStateURL(opts.StateURL), opts.App, stage)
+	stage := state.ResolveStage(opts.Stage)
+	store, err := state.Open(ctx, state.ResolveURL(opts.StateURL), opts.App, stage)
 	if err != nil {
 		return err
 	}

@@ -8,9 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
-	"os/user"
-	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -134,23 +131,8 @@ func (o *StateOptions) resolve() error {
 	if o.App == "" {
 		return usageErrorf("--app is required: the name the program passes to athanor.Run")
 	}
-	if o.Stage == "" {
-		o.Stage = os.Getenv("ATHANOR_STAGE")
-	}
-	if o.Stage == "" {
-		if u, err := user.Current(); err == nil {
-			o.Stage = filepath.Base(u.Username)
-		}
-	}
-	if o.Stage == "" {
-		o.Stage = "dev"
-	}
-	if o.URL == "" {
-		o.URL = os.Getenv("ATHANOR_STATE")
-	}
-	if o.URL == "" {
-		o.URL = state.DefaultURL
-	}
+	o.Stage = state.ResolveStage(o.Stage)
+	o.URL = state.ResolveURL(o.URL)
 	if o.Command == "migrate" {
 		if o.From == "" || o.To == "" {
 			return usageErrorf("migrate needs --from URL and --to URL")
