@@ -47,8 +47,14 @@ func newReporter(w io.Writer, quiet, verbose bool) *reporter {
 			tty = true
 		}
 	}
+	return &reporter{w: w, quiet: quiet, verbose: verbose, tty: tty, color: useColor(tty), counts: map[engine.Action]int{}, inflight: map[string]inflightOp{}}
+}
+
+// useColor says whether output on a terminal (tty) may be coloured: not
+// when NO_COLOR is set (https://no-color.org) or TERM is dumb.
+func useColor(tty bool) bool {
 	_, noColor := os.LookupEnv("NO_COLOR")
-	return &reporter{w: w, quiet: quiet, verbose: verbose, tty: tty, color: tty && !noColor && os.Getenv("TERM") != "dumb", counts: map[engine.Action]int{}, inflight: map[string]inflightOp{}}
+	return tty && !noColor && os.Getenv("TERM") != "dumb"
 }
 
 // live starts the status line for a run of total operations; the returned
