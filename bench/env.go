@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/metrics"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -236,18 +235,6 @@ func loadTemplates(stateDir string, ids ...string) ([]state.Record, error) {
 		out = append(out, r)
 	}
 	return out, nil
-}
-
-// percentile of sorted durations.
-func percentile(d []time.Duration, p int) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	return d[(len(d)-1)*p/100]
-}
-
-func sortDurations(d []time.Duration) {
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 }
 
 func secs(d time.Duration) float64 { return math.Round(d.Seconds()*1000) / 1000 }
