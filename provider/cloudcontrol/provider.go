@@ -244,10 +244,11 @@ func (p *Provider) observe(c Call, start time.Time) {
 // call runs one API call under the rate limit, teaching the limiter when
 // the service throttles.
 func call[T any](ctx context.Context, p *Provider, c Call, fn func() (T, error)) (T, error) {
-	var zero T
-	var out T
-	var err error
-	start := time.Now()
+	var (
+		zero, out T
+		err       error
+		start     time.Time
+	)
 	// A throttled call slows the limiter and is tried again, for as long as
 	// the context allows: throttling says "later", never "no".
 	for {
