@@ -75,7 +75,13 @@ func TestDriftRefreshAndRestore(t *testing.T) {
 		t.Errorf("AWS defaults reported as drift:\n%s", out)
 	}
 
+	e.srv.ResetMetrics()
 	code, out = e.run(prog, "--refresh")
+	// AWS is read once per resource, not once per pass: two reads, since
+	// the refresh above already recorded the third as deleted.
+	if m := e.srv.Metrics(); m.Calls["GetResource"] != 2 {
+		t.Errorf("up --refresh read %d times for 2 existing resources: %v", m.Calls["GetResource"], m.Calls)
+	}
 	if code != 0 || !strings.Contains(out, "1 created, 1 updated") {
 		t.Fatalf("up --refresh: exit %d\n%s", code, out)
 	}

@@ -304,23 +304,17 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 		}
 	}
 
-	// The apply pass starts from the records the plan pass read, unless a
-	// refresh changed them in that engine's view only; the state cannot
-	// have changed in between, since this run holds the lock.
+	// The apply pass starts from the records the plan pass read (after its
+	// refresh, with --refresh, so AWS is read once): the state cannot have
+	// changed in between, since this run holds the lock.
 	records := planEng.Loaded()
 	if cfg.refresh {
-		records = nil
+		records = planEng.Records()
 	}
 	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
 		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked()})
 	if err != nil {
 		return ExitError, err
-	}
-	if cfg.refresh {
-		// Apply on top of what AWS has now, so drift is undone.
-		if _, err := eng.Refresh(ctx, false); err != nil {
-			return ExitError, err
-		}
 	}
 	start := time.Now()
 	stopLive := out.live(countChanges(changes))

@@ -214,6 +214,19 @@ func (e *Engine) CancelInFlight(ctx context.Context) int {
 // Loaded returns the records the engine started from, for a later pass.
 func (e *Engine) Loaded() []state.Record { return e.loaded }
 
+// Records returns the engine's current view of the records, sorted: after
+// a Refresh that did not write, what AWS reported, so that a later pass
+// need not read AWS again.
+func (e *Engine) Records() []state.Record {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]state.Record, 0, len(e.records))
+	for _, id := range sortedKeys(e.records) {
+		out = append(out, *e.records[id])
+	}
+	return out
+}
+
 // Checked returns the declarations validated so far (logical ID →
 // canonical props), for a later pass.
 func (e *Engine) Checked() map[string]string {
