@@ -27,3 +27,34 @@ func TestLimiterKeepsCuttingAfterRecovering(t *testing.T) {
 		t.Fatalf("a throttle %s after the first cut left the rate at %v (first cut to %v, recovered to %v)", 1100*time.Millisecond, got, first, recovered)
 	}
 }
+
+// A cut applies at once to callers already waiting: tokens are handed out
+// one at a time at the current rate, not reserved ahead at the old one.
+func TestLimiterCutAppliesToWaiters(t *testing.T) {
+	a := newAdaptiveLimiter(20) // burst 2
+	granted := make(chan time.Time, 100)
+	for i := 0; i < 100; i++ {
+		go func() {
+			if a.wait(context.Background()) == nil {
+				granted <- time.Now()
+			}
+		}()
+	}
+	for i := 0; i < 4; i++ { // the burst is spent
+		<-granted
+	}
+	a.mu.Lock()
+	a.lim.SetLimit(5)
+	a.last = time.Now() // no recovery during the test
+	a.mu.Unlock()
+	<-granted // the token already taken at the old rate
+	start := time.Now()
+	for i := 0; i < 5; i++ {
+		<-granted
+	}
+	// Five tokens at 5/s take about a second; reserved ahead at 20/s they
+	// would take a quarter of that.
+	if took := time.Since(start); took < 600*time.Millisecond {
+		t.Fatalf("five calls after a cut to 5/s took %s: the cut did not apply to waiting callers", took)
+	}
+}
