@@ -370,7 +370,7 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 func newApp(ctx context.Context, name string, cfg config, eng *engine.Engine, planning bool, out *reporter) *App {
-	return &App{name: name, stage: cfg.stage, ctx: ctx, eng: eng, planning: planning, logf: out.userLog(planning), stop: cfg.stop}
+	return &App{name: name, stage: cfg.stage, ctx: ctx, eng: eng, planning: planning, sem: make(chan struct{}, max(cfg.parallelism, minGoSlots)), logf: out.userLog(planning), stop: cfg.stop}
 }
 
 func runProgram(app *App, fn func(*App) error) error {
