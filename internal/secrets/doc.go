@@ -15,3 +15,5 @@
 //
 // See docs/secrets.md for the model and its limits.
 package secrets
+
+//go:generate go run ../tools/secretprops -go schemasecrets.go -md ../../docs/secret-properties.md
