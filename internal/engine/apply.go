@@ -32,6 +32,7 @@ func (e *OpError) Unwrap() error { return e.Err }
 // put writes a record, keeping the engine's copy in step.
 func (e *Engine) put(ctx context.Context, rec *state.Record) error {
 	rec.UpdatedAt = time.Now().UTC()
+	rec.Outputs = markOutputs(rec, rec.Outputs)
 	// State is written even when the run is being abandoned: the record of
 	// what is in flight matters most then.
 	if err := e.opts.Store.Put(context.WithoutCancel(ctx), *rec); err != nil {
@@ -110,7 +111,7 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		rctx, done := e.opContext(ctx, sc, "create")
 		wasCreating := rec.Pending != nil && rec.Pending.Operation == state.OpCreate && rec.Identifier == ""
 		if err := done(e.recover(rctx, sc, rec)); err != nil {
-			return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: "recover", Err: err}
+			return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: "recover", Err: recordScrubber(rec).Error(err)}
 		}
 		if wasCreating && rec.Identifier != "" {
 			recovered = Create
@@ -149,6 +150,8 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		err = e.deleteSuperseded(ctx, rec)
 	}
 	if err != nil {
+		// AWS's messages may quote the properties it was sent.
+		err = scrubberFor(d.Props, rec.Props).Error(err)
 		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: "failed", Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
 		return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: string(c.Action), Err: err}
 	}
@@ -553,6 +556,7 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 	start := time.Now()
 	e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: "start", Identifier: rec.Identifier})
 	fail := func(err error) error {
+		err = recordScrubber(&rec).Error(err)
 		e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: "failed", Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
 		return &OpError{LogicalID: logicalID, Type: rec.Type, Op: "delete", Err: err}
 	}

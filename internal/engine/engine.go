@@ -15,6 +15,7 @@ import (
 
 	"github.com/athanor-iac/athanor/internal/flowlogrules"
 	"github.com/athanor-iac/athanor/internal/propcheck"
+	"github.com/athanor-iac/athanor/internal/secrets"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/schema"
 	"github.com/athanor-iac/athanor/state"
@@ -137,6 +138,9 @@ type Engine struct {
 	ownIDs   map[string]bool   // owners' keys that are a resource's own identifier
 	checked  map[string]string // logical ID → canonical props validated
 	loaded   []state.Record
+
+	sealOnce sync.Once
+	sealErr  error // whether the store can encrypt secrets (sealReady)
 }
 
 // New builds an engine for one pass in mode, loading the stage's records.
@@ -246,6 +250,9 @@ func (e *Engine) Changes() []Change {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	out := append([]Change(nil), e.changes...)
+	for i := range out {
+		out[i].Diffs = redactDiffs(out[i].Diffs)
+	}
 	sort.SliceStable(out, func(i, j int) bool {
 		di, dj := out[i].Action == Delete, out[j].Action == Delete
 		if di != dj {
@@ -340,7 +347,10 @@ func (e *Engine) check(d Declaration) bool {
 		e.checked[d.LogicalID] = key
 		return len(probs) == 0
 	}
-	ps, err := propcheck.Check(d.Type, d.Props, IsUnknown)
+	probs = append(probs, e.secretProblems(d)...)
+	// Validation sees the values AWS will get, and its messages, which
+	// quote the values they reject, are scrubbed of the secrets.
+	ps, err := propcheck.Check(d.Type, secrets.RevealProps(d.Props), IsUnknown)
 	if errors.Is(err, schema.ErrTypeNotFound) {
 		msg := fmt.Sprintf("unknown resource type %q", d.Type)
 		if s := schema.Suggest(d.Type, schema.Default().TypeNames()); s != "" {
@@ -361,7 +371,7 @@ func (e *Engine) check(d Declaration) bool {
 			e.dupKeys[key] = d.LogicalID
 		}
 	}
-	for _, p := range probs {
+	for _, p := range scrubProblems(probs, scrubberFor(d.Props)) {
 		e.problems = append(e.problems, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
 	}
 	if len(probs) == 0 && !IsUnknown(d.Props) {
@@ -374,6 +384,7 @@ func (e *Engine) check(d Declaration) bool {
 // change and answers from state; in apply mode it makes AWS match and
 // answers with what AWS reports.
 func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
+	d.Props = secrets.MarkSchema(d.Type, d.Props)
 	e.mu.Lock()
 	ok := e.check(d)
 	rec := e.records[d.LogicalID]

@@ -108,6 +108,7 @@ func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 				mu.Unlock()
 				return
 			default:
+				live = markOutputs(&rec, live)
 				d.Diffs = driftOf(&rec, live)
 				if len(d.Diffs) > 0 {
 					rec.Props = refreshedProps(&rec, live)
@@ -134,6 +135,9 @@ func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 		}()
 	}
 	wg.Wait()
+	for i := range drifts {
+		drifts[i].Diffs = redactDiffs(drifts[i].Diffs)
+	}
 	sortDrifts(drifts)
 	return drifts, errors.Join(errs...)
 }

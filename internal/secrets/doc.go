@@ -17,3 +17,21 @@
 package secrets
 
 //go:generate go run ../tools/secretprops -go schemasecrets.go -md ../../docs/secret-properties.md
+
+// KeyRecordID is the logical ID under which a stage's wrapped data keys are
+// stored, as a record of type KeyRecordType, so that every store keeps
+// them beside the records they protect and `athanor state migrate` copies
+// them. Programs cannot declare a resource with this ID.
+const (
+	KeyRecordID   = "_athanor-secrets"
+	KeyRecordType = "Athanor::State::Secrets"
+)
+
+// Sealer is implemented by state stores that encrypt secrets (see
+// NewStore). The engine asks it, before anything is sent, whether the
+// secrets a program declares can be encrypted.
+type Sealer interface {
+	// SealReady returns nil when secrets can be written: a key is
+	// configured and opens the stage's data key, if it has one.
+	SealReady() error
+}

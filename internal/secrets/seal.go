@@ -24,11 +24,11 @@ const padBlock = 32
 // fingerprintVersion prefixes fingerprints, so that the scheme can change.
 const fingerprintVersion = "v1:"
 
-// context binds a value to where it is stored (the record's logical ID and
+// placeOf binds a value to where it is stored (the record's logical ID and
 // the property's JSON pointer): used as the GCM additional data and in the
 // fingerprint, so that a ciphertext moved to another property fails to
 // open and equal secrets in two places do not show as equal.
-func context(parts []string) []byte {
+func placeOf(parts []string) []byte {
 	var b []byte
 	for _, p := range parts {
 		b = binary.AppendUvarint(b, uint64(len(p)))
@@ -44,7 +44,7 @@ func (k *Key) Seal(plaintext string, where ...string) (Envelope, error) {
 	if _, err := rand.Read(nonce); err != nil {
 		return Envelope{}, err
 	}
-	ct := k.aead.Seal(nonce, nonce, pad([]byte(plaintext)), context(where))
+	ct := k.aead.Seal(nonce, nonce, pad([]byte(plaintext)), placeOf(where))
 	return Envelope{KeyID: k.ID, Fingerprint: k.Fingerprint(plaintext, where...), Ciphertext: base64.StdEncoding.EncodeToString(ct)}, nil
 }
 
@@ -54,7 +54,7 @@ func (k *Key) Open(e Envelope, where ...string) (string, error) {
 	if err != nil || len(data) < k.aead.NonceSize() {
 		return "", errors.New("ciphertext is not valid base64 of the right length")
 	}
-	pt, err := k.aead.Open(nil, data[:k.aead.NonceSize()], data[k.aead.NonceSize():], context(where))
+	pt, err := k.aead.Open(nil, data[:k.aead.NonceSize()], data[k.aead.NonceSize():], placeOf(where))
 	if err != nil {
 		return "", err
 	}
@@ -71,7 +71,7 @@ func (k *Key) Open(e Envelope, where ...string) (string, error) {
 // nothing of it.
 func (k *Key) Fingerprint(plaintext string, where ...string) string {
 	m := hmac.New(sha256.New, k.fpKey)
-	m.Write(context(where))
+	m.Write(placeOf(where))
 	m.Write([]byte(plaintext))
 	return fingerprintVersion + base64.RawStdEncoding.EncodeToString(m.Sum(nil)[:16])
 }
