@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/athanor-iac/athanor/internal/engine"
+	"github.com/athanor-iac/athanor/internal/secrets"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
 )
@@ -70,10 +71,11 @@ changes nothing. Import never changes the resource itself.`,
 
 func runImport(ctx context.Context, opts *ImportOptions) error {
 	stage := state.ResolveStage(opts.Stage)
-	store, err := state.Open(ctx, state.ResolveURL(opts.StateURL), opts.App, stage)
+	store, err := secrets.OpenStore(ctx, state.ResolveURL(opts.StateURL), opts.App, stage)
 	if err != nil {
 		return err
 	}
+	defer closeStore(store)
 	u, err := store.Lock(ctx, state.NewLockInfo("import", Version()))
 	if err != nil {
 		return err
@@ -92,7 +94,7 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 		return err
 	}
 	if opts.JSON {
-		return writeJSON(opts.IO.Out, rec)
+		return writeJSON(opts.IO.Out, secrets.RedactStored(*rec))
 	}
 	fmt.Fprintf(opts.IO.Out, "imported %s %s as %q in %s/%s; the next run of the program adopts it, and `plan` shows how it differs from the program\n", rec.Type, rec.Identifier, rec.LogicalID, opts.App, stage)
 	return nil

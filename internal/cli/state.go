@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/athanor-iac/athanor/internal/secrets"
 	"github.com/athanor-iac/athanor/state"
 	// The shared backends, so that every scheme a program accepts works here.
 	_ "github.com/athanor-iac/athanor/state/pgstore"
@@ -22,7 +23,7 @@ import (
 type StateOptions struct {
 	IO *IOStreams
 
-	Command string // list, show, rm, unlock, migrate
+	Command string // list, show, rm, unlock, migrate, rekey
 	URL     string // --state
 	App     string
 	Stage   string
@@ -112,7 +113,7 @@ source does not have). The source is left as it is.`,
 	migrate.Flags().StringVar(&opts.From, "from", "", "source state URL (required)")
 	migrate.Flags().StringVar(&opts.To, "to", "", "destination state URL (required)")
 	migrate.Flags().BoolVar(&opts.Force, "force", false, "overwrite a destination that already has records")
-	cmd.AddCommand(list, show, rm, unlock, migrate)
+	cmd.AddCommand(list, show, rm, unlock, migrate, newCmdRekey(run))
 	return cmd
 }
 
@@ -157,6 +158,9 @@ func runState(ctx context.Context, o *StateOptions) error {
 	if o.Command == "migrate" {
 		return stateMigrate(ctx, o)
 	}
+	if o.Command == "rekey" {
+		return stateRekey(ctx, o)
+	}
 	s, err := state.Open(ctx, o.URL, o.App, o.Stage)
 	if err != nil {
 		return err
@@ -195,6 +199,7 @@ func stateList(ctx context.Context, o *StateOptions, s state.Store) error {
 	if err != nil {
 		return err
 	}
+	recs = withoutKeyRecord(recs)
 	entries := make([]StateEntry, len(recs))
 	for i, r := range recs {
 		e := StateEntry{LogicalID: r.LogicalID, Type: r.Type, Identifier: r.Identifier, Superseded: len(r.Superseded)}
@@ -254,7 +259,8 @@ func stateShow(ctx context.Context, o *StateOptions, s state.Store) error {
 	}
 	enc := json.NewEncoder(o.IO.Out)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	// Encrypted values show as "(sensitive)": show needs no key.
+	return enc.Encode(secrets.RedactStored(r))
 }
 
 // stateRm removes one record under the stage's lock. A corrupted record
@@ -263,6 +269,9 @@ func stateShow(ctx context.Context, o *StateOptions, s state.Store) error {
 func stateRm(ctx context.Context, o *StateOptions, s state.Store) error {
 	if err := state.ValidateLogicalID(o.ID); err != nil {
 		return usageErrorf("%v", err)
+	}
+	if o.ID == secrets.KeyRecordID {
+		return usageErrorf("%s holds the stage's encryption keys; without it the stage's secrets cannot be read. To change the key, use `athanor state rekey`", o.ID)
 	}
 	if !o.Yes {
 		fmt.Fprintf(o.IO.Err, "This removes record %s from the state of stage %s only. Nothing is sent to AWS:\n"+

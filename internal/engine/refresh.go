@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/athanor-iac/athanor/internal/secrets"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/schema"
 	"github.com/athanor-iac/athanor/state"
@@ -258,7 +259,7 @@ func Import(ctx context.Context, store state.Store, prov *cloudcontrol.Provider,
 	if err != nil {
 		return nil, fmt.Errorf("read %s %s: %w", typeName, identifier, err)
 	}
-	rec := &state.Record{LogicalID: logicalID, Type: sc.TypeName, Identifier: identifier, Outputs: live}
+	rec := &state.Record{LogicalID: logicalID, Type: sc.TypeName, Identifier: identifier, Outputs: secrets.MarkSchema(sc.TypeName, live)}
 	if err := store.Put(ctx, *rec); err != nil {
 		return nil, fmt.Errorf("save %q: %w", logicalID, err)
 	}

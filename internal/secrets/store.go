@@ -47,6 +47,22 @@ var (
 	_ Sealer              = (*Store)(nil)
 )
 
+// OpenStore opens the state of app's stage at url (state.Open) so that its
+// secrets are encrypted with the key the environment configures
+// (CredentialsFromEnv): what runs of programs, and commands that write
+// records, use.
+func OpenStore(ctx context.Context, url, app, stage string) (*Store, error) {
+	creds, err := CredentialsFromOSEnv()
+	if err != nil {
+		return nil, err
+	}
+	s, err := state.Open(ctx, url, app, stage)
+	if err != nil {
+		return nil, err
+	}
+	return NewStore(s, creds), nil
+}
+
 // Unwrap returns the store this one encrypts for.
 func (s *Store) Unwrap() state.Store { return s.inner }
 

@@ -53,9 +53,9 @@ func ageCreds(t *testing.T) Credentials {
 func secretRecord() state.Record {
 	return state.Record{
 		LogicalID: "db", Type: "AWS::SecretsManager::Secret", Identifier: "arn:db",
-		Props:   map[string]any{"Name": "db", "SecretString": Mark(plain), "Tags": []any{map[string]any{"Key": "k", "Value": "url:" + Mark(plain)}}},
-		Outputs: map[string]any{"Id": "arn:db", "Name": "db"},
-		Pending: &state.Intent{Operation: state.OpUpdate, ClientToken: "t", Props: map[string]any{"SecretString": Mark(plain)}},
+		Props:      map[string]any{"Name": "db", "SecretString": Mark(plain), "Tags": []any{map[string]any{"Key": "k", "Value": "url:" + Mark(plain)}}},
+		Outputs:    map[string]any{"Id": "arn:db", "Name": "db"},
+		Pending:    &state.Intent{Operation: state.OpUpdate, ClientToken: "t", Props: map[string]any{"SecretString": Mark(plain)}},
 		Superseded: []state.Superseded{{Identifier: "arn:old", Props: map[string]any{"SecretString": Mark("old-" + plain)}}},
 		UpdatedAt:  time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 	}
