@@ -83,6 +83,26 @@ func (s *Server) Object(bucket, key string) ([]byte, bool) {
 	return append([]byte(nil), o.body...), true
 }
 
+// Keys returns the keys of a bucket's objects, sorted.
+func (s *Server) Keys(bucket string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var keys []string
+	for k := range s.buckets[bucket] {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// DeleteObject removes an object, bypassing HTTP: what breaking a lock
+// from another machine does.
+func (s *Server) DeleteObject(bucket, key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.buckets[bucket], key)
+}
+
 // SetObject writes an object unconditionally, bypassing HTTP.
 func (s *Server) SetObject(bucket, key string, body []byte) {
 	s.mu.Lock()
