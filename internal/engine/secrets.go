@@ -3,7 +3,6 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/athanor-iac/athanor/internal/secrets"
 	"github.com/athanor-iac/athanor/schema"
@@ -122,16 +121,4 @@ func scrubProblems(msgs []string, s secrets.Scrubber) []string {
 		msgs[i] = s.String(m)
 	}
 	return msgs
-}
-
-// secretNames lists the top-level props that hold a secret, for messages.
-func secretNames(props map[string]any) []string {
-	var out []string
-	for k, v := range props {
-		if secrets.Contains(v) {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
