@@ -38,8 +38,6 @@ func (e *env) waitRequest(token *string) {
 func TestDriftRefreshAndRestore(t *testing.T) {
 	e := newEnv(t, localcc.Options{})
 	got := map[string]*ec2.FlowLogResource{}
-	// crossAccountFlowLog's DeliverCrossAccountRole is never echoed by reads:
-	// it must not count as drift.
 	decls := map[string]ec2.FlowLogProps{"vpcFlowLog": seedProps()["vpcFlowLog"], "interfaceFlowLog": seedProps()["interfaceFlowLog"], "crossAccountFlowLog": seedProps()["crossAccountFlowLog"]}
 	prog := programOf(decls, got)
 	if code, out := e.run(prog); code != 0 {
