@@ -16,20 +16,11 @@ import (
 	"github.com/athanor-iac/athanor/localcc"
 )
 
+// waitRequest waits for a request that must succeed.
 func (e *env) waitRequest(token *string) {
 	e.t.Helper()
-	for i := 0; i < 500; i++ {
-		st, err := e.client().GetResourceRequestStatus(context.Background(), &sdk.GetResourceRequestStatusInput{RequestToken: token})
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		switch st.ProgressEvent.OperationStatus {
-		case "SUCCESS":
-			return
-		case "FAILED", "CANCEL_COMPLETE":
-			e.t.Fatalf("request failed: %s", aws.ToString(st.ProgressEvent.StatusMessage))
-		}
-		e.srv.Settle()
+	if ev := e.settle(token); ev.OperationStatus != "SUCCESS" {
+		e.t.Fatalf("request %s: %s", ev.OperationStatus, aws.ToString(ev.StatusMessage))
 	}
 }
 

@@ -35,7 +35,10 @@ import "strings"
 // them is [S]. A read that dropped DeliverCrossAccountRole made a peer
 // client (awscc) plan to replace cross-account flow logs on every run.
 //
-// Numbers come back as int; Echo does not modify props.
+// Numbers come back as int. Echo does not modify props, but the model it
+// returns shares props' lists and maps (Tags, TagFieldSpecifications,
+// DestinationOptions' values): a caller that keeps props and hands the
+// echo out passes Echo a copy, as the emulator does.
 func Echo(props map[string]any, id, region, account string) map[string]any {
 	out := map[string]any{"Id": id}
 	d := DestinationOf(props)
@@ -77,7 +80,7 @@ func Echo(props map[string]any, id, region, account string) map[string]any {
 		out["DeliverCrossAccountRole"] = role
 	}
 	if specs, ok := props["TagFieldSpecifications"].([]any); ok && len(specs) > 0 {
-		out["TagFieldSpecifications"] = deepCopy(specs)
+		out["TagFieldSpecifications"] = specs
 	}
 
 	ld, hasLD := str(props, "LogDestination")
@@ -103,13 +106,13 @@ func Echo(props map[string]any, id, region, account string) map[string]any {
 	}
 
 	if tags, ok := props["Tags"].([]any); ok && len(tags) > 0 {
-		out["Tags"] = deepCopy(tags)
+		out["Tags"] = tags
 	} else if tags, ok := props["Tags"].([]map[string]any); ok && len(tags) > 0 {
-		cp := make([]any, len(tags))
+		list := make([]any, len(tags))
 		for i, t := range tags {
-			cp[i] = deepCopy(t)
+			list[i] = t
 		}
-		out["Tags"] = cp
+		out["Tags"] = list
 	}
 	return out
 }
@@ -129,28 +132,6 @@ func echoDestinationOptions(given any) map[string]any {
 		}
 	}
 	return out
-}
-
-// deepCopy copies the maps and lists in v, so that a change to the echo
-// never reaches the stored model.
-func deepCopy(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		cp := make(map[string]any, len(v))
-		for k, e := range v {
-			cp[k] = deepCopy(e)
-		}
-		return cp
-	case []any:
-		cp := make([]any, len(v))
-		for i, e := range v {
-			cp[i] = deepCopy(e)
-		}
-		return cp
-	case []string:
-		return append([]string(nil), v...)
-	}
-	return v
 }
 
 // partitionOf returns the ARN partition of a region.
