@@ -645,6 +645,7 @@ func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Reco
 				case err != nil:
 					return err
 				default:
+					model = markOutputs(rec, model)
 					if p.Operation == state.OpUpdate {
 						// The update may or may not have taken: make the
 						// next diff compare with what AWS reports, as a

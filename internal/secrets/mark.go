@@ -219,47 +219,15 @@ func mapStrings(v any, fn func(string) string) any {
 }
 
 func mapChanged(v any, fn func(string) string) (any, bool) {
-	switch v := v.(type) {
-	case string:
-		n := fn(v)
-		return n, n != v
-	case map[string]any:
-		var out map[string]any
-		for k, e := range v {
-			n, changed := mapChanged(e, fn)
-			if !changed {
-				continue
-			}
-			if out == nil {
-				out = make(map[string]any, len(v))
-				for k2, e2 := range v {
-					out[k2] = e2
-				}
-			}
-			out[k] = n
+	out, changed, _ := transform(v, "", func(_ string, x any) (any, bool, error) {
+		s, ok := x.(string)
+		if !ok {
+			return x, false, nil
 		}
-		if out == nil {
-			return v, false
-		}
-		return out, true
-	case []any:
-		var out []any
-		for i, e := range v {
-			n, changed := mapChanged(e, fn)
-			if !changed {
-				continue
-			}
-			if out == nil {
-				out = append([]any(nil), v...)
-			}
-			out[i] = n
-		}
-		if out == nil {
-			return v, false
-		}
-		return out, true
-	}
-	return v, false
+		n := fn(s)
+		return n, n != s, nil
+	})
+	return out, changed
 }
 
 // eachString calls fn for every string in v.
