@@ -1,11 +1,16 @@
 package athanor_test
 
 import (
+	"context"
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/athanor-iac/athanor"
+	"github.com/athanor-iac/athanor/internal/secrets"
 	"github.com/athanor-iac/athanor/localcc"
+	"github.com/athanor-iac/athanor/state"
 )
 
 func parameter(id string, props map[string]any) func(*athanor.App) error {
@@ -68,5 +73,54 @@ func TestSecretValidationMessagesAreScrubbed(t *testing.T) {
 	code, out = e.run(parameter("token", map[string]any{"Name": "token", "Type": athanor.Secret("String"), "Value": "v"}), "plan")
 	if code != 0 || !strings.Contains(out, "Type: (sensitive)") {
 		t.Fatalf("a valid secret enum: exit %d\n%s", code, out)
+	}
+}
+
+// A resumed update of a readable secret (the run that sent it died before
+// hearing back) reads the resource and takes what AWS reports as applied:
+// the secret AWS echoes must count as the declared, marked value, or it
+// would be written to state in plain text and updated a second time.
+func TestResumedUpdateKeepsSecretMarked(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	t.Setenv("ATHANOR_PASSPHRASE", "p")
+	prog := func(v string) func(*athanor.App) error {
+		return parameter("token", map[string]any{"Name": "token", "Type": "String", "Value": "Bearer " + athanor.Secret(v)})
+	}
+	if code, out := e.run(prog("new-token-value")); code != 0 {
+		t.Fatalf("up: %d\n%s", code, out)
+	}
+	// What a run killed right after sending the update leaves: the old
+	// value as applied, and an update intent without its request token.
+	ctx := context.Background()
+	inner, err := state.Open(ctx, e.state, "flowlogs", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := secrets.NewStore(inner, secrets.Credentials{Passphrase: "p"})
+	recs, err := store.Load(ctx)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("load: %v %v", recs, err)
+	}
+	rec := recs[0]
+	rec.Props = map[string]any{"Name": "token", "Type": "String", "Value": "Bearer " + athanor.Secret("old-token-value")}
+	rec.Pending = &state.Intent{Operation: state.OpUpdate, Identifier: rec.Identifier, ClientToken: "resumed-update", StartedAt: time.Now().UTC()}
+	if err := store.Put(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.ResetMetrics()
+	code, out := e.run(prog("new-token-value"), "--verbose")
+	if code != 0 || !strings.Contains(out, "finishing an operation") {
+		t.Fatalf("resume: %d\n%s", code, out)
+	}
+	if n := e.srv.Metrics().Calls["UpdateResource"]; n != 0 {
+		t.Fatalf("%d updates after the resumed one had taken\n%s", n, out)
+	}
+	raw, err := inner.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(raw)
+	if strings.Contains(string(b), "new-token-value") || !strings.Contains(string(b), `"@secret"`) {
+		t.Fatalf("state after the resumed update:\n%s", b)
 	}
 }

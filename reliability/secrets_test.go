@@ -171,7 +171,10 @@ type secretBench struct {
 	baseline []string
 }
 
-func (b *secretBench) run(kill bool, env []string, args ...string) secretRun {
+// run runs the program; with killAt set, it is killed right after the
+// endpoint carried out the first call of that operation, before the
+// program hears of it.
+func (b *secretBench) run(killAt string, env []string, args ...string) secretRun {
 	b.t.Helper()
 	args = append(args, "--endpoint", b.srv.URL(), "--state", b.backend.url, "--stage", b.stage)
 	cmd := exec.Command(b.bin, args...)
@@ -181,12 +184,10 @@ func (b *secretBench) run(kill bool, env []string, args ...string) secretRun {
 	if err := cmd.Start(); err != nil {
 		b.t.Fatal(err)
 	}
-	if kill {
-		// Right after the endpoint carried out the create, before the
-		// program hears of it.
+	if killAt != "" {
 		var once sync.Once
 		f := func(op string) {
-			if op == "CreateResource" {
+			if op == killAt {
 				once.Do(func() { cmd.Process.Signal(syscall.SIGKILL) })
 			}
 		}
@@ -208,7 +209,7 @@ func (b *secretBench) run(kill bool, env []string, args ...string) secretRun {
 
 func (b *secretBench) mustRun(env []string, args ...string) string {
 	b.t.Helper()
-	r := b.run(false, env, args...)
+	r := b.run("", env, args...)
 	if r.code != 0 {
 		b.t.Fatalf("%v exited %d:\n%s", args, r.code, r.out)
 	}
@@ -292,10 +293,11 @@ func secretsLifecycle(t *testing.T, backend stateBackend, key []string) {
 			"AWS_CONFIG_FILE=" + none, "AWS_SHARED_CREDENTIALS_FILE=" + none, "AWS_EC2_METADATA_DISABLED=true", "NO_COLOR=1",
 			"ATHANOR_PASSPHRASE=", "ATHANOR_AGE_RECIPIENTS=", "ATHANOR_AGE_IDENTITY_FILE="}}
 	const (
-		pw1   = "pw-one-Zx81kQ-do-not-leak"
-		pw2   = "pw-two-Mv42rT-do-not-leak"
-		pw3   = "pw-three-Jq77sW-do-not-leak"
-		token = "tok-Hh39pL-do-not-leak"
+		pw1    = "pw-one-Zx81kQ-do-not-leak"
+		pw2    = "pw-two-Mv42rT-do-not-leak"
+		pw3    = "pw-three-Jq77sW-do-not-leak"
+		token  = "tok-Hh39pL-do-not-leak"
+		token2 = "tok-Rr55nB-do-not-leak"
 	)
 	v1 := []string{"DB_PASSWORD=" + pw1, "API_TOKEN=" + token}
 	v2 := []string{"DB_PASSWORD=" + pw2, "API_TOKEN=" + token}
@@ -303,7 +305,7 @@ func secretsLifecycle(t *testing.T, backend stateBackend, key []string) {
 	// Without a key nothing is sent, and the message says what to set.
 	saved := b.key
 	b.key = nil
-	r := b.run(false, v1, "up")
+	r := b.run("", v1, "up")
 	if r.code == 0 || !strings.Contains(r.out, "ATHANOR_PASSPHRASE") || !strings.Contains(r.out, "nothing was changed") {
 		t.Fatalf("up without a key: exit %d\n%s", r.code, r.out)
 	}
@@ -330,7 +332,7 @@ func secretsLifecycle(t *testing.T, backend stateBackend, key []string) {
 	}
 
 	// A change of the secret is found by comparing, and shown without it.
-	r = b.run(false, v2, "plan", "--detailed-exitcode")
+	r = b.run("", v2, "plan", "--detailed-exitcode")
 	if r.code != 2 || !strings.Contains(r.out, "SecretString: (sensitive value changed)") {
 		t.Fatalf("plan of a changed secret: exit %d\n%s", r.code, r.out)
 	}
@@ -347,6 +349,21 @@ func secretsLifecycle(t *testing.T, backend stateBackend, key []string) {
 	}
 	b.mustRun(v2, "refresh", "--json")
 
+	// Killed right after the endpoint updated the parameter's marked
+	// Value: the next run reads it back and takes it as applied.
+	vt := []string{"DB_PASSWORD=" + pw2, "API_TOKEN=" + token2}
+	if r := b.run("UpdateResource", vt, "up", "--verbose"); !r.killed {
+		t.Fatalf("the update was not killed:\n%s", r.out)
+	}
+	if backend.unlock != nil {
+		backend.unlock()
+	}
+	b.mustRun(vt, "up", "--verbose")
+	if got := b.received("app-api-token", "Value"); got != "Bearer "+token2 {
+		t.Fatalf("the endpoint holds %v after the resumed update", got)
+	}
+	v2 = vt
+
 	// A wrong key is refused and changes nothing (the run takes the lock
 	// before it reads state, which the stage's lock records show).
 	before := backend.records(t)
@@ -357,7 +374,7 @@ func secretsLifecycle(t *testing.T, backend stateBackend, key []string) {
 		os.WriteFile(f, []byte(other.String()+"\n"), 0o600)
 		b.key = []string{"ATHANOR_AGE_IDENTITY_FILE=" + f}
 	}
-	r = b.run(false, v2, "up")
+	r = b.run("", v2, "up")
 	if r.code == 0 || !strings.Contains(r.out, "nothing was changed") {
 		t.Fatalf("up with a wrong key: exit %d\n%s", r.code, r.out)
 	}
@@ -369,7 +386,7 @@ func secretsLifecycle(t *testing.T, backend stateBackend, key []string) {
 	// Killed right after the endpoint created the extra secret: the next
 	// run resends the create from state (decrypted) and adopts its result.
 	v3 := append(v2, "EXTRA_PASSWORD="+pw3)
-	if r := b.run(true, v3, "up", "--verbose"); !r.killed {
+	if r := b.run("CreateResource", v3, "up", "--verbose"); !r.killed {
 		t.Fatalf("the run was not killed:\n%s", r.out)
 	}
 	if backend.unlock != nil {
@@ -400,7 +417,7 @@ func secretsLifecycle(t *testing.T, backend stateBackend, key []string) {
 	}
 
 	written := b.written.Bytes()
-	for _, s := range []string{pw1, pw2, pw3, token} {
+	for _, s := range []string{pw1, pw2, pw3, token, token2} {
 		for _, form := range []string{s, base64.RawURLEncoding.EncodeToString([]byte(s)), base64.StdEncoding.EncodeToString([]byte(s))} {
 			if i := bytes.Index(written, []byte(form)); i >= 0 {
 				lo, hi := max(0, i-200), min(len(written), i+200)

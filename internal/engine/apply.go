@@ -110,7 +110,7 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Phase: "note", Detail: "finishing an operation an earlier run left in flight"})
 		rctx, done := e.opContext(ctx, sc, "create")
 		wasCreating := rec.Pending != nil && rec.Pending.Operation == state.OpCreate && rec.Identifier == ""
-		if err := done(e.recover(rctx, sc, rec)); err != nil {
+		if err := done(e.recover(rctx, sc, rec, d.Props)); err != nil {
 			return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: "recover", Err: recordScrubber(rec).Error(err)}
 		}
 		if wasCreating && rec.Identifier != "" {
@@ -565,7 +565,7 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 		if err != nil {
 			return fail(err)
 		}
-		if err := e.recover(ctx, sc, &rec); err != nil {
+		if err := e.recover(ctx, sc, &rec, nil); err != nil {
 			return fail(err)
 		}
 	}
@@ -608,8 +608,9 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 // Control answers with the original request when it had been received (so
 // nothing is created twice) and carries out otherwise. An update or
 // delete is awaited and the resource read again; the diff then decides
-// what is still to do.
-func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Record) error {
+// what is still to do. declared are the props the program declares now,
+// whose secrets AWS may report back (nil when it no longer declares it).
+func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Record, declared map[string]any) error {
 	if p := rec.Pending; p != nil {
 		switch p.Operation {
 		case state.OpCreate:
@@ -645,7 +646,7 @@ func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Reco
 				case err != nil:
 					return err
 				default:
-					model = markOutputs(rec, model)
+					model = markOutputs(rec, model, declared)
 					if p.Operation == state.OpUpdate {
 						// The update may or may not have taken: make the
 						// next diff compare with what AWS reports, as a

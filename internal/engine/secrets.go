@@ -77,8 +77,9 @@ func recordScrubber(rec *state.Record) secrets.Scrubber {
 }
 
 // markOutputs marks in what AWS returned for a record the secrets its
-// schema implies and the copies of secrets its props hold.
-func markOutputs(rec *state.Record, outputs map[string]any) map[string]any {
+// schema implies and the copies of secrets its props (and the declared
+// props, when given) hold.
+func markOutputs(rec *state.Record, outputs map[string]any, declared ...map[string]any) map[string]any {
 	if outputs == nil {
 		return nil
 	}
@@ -87,6 +88,9 @@ func markOutputs(rec *state.Record, outputs map[string]any) map[string]any {
 	secrets.Plaintexts(rec.Props, plains)
 	if rec.Pending != nil {
 		secrets.Plaintexts(rec.Pending.Props, plains)
+	}
+	for _, d := range declared {
+		secrets.Plaintexts(d, plains)
 	}
 	if len(plains) == 0 {
 		return outputs
