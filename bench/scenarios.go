@@ -400,7 +400,7 @@ func scenarioC(c config) (*Result, error) {
 	defer ep.close()
 	r := &Result{Scenario: "c", Title: fmt.Sprintf("rerun with no changes, %d resources in state", n), Timescale: c.timescale, Operations: n,
 		Target: "wall <= 1 s and engine peak memory <= 150 MB"}
-	args := []string{"up", "--endpoint", ep.srv.URL(), "--state", stateDir, "--stage", stage, "--parallelism", strconv.Itoa(c.parallelism)}
+	args := []string{"up", "--yes", "--refresh=false", "--endpoint", ep.srv.URL(), "--state", stateDir, "--stage", stage, "--parallelism", strconv.Itoa(c.parallelism)}
 	cmd := exec.Command(c.self, args...)
 	cmd.Env = append(os.Environ(), childEnv+"=c", childCountEnv+"="+strconv.Itoa(n))
 	var buf strings.Builder

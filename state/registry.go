@@ -102,7 +102,7 @@ func CheckURL(rawURL string) (string, error) {
 	}
 	root, err := fileRoot(u)
 	if err != nil {
-		return "", &URLError{URL: redact(rawURL), Reason: err.Error()}
+		return "", &URLError{URL: Redact(rawURL), Reason: err.Error()}
 	}
 	abs, err := filepath.Abs(root)
 	if err != nil {
@@ -119,7 +119,7 @@ func lookup(scheme string) (backend, bool) {
 }
 
 func unknownScheme(rawURL, scheme string) error {
-	return &URLError{URL: redact(rawURL), Reason: fmt.Sprintf("unknown scheme %q (a folder whose name has a colon is written ./NAME)", scheme)}
+	return &URLError{URL: Redact(rawURL), Reason: fmt.Sprintf("unknown scheme %q (a folder whose name has a colon is written ./NAME)", scheme)}
 }
 
 // Schemes returns the registered URL schemes, sorted, for help and error
@@ -158,7 +158,7 @@ func Stages(ctx context.Context, rawURL, app string) ([]string, error) {
 	}
 	l, ok := s.(StageLister)
 	if !ok {
-		return nil, fmt.Errorf("state backend %s cannot list stages", redact(rawURL))
+		return nil, fmt.Errorf("state backend %s cannot list stages", Redact(rawURL))
 	}
 	return l.Stages(ctx)
 }
@@ -174,7 +174,7 @@ func ReadLock(ctx context.Context, rawURL, app, stage string) (LockInfo, bool, e
 	}
 	r, ok := s.(LockReader)
 	if !ok {
-		return LockInfo{}, false, fmt.Errorf("state backend %s cannot report who holds a lock", redact(rawURL))
+		return LockInfo{}, false, fmt.Errorf("state backend %s cannot report who holds a lock", Redact(rawURL))
 	}
 	return r.ReadLock(ctx)
 }
@@ -190,7 +190,7 @@ func ForceUnlock(ctx context.Context, rawURL, app, stage string) (LockInfo, erro
 	}
 	f, ok := s.(ForceUnlocker)
 	if !ok {
-		return LockInfo{}, fmt.Errorf("state backend %s cannot break locks", redact(rawURL))
+		return LockInfo{}, fmt.Errorf("state backend %s cannot break locks", Redact(rawURL))
 	}
 	return f.ForceUnlock(ctx)
 }
@@ -212,7 +212,7 @@ func open(ctx context.Context, rawURL, app, stage string) (Store, error) {
 	}
 	s, err := b.open(ctx, u, app, stage)
 	if err != nil {
-		return nil, fmt.Errorf("open state %s: %w", redact(rawURL), err)
+		return nil, fmt.Errorf("open state %s: %w", Redact(rawURL), err)
 	}
 	return s, nil
 }
@@ -242,7 +242,7 @@ func parseURL(rawURL string) (*url.URL, error) {
 		if _, ok := lookup(scheme); !ok {
 			return nil, unknownScheme(rawURL, scheme)
 		}
-		return nil, &URLError{URL: redact(rawURL), Reason: fmt.Sprintf("%s URLs start with %s:// (did you mean %s://%s?)", scheme, scheme, scheme, strings.TrimLeft(rest, "/"))}
+		return nil, &URLError{URL: Redact(rawURL), Reason: fmt.Sprintf("%s URLs start with %s:// (did you mean %s://%s?)", scheme, scheme, scheme, strings.TrimLeft(rest, "/"))}
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -257,8 +257,9 @@ func parseURL(rawURL string) (*url.URL, error) {
 	return u, nil
 }
 
-// redact drops a password from a URL before it goes into an error message.
-func redact(rawURL string) string {
+// Redact drops a password from a URL before it is printed or goes into an
+// error message.
+func Redact(rawURL string) string {
 	if u, err := url.Parse(rawURL); err == nil && u.User != nil {
 		return u.Redacted()
 	}

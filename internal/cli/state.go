@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -380,18 +379,10 @@ func stateMigrate(ctx context.Context, o *StateOptions) error {
 	if err := errors.Join(du.Unlock(), su.Unlock()); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.IO.Out, "copied %d records of stage %s from %s to %s and verified them", len(recs), o.Stage, redactURL(o.From), redactURL(o.To))
+	fmt.Fprintf(o.IO.Out, "copied %d records of stage %s from %s to %s and verified them", len(recs), o.Stage, state.Redact(o.From), state.Redact(o.To))
 	if removed > 0 {
 		fmt.Fprintf(o.IO.Out, "; removed %d records the source does not have", removed)
 	}
 	fmt.Fprintln(o.IO.Out)
 	return nil
-}
-
-// redactURL drops a password from a URL before it is printed.
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return raw
 }
