@@ -1,22 +1,15 @@
 package athanor
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
-	"strconv"
-	"strings"
 
 	"github.com/athanor-iac/athanor/internal/engine"
+	"github.com/athanor-iac/athanor/internal/jsonout"
 )
 
-// The documents a program prints with --json (docs/json.md). Each is
-// alone on standard output, so that `plan --json | jq` always parses; its
-// shape is stable within a formatVersion: fields may be added, never
-// removed or changed in meaning, without a new version.
-
-// jsonFormatVersion is the formatVersion of every document below.
-const jsonFormatVersion = 1
+// The documents a program prints with --json (docs/json.md), each alone on
+// standard output, as package jsonout describes.
 
 // planJSON is the machine-readable plan.
 type planJSON struct {
@@ -40,50 +33,17 @@ type driftJSON struct {
 	Drift         []engine.Drift `json:"drift"`
 }
 
-// errorJSON is what any --json command prints instead of its document
-// when it fails; the exit code is the same as without --json.
-type errorJSON struct {
-	FormatVersion int       `json:"formatVersion"`
-	Error         errorBody `json:"error"`
-}
-
-type errorBody struct {
-	Message  string `json:"message"`
-	ExitCode int    `json:"exitCode"`
-	// Problems are the program's mistakes, when planning found them.
-	Problems []problemJSON `json:"problems,omitempty"`
-}
-
-type problemJSON struct {
-	LogicalID string `json:"logicalId,omitempty"`
-	Type      string `json:"type,omitempty"`
-	Message   string `json:"message"`
-}
-
-func newErrorJSON(err error, code int) errorJSON {
-	body := errorBody{Message: err.Error(), ExitCode: code}
+// newErrorJSON is the error document of a failed run, with the program's
+// mistakes listed one by one when planning found them.
+func newErrorJSON(err error, code int) jsonout.Error {
+	doc := jsonout.NewError(err, code)
 	var pe *engine.ProblemsError
 	if errors.As(err, &pe) {
 		for _, p := range pe.Problems {
-			body.Problems = append(body.Problems, problemJSON{LogicalID: p.LogicalID, Type: p.Type, Message: p.Message})
+			doc.Error.Problems = append(doc.Error.Problems, jsonout.Problem{LogicalID: p.LogicalID, Type: p.Type, Message: p.Message})
 		}
 	}
-	return errorJSON{FormatVersion: jsonFormatVersion, Error: body}
-}
-
-// jsonRequested reports whether args ask for --json, for errors found
-// before the flags were parsed.
-func jsonRequested(args []string) bool {
-	for _, a := range args {
-		if a == "--" {
-			return false
-		}
-		if v, ok := strings.CutPrefix(a, "--json"); ok && (v == "" || strings.HasPrefix(v, "=")) {
-			b, err := strconv.ParseBool(strings.TrimPrefix(v, "="))
-			return v == "" || (err == nil && b)
-		}
-	}
-	return false
+	return doc
 }
 
 func writePlanJSON(w io.Writer, app, stage string, tgt target, changes []engine.Change, drifts []engine.Drift) error {
@@ -101,7 +61,7 @@ func writePlanJSON(w io.Writer, app, stage string, tgt target, changes []engine.
 		}
 		changes[i].Diffs = diffs
 	}
-	return writeJSON(w, planJSON{FormatVersion: jsonFormatVersion, App: app, Stage: stage, Target: tgt, Changes: changes, Summary: countActions(changes), Drift: nonNil(drifts)})
+	return jsonout.Write(w, planJSON{FormatVersion: jsonout.FormatVersion, App: app, Stage: stage, Target: tgt, Changes: changes, Summary: countActions(changes), Drift: nonNil(drifts)})
 }
 
 func countActions(cs []engine.Change) map[string]int {
@@ -117,10 +77,4 @@ func nonNil[T any](xs []T) []T {
 		return []T{}
 	}
 	return xs
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

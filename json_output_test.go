@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/athanor-iac/athanor"
+	"github.com/athanor-iac/athanor/internal/cli"
 	"github.com/athanor-iac/athanor/localcc"
 )
 
@@ -91,5 +92,27 @@ func TestJSONErrors(t *testing.T) {
 	decodeOne(t, out, &doc)
 	if code != athanor.ExitUsage || !strings.Contains(doc.Error.Message, "unknown flag: --no-such-flag") {
 		t.Errorf("plan --json --no-such-flag: exit %d\n%s", code, out)
+	}
+}
+
+// athanor import --json prints the record it wrote as one document with a
+// formatVersion.
+func TestImportJSON(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	id := e.createDirectly("AWS::EC2::FlowLog", seedProps()["vpcFlowLog"], "")
+	var out, errOut bytes.Buffer
+	code := cli.Execute(context.Background(), []string{"import", "AWS::EC2::FlowLog", id, "--as", "vpcFlowLog", "--json",
+		"--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test", "--app", "flowlogs"}, nil, &out, &errOut)
+	var doc struct {
+		FormatVersion int    `json:"formatVersion"`
+		App           string `json:"app"`
+		Record        struct {
+			LogicalID  string `json:"logicalId"`
+			Identifier string `json:"identifier"`
+		} `json:"record"`
+	}
+	decodeOne(t, out.String(), &doc)
+	if code != 0 || doc.FormatVersion != 1 || doc.App != "flowlogs" || doc.Record.LogicalID != "vpcFlowLog" || doc.Record.Identifier != id {
+		t.Fatalf("import --json: exit %d\n%s%s", code, out.String(), errOut.String())
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/athanor-iac/athanor/internal/engine"
+	"github.com/athanor-iac/athanor/internal/jsonout"
 	"github.com/athanor-iac/athanor/localcc"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
@@ -177,8 +178,8 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 		if code == ExitUsage && !errors.As(err, &needsYes) {
 			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", appName)
 		}
-		if cfg.jsonOut || jsonRequested(args) {
-			writeJSON(stdout, newErrorJSON(err, code))
+		if cfg.jsonOut || jsonout.Requested(args) {
+			jsonout.Write(stdout, newErrorJSON(err, code))
 		}
 		return code
 	}
@@ -356,7 +357,7 @@ func refreshCommand(ctx context.Context, appName string, cfg config, tgt target,
 		return ExitError, err
 	}
 	if cfg.jsonOut {
-		if err := writeJSON(stdout, driftJSON{FormatVersion: jsonFormatVersion, App: appName, Stage: cfg.stage, Target: tgt, Drift: nonNil(drifts)}); err != nil {
+		if err := jsonout.Write(stdout, driftJSON{FormatVersion: jsonout.FormatVersion, App: appName, Stage: cfg.stage, Target: tgt, Drift: nonNil(drifts)}); err != nil {
 			return ExitError, err
 		}
 	} else {
