@@ -5,8 +5,8 @@ import (
 	"io"
 
 	"github.com/athanor-iac/athanor/internal/engine"
-	"github.com/athanor-iac/athanor/internal/secrets"
 	"github.com/athanor-iac/athanor/internal/jsonout"
+	"github.com/athanor-iac/athanor/internal/secrets"
 )
 
 // The documents a program prints with --json (docs/json.md), each alone on
