@@ -176,6 +176,9 @@ type secretBench struct {
 // program hears of it.
 func (b *secretBench) run(killAt string, env []string, args ...string) secretRun {
 	b.t.Helper()
+	if args[0] == "up" || args[0] == "destroy" {
+		args = append(args, "--yes") // no terminal: up and destroy need it
+	}
 	args = append(args, "--endpoint", b.srv.URL(), "--state", b.backend.url, "--stage", b.stage)
 	cmd := exec.Command(b.bin, args...)
 	cmd.Env = append(append(append(os.Environ(), b.baseline...), b.key...), env...)
