@@ -38,8 +38,8 @@ func TestStateCommandsKeepSecrets(t *testing.T) {
 	args := func(a ...string) []string { return append(append([]string{"state"}, a...), base...) }
 
 	code, out, errOut := run(t, "", args("show", "db")...)
-	var shown state.Record
-	if code != 0 || json.Unmarshal([]byte(out), &shown) != nil || shown.Props["SecretString"] != secrets.Redacted || strings.Contains(out, "hunter2") {
+	var shown RecordDocument
+	if code != 0 || json.Unmarshal([]byte(out), &shown) != nil || shown.Record.Props["SecretString"] != secrets.Redacted || strings.Contains(out, "hunter2") {
 		t.Errorf("show = %d %s %s", code, out, errOut)
 	}
 	code, out, _ = run(t, "", args("list")...)
