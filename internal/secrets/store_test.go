@@ -287,3 +287,34 @@ func TestRekey(t *testing.T) {
 		t.Fatalf("rekey of a stage without secrets: %v", err)
 	}
 }
+
+// The engine writes records from many goroutines: the first secrets of a
+// stage must make one data key, not one per writer.
+func TestStoreConcurrentFirstSecrets(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	creds := ageCreds(t)
+	s := NewStore(fileStore(t, dir), creds)
+	errs := make(chan error, 16)
+	for i := 0; i < 16; i++ {
+		go func() {
+			r := secretRecord()
+			r.LogicalID = "db" + string(rune('a'+i))
+			errs <- s.Put(ctx, r)
+		}()
+	}
+	for i := 0; i < 16; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, _ := fileStore(t, dir).Load(ctx)
+	_, ring, err := splitKeyring(raw)
+	if err != nil || ring == nil || len(ring.Keys) != 1 {
+		t.Fatalf("keyring %+v, %v", ring, err)
+	}
+	recs, err := NewStore(fileStore(t, dir), creds).Load(ctx)
+	if err != nil || len(recs) != 16 {
+		t.Fatalf("%d records, %v", len(recs), err)
+	}
+}
