@@ -57,7 +57,7 @@ type CorruptError struct {
 }
 
 func (e *CorruptError) Error() string {
-	return fmt.Sprintf("%s: encrypted value does not authenticate (changed after it was written, or copied from another record): %v", e.Where, e.Err)
+	return fmt.Sprintf("%s cannot be decrypted: %v; it was changed after it was written, or copied from another record or stage (restore it from a backup, or remove the record with `athanor state rm` and adopt the resource again)", e.Where, e.Err)
 }
 
 func (e *CorruptError) Unwrap() error { return e.Err }
