@@ -1,6 +1,9 @@
 package secrets
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // configureHint says how to configure a key, in every error that lacks one.
 const configureHint = "set ATHANOR_PASSPHRASE to a passphrase, or ATHANOR_AGE_RECIPIENTS to age public keys (age1...) and ATHANOR_AGE_IDENTITY_FILE to a file holding a matching private key; see docs/secrets.md"
@@ -57,7 +60,11 @@ type CorruptError struct {
 }
 
 func (e *CorruptError) Error() string {
-	return fmt.Sprintf("%s cannot be decrypted: %v; it was changed after it was written, or copied from another record or stage (restore it from a backup, or remove the record with `athanor state rm` and adopt the resource again)", e.Where, e.Err)
+	fix := "restore it from a backup, or remove the record with `athanor state rm` and adopt the resource again"
+	if strings.Contains(e.Where, KeyRecordID) || strings.HasPrefix(e.Where, "data key") {
+		fix = "restore the stage's key record from a backup"
+	}
+	return fmt.Sprintf("%s cannot be decrypted: %v; it was changed after it was written, or copied from another record or stage (%s)", e.Where, e.Err, fix)
 }
 
 func (e *CorruptError) Unwrap() error { return e.Err }
