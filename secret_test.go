@@ -124,3 +124,41 @@ func TestResumedUpdateKeepsSecretMarked(t *testing.T) {
 		t.Fatalf("state after the resumed update:\n%s", b)
 	}
 }
+
+// A secret AWS makes (a user pool client's read-only ClientSecret) is
+// marked in what the program gets back and encrypted in state, and needs
+// a key before anything is sent, like a declared one.
+func TestSecretAWSReturns(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	t.Setenv("ATHANOR_PASSPHRASE", "")
+	var got *athanor.Resource
+	prog := func(app *athanor.App) error {
+		r, err := app.Resource("AWS::Cognito::UserPoolClient", "client", map[string]any{"UserPoolId": "us-east-1_abcdefghi", "ClientName": "web", "GenerateSecret": true})
+		got = r
+		return err
+	}
+	code, out := e.run(prog, "up", "--yes")
+	if code != 1 || !strings.Contains(out, "AWS returns a secret for this type (/ClientSecret), but no key is configured") {
+		t.Fatalf("without a key: exit %d\n%s", code, out)
+	}
+	if n := e.srv.Metrics().Calls["CreateResource"]; n != 0 {
+		t.Fatalf("%d creates without a key", n)
+	}
+	t.Setenv("ATHANOR_PASSPHRASE", "p")
+	if code, out := e.run(prog, "up", "--yes"); code != 0 {
+		t.Fatalf("up: %d\n%s", code, out)
+	}
+	secret, _ := got.Properties["ClientSecret"].(string)
+	if !athanor.IsSecret(secret) || athanor.RevealSecret(secret) == "" {
+		t.Fatalf("ClientSecret returned as %q", secret)
+	}
+	inner, err := state.Open(context.Background(), e.state, "flowlogs", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := inner.Load(context.Background())
+	b, _ := json.Marshal(raw)
+	if strings.Contains(string(b), athanor.RevealSecret(secret)) || !strings.Contains(string(b), `"@secret"`) {
+		t.Fatalf("state:\n%s", b)
+	}
+}

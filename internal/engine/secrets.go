@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/athanor-iac/athanor/internal/secrets"
 	"github.com/athanor-iac/athanor/schema"
@@ -26,13 +27,27 @@ func (e *Engine) secretProblems(d Declaration) []string {
 	if d.LogicalID == secrets.KeyRecordID {
 		probs = append(probs, fmt.Sprintf("logical ID %q is reserved for the stage's encryption keys; choose another", d.LogicalID))
 	}
+	sc, _ := schema.Default().Lookup(d.Type)
 	if !secrets.Contains(d.Props) {
+		// A secret AWS makes (a user pool client's ClientSecret) needs
+		// the key as much as one the program declares.
+		if readsSecrets(sc) {
+			if err := e.sealReady(); err != nil {
+				var missing *secrets.MissingKeyError
+				if errors.As(err, &missing) {
+					m := *missing
+					m.Why = fmt.Sprintf("AWS returns a secret for this type (%s)", strings.Join(secrets.SchemaPaths(d.Type), ", "))
+					err = &m
+				}
+				probs = append(probs, err.Error())
+			}
+		}
 		return probs
 	}
 	if err := e.sealReady(); err != nil {
 		probs = append(probs, err.Error())
 	}
-	if sc, err := schema.Default().Lookup(d.Type); err == nil {
+	if sc != nil {
 		for _, name := range sc.PrimaryIdentifierNames() {
 			if secrets.Contains(d.Props[name]) {
 				probs = append(probs, fmt.Sprintf("%s holds a secret, but it forms the resource's identifier, which state, plans and AWS's own listings show in plain text: do not mark it secret", name))
@@ -40,6 +55,20 @@ func (e *Engine) secretProblems(d Declaration) []string {
 		}
 	}
 	return probs
+}
+
+// readsSecrets reports whether AWS returns a secret of the type by itself:
+// a read-only property the schema implies is secret.
+func readsSecrets(sc *schema.Schema) bool {
+	if sc == nil {
+		return false
+	}
+	for _, p := range secrets.SchemaPaths(sc.TypeName) {
+		if sc.IsReadOnly("/properties" + p) {
+			return true
+		}
+	}
+	return false
 }
 
 // sealReady asks the store, once per engine, whether it can encrypt.
