@@ -186,7 +186,7 @@ func (r *reporter) userLog(planning bool) func(string, ...any) {
 	}
 }
 
-var pastTense = map[engine.Action]string{engine.Create: "created", engine.Update: "updated", engine.Replace: "replaced", engine.Delete: "deleted"}
+var pastTense = map[engine.Action]string{engine.Create: "created", engine.Update: "updated", engine.Replace: "replaced", engine.Delete: "deleted", engine.Adopted: "adopted", engine.Moved: "moved from"}
 var progressive = map[engine.Action]string{engine.Create: "creating", engine.Update: "updating in place", engine.Replace: "replacing", engine.Delete: "deleting"}
 
 // event prints one engine event.
@@ -214,7 +214,13 @@ func (r *reporter) event(ev engine.Event) {
 		r.mu.Lock()
 		r.counts[ev.Action]++
 		r.mu.Unlock()
-		if r.quiet || ev.Action == engine.NoOp {
+		// Taking over a resource that existed is said even with -q: it is
+		// a resource the program did not create.
+		if r.quiet && ev.Action != engine.Adopted || ev.Action == engine.NoOp {
+			return
+		}
+		if ev.Action == engine.Moved {
+			r.line("%s %s moved from %s (%s), nothing sent to AWS", ev.Action.Symbol(), name, ev.Detail, ev.Identifier)
 			return
 		}
 		r.line("%s %s %s %s in %s", r.paint(r.actionColor(ev.Action), ev.Action.Symbol()), name, pastTense[ev.Action], ev.Identifier, ev.Elapsed.Round(10*time.Millisecond))
@@ -246,7 +252,7 @@ func (r *reporter) summary(what string, elapsed time.Duration, err error) {
 	r.mu.Lock()
 	c := r.counts
 	r.mu.Unlock()
-	changed := c[engine.Create] + c[engine.Update] + c[engine.Replace] + c[engine.Delete]
+	changed := c[engine.Create] + c[engine.Update] + c[engine.Replace] + c[engine.Delete] + c[engine.Adopted] + c[engine.Moved]
 	status := "complete"
 	if err != nil {
 		status = "failed"
@@ -259,8 +265,19 @@ func (r *reporter) summary(what string, elapsed time.Duration, err error) {
 		r.line("%s complete: no changes; %s up to date (%s).", what, resources(c[engine.NoOp]), elapsed.Round(10*time.Millisecond))
 		return
 	}
-	r.line("%s %s: %d created, %d updated, %d replaced, %d deleted, %d unchanged (%s).", what, status,
-		c[engine.Create], c[engine.Update], c[engine.Replace], c[engine.Delete], c[engine.NoOp], elapsed.Round(10*time.Millisecond))
+	r.line("%s %s: %d created, %s%d updated, %d replaced, %d deleted, %d unchanged (%s).", what, status,
+		c[engine.Create], extraCounts(c), c[engine.Update], c[engine.Replace], c[engine.Delete], c[engine.NoOp], elapsed.Round(10*time.Millisecond))
+}
+
+// extraCounts is "n adopted, n moved, " for the counts that are not zero.
+func extraCounts(c map[engine.Action]int) string {
+	s := ""
+	for _, a := range []engine.Action{engine.Adopted, engine.Moved} {
+		if c[a] > 0 {
+			s += fmt.Sprintf("%d %s, ", c[a], a)
+		}
+	}
+	return s
 }
 
 // plan prints a plan for people.
@@ -271,18 +288,25 @@ func (r *reporter) plan(app, stage string, changes []engine.Change) {
 	fmt.Fprintf(w, "Plan for %s, stage %s:\n", app, stage)
 	counts := countActions(changes)
 	for _, c := range changes {
-		if c.Action == engine.NoOp {
+		if !c.Changes() {
 			continue
 		}
 		label := map[engine.Action]string{engine.Create: "create", engine.Update: "update in place", engine.Replace: "replace", engine.Delete: "delete"}[c.Action]
 		if c.Reason != "" {
 			label += " (" + c.Reason + ")"
 		}
+		symbol := c.Action.Symbol()
+		if c.MovedFrom != "" {
+			label = strings.TrimSuffix("moved: "+c.MovedFrom+" → "+c.LogicalID+", "+label, ", ")
+			if c.Action == engine.NoOp {
+				symbol = engine.Moved.Symbol()
+			}
+		}
 		id := ""
 		if c.Identifier != "" {
 			id = " " + c.Identifier
 		}
-		fmt.Fprintf(w, "  %s %s (%s)%s: %s\n", r.paint(r.actionColor(c.Action), c.Action.Symbol()), c.LogicalID, c.Type, id, label)
+		fmt.Fprintf(w, "  %s %s (%s)%s: %s\n", r.paint(r.actionColor(c.Action), symbol), c.LogicalID, c.Type, id, label)
 		diffs := append([]engine.PropDiff(nil), c.Diffs...)
 		sort.SliceStable(diffs, func(i, j int) bool { return diffs[i].Name < diffs[j].Name })
 		for _, d := range diffs {
@@ -293,8 +317,12 @@ func (r *reporter) plan(app, stage string, changes []engine.Change) {
 		fmt.Fprintf(w, "No changes. %s up to date.\n", resources(counts["no-op"]))
 		return
 	}
-	fmt.Fprintf(w, "Plan: %d to create, %d to update, %d to replace, %d to delete, %d unchanged.\n",
-		counts["create"], counts["update"], counts["replace"], counts["delete"], counts["no-op"])
+	moves := ""
+	if counts["move"] > 0 {
+		moves = fmt.Sprintf("%d to move, ", counts["move"])
+	}
+	fmt.Fprintf(w, "Plan: %d to create, %d to update, %d to replace, %d to delete, %s%d unchanged.\n",
+		counts["create"], counts["update"], counts["replace"], counts["delete"], moves, counts["no-op"])
 }
 
 func formatDiff(a engine.Action, d engine.PropDiff) string {

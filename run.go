@@ -312,7 +312,8 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 		records = planEng.Records()
 	}
 	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
-		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked()})
+		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked(),
+		Where: state.StageRef{URL: cfg.stateURL, App: appName, Stage: cfg.stage}, Moves: planEng.Moves()})
 	if err != nil {
 		return ExitError, err
 	}
@@ -409,7 +410,7 @@ func startLocal(dir string) (*localcc.Server, error) {
 func countChanges(cs []engine.Change) int {
 	n := 0
 	for _, c := range cs {
-		if c.Action != engine.NoOp {
+		if c.Changes() {
 			n++
 		}
 	}
@@ -418,7 +419,7 @@ func countChanges(cs []engine.Change) int {
 
 func hasChanges(cs []engine.Change) bool {
 	for _, c := range cs {
-		if c.Action != engine.NoOp {
+		if c.Changes() {
 			return true
 		}
 	}
@@ -456,9 +457,14 @@ func writePlanJSON(w io.Writer, app, stage string, changes []engine.Change) erro
 }
 
 func countActions(cs []engine.Change) map[string]int {
-	m := map[string]int{"create": 0, "update": 0, "replace": 0, "delete": 0, "no-op": 0}
+	m := map[string]int{"create": 0, "update": 0, "replace": 0, "delete": 0, "no-op": 0, "move": 0}
 	for _, c := range cs {
-		m[string(c.Action)]++
+		if c.MovedFrom != "" {
+			m["move"]++
+		}
+		if c.MovedFrom == "" || c.Action != engine.NoOp {
+			m[string(c.Action)]++ // a move alone is not "no-op"
+		}
 	}
 	return m
 }
