@@ -9,6 +9,7 @@ import (
 
 	"github.com/athanor-iac/athanor"
 	"github.com/athanor-iac/athanor/aws/ec2"
+	"github.com/athanor-iac/athanor/internal/cli"
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/localcc"
 	"github.com/athanor-iac/athanor/state"
@@ -133,5 +134,92 @@ func TestRenamedResourceIsMoved(t *testing.T) {
 	}
 	if code, out = e.run(renamed, "plan"); code != 0 || !strings.Contains(out, "No changes") {
 		t.Fatalf("plan after the move: exit %d\n%s", code, out)
+	}
+}
+
+// command returns the first command in backquotes in out that starts
+// with prefix, split into arguments (none of the test's contain spaces).
+func command(t *testing.T, out, prefix string) []string {
+	t.Helper()
+	i := strings.Index(out, "`"+prefix)
+	if i < 0 {
+		t.Fatalf("no `%s...` in:\n%s", prefix, out)
+	}
+	rest := out[i+1:]
+	cmd := rest[:strings.Index(rest, "`")]
+	return strings.Fields(cmd)[1:] // without "athanor"
+}
+
+// athanorAsPrinted runs an athanor command as a message printed it.
+func (e *env) athanorAsPrinted(args []string) (int, string) {
+	e.t.Helper()
+	var out bytes.Buffer
+	code := cli.Execute(context.Background(), args, nil, &out, &out)
+	return code, out.String()
+}
+
+// --adopt never takes over a resource another record of the stage holds:
+// here "first" is still declared (with a new name, so it is replaced) and
+// "second" wants its old name. Taking it over would have the replacement
+// of "first" delete it.
+func TestAdoptRefusesWhatThisStageManages(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	if code, out := e.run(logGroups("first", "chk-group")); code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, out)
+	}
+	prog := logGroups("second", "chk-group", "first", "chk-group-2")
+	code, out := e.run(prog, "--adopt")
+	if code != 1 || !strings.Contains(out, `AWS::Logs::LogGroup chk-group is already managed as "first" in this stage; --adopt did not take it over`) {
+		t.Fatalf("--adopt of what \"first\" holds: exit %d\n%s", code, out)
+	}
+	if recs := e.records("test"); len(recs) != 1 || recs["first"] != "chk-group" || !e.logGroupExists("chk-group") {
+		t.Fatalf("after the refusal: records %v\n%s", recs, out)
+	}
+	// The move the message offers works as printed, and the next run
+	// then creates "first" anew and keeps the group as "second".
+	mv := command(t, out, "athanor state mv")
+	if code, mout := e.athanorAsPrinted(mv); code != 0 || !strings.Contains(mout, "moved first to second") {
+		t.Fatalf("%v: exit %d\n%s", mv, code, mout)
+	}
+	if code, out = e.run(prog); code != 0 {
+		t.Fatalf("run after the move: exit %d\n%s", code, out)
+	}
+	if recs := e.records("test"); recs["second"] != "chk-group" || recs["first"] != "chk-group-2" || !e.logGroupExists("chk-group") {
+		t.Fatalf("after the move and a run: records %v\n%s", recs, out)
+	}
+}
+
+// A stage never takes over another stage's resource: before, --adopt did,
+// and destroying either stage deleted it for both.
+func TestAdoptRefusesWhatAnotherStageManages(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	prog := logGroups("lg", "shared-group")
+	if code, out := e.runIn("alpha", prog); code != 0 {
+		t.Fatalf("alpha: exit %d\n%s", code, out)
+	}
+	code, out := e.runIn("beta", prog)
+	if code != 1 || !strings.Contains(out, `already managed as "lg" by app flowlogs, stage alpha`) || strings.Contains(out, "run again with --adopt to take it over") {
+		t.Fatalf("beta without --adopt: exit %d\n%s", code, out)
+	}
+	code, out = e.runIn("beta", prog, "--adopt")
+	if code != 1 || !strings.Contains(out, `already managed as "lg" by app flowlogs, stage alpha; --adopt did not take it over`) {
+		t.Fatalf("beta --adopt: exit %d\n%s", code, out)
+	}
+	if recs := e.records("beta"); len(recs) != 0 {
+		t.Fatalf("beta holds %v after the refusal", recs)
+	}
+	if code, dout := e.runIn("beta", prog, "destroy"); code != 0 || !e.logGroupExists("shared-group") {
+		t.Fatalf("destroying beta: exit %d, group exists %v\n%s", code, e.logGroupExists("shared-group"), dout)
+	}
+	// Handing it over as the message says: rm from alpha, adopt in beta.
+	rm := command(t, out, "athanor state rm")
+	if code, rout := e.athanorAsPrinted(rm); code != 0 {
+		t.Fatalf("%v: exit %d\n%s", rm, code, rout)
+	}
+	if code, out = e.runIn("beta", prog, "--adopt", "-q"); code != 0 || !strings.Contains(out, "adopted shared-group") || !strings.Contains(out, "1 adopted") || strings.Contains(out, "1 created") {
+		t.Fatalf("beta --adopt -q after the hand-over: exit %d\n%s", code, out)
+	}
+	if code, out = e.runIn("alpha", prog, "destroy"); code != 0 || !e.logGroupExists("shared-group") || e.records("beta")["lg"] != "shared-group" {
+		t.Fatalf("destroying alpha after the hand-over: exit %d\n%s", code, out)
 	}
 }

@@ -283,7 +283,7 @@ func (e *Engine) alreadyExists(ctx context.Context, sc *schema.Schema, logicalID
 	var he *HeldError
 	switch {
 	case errors.As(herr, &he):
-		he.Err = createErr
+		he.Err, he.Adopting = createErr, true
 		return "", nil, false, he
 	case herr != nil:
 		return "", nil, false, fmt.Errorf("%w; --adopt did not take it over: %v", createErr, herr)

@@ -21,10 +21,12 @@ type HeldError struct {
 	Holder     state.Located
 	// Superseded says the holder replaced it and is about to delete it.
 	Superseded bool
-	// Here is the stage that wanted it; Import says the request was an
-	// import rather than --adopt.
-	Here   state.StageRef
-	Import bool
+	// Here is the stage that wanted it. Adopting says --adopt asked to
+	// take it over, Import that `athanor import` did; neither, that a
+	// create found it existing.
+	Here     state.StageRef
+	Adopting bool
+	Import   bool
 	// Names are the properties that make the resource itself (the
 	// primary identifier, or a flow log's configuration), for advice.
 	Names string
@@ -49,27 +51,33 @@ func (e *HeldError) Error() string {
 	if here {
 		where = "in this stage"
 	}
-	verb := "--adopt did not take it over"
-	if e.Import {
+	verb := "--adopt would not take it over either"
+	switch {
+	case e.Import:
 		verb = "it was not imported"
+	case e.Adopting:
+		verb = "--adopt did not take it over"
 	}
+	other := state.StageRef{URL: e.Here.URL, App: h.App, Stage: h.Stage}
 	switch {
 	case e.Superseded:
-		fmt.Fprintf(&b, "%s is the resource %q replaced %s, which is still to be deleted; %s. Run again once it is deleted, or give %q other %s",
+		fmt.Fprintf(&b, "%s is the resource %q replaced %s, which is still to be deleted; %s. Run again once it is deleted, or give %q another %s",
 			what, h.LogicalID, where, verb, e.Wanted, e.Names)
+	case here && e.Import:
+		fmt.Fprintf(&b, "%s is already managed as %q %s; to manage it as %q instead, move the record: `athanor state mv %s %s %s`",
+			what, h.LogicalID, where, e.Wanted, h.LogicalID, e.Wanted, e.Here.Flags())
 	case here:
-		fmt.Fprintf(&b, "%s is already managed as %q %s; %s, since two records of one resource would each delete it. Give %q other %s, "+
+		fmt.Fprintf(&b, "%s is already managed as %q %s; %s, since two records of one resource would each delete it. Give %q another %s, "+
 			"or, if %q is to take over %q's resource, stop declaring %q (the plan then shows the move) or move the record: `athanor state mv %s %s %s`",
 			what, h.LogicalID, where, verb, e.Wanted, e.Names, e.Wanted, h.LogicalID, h.LogicalID, h.LogicalID, e.Wanted, e.Here.Flags())
+	case e.Import:
+		fmt.Fprintf(&b, "%s is already managed as %q %s; %s, since destroying either stage would delete it for both. To hand it over, "+
+			"remove it from that stage's state with `athanor state rm %s %s --yes` (AWS is not touched), then import it again",
+			what, h.LogicalID, where, verb, h.LogicalID, other.Flags())
 	default:
-		other := state.StageRef{URL: e.Here.URL, App: h.App, Stage: h.Stage}
-		next := "run again with --adopt"
-		if e.Import {
-			next = "import it again"
-		}
-		fmt.Fprintf(&b, "%s is already managed as %q %s; %s, since destroying either stage would delete it for both. Give %q other %s in this stage, "+
-			"or hand the resource over: remove it from that stage's state with `athanor state rm %s %s --yes` (AWS is not touched), then %s",
-			what, h.LogicalID, where, verb, e.Wanted, e.Names, h.LogicalID, other.Flags(), next)
+		fmt.Fprintf(&b, "%s is already managed as %q %s; %s, since destroying either stage would delete it for both. Give %q another %s in this stage, "+
+			"or hand the resource over: remove it from that stage's state with `athanor state rm %s %s --yes` (AWS is not touched), then run again with --adopt",
+			what, h.LogicalID, where, verb, e.Wanted, e.Names, h.LogicalID, other.Flags())
 	}
 	return b.String()
 }

@@ -130,6 +130,10 @@ func (e *Engine) checkIdentity(d Declaration, valid bool) string {
 // resource; the next plan finds the pair and finishes the move. Nothing is
 // sent to AWS.
 func (e *Engine) applyMoves(ctx context.Context) error {
+	if len(e.opts.Moves) > 0 {
+		// The loaded records may be the caller's (Options.Records).
+		e.loaded = append([]state.Record(nil), e.loaded...)
+	}
 	for _, m := range e.opts.Moves {
 		old := e.records[m.From]
 		if old == nil {
@@ -184,4 +188,42 @@ func renameDep(deps []string, from, to string) ([]string, bool) {
 		return deps, false
 	}
 	return sortedKeys(set), true
+}
+
+// MoveError refuses a move by hand (`athanor state mv`): the record to
+// move is missing, or the new logical ID is taken.
+type MoveError struct{ Msg string }
+
+func (e *MoveError) Error() string { return e.Msg }
+
+// MoveRecord renames record from to to in store, as a planned move does,
+// sending nothing to AWS. The caller holds the stage's lock.
+func MoveRecord(ctx context.Context, store state.Store, from, to string) (state.Record, error) {
+	for _, id := range []string{from, to} {
+		if err := state.ValidateLogicalID(id); err != nil {
+			return state.Record{}, &MoveError{err.Error()}
+		}
+	}
+	recs, err := store.Load(ctx)
+	if err != nil {
+		return state.Record{}, fmt.Errorf("load state: %w", err)
+	}
+	var moved *state.Record
+	for i, r := range recs {
+		switch r.LogicalID {
+		case to:
+			return state.Record{}, &MoveError{fmt.Sprintf("%q already holds %s %s; choose a logical ID the stage does not have", to, r.Type, r.Identifier)}
+		case from:
+			moved = &recs[i]
+		}
+	}
+	if moved == nil {
+		return state.Record{}, &MoveError{fmt.Sprintf("the stage has no record %q (see `athanor state list`)", from)}
+	}
+	if _, err := New(ctx, ModeApply, Options{Store: store, Records: recs, Moves: []Move{{From: from, To: to}}}); err != nil {
+		return state.Record{}, err
+	}
+	out := *moved
+	out.LogicalID = to
+	return out, nil
 }
