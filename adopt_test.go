@@ -223,3 +223,176 @@ func TestAdoptRefusesWhatAnotherStageManages(t *testing.T) {
 		t.Fatalf("destroying alpha after the hand-over: exit %d\n%s", code, out)
 	}
 }
+
+// dependentLogGroups declares log group id (named name) and a second one,
+// "dep", that depends on it.
+func dependentLogGroups(id, name string) func(*athanor.App) error {
+	return func(app *athanor.App) error {
+		lg, err := app.Resource("AWS::Logs::LogGroup", id, map[string]any{"LogGroupName": name})
+		if err != nil {
+			return err
+		}
+		_, err = app.Resource("AWS::Logs::LogGroup", "dep", map[string]any{"LogGroupName": "dep-group"}, athanor.DependsOn(lg))
+		return err
+	}
+}
+
+func (e *env) dependsOn(stage, id string) string {
+	e.t.Helper()
+	store, err := state.Open(context.Background(), e.state, "flowlogs", stage)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	recs, err := store.Load(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, r := range recs {
+		if r.LogicalID == id {
+			return strings.Join(r.DependsOn, ",")
+		}
+	}
+	return "(no record)"
+}
+
+// stateCmd runs `athanor state` on the env's stage.
+func (e *env) stateCmd(args ...string) (int, string) {
+	e.t.Helper()
+	return e.athanorAsPrinted(append(append([]string{"state"}, args...), "--app", "flowlogs", "--stage", "test", "--state", e.state))
+}
+
+// `athanor state mv` renames a record under the stage's lock, and the
+// records that depended on the old ID depend on the new one; it refuses a
+// missing record and a taken ID, changing nothing.
+func TestStateMv(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	if code, out := e.run(dependentLogGroups("first", "chk-group")); code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, out)
+	}
+	if got := e.dependsOn("test", "dep"); got != "first" {
+		t.Fatalf("dep depends on %q", got)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"mv", "nope", "second"}, `the stage has no record "nope"`},
+		{[]string{"mv", "first", "dep"}, `"dep" already holds AWS::Logs::LogGroup dep-group`},
+	} {
+		if code, out := e.stateCmd(tc.args...); code != 1 || !strings.Contains(out, "not moved, nothing changed") || !strings.Contains(out, tc.want) {
+			t.Errorf("%v: exit %d\n%s", tc.args, code, out)
+		}
+	}
+	if code, out := e.stateCmd("mv", "first"); code != 2 || !strings.Contains(out, "athanor state mv OLD NEW") {
+		t.Errorf("mv with one argument: exit %d\n%s", code, out)
+	}
+	if code, out := e.stateCmd("mv", "first", "second"); code != 0 || !strings.Contains(out, "moved first to second (AWS::Logs::LogGroup chk-group)") {
+		t.Fatalf("mv: exit %d\n%s", code, out)
+	}
+	if recs := e.records("test"); recs["second"] != "chk-group" || recs["first"] != "" || e.dependsOn("test", "dep") != "second" {
+		t.Fatalf("after mv: records %v, dep depends on %q", recs, e.dependsOn("test", "dep"))
+	}
+	if code, out := e.run(dependentLogGroups("second", "chk-group"), "plan"); code != 0 || !strings.Contains(out, "No changes") {
+		t.Fatalf("plan after mv: exit %d\n%s", code, out)
+	}
+}
+
+// A renamed resource that others depend on and that changes in place:
+// the plan shows the move with the update, the run makes no create or
+// delete, and the dependents' records follow.
+func TestMoveWithUpdateAndDependents(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	prog := func(id string, days int) func(*athanor.App) error {
+		return func(app *athanor.App) error {
+			lg, err := app.Resource("AWS::Logs::LogGroup", id, map[string]any{"LogGroupName": "chk-group", "RetentionInDays": days})
+			if err != nil {
+				return err
+			}
+			_, err = app.Resource("AWS::Logs::LogGroup", "dep", map[string]any{"LogGroupName": "dep-group"}, athanor.DependsOn(lg))
+			return err
+		}
+	}
+	if code, out := e.run(prog("first", 7)); code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, out)
+	}
+	code, out := e.run(prog("second", 14), "plan")
+	if code != 0 || !strings.Contains(out, "~ second (AWS::Logs::LogGroup) chk-group: moved: first → second, update in place") || !strings.Contains(out, "RetentionInDays: 7 → 14") || strings.Contains(out, "- first") {
+		t.Fatalf("plan: exit %d\n%s", code, out)
+	}
+	before := e.mutations()
+	if code, out = e.run(prog("second", 14)); code != 0 || !strings.Contains(out, "1 moved, 1 updated") {
+		t.Fatalf("up: exit %d\n%s", code, out)
+	}
+	if after := e.mutations(); after["create"] != before["create"] || after["delete"] != before["delete"] || after["update"] != before["update"]+1 {
+		t.Fatalf("calls: %v before, %v after; want one update", before, after)
+	}
+	if got := e.dependsOn("test", "dep"); got != "second" {
+		t.Fatalf("dep depends on %q after the move", got)
+	}
+	if code, out = e.run(prog("second", 14), "destroy"); code != 0 || e.logGroupExists("chk-group") || e.logGroupExists("dep-group") {
+		t.Fatalf("destroy: exit %d\n%s", code, out)
+	}
+}
+
+// A move interrupted between its two writes (or two records of one
+// resource left by an older version's --adopt) leaves the resource
+// recorded twice; the next run finishes the move instead of deleting the
+// resource as the undeclared one's.
+func TestInterruptedMoveIsFinished(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	if code, out := e.run(logGroups("first", "chk-group")); code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, out)
+	}
+	store, err := state.Open(context.Background(), e.state, "flowlogs", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := store.Load(context.Background())
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("%v %v", recs, err)
+	}
+	copied := recs[0]
+	copied.LogicalID = "second"
+	if err := store.Put(context.Background(), copied); err != nil {
+		t.Fatal(err)
+	}
+	prog := logGroups("second", "chk-group")
+	if code, out := e.run(prog, "plan"); code != 0 || !strings.Contains(out, "moved: first → second") || strings.Contains(out, "- first") {
+		t.Fatalf("plan: exit %d\n%s", code, out)
+	}
+	before := e.mutations()
+	if code, out := e.run(prog); code != 0 {
+		t.Fatalf("up: exit %d\n%s", code, out)
+	}
+	if after := e.mutations(); after["delete"] != before["delete"] || after["create"] != before["create"] {
+		t.Fatalf("calls: %v before, %v after", before, after)
+	}
+	if recs := e.records("test"); len(recs) != 1 || recs["second"] != "chk-group" || !e.logGroupExists("chk-group") {
+		t.Fatalf("after the run: records %v", recs)
+	}
+}
+
+// A flow log renamed with the same configuration (resource, traffic type,
+// destination) is moved, though AWS chose its identifier.
+func TestRenamedFlowLogIsMoved(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	p := seedProps()["vpcFlowLog"]
+	if code, out := e.run(programOf(map[string]ec2.FlowLogProps{"vpcFlowLog": p}, nil)); code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, out)
+	}
+	id := e.records("test")["vpcFlowLog"]
+	renamed := programOf(map[string]ec2.FlowLogProps{"mainFlowLog": p}, nil)
+	if code, out := e.run(renamed, "plan"); code != 0 || !strings.Contains(out, "→ mainFlowLog (AWS::EC2::FlowLog) "+id+": moved: vpcFlowLog → mainFlowLog") {
+		t.Fatalf("plan: exit %d\n%s", code, out)
+	}
+	before := e.mutations()
+	if code, out := e.run(renamed); code != 0 {
+		t.Fatalf("up: exit %d\n%s", code, out)
+	}
+	if after := e.mutations(); after["delete"] != before["delete"] || after["create"] != before["create"] {
+		t.Fatalf("calls: %v before, %v after", before, after)
+	}
+	if recs := e.records("test"); len(recs) != 1 || recs["mainFlowLog"] != id || e.flowLogs()[id] == nil {
+		t.Fatalf("after the move: records %v", recs)
+	}
+}
