@@ -211,6 +211,10 @@ func TestAdoptRefusesWhatAnotherStageManages(t *testing.T) {
 	if code, dout := e.runIn("beta", prog, "destroy"); code != 0 || !e.logGroupExists("shared-group") {
 		t.Fatalf("destroying beta: exit %d, group exists %v\n%s", code, e.logGroupExists("shared-group"), dout)
 	}
+	imp := []string{"import", "AWS::Logs::LogGroup", "shared-group", "--as", "lg", "--app", "flowlogs", "--stage", "beta", "--state", e.state, "--endpoint", e.srv.URL()}
+	if code, iout := e.athanorAsPrinted(imp); code != 1 || !strings.Contains(iout, `import refused, nothing changed: AWS::Logs::LogGroup shared-group is already managed as "lg" by app flowlogs, stage alpha`) {
+		t.Fatalf("import into beta: exit %d\n%s", code, iout)
+	}
 	// Handing it over as the message says: rm from alpha, adopt in beta.
 	rm := command(t, out, "athanor state rm")
 	if code, rout := e.athanorAsPrinted(rm); code != 0 {
@@ -394,5 +398,15 @@ func TestRenamedFlowLogIsMoved(t *testing.T) {
 	}
 	if recs := e.records("test"); len(recs) != 1 || recs["mainFlowLog"] != id || e.flowLogs()[id] == nil {
 		t.Fatalf("after the move: records %v", recs)
+	}
+}
+
+// Two declarations of one user-named resource are a plan problem, as two
+// flow logs with one configuration are: AWS would refuse the second.
+func TestSameNameTwiceIsAProblem(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	code, out := e.run(logGroups("a", "g1", "b", "g1"), "plan")
+	if code != 1 || !strings.Contains(out, `b (AWS::Logs::LogGroup): same LogGroupName as "a"`) {
+		t.Fatalf("plan: exit %d\n%s", code, out)
 	}
 }
