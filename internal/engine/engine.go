@@ -144,6 +144,9 @@ type Engine struct {
 	checked  map[string]string // logical ID → canonical props validated
 	loaded   []state.Record
 	claims   map[string]claim // plan: moved-from logical ID → its move
+	// byResource indexes records by identifier and identity, for moves;
+	// built on first use (see sameResource).
+	byResource map[string][]string
 
 	othersMu sync.Mutex
 	others   []state.Located // the other stages' records, once read

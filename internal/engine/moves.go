@@ -48,19 +48,12 @@ func (e *Engine) claimMove(sc *schema.Schema, d Declaration, rec *state.Record) 
 		return "", nil
 	}
 	var found []string
-	for _, id := range sortedKeys(e.records) {
+	for _, id := range e.sameResource(sc, rec, key) {
 		r := e.records[id]
-		if id == d.LogicalID || e.declared[id] || r.Type != d.Type || r.Identifier == "" || r.Pending != nil || len(r.Superseded) > 0 {
+		if id == d.LogicalID || e.declared[id] || r.Pending != nil || len(r.Superseded) > 0 {
 			continue
 		}
-		if _, taken := e.claims[id]; taken {
-			continue
-		}
-		if rec != nil {
-			if r.Identifier == rec.Identifier {
-				found = append(found, id)
-			}
-		} else if k, ok := recordIdentity(sc, r); ok && k == key {
+		if _, taken := e.claims[id]; !taken {
 			found = append(found, id)
 		}
 	}
@@ -73,6 +66,32 @@ func (e *Engine) claimMove(sc *schema.Schema, d Declaration, rec *state.Record) 
 		rec = e.records[from]
 	}
 	return from, rec
+}
+
+// sameResource returns the logical IDs, sorted, of the records of sc's
+// type that hold rec's resource (when rec is not nil) or a resource with
+// identity key. The records are indexed on first use, so that a plan of a
+// large stage stays linear. Called with e.mu held.
+func (e *Engine) sameResource(sc *schema.Schema, rec *state.Record, key string) []string {
+	if e.byResource == nil {
+		e.byResource = map[string][]string{}
+		for _, id := range sortedKeys(e.records) {
+			r := e.records[id]
+			if r.Identifier == "" {
+				continue
+			}
+			e.byResource["id\x00"+r.Type+"\x00"+r.Identifier] = append(e.byResource["id\x00"+r.Type+"\x00"+r.Identifier], id)
+			if rsc := schemaOf(r.Type); rsc != nil {
+				if k, ok := recordIdentity(rsc, r); ok {
+					e.byResource["key\x00"+r.Type+"\x00"+k] = append(e.byResource["key\x00"+r.Type+"\x00"+k], id)
+				}
+			}
+		}
+	}
+	if rec != nil {
+		return e.byResource["id\x00"+sc.TypeName+"\x00"+rec.Identifier]
+	}
+	return e.byResource["key\x00"+sc.TypeName+"\x00"+key]
 }
 
 // cancelMove undoes a claim: its declaration is planned as a create after
