@@ -62,19 +62,30 @@ func logGroups(pairs ...string) func(*athanor.App) error {
 	}
 }
 
-// records returns the stage's records: logical ID → identifier.
-func (e *env) records(stage string) map[string]string {
+// stageStore opens stage of the env's state store, as the program does.
+func (e *env) stageStore(stage string) state.Store {
 	e.t.Helper()
 	store, err := state.Open(context.Background(), e.state, "flowlogs", stage)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	recs, err := store.Load(context.Background())
+	return store
+}
+
+// load returns the stage's records.
+func (e *env) load(stage string) []state.Record {
+	e.t.Helper()
+	recs, err := e.stageStore(stage).Load(context.Background())
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	return recs
+}
+
+// records returns the stage's records: logical ID → identifier.
+func (e *env) records(stage string) map[string]string {
 	out := map[string]string{}
-	for _, r := range recs {
+	for _, r := range e.load(stage) {
 		out[r.LogicalID] = r.Identifier
 	}
 	return out
@@ -94,6 +105,21 @@ func (e *env) logGroupExists(name string) bool {
 func (e *env) mutations() map[string]int64 {
 	c := e.srv.Metrics().Calls
 	return map[string]int64{"create": c["CreateResource"], "update": c["UpdateResource"], "delete": c["DeleteResource"]}
+}
+
+// upWithoutCreateOrDelete runs program, which must succeed without a
+// create or delete call reaching the endpoint, and returns its output.
+func (e *env) upWithoutCreateOrDelete(program func(*athanor.App) error, args ...string) string {
+	e.t.Helper()
+	before := e.mutations()
+	code, out := e.run(program, args...)
+	if code != 0 {
+		e.t.Fatalf("up: exit %d\n%s", code, out)
+	}
+	if after := e.mutations(); after["create"] != before["create"] || after["delete"] != before["delete"] {
+		e.t.Fatalf("create or delete calls: %v before the run, %v after\n%s", before, after, out)
+	}
+	return out
 }
 
 // A log group renamed in the program (same LogGroupName, new logical ID)
@@ -122,12 +148,8 @@ func TestRenamedResourceIsMoved(t *testing.T) {
 	if len(plan.Changes) != 1 || plan.Changes[0].MovedFrom != "first" || plan.Changes[0].Action != engine.NoOp || plan.Summary["move"] != 1 || plan.Summary["no-op"] != 0 {
 		t.Fatalf("plan --json of the rename: %+v", plan)
 	}
-	before := e.mutations()
-	if code, out = e.run(renamed, "--adopt"); code != 0 || !strings.Contains(out, "second (AWS::Logs::LogGroup) moved from first") || !strings.Contains(out, "1 moved") {
-		t.Fatalf("up: exit %d\n%s", code, out)
-	}
-	if after := e.mutations(); after["create"] != before["create"] || after["delete"] != before["delete"] {
-		t.Fatalf("the move called the endpoint: %v before, %v after", before, after)
+	if out = e.upWithoutCreateOrDelete(renamed, "--adopt"); !strings.Contains(out, "second (AWS::Logs::LogGroup) moved from first") || !strings.Contains(out, "1 moved") {
+		t.Fatalf("up:\n%s", out)
 	}
 	if recs := e.records("test"); len(recs) != 1 || recs["second"] != "chk-group" || !e.logGroupExists("chk-group") {
 		t.Fatalf("after the move: records %v, log group exists %v", recs, e.logGroupExists("chk-group"))
@@ -242,16 +264,7 @@ func dependentLogGroups(id, name string) func(*athanor.App) error {
 }
 
 func (e *env) dependsOn(stage, id string) string {
-	e.t.Helper()
-	store, err := state.Open(context.Background(), e.state, "flowlogs", stage)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	recs, err := store.Load(context.Background())
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for _, r := range recs {
+	for _, r := range e.load(stage) {
 		if r.LogicalID == id {
 			return strings.Join(r.DependsOn, ",")
 		}
@@ -347,30 +360,20 @@ func TestInterruptedMoveIsFinished(t *testing.T) {
 	if code, out := e.run(logGroups("first", "chk-group")); code != 0 {
 		t.Fatalf("first run: exit %d\n%s", code, out)
 	}
-	store, err := state.Open(context.Background(), e.state, "flowlogs", "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := store.Load(context.Background())
-	if err != nil || len(recs) != 1 {
-		t.Fatalf("%v %v", recs, err)
+	recs := e.load("test")
+	if len(recs) != 1 {
+		t.Fatalf("records %v", recs)
 	}
 	copied := recs[0]
 	copied.LogicalID = "second"
-	if err := store.Put(context.Background(), copied); err != nil {
+	if err := e.stageStore("test").Put(context.Background(), copied); err != nil {
 		t.Fatal(err)
 	}
 	prog := logGroups("second", "chk-group")
 	if code, out := e.run(prog, "plan"); code != 0 || !strings.Contains(out, "moved: first → second") || strings.Contains(out, "- first") {
 		t.Fatalf("plan: exit %d\n%s", code, out)
 	}
-	before := e.mutations()
-	if code, out := e.run(prog); code != 0 {
-		t.Fatalf("up: exit %d\n%s", code, out)
-	}
-	if after := e.mutations(); after["delete"] != before["delete"] || after["create"] != before["create"] {
-		t.Fatalf("calls: %v before, %v after", before, after)
-	}
+	e.upWithoutCreateOrDelete(prog)
 	if recs := e.records("test"); len(recs) != 1 || recs["second"] != "chk-group" || !e.logGroupExists("chk-group") {
 		t.Fatalf("after the run: records %v", recs)
 	}
@@ -389,13 +392,7 @@ func TestRenamedFlowLogIsMoved(t *testing.T) {
 	if code, out := e.run(renamed, "plan"); code != 0 || !strings.Contains(out, "→ mainFlowLog (AWS::EC2::FlowLog) "+id+": moved: vpcFlowLog → mainFlowLog") {
 		t.Fatalf("plan: exit %d\n%s", code, out)
 	}
-	before := e.mutations()
-	if code, out := e.run(renamed); code != 0 {
-		t.Fatalf("up: exit %d\n%s", code, out)
-	}
-	if after := e.mutations(); after["delete"] != before["delete"] || after["create"] != before["create"] {
-		t.Fatalf("calls: %v before, %v after", before, after)
-	}
+	e.upWithoutCreateOrDelete(renamed)
 	if recs := e.records("test"); len(recs) != 1 || recs["mainFlowLog"] != id || e.flowLogs()[id] == nil {
 		t.Fatalf("after the move: records %v", recs)
 	}
