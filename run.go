@@ -407,10 +407,15 @@ func startLocal(dir string) (*localcc.Server, error) {
 	return srv, nil
 }
 
+// countChanges counts the operations a plan makes: a move with an update
+// is two.
 func countChanges(cs []engine.Change) int {
 	n := 0
 	for _, c := range cs {
-		if c.Changes() {
+		if c.Action != engine.NoOp {
+			n++
+		}
+		if c.MovedFrom != "" {
 			n++
 		}
 	}
