@@ -263,30 +263,24 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 // --adopt it takes it over, unless a record of the state store already
 // manages it; without, it says whether one does, or how to take it over.
 func (e *Engine) alreadyExists(ctx context.Context, sc *schema.Schema, logicalID string, desired map[string]any, createErr error) (string, map[string]any, bool, error) {
-	if !e.opts.Adopt {
-		herr := e.held(ctx, sc, logicalID, "", desired)
-		var he *HeldError
-		switch {
-		case errors.As(herr, &he):
-			he.Err = createErr
-			return "", nil, false, he
-		case herr != nil:
-			return "", nil, false, fmt.Errorf("%w; %v", createErr, herr)
+	var id string
+	var model map[string]any
+	if e.opts.Adopt {
+		var err error
+		if id, model, err = e.adopt(ctx, sc, desired); err != nil {
+			return "", nil, false, err
 		}
-		return "", nil, false, fmt.Errorf("%w; if the existing one is this resource, run again with --adopt to take it over (or `athanor import` it first)", createErr)
-	}
-	id, model, err := e.adopt(ctx, sc, desired)
-	if err != nil {
-		return "", nil, false, err
 	}
 	herr := e.held(ctx, sc, logicalID, id, desired)
 	var he *HeldError
 	switch {
 	case errors.As(herr, &he):
-		he.Err, he.Adopting = createErr, true
+		he.Err, he.Adopting = createErr, e.opts.Adopt
 		return "", nil, false, he
 	case herr != nil:
-		return "", nil, false, fmt.Errorf("%w; --adopt did not take it over: %v", createErr, herr)
+		return "", nil, false, fmt.Errorf("%w; it was not taken over: %v", createErr, herr)
+	case !e.opts.Adopt:
+		return "", nil, false, fmt.Errorf("%w; if the existing one is this resource, run again with --adopt to take it over (or `athanor import` it first)", createErr)
 	}
 	return id, model, true, nil
 }
