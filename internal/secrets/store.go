@@ -44,6 +44,7 @@ var (
 	_ state.LockReader    = (*Store)(nil)
 	_ state.ForceUnlocker = (*Store)(nil)
 	_ state.StageLister   = (*Store)(nil)
+	_ state.AllLoader     = (*Store)(nil)
 	_ Sealer              = (*Store)(nil)
 )
 
@@ -323,6 +324,27 @@ func (s *Store) Stages(ctx context.Context) ([]string, error) {
 		return nil, errors.New("this state backend cannot list stages")
 	}
 	return l.Stages(ctx)
+}
+
+// LoadAll passes through to the inner store, leaving out the key records.
+// Other stages' secrets stay encrypted: each stage has its own key. The
+// engine reads them only to see which stage holds a resource.
+func (s *Store) LoadAll(ctx context.Context) ([]state.Located, error) {
+	l, ok := s.inner.(state.AllLoader)
+	if !ok {
+		return nil, errors.New("this state backend cannot read every stage's records")
+	}
+	all, err := l.LoadAll(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0:0]
+	for _, r := range all {
+		if r.LogicalID != KeyRecordID {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // Close closes the inner store when it holds resources (a database pool).
