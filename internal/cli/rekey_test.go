@@ -105,3 +105,18 @@ func TestStateRekey(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A renamed record's secrets are encrypted again for its new logical ID,
+// to which they are bound.
+func TestStateMvKeepsSecretsReadable(t *testing.T) {
+	url := fileURL(t)
+	sealedStage(t, url)
+	base := []string{"--state", url, "--app", "net", "--stage", "prod"}
+	if code, out, errOut := run(t, "", append([]string{"state", "mv", "db", "database"}, base...)...); code != 0 {
+		t.Fatalf("mv = %d %s %s", code, out, errOut)
+	}
+	recs, err := secrets.NewStore(openStage(t, url, "net", "prod"), secrets.Credentials{Passphrase: "pass"}).Load(context.Background())
+	if err != nil || len(recs) != 1 || recs[0].LogicalID != "database" || recs[0].Props["SecretString"] != secrets.Mark(cliSecret) {
+		t.Fatalf("after mv: %v %v", recs, err)
+	}
+}

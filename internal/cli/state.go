@@ -201,7 +201,14 @@ func runState(ctx context.Context, o *StateOptions) error {
 	case "rm":
 		return stateRm(ctx, o, s)
 	case "mv":
-		return stateMv(ctx, o, s)
+		// Encrypted values are bound to their record's logical ID: a
+		// renamed record is decrypted and encrypted again, which needs
+		// the stage's key when it holds secrets.
+		creds, err := secrets.CredentialsFromOSEnv()
+		if err != nil {
+			return err
+		}
+		return stateMv(ctx, o, secrets.NewStore(s, creds))
 	}
 	return fmt.Errorf("unknown state command %q", o.Command)
 }
