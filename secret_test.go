@@ -1,6 +1,7 @@
 package athanor_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/athanor-iac/athanor"
+	"github.com/athanor-iac/athanor/internal/cli"
 	"github.com/athanor-iac/athanor/internal/secrets"
 	"github.com/athanor-iac/athanor/localcc"
 	"github.com/athanor-iac/athanor/state"
@@ -160,5 +162,33 @@ func TestSecretAWSReturns(t *testing.T) {
 	b, _ := json.Marshal(raw)
 	if strings.Contains(string(b), athanor.RevealSecret(secret)) || !strings.Contains(string(b), `"@secret"`) {
 		t.Fatalf("state:\n%s", b)
+	}
+}
+
+// athanor import of a resource whose reads return a secret stores it
+// encrypted and prints it as (sensitive).
+func TestImportKeepsSecret(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	t.Setenv("ATHANOR_PASSPHRASE", "p")
+	id := e.createDirectly("AWS::Cognito::UserPoolClient", map[string]any{"UserPoolId": "us-east-1_abcdefghi", "ClientName": "web", "GenerateSecret": true}, "")
+	live := e.srv.Resources("AWS::Cognito::UserPoolClient")
+	secret, _ := live[0].Properties["ClientSecret"].(string)
+	if secret == "" {
+		t.Fatalf("the endpoint made no ClientSecret: %v", live)
+	}
+	var out, errOut bytes.Buffer
+	code := cli.Execute(context.Background(), []string{"import", "AWS::Cognito::UserPoolClient", id, "--as", "client", "--json",
+		"--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test", "--app", "flowlogs"}, nil, &out, &errOut)
+	if code != 0 || strings.Contains(out.String()+errOut.String(), secret) || !strings.Contains(out.String(), `"ClientSecret": "(sensitive)"`) {
+		t.Fatalf("import: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	inner, err := state.Open(context.Background(), e.state, "flowlogs", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := inner.Load(context.Background())
+	b, _ := json.Marshal(raw)
+	if strings.Contains(string(b), secret) || !strings.Contains(string(b), `"@secret"`) {
+		t.Fatalf("state after import:\n%s", b)
 	}
 }
