@@ -87,6 +87,9 @@ type Store struct {
 	stage    string
 	lockTTL  time.Duration
 	location string // s3://bucket/prefix/app/stage, for messages
+	region   string
+	endpoint string           // set when the URL names one, for messages
+	now      func() time.Time // the clock lock expiry is judged by
 
 	mu     sync.Mutex
 	etags  map[string]string // logical ID -> ETag last written or read
@@ -99,11 +102,14 @@ var (
 	_ state.LockReader    = (*Store)(nil)
 	_ state.ForceUnlocker = (*Store)(nil)
 	_ state.StageLister   = (*Store)(nil)
+	_ state.MetaStore     = (*Store)(nil)
 )
 
 // Open opens the store of app's stage at s3://bucket/prefix. It is the
-// state.OpenFunc registered for the s3 scheme. It sends no request: a wrong
-// bucket or missing credentials show at the first read or write.
+// state.OpenFunc registered for the s3 scheme. It finds the credentials but
+// sends no request to S3: a missing bucket or refused access shows at the
+// first read, which always comes before any resource is touched (Lock or
+// Load), as a one-line *state.StoreError.
 func Open(ctx context.Context, u *url.URL, app, stage string) (state.Store, error) {
 	if u.Host == "" {
 		return nil, errors.New("s3 state URL needs a bucket: s3://bucket/prefix")
@@ -129,6 +135,13 @@ func Open(ctx context.Context, u *url.URL, app, stage string) (state.Store, erro
 	}
 	if cfg.Region == "" {
 		return nil, errors.New("s3 state URL: no AWS region for the bucket: add ?region= to the URL, or set AWS_REGION or a profile's region")
+	}
+	// The credential chain's errors have no type to tell them by, so find
+	// the credentials here, where a failure can only mean there are none.
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return nil, &state.StoreError{Where: "s3://" + u.Host + u.Path, Err: err,
+			Cause: "no AWS credentials for the state bucket",
+			Check: "set AWS_PROFILE (and run `aws sso login` for an SSO profile) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"}
 	}
 	endpoint := q.Get("endpoint")
 	pathStyle := endpoint != "" || os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
@@ -159,6 +172,7 @@ func Open(ctx context.Context, u *url.URL, app, stage string) (state.Store, erro
 		client: client, bucket: u.Host, app: app, stage: stage, lockTTL: ttl,
 		appPfx: prefix + app + "/",
 		etags:  map[string]string{},
+		region: cfg.Region, endpoint: endpoint, now: time.Now,
 	}
 	if stage != "" {
 		s.pfx = s.appPfx + stage + "/"
@@ -176,18 +190,19 @@ func (s *Store) checkStage() error {
 
 func (s *Store) recordKey(id string) string { return s.pfx + resourcesDir + id + recordExt }
 
-// errLockLost is returned by writes after the handle's lock was taken over.
-var errLockLost = errors.New("this run's lock on the stage was broken by another run (`athanor state unlock`, or it expired while this run could not renew it); stopping writes so as not to overwrite that run's state")
-
 func (s *Store) checkLock() error {
 	s.mu.Lock()
 	l := s.held
 	s.mu.Unlock()
-	if l != nil && l.isLost() {
-		return errLockLost
+	if l != nil {
+		return l.check()
 	}
 	return nil
 }
+
+// Close does nothing: the client keeps no connection that outlives the
+// process's use of it.
+func (s *Store) Close() error { return nil }
 
 // Put writes r's object. After a Load, the write is conditional on the ETag
 // Load saw, or on the object's absence; a failed condition is retried as
@@ -233,7 +248,7 @@ func (s *Store) Put(ctx context.Context, r state.Record) error {
 		return fmt.Errorf("put record %s in %s: the record was changed by another writer since this run read it (is another run writing without the lock?): %w", r.LogicalID, s.location, err)
 	}
 	if err != nil {
-		return fmt.Errorf("put record %s in %s: %w", r.LogicalID, s.location, err)
+		return s.fail("put record "+r.LogicalID, err)
 	}
 	s.setETag(r.LogicalID, aws.ToString(out.ETag))
 	return nil
@@ -267,7 +282,7 @@ func (s *Store) Delete(ctx context.Context, logicalID string) error {
 	}
 	_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.recordKey(logicalID))})
 	if err != nil {
-		return fmt.Errorf("delete record %s in %s: %w", logicalID, s.location, err)
+		return s.fail("delete record "+logicalID, err)
 	}
 	s.mu.Lock()
 	delete(s.etags, logicalID)
@@ -288,7 +303,7 @@ func (s *Store) Load(ctx context.Context) ([]state.Record, error) {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("load state from %s: %w", s.location, err)
+			return nil, s.fail("load state", err)
 		}
 		for _, o := range page.Contents {
 			k := aws.ToString(o.Key)
@@ -323,7 +338,7 @@ func (s *Store) Load(ctx context.Context) ([]state.Record, error) {
 					continue // deleted since the listing
 				}
 				if err != nil {
-					results[i].err = fmt.Errorf("load state from %s: %w", s.location, err)
+					results[i].err = s.fail("load state", err)
 					continue
 				}
 				r, err := state.DecodeRecord(data)
@@ -416,7 +431,7 @@ func (s *Store) Stages(ctx context.Context) ([]string, error) {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list stages in s3://%s/%s: %w", s.bucket, s.appPfx, err)
+			return nil, s.fail("list stages", err)
 		}
 		for _, cp := range page.CommonPrefixes {
 			name := strings.TrimSuffix(strings.TrimPrefix(aws.ToString(cp.Prefix), s.appPfx), "/")
