@@ -43,7 +43,7 @@ func (s *Store) classify(err error) error {
 		e.Check = "check AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, and log in again if the session expired"
 	case code == "AccessDenied" || code == "AllAccessDisabled" || httpStatus(err) == 403:
 		e.Cause = fmt.Sprintf("access denied to %s", where)
-		e.Check = fmt.Sprintf("check that the credentials' IAM policy allows s3:ListBucket on bucket %s and s3:GetObject, s3:PutObject and s3:DeleteObject on %s*, and that no bucket policy or KMS key policy denies them", s.bucket, s.pfx)
+		e.Check = fmt.Sprintf("check that the credentials' IAM policy allows s3:ListBucket on bucket %s and s3:GetObject, s3:PutObject and s3:DeleteObject on arn:aws:s3:::%s/%s*, and that no bucket policy or KMS key policy denies them", s.bucket, s.bucket, s.appPfx)
 	case errors.As(err, &dnsErr):
 		e.Cause = fmt.Sprintf("host %s is unknown", dnsErr.Name)
 		e.Check = "check the endpoint in the state URL or AWS_ENDPOINT_URL_S3, and the network"

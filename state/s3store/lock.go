@@ -106,7 +106,7 @@ func (s *Store) Lock(ctx context.Context, info state.LockInfo) (state.Unlocker, 
 			stale = &h // expired: its holder died or hung
 		}
 		newTag, err := s.writeLock(ctx, o, etag)
-		if isPrecondition(err) {
+		if isPrecondition(err) || isNoSuchKey(err) {
 			// Someone else changed the lock between our read and write:
 			// read again, and report them if they hold it now.
 			if attempt < 3 {
@@ -231,6 +231,8 @@ func (l *lock) renewOnce(ctx context.Context) error {
 	switch {
 	case err == nil:
 		l.etag, l.expires, l.renewErr = tag, o.Expires, nil
+	case isNoSuchKey(err):
+		l.lost = &state.LockLostError{Stage: l.s.stage, Cause: "its lock object " + l.s.location + lockKey + " was deleted, so another run may have taken the lock", Err: err}
 	case isPrecondition(err):
 		cur, curTag, rerr := l.s.readLock(ctx)
 		if rerr == nil && cur.Holder != nil && cur.Holder.ID == l.info.ID {
@@ -289,7 +291,7 @@ func (l *lock) release(clear bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_, err := l.s.writeLock(ctx, lockObject{Former: &l.info}, etag)
-	if isPrecondition(err) {
+	if isPrecondition(err) || isNoSuchKey(err) {
 		l.lost = &state.LockLostError{Stage: l.s.stage, Cause: "another run took it over, or `athanor state unlock` broke it", Err: err}
 		return fmt.Errorf("unlock state in %s: %w", l.s.location, l.lost)
 	}
@@ -350,7 +352,7 @@ func (s *Store) ForceUnlock(ctx context.Context) (state.LockInfo, error) {
 			return state.LockInfo{}, nil
 		}
 		_, err = s.writeLock(ctx, lockObject{}, etag)
-		if isPrecondition(err) && attempt < 3 {
+		if (isPrecondition(err) || isNoSuchKey(err)) && attempt < 3 {
 			continue
 		}
 		if err != nil {
@@ -425,7 +427,7 @@ func (s *Store) WriteMeta(ctx context.Context, prev, next state.Meta) error {
 		in.IfMatch = aws.String(etag)
 	}
 	_, err = s.client.PutObject(ctx, in)
-	if isPrecondition(err) {
+	if isPrecondition(err) || isNoSuchKey(err) {
 		return state.ErrMetaChanged
 	}
 	if err != nil {

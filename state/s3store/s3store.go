@@ -56,6 +56,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/athanor-iac/athanor/state"
 )
@@ -239,7 +240,7 @@ func (s *Store) Put(ctx context.Context, r state.Record) error {
 		in.IfNoneMatch = aws.String("*")
 	}
 	out, err := s.client.PutObject(ctx, in)
-	if isPrecondition(err) {
+	if isPrecondition(err) || (known && isNoSuchKey(err)) {
 		cur, curTag, gerr := s.get(ctx, *in.Key)
 		if gerr == nil && bytes.Equal(cur, data) {
 			s.setETag(r.LogicalID, curTag)
@@ -408,6 +409,15 @@ func httpStatus(err error) int {
 		return re.HTTPStatusCode()
 	}
 	return 0
+}
+
+// isNoSuchKey reports S3's answer to a write with If-Match on an object
+// that no longer exists: 404 NoSuchKey, not 412. For a conditional write it
+// means the same as a failed condition: someone else changed the object.
+func isNoSuchKey(err error) bool {
+	var nsk *types.NoSuchKey
+	var ae smithy.APIError
+	return errors.As(err, &nsk) || (errors.As(err, &ae) && ae.ErrorCode() == "NoSuchKey")
 }
 
 // isPrecondition reports a failed condition: 412 PreconditionFailed, or 409
