@@ -437,6 +437,34 @@ func TestConditionalConflict409(t *testing.T) {
 	}
 }
 
+// TestLockWriteRetriedAfterLanding loses the answer to the write that takes
+// the lock, and to a renewal: the SDK's retry meets our own write and fails
+// its condition, which must not read as someone else holding the lock.
+func TestLockWriteRetriedAfterLanding(t *testing.T) {
+	srv := s3test.Start(t)
+	proxy := srv.Proxy(t)
+	ctx := context.Background()
+	s := backend(t, s3test.URL(proxy.URL, srv.Bucket(t), "retry", time.Minute), "dev")
+	lockPut := func(r *http.Request) bool {
+		return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/lock.json")
+	}
+	proxy.LoseNext(lockPut)
+	u, err := s.Lock(ctx, state.NewLockInfo("up", "test"))
+	if err != nil {
+		t.Fatalf("Lock whose first answer was lost: %v", err)
+	}
+	proxy.LoseNext(lockPut)
+	if err := s3store.RenewNow(u); err != nil {
+		t.Fatalf("renewal whose first answer was lost: %v", err)
+	}
+	if err := s.Put(ctx, statetest.Sample("x")); err != nil {
+		t.Errorf("Put: %v", err)
+	}
+	if err := u.Unlock(); err != nil {
+		t.Errorf("Unlock: %v", err)
+	}
+}
+
 // TestLockObjectDeleted removes the lock object under a live holder (by
 // hand, or a lifecycle rule): another run could create it afresh, so the
 // holder stops writing at its next renewal.

@@ -118,6 +118,7 @@ type Proxy struct {
 	fail   func(*http.Request) bool
 	status int
 	code   string
+	lose   func(*http.Request) bool
 }
 
 // Proxy starts a proxy in front of the server, closed when the test ends.
@@ -134,7 +135,15 @@ func (s *Server) Proxy(t testing.TB) *Proxy {
 		p.counts[r.Method]++
 		failing := p.fail != nil && p.fail(r)
 		status, code := p.status, p.code
+		losing := p.lose != nil && p.lose(r)
+		if losing {
+			p.lose = nil
+		}
 		p.mu.Unlock()
+		if losing {
+			rp.ServeHTTP(httptest.NewRecorder(), r)
+			failing, status, code = true, http.StatusInternalServerError, "InternalError"
+		}
 		if failing {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(status)
@@ -153,6 +162,16 @@ func (p *Proxy) Count(method string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.counts[method]
+}
+
+// LoseNext passes the next request match selects on to the server, then
+// answers it 500 InternalError instead of with the server's answer, as when
+// a response is lost after the write landed. The SDK retries such a
+// request, and the retry meets the state the first attempt left.
+func (p *Proxy) LoseNext(match func(*http.Request) bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lose = match
 }
 
 // Fail makes the proxy answer the requests match selects with an S3 error
