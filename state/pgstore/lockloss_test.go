@@ -1,0 +1,77 @@
+package pgstore_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/athanor-iac/athanor/state"
+	"github.com/athanor-iac/athanor/state/pgstore"
+	"github.com/athanor-iac/athanor/state/pgstore/pgtest"
+	"github.com/athanor-iac/athanor/state/statetest"
+)
+
+// wantLockLost checks that err is a one-line LockLostError saying how.
+func wantLockLost(t *testing.T, what string, err error, cause string) {
+	t.Helper()
+	var ll *state.LockLostError
+	if !errors.As(err, &ll) || !strings.Contains(err.Error(), cause) || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("%s: %v; want a one-line *state.LockLostError saying %q", what, err, cause)
+	}
+}
+
+// TestLockLostWhenSessionEnds terminates the database session that holds a
+// run's advisory lock, as a server restart or an administrator does: the
+// run's writes stop, saying the lock was lost, and the next run takes the
+// lock, hears that the previous run ended without unlocking, and writes.
+func TestLockLostWhenSessionEnds(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	app := pgtest.App("lost")
+	s := opener(url, app)(t)
+	holder := state.NewLockInfo("up", "test")
+	u, err := s.Lock(ctx, holder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, statetest.Sample("before")); err != nil {
+		t.Fatalf("Put under the lock: %v", err)
+	}
+	admin, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	// pg_terminate_backend with a timeout returns once the session ended.
+	var ended bool
+	if err := admin.QueryRow(ctx, `SELECT pg_terminate_backend($1, 10000)`, int32(pgstore.LockPID(u))).Scan(&ended); err != nil || !ended {
+		t.Fatalf("terminate the lock's session: %v %v", ended, err)
+	}
+	wantLockLost(t, "Put after the lock's session ended", s.Put(ctx, statetest.Sample("after")), "session that held it")
+	wantLockLost(t, "Delete after the lock's session ended", s.Delete(ctx, "before"), "session that held it")
+	recs, err := s.Load(ctx)
+	if err != nil || len(recs) != 1 || recs[0].LogicalID != "before" {
+		t.Fatalf("records after the lost lock = %+v, %v; want only the one written before", recs, err)
+	}
+
+	next := opener(url, app)(t)
+	u2, err := next.Lock(ctx, state.NewLockInfo("up", "test"))
+	if err != nil {
+		t.Fatalf("the next run's Lock: %v", err)
+	}
+	defer u2.Unlock()
+	if stale, ok := state.StaleLock(u2); !ok || stale.ID != holder.ID {
+		t.Errorf("the next run's StaleLock = %+v, %v; want the run that lost its lock", stale, ok)
+	}
+	if err := next.Put(ctx, statetest.Sample("after")); err != nil {
+		t.Errorf("the next run's Put: %v", err)
+	}
+	wantLockLost(t, "Put of the old run once the next holds the lock", s.Put(ctx, statetest.Sample("late")), "session that held it")
+	wantLockLost(t, "Unlock after the lock's session ended", u.Unlock(), "session that held it")
+	if info, held, err := next.(state.LockReader).ReadLock(ctx); err != nil || !held || info.ID == holder.ID {
+		t.Errorf("after the old run's Unlock, ReadLock = %+v, %v, %v; want the next run holding the lock", info, held, err)
+	}
+}
