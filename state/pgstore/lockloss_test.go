@@ -28,6 +28,14 @@ func wantLockLost(t *testing.T, what string, err error, cause string) {
 // run's writes stop, saying the lock was lost, and the next run takes the
 // lock, hears that the previous run ended without unlocking, and writes.
 func TestLockLostWhenSessionEnds(t *testing.T) {
+	for _, first := range []string{"Put", "Delete"} {
+		t.Run(first+"First", func(t *testing.T) { testLockLost(t, first) })
+	}
+}
+
+// testLockLost loses the lock, then has the run write: first, the write
+// named, so that each write's own check is what finds the loss.
+func testLockLost(t *testing.T, first string) {
 	url := pgtest.URL(t)
 	ctx := context.Background()
 	app := pgtest.App("lost")
@@ -50,8 +58,13 @@ func TestLockLostWhenSessionEnds(t *testing.T) {
 	if err := admin.QueryRow(ctx, `SELECT pg_terminate_backend($1, 10000)`, int32(pgstore.LockPID(u))).Scan(&ended); err != nil || !ended {
 		t.Fatalf("terminate the lock's session: %v %v", ended, err)
 	}
-	wantLockLost(t, "Put after the lock's session ended", s.Put(ctx, statetest.Sample("after")), "session that held it")
-	wantLockLost(t, "Delete after the lock's session ended", s.Delete(ctx, "before"), "session that held it")
+	put := func() error { return s.Put(ctx, statetest.Sample("after")) }
+	del := func() error { return s.Delete(ctx, "before") }
+	if first == "Delete" {
+		put, del = del, put
+	}
+	wantLockLost(t, first+" after the lock's session ended", put(), "session that held it")
+	wantLockLost(t, "the other write after the lock's session ended", del(), "session that held it")
 	recs, err := s.Load(ctx)
 	if err != nil || len(recs) != 1 || recs[0].LogicalID != "before" {
 		t.Fatalf("records after the lost lock = %+v, %v; want only the one written before", recs, err)
@@ -74,4 +87,29 @@ func TestLockLostWhenSessionEnds(t *testing.T) {
 	if info, held, err := next.(state.LockReader).ReadLock(ctx); err != nil || !held || info.ID == holder.ID {
 		t.Errorf("after the old run's Unlock, ReadLock = %+v, %v, %v; want the next run holding the lock", info, held, err)
 	}
+}
+
+// TestLockLostWhenInfoRowChanges has the lock's info row name another
+// holder while this run's session still holds the advisory lock, as when a
+// new session got the pid of the run's ended one: the row, not the pid
+// alone, must say the lock is still this run's.
+func TestLockLostWhenInfoRowChanges(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	app := pgtest.App("row")
+	s := opener(url, app)(t)
+	u, err := s.Lock(ctx, state.NewLockInfo("up", "test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Unlock()
+	admin, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, `UPDATE athanor_locks SET info = jsonb_set(info, '{id}', '"someone-else"') WHERE app = $1`, app); err != nil {
+		t.Fatal(err)
+	}
+	wantLockLost(t, "Put when the info row names another holder", s.Put(ctx, statetest.Sample("x")), "lost the lock")
 }
