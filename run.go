@@ -206,6 +206,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 	if err != nil {
 		return ExitError, err
 	}
+	defer store.Close() // after the lock's release, deferred below
 	// Commands that read AWS or change anything hold the stage's lock.
 	if cfg.command != "plan" || cfg.refresh {
 		unlock, err := lock(ctx, store, cfg.command, out)

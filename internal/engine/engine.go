@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/athanor-iac/athanor/internal/flowlogrules"
@@ -137,6 +138,8 @@ type Engine struct {
 	ownIDs   map[string]bool   // owners' keys that are a resource's own identifier
 	checked  map[string]string // logical ID → canonical props validated
 	loaded   []state.Record
+
+	stateGone atomic.Bool // a state write found the lock lost or the state replaced: start nothing more
 }
 
 // New builds an engine for one pass in mode, loading the stage's records.
