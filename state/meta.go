@@ -73,3 +73,39 @@ func CurrentMeta(s Store) (Meta, bool) {
 	}
 	return m.meta()
 }
+
+// AdoptMeta gives the stage of dst the lineage of from, for `athanor state
+// migrate`: a copy of a stage's state keeps its lineage, so that it can be
+// compared with the source, and its serial becomes higher than both. Call
+// it holding dst's lock, with dst returned by Open. Other handles that have
+// seen dst's former lineage refuse to write from then on.
+func AdoptMeta(ctx context.Context, dst Store, from Meta) error {
+	m, ok := dst.(*managed)
+	if !ok {
+		return fmt.Errorf("state.AdoptMeta needs a store returned by state.Open, not %T", dst)
+	}
+	if from.Lineage == "" {
+		return errors.New("state.AdoptMeta: the source has no lineage")
+	}
+	for attempt := 0; ; attempt++ {
+		cur, ok, err := m.ms.ReadMeta(ctx)
+		if err != nil {
+			return fmt.Errorf("read the lineage and serial of stage %s: %w", m.stage, err)
+		}
+		if !ok {
+			cur = Meta{}
+		}
+		next := Meta{Lineage: from.Lineage, Serial: max(cur.Serial, from.Serial) + 1}
+		err = m.ms.WriteMeta(ctx, cur, next)
+		if errors.Is(err, ErrMetaChanged) && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("write the lineage and serial of stage %s: %w", m.stage, err)
+		}
+		m.mu.Lock()
+		m.seen = next
+		m.mu.Unlock()
+		return nil
+	}
+}
