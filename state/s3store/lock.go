@@ -219,27 +219,38 @@ func (l *lock) renew(every time.Duration) {
 // renewOnce pushes the lock's expiry one TTL ahead, on condition that the
 // lock object is still our last write. It returns the lock's loss, if that
 // is what it found. A failed renewal is otherwise tried again at the next
-// tick: the lock outlives two of them.
+// tick: the lock outlives two of them. The handle's writes do not wait for
+// the renewal's request: l.mu is not held during it.
 func (l *lock) renewOnce(ctx context.Context) error {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if err := l.checkLocked(); err != nil || l.etag == "" {
+		l.mu.Unlock()
 		return err
 	}
+	etag := l.etag
+	l.mu.Unlock()
 	o := lockObject{Holder: &l.info, Expires: l.s.now().Add(l.s.lockTTL)}
-	tag, err := l.s.writeLock(ctx, o, l.etag)
+	tag, err := l.s.writeLock(ctx, o, etag)
+	var cur lockObject
+	var curTag string
+	var rerr error
+	if isPrecondition(err) {
+		cur, curTag, rerr = l.s.readLock(ctx)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.etag != etag { // released, or renewed by another call, meanwhile
+		return l.checkLocked()
+	}
 	switch {
 	case err == nil:
 		l.etag, l.expires, l.renewErr = tag, o.Expires, nil
 	case isNoSuchKey(err):
 		l.lost = &state.LockLostError{Stage: l.s.stage, Cause: "its lock object " + l.s.location + lockKey + " was deleted, so another run may have taken the lock", Err: err}
+	case isPrecondition(err) && rerr == nil && cur.Holder != nil && cur.Holder.ID == l.info.ID:
+		// Our renewal landed, and the SDK's retry of it failed.
+		l.etag, l.expires, l.renewErr = curTag, cur.Expires, nil
 	case isPrecondition(err):
-		cur, curTag, rerr := l.s.readLock(ctx)
-		if rerr == nil && cur.Holder != nil && cur.Holder.ID == l.info.ID {
-			// Our renewal landed, and the SDK's retry of it failed.
-			l.etag, l.expires, l.renewErr = curTag, cur.Expires, nil
-			return nil
-		}
 		cause := "another run took it over after it expired, or `athanor state unlock` broke it"
 		if rerr == nil && cur.Holder != nil {
 			cause = fmt.Sprintf("%s took it over (it had expired, or `athanor state unlock` broke it)", cur.Holder)
