@@ -29,17 +29,27 @@ func wantLockLost(t *testing.T, what string, err error, cause string) {
 // lock, hears that the previous run ended without unlocking, and writes.
 func TestLockLostWhenSessionEnds(t *testing.T) {
 	for _, first := range []string{"Put", "Delete"} {
-		t.Run(first+"First", func(t *testing.T) { testLockLost(t, first) })
+		t.Run(first+"First", func(t *testing.T) { testLockLost(t, first, false) })
+		// A server restart ends the pool's sessions too, so the first
+		// write meets an ended connection before it can check the lock.
+		t.Run(first+"FirstAllSessions", func(t *testing.T) { testLockLost(t, first, true) })
 	}
 }
 
 // testLockLost loses the lock, then has the run write: first, the write
-// named, so that each write's own check is what finds the loss.
-func testLockLost(t *testing.T, first string) {
+// named, so that each write's own check is what finds the loss. With all,
+// every session of the store ends, as in a server restart, not only the
+// lock's.
+func testLockLost(t *testing.T, first string, all bool) {
 	url := pgtest.URL(t)
 	ctx := context.Background()
 	app := pgtest.App("lost")
-	s := opener(url, app)(t)
+	appName := pgtest.App("athanor-test")
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	s := opener(url+sep+"application_name="+appName, app)(t)
 	holder := state.NewLockInfo("up", "test")
 	u, err := s.Lock(ctx, holder)
 	if err != nil {
@@ -55,8 +65,13 @@ func testLockLost(t *testing.T, first string) {
 	defer admin.Close(ctx)
 	// pg_terminate_backend with a timeout returns once the session ended.
 	var ended bool
-	if err := admin.QueryRow(ctx, `SELECT pg_terminate_backend($1, 10000)`, int32(pgstore.LockPID(u))).Scan(&ended); err != nil || !ended {
-		t.Fatalf("terminate the lock's session: %v %v", ended, err)
+	if all {
+		err = admin.QueryRow(ctx, `SELECT bool_and(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity WHERE application_name = $1`, appName).Scan(&ended)
+	} else {
+		err = admin.QueryRow(ctx, `SELECT pg_terminate_backend($1, 10000)`, int32(pgstore.LockPID(u))).Scan(&ended)
+	}
+	if err != nil || !ended {
+		t.Fatalf("terminate the sessions: %v %v", ended, err)
 	}
 	put := func() error { return s.Put(ctx, statetest.Sample("after")) }
 	del := func() error { return s.Delete(ctx, "before") }

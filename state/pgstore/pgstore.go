@@ -247,7 +247,7 @@ func (s *Store) Put(ctx context.Context, r state.Record) error {
 	}
 	tag, err := s.pool.Exec(ctx, sql, args...)
 	if err != nil {
-		return s.fail("put record "+r.LogicalID, err)
+		return s.fail("put record "+r.LogicalID, held.lostOr(ctx, err))
 	}
 	if held != nil && tag.RowsAffected() == 0 {
 		return fmt.Errorf("put record %s: %w", r.LogicalID, held.markLost())
@@ -293,7 +293,7 @@ func (s *Store) Delete(ctx context.Context, logicalID string) error {
 	var ok bool
 	args := append([]any{s.app, s.stage, logicalID}, held.guardArgs()...)
 	if err := s.pool.QueryRow(ctx, deleteHeldSQL, args...).Scan(&ok); err != nil {
-		return s.fail("delete record "+logicalID, err)
+		return s.fail("delete record "+logicalID, held.lostOr(ctx, err))
 	}
 	if !ok {
 		return fmt.Errorf("delete record %s: %w", logicalID, held.markLost())
@@ -463,6 +463,22 @@ func (l *lock) markLost() error {
 			Cause: fmt.Sprintf("the database session that held it (backend pid %d on %s) ended: the server restarted, or the session was terminated", l.pid, l.s.where)}
 	}
 	return l.lost
+}
+
+// lostOr returns the lock's loss if a guarded write that failed with err
+// failed because the lock is gone: after a server restart the pool's first
+// statement meets a connection the server ended (SQLSTATE 57P01), before
+// any statement can look at pg_locks. A nil lock (no lock held) returns err.
+func (l *lock) lostOr(ctx context.Context, err error) error {
+	if l == nil || ctx.Err() != nil {
+		return err
+	}
+	var held bool
+	args := append([]any{l.s.app, l.s.stage}, l.guardArgs()...)
+	if qerr := l.s.pool.QueryRow(ctx, `SELECT `+heldSQL(3), args...).Scan(&held); qerr != nil || held {
+		return err
+	}
+	return l.markLost()
 }
 
 // Unlock removes the holder's info row, if it is still this holder's, and
