@@ -1,6 +1,7 @@
 package state
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -80,4 +81,15 @@ func (e *LockLostError) Unwrap() error { return e.Err }
 // newlines, and these errors are read in logs one line at a time.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// WrapBackendError is how a backend reports a failed operation: a
+// *StoreError as it is, since its one line says all there is to say, and any
+// other error as "<what> in <where>: <err>".
+func WrapBackendError(what, where string, err error) error {
+	var se *StoreError
+	if errors.As(err, &se) {
+		return err
+	}
+	return fmt.Errorf("%s in %s: %w", what, where, err)
 }

@@ -61,13 +61,7 @@ func isConnect(err error) bool {
 	return errors.As(err, &ce)
 }
 
-// fail reports err of the operation what ("load state", "put record X"):
-// as a *state.StoreError alone when the database is unusable, since that
-// message says all there is to say, and otherwise with what and where.
+// fail reports err of the operation what ("load state", "put record X").
 func (s *Store) fail(what string, err error) error {
-	c := s.classify(err)
-	if c != err {
-		return c
-	}
-	return fmt.Errorf("%s in %s: %w", what, s.where, err)
+	return state.WrapBackendError(what, s.where, s.classify(err))
 }

@@ -2,7 +2,6 @@ package pgstore_test
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 
@@ -13,15 +12,6 @@ import (
 	"github.com/athanor-iac/athanor/state/pgstore/pgtest"
 	"github.com/athanor-iac/athanor/state/statetest"
 )
-
-// wantLockLost checks that err is a one-line LockLostError saying how.
-func wantLockLost(t *testing.T, what string, err error, cause string) {
-	t.Helper()
-	var ll *state.LockLostError
-	if !errors.As(err, &ll) || !strings.Contains(err.Error(), cause) || strings.Contains(err.Error(), "\n") {
-		t.Fatalf("%s: %v; want a one-line *state.LockLostError saying %q", what, err, cause)
-	}
-}
 
 // TestLockLostWhenSessionEnds terminates the database session that holds a
 // run's advisory lock, as a server restart or an administrator does: the
@@ -78,8 +68,8 @@ func testLockLost(t *testing.T, first string, all bool) {
 	if first == "Delete" {
 		put, del = del, put
 	}
-	wantLockLost(t, first+" after the lock's session ended", put(), "session that held it")
-	wantLockLost(t, "the other write after the lock's session ended", del(), "session that held it")
+	statetest.WantLockLost(t, first+" after the lock's session ended", put(), "session that held it")
+	statetest.WantLockLost(t, "the other write after the lock's session ended", del(), "session that held it")
 	recs, err := s.Load(ctx)
 	if err != nil || len(recs) != 1 || recs[0].LogicalID != "before" {
 		t.Fatalf("records after the lost lock = %+v, %v; want only the one written before", recs, err)
@@ -97,8 +87,8 @@ func testLockLost(t *testing.T, first string, all bool) {
 	if err := next.Put(ctx, statetest.Sample("after")); err != nil {
 		t.Errorf("the next run's Put: %v", err)
 	}
-	wantLockLost(t, "Put of the old run once the next holds the lock", s.Put(ctx, statetest.Sample("late")), "session that held it")
-	wantLockLost(t, "Unlock after the lock's session ended", u.Unlock(), "session that held it")
+	statetest.WantLockLost(t, "Put of the old run once the next holds the lock", s.Put(ctx, statetest.Sample("late")), "session that held it")
+	statetest.WantLockLost(t, "Unlock after the lock's session ended", u.Unlock(), "session that held it")
 	if info, held, err := next.(state.LockReader).ReadLock(ctx); err != nil || !held || info.ID == holder.ID {
 		t.Errorf("after the old run's Unlock, ReadLock = %+v, %v, %v; want the next run holding the lock", info, held, err)
 	}
@@ -126,5 +116,5 @@ func TestLockLostWhenInfoRowChanges(t *testing.T) {
 	if _, err := admin.Exec(ctx, `UPDATE athanor_locks SET info = jsonb_set(info, '{id}', '"someone-else"') WHERE app = $1`, app); err != nil {
 		t.Fatal(err)
 	}
-	wantLockLost(t, "Put when the info row names another holder", s.Put(ctx, statetest.Sample("x")), "lost the lock")
+	statetest.WantLockLost(t, "Put when the info row names another holder", s.Put(ctx, statetest.Sample("x")), "lost the lock")
 }

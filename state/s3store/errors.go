@@ -63,13 +63,7 @@ func (s *Store) regionHint() string {
 	return " (region " + s.region + ")"
 }
 
-// fail reports err of the operation what ("load state", "lock state"): as
-// a *state.StoreError alone when the bucket is unusable, since that message
-// says all there is to say, and otherwise with what and where.
+// fail reports err of the operation what ("load state", "put record X").
 func (s *Store) fail(what string, err error) error {
-	c := s.classify(err)
-	if c != err {
-		return c
-	}
-	return fmt.Errorf("%s in %s: %w", what, s.location, err)
+	return state.WrapBackendError(what, s.location, s.classify(err))
 }

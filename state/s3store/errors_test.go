@@ -2,31 +2,14 @@ package s3store_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/athanor-iac/athanor/state"
 	"github.com/athanor-iac/athanor/state/s3store/s3test"
+	"github.com/athanor-iac/athanor/state/statetest"
 )
-
-// wantStoreError checks that err is a one-line *state.StoreError holding
-// each of want (the cause and what to check).
-func wantStoreError(t *testing.T, what string, err error, want ...string) {
-	t.Helper()
-	var se *state.StoreError
-	if !errors.As(err, &se) || strings.Contains(err.Error(), "\n") {
-		t.Fatalf("%s: %v; want a one-line *state.StoreError", what, err)
-	}
-	t.Logf("%s: %v", what, err)
-	for _, w := range want {
-		if !strings.Contains(err.Error(), w) {
-			t.Errorf("%s: %v; want it to say %q", what, err, w)
-		}
-	}
-}
 
 // TestStoreErrors provokes each way a bucket can be unusable and checks the
 // error at the first request, which a run makes (Lock, or Load for a plan)
@@ -59,29 +42,29 @@ func TestStoreErrors(t *testing.T) {
 
 	t.Run("BucketMissing", func(t *testing.T) {
 		url := s3test.URL(srv.Endpoint, "athanor-no-such-bucket", "p", 0)
-		wantStoreError(t, "Lock", lock(url), "bucket athanor-no-such-bucket does not exist", "create it, or correct the bucket")
-		wantStoreError(t, "Load", load(url), "bucket athanor-no-such-bucket does not exist")
+		statetest.WantStoreError(t, "Lock", lock(url), "bucket athanor-no-such-bucket does not exist", "create it, or correct the bucket")
+		statetest.WantStoreError(t, "Load", load(url), "bucket athanor-no-such-bucket does not exist")
 	})
 	t.Run("AccessDenied", func(t *testing.T) {
 		proxy := srv.Proxy(t)
 		proxy.Fail(func(*http.Request) bool { return true }, 403, "AccessDenied")
 		url := s3test.URL(proxy.URL, bucket, "p", 0)
-		wantStoreError(t, "Lock", lock(url), "access denied to s3://"+bucket+"/p/shop/dev/", "s3:ListBucket", "s3:PutObject")
-		wantStoreError(t, "Load", load(url), "access denied")
+		statetest.WantStoreError(t, "Lock", lock(url), "access denied to s3://"+bucket+"/p/shop/dev/", "s3:ListBucket", "s3:PutObject")
+		statetest.WantStoreError(t, "Load", load(url), "access denied")
 	})
 	t.Run("WrongSecretKey", func(t *testing.T) {
 		t.Setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
-		wantStoreError(t, "Lock", lock(s3test.URL(srv.Endpoint, bucket, "p", 0)), "rejected the AWS credentials (SignatureDoesNotMatch)", "AWS_PROFILE")
+		statetest.WantStoreError(t, "Lock", lock(s3test.URL(srv.Endpoint, bucket, "p", 0)), "rejected the AWS credentials (SignatureDoesNotMatch)", "AWS_PROFILE")
 	})
 	t.Run("UnknownAccessKey", func(t *testing.T) {
 		t.Setenv("AWS_ACCESS_KEY_ID", "nobody")
-		wantStoreError(t, "Load", load(s3test.URL(srv.Endpoint, bucket, "p", 0)), "rejected the AWS credentials (InvalidAccessKeyId)")
+		statetest.WantStoreError(t, "Load", load(s3test.URL(srv.Endpoint, bucket, "p", 0)), "rejected the AWS credentials (InvalidAccessKeyId)")
 	})
 	t.Run("NoCredentials", func(t *testing.T) {
 		t.Setenv("AWS_ACCESS_KEY_ID", "")
 		t.Setenv("AWS_SECRET_ACCESS_KEY", "")
 		_, err := state.Open(ctx, s3test.URL(srv.Endpoint, bucket, "p", 0), app, "dev")
-		wantStoreError(t, "Open", err, "no AWS credentials", "AWS_PROFILE")
+		statetest.WantStoreError(t, "Open", err, "no AWS credentials", "AWS_PROFILE")
 	})
 	t.Run("EndpointUnreachable", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -91,6 +74,6 @@ func TestStoreErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = s.Lock(ctx, state.NewLockInfo("up", "test"))
-		wantStoreError(t, "Lock", err, "cannot connect to 127.0.0.1:1", "check that the endpoint is running")
+		statetest.WantStoreError(t, "Lock", err, "cannot connect to 127.0.0.1:1", "check that the endpoint is running")
 	})
 }

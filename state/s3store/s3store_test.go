@@ -233,15 +233,6 @@ func TestLockRenewedWhileHeld(t *testing.T) {
 	}
 }
 
-// wantLockLost checks that err is a LockLostError saying how, in one line.
-func wantLockLost(t *testing.T, what string, err error, cause string) {
-	t.Helper()
-	var ll *state.LockLostError
-	if !errors.As(err, &ll) || !strings.Contains(err.Error(), cause) || strings.Contains(err.Error(), "\n") {
-		t.Fatalf("%s: %v; want a one-line *state.LockLostError saying %q", what, err, cause)
-	}
-}
-
 func TestForceUnlockStopsLiveHolder(t *testing.T) {
 	srv := s3test.Start(t)
 	ctx := context.Background()
@@ -264,10 +255,10 @@ func TestForceUnlockStopsLiveHolder(t *testing.T) {
 	defer u2.Unlock()
 	// The first holder learns at its next renewal that it lost the lock,
 	// and its writes stop.
-	wantLockLost(t, "renewal of a broken lock", s3store.RenewNow(u), "destroy")
-	wantLockLost(t, "Put by a holder whose lock was broken", s.Put(ctx, statetest.Sample("late")), "took it over")
-	wantLockLost(t, "Delete by a holder whose lock was broken", s.Delete(ctx, "late"), "took it over")
-	wantLockLost(t, "Unlock of a broken lock", u.Unlock(), "took it over")
+	statetest.WantLockLost(t, "renewal of a broken lock", s3store.RenewNow(u), "destroy")
+	statetest.WantLockLost(t, "Put by a holder whose lock was broken", s.Put(ctx, statetest.Sample("late")), "took it over")
+	statetest.WantLockLost(t, "Delete by a holder whose lock was broken", s.Delete(ctx, "late"), "took it over")
+	statetest.WantLockLost(t, "Unlock of a broken lock", u.Unlock(), "took it over")
 	if _, held, _ := other.(state.LockReader).ReadLock(ctx); !held {
 		t.Error("the old holder's Unlock released the new holder's lock")
 	}
@@ -301,12 +292,12 @@ func TestLockLostWhenRenewalFails(t *testing.T) {
 		t.Fatalf("Put after one failed renewal: %v", err)
 	}
 	ca.advance(30 * time.Second) // 10s before expiry: inside the margin
-	wantLockLost(t, "Put when the lock is about to expire unrenewed", s.Put(ctx, statetest.Sample("after")), "access denied")
+	statetest.WantLockLost(t, "Put when the lock is about to expire unrenewed", s.Put(ctx, statetest.Sample("after")), "access denied")
 	if err := s3store.RenewNow(u); err == nil {
 		t.Error("renewal of a lost lock succeeded")
 	}
 	proxy.Fail(nil, 0, "")
-	wantLockLost(t, "Put once the endpoint is healthy again", s.Put(ctx, statetest.Sample("after")), "expired")
+	statetest.WantLockLost(t, "Put once the endpoint is healthy again", s.Put(ctx, statetest.Sample("after")), "expired")
 	next := backend(t, url, "dev")
 	cn := newClock()
 	cn.at(ca, 15*time.Second)
@@ -350,10 +341,10 @@ func TestLockTakenOverAfterExpiry(t *testing.T) {
 			defer ub.Unlock()
 			if wake == "clock" {
 				ca.advance(61 * time.Second)
-				wantLockLost(t, "Put after waking past the expiry", a.Put(ctx, statetest.Sample("x")), "expired")
+				statetest.WantLockLost(t, "Put after waking past the expiry", a.Put(ctx, statetest.Sample("x")), "expired")
 			} else {
-				wantLockLost(t, "renewal after another run took over", s3store.RenewNow(ua), "destroy")
-				wantLockLost(t, "Put after a failed renewal", a.Put(ctx, statetest.Sample("x")), "took it over")
+				statetest.WantLockLost(t, "renewal after another run took over", s3store.RenewNow(ua), "destroy")
+				statetest.WantLockLost(t, "Put after a failed renewal", a.Put(ctx, statetest.Sample("x")), "took it over")
 			}
 			if err := b.Put(ctx, statetest.Sample("x")); err != nil {
 				t.Errorf("the new holder's Put: %v", err)
@@ -480,8 +471,8 @@ func TestLockObjectDeleted(t *testing.T) {
 	if _, err := srv.Client().DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("del/shop/dev/lock.json")}); err != nil {
 		t.Fatal(err)
 	}
-	wantLockLost(t, "renewal of a deleted lock", s3store.RenewNow(u), "was deleted")
-	wantLockLost(t, "Put after the lock object was deleted", s.Put(ctx, statetest.Sample("x")), "was deleted")
+	statetest.WantLockLost(t, "renewal of a deleted lock", s3store.RenewNow(u), "was deleted")
+	statetest.WantLockLost(t, "Put after the lock object was deleted", s.Put(ctx, statetest.Sample("x")), "was deleted")
 }
 
 func TestCorruptObjectRefused(t *testing.T) {
