@@ -12,7 +12,7 @@
 // transaction-scoped advisory lock so that concurrent first runs do not race:
 //
 //	athanor_records  (app, stage, logical_id) -> record   one row per record, the envelope of state.EncodeRecord
-//	athanor_stages   (app, stage) -> lineage, serial       one row per stage, serial bumped by every Lock
+//	athanor_stages   (app, stage) -> lineage, serial       the stage's state.Meta, one row per stage
 //	athanor_locks    (app, stage) -> info                  the holder's LockInfo, for reporting
 //	athanor_schema   version                               the schema version, for migrations
 //
@@ -24,6 +24,13 @@
 // releases it when that session ends, however the holder ends (killed, lost
 // its network), so a lock is never left held by a dead run; the holder's
 // LockInfo row then tells the next run which run died.
+//
+// A run can lose that session while it runs (server restart,
+// pg_terminate_backend). So while a handle holds the lock, each Put and
+// Delete writes only if the lock's session still holds the advisory lock and
+// the lock's info row is still this holder's, in the same statement; a write
+// that finds it gone returns a *state.LockLostError, and so does every later
+// one.
 package pgstore
 
 import (

@@ -29,8 +29,13 @@
 // it is never deleted, so no conditional delete is needed. Another run takes
 // the lock over, with If-Match on the ETag it read, only when it is released
 // or expired (the holder died: it is then reported stale), or when forced by
-// `athanor state unlock`. A holder that finds its lock taken over stops
-// writing: its Puts fail. Record writes are optimistic too: after a Load, a
+// `athanor state unlock`. A holder stops writing (every write returns a
+// *state.LockLostError) once a renewal finds its lock taken over or its lock
+// object deleted, or when its last renewal is about to expire, as when
+// renewals keep failing. S3 answers If-Match on a deleted object with 404
+// NoSuchKey, not 412, and may answer a conditional write racing another with
+// 409 ConditionalRequestConflict; both count as a failed condition. The
+// store's tests run against MinIO (see package s3test and docs/state.md). Record writes are optimistic too: after a Load, a
 // Put is conditional on the ETag that Load saw (or on the record's absence),
 // so a writer that was not the lock holder cannot silently overwrite another's
 // update. Expiry compares the holder's clock with the reader's: keep clocks
