@@ -20,6 +20,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/athanor-iac/athanor/internal/version"
 	"github.com/athanor-iac/athanor/schema"
 )
 
@@ -56,6 +57,8 @@ var DefaultCommands = []CommandFunc{
 	func(f *Factory) *cobra.Command { return NewCmdValidate(f, nil) },
 	func(f *Factory) *cobra.Command { return NewCmdImport(f, nil) },
 	func(f *Factory) *cobra.Command { return NewCmdState(f, nil) },
+	func(f *Factory) *cobra.Command { return NewCmdNew(f, nil) },
+	func(f *Factory) *cobra.Command { return NewCmdVersion(f) },
 }
 
 // NewFactory returns a factory over the given streams and the embedded
@@ -80,7 +83,7 @@ and repairing state (athanor state).
 
 Exit status: 0 on success, 1 on an error, 2 on a usage error.
 Output has no colour; NO_COLOR is respected by design.`,
-		Version:       Version(),
+		Version:       version.Get().Report("athanor"),
 		SilenceErrors: true, // Execute prints errors, prefixed "athanor: "
 		SilenceUsage:  true, // a usage dump hides the error; Execute prints a hint instead
 		// The root takes arguments only to report an unknown command as a
@@ -98,7 +101,7 @@ Output has no colour; NO_COLOR is respected by design.`,
 		},
 	}
 	root.SuggestionsMinimumDistance = 2
-	root.SetVersionTemplate("athanor {{.Version}}\n")
+	root.SetVersionTemplate("{{.Version}}")
 	root.SetIn(f.IOStreams.In)
 	root.SetOut(f.IOStreams.Out)
 	root.SetErr(f.IOStreams.Err)
