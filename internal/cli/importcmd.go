@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/athanor-iac/athanor/internal/engine"
-	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/internal/version"
+	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
 )
 
