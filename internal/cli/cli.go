@@ -76,10 +76,10 @@ func NewRootCmd(f *Factory, cmds ...CommandFunc) *cobra.Command {
 		Short: "Infrastructure as code on AWS Cloud Control",
 		Long: `Athanor programs are Go programs that declare AWS resources (athanor.Run);
 running one applies them through the Cloud Control API. This command is the
-toolbox around them: a local Cloud Control endpoint for development and tests
-(athanor local), questions about resource types (athanor schema, athanor
-validate), taking over existing resources (athanor import) and inspecting
-and repairing state (athanor state).
+toolbox around them: starting a program (athanor new), a local Cloud Control
+endpoint for development and tests (athanor local), questions about resource
+types (athanor schema, athanor validate), taking over existing resources
+(athanor import) and inspecting and repairing state (athanor state).
 
 Exit status: 0 on success, 1 on an error, 2 on a usage error.
 Output has no colour; NO_COLOR is respected by design.`,
