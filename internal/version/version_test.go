@@ -24,9 +24,9 @@ func TestFromBuildInfo(t *testing.T) {
 		want   Info
 		report []string // lines of Report("prog")
 	}{{
-		name: "go install athanor@v0.1.0",
-		bi:   &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: ModulePath, Version: "v0.1.0"}},
-		want: Info{Version: "v0.1.0", GoVersion: "go1.26.8"},
+		name:   "go install athanor@v0.1.0",
+		bi:     &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: ModulePath, Version: "v0.1.0"}},
+		want:   Info{Version: "v0.1.0", GoVersion: "go1.26.8"},
 		report: []string{"athanor  v0.1.0", "commit   unknown (not recorded in this build)", "go       go1.26.8 "},
 	}, {
 		name:   "go build in a checkout with changes",
