@@ -17,7 +17,7 @@
 //	if err != nil {
 //		return err
 //	}
-//	app.Log("idMappingWorkflow.CreatedAt = %v", idMappingWorkflow.CreatedAt)
+//	app.Log("idMappingWorkflow.WorkflowArn = %v", idMappingWorkflow.WorkflowArn)
 //
 // Optional numbers and booleans are pointers (athanor.Int(30),
 // athanor.Bool(true)), and string enums have constants. `athanor schema

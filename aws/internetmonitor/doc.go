@@ -13,7 +13,7 @@
 //	if err != nil {
 //		return err
 //	}
-//	app.Log("monitor.CreatedAt = %v", monitor.CreatedAt)
+//	app.Log("monitor.MonitorArn = %v", monitor.MonitorArn)
 //
 // Optional numbers and booleans are pointers (athanor.Int(30),
 // athanor.Bool(true)), and string enums have constants. `athanor schema

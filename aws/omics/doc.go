@@ -14,7 +14,7 @@
 //	if err != nil {
 //		return err
 //	}
-//	app.Log("annotationStore.CreationTime = %v", annotationStore.CreationTime)
+//	app.Log("annotationStore.StoreArn = %v", annotationStore.StoreArn)
 //
 // Optional numbers and booleans are pointers (athanor.Int(30),
 // athanor.Bool(true)), and string enums have constants. `athanor schema

@@ -11,7 +11,7 @@
 //	if err != nil {
 //		return err
 //	}
-//	app.Log("dbInstance.AutomaticRestartTime = %v", dbInstance.AutomaticRestartTime)
+//	app.Log("dbInstance.DBInstanceArn = %v", dbInstance.DBInstanceArn)
 //
 // Optional numbers and booleans are pointers (athanor.Int(30),
 // athanor.Bool(true)), and string enums have constants. `athanor schema

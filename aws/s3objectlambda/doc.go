@@ -13,7 +13,7 @@
 //	if err != nil {
 //		return err
 //	}
-//	app.Log("accessPoint.Alias = %v", accessPoint.Alias)
+//	app.Log("accessPoint.Arn = %v", accessPoint.Arn)
 //
 // Optional numbers and booleans are pointers (athanor.Int(30),
 // athanor.Bool(true)), and string enums have constants. `athanor schema

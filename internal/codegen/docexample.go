@@ -124,11 +124,18 @@ func (p *pkg) qualified(t *goType) string {
 }
 
 // exampleOutput is the read-only property the example prints: the first
-// that identifies the resource, else the first.
+// that identifies the resource, else its ARN, else an ID, else the first.
 func exampleOutput(rt *resourceType) string {
 	for _, f := range rt.Outputs {
 		for _, id := range rt.PrimaryID {
 			if f.JSONName == id {
+				return f.GoName
+			}
+		}
+	}
+	for _, suffix := range []string{"Arn", "Id"} {
+		for _, f := range rt.Outputs {
+			if strings.HasSuffix(f.GoName, suffix) {
 				return f.GoName
 			}
 		}
