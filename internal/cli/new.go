@@ -56,7 +56,7 @@ type template struct {
 var templates = []template{
 	{"empty", "a program that declares nothing yet (the default)"},
 	{"flowlogs", "the seed's four VPC flow logs (examples/flowlogs)"},
-	{"vpc-flow-logs", "a VPC, subnets, log group, IAM role, bucket and two flow logs wired by outputs (examples/vpc-flow-logs)"},
+	{"vpc-flow-logs", "a VPC, subnets, log group, IAM role, bucket with its policy, and two flow logs wired by outputs (examples/vpc-flow-logs)"},
 }
 
 // NewCmdNew builds `athanor new`. runF replaces the run step in tests.
