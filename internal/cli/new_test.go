@@ -36,7 +36,7 @@ func TestTemplatesAreTheExamples(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s := string(src); strings.Contains(s, "examples/") || !strings.Contains(s, `athanor.Run("myinfra",`) {
+		if s := string(src); strings.Contains(s, "go run ./examples/") || !strings.Contains(s, `athanor.Run("myinfra",`) {
 			t.Errorf("template %s is not a program of its own module:\n%s", name, s)
 		}
 	}
