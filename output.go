@@ -186,7 +186,8 @@ func (r *reporter) userLog(planning bool) func(string, ...any) {
 	}
 }
 
-var pastTense = map[engine.Action]string{engine.Create: "created", engine.Update: "updated", engine.Replace: "replaced", engine.Delete: "deleted"}
+var planWord = map[engine.Action]string{engine.Create: "to create", engine.Update: "to update", engine.Replace: "to replace", engine.Delete: "to delete", engine.Moved: "to move", engine.NoOp: "unchanged"}
+var pastTense = map[engine.Action]string{engine.Create: "created", engine.Update: "updated", engine.Replace: "replaced", engine.Delete: "deleted", engine.Adopted: "adopted", engine.Moved: "moved", engine.NoOp: "unchanged"}
 var progressive = map[engine.Action]string{engine.Create: "creating", engine.Update: "updating in place", engine.Replace: "replacing", engine.Delete: "deleting"}
 
 // event prints one engine event.
@@ -214,7 +215,13 @@ func (r *reporter) event(ev engine.Event) {
 		r.mu.Lock()
 		r.counts[ev.Action]++
 		r.mu.Unlock()
-		if r.quiet || ev.Action == engine.NoOp {
+		// Taking over a resource that existed is said even with -q: it is
+		// a resource the program did not create.
+		if r.quiet && ev.Action != engine.Adopted || ev.Action == engine.NoOp {
+			return
+		}
+		if ev.Action == engine.Moved {
+			r.line("%s %s moved from %s (%s), nothing sent to AWS", ev.Action.Symbol(), name, ev.Detail, ev.Identifier)
 			return
 		}
 		r.line("%s %s %s %s in %s", r.paint(r.actionColor(ev.Action), ev.Action.Symbol()), name, pastTense[ev.Action], ev.Identifier, ev.Elapsed.Round(10*time.Millisecond))
@@ -246,7 +253,7 @@ func (r *reporter) summary(what string, elapsed time.Duration, err error) {
 	r.mu.Lock()
 	c := r.counts
 	r.mu.Unlock()
-	changed := c[engine.Create] + c[engine.Update] + c[engine.Replace] + c[engine.Delete]
+	changed := c[engine.Create] + c[engine.Update] + c[engine.Replace] + c[engine.Delete] + c[engine.Adopted] + c[engine.Moved]
 	status := "complete"
 	if err != nil {
 		status = "failed"
@@ -259,30 +266,68 @@ func (r *reporter) summary(what string, elapsed time.Duration, err error) {
 		r.line("%s complete: no changes; %s up to date (%s).", what, resources(c[engine.NoOp]), elapsed.Round(10*time.Millisecond))
 		return
 	}
-	r.line("%s %s: %d created, %d updated, %d replaced, %d deleted, %d unchanged (%s).", what, status,
-		c[engine.Create], c[engine.Update], c[engine.Replace], c[engine.Delete], c[engine.NoOp], elapsed.Round(10*time.Millisecond))
+	var parts []string
+	for _, a := range []engine.Action{engine.Create, engine.Adopted, engine.Moved, engine.Update, engine.Replace, engine.Delete, engine.NoOp} {
+		if c[a] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c[a], pastTense[a]))
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "nothing changed")
+	}
+	r.line("%s %s: %s (%s).", what, status, strings.Join(parts, ", "), elapsed.Round(10*time.Millisecond))
+}
+
+// planView is what a plan shows people: on its first line where the state
+// is and where the calls go, then what changed outside the program, then
+// the changes.
+type planView struct {
+	header  string
+	drifts  []engine.Drift
+	changes []engine.Change
+}
+
+// header prints the head of a plan alone, for a run with nothing to
+// change: where its state is and where its calls go, and any drift.
+func (r *reporter) header(v planView) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fmt.Fprintln(r.w, v.header)
+	if len(v.drifts) > 0 {
+		r.writeDrift(v.drifts)
+	}
 }
 
 // plan prints a plan for people.
-func (r *reporter) plan(app, stage string, changes []engine.Change) {
+func (r *reporter) plan(v planView) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	w := r.w
-	fmt.Fprintf(w, "Plan for %s, stage %s:\n", app, stage)
+	w, changes := r.w, v.changes
+	fmt.Fprintln(w, v.header)
+	if len(v.drifts) > 0 {
+		r.writeDrift(v.drifts)
+	}
 	counts := countActions(changes)
 	for _, c := range changes {
-		if c.Action == engine.NoOp {
+		if !c.Changes() {
 			continue
 		}
 		label := map[engine.Action]string{engine.Create: "create", engine.Update: "update in place", engine.Replace: "replace", engine.Delete: "delete"}[c.Action]
 		if c.Reason != "" {
 			label += " (" + c.Reason + ")"
 		}
+		symbol := c.Action.Symbol()
+		if c.MovedFrom != "" {
+			label = strings.TrimSuffix("moved: "+c.MovedFrom+" → "+c.LogicalID+", "+label, ", ")
+			if c.Action == engine.NoOp {
+				symbol = engine.Moved.Symbol()
+			}
+		}
 		id := ""
 		if c.Identifier != "" {
 			id = " " + c.Identifier
 		}
-		fmt.Fprintf(w, "  %s %s (%s)%s: %s\n", r.paint(r.actionColor(c.Action), c.Action.Symbol()), c.LogicalID, c.Type, id, label)
+		fmt.Fprintf(w, "  %s %s (%s)%s: %s\n", r.paint(r.actionColor(c.Action), symbol), c.LogicalID, c.Type, id, label)
 		diffs := append([]engine.PropDiff(nil), c.Diffs...)
 		sort.SliceStable(diffs, func(i, j int) bool { return diffs[i].Name < diffs[j].Name })
 		for _, d := range diffs {
@@ -293,8 +338,13 @@ func (r *reporter) plan(app, stage string, changes []engine.Change) {
 		fmt.Fprintf(w, "No changes. %s up to date.\n", resources(counts["no-op"]))
 		return
 	}
-	fmt.Fprintf(w, "Plan: %d to create, %d to update, %d to replace, %d to delete, %d unchanged.\n",
-		counts["create"], counts["update"], counts["replace"], counts["delete"], counts["no-op"])
+	var parts []string
+	for _, a := range []engine.Action{engine.Create, engine.Update, engine.Replace, engine.Delete, engine.Moved, engine.NoOp} {
+		if n := counts[planKey(a)]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, planWord[a]))
+		}
+	}
+	fmt.Fprintf(w, "Plan: %s.\n", strings.Join(parts, ", "))
 }
 
 func formatDiff(a engine.Action, d engine.PropDiff) string {
@@ -332,6 +382,11 @@ func showValue(v any) string {
 func (r *reporter) drift(ds []engine.Drift) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.writeDrift(ds)
+}
+
+// writeDrift prints drift. Called with r.mu held.
+func (r *reporter) writeDrift(ds []engine.Drift) {
 	if len(ds) == 0 {
 		fmt.Fprintln(r.w, "No drift: every managed resource is as the last run left it.")
 		return
@@ -355,7 +410,7 @@ func (r *reporter) drift(ds []engine.Drift) {
 			fmt.Fprintf(r.w, "      %s: %s → %s\n", p.Name, before, after)
 		}
 	}
-	fmt.Fprintf(r.w, "%s drifted; `up --refresh` restores what the program declares.\n", resources(len(ds)))
+	fmt.Fprintf(r.w, "%s drifted; `up` restores what the program declares.\n", resources(len(ds)))
 }
 
 // resources is "1 resource" or "n resources".
@@ -364,4 +419,12 @@ func resources(n int) string {
 		return "1 resource"
 	}
 	return fmt.Sprintf("%d resources", n)
+}
+
+// planKey is the plan summary's key for a: its JSON name ("move" for moves).
+func planKey(a engine.Action) string {
+	if a == engine.Moved {
+		return "move"
+	}
+	return string(a)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/athanor-iac/athanor/internal/engine"
+	"github.com/athanor-iac/athanor/internal/jsonout"
 	"github.com/athanor-iac/athanor/internal/version"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
@@ -71,7 +72,11 @@ changes nothing. Import never changes the resource itself.`,
 
 func runImport(ctx context.Context, opts *ImportOptions) error {
 	stage := state.ResolveStage(opts.Stage)
-	store, err := state.Open(ctx, state.ResolveURL(opts.StateURL), opts.App, stage)
+	url, err := state.CheckURL(state.ResolveURL(opts.StateURL))
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	store, err := state.Open(ctx, url, opts.App, stage)
 	if err != nil {
 		return err
 	}
@@ -84,16 +89,18 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	rec, err := engine.Import(ctx, store, prov, opts.Type, opts.ID, opts.As)
+	where := state.StageRef{URL: state.ResolveURL(opts.StateURL), App: opts.App, Stage: stage}
+	rec, err := engine.Import(ctx, store, where, prov, opts.Type, opts.ID, opts.As)
 	var ie *engine.ImportError
-	if errors.As(err, &ie) {
-		return fmt.Errorf("import refused, nothing changed: %s", ie.Msg)
+	var he *engine.HeldError
+	if errors.As(err, &ie) || errors.As(err, &he) {
+		return fmt.Errorf("import refused, nothing changed: %w", err)
 	}
 	if err != nil {
 		return err
 	}
 	if opts.JSON {
-		return writeJSON(opts.IO.Out, rec)
+		return jsonout.Write(opts.IO.Out, RecordDocument{FormatVersion: jsonout.FormatVersion, App: opts.App, Stage: stage, Record: *rec})
 	}
 	fmt.Fprintf(opts.IO.Out, "imported %s %s as %q in %s/%s; the next run of the program adopts it, and `plan` shows how it differs from the program\n", rec.Type, rec.Identifier, rec.LogicalID, opts.App, stage)
 	return nil

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/athanor-iac/athanor/internal/codegen"
+	"github.com/athanor-iac/athanor/internal/jsonout"
 	"github.com/athanor-iac/athanor/schema"
 )
 
@@ -86,7 +87,8 @@ func runSchema(opts *SchemaOptions) error {
 	}
 	addGo(reg, sc, d)
 	if opts.JSON {
-		return writeJSON(opts.IO.Out, d)
+		d.FormatVersion = jsonout.FormatVersion
+		return jsonout.Write(opts.IO.Out, d)
 	}
 	return d.writeText(opts.IO.Out)
 }
@@ -100,7 +102,7 @@ func listTypes(opts *SchemaOptions, reg *schema.Registry) error {
 		}
 	}
 	if opts.JSON {
-		return writeJSON(opts.IO.Out, names)
+		return jsonout.Write(opts.IO.Out, TypeList{FormatVersion: jsonout.FormatVersion, Types: names})
 	}
 	if len(names) == 0 {
 		return fmt.Errorf("no type names start with %q", opts.TypeName)
@@ -111,9 +113,16 @@ func listTypes(opts *SchemaOptions, reg *schema.Registry) error {
 	return nil
 }
 
+// TypeList is the JSON form of `athanor schema --list --json`.
+type TypeList struct {
+	FormatVersion int      `json:"formatVersion"`
+	Types         []string `json:"types"`
+}
+
 // TypeDescription is the JSON form of `athanor schema TYPE --json`. It is
 // a summary for people and scripts; the full schema is in the schema package.
 type TypeDescription struct {
+	FormatVersion     int            `json:"formatVersion"`
 	TypeName          string         `json:"typeName"`
 	Description       string         `json:"description"`
 	Properties        []PropertyInfo `json:"properties"`
@@ -379,14 +388,4 @@ func writeRows(tw io.Writer, props []PropertyInfo, indent string) {
 		fmt.Fprintln(tw, row)
 		writeRows(tw, p.Properties, indent+"  ")
 	}
-}
-
-// writeJSON writes v indented, with a final newline, for --json output.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("writing JSON: %w", err)
-	}
-	return nil
 }

@@ -3,15 +3,15 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/athanor-iac/athanor/internal/engine"
+	"github.com/athanor-iac/athanor/internal/jsonout"
 	"github.com/athanor-iac/athanor/internal/version"
 	"github.com/athanor-iac/athanor/state"
 	// The shared backends, so that every scheme a program accepts works here.
@@ -23,11 +23,12 @@ import (
 type StateOptions struct {
 	IO *IOStreams
 
-	Command string // list, show, rm, unlock, migrate
+	Command string // list, show, rm, mv, unlock, migrate
 	URL     string // --state
 	App     string
 	Stage   string
-	ID      string // show and rm
+	ID      string // show, rm and mv
+	NewID   string // mv
 	JSON    bool   // list
 	Yes     bool   // rm
 	From    string // migrate
@@ -71,8 +72,11 @@ $ATHANOR_STAGE, then your user name, as in programs.`,
 	run := func(name string, nargs int) func(*cobra.Command, []string) error {
 		return func(cmd *cobra.Command, args []string) error {
 			opts.Command = name
-			if nargs == 1 {
+			if nargs >= 1 {
 				opts.ID = args[0]
+			}
+			if nargs == 2 {
+				opts.NewID = args[1]
 			}
 			if runF != nil {
 				return runF(opts)
@@ -94,6 +98,20 @@ Removal needs --yes.`,
 		Args: exactArgs(1, "rm needs the logical ID of a record"), RunE: run("rm", 1),
 	}
 	rm.Flags().BoolVar(&opts.Yes, "yes", false, "really remove the record")
+	mv := &cobra.Command{
+		Use:   "mv OLD NEW",
+		Short: "Rename a record, for a resource the program now declares under another logical ID",
+		Long: `Rename record OLD to NEW in the stage's state, under the stage's lock.
+Nothing is sent to AWS: the resource stays as it is, and the next run of a
+program that declares NEW finds it instead of creating another one (and
+does not delete it as OLD). Records that depended on OLD depend on NEW.
+
+A run finds most renames by itself (same type and user-chosen name, or the
+same flow log configuration) and its plan shows them as "moved"; mv is for
+the others. It refuses when OLD is missing or NEW already exists.`,
+		Example: "  athanor state mv first second --app flowlogs --stage prod",
+		Args:    exactArgs(2, "mv needs the record's logical ID and its new one: athanor state mv OLD NEW"), RunE: run("mv", 2),
+	}
 	unlock := &cobra.Command{
 		Use:   "unlock",
 		Short: "Break the lock a dead run left behind, and say whose it was",
@@ -113,7 +131,7 @@ source does not have). The source is left as it is.`,
 	migrate.Flags().StringVar(&opts.From, "from", "", "source state URL (required)")
 	migrate.Flags().StringVar(&opts.To, "to", "", "destination state URL (required)")
 	migrate.Flags().BoolVar(&opts.Force, "force", false, "overwrite a destination that already has records")
-	cmd.AddCommand(list, show, rm, unlock, migrate)
+	cmd.AddCommand(list, show, rm, mv, unlock, migrate)
 	return cmd
 }
 
@@ -133,13 +151,22 @@ func (o *StateOptions) resolve() error {
 		return usageErrorf("--app is required: the name the program passes to athanor.Run")
 	}
 	o.Stage = state.ResolveStage(o.Stage)
-	o.URL = state.ResolveURL(o.URL)
+	url, err := state.CheckURL(state.ResolveURL(o.URL))
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	o.URL = url
 	if o.Command == "migrate" {
 		if o.From == "" || o.To == "" {
 			return usageErrorf("migrate needs --from URL and --to URL")
 		}
 		if o.From == o.To {
 			return usageErrorf("--from and --to are the same URL")
+		}
+		for _, u := range []string{o.From, o.To} {
+			if _, err := state.CheckURL(u); err != nil {
+				return &UsageError{Err: err}
+			}
 		}
 	}
 	return nil
@@ -170,6 +197,8 @@ func runState(ctx context.Context, o *StateOptions) error {
 		return stateShow(ctx, o, s)
 	case "rm":
 		return stateRm(ctx, o, s)
+	case "mv":
+		return stateMv(ctx, o, s)
 	}
 	return fmt.Errorf("unknown state command %q", o.Command)
 }
@@ -180,7 +209,25 @@ func closeStore(s state.Store) {
 	}
 }
 
-// StateEntry is one line of `athanor state list --json`.
+// StateList is the JSON form of `athanor state list --json`.
+type StateList struct {
+	FormatVersion int          `json:"formatVersion"`
+	App           string       `json:"app"`
+	Stage         string       `json:"stage"`
+	State         string       `json:"state"` // the store, a file store as an absolute folder
+	Records       []StateEntry `json:"records"`
+}
+
+// RecordDocument is the JSON form of one state record, as `athanor state
+// show` and `athanor import --json` print it.
+type RecordDocument struct {
+	FormatVersion int          `json:"formatVersion"`
+	App           string       `json:"app"`
+	Stage         string       `json:"stage"`
+	Record        state.Record `json:"record"`
+}
+
+// StateEntry is one record in `athanor state list --json`.
 type StateEntry struct {
 	LogicalID  string `json:"logicalId"`
 	Type       string `json:"type"`
@@ -205,9 +252,7 @@ func stateList(ctx context.Context, o *StateOptions, s state.Store) error {
 		entries[i] = e
 	}
 	if o.JSON {
-		enc := json.NewEncoder(o.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(entries)
+		return jsonout.Write(o.IO.Out, StateList{FormatVersion: jsonout.FormatVersion, App: o.App, Stage: o.Stage, State: state.Redact(o.URL), Records: entries})
 	}
 	if len(entries) == 0 {
 		fmt.Fprintf(o.IO.Err, "stage %s of app %s has no records in %s\n", o.Stage, o.App, o.URL)
@@ -253,9 +298,7 @@ func stateShow(ctx context.Context, o *StateOptions, s state.Store) error {
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(o.IO.Out)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return jsonout.Write(o.IO.Out, RecordDocument{FormatVersion: jsonout.FormatVersion, App: o.App, Stage: o.Stage, Record: r})
 }
 
 // stateRm removes one record under the stage's lock. A corrupted record
@@ -294,6 +337,34 @@ func stateRm(ctx context.Context, o *StateOptions, s state.Store) error {
 		return err
 	}
 	fmt.Fprintf(o.IO.Out, "removed %s%s from the state of stage %s; AWS was not touched, and athanor no longer manages that resource\n", o.ID, desc, o.Stage)
+	return nil
+}
+
+// stateMv renames one record under the stage's lock.
+func stateMv(ctx context.Context, o *StateOptions, s state.Store) error {
+	for _, id := range []string{o.ID, o.NewID} {
+		if err := state.ValidateLogicalID(id); err != nil {
+			return usageErrorf("%v", err)
+		}
+	}
+	u, err := s.Lock(ctx, state.NewLockInfo("state mv", version.Get().String()))
+	if err != nil {
+		return err
+	}
+	defer u.Unlock()
+	rec, err := engine.MoveRecord(ctx, s, o.ID, o.NewID)
+	var me *engine.MoveError
+	if errors.As(err, &me) {
+		return fmt.Errorf("not moved, nothing changed: stage %s of app %s: %s", o.Stage, o.App, me.Msg)
+	}
+	if err != nil {
+		return err
+	}
+	if err := u.Unlock(); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.Out, "moved %s to %s (%s %s) in the state of stage %s; AWS was not touched, and a program that declares %s now manages that resource\n",
+		o.ID, o.NewID, rec.Type, rec.Identifier, o.Stage, o.NewID)
 	return nil
 }
 
@@ -381,18 +452,10 @@ func stateMigrate(ctx context.Context, o *StateOptions) error {
 	if err := errors.Join(du.Unlock(), su.Unlock()); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.IO.Out, "copied %d records of stage %s from %s to %s and verified them", len(recs), o.Stage, redactURL(o.From), redactURL(o.To))
+	fmt.Fprintf(o.IO.Out, "copied %d records of stage %s from %s to %s and verified them", len(recs), o.Stage, state.Redact(o.From), state.Redact(o.To))
 	if removed > 0 {
 		fmt.Fprintf(o.IO.Out, "; removed %d records the source does not have", removed)
 	}
 	fmt.Fprintln(o.IO.Out)
 	return nil
-}
-
-// redactURL drops a password from a URL before it is printed.
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return raw
 }
