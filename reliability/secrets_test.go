@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -19,11 +20,13 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/athanor-iac/athanor/localcc"
 	"github.com/athanor-iac/athanor/state/pgstore/pgtest"
-	"github.com/athanor-iac/athanor/state/s3store/s3fake"
+	"github.com/athanor-iac/athanor/state/s3store/s3test"
 )
 
 var (
@@ -60,7 +63,9 @@ type stateBackend struct {
 	records func(t *testing.T) []byte // the bytes of the records alone
 	// unlock breaks the lock a killed run left, as `athanor state unlock`
 	// does, for backends that cannot tell that its holder is gone.
-	unlock func()
+	unlock func(t *testing.T)
+	// env is what the program needs to reach the backend (credentials).
+	env []string
 }
 
 func fileBackend(t *testing.T) stateBackend {
@@ -69,30 +74,58 @@ func fileBackend(t *testing.T) stateBackend {
 		records: func(t *testing.T) []byte { return treeBytes(t, dir, "resources") }}
 }
 
+// s3Backend keeps state in a fresh bucket of the test S3 server (MinIO).
+// s3test.Start sets the AWS credentials in the environment, so a test
+// using it cannot run in parallel with others.
 func s3Backend(t *testing.T) stateBackend {
-	srv, err := s3fake.Start("secrets-state")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	objects := func(under string) []byte {
-		var all []byte
-		for _, k := range srv.Keys("secrets-state") {
-			if strings.Contains(k, under) {
-				b, _ := srv.Object("secrets-state", k)
-				all = append(append(all, k...), b...)
+	srv := s3test.Start(t)
+	bucket := srv.Bucket(t)
+	client := srv.Client()
+	ctx := context.Background()
+	keys := func(t *testing.T) []string {
+		var out []string
+		p := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				t.Fatal(err)
 			}
+			for _, o := range page.Contents {
+				out = append(out, aws.ToString(o.Key))
+			}
+		}
+		return out
+	}
+	objects := func(t *testing.T, under string) []byte {
+		var all []byte
+		for _, k := range keys(t) {
+			if !strings.Contains(k, under) {
+				continue
+			}
+			o, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(k)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(o.Body)
+			o.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(append(all, k...), b...)
 		}
 		return all
 	}
 	return stateBackend{
-		url:     "s3://secrets-state/athanor?region=us-east-1&endpoint=" + srv.URL,
-		bytes:   func(t *testing.T) []byte { return objects("") },
-		records: func(t *testing.T) []byte { return objects("/resources/") },
-		unlock: func() {
-			for _, k := range srv.Keys("secrets-state") {
+		url:     s3test.URL(srv.Endpoint, bucket, "athanor", 0),
+		env:     []string{"AWS_ACCESS_KEY_ID=" + srv.AccessKey, "AWS_SECRET_ACCESS_KEY=" + srv.SecretKey},
+		bytes:   func(t *testing.T) []byte { return objects(t, "") },
+		records: func(t *testing.T) []byte { return objects(t, "/resources/") },
+		unlock: func(t *testing.T) {
+			for _, k := range keys(t) {
 				if strings.HasSuffix(k, "/lock.json") {
-					srv.DeleteObject("secrets-state", k)
+					if _, err := client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(k)}); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
 		},
@@ -181,7 +214,7 @@ func (b *secretBench) run(killAt string, env []string, args ...string) secretRun
 	}
 	args = append(args, "--endpoint", b.srv.URL(), "--state", b.backend.url, "--stage", b.stage)
 	cmd := exec.Command(b.bin, args...)
-	cmd.Env = append(append(append(os.Environ(), b.baseline...), b.key...), env...)
+	cmd.Env = append(append(append(append(os.Environ(), b.baseline...), b.backend.env...), b.key...), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -253,8 +286,10 @@ func (b *secretBench) received(name, prop string) any {
 // and destroy, against each state backend, then searches every byte the
 // runs wrote (state, stdout, stderr, plan JSON) for the secrets: none may
 // be there, while the endpoint received every one.
+//
+// The S3 case runs first and alone: the test S3 server's credentials are
+// set in the environment. The others then run in parallel.
 func TestSecretsNeverInPlainText(t *testing.T) {
-	t.Parallel()
 	id, err := age.GenerateX25519Identity()
 	if err != nil {
 		t.Fatal(err)
@@ -268,13 +303,15 @@ func TestSecretsNeverInPlainText(t *testing.T) {
 		open func(t *testing.T) stateBackend
 		key  []string
 	}{
-		{"file", fileBackend, []string{"ATHANOR_PASSPHRASE=correct horse battery staple"}},
 		{"s3", s3Backend, []string{"ATHANOR_AGE_IDENTITY_FILE=" + idFile}},
+		{"file", fileBackend, []string{"ATHANOR_PASSPHRASE=correct horse battery staple"}},
 		{"postgres", pgBackend, []string{"ATHANOR_AGE_RECIPIENTS=" + id.Recipient().String(), "ATHANOR_AGE_IDENTITY_FILE=" + idFile}},
 	}
 	for _, bk := range backends {
 		t.Run(bk.name, func(t *testing.T) {
-			t.Parallel()
+			if bk.name != "s3" {
+				t.Parallel()
+			}
 			secretsLifecycle(t, bk.open(t), bk.key)
 		})
 	}
@@ -359,7 +396,7 @@ func secretsLifecycle(t *testing.T, backend stateBackend, key []string) {
 		t.Fatalf("the update was not killed:\n%s", r.out)
 	}
 	if backend.unlock != nil {
-		backend.unlock()
+		backend.unlock(t)
 	}
 	b.mustRun(vt, "up", "--verbose")
 	if got := b.received("app-api-token", "Value"); got != "Bearer "+token2 {
@@ -393,7 +430,7 @@ func secretsLifecycle(t *testing.T, backend stateBackend, key []string) {
 		t.Fatalf("the run was not killed:\n%s", r.out)
 	}
 	if backend.unlock != nil {
-		backend.unlock()
+		backend.unlock(t)
 	}
 	out = b.mustRun(v3, "up", "--verbose")
 	if !strings.Contains(out, "finishing an operation an earlier run left in flight") {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/athanor-iac/athanor/internal/secrets"
+	"github.com/athanor-iac/athanor/internal/version"
 	"github.com/athanor-iac/athanor/state"
 )
 
@@ -63,7 +64,7 @@ func stateRekey(ctx context.Context, o *StateOptions) error {
 		return err
 	}
 	defer closeStore(s)
-	u, err := s.Lock(ctx, state.NewLockInfo("state rekey", Version()))
+	u, err := s.Lock(ctx, state.NewLockInfo("state rekey", version.Get().String()))
 	if err != nil {
 		return err
 	}
