@@ -374,7 +374,9 @@ func newApp(ctx context.Context, name string, cfg config, eng *engine.Engine, pl
 }
 
 func runProgram(app *App, fn func(*App) error) error {
-	err := fn(app)
+	app.waits.begin()
+	err := app.call(func() error { return fn(app) })
+	app.waits.end()
 	if werr := app.wait(); err == nil {
 		err = werr
 	}
