@@ -38,19 +38,25 @@ const Version = "0.1.0-dev"
 // The first interrupt (Ctrl-C or SIGTERM) stops submitting new work, waits
 // for the requests in flight and saves state. A second one cancels those
 // requests with CancelResourceRequest and saves state. Either way the next
-// run picks up where this one stopped.
+// run picks up where this one stopped. A third one exits at once, for a
+// program that does not return (its functions wait on channels of their
+// own, say): the intents of requests in flight are already in state, so
+// the next run still finds them.
 func Run(appName string, fn func(*App) error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stop := make(chan struct{})
-	sigs := make(chan os.Signal, 2)
+	sigs := make(chan os.Signal, 3)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-sigs
 		fmt.Fprintln(os.Stderr, "interrupted: starting nothing new, waiting for requests in flight (interrupt again to cancel them)")
 		close(stop)
 		<-sigs
-		fmt.Fprintln(os.Stderr, "interrupted again: cancelling requests in flight")
+		fmt.Fprintln(os.Stderr, "interrupted again: cancelling requests in flight (interrupt a third time to exit at once)")
 		cancel()
+		<-sigs
+		fmt.Fprintln(os.Stderr, "interrupted a third time: exiting now; requests in flight stay recorded in state, and the next run finishes them")
+		os.Exit(ExitError)
 	}()
 	code := mainWith(ctx, stop, appName, os.Args[1:], interactive(), os.Stdin, os.Stdout, os.Stderr, fn)
 	signal.Stop(sigs)
