@@ -317,6 +317,14 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 	if cfg.refresh {
 		records = planEng.Records()
 	}
+	// One cheap call before the first intent is written: an endpoint that
+	// is down or credentials that do not resolve fail here, once, with the
+	// fix, instead of per resource after the SDK's retries.
+	if hasChanges(changes) || hasPending(records) {
+		if err := prov.Check(ctx); err != nil {
+			return ExitError, err
+		}
+	}
 	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
 		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked()})
 	if err != nil {
@@ -422,6 +430,22 @@ func countChanges(cs []engine.Change) int {
 		}
 	}
 	return n
+}
+
+// hasPending reports whether an earlier run left an operation in flight,
+// which this one will finish.
+func hasPending(recs []state.Record) bool {
+	for _, r := range recs {
+		if r.Pending != nil {
+			return true
+		}
+		for _, s := range r.Superseded {
+			if s.Pending != nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func hasChanges(cs []engine.Change) bool {
