@@ -153,7 +153,7 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 			}
 			c, err := execute(cmd.Context(), appName, cfg, stdout, fn)
 			code = c
-			return err
+			return state.Locate(err, cfg.location(appName))
 		}
 	}
 	root.RunE = run("up")
@@ -185,6 +185,12 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 		return code
 	}
 	return code
+}
+
+// location is where the run's state is, for the commands its messages
+// suggest.
+func (cfg *config) location(app string) state.Location {
+	return state.Location{App: app, Stage: state.ResolveStage(cfg.stage), URL: state.ResolveURL(cfg.stateURL)}
 }
 
 func (cfg *config) resolve() error {
@@ -261,7 +267,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 	}
 
 	// The plan pass: every mistake is found before anything is sent.
-	planEng, err := engine.New(ctx, engine.ModePlan, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism})
+	planEng, err := engine.New(ctx, engine.ModePlan, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Location: cfg.location(appName)})
 	if err != nil {
 		return ExitError, err
 	}

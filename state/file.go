@@ -210,7 +210,7 @@ func (s *fileStore) loadOne(name string) (Record, error) {
 	}
 	r, err := DecodeRecord(data)
 	if err != nil {
-		return Record{}, &CorruptRecordError{Where: path, LogicalID: id, Stage: s.stage, Err: err}
+		return Record{}, &CorruptRecordError{Where: path, LogicalID: id, App: s.app, Stage: s.stage, Err: err}
 	}
 	if !idOK || r.LogicalID != id {
 		want, _ := recordFileName(r.LogicalID)

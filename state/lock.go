@@ -79,6 +79,7 @@ func (i LockInfo) String() string {
 // Test for it with errors.As.
 type LockError struct {
 	App, Stage string
+	URL        string // the state URL; see Locate
 	Info       LockInfo
 	Err        error // the backend's underlying error, if any
 }
@@ -89,8 +90,8 @@ func (e *LockError) Error() string {
 	if stage == "" {
 		stage = "<stage>"
 	}
-	return fmt.Sprintf("state of stage %s is locked by %s; wait for that run to finish, or if it is gone, run `athanor state unlock --stage %s`",
-		stage, e.Info, stage)
+	return fmt.Sprintf("state of stage %s is locked by %s; wait for that run to finish, or if it is gone, run `%s`",
+		stage, e.Info, Location{App: e.App, Stage: e.Stage, URL: e.URL}.Command("state unlock"))
 }
 
 // Unwrap returns the backend's underlying error.

@@ -53,7 +53,8 @@ changes nothing. Import never changes the resource itself.`,
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return runImport(cmd.Context(), opts)
+			loc := state.Location{App: opts.App, Stage: state.ResolveStage(opts.Stage), URL: state.ResolveURL(opts.StateURL)}
+			return state.Locate(runImport(cmd.Context(), opts), loc)
 		},
 	}
 	fl := cmd.Flags()
@@ -86,7 +87,8 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 	rec, err := engine.Import(ctx, store, prov, opts.Type, opts.ID, opts.As)
 	var ie *engine.ImportError
 	if errors.As(err, &ie) {
-		return fmt.Errorf("import refused, nothing changed: %s", ie.Msg)
+		ie.Location = state.Location{App: opts.App, Stage: stage, URL: state.ResolveURL(opts.StateURL)}
+		return fmt.Errorf("import refused, nothing changed: %s", ie)
 	}
 	if err != nil {
 		return err

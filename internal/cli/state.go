@@ -76,7 +76,7 @@ $ATHANOR_STAGE, then your user name, as in programs.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return runState(cmd.Context(), opts)
+			return state.Locate(runState(cmd.Context(), opts), opts.location())
 		}
 	}
 	list := &cobra.Command{Use: "list", Short: "List the stage's records: logical ID, type, identifier, pending operation", Args: cobra.NoArgs, RunE: run("list", 0)}
@@ -142,6 +142,12 @@ func (o *StateOptions) resolve() error {
 		}
 	}
 	return nil
+}
+
+// location is where the command's stage is, for the commands messages
+// suggest; after resolve, with the defaults filled in.
+func (o *StateOptions) location() state.Location {
+	return state.Location{App: o.App, Stage: o.Stage, URL: o.URL}
 }
 
 func runState(ctx context.Context, o *StateOptions) error {
@@ -244,7 +250,7 @@ func findRecord(ctx context.Context, o *StateOptions, s state.Store) (state.Reco
 			return r, nil
 		}
 	}
-	return state.Record{}, fmt.Errorf("stage %s of app %s has no record %s (see `athanor state list`)", o.Stage, o.App, o.ID)
+	return state.Record{}, fmt.Errorf("stage %s of app %s has no record %s (see `%s`)", o.Stage, o.App, o.ID, o.location().Command("state list"))
 }
 
 func stateShow(ctx context.Context, o *StateOptions, s state.Store) error {
@@ -283,7 +289,7 @@ func stateRm(ctx context.Context, o *StateOptions, s state.Store) error {
 			}
 		}
 		if !found {
-			return fmt.Errorf("stage %s of app %s has no record %s (see `athanor state list`)", o.Stage, o.App, o.ID)
+			return fmt.Errorf("stage %s of app %s has no record %s (see `%s`)", o.Stage, o.App, o.ID, o.location().Command("state list"))
 		}
 	}
 	if err := s.Delete(ctx, o.ID); err != nil {

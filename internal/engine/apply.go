@@ -219,7 +219,7 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 		id, model, err = e.adopt(ctx, sc, desired)
 		adopted = err == nil
 	} else if err != nil && cloudcontrol.Code(err) == "AlreadyExists" {
-		err = fmt.Errorf("%w; if the existing one is this resource, run again with --adopt to take it over (or `athanor import` it first)", err)
+		err = fmt.Errorf("%w; if the existing one is this resource, run again with --adopt to take it over", err)
 	}
 	if err != nil && !cloudcontrol.Refused(err) {
 		// The request may have been received and may still create the

@@ -51,6 +51,9 @@ type Options struct {
 	// Checked, when set, are the declarations the plan pass validated
 	// (logical ID → canonical props); the same props are not checked again.
 	Checked map[string]string
+	// Location is where the stage's state is, for the commands that
+	// messages suggest.
+	Location state.Location
 	// Stop, when closed, stops the engine from starting new operations;
 	// operations in flight go on to their end. Cancelling the context
 	// instead abandons them (see CancelInFlight).
@@ -333,7 +336,8 @@ func (e *Engine) check(d Declaration) bool {
 	// A mistyped type name is reported as unknown below; telling to rename
 	// or forget the resource would only have it deleted.
 	if rec := e.records[d.LogicalID]; rec != nil && rec.Type != d.Type && knownType(d.Type) {
-		probs = append(probs, fmt.Sprintf("logical ID %q holds a %s in state; a logical ID cannot change type: rename it (the %s is then deleted) or remove it from state with `athanor state rm`", d.LogicalID, rec.Type, rec.Type))
+		probs = append(probs, fmt.Sprintf("logical ID %q holds a %s in state; a logical ID cannot change type: rename it (the %s is then deleted) or remove it from state with `%s`",
+			d.LogicalID, rec.Type, rec.Type, e.opts.Location.Command("state rm", d.LogicalID, "--yes")))
 	}
 	key := d.Type + canonical(d.Props)
 	if prev, ok := e.opts.Checked[d.LogicalID]; ok && prev == key {

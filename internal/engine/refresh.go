@@ -212,9 +212,20 @@ func sortDrifts(ds []Drift) {
 }
 
 // ImportError says why an import was refused; nothing was changed.
-type ImportError struct{ Msg string }
+type ImportError struct {
+	Msg string
+	// Remove, when set, is the logical ID whose record the fix removes,
+	// with `athanor state rm` at Location.
+	Remove   string
+	Location state.Location
+}
 
-func (e *ImportError) Error() string { return e.Msg }
+func (e *ImportError) Error() string {
+	if e.Remove == "" {
+		return e.Msg
+	}
+	return fmt.Sprintf("%s with `%s`", e.Msg, e.Location.Command("state rm", e.Remove, "--yes"))
+}
 
 // Import puts an existing resource under management as logicalID: the
 // resource is read, and a record is written that holds what AWS reports
@@ -222,7 +233,7 @@ func (e *ImportError) Error() string { return e.Msg }
 // it without recreating it, or shows how it differs from the program.
 func Import(ctx context.Context, store state.Store, prov *cloudcontrol.Provider, typeName, identifier, logicalID string) (*state.Record, error) {
 	if !logicalIDOK(logicalID) {
-		return nil, &ImportError{fmt.Sprintf("logical ID %q: use letters, digits, '-', '_' and '.'", logicalID)}
+		return nil, &ImportError{Msg: fmt.Sprintf("logical ID %q: use letters, digits, '-', '_' and '.'", logicalID)}
 	}
 	sc, err := schema.Default().Lookup(typeName)
 	if errors.Is(err, schema.ErrTypeNotFound) {
@@ -230,7 +241,7 @@ func Import(ctx context.Context, store state.Store, prov *cloudcontrol.Provider,
 		if s := schema.Suggest(typeName, schema.Default().TypeNames()); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
-		return nil, &ImportError{msg}
+		return nil, &ImportError{Msg: msg}
 	}
 	if err != nil {
 		return nil, err
@@ -241,15 +252,15 @@ func Import(ctx context.Context, store state.Store, prov *cloudcontrol.Provider,
 	}
 	for _, r := range recs {
 		if r.LogicalID == logicalID {
-			return nil, &ImportError{fmt.Sprintf("%q is already managed (%s %s); choose another logical ID, or remove it from state first with `athanor state rm`", logicalID, r.Type, r.Identifier)}
+			return nil, &ImportError{Msg: fmt.Sprintf("%q is already managed (%s %s); choose another logical ID, or remove it from state first", logicalID, r.Type, r.Identifier), Remove: logicalID}
 		}
 		if r.Type == typeName && r.Identifier == identifier {
-			return nil, &ImportError{fmt.Sprintf("%s %s is already managed as %q", typeName, identifier, r.LogicalID)}
+			return nil, &ImportError{Msg: fmt.Sprintf("%s %s is already managed as %q", typeName, identifier, r.LogicalID)}
 		}
 	}
 	live, err := prov.Read(ctx, typeName, identifier)
 	if cloudcontrol.IsNotFound(err) {
-		return nil, &ImportError{fmt.Sprintf("%s %s does not exist (check the identifier, region and account)", typeName, identifier)}
+		return nil, &ImportError{Msg: fmt.Sprintf("%s %s does not exist (check the identifier, region and account)", typeName, identifier)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s %s: %w", typeName, identifier, err)

@@ -269,10 +269,10 @@ func (s *Store) Load(ctx context.Context) ([]state.Record, error) {
 		where := fmt.Sprintf("%s table athanor_records row (app=%s, stage=%s, logical_id=%s)", s.where, s.app, s.stage, id)
 		r, err := state.DecodeRecord([]byte(data))
 		if err != nil {
-			return nil, &state.CorruptRecordError{Where: where, LogicalID: id, Stage: s.stage, Err: err}
+			return nil, &state.CorruptRecordError{Where: where, LogicalID: id, App: s.app, Stage: s.stage, Err: err}
 		}
 		if r.LogicalID != id {
-			return nil, &state.CorruptRecordError{Where: where, LogicalID: id, Stage: s.stage,
+			return nil, &state.CorruptRecordError{Where: where, LogicalID: id, App: s.app, Stage: s.stage,
 				Err: fmt.Errorf("the row holds record %q", r.LogicalID)}
 		}
 		recs = append(recs, r)

@@ -331,7 +331,7 @@ func (s *Store) Load(ctx context.Context) ([]state.Record, error) {
 					err = fmt.Errorf("the object holds record %q", r.LogicalID)
 				}
 				if err != nil {
-					results[i].err = &state.CorruptRecordError{Where: "s3://" + s.bucket + "/" + k, LogicalID: id, Stage: s.stage, Err: err}
+					results[i].err = &state.CorruptRecordError{Where: "s3://" + s.bucket + "/" + k, LogicalID: id, App: s.app, Stage: s.stage, Err: err}
 					continue
 				}
 				results[i] = result{rec: r, etag: etag, ok: true}
