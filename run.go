@@ -245,7 +245,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 		}
 	}
 	if cfg.command == "refresh" {
-		eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism})
+		eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Location: cfg.location(appName)})
 		if err != nil {
 			return ExitError, err
 		}
@@ -331,7 +331,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 			return ExitError, err
 		}
 	}
-	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
+	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Location: cfg.location(appName), Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
 		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked()})
 	if err != nil {
 		return ExitError, err
@@ -407,7 +407,7 @@ func runProgram(app *App, fn func(*App) error) error {
 func lock(ctx context.Context, store state.Store, command string, out *reporter) (func(), error) {
 	u, err := store.Lock(ctx, state.NewLockInfo(command, Version))
 	if err != nil {
-		return nil, err
+		return nil, err // located by the caller: it is not wrapped
 	}
 	if stale, ok := state.StaleLock(u); ok {
 		out.note("the previous run (%s) ended without unlocking; its operations in flight are resumed", stale.String())

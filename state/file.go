@@ -460,7 +460,7 @@ func (s *fileStore) ForceUnlock(ctx context.Context) (LockInfo, error) {
 	}
 	if held {
 		return info, fmt.Errorf("cannot unlock stage %s: its lock is held by a running process, %s; stop that process, and its lock is released when it exits: %w",
-			s.stage, info, &LockError{App: s.app, Stage: s.stage, Info: info, Err: errLocked})
+			s.stage, info, &LockError{App: s.app, Stage: s.stage, Info: info, Err: errLocked, Live: true})
 	}
 	return info, nil
 }

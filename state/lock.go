@@ -82,6 +82,9 @@ type LockError struct {
 	URL        string // the state URL; see Locate
 	Info       LockInfo
 	Err        error // the backend's underlying error, if any
+	// Live says the holder is known to be alive, so that `athanor state
+	// unlock` cannot break the lock and is not suggested.
+	Live bool
 }
 
 // Error says who holds the lock and what the user can do about it.
@@ -89,6 +92,9 @@ func (e *LockError) Error() string {
 	stage := e.Stage
 	if stage == "" {
 		stage = "<stage>"
+	}
+	if e.Live {
+		return fmt.Sprintf("state of stage %s is locked by %s", stage, e.Info)
 	}
 	return fmt.Sprintf("state of stage %s is locked by %s; wait for that run to finish, or if it is gone, run `%s`",
 		stage, e.Info, Location{App: e.App, Stage: e.Stage, URL: e.URL}.Command("state unlock"))

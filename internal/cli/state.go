@@ -329,23 +329,25 @@ func stateMigrate(ctx context.Context, o *StateOptions) error {
 	}
 	defer closeStore(dst)
 	info := state.NewLockInfo("state migrate", Version())
+	from := state.Location{App: o.App, Stage: o.Stage, URL: o.From}
+	to := state.Location{App: o.App, Stage: o.Stage, URL: o.To}
 	su, err := src.Lock(ctx, info)
 	if err != nil {
-		return fmt.Errorf("lock the source: %w", err)
+		return fmt.Errorf("lock the source: %w", state.Locate(err, from))
 	}
 	defer su.Unlock()
 	du, err := dst.Lock(ctx, info)
 	if err != nil {
-		return fmt.Errorf("lock the destination: %w", err)
+		return fmt.Errorf("lock the destination: %w", state.Locate(err, to))
 	}
 	defer du.Unlock()
 	recs, err := src.Load(ctx)
 	if err != nil {
-		return fmt.Errorf("read the source: %w", err)
+		return fmt.Errorf("read the source: %w", state.Locate(err, from))
 	}
 	existing, err := dst.Load(ctx)
 	if err != nil {
-		return fmt.Errorf("read the destination: %w", err)
+		return fmt.Errorf("read the destination: %w", state.Locate(err, to))
 	}
 	if len(existing) > 0 && !o.Force {
 		return fmt.Errorf("the destination already holds %d records of stage %s; nothing was copied. Add --force to make it a copy of the source", len(existing), o.Stage)

@@ -158,7 +158,7 @@ func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
 	if recs == nil {
 		var err error
 		if recs, err = opts.Store.Load(ctx); err != nil {
-			return nil, fmt.Errorf("load state: %w", err)
+			return nil, fmt.Errorf("load state: %w", state.Locate(err, opts.Location))
 		}
 	}
 	e := &Engine{

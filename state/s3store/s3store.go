@@ -87,6 +87,7 @@ type Store struct {
 	stage    string
 	lockTTL  time.Duration
 	location string // s3://bucket/prefix/app/stage, for messages
+	url      string // the state URL, for the commands messages suggest
 
 	mu     sync.Mutex
 	etags  map[string]string // logical ID -> ETag last written or read
@@ -156,7 +157,7 @@ func Open(ctx context.Context, u *url.URL, app, stage string) (state.Store, erro
 		prefix += "/"
 	}
 	s := &Store{
-		client: client, bucket: u.Host, app: app, stage: stage, lockTTL: ttl,
+		client: client, bucket: u.Host, app: app, stage: stage, lockTTL: ttl, url: u.String(),
 		appPfx: prefix + app + "/",
 		etags:  map[string]string{},
 	}
