@@ -283,6 +283,9 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 	if cfg.command != "destroy" {
 		app := newApp(ctx, appName, cfg, planEng, true, out)
 		err := runProgram(app, fn)
+		if err == nil {
+			planEng.CheckDependsOn()
+		}
 		if probs := planEng.Problems(); len(probs) > 0 {
 			return ExitError, &engine.ProblemsError{Problems: probs}
 		}

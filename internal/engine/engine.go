@@ -140,6 +140,8 @@ type Engine struct {
 	ownIDs   map[string]bool   // owners' keys that are a resource's own identifier
 	checked  map[string]string // logical ID → canonical props validated
 	loaded   []state.Record
+	// dependsOn holds the declarations' DependsOn, for CheckDependsOn.
+	dependsOn map[string]explicitDeps
 }
 
 // New builds an engine for one pass in mode, loading the stage's records.
@@ -333,6 +335,7 @@ func (e *Engine) check(d Declaration) bool {
 		probs = append(probs, fmt.Sprintf("logical ID %q is declared twice; give each resource its own ID", d.LogicalID))
 	}
 	e.declared[d.LogicalID] = true
+	e.noteDependsOn(d)
 	// A mistyped type name is reported as unknown below; telling to rename
 	// or forget the resource would only have it deleted.
 	if rec := e.records[d.LogicalID]; rec != nil && rec.Type != d.Type && knownType(d.Type) {
