@@ -138,6 +138,7 @@ type Engine struct {
 	dupKeys  map[string]string // flow log configuration → logical ID
 	owners   map[string]string // output value (ID, ARN) → logical ID
 	ownIDs   map[string]bool   // owners' keys that are a resource's own identifier
+	idsFold  map[string]string // lower-cased own identifier → logical ID
 	checked  map[string]string // logical ID → canonical props validated
 	loaded   []state.Record
 	// dependsOn holds the declarations' DependsOn, for CheckDependsOn.
@@ -172,6 +173,7 @@ func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
 		dupKeys:  map[string]string{},
 		owners:   map[string]string{},
 		ownIDs:   map[string]bool{},
+		idsFold:  map[string]string{},
 		checked:  map[string]string{},
 		loaded:   recs,
 	}
@@ -274,6 +276,7 @@ func (e *Engine) index(logicalID, typeName, id string, outputs map[string]any) {
 	if id != "" && len(id) >= 6 {
 		e.owners[id] = logicalID
 		e.ownIDs[id] = true
+		e.idsFold[strings.ToLower(id)] = logicalID
 	}
 	sc, err := schema.Default().Lookup(typeName)
 	if err != nil {
@@ -300,6 +303,8 @@ func (e *Engine) dependencies(d Declaration) []string {
 		for _, t := range tokens(s) {
 			if owner, ok := e.owners[t]; ok {
 				deps[owner] = true
+			} else if owner, ok := e.idsFold[strings.ToLower(t)]; ok {
+				deps[owner] = true // an identifier whose case the program changed
 			}
 		}
 	})
@@ -382,7 +387,12 @@ func (e *Engine) check(d Declaration) bool {
 // answers with what AWS reports.
 func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 	e.mu.Lock()
-	ok := e.check(d)
+	props, placeholderProbs := e.restorePlaceholders(d.Props)
+	d.Props = props
+	for _, p := range placeholderProbs {
+		e.problems = append(e.problems, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
+	}
+	ok := e.check(d) && len(placeholderProbs) == 0
 	rec := e.records[d.LogicalID]
 	deps := e.dependencies(d)
 	e.mu.Unlock()
