@@ -48,9 +48,20 @@ func newEnv(t *testing.T, opts localcc.Options) *env {
 func (e *env) run(program func(*athanor.App) error, args ...string) (int, string) {
 	e.t.Helper()
 	var out bytes.Buffer
-	args = append(args, "--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test")
+	args = append(withYes(args), "--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test")
 	code := athanor.Main(context.Background(), "flowlogs", args, &out, &out, program)
 	return code, out.String()
+}
+
+// withYes adds --yes to the args of an up or destroy, which without a
+// terminal change nothing unless told to.
+func withYes(args []string) []string {
+	for _, a := range args {
+		if a == "plan" || a == "refresh" {
+			return args
+		}
+	}
+	return append(args, "--yes")
 }
 
 // flowLogs returns the flow logs the endpoint holds, by Id.
@@ -70,11 +81,11 @@ func seedProps() map[string]ec2.FlowLogProps {
 			DeliverLogsPermissionArn: role, Tags: []athanor.Tag{{Key: "Environment", Value: "Production"}}},
 		"advancedFlowLog": {ResourceId: "vpc-87654321", ResourceType: "VPC", TrafficType: "ACCEPT", LogDestinationType: "s3", LogDestination: "arn:aws:s3:::advanced-vpc-flow-logs",
 			LogFormat: "${version} ${start} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes}", MaxAggregationInterval: athanor.Int(60),
-			DeliverCrossAccountRole: "arn:aws:iam::123456789012:role/FlowLogsRole", Tags: []athanor.Tag{{Key: "Project", Value: "NetworkMonitoring"}}},
+			Tags: []athanor.Tag{{Key: "Project", Value: "NetworkMonitoring"}}},
 		"interfaceFlowLog": {ResourceId: "eni-12345678", ResourceType: "NetworkInterface", TrafficType: "REJECT", LogDestinationType: "cloud-watch-logs", LogGroupName: "interface-flow-logs",
 			DeliverLogsPermissionArn: role, Tags: []athanor.Tag{{Key: "Type", Value: "Monitoring"}}},
 		"crossAccountFlowLog": {ResourceId: "vpc-11223344", ResourceType: "VPC", TrafficType: "ALL", LogDestinationType: "s3", LogDestination: "arn:aws:s3:::cross-account-vpc-flow-logs",
-			DeliverCrossAccountRole: "arn:aws:iam::123456789012:role/CrossAccountFlowLogsRole", Tags: []athanor.Tag{{Key: "Compliance", Value: "Audit"}}},
+			Tags: []athanor.Tag{{Key: "Compliance", Value: "Audit"}}},
 	}
 }
 
@@ -125,14 +136,24 @@ func TestSeedLifecycle(t *testing.T) {
 		t.Fatalf("summary missing:\n%s", out)
 	}
 
-	// A second run sends nothing that changes anything, and says so.
+	// A second run sends nothing that changes anything, and says so: it
+	// reads each resource once (the refresh), and with --refresh=false it
+	// makes no call at all.
 	e.srv.ResetMetrics()
 	code, out = e.run(programOf(decls, nil))
 	if code != 0 || !strings.Contains(out, "no changes; 4 resources up to date") {
 		t.Fatalf("second run: exit %d\n%s", code, out)
 	}
+	if m := e.srv.Metrics(); m.TotalCalls != 4 || m.Calls["GetResource"] != 4 {
+		t.Fatalf("a run with no changes made %d API calls, want 4 reads: %v", m.TotalCalls, m.Calls)
+	}
+	e.srv.ResetMetrics()
+	code, out = e.run(programOf(decls, nil), "--refresh=false")
+	if code != 0 || !strings.Contains(out, "no changes; 4 resources up to date") {
+		t.Fatalf("second run with --refresh=false: exit %d\n%s", code, out)
+	}
 	if m := e.srv.Metrics(); m.TotalCalls != 0 {
-		t.Fatalf("a run with no changes made %d API calls: %v", m.TotalCalls, m.Calls)
+		t.Fatalf("a run with no changes and --refresh=false made %d API calls: %v", m.TotalCalls, m.Calls)
 	}
 
 	// Reordering tags is no change.
@@ -254,6 +275,9 @@ func TestSeedValuesAsWrittenAreRefused(t *testing.T) {
 		`crossAccountFlowLog (AWS::EC2::FlowLog): LogDestinationType "S3"`,
 		"vpcFlowLog (AWS::EC2::FlowLog): DeliverLogsPermissionArn",
 		"interfaceFlowLog (AWS::EC2::FlowLog): DeliverLogsPermissionArn",
+		"advancedFlowLog (AWS::EC2::FlowLog): DeliverCrossAccountRole is not applicable for s3 delivery",
+		"crossAccountFlowLog (AWS::EC2::FlowLog): DeliverCrossAccountRole is not applicable for s3 delivery; remove DeliverCrossAccountRole: cross-account delivery to S3 uses no role",
+		"principal delivery.logs.amazonaws.com",
 		"${timestamp}",
 		"nothing was changed",
 	} {

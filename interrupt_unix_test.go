@@ -142,7 +142,7 @@ func (p *proc) end() int {
 // program whose functions wait on each other through channels used to
 // ignore every signal but SIGKILL.
 func TestThirdInterruptExits(t *testing.T) {
-	p := startProgram(t, "channels", "plan")
+	p := startProgram(t, "channels", "plan", "--refresh=false")
 	p.waitFor("program: waiting")
 	p.signal(syscall.SIGTERM)
 	p.waitFor("interrupted: starting nothing new")
@@ -160,7 +160,7 @@ func TestThirdInterruptExits(t *testing.T) {
 func TestThirdInterruptKeepsIntents(t *testing.T) {
 	clock := localcc.NewManualClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
 	e := newEnv(t, localcc.Options{Clock: clock, Latency: map[string]localcc.Range{"*": {Min: time.Second, Max: time.Second}}})
-	args := []string{"--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test", "-v"}
+	args := []string{"--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test", "-v", "--yes"}
 	p := startProgram(t, "inflight", args...)
 	p.waitFor("api GetResourceRequestStatus") // the request token is in state
 	for _, want := range []string{"interrupted: starting", "interrupted again", "interrupted a third time"} {
@@ -193,6 +193,6 @@ func TestThirdInterruptKeepsIntents(t *testing.T) {
 // athanorMain runs a program of another name than e.run's.
 func athanorMain(e *env, app string, program func(*athanor.App) error) (int, string) {
 	var out strings.Builder
-	code := athanor.Main(context.Background(), app, []string{"--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test"}, &out, &out, program)
+	code := athanor.Main(context.Background(), app, []string{"--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test", "--yes"}, &out, &out, program)
 	return code, out.String()
 }

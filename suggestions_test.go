@@ -38,6 +38,7 @@ var covered = map[string]int{
 	"internal/engine/refresh.go":        1, // state rm, for an import of a managed logical ID
 	"internal/engine/timeout.go":        1, // run again with a longer --timeout
 	"localcc/server.go":                 1, // athanor local --data, with --endpoint: localcc's tests
+	"run.go":                            1, // add --yes, without a terminal
 	"provider/cloudcontrol/explain.go":  2, // use --local (endpoint down, no credentials)
 	"provider/cloudcontrol/provider.go": 2, // pass --region; use --local
 	"state/errors.go":                   1, // state rm, for a corrupt record
@@ -311,6 +312,21 @@ func TestSuggestedCommandsWork(t *testing.T) {
 		}
 		if code, out := athanorCLI(append(rm, "--yes")...); code != 0 {
 			t.Fatalf("rm --yes: exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("no terminal", func(t *testing.T) {
+		e := newEnv(t, localcc.Options{})
+		e.t = t
+		args := []string{"--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test"}
+		var buf bytes.Buffer
+		code := athanor.Main(ctx, "flowlogs", args, &buf, &buf, programOf(one, nil))
+		if code == 0 || !strings.Contains(buf.String(), "add --yes") {
+			t.Fatalf("exit %d\n%s", code, buf.String())
+		}
+		buf.Reset()
+		if code := athanor.Main(ctx, "flowlogs", append(args, "--yes"), &buf, &buf, programOf(one, nil)); code != 0 || len(e.flowLogs()) != 1 {
+			t.Fatalf("with --yes: exit %d\n%s", code, buf.String())
 		}
 	})
 

@@ -27,7 +27,7 @@ func (l Location) Command(sub string, args ...string) string {
 	}
 	parts = append(parts, "--app", app, "--stage", stage)
 	if l.URL != "" && l.URL != DefaultURL {
-		parts = append(parts, "--state", shellQuote(redact(l.URL)))
+		parts = append(parts, "--state", shellQuote(Redact(l.URL)))
 	}
 	for _, a := range args {
 		parts = append(parts, shellQuote(a))

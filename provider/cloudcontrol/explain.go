@@ -87,8 +87,8 @@ func (p *Provider) explain(err error) *TargetError {
 	}
 	where := "Cloud Control in " + p.region
 	fix := "check the network, and the region (--region or AWS_REGION)"
-	if p.opts.Endpoint != "" {
-		where = "the Cloud Control endpoint " + p.opts.Endpoint
+	if p.endpoint != "" {
+		where = "the Cloud Control endpoint " + p.endpoint
 		fix = "check that it is running and that --endpoint is right, or use --local for the embedded local endpoint"
 	}
 	if p.opts.Local {

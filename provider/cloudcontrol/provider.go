@@ -88,8 +88,16 @@ type Provider struct {
 	limiter *adaptiveLimiter
 	poller  *poller
 	creds   aws.CredentialsProvider // nil over a given client
-	region  string
+
+	// endpoint and region are where New's client sends its calls, as the
+	// SDK resolved them, for runs to show.
+	endpoint, region string
 }
+
+// Target returns where the calls go: the endpoint when one is set (by
+// Options.Endpoint or the SDK's AWS_ENDPOINT_URL settings; "" for AWS's
+// own) and the region. Both are "" for a provider built by NewWithAPI.
+func (p *Provider) Target() (endpoint, region string) { return p.endpoint, p.region }
 
 // New builds a Provider from the default AWS configuration (credential
 // chain, profiles, region) with the overrides in opts.
@@ -143,7 +151,8 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 		}
 	})
 	p := NewWithAPI(client, opts)
-	p.creds, p.region = cfg.Credentials, cfg.Region
+	p.creds = cfg.Credentials
+	p.endpoint, p.region = aws.ToString(client.Options().BaseEndpoint), client.Options().Region
 	return p, nil
 }
 
@@ -376,8 +385,10 @@ func (p *Provider) Delete(ctx context.Context, typeName, id, clientToken string,
 	if err == nil || IsNotFound(err) {
 		return nil
 	}
-	// Some handlers report a missing resource with another code (the
-	// FlowLog handler says GeneralServiceException); a read settles it.
+	// Handlers should report a missing resource as NotFound (the handler
+	// contract's delete-delete test), but some have used another code (a
+	// 2022 copy of the FlowLog handler says GeneralServiceException); a
+	// read settles it.
 	if _, rerr := p.Read(ctx, typeName, id); IsNotFound(rerr) {
 		return nil
 	}
