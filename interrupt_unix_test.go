@@ -5,10 +5,10 @@ package athanor_test
 import (
 	"bufio"
 	"context"
-	"errors"
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -91,23 +91,32 @@ func startProgram(t *testing.T, program string, args ...string) *proc {
 	return p
 }
 
-// waitFor reads output until a line contains s.
-func (p *proc) waitFor(s string) {
+// read reads output lines until stop says so (true) or the output ends
+// (false, the process has exited).
+func (p *proc) read(what string, stop func(line string) bool) bool {
 	p.t.Helper()
 	guard := time.After(60 * time.Second)
 	for {
 		select {
 		case l, ok := <-p.lines:
 			if !ok {
-				p.t.Fatalf("the program ended before printing %q:\n%s", s, p.out.String())
+				return false
 			}
 			p.out.WriteString(l + "\n")
-			if strings.Contains(l, s) {
-				return
+			if stop(l) {
+				return true
 			}
 		case <-guard:
-			p.t.Fatalf("no %q after a minute:\n%s", s, p.out.String())
+			p.t.Fatalf("no %s after a minute:\n%s", what, p.out.String())
 		}
+	}
+}
+
+// waitFor reads output until a line contains s.
+func (p *proc) waitFor(s string) {
+	p.t.Helper()
+	if !p.read(strconv.Quote(s), func(l string) bool { return strings.Contains(l, s) }) {
+		p.t.Fatalf("the program ended before printing %q:\n%s", s, p.out.String())
 	}
 }
 
@@ -120,22 +129,8 @@ func (p *proc) signal(sig os.Signal) {
 // end reads the output to its end and returns the exit code.
 func (p *proc) end() int {
 	p.t.Helper()
-	guard := time.After(60 * time.Second)
-	for {
-		select {
-		case l, ok := <-p.lines:
-			if !ok {
-				var ee *exec.ExitError
-				if err := p.cmd.Wait(); errors.As(err, &ee) {
-					return ee.ExitCode()
-				}
-				return p.cmd.ProcessState.ExitCode()
-			}
-			p.out.WriteString(l + "\n")
-		case <-guard:
-			p.t.Fatalf("the program did not exit:\n%s", p.out.String())
-		}
-	}
+	p.read("exit", func(string) bool { return false })
+	return p.cmd.ProcessState.ExitCode() // the output ends after Wait
 }
 
 // SIGTERM is an interrupt like Ctrl-C, and a third one exits at once: a
