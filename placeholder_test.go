@@ -34,7 +34,7 @@ func TestCaseChangedPlaceholderKeepsTheDependency(t *testing.T) {
 			t.Fatalf("run %d: exit %d\n%s", run, code, out)
 		}
 		var deps []string
-		for _, r := range e.records() {
+		for _, r := range e.load("test") {
 			if r.LogicalID == "flows" {
 				deps = r.DependsOn
 			}

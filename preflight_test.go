@@ -1,29 +1,13 @@
 package athanor_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
 	"github.com/athanor-iac/athanor"
 	"github.com/athanor-iac/athanor/aws/ec2"
 	"github.com/athanor-iac/athanor/localcc"
-	"github.com/athanor-iac/athanor/state"
 )
-
-// records returns the state's records of the flowlogs app's test stage.
-func (e *env) records() []state.Record {
-	e.t.Helper()
-	store, err := state.Open(context.Background(), e.state, "flowlogs", "test")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	recs, err := store.Load(context.Background())
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return recs
-}
 
 // With the endpoint down, or without credentials, or with credentials AWS
 // refuses, every resource failed on its own after the SDK's ten attempts
@@ -61,7 +45,7 @@ func TestTargetIsCheckedBeforeTheFirstIntent(t *testing.T) {
 				strings.Contains(out, "operation error") || !strings.Contains(out, "--local") {
 				t.Fatalf("exit %d\n%s", code, out)
 			}
-			if recs := e.records(); len(recs) != 0 {
+			if recs := e.load("test"); len(recs) != 0 {
 				t.Fatalf("records left for requests never sent: %+v", recs)
 			}
 		})

@@ -195,12 +195,12 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 // location is where the run's state is, for the commands its messages
 // suggest: the URL as the run resolves it (a relative file path made
 // absolute), so that the commands work from any directory.
-func (cfg *config) location(app string) state.Location {
+func (cfg *config) location(app string) state.StageRef {
 	url := state.ResolveURL(cfg.stateURL)
 	if checked, err := state.CheckURL(url); err == nil {
 		url = checked
 	}
-	return state.Location{App: app, Stage: state.ResolveStage(cfg.stage), URL: url}
+	return state.StageRef{URL: url, App: app, Stage: state.ResolveStage(cfg.stage)}
 }
 
 // resolve fills in the defaults and checks the command line, reporting
@@ -277,7 +277,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	}
 
 	// The plan pass: every mistake is found before anything is sent.
-	planEng, err := engine.New(ctx, engine.ModePlan, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Location: cfg.location(appName)})
+	planEng, err := engine.New(ctx, engine.ModePlan, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Where: cfg.location(appName)})
 	if err != nil {
 		return ExitError, err
 	}
@@ -337,8 +337,9 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 			return ExitError, err
 		}
 	}
-	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Location: cfg.location(appName), Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
-		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked()})
+	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
+		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked(),
+		Where: state.StageRef{URL: cfg.stateURL, App: appName, Stage: cfg.stage}, Moves: planEng.Moves()})
 	if err != nil {
 		return ExitError, err
 	}
@@ -373,7 +374,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 // refreshCommand reads every managed resource, records what changed
 // outside the program, and reports it.
 func refreshCommand(ctx context.Context, appName string, cfg config, tgt target, store state.Store, prov *cloudcontrol.Provider, stdout io.Writer, out *reporter) (int, error) {
-	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Location: cfg.location(appName)})
+	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Where: cfg.location(appName)})
 	if err != nil {
 		return ExitError, err
 	}
@@ -486,10 +487,15 @@ func startLocal(dir string) (*localcc.Server, error) {
 	return srv, nil
 }
 
+// countChanges counts the operations a plan makes: a move with an update
+// is two.
 func countChanges(cs []engine.Change) int {
 	n := 0
 	for _, c := range cs {
 		if c.Action != engine.NoOp {
+			n++
+		}
+		if c.MovedFrom != "" {
 			n++
 		}
 	}
@@ -514,7 +520,7 @@ func hasPending(recs []state.Record) bool {
 
 func hasChanges(cs []engine.Change) bool {
 	for _, c := range cs {
-		if c.Action != engine.NoOp {
+		if c.Changes() {
 			return true
 		}
 	}

@@ -23,7 +23,7 @@ func (e *CorruptRecordError) Error() string {
 	}
 	return fmt.Sprintf("state record %s is unreadable: %v; athanor has not changed it. "+
 		"Restore it from a backup, or check resource %s in AWS and then remove the record with `%s`",
-		e.Where, e.Err, id, Location{App: e.App, Stage: e.Stage, URL: e.URL}.Command("state rm", id, "--yes"))
+		e.Where, e.Err, id, StageRef{URL: e.URL, App: e.App, Stage: e.Stage}.Command("state rm", id, "--yes"))
 }
 
 // Unwrap returns the underlying decoding error.

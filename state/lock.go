@@ -97,7 +97,7 @@ func (e *LockError) Error() string {
 		return fmt.Sprintf("state of stage %s is locked by %s", stage, e.Info)
 	}
 	return fmt.Sprintf("state of stage %s is locked by %s; wait for that run to finish, or if it is gone, run `%s`",
-		stage, e.Info, Location{App: e.App, Stage: e.Stage, URL: e.URL}.Command("state unlock"))
+		stage, e.Info, StageRef{URL: e.URL, App: e.App, Stage: e.Stage}.Command("state unlock"))
 }
 
 // Unwrap returns the backend's underlying error.

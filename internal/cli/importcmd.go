@@ -54,7 +54,7 @@ changes nothing. Import never changes the resource itself.`,
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			loc := state.Location{App: opts.App, Stage: state.ResolveStage(opts.Stage), URL: state.ResolveURL(opts.StateURL)}
+			loc := state.StageRef{URL: state.ResolveURL(opts.StateURL), App: opts.App, Stage: state.ResolveStage(opts.Stage)}
 			return state.Locate(runImport(cmd.Context(), opts), loc)
 		},
 	}
@@ -89,11 +89,12 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	rec, err := engine.Import(ctx, store, prov, opts.Type, opts.ID, opts.As)
+	where := state.StageRef{URL: state.ResolveURL(opts.StateURL), App: opts.App, Stage: stage}
+	rec, err := engine.Import(ctx, store, where, prov, opts.Type, opts.ID, opts.As)
 	var ie *engine.ImportError
-	if errors.As(err, &ie) {
-		ie.Location = state.Location{App: opts.App, Stage: stage, URL: state.ResolveURL(opts.StateURL)}
-		return fmt.Errorf("import refused, nothing changed: %s", ie)
+	var he *engine.HeldError
+	if errors.As(err, &ie) || errors.As(err, &he) {
+		return fmt.Errorf("import refused, nothing changed: %w", err)
 	}
 	if err != nil {
 		return err

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/athanor-iac/athanor/internal/flowlogrules"
 	"github.com/athanor-iac/athanor/internal/propcheck"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/schema"
@@ -51,9 +50,13 @@ type Options struct {
 	// Checked, when set, are the declarations the plan pass validated
 	// (logical ID → canonical props); the same props are not checked again.
 	Checked map[string]string
-	// Location is where the stage's state is, for the commands that
-	// messages suggest.
-	Location state.Location
+	// Where names the stage: other stages of the same store are checked
+	// before --adopt takes a resource over, and messages print commands
+	// with its flags.
+	Where state.StageRef
+	// Moves are the records the plan pass found renamed (see Move); New
+	// carries them out in apply mode before anything else.
+	Moves []Move
 	// Stop, when closed, stops the engine from starting new operations;
 	// operations in flight go on to their end. Cancelling the context
 	// instead abandons them (see CancelInFlight).
@@ -135,7 +138,7 @@ type Engine struct {
 	declared map[string]bool
 	changes  []Change
 	problems []Problem
-	dupKeys  map[string]string // flow log configuration → logical ID
+	dupKeys  map[string]string // type and identity → logical ID declaring it
 	owners   map[string]string // output value (ID, ARN) → logical ID
 	ownIDs   map[string]bool   // owners' keys that are a resource's own identifier
 	idsFold  map[string]string // lower-cased own identifier → logical ID
@@ -143,6 +146,13 @@ type Engine struct {
 	loaded   []state.Record
 	// dependsOn holds the declarations' DependsOn, for CheckDependsOn.
 	dependsOn map[string]explicitDeps
+	claims    map[string]claim // plan: moved-from logical ID → its move
+	// byResource indexes records by identifier and identity, for moves;
+	// built on first use (see sameResource).
+	byResource map[string][]string
+
+	othersMu sync.Mutex
+	others   []state.Located // the other stages' records, once read
 }
 
 // New builds an engine for one pass in mode, loading the stage's records.
@@ -161,7 +171,7 @@ func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
 	if recs == nil {
 		var err error
 		if recs, err = opts.Store.Load(ctx); err != nil {
-			return nil, fmt.Errorf("load state: %w", state.Locate(err, opts.Location))
+			return nil, fmt.Errorf("load state: %w", state.Locate(err, opts.Where))
 		}
 	}
 	e := &Engine{
@@ -176,11 +186,17 @@ func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
 		idsFold:  map[string]string{},
 		checked:  map[string]string{},
 		loaded:   recs,
+		claims:   map[string]claim{},
 	}
 	for i := range recs {
 		r := recs[i]
 		e.records[r.LogicalID] = &r
 		e.index(r.LogicalID, r.Type, r.Identifier, r.Outputs)
+	}
+	if mode == ModeApply {
+		if err := e.applyMoves(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return e, nil
 }
@@ -345,7 +361,7 @@ func (e *Engine) check(d Declaration) bool {
 	// or forget the resource would only have it deleted.
 	if rec := e.records[d.LogicalID]; rec != nil && rec.Type != d.Type && knownType(d.Type) {
 		probs = append(probs, fmt.Sprintf("logical ID %q holds a %s in state; a logical ID cannot change type: rename it (the %s is then deleted) or remove it from state with `%s`",
-			d.LogicalID, rec.Type, rec.Type, e.opts.Location.Command("state rm", d.LogicalID, "--yes")))
+			d.LogicalID, rec.Type, rec.Type, e.opts.Where.Command("state rm", d.LogicalID, "--yes")))
 	}
 	key := d.Type + canonical(d.Props)
 	if prev, ok := e.opts.Checked[d.LogicalID]; ok && prev == key {
@@ -365,13 +381,8 @@ func (e *Engine) check(d Declaration) bool {
 	for _, p := range ps {
 		probs = append(probs, p.Message)
 	}
-	if d.Type == "AWS::EC2::FlowLog" && !IsUnknown(d.Props) && len(ps) == 0 {
-		key := flowlogrules.DuplicateKey(d.Props)
-		if other, ok := e.dupKeys[key]; ok {
-			probs = append(probs, fmt.Sprintf("same resource, traffic type and destination as %q; EC2 refuses a second flow log with one configuration (FlowLogAlreadyExists): change one of them or remove one", other))
-		} else {
-			e.dupKeys[key] = d.LogicalID
-		}
+	if p := e.checkIdentity(d, len(ps) == 0); p != "" {
+		probs = append(probs, p)
 	}
 	for _, p := range probs {
 		e.problems = append(e.problems, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
@@ -386,6 +397,7 @@ func (e *Engine) check(d Declaration) bool {
 // change and answers from state; in apply mode it makes AWS match and
 // answers with what AWS reports.
 func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
+	sc, _ := schema.Default().Lookup(d.Type)
 	e.mu.Lock()
 	props, placeholderProbs := e.restorePlaceholders(d.Props)
 	d.Props = props
@@ -394,9 +406,12 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 	}
 	ok := e.check(d) && len(placeholderProbs) == 0
 	rec := e.records[d.LogicalID]
+	movedFrom := ""
+	if ok && sc != nil && e.mode == ModePlan {
+		movedFrom, rec = e.claimMove(sc, d, rec)
+	}
 	deps := e.dependencies(d)
 	e.mu.Unlock()
-	sc, _ := schema.Default().Lookup(d.Type)
 	if !ok || sc == nil {
 		if e.mode == ModeApply {
 			return Result{}, &ProblemsError{Problems: e.Problems()}
@@ -404,7 +419,7 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 		return planOutputs(sc, d), nil
 	}
 	c := diff(sc, rec, d.Props)
-	c.LogicalID = d.LogicalID
+	c.LogicalID, c.MovedFrom = d.LogicalID, movedFrom
 	if e.mode == ModePlan {
 		e.mu.Lock()
 		e.changes = append(e.changes, c)
@@ -462,7 +477,7 @@ func (e *Engine) PlanDeletes() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, id := range sortedKeys(e.records) {
-		if !e.declared[id] {
+		if _, moved := e.claims[id]; !e.declared[id] && !moved {
 			r := e.records[id]
 			e.changes = append(e.changes, Change{LogicalID: id, Type: r.Type, Action: Delete, Identifier: r.Identifier, Reason: "no longer declared"})
 		}
