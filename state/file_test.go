@@ -169,7 +169,7 @@ func TestCorruptRecordRefused(t *testing.T) {
 			if !errors.As(err, &ce) {
 				t.Fatalf("Load of a %s record: %v, want a *state.CorruptRecordError", name, err)
 			}
-			for _, want := range []string{path, "athanor state rm --app shop --stage dev FlowLog --yes", "backup"} {
+			for _, want := range []string{path, "athanor state rm FlowLog --yes --app shop --stage dev", "backup"} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q does not mention %q", err, want)
 				}

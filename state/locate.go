@@ -1,20 +1,6 @@
 package state
 
-import (
-	"errors"
-	"strings"
-)
-
-// Command returns the athanor command line `athanor <sub> <args> --app A
-// --stage S [--state URL]` for this stage, with its arguments quoted for a
-// POSIX shell when they need it, so that it works as printed.
-func (r StageRef) Command(sub string, args ...string) string {
-	parts := []string{"athanor", sub}
-	for _, a := range args {
-		parts = append(parts, shellWord(a))
-	}
-	return strings.Join(append(parts, r.Flags()), " ")
-}
+import "errors"
 
 // Locate fills in where the state is on the errors of this package that
 // suggest a command (*LockError, *CorruptRecordError) found in err, in the

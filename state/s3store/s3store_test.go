@@ -223,7 +223,7 @@ func TestCorruptObjectRefused(t *testing.T) {
 	srv.SetObject(bucket, key, bytes.Replace(data, []byte(`"ALL"`), []byte(`"REJECT"`), 1))
 	_, err := s.Load(ctx)
 	var ce *state.CorruptRecordError
-	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "s3://"+bucket+"/"+key) || !strings.Contains(err.Error(), "athanor state rm --app "+app+" --stage dev FlowLog --yes") {
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "s3://"+bucket+"/"+key) || !strings.Contains(err.Error(), "athanor state rm FlowLog --yes --app "+app+" --stage dev") {
 		t.Fatalf("Load of an edited object: %v; want a CorruptRecordError naming it", err)
 	}
 	srv.SetObject(bucket, "c/shop/dev/resources/notes.txt", []byte("hi"))
