@@ -12,6 +12,7 @@ import (
 
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/jsonout"
+	"github.com/athanor-iac/athanor/internal/version"
 	"github.com/athanor-iac/athanor/state"
 	// The shared backends, so that every scheme a program accepts works here.
 	_ "github.com/athanor-iac/athanor/state/pgstore"
@@ -318,7 +319,7 @@ func stateRm(ctx context.Context, o *StateOptions, s state.Store) error {
 			"the resource keeps existing and athanor stops managing it.\n", o.ID, o.Stage)
 		return usageErrorf("not removed: add --yes to remove record %s", o.ID)
 	}
-	u, err := s.Lock(ctx, state.NewLockInfo("state rm", Version()))
+	u, err := s.Lock(ctx, state.NewLockInfo("state rm", version.Get().String()))
 	if err != nil {
 		return err
 	}
@@ -352,7 +353,7 @@ func stateMv(ctx context.Context, o *StateOptions, s state.Store) error {
 			return usageErrorf("%v", err)
 		}
 	}
-	u, err := s.Lock(ctx, state.NewLockInfo("state mv", Version()))
+	u, err := s.Lock(ctx, state.NewLockInfo("state mv", version.Get().String()))
 	if err != nil {
 		return err
 	}
@@ -399,7 +400,7 @@ func stateMigrate(ctx context.Context, o *StateOptions) error {
 		return err
 	}
 	defer closeStore(dst)
-	info := state.NewLockInfo("state migrate", Version())
+	info := state.NewLockInfo("state migrate", version.Get().String())
 	from := state.StageRef{URL: o.From, App: o.App, Stage: o.Stage}
 	to := state.StageRef{URL: o.To, App: o.App, Stage: o.Stage}
 	su, err := src.Lock(ctx, info)
@@ -454,6 +455,12 @@ func stateMigrate(ctx context.Context, o *StateOptions) error {
 		data, err := state.EncodeRecord(r)
 		if err != nil || !bytes.Equal(data, want[r.LogicalID]) {
 			return fmt.Errorf("verify the copy: record %s differs from the source", r.LogicalID)
+		}
+	}
+	// The copy keeps the source's lineage: it is the same history.
+	if m, ok := state.CurrentMeta(src); ok {
+		if err := state.AdoptMeta(ctx, dst, m); err != nil {
+			return fmt.Errorf("carry the lineage to the destination: %w", err)
 		}
 	}
 	if err := errors.Join(du.Unlock(), su.Unlock()); err != nil {
