@@ -192,3 +192,31 @@ func TestImportKeepsSecret(t *testing.T) {
 		t.Fatalf("state after import:\n%s", b)
 	}
 }
+
+// A secret and a value known only after apply in one string: the plan
+// keeps both (the property is unknown, the dependency recorded), and AWS
+// gets the secret with the value filled in.
+func TestSecretBesideUnknownValue(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	t.Setenv("ATHANOR_PASSPHRASE", "p")
+	prog := func(app *athanor.App) error {
+		lg, err := app.Resource("AWS::Logs::LogGroup", "logs", map[string]any{"LogGroupName": "app-logs"})
+		if err != nil {
+			return err
+		}
+		_, err = app.Resource("AWS::SSM::Parameter", "token", map[string]any{"Name": "token", "Type": "String",
+			"Value": athanor.Secret("tok-value") + "@" + lg.String("Arn")})
+		return err
+	}
+	code, out := e.run(prog, "plan")
+	if code != 0 || !strings.Contains(out, "Value: (known after apply)") || strings.Contains(out, "tok-value") {
+		t.Fatalf("plan: exit %d\n%s", code, out)
+	}
+	if code, out := e.run(prog, "up", "--yes"); code != 0 || strings.Contains(out, "tok-value") {
+		t.Fatalf("up: exit %d\n%s", code, out)
+	}
+	got := e.srv.Resources("AWS::SSM::Parameter")
+	if len(got) != 1 || got[0].Properties["Value"] != "tok-value@arn:aws:logs:us-east-1:123456789012:log-group:app-logs:*" {
+		t.Fatalf("the endpoint holds %v", got)
+	}
+}

@@ -54,6 +54,13 @@ func Mark(v string) string {
 	}
 }
 
+// IsMarkLabel reports whether inner, the text between the brackets of an
+// engine placeholder, is a secret's, so that code that checks placeholders
+// (the engine's restoring of changed ones) leaves secrets alone.
+func IsMarkLabel(inner string) bool {
+	return strings.HasPrefix(inner, markOpen[len(placeholderOpen):])
+}
+
 // IsMarked reports whether s holds a secret.
 func IsMarked(s string) bool { return strings.Contains(s, markOpen) }
 
