@@ -328,7 +328,7 @@ func stateRm(ctx context.Context, o *StateOptions, s state.Store) error {
 		return usageErrorf("%v", err)
 	}
 	if o.ID == secrets.KeyRecordID {
-		return usageErrorf("%s holds the stage's encryption keys; without it the stage's secrets cannot be read. To change the key, use `athanor state rekey`", o.ID)
+		return usageErrorf("%s holds the stage's encryption keys; without it the stage's secrets cannot be read. To change the key: `%s`", o.ID, o.location().Command("state rekey"))
 	}
 	if !o.Yes {
 		fmt.Fprintf(o.IO.Err, "This removes record %s from the state of stage %s only. Nothing is sent to AWS:\n"+

@@ -60,7 +60,7 @@ type CorruptError struct {
 }
 
 func (e *CorruptError) Error() string {
-	fix := "restore it from a backup, or remove the record with `athanor state rm` and adopt the resource again"
+	fix := "restore the record from a backup, or remove it from state and import the resource again"
 	if strings.Contains(e.Where, KeyRecordID) || strings.HasPrefix(e.Where, "data key") {
 		fix = "restore the stage's key record from a backup"
 	}
