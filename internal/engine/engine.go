@@ -302,18 +302,6 @@ func (e *Engine) dependencies(d Declaration) []string {
 	return sortedKeys(deps)
 }
 
-var logicalIDOK = func(id string) bool {
-	if id == "" || len(id) > 128 || id[0] == '.' {
-		return false
-	}
-	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
-			return false
-		}
-	}
-	return true
-}
-
 func knownType(name string) bool {
 	_, err := schema.Default().Lookup(name)
 	return err == nil
@@ -323,8 +311,9 @@ func knownType(name string) bool {
 // whether the declaration may proceed.
 func (e *Engine) check(d Declaration) bool {
 	var probs []string
-	if !logicalIDOK(d.LogicalID) {
-		probs = append(probs, fmt.Sprintf("logical ID %q: use letters, digits, '-', '_' and '.', at most 128, not starting with '.'", d.LogicalID))
+	// The rule every state backend enforces: an ID that plans must apply.
+	if err := state.ValidateLogicalID(d.LogicalID); err != nil {
+		probs = append(probs, err.Error())
 	}
 	if e.declared[d.LogicalID] {
 		probs = append(probs, fmt.Sprintf("logical ID %q is declared twice; give each resource its own ID", d.LogicalID))

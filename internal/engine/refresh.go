@@ -221,8 +221,8 @@ func (e *ImportError) Error() string { return e.Msg }
 // but no declared properties, so that the next run of the program adopts
 // it without recreating it, or shows how it differs from the program.
 func Import(ctx context.Context, store state.Store, prov *cloudcontrol.Provider, typeName, identifier, logicalID string) (*state.Record, error) {
-	if !logicalIDOK(logicalID) {
-		return nil, &ImportError{fmt.Sprintf("logical ID %q: use letters, digits, '-', '_' and '.'", logicalID)}
+	if err := state.ValidateLogicalID(logicalID); err != nil {
+		return nil, &ImportError{err.Error()}
 	}
 	sc, err := schema.Default().Lookup(typeName)
 	if errors.Is(err, schema.ErrTypeNotFound) {
