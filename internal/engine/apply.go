@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/athanor-iac/athanor/internal/flowlogrules"
+	"github.com/athanor-iac/athanor/internal/typerules"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/schema"
 	"github.com/athanor-iac/athanor/state"
@@ -146,7 +146,7 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		// Resources that refer to the replaced one are declared later and
 		// move to the new one then; its deletion waits for the end of the
 		// run (Orphans, DeleteAll), after theirs.
-		err = e.deleteSuperseded(ctx, rec)
+		err = e.deleteSuperseded(ctx, sc, rec)
 	}
 	if err != nil {
 		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: "failed", Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
@@ -215,10 +215,11 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 	id, model, err := e.opts.Provider.Create(octx, rec.Type, desired, token, e.submitted(ctx, rec))
 	err = done(err)
 	adopted := false
-	if err != nil && e.opts.Adopt && cloudcontrol.Code(err) == "AlreadyExists" {
+	exists := cloudcontrol.HandlerCode(err) == cloudcontrol.HandlerAlreadyExists
+	if exists && e.opts.Adopt {
 		id, model, err = e.adopt(ctx, sc, desired)
 		adopted = err == nil
-	} else if err != nil && cloudcontrol.Code(err) == "AlreadyExists" {
+	} else if exists {
 		err = fmt.Errorf("%w; if the existing one is this resource, run again with --adopt to take it over (or `athanor import` it first)", err)
 	}
 	if err != nil && !cloudcontrol.Refused(err) {
@@ -297,10 +298,11 @@ func (e *Engine) adopt(ctx context.Context, sc *schema.Schema, desired map[strin
 	if err != nil {
 		return "", nil, fmt.Errorf("adopt: list %s: %w", sc.TypeName, err)
 	}
+	identity, hasIdentity := typerules.Lookup(sc.TypeName).(typerules.Identity)
 	for _, r := range list {
-		if sc.TypeName == "AWS::EC2::FlowLog" {
-			// EC2's own notion of "the same flow log".
-			if flowlogrules.DuplicateKey(r.Properties) == flowlogrules.DuplicateKey(desired) {
+		if hasIdentity {
+			// The service's own notion of "the same resource".
+			if identity.IdentityKey(r.Properties) == identity.IdentityKey(desired) {
 				return r.Identifier, r.Properties, nil
 			}
 			continue
@@ -396,8 +398,8 @@ func pointerTo(name string) string {
 // replace swaps the resource for a new one. The old one is recorded as
 // superseded before anything happens, so a crash leaves it tracked. The
 // new one is created first unless the two would collide (the same
-// user-chosen name, the same flow log configuration, or a schema that asks
-// for delete-then-create); a create that collides anyway (AlreadyExists, or
+// user-chosen name, the same identity under the type's rules, such as a
+// flow log's configuration, or a schema that asks for delete-then-create); a create that collides anyway (AlreadyExists, or
 // a per-resource quota) falls back to deleting first.
 func (e *Engine) replace(ctx context.Context, sc *schema.Schema, rec *state.Record, desired map[string]any) error {
 	rec.Superseded = append(rec.Superseded, state.Superseded{Identifier: rec.Identifier, Props: rec.Props})
@@ -420,16 +422,16 @@ func (e *Engine) createReplacement(ctx context.Context, sc *schema.Schema, rec *
 		}
 	}
 	if first {
-		if err := e.deleteSuperseded(ctx, rec); err != nil {
+		if err := e.deleteSuperseded(ctx, sc, rec); err != nil {
 			return err
 		}
 		return e.create(ctx, sc, rec, desired)
 	}
 	err := e.create(ctx, sc, rec, desired)
-	switch cloudcontrol.Code(err) {
-	case "AlreadyExists", "ServiceLimitExceeded":
+	switch cloudcontrol.HandlerCode(err) {
+	case cloudcontrol.HandlerAlreadyExists, cloudcontrol.HandlerServiceLimitExceeded:
 		e.emit(Event{LogicalID: rec.LogicalID, Type: rec.Type, Phase: "note", Detail: "the new resource collides with the old one; deleting the old one first"})
-		if derr := e.deleteSuperseded(ctx, rec); derr != nil {
+		if derr := e.deleteSuperseded(ctx, sc, rec); derr != nil {
 			return derr
 		}
 		return e.create(ctx, sc, rec, desired)
@@ -442,16 +444,19 @@ func collides(sc *schema.Schema, oldProps, desired map[string]any) bool {
 	if sc.ReplacementStrategy == "delete_then_create" {
 		return true
 	}
-	if sc.TypeName == "AWS::EC2::FlowLog" {
-		return flowlogrules.DuplicateKey(oldProps) == flowlogrules.DuplicateKey(desired)
+	if key, ok := typerules.IdentityOf(sc.TypeName, desired); ok {
+		// The service refuses a second resource of one identity.
+		oldKey, _ := typerules.IdentityOf(sc.TypeName, oldProps)
+		return oldKey == key
 	}
 	oldID, ok1 := sc.Identifier(oldProps)
 	newID, ok2 := sc.Identifier(desired)
 	return ok1 && ok2 && oldID == newID
 }
 
-// deleteSuperseded deletes the resources a replacement left behind.
-func (e *Engine) deleteSuperseded(ctx context.Context, rec *state.Record) error {
+// deleteSuperseded deletes the resources a replacement left behind; sc is
+// rec's schema (nil for a type that has none any more).
+func (e *Engine) deleteSuperseded(ctx context.Context, sc *schema.Schema, rec *state.Record) error {
 	// The engine's copy of the record shares the slice: change a copy.
 	rec.Superseded = append([]state.Superseded(nil), rec.Superseded...)
 	for len(rec.Superseded) > 0 {
@@ -464,7 +469,7 @@ func (e *Engine) deleteSuperseded(ctx context.Context, rec *state.Record) error 
 					return err
 				}
 			}
-			octx, done := e.opContext(ctx, schemaOf(rec.Type), "delete")
+			octx, done := e.opContext(ctx, sc, "delete")
 			// The request token goes into state as soon as Cloud Control
 			// answers, so that a second interrupt can cancel the request
 			// and the next run can wait for it.
@@ -530,7 +535,7 @@ func (e *Engine) deleteReplaced(ctx context.Context, logicalID string) error {
 	}
 	defer release()
 	rec := *prev
-	if err := e.deleteSuperseded(ctx, &rec); err != nil {
+	if err := e.deleteSuperseded(ctx, schemaOf(rec.Type), &rec); err != nil {
 		return &OpError{LogicalID: logicalID, Type: rec.Type, Op: "delete", Err: err}
 	}
 	return nil
@@ -556,16 +561,16 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 		e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: "failed", Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
 		return &OpError{LogicalID: logicalID, Type: rec.Type, Op: "delete", Err: err}
 	}
+	sc, lookupErr := schema.Default().Lookup(rec.Type)
 	if rec.Pending != nil && rec.Pending.Operation == state.OpCreate {
-		sc, err := schema.Default().Lookup(rec.Type)
-		if err != nil {
-			return fail(err)
+		if lookupErr != nil {
+			return fail(lookupErr)
 		}
 		if err := e.recover(ctx, sc, &rec); err != nil {
 			return fail(err)
 		}
 	}
-	if err := e.deleteSuperseded(ctx, &rec); err != nil {
+	if err := e.deleteSuperseded(ctx, sc, &rec); err != nil {
 		return fail(err)
 	}
 	if rec.Identifier != "" {
@@ -577,7 +582,7 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 					return fail(err)
 				}
 			}
-			octx, done := e.opContext(ctx, schemaOf(rec.Type), "delete")
+			octx, done := e.opContext(ctx, sc, "delete")
 			err := done(e.opts.Provider.Delete(octx, rec.Type, rec.Identifier, rec.Pending.ClientToken, e.submitted(ctx, &rec)))
 			if err != nil && resumed && cloudcontrol.Refused(err) && !abandoned(ctx, err) {
 				// An earlier run's delete was cancelled or failed: its
@@ -610,7 +615,7 @@ func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Reco
 		switch p.Operation {
 		case state.OpCreate:
 			id, model, err := e.resumeCreate(ctx, rec)
-			if cloudcontrol.Code(err) == "Cancelled" {
+			if cloudcontrol.IsCancelled(err) {
 				// A cancelled create may have gone part of the way: the
 				// handler may have created the resource before the
 				// cancellation reached it. Look for it before deciding
@@ -629,8 +634,8 @@ func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Reco
 			}
 			rec.Identifier, rec.Outputs, rec.Props, rec.Pending = id, model, p.Props, nil
 		case state.OpUpdate, state.OpDelete:
-			if p.RequestToken != "" {
-				e.opts.Provider.Wait(ctx, rec.Type, p.RequestToken)
+			if err := e.awaitEarlier(ctx, rec.Type, p); err != nil {
+				return err
 			}
 			rec.Pending = nil
 			if rec.Identifier != "" {
@@ -657,18 +662,36 @@ func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Reco
 		}
 	}
 	for i := range rec.Superseded {
-		if p := rec.Superseded[i].Pending; p != nil && p.RequestToken != "" {
-			e.opts.Provider.Wait(ctx, rec.Type, p.RequestToken)
+		if p := rec.Superseded[i].Pending; p != nil {
+			if err := e.awaitEarlier(ctx, rec.Type, p); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// awaitEarlier waits for the request of an update or delete an earlier run
+// left in flight, so that what is read or sent next sees its outcome. How
+// the request ended does not matter: a read, or the delete being sent
+// again, settles that. Not being able to learn that it ended does: the
+// intent stays, and the error says why.
+func (e *Engine) awaitEarlier(ctx context.Context, typeName string, p *state.Intent) error {
+	if p.RequestToken == "" {
+		return nil
+	}
+	_, _, err := e.opts.Provider.Wait(ctx, typeName, p.RequestToken)
+	if err == nil || cloudcontrol.Refused(err) || cloudcontrol.IsNotFound(err) || cloudcontrol.IsRequestTokenNotFound(err) {
+		return nil
+	}
+	return fmt.Errorf("await the earlier %s request %s: %w", strings.ToLower(p.Operation), p.RequestToken, err)
 }
 
 func (e *Engine) resumeCreate(ctx context.Context, rec *state.Record) (string, map[string]any, error) {
 	p := rec.Pending
 	if p.RequestToken != "" {
 		id, model, err := e.opts.Provider.Wait(ctx, rec.Type, p.RequestToken)
-		if cloudcontrol.Code(err) != "RequestTokenNotFoundException" {
+		if !cloudcontrol.IsRequestTokenNotFound(err) {
 			return id, model, err
 		}
 	}

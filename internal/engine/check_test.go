@@ -67,3 +67,23 @@ func TestDeclaredTwice(t *testing.T) {
 		t.Fatalf("problems %q, want one saying logs is declared twice", probs)
 	}
 }
+
+// Two declarations with one identity under their type's rules (flow logs
+// of one resource, traffic type and destination) are refused before
+// anything is sent: EC2 would refuse the second create. Other settings do
+// not make them different; another traffic type does.
+func TestDuplicateIdentityIsAProblem(t *testing.T) {
+	probs := problemsOf(t,
+		Declaration{LogicalID: "first", Type: flowLogType, Props: flowLog()},
+		Declaration{LogicalID: "second", Type: flowLogType, Props: flowLog("MaxAggregationInterval", 60)},
+	)
+	if len(probs) != 1 || !strings.HasPrefix(probs[0], "second (AWS::EC2::FlowLog)") || !strings.Contains(probs[0], `as "first"`) {
+		t.Fatalf("problems %q, want one on second naming first", probs)
+	}
+	if probs := problemsOf(t,
+		Declaration{LogicalID: "first", Type: flowLogType, Props: flowLog()},
+		Declaration{LogicalID: "second", Type: flowLogType, Props: flowLog("TrafficType", "REJECT")},
+	); len(probs) != 0 {
+		t.Fatalf("flow logs of different traffic types: problems %q", probs)
+	}
+}

@@ -13,9 +13,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/athanor-iac/athanor/internal/flowlogrules"
 	"github.com/athanor-iac/athanor/internal/propcheck"
-	"github.com/athanor-iac/athanor/provider/cloudcontrol"
+	"github.com/athanor-iac/athanor/internal/typerules"
+	_ "github.com/athanor-iac/athanor/internal/typerules/standard" // every type's rules
 	"github.com/athanor-iac/athanor/schema"
 	"github.com/athanor-iac/athanor/state"
 )
@@ -34,7 +34,7 @@ const (
 // Options configure an Engine.
 type Options struct {
 	Store    state.Store
-	Provider *cloudcontrol.Provider // nil in plan-only use
+	Provider Provider // nil in plan-only use
 	// Parallelism bounds the resource operations in flight; 0 means 10.
 	Parallelism int
 	// Adopt takes over an existing resource when a create finds it exists.
@@ -132,7 +132,7 @@ type Engine struct {
 	declared map[string]bool
 	changes  []Change
 	problems []Problem
-	dupKeys  map[string]string // flow log configuration → logical ID
+	dupKeys  map[string]string // type and identity key (typerules.Identity) → logical ID
 	owners   map[string]string // output value (ID, ARN) → logical ID
 	ownIDs   map[string]bool   // owners' keys that are a resource's own identifier
 	checked  map[string]string // logical ID → canonical props validated
@@ -173,7 +173,7 @@ func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
 	for i := range recs {
 		r := recs[i]
 		e.records[r.LogicalID] = &r
-		e.index(r.LogicalID, r.Type, r.Identifier, r.Outputs)
+		e.index(r.LogicalID, schemaOf(r.Type), r.Identifier, r.Outputs)
 	}
 	return e, nil
 }
@@ -265,13 +265,12 @@ func (e *Engine) Problems() []Problem {
 
 // index remembers which resource an output value belongs to, so that a
 // later declaration whose props contain it depends on that resource.
-func (e *Engine) index(logicalID, typeName, id string, outputs map[string]any) {
+func (e *Engine) index(logicalID string, sc *schema.Schema, id string, outputs map[string]any) {
 	if id != "" && len(id) >= 6 {
 		e.owners[id] = logicalID
 		e.ownIDs[id] = true
 	}
-	sc, err := schema.Default().Lookup(typeName)
-	if err != nil {
+	if sc == nil {
 		return
 	}
 	// A read-only output may be a copy of another resource's identifier
@@ -302,14 +301,10 @@ func (e *Engine) dependencies(d Declaration) []string {
 	return sortedKeys(deps)
 }
 
-func knownType(name string) bool {
-	_, err := schema.Default().Lookup(name)
-	return err == nil
-}
-
-// check validates a declaration and records its problems. It reports
+// check validates a declaration of a type whose schema is sc (nil, with
+// lookupErr, when it has none) and records its problems. It reports
 // whether the declaration may proceed.
-func (e *Engine) check(d Declaration) bool {
+func (e *Engine) check(d Declaration, sc *schema.Schema, lookupErr error) bool {
 	var probs []string
 	// The rule every state backend enforces: an ID that plans must apply.
 	if err := state.ValidateLogicalID(d.LogicalID); err != nil {
@@ -321,7 +316,7 @@ func (e *Engine) check(d Declaration) bool {
 	e.declared[d.LogicalID] = true
 	// A mistyped type name is reported as unknown below; telling to rename
 	// or forget the resource would only have it deleted.
-	if rec := e.records[d.LogicalID]; rec != nil && rec.Type != d.Type && knownType(d.Type) {
+	if rec := e.records[d.LogicalID]; rec != nil && rec.Type != d.Type && sc != nil {
 		probs = append(probs, fmt.Sprintf("logical ID %q holds a %s in state; a logical ID cannot change type: rename it (the %s is then deleted) or remove it from state with `athanor state rm`", d.LogicalID, rec.Type, rec.Type))
 	}
 	key := d.Type + canonical(d.Props)
@@ -329,7 +324,11 @@ func (e *Engine) check(d Declaration) bool {
 		e.checked[d.LogicalID] = key
 		return len(probs) == 0
 	}
-	ps, err := propcheck.Check(d.Type, d.Props, IsUnknown)
+	var ps []propcheck.Problem
+	err := lookupErr
+	if sc != nil {
+		ps, err = propcheck.CheckSchema(sc, d.Props, IsUnknown)
+	}
 	if errors.Is(err, schema.ErrTypeNotFound) {
 		msg := fmt.Sprintf("unknown resource type %q", d.Type)
 		if s := schema.Suggest(d.Type, schema.Default().TypeNames()); s != "" {
@@ -342,10 +341,10 @@ func (e *Engine) check(d Declaration) bool {
 	for _, p := range ps {
 		probs = append(probs, p.Message)
 	}
-	if d.Type == "AWS::EC2::FlowLog" && !IsUnknown(d.Props) && len(ps) == 0 {
-		key := flowlogrules.DuplicateKey(d.Props)
+	if id, ok := typerules.Lookup(d.Type).(typerules.Identity); ok && !IsUnknown(d.Props) && len(ps) == 0 {
+		key := d.Type + "\x00" + id.IdentityKey(d.Props)
 		if other, ok := e.dupKeys[key]; ok {
-			probs = append(probs, fmt.Sprintf("same resource, traffic type and destination as %q; EC2 refuses a second flow log with one configuration (FlowLogAlreadyExists): change one of them or remove one", other))
+			probs = append(probs, id.DuplicateMessage(other))
 		} else {
 			e.dupKeys[key] = d.LogicalID
 		}
@@ -363,12 +362,13 @@ func (e *Engine) check(d Declaration) bool {
 // change and answers from state; in apply mode it makes AWS match and
 // answers with what AWS reports.
 func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
+	// The one lookup of the declaration's schema.
+	sc, lookupErr := schema.Default().Lookup(d.Type)
 	e.mu.Lock()
-	ok := e.check(d)
+	ok := e.check(d, sc, lookupErr)
 	rec := e.records[d.LogicalID]
 	deps := e.dependencies(d)
 	e.mu.Unlock()
-	sc, _ := schema.Default().Lookup(d.Type)
 	if !ok || sc == nil {
 		if e.mode == ModeApply {
 			return Result{}, &ProblemsError{Problems: e.Problems()}
@@ -391,7 +391,7 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 		return Result{}, err
 	}
 	e.mu.Lock()
-	e.index(d.LogicalID, d.Type, res.Identifier, res.Properties)
+	e.index(d.LogicalID, sc, res.Identifier, res.Properties)
 	e.mu.Unlock()
 	return res, nil
 }

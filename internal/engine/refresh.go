@@ -220,7 +220,7 @@ func (e *ImportError) Error() string { return e.Msg }
 // resource is read, and a record is written that holds what AWS reports
 // but no declared properties, so that the next run of the program adopts
 // it without recreating it, or shows how it differs from the program.
-func Import(ctx context.Context, store state.Store, prov *cloudcontrol.Provider, typeName, identifier, logicalID string) (*state.Record, error) {
+func Import(ctx context.Context, store state.Store, prov Provider, typeName, identifier, logicalID string) (*state.Record, error) {
 	if err := state.ValidateLogicalID(logicalID); err != nil {
 		return nil, &ImportError{err.Error()}
 	}
