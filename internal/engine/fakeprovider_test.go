@@ -23,7 +23,7 @@ import (
 type fakeProvider struct {
 	mu        sync.Mutex
 	resources map[string]map[string]map[string]any // type → identifier → properties
-	calls     []string                              // "Create AWS::Logs::LogGroup g", "Delete ... id", with " FAILED" when refused
+	calls     []string                             // "Create AWS::Logs::LogGroup g", "Delete ... id", with " FAILED" when refused
 	seq       int
 	// waitErr, when set, is what Wait returns.
 	waitErr error
