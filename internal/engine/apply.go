@@ -106,7 +106,7 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 	// earlier run left in flight is reported as created, not unchanged.
 	recovered := NoOp
 	if rec.Pending != nil || hasPendingSuperseded(rec) {
-		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Phase: "note", Detail: "finishing an operation an earlier run left in flight"})
+		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Phase: PhaseNote, Detail: "finishing an operation an earlier run left in flight"})
 		rctx, done := e.opContext(ctx, sc, "create")
 		wasCreating := rec.Pending != nil && rec.Pending.Operation == state.OpCreate && rec.Identifier == ""
 		if err := done(e.recover(rctx, sc, rec)); err != nil {
@@ -118,7 +118,7 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		c = diff(sc, rec, d.Props)
 	}
 	if c.Action != NoOp {
-		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: "start", Identifier: rec.Identifier, Detail: c.Reason})
+		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: PhaseStart, Identifier: rec.Identifier, Detail: c.Reason})
 	}
 	switch c.Action {
 	case Create:
@@ -149,7 +149,7 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		err = e.deleteSuperseded(ctx, sc, rec)
 	}
 	if err != nil {
-		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: "failed", Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
+		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: PhaseFailed, Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
 		return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: string(c.Action), Err: err}
 	}
 	if !sameStrings(rec.DependsOn, deps) {
@@ -166,9 +166,9 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		}
 	}
 	if c.Action != NoOp {
-		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: "done", Identifier: rec.Identifier, Elapsed: time.Since(start)})
+		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: PhaseDone, Identifier: rec.Identifier, Elapsed: time.Since(start)})
 	} else {
-		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: recovered, Phase: "done", Identifier: rec.Identifier, Elapsed: time.Since(start)})
+		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: recovered, Phase: PhaseDone, Identifier: rec.Identifier, Elapsed: time.Since(start)})
 	}
 	return Result{Identifier: rec.Identifier, Properties: cloneMap(rec.Outputs)}, nil
 }
@@ -252,7 +252,7 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 		// Nothing of the program was applied to it: compare what AWS
 		// reports with the program, as for an imported resource.
 		rec.Props = nil
-		e.emit(Event{LogicalID: rec.LogicalID, Type: rec.Type, Phase: "note", Identifier: id,
+		e.emit(Event{LogicalID: rec.LogicalID, Type: rec.Type, Phase: PhaseNote, Identifier: id,
 			Detail: fmt.Sprintf("took over the existing %s (--adopt) instead of creating one", id)})
 	}
 	return e.put(ctx, rec)
@@ -430,7 +430,7 @@ func (e *Engine) createReplacement(ctx context.Context, sc *schema.Schema, rec *
 	err := e.create(ctx, sc, rec, desired)
 	switch cloudcontrol.HandlerCode(err) {
 	case cloudcontrol.HandlerAlreadyExists, cloudcontrol.HandlerServiceLimitExceeded:
-		e.emit(Event{LogicalID: rec.LogicalID, Type: rec.Type, Phase: "note", Detail: "the new resource collides with the old one; deleting the old one first"})
+		e.emit(Event{LogicalID: rec.LogicalID, Type: rec.Type, Phase: PhaseNote, Detail: "the new resource collides with the old one; deleting the old one first"})
 		if derr := e.deleteSuperseded(ctx, sc, rec); derr != nil {
 			return derr
 		}
@@ -556,9 +556,9 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 	defer release()
 	rec := *prev
 	start := time.Now()
-	e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: "start", Identifier: rec.Identifier})
+	e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: PhaseStart, Identifier: rec.Identifier})
 	fail := func(err error) error {
-		e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: "failed", Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
+		e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: PhaseFailed, Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
 		return &OpError{LogicalID: logicalID, Type: rec.Type, Op: "delete", Err: err}
 	}
 	sc, lookupErr := schema.Default().Lookup(rec.Type)
@@ -600,7 +600,7 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 	if err := e.forget(ctx, logicalID); err != nil {
 		return fail(err)
 	}
-	e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: "done", Identifier: rec.Identifier, Elapsed: time.Since(start)})
+	e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: PhaseDone, Identifier: rec.Identifier, Elapsed: time.Since(start)})
 	return nil
 }
 
@@ -684,7 +684,7 @@ func (e *Engine) awaitEarlier(ctx context.Context, typeName string, p *state.Int
 	if err == nil || cloudcontrol.Refused(err) || cloudcontrol.IsNotFound(err) || cloudcontrol.IsRequestTokenNotFound(err) {
 		return nil
 	}
-	return fmt.Errorf("await the earlier %s request %s: %w", strings.ToLower(p.Operation), p.RequestToken, err)
+	return fmt.Errorf("await the earlier %s request %s: %w", strings.ToLower(string(p.Operation)), p.RequestToken, err)
 }
 
 func (e *Engine) resumeCreate(ctx context.Context, rec *state.Record) (string, map[string]any, error) {

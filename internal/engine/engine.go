@@ -67,12 +67,23 @@ type Event struct {
 	LogicalID  string
 	Type       string
 	Action     Action
-	Phase      string // "start", "done", "failed", "note"
+	Phase      Phase
 	Identifier string
 	Detail     string
 	Elapsed    time.Duration
 	Err        error
 }
+
+// Phase is where an operation on a resource is, in an Event.
+type Phase string
+
+// Phases of an Event.
+const (
+	PhaseStart  Phase = "start"  // the operation begins
+	PhaseDone   Phase = "done"   // it finished
+	PhaseFailed Phase = "failed" // it failed; Event.Err says why
+	PhaseNote   Phase = "note"   // something a person should know; Event.Detail says what
+)
 
 // Declaration is one resource a program declares.
 type Declaration struct {
