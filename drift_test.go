@@ -16,20 +16,11 @@ import (
 	"github.com/athanor-iac/athanor/localcc"
 )
 
+// waitRequest waits for a request that must succeed.
 func (e *env) waitRequest(token *string) {
 	e.t.Helper()
-	for i := 0; i < 500; i++ {
-		st, err := e.client().GetResourceRequestStatus(context.Background(), &sdk.GetResourceRequestStatusInput{RequestToken: token})
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		switch st.ProgressEvent.OperationStatus {
-		case "SUCCESS":
-			return
-		case "FAILED", "CANCEL_COMPLETE":
-			e.t.Fatalf("request failed: %s", aws.ToString(st.ProgressEvent.StatusMessage))
-		}
-		e.srv.Settle()
+	if ev := e.settle(token); ev.OperationStatus != "SUCCESS" {
+		e.t.Fatalf("request %s: %s", ev.OperationStatus, aws.ToString(ev.StatusMessage))
 	}
 }
 
@@ -38,8 +29,6 @@ func (e *env) waitRequest(token *string) {
 func TestDriftRefreshAndRestore(t *testing.T) {
 	e := newEnv(t, localcc.Options{})
 	got := map[string]*ec2.FlowLogResource{}
-	// crossAccountFlowLog's DeliverCrossAccountRole is never echoed by reads:
-	// it must not count as drift.
 	decls := map[string]ec2.FlowLogProps{"vpcFlowLog": seedProps()["vpcFlowLog"], "interfaceFlowLog": seedProps()["interfaceFlowLog"], "crossAccountFlowLog": seedProps()["crossAccountFlowLog"]}
 	prog := programOf(decls, got)
 	if code, out := e.run(prog); code != 0 {

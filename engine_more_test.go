@@ -256,12 +256,12 @@ func TestGoFunctionsMayWaitForEachOther(t *testing.T) {
 	}
 }
 
-// Recovering an update left in flight compares with what AWS reports, but
-// keeps the declared value of a property reads never return (a flow log's
-// DeliverCrossAccountRole), rather than replacing the flow log for it.
-func TestRecoveredUpdateKeepsUnreportedProps(t *testing.T) {
-	e := newEnv(t, localcc.Options{})
-	decls := map[string]ec2.FlowLogProps{"crossAccountFlowLog": seedProps()["crossAccountFlowLog"]}
+// Recovering an update left in flight compares with what AWS reports:
+// every declared property comes back from the read (a flow log's
+// DeliverCrossAccountRole too), so nothing is replaced.
+func TestRecoveredUpdateReadsEveryDeclaredProp(t *testing.T) {
+	e := newEnv(t, localcc.Options{Fixtures: []localcc.Fixture{centralStreamFixture()}})
+	decls := map[string]ec2.FlowLogProps{"crossAccountFirehose": crossAccountFirehoseProps()}
 	if code, out := e.run(programOf(decls, nil)); code != 0 {
 		t.Fatalf("exit %d\n%s", code, out)
 	}

@@ -70,11 +70,11 @@ func seedProps() map[string]ec2.FlowLogProps {
 			DeliverLogsPermissionArn: role, Tags: []athanor.Tag{{Key: "Environment", Value: "Production"}}},
 		"advancedFlowLog": {ResourceId: "vpc-87654321", ResourceType: "VPC", TrafficType: "ACCEPT", LogDestinationType: "s3", LogDestination: "arn:aws:s3:::advanced-vpc-flow-logs",
 			LogFormat: "${version} ${start} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes}", MaxAggregationInterval: athanor.Int(60),
-			DeliverCrossAccountRole: "arn:aws:iam::123456789012:role/FlowLogsRole", Tags: []athanor.Tag{{Key: "Project", Value: "NetworkMonitoring"}}},
+			Tags: []athanor.Tag{{Key: "Project", Value: "NetworkMonitoring"}}},
 		"interfaceFlowLog": {ResourceId: "eni-12345678", ResourceType: "NetworkInterface", TrafficType: "REJECT", LogDestinationType: "cloud-watch-logs", LogGroupName: "interface-flow-logs",
 			DeliverLogsPermissionArn: role, Tags: []athanor.Tag{{Key: "Type", Value: "Monitoring"}}},
 		"crossAccountFlowLog": {ResourceId: "vpc-11223344", ResourceType: "VPC", TrafficType: "ALL", LogDestinationType: "s3", LogDestination: "arn:aws:s3:::cross-account-vpc-flow-logs",
-			DeliverCrossAccountRole: "arn:aws:iam::123456789012:role/CrossAccountFlowLogsRole", Tags: []athanor.Tag{{Key: "Compliance", Value: "Audit"}}},
+			Tags: []athanor.Tag{{Key: "Compliance", Value: "Audit"}}},
 	}
 }
 
@@ -254,6 +254,9 @@ func TestSeedValuesAsWrittenAreRefused(t *testing.T) {
 		`crossAccountFlowLog (AWS::EC2::FlowLog): LogDestinationType "S3"`,
 		"vpcFlowLog (AWS::EC2::FlowLog): DeliverLogsPermissionArn",
 		"interfaceFlowLog (AWS::EC2::FlowLog): DeliverLogsPermissionArn",
+		"advancedFlowLog (AWS::EC2::FlowLog): DeliverCrossAccountRole is not applicable for s3 delivery",
+		"crossAccountFlowLog (AWS::EC2::FlowLog): DeliverCrossAccountRole is not applicable for s3 delivery; remove DeliverCrossAccountRole: cross-account delivery to S3 uses no role",
+		"principal delivery.logs.amazonaws.com",
 		"${timestamp}",
 		"nothing was changed",
 	} {

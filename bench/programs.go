@@ -35,11 +35,11 @@ func seedProgram(app *athanor.App) error {
 			"DeliverLogsPermissionArn": deliveryRole, "Tags": tags("Environment", "Production")},
 		"advancedFlowLog": {"ResourceId": "vpc-87654321", "ResourceType": "VPC", "TrafficType": "ACCEPT", "LogDestinationType": "s3", "LogDestination": "arn:aws:s3:::advanced-vpc-flow-logs",
 			"LogFormat": "${version} ${start} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes}", "MaxAggregationInterval": 60,
-			"DeliverCrossAccountRole": "arn:aws:iam::" + account + ":role/FlowLogsRole", "Tags": tags("Project", "NetworkMonitoring")},
+			"Tags": tags("Project", "NetworkMonitoring")},
 		"interfaceFlowLog": {"ResourceId": "eni-12345678", "ResourceType": "NetworkInterface", "TrafficType": "REJECT", "LogDestinationType": "cloud-watch-logs", "LogGroupName": "interface-flow-logs",
 			"DeliverLogsPermissionArn": deliveryRole, "Tags": tags("Type", "Monitoring")},
 		"crossAccountFlowLog": {"ResourceId": "vpc-11223344", "ResourceType": "VPC", "TrafficType": "ALL", "LogDestinationType": "s3", "LogDestination": "arn:aws:s3:::cross-account-vpc-flow-logs",
-			"DeliverCrossAccountRole": "arn:aws:iam::" + account + ":role/CrossAccountFlowLogsRole", "Tags": tags("Compliance", "Audit")},
+			"Tags": tags("Compliance", "Audit")},
 	}
 	for id, p := range decls {
 		app.Go(func() error {

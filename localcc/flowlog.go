@@ -158,9 +158,15 @@ func (flowLogHandler) update(s *Server, sc *schema.Schema, res *resource, desire
 
 func (flowLogHandler) delete(s *Server, sc *schema.Schema, res *resource, id string) *handlerFailure {
 	if res == nil {
-		// EC2 lists unknown IDs in Unsuccessful; the handler reports that
-		// as GeneralServiceException (spec section 3, Delete).
-		return fail("GeneralServiceException", "These flow log ids in the input list are not found: [TotalCount: 1] %s", id)
+		// EC2 lists an unknown ID in Unsuccessful with
+		// InvalidFlowLogId.NotFound (spec section 4 item 16). The 2022 copy
+		// of the handler turns any Unsuccessful entry into
+		// GeneralServiceException [H], but the handler contract test
+		// contract_delete_delete requires NotFound for a resource that is
+		// already gone, and clients rely on it (awscc counts only FAILED
+		// with NotFound as a finished delete), so EC2's code goes through
+		// the handler's mapping table as an exception's code would.
+		return fail(handlerCodeOf("InvalidFlowLogId.NotFound"), "These flow log ids in the input list are not found: [TotalCount: 1] %s", id)
 	}
 	s.ec2Calls = append(s.ec2Calls, EC2Call{Action: "DeleteFlowLogs", FlowLogID: id})
 	return nil

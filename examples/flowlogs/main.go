@@ -5,6 +5,10 @@
 // seed's; where the seed's values would be refused by AWS, the corrected
 // value is used and a comment says why.
 //
+// Delivery to a bucket in another account takes no role: that bucket's
+// policy lets the log delivery service write for this account, as
+// examples/vpc-flow-logs declares it (logDeliveryPolicy).
+//
 //	go run ./examples/flowlogs --local          # against the embedded local endpoint
 //	go run ./examples/flowlogs plan --local     # what would change
 //	go run ./examples/flowlogs destroy --local  # delete them again
@@ -61,10 +65,10 @@ func program(app *athanor.App) error {
 		LogDestination: "arn:aws:s3:::advanced-vpc-flow-logs",
 		// ${timestamp} is not a flow log field; ${start} is the capture
 		// window's start time.
-		LogFormat:               "${version} ${start} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes}",
-		MaxAggregationInterval:  athanor.Int(60),
-		DeliverCrossAccountRole: "arn:aws:iam::" + account + ":role/FlowLogsRole",
-		Tags:                    []athanor.Tag{{Key: "Project", Value: "NetworkMonitoring"}},
+		LogFormat:              "${version} ${start} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes}",
+		MaxAggregationInterval: athanor.Int(60),
+		// No DeliverCrossAccountRole: EC2 takes it for Firehose only; the bucket's policy grants S3 delivery.
+		Tags: []athanor.Tag{{Key: "Project", Value: "NetworkMonitoring"}},
 	})
 
 	decl("interfaceFlowLog", ec2.FlowLogProps{
@@ -85,10 +89,10 @@ func program(app *athanor.App) error {
 		TrafficType:  "ALL",
 		// Lower-case "s3", and the bucket's ARN instead of "s3" and a
 		// CloudWatch Logs group name, as in advancedFlowLog.
-		LogDestinationType:      "s3",
-		LogDestination:          "arn:aws:s3:::cross-account-vpc-flow-logs",
-		DeliverCrossAccountRole: "arn:aws:iam::" + account + ":role/CrossAccountFlowLogsRole",
-		Tags:                    []athanor.Tag{{Key: "Compliance", Value: "Audit"}},
+		LogDestinationType: "s3",
+		LogDestination:     "arn:aws:s3:::cross-account-vpc-flow-logs",
+		// No DeliverCrossAccountRole: the other account's bucket policy admits delivery.logs.amazonaws.com for this account.
+		Tags: []athanor.Tag{{Key: "Compliance", Value: "Audit"}},
 	})
 	return nil
 }

@@ -1,8 +1,15 @@
 // Command vpc-flow-logs declares a VPC's flow logs and everything they
 // need, with the generated typed packages: a VPC with two subnets, a
 // CloudWatch Logs log group and the IAM role VPC Flow Logs assumes to
-// write to it, an S3 bucket, a flow log on the VPC to the log group, and
+// write to it, an S3 bucket with the bucket policy that lets the log
+// delivery service write to it, a flow log on the VPC to the log group, and
 // one on a subnet to the bucket, in Parquet with hourly partitions.
+//
+// The bucket policy is also how flow logs are delivered to a bucket in
+// another account: list the source accounts in sourceAccounts, deploy this
+// bucket in the destination (log archive) account, and in each source
+// account declare a flow log whose LogDestination is the bucket's ARN, with
+// no role (EC2 takes DeliverCrossAccountRole for Firehose only).
 //
 // Resources are wired by passing one's outputs into another's props (the
 // VPC's VpcId into the subnets, the role's Arn into the flow log, ...), so
@@ -24,6 +31,11 @@ import (
 	"github.com/athanor-iac/athanor/aws/logs"
 	"github.com/athanor-iac/athanor/aws/s3"
 )
+
+// sourceAccounts are the AWS accounts whose flow logs may write to the
+// bucket: the account that runs the program (the local endpoint's; put
+// yours) and, for cross-account delivery, each other account's ID.
+var sourceAccounts = []string{"123456789012"}
 
 func main() {
 	athanor.Run("vpc-flow-logs", program)
@@ -67,10 +79,12 @@ func program(app *athanor.App) error {
 		return err
 	}
 
-	// The subnets need the VPC's ID, the role the log group's ARN.
+	// The subnets need the VPC's ID, the role the log group's ARN, the
+	// bucket policy the bucket's name.
 	var (
 		subnetA, subnetB *ec2.SubnetResource
 		role             *iam.RoleResource
+		bucketPolicy     *s3.BucketPolicyResource
 	)
 	err = parallel(
 		func() (err error) {
@@ -105,6 +119,14 @@ func program(app *athanor.App) error {
 					},
 				}},
 				Tags: tags,
+			})
+			return err
+		},
+		func() (err error) {
+			bucketPolicy, err = s3.BucketPolicy(app, "flowLogBucketPolicy", s3.BucketPolicyProps{
+				// The bucket's name is its identifier; AWS chooses it.
+				Bucket:         bucket.Resource.Identifier,
+				PolicyDocument: logDeliveryPolicy(bucket.Arn),
 			})
 			return err
 		},
@@ -144,13 +166,50 @@ func program(app *athanor.App) error {
 					PerHourPartition: true,
 				},
 				Tags: tags,
-			})
+				// No role: the bucket policy grants the delivery. It is
+				// declared first, or EC2 attaches one of its own.
+			}, athanor.DependsOn(bucketPolicy))
 			if err == nil {
 				app.Log("subnetFlowLog is %s", fl.Id)
 			}
 			return err
 		},
 	)
+}
+
+// logDeliveryPolicy is the bucket policy the VPC user guide gives for flow
+// logs published to S3 ("Amazon S3 bucket permissions for flow logs",
+// https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-permissions.html):
+// the log delivery service may write objects, owned by the bucket owner,
+// and read the bucket's ACL, on behalf of the source accounts only. It is
+// the same for a bucket in the flow logs' own account and for one in
+// another account, where it is the only grant delivery needs.
+func logDeliveryPolicy(bucketARN string) map[string]any {
+	principal := map[string]any{"Service": "delivery.logs.amazonaws.com"}
+	return map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{
+			map[string]any{
+				"Sid":       "AWSLogDeliveryWrite",
+				"Effect":    "Allow",
+				"Principal": principal,
+				"Action":    "s3:PutObject",
+				"Resource":  bucketARN + "/*",
+				"Condition": map[string]any{"StringEquals": map[string]any{
+					"aws:SourceAccount": sourceAccounts,
+					"s3:x-amz-acl":      "bucket-owner-full-control",
+				}},
+			},
+			map[string]any{
+				"Sid":       "AWSLogDeliveryAclCheck",
+				"Effect":    "Allow",
+				"Principal": principal,
+				"Action":    "s3:GetBucketAcl",
+				"Resource":  bucketARN,
+				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": sourceAccounts}},
+			},
+		},
+	}
 }
 
 // parallel runs the declarations at once and returns their errors

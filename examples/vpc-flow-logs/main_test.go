@@ -20,24 +20,29 @@ const app = "vpc-flow-logs"
 
 // The example's resources: logical ID and type.
 var resources = map[string]string{
-	"vpc":           "AWS::EC2::VPC",
-	"subnetA":       "AWS::EC2::Subnet",
-	"subnetB":       "AWS::EC2::Subnet",
-	"flowLogGroup":  "AWS::Logs::LogGroup",
-	"flowLogsRole":  "AWS::IAM::Role",
-	"flowLogBucket": "AWS::S3::Bucket",
-	"vpcFlowLog":    "AWS::EC2::FlowLog",
-	"subnetFlowLog": "AWS::EC2::FlowLog",
+	"vpc":                 "AWS::EC2::VPC",
+	"subnetA":             "AWS::EC2::Subnet",
+	"subnetB":             "AWS::EC2::Subnet",
+	"flowLogGroup":        "AWS::Logs::LogGroup",
+	"flowLogsRole":        "AWS::IAM::Role",
+	"flowLogBucket":       "AWS::S3::Bucket",
+	"flowLogBucketPolicy": "AWS::S3::BucketPolicy",
+	"vpcFlowLog":          "AWS::EC2::FlowLog",
+	"subnetFlowLog":       "AWS::EC2::FlowLog",
 }
 
 // dependsOn is what each resource must be created after and deleted
 // before, as found from the outputs passed into its props.
 var dependsOn = map[string][]string{
-	"subnetA":       {"vpc"},
-	"subnetB":       {"vpc"},
-	"flowLogsRole":  {"flowLogGroup"},
-	"vpcFlowLog":    {"flowLogGroup", "flowLogsRole", "vpc"},
-	"subnetFlowLog": {"flowLogBucket", "subnetA"},
+	"subnetA":             {"vpc"},
+	"subnetB":             {"vpc"},
+	"flowLogsRole":        {"flowLogGroup"},
+	"flowLogBucketPolicy": {"flowLogBucket"},
+	"vpcFlowLog":          {"flowLogGroup", "flowLogsRole", "vpc"},
+	// The bucket's name is also the bucket policy's identifier, and the
+	// later of the two to report it is taken as its owner: the flow log
+	// comes after the bucket through the policy.
+	"subnetFlowLog": {"flowLogBucketPolicy", "subnetA"},
 }
 
 type env struct {
@@ -116,11 +121,12 @@ func TestExample(t *testing.T) {
 		}
 	}
 	for id, props := range map[string][]string{
-		"subnetA":       {"VpcId"},
-		"subnetB":       {"VpcId"},
-		"flowLogsRole":  {"Policies"},
-		"vpcFlowLog":    {"ResourceId", "DeliverLogsPermissionArn"},
-		"subnetFlowLog": {"ResourceId", "LogDestination"},
+		"subnetA":             {"VpcId"},
+		"subnetB":             {"VpcId"},
+		"flowLogsRole":        {"Policies"},
+		"vpcFlowLog":          {"ResourceId", "DeliverLogsPermissionArn"},
+		"subnetFlowLog":       {"ResourceId", "LogDestination"},
+		"flowLogBucketPolicy": {"Bucket", "PolicyDocument"},
 	} {
 		for _, p := range props {
 			if !strings.Contains(blocks[id], p+": (known after apply)") {
@@ -128,7 +134,7 @@ func TestExample(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(out, "Plan: 8 to create, 0 to update, 0 to replace, 0 to delete") {
+	if !strings.Contains(out, "Plan: 9 to create, 0 to update, 0 to replace, 0 to delete") {
 		t.Errorf("plan summary:\n%s", out)
 	}
 	if n := len(e.srv.Resources("AWS::EC2::VPC")); n != 0 {
@@ -136,7 +142,7 @@ func TestExample(t *testing.T) {
 	}
 
 	// Up creates everything, wired together.
-	if code, out = e.run(); code != 0 || !strings.Contains(out, "8 created") {
+	if code, out = e.run(); code != 0 || !strings.Contains(out, "9 created") {
 		t.Fatalf("up: exit %d\n%s", code, out)
 	}
 	vpc := e.one("AWS::EC2::VPC", nil)
@@ -174,9 +180,31 @@ func TestExample(t *testing.T) {
 	if doc := canonical(role["AssumeRolePolicyDocument"]); !strings.Contains(doc, "vpc-flow-logs.amazonaws.com") || !strings.Contains(doc, "sts:AssumeRole") {
 		t.Errorf("trust policy %s", doc)
 	}
+	// The bucket policy admits the log delivery service for the source
+	// account, as the VPC user guide documents for S3 delivery (within an
+	// account or across accounts); the S3 flow log has no role.
+	policy := e.one("AWS::S3::BucketPolicy", nil)
+	if policy["Bucket"] != bucket["BucketName"] {
+		t.Errorf("bucket policy on %v, want %v", policy["Bucket"], bucket["BucketName"])
+	}
+	for _, want := range []string{
+		`"Principal":{"Service":"delivery.logs.amazonaws.com"}`,
+		`"Action":"s3:PutObject"`,
+		`"Resource":"` + bucket["Arn"].(string) + `/*"`,
+		`"aws:SourceAccount":["123456789012"]`,
+		`"s3:x-amz-acl":"bucket-owner-full-control"`,
+		`"Action":"s3:GetBucketAcl"`,
+	} {
+		if doc := canonical(policy["PolicyDocument"]); !strings.Contains(doc, want) {
+			t.Errorf("bucket policy lacks %s: %s", want, doc)
+		}
+	}
+	if subnetFlowLog["DeliverLogsPermissionArn"] != nil || subnetFlowLog["DeliverCrossAccountRole"] != nil {
+		t.Errorf("the S3 flow log has a role: %v", subnetFlowLog)
+	}
 
 	// A rerun changes nothing.
-	if code, out = e.run(); code != 0 || !strings.Contains(out, "no changes; 8 resources") {
+	if code, out = e.run(); code != 0 || !strings.Contains(out, "no changes; 9 resources") {
 		t.Fatalf("rerun: exit %d\n%s", code, out)
 	}
 
@@ -203,7 +231,7 @@ func TestExample(t *testing.T) {
 
 	// Destroy deletes dependents first (the endpoint refuses to delete a
 	// VPC a subnet or flow log still uses), independent ones in parallel.
-	if code, out = e.run("destroy"); code != 0 || !strings.Contains(out, "8 deleted") {
+	if code, out = e.run("destroy"); code != 0 || !strings.Contains(out, "9 deleted") {
 		t.Fatalf("destroy: exit %d\n%s", code, out)
 	}
 	for _, typeName := range resources {

@@ -22,7 +22,8 @@ const seedAdvanced = `{
   "Tags": [{"Key": "Project", "Value": "NetworkMonitoring"}]
 }`
 
-// The same flow log as EC2 accepts it.
+// The same flow log as EC2 accepts it: DeliverCrossAccountRole is for
+// Firehose, not S3, so it goes.
 const seedAdvancedFixed = `{
   "ResourceId": "vpc-87654321",
   "ResourceType": "VPC",
@@ -31,7 +32,6 @@ const seedAdvancedFixed = `{
   "LogDestination": "arn:aws:s3:::advanced-vpc-flow-logs",
   "LogFormat": "${version} ${start} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes}",
   "MaxAggregationInterval": 60,
-  "DeliverCrossAccountRole": "arn:aws:iam::123456789012:role/FlowLogsRole",
   "Tags": [{"Key": "Project", "Value": "NetworkMonitoring"}]
 }`
 
@@ -60,6 +60,11 @@ func TestValidateSeedAdvanced(t *testing.T) {
 	}
 	if len(lines) < 3 || !strings.Contains(out, "${timestamp}") || !strings.Contains(out, "arn:aws:s3:::") {
 		t.Errorf("problems:\n%s", out)
+	}
+	// DeliverCrossAccountRole is for Firehose: for S3, another account's
+	// bucket admits the log delivery service in its policy.
+	if want := "AWS::EC2::FlowLog: DeliverCrossAccountRole is not applicable for s3 delivery; remove DeliverCrossAccountRole: cross-account delivery to S3 uses no role; set LogDestination to the other account's bucket ARN and have that bucket's policy allow the principal delivery.logs.amazonaws.com"; !strings.Contains(out, want) {
+		t.Errorf("no DeliverCrossAccountRole problem:\n%s", out)
 	}
 }
 

@@ -649,9 +649,9 @@ func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Reco
 					if p.Operation == state.OpUpdate {
 						// The update may or may not have taken: make the
 						// next diff compare with what AWS reports, as a
-						// refresh does (properties reads never return keep
-						// their declared values).
-						rec.Props = refreshedProps(rec, model)
+						// refresh does (write-only properties keep their
+						// declared values).
+						rec.Props = refreshedProps(sc, rec, model)
 					}
 					rec.Outputs = model
 				}

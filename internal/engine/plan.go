@@ -120,8 +120,9 @@ func diff(sc *schema.Schema, rec *state.Record, desired map[string]any) Change {
 
 // importedBefore is what an imported resource counts as having been
 // declared with: the declared properties as AWS reports them. A declared
-// property reads never return (write-only, or not echoed by the handler)
-// cannot be compared: the program's value is taken. Reads leave the tag
+// property a read cannot return (write-only, or empty; see unread) cannot
+// be compared: the program's value is taken. Any other declared property
+// AWS does not report is missing and will be set. Reads leave the tag
 // property out when there are no tags: that is no tags, or declared tags
 // would never be applied.
 func importedBefore(sc *schema.Schema, outputs, desired map[string]any) map[string]any {
@@ -133,7 +134,7 @@ func importedBefore(sc *schema.Schema, outputs, desired map[string]any) map[stri
 	for k, d := range desired {
 		if v, ok := outputs[k]; ok {
 			before[k] = v
-		} else if k != tags {
+		} else if k != tags && unread(sc, k, d) {
 			before[k] = d
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
@@ -21,17 +22,16 @@ type Drift struct {
 }
 
 // driftOf compares a fresh read with what the engine last applied and
-// read. A declared property counts when AWS now reports another value; an
-// undeclared one only when it appeared since the last read, so values AWS
-// fills in by default (LogFormat, MaxAggregationInterval, a log group's
-// ARN in LogDestination) are never drift. A declared property that reads
-// never return (write-only ones, and some a handler does not echo, such as
-// a flow log's DeliverCrossAccountRole) cannot be judged and is not drift.
-func driftOf(rec *state.Record, live map[string]any) []PropDiff {
+// read. A declared property counts when AWS now reports another value, or
+// none; an undeclared one only when it appeared since the last read, so
+// values AWS fills in by default (LogFormat, MaxAggregationInterval, a log
+// group's ARN in LogDestination) are never drift. A declared property a
+// read cannot return (see unread) is not drift.
+func driftOf(sc *schema.Schema, rec *state.Record, live map[string]any) []PropDiff {
 	var out []PropDiff
 	for _, name := range sortedKeys(rec.Props) {
 		v, ok := live[name]
-		if !ok && !reportedBefore(rec, name) {
+		if !ok && unread(sc, name, rec.Props[name]) {
 			continue
 		}
 		if !ok || !equal(v, rec.Props[name]) {
@@ -108,9 +108,10 @@ func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 				mu.Unlock()
 				return
 			default:
-				d.Diffs = driftOf(&rec, live)
+				sc, _ := schema.Default().Lookup(rec.Type)
+				d.Diffs = driftOf(sc, &rec, live)
 				if len(d.Diffs) > 0 {
-					rec.Props = refreshedProps(&rec, live)
+					rec.Props = refreshedProps(sc, &rec, live)
 				}
 				rec.Outputs = live
 			}
@@ -176,13 +177,13 @@ func (e *Engine) listMany(ctx context.Context, ids []string) map[string]map[stri
 // refreshedProps is what AWS now has for the declared properties, plus the
 // undeclared ones that appeared outside the program (so the next apply
 // removes them).
-func refreshedProps(rec *state.Record, live map[string]any) map[string]any {
+func refreshedProps(sc *schema.Schema, rec *state.Record, live map[string]any) map[string]any {
 	out := map[string]any{}
 	for name, declared := range rec.Props {
 		if v, ok := live[name]; ok {
 			out[name] = v
-		} else if !reportedBefore(rec, name) {
-			out[name] = declared // never reported: keep what was applied
+		} else if unread(sc, name, declared) {
+			out[name] = declared // a read cannot say: keep what was applied
 		}
 	}
 	for name, v := range live {
@@ -196,11 +197,26 @@ func refreshedProps(rec *state.Record, live map[string]any) map[string]any {
 	return out
 }
 
-// reportedBefore reports whether the last read returned the property:
-// only then does its absence now mean it went away.
-func reportedBefore(rec *state.Record, name string) bool {
-	_, ok := rec.Outputs[name]
-	return ok
+// unread reports whether a read that leaves out the declared property
+// name says nothing about it. Reads never return the schema's write-only
+// properties, and leave out empty lists and objects (a flow log with no
+// tags has no Tags). Any other declared property a read leaves out has
+// gone: handlers return every property create was given that is neither
+// read-only nor write-only (the handler contract's create-read test), so
+// no property is excused for being "not echoed". sc may be nil, for a type
+// with no schema; then only the empty-value rule applies.
+func unread(sc *schema.Schema, name string, declared any) bool {
+	if sc != nil && sc.IsWriteOnly("/properties/"+name) {
+		return true
+	}
+	if declared == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(declared); v.Kind() {
+	case reflect.Slice, reflect.Map:
+		return v.Len() == 0
+	}
+	return false
 }
 
 func sortDrifts(ds []Drift) {

@@ -2,23 +2,6 @@ package flowlogrules
 
 import "strings"
 
-// handlerEchoedResourceTypes are the resource types the CloudFormation
-// handler derives from a ResourceId prefix when it builds the read model
-// [H] (spec section 3, "Echoed model": vpc-, subnet-, eni-; anything else,
-// e.g. tgw-, is absent). The deployed handler may be newer; if it is seen to
-// echo transit gateway types, add them here.
-var handlerEchoedResourceTypes = map[string]bool{
-	rtVPC:              true,
-	rtSubnet:           true,
-	rtNetworkInterface: true,
-}
-
-// echoDeliverCrossAccountRole says whether the read model carries
-// DeliverCrossAccountRole. The handler source never echoes it [H] (spec
-// section 3: "This source never echoes DeliverCrossAccountRole"), so a
-// read drops it and the engine must not treat its absence as drift.
-const echoDeliverCrossAccountRole = false
-
 // Echo returns the model a read of the flow log returns, as the AWS handler
 // echoes it. The emulator answers GetResource and ListResources with it, and
 // the engine can use it to predict the model after a create, so that a plan
@@ -32,16 +15,30 @@ const echoDeliverCrossAccountRole = false
 //   - for cloud-watch-logs, sets both LogGroupName and the log-group ARN in
 //     LogDestination, "arn:PARTITION:logs:REGION:ACCOUNT:log-group:NAME",
 //     as the handler's fixture shows [H];
-//   - derives ResourceType from the ResourceId prefix, absent when the
-//     handler does not know the prefix (see handlerEchoedResourceTypes);
+//   - derives ResourceType from the ResourceId prefix as the handler does
+//     [H], and echoes the declared ResourceType for a prefix it does not
+//     know (transit gateways, regional NAT gateways; see below);
 //   - echoes DestinationOptions for s3 only, filling the documented defaults
 //     (plain-text, false, false [D]) because EC2 reports them for every s3
 //     flow log (GUESS);
 //   - copies Tags when non-empty and omits them otherwise;
-//   - omits DeliverCrossAccountRole (see echoDeliverCrossAccountRole) and any
-//     property the handler does not model, such as TagFieldSpecifications.
+//   - echoes DeliverCrossAccountRole and TagFieldSpecifications when they
+//     were given (see below).
 //
-// Numbers come back as int; Echo does not modify props.
+// The 2022 copy of the handler source [H] predates DeliverCrossAccountRole
+// (added to the schema after cloudformation-coverage-roadmap#1351, October
+// 2022), TagFieldSpecifications and the transit gateway resource types, so
+// it neither sends nor reads them. They are echoed anyway: EC2's
+// DescribeFlowLogs returns them [M], and the handler contract test
+// contract_create_read requires a read to return what create was given for
+// every property that is neither read-only nor write-only, which none of
+// them is [S]. A read that dropped DeliverCrossAccountRole made a peer
+// client (awscc) plan to replace cross-account flow logs on every run.
+//
+// Numbers come back as int. Echo does not modify props, but the model it
+// returns shares props' lists and maps (Tags, TagFieldSpecifications,
+// DestinationOptions' values): a caller that keeps props and hands the
+// echo out passes Echo a copy, as the emulator does.
 func Echo(props map[string]any, id, region, account string) map[string]any {
 	out := map[string]any{"Id": id}
 	d := DestinationOf(props)
@@ -51,8 +48,11 @@ func Echo(props map[string]any, id, region, account string) map[string]any {
 		out["ResourceId"] = resourceID
 	}
 	rt, known := ResourceTypeOf(resourceID)
-	if known && handlerEchoedResourceTypes[rt] {
+	declared, _ := str(props, "ResourceType")
+	if known {
 		out["ResourceType"] = rt
+	} else if canon, ok := canonical(declared, resourceTypes); ok {
+		out["ResourceType"] = canon
 	}
 	if tt, ok := str(props, "TrafficType"); ok {
 		out["TrafficType"] = tt
@@ -65,7 +65,7 @@ func Echo(props map[string]any, id, region, account string) map[string]any {
 		out["LogFormat"] = DefaultLogFormat
 	}
 	interval := int64(DefaultMaxAggregationInterval)
-	if declared, _ := str(props, "ResourceType"); isTransitGateway(declared) || isTransitGateway(rt) {
+	if isTransitGateway(declared) || isTransitGateway(rt) {
 		interval = 60
 	}
 	if n, ok := toInt(props["MaxAggregationInterval"]); ok {
@@ -76,10 +76,11 @@ func Echo(props map[string]any, id, region, account string) map[string]any {
 	if arn, ok := str(props, "DeliverLogsPermissionArn"); ok {
 		out["DeliverLogsPermissionArn"] = arn
 	}
-	if echoDeliverCrossAccountRole {
-		if role, ok := str(props, "DeliverCrossAccountRole"); ok {
-			out["DeliverCrossAccountRole"] = role
-		}
+	if role, ok := str(props, "DeliverCrossAccountRole"); ok {
+		out["DeliverCrossAccountRole"] = role
+	}
+	if specs, ok := props["TagFieldSpecifications"].([]any); ok && len(specs) > 0 {
+		out["TagFieldSpecifications"] = specs
 	}
 
 	ld, hasLD := str(props, "LogDestination")
@@ -105,13 +106,13 @@ func Echo(props map[string]any, id, region, account string) map[string]any {
 	}
 
 	if tags, ok := props["Tags"].([]any); ok && len(tags) > 0 {
-		out["Tags"] = copyTags(tags)
+		out["Tags"] = tags
 	} else if tags, ok := props["Tags"].([]map[string]any); ok && len(tags) > 0 {
-		cp := make([]any, len(tags))
+		list := make([]any, len(tags))
 		for i, t := range tags {
-			cp[i] = copyMap(t)
+			list[i] = t
 		}
-		out["Tags"] = cp
+		out["Tags"] = list
 	}
 	return out
 }
@@ -131,26 +132,6 @@ func echoDestinationOptions(given any) map[string]any {
 		}
 	}
 	return out
-}
-
-func copyTags(tags []any) []any {
-	cp := make([]any, len(tags))
-	for i, t := range tags {
-		if m, ok := t.(map[string]any); ok {
-			cp[i] = copyMap(m)
-		} else {
-			cp[i] = t
-		}
-	}
-	return cp
-}
-
-func copyMap(m map[string]any) map[string]any {
-	cp := make(map[string]any, len(m))
-	for k, v := range m {
-		cp[k] = v
-	}
-	return cp
 }
 
 // partitionOf returns the ARN partition of a region.

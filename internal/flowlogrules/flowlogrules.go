@@ -101,19 +101,23 @@ var resourceTypes = []string{rtNetworkInterface, rtSubnet, rtVPC, rtTransitGatew
 var trafficTypes = []string{"ACCEPT", "ALL", "REJECT"}
 
 // crossAccountRoleDestinations lists the destination types with which
-// DeliverCrossAccountRole is accepted.
+// DeliverCrossAccountRole is accepted: Amazon Data Firehose only.
 //
-// Decision: the EC2 API documents the role only as "allows Amazon EC2 to
-// publish flow logs across accounts", without limiting it to a destination
-// type, and the spec (section 4 item 7) names it for Firehose. No source
-// shows EC2 refusing it with s3, and refusing a configuration AWS accepts
-// would block users, so s3 and kinesis-data-firehose accept it. With
-// cloud-watch-logs, delivery is authorised by DeliverLogsPermissionArn and
-// the role has no documented use; refusing it there is a GUESS. To change
-// the decision, edit this map; a test names it.
+// AWS documents cross-account roles for Firehose alone: a role in the source
+// account (DeliverLogsPermissionArn) and one in the destination account
+// (DeliverCrossAccountRole), both needed [D] (VPC user guide, "IAM roles for
+// cross account delivery",
+// https://docs.aws.amazon.com/vpc/latest/userguide/firehose-cross-account-delivery.html).
+// Delivery to a bucket in another account uses no role: the bucket's policy
+// lets the log delivery service (delivery.logs.amazonaws.com) write for the
+// source account [D] (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-permissions.html),
+// and EC2 refuses DeliverLogsPermissionArn with s3 [I], so DeliverCrossAccountRole
+// with s3 can never meet the both-roles rule (inferred). CloudWatch Logs
+// delivery is authorised by DeliverLogsPermissionArn alone [M]. What EC2
+// answers when the role is given with s3 or cloud-watch-logs has not been
+// seen: Check's message and code for it are GUESS.
 var crossAccountRoleDestinations = map[string]bool{
 	typeFirehose: true,
-	typeS3:       true,
 }
 
 // destinationOptionsDestinations lists the destination types with which
@@ -367,7 +371,8 @@ func (c *checker) checkS3() {
 
 // checkFirehose applies section 4 item 7. DeliverLogsPermissionArn is
 // required only for a stream in another account [M], which Check cannot know
-// without the caller's account, so only its form is checked.
+// without the caller's account, so only its form is checked; see
+// checkCrossAccountPair for the rule that ties it to DeliverCrossAccountRole.
 func (c *checker) checkFirehose() {
 	ld, has := c.str("LogDestination")
 	if !has {
@@ -380,20 +385,48 @@ func (c *checker) checkFirehose() {
 	if _, has := c.str("DeliverLogsPermissionArn"); has {
 		c.checkRoleARN("DeliverLogsPermissionArn")
 	}
+	c.checkCrossAccountPair()
 }
 
+// crossAccountPairMessage is EC2's answer to a Firehose flow log with only
+// one of the two cross-account roles, quoted with code InvalidParameter in
+// hashicorp/terraform-provider-aws#28577 [I], where DeliverLogsPermissionArn
+// was given alone. That EC2 answers the same for DeliverCrossAccountRole
+// alone is inferred from the wording.
+const crossAccountPairMessage = "When providing a role for cross-account delivery, both the DeliverLogsPermissionArn and DeliverCrossAccountRole fields must be set."
+
+// checkCrossAccountPair: with kinesis-data-firehose, the two roles of
+// cross-account delivery go together [D][I] (see crossAccountRoleDestinations).
+func (c *checker) checkCrossAccountPair() {
+	_, source := c.str("DeliverLogsPermissionArn")
+	_, dest := c.str("DeliverCrossAccountRole")
+	switch {
+	case source && !dest:
+		c.add(codeInvalidParameter, "DeliverCrossAccountRole", crossAccountPairMessage,
+			"for a stream in another account, also set DeliverCrossAccountRole to the ARN of the role in the stream's account that the log delivery service assumes; for a stream in this account, remove DeliverLogsPermissionArn")
+	case dest && !source:
+		c.add(codeInvalidParameter, "DeliverLogsPermissionArn", crossAccountPairMessage,
+			"also set DeliverLogsPermissionArn to the ARN of the role in this (the source) account that the log delivery service assumes and that may assume DeliverCrossAccountRole")
+	}
+}
+
+// crossAccountS3Fix says how delivery to another account's bucket is done
+// instead of with a role [D] (flow-logs-s3-permissions, see
+// crossAccountRoleDestinations).
+const crossAccountS3Fix = "remove DeliverCrossAccountRole: cross-account delivery to S3 uses no role; set LogDestination to the other account's bucket ARN and have that bucket's policy allow the principal delivery.logs.amazonaws.com s3:PutObject (with aws:SourceAccount set to this flow log's account) and s3:GetBucketAcl"
+
 // checkCrossAccountRole: DeliverCrossAccountRole must be a role ARN and is
-// accepted only with the destination types in crossAccountRoleDestinations
-// (see its comment for the GUESS). The message mirrors EC2's wording for
-// DeliverLogsPermissionArn with s3 [I].
+// accepted only with the destination types in crossAccountRoleDestinations.
+// The message mirrors EC2's wording for DeliverLogsPermissionArn with s3
+// [I]; for DeliverCrossAccountRole both message and code are GUESS.
 func (c *checker) checkCrossAccountRole(dt string) {
 	if _, has := c.str("DeliverCrossAccountRole"); !has {
 		return
 	}
 	if dt != "" && !crossAccountRoleDestinations[dt] {
-		fix := "remove DeliverCrossAccountRole: it is only used to deliver to a Kinesis Data Firehose stream in another account"
+		fix := "remove DeliverCrossAccountRole: it is only used, together with DeliverLogsPermissionArn, to deliver to an Amazon Data Firehose stream in another account"
 		if dt == typeS3 {
-			fix = "remove DeliverCrossAccountRole: to deliver to another account's bucket, set LogDestination to that bucket's ARN and let delivery.logs.amazonaws.com write to it in the bucket policy"
+			fix = crossAccountS3Fix
 		}
 		c.add(codeInvalidParameter, "DeliverCrossAccountRole",
 			"DeliverCrossAccountRole is not applicable for "+dt+" delivery", fix)

@@ -189,14 +189,23 @@ func TestCheck(t *testing.T) {
 			{"MissingParameter", "LogDestination", "", "deliverystream"}}},
 		{"firehose destination is bucket", props(firehose, "LogDestination", bucketARN), []p{
 			{"InvalidParameterValue", "LogDestination", "", "arn:aws:firehose:REGION:ACCOUNT:deliverystream/NAME"}}},
-		{"firehose bad role", props(firehose, "DeliverLogsPermissionArn", "role"), []p{
+		{"firehose bad role", props(firehose, "DeliverLogsPermissionArn", "role", "DeliverCrossAccountRole", role), []p{
 			{"InvalidParameterValue", "DeliverLogsPermissionArn", "", ""}}},
 
-		// DeliverCrossAccountRole.
-		{"cross-account role with s3", props(s3, "DeliverCrossAccountRole", role), nil},
+		// DeliverCrossAccountRole: Firehose only, and only with
+		// DeliverLogsPermissionArn.
+		{"firehose source role alone", props(firehose, "DeliverLogsPermissionArn", role), []p{
+			{"InvalidParameter", "DeliverCrossAccountRole", "When providing a role for cross-account delivery, both the DeliverLogsPermissionArn and DeliverCrossAccountRole fields must be set.", "remove DeliverLogsPermissionArn"}}},
+		{"firehose cross-account role alone", props(firehose, "DeliverCrossAccountRole", role), []p{
+			{"InvalidParameter", "DeliverLogsPermissionArn", "When providing a role for cross-account delivery, both the DeliverLogsPermissionArn and DeliverCrossAccountRole fields must be set.", "source) account"}}},
+		{"cross-account role with s3", props(s3, "DeliverCrossAccountRole", role), []p{
+			{"InvalidParameter", "DeliverCrossAccountRole", "DeliverCrossAccountRole is not applicable for s3 delivery", "bucket's policy allow the principal delivery.logs.amazonaws.com"}}},
+		{"both roles with s3", props(s3, "DeliverCrossAccountRole", role, "DeliverLogsPermissionArn", role), []p{
+			{"InvalidParameter", "DeliverLogsPermissionArn", "DeliverLogsPermissionArn is not applicable for s3 delivery", ""},
+			{"InvalidParameter", "DeliverCrossAccountRole", "DeliverCrossAccountRole is not applicable for s3 delivery", "aws:SourceAccount"}}},
 		{"cross-account role with cwl", props(cwl, "DeliverCrossAccountRole", role), []p{
-			{"InvalidParameter", "DeliverCrossAccountRole", "DeliverCrossAccountRole is not applicable for cloud-watch-logs delivery", "Kinesis Data Firehose"}}},
-		{"cross-account role malformed", props(firehose, "DeliverCrossAccountRole", "arn:aws:iam::123456789012:policy/p"), []p{
+			{"InvalidParameter", "DeliverCrossAccountRole", "DeliverCrossAccountRole is not applicable for cloud-watch-logs delivery", "Amazon Data Firehose"}}},
+		{"cross-account role malformed", props(firehose, "DeliverLogsPermissionArn", role, "DeliverCrossAccountRole", "arn:aws:iam::123456789012:policy/p"), []p{
 			{"InvalidParameterValue", "DeliverCrossAccountRole", "", "arn:aws:iam::123456789012:role/NAME"}}},
 
 		// MaxAggregationInterval.
@@ -262,6 +271,7 @@ func TestCheckOrder(t *testing.T) {
 		{"InvalidParameter", "LogGroupName", "", ""},
 		{"InvalidParameterValue", "LogDestination", "", ""},
 		{"InvalidParameter", "DeliverLogsPermissionArn", "", ""},
+		{"InvalidParameter", "DeliverCrossAccountRole", "", ""},
 		{"InvalidParameter", "MaxAggregationInterval", "", ""},
 	})
 
@@ -284,7 +294,7 @@ func TestCheckOrder(t *testing.T) {
 // TestCrossAccountRoleDecision pins the documented decision so that
 // changing crossAccountRoleDestinations is a conscious act.
 func TestCrossAccountRoleDecision(t *testing.T) {
-	want := map[string]bool{"kinesis-data-firehose": true, "s3": true}
+	want := map[string]bool{"kinesis-data-firehose": true}
 	if !reflect.DeepEqual(crossAccountRoleDestinations, want) {
 		t.Fatalf("crossAccountRoleDestinations = %v, want %v", crossAccountRoleDestinations, want)
 	}
@@ -335,6 +345,7 @@ func TestSeedAsWritten(t *testing.T) {
 			{"InvalidParameterValue", "LogDestinationType", "Value (S3) for parameter LogDestinationType is invalid.", `set LogDestinationType to "s3"`},
 			{"InvalidParameter", "LogGroupName", "LogDestination type must be cloud-watch-logs if LogGroupName is provided.", "remove LogGroupName"},
 			{"InvalidParameterValue", "LogDestination", "Value (s3) for parameter LogDestination is invalid.", "arn:aws:s3:::BUCKET"},
+			{"InvalidParameter", "DeliverCrossAccountRole", "DeliverCrossAccountRole is not applicable for s3 delivery", "delivery.logs.amazonaws.com"},
 			{"InvalidParameter", "LogFormat", "Unknown fields provided in LogFormat: ${timestamp}", "${start}"},
 		}},
 		{"interfaceFlowLog", seedInterface, []p{
@@ -345,6 +356,7 @@ func TestSeedAsWritten(t *testing.T) {
 			{"InvalidParameterValue", "LogDestinationType", "", `"s3"`},
 			{"InvalidParameter", "LogGroupName", "", ""},
 			{"InvalidParameterValue", "LogDestination", "", ""},
+			{"InvalidParameter", "DeliverCrossAccountRole", "", "cross-account delivery to S3 uses no role"},
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { checkProblems(t, Check(tc.props), tc.want) })
@@ -383,22 +395,33 @@ func TestSeedCorrected(t *testing.T) {
 	t.Run("vpcFlowLog", func(t *testing.T) { checkProblems(t, Check(vpc), nil) })
 	t.Run("interfaceFlowLog", func(t *testing.T) { checkProblems(t, Check(iface), nil) })
 
-	// advancedFlowLog as corrected in the brief still breaks one rule: the
-	// seed's LogFormat names ${timestamp}, which is no flow log field.
+	// advancedFlowLog as corrected in the brief still breaks two rules: the
+	// seed's LogFormat names ${timestamp}, which is no flow log field, and
+	// DeliverCrossAccountRole is for Firehose, not s3.
 	t.Run("advancedFlowLog as briefed", func(t *testing.T) {
 		checkProblems(t, Check(advanced), []p{
+			{"InvalidParameter", "DeliverCrossAccountRole", "DeliverCrossAccountRole is not applicable for s3 delivery", "delivery.logs.amazonaws.com"},
 			{"InvalidParameter", "LogFormat", "Unknown fields provided in LogFormat: ${timestamp}", "${start}"},
 		})
 	})
 	t.Run("advancedFlowLog fully corrected", func(t *testing.T) {
-		fixed := props(advanced, "LogFormat", strings.Replace(advanced["LogFormat"].(string), "${timestamp}", "${start}", 1))
+		fixed := props(advanced, "LogFormat", strings.Replace(advanced["LogFormat"].(string), "${timestamp}", "${start}", 1), "DeliverCrossAccountRole", nil)
 		checkProblems(t, Check(fixed), nil)
 	})
-	t.Run("crossAccountFlowLog", func(t *testing.T) { checkProblems(t, Check(cross), nil) })
+	t.Run("crossAccountFlowLog as briefed", func(t *testing.T) {
+		checkProblems(t, Check(cross), []p{
+			{"InvalidParameter", "DeliverCrossAccountRole", "DeliverCrossAccountRole is not applicable for s3 delivery", "bucket's policy"},
+		})
+	})
+	t.Run("crossAccountFlowLog fully corrected", func(t *testing.T) {
+		checkProblems(t, Check(props(cross, "DeliverCrossAccountRole", nil)), nil)
+	})
 }
 
 func TestEcho(t *testing.T) {
 	tags := []any{map[string]any{"Key": "k", "Value": "v"}}
+	tagFields := []any{map[string]any{"ResourceType": "vpc", "TagKeys": []any{"team"}}}
+	const crossRole = "arn:aws:iam::210987654321:role/FlowLogsCrossAccount"
 	for _, tc := range []struct {
 		name   string
 		props  map[string]any
@@ -430,29 +453,35 @@ func TestEcho(t *testing.T) {
 			"LogFormat": DefaultLogFormat, "MaxAggregationInterval": 600,
 			"DestinationOptions": map[string]any{"FileFormat": "plain-text", "HiveCompatiblePartitions": false, "PerHourPartition": false},
 		}},
-		{"s3 given options and format, cross-account role dropped", props(s3,
+		{"s3 given options and format", props(s3,
 			"DestinationOptions", map[string]any{"FileFormat": "parquet", "HiveCompatiblePartitions": true, "PerHourPartition": true},
-			"LogFormat", "${srcaddr} ${dstaddr}", "MaxAggregationInterval", json.Number("60"),
-			"DeliverCrossAccountRole", role), "eu-west-1", map[string]any{
+			"LogFormat", "${srcaddr} ${dstaddr}", "MaxAggregationInterval", json.Number("60")), "eu-west-1", map[string]any{
 			"Id": "fl-1", "ResourceId": "subnet-1", "ResourceType": "Subnet", "TrafficType": "REJECT",
 			"LogDestinationType": "s3", "LogDestination": bucketARN,
 			"LogFormat": "${srcaddr} ${dstaddr}", "MaxAggregationInterval": 60,
 			"DestinationOptions": map[string]any{"FileFormat": "parquet", "HiveCompatiblePartitions": true, "PerHourPartition": true},
 		}},
-		{"firehose", props(firehose, "DeliverCrossAccountRole", role, "DeliverLogsPermissionArn", role), "us-east-1", map[string]any{
+		{"firehose", props(firehose, "DeliverCrossAccountRole", crossRole, "DeliverLogsPermissionArn", role), "us-east-1", map[string]any{
 			"Id": "fl-1", "ResourceId": "eni-1", "ResourceType": "NetworkInterface", "TrafficType": "ACCEPT",
 			"LogDestinationType": "kinesis-data-firehose", "LogDestination": streamARN,
-			"DeliverLogsPermissionArn": role,
-			"LogFormat":                DefaultLogFormat, "MaxAggregationInterval": 600,
+			"DeliverLogsPermissionArn": role, "DeliverCrossAccountRole": crossRole,
+			"LogFormat": DefaultLogFormat, "MaxAggregationInterval": 600,
 		}},
-		{"transit gateway: no ResourceType, interval 60", props(tgw, "MaxAggregationInterval", nil), "us-east-1", map[string]any{
-			"Id": "fl-1", "ResourceId": "tgw-1",
+		{"tag field specifications", props(cwl, "TagFieldSpecifications", tagFields), "us-east-1", map[string]any{
+			"Id": "fl-1", "ResourceId": "vpc-1", "ResourceType": "VPC", "TrafficType": "ALL",
+			"LogDestinationType": "cloud-watch-logs", "LogGroupName": "vpc-flow-logs",
+			"LogDestination":           "arn:aws:logs:us-east-1:123456789012:log-group:vpc-flow-logs",
+			"DeliverLogsPermissionArn": role, "LogFormat": DefaultLogFormat, "MaxAggregationInterval": 600,
+			"TagFieldSpecifications": tagFields,
+		}},
+		{"transit gateway: declared ResourceType, interval 60", props(tgw, "MaxAggregationInterval", nil), "us-east-1", map[string]any{
+			"Id": "fl-1", "ResourceId": "tgw-1", "ResourceType": "TransitGateway",
 			"LogDestinationType": "s3", "LogDestination": bucketARN,
 			"LogFormat": DefaultLogFormat, "MaxAggregationInterval": 60,
 			"DestinationOptions": map[string]any{"FileFormat": "plain-text", "HiveCompatiblePartitions": false, "PerHourPartition": false},
 		}},
 		{"unknown prefix", props(cwl, "ResourceId", "i-1"), "us-east-1", map[string]any{
-			"Id": "fl-1", "ResourceId": "i-1", "TrafficType": "ALL",
+			"Id": "fl-1", "ResourceId": "i-1", "ResourceType": "VPC", "TrafficType": "ALL",
 			"LogDestinationType": "cloud-watch-logs", "LogGroupName": "vpc-flow-logs",
 			"LogDestination":           "arn:aws:logs:us-east-1:123456789012:log-group:vpc-flow-logs",
 			"DeliverLogsPermissionArn": role, "LogFormat": DefaultLogFormat, "MaxAggregationInterval": 600,
@@ -472,20 +501,19 @@ func TestEcho(t *testing.T) {
 		})
 	}
 
-	// Tags are copied, so changing the echo does not change the stored model.
-	in := props(cwl, "Tags", []any{map[string]any{"Key": "k", "Value": "v"}})
-	out := Echo(in, "fl-1", "us-east-1", "123456789012")
-	out["Tags"].([]any)[0].(map[string]any)["Value"] = "changed"
-	if in["Tags"].([]any)[0].(map[string]any)["Value"] != "v" {
-		t.Error("Echo's Tags alias the input")
-	}
-
-	// The echo of a valid model is itself valid, once ResourceType (which the
-	// handler does not echo for transit gateways) is put back.
-	for _, m := range []map[string]any{cwl, s3, firehose, tgw} {
+	// The echo of a valid model is itself valid, and returns every property
+	// create was given (the handler contract's create-read test): reads
+	// drop nothing but what the schema marks write-only, which for a flow
+	// log is nothing.
+	cross := props(firehose, "DeliverLogsPermissionArn", role, "DeliverCrossAccountRole", crossRole)
+	for _, m := range []map[string]any{cwl, s3, firehose, cross, tgw} {
 		e := Echo(m, "fl-1", "us-east-1", "123456789012")
+		for k, v := range m {
+			if !reflect.DeepEqual(e[k], v) {
+				t.Errorf("Echo(%v)[%s] = %v, want %v as created", m, k, e[k], v)
+			}
+		}
 		delete(e, "Id")
-		e["ResourceType"] = m["ResourceType"]
 		if ps := Check(e); len(ps) != 0 {
 			t.Errorf("Check(Echo(%v)) = %s", m, dump(ps))
 		}

@@ -27,6 +27,7 @@ func TestSeedValuesAreRefusedWithFixes(t *testing.T) {
 		"LogGroupName",
 		"arn:aws:s3:::",
 		"${timestamp}",
+		"DeliverCrossAccountRole is not applicable for s3 delivery",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("problems do not mention %q:\n%s", want, text)

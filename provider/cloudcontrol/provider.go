@@ -363,8 +363,10 @@ func (p *Provider) Delete(ctx context.Context, typeName, id, clientToken string,
 	if err == nil || IsNotFound(err) {
 		return nil
 	}
-	// Some handlers report a missing resource with another code (the
-	// FlowLog handler says GeneralServiceException); a read settles it.
+	// Handlers should report a missing resource as NotFound (the handler
+	// contract's delete-delete test), but some have used another code (a
+	// 2022 copy of the FlowLog handler says GeneralServiceException); a
+	// read settles it.
 	if _, rerr := p.Read(ctx, typeName, id); IsNotFound(rerr) {
 		return nil
 	}
