@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudcontrol/types"
+
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
 )
@@ -38,8 +40,8 @@ func TestRecoverAwaitsTheEarlierRequest(t *testing.T) {
 		wantFail bool
 	}{
 		{"poll fails", errors.New("connection reset by peer"), true},
-		{"request failed", failed("UPDATE", "AWS::Logs::LogGroup", "InvalidRequest", "bad"), false},
-		{"request cancelled", &cloudcontrol.OperationError{Operation: "UPDATE", Status: "CANCEL_COMPLETE"}, false},
+		{"request failed", failed("UPDATE", "AWS::Logs::LogGroup", types.HandlerErrorCodeInvalidRequest, "bad"), false},
+		{"request cancelled", &cloudcontrol.OperationError{Operation: "UPDATE", Status: types.OperationStatusCancelComplete}, false},
 		{"request succeeded", nil, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
