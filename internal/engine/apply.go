@@ -399,8 +399,9 @@ func pointerTo(name string) string {
 // superseded before anything happens, so a crash leaves it tracked. The
 // new one is created first unless the two would collide (the same
 // user-chosen name, the same identity under the type's rules, such as a
-// flow log's configuration, or a schema that asks for delete-then-create); a create that collides anyway (AlreadyExists, or
-// a per-resource quota) falls back to deleting first.
+// flow log's configuration, or a schema that asks for delete-then-create);
+// a create that collides anyway (AlreadyExists, or a per-resource quota)
+// falls back to deleting first.
 func (e *Engine) replace(ctx context.Context, sc *schema.Schema, rec *state.Record, desired map[string]any) error {
 	rec.Superseded = append(rec.Superseded, state.Superseded{Identifier: rec.Identifier, Props: rec.Props})
 	rec.Identifier, rec.Outputs = "", nil
