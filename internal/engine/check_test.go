@@ -87,3 +87,33 @@ func TestDuplicateIdentityIsAProblem(t *testing.T) {
 		t.Fatalf("flow logs of different traffic types: problems %q", probs)
 	}
 }
+
+// A logical ID keeps its type: declaring it as another type would delete
+// the resource in state, so it is refused with what to do instead. A
+// mistyped type name is reported as unknown, with a suggestion, and not as
+// a change of type.
+func TestLogicalIDKeepsItsType(t *testing.T) {
+	recs := []state.Record{{LogicalID: "logs", Type: "AWS::Logs::LogGroup", Identifier: "g"}}
+	for _, tc := range []struct {
+		typeName, want, not string
+	}{
+		{"AWS::SQS::Queue", "holds a AWS::Logs::LogGroup in state", ""},
+		{"AWS::Logs::LogGrup", `did you mean "AWS::Logs::LogGroup"?`, "holds a"},
+	} {
+		e, err := New(context.Background(), ModePlan, Options{Records: recs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Declare(context.Background(), Declaration{LogicalID: "logs", Type: tc.typeName, Props: map[string]any{}}); err != nil {
+			t.Fatal(err)
+		}
+		var text []string
+		for _, p := range e.Problems() {
+			text = append(text, p.String())
+		}
+		all := strings.Join(text, "\n")
+		if !strings.Contains(all, tc.want) || tc.not != "" && strings.Contains(all, tc.not) {
+			t.Errorf("%s: problems %q; want %q and not %q", tc.typeName, text, tc.want, tc.not)
+		}
+	}
+}
