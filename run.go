@@ -310,7 +310,8 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		records = planEng.Records()
 	}
 	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
-		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked()})
+		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked(),
+		Where: state.StageRef{URL: cfg.stateURL, App: appName, Stage: cfg.stage}, Moves: planEng.Moves()})
 	if err != nil {
 		return ExitError, err
 	}
@@ -456,10 +457,15 @@ func startLocal(dir string) (*localcc.Server, error) {
 	return srv, nil
 }
 
+// countChanges counts the operations a plan makes: a move with an update
+// is two.
 func countChanges(cs []engine.Change) int {
 	n := 0
 	for _, c := range cs {
 		if c.Action != engine.NoOp {
+			n++
+		}
+		if c.MovedFrom != "" {
 			n++
 		}
 	}
@@ -468,7 +474,7 @@ func countChanges(cs []engine.Change) int {
 
 func hasChanges(cs []engine.Change) bool {
 	for _, c := range cs {
-		if c.Action != engine.NoOp {
+		if c.Changes() {
 			return true
 		}
 	}

@@ -54,6 +54,7 @@ var (
 	_ LockReader    = (*fileStore)(nil)
 	_ ForceUnlocker = (*fileStore)(nil)
 	_ StageLister   = (*fileStore)(nil)
+	_ AllLoader     = (*fileStore)(nil)
 )
 
 func openFileStore(ctx context.Context, u *url.URL, app, stage string) (Store, error) {
@@ -410,25 +411,65 @@ func (s *fileStore) Stages(ctx context.Context) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	entries, err := os.ReadDir(s.appDir)
+	stages, err := subdirNames(s.appDir)
+	if err != nil {
+		return nil, fmt.Errorf("list stages: %w", err)
+	}
+	return stages, nil
+}
+
+// LoadAll reads the records of every stage of every app under the root:
+// <root>/<app>/<stage>/resources/. Directories that are not an app's (the
+// local endpoint's data beside them) hold no resources directory and are
+// passed over.
+func (s *fileStore) LoadAll(ctx context.Context) ([]Located, error) {
+	root := filepath.Dir(s.appDir)
+	apps, err := subdirNames(root)
+	if err != nil {
+		return nil, fmt.Errorf("list apps: %w", err)
+	}
+	var out []Located
+	for _, app := range apps {
+		other := &fileStore{app: app, appDir: filepath.Join(root, escapeName(app))}
+		stages, err := other.Stages(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, stage := range stages {
+			st := &fileStore{app: app, stage: stage, appDir: other.appDir, dir: filepath.Join(other.appDir, escapeName(stage))}
+			st.resDir = filepath.Join(st.dir, resourcesDir)
+			recs, err := st.Load(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range recs {
+				out = append(out, Located{App: app, Stage: stage, Record: r})
+			}
+		}
+	}
+	return out, nil
+}
+
+// subdirNames returns the valid names of dir's subdirectories, sorted.
+func subdirNames(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("list stages: %w", err)
+		return nil, err
 	}
-	var stages []string
+	var names []string
 	for _, e := range entries {
 		if !e.IsDir() {
 			continue
 		}
-		name, ok := unescapeName(e.Name())
-		if ok && validateName("stage", name) == nil {
-			stages = append(stages, name)
+		if name, ok := unescapeName(e.Name()); ok && validateName("name", name) == nil {
+			names = append(names, name)
 		}
 	}
-	sort.Strings(stages)
-	return stages, nil
+	sort.Strings(names)
+	return names, nil
 }
 
 // stageFile is the content of stage.json. Lineage and serial follow

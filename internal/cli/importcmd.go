@@ -88,10 +88,12 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	rec, err := engine.Import(ctx, store, prov, opts.Type, opts.ID, opts.As)
+	where := state.StageRef{URL: state.ResolveURL(opts.StateURL), App: opts.App, Stage: stage}
+	rec, err := engine.Import(ctx, store, where, prov, opts.Type, opts.ID, opts.As)
 	var ie *engine.ImportError
-	if errors.As(err, &ie) {
-		return fmt.Errorf("import refused, nothing changed: %s", ie.Msg)
+	var he *engine.HeldError
+	if errors.As(err, &ie) || errors.As(err, &he) {
+		return fmt.Errorf("import refused, nothing changed: %w", err)
 	}
 	if err != nil {
 		return err

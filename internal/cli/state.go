@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/jsonout"
 	"github.com/athanor-iac/athanor/state"
 	// The shared backends, so that every scheme a program accepts works here.
@@ -21,11 +22,12 @@ import (
 type StateOptions struct {
 	IO *IOStreams
 
-	Command string // list, show, rm, unlock, migrate
+	Command string // list, show, rm, mv, unlock, migrate
 	URL     string // --state
 	App     string
 	Stage   string
-	ID      string // show and rm
+	ID      string // show, rm and mv
+	NewID   string // mv
 	JSON    bool   // list
 	Yes     bool   // rm
 	From    string // migrate
@@ -69,8 +71,11 @@ $ATHANOR_STAGE, then your user name, as in programs.`,
 	run := func(name string, nargs int) func(*cobra.Command, []string) error {
 		return func(cmd *cobra.Command, args []string) error {
 			opts.Command = name
-			if nargs == 1 {
+			if nargs >= 1 {
 				opts.ID = args[0]
+			}
+			if nargs == 2 {
+				opts.NewID = args[1]
 			}
 			if runF != nil {
 				return runF(opts)
@@ -92,6 +97,20 @@ Removal needs --yes.`,
 		Args: exactArgs(1, "rm needs the logical ID of a record"), RunE: run("rm", 1),
 	}
 	rm.Flags().BoolVar(&opts.Yes, "yes", false, "really remove the record")
+	mv := &cobra.Command{
+		Use:   "mv OLD NEW",
+		Short: "Rename a record, for a resource the program now declares under another logical ID",
+		Long: `Rename record OLD to NEW in the stage's state, under the stage's lock.
+Nothing is sent to AWS: the resource stays as it is, and the next run of a
+program that declares NEW finds it instead of creating another one (and
+does not delete it as OLD). Records that depended on OLD depend on NEW.
+
+A run finds most renames by itself (same type and user-chosen name, or the
+same flow log configuration) and its plan shows them as "moved"; mv is for
+the others. It refuses when OLD is missing or NEW already exists.`,
+		Example: "  athanor state mv first second --app flowlogs --stage prod",
+		Args:    exactArgs(2, "mv needs the record's logical ID and its new one: athanor state mv OLD NEW"), RunE: run("mv", 2),
+	}
 	unlock := &cobra.Command{
 		Use:   "unlock",
 		Short: "Break the lock a dead run left behind, and say whose it was",
@@ -111,7 +130,7 @@ source does not have). The source is left as it is.`,
 	migrate.Flags().StringVar(&opts.From, "from", "", "source state URL (required)")
 	migrate.Flags().StringVar(&opts.To, "to", "", "destination state URL (required)")
 	migrate.Flags().BoolVar(&opts.Force, "force", false, "overwrite a destination that already has records")
-	cmd.AddCommand(list, show, rm, unlock, migrate)
+	cmd.AddCommand(list, show, rm, mv, unlock, migrate)
 	return cmd
 }
 
@@ -177,6 +196,8 @@ func runState(ctx context.Context, o *StateOptions) error {
 		return stateShow(ctx, o, s)
 	case "rm":
 		return stateRm(ctx, o, s)
+	case "mv":
+		return stateMv(ctx, o, s)
 	}
 	return fmt.Errorf("unknown state command %q", o.Command)
 }
@@ -315,6 +336,34 @@ func stateRm(ctx context.Context, o *StateOptions, s state.Store) error {
 		return err
 	}
 	fmt.Fprintf(o.IO.Out, "removed %s%s from the state of stage %s; AWS was not touched, and athanor no longer manages that resource\n", o.ID, desc, o.Stage)
+	return nil
+}
+
+// stateMv renames one record under the stage's lock.
+func stateMv(ctx context.Context, o *StateOptions, s state.Store) error {
+	for _, id := range []string{o.ID, o.NewID} {
+		if err := state.ValidateLogicalID(id); err != nil {
+			return usageErrorf("%v", err)
+		}
+	}
+	u, err := s.Lock(ctx, state.NewLockInfo("state mv", Version()))
+	if err != nil {
+		return err
+	}
+	defer u.Unlock()
+	rec, err := engine.MoveRecord(ctx, s, o.ID, o.NewID)
+	var me *engine.MoveError
+	if errors.As(err, &me) {
+		return fmt.Errorf("not moved, nothing changed: stage %s of app %s: %s", o.Stage, o.App, me.Msg)
+	}
+	if err != nil {
+		return err
+	}
+	if err := u.Unlock(); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.Out, "moved %s to %s (%s %s) in the state of stage %s; AWS was not touched, and a program that declares %s now manages that resource\n",
+		o.ID, o.NewID, rec.Type, rec.Identifier, o.Stage, o.NewID)
 	return nil
 }
 

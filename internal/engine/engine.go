@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/athanor-iac/athanor/internal/propcheck"
-	"github.com/athanor-iac/athanor/internal/typerules"
 	_ "github.com/athanor-iac/athanor/internal/typerules/standard" // every type's rules
 	"github.com/athanor-iac/athanor/schema"
 	"github.com/athanor-iac/athanor/state"
@@ -51,6 +50,13 @@ type Options struct {
 	// Checked, when set, are the declarations the plan pass validated
 	// (logical ID → canonical props); the same props are not checked again.
 	Checked map[string]string
+	// Where names the stage: other stages of the same store are checked
+	// before --adopt takes a resource over, and messages print commands
+	// with its flags.
+	Where state.StageRef
+	// Moves are the records the plan pass found renamed (see Move); New
+	// carries them out in apply mode before anything else.
+	Moves []Move
 	// Stop, when closed, stops the engine from starting new operations;
 	// operations in flight go on to their end. Cancelling the context
 	// instead abandons them (see CancelInFlight).
@@ -143,11 +149,18 @@ type Engine struct {
 	declared map[string]bool
 	changes  []Change
 	problems []Problem
-	dupKeys  map[string]string // type and identity key (typerules.Identity) → logical ID
+	dupKeys  map[string]string // type and identity → logical ID declaring it
 	owners   map[string]string // output value (ID, ARN) → logical ID
 	ownIDs   map[string]bool   // owners' keys that are a resource's own identifier
 	checked  map[string]string // logical ID → canonical props validated
 	loaded   []state.Record
+	claims   map[string]claim // plan: moved-from logical ID → its move
+	// byResource indexes records by identifier and identity, for moves;
+	// built on first use (see sameResource).
+	byResource map[string][]string
+
+	othersMu sync.Mutex
+	others   []state.Located // the other stages' records, once read
 }
 
 // New builds an engine for one pass in mode, loading the stage's records.
@@ -180,11 +193,17 @@ func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
 		ownIDs:   map[string]bool{},
 		checked:  map[string]string{},
 		loaded:   recs,
+		claims:   map[string]claim{},
 	}
 	for i := range recs {
 		r := recs[i]
 		e.records[r.LogicalID] = &r
 		e.index(r.LogicalID, schemaOf(r.Type), r.Identifier, r.Outputs)
+	}
+	if mode == ModeApply {
+		if err := e.applyMoves(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return e, nil
 }
@@ -352,13 +371,8 @@ func (e *Engine) check(d Declaration, sc *schema.Schema, lookupErr error) bool {
 	for _, p := range ps {
 		probs = append(probs, p.Message)
 	}
-	if id, ok := typerules.Lookup(d.Type).(typerules.Identity); ok && !IsUnknown(d.Props) && len(ps) == 0 {
-		key := d.Type + "\x00" + id.IdentityKey(d.Props)
-		if other, ok := e.dupKeys[key]; ok {
-			probs = append(probs, id.DuplicateMessage(other))
-		} else {
-			e.dupKeys[key] = d.LogicalID
-		}
+	if p := e.checkIdentity(d, sc, len(ps) == 0); p != "" {
+		probs = append(probs, p)
 	}
 	for _, p := range probs {
 		e.problems = append(e.problems, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
@@ -378,6 +392,10 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 	e.mu.Lock()
 	ok := e.check(d, sc, lookupErr)
 	rec := e.records[d.LogicalID]
+	movedFrom := ""
+	if ok && sc != nil && e.mode == ModePlan {
+		movedFrom, rec = e.claimMove(sc, d, rec)
+	}
 	deps := e.dependencies(d)
 	e.mu.Unlock()
 	if !ok || sc == nil {
@@ -387,7 +405,7 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 		return planOutputs(sc, d), nil
 	}
 	c := diff(sc, rec, d.Props)
-	c.LogicalID = d.LogicalID
+	c.LogicalID, c.MovedFrom = d.LogicalID, movedFrom
 	if e.mode == ModePlan {
 		e.mu.Lock()
 		e.changes = append(e.changes, c)
@@ -445,7 +463,7 @@ func (e *Engine) PlanDeletes() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, id := range sortedKeys(e.records) {
-		if !e.declared[id] {
+		if _, moved := e.claims[id]; !e.declared[id] && !moved {
 			r := e.records[id]
 			e.changes = append(e.changes, Change{LogicalID: id, Type: r.Type, Action: Delete, Identifier: r.Identifier, Reason: "no longer declared"})
 		}

@@ -19,6 +19,11 @@ const (
 	Update  Action = "update"
 	Replace Action = "replace"
 	Delete  Action = "delete"
+	// Adopted and Moved appear in progress events only: an existing
+	// resource taken over by a create (--adopt), a record renamed
+	// (Change.MovedFrom).
+	Adopted Action = "adopted"
+	Moved   Action = "moved"
 )
 
 // Symbol is the one-glyph marker of an action in a plan.
@@ -32,6 +37,8 @@ func (a Action) Symbol() string {
 		return "-/+"
 	case Delete:
 		return "-"
+	case Moved:
+		return "→"
 	}
 	return " "
 }
@@ -49,13 +56,19 @@ type PropDiff struct {
 
 // Change is the plan for one resource.
 type Change struct {
-	LogicalID  string     `json:"logicalId"`
-	Type       string     `json:"type"`
-	Action     Action     `json:"action"`
-	Reason     string     `json:"reason,omitempty"`
-	Identifier string     `json:"identifier,omitempty"`
-	Diffs      []PropDiff `json:"diffs,omitempty"`
+	LogicalID  string `json:"logicalId"`
+	Type       string `json:"type"`
+	Action     Action `json:"action"`
+	Reason     string `json:"reason,omitempty"`
+	Identifier string `json:"identifier,omitempty"`
+	// MovedFrom is the logical ID the resource had: the program renamed
+	// it, and the run renames its record instead of creating and deleting.
+	MovedFrom string     `json:"movedFrom,omitempty"`
+	Diffs     []PropDiff `json:"diffs,omitempty"`
 }
+
+// Changes reports whether c changes anything: an action, or a move.
+func (c Change) Changes() bool { return c.Action != NoOp || c.MovedFrom != "" }
 
 // diff compares declared props with what was last applied and decides the
 // action. Values known only after apply count as changed.

@@ -61,6 +61,9 @@ type Identity interface {
 	// service takes them for the same one; "" when props do not determine
 	// it.
 	IdentityKey(props map[string]any) string
+	// IdentityNames names the properties that make the identity, for
+	// advice ("ResourceId, TrafficType or destination").
+	IdentityNames() string
 	// DuplicateMessage tells a person that a declaration has the identity
 	// of the one declared as other, and what to change.
 	DuplicateMessage(other string) string

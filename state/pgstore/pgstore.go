@@ -97,6 +97,7 @@ var (
 	_ state.LockReader    = (*Store)(nil)
 	_ state.ForceUnlocker = (*Store)(nil)
 	_ state.StageLister   = (*Store)(nil)
+	_ state.AllLoader     = (*Store)(nil)
 )
 
 // Open opens the store of app's stage in the database at u, creating or
@@ -266,14 +267,9 @@ func (s *Store) Load(ctx context.Context) ([]state.Record, error) {
 		if err := rows.Scan(&id, &data); err != nil {
 			return nil, fmt.Errorf("load state from %s: %w", s.where, err)
 		}
-		where := fmt.Sprintf("%s table athanor_records row (app=%s, stage=%s, logical_id=%s)", s.where, s.app, s.stage, id)
-		r, err := state.DecodeRecord([]byte(data))
+		r, err := s.decodeRow(s.app, s.stage, id, data)
 		if err != nil {
-			return nil, &state.CorruptRecordError{Where: where, LogicalID: id, Stage: s.stage, Err: err}
-		}
-		if r.LogicalID != id {
-			return nil, &state.CorruptRecordError{Where: where, LogicalID: id, Stage: s.stage,
-				Err: fmt.Errorf("the row holds record %q", r.LogicalID)}
+			return nil, err
 		}
 		recs = append(recs, r)
 	}
@@ -281,6 +277,49 @@ func (s *Store) Load(ctx context.Context) ([]state.Record, error) {
 		return nil, fmt.Errorf("load state from %s: %w", s.where, err)
 	}
 	return recs, nil
+}
+
+// LoadAll reads the records of every app and stage in the database, in
+// one query.
+func (s *Store) LoadAll(ctx context.Context) ([]state.Located, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT app, stage, logical_id, record FROM athanor_records ORDER BY app COLLATE "C", stage COLLATE "C", logical_id COLLATE "C"`)
+	if err != nil {
+		return nil, fmt.Errorf("load state from %s: %w", s.where, err)
+	}
+	defer rows.Close()
+	var out []state.Located
+	for rows.Next() {
+		var app, stage, id, data string
+		if err := rows.Scan(&app, &stage, &id, &data); err != nil {
+			return nil, fmt.Errorf("load state from %s: %w", s.where, err)
+		}
+		r, err := s.decodeRow(app, stage, id, data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, state.Located{App: app, Stage: stage, Record: r})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load state from %s: %w", s.where, err)
+	}
+	return out, nil
+}
+
+// decodeRow decodes one row of athanor_records, naming the row when it is
+// corrupted.
+func (s *Store) decodeRow(app, stage, id, data string) (state.Record, error) {
+	r, err := state.DecodeRecord([]byte(data))
+	if err == nil && r.LogicalID != id {
+		err = fmt.Errorf("the row holds record %q", r.LogicalID)
+	}
+	if err != nil {
+		where := fmt.Sprintf("%s table athanor_records row (app=%s, stage=%s, logical_id=%s)", s.where, app, stage, id)
+		return state.Record{}, &state.CorruptRecordError{Where: where, LogicalID: id, Stage: stage, Err: err}
+	}
+	return r, nil
 }
 
 // Stages lists the app's stages that were locked or written.

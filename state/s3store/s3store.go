@@ -99,6 +99,7 @@ var (
 	_ state.LockReader    = (*Store)(nil)
 	_ state.ForceUnlocker = (*Store)(nil)
 	_ state.StageLister   = (*Store)(nil)
+	_ state.AllLoader     = (*Store)(nil)
 )
 
 // Open opens the store of app's stage at s3://bucket/prefix. It is the
@@ -408,23 +409,58 @@ func isPrecondition(err error) bool {
 
 // Stages lists the app's stages: the common prefixes under <prefix>/<app>/.
 func (s *Store) Stages(ctx context.Context) ([]string, error) {
+	return s.children(ctx, s.appPfx)
+}
+
+// children lists the valid names of the "folders" under pfx, sorted.
+func (s *Store) children(ctx context.Context, pfx string) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var stages []string
-	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(s.appPfx), Delimiter: aws.String("/")})
+	var names []string
+	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(pfx), Delimiter: aws.String("/")})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list stages in s3://%s/%s: %w", s.bucket, s.appPfx, err)
+			return nil, fmt.Errorf("list s3://%s/%s: %w", s.bucket, pfx, err)
 		}
 		for _, cp := range page.CommonPrefixes {
-			name := strings.TrimSuffix(strings.TrimPrefix(aws.ToString(cp.Prefix), s.appPfx), "/")
+			name := strings.TrimSuffix(strings.TrimPrefix(aws.ToString(cp.Prefix), pfx), "/")
 			if state.ValidateLogicalID(name) == nil {
-				stages = append(stages, name)
+				names = append(names, name)
 			}
 		}
 	}
-	sort.Strings(stages)
-	return stages, nil
+	sort.Strings(names)
+	return names, nil
+}
+
+// LoadAll reads the records of every stage of every app under the URL's
+// prefix, each stage as Load reads one.
+func (s *Store) LoadAll(ctx context.Context) ([]state.Located, error) {
+	root := strings.TrimSuffix(s.appPfx, s.app+"/")
+	apps, err := s.children(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	var out []state.Located
+	for _, app := range apps {
+		appPfx := root + app + "/"
+		stages, err := s.children(ctx, appPfx)
+		if err != nil {
+			return nil, err
+		}
+		for _, stage := range stages {
+			st := &Store{client: s.client, bucket: s.bucket, app: app, stage: stage, appPfx: appPfx, pfx: appPfx + stage + "/", etags: map[string]string{}}
+			st.location = "s3://" + st.bucket + "/" + st.pfx
+			recs, err := st.Load(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range recs {
+				out = append(out, state.Located{App: app, Stage: stage, Record: r})
+			}
+		}
+	}
+	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -62,6 +63,7 @@ func RunWith(t *testing.T, open func(t *testing.T) state.Store, opts Options) {
 		{"LockHolderReported", testLockHolderReported},
 		{"ForceUnlockFree", testForceUnlockFree},
 		{"ListStages", testListStages},
+		{"LoadAll", testLoadAll},
 		{"StaleLock", func(t *testing.T, open func(t *testing.T) state.Store) { testStaleLock(t, open, opts) }},
 		{"ForceUnlockStale", func(t *testing.T, open func(t *testing.T) state.Store) { testForceUnlockStale(t, open, opts) }},
 	}
@@ -611,6 +613,54 @@ func testListStages(t *testing.T, open func(t *testing.T) state.Store) {
 	for i := 1; i < len(after); i++ {
 		if after[i-1] >= after[i] {
 			t.Errorf("Stages %v is not sorted", after)
+		}
+	}
+}
+
+// testLoadAll checks that a handle on one stage reads the records of
+// another stage of the location too, each with its own app and stage, so
+// that no two stages can take over one resource unseen.
+func testLoadAll(t *testing.T, open func(t *testing.T) state.Store) {
+	ctx := context.Background()
+	s := open(t)
+	l, ok := s.(state.AllLoader)
+	if !ok {
+		t.Fatalf("%T does not implement state.AllLoader", s)
+	}
+	mine, theirs := Sample("mine"), Sample("theirs")
+	theirs.Identifier = "fl-theirs"
+	mustPut(t, s, mine)
+	t.Run("other", func(t *testing.T) { mustPut(t, open(t), theirs) })
+	all, err := l.LoadAll(ctx)
+	if err != nil {
+		t.Fatalf("LoadAll: %v", err)
+	}
+	found := map[string]state.Located{}
+	for i, r := range all {
+		if r.LogicalID == "mine" || r.LogicalID == "theirs" {
+			found[r.LogicalID] = r
+		}
+		if i > 0 {
+			p := all[i-1]
+			if [3]string{p.App, p.Stage, p.LogicalID} == [3]string{r.App, r.Stage, r.LogicalID} || p.App > r.App || p.App == r.App && (p.Stage > r.Stage || p.Stage == r.Stage && p.LogicalID > r.LogicalID) {
+				t.Errorf("LoadAll is not sorted by app, stage and logical ID: %s/%s/%s before %s/%s/%s", p.App, p.Stage, p.LogicalID, r.App, r.Stage, r.LogicalID)
+			}
+		}
+	}
+	m, th := found["mine"], found["theirs"]
+	if !Equal(m.Record, mine) || !Equal(th.Record, theirs) {
+		t.Fatalf("LoadAll lacks the records written to two stages: %+v", found)
+	}
+	if m.App == "" || m.App != th.App || m.Stage == "" || th.Stage == "" || m.Stage == th.Stage {
+		t.Errorf("LoadAll says the records are in %s/%s and %s/%s; want one app, two stages", m.App, m.Stage, th.App, th.Stage)
+	}
+	if l, ok := s.(state.StageLister); ok {
+		stages, err := l.Stages(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(stages, m.Stage) || !slices.Contains(stages, th.Stage) {
+			t.Errorf("LoadAll names stages %s and %s, Stages lists %v", m.Stage, th.Stage, stages)
 		}
 	}
 }

@@ -40,8 +40,15 @@ func (rules) Check(props map[string]any) []typerules.Problem {
 }
 
 // IdentityKey is EC2's key of a flow log's configuration: resource,
-// traffic type and destination.
-func (rules) IdentityKey(props map[string]any) string { return flowlogrules.DuplicateKey(props) }
+// traffic type and destination; "" without a ResourceId.
+func (rules) IdentityKey(props map[string]any) string {
+	if _, ok := props["ResourceId"]; !ok {
+		return ""
+	}
+	return flowlogrules.DuplicateKey(props)
+}
+
+func (rules) IdentityNames() string { return "ResourceId, TrafficType or destination" }
 
 func (rules) DuplicateMessage(other string) string {
 	return fmt.Sprintf("same resource, traffic type and destination as %q; EC2 refuses a second flow log with one configuration (FlowLogAlreadyExists): change one of them or remove one", other)
