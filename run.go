@@ -16,6 +16,7 @@ import (
 
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/jsonout"
+	"github.com/athanor-iac/athanor/internal/version"
 	"github.com/athanor-iac/athanor/localcc"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
@@ -28,9 +29,6 @@ const (
 	ExitUsage   = 2
 	ExitChanges = 2 // plan --detailed-exitcode: changes are pending
 )
-
-// Version is the engine's version, recorded in state locks.
-const Version = "0.1.0-dev"
 
 // Run makes fn's program a command line and runs it with os.Args, exiting
 // with the run's exit code.
@@ -123,6 +121,10 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 		},
 	}
 	root.SuggestionsMinimumDistance = 2
+	// --version: the program's module, Athanor's version, the commit and
+	// the Go toolchain, from the build information.
+	root.Version = version.Get().Report(appName)
+	root.SetVersionTemplate("{{.Version}}")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetArgs(args)
@@ -435,7 +437,7 @@ func runProgram(app *App, fn func(*App) error) error {
 
 // lock takes the stage's lock, failing fast when another run holds it.
 func lock(ctx context.Context, store state.Store, command string, out *reporter) (func(), error) {
-	u, err := store.Lock(ctx, state.NewLockInfo(command, Version))
+	u, err := store.Lock(ctx, state.NewLockInfo(command, version.Get().String()))
 	if err != nil {
 		return nil, err
 	}

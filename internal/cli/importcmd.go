@@ -9,6 +9,7 @@ import (
 
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/jsonout"
+	"github.com/athanor-iac/athanor/internal/version"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
 )
@@ -80,7 +81,7 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 		return err
 	}
 	defer store.Close()
-	u, err := store.Lock(ctx, state.NewLockInfo("import", Version()))
+	u, err := store.Lock(ctx, state.NewLockInfo("import", version.Get().String()))
 	if err != nil {
 		return err
 	}

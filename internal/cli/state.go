@@ -12,6 +12,7 @@ import (
 
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/jsonout"
+	"github.com/athanor-iac/athanor/internal/version"
 	"github.com/athanor-iac/athanor/state"
 	// The shared backends, so that every scheme a program accepts works here.
 	_ "github.com/athanor-iac/athanor/state/pgstore"
@@ -312,7 +313,7 @@ func stateRm(ctx context.Context, o *StateOptions, s state.Store) error {
 			"the resource keeps existing and athanor stops managing it.\n", o.ID, o.Stage)
 		return usageErrorf("not removed: add --yes to remove record %s", o.ID)
 	}
-	u, err := s.Lock(ctx, state.NewLockInfo("state rm", Version()))
+	u, err := s.Lock(ctx, state.NewLockInfo("state rm", version.Get().String()))
 	if err != nil {
 		return err
 	}
@@ -346,7 +347,7 @@ func stateMv(ctx context.Context, o *StateOptions, s state.Store) error {
 			return usageErrorf("%v", err)
 		}
 	}
-	u, err := s.Lock(ctx, state.NewLockInfo("state mv", Version()))
+	u, err := s.Lock(ctx, state.NewLockInfo("state mv", version.Get().String()))
 	if err != nil {
 		return err
 	}
@@ -393,7 +394,7 @@ func stateMigrate(ctx context.Context, o *StateOptions) error {
 		return err
 	}
 	defer closeStore(dst)
-	info := state.NewLockInfo("state migrate", Version())
+	info := state.NewLockInfo("state migrate", version.Get().String())
 	su, err := src.Lock(ctx, info)
 	if err != nil {
 		return fmt.Errorf("lock the source: %w", err)
