@@ -243,7 +243,7 @@ func (e *ImportError) Error() string { return e.Msg }
 // it.
 func Import(ctx context.Context, store state.Store, where state.StageRef, prov Provider, typeName, identifier, logicalID string) (*state.Record, error) {
 	if err := state.ValidateLogicalID(logicalID); err != nil {
-		return nil, &ImportError{err.Error()}
+		return nil, &ImportError{Msg: err.Error()}
 	}
 	sc, err := schema.Default().Lookup(typeName)
 	if errors.Is(err, schema.ErrTypeNotFound) {
@@ -251,7 +251,7 @@ func Import(ctx context.Context, store state.Store, where state.StageRef, prov P
 		if s := schema.Suggest(typeName, schema.Default().TypeNames()); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
-		return nil, &ImportError{msg}
+		return nil, &ImportError{Msg: msg}
 	}
 	if err != nil {
 		return nil, err
@@ -278,7 +278,7 @@ func Import(ctx context.Context, store state.Store, where state.StageRef, prov P
 	}
 	live, err := prov.Read(ctx, typeName, identifier)
 	if cloudcontrol.IsNotFound(err) {
-		return nil, &ImportError{fmt.Sprintf("%s %s does not exist (check the identifier, region and account)", typeName, identifier)}
+		return nil, &ImportError{Msg: fmt.Sprintf("%s %s does not exist (check the identifier, region and account)", typeName, identifier)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s %s: %w", typeName, identifier, err)
