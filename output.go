@@ -186,8 +186,8 @@ func (r *reporter) userLog(planning bool) func(string, ...any) {
 	}
 }
 
-var pastTense = map[engine.Action]string{engine.Create: "created", engine.Update: "updated", engine.Replace: "replaced", engine.Delete: "deleted"}
-var progressive = map[engine.Action]string{engine.Create: "creating", engine.Update: "updating in place", engine.Replace: "replacing", engine.Delete: "deleting"}
+var pastTense = map[engine.Action]string{engine.Create: "created", engine.Update: "updated", engine.Replace: "replaced", engine.Delete: "deleted", engine.Forget: "removed from state, left in AWS:"}
+var progressive = map[engine.Action]string{engine.Create: "creating", engine.Update: "updating in place", engine.Replace: "replacing", engine.Delete: "deleting", engine.Forget: "removing from state (RetainOnDelete)"}
 
 // event prints one engine event.
 func (r *reporter) event(ev engine.Event) {
@@ -246,7 +246,7 @@ func (r *reporter) summary(what string, elapsed time.Duration, err error) {
 	r.mu.Lock()
 	c := r.counts
 	r.mu.Unlock()
-	changed := c[engine.Create] + c[engine.Update] + c[engine.Replace] + c[engine.Delete]
+	changed := c[engine.Create] + c[engine.Update] + c[engine.Replace] + c[engine.Delete] + c[engine.Forget]
 	status := "complete"
 	if err != nil {
 		status = "failed"
@@ -259,8 +259,12 @@ func (r *reporter) summary(what string, elapsed time.Duration, err error) {
 		r.line("%s complete: no changes; %s up to date (%s).", what, resources(c[engine.NoOp]), elapsed.Round(10*time.Millisecond))
 		return
 	}
-	r.line("%s %s: %d created, %d updated, %d replaced, %d deleted, %d unchanged (%s).", what, status,
-		c[engine.Create], c[engine.Update], c[engine.Replace], c[engine.Delete], c[engine.NoOp], elapsed.Round(10*time.Millisecond))
+	retained := ""
+	if n := c[engine.Forget]; n > 0 {
+		retained = fmt.Sprintf(", %d left in AWS", n)
+	}
+	r.line("%s %s: %d created, %d updated, %d replaced, %d deleted%s, %d unchanged (%s).", what, status,
+		c[engine.Create], c[engine.Update], c[engine.Replace], c[engine.Delete], retained, c[engine.NoOp], elapsed.Round(10*time.Millisecond))
 }
 
 // plan prints a plan for people.
@@ -272,12 +276,16 @@ func (r *reporter) plan(app, stage string, changes []engine.Change) {
 	counts := countActions(changes)
 	for _, c := range changes {
 		if c.Action == engine.NoOp {
+			if len(c.Ignored) > 0 {
+				fmt.Fprintf(w, "    %s (%s) %s: no change%s\n", c.LogicalID, c.Type, c.Identifier, optionNotes(c))
+			}
 			continue
 		}
-		label := map[engine.Action]string{engine.Create: "create", engine.Update: "update in place", engine.Replace: "replace", engine.Delete: "delete"}[c.Action]
+		label := map[engine.Action]string{engine.Create: "create", engine.Update: "update in place", engine.Replace: "replace", engine.Delete: "delete", engine.Forget: "remove from state, leave in AWS"}[c.Action]
 		if c.Reason != "" {
 			label += " (" + c.Reason + ")"
 		}
+		label += optionNotes(c)
 		id := ""
 		if c.Identifier != "" {
 			id = " " + c.Identifier
@@ -293,8 +301,12 @@ func (r *reporter) plan(app, stage string, changes []engine.Change) {
 		fmt.Fprintf(w, "No changes. %s up to date.\n", resources(counts["no-op"]))
 		return
 	}
-	fmt.Fprintf(w, "Plan: %d to create, %d to update, %d to replace, %d to delete, %d unchanged.\n",
-		counts["create"], counts["update"], counts["replace"], counts["delete"], counts["no-op"])
+	retained := ""
+	if n := counts["forget"]; n > 0 {
+		retained = fmt.Sprintf(", %d to leave in AWS", n)
+	}
+	fmt.Fprintf(w, "Plan: %d to create, %d to update, %d to replace, %d to delete%s, %d unchanged.\n",
+		counts["create"], counts["update"], counts["replace"], counts["delete"], retained, counts["no-op"])
 }
 
 func formatDiff(a engine.Action, d engine.PropDiff) string {
@@ -364,4 +376,23 @@ func resources(n int) string {
 		return "1 resource"
 	}
 	return fmt.Sprintf("%d resources", n)
+}
+
+// optionNotes says how a change's resource options change what the run
+// does; "" when they change nothing.
+func optionNotes(c engine.Change) string {
+	var notes []string
+	if c.Action == engine.Replace && c.DeleteBeforeReplace {
+		notes = append(notes, "the old one is deleted first (DeleteBeforeReplace)")
+	}
+	if c.Action == engine.Replace && c.Retain {
+		notes = append(notes, "the old one is left in AWS (RetainOnDelete)")
+	}
+	if len(c.Ignored) > 0 {
+		notes = append(notes, "ignoring changes to "+strings.Join(c.Ignored, ", ")+" (IgnoreChanges)")
+	}
+	if len(notes) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(notes, "; ")
 }

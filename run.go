@@ -281,6 +281,10 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 	} else {
 		planEng.PlanDestroy()
 	}
+	// Deleting what is protected is refused here, before anything is sent.
+	if probs := planEng.Problems(); len(probs) > 0 {
+		return ExitError, &engine.ProblemsError{Problems: probs}
+	}
 	changes := planEng.Changes()
 	if cfg.command == "plan" {
 		if cfg.jsonOut {
@@ -456,7 +460,7 @@ func writePlanJSON(w io.Writer, app, stage string, changes []engine.Change) erro
 }
 
 func countActions(cs []engine.Change) map[string]int {
-	m := map[string]int{"create": 0, "update": 0, "replace": 0, "delete": 0, "no-op": 0}
+	m := map[string]int{"create": 0, "update": 0, "replace": 0, "delete": 0, "forget": 0, "no-op": 0}
 	for _, c := range cs {
 		m[string(c.Action)]++
 	}

@@ -80,6 +80,7 @@ type Declaration struct {
 	Type      string
 	Props     map[string]any
 	DependsOn []string
+	Options   ResourceOptions
 }
 
 // Result is what a declaration returns to the program: the resource's
@@ -137,6 +138,7 @@ type Engine struct {
 	ownIDs   map[string]bool   // owners' keys that are a resource's own identifier
 	checked  map[string]string // logical ID → canonical props validated
 	loaded   []state.Record
+	options  map[string]ResourceOptions // logical ID → options declared
 }
 
 // New builds an engine for one pass in mode, loading the stage's records.
@@ -169,6 +171,7 @@ func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
 		ownIDs:   map[string]bool{},
 		checked:  map[string]string{},
 		loaded:   recs,
+		options:  map[string]ResourceOptions{},
 	}
 	for i := range recs {
 		r := recs[i]
@@ -247,7 +250,7 @@ func (e *Engine) Changes() []Change {
 	defer e.mu.Unlock()
 	out := append([]Change(nil), e.changes...)
 	sort.SliceStable(out, func(i, j int) bool {
-		di, dj := out[i].Action == Delete, out[j].Action == Delete
+		di, dj := out[i].Action.removes(), out[j].Action.removes()
 		if di != dj {
 			return dj
 		}
@@ -374,30 +377,41 @@ func (e *Engine) check(d Declaration) bool {
 // change and answers from state; in apply mode it makes AWS match and
 // answers with what AWS reports.
 func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
+	sc, _ := schema.Default().Lookup(d.Type)
 	e.mu.Lock()
 	ok := e.check(d)
+	if ok && sc != nil {
+		ok = e.checkOptions(sc, d)
+	}
 	rec := e.records[d.LogicalID]
 	deps := e.dependencies(d)
+	e.options[d.LogicalID] = d.Options
 	e.mu.Unlock()
-	sc, _ := schema.Default().Lookup(d.Type)
 	if !ok || sc == nil {
 		if e.mode == ModeApply {
 			return Result{}, &ProblemsError{Problems: e.Problems()}
 		}
 		return planOutputs(sc, d), nil
 	}
-	c := diff(sc, rec, d.Props)
-	c.LogicalID = d.LogicalID
+	c, eff := decide(sc, rec, d)
+	if p := protectedReplace(c); p != "" {
+		e.mu.Lock()
+		e.problems = append(e.problems, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
+		e.mu.Unlock()
+		if e.mode == ModeApply {
+			return Result{}, &ProblemsError{Problems: e.Problems()}
+		}
+	}
 	if e.mode == ModePlan {
 		e.mu.Lock()
 		e.changes = append(e.changes, c)
 		e.mu.Unlock()
 		if c.Action == NoOp || c.Action == Update {
-			return Result{Identifier: rec.Identifier, Properties: mergeOutputs(rec.Outputs, d.Props)}, nil
+			return Result{Identifier: rec.Identifier, Properties: mergeOutputs(rec.Outputs, eff)}, nil
 		}
 		return planOutputs(sc, d), nil
 	}
-	res, err := e.apply(ctx, sc, d, deps, rec, c)
+	res, err := e.apply(ctx, sc, d, deps, rec, c, eff)
 	if err != nil {
 		return Result{}, err
 	}
@@ -446,8 +460,7 @@ func (e *Engine) PlanDeletes() {
 	defer e.mu.Unlock()
 	for _, id := range sortedKeys(e.records) {
 		if !e.declared[id] {
-			r := e.records[id]
-			e.changes = append(e.changes, Change{LogicalID: id, Type: r.Type, Action: Delete, Identifier: r.Identifier, Reason: "no longer declared"})
+			e.planDelete(e.records[id], "no longer declared", false)
 		}
 	}
 }
@@ -493,8 +506,7 @@ func (e *Engine) PlanDestroy() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, id := range sortedKeys(e.records) {
-		r := e.records[id]
-		e.changes = append(e.changes, Change{LogicalID: id, Type: r.Type, Action: Delete, Identifier: r.Identifier, Reason: "destroy"})
+		e.planDelete(e.records[id], "destroy", true)
 	}
 }
 

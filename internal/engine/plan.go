@@ -19,6 +19,9 @@ const (
 	Update  Action = "update"
 	Replace Action = "replace"
 	Delete  Action = "delete"
+	// Forget removes a resource from state and leaves it in AWS: a delete
+	// of a resource declared with RetainOnDelete.
+	Forget Action = "forget"
 )
 
 // Symbol is the one-glyph marker of an action in a plan.
@@ -32,9 +35,14 @@ func (a Action) Symbol() string {
 		return "-/+"
 	case Delete:
 		return "-"
+	case Forget:
+		return "⊘"
 	}
 	return " "
 }
+
+// removes reports whether the action takes a resource out of state.
+func (a Action) removes() bool { return a == Delete || a == Forget }
 
 // PropDiff is one property's change.
 type PropDiff struct {
@@ -55,6 +63,18 @@ type Change struct {
 	Reason     string     `json:"reason,omitempty"`
 	Identifier string     `json:"identifier,omitempty"`
 	Diffs      []PropDiff `json:"diffs,omitempty"`
+	// Ignored are the IgnoreChanges paths where the program or the
+	// resource differ: left as the resource has them.
+	Ignored []string `json:"ignored,omitempty"`
+	// Protected says the resource is declared with Protect (a plan that
+	// deletes or replaces it fails instead).
+	Protected bool `json:"protected,omitempty"`
+	// Retain says the resource a delete or replacement removes is left in
+	// AWS and only dropped from state (RetainOnDelete).
+	Retain bool `json:"retain,omitempty"`
+	// DeleteBeforeReplace says a replacement deletes the old resource
+	// before creating the new one.
+	DeleteBeforeReplace bool `json:"deleteBeforeReplace,omitempty"`
 }
 
 // diff compares declared props with what was last applied and decides the
