@@ -30,6 +30,9 @@ type App struct {
 	wg       sync.WaitGroup
 	errMu    sync.Mutex
 	firstErr error
+
+	tagsMu      sync.Mutex
+	defaultTags map[string]string // see DefaultTags
 }
 
 // Name is the app's name, as given to Run.
@@ -135,7 +138,7 @@ func (a *App) Resource(typeName, logicalID string, props any, opts ...ResourceOp
 	if err != nil {
 		return nil, fmt.Errorf("%s %q: %w", typeName, logicalID, err)
 	}
-	res, err := a.eng.Declare(a.ctx, engine.Declaration{LogicalID: logicalID, Type: typeName, Props: m, DependsOn: o.dependsOn, Options: o.engine})
+	res, err := a.eng.Declare(a.ctx, engine.Declaration{LogicalID: logicalID, Type: typeName, Props: m, DependsOn: o.dependsOn, Options: o.engine, DefaultTags: a.tags()})
 	if err != nil {
 		return nil, err
 	}

@@ -81,6 +81,9 @@ type Declaration struct {
 	Props     map[string]any
 	DependsOn []string
 	Options   ResourceOptions
+	// DefaultTags are merged into the props of a taggable type before
+	// anything else looks at them; tags the props set win.
+	DefaultTags map[string]string
 }
 
 // Result is what a declaration returns to the program: the resource's
@@ -379,6 +382,10 @@ func (e *Engine) check(d Declaration) bool {
 func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 	sc, _ := schema.Default().Lookup(d.Type)
 	e.mu.Lock()
+	if sc != nil && len(d.DefaultTags) > 0 {
+		prev := e.records[d.LogicalID]
+		d.Props = withDefaultTags(sc, d.Props, d.DefaultTags, prev != nil && prev.Identifier != "")
+	}
 	ok := e.check(d)
 	if ok && sc != nil {
 		ok = e.checkOptions(sc, d)
