@@ -306,7 +306,7 @@ func TestAbandonedSupersededDeleteIsCancelled(t *testing.T) {
 		cancel()
 	}()
 	var out strings.Builder
-	code := athanor.Main(ctx, "flowlogs", []string{"--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test"}, &out, &out, programOf(decls, nil))
+	code := athanor.Main(ctx, "flowlogs", []string{"--yes", "--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test"}, &out, &out, programOf(decls, nil))
 	if code != 1 || !strings.Contains(out.String(), "cancelled 1 request") {
 		t.Fatalf("abandoned run: exit %d\n%s", code, out.String())
 	}
@@ -376,7 +376,7 @@ func TestCancelledCreateThatHappenedAnyway(t *testing.T) {
 		cancel()
 	}()
 	var out strings.Builder
-	code := athanor.Main(ctx, "flowlogs", []string{"--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test"}, &out, &out, programOf(decls, nil))
+	code := athanor.Main(ctx, "flowlogs", []string{"--yes", "--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test"}, &out, &out, programOf(decls, nil))
 	if code != 1 || !strings.Contains(out.String(), "cancelled 1 request") {
 		t.Fatalf("abandoned run: exit %d\n%s", code, out.String())
 	}

@@ -48,9 +48,20 @@ func newEnv(t *testing.T, opts localcc.Options) *env {
 func (e *env) run(program func(*athanor.App) error, args ...string) (int, string) {
 	e.t.Helper()
 	var out bytes.Buffer
-	args = append(args, "--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test")
+	args = append(withYes(args), "--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test")
 	code := athanor.Main(context.Background(), "flowlogs", args, &out, &out, program)
 	return code, out.String()
+}
+
+// withYes adds --yes to the args of an up or destroy, which without a
+// terminal change nothing unless told to.
+func withYes(args []string) []string {
+	for _, a := range args {
+		if a == "plan" || a == "refresh" {
+			return args
+		}
+	}
+	return append(args, "--yes")
 }
 
 // flowLogs returns the flow logs the endpoint holds, by Id.
@@ -125,14 +136,24 @@ func TestSeedLifecycle(t *testing.T) {
 		t.Fatalf("summary missing:\n%s", out)
 	}
 
-	// A second run sends nothing that changes anything, and says so.
+	// A second run sends nothing that changes anything, and says so: it
+	// reads each resource once (the refresh), and with --refresh=false it
+	// makes no call at all.
 	e.srv.ResetMetrics()
 	code, out = e.run(programOf(decls, nil))
 	if code != 0 || !strings.Contains(out, "no changes; 4 resources up to date") {
 		t.Fatalf("second run: exit %d\n%s", code, out)
 	}
+	if m := e.srv.Metrics(); m.TotalCalls != 4 || m.Calls["GetResource"] != 4 {
+		t.Fatalf("a run with no changes made %d API calls, want 4 reads: %v", m.TotalCalls, m.Calls)
+	}
+	e.srv.ResetMetrics()
+	code, out = e.run(programOf(decls, nil), "--refresh=false")
+	if code != 0 || !strings.Contains(out, "no changes; 4 resources up to date") {
+		t.Fatalf("second run with --refresh=false: exit %d\n%s", code, out)
+	}
 	if m := e.srv.Metrics(); m.TotalCalls != 0 {
-		t.Fatalf("a run with no changes made %d API calls: %v", m.TotalCalls, m.Calls)
+		t.Fatalf("a run with no changes and --refresh=false made %d API calls: %v", m.TotalCalls, m.Calls)
 	}
 
 	// Reordering tags is no change.

@@ -186,7 +186,8 @@ func (r *reporter) userLog(planning bool) func(string, ...any) {
 	}
 }
 
-var pastTense = map[engine.Action]string{engine.Create: "created", engine.Update: "updated", engine.Replace: "replaced", engine.Delete: "deleted", engine.Forget: "removed from state, left in AWS:"}
+var planWord = map[engine.Action]string{engine.Create: "to create", engine.Update: "to update", engine.Replace: "to replace", engine.Delete: "to delete", engine.Forget: "to remove from state (left in AWS)", engine.NoOp: "unchanged"}
+var pastTense = map[engine.Action]string{engine.Create: "created", engine.Update: "updated", engine.Replace: "replaced", engine.Delete: "deleted", engine.Forget: "removed from state (left in AWS)", engine.NoOp: "unchanged"}
 var progressive = map[engine.Action]string{engine.Create: "creating", engine.Update: "updating in place", engine.Replace: "replacing", engine.Delete: "deleting", engine.Forget: "removing from state (RetainOnDelete)"}
 
 // event prints one engine event.
@@ -259,20 +260,47 @@ func (r *reporter) summary(what string, elapsed time.Duration, err error) {
 		r.line("%s complete: no changes; %s up to date (%s).", what, resources(c[engine.NoOp]), elapsed.Round(10*time.Millisecond))
 		return
 	}
-	retained := ""
-	if n := c[engine.Forget]; n > 0 {
-		retained = fmt.Sprintf(", %d left in AWS", n)
+	var parts []string
+	for _, a := range []engine.Action{engine.Create, engine.Update, engine.Replace, engine.Delete, engine.Forget, engine.NoOp} {
+		if c[a] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c[a], pastTense[a]))
+		}
 	}
-	r.line("%s %s: %d created, %d updated, %d replaced, %d deleted%s, %d unchanged (%s).", what, status,
-		c[engine.Create], c[engine.Update], c[engine.Replace], c[engine.Delete], retained, c[engine.NoOp], elapsed.Round(10*time.Millisecond))
+	if len(parts) == 0 {
+		parts = append(parts, "nothing changed")
+	}
+	r.line("%s %s: %s (%s).", what, status, strings.Join(parts, ", "), elapsed.Round(10*time.Millisecond))
+}
+
+// planView is what a plan shows people: on its first line where the state
+// is and where the calls go, then what changed outside the program, then
+// the changes.
+type planView struct {
+	header  string
+	drifts  []engine.Drift
+	changes []engine.Change
+}
+
+// header prints the head of a plan alone, for a run with nothing to
+// change: where its state is and where its calls go, and any drift.
+func (r *reporter) header(v planView) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fmt.Fprintln(r.w, v.header)
+	if len(v.drifts) > 0 {
+		r.writeDrift(v.drifts)
+	}
 }
 
 // plan prints a plan for people.
-func (r *reporter) plan(app, stage string, changes []engine.Change) {
+func (r *reporter) plan(v planView) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	w := r.w
-	fmt.Fprintf(w, "Plan for %s, stage %s:\n", app, stage)
+	w, changes := r.w, v.changes
+	fmt.Fprintln(w, v.header)
+	if len(v.drifts) > 0 {
+		r.writeDrift(v.drifts)
+	}
 	counts := countActions(changes)
 	for _, c := range changes {
 		if c.Action == engine.NoOp {
@@ -301,12 +329,13 @@ func (r *reporter) plan(app, stage string, changes []engine.Change) {
 		fmt.Fprintf(w, "No changes. %s up to date.\n", resources(counts["no-op"]))
 		return
 	}
-	retained := ""
-	if n := counts["forget"]; n > 0 {
-		retained = fmt.Sprintf(", %d to leave in AWS", n)
+	var parts []string
+	for _, a := range []engine.Action{engine.Create, engine.Update, engine.Replace, engine.Delete, engine.Forget, engine.NoOp} {
+		if n := counts[string(a)]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, planWord[a]))
+		}
 	}
-	fmt.Fprintf(w, "Plan: %d to create, %d to update, %d to replace, %d to delete%s, %d unchanged.\n",
-		counts["create"], counts["update"], counts["replace"], counts["delete"], retained, counts["no-op"])
+	fmt.Fprintf(w, "Plan: %s.\n", strings.Join(parts, ", "))
 }
 
 func formatDiff(a engine.Action, d engine.PropDiff) string {
@@ -344,6 +373,11 @@ func showValue(v any) string {
 func (r *reporter) drift(ds []engine.Drift) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.writeDrift(ds)
+}
+
+// writeDrift prints drift. Called with r.mu held.
+func (r *reporter) writeDrift(ds []engine.Drift) {
 	if len(ds) == 0 {
 		fmt.Fprintln(r.w, "No drift: every managed resource is as the last run left it.")
 		return
@@ -367,7 +401,7 @@ func (r *reporter) drift(ds []engine.Drift) {
 			fmt.Fprintf(r.w, "      %s: %s → %s\n", p.Name, before, after)
 		}
 	}
-	fmt.Fprintf(r.w, "%s drifted; `up --refresh` restores what the program declares.\n", resources(len(ds)))
+	fmt.Fprintf(r.w, "%s drifted; `up` restores what the program declares.\n", resources(len(ds)))
 }
 
 // resources is "1 resource" or "n resources".

@@ -87,8 +87,11 @@ func TestPlanGolden(t *testing.T) {
 }
 
 // redactIDs replaces the flow log IDs, which the endpoint draws at random,
-// by their logical names, so the golden files stay stable.
+// by their logical names, and the state folder and endpoint URL, which
+// differ from run to run, by placeholders, so the golden files stay stable.
 func redactIDs(e *env, s string) string {
+	s = strings.ReplaceAll(s, e.state, "<state>")
+	s = strings.ReplaceAll(s, e.srv.URL(), "<endpoint>")
 	for _, r := range e.srv.Resources("AWS::EC2::FlowLog") {
 		s = strings.ReplaceAll(s, r.Identifier, "fl-<"+r.Properties["ResourceId"].(string)+">")
 	}

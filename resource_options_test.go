@@ -124,7 +124,7 @@ func TestRetainOnDelete(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "interfaceFlowLog (AWS::EC2::FlowLog) "+dropped+": remove from state, leave in AWS") {
 		t.Fatalf("plan: exit %d, want the retained resource's removal from state:\n%s", code, out)
 	}
-	if code, out := e.run(optionProgram(map[string]ec2.FlowLogProps{"vpcFlowLog": decls["vpcFlowLog"]}, keep)); code != 0 || !strings.Contains(out, "1 left in AWS") {
+	if code, out := e.run(optionProgram(map[string]ec2.FlowLogProps{"vpcFlowLog": decls["vpcFlowLog"]}, keep)); code != 0 || !strings.Contains(out, "1 removed from state (left in AWS)") {
 		t.Fatalf("up: exit %d\n%s", code, out)
 	}
 	if _, ok := e.records()["interfaceFlowLog"]; ok {
@@ -287,7 +287,7 @@ func TestTimeoutOption(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var out strings.Builder
-	args := []string{"--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test", "--timeout", "1h"}
+	args := []string{"--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test", "--timeout", "1h", "--yes"}
 	code := athanor.Main(ctx, "flowlogs", args, &out, &out, optionProgram(map[string]ec2.FlowLogProps{"vpcFlowLog": seedProps()["vpcFlowLog"]}, opts))
 	if code != 1 || !strings.Contains(out.String(), "did not finish within 200ms (the resource's athanor.Timeout option") {
 		t.Fatalf("exit %d, want the option's timeout:\n%s", code, out.String())

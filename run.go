@@ -2,7 +2,6 @@ package athanor
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/athanor-iac/athanor/internal/engine"
+	"github.com/athanor-iac/athanor/internal/jsonout"
 	"github.com/athanor-iac/athanor/localcc"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
@@ -95,9 +95,10 @@ type config struct {
 
 // Main runs fn's program with args (without the program name) and returns
 // the exit code. It is Run without the process around it, for tests and
-// for programs that do more after the run: it never asks for
-// confirmation, and cancelling ctx abandons the requests in flight (their
-// intents stay in state for the next run).
+// for programs that do more after the run. It has no terminal to ask on,
+// so an up or destroy that would change anything needs --yes (or
+// --local), as in a script; cancelling ctx abandons the requests in flight
+// (their intents stay in state for the next run).
 func Main(ctx context.Context, appName string, args []string, stdout, stderr io.Writer, fn func(*App) error) int {
 	return mainWith(ctx, nil, appName, args, false, nil, stdout, stderr, fn)
 }
@@ -141,29 +142,29 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 	run := func(command string) func(*cobra.Command, []string) error {
 		return func(cmd *cobra.Command, _ []string) error {
 			cfg.command = command
-			if cfg.parallelism < 1 {
-				code = ExitUsage
-				return fmt.Errorf("--parallelism must be at least 1, not %d", cfg.parallelism)
-			}
-			c, err := execute(cmd.Context(), appName, cfg, stdout, fn)
+			c, err := execute(cmd.Context(), appName, cfg, stdout, stderr, fn)
 			code = c
 			return err
 		}
 	}
+	const (
+		refreshHelp = "read the managed resources from AWS first, so that changes made outside the program are undone (--refresh=false trusts the state)"
+		yesHelp     = "apply without asking; needed without a terminal, except with --local"
+	)
 	root.RunE = run("up")
-	root.Flags().BoolVar(&cfg.refresh, "refresh", false, "read every resource first and undo changes made outside the program")
-	root.Flags().BoolVarP(&cfg.yes, "yes", "y", false, "apply without asking for confirmation")
+	root.Flags().BoolVar(&cfg.refresh, "refresh", true, refreshHelp)
+	root.Flags().BoolVarP(&cfg.yes, "yes", "y", false, yesHelp)
 	up := &cobra.Command{Use: "up", Short: "Create, update, replace and delete until AWS matches the program (default)", Args: cobra.NoArgs, RunE: run("up")}
-	up.Flags().BoolVar(&cfg.refresh, "refresh", false, "read every resource first and undo changes made outside the program")
-	up.Flags().BoolVarP(&cfg.yes, "yes", "y", false, "apply without asking for confirmation")
+	up.Flags().BoolVar(&cfg.refresh, "refresh", true, refreshHelp)
+	up.Flags().BoolVarP(&cfg.yes, "yes", "y", false, yesHelp)
 	plan := &cobra.Command{Use: "plan", Short: "Show what up would change, changing nothing", Args: cobra.NoArgs, RunE: run("plan")}
-	plan.Flags().BoolVar(&cfg.jsonOut, "json", false, "print the plan as JSON (format: docs/plan-json.md)")
+	plan.Flags().BoolVar(&cfg.jsonOut, "json", false, "print the plan as JSON alone on stdout (format: docs/json.md)")
 	plan.Flags().BoolVar(&cfg.detailedExit, "detailed-exitcode", false, "exit 2 when there are changes, 0 when none")
-	plan.Flags().BoolVar(&cfg.refresh, "refresh", false, "read every resource first, so the plan shows how to undo changes made outside the program")
+	plan.Flags().BoolVar(&cfg.refresh, "refresh", true, "read the managed resources from AWS first, so the plan shows changes made outside the program (--refresh=false: compare with the state only)")
 	refresh := &cobra.Command{Use: "refresh", Short: "Read every managed resource and report changes made outside the program", Args: cobra.NoArgs, RunE: run("refresh")}
-	refresh.Flags().BoolVar(&cfg.jsonOut, "json", false, "print the drift as JSON")
+	refresh.Flags().BoolVar(&cfg.jsonOut, "json", false, "print the drift as JSON alone on stdout (format: docs/json.md)")
 	destroy := &cobra.Command{Use: "destroy", Short: "Delete every resource of the stage, dependents first", Args: cobra.NoArgs, RunE: run("destroy")}
-	destroy.Flags().BoolVarP(&cfg.yes, "yes", "y", false, "destroy without asking for confirmation")
+	destroy.Flags().BoolVarP(&cfg.yes, "yes", "y", false, "destroy without asking; needed without a terminal, except with --local")
 	root.AddCommand(up, plan, refresh, destroy)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", appName, err)
@@ -173,41 +174,63 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 				code = ExitError
 			}
 		}
-		if code == ExitUsage {
+		var needsYes *needsYesError
+		if code == ExitUsage && !errors.As(err, &needsYes) {
 			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", appName)
+		}
+		if cfg.jsonOut || jsonout.Requested(args) {
+			jsonout.Write(stdout, newErrorJSON(err, code))
 		}
 		return code
 	}
 	return code
 }
 
+// resolve fills in the defaults and checks the command line, reporting
+// every mistake at once.
 func (cfg *config) resolve() error {
+	var errs usageErrors
 	cfg.stage = state.ResolveStage(cfg.stage)
 	if err := state.ValidateLogicalID(cfg.stage); err != nil {
-		return fmt.Errorf("--stage %q: use letters, digits, '-', '_' and '.'", cfg.stage)
+		errs = append(errs, fmt.Errorf("--stage %q: use letters, digits, '-', '_' and '.'", cfg.stage))
 	}
-	cfg.stateURL = state.ResolveURL(cfg.stateURL)
+	url, err := state.CheckURL(state.ResolveURL(cfg.stateURL))
+	if err != nil {
+		errs = append(errs, err)
+	}
+	cfg.stateURL = url
 	if cfg.local && cfg.endpoint != "" {
-		return errors.New("--local and --endpoint both choose the endpoint: give one")
+		errs = append(errs, errors.New("--local and --endpoint both choose the endpoint: give one"))
 	}
+	errs = append(errs, cfg.checkRanges()...)
 	if cfg.localDir == "" {
 		cfg.localDir = filepath.Join(".athanor", "local")
+	}
+	if len(errs) > 0 {
+		return errs
 	}
 	return nil
 }
 
 // execute runs one command and returns its exit code.
-func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, fn func(*App) error) (int, error) {
+func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.Writer, fn func(*App) error) (int, error) {
 	if err := cfg.resolve(); err != nil {
 		return ExitUsage, err
 	}
-	out := newReporter(stdout, cfg.quiet, cfg.verbose)
+	// With --json, standard output carries the JSON document alone; every
+	// line for people goes to standard error.
+	human := stdout
+	if cfg.jsonOut {
+		human = stderr
+	}
+	out := newReporter(human, cfg.quiet, cfg.verbose)
 	store, err := state.Open(ctx, cfg.stateURL, appName, cfg.stage)
 	if err != nil {
 		return ExitError, err
 	}
 	// Commands that read AWS or change anything hold the stage's lock.
-	if cfg.command != "plan" || cfg.refresh {
+	needAWS := cfg.command != "plan" || cfg.refresh
+	if needAWS {
 		unlock, err := lock(ctx, store, cfg.command, out)
 		if err != nil {
 			return ExitError, err
@@ -215,7 +238,6 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 		defer unlock()
 	}
 	var prov *cloudcontrol.Provider
-	needAWS := cfg.command != "plan" || cfg.refresh
 	if needAWS {
 		endpoint := cfg.endpoint
 		if cfg.local {
@@ -232,26 +254,9 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 			return ExitError, err
 		}
 	}
+	tgt := newTarget(cfg, prov)
 	if cfg.command == "refresh" {
-		eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism})
-		if err != nil {
-			return ExitError, err
-		}
-		drifts, err := eng.Refresh(ctx, true)
-		if cfg.jsonOut {
-			if jerr := writeJSON(stdout, map[string]any{"formatVersion": 1, "app": appName, "stage": cfg.stage, "drift": nonNil(drifts)}); jerr != nil {
-				return ExitError, jerr
-			}
-		} else {
-			out.drift(drifts)
-		}
-		if err != nil {
-			return ExitError, err
-		}
-		if cfg.detailedExit && len(drifts) > 0 {
-			return ExitChanges, nil
-		}
-		return ExitOK, nil
+		return refreshCommand(ctx, appName, cfg, tgt, store, prov, stdout, out)
 	}
 
 	// The plan pass: every mistake is found before anything is sent.
@@ -259,13 +264,10 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 	if err != nil {
 		return ExitError, err
 	}
+	var drifts []engine.Drift
 	if cfg.refresh {
-		drifts, err := planEng.Refresh(ctx, false)
-		if err != nil {
+		if drifts, err = planEng.Refresh(ctx, false); err != nil {
 			return ExitError, err
-		}
-		if cfg.command != "plan" || !cfg.jsonOut {
-			out.drift(drifts)
 		}
 	}
 	if cfg.command != "destroy" {
@@ -286,31 +288,27 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 		return ExitError, &engine.ProblemsError{Problems: probs}
 	}
 	changes := planEng.Changes()
+	view := planView{header: tgt.header(appName, cfg.stage), drifts: drifts, changes: changes}
 	if cfg.command == "plan" {
 		if cfg.jsonOut {
-			if err := writePlanJSON(stdout, appName, cfg.stage, changes); err != nil {
+			if err := writePlanJSON(stdout, appName, cfg.stage, tgt, changes, drifts); err != nil {
 				return ExitError, err
 			}
 		} else {
-			out.plan(appName, cfg.stage, changes)
+			out.plan(view)
 		}
 		if cfg.detailedExit && hasChanges(changes) {
 			return ExitChanges, nil
 		}
 		return ExitOK, nil
 	}
-	// Runs against the embedded local endpoint change nothing real, so they
-	// do not ask (the README's quick start is one command).
-	if cfg.interactive && !cfg.yes && !cfg.local && hasChanges(changes) {
-		out.plan(appName, cfg.stage, changes)
-		if !confirm(cfg.stdin, stdout, cfg.command) {
-			return ExitError, errors.New("cancelled; nothing was changed")
-		}
+	if code, err := cfg.approve(view, stdout, out); err != nil {
+		return code, err
 	}
 
 	// The apply pass starts from the records the plan pass read (after its
-	// refresh, with --refresh, so AWS is read once): the state cannot have
-	// changed in between, since this run holds the lock.
+	// refresh, so AWS is read once): the state cannot have changed in
+	// between, since this run holds the lock.
 	records := planEng.Loaded()
 	if cfg.refresh {
 		records = planEng.Records()
@@ -348,6 +346,71 @@ func execute(ctx context.Context, appName string, cfg config, stdout io.Writer, 
 	return finish("Apply", eng.DeleteAll(ctx, eng.Orphans()))
 }
 
+// refreshCommand reads every managed resource, records what changed
+// outside the program, and reports it.
+func refreshCommand(ctx context.Context, appName string, cfg config, tgt target, store state.Store, prov *cloudcontrol.Provider, stdout io.Writer, out *reporter) (int, error) {
+	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism})
+	if err != nil {
+		return ExitError, err
+	}
+	drifts, err := eng.Refresh(ctx, true)
+	if err != nil {
+		if !cfg.jsonOut && len(drifts) > 0 {
+			out.drift(drifts)
+		}
+		return ExitError, err
+	}
+	if cfg.jsonOut {
+		if err := jsonout.Write(stdout, driftJSON{FormatVersion: jsonout.FormatVersion, App: appName, Stage: cfg.stage, Target: tgt, Drift: nonNil(drifts)}); err != nil {
+			return ExitError, err
+		}
+	} else {
+		out.drift(drifts)
+	}
+	if cfg.detailedExit && len(drifts) > 0 {
+		return ExitChanges, nil
+	}
+	return ExitOK, nil
+}
+
+// approve shows the plan of an up or destroy and decides whether it may
+// go ahead, as Terraform and Pulumi do: a run against anything but the
+// embedded local endpoint changes nothing without a "yes" typed at the
+// terminal or --yes. Without a terminal it never waits for an answer: it
+// refuses, with a usage error that names --yes, so a script fails at once.
+func (cfg *config) approve(v planView, stdout io.Writer, out *reporter) (int, error) {
+	if !hasChanges(v.changes) {
+		if !cfg.quiet {
+			out.header(v)
+		}
+		return ExitOK, nil
+	}
+	mustAsk := !cfg.yes && !cfg.local
+	if !cfg.quiet || mustAsk {
+		out.plan(v)
+	}
+	if !mustAsk {
+		return ExitOK, nil
+	}
+	if !cfg.interactive {
+		return ExitUsage, &needsYesError{Command: cfg.command}
+	}
+	if !confirm(cfg.stdin, stdout, cfg.command) {
+		return ExitError, errors.New("cancelled; nothing was changed")
+	}
+	return ExitOK, nil
+}
+
+// needsYesError is an up or destroy that would change something, run
+// without a terminal to confirm it on and without --yes: it changes
+// nothing, and exits 2 (ExitUsage).
+type needsYesError struct{ Command string }
+
+func (e *needsYesError) Error() string {
+	verb := map[string]string{"up": "apply", "destroy": "carry out"}[e.Command]
+	return fmt.Sprintf("nothing was changed: there is no terminal to confirm this %s on; add --yes to %s the plan above", e.Command, verb)
+}
+
 // confirm asks a person to type yes.
 func confirm(in io.Reader, out io.Writer, command string) bool {
 	if in == nil {
@@ -358,19 +421,6 @@ func confirm(in io.Reader, out io.Writer, command string) bool {
 	var answer string
 	fmt.Fscanln(in, &answer)
 	return strings.TrimSpace(answer) == "yes"
-}
-
-func nonNil[T any](xs []T) []T {
-	if xs == nil {
-		return []T{}
-	}
-	return xs
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 func newApp(ctx context.Context, name string, cfg config, eng *engine.Engine, planning bool, out *reporter) *App {
@@ -427,42 +477,4 @@ func hasChanges(cs []engine.Change) bool {
 		}
 	}
 	return false
-}
-
-// planJSON is the documented machine-readable plan (docs/plan-json.md).
-type planJSON struct {
-	FormatVersion int             `json:"formatVersion"`
-	App           string          `json:"app"`
-	Stage         string          `json:"stage"`
-	Changes       []engine.Change `json:"changes"`
-	Summary       map[string]int  `json:"summary"`
-}
-
-func writePlanJSON(w io.Writer, app, stage string, changes []engine.Change) error {
-	if changes == nil {
-		changes = []engine.Change{}
-	}
-	// A value known only after apply is null with "unknown": true; the
-	// placeholder inside it is for the program, not for readers of plans.
-	for i := range changes {
-		diffs := append([]engine.PropDiff(nil), changes[i].Diffs...)
-		for j := range diffs {
-			if diffs[j].Unknown {
-				diffs[j].After = nil
-			}
-		}
-		changes[i].Diffs = diffs
-	}
-	p := planJSON{FormatVersion: 1, App: app, Stage: stage, Changes: changes, Summary: countActions(changes)}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(p)
-}
-
-func countActions(cs []engine.Change) map[string]int {
-	m := map[string]int{"create": 0, "update": 0, "replace": 0, "delete": 0, "forget": 0, "no-op": 0}
-	for _, c := range cs {
-		m[string(c.Action)]++
-	}
-	return m
 }

@@ -97,6 +97,9 @@ func (e *endpoint) requests() ([]requestRecord, error) {
 func runProgram(url, stateDir string, parallelism int, command []string, fn func(*athanor.App) error) (int, string, time.Duration) {
 	var out bytes.Buffer
 	args := append(append([]string(nil), command...), "--endpoint", url, "--state", stateDir, "--stage", stage, "--parallelism", strconv.Itoa(parallelism))
+	if command[0] == "up" || command[0] == "destroy" {
+		args = append(args, "--yes") // no terminal to confirm on
+	}
 	start := time.Now()
 	code := athanor.Main(context.Background(), appName, args, &out, &out, fn)
 	return code, out.String(), time.Since(start)

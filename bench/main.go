@@ -38,7 +38,7 @@ import (
 	"github.com/athanor-iac/athanor"
 )
 
-// childEnv makes this program the engine side of scenario c: it runs the
+// childEnv makes this program the engine side of scenarios c and f: it runs the
 // scenario's program with its arguments and exits.
 const (
 	childEnv      = "ATHANOR_BENCH_CHILD"
@@ -77,12 +77,12 @@ type Report struct {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	scen := fs.String("scenario", "all", "scenarios to run: all, or letters a..e (\"a\", \"bde\", \"a,c\")")
+	scen := fs.String("scenario", "all", "scenarios to run: all, or letters a..f (\"a\", \"bde\", \"c,f\")")
 	ts := fs.Float64("timescale", 1, "multiply the endpoint's latencies by this and divide its throttle rate by it")
 	jsonOut := fs.Bool("json", false, "print the results as JSON")
 	outFile := fs.String("out", "", "also write the report to this file")
 	flowLogs := fs.Int("flowlogs", 1000, "flow logs in scenarios b, d and e")
-	resources := fs.Int("resources", 10000, "resources in state in scenario c")
+	resources := fs.Int("resources", 10000, "resources in state in scenarios c and f")
 	seed := fs.Uint64("seed", 7, "the endpoint's random seed (latencies and identifiers), for repeatable runs")
 	par := fs.Int("parallelism", 1000, "the programs' --parallelism")
 	keep := fs.Bool("keep", false, "keep the temporary folder of state and endpoint data")
@@ -97,11 +97,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	which := strings.ReplaceAll(strings.ToLower(*scen), ",", "")
 	if which == "all" {
-		which = "abcde"
+		which = "abcdef"
 	}
 	for _, r := range which {
-		if r < 'a' || r > 'e' {
-			fmt.Fprintf(stderr, "bench: unknown scenario %q; use a, b, c, d, e or all\n", r)
+		if r < 'a' || r > 'f' {
+			fmt.Fprintf(stderr, "bench: unknown scenario %q; use a, b, c, d, e, f or all\n", r)
 			return 2
 		}
 	}
@@ -123,7 +123,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	self, _ := os.Executable()
 	cfg := config{timescale: *ts, flowLogs: *flowLogs, resources: *resources, seed: *seed, parallelism: *par, workDir: work, self: self}
 	rep := Report{Commit: commit(), GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Started: time.Now().UTC()}
-	fns := map[rune]func(config) (*Result, error){'a': scenarioA, 'b': scenarioB, 'c': scenarioC, 'd': scenarioD, 'e': scenarioE}
+	fns := map[rune]func(config) (*Result, error){'a': scenarioA, 'b': scenarioB, 'c': scenarioC, 'd': scenarioD, 'e': scenarioE, 'f': scenarioF}
 	code := 0
 	for _, s := range which {
 		fmt.Fprintf(stderr, "bench: scenario %c at timescale %g ...\n", s, *ts)

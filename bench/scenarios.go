@@ -17,11 +17,11 @@ import (
 type config struct {
 	timescale   float64
 	flowLogs    int // scenarios b, d, e
-	resources   int // scenario c
+	resources   int // scenarios c and f
 	seed        uint64
 	parallelism int
 	workDir     string // temp dir for state and endpoint data
-	self        string // this program, for scenario c's child
+	self        string // this program, for the child of scenarios c and f
 }
 
 // The shapes of issue 7, at timescale 1.
@@ -363,10 +363,20 @@ func scenarioE(c config) (*Result, error) {
 }
 
 // scenarioC: a rerun with no changes of a program with many resources in
-// state, timed with the engine in a child process so that its memory is its
-// own.
-func scenarioC(c config) (*Result, error) {
-	dir := c.dir("c")
+// state, with --refresh=false (the state is trusted: no call at all), timed
+// with the engine in a child process so that its memory is its own.
+func scenarioC(c config) (*Result, error) { return noChangeRerun(c, "c", false) }
+
+// scenarioF: scenario c as runs go by default, refreshing first: the
+// managed resources are read with ListResources before the plan.
+func scenarioF(c config) (*Result, error) { return noChangeRerun(c, "f", true) }
+
+// groupPage is how many log groups a ListResources page of the endpoint
+// holds (localcc's default page size).
+const groupPage = 100
+
+func noChangeRerun(c config, name string, refresh bool) (*Result, error) {
+	dir := c.dir(name)
 	n := c.resources
 	tmplDir := filepath.Join(dir, "template")
 	tep, err := startEndpoint(localcc.Options{Seed: c.seed, Latency: map[string]localcc.Range{"*": {}}})
@@ -398,9 +408,13 @@ func scenarioC(c config) (*Result, error) {
 		return nil, err
 	}
 	defer ep.close()
-	r := &Result{Scenario: "c", Title: fmt.Sprintf("rerun with no changes, %d resources in state", n), Timescale: c.timescale, Operations: n,
+	r := &Result{Scenario: name, Title: fmt.Sprintf("rerun with no changes, %d resources in state, --refresh=false", n), Timescale: c.timescale, Operations: n,
 		Target: "wall <= 1 s and engine peak memory <= 150 MB"}
-	args := []string{"up", "--endpoint", ep.srv.URL(), "--state", stateDir, "--stage", stage, "--parallelism", strconv.Itoa(c.parallelism)}
+	if refresh {
+		r.Title = fmt.Sprintf("rerun with no changes, %d resources in state, refreshing (the default), throttle 25/s", n)
+		r.Target = "wall <= 1.15 x bound + 1 s (c's budget) and engine peak memory <= 150 MB"
+	}
+	args := []string{"up", "--yes", "--refresh=" + strconv.FormatBool(refresh), "--endpoint", ep.srv.URL(), "--state", stateDir, "--stage", stage, "--parallelism", strconv.Itoa(c.parallelism)}
 	cmd := exec.Command(c.self, args...)
 	cmd.Env = append(os.Environ(), childEnv+"=c", childCountEnv+"="+strconv.Itoa(n))
 	var buf strings.Builder
@@ -418,12 +432,24 @@ func scenarioC(c config) (*Result, error) {
 	}
 	r.fromMetrics(ep.srv.Metrics(), 0)
 	r.Left = len(ep.srv.Resources(logGroupType))
+	if refresh {
+		// Reads take no time on the endpoint; the fewest calls that read
+		// n log groups are the ListResources pages.
+		r.Bound.MinCalls, r.Bound.RPS = (n+groupPage-1)/groupPage, c.rps()
+	}
 	r.finishBound(nil, 0, start)
 	r.Bound.ChainSource = "nothing to do"
+	if refresh {
+		r.Bound.ChainSource = "reads have no latency"
+	}
 	r.Notes = append(r.Notes, "wall includes starting the child process (a few ms)")
 	if !strings.Contains(r.Output, "no changes") {
 		r.Notes = append(r.Notes, "the rerun did not report \"no changes\"")
 	}
-	r.TargetMet = r.ExitCode == 0 && r.WallSeconds <= 1 && r.Memory.EngineRSSMB <= 150 && r.TotalCalls == 0
+	if refresh {
+		r.TargetMet = r.ExitCode == 0 && r.WallSeconds <= 1.15*r.Bound.Seconds+1 && r.Memory.EngineRSSMB <= 150
+	} else {
+		r.TargetMet = r.ExitCode == 0 && r.WallSeconds <= 1 && r.Memory.EngineRSSMB <= 150 && r.TotalCalls == 0
+	}
 	return r, nil
 }

@@ -176,6 +176,9 @@ type result struct {
 // start starts the program in the background.
 func (b *bench) start(env []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
 	b.t.Helper()
+	if len(args) == 0 || (args[0] != "plan" && args[0] != "refresh") {
+		args = append(args, "--yes") // no terminal: up and destroy need it
+	}
 	args = append(args, "--endpoint", b.srv.URL(), "--state", b.state, "--stage", b.stage)
 	cmd := exec.Command(b.bin, args...)
 	cmd.Env = append(append(os.Environ(), b.env...), env...)

@@ -27,7 +27,7 @@ import (
 // Directories are created with mode 0700. Names are escaped with escapeName
 // (MyBucket is stored as +my+bucket.json) so that names differing only in
 // case stay distinct on case-insensitive file systems.
-func init() { Register("file", openFileStore) }
+func init() { Register("file", "a folder path, or file://PATH", openFileStore) }
 
 const (
 	resourcesDir  = "resources"

@@ -521,7 +521,7 @@ func TestRegisterDuplicatePanics(t *testing.T) {
 			t.Error("registering scheme file twice did not panic")
 		}
 	}()
-	state.Register("FILE", func(context.Context, *url.URL, string, string) (state.Store, error) { return nil, nil })
+	state.Register("FILE", "file://PATH", func(context.Context, *url.URL, string, string) (state.Store, error) { return nil, nil })
 }
 
 func BenchmarkFilePut(b *testing.B) {

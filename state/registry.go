@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -25,23 +27,99 @@ type OpenFunc func(ctx context.Context, u *url.URL, app, stage string) (Store, e
 // available, in the database/sql style.
 var (
 	registryMu sync.RWMutex
-	registry   = map[string]OpenFunc{}
+	registry   = map[string]backend{}
 )
 
+type backend struct {
+	open OpenFunc
+	form string
+}
+
 // Register makes a backend available under a URL scheme (s3, postgres, ...).
-// It panics if scheme is empty, open is nil, or the scheme is already
+// form is how its URLs are written ("s3://BUCKET/PREFIX"), shown when a
+// state URL is refused so that the user sees what would work. It panics if
+// scheme or form is empty, open is nil, or the scheme is already
 // registered, because that is a programming error found at start-up.
-func Register(scheme string, open OpenFunc) {
+func Register(scheme, form string, open OpenFunc) {
 	scheme = strings.ToLower(scheme)
-	if scheme == "" || open == nil {
-		panic("state: Register needs a scheme and an OpenFunc")
+	if scheme == "" || form == "" || open == nil {
+		panic("state: Register needs a scheme, a form and an OpenFunc")
 	}
 	registryMu.Lock()
 	defer registryMu.Unlock()
 	if _, dup := registry[scheme]; dup {
 		panic(fmt.Sprintf("state: Register called twice for scheme %q", scheme))
 	}
-	registry[scheme] = open
+	registry[scheme] = backend{open: open, form: form}
+}
+
+// Forms returns how the URLs of the registered backends are written, the
+// file backend's first, for help and error messages.
+func Forms() []string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	var forms []string
+	seen := map[string]bool{}
+	for _, scheme := range append([]string{"file"}, schemesLocked()...) {
+		if b, ok := registry[scheme]; ok && !seen[b.form] {
+			seen[b.form] = true
+			forms = append(forms, b.form)
+		}
+	}
+	return forms
+}
+
+// URLError is a state URL that names no store: an unknown scheme, or a URL
+// written wrongly (s3:/bucket with one slash). Runs refuse it before
+// anything is read or written, as a usage error.
+type URLError struct {
+	URL    string // with any password removed; empty when it cannot be parsed
+	Reason string
+}
+
+func (e *URLError) Error() string {
+	url := "state URL"
+	if e.URL != "" {
+		url += " " + e.URL
+	}
+	return fmt.Sprintf("%s: %s. Accepted forms: %s", url, e.Reason, strings.Join(Forms(), "; "))
+}
+
+// CheckURL checks rawURL as Open reads it and returns it as runs show and
+// pass it on: a file store as an absolute path, so that a run started from
+// another folder is seen to use another state, and any other URL as given.
+// A *URLError says what is wrong.
+func CheckURL(rawURL string) (string, error) {
+	u, err := parseURL(rawURL)
+	if err != nil {
+		return "", err
+	}
+	if _, ok := lookup(u.Scheme); !ok {
+		return "", unknownScheme(rawURL, u.Scheme)
+	}
+	if u.Scheme != "file" {
+		return rawURL, nil
+	}
+	root, err := fileRoot(u)
+	if err != nil {
+		return "", &URLError{URL: Redact(rawURL), Reason: err.Error()}
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return "", fmt.Errorf("state folder %s: %w", root, err)
+	}
+	return abs, nil
+}
+
+func lookup(scheme string) (backend, bool) {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	b, ok := registry[scheme]
+	return b, ok
+}
+
+func unknownScheme(rawURL, scheme string) error {
+	return &URLError{URL: Redact(rawURL), Reason: fmt.Sprintf("unknown scheme %q (a folder whose name has a colon is written ./NAME)", scheme)}
 }
 
 // Schemes returns the registered URL schemes, sorted, for help and error
@@ -49,6 +127,10 @@ func Register(scheme string, open OpenFunc) {
 func Schemes() []string {
 	registryMu.RLock()
 	defer registryMu.RUnlock()
+	return schemesLocked()
+}
+
+func schemesLocked() []string {
 	s := make([]string, 0, len(registry))
 	for k := range registry {
 		s = append(s, k)
@@ -76,7 +158,7 @@ func Stages(ctx context.Context, rawURL, app string) ([]string, error) {
 	}
 	l, ok := s.(StageLister)
 	if !ok {
-		return nil, fmt.Errorf("state backend %s cannot list stages", redact(rawURL))
+		return nil, fmt.Errorf("state backend %s cannot list stages", Redact(rawURL))
 	}
 	return l.Stages(ctx)
 }
@@ -92,7 +174,7 @@ func ReadLock(ctx context.Context, rawURL, app, stage string) (LockInfo, bool, e
 	}
 	r, ok := s.(LockReader)
 	if !ok {
-		return LockInfo{}, false, fmt.Errorf("state backend %s cannot report who holds a lock", redact(rawURL))
+		return LockInfo{}, false, fmt.Errorf("state backend %s cannot report who holds a lock", Redact(rawURL))
 	}
 	return r.ReadLock(ctx)
 }
@@ -108,7 +190,7 @@ func ForceUnlock(ctx context.Context, rawURL, app, stage string) (LockInfo, erro
 	}
 	f, ok := s.(ForceUnlocker)
 	if !ok {
-		return LockInfo{}, fmt.Errorf("state backend %s cannot break locks", redact(rawURL))
+		return LockInfo{}, fmt.Errorf("state backend %s cannot break locks", Redact(rawURL))
 	}
 	return f.ForceUnlock(ctx)
 }
@@ -124,27 +206,43 @@ func open(ctx context.Context, rawURL, app, stage string) (Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	registryMu.RLock()
-	fn := registry[u.Scheme]
-	registryMu.RUnlock()
-	if fn == nil {
-		return nil, fmt.Errorf("state URL %s: unknown scheme %q (known: %s)", redact(rawURL), u.Scheme, strings.Join(Schemes(), ", "))
+	b, ok := lookup(u.Scheme)
+	if !ok {
+		return nil, unknownScheme(rawURL, u.Scheme)
 	}
-	s, err := fn(ctx, u, app, stage)
+	s, err := b.open(ctx, u, app, stage)
 	if err != nil {
-		return nil, fmt.Errorf("open state %s: %w", redact(rawURL), err)
+		return nil, fmt.Errorf("open state %s: %w", Redact(rawURL), err)
 	}
 	return s, nil
 }
 
+// schemePrefix matches what starts like a URL without "://": a scheme of
+// two or more characters and a colon. One letter is a Windows drive (C:\x).
+var schemePrefix = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]+):(.*)$`)
+
 // parseURL treats anything without "://" as a file path, so that Windows
-// paths such as C:\x are not mistaken for a URL with scheme "c".
+// paths such as C:\x are not mistaken for a URL with scheme "c", except
+// what starts with a scheme and a colon: file:PATH is a file path, and
+// anything else (s3:/bucket, with one slash) is refused rather than taken
+// for a folder named "s3:".
 func parseURL(rawURL string) (*url.URL, error) {
 	if rawURL == "" {
 		return nil, fmt.Errorf("empty state URL (the default is %s)", DefaultURL)
 	}
 	if !strings.Contains(rawURL, "://") {
-		return &url.URL{Scheme: "file", Path: rawURL}, nil
+		m := schemePrefix.FindStringSubmatch(rawURL)
+		if m == nil {
+			return &url.URL{Scheme: "file", Path: rawURL}, nil
+		}
+		scheme, rest := strings.ToLower(m[1]), m[2]
+		if scheme == "file" {
+			return &url.URL{Scheme: "file", Path: rest}, nil
+		}
+		if _, ok := lookup(scheme); !ok {
+			return nil, unknownScheme(rawURL, scheme)
+		}
+		return nil, &URLError{URL: Redact(rawURL), Reason: fmt.Sprintf("%s URLs start with %s:// (did you mean %s://%s?)", scheme, scheme, scheme, strings.TrimLeft(rest, "/"))}
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -153,14 +251,15 @@ func parseURL(rawURL string) (*url.URL, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("parse state URL: %w", err)
+		return nil, &URLError{Reason: err.Error()}
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	return u, nil
 }
 
-// redact drops a password from a URL before it goes into an error message.
-func redact(rawURL string) string {
+// Redact drops a password from a URL before it is printed or goes into an
+// error message.
+func Redact(rawURL string) string {
 	if u, err := url.Parse(rawURL); err == nil && u.User != nil {
 		return u.Redacted()
 	}

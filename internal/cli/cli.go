@@ -13,6 +13,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"os/signal"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/athanor-iac/athanor/internal/jsonout"
 	"github.com/athanor-iac/athanor/schema"
 )
 
@@ -146,7 +148,12 @@ func ExecuteWith(ctx context.Context, f *Factory, args []string, cmds ...Command
 	if err == nil {
 		return ExitOK
 	}
-	return reportError(f.IOStreams.Err, cmd, err)
+	code := reportError(f.IOStreams.Err, cmd, err)
+	var se *SilentError
+	if !errors.As(err, &se) && wantsJSON(cmd, args) {
+		jsonout.Write(f.IOStreams.Out, jsonout.NewError(err, code))
+	}
+	return code
 }
 
 // Main runs the athanor binary: os.Args and the standard streams, with

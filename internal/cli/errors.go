@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"github.com/spf13/cobra"
+
+	"github.com/athanor-iac/athanor/internal/jsonout"
 )
 
 // Exit statuses of the athanor binary.
@@ -63,3 +65,15 @@ func reportError(w io.Writer, cmd *cobra.Command, err error) int {
 }
 
 func quote(s string) string { return strconv.Quote(s) }
+
+// wantsJSON reports whether the command that failed was asked for --json,
+// so that its error is a JSON document on standard output too. args are
+// read when the flags could not be parsed.
+func wantsJSON(cmd *cobra.Command, args []string) bool {
+	if cmd != nil {
+		if f := cmd.Flags().Lookup("json"); f != nil && f.Changed {
+			return f.Value.String() == "true"
+		}
+	}
+	return jsonout.Requested(args)
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/athanor-iac/athanor/internal/engine"
+	"github.com/athanor-iac/athanor/internal/jsonout"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
 )
@@ -70,7 +71,11 @@ changes nothing. Import never changes the resource itself.`,
 
 func runImport(ctx context.Context, opts *ImportOptions) error {
 	stage := state.ResolveStage(opts.Stage)
-	store, err := state.Open(ctx, state.ResolveURL(opts.StateURL), opts.App, stage)
+	url, err := state.CheckURL(state.ResolveURL(opts.StateURL))
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	store, err := state.Open(ctx, url, opts.App, stage)
 	if err != nil {
 		return err
 	}
@@ -92,7 +97,7 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 		return err
 	}
 	if opts.JSON {
-		return writeJSON(opts.IO.Out, rec)
+		return jsonout.Write(opts.IO.Out, RecordDocument{FormatVersion: jsonout.FormatVersion, App: opts.App, Stage: stage, Record: *rec})
 	}
 	fmt.Fprintf(opts.IO.Out, "imported %s %s as %q in %s/%s; the next run of the program adopts it, and `plan` shows how it differs from the program\n", rec.Type, rec.Identifier, rec.LogicalID, opts.App, stage)
 	return nil

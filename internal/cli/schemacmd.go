@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/athanor-iac/athanor/internal/jsonout"
 	"github.com/athanor-iac/athanor/schema"
 )
 
@@ -82,7 +83,8 @@ func runSchema(opts *SchemaOptions) error {
 		return fmt.Errorf("reading the schema of %s: %w", opts.TypeName, err)
 	}
 	if opts.JSON {
-		return writeJSON(opts.IO.Out, d)
+		d.FormatVersion = jsonout.FormatVersion
+		return jsonout.Write(opts.IO.Out, d)
 	}
 	return d.writeText(opts.IO.Out)
 }
@@ -96,7 +98,7 @@ func listTypes(opts *SchemaOptions, reg *schema.Registry) error {
 		}
 	}
 	if opts.JSON {
-		return writeJSON(opts.IO.Out, names)
+		return jsonout.Write(opts.IO.Out, TypeList{FormatVersion: jsonout.FormatVersion, Types: names})
 	}
 	if len(names) == 0 {
 		return fmt.Errorf("no type names start with %q", opts.TypeName)
@@ -107,9 +109,16 @@ func listTypes(opts *SchemaOptions, reg *schema.Registry) error {
 	return nil
 }
 
+// TypeList is the JSON form of `athanor schema --list --json`.
+type TypeList struct {
+	FormatVersion int      `json:"formatVersion"`
+	Types         []string `json:"types"`
+}
+
 // TypeDescription is the JSON form of `athanor schema TYPE --json`. It is
 // a summary for people and scripts; the full schema is in the schema package.
 type TypeDescription struct {
+	FormatVersion     int            `json:"formatVersion"`
 	TypeName          string         `json:"typeName"`
 	Description       string         `json:"description"`
 	Properties        []PropertyInfo `json:"properties"`
@@ -305,16 +314,6 @@ func (d *TypeDescription) writeText(w io.Writer) error {
 			prop += " (" + strings.Join(how, ", ") + ")"
 		}
 		fmt.Fprintf(w, "tagging: %s\n", prop)
-	}
-	return nil
-}
-
-// writeJSON writes v indented, with a final newline, for --json output.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("writing JSON: %w", err)
 	}
 	return nil
 }

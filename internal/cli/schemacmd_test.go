@@ -65,7 +65,7 @@ func TestSchemaJSON(t *testing.T) {
 	// The shape scripts rely on: these keys are always present.
 	var raw map[string]json.RawMessage
 	json.Unmarshal([]byte(out), &raw)
-	for _, k := range []string{"typeName", "description", "properties", "primaryIdentifier", "handlerTimeoutMinutes", "tagging"} {
+	for _, k := range []string{"formatVersion", "typeName", "description", "properties", "primaryIdentifier", "handlerTimeoutMinutes", "tagging"} {
 		if _, ok := raw[k]; !ok {
 			t.Errorf("JSON lacks %q", k)
 		}
@@ -104,8 +104,8 @@ func TestSchemaList(t *testing.T) {
 	}
 
 	code, out, _ = run(t, "", "schema", "--list", "--json", "aws::ec2::flow")
-	var names []string
-	if code != 0 || json.Unmarshal([]byte(out), &names) != nil || len(names) != 1 || names[0] != "AWS::EC2::FlowLog" {
+	var list TypeList
+	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || list.FormatVersion != 1 || len(list.Types) != 1 || list.Types[0] != "AWS::EC2::FlowLog" {
 		t.Errorf("exit %d, JSON %s", code, out)
 	}
 

@@ -3,15 +3,14 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/athanor-iac/athanor/internal/jsonout"
 	"github.com/athanor-iac/athanor/state"
 	// The shared backends, so that every scheme a program accepts works here.
 	_ "github.com/athanor-iac/athanor/state/pgstore"
@@ -132,13 +131,22 @@ func (o *StateOptions) resolve() error {
 		return usageErrorf("--app is required: the name the program passes to athanor.Run")
 	}
 	o.Stage = state.ResolveStage(o.Stage)
-	o.URL = state.ResolveURL(o.URL)
+	url, err := state.CheckURL(state.ResolveURL(o.URL))
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	o.URL = url
 	if o.Command == "migrate" {
 		if o.From == "" || o.To == "" {
 			return usageErrorf("migrate needs --from URL and --to URL")
 		}
 		if o.From == o.To {
 			return usageErrorf("--from and --to are the same URL")
+		}
+		for _, u := range []string{o.From, o.To} {
+			if _, err := state.CheckURL(u); err != nil {
+				return &UsageError{Err: err}
+			}
 		}
 	}
 	return nil
@@ -179,7 +187,25 @@ func closeStore(s state.Store) {
 	}
 }
 
-// StateEntry is one line of `athanor state list --json`.
+// StateList is the JSON form of `athanor state list --json`.
+type StateList struct {
+	FormatVersion int          `json:"formatVersion"`
+	App           string       `json:"app"`
+	Stage         string       `json:"stage"`
+	State         string       `json:"state"` // the store, a file store as an absolute folder
+	Records       []StateEntry `json:"records"`
+}
+
+// RecordDocument is the JSON form of one state record, as `athanor state
+// show` and `athanor import --json` print it.
+type RecordDocument struct {
+	FormatVersion int          `json:"formatVersion"`
+	App           string       `json:"app"`
+	Stage         string       `json:"stage"`
+	Record        state.Record `json:"record"`
+}
+
+// StateEntry is one record in `athanor state list --json`.
 type StateEntry struct {
 	LogicalID  string `json:"logicalId"`
 	Type       string `json:"type"`
@@ -204,9 +230,7 @@ func stateList(ctx context.Context, o *StateOptions, s state.Store) error {
 		entries[i] = e
 	}
 	if o.JSON {
-		enc := json.NewEncoder(o.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(entries)
+		return jsonout.Write(o.IO.Out, StateList{FormatVersion: jsonout.FormatVersion, App: o.App, Stage: o.Stage, State: state.Redact(o.URL), Records: entries})
 	}
 	if len(entries) == 0 {
 		fmt.Fprintf(o.IO.Err, "stage %s of app %s has no records in %s\n", o.Stage, o.App, o.URL)
@@ -252,9 +276,7 @@ func stateShow(ctx context.Context, o *StateOptions, s state.Store) error {
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(o.IO.Out)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return jsonout.Write(o.IO.Out, RecordDocument{FormatVersion: jsonout.FormatVersion, App: o.App, Stage: o.Stage, Record: r})
 }
 
 // stateRm removes one record under the stage's lock. A corrupted record
@@ -380,18 +402,10 @@ func stateMigrate(ctx context.Context, o *StateOptions) error {
 	if err := errors.Join(du.Unlock(), su.Unlock()); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.IO.Out, "copied %d records of stage %s from %s to %s and verified them", len(recs), o.Stage, redactURL(o.From), redactURL(o.To))
+	fmt.Fprintf(o.IO.Out, "copied %d records of stage %s from %s to %s and verified them", len(recs), o.Stage, state.Redact(o.From), state.Redact(o.To))
 	if removed > 0 {
 		fmt.Fprintf(o.IO.Out, "; removed %d records the source does not have", removed)
 	}
 	fmt.Fprintln(o.IO.Out)
 	return nil
-}
-
-// redactURL drops a password from a URL before it is printed.
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return raw
 }

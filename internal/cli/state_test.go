@@ -69,15 +69,21 @@ func TestStateListShowRm(t *testing.T) {
 		t.Errorf("list = %d\n%s%s", code, out, errOut)
 	}
 	code, out, _ = run(t, "", args("list", "--json")...)
-	var entries []StateEntry
-	if code != 0 || json.Unmarshal([]byte(out), &entries) != nil || len(entries) != 2 || entries[1].Pending != "UPDATE" || entries[0].Identifier != "my-bucket" {
+	var list StateList
+	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || list.FormatVersion != 1 || list.App != "net" || list.Stage != "prod" {
+		t.Errorf("list --json = %d %s", code, out)
+	}
+	if entries := list.Records; len(entries) != 2 || entries[1].Pending != "UPDATE" || entries[0].Identifier != "my-bucket" {
 		t.Errorf("list --json = %d %s", code, out)
 	}
 	code, out, _ = run(t, "", args("show", "FlowLog")...)
-	var got state.Record
+	var doc struct {
+		FormatVersion int          `json:"formatVersion"`
+		Record        state.Record `json:"record"`
+	}
 	dec := json.NewDecoder(strings.NewReader(out))
 	dec.UseNumber() // Big is beyond float64
-	if code != 0 || dec.Decode(&got) != nil || !statetest.Equal(got, pending) {
+	if code != 0 || dec.Decode(&doc) != nil || doc.FormatVersion != 1 || !statetest.Equal(doc.Record, pending) {
 		t.Errorf("show = %d %s", code, out)
 	}
 	if code, _, errOut := run(t, "", args("show", "Nope")...); code != 1 || !strings.Contains(errOut, "no record Nope") {

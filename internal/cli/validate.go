@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/athanor-iac/athanor/internal/jsonout"
 	"github.com/athanor-iac/athanor/internal/propcheck"
 	"github.com/athanor-iac/athanor/schema"
 )
@@ -59,9 +60,10 @@ per line; the exit status is 0 when there are none and 1 when there are.`,
 
 // ValidationResult is the JSON form of `athanor validate --json`.
 type ValidationResult struct {
-	Type     string              `json:"type"`
-	Valid    bool                `json:"valid"`
-	Problems []ValidationProblem `json:"problems"`
+	FormatVersion int                 `json:"formatVersion"`
+	Type          string              `json:"type"`
+	Valid         bool                `json:"valid"`
+	Problems      []ValidationProblem `json:"problems"`
 }
 
 // ValidationProblem is one problem; Property is "" for the whole resource.
@@ -87,13 +89,13 @@ func runValidate(opts *ValidateOptions) error {
 	if err != nil {
 		return fmt.Errorf("checking %s props: %w", opts.TypeName, err)
 	}
-	res := ValidationResult{Type: opts.TypeName, Valid: len(probs) == 0, Problems: []ValidationProblem{}}
+	res := ValidationResult{FormatVersion: jsonout.FormatVersion, Type: opts.TypeName, Valid: len(probs) == 0, Problems: []ValidationProblem{}}
 	for _, p := range probs {
 		res.Problems = append(res.Problems, ValidationProblem{Property: p.Property, Message: p.Message})
 	}
 	out := opts.IO.Out
 	if opts.JSON {
-		if err := writeJSON(out, res); err != nil {
+		if err := jsonout.Write(out, res); err != nil {
 			return err
 		}
 	} else if res.Valid {

@@ -89,7 +89,7 @@ func TestValidateJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &raw); err != nil {
 			t.Fatalf("%v\n%s", err, out)
 		}
-		if len(raw) != 3 || raw["type"] == nil || raw["valid"] == nil || raw["problems"] == nil {
+		if len(raw) != 4 || string(raw["formatVersion"]) != "1" || raw["type"] == nil || raw["valid"] == nil || raw["problems"] == nil {
 			t.Errorf("keys of %s", out)
 		}
 		var res ValidationResult

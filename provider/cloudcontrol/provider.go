@@ -86,7 +86,16 @@ type Provider struct {
 	opts    Options
 	limiter *adaptiveLimiter
 	poller  *poller
+
+	// endpoint and region are where New's client sends its calls, as the
+	// SDK resolved them, for runs to show.
+	endpoint, region string
 }
+
+// Target returns where the calls go: the endpoint when one is set (by
+// Options.Endpoint or the SDK's AWS_ENDPOINT_URL settings; "" for AWS's
+// own) and the region. Both are "" for a provider built by NewWithAPI.
+func (p *Provider) Target() (endpoint, region string) { return p.endpoint, p.region }
 
 // New builds a Provider from the default AWS configuration (credential
 // chain, profiles, region) with the overrides in opts.
@@ -136,7 +145,9 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 			o.BaseEndpoint = aws.String(opts.Endpoint)
 		}
 	})
-	return NewWithAPI(client, opts), nil
+	p := NewWithAPI(client, opts)
+	p.endpoint, p.region = aws.ToString(client.Options().BaseEndpoint), client.Options().Region
+	return p, nil
 }
 
 // NewWithAPI builds a Provider over an existing client.

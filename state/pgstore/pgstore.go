@@ -43,8 +43,8 @@ import (
 )
 
 func init() {
-	state.Register("postgres", Open)
-	state.Register("postgresql", Open)
+	state.Register("postgres", "postgres://USER@HOST/DATABASE", Open)
+	state.Register("postgresql", "postgres://USER@HOST/DATABASE", Open)
 }
 
 // schemaVersion is the newest schema this code knows; migrations[i] brings a

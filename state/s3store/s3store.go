@@ -60,7 +60,7 @@ import (
 	"github.com/athanor-iac/athanor/state"
 )
 
-func init() { state.Register("s3", Open) }
+func init() { state.Register("s3", "s3://BUCKET/PREFIX", Open) }
 
 // DefaultLockTTL is how long a lock outlives its holder's last renewal. The
 // holder renews every third of it, so a live holder keeps its lock through
