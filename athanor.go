@@ -33,6 +33,9 @@ type App struct {
 
 	tagsMu      sync.Mutex
 	defaultTags map[string]string // see DefaultTags
+
+	outMu   sync.Mutex
+	outputs map[string]any // see Output
 }
 
 // Name is the app's name, as given to Run.

@@ -430,3 +430,21 @@ func optionNotes(c engine.Change) string {
 	}
 	return "; " + strings.Join(notes, "; ")
 }
+
+// outputs prints the outputs an up recorded.
+func (r *reporter) outputs(outs map[string]any) {
+	if len(outs) == 0 || r.quiet {
+		return
+	}
+	names := make([]string, 0, len(outs))
+	for n := range outs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fmt.Fprintln(r.w, "Outputs:")
+	for _, n := range names {
+		fmt.Fprintf(r.w, "  %s = %s\n", n, showValue(outs[n]))
+	}
+}

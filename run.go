@@ -335,15 +335,29 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		return ExitOK, nil
 	}
 	if cfg.command == "destroy" {
-		return finish("Destroy", eng.DeleteAll(ctx, eng.All()))
+		err := eng.DeleteAll(ctx, eng.All())
+		if err == nil {
+			// A destroyed stage publishes nothing.
+			err = saveOutputs(ctx, store, nil)
+		}
+		return finish("Destroy", err)
 	}
 	app := newApp(ctx, appName, cfg, eng, false, out)
 	if err := runProgram(app, fn); err != nil {
 		return finish("Apply", err)
 	}
 	// Only a run that declared everything may delete what it no longer
-	// declares.
-	return finish("Apply", eng.DeleteAll(ctx, eng.Orphans()))
+	// declares, and record its outputs.
+	err = eng.DeleteAll(ctx, eng.Orphans())
+	outputs := app.recordedOutputs()
+	if err == nil {
+		err = saveOutputs(ctx, store, outputs)
+	}
+	code, err := finish("Apply", err)
+	if err == nil {
+		out.outputs(outputs)
+	}
+	return code, err
 }
 
 // refreshCommand reads every managed resource, records what changed

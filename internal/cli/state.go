@@ -21,12 +21,12 @@ import (
 type StateOptions struct {
 	IO *IOStreams
 
-	Command string // list, show, rm, unlock, migrate
+	Command string // list, show, rm, unlock, migrate, outputs
 	URL     string // --state
 	App     string
 	Stage   string
 	ID      string // show and rm
-	JSON    bool   // list
+	JSON    bool   // list, outputs
 	Yes     bool   // rm
 	From    string // migrate
 	To      string // migrate
@@ -111,7 +111,13 @@ source does not have). The source is left as it is.`,
 	migrate.Flags().StringVar(&opts.From, "from", "", "source state URL (required)")
 	migrate.Flags().StringVar(&opts.To, "to", "", "destination state URL (required)")
 	migrate.Flags().BoolVar(&opts.Force, "force", false, "overwrite a destination that already has records")
-	cmd.AddCommand(list, show, rm, unlock, migrate)
+	outputs := &cobra.Command{
+		Use:   "outputs",
+		Short: "Print the outputs the stage's last up recorded (app.Output)",
+		Args:  cobra.NoArgs, RunE: run("outputs", 0),
+	}
+	outputs.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
+	cmd.AddCommand(list, show, rm, unlock, migrate, outputs)
 	return cmd
 }
 
@@ -177,6 +183,8 @@ func runState(ctx context.Context, o *StateOptions) error {
 		return stateShow(ctx, o, s)
 	case "rm":
 		return stateRm(ctx, o, s)
+	case "outputs":
+		return stateOutputs(ctx, o, s)
 	}
 	return fmt.Errorf("unknown state command %q", o.Command)
 }
