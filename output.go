@@ -279,6 +279,7 @@ type planView struct {
 	header  string
 	drifts  []engine.Drift
 	changes []engine.Change
+	skipped []string // --target: resources the run leaves alone
 }
 
 // header prints the head of a plan alone, for a run with nothing to
@@ -290,6 +291,20 @@ func (r *reporter) header(v planView) {
 	if len(v.drifts) > 0 {
 		r.writeDrift(v.drifts)
 	}
+	r.writeSkipped(v.skipped)
+}
+
+// writeSkipped says which resources a run limited by --target leaves
+// alone. Called with r.mu held.
+func (r *reporter) writeSkipped(ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	shown := ids
+	if len(shown) > 10 {
+		shown = append(shown[:10:10], fmt.Sprintf("and %d more", len(ids)-10))
+	}
+	fmt.Fprintf(r.w, "Skipped (not targeted by --target): %s left as they are: %s\n", resources(len(ids)), strings.Join(shown, ", "))
 }
 
 // plan prints a plan for people.
@@ -325,6 +340,7 @@ func (r *reporter) plan(v planView) {
 			fmt.Fprintf(w, "      %s\n", formatDiff(c.Action, d))
 		}
 	}
+	r.writeSkipped(v.skipped)
 	if !hasChanges(changes) {
 		fmt.Fprintf(w, "No changes. %s up to date.\n", resources(counts["no-op"]))
 		return

@@ -55,6 +55,10 @@ type Options struct {
 	// operations in flight go on to their end. Cancelling the context
 	// instead abandons them (see CancelInFlight).
 	Stop <-chan struct{}
+	// Only, when set, limits an apply pass to these logical IDs
+	// (--target; see Targeted): other declarations are answered from
+	// state, other records are neither refreshed nor deleted.
+	Only map[string]bool
 }
 
 // ErrInterrupted is returned for work not started because the run was
@@ -142,6 +146,10 @@ type Engine struct {
 	checked  map[string]string // logical ID → canonical props validated
 	loaded   []state.Record
 	options  map[string]ResourceOptions // logical ID → options declared
+	planDeps map[string][]string        // plan: logical ID → what it depends on
+	// refused are the plans that Protect refuses: problems of the
+	// resources the run works on (see Options.Only).
+	refused []Problem
 }
 
 // New builds an engine for one pass in mode, loading the stage's records.
@@ -175,6 +183,7 @@ func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
 		checked:  map[string]string{},
 		loaded:   recs,
 		options:  map[string]ResourceOptions{},
+		planDeps: map[string][]string{},
 	}
 	for i := range recs {
 		r := recs[i]
@@ -251,7 +260,12 @@ func (e *Engine) Checked() map[string]string {
 func (e *Engine) Changes() []Change {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := append([]Change(nil), e.changes...)
+	var out []Change
+	for _, c := range e.changes {
+		if e.only(c.LogicalID) {
+			out = append(out, c)
+		}
+	}
 	sort.SliceStable(out, func(i, j int) bool {
 		di, dj := out[i].Action.removes(), out[j].Action.removes()
 		if di != dj {
@@ -266,7 +280,13 @@ func (e *Engine) Changes() []Change {
 func (e *Engine) Problems() []Problem {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return append([]Problem(nil), e.problems...)
+	out := append([]Problem(nil), e.problems...)
+	for _, p := range e.refused {
+		if e.only(p.LogicalID) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // index remembers which resource an output value belongs to, so that a
@@ -393,6 +413,7 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 	rec := e.records[d.LogicalID]
 	deps := e.dependencies(d)
 	e.options[d.LogicalID] = d.Options
+	e.planDeps[d.LogicalID] = deps
 	e.mu.Unlock()
 	if !ok || sc == nil {
 		if e.mode == ModeApply {
@@ -400,10 +421,17 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 		}
 		return planOutputs(sc, d), nil
 	}
+	if e.mode == ModeApply && !e.only(d.LogicalID) {
+		// Not targeted: answered as the plan pass answers.
+		if rec != nil && rec.Identifier != "" {
+			return Result{Identifier: rec.Identifier, Properties: cloneMap(rec.Outputs)}, nil
+		}
+		return planOutputs(sc, d), nil
+	}
 	c, eff := decide(sc, rec, d)
 	if p := protectedReplace(c); p != "" {
 		e.mu.Lock()
-		e.problems = append(e.problems, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
+		e.refused = append(e.refused, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
 		e.mu.Unlock()
 		if e.mode == ModeApply {
 			return Result{}, &ProblemsError{Problems: e.Problems()}
@@ -526,7 +554,7 @@ func (e *Engine) Orphans() []string {
 	defer e.mu.Unlock()
 	var out []string
 	for _, id := range sortedKeys(e.records) {
-		if !e.declared[id] || len(e.records[id].Superseded) > 0 {
+		if (!e.declared[id] || len(e.records[id].Superseded) > 0) && e.only(id) {
 			out = append(out, id)
 		}
 	}

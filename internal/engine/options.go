@@ -206,7 +206,7 @@ func (e *Engine) checkOptions(sc *schema.Schema, d Declaration) bool {
 // e.mu held.
 func (e *Engine) planDelete(r *state.Record, reason string, destroy bool) {
 	if p := protectedDelete(r, destroy); p != "" {
-		e.problems = append(e.problems, Problem{LogicalID: r.LogicalID, Type: r.Type, Message: p})
+		e.refused = append(e.refused, Problem{LogicalID: r.LogicalID, Type: r.Type, Message: p})
 		return
 	}
 	c := Change{LogicalID: r.LogicalID, Type: r.Type, Action: Delete, Identifier: r.Identifier, Reason: reason}

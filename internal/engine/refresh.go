@@ -57,7 +57,12 @@ func driftOf(sc *schema.Schema, rec *state.Record, live map[string]any) []PropDi
 // the refreshed records are saved in the store; otherwise only this
 // engine's view changes (up --refresh, plan --refresh).
 func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
-	ids := e.All()
+	var ids []string
+	for _, id := range e.All() {
+		if e.only(id) {
+			ids = append(ids, id)
+		}
+	}
 	listed := e.listMany(ctx, ids)
 	var (
 		mu     sync.Mutex
