@@ -31,23 +31,12 @@ func (e *env) confirmGroups() int {
 	return n
 }
 
-func logGroups(names ...string) func(*athanor.App) error {
-	return func(app *athanor.App) error {
-		for _, n := range names {
-			if _, err := app.Resource("AWS::Logs::LogGroup", n, map[string]any{"LogGroupName": "confirm-" + n}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-}
-
 // `program destroy --endpoint URL | head` used to delete everything: with
 // no terminal to ask on, up and destroy went ahead without --yes. Now they
 // print the plan, change nothing and exit 2 with an error naming --yes.
 func TestNoTerminalChangesNothingWithoutYes(t *testing.T) {
 	e := newEnv(t, localcc.Options{})
-	prog := logGroups("a", "b")
+	prog := logGroups("a", "confirm-a", "b", "confirm-b")
 
 	code, out, errOut := e.runSplit(prog, "up")
 	if code != athanor.ExitUsage || !strings.Contains(out, "+ a (AWS::Logs::LogGroup): create") || !strings.Contains(out, `LogGroupName: "confirm-a"`) ||
@@ -83,11 +72,11 @@ func TestLocalNeedsNoYes(t *testing.T) {
 	newEnv(t, localcc.Options{}) // credentials and region for the SDK
 	t.Chdir(t.TempDir())
 	var out bytes.Buffer
-	if code := athanor.Main(context.Background(), "flowlogs", []string{"--local", "--stage", "test"}, &out, &out, logGroups("a")); code != 0 || !strings.Contains(out.String(), "1 created") {
+	if code := athanor.Main(context.Background(), "flowlogs", []string{"--local", "--stage", "test"}, &out, &out, logGroups("a", "confirm-a")); code != 0 || !strings.Contains(out.String(), "1 created") {
 		t.Fatalf("up --local without --yes: exit %d\n%s", code, out.String())
 	}
 	out.Reset()
-	if code := athanor.Main(context.Background(), "flowlogs", []string{"destroy", "--local", "--stage", "test"}, &out, &out, logGroups("a")); code != 0 || !strings.Contains(out.String(), "1 deleted") {
+	if code := athanor.Main(context.Background(), "flowlogs", []string{"destroy", "--local", "--stage", "test"}, &out, &out, logGroups("a", "confirm-a")); code != 0 || !strings.Contains(out.String(), "1 deleted") {
 		t.Fatalf("destroy --local without --yes: exit %d\n%s", code, out.String())
 	}
 }
@@ -97,7 +86,7 @@ func TestLocalNeedsNoYes(t *testing.T) {
 // diffs, before the first change.
 func TestUpPrintsThePlanBeforeApplying(t *testing.T) {
 	e := newEnv(t, localcc.Options{})
-	code, out := e.run(logGroups("a"))
+	code, out := e.run(logGroups("a", "confirm-a"))
 	plan := strings.Index(out, "+ a (AWS::Logs::LogGroup): create")
 	diff := strings.Index(out, `LogGroupName: "confirm-a"`)
 	created := strings.Index(out, "a (AWS::Logs::LogGroup) created")
@@ -110,10 +99,10 @@ func TestUpPrintsThePlanBeforeApplying(t *testing.T) {
 // "0 created, 0 updated, 0 replaced, 2 deleted".
 func TestSummariesShowOnlyNonZeroCounts(t *testing.T) {
 	e := newEnv(t, localcc.Options{})
-	if code, out := e.run(logGroups("a", "b")); code != 0 || !strings.Contains(out, "Apply complete: 2 created (") || !strings.Contains(out, "Plan: 2 to create.\n") {
+	if code, out := e.run(logGroups("a", "confirm-a", "b", "confirm-b")); code != 0 || !strings.Contains(out, "Apply complete: 2 created (") || !strings.Contains(out, "Plan: 2 to create.\n") {
 		t.Fatalf("up: exit %d\n%s", code, out)
 	}
-	code, out := e.run(logGroups("a", "b"), "destroy")
+	code, out := e.run(logGroups("a", "confirm-a", "b", "confirm-b"), "destroy")
 	if code != 0 || !strings.Contains(out, "Destroy complete: 2 deleted (") || strings.Contains(out, "0 created") || !strings.Contains(out, "Plan: 2 to delete.\n") {
 		t.Fatalf("destroy: exit %d\n%s", code, out)
 	}

@@ -67,9 +67,14 @@ func writePlanJSON(w io.Writer, app, stage string, tgt target, changes []engine.
 }
 
 func countActions(cs []engine.Change) map[string]int {
-	m := map[string]int{"create": 0, "update": 0, "replace": 0, "delete": 0, "forget": 0, "no-op": 0}
+	m := map[string]int{"create": 0, "update": 0, "replace": 0, "delete": 0, "forget": 0, "no-op": 0, "move": 0}
 	for _, c := range cs {
-		m[string(c.Action)]++
+		if c.MovedFrom != "" {
+			m["move"]++
+		}
+		if c.MovedFrom == "" || c.Action != engine.NoOp {
+			m[string(c.Action)]++ // a move alone is not "no-op"
+		}
 	}
 	return m
 }

@@ -186,8 +186,8 @@ func (r *reporter) userLog(planning bool) func(string, ...any) {
 	}
 }
 
-var planWord = map[engine.Action]string{engine.Create: "to create", engine.Update: "to update", engine.Replace: "to replace", engine.Delete: "to delete", engine.Forget: "to remove from state (left in AWS)", engine.NoOp: "unchanged"}
-var pastTense = map[engine.Action]string{engine.Create: "created", engine.Update: "updated", engine.Replace: "replaced", engine.Delete: "deleted", engine.Forget: "removed from state (left in AWS)", engine.NoOp: "unchanged"}
+var planWord = map[engine.Action]string{engine.Create: "to create", engine.Update: "to update", engine.Replace: "to replace", engine.Delete: "to delete", engine.Forget: "to remove from state (left in AWS)", engine.Moved: "to move", engine.NoOp: "unchanged"}
+var pastTense = map[engine.Action]string{engine.Create: "created", engine.Update: "updated", engine.Replace: "replaced", engine.Delete: "deleted", engine.Forget: "removed from state (left in AWS)", engine.Adopted: "adopted", engine.Moved: "moved", engine.NoOp: "unchanged"}
 var progressive = map[engine.Action]string{engine.Create: "creating", engine.Update: "updating in place", engine.Replace: "replacing", engine.Delete: "deleting", engine.Forget: "removing from state (RetainOnDelete)"}
 
 // event prints one engine event.
@@ -215,7 +215,13 @@ func (r *reporter) event(ev engine.Event) {
 		r.mu.Lock()
 		r.counts[ev.Action]++
 		r.mu.Unlock()
-		if r.quiet || ev.Action == engine.NoOp {
+		// Taking over a resource that existed is said even with -q: it is
+		// a resource the program did not create.
+		if r.quiet && ev.Action != engine.Adopted || ev.Action == engine.NoOp {
+			return
+		}
+		if ev.Action == engine.Moved {
+			r.line("%s %s moved from %s (%s), nothing sent to AWS", ev.Action.Symbol(), name, ev.Detail, ev.Identifier)
 			return
 		}
 		r.line("%s %s %s %s in %s", r.paint(r.actionColor(ev.Action), ev.Action.Symbol()), name, pastTense[ev.Action], ev.Identifier, ev.Elapsed.Round(10*time.Millisecond))
@@ -247,7 +253,7 @@ func (r *reporter) summary(what string, elapsed time.Duration, err error) {
 	r.mu.Lock()
 	c := r.counts
 	r.mu.Unlock()
-	changed := c[engine.Create] + c[engine.Update] + c[engine.Replace] + c[engine.Delete] + c[engine.Forget]
+	changed := c[engine.Create] + c[engine.Update] + c[engine.Replace] + c[engine.Delete] + c[engine.Forget] + c[engine.Adopted] + c[engine.Moved]
 	status := "complete"
 	if err != nil {
 		status = "failed"
@@ -261,7 +267,7 @@ func (r *reporter) summary(what string, elapsed time.Duration, err error) {
 		return
 	}
 	var parts []string
-	for _, a := range []engine.Action{engine.Create, engine.Update, engine.Replace, engine.Delete, engine.Forget, engine.NoOp} {
+	for _, a := range []engine.Action{engine.Create, engine.Adopted, engine.Moved, engine.Update, engine.Replace, engine.Delete, engine.Forget, engine.NoOp} {
 		if c[a] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", c[a], pastTense[a]))
 		}
@@ -318,7 +324,7 @@ func (r *reporter) plan(v planView) {
 	}
 	counts := countActions(changes)
 	for _, c := range changes {
-		if c.Action == engine.NoOp {
+		if !c.Changes() {
 			if len(c.Ignored) > 0 {
 				fmt.Fprintf(w, "    %s (%s) %s: no change%s\n", c.LogicalID, c.Type, c.Identifier, optionNotes(c))
 			}
@@ -329,11 +335,18 @@ func (r *reporter) plan(v planView) {
 			label += " (" + c.Reason + ")"
 		}
 		label += optionNotes(c)
+		symbol := c.Action.Symbol()
+		if c.MovedFrom != "" {
+			label = strings.TrimSuffix("moved: "+c.MovedFrom+" → "+c.LogicalID+", "+label, ", ")
+			if c.Action == engine.NoOp {
+				symbol = engine.Moved.Symbol()
+			}
+		}
 		id := ""
 		if c.Identifier != "" {
 			id = " " + c.Identifier
 		}
-		fmt.Fprintf(w, "  %s %s (%s)%s: %s\n", r.paint(r.actionColor(c.Action), c.Action.Symbol()), c.LogicalID, c.Type, id, label)
+		fmt.Fprintf(w, "  %s %s (%s)%s: %s\n", r.paint(r.actionColor(c.Action), symbol), c.LogicalID, c.Type, id, label)
 		diffs := append([]engine.PropDiff(nil), c.Diffs...)
 		sort.SliceStable(diffs, func(i, j int) bool { return diffs[i].Name < diffs[j].Name })
 		for _, d := range diffs {
@@ -346,8 +359,8 @@ func (r *reporter) plan(v planView) {
 		return
 	}
 	var parts []string
-	for _, a := range []engine.Action{engine.Create, engine.Update, engine.Replace, engine.Delete, engine.Forget, engine.NoOp} {
-		if n := counts[string(a)]; n > 0 {
+	for _, a := range []engine.Action{engine.Create, engine.Update, engine.Replace, engine.Delete, engine.Forget, engine.Moved, engine.NoOp} {
+		if n := counts[planKey(a)]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, planWord[a]))
 		}
 	}
@@ -463,4 +476,12 @@ func (r *reporter) outputs(outs map[string]any) {
 	for _, n := range names {
 		fmt.Fprintf(r.w, "  %s = %s\n", n, showValue(outs[n]))
 	}
+}
+
+// planKey is the plan summary's key for a: its JSON name ("move" for moves).
+func planKey(a engine.Action) string {
+	if a == engine.Moved {
+		return "move"
+	}
+	return string(a)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/jsonout"
+	"github.com/athanor-iac/athanor/internal/version"
 	"github.com/athanor-iac/athanor/localcc"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
@@ -28,9 +29,6 @@ const (
 	ExitUsage   = 2
 	ExitChanges = 2 // plan --detailed-exitcode: changes are pending
 )
-
-// Version is the engine's version, recorded in state locks.
-const Version = "0.1.0-dev"
 
 // Run makes fn's program a command line and runs it with os.Args, exiting
 // with the run's exit code.
@@ -124,6 +122,10 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 		},
 	}
 	root.SuggestionsMinimumDistance = 2
+	// --version: the program's module, Athanor's version, the commit and
+	// the Go toolchain, from the build information.
+	root.Version = version.Get().Report(appName)
+	root.SetVersionTemplate("{{.Version}}")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetArgs(args)
@@ -230,6 +232,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	if err != nil {
 		return ExitError, err
 	}
+	defer store.Close() // after the lock's release, deferred below
 	// Commands that read AWS or change anything hold the stage's lock.
 	needAWS := cfg.command != "plan" || cfg.refresh
 	if needAWS {
@@ -335,7 +338,8 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		records = planEng.Records()
 	}
 	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
-		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked(), Only: targeted})
+		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked(), Only: targeted,
+		Where: state.StageRef{URL: cfg.stateURL, App: appName, Stage: cfg.stage}, Moves: planEng.Moves()})
 	if err != nil {
 		return ExitError, err
 	}
@@ -486,7 +490,7 @@ func runProgram(app *App, fn func(*App) error) error {
 
 // lock takes the stage's lock, failing fast when another run holds it.
 func lock(ctx context.Context, store state.Store, command string, out *reporter) (func(), error) {
-	u, err := store.Lock(ctx, state.NewLockInfo(command, Version))
+	u, err := store.Lock(ctx, state.NewLockInfo(command, version.Get().String()))
 	if err != nil {
 		return nil, err
 	}
@@ -509,10 +513,15 @@ func startLocal(dir string) (*localcc.Server, error) {
 	return srv, nil
 }
 
+// countChanges counts the operations a plan makes: a move with an update
+// is two.
 func countChanges(cs []engine.Change) int {
 	n := 0
 	for _, c := range cs {
 		if c.Action != engine.NoOp {
+			n++
+		}
+		if c.MovedFrom != "" {
 			n++
 		}
 	}
@@ -521,7 +530,7 @@ func countChanges(cs []engine.Change) int {
 
 func hasChanges(cs []engine.Change) bool {
 	for _, c := range cs {
-		if c.Action != engine.NoOp {
+		if c.Changes() {
 			return true
 		}
 	}

@@ -9,17 +9,8 @@ import (
 
 	"github.com/athanor-iac/athanor"
 	"github.com/athanor-iac/athanor/aws/ec2"
-	"github.com/athanor-iac/athanor/internal/cli"
 	"github.com/athanor-iac/athanor/localcc"
 )
-
-// stateCmd runs `athanor state` on the test's stage.
-func (e *env) stateCmd(args ...string) (int, string) {
-	e.t.Helper()
-	var out bytes.Buffer
-	code := cli.Execute(context.Background(), append(append([]string{"state"}, args...), "--state", e.state, "--stage", "test", "--app", "flowlogs"), nil, &out, &out)
-	return code, out.String()
-}
 
 // One stage publishes outputs; up prints them, `athanor state outputs`
 // shows them, another stage's program reads them and uses them, and
@@ -39,7 +30,7 @@ func TestOutputs(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("up: exit %d\n%s", code, out)
 	}
-	id := e.records()["vpcFlowLog"].Identifier
+	id := e.testRecords()["vpcFlowLog"].Identifier
 	if !strings.Contains(out, "Outputs:\n  flowLogId = \""+id+"\"\n  vpc = {\"azs\":[\"a\",\"b\"],\"id\":\"vpc-87654321\"}") {
 		t.Errorf("up does not print the outputs:\n%s", out)
 	}

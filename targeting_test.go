@@ -70,7 +70,7 @@ func TestTarget(t *testing.T) {
 	if code, out := e.run(targetNet("1"), "--target", "subnet"); code != 0 {
 		t.Fatalf("up --target subnet: exit %d\n%s", code, out)
 	}
-	recs := e.records()
+	recs := e.testRecords()
 	if _, ok := recs["flowLog"]; ok || recs["vpc"].Identifier == "" || recs["subnet"].Identifier == "" {
 		t.Fatalf("after up --target subnet, state holds %v; want the VPC and the subnet only", recs)
 	}
@@ -88,7 +88,7 @@ func TestTarget(t *testing.T) {
 
 	// Refresh reads the targets alone.
 	patch, _ := json.Marshal([]map[string]any{{"op": "replace", "path": "/Tags", "value": []map[string]string{{"Key": "Rev", "Value": "hacked"}}}})
-	up, err := e.client().UpdateResource(context.Background(), &sdk.UpdateResourceInput{TypeName: aws.String("AWS::EC2::VPC"), Identifier: aws.String(e.records()["vpc"].Identifier), PatchDocument: aws.String(string(patch))})
+	up, err := e.client().UpdateResource(context.Background(), &sdk.UpdateResourceInput{TypeName: aws.String("AWS::EC2::VPC"), Identifier: aws.String(e.testRecords()["vpc"].Identifier), PatchDocument: aws.String(string(patch))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestTarget(t *testing.T) {
 	if code, out := e.run(noFlowLog, "plan", "--target", "subnet"); code != 0 || strings.Contains(out, "flowLog (AWS::EC2::FlowLog)") {
 		t.Errorf("plan --target subnet without the flow log's declaration: exit %d, want the flow log's delete skipped\n%s", code, out)
 	}
-	if code, out := e.run(noFlowLog, "--target", "subnet"); code != 0 || e.records()["flowLog"].Identifier == "" {
+	if code, out := e.run(noFlowLog, "--target", "subnet"); code != 0 || e.testRecords()["flowLog"].Identifier == "" {
 		t.Fatalf("up --target subnet without the flow log's declaration: exit %d, want the flow log kept\n%s", code, out)
 	}
 
@@ -122,7 +122,7 @@ func TestTarget(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "2 deleted") {
 		t.Fatalf("destroy --target vpc: exit %d\n%s", code, out)
 	}
-	recs = e.records()
+	recs = e.testRecords()
 	if len(recs) != 1 || recs["flowLog"].Identifier == "" {
 		t.Errorf("after destroy --target vpc, state holds %v; want the flow log alone", recs)
 	}

@@ -21,7 +21,7 @@ import (
 // only that record, under
 //
 //	<root>/<app>/<stage>/resources/<logicalID>.json   one record each, mode 0600
-//	<root>/<app>/<stage>/stage.json                   {"version":1,"lineage":...,"serial":N}
+//	<root>/<app>/<stage>/stage.json                   {"version":1,"lineage":...,"serial":N}, the stage's Meta
 //	<root>/<app>/<stage>/lock                         the lock file, holding the holder's LockInfo
 //
 // Directories are created with mode 0700. Names are escaped with escapeName
@@ -56,6 +56,8 @@ var (
 	_ LockReader    = (*fileStore)(nil)
 	_ ForceUnlocker = (*fileStore)(nil)
 	_ StageLister   = (*fileStore)(nil)
+	_ AllLoader     = (*fileStore)(nil)
+	_ MetaStore     = (*fileStore)(nil)
 )
 
 func openFileStore(ctx context.Context, u *url.URL, app, stage string) (Store, error) {
@@ -305,9 +307,6 @@ func (s *fileStore) Lock(ctx context.Context, info LockInfo) (Unlocker, error) {
 	if err := removeTmp(s.dir, s.resDir); err != nil {
 		return fail(err)
 	}
-	if err := s.bumpSerial(); err != nil {
-		return fail(err)
-	}
 	return l, nil
 }
 
@@ -501,58 +500,117 @@ func (s *fileStore) Stages(ctx context.Context) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	entries, err := os.ReadDir(s.appDir)
+	stages, err := subdirNames(s.appDir)
+	if err != nil {
+		return nil, fmt.Errorf("list stages: %w", err)
+	}
+	return stages, nil
+}
+
+// LoadAll reads the records of every stage of every app under the root:
+// <root>/<app>/<stage>/resources/. Directories that are not an app's (the
+// local endpoint's data beside them) hold no resources directory and are
+// passed over.
+func (s *fileStore) LoadAll(ctx context.Context) ([]Located, error) {
+	root := filepath.Dir(s.appDir)
+	apps, err := subdirNames(root)
+	if err != nil {
+		return nil, fmt.Errorf("list apps: %w", err)
+	}
+	var out []Located
+	for _, app := range apps {
+		other := &fileStore{app: app, appDir: filepath.Join(root, escapeName(app))}
+		stages, err := other.Stages(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, stage := range stages {
+			st := &fileStore{app: app, stage: stage, appDir: other.appDir, dir: filepath.Join(other.appDir, escapeName(stage))}
+			st.resDir = filepath.Join(st.dir, resourcesDir)
+			recs, err := st.Load(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range recs {
+				out = append(out, Located{App: app, Stage: stage, Record: r})
+			}
+		}
+	}
+	return out, nil
+}
+
+// subdirNames returns the valid names of dir's subdirectories, sorted.
+func subdirNames(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("list stages: %w", err)
+		return nil, err
 	}
-	var stages []string
+	var names []string
 	for _, e := range entries {
 		if !e.IsDir() {
 			continue
 		}
-		name, ok := unescapeName(e.Name())
-		if ok && validateName("stage", name) == nil {
-			stages = append(stages, name)
+		if name, ok := unescapeName(e.Name()); ok && validateName("name", name) == nil {
+			names = append(names, name)
 		}
 	}
-	sort.Strings(stages)
-	return stages, nil
+	sort.Strings(names)
+	return names, nil
 }
 
-// stageFile is the content of stage.json. Lineage and serial follow
-// Terraform's rule: with the same lineage, a higher serial is newer; state of
-// different lineages cannot be compared.
+// stageFile is the content of stage.json: the stage's Meta, versioned.
 type stageFile struct {
 	Version int    `json:"version"`
 	Lineage string `json:"lineage"`
 	Serial  int64  `json:"serial"`
 }
 
-// bumpSerial increments the serial once per run, creating stage.json with a
-// new lineage the first time.
-func (s *fileStore) bumpSerial() error {
-	path := filepath.Join(s.dir, stageFileName)
-	sf := stageFile{Version: 1, Lineage: NewID()}
-	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
-		return fmt.Errorf("read stage file: %w", err)
-	default:
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&sf); err != nil || sf.Version != 1 || sf.Lineage == "" {
-			if err == nil {
-				err = errors.New("unsupported version or missing lineage")
-			}
-			return fmt.Errorf("stage file %s is unreadable: %w; restore it from a backup", path, err)
-		}
+// ReadMeta reads stage.json.
+func (s *fileStore) ReadMeta(ctx context.Context) (Meta, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return Meta{}, false, err
 	}
-	sf.Serial++
-	out, err := json.MarshalIndent(sf, "", "  ")
+	if err := s.checkStage(); err != nil {
+		return Meta{}, false, err
+	}
+	path := filepath.Join(s.dir, stageFileName)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Meta{}, false, nil
+	}
+	if err != nil {
+		return Meta{}, false, fmt.Errorf("read stage file: %w", err)
+	}
+	var sf stageFile
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sf); err != nil || sf.Version != 1 || sf.Lineage == "" {
+		if err == nil {
+			err = errors.New("unsupported version or missing lineage")
+		}
+		return Meta{}, false, fmt.Errorf("stage file %s is unreadable: %w; restore it from a backup", path, err)
+	}
+	return Meta{Lineage: sf.Lineage, Serial: sf.Serial}, true, nil
+}
+
+// WriteMeta replaces stage.json atomically. The compare is not atomic with
+// the write: Meta is written under the stage's lock, which is what keeps two
+// processes apart here.
+func (s *fileStore) WriteMeta(ctx context.Context, prev, next Meta) error {
+	cur, _, err := s.ReadMeta(ctx)
+	if err != nil {
+		return err
+	}
+	if cur != prev {
+		return ErrMetaChanged
+	}
+	if err := s.ensureDirs(); err != nil {
+		return err
+	}
+	out, err := json.MarshalIndent(stageFile{Version: 1, Lineage: next.Lineage, Serial: next.Serial}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("write stage file: %w", err)
 	}
@@ -561,6 +619,9 @@ func (s *fileStore) bumpSerial() error {
 	}
 	return nil
 }
+
+// Close does nothing: the file backend holds nothing open between calls.
+func (s *fileStore) Close() error { return nil }
 
 // removeTmp deletes temporary files left by killed writers.
 func removeTmp(dirs ...string) error {

@@ -72,3 +72,27 @@ func DecodeOutputs(data []byte, where string) (map[string]any, error) {
 	}
 	return d.Outputs, nil
 }
+
+var _ OutputStore = (*managed)(nil)
+
+// PutOutputs forwards to the backend, refusing once the lineage it saw
+// was replaced, as every write does.
+func (m *managed) PutOutputs(ctx context.Context, outputs map[string]any) error {
+	if err := m.failed(); err != nil {
+		return err
+	}
+	o, ok := m.b.(OutputStore)
+	if !ok {
+		return ErrNoOutputs
+	}
+	return o.PutOutputs(ctx, outputs)
+}
+
+// LoadOutputs forwards to the backend.
+func (m *managed) LoadOutputs(ctx context.Context) (map[string]any, error) {
+	o, ok := m.b.(OutputStore)
+	if !ok {
+		return nil, ErrNoOutputs
+	}
+	return o.LoadOutputs(ctx)
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/jsonout"
+	"github.com/athanor-iac/athanor/internal/version"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
 )
@@ -79,7 +80,8 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	u, err := store.Lock(ctx, state.NewLockInfo("import", Version()))
+	defer store.Close()
+	u, err := store.Lock(ctx, state.NewLockInfo("import", version.Get().String()))
 	if err != nil {
 		return err
 	}
@@ -88,10 +90,12 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	rec, err := engine.Import(ctx, store, prov, opts.Type, opts.ID, opts.As)
+	where := state.StageRef{URL: state.ResolveURL(opts.StateURL), App: opts.App, Stage: stage}
+	rec, err := engine.Import(ctx, store, where, prov, opts.Type, opts.ID, opts.As)
 	var ie *engine.ImportError
-	if errors.As(err, &ie) {
-		return fmt.Errorf("import refused, nothing changed: %s", ie.Msg)
+	var he *engine.HeldError
+	if errors.As(err, &ie) || errors.As(err, &he) {
+		return fmt.Errorf("import refused, nothing changed: %w", err)
 	}
 	if err != nil {
 		return err

@@ -10,7 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/jsonout"
+	"github.com/athanor-iac/athanor/internal/version"
 	"github.com/athanor-iac/athanor/state"
 	// The shared backends, so that every scheme a program accepts works here.
 	_ "github.com/athanor-iac/athanor/state/pgstore"
@@ -21,11 +23,12 @@ import (
 type StateOptions struct {
 	IO *IOStreams
 
-	Command string // list, show, rm, unlock, migrate, outputs
+	Command string // list, show, rm, mv, unlock, migrate, outputs
 	URL     string // --state
 	App     string
 	Stage   string
-	ID      string // show and rm
+	ID      string // show, rm and mv
+	NewID   string // mv
 	JSON    bool   // list, outputs
 	Yes     bool   // rm
 	From    string // migrate
@@ -69,8 +72,11 @@ $ATHANOR_STAGE, then your user name, as in programs.`,
 	run := func(name string, nargs int) func(*cobra.Command, []string) error {
 		return func(cmd *cobra.Command, args []string) error {
 			opts.Command = name
-			if nargs == 1 {
+			if nargs >= 1 {
 				opts.ID = args[0]
+			}
+			if nargs == 2 {
+				opts.NewID = args[1]
 			}
 			if runF != nil {
 				return runF(opts)
@@ -92,6 +98,20 @@ Removal needs --yes.`,
 		Args: exactArgs(1, "rm needs the logical ID of a record"), RunE: run("rm", 1),
 	}
 	rm.Flags().BoolVar(&opts.Yes, "yes", false, "really remove the record")
+	mv := &cobra.Command{
+		Use:   "mv OLD NEW",
+		Short: "Rename a record, for a resource the program now declares under another logical ID",
+		Long: `Rename record OLD to NEW in the stage's state, under the stage's lock.
+Nothing is sent to AWS: the resource stays as it is, and the next run of a
+program that declares NEW finds it instead of creating another one (and
+does not delete it as OLD). Records that depended on OLD depend on NEW.
+
+A run finds most renames by itself (same type and user-chosen name, or the
+same flow log configuration) and its plan shows them as "moved"; mv is for
+the others. It refuses when OLD is missing or NEW already exists.`,
+		Example: "  athanor state mv first second --app flowlogs --stage prod",
+		Args:    exactArgs(2, "mv needs the record's logical ID and its new one: athanor state mv OLD NEW"), RunE: run("mv", 2),
+	}
 	unlock := &cobra.Command{
 		Use:   "unlock",
 		Short: "Break the lock a dead run left behind, and say whose it was",
@@ -117,7 +137,7 @@ source does not have). The source is left as it is.`,
 		Args:  cobra.NoArgs, RunE: run("outputs", 0),
 	}
 	outputs.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
-	cmd.AddCommand(list, show, rm, unlock, migrate, outputs)
+	cmd.AddCommand(list, show, rm, mv, unlock, migrate, outputs)
 	return cmd
 }
 
@@ -185,6 +205,8 @@ func runState(ctx context.Context, o *StateOptions) error {
 		return stateRm(ctx, o, s)
 	case "outputs":
 		return stateOutputs(ctx, o, s)
+	case "mv":
+		return stateMv(ctx, o, s)
 	}
 	return fmt.Errorf("unknown state command %q", o.Command)
 }
@@ -299,7 +321,7 @@ func stateRm(ctx context.Context, o *StateOptions, s state.Store) error {
 			"the resource keeps existing and athanor stops managing it.\n", o.ID, o.Stage)
 		return usageErrorf("not removed: add --yes to remove record %s", o.ID)
 	}
-	u, err := s.Lock(ctx, state.NewLockInfo("state rm", Version()))
+	u, err := s.Lock(ctx, state.NewLockInfo("state rm", version.Get().String()))
 	if err != nil {
 		return err
 	}
@@ -323,6 +345,34 @@ func stateRm(ctx context.Context, o *StateOptions, s state.Store) error {
 		return err
 	}
 	fmt.Fprintf(o.IO.Out, "removed %s%s from the state of stage %s; AWS was not touched, and athanor no longer manages that resource\n", o.ID, desc, o.Stage)
+	return nil
+}
+
+// stateMv renames one record under the stage's lock.
+func stateMv(ctx context.Context, o *StateOptions, s state.Store) error {
+	for _, id := range []string{o.ID, o.NewID} {
+		if err := state.ValidateLogicalID(id); err != nil {
+			return usageErrorf("%v", err)
+		}
+	}
+	u, err := s.Lock(ctx, state.NewLockInfo("state mv", version.Get().String()))
+	if err != nil {
+		return err
+	}
+	defer u.Unlock()
+	rec, err := engine.MoveRecord(ctx, s, o.ID, o.NewID)
+	var me *engine.MoveError
+	if errors.As(err, &me) {
+		return fmt.Errorf("not moved, nothing changed: stage %s of app %s: %s", o.Stage, o.App, me.Msg)
+	}
+	if err != nil {
+		return err
+	}
+	if err := u.Unlock(); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.Out, "moved %s to %s (%s %s) in the state of stage %s; AWS was not touched, and a program that declares %s now manages that resource\n",
+		o.ID, o.NewID, rec.Type, rec.Identifier, o.Stage, o.NewID)
 	return nil
 }
 
@@ -352,7 +402,7 @@ func stateMigrate(ctx context.Context, o *StateOptions) error {
 		return err
 	}
 	defer closeStore(dst)
-	info := state.NewLockInfo("state migrate", Version())
+	info := state.NewLockInfo("state migrate", version.Get().String())
 	su, err := src.Lock(ctx, info)
 	if err != nil {
 		return fmt.Errorf("lock the source: %w", err)
@@ -405,6 +455,12 @@ func stateMigrate(ctx context.Context, o *StateOptions) error {
 		data, err := state.EncodeRecord(r)
 		if err != nil || !bytes.Equal(data, want[r.LogicalID]) {
 			return fmt.Errorf("verify the copy: record %s differs from the source", r.LogicalID)
+		}
+	}
+	// The copy keeps the source's lineage: it is the same history.
+	if m, ok := state.CurrentMeta(src); ok {
+		if err := state.AdoptMeta(ctx, dst, m); err != nil {
+			return fmt.Errorf("carry the lineage to the destination: %w", err)
 		}
 	}
 	if err := errors.Join(du.Unlock(), su.Unlock()); err != nil {

@@ -35,6 +35,7 @@ func (e *Engine) put(ctx context.Context, rec *state.Record) error {
 	// State is written even when the run is being abandoned: the record of
 	// what is in flight matters most then.
 	if err := e.opts.Store.Put(context.WithoutCancel(ctx), *rec); err != nil {
+		e.haltIfStateGone(err)
 		return fmt.Errorf("save state of %q: %w", rec.LogicalID, err)
 	}
 	e.mu.Lock()
@@ -46,6 +47,7 @@ func (e *Engine) put(ctx context.Context, rec *state.Record) error {
 
 func (e *Engine) forget(ctx context.Context, logicalID string) error {
 	if err := e.opts.Store.Delete(context.WithoutCancel(ctx), logicalID); err != nil {
+		e.haltIfStateGone(err)
 		return fmt.Errorf("remove %q from state: %w", logicalID, err)
 	}
 	e.mu.Lock()
@@ -75,6 +77,9 @@ func (e *Engine) acquire(ctx context.Context) (func(), error) {
 }
 
 func (e *Engine) stopped() bool {
+	if e.stateGone.Load() {
+		return true
+	}
 	select {
 	case <-e.opts.Stop:
 		return true
@@ -134,7 +139,8 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 	case Replace:
 		err = e.replace(ctx, sc, rec, desired)
 	}
-	if err == nil && c.Action == Create && rec.Props == nil && rec.Identifier != "" {
+	adopted := err == nil && c.Action == Create && rec.Props == nil && rec.Identifier != ""
+	if adopted {
 		// Adopted (--adopt): make it match the program.
 		a, adoptedDesired := decide(sc, rec, d)
 		if p := protectedReplace(a); p != "" {
@@ -171,7 +177,9 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 			return Result{}, err
 		}
 	}
-	if c.Action != NoOp {
+	if adopted {
+		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: Adopted, Phase: "done", Identifier: rec.Identifier, Elapsed: time.Since(start)})
+	} else if c.Action != NoOp {
 		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: "done", Identifier: rec.Identifier, Elapsed: time.Since(start)})
 	} else {
 		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: recovered, Phase: "done", Identifier: rec.Identifier, Elapsed: time.Since(start)})
@@ -221,11 +229,10 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 	id, model, err := e.opts.Provider.Create(octx, rec.Type, desired, token, e.submitted(ctx, rec))
 	err = done(err)
 	adopted := false
-	if err != nil && e.opts.Adopt && cloudcontrol.Code(err) == "AlreadyExists" {
-		id, model, err = e.adopt(ctx, sc, desired)
-		adopted = err == nil
-	} else if err != nil && cloudcontrol.Code(err) == "AlreadyExists" {
-		err = fmt.Errorf("%w; if the existing one is this resource, run again with --adopt to take it over (or `athanor import` it first)", err)
+	if cloudcontrol.Code(err) == "AlreadyExists" && len(rec.Superseded) == 0 {
+		// A replacement that collides with the resource it replaces is
+		// handled by createReplacement, never adopted.
+		id, model, adopted, err = e.alreadyExists(ctx, sc, rec.LogicalID, desired, err)
 	}
 	if err != nil && !cloudcontrol.Refused(err) {
 		// The request may have been received and may still create the
@@ -261,6 +268,32 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 			Detail: fmt.Sprintf("took over the existing %s (--adopt) instead of creating one", id)})
 	}
 	return e.put(ctx, rec)
+}
+
+// alreadyExists handles a create that found the resource existing: with
+// --adopt it takes it over, unless a record of the state store already
+// manages it; without, it says whether one does, or how to take it over.
+func (e *Engine) alreadyExists(ctx context.Context, sc *schema.Schema, logicalID string, desired map[string]any, createErr error) (string, map[string]any, bool, error) {
+	var id string
+	var model map[string]any
+	if e.opts.Adopt {
+		var err error
+		if id, model, err = e.adopt(ctx, sc, desired); err != nil {
+			return "", nil, false, err
+		}
+	}
+	herr := e.held(ctx, sc, logicalID, id, desired)
+	var he *HeldError
+	switch {
+	case errors.As(herr, &he):
+		he.Err, he.Adopting = createErr, e.opts.Adopt
+		return "", nil, false, he
+	case herr != nil:
+		return "", nil, false, fmt.Errorf("%w; it was not taken over: %v", createErr, herr)
+	case !e.opts.Adopt:
+		return "", nil, false, fmt.Errorf("%w; if the existing one is this resource, run again with --adopt to take it over (or `athanor import` it first)", createErr)
+	}
+	return id, model, true, nil
 }
 
 // submitted records a request token as soon as Cloud Control answers, and
@@ -441,19 +474,6 @@ func (e *Engine) createReplacement(ctx context.Context, sc *schema.Schema, rec *
 		return e.create(ctx, sc, rec, desired)
 	}
 	return err
-}
-
-// collides reports whether old and new cannot exist side by side.
-func collides(sc *schema.Schema, oldProps, desired map[string]any) bool {
-	if sc.ReplacementStrategy == "delete_then_create" {
-		return true
-	}
-	if sc.TypeName == "AWS::EC2::FlowLog" {
-		return flowlogrules.DuplicateKey(oldProps) == flowlogrules.DuplicateKey(desired)
-	}
-	oldID, ok1 := sc.Identifier(oldProps)
-	newID, ok2 := sc.Identifier(desired)
-	return ok1 && ok2 && oldID == newID
 }
 
 // deleteSuperseded deletes the resources a replacement left behind.

@@ -11,9 +11,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/athanor-iac/athanor/internal/flowlogrules"
 	"github.com/athanor-iac/athanor/internal/propcheck"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/schema"
@@ -51,6 +51,13 @@ type Options struct {
 	// Checked, when set, are the declarations the plan pass validated
 	// (logical ID → canonical props); the same props are not checked again.
 	Checked map[string]string
+	// Where names the stage: other stages of the same store are checked
+	// before --adopt takes a resource over, and messages print commands
+	// with its flags.
+	Where state.StageRef
+	// Moves are the records the plan pass found renamed (see Move); New
+	// carries them out in apply mode before anything else.
+	Moves []Move
 	// Stop, when closed, stops the engine from starting new operations;
 	// operations in flight go on to their end. Cancelling the context
 	// instead abandons them (see CancelInFlight).
@@ -140,7 +147,7 @@ type Engine struct {
 	declared map[string]bool
 	changes  []Change
 	problems []Problem
-	dupKeys  map[string]string // flow log configuration → logical ID
+	dupKeys  map[string]string // type and identity → logical ID declaring it
 	owners   map[string]string // output value (ID, ARN) → logical ID
 	ownIDs   map[string]bool   // owners' keys that are a resource's own identifier
 	checked  map[string]string // logical ID → canonical props validated
@@ -150,6 +157,15 @@ type Engine struct {
 	// refused are the plans that Protect refuses: problems of the
 	// resources the run works on (see Options.Only).
 	refused []Problem
+	claims   map[string]claim // plan: moved-from logical ID → its move
+	// byResource indexes records by identifier and identity, for moves;
+	// built on first use (see sameResource).
+	byResource map[string][]string
+
+	othersMu sync.Mutex
+	others   []state.Located // the other stages' records, once read
+
+	stateGone atomic.Bool // a state write found the lock lost or the state replaced: start nothing more
 }
 
 // New builds an engine for one pass in mode, loading the stage's records.
@@ -184,11 +200,17 @@ func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
 		loaded:   recs,
 		options:  map[string]ResourceOptions{},
 		planDeps: map[string][]string{},
+		claims:   map[string]claim{},
 	}
 	for i := range recs {
 		r := recs[i]
 		e.records[r.LogicalID] = &r
 		e.index(r.LogicalID, r.Type, r.Identifier, r.Outputs)
+	}
+	if mode == ModeApply {
+		if err := e.applyMoves(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return e, nil
 }
@@ -379,13 +401,8 @@ func (e *Engine) check(d Declaration) bool {
 	for _, p := range ps {
 		probs = append(probs, p.Message)
 	}
-	if d.Type == "AWS::EC2::FlowLog" && !IsUnknown(d.Props) && len(ps) == 0 {
-		key := flowlogrules.DuplicateKey(d.Props)
-		if other, ok := e.dupKeys[key]; ok {
-			probs = append(probs, fmt.Sprintf("same resource, traffic type and destination as %q; EC2 refuses a second flow log with one configuration (FlowLogAlreadyExists): change one of them or remove one", other))
-		} else {
-			e.dupKeys[key] = d.LogicalID
-		}
+	if p := e.checkIdentity(d, len(ps) == 0); p != "" {
+		probs = append(probs, p)
 	}
 	for _, p := range probs {
 		e.problems = append(e.problems, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
@@ -411,6 +428,10 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 		ok = e.checkOptions(sc, d)
 	}
 	rec := e.records[d.LogicalID]
+	movedFrom := ""
+	if ok && sc != nil && e.mode == ModePlan {
+		movedFrom, rec = e.claimMove(sc, d, rec)
+	}
 	deps := e.dependencies(d)
 	e.options[d.LogicalID] = d.Options
 	e.planDeps[d.LogicalID] = deps
@@ -429,6 +450,7 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 		return planOutputs(sc, d), nil
 	}
 	c, eff := decide(sc, rec, d)
+	c.MovedFrom = movedFrom
 	if p := protectedReplace(c); p != "" {
 		e.mu.Lock()
 		e.refused = append(e.refused, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
@@ -494,7 +516,7 @@ func (e *Engine) PlanDeletes() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, id := range sortedKeys(e.records) {
-		if !e.declared[id] {
+		if _, moved := e.claims[id]; !e.declared[id] && !moved {
 			e.planDelete(e.records[id], "no longer declared", false)
 		}
 	}

@@ -22,6 +22,11 @@ const (
 	// Forget removes a resource from state and leaves it in AWS: a delete
 	// of a resource declared with RetainOnDelete.
 	Forget Action = "forget"
+	// Adopted and Moved appear in progress events only: an existing
+	// resource taken over by a create (--adopt), a record renamed
+	// (Change.MovedFrom).
+	Adopted Action = "adopted"
+	Moved   Action = "moved"
 )
 
 // Symbol is the one-glyph marker of an action in a plan.
@@ -37,6 +42,8 @@ func (a Action) Symbol() string {
 		return "-"
 	case Forget:
 		return "⊘"
+	case Moved:
+		return "→"
 	}
 	return " "
 }
@@ -57,12 +64,15 @@ type PropDiff struct {
 
 // Change is the plan for one resource.
 type Change struct {
-	LogicalID  string     `json:"logicalId"`
-	Type       string     `json:"type"`
-	Action     Action     `json:"action"`
-	Reason     string     `json:"reason,omitempty"`
-	Identifier string     `json:"identifier,omitempty"`
-	Diffs      []PropDiff `json:"diffs,omitempty"`
+	LogicalID  string `json:"logicalId"`
+	Type       string `json:"type"`
+	Action     Action `json:"action"`
+	Reason     string `json:"reason,omitempty"`
+	Identifier string `json:"identifier,omitempty"`
+	// MovedFrom is the logical ID the resource had: the program renamed
+	// it, and the run renames its record instead of creating and deleting.
+	MovedFrom string     `json:"movedFrom,omitempty"`
+	Diffs     []PropDiff `json:"diffs,omitempty"`
 	// Ignored are the IgnoreChanges paths where the program or the
 	// resource differ: left as the resource has them.
 	Ignored []string `json:"ignored,omitempty"`
@@ -76,6 +86,9 @@ type Change struct {
 	// before creating the new one.
 	DeleteBeforeReplace bool `json:"deleteBeforeReplace,omitempty"`
 }
+
+// Changes reports whether c changes anything: an action, or a move.
+func (c Change) Changes() bool { return c.Action != NoOp || c.MovedFrom != "" }
 
 // diff compares declared props with what was last applied and decides the
 // action. Values known only after apply count as changed.

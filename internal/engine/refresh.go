@@ -241,7 +241,12 @@ func (e *ImportError) Error() string { return e.Msg }
 // resource is read, and a record is written that holds what AWS reports
 // but no declared properties, so that the next run of the program adopts
 // it without recreating it, or shows how it differs from the program.
-func Import(ctx context.Context, store state.Store, prov *cloudcontrol.Provider, typeName, identifier, logicalID string) (*state.Record, error) {
+//
+// A resource that a record of the state store already manages, in this
+// stage or in another app's or stage's (where names this stage), is
+// refused with a *HeldError: two records of one resource would each delete
+// it.
+func Import(ctx context.Context, store state.Store, where state.StageRef, prov *cloudcontrol.Provider, typeName, identifier, logicalID string) (*state.Record, error) {
 	if !logicalIDOK(logicalID) {
 		return nil, &ImportError{fmt.Sprintf("logical ID %q: use letters, digits, '-', '_' and '.'", logicalID)}
 	}
@@ -262,11 +267,19 @@ func Import(ctx context.Context, store state.Store, prov *cloudcontrol.Provider,
 	}
 	for _, r := range recs {
 		if r.LogicalID == logicalID {
-			return nil, &ImportError{fmt.Sprintf("%q is already managed (%s %s); choose another logical ID, or remove it from state first with `athanor state rm`", logicalID, r.Type, r.Identifier)}
+			return nil, &ImportError{fmt.Sprintf("%q is already managed (%s %s); choose another logical ID, or remove it from state first with `athanor state rm %s %s --yes`", logicalID, r.Type, r.Identifier, logicalID, where.Flags())}
 		}
-		if r.Type == typeName && r.Identifier == identifier {
-			return nil, &ImportError{fmt.Sprintf("%s %s is already managed as %q", typeName, identifier, r.LogicalID)}
+	}
+	e, err := New(ctx, ModePlan, Options{Store: store, Records: recs, Where: where})
+	if err != nil {
+		return nil, err
+	}
+	if err := e.held(ctx, sc, logicalID, identifier, nil); err != nil {
+		var he *HeldError
+		if errors.As(err, &he) {
+			he.Import = true
 		}
+		return nil, err
 	}
 	live, err := prov.Read(ctx, typeName, identifier)
 	if cloudcontrol.IsNotFound(err) {
