@@ -157,7 +157,7 @@ type Engine struct {
 	// refused are the plans that Protect refuses: problems of the
 	// resources the run works on (see Options.Only).
 	refused []Problem
-	claims   map[string]claim // plan: moved-from logical ID → its move
+	claims  map[string]claim // plan: moved-from logical ID → its move
 	// byResource indexes records by identifier and identity, for moves;
 	// built on first use (see sameResource).
 	byResource map[string][]string
