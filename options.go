@@ -8,7 +8,8 @@ import (
 
 // ResourceOption tunes one declaration. Options are made only by this
 // package's functions ([DependsOn], [Protect], [RetainOnDelete],
-// [IgnoreChanges], [ReplaceOnChanges], [DeleteBeforeReplace], [Timeout]),
+// [IgnoreChanges], [ReplaceOnChanges], [DeleteBeforeReplace], [Timeout],
+// [Aliases], [Import]),
 // and every declaration takes them: App.Resource and each generated
 // function of the aws/ packages. docs/resource-options.md shows each.
 type ResourceOption interface{ applyResource(*resourceOptions) }
@@ -87,4 +88,25 @@ func DeleteBeforeReplace() ResourceOption {
 // stays recorded for the next run to pick up.
 func Timeout(d time.Duration) ResourceOption {
 	return optionFunc(func(o *resourceOptions) { o.engine.Timeout = d })
+}
+
+// Aliases names logical IDs the resource had before: when the program
+// renames a resource, a record under an alias that the program no longer
+// declares is renamed to the new ID (the plan shows "moved: old → new"),
+// and nothing is created or deleted. Renames that keep the resource's
+// identity (the same user-chosen name) are found without it; Aliases is
+// for the others. Keep the alias until every stage has run once.
+func Aliases(oldIDs ...string) ResourceOption {
+	return optionFunc(func(o *resourceOptions) { o.engine.Aliases = append(o.engine.Aliases, oldIDs...) })
+}
+
+// Import takes over the existing resource with this primary identifier
+// on the first run that declares it, instead of creating one, as
+// `athanor import` does: properties AWS can update are then made to match
+// the program, and a difference in one it cannot (createOnly) makes the
+// plan fail, listing the differences, before anything is sent. A resource
+// another record already manages is refused. Once the resource is in
+// state the option has no effect; it may stay or go.
+func Import(identifier string) ResourceOption {
+	return optionFunc(func(o *resourceOptions) { o.engine.Import = identifier })
 }

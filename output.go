@@ -335,6 +335,9 @@ func (r *reporter) plan(v planView) {
 			label += " (" + c.Reason + ")"
 		}
 		label += optionNotes(c)
+		if c.Import != "" {
+			label = strings.TrimSuffix("import "+c.Import+", "+label, ", ")
+		}
 		symbol := c.Action.Symbol()
 		if c.MovedFrom != "" {
 			label = strings.TrimSuffix("moved: "+c.MovedFrom+" → "+c.LogicalID+", "+label, ", ")

@@ -449,8 +449,23 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 		}
 		return planOutputs(sc, d), nil
 	}
+	imported := ""
+	if rec == nil && d.Options.Import != "" {
+		r, err := e.importDeclared(ctx, sc, d)
+		if err != nil {
+			return e.declareFailed(sc, d, err)
+		}
+		rec, imported = r, d.Options.Import
+		if e.mode == ModeApply {
+			e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Phase: "note", Identifier: imported,
+				Detail: fmt.Sprintf("taking over the existing %s (Import)", imported)})
+		}
+	}
 	c, eff := decide(sc, rec, d)
-	c.MovedFrom = movedFrom
+	c.MovedFrom, c.Import = movedFrom, imported
+	if err := importReplaces(c); err != nil {
+		return e.declareFailed(sc, d, err)
+	}
 	if p := protectedReplace(c); p != "" {
 		e.mu.Lock()
 		e.refused = append(e.refused, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})

@@ -31,6 +31,13 @@ type ResourceOptions struct {
 	DeleteBeforeReplace bool
 	// Timeout bounds each operation on the resource, overriding the run's.
 	Timeout time.Duration
+	// Aliases are logical IDs the resource had: a record under one of
+	// them that the program no longer declares is renamed (a move), not
+	// deleted and created again.
+	Aliases []string
+	// Import is the identifier of an existing resource to take over when
+	// the declaration has no record yet.
+	Import string
 }
 
 // optionProblems checks a declaration's options against its type's schema.
@@ -194,7 +201,7 @@ func (e *Engine) optionsOf(logicalID string) ResourceOptions {
 // checkOptions records the problems of a declaration's options. Called
 // with e.mu held.
 func (e *Engine) checkOptions(sc *schema.Schema, d Declaration) bool {
-	probs := optionProblems(sc, d.Options)
+	probs := append(optionProblems(sc, d.Options), e.aliasProblems(d)...)
 	for _, p := range probs {
 		e.problems = append(e.problems, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
 	}

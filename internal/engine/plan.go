@@ -71,7 +71,10 @@ type Change struct {
 	Identifier string `json:"identifier,omitempty"`
 	// MovedFrom is the logical ID the resource had: the program renamed
 	// it, and the run renames its record instead of creating and deleting.
-	MovedFrom string     `json:"movedFrom,omitempty"`
+	MovedFrom string `json:"movedFrom,omitempty"`
+	// Import is the identifier of the existing resource the run takes
+	// over for this declaration (athanor.Import), on its first run.
+	Import string     `json:"import,omitempty"`
 	Diffs     []PropDiff `json:"diffs,omitempty"`
 	// Ignored are the IgnoreChanges paths where the program or the
 	// resource differ: left as the resource has them.
@@ -87,8 +90,9 @@ type Change struct {
 	DeleteBeforeReplace bool `json:"deleteBeforeReplace,omitempty"`
 }
 
-// Changes reports whether c changes anything: an action, or a move.
-func (c Change) Changes() bool { return c.Action != NoOp || c.MovedFrom != "" }
+// Changes reports whether c changes anything: an action, a move, or an
+// import.
+func (c Change) Changes() bool { return c.Action != NoOp || c.MovedFrom != "" || c.Import != "" }
 
 // diff compares declared props with what was last applied and decides the
 // action. Values known only after apply count as changed.
