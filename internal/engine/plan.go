@@ -75,7 +75,7 @@ type Change struct {
 	// Import is the identifier of the existing resource the run takes
 	// over for this declaration (athanor.Import), on its first run.
 	Import string     `json:"import,omitempty"`
-	Diffs     []PropDiff `json:"diffs,omitempty"`
+	Diffs  []PropDiff `json:"diffs,omitempty"`
 	// Ignored are the IgnoreChanges paths where the program or the
 	// resource differ: left as the resource has them.
 	Ignored []string `json:"ignored,omitempty"`
