@@ -55,7 +55,8 @@ changes nothing. Import never changes the resource itself.`,
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return runImport(cmd.Context(), opts)
+			loc := state.StageRef{URL: state.ResolveURL(opts.StateURL), App: opts.App, Stage: state.ResolveStage(opts.Stage)}
+			return state.Locate(runImport(cmd.Context(), opts), loc)
 		},
 	}
 	fl := cmd.Flags()

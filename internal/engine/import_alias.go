@@ -16,7 +16,7 @@ import (
 // the apply pass writes it once the resource matches the program.
 func (e *Engine) importDeclared(ctx context.Context, sc *schema.Schema, d Declaration) (*state.Record, error) {
 	if e.opts.Provider == nil {
-		return nil, &ImportError{fmt.Sprintf("Import(%q) reads the existing resource, and this plan does not read AWS: plan without --refresh=false", d.Options.Import)}
+		return nil, &ImportError{Msg: fmt.Sprintf("Import(%q) reads the existing resource, and this plan does not read AWS: plan without --refresh=false", d.Options.Import)}
 	}
 	return e.importRecord(ctx, sc, d.LogicalID, d.Options.Import)
 }
@@ -33,7 +33,7 @@ func importReplaces(c Change) error {
 			diffs = append(diffs, fmt.Sprintf("%s is %s in AWS, %s in the program", d.Name, showJSON(d.Before), showJSON(d.After)))
 		}
 	}
-	return &ImportError{fmt.Sprintf("Import(%q): the existing resource differs from the program in properties that cannot change, so taking it over would replace it; nothing was sent. Make the program match: %s",
+	return &ImportError{Msg: fmt.Sprintf("Import(%q): the existing resource differs from the program in properties that cannot change, so taking it over would replace it; nothing was sent. Make the program match: %s",
 		c.Import, strings.Join(diffs, "; "))}
 }
 
