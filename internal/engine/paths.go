@@ -3,6 +3,8 @@ package engine
 import (
 	"strconv"
 	"strings"
+
+	"github.com/athanor-iac/athanor/schema"
 )
 
 // Property paths name a value inside a resource's properties, as JSON
@@ -11,41 +13,10 @@ import (
 // '/' is optional; '~1' and '~0' escape '/' and '~' in a name.
 
 // splitPath splits a property path into its tokens, unescaped.
-func splitPath(p string) []string {
-	p = strings.TrimPrefix(p, "/")
-	if p == "" {
-		return nil
-	}
-	toks := strings.Split(p, "/")
-	for i, t := range toks {
-		toks[i] = strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
-	}
-	return toks
-}
+func splitPath(p string) []string { return schema.SplitPointer(strings.TrimPrefix(p, "/")) }
 
 // getPath follows toks through decoded JSON.
-func getPath(v any, toks []string) (any, bool) {
-	cur := v
-	for _, t := range toks {
-		switch c := cur.(type) {
-		case map[string]any:
-			next, ok := c[t]
-			if !ok {
-				return nil, false
-			}
-			cur = next
-		case []any:
-			i, err := strconv.Atoi(t)
-			if err != nil || i < 0 || i >= len(c) {
-				return nil, false
-			}
-			cur = c[i]
-		default:
-			return nil, false
-		}
-	}
-	return cur, true
-}
+func getPath(v any, toks []string) (any, bool) { return schema.ValueAt(v, toks) }
 
 // setPath sets the value at toks inside v, whose containers must already
 // exist (a map key may be new). It reports whether it could.
