@@ -32,3 +32,37 @@ func TestTagProperty(t *testing.T) {
 		}
 	}
 }
+
+// Defaults go into the type's own tag shape, lose to the resource's tags,
+// and stay off an existing resource whose tags are createOnly.
+func TestWithDefaultTags(t *testing.T) {
+	defaults := map[string]string{"Team": "net", "Env": "default"}
+	bucket, _ := schema.Default().Lookup("AWS::S3::Bucket")
+	got := withDefaultTags(bucket, map[string]any{"Tags": tags("Env", "prod")}, defaults, true)
+	if canonical(got["Tags"]) != canonical(tags("Env", "prod", "Team", "net")) {
+		t.Errorf("bucket tags %s", canonical(got["Tags"]))
+	}
+	param, _ := schema.Default().Lookup("AWS::SSM::Parameter")
+	got = withDefaultTags(param, map[string]any{"Type": "String"}, defaults, false)
+	if canonical(got["Tags"]) != `{"Env":"default","Team":"net"}` {
+		t.Errorf("parameter tags %s", canonical(got["Tags"]))
+	}
+	var createOnly *schema.Schema
+	for _, name := range schema.Default().TypeNames() {
+		sc, _ := schema.Default().Lookup(name)
+		if n, shape := tagProperty(sc); shape == tagList && sc.IsCreateOnly("/properties/"+n) {
+			createOnly = sc
+			break
+		}
+	}
+	if createOnly == nil {
+		t.Fatal("no type with createOnly list tags")
+	}
+	name, _ := tagProperty(createOnly)
+	if got := withDefaultTags(createOnly, map[string]any{}, defaults, true); got[name] != nil {
+		t.Errorf("%s: an existing resource got default tags %v, which would replace it", createOnly.TypeName, got[name])
+	}
+	if got := withDefaultTags(createOnly, map[string]any{}, defaults, false); got[name] == nil {
+		t.Errorf("%s: a new resource got no default tags", createOnly.TypeName)
+	}
+}
