@@ -367,7 +367,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	}
 	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
 		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked(), Only: targeted,
-		Where: state.StageRef{URL: cfg.stateURL, App: appName, Stage: cfg.stage}, Moves: planEng.Moves()})
+		Where: state.StageRef{URL: cfg.stateURL, App: appName, Stage: cfg.stage}, Moves: onlyMoves(planEng.Moves(), targeted)})
 	if err != nil {
 		return ExitError, err
 	}
@@ -600,6 +600,20 @@ func onlyDrifts(ds []engine.Drift, set map[string]bool) []engine.Drift {
 	for _, d := range ds {
 		if set[d.LogicalID] {
 			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// onlyMoves keeps the moves to resources in set (all without --target).
+func onlyMoves(ms []engine.Move, set map[string]bool) []engine.Move {
+	if set == nil {
+		return ms
+	}
+	var out []engine.Move
+	for _, m := range ms {
+		if set[m.To] {
+			out = append(out, m)
 		}
 	}
 	return out

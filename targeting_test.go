@@ -130,3 +130,31 @@ func TestTarget(t *testing.T) {
 		t.Errorf("an unknown target: exit %d\n%s", code, out)
 	}
 }
+
+// A move of a resource outside the targets waits for a run that includes
+// it, as its plan line does.
+func TestTargetLeavesOtherMoves(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	prog := func(vpcID string, opts ...athanor.ResourceOption) func(*athanor.App) error {
+		return func(app *athanor.App) error {
+			if _, err := app.Resource("AWS::EC2::VPC", vpcID, map[string]any{"CidrBlock": "10.2.0.0/16"}, opts...); err != nil {
+				return err
+			}
+			_, err := app.Resource("AWS::Logs::LogGroup", "logs", map[string]any{"LogGroupName": "target-moves"})
+			return err
+		}
+	}
+	if code, out := e.run(prog("network")); code != 0 {
+		t.Fatalf("up: exit %d\n%s", code, out)
+	}
+	renamed := prog("mainVpc", athanor.Aliases("network"))
+	if code, out := e.run(renamed, "--target", "logs"); code != 0 {
+		t.Fatalf("up --target logs: exit %d\n%s", code, out)
+	}
+	if recs := e.testRecords(); recs["network"].Identifier == "" {
+		t.Errorf("up --target logs moved the VPC's record, which it did not target: %v", recs)
+	}
+	if code, out := e.run(renamed, "--target", "mainVpc"); code != 0 || e.testRecords()["mainVpc"].Identifier == "" {
+		t.Errorf("up --target mainVpc: exit %d, want the move\n%s", code, out)
+	}
+}
