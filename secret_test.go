@@ -220,3 +220,29 @@ func TestSecretBesideUnknownValue(t *testing.T) {
 		t.Fatalf("the endpoint holds %v", got)
 	}
 }
+
+// Stage outputs are stored unencrypted for other stages: a secret output
+// is refused while planning, and plain outputs still work through the
+// encrypting store.
+func TestSecretOutputIsRefused(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	t.Setenv("ATHANOR_PASSPHRASE", "p")
+	code, out := e.run(func(app *athanor.App) error {
+		app.Output("password", athanor.Secret("out-s3cret"))
+		return nil
+	}, "--yes")
+	if code != 1 || !strings.Contains(out, `output "password" holds a secret`) || strings.Contains(out, "out-s3cret") {
+		t.Fatalf("secret output: exit %d\n%s", code, out)
+	}
+	code, out = e.run(func(app *athanor.App) error {
+		app.Output("region", "us-east-1")
+		return nil
+	}, "--yes")
+	if code != 0 {
+		t.Fatalf("plain output: exit %d\n%s", code, out)
+	}
+	got, err := athanor.ReadOutputs(context.Background(), e.state, "flowlogs", "test")
+	if err != nil || got["region"] != "us-east-1" {
+		t.Fatalf("outputs %v, %v", got, err)
+	}
+}

@@ -24,13 +24,13 @@ import (
 type StateOptions struct {
 	IO *IOStreams
 
-	Command string // list, show, rm, mv, unlock, migrate, rekey
+	Command string // list, show, rm, mv, unlock, migrate, outputs, rekey
 	URL     string // --state
 	App     string
 	Stage   string
 	ID      string // show, rm and mv
 	NewID   string // mv
-	JSON    bool   // list
+	JSON    bool   // list, outputs
 	Yes     bool   // rm
 	From    string // migrate
 	To      string // migrate
@@ -132,7 +132,13 @@ source does not have). The source is left as it is.`,
 	migrate.Flags().StringVar(&opts.From, "from", "", "source state URL (required)")
 	migrate.Flags().StringVar(&opts.To, "to", "", "destination state URL (required)")
 	migrate.Flags().BoolVar(&opts.Force, "force", false, "overwrite a destination that already has records")
-	cmd.AddCommand(list, show, rm, mv, unlock, migrate, newCmdRekey(run))
+	outputs := &cobra.Command{
+		Use:   "outputs",
+		Short: "Print the outputs the stage's last up recorded (app.Output)",
+		Args:  cobra.NoArgs, RunE: run("outputs", 0),
+	}
+	outputs.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
+	cmd.AddCommand(list, show, rm, mv, unlock, migrate, outputs, newCmdRekey(run))
 	return cmd
 }
 
@@ -207,6 +213,8 @@ func runState(ctx context.Context, o *StateOptions) error {
 		return stateShow(ctx, o, s)
 	case "rm":
 		return stateRm(ctx, o, s)
+	case "outputs":
+		return stateOutputs(ctx, o, s)
 	case "mv":
 		// Encrypted values are bound to their record's logical ID: a
 		// renamed record is decrypted and encrypted again, which needs

@@ -45,6 +45,7 @@ var (
 	_ state.ForceUnlocker = (*Store)(nil)
 	_ state.StageLister   = (*Store)(nil)
 	_ state.AllLoader     = (*Store)(nil)
+	_ state.OutputStore   = (*Store)(nil)
 	_ Sealer              = (*Store)(nil)
 )
 
@@ -345,6 +346,21 @@ func (s *Store) LoadAll(ctx context.Context) ([]state.Located, error) {
 		}
 	}
 	return out, nil
+}
+
+// PutOutputs passes the stage's outputs through to the inner store. They
+// are stored unencrypted, for other stages to read, so a secret among them
+// is refused (App.Output refuses it first, while planning).
+func (s *Store) PutOutputs(ctx context.Context, outputs map[string]any) error {
+	if Contains(outputs) {
+		return errors.New("an output holds a secret, and outputs are stored unencrypted for other stages to read")
+	}
+	return state.PutOutputs(ctx, s.inner, outputs)
+}
+
+// LoadOutputs passes through to the inner store.
+func (s *Store) LoadOutputs(ctx context.Context) (map[string]any, error) {
+	return state.LoadOutputs(ctx, s.inner)
 }
 
 // Close closes the inner store when it holds resources (a database pool).
