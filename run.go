@@ -228,6 +228,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	if err != nil {
 		return ExitError, err
 	}
+	defer store.Close() // after the lock's release, deferred below
 	// Commands that read AWS or change anything hold the stage's lock.
 	needAWS := cfg.command != "plan" || cfg.refresh
 	if needAWS {

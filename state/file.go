@@ -21,7 +21,7 @@ import (
 // only that record, under
 //
 //	<root>/<app>/<stage>/resources/<logicalID>.json   one record each, mode 0600
-//	<root>/<app>/<stage>/stage.json                   {"version":1,"lineage":...,"serial":N}
+//	<root>/<app>/<stage>/stage.json                   {"version":1,"lineage":...,"serial":N}, the stage's Meta
 //	<root>/<app>/<stage>/lock                         the lock file, holding the holder's LockInfo
 //
 // Directories are created with mode 0700. Names are escaped with escapeName
@@ -57,6 +57,7 @@ var (
 	_ ForceUnlocker = (*fileStore)(nil)
 	_ StageLister   = (*fileStore)(nil)
 	_ AllLoader     = (*fileStore)(nil)
+	_ MetaStore     = (*fileStore)(nil)
 )
 
 func openFileStore(ctx context.Context, u *url.URL, app, stage string) (Store, error) {
@@ -304,9 +305,6 @@ func (s *fileStore) Lock(ctx context.Context, info LockInfo) (Unlocker, error) {
 	// Stale temporary files can only be removed while no writer can be
 	// running, that is, while holding the lock.
 	if err := removeTmp(s.dir, s.resDir); err != nil {
-		return fail(err)
-	}
-	if err := s.bumpSerial(); err != nil {
 		return fail(err)
 	}
 	return l, nil
@@ -563,37 +561,56 @@ func subdirNames(dir string) ([]string, error) {
 	return names, nil
 }
 
-// stageFile is the content of stage.json. Lineage and serial follow
-// Terraform's rule: with the same lineage, a higher serial is newer; state of
-// different lineages cannot be compared.
+// stageFile is the content of stage.json: the stage's Meta, versioned.
 type stageFile struct {
 	Version int    `json:"version"`
 	Lineage string `json:"lineage"`
 	Serial  int64  `json:"serial"`
 }
 
-// bumpSerial increments the serial once per run, creating stage.json with a
-// new lineage the first time.
-func (s *fileStore) bumpSerial() error {
-	path := filepath.Join(s.dir, stageFileName)
-	sf := stageFile{Version: 1, Lineage: NewID()}
-	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
-		return fmt.Errorf("read stage file: %w", err)
-	default:
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&sf); err != nil || sf.Version != 1 || sf.Lineage == "" {
-			if err == nil {
-				err = errors.New("unsupported version or missing lineage")
-			}
-			return fmt.Errorf("stage file %s is unreadable: %w; restore it from a backup", path, err)
-		}
+// ReadMeta reads stage.json.
+func (s *fileStore) ReadMeta(ctx context.Context) (Meta, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return Meta{}, false, err
 	}
-	sf.Serial++
-	out, err := json.MarshalIndent(sf, "", "  ")
+	if err := s.checkStage(); err != nil {
+		return Meta{}, false, err
+	}
+	path := filepath.Join(s.dir, stageFileName)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Meta{}, false, nil
+	}
+	if err != nil {
+		return Meta{}, false, fmt.Errorf("read stage file: %w", err)
+	}
+	var sf stageFile
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sf); err != nil || sf.Version != 1 || sf.Lineage == "" {
+		if err == nil {
+			err = errors.New("unsupported version or missing lineage")
+		}
+		return Meta{}, false, fmt.Errorf("stage file %s is unreadable: %w; restore it from a backup", path, err)
+	}
+	return Meta{Lineage: sf.Lineage, Serial: sf.Serial}, true, nil
+}
+
+// WriteMeta replaces stage.json atomically. The compare is not atomic with
+// the write: Meta is written under the stage's lock, which is what keeps two
+// processes apart here.
+func (s *fileStore) WriteMeta(ctx context.Context, prev, next Meta) error {
+	cur, _, err := s.ReadMeta(ctx)
+	if err != nil {
+		return err
+	}
+	if cur != prev {
+		return ErrMetaChanged
+	}
+	if err := s.ensureDirs(); err != nil {
+		return err
+	}
+	out, err := json.MarshalIndent(stageFile{Version: 1, Lineage: next.Lineage, Serial: next.Serial}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("write stage file: %w", err)
 	}
@@ -602,6 +619,9 @@ func (s *fileStore) bumpSerial() error {
 	}
 	return nil
 }
+
+// Close does nothing: the file backend holds nothing open between calls.
+func (s *fileStore) Close() error { return nil }
 
 // removeTmp deletes temporary files left by killed writers.
 func removeTmp(dirs ...string) error {

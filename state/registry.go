@@ -19,7 +19,8 @@ const DefaultURL = "file://.athanor"
 // OpenFunc opens the store of one app's stage at u, for a backend registered
 // with Register. Open validates app and stage before calling it. Stages calls
 // it with an empty stage; the Store returned then only needs to implement
-// StageLister.
+// StageLister. The Store must also implement MetaStore: Open wraps it in the
+// lineage and serial bookkeeping that every backend shares.
 type OpenFunc func(ctx context.Context, u *url.URL, app, stage string) (Store, error)
 
 // The scheme registry is the package's only mutable global: backends register
@@ -146,7 +147,11 @@ func Open(ctx context.Context, rawURL, app, stage string) (Store, error) {
 	if err := validateName("stage", stage); err != nil {
 		return nil, err
 	}
-	return open(ctx, rawURL, app, stage)
+	m, err := open(ctx, rawURL, app, stage)
+	if err != nil {
+		return nil, err // not a nil *managed in a non-nil Store
+	}
+	return m, nil
 }
 
 // Stages returns the names of app's stages that have state at rawURL, sorted.
@@ -156,11 +161,8 @@ func Stages(ctx context.Context, rawURL, app string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, ok := s.(StageLister)
-	if !ok {
-		return nil, fmt.Errorf("state backend %s cannot list stages", Redact(rawURL))
-	}
-	return l.Stages(ctx)
+	defer s.Close()
+	return s.Stages(ctx)
 }
 
 // ReadLock returns who holds the lock of app's stage at rawURL and whether it
@@ -168,15 +170,15 @@ func Stages(ctx context.Context, rawURL, app string) ([]string, error) {
 // holder ended without unlocking, it returns that holder's info and false.
 // The backend must implement LockReader.
 func ReadLock(ctx context.Context, rawURL, app, stage string) (LockInfo, bool, error) {
-	s, err := Open(ctx, rawURL, app, stage)
+	if err := validateName("stage", stage); err != nil {
+		return LockInfo{}, false, err
+	}
+	s, err := open(ctx, rawURL, app, stage)
 	if err != nil {
 		return LockInfo{}, false, err
 	}
-	r, ok := s.(LockReader)
-	if !ok {
-		return LockInfo{}, false, fmt.Errorf("state backend %s cannot report who holds a lock", Redact(rawURL))
-	}
-	return r.ReadLock(ctx)
+	defer s.Close()
+	return s.ReadLock(ctx)
 }
 
 // ForceUnlock breaks the lock of app's stage at rawURL, for `athanor state
@@ -184,18 +186,18 @@ func ReadLock(ctx context.Context, rawURL, app, stage string) (LockInfo, bool, e
 // returns the info of the holder it removed. The backend must implement
 // ForceUnlocker.
 func ForceUnlock(ctx context.Context, rawURL, app, stage string) (LockInfo, error) {
-	s, err := Open(ctx, rawURL, app, stage)
+	if err := validateName("stage", stage); err != nil {
+		return LockInfo{}, err
+	}
+	s, err := open(ctx, rawURL, app, stage)
 	if err != nil {
 		return LockInfo{}, err
 	}
-	f, ok := s.(ForceUnlocker)
-	if !ok {
-		return LockInfo{}, fmt.Errorf("state backend %s cannot break locks", Redact(rawURL))
-	}
-	return f.ForceUnlock(ctx)
+	defer s.Close()
+	return s.ForceUnlock(ctx)
 }
 
-func open(ctx context.Context, rawURL, app, stage string) (Store, error) {
+func open(ctx context.Context, rawURL, app, stage string) (*managed, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -211,10 +213,14 @@ func open(ctx context.Context, rawURL, app, stage string) (Store, error) {
 		return nil, unknownScheme(rawURL, u.Scheme)
 	}
 	s, err := b.open(ctx, u, app, stage)
+	var se *StoreError
+	if errors.As(err, &se) {
+		return nil, err // one line that says it all
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open state %s: %w", Redact(rawURL), err)
 	}
-	return s, nil
+	return manage(s, stage)
 }
 
 // schemePrefix matches what starts like a URL without "://": a scheme of

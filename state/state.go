@@ -10,7 +10,9 @@
 // the operation, never an AWS resource nobody knows about.
 //
 // Stores are opened by URL through a small registry of schemes (see Register
-// and Open). The file backend, scheme "file", is built in: state.Open(ctx,
+// and Open). Backends stay dumb: they store records, hold a lock and keep a
+// stage's Meta where told; the bookkeeping of lineage and serial (see Meta)
+// is done once, here, for every backend, on the store Open returns. The file backend, scheme "file", is built in: state.Open(ctx,
 // "file://.athanor", app, stage) works without further imports. Every backend
 // should pass the conformance suite in package statetest.
 package state
@@ -96,6 +98,10 @@ type Store interface {
 	// Delete removes the record with logicalID. Deleting a record that does
 	// not exist is not an error, so that a resumed run can repeat it.
 	Delete(ctx context.Context, logicalID string) error
+	// Close releases what the store holds open (a database pool, idle
+	// connections). It does not release a lock taken through the store:
+	// that is the Unlocker's job. A store is not used after Close.
+	Close() error
 }
 
 // Unlocker releases a lock taken by Store.Lock. Unlock is idempotent.

@@ -79,6 +79,7 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
+	defer store.Close()
 	u, err := store.Lock(ctx, state.NewLockInfo("import", Version()))
 	if err != nil {
 		return err

@@ -448,6 +448,12 @@ func stateMigrate(ctx context.Context, o *StateOptions) error {
 			return fmt.Errorf("verify the copy: record %s differs from the source", r.LogicalID)
 		}
 	}
+	// The copy keeps the source's lineage: it is the same history.
+	if m, ok := state.CurrentMeta(src); ok {
+		if err := state.AdoptMeta(ctx, dst, m); err != nil {
+			return fmt.Errorf("carry the lineage to the destination: %w", err)
+		}
+	}
 	if err := errors.Join(du.Unlock(), su.Unlock()); err != nil {
 		return err
 	}

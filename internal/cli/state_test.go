@@ -17,7 +17,7 @@ import (
 
 	"github.com/athanor-iac/athanor/state"
 	"github.com/athanor-iac/athanor/state/pgstore/pgtest"
-	"github.com/athanor-iac/athanor/state/s3store/s3fake"
+	"github.com/athanor-iac/athanor/state/s3store/s3test"
 	"github.com/athanor-iac/athanor/state/statetest"
 )
 
@@ -33,20 +33,13 @@ func openStage(t *testing.T, url, app, stage string) state.Store {
 	return s
 }
 
-// s3URL starts an S3 fake and returns a state URL on it. The credentials
-// are dummies, set in the environment so that child processes inherit them.
+// s3URL returns a state URL on a fresh bucket of the test S3 server
+// (MinIO, started by .ci/minio.sh). Its credentials are set in the
+// environment, so that child processes inherit them.
 func s3URL(t *testing.T, prefix string) string {
 	t.Helper()
-	srv, err := s3fake.Start("athanor")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	return fmt.Sprintf("s3://athanor/%s?endpoint=%s&lock_ttl=5s", prefix, srv.URL)
+	srv := s3test.Start(t)
+	return s3test.URL(srv.Endpoint, srv.Bucket(t), prefix, 5*time.Second)
 }
 
 func TestStateListShowRm(t *testing.T) {
@@ -192,9 +185,18 @@ func TestStateMigrateRoundTrip(t *testing.T) {
 			t.Fatalf("migrate %s -> %s = %d %s %s", h[0], h[1], code, out, errOut)
 		}
 	}
-	got, err := openStage(t, file2, app, "prod").Load(ctx)
+	dst := openStage(t, file2, app, "prod")
+	got, err := dst.Load(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A copy keeps the lineage of the source, so the two can be compared.
+	if _, err := src.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srcMeta, _ := state.CurrentMeta(src)
+	if dstMeta, _ := state.CurrentMeta(dst); srcMeta.Lineage == "" || dstMeta.Lineage != srcMeta.Lineage || dstMeta.Serial <= srcMeta.Serial {
+		t.Errorf("lineage after three hops = %+v; want the source's %+v with a higher serial", dstMeta, srcMeta)
 	}
 	if len(got) != len(want) {
 		t.Fatalf("after the round trip %d records, want %d", len(got), len(want))

@@ -35,6 +35,7 @@ func (e *Engine) put(ctx context.Context, rec *state.Record) error {
 	// State is written even when the run is being abandoned: the record of
 	// what is in flight matters most then.
 	if err := e.opts.Store.Put(context.WithoutCancel(ctx), *rec); err != nil {
+		e.haltIfStateGone(err)
 		return fmt.Errorf("save state of %q: %w", rec.LogicalID, err)
 	}
 	e.mu.Lock()
@@ -46,6 +47,7 @@ func (e *Engine) put(ctx context.Context, rec *state.Record) error {
 
 func (e *Engine) forget(ctx context.Context, logicalID string) error {
 	if err := e.opts.Store.Delete(context.WithoutCancel(ctx), logicalID); err != nil {
+		e.haltIfStateGone(err)
 		return fmt.Errorf("remove %q from state: %w", logicalID, err)
 	}
 	e.mu.Lock()
@@ -75,6 +77,9 @@ func (e *Engine) acquire(ctx context.Context) (func(), error) {
 }
 
 func (e *Engine) stopped() bool {
+	if e.stateGone.Load() {
+		return true
+	}
 	select {
 	case <-e.opts.Stop:
 		return true

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/athanor-iac/athanor/internal/propcheck"
@@ -150,6 +151,8 @@ type Engine struct {
 
 	othersMu sync.Mutex
 	others   []state.Located // the other stages' records, once read
+
+	stateGone atomic.Bool // a state write found the lock lost or the state replaced: start nothing more
 }
 
 // New builds an engine for one pass in mode, loading the stage's records.

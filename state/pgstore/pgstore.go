@@ -12,7 +12,7 @@
 // transaction-scoped advisory lock so that concurrent first runs do not race:
 //
 //	athanor_records  (app, stage, logical_id) -> record   one row per record, the envelope of state.EncodeRecord
-//	athanor_stages   (app, stage) -> lineage, serial       one row per stage, serial bumped by every Lock
+//	athanor_stages   (app, stage) -> lineage, serial       the stage's state.Meta, one row per stage
 //	athanor_locks    (app, stage) -> info                  the holder's LockInfo, for reporting
 //	athanor_schema   version                               the schema version, for migrations
 //
@@ -24,6 +24,13 @@
 // releases it when that session ends, however the holder ends (killed, lost
 // its network), so a lock is never left held by a dead run; the holder's
 // LockInfo row then tells the next run which run died.
+//
+// A run can lose that session while it runs (server restart,
+// pg_terminate_backend). So while a handle holds the lock, each Put and
+// Delete writes only if the lock's session still holds the advisory lock and
+// the lock's info row is still this holder's, in the same statement; a write
+// that finds it gone returns a *state.LockLostError, and so does every later
+// one.
 package pgstore
 
 import (
@@ -89,7 +96,8 @@ type Store struct {
 	connCfg    *pgx.ConnConfig // for the lock's dedicated connection
 
 	mu         sync.Mutex
-	stageReady bool // the stage's row exists
+	stageReady bool  // the stage's row exists
+	held       *lock // the lock taken through this handle, if any
 }
 
 var (
@@ -98,6 +106,7 @@ var (
 	_ state.ForceUnlocker = (*Store)(nil)
 	_ state.StageLister   = (*Store)(nil)
 	_ state.AllLoader     = (*Store)(nil)
+	_ state.MetaStore     = (*Store)(nil)
 )
 
 // Open opens the store of app's stage in the database at u, creating or
@@ -168,7 +177,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("prepare athanor tables in %s: %w", s.where, err)
+		return s.fail("prepare athanor tables", err)
 	}
 	return nil
 }
@@ -188,18 +197,35 @@ func (s *Store) lockKey() int64 {
 	return int64(h.Sum64())
 }
 
-// ensureStageSQL creates the stage's row if missing, as part of a Put's one
-// statement.
-const upsertRecordSQL = `INSERT INTO athanor_records (app, stage, logical_id, record) VALUES ($1, $2, $3, $4)
+// upsertRecordSQL writes one record. The guarded form adds the condition
+// that this handle still holds the stage's lock (see heldSQL), as $5-$9.
+const upsertRecordSQL = `INSERT INTO athanor_records (app, stage, logical_id, record) SELECT $1, $2, $3, $4 %s
 	ON CONFLICT (app, stage, logical_id) DO UPDATE SET record = EXCLUDED.record, written_at = now()`
 
-const upsertRecordNewStageSQL = `WITH st AS (
-		INSERT INTO athanor_stages (app, stage, lineage) VALUES ($1, $2, $5) ON CONFLICT DO NOTHING
+// newStageSQL creates the stage's row, so that the stage is listed, without
+// a lineage: the lineage is chosen above the backend, at the first Lock.
+const newStageSQL = `WITH st AS (
+		INSERT INTO athanor_stages (app, stage, lineage, serial) VALUES ($1, $2, '', 0) ON CONFLICT DO NOTHING
 	)
-	` + upsertRecordSQL
+	`
+
+// heldSQL is true while the session with backend pid $n holds the stage's
+// advisory lock (key halves $n+1, $n+2) and the lock's info row is still
+// this holder's ($n+3), so that a write of a run whose session ended
+// (killed, server restarted) is refused even if a new session got the same
+// pid. $1 and $2 are the app and stage.
+func heldSQL(n int) string {
+	return fmt.Sprintf(`EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+		AND pid = $%d AND classid = $%d::bigint::oid AND objid = $%d::bigint::oid
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+	AND EXISTS (SELECT 1 FROM athanor_locks WHERE app = $1 AND stage = $2 AND info->>'id' = $%d)`, n, n+1, n+2, n+3)
+}
 
 // Put writes r's row in one statement. The first Put of a handle also
-// creates the stage's row in the same statement, so that the stage is listed.
+// creates the stage's row in the same statement, so that the stage is
+// listed. While the handle holds the stage's lock, the statement writes
+// only if the lock is still held: a run whose lock was lost gets a
+// *state.LockLostError instead of overwriting another run's records.
 func (s *Store) Put(ctx context.Context, r state.Record) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -212,15 +238,27 @@ func (s *Store) Put(ctx context.Context, r state.Record) error {
 		return fmt.Errorf("put record: %w", err)
 	}
 	s.mu.Lock()
-	ready := s.stageReady
+	ready, held := s.stageReady, s.held
 	s.mu.Unlock()
-	if ready {
-		_, err = s.pool.Exec(ctx, upsertRecordSQL, s.app, s.stage, r.LogicalID, string(data))
-	} else {
-		_, err = s.pool.Exec(ctx, upsertRecordNewStageSQL, s.app, s.stage, r.LogicalID, string(data), state.NewID())
+	sql, args := upsertRecordSQL, []any{s.app, s.stage, r.LogicalID, string(data)}
+	if !ready {
+		sql = newStageSQL + sql
 	}
+	if held != nil {
+		if err := held.checkLost(); err != nil {
+			return fmt.Errorf("put record %s: %w", r.LogicalID, err)
+		}
+		sql = fmt.Sprintf(sql, "WHERE "+heldSQL(5))
+		args = append(args, held.guardArgs()...)
+	} else {
+		sql = fmt.Sprintf(sql, "")
+	}
+	tag, err := s.pool.Exec(ctx, sql, args...)
 	if err != nil {
-		return fmt.Errorf("put record %s in %s: %w", r.LogicalID, s.where, err)
+		return s.fail("put record "+r.LogicalID, held.lostOr(ctx, err))
+	}
+	if held != nil && tag.RowsAffected() == 0 {
+		return fmt.Errorf("put record %s: %w", r.LogicalID, held.markLost())
 	}
 	if !ready {
 		s.mu.Lock()
@@ -230,7 +268,14 @@ func (s *Store) Put(ctx context.Context, r state.Record) error {
 	return nil
 }
 
-// Delete removes the record's row; a missing row is not an error.
+// deleteHeldSQL deletes a record only while the lock is held, and says
+// whether it was.
+var deleteHeldSQL = `WITH held AS (SELECT ` + heldSQL(4) + ` AS ok),
+	d AS (DELETE FROM athanor_records WHERE app = $1 AND stage = $2 AND logical_id = $3 AND (SELECT ok FROM held) RETURNING 1)
+	SELECT ok FROM held`
+
+// Delete removes the record's row; a missing row is not an error. While the
+// handle holds the lock, it deletes only if the lock is still held, as Put.
 func (s *Store) Delete(ctx context.Context, logicalID string) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -241,8 +286,25 @@ func (s *Store) Delete(ctx context.Context, logicalID string) error {
 	if err := state.ValidateLogicalID(logicalID); err != nil {
 		return fmt.Errorf("delete record: %w", err)
 	}
-	if _, err := s.pool.Exec(ctx, `DELETE FROM athanor_records WHERE app = $1 AND stage = $2 AND logical_id = $3`, s.app, s.stage, logicalID); err != nil {
-		return fmt.Errorf("delete record %s in %s: %w", logicalID, s.where, err)
+	s.mu.Lock()
+	held := s.held
+	s.mu.Unlock()
+	if held == nil {
+		if _, err := s.pool.Exec(ctx, `DELETE FROM athanor_records WHERE app = $1 AND stage = $2 AND logical_id = $3`, s.app, s.stage, logicalID); err != nil {
+			return s.fail("delete record "+logicalID, err)
+		}
+		return nil
+	}
+	if err := held.checkLost(); err != nil {
+		return fmt.Errorf("delete record %s: %w", logicalID, err)
+	}
+	var ok bool
+	args := append([]any{s.app, s.stage, logicalID}, held.guardArgs()...)
+	if err := s.pool.QueryRow(ctx, deleteHeldSQL, args...).Scan(&ok); err != nil {
+		return s.fail("delete record "+logicalID, held.lostOr(ctx, err))
+	}
+	if !ok {
+		return fmt.Errorf("delete record %s: %w", logicalID, held.markLost())
 	}
 	return nil
 }
@@ -258,14 +320,14 @@ func (s *Store) Load(ctx context.Context) ([]state.Record, error) {
 	}
 	rows, err := s.pool.Query(ctx, `SELECT logical_id, record FROM athanor_records WHERE app = $1 AND stage = $2 ORDER BY logical_id COLLATE "C"`, s.app, s.stage)
 	if err != nil {
-		return nil, fmt.Errorf("load state from %s: %w", s.where, err)
+		return nil, s.fail("load state", err)
 	}
 	defer rows.Close()
 	var recs []state.Record
 	for rows.Next() {
 		var id, data string
 		if err := rows.Scan(&id, &data); err != nil {
-			return nil, fmt.Errorf("load state from %s: %w", s.where, err)
+			return nil, s.fail("load state", err)
 		}
 		r, err := s.decodeRow(s.app, s.stage, id, data)
 		if err != nil {
@@ -274,7 +336,7 @@ func (s *Store) Load(ctx context.Context) ([]state.Record, error) {
 		recs = append(recs, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load state from %s: %w", s.where, err)
+		return nil, s.fail("load state", err)
 	}
 	return recs, nil
 }
@@ -329,11 +391,11 @@ func (s *Store) Stages(ctx context.Context) ([]string, error) {
 	}
 	rows, err := s.pool.Query(ctx, `SELECT stage FROM athanor_stages WHERE app = $1 ORDER BY stage COLLATE "C"`, s.app)
 	if err != nil {
-		return nil, fmt.Errorf("list stages in %s: %w", s.where, err)
+		return nil, s.fail("list stages", err)
 	}
 	stages, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return nil, fmt.Errorf("list stages in %s: %w", s.where, err)
+		return nil, s.fail("list stages", err)
 	}
 	return stages, nil
 }
@@ -356,20 +418,20 @@ func (s *Store) Lock(ctx context.Context, info state.LockInfo) (state.Unlocker, 
 	}
 	conn, err := pgx.ConnectConfig(ctx, s.connCfg.Copy())
 	if err != nil {
-		return nil, fmt.Errorf("lock state: connect to %s: %w", s.where, err)
+		return nil, s.fail("lock state", err)
 	}
 	key := s.lockKey()
 	var got bool
 	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got); err != nil {
 		conn.Close(context.Background())
-		return nil, fmt.Errorf("lock state in %s: %w", s.where, err)
+		return nil, s.fail("lock state", err)
 	}
 	if !got {
 		conn.Close(context.Background())
 		holder, _, _ := s.readInfo(ctx)
 		return nil, &state.LockError{App: s.app, Stage: s.stage, Info: holder, Err: errors.New("the advisory lock is held by another session")}
 	}
-	l := &lock{conn: conn, key: key, id: info.ID, s: s}
+	l := &lock{conn: conn, key: key, id: info.ID, pid: conn.PgConn().PID(), s: s}
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		var prev []byte
 		err := tx.QueryRow(ctx, `SELECT info FROM athanor_locks WHERE app = $1 AND stage = $2 FOR UPDATE`, s.app, s.stage).Scan(&prev)
@@ -386,16 +448,17 @@ func (s *Store) Lock(ctx context.Context, info state.LockInfo) (state.Unlocker, 
 			ON CONFLICT (app, stage) DO UPDATE SET info = EXCLUDED.info`, s.app, s.stage, string(infoJSON)); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO athanor_stages (app, stage, lineage, serial) VALUES ($1, $2, $3, 1)
-			ON CONFLICT (app, stage) DO UPDATE SET serial = athanor_stages.serial + 1`, s.app, s.stage, state.NewID())
+		_, err = tx.Exec(ctx, `INSERT INTO athanor_stages (app, stage, lineage, serial) VALUES ($1, $2, '', 0)
+			ON CONFLICT (app, stage) DO NOTHING`, s.app, s.stage)
 		return err
 	})
 	if err != nil {
 		conn.Close(context.Background()) // ends the session, and so the lock
-		return nil, fmt.Errorf("lock state in %s: %w", s.where, err)
+		return nil, s.fail("lock state", err)
 	}
 	s.mu.Lock()
 	s.stageReady = true
+	s.held = l
 	s.mu.Unlock()
 	return l, nil
 }
@@ -406,8 +469,10 @@ type lock struct {
 	conn  *pgx.Conn // nil once released
 	key   int64
 	id    string
+	pid   uint32 // backend pid of the session holding the advisory lock
 	s     *Store
 	stale *state.LockInfo
+	lost  *state.LockLostError // set by the first write that found the lock gone
 }
 
 var _ state.StaleReporter = (*lock)(nil)
@@ -419,22 +484,76 @@ func (l *lock) StaleLock() (state.LockInfo, bool) {
 	return *l.stale, true
 }
 
+// guardArgs are the parameters of heldSQL after app and stage.
+func (l *lock) guardArgs() []any {
+	k := uint64(l.key)
+	return []any{int32(l.pid), int64(k >> 32), int64(k & 0xffffffff), l.id}
+}
+
+func (l *lock) checkLost() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lost != nil {
+		return l.lost
+	}
+	return nil
+}
+
+// markLost records that a guarded write found the lock gone, and returns
+// the error every later write returns too.
+func (l *lock) markLost() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lost == nil {
+		l.lost = &state.LockLostError{Stage: l.s.stage,
+			Cause: fmt.Sprintf("the database session that held it (backend pid %d on %s) ended: the server restarted, or the session was terminated", l.pid, l.s.where)}
+	}
+	return l.lost
+}
+
+// lostOr returns the lock's loss if a guarded write that failed with err
+// failed because the lock is gone: after a server restart the pool's first
+// statement meets a connection the server ended (SQLSTATE 57P01), before
+// any statement can look at pg_locks. A nil lock (no lock held) returns err.
+func (l *lock) lostOr(ctx context.Context, err error) error {
+	if l == nil || ctx.Err() != nil {
+		return err
+	}
+	var held bool
+	args := append([]any{l.s.app, l.s.stage}, l.guardArgs()...)
+	if qerr := l.s.pool.QueryRow(ctx, `SELECT `+heldSQL(3), args...).Scan(&held); qerr != nil || held {
+		return err
+	}
+	return l.markLost()
+}
+
 // Unlock removes the holder's info row, if it is still this holder's, and
 // ends the dedicated session, which releases the advisory lock even if the
-// explicit unlock fails.
+// explicit unlock fails. If the lock was lost, it says so.
 func (l *lock) Unlock() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.conn == nil {
 		return nil
 	}
+	l.s.mu.Lock()
+	if l.s.held == l {
+		l.s.held = nil
+	}
+	l.s.mu.Unlock()
 	ctx := context.Background()
-	_, err := l.conn.Exec(ctx, `DELETE FROM athanor_locks WHERE app = $1 AND stage = $2 AND info->>'id' = $3`, l.s.app, l.s.stage, l.id)
-	if err == nil {
-		_, err = l.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, l.key)
+	var err error
+	if l.lost == nil {
+		_, err = l.conn.Exec(ctx, `DELETE FROM athanor_locks WHERE app = $1 AND stage = $2 AND info->>'id' = $3`, l.s.app, l.s.stage, l.id)
+		if err == nil {
+			_, err = l.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, l.key)
+		}
 	}
 	cerr := l.conn.Close(ctx)
 	l.conn = nil
+	if l.lost != nil {
+		return fmt.Errorf("unlock state in %s: %w", l.s.where, l.lost)
+	}
 	if err != nil {
 		return fmt.Errorf("unlock state in %s: %w", l.s.where, err)
 	}
@@ -452,6 +571,11 @@ func (l *lock) crash() error {
 	if l.conn == nil {
 		return nil
 	}
+	l.s.mu.Lock()
+	if l.s.held == l {
+		l.s.held = nil
+	}
+	l.s.mu.Unlock()
 	// Close sends Terminate; the server ends the session and its locks.
 	err := l.conn.Close(context.Background())
 	l.conn = nil
@@ -504,11 +628,11 @@ func (s *Store) ReadLock(ctx context.Context) (state.LockInfo, bool, error) {
 	}
 	held, _, err := s.heldBy(ctx)
 	if err != nil {
-		return state.LockInfo{}, false, fmt.Errorf("read lock in %s: %w", s.where, err)
+		return state.LockInfo{}, false, s.fail("read lock", err)
 	}
 	info, _, err := s.readInfo(ctx)
 	if err != nil {
-		return state.LockInfo{}, false, fmt.Errorf("read lock in %s: %w", s.where, err)
+		return state.LockInfo{}, false, s.fail("read lock", err)
 	}
 	return info, held, nil
 }
@@ -525,7 +649,7 @@ func (s *Store) ForceUnlock(ctx context.Context) (state.LockInfo, error) {
 	}
 	held, pid, err := s.heldBy(ctx)
 	if err != nil {
-		return state.LockInfo{}, fmt.Errorf("unlock state in %s: %w", s.where, err)
+		return state.LockInfo{}, s.fail("unlock state", err)
 	}
 	if held {
 		info, _, _ := s.readInfo(ctx)
@@ -539,7 +663,7 @@ func (s *Store) ForceUnlock(ctx context.Context) (state.LockInfo, error) {
 		return state.LockInfo{}, nil
 	}
 	if err != nil {
-		return state.LockInfo{}, fmt.Errorf("unlock state in %s: %w", s.where, err)
+		return state.LockInfo{}, s.fail("unlock state", err)
 	}
 	var info state.LockInfo
 	_ = json.Unmarshal(raw, &info)

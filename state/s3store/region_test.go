@@ -17,6 +17,9 @@ func TestOpenWithoutRegion(t *testing.T) {
 	t.Setenv("AWS_PROFILE", "")
 	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	u, _ := url.Parse("s3://my-bucket/athanor")
 	_, err := s3store.Open(context.Background(), u, "app", "dev")
 	if err == nil || !strings.Contains(err.Error(), "?region=") {

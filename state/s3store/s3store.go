@@ -29,8 +29,13 @@
 // it is never deleted, so no conditional delete is needed. Another run takes
 // the lock over, with If-Match on the ETag it read, only when it is released
 // or expired (the holder died: it is then reported stale), or when forced by
-// `athanor state unlock`. A holder that finds its lock taken over stops
-// writing: its Puts fail. Record writes are optimistic too: after a Load, a
+// `athanor state unlock`. A holder stops writing (every write returns a
+// *state.LockLostError) once a renewal finds its lock taken over or its lock
+// object deleted, or when its last renewal is about to expire, as when
+// renewals keep failing. S3 answers If-Match on a deleted object with 404
+// NoSuchKey, not 412, and may answer a conditional write racing another with
+// 409 ConditionalRequestConflict; both count as a failed condition. The
+// store's tests run against MinIO (see package s3test and docs/state.md). Record writes are optimistic too: after a Load, a
 // Put is conditional on the ETag that Load saw (or on the record's absence),
 // so a writer that was not the lock holder cannot silently overwrite another's
 // update. Expiry compares the holder's clock with the reader's: keep clocks
@@ -56,6 +61,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/athanor-iac/athanor/state"
 )
@@ -87,6 +93,9 @@ type Store struct {
 	stage    string
 	lockTTL  time.Duration
 	location string // s3://bucket/prefix/app/stage, for messages
+	region   string
+	endpoint string           // set when the URL names one, for messages
+	now      func() time.Time // the clock lock expiry is judged by
 
 	mu     sync.Mutex
 	etags  map[string]string // logical ID -> ETag last written or read
@@ -100,11 +109,14 @@ var (
 	_ state.ForceUnlocker = (*Store)(nil)
 	_ state.StageLister   = (*Store)(nil)
 	_ state.AllLoader     = (*Store)(nil)
+	_ state.MetaStore     = (*Store)(nil)
 )
 
 // Open opens the store of app's stage at s3://bucket/prefix. It is the
-// state.OpenFunc registered for the s3 scheme. It sends no request: a wrong
-// bucket or missing credentials show at the first read or write.
+// state.OpenFunc registered for the s3 scheme. It finds the credentials but
+// sends no request to S3: a missing bucket or refused access shows at the
+// first read, which always comes before any resource is touched (Lock or
+// Load), as a one-line *state.StoreError.
 func Open(ctx context.Context, u *url.URL, app, stage string) (state.Store, error) {
 	if u.Host == "" {
 		return nil, errors.New("s3 state URL needs a bucket: s3://bucket/prefix")
@@ -130,6 +142,13 @@ func Open(ctx context.Context, u *url.URL, app, stage string) (state.Store, erro
 	}
 	if cfg.Region == "" {
 		return nil, errors.New("s3 state URL: no AWS region for the bucket: add ?region= to the URL, or set AWS_REGION or a profile's region")
+	}
+	// The credential chain's errors have no type to tell them by, so find
+	// the credentials here, where a failure can only mean there are none.
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return nil, &state.StoreError{Where: "s3://" + u.Host + u.Path, Err: err,
+			Cause: "no AWS credentials for the state bucket",
+			Check: "set AWS_PROFILE (and run `aws sso login` for an SSO profile) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"}
 	}
 	endpoint := q.Get("endpoint")
 	pathStyle := endpoint != "" || os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
@@ -160,6 +179,7 @@ func Open(ctx context.Context, u *url.URL, app, stage string) (state.Store, erro
 		client: client, bucket: u.Host, app: app, stage: stage, lockTTL: ttl,
 		appPfx: prefix + app + "/",
 		etags:  map[string]string{},
+		region: cfg.Region, endpoint: endpoint, now: time.Now,
 	}
 	if stage != "" {
 		s.pfx = s.appPfx + stage + "/"
@@ -177,18 +197,19 @@ func (s *Store) checkStage() error {
 
 func (s *Store) recordKey(id string) string { return s.pfx + resourcesDir + id + recordExt }
 
-// errLockLost is returned by writes after the handle's lock was taken over.
-var errLockLost = errors.New("this run's lock on the stage was broken by another run (`athanor state unlock`, or it expired while this run could not renew it); stopping writes so as not to overwrite that run's state")
-
 func (s *Store) checkLock() error {
 	s.mu.Lock()
 	l := s.held
 	s.mu.Unlock()
-	if l != nil && l.isLost() {
-		return errLockLost
+	if l != nil {
+		return l.check()
 	}
 	return nil
 }
+
+// Close does nothing: the client keeps no connection that outlives the
+// process's use of it.
+func (s *Store) Close() error { return nil }
 
 // Put writes r's object. After a Load, the write is conditional on the ETag
 // Load saw, or on the object's absence; a failed condition is retried as
@@ -225,7 +246,7 @@ func (s *Store) Put(ctx context.Context, r state.Record) error {
 		in.IfNoneMatch = aws.String("*")
 	}
 	out, err := s.client.PutObject(ctx, in)
-	if isPrecondition(err) {
+	if isPrecondition(err) || (known && isNoSuchKey(err)) {
 		cur, curTag, gerr := s.get(ctx, *in.Key)
 		if gerr == nil && bytes.Equal(cur, data) {
 			s.setETag(r.LogicalID, curTag)
@@ -234,7 +255,7 @@ func (s *Store) Put(ctx context.Context, r state.Record) error {
 		return fmt.Errorf("put record %s in %s: the record was changed by another writer since this run read it (is another run writing without the lock?): %w", r.LogicalID, s.location, err)
 	}
 	if err != nil {
-		return fmt.Errorf("put record %s in %s: %w", r.LogicalID, s.location, err)
+		return s.fail("put record "+r.LogicalID, err)
 	}
 	s.setETag(r.LogicalID, aws.ToString(out.ETag))
 	return nil
@@ -268,7 +289,7 @@ func (s *Store) Delete(ctx context.Context, logicalID string) error {
 	}
 	_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.recordKey(logicalID))})
 	if err != nil {
-		return fmt.Errorf("delete record %s in %s: %w", logicalID, s.location, err)
+		return s.fail("delete record "+logicalID, err)
 	}
 	s.mu.Lock()
 	delete(s.etags, logicalID)
@@ -289,7 +310,7 @@ func (s *Store) Load(ctx context.Context) ([]state.Record, error) {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("load state from %s: %w", s.location, err)
+			return nil, s.fail("load state", err)
 		}
 		for _, o := range page.Contents {
 			k := aws.ToString(o.Key)
@@ -324,7 +345,7 @@ func (s *Store) Load(ctx context.Context) ([]state.Record, error) {
 					continue // deleted since the listing
 				}
 				if err != nil {
-					results[i].err = fmt.Errorf("load state from %s: %w", s.location, err)
+					results[i].err = s.fail("load state", err)
 					continue
 				}
 				r, err := state.DecodeRecord(data)
@@ -396,6 +417,15 @@ func httpStatus(err error) int {
 	return 0
 }
 
+// isNoSuchKey reports S3's answer to a write with If-Match on an object
+// that no longer exists: 404 NoSuchKey, not 412. For a conditional write it
+// means the same as a failed condition: someone else changed the object.
+func isNoSuchKey(err error) bool {
+	var nsk *types.NoSuchKey
+	var ae smithy.APIError
+	return errors.As(err, &nsk) || (errors.As(err, &ae) && ae.ErrorCode() == "NoSuchKey")
+}
+
 // isPrecondition reports a failed condition: 412 PreconditionFailed, or 409
 // ConditionalRequestConflict, which S3 returns when a concurrent conditional
 // write to the same key is in progress.
@@ -422,7 +452,7 @@ func (s *Store) children(ctx context.Context, pfx string) ([]string, error) {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list s3://%s/%s: %w", s.bucket, pfx, err)
+			return nil, s.fail("list stages", err)
 		}
 		for _, cp := range page.CommonPrefixes {
 			name := strings.TrimSuffix(strings.TrimPrefix(aws.ToString(cp.Prefix), pfx), "/")
@@ -451,7 +481,7 @@ func (s *Store) LoadAll(ctx context.Context) ([]state.Located, error) {
 			return nil, err
 		}
 		for _, stage := range stages {
-			st := &Store{client: s.client, bucket: s.bucket, app: app, stage: stage, appPfx: appPfx, pfx: appPfx + stage + "/", etags: map[string]string{}}
+			st := &Store{client: s.client, bucket: s.bucket, app: app, stage: stage, appPfx: appPfx, pfx: appPfx + stage + "/", region: s.region, endpoint: s.endpoint, now: s.now, lockTTL: s.lockTTL, etags: map[string]string{}}
 			st.location = "s3://" + st.bucket + "/" + st.pfx
 			recs, err := st.Load(ctx)
 			if err != nil {

@@ -66,6 +66,9 @@ func RunWith(t *testing.T, open func(t *testing.T) state.Store, opts Options) {
 		{"LoadAll", testLoadAll},
 		{"StaleLock", func(t *testing.T, open func(t *testing.T) state.Store) { testStaleLock(t, open, opts) }},
 		{"ForceUnlockStale", func(t *testing.T, open func(t *testing.T) state.Store) { testForceUnlockStale(t, open, opts) }},
+		{"LineageAndSerial", testLineageAndSerial},
+		{"LineageReplaced", testLineageReplaced},
+		{"Close", testClose},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
@@ -749,4 +752,120 @@ func testForceUnlockStale(t *testing.T, open func(t *testing.T) state.Store, opt
 		t.Errorf("Lock after ForceUnlock reports stale lock %+v", info)
 	}
 	u2.Unlock()
+}
+
+func mustMeta(t *testing.T, s state.Store, what string) state.Meta {
+	t.Helper()
+	m, ok := state.CurrentMeta(s)
+	if !ok || m.Lineage == "" {
+		t.Fatalf("%s: CurrentMeta = %+v, %v; want a lineage", what, m, ok)
+	}
+	return m
+}
+
+// testLineageAndSerial: the first Lock creates the lineage with serial 1,
+// every Lock bumps the serial, and a Load sees both.
+func testLineageAndSerial(t *testing.T, open func(t *testing.T) state.Store) {
+	ctx := context.Background()
+	s := open(t)
+	if m, ok := state.CurrentMeta(s); ok {
+		t.Fatalf("CurrentMeta of a fresh stage = %+v; want none", m)
+	}
+	mustLoad(t, s)
+	if m, ok := state.CurrentMeta(s); ok {
+		t.Fatalf("CurrentMeta after loading a stage never locked = %+v; want none", m)
+	}
+	var first state.Meta
+	for i := int64(1); i <= 3; i++ {
+		u, err := s.Lock(ctx, state.NewLockInfo("up", "test"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := mustMeta(t, s, "after Lock")
+		if i == 1 {
+			first = m
+		}
+		if m.Lineage != first.Lineage || m.Serial != i {
+			t.Fatalf("Meta after Lock %d = %+v; want lineage %s, serial %d", i, m, first.Lineage, i)
+		}
+		if err := u.Unlock(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := open(t)
+	mustLoad(t, other)
+	if m := mustMeta(t, other, "another handle's Load"); m != (state.Meta{Lineage: first.Lineage, Serial: 3}) {
+		t.Fatalf("Meta seen by another handle's Load = %+v; want lineage %s, serial 3", m, first.Lineage)
+	}
+}
+
+// testLineageReplaced: a handle that has seen one lineage refuses to go on
+// once the stage holds another (here given by AdoptMeta, as `athanor state
+// migrate --force` does), while a new handle works with the new one.
+func testLineageReplaced(t *testing.T, open func(t *testing.T) state.Store) {
+	ctx := context.Background()
+	old := open(t)
+	mustPut(t, old, Sample("A"))
+	u, err := old.Lock(ctx, state.NewLockInfo("up", "test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := mustMeta(t, old, "after Lock")
+	if err := u.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+
+	replacer := open(t)
+	ru, err := replacer.Lock(ctx, state.NewLockInfo("state migrate", "test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := state.Meta{Lineage: state.NewID(), Serial: 7}
+	if err := state.AdoptMeta(ctx, replacer, from); err != nil {
+		t.Fatalf("AdoptMeta: %v", err)
+	}
+	if m := mustMeta(t, replacer, "after AdoptMeta"); m.Lineage != from.Lineage || m.Serial != 8 {
+		t.Fatalf("Meta after AdoptMeta of serial 7 over serial 2 = %+v; want the new lineage, serial 8", m)
+	}
+	mustPut(t, replacer, Sample("B")) // the handle that replaced it writes on
+	if err := ru.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+
+	var le *state.LineageError
+	if _, err := old.Load(ctx); !errors.As(err, &le) || le.Want != seen.Lineage || le.Have != from.Lineage {
+		t.Fatalf("Load by a handle that saw lineage %s, now %s: %v; want a *state.LineageError", seen.Lineage, from.Lineage, err)
+	}
+	if err := old.Put(ctx, Sample("C")); !errors.As(err, &le) {
+		t.Errorf("Put after a replaced lineage: %v; want a *state.LineageError", err)
+	}
+	if err := old.Delete(ctx, "A"); !errors.As(err, &le) {
+		t.Errorf("Delete after a replaced lineage: %v; want a *state.LineageError", err)
+	}
+	if _, err := old.Lock(ctx, state.NewLockInfo("up", "test")); !errors.As(err, &le) {
+		t.Errorf("Lock after a replaced lineage: %v; want a *state.LineageError", err)
+	}
+	fresh := open(t)
+	if got := ids(mustLoad(t, fresh)); strings.Join(got, ",") != "A,B" {
+		t.Fatalf("records = %v; want A,B", got)
+	}
+	fu, err := fresh.Lock(ctx, state.NewLockInfo("up", "test"))
+	if err != nil {
+		t.Fatalf("a new handle's Lock: %v", err)
+	}
+	defer fu.Unlock()
+	mustPut(t, fresh, Sample("C"))
+}
+
+// testClose: Close succeeds, and what was written before stays.
+func testClose(t *testing.T, open func(t *testing.T) state.Store) {
+	s := open(t)
+	mustPut(t, s, Sample("A"))
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	s2 := open(t)
+	if got := ids(mustLoad(t, s2)); len(got) != 1 {
+		t.Fatalf("records after Close = %v; want A, kept", got)
+	}
 }
