@@ -357,13 +357,19 @@ func (s *Server) listResources(sp Scope, body []byte) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
+	scoped, aerr := listScope(sc, in.ResourceModel)
+	if aerr != nil {
+		return nil, aerr
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.settle()
 	byID := s.store(sp, sc.TypeName, false)
 	ids := make([]string, 0, len(byID))
-	for id := range byID {
-		ids = append(ids, id)
+	for id, res := range byID {
+		if matchesModel(res.Model, scoped) {
+			ids = append(ids, id)
+		}
 	}
 	sort.Strings(ids)
 	start := 0
@@ -395,6 +401,49 @@ func (s *Server) listResources(sp Scope, body []byte) (any, *apiError) {
 		out["NextToken"] = encodeToken("r:"+sc.TypeName, ids[end-1])
 	}
 	return out, nil
+}
+
+// listScope reads a ListResources ResourceModel: the properties of the
+// type's list handler schema, which the handler lists within (the ApiId
+// whose integrations are listed). Required ones must be there, as Cloud
+// Control refuses a list without them; other properties are ignored.
+func listScope(sc *schema.Schema, raw *string) (map[string]any, *apiError) {
+	hs := sc.Handlers["list"].HandlerSchema
+	if hs == nil {
+		return nil, nil
+	}
+	var model map[string]any
+	if raw != nil {
+		if err := decodeJSON([]byte(*raw), &model); err != nil {
+			return nil, ccError("InvalidRequestException", "ResourceModel is not a JSON object: %v", err)
+		}
+	}
+	var missing []string
+	for _, name := range hs.Required {
+		if _, ok := model[name]; !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, ccError("InvalidRequestException", "Missing Or Invalid ResourceModel property in %s list handler request input. Required property:  [%s]", sc.TypeName, strings.Join(missing, ", "))
+	}
+	scoped := map[string]any{}
+	for name := range hs.Properties {
+		if v, ok := model[name]; ok {
+			scoped[name] = v
+		}
+	}
+	return scoped, nil
+}
+
+// matchesModel reports whether a resource has every property of scoped.
+func matchesModel(m, scoped map[string]any) bool {
+	for k, v := range scoped {
+		if mustJSON(m[k]) != mustJSON(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // Page tokens are opaque to clients: base64 of a scope and a position, so

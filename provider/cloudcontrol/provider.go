@@ -524,11 +524,26 @@ type Described struct {
 
 // List returns every resource of a type, following NextToken to the end.
 func (p *Provider) List(ctx context.Context, typeName string) ([]Described, error) {
+	return p.ListWhere(ctx, typeName, nil)
+}
+
+// ListWhere is List with a ResourceModel, which types whose list handler
+// needs one (the API whose integrations are listed) require; nil sends
+// none.
+func (p *Provider) ListWhere(ctx context.Context, typeName string, resourceModel map[string]any) ([]Described, error) {
+	var model *string
+	if len(resourceModel) > 0 {
+		b, err := json.Marshal(resourceModel)
+		if err != nil {
+			return nil, fmt.Errorf("encode the ResourceModel of a %s listing: %w", typeName, err)
+		}
+		model = aws.String(string(b))
+	}
 	var out []Described
 	var next *string
 	for {
 		page, err := call(ctx, p, Call{Operation: "ListResources", TypeName: typeName}, func() (*sdk.ListResourcesOutput, error) {
-			return p.api.ListResources(ctx, &sdk.ListResourcesInput{TypeName: aws.String(typeName), NextToken: next})
+			return p.api.ListResources(ctx, &sdk.ListResourcesInput{TypeName: aws.String(typeName), NextToken: next, ResourceModel: model})
 		})
 		if err != nil {
 			return nil, err
