@@ -22,6 +22,9 @@ type planJSON struct {
 	// Drift is what the refresh before the plan found changed outside
 	// the program; empty with --refresh=false (target.read is false).
 	Drift []engine.Drift `json:"drift"`
+	// Reads are the lookups of resources the program does not manage
+	// (App.Get, App.List), read while planning.
+	Reads []engine.Read `json:"reads"`
 }
 
 // driftJSON is what refresh --json prints.
@@ -46,7 +49,7 @@ func newErrorJSON(err error, code int) jsonout.Error {
 	return doc
 }
 
-func writePlanJSON(w io.Writer, app, stage string, tgt target, changes []engine.Change, drifts []engine.Drift) error {
+func writePlanJSON(w io.Writer, app, stage string, tgt target, changes []engine.Change, drifts []engine.Drift, reads []engine.Read) error {
 	if changes == nil {
 		changes = []engine.Change{}
 	}
@@ -61,7 +64,7 @@ func writePlanJSON(w io.Writer, app, stage string, tgt target, changes []engine.
 		}
 		changes[i].Diffs = diffs
 	}
-	return jsonout.Write(w, planJSON{FormatVersion: jsonout.FormatVersion, App: app, Stage: stage, Target: tgt, Changes: changes, Summary: countActions(changes), Drift: nonNil(drifts)})
+	return jsonout.Write(w, planJSON{FormatVersion: jsonout.FormatVersion, App: app, Stage: stage, Target: tgt, Changes: changes, Summary: countActions(changes), Drift: nonNil(drifts), Reads: nonNil(reads)})
 }
 
 func countActions(cs []engine.Change) map[string]int {

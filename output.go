@@ -284,6 +284,7 @@ func (r *reporter) summary(what string, elapsed time.Duration, err error) {
 type planView struct {
 	header  string
 	drifts  []engine.Drift
+	reads   []engine.Read
 	changes []engine.Change
 }
 
@@ -307,6 +308,7 @@ func (r *reporter) plan(v planView) {
 	if len(v.drifts) > 0 {
 		r.writeDrift(v.drifts)
 	}
+	r.writeReads(v.reads)
 	counts := countActions(changes)
 	for _, c := range changes {
 		if !c.Changes() {
@@ -345,6 +347,23 @@ func (r *reporter) plan(v planView) {
 		}
 	}
 	fmt.Fprintf(w, "Plan: %s.\n", strings.Join(parts, ", "))
+}
+
+// writeReads lists the lookups a plan made: what the program reads but
+// does not manage.
+func (r *reporter) writeReads(reads []engine.Read) {
+	for _, rd := range reads {
+		if rd.Identifier != "" {
+			fmt.Fprintf(r.w, "  %s %s %s: read\n", r.paint("36", "<="), rd.Type, rd.Identifier)
+			continue
+		}
+		where := ""
+		if len(rd.Filter) > 0 {
+			b, _ := json.Marshal(rd.Filter)
+			where = " where " + string(b)
+		}
+		fmt.Fprintf(r.w, "  %s %s%s: read, %d found\n", r.paint("36", "<="), rd.Type, where, rd.Found)
+	}
 }
 
 func formatDiff(a engine.Action, d engine.PropDiff) string {

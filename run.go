@@ -261,7 +261,10 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	}
 
 	// The plan pass: every mistake is found before anything is sent.
-	planEng, err := engine.New(ctx, engine.ModePlan, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism})
+	// One run reads what it does not manage once: the apply pass reuses
+	// the plan pass's lookups.
+	lookups := engine.NewLookups()
+	planEng, err := engine.New(ctx, engine.ModePlan, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Lookups: lookups})
 	if err != nil {
 		return ExitError, err
 	}
@@ -285,10 +288,10 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		planEng.PlanDestroy()
 	}
 	changes := planEng.Changes()
-	view := planView{header: tgt.header(appName, cfg.stage), drifts: drifts, changes: changes}
+	view := planView{header: tgt.header(appName, cfg.stage), drifts: drifts, reads: lookups.Reads(), changes: changes}
 	if cfg.command == "plan" {
 		if cfg.jsonOut {
-			if err := writePlanJSON(stdout, appName, cfg.stage, tgt, changes, drifts); err != nil {
+			if err := writePlanJSON(stdout, appName, cfg.stage, tgt, changes, drifts, lookups.Reads()); err != nil {
 				return ExitError, err
 			}
 		} else {
@@ -311,7 +314,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		records = planEng.Records()
 	}
 	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
-		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked(),
+		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked(), Lookups: lookups,
 		Where: state.StageRef{URL: cfg.stateURL, App: appName, Stage: cfg.stage}, Moves: planEng.Moves()})
 	if err != nil {
 		return ExitError, err

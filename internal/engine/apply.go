@@ -326,7 +326,7 @@ func (e *Engine) adopt(ctx context.Context, sc *schema.Schema, desired map[strin
 		model, err := e.opts.Provider.Read(ctx, sc.TypeName, id)
 		return id, model, err
 	}
-	list, err := e.opts.Provider.List(ctx, sc.TypeName)
+	list, err := e.opts.Provider.ListWhere(ctx, sc.TypeName, listModel(sc, desired))
 	if err != nil {
 		return "", nil, fmt.Errorf("adopt: list %s: %w", sc.TypeName, err)
 	}

@@ -58,6 +58,9 @@ type Options struct {
 	// Moves are the records the plan pass found renamed (see Move); New
 	// carries them out in apply mode before anything else.
 	Moves []Move
+	// Lookups caches the reads of resources the program does not manage;
+	// the plan and apply passes of a run share one. Nil makes a new one.
+	Lookups *Lookups
 	// Stop, when closed, stops the engine from starting new operations;
 	// operations in flight go on to their end. Cancelling the context
 	// instead abandons them (see CancelInFlight).
@@ -159,6 +162,9 @@ type Engine struct {
 func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = 10
+	}
+	if opts.Lookups == nil {
+		opts.Lookups = NewLookups()
 	}
 	if opts.OperationTimeout <= 0 {
 		d, err := operationTimeoutFromEnv()
