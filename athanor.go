@@ -30,6 +30,7 @@ type App struct {
 	wg       sync.WaitGroup
 	errMu    sync.Mutex
 	firstErr error
+	waits    waits // what each function waits for, for Await
 }
 
 // Name is the app's name, as given to Run.
@@ -60,8 +61,10 @@ func (a *App) Log(format string, args ...any) { a.logf(format, args...) }
 // resource operations in flight separately, in the engine.
 func (a *App) Go(fn func() error) {
 	a.wg.Add(1)
+	a.waits.begin()
 	go func() {
 		defer a.wg.Done()
+		defer a.waits.end()
 		select {
 		case a.sem <- struct{}{}:
 		case <-a.ctx.Done():
@@ -72,7 +75,7 @@ func (a *App) Go(fn func() error) {
 			return
 		}
 		defer func() { <-a.sem }()
-		if err := fn(); err != nil {
+		if err := a.call(fn); err != nil {
 			a.fail(err)
 		}
 	}()
@@ -161,11 +164,17 @@ func (a *App) Resource(typeName, logicalID string, props any, opts ...ResourceOp
 	}
 	m, err := engine.NormalizeProps(props)
 	if err != nil {
-		return nil, fmt.Errorf("%s %q: %w", typeName, logicalID, err)
+		err = fmt.Errorf("%s %q: %w", typeName, logicalID, err)
+		a.waits.declare(logicalID, nil, err)
+		return nil, err
 	}
 	res, err := a.eng.Declare(a.ctx, engine.Declaration{LogicalID: logicalID, Type: typeName, Props: m, DependsOn: o.dependsOn})
 	if err != nil {
+		a.waits.declare(logicalID, nil, err)
 		return nil, err
 	}
-	return &Resource{LogicalID: logicalID, Type: typeName, Identifier: res.Identifier, Properties: res.Properties}, nil
+	r := &Resource{LogicalID: logicalID, Type: typeName, Identifier: res.Identifier, Properties: res.Properties}
+	a.waits.declare(logicalID, r, nil)
+	a.waits.noteDeclared(r, a.planning)
+	return r, nil
 }

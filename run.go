@@ -16,6 +16,7 @@ import (
 
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/jsonout"
+	"github.com/athanor-iac/athanor/internal/version"
 	"github.com/athanor-iac/athanor/localcc"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
@@ -29,28 +30,31 @@ const (
 	ExitChanges = 2 // plan --detailed-exitcode: changes are pending
 )
 
-// Version is the engine's version, recorded in state locks.
-const Version = "0.1.0-dev"
-
 // Run makes fn's program a command line and runs it with os.Args, exiting
 // with the run's exit code.
 //
 // The first interrupt (Ctrl-C or SIGTERM) stops submitting new work, waits
 // for the requests in flight and saves state. A second one cancels those
 // requests with CancelResourceRequest and saves state. Either way the next
-// run picks up where this one stopped.
+// run picks up where this one stopped. A third one exits at once, for a
+// program that does not return (its functions wait on channels of their
+// own, say): the intents of requests in flight are already in state, so
+// the next run still finds them.
 func Run(appName string, fn func(*App) error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stop := make(chan struct{})
-	sigs := make(chan os.Signal, 2)
+	sigs := make(chan os.Signal, 3)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-sigs
 		fmt.Fprintln(os.Stderr, "interrupted: starting nothing new, waiting for requests in flight (interrupt again to cancel them)")
 		close(stop)
 		<-sigs
-		fmt.Fprintln(os.Stderr, "interrupted again: cancelling requests in flight")
+		fmt.Fprintln(os.Stderr, "interrupted again: cancelling requests in flight (interrupt a third time to exit at once)")
 		cancel()
+		<-sigs
+		fmt.Fprintln(os.Stderr, "interrupted a third time: exiting now; requests in flight stay recorded in state, and the next run finishes them")
+		os.Exit(ExitError)
 	}()
 	code := mainWith(ctx, stop, appName, os.Args[1:], interactive(), os.Stdin, os.Stdout, os.Stderr, fn)
 	signal.Stop(sigs)
@@ -123,6 +127,10 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 		},
 	}
 	root.SuggestionsMinimumDistance = 2
+	// --version: the program's module, Athanor's version, the commit and
+	// the Go toolchain, from the build information.
+	root.Version = version.Get().Report(appName)
+	root.SetVersionTemplate("{{.Version}}")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetArgs(args)
@@ -144,7 +152,7 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 			cfg.command = command
 			c, err := execute(cmd.Context(), appName, cfg, stdout, stderr, fn)
 			code = c
-			return err
+			return state.Locate(err, cfg.location(appName))
 		}
 	}
 	const (
@@ -184,6 +192,17 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 		return code
 	}
 	return code
+}
+
+// location is where the run's state is, for the commands its messages
+// suggest: the URL as the run resolves it (a relative file path made
+// absolute), so that the commands work from any directory.
+func (cfg *config) location(app string) state.StageRef {
+	url := state.ResolveURL(cfg.stateURL)
+	if checked, err := state.CheckURL(url); err == nil {
+		url = checked
+	}
+	return state.StageRef{URL: url, App: app, Stage: state.ResolveStage(cfg.stage)}
 }
 
 // resolve fills in the defaults and checks the command line, reporting
@@ -264,7 +283,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	// One run reads what it does not manage once: the apply pass reuses
 	// the plan pass's lookups.
 	lookups := engine.NewLookups()
-	planEng, err := engine.New(ctx, engine.ModePlan, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Lookups: lookups})
+	planEng, err := engine.New(ctx, engine.ModePlan, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Where: cfg.location(appName), Lookups: lookups})
 	if err != nil {
 		return ExitError, err
 	}
@@ -277,6 +296,9 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	if cfg.command != "destroy" {
 		app := newApp(ctx, appName, cfg, planEng, true, out)
 		err := runProgram(app, fn)
+		if err == nil {
+			planEng.CheckDependsOn()
+		}
 		if probs := planEng.Problems(); len(probs) > 0 {
 			return ExitError, &engine.ProblemsError{Problems: probs}
 		}
@@ -312,6 +334,14 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	records := planEng.Loaded()
 	if cfg.refresh {
 		records = planEng.Records()
+	}
+	// One cheap call before the first intent is written: an endpoint that
+	// is down or credentials that do not resolve fail here, once, with the
+	// fix, instead of per resource after the SDK's retries.
+	if hasChanges(changes) || hasPending(records) {
+		if err := prov.Check(ctx); err != nil {
+			return ExitError, err
+		}
 	}
 	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
 		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked(), Lookups: lookups,
@@ -350,7 +380,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 // refreshCommand reads every managed resource, records what changed
 // outside the program, and reports it.
 func refreshCommand(ctx context.Context, appName string, cfg config, tgt target, store state.Store, prov *cloudcontrol.Provider, stdout io.Writer, out *reporter) (int, error) {
-	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism})
+	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Where: cfg.location(appName)})
 	if err != nil {
 		return ExitError, err
 	}
@@ -429,7 +459,9 @@ func newApp(ctx context.Context, name string, cfg config, eng *engine.Engine, pl
 }
 
 func runProgram(app *App, fn func(*App) error) error {
-	err := fn(app)
+	app.waits.begin()
+	err := app.call(func() error { return fn(app) })
+	app.waits.end()
 	if werr := app.wait(); err == nil {
 		err = werr
 	}
@@ -438,9 +470,9 @@ func runProgram(app *App, fn func(*App) error) error {
 
 // lock takes the stage's lock, failing fast when another run holds it.
 func lock(ctx context.Context, store state.Store, command string, out *reporter) (func(), error) {
-	u, err := store.Lock(ctx, state.NewLockInfo(command, Version))
+	u, err := store.Lock(ctx, state.NewLockInfo(command, version.Get().String()))
 	if err != nil {
-		return nil, err
+		return nil, err // located by the caller: it is not wrapped
 	}
 	if stale, ok := state.StaleLock(u); ok {
 		out.note("the previous run (%s) ended without unlocking; its operations in flight are resumed", stale.String())
@@ -474,6 +506,22 @@ func countChanges(cs []engine.Change) int {
 		}
 	}
 	return n
+}
+
+// hasPending reports whether an earlier run left an operation in flight,
+// which this one will finish.
+func hasPending(recs []state.Record) bool {
+	for _, r := range recs {
+		if r.Pending != nil {
+			return true
+		}
+		for _, s := range r.Superseded {
+			if s.Pending != nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func hasChanges(cs []engine.Change) bool {

@@ -13,7 +13,9 @@ import (
 type CorruptRecordError struct {
 	Where     string // the file or object holding the record
 	LogicalID string // the logical ID the location implies, if known
+	App       string // see Locate
 	Stage     string
+	URL       string // the state URL; see Locate
 	Err       error
 }
 
@@ -23,13 +25,9 @@ func (e *CorruptRecordError) Error() string {
 	if id == "" {
 		id = "<logicalID>"
 	}
-	stage := e.Stage
-	if stage == "" {
-		stage = "<stage>"
-	}
 	return fmt.Sprintf("state record %s is unreadable: %v; athanor has not changed it. "+
-		"Restore it from a backup, or check resource %s in AWS and then remove the record with `athanor state rm --stage %s %s`",
-		e.Where, e.Err, id, stage, id)
+		"Restore it from a backup, or check resource %s in AWS and then remove the record with `%s`",
+		e.Where, e.Err, id, StageRef{URL: e.URL, App: e.App, Stage: e.Stage}.Command("state rm", id, "--yes"))
 }
 
 // Unwrap returns the underlying decoding error.

@@ -212,7 +212,7 @@ func (s *fileStore) loadOne(name string) (Record, error) {
 	}
 	r, err := DecodeRecord(data)
 	if err != nil {
-		return Record{}, &CorruptRecordError{Where: path, LogicalID: id, Stage: s.stage, Err: err}
+		return Record{}, &CorruptRecordError{Where: path, LogicalID: id, App: s.app, Stage: s.stage, Err: err}
 	}
 	if !idOK || r.LogicalID != id {
 		want, _ := recordFileName(r.LogicalID)
@@ -459,7 +459,7 @@ func (s *fileStore) ForceUnlock(ctx context.Context) (LockInfo, error) {
 	}
 	if held {
 		return info, fmt.Errorf("cannot unlock stage %s: its lock is held by a running process, %s; stop that process, and its lock is released when it exits: %w",
-			s.stage, info, &LockError{App: s.app, Stage: s.stage, Info: info, Err: errLocked})
+			s.stage, info, &LockError{App: s.app, Stage: s.stage, Info: info, Err: errLocked, Live: true})
 	}
 	return info, nil
 }

@@ -169,7 +169,7 @@ func TestCorruptRecordRefused(t *testing.T) {
 			if !errors.As(err, &ce) {
 				t.Fatalf("Load of a %s record: %v, want a *state.CorruptRecordError", name, err)
 			}
-			for _, want := range []string{path, "athanor state rm --stage dev FlowLog", "backup"} {
+			for _, want := range []string{path, "athanor state rm FlowLog --yes --app shop --stage dev", "backup"} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q does not mention %q", err, want)
 				}
@@ -409,7 +409,7 @@ func TestLockHeldByOtherProcess(t *testing.T) {
 	var le *state.LockError
 	if !errors.As(err, &le) || le.Info.PID != cmd.Process.Pid {
 		t.Errorf("Lock while another process holds it: %v; want a LockError naming pid %d", err, cmd.Process.Pid)
-	} else if !strings.Contains(err.Error(), fmt.Sprintf("pid %d", cmd.Process.Pid)) || !strings.Contains(err.Error(), "athanor state unlock --stage dev") {
+	} else if !strings.Contains(err.Error(), fmt.Sprintf("pid %d", cmd.Process.Pid)) || !strings.Contains(err.Error(), "athanor state unlock --app shop --stage dev") {
 		t.Errorf("LockError message %q lacks the pid or the way out", err)
 	}
 	if info, held, err := state.ReadLock(ctx, root, app, "dev"); err != nil || !held || info.PID != cmd.Process.Pid {

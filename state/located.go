@@ -43,6 +43,17 @@ func (r StageRef) Flags() string {
 	return f
 }
 
+// Command returns the athanor command line `athanor <sub> <args> --app A
+// --stage S [--state URL]` for this stage, with its arguments quoted for a
+// POSIX shell when they need it, so that it works as printed.
+func (r StageRef) Command(sub string, args ...string) string {
+	parts := []string{"athanor", sub}
+	for _, a := range args {
+		parts = append(parts, shellWord(a))
+	}
+	return strings.Join(append(parts, r.Flags()), " ")
+}
+
 // shellWord quotes s for POSIX shells when it holds anything but the
 // characters of names, paths and URLs.
 func shellWord(s string) string {

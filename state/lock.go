@@ -79,8 +79,12 @@ func (i LockInfo) String() string {
 // Test for it with errors.As.
 type LockError struct {
 	App, Stage string
+	URL        string // the state URL; see Locate
 	Info       LockInfo
 	Err        error // the backend's underlying error, if any
+	// Live says the holder is known to be alive, so that `athanor state
+	// unlock` cannot break the lock and is not suggested.
+	Live bool
 }
 
 // Error says who holds the lock and what the user can do about it.
@@ -89,8 +93,11 @@ func (e *LockError) Error() string {
 	if stage == "" {
 		stage = "<stage>"
 	}
-	return fmt.Sprintf("state of stage %s is locked by %s; wait for that run to finish, or if it is gone, run `athanor state unlock --stage %s`",
-		stage, e.Info, stage)
+	if e.Live {
+		return fmt.Sprintf("state of stage %s is locked by %s", stage, e.Info)
+	}
+	return fmt.Sprintf("state of stage %s is locked by %s; wait for that run to finish, or if it is gone, run `%s`",
+		stage, e.Info, StageRef{URL: e.URL, App: e.App, Stage: e.Stage}.Command("state unlock"))
 }
 
 // Unwrap returns the backend's underlying error.

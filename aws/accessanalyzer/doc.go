@@ -3,4 +3,20 @@
 // Package accessanalyzer declares AWS::AccessAnalyzer resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Analyzer (AWS::AccessAnalyzer::Analyzer) in a program,
+// with its required properties:
+//
+//	analyzer, err := accessanalyzer.Analyzer(app, "analyzer", accessanalyzer.AnalyzerProps{
+//		Type: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("analyzer.Arn = %v", analyzer.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::AccessAnalyzer::Analyzer` lists every property of a type with its Go
+// name and allowed values.
 package accessanalyzer

@@ -3,4 +3,23 @@
 // Package acmpca declares AWS::ACMPCA resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Certificate (AWS::ACMPCA::Certificate) in a program, with
+// its required properties:
+//
+//	certificate, err := acmpca.Certificate(app, "certificate", acmpca.CertificateProps{
+//		CertificateAuthorityArn:   "...",
+//		CertificateSigningRequest: "...",
+//		SigningAlgorithm:          "...",
+//		Validity:                  &acmpca.CertificateValidity{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("certificate.Arn = %v", certificate.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ACMPCA::Certificate` lists every property of a type with its Go name
+// and allowed values.
 package acmpca

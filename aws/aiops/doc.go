@@ -3,4 +3,20 @@
 // Package aiops declares AWS::AIOps resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an InvestigationGroup (AWS::AIOps::InvestigationGroup) in a
+// program, with its required properties:
+//
+//	investigationGroup, err := aiops.InvestigationGroup(app, "investigationGroup", aiops.InvestigationGroupProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("investigationGroup.Arn = %v", investigationGroup.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::AIOps::InvestigationGroup` lists every property of a type with its Go
+// name and allowed values.
 package aiops

@@ -3,4 +3,24 @@
 // Package amazonmq declares AWS::AmazonMQ resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Broker (AWS::AmazonMQ::Broker) in a program, with its
+// required properties:
+//
+//	broker, err := amazonmq.Broker(app, "broker", amazonmq.BrokerProps{
+//		BrokerName:         "...",
+//		DeploymentMode:     "...",
+//		EngineType:         "...",
+//		HostInstanceType:   "...",
+//		PubliclyAccessible: true,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("broker.Id = %v", broker.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::AmazonMQ::Broker` lists every property of a type with its Go name and
+// allowed values.
 package amazonmq

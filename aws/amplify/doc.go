@@ -3,4 +3,20 @@
 // Package amplify declares AWS::Amplify resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an App (AWS::Amplify::App) in a program, with its required
+// properties:
+//
+//	res, err := amplify.App(app, "res", amplify.AppProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("res.Arn = %v", res.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Amplify::App` lists every property of a type with its Go name and
+// allowed values.
 package amplify

@@ -3,4 +3,18 @@
 // Package amplifyuibuilder declares AWS::AmplifyUIBuilder resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Component (AWS::AmplifyUIBuilder::Component) in a program
+// (none of its properties is required):
+//
+//	component, err := amplifyuibuilder.Component(app, "component", amplifyuibuilder.ComponentProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("component.Id = %v", component.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::AmplifyUIBuilder::Component` lists every property of a type with its
+// Go name and allowed values.
 package amplifyuibuilder

@@ -3,4 +3,18 @@
 // Package apigateway declares AWS::ApiGateway resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a RestApi (AWS::ApiGateway::RestApi) in a program (none of
+// its properties is required):
+//
+//	restApi, err := apigateway.RestApi(app, "restApi", apigateway.RestApiProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("restApi.RestApiId = %v", restApi.RestApiId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ApiGateway::RestApi` lists every property of a type with its Go name
+// and allowed values.
 package apigateway

@@ -3,4 +3,18 @@
 // Package apigatewayv2 declares AWS::ApiGatewayV2 resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Api (AWS::ApiGatewayV2::Api) in a program (none of its
+// properties is required):
+//
+//	api, err := apigatewayv2.Api(app, "api", apigatewayv2.ApiProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("api.ApiId = %v", api.ApiId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ApiGatewayV2::Api` lists every property of a type with its Go name
+// and allowed values.
 package apigatewayv2

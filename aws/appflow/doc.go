@@ -3,4 +3,21 @@
 // Package appflow declares AWS::AppFlow resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Connector (AWS::AppFlow::Connector) in a program, with its
+// required properties:
+//
+//	connector, err := appflow.Connector(app, "connector", appflow.ConnectorProps{
+//		ConnectorProvisioningConfig: &appflow.ConnectorConnectorProvisioningConfig{},
+//		ConnectorProvisioningType:   "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("connector.ConnectorArn = %v", connector.ConnectorArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::AppFlow::Connector` lists every property of a type with its Go name
+// and allowed values.
 package appflow

@@ -3,4 +3,22 @@
 // Package appintegrations declares AWS::AppIntegrations resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Application (AWS::AppIntegrations::Application) in a
+// program, with its required properties:
+//
+//	application, err := appintegrations.Application(app, "application", appintegrations.ApplicationProps{
+//		ApplicationSourceConfig: &appintegrations.ApplicationApplicationSourceConfig{},
+//		Name:                    "...",
+//		Namespace:               "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("application.ApplicationArn = %v", application.ApplicationArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::AppIntegrations::Application` lists every property of a type with its
+// Go name and allowed values.
 package appintegrations

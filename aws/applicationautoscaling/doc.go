@@ -3,4 +3,25 @@
 // Package applicationautoscaling declares AWS::ApplicationAutoScaling resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a ScalableTarget
+// (AWS::ApplicationAutoScaling::ScalableTarget) in a program, with its
+// required properties:
+//
+//	scalableTarget, err := applicationautoscaling.ScalableTarget(app, "scalableTarget", applicationautoscaling.ScalableTargetProps{
+//		MaxCapacity:       1,
+//		MinCapacity:       1,
+//		ResourceId:        "...",
+//		ScalableDimension: "...",
+//		ServiceNamespace:  "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("scalableTarget.Id = %v", scalableTarget.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ApplicationAutoScaling::ScalableTarget` lists every property of a
+// type with its Go name and allowed values.
 package applicationautoscaling

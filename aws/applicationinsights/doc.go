@@ -3,4 +3,20 @@
 // Package applicationinsights declares AWS::ApplicationInsights resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Application (AWS::ApplicationInsights::Application) in a
+// program, with its required properties:
+//
+//	application, err := applicationinsights.Application(app, "application", applicationinsights.ApplicationProps{
+//		ResourceGroupName: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("application.ApplicationARN = %v", application.ApplicationARN)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ApplicationInsights::Application` lists every property of a type with
+// its Go name and allowed values.
 package applicationinsights

@@ -3,4 +3,18 @@
 // Package applicationsignals declares AWS::ApplicationSignals resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Discovery (AWS::ApplicationSignals::Discovery) in a program
+// (none of its properties is required):
+//
+//	discovery, err := applicationsignals.Discovery(app, "discovery", applicationsignals.DiscoveryProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("discovery.AccountId = %v", discovery.AccountId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ApplicationSignals::Discovery` lists every property of a type with
+// its Go name and allowed values.
 package applicationsignals

@@ -3,4 +3,19 @@
 // Package apprunner declares AWS::AppRunner resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AutoScalingConfiguration
+// (AWS::AppRunner::AutoScalingConfiguration) in a program (none of its
+// properties is required):
+//
+//	autoScalingConfiguration, err := apprunner.AutoScalingConfiguration(app, "autoScalingConfiguration", apprunner.AutoScalingConfigurationProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("autoScalingConfiguration.AutoScalingConfigurationArn = %v", autoScalingConfiguration.AutoScalingConfigurationArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::AppRunner::AutoScalingConfiguration` lists every property of a type
+// with its Go name and allowed values.
 package apprunner

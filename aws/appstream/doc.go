@@ -3,4 +3,21 @@
 // Package appstream declares AWS::AppStream resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AppBlock (AWS::AppStream::AppBlock) in a program, with its
+// required properties:
+//
+//	appBlock, err := appstream.AppBlock(app, "appBlock", appstream.AppBlockProps{
+//		Name:             "...",
+//		SourceS3Location: &appstream.AppBlockS3Location{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("appBlock.Arn = %v", appBlock.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::AppStream::AppBlock` lists every property of a type with its Go name
+// and allowed values.
 package appstream

@@ -3,4 +3,20 @@
 // Package appsync declares AWS::AppSync resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Api (AWS::AppSync::Api) in a program, with its required
+// properties:
+//
+//	api, err := appsync.Api(app, "api", appsync.ApiProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("api.ApiArn = %v", api.ApiArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::AppSync::Api` lists every property of a type with its Go name and
+// allowed values.
 package appsync

@@ -3,4 +3,21 @@
 // Package apptest declares AWS::AppTest resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a TestCase (AWS::AppTest::TestCase) in a program, with its
+// required properties:
+//
+//	testCase, err := apptest.TestCase(app, "testCase", apptest.TestCaseProps{
+//		Name:  "...",
+//		Steps: []apptest.TestCaseStep{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("testCase.TestCaseId = %v", testCase.TestCaseId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::AppTest::TestCase` lists every property of a type with its Go name
+// and allowed values.
 package apptest

@@ -3,4 +3,22 @@
 // Package aps declares AWS::APS resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AnomalyDetector (AWS::APS::AnomalyDetector) in a program,
+// with its required properties:
+//
+//	anomalyDetector, err := aps.AnomalyDetector(app, "anomalyDetector", aps.AnomalyDetectorProps{
+//		Alias:         "...",
+//		Configuration: &aps.AnomalyDetectorAnomalyDetectorConfiguration{},
+//		Workspace:     "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("anomalyDetector.Arn = %v", anomalyDetector.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::APS::AnomalyDetector` lists every property of a type with its Go name
+// and allowed values.
 package aps

@@ -3,4 +3,24 @@
 // Package arcregionswitch declares AWS::ARCRegionSwitch resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Plan (AWS::ARCRegionSwitch::Plan) in a program, with its
+// required properties:
+//
+//	plan, err := arcregionswitch.Plan(app, "plan", arcregionswitch.PlanProps{
+//		ExecutionRole:    "...",
+//		Name:             "...",
+//		RecoveryApproach: "...",
+//		Regions:          []string{"..."},
+//		Workflows:        []arcregionswitch.PlanWorkflow{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("plan.Arn = %v", plan.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ARCRegionSwitch::Plan` lists every property of a type with its Go
+// name and allowed values.
 package arcregionswitch

@@ -3,4 +3,21 @@
 // Package arczonalshift declares AWS::ARCZonalShift resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AutoshiftObserverNotificationStatus
+// (AWS::ARCZonalShift::AutoshiftObserverNotificationStatus) in a program,
+// with its required properties:
+//
+//	autoshiftObserverNotificationStatus, err := arczonalshift.AutoshiftObserverNotificationStatus(app, "autoshiftObserverNotificationStatus", arczonalshift.AutoshiftObserverNotificationStatusProps{
+//		Status: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("autoshiftObserverNotificationStatus.AccountId = %v", autoshiftObserverNotificationStatus.AccountId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ARCZonalShift::AutoshiftObserverNotificationStatus` lists every
+// property of a type with its Go name and allowed values.
 package arczonalshift

@@ -3,4 +3,21 @@
 // Package athena declares AWS::Athena resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a CapacityReservation (AWS::Athena::CapacityReservation) in a
+// program, with its required properties:
+//
+//	capacityReservation, err := athena.CapacityReservation(app, "capacityReservation", athena.CapacityReservationProps{
+//		Name:       "...",
+//		TargetDpus: 1,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("capacityReservation.Arn = %v", capacityReservation.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Athena::CapacityReservation` lists every property of a type with its
+// Go name and allowed values.
 package athena

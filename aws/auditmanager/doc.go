@@ -3,4 +3,18 @@
 // Package auditmanager declares AWS::AuditManager resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Assessment (AWS::AuditManager::Assessment) in a program
+// (none of its properties is required):
+//
+//	assessment, err := auditmanager.Assessment(app, "assessment", auditmanager.AssessmentProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("assessment.AssessmentId = %v", assessment.AssessmentId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::AuditManager::Assessment` lists every property of a type with its Go
+// name and allowed values.
 package auditmanager

@@ -3,4 +3,21 @@
 // Package autoscaling declares AWS::AutoScaling resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AutoScalingGroup (AWS::AutoScaling::AutoScalingGroup) in a
+// program, with its required properties:
+//
+//	autoScalingGroup, err := autoscaling.AutoScalingGroup(app, "autoScalingGroup", autoscaling.AutoScalingGroupProps{
+//		MaxSize: "...",
+//		MinSize: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("autoScalingGroup.AutoScalingGroupARN = %v", autoScalingGroup.AutoScalingGroupARN)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::AutoScaling::AutoScalingGroup` lists every property of a type with
+// its Go name and allowed values.
 package autoscaling

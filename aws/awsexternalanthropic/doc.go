@@ -3,4 +3,20 @@
 // Package awsexternalanthropic declares AWS::AWSExternalAnthropic resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Workspace (AWS::AWSExternalAnthropic::Workspace) in a
+// program, with its required properties:
+//
+//	workspace, err := awsexternalanthropic.Workspace(app, "workspace", awsexternalanthropic.WorkspaceProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("workspace.Arn = %v", workspace.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::AWSExternalAnthropic::Workspace` lists every property of a type with
+// its Go name and allowed values.
 package awsexternalanthropic

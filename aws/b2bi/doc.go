@@ -3,4 +3,22 @@
 // Package b2bi declares AWS::B2BI resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Capability (AWS::B2BI::Capability) in a program, with its
+// required properties:
+//
+//	capability, err := b2bi.Capability(app, "capability", b2bi.CapabilityProps{
+//		Configuration: &b2bi.CapabilityCapabilityConfiguration{},
+//		Name:          "...",
+//		Type:          "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("capability.CapabilityId = %v", capability.CapabilityId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::B2BI::Capability` lists every property of a type with its Go name and
+// allowed values.
 package b2bi

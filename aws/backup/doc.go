@@ -3,4 +3,20 @@
 // Package backup declares AWS::Backup resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a BackupPlan (AWS::Backup::BackupPlan) in a program, with its
+// required properties:
+//
+//	backupPlan, err := backup.BackupPlan(app, "backupPlan", backup.BackupPlanProps{
+//		BackupPlan: &backup.BackupPlanBackupPlanResourceType{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("backupPlan.BackupPlanId = %v", backupPlan.BackupPlanId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Backup::BackupPlan` lists every property of a type with its Go name
+// and allowed values.
 package backup

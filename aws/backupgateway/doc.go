@@ -3,4 +3,18 @@
 // Package backupgateway declares AWS::BackupGateway resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Hypervisor (AWS::BackupGateway::Hypervisor) in a program
+// (none of its properties is required):
+//
+//	hypervisor, err := backupgateway.Hypervisor(app, "hypervisor", backupgateway.HypervisorProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("hypervisor.HypervisorArn = %v", hypervisor.HypervisorArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::BackupGateway::Hypervisor` lists every property of a type with its Go
+// name and allowed values.
 package backupgateway

@@ -3,4 +3,20 @@
 // Package batch declares AWS::Batch resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a ComputeEnvironment (AWS::Batch::ComputeEnvironment) in a
+// program, with its required properties:
+//
+//	computeEnvironment, err := batch.ComputeEnvironment(app, "computeEnvironment", batch.ComputeEnvironmentProps{
+//		Type: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("computeEnvironment.ComputeEnvironmentArn = %v", computeEnvironment.ComputeEnvironmentArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Batch::ComputeEnvironment` lists every property of a type with its Go
+// name and allowed values.
 package batch

@@ -3,4 +3,21 @@
 // Package bcm declares AWS::BCM resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Dashboard (AWS::BCM::Dashboard) in a program, with its
+// required properties:
+//
+//	dashboard, err := bcm.Dashboard(app, "dashboard", bcm.DashboardProps{
+//		Name:    "...",
+//		Widgets: []bcm.DashboardWidget{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("dashboard.Arn = %v", dashboard.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::BCM::Dashboard` lists every property of a type with its Go name and
+// allowed values.
 package bcm

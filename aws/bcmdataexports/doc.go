@@ -3,4 +3,20 @@
 // Package bcmdataexports declares AWS::BCMDataExports resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Export (AWS::BCMDataExports::Export) in a program, with
+// its required properties:
+//
+//	export, err := bcmdataexports.Export(app, "export", bcmdataexports.ExportProps{
+//		Export: &bcmdataexports.ExportExport{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("export.ExportArn = %v", export.ExportArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::BCMDataExports::Export` lists every property of a type with its Go
+// name and allowed values.
 package bcmdataexports

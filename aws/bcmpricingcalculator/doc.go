@@ -3,4 +3,18 @@
 // Package bcmpricingcalculator declares AWS::BcmPricingCalculator resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a BillScenario (AWS::BcmPricingCalculator::BillScenario) in a
+// program (none of its properties is required):
+//
+//	billScenario, err := bcmpricingcalculator.BillScenario(app, "billScenario", bcmpricingcalculator.BillScenarioProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("billScenario.Arn = %v", billScenario.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::BcmPricingCalculator::BillScenario` lists every property of a type
+// with its Go name and allowed values.
 package bcmpricingcalculator

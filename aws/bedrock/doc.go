@@ -3,4 +3,20 @@
 // Package bedrock declares AWS::Bedrock resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Agent (AWS::Bedrock::Agent) in a program, with its
+// required properties:
+//
+//	agent, err := bedrock.Agent(app, "agent", bedrock.AgentProps{
+//		AgentName: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("agent.AgentId = %v", agent.AgentId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Bedrock::Agent` lists every property of a type with its Go name and
+// allowed values.
 package bedrock

@@ -3,4 +3,21 @@
 // Package bedrockagentcore declares AWS::BedrockAgentCore resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an ApiKeyCredentialProvider
+// (AWS::BedrockAgentCore::ApiKeyCredentialProvider) in a program, with its
+// required properties:
+//
+//	apiKeyCredentialProvider, err := bedrockagentcore.ApiKeyCredentialProvider(app, "apiKeyCredentialProvider", bedrockagentcore.ApiKeyCredentialProviderProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("apiKeyCredentialProvider.CredentialProviderArn = %v", apiKeyCredentialProvider.CredentialProviderArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::BedrockAgentCore::ApiKeyCredentialProvider` lists every property of a
+// type with its Go name and allowed values.
 package bedrockagentcore

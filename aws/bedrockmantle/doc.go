@@ -3,4 +3,20 @@
 // Package bedrockmantle declares AWS::BedrockMantle resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Project (AWS::BedrockMantle::Project) in a program, with
+// its required properties:
+//
+//	project, err := bedrockmantle.Project(app, "project", bedrockmantle.ProjectProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("project.Arn = %v", project.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::BedrockMantle::Project` lists every property of a type with its Go
+// name and allowed values.
 package bedrockmantle

@@ -3,4 +3,21 @@
 // Package billing declares AWS::Billing resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a BillingView (AWS::Billing::BillingView) in a program, with
+// its required properties:
+//
+//	billingView, err := billing.BillingView(app, "billingView", billing.BillingViewProps{
+//		Name:        "...",
+//		SourceViews: []string{"..."},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("billingView.Arn = %v", billingView.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Billing::BillingView` lists every property of a type with its Go name
+// and allowed values.
 package billing

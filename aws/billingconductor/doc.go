@@ -3,4 +3,22 @@
 // Package billingconductor declares AWS::BillingConductor resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a BillingGroup (AWS::BillingConductor::BillingGroup) in a
+// program, with its required properties:
+//
+//	billingGroup, err := billingconductor.BillingGroup(app, "billingGroup", billingconductor.BillingGroupProps{
+//		AccountGrouping:       &billingconductor.BillingGroupAccountGrouping{},
+//		ComputationPreference: &billingconductor.BillingGroupComputationPreference{},
+//		Name:                  "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("billingGroup.Arn = %v", billingGroup.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::BillingConductor::BillingGroup` lists every property of a type with
+// its Go name and allowed values.
 package billingconductor

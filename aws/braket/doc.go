@@ -3,4 +3,21 @@
 // Package braket declares AWS::Braket resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a SpendingLimit (AWS::Braket::SpendingLimit) in a program,
+// with its required properties:
+//
+//	spendingLimit, err := braket.SpendingLimit(app, "spendingLimit", braket.SpendingLimitProps{
+//		DeviceArn:     "...",
+//		SpendingLimit: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("spendingLimit.SpendingLimitArn = %v", spendingLimit.SpendingLimitArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Braket::SpendingLimit` lists every property of a type with its Go
+// name and allowed values.
 package braket

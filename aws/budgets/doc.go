@@ -3,4 +3,26 @@
 // Package budgets declares AWS::Budgets resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a BudgetsAction (AWS::Budgets::BudgetsAction) in a program,
+// with its required properties:
+//
+//	budgetsAction, err := budgets.BudgetsAction(app, "budgetsAction", budgets.BudgetsActionProps{
+//		ActionThreshold:  &budgets.BudgetsActionActionThreshold{},
+//		ActionType:       budgets.BudgetsActionActionTypeApplyIamPolicy,
+//		BudgetName:       "...",
+//		Definition:       &budgets.BudgetsActionDefinition{},
+//		ExecutionRoleArn: "...",
+//		NotificationType: budgets.BudgetsActionNotificationTypeActual,
+//		Subscribers:      []budgets.BudgetsActionSubscriber{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("budgetsAction.ActionId = %v", budgetsAction.ActionId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Budgets::BudgetsAction` lists every property of a type with its Go
+// name and allowed values.
 package budgets

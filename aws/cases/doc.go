@@ -3,4 +3,21 @@
 // Package cases declares AWS::Cases resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a CaseRule (AWS::Cases::CaseRule) in a program, with its
+// required properties:
+//
+//	caseRule, err := cases.CaseRule(app, "caseRule", cases.CaseRuleProps{
+//		Name: "...",
+//		Rule: &cases.CaseRuleCaseRuleDetails{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("caseRule.CaseRuleArn = %v", caseRule.CaseRuleArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Cases::CaseRule` lists every property of a type with its Go name and
+// allowed values.
 package cases

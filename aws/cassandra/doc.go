@@ -3,4 +3,18 @@
 // Package cassandra declares AWS::Cassandra resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Keyspace (AWS::Cassandra::Keyspace) in a program (none of
+// its properties is required):
+//
+//	keyspace, err := cassandra.Keyspace(app, "keyspace", cassandra.KeyspaceProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", keyspace.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Cassandra::Keyspace` lists every property of a type with its Go name
+// and allowed values.
 package cassandra

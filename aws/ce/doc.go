@@ -3,4 +3,21 @@
 // Package ce declares AWS::CE resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AnomalyMonitor (AWS::CE::AnomalyMonitor) in a program,
+// with its required properties:
+//
+//	anomalyMonitor, err := ce.AnomalyMonitor(app, "anomalyMonitor", ce.AnomalyMonitorProps{
+//		MonitorName: "...",
+//		MonitorType: ce.AnomalyMonitorMonitorTypeDimensional,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("anomalyMonitor.MonitorArn = %v", anomalyMonitor.MonitorArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::CE::AnomalyMonitor` lists every property of a type with its Go name
+// and allowed values.
 package ce

@@ -3,4 +3,20 @@
 // Package certificatemanager declares AWS::CertificateManager resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Account (AWS::CertificateManager::Account) in a program,
+// with its required properties:
+//
+//	account, err := certificatemanager.Account(app, "account", certificatemanager.AccountProps{
+//		ExpiryEventsConfiguration: &certificatemanager.AccountExpiryEventsConfiguration{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("account.AccountId = %v", account.AccountId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::CertificateManager::Account` lists every property of a type with its
+// Go name and allowed values.
 package certificatemanager

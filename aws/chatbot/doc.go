@@ -3,4 +3,21 @@
 // Package chatbot declares AWS::Chatbot resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a CustomAction (AWS::Chatbot::CustomAction) in a program,
+// with its required properties:
+//
+//	customAction, err := chatbot.CustomAction(app, "customAction", chatbot.CustomActionProps{
+//		ActionName: "...",
+//		Definition: &chatbot.CustomActionCustomActionDefinition{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("customAction.CustomActionArn = %v", customAction.CustomActionArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Chatbot::CustomAction` lists every property of a type with its Go
+// name and allowed values.
 package chatbot

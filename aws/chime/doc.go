@@ -3,4 +3,20 @@
 // Package chime declares AWS::Chime resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AppInstance (AWS::Chime::AppInstance) in a program, with
+// its required properties:
+//
+//	appInstance, err := chime.AppInstance(app, "appInstance", chime.AppInstanceProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("appInstance.AppInstanceArn = %v", appInstance.AppInstanceArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Chime::AppInstance` lists every property of a type with its Go name
+// and allowed values.
 package chime

@@ -3,4 +3,23 @@
 // Package cleanrooms declares AWS::CleanRooms resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AnalysisTemplate (AWS::CleanRooms::AnalysisTemplate) in a
+// program, with its required properties:
+//
+//	analysisTemplate, err := cleanrooms.AnalysisTemplate(app, "analysisTemplate", cleanrooms.AnalysisTemplateProps{
+//		Format:               cleanrooms.AnalysisTemplateFormatSql,
+//		MembershipIdentifier: "...",
+//		Name:                 "...",
+//		Source:               &cleanrooms.AnalysisTemplateAnalysisSource{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("analysisTemplate.AnalysisTemplateIdentifier = %v", analysisTemplate.AnalysisTemplateIdentifier)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::CleanRooms::AnalysisTemplate` lists every property of a type with its
+// Go name and allowed values.
 package cleanrooms

@@ -3,4 +3,22 @@
 // Package cleanroomsml declares AWS::CleanRoomsML resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a ConfiguredModelAlgorithm
+// (AWS::CleanRoomsML::ConfiguredModelAlgorithm) in a program, with its
+// required properties:
+//
+//	configuredModelAlgorithm, err := cleanroomsml.ConfiguredModelAlgorithm(app, "configuredModelAlgorithm", cleanroomsml.ConfiguredModelAlgorithmProps{
+//		Name:    "...",
+//		RoleArn: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("configuredModelAlgorithm.ConfiguredModelAlgorithmArn = %v", configuredModelAlgorithm.ConfiguredModelAlgorithmArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::CleanRoomsML::ConfiguredModelAlgorithm` lists every property of a
+// type with its Go name and allowed values.
 package cleanroomsml

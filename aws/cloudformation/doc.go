@@ -3,4 +3,20 @@
 // Package cloudformation declares AWS::CloudFormation resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a GeneratedTemplate (AWS::CloudFormation::GeneratedTemplate)
+// in a program, with its required properties:
+//
+//	generatedTemplate, err := cloudformation.GeneratedTemplate(app, "generatedTemplate", cloudformation.GeneratedTemplateProps{
+//		GeneratedTemplateName: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("generatedTemplate.GeneratedTemplateId = %v", generatedTemplate.GeneratedTemplateId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::CloudFormation::GeneratedTemplate` lists every property of a type
+// with its Go name and allowed values.
 package cloudformation

@@ -3,4 +3,20 @@
 // Package cloudfront declares AWS::CloudFront resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Distribution (AWS::CloudFront::Distribution) in a program,
+// with its required properties:
+//
+//	distribution, err := cloudfront.Distribution(app, "distribution", cloudfront.DistributionProps{
+//		DistributionConfig: &cloudfront.DistributionDistributionConfig{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("distribution.Id = %v", distribution.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::CloudFront::Distribution` lists every property of a type with its Go
+// name and allowed values.
 package cloudfront

@@ -3,4 +3,18 @@
 // Package cloudtrail declares AWS::CloudTrail resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Channel (AWS::CloudTrail::Channel) in a program (none of
+// its properties is required):
+//
+//	channel, err := cloudtrail.Channel(app, "channel", cloudtrail.ChannelProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("channel.ChannelArn = %v", channel.ChannelArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::CloudTrail::Channel` lists every property of a type with its Go name
+// and allowed values.
 package cloudtrail

@@ -3,4 +3,18 @@
 // Package cloudwatch declares AWS::CloudWatch resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Alarm (AWS::CloudWatch::Alarm) in a program (none of its
+// properties is required):
+//
+//	alarm, err := cloudwatch.Alarm(app, "alarm", cloudwatch.AlarmProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("alarm.Arn = %v", alarm.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::CloudWatch::Alarm` lists every property of a type with its Go name
+// and allowed values.
 package cloudwatch

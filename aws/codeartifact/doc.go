@@ -3,4 +3,20 @@
 // Package codeartifact declares AWS::CodeArtifact resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Domain (AWS::CodeArtifact::Domain) in a program, with its
+// required properties:
+//
+//	domain, err := codeartifact.Domain(app, "domain", codeartifact.DomainProps{
+//		DomainName: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("domain.Arn = %v", domain.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::CodeArtifact::Domain` lists every property of a type with its Go name
+// and allowed values.
 package codeartifact

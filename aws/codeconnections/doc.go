@@ -3,4 +3,20 @@
 // Package codeconnections declares AWS::CodeConnections resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Connection (AWS::CodeConnections::Connection) in a program,
+// with its required properties:
+//
+//	connection, err := codeconnections.Connection(app, "connection", codeconnections.ConnectionProps{
+//		ConnectionName: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("connection.ConnectionArn = %v", connection.ConnectionArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::CodeConnections::Connection` lists every property of a type with its
+// Go name and allowed values.
 package codeconnections

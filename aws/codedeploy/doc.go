@@ -3,4 +3,18 @@
 // Package codedeploy declares AWS::CodeDeploy resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Application (AWS::CodeDeploy::Application) in a program
+// (none of its properties is required):
+//
+//	application, err := codedeploy.Application(app, "application", codedeploy.ApplicationProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", application.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::CodeDeploy::Application` lists every property of a type with its Go
+// name and allowed values.
 package codedeploy

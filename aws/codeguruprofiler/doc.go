@@ -3,4 +3,20 @@
 // Package codeguruprofiler declares AWS::CodeGuruProfiler resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a ProfilingGroup (AWS::CodeGuruProfiler::ProfilingGroup) in a
+// program, with its required properties:
+//
+//	profilingGroup, err := codeguruprofiler.ProfilingGroup(app, "profilingGroup", codeguruprofiler.ProfilingGroupProps{
+//		ProfilingGroupName: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("profilingGroup.Arn = %v", profilingGroup.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::CodeGuruProfiler::ProfilingGroup` lists every property of a type with
+// its Go name and allowed values.
 package codeguruprofiler

@@ -3,4 +3,22 @@
 // Package codegurureviewer declares AWS::CodeGuruReviewer resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a RepositoryAssociation
+// (AWS::CodeGuruReviewer::RepositoryAssociation) in a program, with its
+// required properties:
+//
+//	repositoryAssociation, err := codegurureviewer.RepositoryAssociation(app, "repositoryAssociation", codegurureviewer.RepositoryAssociationProps{
+//		Name: "...",
+//		Type: codegurureviewer.RepositoryAssociationTypeCodeCommit,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("repositoryAssociation.AssociationArn = %v", repositoryAssociation.AssociationArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::CodeGuruReviewer::RepositoryAssociation` lists every property of a
+// type with its Go name and allowed values.
 package codegurureviewer

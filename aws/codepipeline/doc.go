@@ -3,4 +3,24 @@
 // Package codepipeline declares AWS::CodePipeline resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a CustomActionType (AWS::CodePipeline::CustomActionType) in a
+// program, with its required properties:
+//
+//	customActionType, err := codepipeline.CustomActionType(app, "customActionType", codepipeline.CustomActionTypeProps{
+//		Category:              "...",
+//		InputArtifactDetails:  &codepipeline.CustomActionTypeArtifactDetails{},
+//		OutputArtifactDetails: &codepipeline.CustomActionTypeArtifactDetails{},
+//		Provider:              "...",
+//		Version:               "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("customActionType.Id = %v", customActionType.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::CodePipeline::CustomActionType` lists every property of a type with
+// its Go name and allowed values.
 package codepipeline

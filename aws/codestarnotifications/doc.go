@@ -3,4 +3,25 @@
 // Package codestarnotifications declares AWS::CodeStarNotifications resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a NotificationRule
+// (AWS::CodeStarNotifications::NotificationRule) in a program, with its
+// required properties:
+//
+//	notificationRule, err := codestarnotifications.NotificationRule(app, "notificationRule", codestarnotifications.NotificationRuleProps{
+//		DetailType:   codestarnotifications.NotificationRuleDetailTypeBasic,
+//		EventTypeIds: []string{"..."},
+//		Name:         "...",
+//		Resource:     "...",
+//		Targets:      []codestarnotifications.NotificationRuleTarget{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("notificationRule.Arn = %v", notificationRule.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::CodeStarNotifications::NotificationRule` lists every property of a
+// type with its Go name and allowed values.
 package codestarnotifications

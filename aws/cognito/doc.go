@@ -3,4 +3,20 @@
 // Package cognito declares AWS::Cognito resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an IdentityPool (AWS::Cognito::IdentityPool) in a program,
+// with its required properties:
+//
+//	identityPool, err := cognito.IdentityPool(app, "identityPool", cognito.IdentityPoolProps{
+//		AllowUnauthenticatedIdentities: true,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("identityPool.Id = %v", identityPool.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Cognito::IdentityPool` lists every property of a type with its Go
+// name and allowed values.
 package cognito

@@ -3,4 +3,23 @@
 // Package comprehend declares AWS::Comprehend resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a DocumentClassifier (AWS::Comprehend::DocumentClassifier) in
+// a program, with its required properties:
+//
+//	documentClassifier, err := comprehend.DocumentClassifier(app, "documentClassifier", comprehend.DocumentClassifierProps{
+//		DataAccessRoleArn:      "...",
+//		DocumentClassifierName: "...",
+//		InputDataConfig:        &comprehend.DocumentClassifierDocumentClassifierInputDataConfig{},
+//		LanguageCode:           comprehend.DocumentClassifierLanguageCodeEn,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("documentClassifier.Arn = %v", documentClassifier.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Comprehend::DocumentClassifier` lists every property of a type with
+// its Go name and allowed values.
 package comprehend

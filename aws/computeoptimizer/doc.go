@@ -3,4 +3,24 @@
 // Package computeoptimizer declares AWS::ComputeOptimizer resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AutomationRule (AWS::ComputeOptimizer::AutomationRule) in
+// a program, with its required properties:
+//
+//	automationRule, err := computeoptimizer.AutomationRule(app, "automationRule", computeoptimizer.AutomationRuleProps{
+//		Name:                   "...",
+//		RecommendedActionTypes: []string{"..."},
+//		RuleType:               computeoptimizer.AutomationRuleRuleTypeAccountRule,
+//		Schedule:               &computeoptimizer.AutomationRuleSchedule{},
+//		Status:                 computeoptimizer.AutomationRuleStatusActive,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("automationRule.RuleArn = %v", automationRule.RuleArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ComputeOptimizer::AutomationRule` lists every property of a type with
+// its Go name and allowed values.
 package computeoptimizer

@@ -3,4 +3,22 @@
 // Package config declares AWS::Config resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AggregationAuthorization
+// (AWS::Config::AggregationAuthorization) in a program, with its required
+// properties:
+//
+//	aggregationAuthorization, err := config.AggregationAuthorization(app, "aggregationAuthorization", config.AggregationAuthorizationProps{
+//		AuthorizedAccountId: "...",
+//		AuthorizedAwsRegion: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("aggregationAuthorization.AggregationAuthorizationArn = %v", aggregationAuthorization.AggregationAuthorizationArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Config::AggregationAuthorization` lists every property of a type with
+// its Go name and allowed values.
 package config

@@ -3,4 +3,22 @@
 // Package connect declares AWS::Connect resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AgentStatus (AWS::Connect::AgentStatus) in a program, with
+// its required properties:
+//
+//	agentStatus, err := connect.AgentStatus(app, "agentStatus", connect.AgentStatusProps{
+//		InstanceArn: "...",
+//		Name:        "...",
+//		State:       connect.AgentStatusStateEnabled,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("agentStatus.AgentStatusArn = %v", agentStatus.AgentStatusArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Connect::AgentStatus` lists every property of a type with its Go name
+// and allowed values.
 package connect

@@ -3,4 +3,23 @@
 // Package connectcampaigns declares AWS::ConnectCampaigns resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Campaign (AWS::ConnectCampaigns::Campaign) in a program,
+// with its required properties:
+//
+//	campaign, err := connectcampaigns.Campaign(app, "campaign", connectcampaigns.CampaignProps{
+//		ConnectInstanceArn: "...",
+//		DialerConfig:       &connectcampaigns.CampaignDialerConfig{},
+//		Name:               "...",
+//		OutboundCallConfig: &connectcampaigns.CampaignOutboundCallConfig{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("campaign.Arn = %v", campaign.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ConnectCampaigns::Campaign` lists every property of a type with its
+// Go name and allowed values.
 package connectcampaigns

@@ -3,4 +3,21 @@
 // Package connectcampaignsv2 declares AWS::ConnectCampaignsV2 resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Campaign (AWS::ConnectCampaignsV2::Campaign) in a program,
+// with its required properties:
+//
+//	campaign, err := connectcampaignsv2.Campaign(app, "campaign", connectcampaignsv2.CampaignProps{
+//		ConnectInstanceId: "...",
+//		Name:              "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("campaign.Arn = %v", campaign.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ConnectCampaignsV2::Campaign` lists every property of a type with its
+// Go name and allowed values.
 package connectcampaignsv2

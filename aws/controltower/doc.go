@@ -3,4 +3,22 @@
 // Package controltower declares AWS::ControlTower resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an EnabledBaseline (AWS::ControlTower::EnabledBaseline) in a
+// program, with its required properties:
+//
+//	enabledBaseline, err := controltower.EnabledBaseline(app, "enabledBaseline", controltower.EnabledBaselineProps{
+//		BaselineIdentifier: "...",
+//		BaselineVersion:    "...",
+//		TargetIdentifier:   "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("enabledBaseline.EnabledBaselineIdentifier = %v", enabledBaseline.EnabledBaselineIdentifier)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ControlTower::EnabledBaseline` lists every property of a type with
+// its Go name and allowed values.
 package controltower

@@ -3,4 +3,28 @@
 // Package cur declares AWS::CUR resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a ReportDefinition (AWS::CUR::ReportDefinition) in a program,
+// with its required properties:
+//
+//	reportDefinition, err := cur.ReportDefinition(app, "reportDefinition", cur.ReportDefinitionProps{
+//		Compression:          cur.ReportDefinitionCompressionZip,
+//		Format:               cur.ReportDefinitionFormatTextORcsv,
+//		RefreshClosedReports: true,
+//		ReportName:           "...",
+//		ReportVersioning:     cur.ReportDefinitionReportVersioningCreateNewReport,
+//		S3Bucket:             "...",
+//		S3Prefix:             "...",
+//		S3Region:             "...",
+//		TimeUnit:             cur.ReportDefinitionTimeUnitHourly,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", reportDefinition.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::CUR::ReportDefinition` lists every property of a type with its Go
+// name and allowed values.
 package cur

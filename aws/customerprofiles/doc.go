@@ -3,4 +3,24 @@
 // Package customerprofiles declares AWS::CustomerProfiles resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a CalculatedAttributeDefinition
+// (AWS::CustomerProfiles::CalculatedAttributeDefinition) in a program, with
+// its required properties:
+//
+//	calculatedAttributeDefinition, err := customerprofiles.CalculatedAttributeDefinition(app, "calculatedAttributeDefinition", customerprofiles.CalculatedAttributeDefinitionProps{
+//		AttributeDetails:        &customerprofiles.CalculatedAttributeDefinitionAttributeDetails{},
+//		CalculatedAttributeName: "...",
+//		DomainName:              "...",
+//		Statistic:               "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("calculatedAttributeDefinition.CreatedAt = %v", calculatedAttributeDefinition.CreatedAt)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::CustomerProfiles::CalculatedAttributeDefinition` lists every property
+// of a type with its Go name and allowed values.
 package customerprofiles

@@ -3,4 +3,21 @@
 // Package databrew declares AWS::DataBrew resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Dataset (AWS::DataBrew::Dataset) in a program, with its
+// required properties:
+//
+//	dataset, err := databrew.Dataset(app, "dataset", databrew.DatasetProps{
+//		Input: &databrew.DatasetInput{},
+//		Name:  "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", dataset.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::DataBrew::Dataset` lists every property of a type with its Go name
+// and allowed values.
 package databrew

@@ -3,4 +3,20 @@
 // Package datapipeline declares AWS::DataPipeline resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Pipeline (AWS::DataPipeline::Pipeline) in a program, with
+// its required properties:
+//
+//	pipeline, err := datapipeline.Pipeline(app, "pipeline", datapipeline.PipelineProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("pipeline.PipelineId = %v", pipeline.PipelineId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::DataPipeline::Pipeline` lists every property of a type with its Go
+// name and allowed values.
 package datapipeline

@@ -3,4 +3,18 @@
 // Package datasync declares AWS::DataSync resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Agent (AWS::DataSync::Agent) in a program (none of its
+// properties is required):
+//
+//	agent, err := datasync.Agent(app, "agent", datasync.AgentProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("agent.AgentArn = %v", agent.AgentArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::DataSync::Agent` lists every property of a type with its Go name and
+// allowed values.
 package datasync

@@ -3,4 +3,21 @@
 // Package datazone declares AWS::DataZone resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Connection (AWS::DataZone::Connection) in a program, with
+// its required properties:
+//
+//	connection, err := datazone.Connection(app, "connection", datazone.ConnectionProps{
+//		DomainIdentifier: "...",
+//		Name:             "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("connection.ConnectionId = %v", connection.ConnectionId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::DataZone::Connection` lists every property of a type with its Go name
+// and allowed values.
 package datazone

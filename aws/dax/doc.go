@@ -3,4 +3,20 @@
 // Package dax declares AWS::DAX resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a SubnetGroup (AWS::DAX::SubnetGroup) in a program, with its
+// required properties:
+//
+//	subnetGroup, err := dax.SubnetGroup(app, "subnetGroup", dax.SubnetGroupProps{
+//		SubnetIds: []string{"..."},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("subnetGroup.Id = %v", subnetGroup.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::DAX::SubnetGroup` lists every property of a type with its Go name and
+// allowed values.
 package dax

@@ -3,4 +3,20 @@
 // Package deadline declares AWS::Deadline resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Farm (AWS::Deadline::Farm) in a program, with its required
+// properties:
+//
+//	farm, err := deadline.Farm(app, "farm", deadline.FarmProps{
+//		DisplayName: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("farm.Arn = %v", farm.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Deadline::Farm` lists every property of a type with its Go name and
+// allowed values.
 package deadline

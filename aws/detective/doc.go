@@ -3,4 +3,18 @@
 // Package detective declares AWS::Detective resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Graph (AWS::Detective::Graph) in a program (none of its
+// properties is required):
+//
+//	graph, err := detective.Graph(app, "graph", detective.GraphProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("graph.Arn = %v", graph.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Detective::Graph` lists every property of a type with its Go name and
+// allowed values.
 package detective

@@ -3,4 +3,20 @@
 // Package devopsagent declares AWS::DevOpsAgent resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AgentSpace (AWS::DevOpsAgent::AgentSpace) in a program,
+// with its required properties:
+//
+//	agentSpace, err := devopsagent.AgentSpace(app, "agentSpace", devopsagent.AgentSpaceProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("agentSpace.AgentSpaceId = %v", agentSpace.AgentSpaceId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::DevOpsAgent::AgentSpace` lists every property of a type with its Go
+// name and allowed values.
 package devopsagent

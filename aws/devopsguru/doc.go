@@ -3,4 +3,19 @@
 // Package devopsguru declares AWS::DevOpsGuru resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a LogAnomalyDetectionIntegration
+// (AWS::DevOpsGuru::LogAnomalyDetectionIntegration) in a program (none of
+// its properties is required):
+//
+//	logAnomalyDetectionIntegration, err := devopsguru.LogAnomalyDetectionIntegration(app, "logAnomalyDetectionIntegration", devopsguru.LogAnomalyDetectionIntegrationProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("logAnomalyDetectionIntegration.AccountId = %v", logAnomalyDetectionIntegration.AccountId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::DevOpsGuru::LogAnomalyDetectionIntegration` lists every property of a
+// type with its Go name and allowed values.
 package devopsguru

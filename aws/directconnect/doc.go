@@ -3,4 +3,22 @@
 // Package directconnect declares AWS::DirectConnect resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Connection (AWS::DirectConnect::Connection) in a program,
+// with its required properties:
+//
+//	connection, err := directconnect.Connection(app, "connection", directconnect.ConnectionProps{
+//		Bandwidth:      "...",
+//		ConnectionName: "...",
+//		Location:       "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("connection.ConnectionArn = %v", connection.ConnectionArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::DirectConnect::Connection` lists every property of a type with its Go
+// name and allowed values.
 package directconnect

@@ -3,4 +3,22 @@
 // Package directoryservice declares AWS::DirectoryService resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a SimpleAD (AWS::DirectoryService::SimpleAD) in a program,
+// with its required properties:
+//
+//	simpleAD, err := directoryservice.SimpleAD(app, "simpleAD", directoryservice.SimpleADProps{
+//		Name:        "...",
+//		Size:        "...",
+//		VpcSettings: &directoryservice.SimpleADVpcSettings{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("simpleAD.DirectoryId = %v", simpleAD.DirectoryId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::DirectoryService::SimpleAD` lists every property of a type with its
+// Go name and allowed values.
 package directoryservice

@@ -3,4 +3,18 @@
 // Package dms declares AWS::DMS resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Certificate (AWS::DMS::Certificate) in a program (none of
+// its properties is required):
+//
+//	certificate, err := dms.Certificate(app, "certificate", dms.CertificateProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("certificate.CertificateArn = %v", certificate.CertificateArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::DMS::Certificate` lists every property of a type with its Go name and
+// allowed values.
 package dms

@@ -3,4 +3,20 @@
 // Package docdb declares AWS::DocDB resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an EventSubscription (AWS::DocDB::EventSubscription) in a
+// program, with its required properties:
+//
+//	eventSubscription, err := docdb.EventSubscription(app, "eventSubscription", docdb.EventSubscriptionProps{
+//		SnsTopicArn: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", eventSubscription.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::DocDB::EventSubscription` lists every property of a type with its Go
+// name and allowed values.
 package docdb

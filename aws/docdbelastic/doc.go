@@ -3,4 +3,24 @@
 // Package docdbelastic declares AWS::DocDBElastic resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Cluster (AWS::DocDBElastic::Cluster) in a program, with its
+// required properties:
+//
+//	cluster, err := docdbelastic.Cluster(app, "cluster", docdbelastic.ClusterProps{
+//		AdminUserName: "...",
+//		AuthType:      "...",
+//		ClusterName:   "...",
+//		ShardCapacity: 1,
+//		ShardCount:    1,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("cluster.ClusterArn = %v", cluster.ClusterArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::DocDBElastic::Cluster` lists every property of a type with its Go
+// name and allowed values.
 package docdbelastic

@@ -3,4 +3,18 @@
 // Package dsql declares AWS::DSQL resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Cluster (AWS::DSQL::Cluster) in a program (none of its
+// properties is required):
+//
+//	cluster, err := dsql.Cluster(app, "cluster", dsql.ClusterProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("cluster.Identifier = %v", cluster.Identifier)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::DSQL::Cluster` lists every property of a type with its Go name and
+// allowed values.
 package dsql

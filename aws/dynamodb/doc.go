@@ -3,4 +3,20 @@
 // Package dynamodb declares AWS::DynamoDB resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Table (AWS::DynamoDB::Table) in a program, with its
+// required properties:
+//
+//	table, err := dynamodb.Table(app, "table", dynamodb.TableProps{
+//		KeySchema: map[string]any{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("table.Arn = %v", table.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::DynamoDB::Table` lists every property of a type with its Go name and
+// allowed values.
 package dynamodb

@@ -3,4 +3,18 @@
 // Package ec2 declares AWS::EC2 resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a VPC (AWS::EC2::VPC) in a program (none of its properties is
+// required):
+//
+//	vpc, err := ec2.VPC(app, "vpc", ec2.VPCProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("vpc.VpcId = %v", vpc.VpcId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::EC2::VPC` lists every property of a type with its Go name and allowed
+// values.
 package ec2

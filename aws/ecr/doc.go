@@ -3,4 +3,18 @@
 // Package ecr declares AWS::ECR resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Repository (AWS::ECR::Repository) in a program (none of its
+// properties is required):
+//
+//	repository, err := ecr.Repository(app, "repository", ecr.RepositoryProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("repository.Arn = %v", repository.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ECR::Repository` lists every property of a type with its Go name and
+// allowed values.
 package ecr

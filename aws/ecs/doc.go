@@ -3,4 +3,18 @@
 // Package ecs declares AWS::ECS resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Cluster (AWS::ECS::Cluster) in a program (none of its
+// properties is required):
+//
+//	cluster, err := ecs.Cluster(app, "cluster", ecs.ClusterProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("cluster.Arn = %v", cluster.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ECS::Cluster` lists every property of a type with its Go name and
+// allowed values.
 package ecs

@@ -3,4 +3,21 @@
 // Package eks declares AWS::EKS resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Cluster (AWS::EKS::Cluster) in a program, with its required
+// properties:
+//
+//	cluster, err := eks.Cluster(app, "cluster", eks.ClusterProps{
+//		ResourcesVpcConfig: &eks.ClusterResourcesVpcConfig{},
+//		RoleArn:            "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("cluster.Arn = %v", cluster.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::EKS::Cluster` lists every property of a type with its Go name and
+// allowed values.
 package eks

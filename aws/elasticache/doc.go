@@ -3,4 +3,22 @@
 // Package elasticache declares AWS::ElastiCache resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a CacheCluster (AWS::ElastiCache::CacheCluster) in a program,
+// with its required properties:
+//
+//	cacheCluster, err := elasticache.CacheCluster(app, "cacheCluster", elasticache.CacheClusterProps{
+//		CacheNodeType: "...",
+//		Engine:        "...",
+//		NumCacheNodes: 1,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("cacheCluster.ConfigurationEndpoint = %v", cacheCluster.ConfigurationEndpoint)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ElastiCache::CacheCluster` lists every property of a type with its Go
+// name and allowed values.
 package elasticache

@@ -3,4 +3,18 @@
 // Package elasticbeanstalk declares AWS::ElasticBeanstalk resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Application (AWS::ElasticBeanstalk::Application) in a
+// program (none of its properties is required):
+//
+//	application, err := elasticbeanstalk.Application(app, "application", elasticbeanstalk.ApplicationProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", application.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ElasticBeanstalk::Application` lists every property of a type with
+// its Go name and allowed values.
 package elasticbeanstalk

@@ -3,4 +3,20 @@
 // Package elasticloadbalancing declares AWS::ElasticLoadBalancing resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a LoadBalancer (AWS::ElasticLoadBalancing::LoadBalancer) in a
+// program, with its required properties:
+//
+//	loadBalancer, err := elasticloadbalancing.LoadBalancer(app, "loadBalancer", elasticloadbalancing.LoadBalancerProps{
+//		Listeners: []elasticloadbalancing.LoadBalancerListeners{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("loadBalancer.CanonicalHostedZoneName = %v", loadBalancer.CanonicalHostedZoneName)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ElasticLoadBalancing::LoadBalancer` lists every property of a type
+// with its Go name and allowed values.
 package elasticloadbalancing

@@ -3,4 +3,18 @@
 // Package elasticloadbalancingv2 declares AWS::ElasticLoadBalancingV2 resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a LoadBalancer (AWS::ElasticLoadBalancingV2::LoadBalancer) in
+// a program (none of its properties is required):
+//
+//	loadBalancer, err := elasticloadbalancingv2.LoadBalancer(app, "loadBalancer", elasticloadbalancingv2.LoadBalancerProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("loadBalancer.LoadBalancerArn = %v", loadBalancer.LoadBalancerArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ElasticLoadBalancingV2::LoadBalancer` lists every property of a type
+// with its Go name and allowed values.
 package elasticloadbalancingv2

@@ -3,4 +3,21 @@
 // Package elementalinference declares AWS::ElementalInference resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Dictionary (AWS::ElementalInference::Dictionary) in a
+// program, with its required properties:
+//
+//	dictionary, err := elementalinference.Dictionary(app, "dictionary", elementalinference.DictionaryProps{
+//		Language: "...",
+//		Name:     "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("dictionary.Id = %v", dictionary.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ElementalInference::Dictionary` lists every property of a type with
+// its Go name and allowed values.
 package elementalinference

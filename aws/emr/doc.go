@@ -3,4 +3,23 @@
 // Package emr declares AWS::EMR resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an InstanceGroupConfig (AWS::EMR::InstanceGroupConfig) in a
+// program, with its required properties:
+//
+//	instanceGroupConfig, err := emr.InstanceGroupConfig(app, "instanceGroupConfig", emr.InstanceGroupConfigProps{
+//		InstanceCount: 1,
+//		InstanceRole:  "...",
+//		InstanceType:  "...",
+//		JobFlowId:     "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("instanceGroupConfig.Id = %v", instanceGroupConfig.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::EMR::InstanceGroupConfig` lists every property of a type with its Go
+// name and allowed values.
 package emr

@@ -3,4 +3,23 @@
 // Package emrcontainers declares AWS::EMRContainers resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Endpoint (AWS::EMRContainers::Endpoint) in a program, with
+// its required properties:
+//
+//	endpoint, err := emrcontainers.Endpoint(app, "endpoint", emrcontainers.EndpointProps{
+//		ExecutionRoleArn: "...",
+//		ReleaseLabel:     "...",
+//		Type:             "...",
+//		VirtualClusterId: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("endpoint.Arn = %v", endpoint.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::EMRContainers::Endpoint` lists every property of a type with its Go
+// name and allowed values.
 package emrcontainers

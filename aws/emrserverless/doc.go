@@ -3,4 +3,21 @@
 // Package emrserverless declares AWS::EMRServerless resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Application (AWS::EMRServerless::Application) in a
+// program, with its required properties:
+//
+//	application, err := emrserverless.Application(app, "application", emrserverless.ApplicationProps{
+//		ReleaseLabel: "...",
+//		Type:         "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("application.ApplicationId = %v", application.ApplicationId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::EMRServerless::Application` lists every property of a type with its
+// Go name and allowed values.
 package emrserverless

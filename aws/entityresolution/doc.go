@@ -3,4 +3,24 @@
 // Package entityresolution declares AWS::EntityResolution resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an IdMappingWorkflow
+// (AWS::EntityResolution::IdMappingWorkflow) in a program, with its required
+// properties:
+//
+//	idMappingWorkflow, err := entityresolution.IdMappingWorkflow(app, "idMappingWorkflow", entityresolution.IdMappingWorkflowProps{
+//		IdMappingTechniques: &entityresolution.IdMappingWorkflowIdMappingTechniques{},
+//		InputSourceConfig:   []entityresolution.IdMappingWorkflowIdMappingWorkflowInputSource{},
+//		RoleArn:             "...",
+//		WorkflowName:        "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("idMappingWorkflow.WorkflowArn = %v", idMappingWorkflow.WorkflowArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::EntityResolution::IdMappingWorkflow` lists every property of a type
+// with its Go name and allowed values.
 package entityresolution

@@ -3,4 +3,18 @@
 // Package events declares AWS::Events resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Rule (AWS::Events::Rule) in a program (none of its
+// properties is required):
+//
+//	rule, err := events.Rule(app, "rule", events.RuleProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("rule.Arn = %v", rule.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Events::Rule` lists every property of a type with its Go name and
+// allowed values.
 package events

@@ -3,4 +3,20 @@
 // Package eventschemas declares AWS::EventSchemas resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Discoverer (AWS::EventSchemas::Discoverer) in a program,
+// with its required properties:
+//
+//	discoverer, err := eventschemas.Discoverer(app, "discoverer", eventschemas.DiscovererProps{
+//		SourceArn: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("discoverer.DiscovererArn = %v", discoverer.DiscovererArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::EventSchemas::Discoverer` lists every property of a type with its Go
+// name and allowed values.
 package eventschemas

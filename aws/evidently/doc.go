@@ -3,4 +3,24 @@
 // Package evidently declares AWS::Evidently resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Experiment (AWS::Evidently::Experiment) in a program, with
+// its required properties:
+//
+//	experiment, err := evidently.Experiment(app, "experiment", evidently.ExperimentProps{
+//		MetricGoals:    []evidently.ExperimentMetricGoalObject{},
+//		Name:           "...",
+//		OnlineAbConfig: &evidently.ExperimentOnlineAbConfigObject{},
+//		Project:        "...",
+//		Treatments:     []evidently.ExperimentTreatmentObject{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("experiment.Arn = %v", experiment.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Evidently::Experiment` lists every property of a type with its Go
+// name and allowed values.
 package evidently

@@ -3,4 +3,23 @@
 // Package evs declares AWS::EVS resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Environment (AWS::EVS::Environment) in a program, with its
+// required properties:
+//
+//	environment, err := evs.Environment(app, "environment", evs.EnvironmentProps{
+//		ServiceAccessSubnetId: "...",
+//		TermsAccepted:         true,
+//		VcfVersion:            evs.EnvironmentVcfVersionVcf5_2_1,
+//		VpcId:                 "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("environment.EnvironmentId = %v", environment.EnvironmentId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::EVS::Environment` lists every property of a type with its Go name and
+// allowed values.
 package evs

@@ -3,4 +3,20 @@
 // Package finspace declares AWS::FinSpace resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Environment (AWS::FinSpace::Environment) in a program,
+// with its required properties:
+//
+//	environment, err := finspace.Environment(app, "environment", finspace.EnvironmentProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("environment.EnvironmentId = %v", environment.EnvironmentId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::FinSpace::Environment` lists every property of a type with its Go
+// name and allowed values.
 package finspace

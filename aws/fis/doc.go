@@ -3,4 +3,23 @@
 // Package fis declares AWS::FIS resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an ExperimentTemplate (AWS::FIS::ExperimentTemplate) in a
+// program, with its required properties:
+//
+//	experimentTemplate, err := fis.ExperimentTemplate(app, "experimentTemplate", fis.ExperimentTemplateProps{
+//		Description:    "...",
+//		RoleArn:        "...",
+//		StopConditions: []fis.ExperimentTemplateExperimentTemplateStopCondition{},
+//		Targets:        map[string]fis.ExperimentTemplateExperimentTemplateTarget{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("experimentTemplate.Id = %v", experimentTemplate.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::FIS::ExperimentTemplate` lists every property of a type with its Go
+// name and allowed values.
 package fis

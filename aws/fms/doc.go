@@ -3,4 +3,21 @@
 // Package fms declares AWS::FMS resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a NotificationChannel (AWS::FMS::NotificationChannel) in a
+// program, with its required properties:
+//
+//	notificationChannel, err := fms.NotificationChannel(app, "notificationChannel", fms.NotificationChannelProps{
+//		SnsRoleName: "...",
+//		SnsTopicArn: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", notificationChannel.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::FMS::NotificationChannel` lists every property of a type with its Go
+// name and allowed values.
 package fms

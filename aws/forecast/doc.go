@@ -3,4 +3,23 @@
 // Package forecast declares AWS::Forecast resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Dataset (AWS::Forecast::Dataset) in a program, with its
+// required properties:
+//
+//	dataset, err := forecast.Dataset(app, "dataset", forecast.DatasetProps{
+//		DatasetName: "...",
+//		DatasetType: forecast.DatasetDatasetTypeTargetTimeSeries,
+//		Domain:      forecast.DatasetDomainRetail,
+//		Schema:      &forecast.DatasetSchema{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("dataset.Arn = %v", dataset.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Forecast::Dataset` lists every property of a type with its Go name
+// and allowed values.
 package forecast

@@ -3,4 +3,22 @@
 // Package frauddetector declares AWS::FraudDetector resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Detector (AWS::FraudDetector::Detector) in a program, with
+// its required properties:
+//
+//	detector, err := frauddetector.Detector(app, "detector", frauddetector.DetectorProps{
+//		DetectorId: "...",
+//		EventType:  &frauddetector.DetectorEventType{},
+//		Rules:      []frauddetector.DetectorRule{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("detector.Arn = %v", detector.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::FraudDetector::Detector` lists every property of a type with its Go
+// name and allowed values.
 package frauddetector

@@ -3,4 +3,23 @@
 // Package fsx declares AWS::FSx resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a DataRepositoryAssociation
+// (AWS::FSx::DataRepositoryAssociation) in a program, with its required
+// properties:
+//
+//	dataRepositoryAssociation, err := fsx.DataRepositoryAssociation(app, "dataRepositoryAssociation", fsx.DataRepositoryAssociationProps{
+//		DataRepositoryPath: "...",
+//		FileSystemId:       "...",
+//		FileSystemPath:     "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("dataRepositoryAssociation.AssociationId = %v", dataRepositoryAssociation.AssociationId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::FSx::DataRepositoryAssociation` lists every property of a type with
+// its Go name and allowed values.
 package fsx

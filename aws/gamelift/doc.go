@@ -3,4 +3,21 @@
 // Package gamelift declares AWS::GameLift resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Alias (AWS::GameLift::Alias) in a program, with its
+// required properties:
+//
+//	alias, err := gamelift.Alias(app, "alias", gamelift.AliasProps{
+//		Name:            "...",
+//		RoutingStrategy: &gamelift.AliasRoutingStrategy{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("alias.AliasId = %v", alias.AliasId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::GameLift::Alias` lists every property of a type with its Go name and
+// allowed values.
 package gamelift

@@ -3,4 +3,20 @@
 // Package globalaccelerator declares AWS::GlobalAccelerator resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Accelerator (AWS::GlobalAccelerator::Accelerator) in a
+// program, with its required properties:
+//
+//	accelerator, err := globalaccelerator.Accelerator(app, "accelerator", globalaccelerator.AcceleratorProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("accelerator.AcceleratorArn = %v", accelerator.AcceleratorArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::GlobalAccelerator::Accelerator` lists every property of a type with
+// its Go name and allowed values.
 package globalaccelerator

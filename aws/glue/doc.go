@@ -3,4 +3,21 @@
 // Package glue declares AWS::Glue resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Blueprint (AWS::Glue::Blueprint) in a program, with its
+// required properties:
+//
+//	blueprint, err := glue.Blueprint(app, "blueprint", glue.BlueprintProps{
+//		BlueprintLocation: "...",
+//		Name:              "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("blueprint.Arn = %v", blueprint.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Glue::Blueprint` lists every property of a type with its Go name and
+// allowed values.
 package glue

@@ -3,4 +3,22 @@
 // Package grafana declares AWS::Grafana resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Workspace (AWS::Grafana::Workspace) in a program, with its
+// required properties:
+//
+//	workspace, err := grafana.Workspace(app, "workspace", grafana.WorkspaceProps{
+//		AccountAccessType:       "...",
+//		AuthenticationProviders: []string{"..."},
+//		PermissionType:          "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("workspace.Id = %v", workspace.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Grafana::Workspace` lists every property of a type with its Go name
+// and allowed values.
 package grafana

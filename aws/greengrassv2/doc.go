@@ -3,4 +3,18 @@
 // Package greengrassv2 declares AWS::GreengrassV2 resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a ComponentVersion (AWS::GreengrassV2::ComponentVersion) in a
+// program (none of its properties is required):
+//
+//	componentVersion, err := greengrassv2.ComponentVersion(app, "componentVersion", greengrassv2.ComponentVersionProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("componentVersion.Arn = %v", componentVersion.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::GreengrassV2::ComponentVersion` lists every property of a type with
+// its Go name and allowed values.
 package greengrassv2

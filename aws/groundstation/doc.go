@@ -3,4 +3,21 @@
 // Package groundstation declares AWS::GroundStation resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Config (AWS::GroundStation::Config) in a program, with its
+// required properties:
+//
+//	config, err := groundstation.Config(app, "config", groundstation.ConfigProps{
+//		ConfigData: &groundstation.ConfigConfigData{},
+//		Name:       "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("config.Arn = %v", config.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::GroundStation::Config` lists every property of a type with its Go
+// name and allowed values.
 package groundstation

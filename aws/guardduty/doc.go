@@ -3,4 +3,20 @@
 // Package guardduty declares AWS::GuardDuty resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Detector (AWS::GuardDuty::Detector) in a program, with its
+// required properties:
+//
+//	detector, err := guardduty.Detector(app, "detector", guardduty.DetectorProps{
+//		Enable: true,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("detector.Id = %v", detector.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::GuardDuty::Detector` lists every property of a type with its Go name
+// and allowed values.
 package guardduty

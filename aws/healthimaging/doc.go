@@ -3,4 +3,18 @@
 // Package healthimaging declares AWS::HealthImaging resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Datastore (AWS::HealthImaging::Datastore) in a program
+// (none of its properties is required):
+//
+//	datastore, err := healthimaging.Datastore(app, "datastore", healthimaging.DatastoreProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("datastore.DatastoreId = %v", datastore.DatastoreId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::HealthImaging::Datastore` lists every property of a type with its Go
+// name and allowed values.
 package healthimaging

@@ -3,4 +3,22 @@
 // Package healthlake declares AWS::HealthLake resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a DataTransformationProfile
+// (AWS::HealthLake::DataTransformationProfile) in a program, with its
+// required properties:
+//
+//	dataTransformationProfile, err := healthlake.DataTransformationProfile(app, "dataTransformationProfile", healthlake.DataTransformationProfileProps{
+//		ProfileName:  "...",
+//		SourceFormat: healthlake.DataTransformationProfileSourceFormatCcda,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("dataTransformationProfile.Arn = %v", dataTransformationProfile.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::HealthLake::DataTransformationProfile` lists every property of a type
+// with its Go name and allowed values.
 package healthlake

@@ -3,4 +3,20 @@
 // Package iam declares AWS::IAM resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Role (AWS::IAM::Role) in a program, with its required
+// properties:
+//
+//	role, err := iam.Role(app, "role", iam.RoleProps{
+//		AssumeRolePolicyDocument: map[string]any{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("role.Arn = %v", role.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::IAM::Role` lists every property of a type with its Go name and
+// allowed values.
 package iam

@@ -3,4 +3,21 @@
 // Package identitystore declares AWS::IdentityStore resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Group (AWS::IdentityStore::Group) in a program, with its
+// required properties:
+//
+//	group, err := identitystore.Group(app, "group", identitystore.GroupProps{
+//		DisplayName:     "...",
+//		IdentityStoreId: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("group.GroupId = %v", group.GroupId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::IdentityStore::Group` lists every property of a type with its Go name
+// and allowed values.
 package identitystore

@@ -3,4 +3,22 @@
 // Package imagebuilder declares AWS::ImageBuilder resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Component (AWS::ImageBuilder::Component) in a program, with
+// its required properties:
+//
+//	component, err := imagebuilder.Component(app, "component", imagebuilder.ComponentProps{
+//		Name:     "...",
+//		Platform: imagebuilder.ComponentPlatformWindows,
+//		Version:  "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("component.Arn = %v", component.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ImageBuilder::Component` lists every property of a type with its Go
+// name and allowed values.
 package imagebuilder

@@ -3,4 +3,18 @@
 // Package inspector declares AWS::Inspector resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AssessmentTarget (AWS::Inspector::AssessmentTarget) in a
+// program (none of its properties is required):
+//
+//	assessmentTarget, err := inspector.AssessmentTarget(app, "assessmentTarget", inspector.AssessmentTargetProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("assessmentTarget.Arn = %v", assessmentTarget.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Inspector::AssessmentTarget` lists every property of a type with its
+// Go name and allowed values.
 package inspector

@@ -3,4 +3,24 @@
 // Package inspectorv2 declares AWS::InspectorV2 resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a CisScanConfiguration
+// (AWS::InspectorV2::CisScanConfiguration) in a program, with its required
+// properties:
+//
+//	cisScanConfiguration, err := inspectorv2.CisScanConfiguration(app, "cisScanConfiguration", inspectorv2.CisScanConfigurationProps{
+//		ScanName:      "...",
+//		Schedule:      &inspectorv2.CisScanConfigurationSchedule{},
+//		SecurityLevel: "...",
+//		Targets:       &inspectorv2.CisScanConfigurationCisTargets{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("cisScanConfiguration.Arn = %v", cisScanConfiguration.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::InspectorV2::CisScanConfiguration` lists every property of a type
+// with its Go name and allowed values.
 package inspectorv2

@@ -3,4 +3,20 @@
 // Package interconnect declares AWS::Interconnect resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Connection (AWS::Interconnect::Connection) in a program,
+// with its required properties:
+//
+//	connection, err := interconnect.Connection(app, "connection", interconnect.ConnectionProps{
+//		AttachPoint: &interconnect.ConnectionAttachPoint{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("connection.Arn = %v", connection.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Interconnect::Connection` lists every property of a type with its Go
+// name and allowed values.
 package interconnect

@@ -3,4 +3,20 @@
 // Package internetmonitor declares AWS::InternetMonitor resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Monitor (AWS::InternetMonitor::Monitor) in a program, with
+// its required properties:
+//
+//	monitor, err := internetmonitor.Monitor(app, "monitor", internetmonitor.MonitorProps{
+//		MonitorName: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("monitor.MonitorArn = %v", monitor.MonitorArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::InternetMonitor::Monitor` lists every property of a type with its Go
+// name and allowed values.
 package internetmonitor

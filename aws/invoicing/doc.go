@@ -3,4 +3,22 @@
 // Package invoicing declares AWS::Invoicing resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an InvoiceUnit (AWS::Invoicing::InvoiceUnit) in a program,
+// with its required properties:
+//
+//	invoiceUnit, err := invoicing.InvoiceUnit(app, "invoiceUnit", invoicing.InvoiceUnitProps{
+//		InvoiceReceiver: "...",
+//		Name:            "...",
+//		Rule:            &invoicing.InvoiceUnitRule{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("invoiceUnit.InvoiceUnitArn = %v", invoiceUnit.InvoiceUnitArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Invoicing::InvoiceUnit` lists every property of a type with its Go
+// name and allowed values.
 package invoicing

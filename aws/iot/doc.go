@@ -3,4 +3,23 @@
 // Package iot declares AWS::IoT resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AccountAuditConfiguration
+// (AWS::IoT::AccountAuditConfiguration) in a program, with its required
+// properties:
+//
+//	accountAuditConfiguration, err := iot.AccountAuditConfiguration(app, "accountAuditConfiguration", iot.AccountAuditConfigurationProps{
+//		AccountId:                "...",
+//		AuditCheckConfigurations: &iot.AccountAuditConfigurationAuditCheckConfigurations{},
+//		RoleArn:                  "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", accountAuditConfiguration.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::IoT::AccountAuditConfiguration` lists every property of a type with
+// its Go name and allowed values.
 package iot

@@ -3,4 +3,18 @@
 // Package iotanalytics declares AWS::IoTAnalytics resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Channel (AWS::IoTAnalytics::Channel) in a program (none of
+// its properties is required):
+//
+//	channel, err := iotanalytics.Channel(app, "channel", iotanalytics.ChannelProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("channel.Id = %v", channel.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::IoTAnalytics::Channel` lists every property of a type with its Go
+// name and allowed values.
 package iotanalytics

@@ -3,4 +3,21 @@
 // Package iotcoredeviceadvisor declares AWS::IoTCoreDeviceAdvisor resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a SuiteDefinition
+// (AWS::IoTCoreDeviceAdvisor::SuiteDefinition) in a program, with its
+// required properties:
+//
+//	suiteDefinition, err := iotcoredeviceadvisor.SuiteDefinition(app, "suiteDefinition", iotcoredeviceadvisor.SuiteDefinitionProps{
+//		SuiteDefinitionConfiguration: &iotcoredeviceadvisor.SuiteDefinitionSuiteDefinitionConfiguration{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("suiteDefinition.SuiteDefinitionId = %v", suiteDefinition.SuiteDefinitionId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::IoTCoreDeviceAdvisor::SuiteDefinition` lists every property of a type
+// with its Go name and allowed values.
 package iotcoredeviceadvisor

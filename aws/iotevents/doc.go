@@ -3,4 +3,21 @@
 // Package iotevents declares AWS::IoTEvents resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AlarmModel (AWS::IoTEvents::AlarmModel) in a program, with
+// its required properties:
+//
+//	alarmModel, err := iotevents.AlarmModel(app, "alarmModel", iotevents.AlarmModelProps{
+//		AlarmRule: &iotevents.AlarmModelAlarmRule{},
+//		RoleArn:   "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", alarmModel.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::IoTEvents::AlarmModel` lists every property of a type with its Go
+// name and allowed values.
 package iotevents

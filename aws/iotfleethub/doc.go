@@ -3,4 +3,21 @@
 // Package iotfleethub declares AWS::IoTFleetHub resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Application (AWS::IoTFleetHub::Application) in a program,
+// with its required properties:
+//
+//	application, err := iotfleethub.Application(app, "application", iotfleethub.ApplicationProps{
+//		ApplicationName: "...",
+//		RoleArn:         "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("application.ApplicationId = %v", application.ApplicationId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::IoTFleetHub::Application` lists every property of a type with its Go
+// name and allowed values.
 package iotfleethub

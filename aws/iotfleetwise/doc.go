@@ -3,4 +3,23 @@
 // Package iotfleetwise declares AWS::IoTFleetWise resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Campaign (AWS::IoTFleetWise::Campaign) in a program, with
+// its required properties:
+//
+//	campaign, err := iotfleetwise.Campaign(app, "campaign", iotfleetwise.CampaignProps{
+//		CollectionScheme: &iotfleetwise.CampaignCollectionScheme{},
+//		Name:             "...",
+//		SignalCatalogArn: "...",
+//		TargetArn:        "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("campaign.Arn = %v", campaign.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::IoTFleetWise::Campaign` lists every property of a type with its Go
+// name and allowed values.
 package iotfleetwise

@@ -3,4 +3,22 @@
 // Package iotsitewise declares AWS::IoTSiteWise resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AccessPolicy (AWS::IoTSiteWise::AccessPolicy) in a
+// program, with its required properties:
+//
+//	accessPolicy, err := iotsitewise.AccessPolicy(app, "accessPolicy", iotsitewise.AccessPolicyProps{
+//		AccessPolicyIdentity:   &iotsitewise.AccessPolicyAccessPolicyIdentity{},
+//		AccessPolicyPermission: "...",
+//		AccessPolicyResource:   &iotsitewise.AccessPolicyAccessPolicyResource{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("accessPolicy.AccessPolicyId = %v", accessPolicy.AccessPolicyId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::IoTSiteWise::AccessPolicy` lists every property of a type with its Go
+// name and allowed values.
 package iotsitewise

@@ -3,4 +3,21 @@
 // Package iottwinmaker declares AWS::IoTTwinMaker resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a ComponentType (AWS::IoTTwinMaker::ComponentType) in a
+// program, with its required properties:
+//
+//	componentType, err := iottwinmaker.ComponentType(app, "componentType", iottwinmaker.ComponentTypeProps{
+//		ComponentTypeId: "...",
+//		WorkspaceId:     "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("componentType.Arn = %v", componentType.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::IoTTwinMaker::ComponentType` lists every property of a type with its
+// Go name and allowed values.
 package iottwinmaker

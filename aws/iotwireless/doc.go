@@ -3,4 +3,22 @@
 // Package iotwireless declares AWS::IoTWireless resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Destination (AWS::IoTWireless::Destination) in a program,
+// with its required properties:
+//
+//	destination, err := iotwireless.Destination(app, "destination", iotwireless.DestinationProps{
+//		Expression:     "...",
+//		ExpressionType: iotwireless.DestinationExpressionTypeRuleName,
+//		Name:           "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("destination.Arn = %v", destination.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::IoTWireless::Destination` lists every property of a type with its Go
+// name and allowed values.
 package iotwireless

@@ -3,4 +3,18 @@
 // Package ivs declares AWS::IVS resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Channel (AWS::IVS::Channel) in a program (none of its
+// properties is required):
+//
+//	channel, err := ivs.Channel(app, "channel", ivs.ChannelProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("channel.Arn = %v", channel.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::IVS::Channel` lists every property of a type with its Go name and
+// allowed values.
 package ivs

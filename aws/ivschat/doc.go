@@ -3,4 +3,20 @@
 // Package ivschat declares AWS::IVSChat resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a LoggingConfiguration (AWS::IVSChat::LoggingConfiguration)
+// in a program, with its required properties:
+//
+//	loggingConfiguration, err := ivschat.LoggingConfiguration(app, "loggingConfiguration", ivschat.LoggingConfigurationProps{
+//		DestinationConfiguration: &ivschat.LoggingConfigurationDestinationConfiguration{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("loggingConfiguration.Arn = %v", loggingConfiguration.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::IVSChat::LoggingConfiguration` lists every property of a type with
+// its Go name and allowed values.
 package ivschat

@@ -3,4 +3,28 @@
 // Package kafkaconnect declares AWS::KafkaConnect resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Connector (AWS::KafkaConnect::Connector) in a program, with
+// its required properties:
+//
+//	connector, err := kafkaconnect.Connector(app, "connector", kafkaconnect.ConnectorProps{
+//		Capacity:                         &kafkaconnect.ConnectorCapacity{},
+//		ConnectorConfiguration:           map[string]string{},
+//		ConnectorName:                    "...",
+//		KafkaCluster:                     &kafkaconnect.ConnectorKafkaCluster{},
+//		KafkaClusterClientAuthentication: &kafkaconnect.ConnectorKafkaClusterClientAuthentication{},
+//		KafkaClusterEncryptionInTransit:  &kafkaconnect.ConnectorKafkaClusterEncryptionInTransit{},
+//		KafkaConnectVersion:              "...",
+//		Plugins:                          []kafkaconnect.ConnectorPlugin{},
+//		ServiceExecutionRoleArn:          "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("connector.ConnectorArn = %v", connector.ConnectorArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::KafkaConnect::Connector` lists every property of a type with its Go
+// name and allowed values.
 package kafkaconnect

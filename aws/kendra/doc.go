@@ -3,4 +3,22 @@
 // Package kendra declares AWS::Kendra resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a DataSource (AWS::Kendra::DataSource) in a program, with its
+// required properties:
+//
+//	dataSource, err := kendra.DataSource(app, "dataSource", kendra.DataSourceProps{
+//		IndexId: "...",
+//		Name:    "...",
+//		Type:    "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("dataSource.Id = %v", dataSource.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Kendra::DataSource` lists every property of a type with its Go name
+// and allowed values.
 package kendra

@@ -3,4 +3,20 @@
 // Package kendraranking declares AWS::KendraRanking resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an ExecutionPlan (AWS::KendraRanking::ExecutionPlan) in a
+// program, with its required properties:
+//
+//	executionPlan, err := kendraranking.ExecutionPlan(app, "executionPlan", kendraranking.ExecutionPlanProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("executionPlan.Id = %v", executionPlan.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::KendraRanking::ExecutionPlan` lists every property of a type with its
+// Go name and allowed values.
 package kendraranking

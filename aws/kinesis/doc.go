@@ -3,4 +3,18 @@
 // Package kinesis declares AWS::Kinesis resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Stream (AWS::Kinesis::Stream) in a program (none of its
+// properties is required):
+//
+//	stream, err := kinesis.Stream(app, "stream", kinesis.StreamProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("stream.Arn = %v", stream.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Kinesis::Stream` lists every property of a type with its Go name and
+// allowed values.
 package kinesis

@@ -3,4 +3,21 @@
 // Package kinesisanalyticsv2 declares AWS::KinesisAnalyticsV2 resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Application (AWS::KinesisAnalyticsV2::Application) in a
+// program, with its required properties:
+//
+//	application, err := kinesisanalyticsv2.Application(app, "application", kinesisanalyticsv2.ApplicationProps{
+//		RuntimeEnvironment:   "...",
+//		ServiceExecutionRole: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", application.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::KinesisAnalyticsV2::Application` lists every property of a type with
+// its Go name and allowed values.
 package kinesisanalyticsv2

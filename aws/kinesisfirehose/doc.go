@@ -3,4 +3,18 @@
 // Package kinesisfirehose declares AWS::KinesisFirehose resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a DeliveryStream (AWS::KinesisFirehose::DeliveryStream) in a
+// program (none of its properties is required):
+//
+//	deliveryStream, err := kinesisfirehose.DeliveryStream(app, "deliveryStream", kinesisfirehose.DeliveryStreamProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("deliveryStream.Arn = %v", deliveryStream.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::KinesisFirehose::DeliveryStream` lists every property of a type with
+// its Go name and allowed values.
 package kinesisfirehose

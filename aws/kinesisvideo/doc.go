@@ -3,4 +3,18 @@
 // Package kinesisvideo declares AWS::KinesisVideo resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a SignalingChannel (AWS::KinesisVideo::SignalingChannel) in a
+// program (none of its properties is required):
+//
+//	signalingChannel, err := kinesisvideo.SignalingChannel(app, "signalingChannel", kinesisvideo.SignalingChannelProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("signalingChannel.Arn = %v", signalingChannel.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::KinesisVideo::SignalingChannel` lists every property of a type with
+// its Go name and allowed values.
 package kinesisvideo

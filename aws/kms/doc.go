@@ -3,4 +3,18 @@
 // Package kms declares AWS::KMS resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Key (AWS::KMS::Key) in a program (none of its properties is
+// required):
+//
+//	key, err := kms.Key(app, "key", kms.KeyProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("key.KeyId = %v", key.KeyId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::KMS::Key` lists every property of a type with its Go name and allowed
+// values.
 package kms

@@ -3,4 +3,23 @@
 // Package lakeformation declares AWS::LakeFormation resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a DataCellsFilter (AWS::LakeFormation::DataCellsFilter) in a
+// program, with its required properties:
+//
+//	dataCellsFilter, err := lakeformation.DataCellsFilter(app, "dataCellsFilter", lakeformation.DataCellsFilterProps{
+//		DatabaseName:   "...",
+//		Name:           "...",
+//		TableCatalogId: "...",
+//		TableName:      "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", dataCellsFilter.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::LakeFormation::DataCellsFilter` lists every property of a type with
+// its Go name and allowed values.
 package lakeformation

@@ -3,4 +3,21 @@
 // Package lambda declares AWS::Lambda resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Function (AWS::Lambda::Function) in a program, with its
+// required properties:
+//
+//	function, err := lambda.Function(app, "function", lambda.FunctionProps{
+//		Code: &lambda.FunctionCode{},
+//		Role: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("function.Arn = %v", function.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Lambda::Function` lists every property of a type with its Go name and
+// allowed values.
 package lambda

@@ -3,4 +3,22 @@
 // Package launchwizard declares AWS::LaunchWizard resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Deployment (AWS::LaunchWizard::Deployment) in a program,
+// with its required properties:
+//
+//	deployment, err := launchwizard.Deployment(app, "deployment", launchwizard.DeploymentProps{
+//		DeploymentPatternName: "...",
+//		Name:                  "...",
+//		WorkloadName:          "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("deployment.Arn = %v", deployment.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::LaunchWizard::Deployment` lists every property of a type with its Go
+// name and allowed values.
 package launchwizard

@@ -3,4 +3,23 @@
 // Package lex declares AWS::Lex resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Bot (AWS::Lex::Bot) in a program, with its required
+// properties:
+//
+//	bot, err := lex.Bot(app, "bot", lex.BotProps{
+//		DataPrivacy:             &lex.BotDataPrivacy{},
+//		IdleSessionTTLInSeconds: 1,
+//		Name:                    "...",
+//		RoleArn:                 "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("bot.Id = %v", bot.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Lex::Bot` lists every property of a type with its Go name and allowed
+// values.
 package lex

@@ -3,4 +3,18 @@
 // Package licensemanager declares AWS::LicenseManager resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Grant (AWS::LicenseManager::Grant) in a program (none of
+// its properties is required):
+//
+//	grant, err := licensemanager.Grant(app, "grant", licensemanager.GrantProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("grant.GrantArn = %v", grant.GrantArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::LicenseManager::Grant` lists every property of a type with its Go
+// name and allowed values.
 package licensemanager

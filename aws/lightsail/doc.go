@@ -3,4 +3,25 @@
 // Package lightsail declares AWS::Lightsail resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Alarm (AWS::Lightsail::Alarm) in a program, with its
+// required properties:
+//
+//	alarm, err := lightsail.Alarm(app, "alarm", lightsail.AlarmProps{
+//		AlarmName:             "...",
+//		ComparisonOperator:    "...",
+//		EvaluationPeriods:     1,
+//		MetricName:            "...",
+//		MonitoredResourceName: "...",
+//		Threshold:             1,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("alarm.AlarmArn = %v", alarm.AlarmArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Lightsail::Alarm` lists every property of a type with its Go name and
+// allowed values.
 package lightsail

@@ -3,4 +3,21 @@
 // Package location declares AWS::Location resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an APIKey (AWS::Location::APIKey) in a program, with its
+// required properties:
+//
+//	apiKey, err := location.APIKey(app, "apiKey", location.APIKeyProps{
+//		KeyName:      "...",
+//		Restrictions: &location.APIKeyApiKeyRestrictions{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("apiKey.Arn = %v", apiKey.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Location::APIKey` lists every property of a type with its Go name and
+// allowed values.
 package location

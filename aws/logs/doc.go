@@ -3,4 +3,18 @@
 // Package logs declares AWS::Logs resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a LogGroup (AWS::Logs::LogGroup) in a program (none of its
+// properties is required):
+//
+//	logGroup, err := logs.LogGroup(app, "logGroup", logs.LogGroupProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("logGroup.Arn = %v", logGroup.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Logs::LogGroup` lists every property of a type with its Go name and
+// allowed values.
 package logs

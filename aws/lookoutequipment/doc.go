@@ -3,4 +3,25 @@
 // Package lookoutequipment declares AWS::LookoutEquipment resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an InferenceScheduler
+// (AWS::LookoutEquipment::InferenceScheduler) in a program, with its
+// required properties:
+//
+//	inferenceScheduler, err := lookoutequipment.InferenceScheduler(app, "inferenceScheduler", lookoutequipment.InferenceSchedulerProps{
+//		DataInputConfiguration:  &lookoutequipment.InferenceSchedulerDataInputConfiguration{},
+//		DataOutputConfiguration: &lookoutequipment.InferenceSchedulerDataOutputConfiguration{},
+//		DataUploadFrequency:     lookoutequipment.InferenceSchedulerDataUploadFrequencyPt5m,
+//		ModelName:               "...",
+//		RoleArn:                 "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("inferenceScheduler.InferenceSchedulerArn = %v", inferenceScheduler.InferenceSchedulerArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::LookoutEquipment::InferenceScheduler` lists every property of a type
+// with its Go name and allowed values.
 package lookoutequipment

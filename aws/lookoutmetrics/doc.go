@@ -3,4 +3,22 @@
 // Package lookoutmetrics declares AWS::LookoutMetrics resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Alert (AWS::LookoutMetrics::Alert) in a program, with its
+// required properties:
+//
+//	alert, err := lookoutmetrics.Alert(app, "alert", lookoutmetrics.AlertProps{
+//		Action:                    &lookoutmetrics.AlertAction{},
+//		AlertSensitivityThreshold: 1,
+//		AnomalyDetectorArn:        "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("alert.Arn = %v", alert.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::LookoutMetrics::Alert` lists every property of a type with its Go
+// name and allowed values.
 package lookoutmetrics

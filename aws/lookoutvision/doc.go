@@ -3,4 +3,20 @@
 // Package lookoutvision declares AWS::LookoutVision resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Project (AWS::LookoutVision::Project) in a program, with
+// its required properties:
+//
+//	project, err := lookoutvision.Project(app, "project", lookoutvision.ProjectProps{
+//		ProjectName: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("project.Arn = %v", project.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::LookoutVision::Project` lists every property of a type with its Go
+// name and allowed values.
 package lookoutvision

@@ -3,4 +3,21 @@
 // Package m2 declares AWS::M2 resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Application (AWS::M2::Application) in a program, with its
+// required properties:
+//
+//	application, err := m2.Application(app, "application", m2.ApplicationProps{
+//		EngineType: "...",
+//		Name:       "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("application.ApplicationArn = %v", application.ApplicationArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::M2::Application` lists every property of a type with its Go name and
+// allowed values.
 package m2

@@ -3,4 +3,21 @@
 // Package macie declares AWS::Macie resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AllowList (AWS::Macie::AllowList) in a program, with its
+// required properties:
+//
+//	allowList, err := macie.AllowList(app, "allowList", macie.AllowListProps{
+//		Criteria: &macie.AllowListCriteria{},
+//		Name:     "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("allowList.Id = %v", allowList.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Macie::AllowList` lists every property of a type with its Go name and
+// allowed values.
 package macie

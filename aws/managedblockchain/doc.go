@@ -3,4 +3,20 @@
 // Package managedblockchain declares AWS::ManagedBlockchain resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Accessor (AWS::ManagedBlockchain::Accessor) in a program,
+// with its required properties:
+//
+//	accessor, err := managedblockchain.Accessor(app, "accessor", managedblockchain.AccessorProps{
+//		AccessorType: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("accessor.Id = %v", accessor.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ManagedBlockchain::Accessor` lists every property of a type with its
+// Go name and allowed values.
 package managedblockchain

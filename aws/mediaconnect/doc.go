@@ -3,4 +3,22 @@
 // Package mediaconnect declares AWS::MediaConnect resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Bridge (AWS::MediaConnect::Bridge) in a program, with its
+// required properties:
+//
+//	bridge, err := mediaconnect.Bridge(app, "bridge", mediaconnect.BridgeProps{
+//		Name:         "...",
+//		PlacementArn: "...",
+//		Sources:      []mediaconnect.BridgeBridgeSource{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("bridge.BridgeArn = %v", bridge.BridgeArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::MediaConnect::Bridge` lists every property of a type with its Go name
+// and allowed values.
 package mediaconnect

@@ -3,4 +3,20 @@
 // Package mediaconvert declares AWS::MediaConvert resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Preset (AWS::MediaConvert::Preset) in a program, with its
+// required properties:
+//
+//	preset, err := mediaconvert.Preset(app, "preset", mediaconvert.PresetProps{
+//		SettingsJson: map[string]any{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("preset.Arn = %v", preset.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::MediaConvert::Preset` lists every property of a type with its Go name
+// and allowed values.
 package mediaconvert

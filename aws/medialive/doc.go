@@ -3,4 +3,19 @@
 // Package medialive declares AWS::MediaLive resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a ChannelPlacementGroup
+// (AWS::MediaLive::ChannelPlacementGroup) in a program (none of its
+// properties is required):
+//
+//	channelPlacementGroup, err := medialive.ChannelPlacementGroup(app, "channelPlacementGroup", medialive.ChannelPlacementGroupProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("channelPlacementGroup.Id = %v", channelPlacementGroup.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::MediaLive::ChannelPlacementGroup` lists every property of a type with
+// its Go name and allowed values.
 package medialive

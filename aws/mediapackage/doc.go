@@ -3,4 +3,23 @@
 // Package mediapackage declares AWS::MediaPackage resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Asset (AWS::MediaPackage::Asset) in a program, with its
+// required properties:
+//
+//	asset, err := mediapackage.Asset(app, "asset", mediapackage.AssetProps{
+//		Id:               "...",
+//		PackagingGroupId: "...",
+//		SourceArn:        "...",
+//		SourceRoleArn:    "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("asset.Arn = %v", asset.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::MediaPackage::Asset` lists every property of a type with its Go name
+// and allowed values.
 package mediapackage

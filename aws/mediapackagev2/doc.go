@@ -3,4 +3,21 @@
 // Package mediapackagev2 declares AWS::MediaPackageV2 resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Channel (AWS::MediaPackageV2::Channel) in a program, with
+// its required properties:
+//
+//	channel, err := mediapackagev2.Channel(app, "channel", mediapackagev2.ChannelProps{
+//		ChannelGroupName: "...",
+//		ChannelName:      "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("channel.Arn = %v", channel.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::MediaPackageV2::Channel` lists every property of a type with its Go
+// name and allowed values.
 package mediapackagev2

@@ -3,4 +3,22 @@
 // Package mediatailor declares AWS::MediaTailor resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Channel (AWS::MediaTailor::Channel) in a program, with its
+// required properties:
+//
+//	channel, err := mediatailor.Channel(app, "channel", mediatailor.ChannelProps{
+//		ChannelName:  "...",
+//		Outputs:      []mediatailor.ChannelRequestOutputItem{},
+//		PlaybackMode: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("channel.Arn = %v", channel.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::MediaTailor::Channel` lists every property of a type with its Go name
+// and allowed values.
 package mediatailor

@@ -3,4 +3,20 @@
 // Package memorydb declares AWS::MemoryDB resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an ACL (AWS::MemoryDB::ACL) in a program, with its required
+// properties:
+//
+//	acl, err := memorydb.ACL(app, "acl", memorydb.ACLProps{
+//		ACLName: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("acl.Arn = %v", acl.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::MemoryDB::ACL` lists every property of a type with its Go name and
+// allowed values.
 package memorydb

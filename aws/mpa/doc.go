@@ -3,4 +3,24 @@
 // Package mpa declares AWS::MPA resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an ApprovalTeam (AWS::MPA::ApprovalTeam) in a program, with
+// its required properties:
+//
+//	approvalTeam, err := mpa.ApprovalTeam(app, "approvalTeam", mpa.ApprovalTeamProps{
+//		ApprovalStrategy: &mpa.ApprovalTeamApprovalStrategy{},
+//		Approvers:        []mpa.ApprovalTeamApprover{},
+//		Description:      "...",
+//		Name:             "...",
+//		Policies:         []mpa.ApprovalTeamPolicy{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("approvalTeam.Arn = %v", approvalTeam.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::MPA::ApprovalTeam` lists every property of a type with its Go name
+// and allowed values.
 package mpa

@@ -3,4 +3,20 @@
 // Package msk declares AWS::MSK resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a BatchScramSecret (AWS::MSK::BatchScramSecret) in a program,
+// with its required properties:
+//
+//	batchScramSecret, err := msk.BatchScramSecret(app, "batchScramSecret", msk.BatchScramSecretProps{
+//		ClusterArn: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", batchScramSecret.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::MSK::BatchScramSecret` lists every property of a type with its Go
+// name and allowed values.
 package msk

@@ -3,4 +3,20 @@
 // Package mwaa declares AWS::MWAA resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Environment (AWS::MWAA::Environment) in a program, with
+// its required properties:
+//
+//	environment, err := mwaa.Environment(app, "environment", mwaa.EnvironmentProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("environment.Arn = %v", environment.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::MWAA::Environment` lists every property of a type with its Go name
+// and allowed values.
 package mwaa

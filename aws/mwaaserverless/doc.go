@@ -3,4 +3,21 @@
 // Package mwaaserverless declares AWS::MWAAServerless resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Workflow (AWS::MWAAServerless::Workflow) in a program, with
+// its required properties:
+//
+//	workflow, err := mwaaserverless.Workflow(app, "workflow", mwaaserverless.WorkflowProps{
+//		DefinitionS3Location: &mwaaserverless.WorkflowS3Location{},
+//		RoleArn:              "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("workflow.WorkflowArn = %v", workflow.WorkflowArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::MWAAServerless::Workflow` lists every property of a type with its Go
+// name and allowed values.
 package mwaaserverless

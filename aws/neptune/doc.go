@@ -3,4 +3,18 @@
 // Package neptune declares AWS::Neptune resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a DBCluster (AWS::Neptune::DBCluster) in a program (none of
+// its properties is required):
+//
+//	dbCluster, err := neptune.DBCluster(app, "dbCluster", neptune.DBClusterProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("dbCluster.ClusterResourceId = %v", dbCluster.ClusterResourceId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Neptune::DBCluster` lists every property of a type with its Go name
+// and allowed values.
 package neptune

@@ -3,4 +3,20 @@
 // Package neptunegraph declares AWS::NeptuneGraph resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Graph (AWS::NeptuneGraph::Graph) in a program, with its
+// required properties:
+//
+//	graph, err := neptunegraph.Graph(app, "graph", neptunegraph.GraphProps{
+//		ProvisionedMemory: 1,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("graph.GraphId = %v", graph.GraphId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::NeptuneGraph::Graph` lists every property of a type with its Go name
+// and allowed values.
 package neptunegraph

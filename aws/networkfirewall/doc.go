@@ -3,4 +3,21 @@
 // Package networkfirewall declares AWS::NetworkFirewall resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Firewall (AWS::NetworkFirewall::Firewall) in a program,
+// with its required properties:
+//
+//	firewall, err := networkfirewall.Firewall(app, "firewall", networkfirewall.FirewallProps{
+//		FirewallName:      "...",
+//		FirewallPolicyArn: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("firewall.FirewallArn = %v", firewall.FirewallArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::NetworkFirewall::Firewall` lists every property of a type with its Go
+// name and allowed values.
 package networkfirewall

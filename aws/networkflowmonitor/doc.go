@@ -3,4 +3,21 @@
 // Package networkflowmonitor declares AWS::NetworkFlowMonitor resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Monitor (AWS::NetworkFlowMonitor::Monitor) in a program,
+// with its required properties:
+//
+//	monitor, err := networkflowmonitor.Monitor(app, "monitor", networkflowmonitor.MonitorProps{
+//		LocalResources: []networkflowmonitor.MonitorMonitorLocalResource{},
+//		MonitorName:    "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("monitor.Arn = %v", monitor.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::NetworkFlowMonitor::Monitor` lists every property of a type with its
+// Go name and allowed values.
 package networkflowmonitor

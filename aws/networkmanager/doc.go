@@ -3,4 +3,23 @@
 // Package networkmanager declares AWS::NetworkManager resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a ConnectAttachment (AWS::NetworkManager::ConnectAttachment)
+// in a program, with its required properties:
+//
+//	connectAttachment, err := networkmanager.ConnectAttachment(app, "connectAttachment", networkmanager.ConnectAttachmentProps{
+//		CoreNetworkId:         "...",
+//		EdgeLocation:          "...",
+//		Options:               &networkmanager.ConnectAttachmentConnectAttachmentOptions{},
+//		TransportAttachmentId: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("connectAttachment.AttachmentId = %v", connectAttachment.AttachmentId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::NetworkManager::ConnectAttachment` lists every property of a type
+// with its Go name and allowed values.
 package networkmanager

@@ -3,4 +3,25 @@
 // Package nimblestudio declares AWS::NimbleStudio resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a LaunchProfile (AWS::NimbleStudio::LaunchProfile) in a
+// program, with its required properties:
+//
+//	launchProfile, err := nimblestudio.LaunchProfile(app, "launchProfile", nimblestudio.LaunchProfileProps{
+//		Ec2SubnetIds:                  []string{"..."},
+//		LaunchProfileProtocolVersions: []string{"..."},
+//		Name:                          "...",
+//		StreamConfiguration:           &nimblestudio.LaunchProfileStreamConfiguration{},
+//		StudioComponentIds:            []string{"..."},
+//		StudioId:                      "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("launchProfile.LaunchProfileId = %v", launchProfile.LaunchProfileId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::NimbleStudio::LaunchProfile` lists every property of a type with its
+// Go name and allowed values.
 package nimblestudio

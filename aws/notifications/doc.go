@@ -3,4 +3,21 @@
 // Package notifications declares AWS::Notifications resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a ChannelAssociation (AWS::Notifications::ChannelAssociation)
+// in a program, with its required properties:
+//
+//	channelAssociation, err := notifications.ChannelAssociation(app, "channelAssociation", notifications.ChannelAssociationProps{
+//		Arn:                          "...",
+//		NotificationConfigurationArn: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", channelAssociation.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Notifications::ChannelAssociation` lists every property of a type
+// with its Go name and allowed values.
 package notifications

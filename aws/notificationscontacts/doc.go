@@ -3,4 +3,21 @@
 // Package notificationscontacts declares AWS::NotificationsContacts resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an EmailContact (AWS::NotificationsContacts::EmailContact) in
+// a program, with its required properties:
+//
+//	emailContact, err := notificationscontacts.EmailContact(app, "emailContact", notificationscontacts.EmailContactProps{
+//		EmailAddress: "...",
+//		Name:         "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("emailContact.Arn = %v", emailContact.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::NotificationsContacts::EmailContact` lists every property of a type
+// with its Go name and allowed values.
 package notificationscontacts

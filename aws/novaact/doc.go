@@ -3,4 +3,20 @@
 // Package novaact declares AWS::NovaAct resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a WorkflowDefinition (AWS::NovaAct::WorkflowDefinition) in a
+// program, with its required properties:
+//
+//	workflowDefinition, err := novaact.WorkflowDefinition(app, "workflowDefinition", novaact.WorkflowDefinitionProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("workflowDefinition.Arn = %v", workflowDefinition.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::NovaAct::WorkflowDefinition` lists every property of a type with its
+// Go name and allowed values.
 package novaact

@@ -3,4 +3,21 @@
 // Package oam declares AWS::Oam resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Link (AWS::Oam::Link) in a program, with its required
+// properties:
+//
+//	link, err := oam.Link(app, "link", oam.LinkProps{
+//		ResourceTypes:  []string{"..."},
+//		SinkIdentifier: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("link.Arn = %v", link.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Oam::Link` lists every property of a type with its Go name and
+// allowed values.
 package oam

@@ -3,4 +3,22 @@
 // Package observabilityadmin declares AWS::ObservabilityAdmin resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an OrganizationCentralizationRule
+// (AWS::ObservabilityAdmin::OrganizationCentralizationRule) in a program,
+// with its required properties:
+//
+//	organizationCentralizationRule, err := observabilityadmin.OrganizationCentralizationRule(app, "organizationCentralizationRule", observabilityadmin.OrganizationCentralizationRuleProps{
+//		Rule:     &observabilityadmin.OrganizationCentralizationRuleCentralizationRule{},
+//		RuleName: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("organizationCentralizationRule.RuleArn = %v", organizationCentralizationRule.RuleArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ObservabilityAdmin::OrganizationCentralizationRule` lists every
+// property of a type with its Go name and allowed values.
 package observabilityadmin

@@ -3,4 +3,19 @@
 // Package odb declares AWS::ODB resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a CloudAutonomousVmCluster
+// (AWS::ODB::CloudAutonomousVmCluster) in a program (none of its properties
+// is required):
+//
+//	cloudAutonomousVmCluster, err := odb.CloudAutonomousVmCluster(app, "cloudAutonomousVmCluster", odb.CloudAutonomousVmClusterProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("cloudAutonomousVmCluster.CloudAutonomousVmClusterArn = %v", cloudAutonomousVmCluster.CloudAutonomousVmClusterArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ODB::CloudAutonomousVmCluster` lists every property of a type with
+// its Go name and allowed values.
 package odb

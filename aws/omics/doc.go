@@ -3,4 +3,21 @@
 // Package omics declares AWS::Omics resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AnnotationStore (AWS::Omics::AnnotationStore) in a
+// program, with its required properties:
+//
+//	annotationStore, err := omics.AnnotationStore(app, "annotationStore", omics.AnnotationStoreProps{
+//		Name:        "...",
+//		StoreFormat: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("annotationStore.StoreArn = %v", annotationStore.StoreArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Omics::AnnotationStore` lists every property of a type with its Go
+// name and allowed values.
 package omics

@@ -3,4 +3,22 @@
 // Package opensearchserverless declares AWS::OpenSearchServerless resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AccessPolicy (AWS::OpenSearchServerless::AccessPolicy) in
+// a program, with its required properties:
+//
+//	accessPolicy, err := opensearchserverless.AccessPolicy(app, "accessPolicy", opensearchserverless.AccessPolicyProps{
+//		Name:   "...",
+//		Policy: "...",
+//		Type:   "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", accessPolicy.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::OpenSearchServerless::AccessPolicy` lists every property of a type
+// with its Go name and allowed values.
 package opensearchserverless

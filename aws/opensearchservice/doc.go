@@ -3,4 +3,20 @@
 // Package opensearchservice declares AWS::OpenSearchService resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Application (AWS::OpenSearchService::Application) in a
+// program, with its required properties:
+//
+//	application, err := opensearchservice.Application(app, "application", opensearchservice.ApplicationProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("application.Arn = %v", application.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::OpenSearchService::Application` lists every property of a type with
+// its Go name and allowed values.
 package opensearchservice

@@ -3,4 +3,22 @@
 // Package opsworkscm declares AWS::OpsWorksCM resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Server (AWS::OpsWorksCM::Server) in a program, with its
+// required properties:
+//
+//	server, err := opsworkscm.Server(app, "server", opsworkscm.ServerProps{
+//		InstanceProfileArn: "...",
+//		InstanceType:       "...",
+//		ServiceRoleArn:     "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("server.Id = %v", server.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::OpsWorksCM::Server` lists every property of a type with its Go name
+// and allowed values.
 package opsworkscm

@@ -3,4 +3,21 @@
 // Package organizations declares AWS::Organizations resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Account (AWS::Organizations::Account) in a program, with
+// its required properties:
+//
+//	account, err := organizations.Account(app, "account", organizations.AccountProps{
+//		AccountName: "...",
+//		Email:       "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("account.AccountId = %v", account.AccountId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Organizations::Account` lists every property of a type with its Go
+// name and allowed values.
 package organizations

@@ -3,4 +3,23 @@
 // Package osis declares AWS::OSIS resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Pipeline (AWS::OSIS::Pipeline) in a program, with its
+// required properties:
+//
+//	pipeline, err := osis.Pipeline(app, "pipeline", osis.PipelineProps{
+//		MaxUnits:                  1,
+//		MinUnits:                  1,
+//		PipelineConfigurationBody: "...",
+//		PipelineName:              "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("pipeline.PipelineArn = %v", pipeline.PipelineArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::OSIS::Pipeline` lists every property of a type with its Go name and
+// allowed values.
 package osis

@@ -3,4 +3,20 @@
 // Package outposts declares AWS::Outposts resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Site (AWS::Outposts::Site) in a program, with its required
+// properties:
+//
+//	site, err := outposts.Site(app, "site", outposts.SiteProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("site.SiteArn = %v", site.SiteArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Outposts::Site` lists every property of a type with its Go name and
+// allowed values.
 package outposts

@@ -3,4 +3,21 @@
 // Package panorama declares AWS::Panorama resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an ApplicationInstance (AWS::Panorama::ApplicationInstance)
+// in a program, with its required properties:
+//
+//	applicationInstance, err := panorama.ApplicationInstance(app, "applicationInstance", panorama.ApplicationInstanceProps{
+//		DefaultRuntimeContextDevice: "...",
+//		ManifestPayload:             &panorama.ApplicationInstanceManifestPayload{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("applicationInstance.ApplicationInstanceId = %v", applicationInstance.ApplicationInstanceId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Panorama::ApplicationInstance` lists every property of a type with
+// its Go name and allowed values.
 package panorama

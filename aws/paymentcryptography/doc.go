@@ -3,4 +3,20 @@
 // Package paymentcryptography declares AWS::PaymentCryptography resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Alias (AWS::PaymentCryptography::Alias) in a program, with
+// its required properties:
+//
+//	alias, err := paymentcryptography.Alias(app, "alias", paymentcryptography.AliasProps{
+//		AliasName: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", alias.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::PaymentCryptography::Alias` lists every property of a type with its
+// Go name and allowed values.
 package paymentcryptography

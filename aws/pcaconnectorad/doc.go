@@ -3,4 +3,22 @@
 // Package pcaconnectorad declares AWS::PCAConnectorAD resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Connector (AWS::PCAConnectorAD::Connector) in a program,
+// with its required properties:
+//
+//	connector, err := pcaconnectorad.Connector(app, "connector", pcaconnectorad.ConnectorProps{
+//		CertificateAuthorityArn: "...",
+//		DirectoryId:             "...",
+//		VpcInformation:          &pcaconnectorad.ConnectorVpcInformation{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("connector.ConnectorArn = %v", connector.ConnectorArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::PCAConnectorAD::Connector` lists every property of a type with its Go
+// name and allowed values.
 package pcaconnectorad

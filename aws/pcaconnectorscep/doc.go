@@ -3,4 +3,20 @@
 // Package pcaconnectorscep declares AWS::PCAConnectorSCEP resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Challenge (AWS::PCAConnectorSCEP::Challenge) in a program,
+// with its required properties:
+//
+//	challenge, err := pcaconnectorscep.Challenge(app, "challenge", pcaconnectorscep.ChallengeProps{
+//		ConnectorArn: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("challenge.ChallengeArn = %v", challenge.ChallengeArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::PCAConnectorSCEP::Challenge` lists every property of a type with its
+// Go name and allowed values.
 package pcaconnectorscep

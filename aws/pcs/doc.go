@@ -3,4 +3,22 @@
 // Package pcs declares AWS::PCS resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Cluster (AWS::PCS::Cluster) in a program, with its required
+// properties:
+//
+//	cluster, err := pcs.Cluster(app, "cluster", pcs.ClusterProps{
+//		Networking: &pcs.ClusterNetworking{},
+//		Scheduler:  &pcs.ClusterScheduler{},
+//		Size:       pcs.ClusterSizeSmall,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("cluster.Arn = %v", cluster.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::PCS::Cluster` lists every property of a type with its Go name and
+// allowed values.
 package pcs

@@ -3,4 +3,23 @@
 // Package personalize declares AWS::Personalize resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Dataset (AWS::Personalize::Dataset) in a program, with its
+// required properties:
+//
+//	dataset, err := personalize.Dataset(app, "dataset", personalize.DatasetProps{
+//		DatasetGroupArn: "...",
+//		DatasetType:     personalize.DatasetDatasetTypeInteractions,
+//		Name:            "...",
+//		SchemaArn:       "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("dataset.DatasetArn = %v", dataset.DatasetArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Personalize::Dataset` lists every property of a type with its Go name
+// and allowed values.
 package personalize

@@ -3,4 +3,20 @@
 // Package pinpoint declares AWS::Pinpoint resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an InAppTemplate (AWS::Pinpoint::InAppTemplate) in a program,
+// with its required properties:
+//
+//	inAppTemplate, err := pinpoint.InAppTemplate(app, "inAppTemplate", pinpoint.InAppTemplateProps{
+//		TemplateName: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("inAppTemplate.Arn = %v", inAppTemplate.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Pinpoint::InAppTemplate` lists every property of a type with its Go
+// name and allowed values.
 package pinpoint

@@ -3,4 +3,22 @@
 // Package pipes declares AWS::Pipes resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Pipe (AWS::Pipes::Pipe) in a program, with its required
+// properties:
+//
+//	pipe, err := pipes.Pipe(app, "pipe", pipes.PipeProps{
+//		RoleArn: "...",
+//		Source:  "...",
+//		Target:  "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("pipe.Arn = %v", pipe.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Pipes::Pipe` lists every property of a type with its Go name and
+// allowed values.
 package pipes

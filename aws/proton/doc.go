@@ -3,4 +3,19 @@
 // Package proton declares AWS::Proton resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an EnvironmentAccountConnection
+// (AWS::Proton::EnvironmentAccountConnection) in a program (none of its
+// properties is required):
+//
+//	environmentAccountConnection, err := proton.EnvironmentAccountConnection(app, "environmentAccountConnection", proton.EnvironmentAccountConnectionProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("environmentAccountConnection.Arn = %v", environmentAccountConnection.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Proton::EnvironmentAccountConnection` lists every property of a type
+// with its Go name and allowed values.
 package proton

@@ -3,4 +3,20 @@
 // Package qbusiness declares AWS::QBusiness resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Application (AWS::QBusiness::Application) in a program,
+// with its required properties:
+//
+//	application, err := qbusiness.Application(app, "application", qbusiness.ApplicationProps{
+//		DisplayName: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("application.ApplicationId = %v", application.ApplicationId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::QBusiness::Application` lists every property of a type with its Go
+// name and allowed values.
 package qbusiness

@@ -3,4 +3,24 @@
 // Package qldb declares AWS::QLDB resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Stream (AWS::QLDB::Stream) in a program, with its required
+// properties:
+//
+//	stream, err := qldb.Stream(app, "stream", qldb.StreamProps{
+//		InclusiveStartTime:   "...",
+//		KinesisConfiguration: &qldb.StreamKinesisConfiguration{},
+//		LedgerName:           "...",
+//		RoleArn:              "...",
+//		StreamName:           "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("stream.Id = %v", stream.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::QLDB::Stream` lists every property of a type with its Go name and
+// allowed values.
 package qldb

@@ -3,4 +3,24 @@
 // Package quicksight declares AWS::QuickSight resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an ActionConnector (AWS::QuickSight::ActionConnector) in a
+// program, with its required properties:
+//
+//	actionConnector, err := quicksight.ActionConnector(app, "actionConnector", quicksight.ActionConnectorProps{
+//		ActionConnectorId:    "...",
+//		AuthenticationConfig: &quicksight.ActionConnectorAuthConfig{},
+//		AwsAccountId:         "...",
+//		Name:                 "...",
+//		Type:                 "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("actionConnector.Arn = %v", actionConnector.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::QuickSight::ActionConnector` lists every property of a type with its
+// Go name and allowed values.
 package quicksight

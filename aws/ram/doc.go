@@ -3,4 +3,22 @@
 // Package ram declares AWS::RAM resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Permission (AWS::RAM::Permission) in a program, with its
+// required properties:
+//
+//	permission, err := ram.Permission(app, "permission", ram.PermissionProps{
+//		Name:           "...",
+//		PolicyTemplate: map[string]any{},
+//		ResourceType:   "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("permission.Arn = %v", permission.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::RAM::Permission` lists every property of a type with its Go name and
+// allowed values.
 package ram

@@ -3,4 +3,21 @@
 // Package rbin declares AWS::Rbin resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Rule (AWS::Rbin::Rule) in a program, with its required
+// properties:
+//
+//	rule, err := rbin.Rule(app, "rule", rbin.RuleProps{
+//		ResourceType:    rbin.RuleResourceTypeEbsSnapshot,
+//		RetentionPeriod: &rbin.RuleRetentionPeriod{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("rule.Arn = %v", rule.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Rbin::Rule` lists every property of a type with its Go name and
+// allowed values.
 package rbin

@@ -3,4 +3,18 @@
 // Package rds declares AWS::RDS resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a DBInstance (AWS::RDS::DBInstance) in a program (none of its
+// properties is required):
+//
+//	dbInstance, err := rds.DBInstance(app, "dbInstance", rds.DBInstanceProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("dbInstance.DBInstanceArn = %v", dbInstance.DBInstanceArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::RDS::DBInstance` lists every property of a type with its Go name and
+// allowed values.
 package rds

@@ -3,4 +3,23 @@
 // Package redshift declares AWS::Redshift resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Cluster (AWS::Redshift::Cluster) in a program, with its
+// required properties:
+//
+//	cluster, err := redshift.Cluster(app, "cluster", redshift.ClusterProps{
+//		ClusterType:    "...",
+//		DBName:         "...",
+//		MasterUsername: "...",
+//		NodeType:       "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("cluster.ClusterNamespaceArn = %v", cluster.ClusterNamespaceArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Redshift::Cluster` lists every property of a type with its Go name
+// and allowed values.
 package redshift

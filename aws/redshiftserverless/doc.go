@@ -3,4 +3,20 @@
 // Package redshiftserverless declares AWS::RedshiftServerless resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Namespace (AWS::RedshiftServerless::Namespace) in a
+// program, with its required properties:
+//
+//	namespace, err := redshiftserverless.Namespace(app, "namespace", redshiftserverless.NamespaceProps{
+//		NamespaceName: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("namespace.Namespace = %v", namespace.Namespace)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::RedshiftServerless::Namespace` lists every property of a type with
+// its Go name and allowed values.
 package redshiftserverless

@@ -3,4 +3,23 @@
 // Package refactorspaces declares AWS::RefactorSpaces resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Application (AWS::RefactorSpaces::Application) in a
+// program, with its required properties:
+//
+//	application, err := refactorspaces.Application(app, "application", refactorspaces.ApplicationProps{
+//		EnvironmentIdentifier: "...",
+//		Name:                  "...",
+//		ProxyType:             "...",
+//		VpcId:                 "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("application.ApplicationIdentifier = %v", application.ApplicationIdentifier)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::RefactorSpaces::Application` lists every property of a type with its
+// Go name and allowed values.
 package refactorspaces

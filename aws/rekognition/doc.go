@@ -3,4 +3,20 @@
 // Package rekognition declares AWS::Rekognition resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Collection (AWS::Rekognition::Collection) in a program,
+// with its required properties:
+//
+//	collection, err := rekognition.Collection(app, "collection", rekognition.CollectionProps{
+//		CollectionId: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("collection.Arn = %v", collection.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Rekognition::Collection` lists every property of a type with its Go
+// name and allowed values.
 package rekognition

@@ -3,4 +3,22 @@
 // Package resiliencehub declares AWS::ResilienceHub resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an App (AWS::ResilienceHub::App) in a program, with its
+// required properties:
+//
+//	res, err := resiliencehub.App(app, "res", resiliencehub.AppProps{
+//		AppTemplateBody:  "...",
+//		Name:             "...",
+//		ResourceMappings: []resiliencehub.AppResourceMapping{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("res.AppArn = %v", res.AppArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ResilienceHub::App` lists every property of a type with its Go name
+// and allowed values.
 package resiliencehub

@@ -3,4 +3,20 @@
 // Package resiliencehubv2 declares AWS::ResilienceHubV2 resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Policy (AWS::ResilienceHubV2::Policy) in a program, with
+// its required properties:
+//
+//	policy, err := resiliencehubv2.Policy(app, "policy", resiliencehubv2.PolicyProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("policy.PolicyArn = %v", policy.PolicyArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ResilienceHubV2::Policy` lists every property of a type with its Go
+// name and allowed values.
 package resiliencehubv2

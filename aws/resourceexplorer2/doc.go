@@ -3,4 +3,21 @@
 // Package resourceexplorer2 declares AWS::ResourceExplorer2 resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a DefaultViewAssociation
+// (AWS::ResourceExplorer2::DefaultViewAssociation) in a program, with its
+// required properties:
+//
+//	defaultViewAssociation, err := resourceexplorer2.DefaultViewAssociation(app, "defaultViewAssociation", resourceexplorer2.DefaultViewAssociationProps{
+//		ViewArn: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("defaultViewAssociation.AssociatedAwsPrincipal = %v", defaultViewAssociation.AssociatedAwsPrincipal)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ResourceExplorer2::DefaultViewAssociation` lists every property of a
+// type with its Go name and allowed values.
 package resourceexplorer2

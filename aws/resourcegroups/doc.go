@@ -3,4 +3,20 @@
 // Package resourcegroups declares AWS::ResourceGroups resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Group (AWS::ResourceGroups::Group) in a program, with its
+// required properties:
+//
+//	group, err := resourcegroups.Group(app, "group", resourcegroups.GroupProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("group.Arn = %v", group.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ResourceGroups::Group` lists every property of a type with its Go
+// name and allowed values.
 package resourcegroups

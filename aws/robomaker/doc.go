@@ -3,4 +3,18 @@
 // Package robomaker declares AWS::RoboMaker resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Fleet (AWS::RoboMaker::Fleet) in a program (none of its
+// properties is required):
+//
+//	fleet, err := robomaker.Fleet(app, "fleet", robomaker.FleetProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("fleet.Arn = %v", fleet.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::RoboMaker::Fleet` lists every property of a type with its Go name and
+// allowed values.
 package robomaker

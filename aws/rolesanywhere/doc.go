@@ -3,4 +3,21 @@
 // Package rolesanywhere declares AWS::RolesAnywhere resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a CRL (AWS::RolesAnywhere::CRL) in a program, with its
+// required properties:
+//
+//	crl, err := rolesanywhere.CRL(app, "crl", rolesanywhere.CRLProps{
+//		CrlData: "...",
+//		Name:    "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("crl.CrlId = %v", crl.CrlId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::RolesAnywhere::CRL` lists every property of a type with its Go name
+// and allowed values.
 package rolesanywhere

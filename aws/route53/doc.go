@@ -3,4 +3,18 @@
 // Package route53 declares AWS::Route53 resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a HostedZone (AWS::Route53::HostedZone) in a program (none of
+// its properties is required):
+//
+//	hostedZone, err := route53.HostedZone(app, "hostedZone", route53.HostedZoneProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("hostedZone.Id = %v", hostedZone.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Route53::HostedZone` lists every property of a type with its Go name
+// and allowed values.
 package route53

@@ -3,4 +3,22 @@
 // Package route53globalresolver declares AWS::Route53GlobalResolver resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AccessSource (AWS::Route53GlobalResolver::AccessSource) in
+// a program, with its required properties:
+//
+//	accessSource, err := route53globalresolver.AccessSource(app, "accessSource", route53globalresolver.AccessSourceProps{
+//		Cidr:      "...",
+//		DnsViewId: "...",
+//		Protocol:  "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("accessSource.AccessSourceId = %v", accessSource.AccessSourceId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Route53GlobalResolver::AccessSource` lists every property of a type
+// with its Go name and allowed values.
 package route53globalresolver

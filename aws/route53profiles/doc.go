@@ -3,4 +3,20 @@
 // Package route53profiles declares AWS::Route53Profiles resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Profile (AWS::Route53Profiles::Profile) in a program, with
+// its required properties:
+//
+//	profile, err := route53profiles.Profile(app, "profile", route53profiles.ProfileProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("profile.Id = %v", profile.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Route53Profiles::Profile` lists every property of a type with its Go
+// name and allowed values.
 package route53profiles

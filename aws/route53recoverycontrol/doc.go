@@ -3,4 +3,20 @@
 // Package route53recoverycontrol declares AWS::Route53RecoveryControl resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Cluster (AWS::Route53RecoveryControl::Cluster) in a
+// program, with its required properties:
+//
+//	cluster, err := route53recoverycontrol.Cluster(app, "cluster", route53recoverycontrol.ClusterProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("cluster.ClusterArn = %v", cluster.ClusterArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Route53RecoveryControl::Cluster` lists every property of a type with
+// its Go name and allowed values.
 package route53recoverycontrol

@@ -3,4 +3,18 @@
 // Package route53recoveryreadiness declares AWS::Route53RecoveryReadiness resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Cell (AWS::Route53RecoveryReadiness::Cell) in a program
+// (none of its properties is required):
+//
+//	cell, err := route53recoveryreadiness.Cell(app, "cell", route53recoveryreadiness.CellProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("cell.CellArn = %v", cell.CellArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Route53RecoveryReadiness::Cell` lists every property of a type with
+// its Go name and allowed values.
 package route53recoveryreadiness

@@ -3,4 +3,19 @@
 // Package route53resolver declares AWS::Route53Resolver resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a FirewallDomainList
+// (AWS::Route53Resolver::FirewallDomainList) in a program (none of its
+// properties is required):
+//
+//	firewallDomainList, err := route53resolver.FirewallDomainList(app, "firewallDomainList", route53resolver.FirewallDomainListProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("firewallDomainList.Id = %v", firewallDomainList.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Route53Resolver::FirewallDomainList` lists every property of a type
+// with its Go name and allowed values.
 package route53resolver

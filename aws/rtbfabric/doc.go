@@ -3,4 +3,21 @@
 // Package rtbfabric declares AWS::RTBFabric resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an InboundExternalLink (AWS::RTBFabric::InboundExternalLink)
+// in a program, with its required properties:
+//
+//	inboundExternalLink, err := rtbfabric.InboundExternalLink(app, "inboundExternalLink", rtbfabric.InboundExternalLinkProps{
+//		GatewayId:       "...",
+//		LinkLogSettings: &rtbfabric.InboundExternalLinkLinkLogSettings{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("inboundExternalLink.Arn = %v", inboundExternalLink.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::RTBFabric::InboundExternalLink` lists every property of a type with
+// its Go name and allowed values.
 package rtbfabric

@@ -3,4 +3,20 @@
 // Package rum declares AWS::RUM resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AppMonitor (AWS::RUM::AppMonitor) in a program, with its
+// required properties:
+//
+//	appMonitor, err := rum.AppMonitor(app, "appMonitor", rum.AppMonitorProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("appMonitor.Id = %v", appMonitor.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::RUM::AppMonitor` lists every property of a type with its Go name and
+// allowed values.
 package rum

@@ -3,4 +3,18 @@
 // Package s3 declares AWS::S3 resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Bucket (AWS::S3::Bucket) in a program (none of its
+// properties is required):
+//
+//	bucket, err := s3.Bucket(app, "bucket", s3.BucketProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("bucket.Arn = %v", bucket.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::S3::Bucket` lists every property of a type with its Go name and
+// allowed values.
 package s3

@@ -3,4 +3,20 @@
 // Package s3express declares AWS::S3Express resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AccessPoint (AWS::S3Express::AccessPoint) in a program,
+// with its required properties:
+//
+//	accessPoint, err := s3express.AccessPoint(app, "accessPoint", s3express.AccessPointProps{
+//		Bucket: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("accessPoint.Arn = %v", accessPoint.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::S3Express::AccessPoint` lists every property of a type with its Go
+// name and allowed values.
 package s3express

@@ -3,4 +3,20 @@
 // Package s3files declares AWS::S3Files resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AccessPoint (AWS::S3Files::AccessPoint) in a program, with
+// its required properties:
+//
+//	accessPoint, err := s3files.AccessPoint(app, "accessPoint", s3files.AccessPointProps{
+//		FileSystemId: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("accessPoint.AccessPointId = %v", accessPoint.AccessPointId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::S3Files::AccessPoint` lists every property of a type with its Go name
+// and allowed values.
 package s3files

@@ -3,4 +3,20 @@
 // Package s3objectlambda declares AWS::S3ObjectLambda resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AccessPoint (AWS::S3ObjectLambda::AccessPoint) in a
+// program, with its required properties:
+//
+//	accessPoint, err := s3objectlambda.AccessPoint(app, "accessPoint", s3objectlambda.AccessPointProps{
+//		ObjectLambdaConfiguration: &s3objectlambda.AccessPointObjectLambdaConfiguration{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("accessPoint.Arn = %v", accessPoint.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::S3ObjectLambda::AccessPoint` lists every property of a type with its
+// Go name and allowed values.
 package s3objectlambda

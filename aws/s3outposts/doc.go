@@ -3,4 +3,22 @@
 // Package s3outposts declares AWS::S3Outposts resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AccessPoint (AWS::S3Outposts::AccessPoint) in a program,
+// with its required properties:
+//
+//	accessPoint, err := s3outposts.AccessPoint(app, "accessPoint", s3outposts.AccessPointProps{
+//		Bucket:           "...",
+//		Name:             "...",
+//		VpcConfiguration: &s3outposts.AccessPointVpcConfiguration{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("accessPoint.Arn = %v", accessPoint.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::S3Outposts::AccessPoint` lists every property of a type with its Go
+// name and allowed values.
 package s3outposts

@@ -3,4 +3,21 @@
 // Package s3tables declares AWS::S3Tables resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Namespace (AWS::S3Tables::Namespace) in a program, with its
+// required properties:
+//
+//	namespace, err := s3tables.Namespace(app, "namespace", s3tables.NamespaceProps{
+//		Namespace:      "...",
+//		TableBucketARN: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", namespace.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::S3Tables::Namespace` lists every property of a type with its Go name
+// and allowed values.
 package s3tables

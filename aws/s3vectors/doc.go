@@ -3,4 +3,22 @@
 // Package s3vectors declares AWS::S3Vectors resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Index (AWS::S3Vectors::Index) in a program, with its
+// required properties:
+//
+//	index, err := s3vectors.Index(app, "index", s3vectors.IndexProps{
+//		DataType:       "...",
+//		Dimension:      1,
+//		DistanceMetric: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("index.IndexArn = %v", index.IndexArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::S3Vectors::Index` lists every property of a type with its Go name and
+// allowed values.
 package s3vectors

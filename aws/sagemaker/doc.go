@@ -3,4 +3,22 @@
 // Package sagemaker declares AWS::SageMaker resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Action (AWS::SageMaker::Action) in a program, with its
+// required properties:
+//
+//	action, err := sagemaker.Action(app, "action", sagemaker.ActionProps{
+//		ActionName: "...",
+//		ActionType: "...",
+//		Source:     &sagemaker.ActionActionSource{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("action.Arn = %v", action.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::SageMaker::Action` lists every property of a type with its Go name
+// and allowed values.
 package sagemaker

@@ -3,4 +3,22 @@
 // Package scheduler declares AWS::Scheduler resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Schedule (AWS::Scheduler::Schedule) in a program, with its
+// required properties:
+//
+//	schedule, err := scheduler.Schedule(app, "schedule", scheduler.ScheduleProps{
+//		FlexibleTimeWindow: &scheduler.ScheduleFlexibleTimeWindow{},
+//		ScheduleExpression: "...",
+//		Target:             &scheduler.ScheduleTarget{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("schedule.Arn = %v", schedule.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Scheduler::Schedule` lists every property of a type with its Go name
+// and allowed values.
 package scheduler

@@ -3,4 +3,22 @@
 // Package scn declares AWS::SCN resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Dataset (AWS::SCN::Dataset) in a program, with its required
+// properties:
+//
+//	dataset, err := scn.Dataset(app, "dataset", scn.DatasetProps{
+//		InstanceId: "...",
+//		Name:       "...",
+//		Namespace:  "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("dataset.Arn = %v", dataset.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::SCN::Dataset` lists every property of a type with its Go name and
+// allowed values.
 package scn

@@ -3,4 +3,18 @@
 // Package secretsmanager declares AWS::SecretsManager resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Secret (AWS::SecretsManager::Secret) in a program (none of
+// its properties is required):
+//
+//	secret, err := secretsmanager.Secret(app, "secret", secretsmanager.SecretProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("secret.Id = %v", secret.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::SecretsManager::Secret` lists every property of a type with its Go
+// name and allowed values.
 package secretsmanager

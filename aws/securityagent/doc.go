@@ -3,4 +3,20 @@
 // Package securityagent declares AWS::SecurityAgent resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AgentSpace (AWS::SecurityAgent::AgentSpace) in a program,
+// with its required properties:
+//
+//	agentSpace, err := securityagent.AgentSpace(app, "agentSpace", securityagent.AgentSpaceProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("agentSpace.AgentSpaceId = %v", agentSpace.AgentSpaceId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::SecurityAgent::AgentSpace` lists every property of a type with its Go
+// name and allowed values.
 package securityagent

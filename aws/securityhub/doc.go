@@ -3,4 +3,21 @@
 // Package securityhub declares AWS::SecurityHub resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AggregatorV2 (AWS::SecurityHub::AggregatorV2) in a
+// program, with its required properties:
+//
+//	aggregatorV2, err := securityhub.AggregatorV2(app, "aggregatorV2", securityhub.AggregatorV2Props{
+//		LinkedRegions:     []string{"..."},
+//		RegionLinkingMode: securityhub.AggregatorV2RegionLinkingModeSpecifiedRegions,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("aggregatorV2.AggregatorV2Arn = %v", aggregatorV2.AggregatorV2Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::SecurityHub::AggregatorV2` lists every property of a type with its Go
+// name and allowed values.
 package securityhub

@@ -3,4 +3,22 @@
 // Package securitylake declares AWS::SecurityLake resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AwsLogSource (AWS::SecurityLake::AwsLogSource) in a
+// program, with its required properties:
+//
+//	awsLogSource, err := securitylake.AwsLogSource(app, "awsLogSource", securitylake.AwsLogSourceProps{
+//		DataLakeArn:   "...",
+//		SourceName:    "...",
+//		SourceVersion: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", awsLogSource.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::SecurityLake::AwsLogSource` lists every property of a type with its
+// Go name and allowed values.
 package securitylake

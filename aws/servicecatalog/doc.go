@@ -3,4 +3,21 @@
 // Package servicecatalog declares AWS::ServiceCatalog resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AcceptedPortfolioShare
+// (AWS::ServiceCatalog::AcceptedPortfolioShare) in a program, with its
+// required properties:
+//
+//	acceptedPortfolioShare, err := servicecatalog.AcceptedPortfolioShare(app, "acceptedPortfolioShare", servicecatalog.AcceptedPortfolioShareProps{
+//		PortfolioId: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", acceptedPortfolioShare.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ServiceCatalog::AcceptedPortfolioShare` lists every property of a
+// type with its Go name and allowed values.
 package servicecatalog

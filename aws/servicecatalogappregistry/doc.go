@@ -3,4 +3,20 @@
 // Package servicecatalogappregistry declares AWS::ServiceCatalogAppRegistry resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Application (AWS::ServiceCatalogAppRegistry::Application)
+// in a program, with its required properties:
+//
+//	application, err := servicecatalogappregistry.Application(app, "application", servicecatalogappregistry.ApplicationProps{
+//		Name: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("application.Id = %v", application.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ServiceCatalogAppRegistry::Application` lists every property of a
+// type with its Go name and allowed values.
 package servicecatalogappregistry

@@ -3,4 +3,18 @@
 // Package servicediscovery declares AWS::ServiceDiscovery resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Service (AWS::ServiceDiscovery::Service) in a program (none
+// of its properties is required):
+//
+//	service, err := servicediscovery.Service(app, "service", servicediscovery.ServiceProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("service.Id = %v", service.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::ServiceDiscovery::Service` lists every property of a type with its Go
+// name and allowed values.
 package servicediscovery

@@ -3,4 +3,18 @@
 // Package ses declares AWS::SES resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a ConfigurationSet (AWS::SES::ConfigurationSet) in a program
+// (none of its properties is required):
+//
+//	configurationSet, err := ses.ConfigurationSet(app, "configurationSet", ses.ConfigurationSetProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", configurationSet.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::SES::ConfigurationSet` lists every property of a type with its Go
+// name and allowed values.
 package ses

@@ -3,4 +3,20 @@
 // Package shield declares AWS::Shield resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a DRTAccess (AWS::Shield::DRTAccess) in a program, with its
+// required properties:
+//
+//	drtAccess, err := shield.DRTAccess(app, "drtAccess", shield.DRTAccessProps{
+//		RoleArn: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("drtAccess.AccountId = %v", drtAccess.AccountId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Shield::DRTAccess` lists every property of a type with its Go name
+// and allowed values.
 package shield

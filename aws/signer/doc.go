@@ -3,4 +3,23 @@
 // Package signer declares AWS::Signer resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a ProfilePermission (AWS::Signer::ProfilePermission) in a
+// program, with its required properties:
+//
+//	profilePermission, err := signer.ProfilePermission(app, "profilePermission", signer.ProfilePermissionProps{
+//		Action:      "...",
+//		Principal:   "...",
+//		ProfileName: "...",
+//		StatementId: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("declared %s", profilePermission.ResourceID())
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Signer::ProfilePermission` lists every property of a type with its Go
+// name and allowed values.
 package signer

@@ -3,4 +3,21 @@
 // Package simspaceweaver declares AWS::SimSpaceWeaver resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Simulation (AWS::SimSpaceWeaver::Simulation) in a program,
+// with its required properties:
+//
+//	simulation, err := simspaceweaver.Simulation(app, "simulation", simspaceweaver.SimulationProps{
+//		Name:    "...",
+//		RoleArn: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("simulation.DescribePayload = %v", simulation.DescribePayload)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::SimSpaceWeaver::Simulation` lists every property of a type with its
+// Go name and allowed values.
 package simspaceweaver

@@ -3,4 +3,18 @@
 // Package smsvoice declares AWS::SMSVOICE resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a ConfigurationSet (AWS::SMSVOICE::ConfigurationSet) in a
+// program (none of its properties is required):
+//
+//	configurationSet, err := smsvoice.ConfigurationSet(app, "configurationSet", smsvoice.ConfigurationSetProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("configurationSet.Arn = %v", configurationSet.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::SMSVOICE::ConfigurationSet` lists every property of a type with its
+// Go name and allowed values.
 package smsvoice

@@ -3,4 +3,18 @@
 // Package sns declares AWS::SNS resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Topic (AWS::SNS::Topic) in a program (none of its
+// properties is required):
+//
+//	topic, err := sns.Topic(app, "topic", sns.TopicProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("topic.TopicArn = %v", topic.TopicArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::SNS::Topic` lists every property of a type with its Go name and
+// allowed values.
 package sns

@@ -3,4 +3,18 @@
 // Package sqs declares AWS::SQS resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Queue (AWS::SQS::Queue) in a program (none of its
+// properties is required):
+//
+//	queue, err := sqs.Queue(app, "queue", sqs.QueueProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("queue.QueueUrl = %v", queue.QueueUrl)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::SQS::Queue` lists every property of a type with its Go name and
+// allowed values.
 package sqs

@@ -3,4 +3,21 @@
 // Package ssm declares AWS::SSM resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Parameter (AWS::SSM::Parameter) in a program, with its
+// required properties:
+//
+//	parameter, err := ssm.Parameter(app, "parameter", ssm.ParameterProps{
+//		Type:  ssm.ParameterTypeString,
+//		Value: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("parameter.Arn = %v", parameter.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::SSM::Parameter` lists every property of a type with its Go name and
+// allowed values.
 package ssm

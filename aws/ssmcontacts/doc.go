@@ -3,4 +3,22 @@
 // Package ssmcontacts declares AWS::SSMContacts resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Contact (AWS::SSMContacts::Contact) in a program, with its
+// required properties:
+//
+//	contact, err := ssmcontacts.Contact(app, "contact", ssmcontacts.ContactProps{
+//		Alias:       "...",
+//		DisplayName: "...",
+//		Type:        ssmcontacts.ContactTypePersonal,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("contact.Arn = %v", contact.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::SSMContacts::Contact` lists every property of a type with its Go name
+// and allowed values.
 package ssmcontacts

@@ -3,4 +3,18 @@
 // Package ssmguiconnect declares AWS::SSMGuiConnect resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Preferences (AWS::SSMGuiConnect::Preferences) in a program
+// (none of its properties is required):
+//
+//	preferences, err := ssmguiconnect.Preferences(app, "preferences", ssmguiconnect.PreferencesProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("preferences.AccountId = %v", preferences.AccountId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::SSMGuiConnect::Preferences` lists every property of a type with its
+// Go name and allowed values.
 package ssmguiconnect

@@ -3,4 +3,20 @@
 // Package ssmincidents declares AWS::SSMIncidents resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a ReplicationSet (AWS::SSMIncidents::ReplicationSet) in a
+// program, with its required properties:
+//
+//	replicationSet, err := ssmincidents.ReplicationSet(app, "replicationSet", ssmincidents.ReplicationSetProps{
+//		Regions: []ssmincidents.ReplicationSetReplicationRegion{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("replicationSet.Arn = %v", replicationSet.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::SSMIncidents::ReplicationSet` lists every property of a type with its
+// Go name and allowed values.
 package ssmincidents

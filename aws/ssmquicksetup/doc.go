@@ -3,4 +3,21 @@
 // Package ssmquicksetup declares AWS::SSMQuickSetup resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a ConfigurationManager
+// (AWS::SSMQuickSetup::ConfigurationManager) in a program, with its required
+// properties:
+//
+//	configurationManager, err := ssmquicksetup.ConfigurationManager(app, "configurationManager", ssmquicksetup.ConfigurationManagerProps{
+//		ConfigurationDefinitions: []ssmquicksetup.ConfigurationManagerConfigurationDefinition{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("configurationManager.ManagerArn = %v", configurationManager.ManagerArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::SSMQuickSetup::ConfigurationManager` lists every property of a type
+// with its Go name and allowed values.
 package ssmquicksetup

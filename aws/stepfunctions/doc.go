@@ -3,4 +3,20 @@
 // Package stepfunctions declares AWS::StepFunctions resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a StateMachine (AWS::StepFunctions::StateMachine) in a
+// program, with its required properties:
+//
+//	stateMachine, err := stepfunctions.StateMachine(app, "stateMachine", stepfunctions.StateMachineProps{
+//		RoleArn: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("stateMachine.Arn = %v", stateMachine.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::StepFunctions::StateMachine` lists every property of a type with its
+// Go name and allowed values.
 package stepfunctions

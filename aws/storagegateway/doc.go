@@ -3,4 +3,21 @@
 // Package storagegateway declares AWS::StorageGateway resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a TapePool (AWS::StorageGateway::TapePool) in a program, with
+// its required properties:
+//
+//	tapePool, err := storagegateway.TapePool(app, "tapePool", storagegateway.TapePoolProps{
+//		PoolName:     "...",
+//		StorageClass: storagegateway.TapePoolStorageClassDeepArchive,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("tapePool.PoolARN = %v", tapePool.PoolARN)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::StorageGateway::TapePool` lists every property of a type with its Go
+// name and allowed values.
 package storagegateway

@@ -3,4 +3,20 @@
 // Package supportapp declares AWS::SupportApp resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AccountAlias (AWS::SupportApp::AccountAlias) in a program,
+// with its required properties:
+//
+//	accountAlias, err := supportapp.AccountAlias(app, "accountAlias", supportapp.AccountAliasProps{
+//		AccountAlias: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("accountAlias.AccountAliasResourceId = %v", accountAlias.AccountAliasResourceId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::SupportApp::AccountAlias` lists every property of a type with its Go
+// name and allowed values.
 package supportapp

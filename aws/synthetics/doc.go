@@ -3,4 +3,25 @@
 // Package synthetics declares AWS::Synthetics resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Canary (AWS::Synthetics::Canary) in a program, with its
+// required properties:
+//
+//	canary, err := synthetics.Canary(app, "canary", synthetics.CanaryProps{
+//		ArtifactS3Location: "...",
+//		Code:               &synthetics.CanaryCode{},
+//		ExecutionRoleArn:   "...",
+//		Name:               "...",
+//		RuntimeVersion:     "...",
+//		Schedule:           &synthetics.CanarySchedule{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("canary.Id = %v", canary.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Synthetics::Canary` lists every property of a type with its Go name
+// and allowed values.
 package synthetics

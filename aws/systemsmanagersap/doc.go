@@ -3,4 +3,21 @@
 // Package systemsmanagersap declares AWS::SystemsManagerSAP resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Application (AWS::SystemsManagerSAP::Application) in a
+// program, with its required properties:
+//
+//	application, err := systemsmanagersap.Application(app, "application", systemsmanagersap.ApplicationProps{
+//		ApplicationId:   "...",
+//		ApplicationType: systemsmanagersap.ApplicationApplicationTypeHana,
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("application.Arn = %v", application.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::SystemsManagerSAP::Application` lists every property of a type with
+// its Go name and allowed values.
 package systemsmanagersap

@@ -3,4 +3,18 @@
 // Package timestream declares AWS::Timestream resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Database (AWS::Timestream::Database) in a program (none of
+// its properties is required):
+//
+//	database, err := timestream.Database(app, "database", timestream.DatabaseProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("database.Arn = %v", database.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Timestream::Database` lists every property of a type with its Go name
+// and allowed values.
 package timestream

@@ -3,4 +3,21 @@
 // Package transcribe declares AWS::Transcribe resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a VocabularyFilter (AWS::Transcribe::VocabularyFilter) in a
+// program, with its required properties:
+//
+//	vocabularyFilter, err := transcribe.VocabularyFilter(app, "vocabularyFilter", transcribe.VocabularyFilterProps{
+//		LanguageCode:         "...",
+//		VocabularyFilterName: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("vocabularyFilter.Arn = %v", vocabularyFilter.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Transcribe::VocabularyFilter` lists every property of a type with its
+// Go name and allowed values.
 package transcribe

@@ -3,4 +3,23 @@
 // Package transfer declares AWS::Transfer resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Agreement (AWS::Transfer::Agreement) in a program, with
+// its required properties:
+//
+//	agreement, err := transfer.Agreement(app, "agreement", transfer.AgreementProps{
+//		AccessRole:       "...",
+//		LocalProfileId:   "...",
+//		PartnerProfileId: "...",
+//		ServerId:         "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("agreement.AgreementId = %v", agreement.AgreementId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Transfer::Agreement` lists every property of a type with its Go name
+// and allowed values.
 package transfer

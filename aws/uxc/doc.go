@@ -3,4 +3,18 @@
 // Package uxc declares AWS::UXC resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AccountCustomization (AWS::UXC::AccountCustomization) in a
+// program (none of its properties is required):
+//
+//	accountCustomization, err := uxc.AccountCustomization(app, "accountCustomization", uxc.AccountCustomizationProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("accountCustomization.AccountId = %v", accountCustomization.AccountId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::UXC::AccountCustomization` lists every property of a type with its Go
+// name and allowed values.
 package uxc

@@ -3,4 +3,21 @@
 // Package verifiedpermissions declares AWS::VerifiedPermissions resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an IdentitySource (AWS::VerifiedPermissions::IdentitySource)
+// in a program, with its required properties:
+//
+//	identitySource, err := verifiedpermissions.IdentitySource(app, "identitySource", verifiedpermissions.IdentitySourceProps{
+//		Configuration: &verifiedpermissions.IdentitySourceIdentitySourceConfiguration{},
+//		PolicyStoreId: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("identitySource.IdentitySourceId = %v", identitySource.IdentitySourceId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::VerifiedPermissions::IdentitySource` lists every property of a type
+// with its Go name and allowed values.
 package verifiedpermissions

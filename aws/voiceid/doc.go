@@ -3,4 +3,21 @@
 // Package voiceid declares AWS::VoiceID resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Domain (AWS::VoiceID::Domain) in a program, with its
+// required properties:
+//
+//	domain, err := voiceid.Domain(app, "domain", voiceid.DomainProps{
+//		Name:                              "...",
+//		ServerSideEncryptionConfiguration: &voiceid.DomainServerSideEncryptionConfiguration{},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("domain.DomainId = %v", domain.DomainId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::VoiceID::Domain` lists every property of a type with its Go name and
+// allowed values.
 package voiceid

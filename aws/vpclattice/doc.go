@@ -3,4 +3,21 @@
 // Package vpclattice declares AWS::VpcLattice resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AccessLogSubscription
+// (AWS::VpcLattice::AccessLogSubscription) in a program, with its required
+// properties:
+//
+//	accessLogSubscription, err := vpclattice.AccessLogSubscription(app, "accessLogSubscription", vpclattice.AccessLogSubscriptionProps{
+//		DestinationArn: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("accessLogSubscription.Arn = %v", accessLogSubscription.Arn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::VpcLattice::AccessLogSubscription` lists every property of a type
+// with its Go name and allowed values.
 package vpclattice

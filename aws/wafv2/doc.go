@@ -3,4 +3,22 @@
 // Package wafv2 declares AWS::WAFv2 resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an IPSet (AWS::WAFv2::IPSet) in a program, with its required
+// properties:
+//
+//	ipSet, err := wafv2.IPSet(app, "ipSet", wafv2.IPSetProps{
+//		Addresses:        []string{"..."},
+//		IPAddressVersion: "...",
+//		Scope:            "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("ipSet.Id = %v", ipSet.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::WAFv2::IPSet` lists every property of a type with its Go name and
+// allowed values.
 package wafv2

@@ -3,4 +3,18 @@
 // Package wellarchitected declares AWS::WellArchitected resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Lens (AWS::WellArchitected::Lens) in a program (none of its
+// properties is required):
+//
+//	lens, err := wellarchitected.Lens(app, "lens", wellarchitected.LensProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("lens.LensArn = %v", lens.LensArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::WellArchitected::Lens` lists every property of a type with its Go
+// name and allowed values.
 package wellarchitected

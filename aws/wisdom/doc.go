@@ -3,4 +3,22 @@
 // Package wisdom declares AWS::Wisdom resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an AIAgent (AWS::Wisdom::AIAgent) in a program, with its
+// required properties:
+//
+//	aiAgent, err := wisdom.AIAgent(app, "aiAgent", wisdom.AIAgentProps{
+//		AssistantId:   "...",
+//		Configuration: &wisdom.AIAgentAIAgentConfiguration{},
+//		Type:          "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("aiAgent.AIAgentId = %v", aiAgent.AIAgentId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::Wisdom::AIAgent` lists every property of a type with its Go name and
+// allowed values.
 package wisdom

@@ -3,4 +3,20 @@
 // Package workspaces declares AWS::WorkSpaces resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a ConnectionAlias (AWS::WorkSpaces::ConnectionAlias) in a
+// program, with its required properties:
+//
+//	connectionAlias, err := workspaces.ConnectionAlias(app, "connectionAlias", workspaces.ConnectionAliasProps{
+//		ConnectionString: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("connectionAlias.AliasId = %v", connectionAlias.AliasId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::WorkSpaces::ConnectionAlias` lists every property of a type with its
+// Go name and allowed values.
 package workspaces

@@ -3,4 +3,20 @@
 // Package workspacesinstances declares AWS::WorkspacesInstances resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Volume (AWS::WorkspacesInstances::Volume) in a program,
+// with its required properties:
+//
+//	volume, err := workspacesinstances.Volume(app, "volume", workspacesinstances.VolumeProps{
+//		AvailabilityZone: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("volume.VolumeId = %v", volume.VolumeId)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::WorkspacesInstances::Volume` lists every property of a type with its
+// Go name and allowed values.
 package workspacesinstances

@@ -3,4 +3,20 @@
 // Package workspacesthinclient declares AWS::WorkSpacesThinClient resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, an Environment (AWS::WorkSpacesThinClient::Environment) in a
+// program, with its required properties:
+//
+//	environment, err := workspacesthinclient.Environment(app, "environment", workspacesthinclient.EnvironmentProps{
+//		DesktopArn: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("environment.Id = %v", environment.Id)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::WorkSpacesThinClient::Environment` lists every property of a type
+// with its Go name and allowed values.
 package workspacesthinclient

@@ -3,4 +3,18 @@
 // Package workspacesweb declares AWS::WorkSpacesWeb resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a BrowserSettings (AWS::WorkSpacesWeb::BrowserSettings) in a
+// program (none of its properties is required):
+//
+//	browserSettings, err := workspacesweb.BrowserSettings(app, "browserSettings", workspacesweb.BrowserSettingsProps{})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("browserSettings.BrowserSettingsArn = %v", browserSettings.BrowserSettingsArn)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::WorkSpacesWeb::BrowserSettings` lists every property of a type with
+// its Go name and allowed values.
 package workspacesweb

@@ -3,4 +3,20 @@
 // Package xray declares AWS::XRay resources with typed properties, one
 // function per resource type, generated from AWS's CloudFormation
 // schemas by athanor-gen.
+//
+// For example, a Group (AWS::XRay::Group) in a program, with its required
+// properties:
+//
+//	group, err := xray.Group(app, "group", xray.GroupProps{
+//		GroupName: "...",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	app.Log("group.GroupARN = %v", group.GroupARN)
+//
+// Optional numbers and booleans are pointers (athanor.Int(30),
+// athanor.Bool(true)), and string enums have constants. `athanor schema
+// AWS::XRay::Group` lists every property of a type with its Go name and
+// allowed values.
 package xray

@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/athanor-iac/athanor/internal/jsonout"
+	"github.com/athanor-iac/athanor/internal/version"
 	"github.com/athanor-iac/athanor/schema"
 )
 
@@ -58,6 +59,8 @@ var DefaultCommands = []CommandFunc{
 	func(f *Factory) *cobra.Command { return NewCmdValidate(f, nil) },
 	func(f *Factory) *cobra.Command { return NewCmdImport(f, nil) },
 	func(f *Factory) *cobra.Command { return NewCmdState(f, nil) },
+	func(f *Factory) *cobra.Command { return NewCmdNew(f, nil) },
+	func(f *Factory) *cobra.Command { return NewCmdVersion(f) },
 }
 
 // NewFactory returns a factory over the given streams and the embedded
@@ -75,14 +78,14 @@ func NewRootCmd(f *Factory, cmds ...CommandFunc) *cobra.Command {
 		Short: "Infrastructure as code on AWS Cloud Control",
 		Long: `Athanor programs are Go programs that declare AWS resources (athanor.Run);
 running one applies them through the Cloud Control API. This command is the
-toolbox around them: a local Cloud Control endpoint for development and tests
-(athanor local), questions about resource types (athanor schema, athanor
-validate), taking over existing resources (athanor import) and inspecting
-and repairing state (athanor state).
+toolbox around them: starting a program (athanor new), a local Cloud Control
+endpoint for development and tests (athanor local), questions about resource
+types (athanor schema, athanor validate), taking over existing resources
+(athanor import) and inspecting and repairing state (athanor state).
 
 Exit status: 0 on success, 1 on an error, 2 on a usage error.
 Output has no colour; NO_COLOR is respected by design.`,
-		Version:       Version(),
+		Version:       version.Get().Report("athanor"),
 		SilenceErrors: true, // Execute prints errors, prefixed "athanor: "
 		SilenceUsage:  true, // a usage dump hides the error; Execute prints a hint instead
 		// The root takes arguments only to report an unknown command as a
@@ -100,7 +103,7 @@ Output has no colour; NO_COLOR is respected by design.`,
 		},
 	}
 	root.SuggestionsMinimumDistance = 2
-	root.SetVersionTemplate("athanor {{.Version}}\n")
+	root.SetVersionTemplate("{{.Version}}")
 	root.SetIn(f.IOStreams.In)
 	root.SetOut(f.IOStreams.Out)
 	root.SetErr(f.IOStreams.Err)

@@ -51,6 +51,8 @@ func TestExitCodes(t *testing.T) {
 		{"help", []string{"--help"}, 0, "Available Commands", ""},
 		{"no args shows help", nil, 0, "Usage:", ""},
 		{"version", []string{"--version"}, 0, "athanor ", ""},
+		{"version command", []string{"version"}, 0, "\ncommit ", ""},
+		{"version takes no args", []string{"version", "now"}, 2, "", "athanor: "},
 		{"subcommand help", []string{"local", "--help"}, 0, "--latency", ""},
 		{"completion", []string{"completion", "bash"}, 0, "bash completion", ""},
 		{"unknown command", []string{"lcoal"}, 2, "", `athanor: unknown command "lcoal" for "athanor"; did you mean "local"?`},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/jsonout"
+	"github.com/athanor-iac/athanor/internal/version"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
 )
@@ -54,7 +55,8 @@ changes nothing. Import never changes the resource itself.`,
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return runImport(cmd.Context(), opts)
+			loc := state.StageRef{URL: state.ResolveURL(opts.StateURL), App: opts.App, Stage: state.ResolveStage(opts.Stage)}
+			return state.Locate(runImport(cmd.Context(), opts), loc)
 		},
 	}
 	fl := cmd.Flags()
@@ -80,7 +82,7 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 		return err
 	}
 	defer store.Close()
-	u, err := store.Lock(ctx, state.NewLockInfo("import", Version()))
+	u, err := store.Lock(ctx, state.NewLockInfo("import", version.Get().String()))
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/athanor-iac/athanor/internal/codegen"
 	"github.com/athanor-iac/athanor/internal/jsonout"
 	"github.com/athanor-iac/athanor/schema"
 )
@@ -34,8 +35,10 @@ func NewCmdSchema(f *Factory, runF func(*SchemaOptions) error) *cobra.Command {
 		Long: `Describe a resource type from its CloudFormation schema: its description,
 and for each property its JSON type and whether it is required, createOnly
 (changing it replaces the resource), readOnly (set by AWS), writeOnly (never
-read back) or part of the primary identifier; then the handler timeouts and
-the tagging property.
+read back) or part of the primary identifier, the Go field a program sets
+(in the generated package aws/<service>) and an enum's allowed values;
+nested properties follow their parent, indented. Then the handler timeouts
+and the tagging property.
 
 With --list, print the type names with a schema, optionally only those
 starting with PREFIX (case-insensitive).`,
@@ -82,6 +85,7 @@ func runSchema(opts *SchemaOptions) error {
 	if err != nil {
 		return fmt.Errorf("reading the schema of %s: %w", opts.TypeName, err)
 	}
+	addGo(reg, sc, d)
 	if opts.JSON {
 		d.FormatVersion = jsonout.FormatVersion
 		return jsonout.Write(opts.IO.Out, d)
@@ -127,6 +131,17 @@ type TypeDescription struct {
 	HandlerTimeoutMinutes map[string]int `json:"handlerTimeoutMinutes"`
 	// Tagging is null for a type the schema does not call taggable.
 	Tagging *TaggingInfo `json:"tagging"`
+	// Go is where a program finds the type's generated Go.
+	Go *GoInfo `json:"go,omitempty"`
+}
+
+// GoInfo names the generated Go of a type: ec2.FlowLog(app, id,
+// ec2.FlowLogProps{...}) returns *ec2.FlowLogResource.
+type GoInfo struct {
+	ImportPath string `json:"importPath"`
+	Function   string `json:"function"`
+	Props      string `json:"props"`
+	Resource   string `json:"resource"`
 }
 
 // PropertyInfo describes one top-level property.
@@ -145,6 +160,15 @@ type PropertyInfo struct {
 	ReadOnly          bool   `json:"readOnly"`
 	WriteOnly         bool   `json:"writeOnly"`
 	PrimaryIdentifier bool   `json:"primaryIdentifier"`
+	// GoName and GoType are the property's field in the generated props
+	// (or resource, for read-only properties) struct.
+	GoName string `json:"goName,omitempty"`
+	GoType string `json:"goType,omitempty"`
+	// Values are a string enum's allowed values.
+	Values []string `json:"values,omitempty"`
+	// Properties are an object's nested properties (or those of an
+	// array's objects), in the same form.
+	Properties []PropertyInfo `json:"properties,omitempty"`
 }
 
 // TaggingInfo is a schema's tagging block with the tag property's name.
@@ -223,6 +247,40 @@ func describe(sc *schema.Schema) (*TypeDescription, error) {
 	return d, nil
 }
 
+// addGo adds the generated Go names, enum values and nested properties.
+// Types the generator cannot describe keep the schema's view alone.
+func addGo(reg codegen.Source, sc *schema.Schema, d *TypeDescription) {
+	info, err := codegen.Describe(reg, sc.TypeName)
+	if err != nil {
+		return
+	}
+	d.Go = &GoInfo{ImportPath: info.ImportPath, Function: info.Package + "." + info.Function, Props: info.Package + "." + info.Props, Resource: "*" + info.Package + "." + info.Resource}
+	byName := map[string]codegen.FieldInfo{}
+	for _, f := range info.Fields {
+		byName[f.JSONName] = f
+	}
+	for i := range d.Properties {
+		p := &d.Properties[i]
+		if f, ok := byName[p.Name]; ok {
+			p.GoName, p.GoType, p.Values = f.GoName, f.GoType, f.Values
+			p.Properties = nestedProperties(sc, f.Fields)
+		}
+	}
+}
+
+func nestedProperties(sc *schema.Schema, fs []codegen.FieldInfo) []PropertyInfo {
+	var out []PropertyInfo
+	for _, f := range fs {
+		out = append(out, PropertyInfo{
+			Name: f.JSONName, Type: f.JSONType, Required: f.Required,
+			CreateOnly: sc.IsCreateOnly(f.Path), ReadOnly: sc.IsReadOnly(f.Path), WriteOnly: sc.IsWriteOnly(f.Path),
+			GoName: f.GoName, GoType: f.GoType, Values: f.Values,
+			Properties: nestedProperties(sc, f.Fields),
+		})
+	}
+	return out
+}
+
 // resolveType returns a property's JSON type, following one local $ref,
 // and the name of the definition referred to.
 func resolveType(sc *schema.Schema, sh *propertyShape) (typ, ref string) {
@@ -252,34 +310,13 @@ func (d *TypeDescription) writeText(w io.Writer) error {
 	if d.Description != "" {
 		fmt.Fprintln(w, d.Description)
 	}
+	if g := d.Go; g != nil {
+		fmt.Fprintf(w, "\nGo: %s(app, logicalID, %s{...}) returns %s (import %q)\n", g.Function, g.Props, g.Resource, g.ImportPath)
+	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROPERTY\tTYPE\tFLAGS")
-	for _, p := range d.Properties {
-		typ := p.Type
-		switch {
-		case p.Items != "":
-			typ = "array of " + p.Items
-		case p.Ref != "":
-			typ = p.Ref + " (" + p.Type + ")"
-		}
-		var flags []string
-		for _, f := range []struct {
-			on   bool
-			name string
-		}{
-			{p.Required, "required"}, {p.CreateOnly, "createOnly"}, {p.ReadOnly, "readOnly"},
-			{p.WriteOnly, "writeOnly"}, {p.PrimaryIdentifier, "primaryIdentifier"},
-		} {
-			if f.on {
-				flags = append(flags, f.name)
-			}
-		}
-		if len(flags) == 0 {
-			flags = []string{"-"}
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Name, typ, strings.Join(flags, ", "))
-	}
+	fmt.Fprintln(tw, "PROPERTY\tTYPE\tFLAGS\tGO FIELD\tVALUES")
+	writeRows(tw, d.Properties, "")
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("writing the property table: %w", err)
 	}
@@ -316,4 +353,39 @@ func (d *TypeDescription) writeText(w io.Writer) error {
 		fmt.Fprintf(w, "tagging: %s\n", prop)
 	}
 	return nil
+}
+
+// writeRows writes one table row per property, nested properties after
+// their parent and indented.
+func writeRows(tw io.Writer, props []PropertyInfo, indent string) {
+	for _, p := range props {
+		typ := p.Type
+		switch {
+		case p.Items != "":
+			typ = "array of " + p.Items
+		case p.Ref != "":
+			typ = p.Ref + " (" + p.Type + ")"
+		}
+		var flags []string
+		for _, f := range []struct {
+			on   bool
+			name string
+		}{
+			{p.Required, "required"}, {p.CreateOnly, "createOnly"}, {p.ReadOnly, "readOnly"},
+			{p.WriteOnly, "writeOnly"}, {p.PrimaryIdentifier, "primaryIdentifier"},
+		} {
+			if f.on {
+				flags = append(flags, f.name)
+			}
+		}
+		if len(flags) == 0 {
+			flags = []string{"-"}
+		}
+		row := fmt.Sprintf("%s%s\t%s\t%s\t%s", indent, p.Name, typ, strings.Join(flags, ", "), strings.TrimSpace(p.GoName+" "+p.GoType))
+		if len(p.Values) > 0 { // the last cell is not padded: no trailing spaces
+			row += "\t" + strings.Join(p.Values, ", ")
+		}
+		fmt.Fprintln(tw, row)
+		writeRows(tw, p.Properties, indent+"  ")
+	}
 }

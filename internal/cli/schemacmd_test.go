@@ -15,12 +15,16 @@ func TestSchemaFlowLogTable(t *testing.T) {
 	if !strings.HasPrefix(out, "AWS::EC2::FlowLog\nSpecifies a VPC flow log") {
 		t.Errorf("heading:\n%s", out)
 	}
-	// One table row per property: name, type, flags.
+	// One table row per property: name, type, flags, Go field and enum
+	// values; nested properties indented after their parent.
 	for _, want := range []string{
-		`(?m)^Id +string +readOnly, primaryIdentifier$`,
-		`(?m)^TrafficType +string +createOnly$`,
-		`(?m)^ResourceId +string +required, createOnly$`,
-		`(?m)^Tags +array of Tag +-$`,
+		`(?m)^Go: ec2.FlowLog\(app, logicalID, ec2.FlowLogProps\{...\}\) returns \*ec2.FlowLogResource \(import "github.com/athanor-iac/athanor/aws/ec2"\)$`,
+		`(?m)^Id +string +readOnly, primaryIdentifier +Id string$`,
+		`(?m)^TrafficType +string +createOnly +TrafficType string +ACCEPT, ALL, REJECT$`,
+		`(?m)^ResourceId +string +required, createOnly +ResourceId string$`,
+		`(?m)^MaxAggregationInterval +integer +createOnly +MaxAggregationInterval \*int$`,
+		`(?m)^Tags +array of Tag +- +Tags \[\]athanor.Tag$`,
+		`(?m)^DestinationOptions +object +createOnly +DestinationOptions \*ec2.FlowLogDestinationOptions\n  FileFormat +string +required, createOnly +FileFormat string +plain-text, parquet$`,
 		`(?m)^primary identifier: Id$`,
 		`(?m)^handler timeouts: `,
 		`(?m)^tagging: Tags \(on create, updatable\)$`,
@@ -53,8 +57,15 @@ func TestSchemaJSON(t *testing.T) {
 	if p := props["Tags"]; p.CreateOnly || p.Type != "array" || p.Items != "Tag" {
 		t.Errorf("Tags: %+v", p)
 	}
-	if p := props["ResourceType"]; !p.Required {
+	if p := props["ResourceType"]; !p.Required || p.GoName != "ResourceType" || !strings.Contains(strings.Join(p.Values, ","), "NetworkInterface,Subnet,VPC") {
 		t.Errorf("ResourceType: %+v", p)
+	}
+	if p := props["DestinationOptions"]; len(p.Properties) != 3 || p.Properties[0].Name != "FileFormat" || p.Properties[0].GoType != "string" ||
+		!p.Properties[0].Required || !p.Properties[0].CreateOnly || len(p.Properties[0].Values) != 2 {
+		t.Errorf("DestinationOptions: %+v", p)
+	}
+	if d.Go == nil || d.Go.Function != "ec2.FlowLog" || d.Go.Props != "ec2.FlowLogProps" || d.Go.ImportPath != "github.com/athanor-iac/athanor/aws/ec2" {
+		t.Errorf("go: %+v", d.Go)
 	}
 	if d.TypeName != "AWS::EC2::FlowLog" || len(d.PrimaryIdentifier) != 1 || d.PrimaryIdentifier[0] != "Id" {
 		t.Errorf("type %q, primary identifier %v", d.TypeName, d.PrimaryIdentifier)
@@ -124,5 +135,21 @@ func TestSchemaUsage(t *testing.T) {
 		if code, _, errOut := run(t, "", args...); code != 2 || !strings.Contains(errOut, "Run 'athanor schema --help'") {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
 		}
+	}
+}
+
+// Go names are allocated over the whole service, as the generator does:
+// Role's inline policies are RolePolicyProperty because AWS::IAM::RolePolicy
+// owns RolePolicy.
+func TestSchemaGoNamesMatchGeneratedPackage(t *testing.T) {
+	code, out, errOut := run(t, "", "schema", "AWS::IAM::Role")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !regexp.MustCompile(`(?m)^Policies +array of Policy +- +Policies \[\]iam\.RolePolicyProperty$`).MatchString(out) {
+		t.Errorf("Policies row:\n%s", out)
+	}
+	if !regexp.MustCompile(`(?m)^  PolicyName +string +required +PolicyName string$`).MatchString(out) {
+		t.Errorf("nested PolicyName row:\n%s", out)
 	}
 }

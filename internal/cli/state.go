@@ -12,6 +12,7 @@ import (
 
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/jsonout"
+	"github.com/athanor-iac/athanor/internal/version"
 	"github.com/athanor-iac/athanor/state"
 	// The shared backends, so that every scheme a program accepts works here.
 	_ "github.com/athanor-iac/athanor/state/pgstore"
@@ -80,7 +81,7 @@ $ATHANOR_STAGE, then your user name, as in programs.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return runState(cmd.Context(), opts)
+			return state.Locate(runState(cmd.Context(), opts), opts.location())
 		}
 	}
 	list := &cobra.Command{Use: "list", Short: "List the stage's records: logical ID, type, identifier, pending operation", Args: cobra.NoArgs, RunE: run("list", 0)}
@@ -169,6 +170,12 @@ func (o *StateOptions) resolve() error {
 		}
 	}
 	return nil
+}
+
+// location is where the command's stage is, for the commands messages
+// suggest; after resolve, with the defaults filled in.
+func (o *StateOptions) location() state.StageRef {
+	return state.StageRef{URL: o.URL, App: o.App, Stage: o.Stage}
 }
 
 func runState(ctx context.Context, o *StateOptions) error {
@@ -289,7 +296,7 @@ func findRecord(ctx context.Context, o *StateOptions, s state.Store) (state.Reco
 			return r, nil
 		}
 	}
-	return state.Record{}, fmt.Errorf("stage %s of app %s has no record %s (see `athanor state list`)", o.Stage, o.App, o.ID)
+	return state.Record{}, fmt.Errorf("stage %s of app %s has no record %s (see `%s`)", o.Stage, o.App, o.ID, o.location().Command("state list"))
 }
 
 func stateShow(ctx context.Context, o *StateOptions, s state.Store) error {
@@ -312,7 +319,7 @@ func stateRm(ctx context.Context, o *StateOptions, s state.Store) error {
 			"the resource keeps existing and athanor stops managing it.\n", o.ID, o.Stage)
 		return usageErrorf("not removed: add --yes to remove record %s", o.ID)
 	}
-	u, err := s.Lock(ctx, state.NewLockInfo("state rm", Version()))
+	u, err := s.Lock(ctx, state.NewLockInfo("state rm", version.Get().String()))
 	if err != nil {
 		return err
 	}
@@ -326,7 +333,7 @@ func stateRm(ctx context.Context, o *StateOptions, s state.Store) error {
 			}
 		}
 		if !found {
-			return fmt.Errorf("stage %s of app %s has no record %s (see `athanor state list`)", o.Stage, o.App, o.ID)
+			return fmt.Errorf("stage %s of app %s has no record %s (see `%s`)", o.Stage, o.App, o.ID, o.location().Command("state list"))
 		}
 	}
 	if err := s.Delete(ctx, o.ID); err != nil {
@@ -346,12 +353,12 @@ func stateMv(ctx context.Context, o *StateOptions, s state.Store) error {
 			return usageErrorf("%v", err)
 		}
 	}
-	u, err := s.Lock(ctx, state.NewLockInfo("state mv", Version()))
+	u, err := s.Lock(ctx, state.NewLockInfo("state mv", version.Get().String()))
 	if err != nil {
 		return err
 	}
 	defer u.Unlock()
-	rec, err := engine.MoveRecord(ctx, s, o.ID, o.NewID)
+	rec, err := engine.MoveRecord(ctx, s, o.location(), o.ID, o.NewID)
 	var me *engine.MoveError
 	if errors.As(err, &me) {
 		return fmt.Errorf("not moved, nothing changed: stage %s of app %s: %s", o.Stage, o.App, me.Msg)
@@ -393,24 +400,26 @@ func stateMigrate(ctx context.Context, o *StateOptions) error {
 		return err
 	}
 	defer closeStore(dst)
-	info := state.NewLockInfo("state migrate", Version())
+	info := state.NewLockInfo("state migrate", version.Get().String())
+	from := state.StageRef{URL: o.From, App: o.App, Stage: o.Stage}
+	to := state.StageRef{URL: o.To, App: o.App, Stage: o.Stage}
 	su, err := src.Lock(ctx, info)
 	if err != nil {
-		return fmt.Errorf("lock the source: %w", err)
+		return fmt.Errorf("lock the source: %w", state.Locate(err, from))
 	}
 	defer su.Unlock()
 	du, err := dst.Lock(ctx, info)
 	if err != nil {
-		return fmt.Errorf("lock the destination: %w", err)
+		return fmt.Errorf("lock the destination: %w", state.Locate(err, to))
 	}
 	defer du.Unlock()
 	recs, err := src.Load(ctx)
 	if err != nil {
-		return fmt.Errorf("read the source: %w", err)
+		return fmt.Errorf("read the source: %w", state.Locate(err, from))
 	}
 	existing, err := dst.Load(ctx)
 	if err != nil {
-		return fmt.Errorf("read the destination: %w", err)
+		return fmt.Errorf("read the destination: %w", state.Locate(err, to))
 	}
 	if len(existing) > 0 && !o.Force {
 		return fmt.Errorf("the destination already holds %d records of stage %s; nothing was copied. Add --force to make it a copy of the source", len(existing), o.Stage)

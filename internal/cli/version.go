@@ -1,21 +1,24 @@
 package cli
 
-import "runtime/debug"
+import (
+	"fmt"
 
-// version is set at link time for releases:
-//
-//	go build -ldflags "-X github.com/athanor-iac/athanor/internal/cli.version=v0.1.0" ./cmd/athanor
-var version string
+	"github.com/spf13/cobra"
 
-// Version is the version `athanor --version` prints: the link-time version
-// if set, else the module version Go recorded (set by `go install
-// ...@vX`), else "(devel)" for a build from a checkout.
-func Version() string {
-	if version != "" {
-		return version
+	"github.com/athanor-iac/athanor/internal/version"
+)
+
+// NewCmdVersion builds `athanor version`, which prints the same as
+// `athanor --version`: Athanor's module version, the commit and the Go
+// toolchain, from the build information (package internal/version).
+func NewCmdVersion(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print athanor's version, commit and Go version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprint(f.IOStreams.Out, version.Get().Report("athanor"))
+			return err
+		},
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
 }

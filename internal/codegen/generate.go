@@ -185,6 +185,19 @@ func (p *pkg) docFile() []byte {
 	fmt.Fprintf(&b, "// Package %s declares AWS::%s resources with typed properties, one\n", p.Name, p.Service)
 	b.WriteString("// function per resource type, generated from AWS's CloudFormation\n")
 	b.WriteString("// schemas by athanor-gen.\n")
+	rt := p.exampleType()
+	b.WriteString("//\n")
+	intro := fmt.Sprintf("For example, %s (%s) in a program, with its required properties:", article(rt.Name), rt.TypeName)
+	if !hasRequired(rt) {
+		intro = fmt.Sprintf("For example, %s (%s) in a program (none of its properties is required):", article(rt.Name), rt.TypeName)
+	}
+	b.WriteString(comment("", intro, 77))
+	b.WriteString("//\n")
+	for _, l := range p.docExample(rt) {
+		fmt.Fprintf(&b, "//\t%s\n", l)
+	}
+	b.WriteString("//\n")
+	b.WriteString(comment("", fmt.Sprintf("Optional numbers and booleans are pointers (athanor.Int(30), athanor.Bool(true)), and string enums have constants. `athanor schema %s` lists every property of a type with its Go name and allowed values.", rt.TypeName), 77))
 	fmt.Fprintf(&b, "package %s\n", p.Name)
 	return b.Bytes()
 }

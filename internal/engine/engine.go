@@ -145,9 +145,12 @@ type Engine struct {
 	dupKeys  map[string]string // type and identity → logical ID declaring it
 	owners   map[string]string // output value (ID, ARN) → logical ID
 	ownIDs   map[string]bool   // owners' keys that are a resource's own identifier
+	idsFold  map[string]string // lower-cased own identifier → logical ID
 	checked  map[string]string // logical ID → canonical props validated
 	loaded   []state.Record
-	claims   map[string]claim // plan: moved-from logical ID → its move
+	// dependsOn holds the declarations' DependsOn, for CheckDependsOn.
+	dependsOn map[string]explicitDeps
+	claims    map[string]claim // plan: moved-from logical ID → its move
 	// byResource indexes records by identifier and identity, for moves;
 	// built on first use (see sameResource).
 	byResource map[string][]string
@@ -177,7 +180,7 @@ func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
 	if recs == nil {
 		var err error
 		if recs, err = opts.Store.Load(ctx); err != nil {
-			return nil, fmt.Errorf("load state: %w", err)
+			return nil, fmt.Errorf("load state: %w", state.Locate(err, opts.Where))
 		}
 	}
 	e := &Engine{
@@ -189,6 +192,7 @@ func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
 		dupKeys:  map[string]string{},
 		owners:   map[string]string{},
 		ownIDs:   map[string]bool{},
+		idsFold:  map[string]string{},
 		checked:  map[string]string{},
 		loaded:   recs,
 		claims:   map[string]claim{},
@@ -297,6 +301,7 @@ func (e *Engine) index(logicalID, typeName, id string, outputs map[string]any) {
 	if id != "" && len(id) >= 6 {
 		e.owners[id] = logicalID
 		e.ownIDs[id] = true
+		e.idsFold[strings.ToLower(id)] = logicalID
 	}
 	sc, err := schema.Default().Lookup(typeName)
 	if err != nil {
@@ -323,6 +328,8 @@ func (e *Engine) dependencies(d Declaration) []string {
 		for _, t := range tokens(s) {
 			if owner, ok := e.owners[t]; ok {
 				deps[owner] = true
+			} else if owner, ok := e.idsFold[strings.ToLower(t)]; ok {
+				deps[owner] = true // an identifier whose case the program changed
 			}
 		}
 	})
@@ -358,10 +365,12 @@ func (e *Engine) check(d Declaration) bool {
 		probs = append(probs, fmt.Sprintf("logical ID %q is declared twice; give each resource its own ID", d.LogicalID))
 	}
 	e.declared[d.LogicalID] = true
+	e.noteDependsOn(d)
 	// A mistyped type name is reported as unknown below; telling to rename
 	// or forget the resource would only have it deleted.
 	if rec := e.records[d.LogicalID]; rec != nil && rec.Type != d.Type && knownType(d.Type) {
-		probs = append(probs, fmt.Sprintf("logical ID %q holds a %s in state; a logical ID cannot change type: rename it (the %s is then deleted) or remove it from state with `athanor state rm`", d.LogicalID, rec.Type, rec.Type))
+		probs = append(probs, fmt.Sprintf("logical ID %q holds a %s in state; a logical ID cannot change type: rename it (the %s is then deleted) or remove it from state with `%s`",
+			d.LogicalID, rec.Type, rec.Type, e.opts.Where.Command("state rm", d.LogicalID, "--yes")))
 	}
 	key := d.Type + canonical(d.Props)
 	if prev, ok := e.opts.Checked[d.LogicalID]; ok && prev == key {
@@ -399,7 +408,12 @@ func (e *Engine) check(d Declaration) bool {
 func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 	sc, _ := schema.Default().Lookup(d.Type)
 	e.mu.Lock()
-	ok := e.check(d)
+	props, placeholderProbs := e.restorePlaceholders(d.Props)
+	d.Props = props
+	for _, p := range placeholderProbs {
+		e.problems = append(e.problems, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
+	}
+	ok := e.check(d) && len(placeholderProbs) == 0
 	rec := e.records[d.LogicalID]
 	movedFrom := ""
 	if ok && sc != nil && e.mode == ModePlan {

@@ -215,9 +215,10 @@ type MoveError struct{ Msg string }
 
 func (e *MoveError) Error() string { return e.Msg }
 
-// MoveRecord renames record from to to in store, as a planned move does,
-// sending nothing to AWS. The caller holds the stage's lock.
-func MoveRecord(ctx context.Context, store state.Store, from, to string) (state.Record, error) {
+// MoveRecord renames record from to to in store (the stage where names),
+// as a planned move does, sending nothing to AWS. The caller holds the
+// stage's lock.
+func MoveRecord(ctx context.Context, store state.Store, where state.StageRef, from, to string) (state.Record, error) {
 	for _, id := range []string{from, to} {
 		if err := state.ValidateLogicalID(id); err != nil {
 			return state.Record{}, &MoveError{err.Error()}
@@ -237,7 +238,7 @@ func MoveRecord(ctx context.Context, store state.Store, from, to string) (state.
 		}
 	}
 	if moved == nil {
-		return state.Record{}, &MoveError{fmt.Sprintf("the stage has no record %q (see `athanor state list`)", from)}
+		return state.Record{}, &MoveError{fmt.Sprintf("the stage has no record %q (see `%s`)", from, where.Command("state list"))}
 	}
 	if _, err := New(ctx, ModeApply, Options{Store: store, Records: recs, Moves: []Move{{From: from, To: to}}}); err != nil {
 		return state.Record{}, err

@@ -243,7 +243,7 @@ func (e *ImportError) Error() string { return e.Msg }
 // it.
 func Import(ctx context.Context, store state.Store, where state.StageRef, prov *cloudcontrol.Provider, typeName, identifier, logicalID string) (*state.Record, error) {
 	if !logicalIDOK(logicalID) {
-		return nil, &ImportError{fmt.Sprintf("logical ID %q: use letters, digits, '-', '_' and '.'", logicalID)}
+		return nil, &ImportError{Msg: fmt.Sprintf("logical ID %q: use letters, digits, '-', '_' and '.'", logicalID)}
 	}
 	sc, err := schema.Default().Lookup(typeName)
 	if errors.Is(err, schema.ErrTypeNotFound) {
@@ -251,7 +251,7 @@ func Import(ctx context.Context, store state.Store, where state.StageRef, prov *
 		if s := schema.Suggest(typeName, schema.Default().TypeNames()); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
-		return nil, &ImportError{msg}
+		return nil, &ImportError{Msg: msg}
 	}
 	if err != nil {
 		return nil, err
@@ -278,7 +278,7 @@ func Import(ctx context.Context, store state.Store, where state.StageRef, prov *
 	}
 	live, err := prov.Read(ctx, typeName, identifier)
 	if cloudcontrol.IsNotFound(err) {
-		return nil, &ImportError{fmt.Sprintf("%s %s does not exist (check the identifier, region and account)", typeName, identifier)}
+		return nil, &ImportError{Msg: fmt.Sprintf("%s %s does not exist (check the identifier, region and account)", typeName, identifier)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s %s: %w", typeName, identifier, err)

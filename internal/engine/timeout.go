@@ -58,7 +58,7 @@ type TimeoutError struct {
 }
 
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("%s did not finish within %s (%s; override with %s); its request stays recorded and the next run picks it up: %v",
+	return fmt.Sprintf("%s did not finish within %s (%s; run again with a longer --timeout, or set %s); its request stays recorded and the next run picks it up: %v",
 		e.Op, e.Timeout, e.Source, OperationTimeoutEnv, e.Err)
 }
 

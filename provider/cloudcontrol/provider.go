@@ -38,6 +38,7 @@ type API interface {
 	ListResources(context.Context, *sdk.ListResourcesInput, ...func(*sdk.Options)) (*sdk.ListResourcesOutput, error)
 	GetResourceRequestStatus(context.Context, *sdk.GetResourceRequestStatusInput, ...func(*sdk.Options)) (*sdk.GetResourceRequestStatusOutput, error)
 	CancelResourceRequest(context.Context, *sdk.CancelResourceRequestInput, ...func(*sdk.Options)) (*sdk.CancelResourceRequestOutput, error)
+	ListResourceRequests(context.Context, *sdk.ListResourceRequestsInput, ...func(*sdk.Options)) (*sdk.ListResourceRequestsOutput, error)
 }
 
 var _ API = (*sdk.Client)(nil)
@@ -86,6 +87,7 @@ type Provider struct {
 	opts    Options
 	limiter *adaptiveLimiter
 	poller  *poller
+	creds   aws.CredentialsProvider // nil over a given client
 
 	// endpoint and region are where New's client sends its calls, as the
 	// SDK resolved them, for runs to show.
@@ -132,13 +134,16 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, loads...)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return nil, fmt.Errorf("load AWS configuration: %w (check --profile and AWS_PROFILE, or use --local for the embedded local endpoint)", err)
 	}
 	if cfg.Region == "" && opts.Local {
 		cfg.Region = "us-east-1"
 	}
 	if cfg.Region == "" {
-		return nil, errors.New("no AWS region: set AWS_REGION, a profile's region, or pass a region")
+		return nil, ErrNoRegion
+	}
+	if cfg.Credentials != nil {
+		cfg.Credentials = markedCredentials{cfg.Credentials}
 	}
 	client := sdk.NewFromConfig(cfg, func(o *sdk.Options) {
 		if opts.Endpoint != "" {
@@ -146,9 +151,14 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 		}
 	})
 	p := NewWithAPI(client, opts)
+	p.creds = cfg.Credentials
 	p.endpoint, p.region = aws.ToString(client.Options().BaseEndpoint), client.Options().Region
 	return p, nil
 }
+
+// ErrNoRegion is returned by New when neither the options nor the AWS
+// configuration name a region.
+var ErrNoRegion = errors.New("no AWS region: pass --region, set AWS_REGION, or set a region in the AWS profile (or use --local for the embedded local endpoint)")
 
 // NewWithAPI builds a Provider over an existing client.
 func NewWithAPI(api API, opts Options) *Provider {
@@ -194,8 +204,10 @@ type OperationError struct {
 
 func (e *OperationError) Error() string {
 	msg := e.ErrorCode
-	if e.Message != "" {
+	if e.Message != "" && msg != "" {
 		msg += ": " + e.Message
+	} else if e.Message != "" {
+		msg = e.Message
 	}
 	if e.RequestToken != "" {
 		msg += " (request token " + e.RequestToken + ")"
@@ -408,7 +420,11 @@ func (p *Provider) mutate(ctx context.Context, c Call, clientToken string, submi
 	for attempt := 0; ; attempt++ {
 		ev, err := call(ctx, p, c, func() (*types.ProgressEvent, error) { return submit(token) })
 		if err != nil {
-			return nil, &OperationError{Operation: c.Operation, TypeName: c.TypeName, Identifier: c.Identifier, ErrorCode: Code(err), Message: apiMessage(err), Err: err}
+			oe := &OperationError{Operation: c.Operation, TypeName: c.TypeName, Identifier: c.Identifier, ErrorCode: Code(err), Message: p.describe(err), Err: err}
+			if te := p.explain(err); te != nil {
+				oe.ErrorCode, oe.Err = "", te
+			}
+			return nil, oe
 		}
 		if submitted != nil {
 			_ = submitted(token, aws.ToString(ev.RequestToken))
@@ -451,6 +467,10 @@ func Refused(err error) bool {
 	if oe.Err == nil {
 		return true // a terminal event: FAILED or CANCEL_COMPLETE
 	}
+	var te *TargetError
+	if errors.As(oe.Err, &te) && te.NotSent {
+		return true
+	}
 	if oe.RequestToken != "" || oe.ErrorCode == "ThrottlingException" {
 		return false
 	}
@@ -460,14 +480,6 @@ func Refused(err error) bool {
 	}
 	status := re.HTTPStatusCode()
 	return status >= 400 && status < 500 && status != 429
-}
-
-func apiMessage(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorMessage()
-	}
-	return err.Error()
 }
 
 func failure(ev *types.ProgressEvent) error {
@@ -506,6 +518,9 @@ func (p *Provider) Read(ctx context.Context, typeName, id string) (map[string]an
 	if err != nil {
 		if IsNotFound(err) {
 			return nil, fmt.Errorf("%s %s: %w", typeName, id, ErrNotFound)
+		}
+		if te := p.explain(err); te != nil {
+			return nil, te
 		}
 		return nil, err
 	}
@@ -546,6 +561,9 @@ func (p *Provider) ListWhere(ctx context.Context, typeName string, resourceModel
 			return p.api.ListResources(ctx, &sdk.ListResourcesInput{TypeName: aws.String(typeName), NextToken: next, ResourceModel: model})
 		})
 		if err != nil {
+			if te := p.explain(err); te != nil {
+				return nil, te
+			}
 			return nil, err
 		}
 		for _, d := range page.ResourceDescriptions {

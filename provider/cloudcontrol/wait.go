@@ -230,7 +230,7 @@ func (pl *poller) finishPoll(w *waiter, ev *types.ProgressEvent, err error) {
 			return // due again after its gap; the limiter has slowed down
 		}
 		delete(pl.reqs, w)
-		w.done <- waitResult{err: &OperationError{Operation: string(w.op), TypeName: w.typeName, RequestToken: w.token, ErrorCode: Code(err), Message: apiMessage(err), Err: err}}
+		w.done <- waitResult{err: &OperationError{Operation: string(w.op), TypeName: w.typeName, RequestToken: w.token, ErrorCode: Code(err), Message: pl.p.describe(err), Err: err}}
 		return
 	}
 	if ev.RetryAfter != nil {

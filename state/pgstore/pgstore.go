@@ -379,7 +379,7 @@ func (s *Store) decodeRow(app, stage, id, data string) (state.Record, error) {
 	}
 	if err != nil {
 		where := fmt.Sprintf("%s table athanor_records row (app=%s, stage=%s, logical_id=%s)", s.where, app, stage, id)
-		return state.Record{}, &state.CorruptRecordError{Where: where, LogicalID: id, Stage: stage, Err: err}
+		return state.Record{}, &state.CorruptRecordError{Where: where, LogicalID: id, App: app, Stage: stage, Err: err}
 	}
 	return r, nil
 }
@@ -655,7 +655,7 @@ func (s *Store) ForceUnlock(ctx context.Context) (state.LockInfo, error) {
 		info, _, _ := s.readInfo(ctx)
 		return info, fmt.Errorf("cannot unlock stage %s: its lock is held by a live database session (backend pid %d) of %s; stop that run, "+
 			"or end its session with SELECT pg_terminate_backend(%d), and the lock goes with it: %w",
-			s.stage, pid, info, pid, &state.LockError{App: s.app, Stage: s.stage, Info: info, Err: errors.New("the advisory lock is held")})
+			s.stage, pid, info, pid, &state.LockError{App: s.app, Stage: s.stage, Info: info, Err: errors.New("the advisory lock is held"), Live: true})
 	}
 	var raw []byte
 	err = s.pool.QueryRow(ctx, `DELETE FROM athanor_locks WHERE app = $1 AND stage = $2 RETURNING info`, s.app, s.stage).Scan(&raw)

@@ -105,7 +105,7 @@ func TestCorruptRowRefused(t *testing.T) {
 	}
 	_, err = s.Load(ctx)
 	var ce *state.CorruptRecordError
-	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "athanor state rm --stage dev FlowLog") || !strings.Contains(err.Error(), "athanor_records") {
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "athanor state rm FlowLog --yes --app "+app+" --stage dev") || !strings.Contains(err.Error(), "athanor_records") {
 		t.Fatalf("Load of an edited row: %v; want a CorruptRecordError naming the row", err)
 	}
 }

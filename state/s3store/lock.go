@@ -41,7 +41,8 @@ func (s *Store) readLock(ctx context.Context) (lockObject, string, error) {
 		// expires from the reader's point of view... it has no expiry, so
 		// only ForceUnlock can clear it. Say so.
 		return lockObject{Holder: &state.LockInfo{}, Expires: time.Now().Add(time.Hour)}, etag,
-			fmt.Errorf("lock object s3://%s/%s is unreadable (%v); remove it with `athanor state unlock` if no run is active", s.bucket, s.lockObjectKey(), err)
+			fmt.Errorf("lock object s3://%s/%s is unreadable (%v); remove it with `%s` if no run is active",
+				s.bucket, s.lockObjectKey(), err, state.StageRef{URL: s.url, App: s.app, Stage: s.stage}.Command("state unlock"))
 	}
 	return o, etag, nil
 }

@@ -93,6 +93,7 @@ type Store struct {
 	stage    string
 	lockTTL  time.Duration
 	location string // s3://bucket/prefix/app/stage, for messages
+	url      string // the state URL, for the commands messages suggest
 	region   string
 	endpoint string           // set when the URL names one, for messages
 	now      func() time.Time // the clock lock expiry is judged by
@@ -176,7 +177,7 @@ func Open(ctx context.Context, u *url.URL, app, stage string) (state.Store, erro
 		prefix += "/"
 	}
 	s := &Store{
-		client: client, bucket: u.Host, app: app, stage: stage, lockTTL: ttl,
+		client: client, bucket: u.Host, app: app, stage: stage, lockTTL: ttl, url: u.String(),
 		appPfx: prefix + app + "/",
 		etags:  map[string]string{},
 		region: cfg.Region, endpoint: endpoint, now: time.Now,
@@ -353,7 +354,7 @@ func (s *Store) Load(ctx context.Context) ([]state.Record, error) {
 					err = fmt.Errorf("the object holds record %q", r.LogicalID)
 				}
 				if err != nil {
-					results[i].err = &state.CorruptRecordError{Where: "s3://" + s.bucket + "/" + k, LogicalID: id, Stage: s.stage, Err: err}
+					results[i].err = &state.CorruptRecordError{Where: "s3://" + s.bucket + "/" + k, LogicalID: id, App: s.app, Stage: s.stage, Err: err}
 					continue
 				}
 				results[i] = result{rec: r, etag: etag, ok: true}

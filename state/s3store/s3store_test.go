@@ -489,7 +489,7 @@ func TestCorruptObjectRefused(t *testing.T) {
 	putObject(t, c, bucket, key, bytes.Replace(data, []byte(`"ALL"`), []byte(`"REJECT"`), 1))
 	_, err := s.Load(ctx)
 	var ce *state.CorruptRecordError
-	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "s3://"+bucket+"/"+key) || !strings.Contains(err.Error(), "athanor state rm --stage "+stageOf(t)+" FlowLog") {
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "s3://"+bucket+"/"+key) || !strings.Contains(err.Error(), "athanor state rm FlowLog --yes --app "+app+" --stage "+stageOf(t)) {
 		t.Fatalf("Load of an edited object: %v; want a CorruptRecordError naming it", err)
 	}
 	putObject(t, c, bucket, "c/shop/"+stageOf(t)+"/resources/notes.txt", []byte("hi"))

@@ -1,0 +1,404 @@
+package athanor_test
+
+import (
+	"bytes"
+	"context"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/athanor-iac/athanor"
+	"github.com/athanor-iac/athanor/aws/ec2"
+	"github.com/athanor-iac/athanor/aws/logs"
+	"github.com/athanor-iac/athanor/internal/cli"
+	"github.com/athanor-iac/athanor/localcc"
+	"github.com/athanor-iac/athanor/state"
+)
+
+// suggestionRE finds, in a string literal of the code, advice to run a
+// command or to run again with a flag.
+var suggestionRE = regexp.MustCompile("`athanor |(?i:run again with[a-z ]*|add|use|pass) --[a-z]")
+
+// covered counts the suggestions of each file that a case of
+// TestSuggestedCommandsWork provokes and follows. A file whose count
+// differs has a suggestion no case follows: add one.
+var covered = map[string]int{
+	"internal/cli/state.go":             4, // state list (show, rm, and rm's lock), add --force, add --yes
+	"internal/cli/localflags.go":        1, // pass --allow-remote: internal/cli's tests
+	"internal/engine/apply.go":          1, // run again with --adopt
+	"internal/engine/engine.go":         1, // state rm, when a logical ID changes type
+	"internal/engine/refresh.go":        1, // state rm, for an import of a managed logical ID
+	"internal/engine/timeout.go":        1, // run again with a longer --timeout
+	"internal/engine/holders.go":        4, // state mv, state rm, --adopt: adopt_test.go runs two as printed (TestAdoptRefusesWhat*Manages)
+	"internal/engine/moves.go":          1, // state list, for a state mv of a missing record
+	"localcc/server.go":                 1, // athanor local --data, with --endpoint: localcc's tests
+	"run.go":                            1, // add --yes, without a terminal
+	"provider/cloudcontrol/explain.go":  2, // use --local (endpoint down, no credentials)
+	"provider/cloudcontrol/provider.go": 2, // pass --region; use --local
+	"state/errors.go":                   1, // state rm, for a corrupt record
+	"state/lock.go":                     1, // state unlock, for a lock refusal
+	"state/s3store/lock.go":             4, // state unlock, for an unreadable lock object; three name `athanor state unlock` as what broke a lock and suggest nothing
+	"internal/cli/new.go":               1, // add --force: internal/cli TestNewRefusesNonEmptyDir follows it
+	"internal/codegen/generate.go":      1, // athanor schema TYPE, in generated doc comments
+}
+
+// TestEverySuggestionIsCovered reads the code's string literals for
+// suggested commands, so that a new one fails here until a case of
+// TestSuggestedCommandsWork follows it.
+func TestEverySuggestionIsCovered(t *testing.T) {
+	found := map[string]int{}
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (path == "aws" || path == "bench" || path == "testdata" || strings.HasPrefix(d.Name(), ".")) && path != "." {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.BasicLit:
+				if n.Kind == token.STRING && suggestionRE.MatchString(n.Value) {
+					found[filepath.ToSlash(path)]++
+				}
+			case *ast.CallExpr:
+				// state.StageRef's Command("state rm", ...).
+				if sel, ok := n.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Command" && len(n.Args) > 0 {
+					if lit, ok := n.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						found[filepath.ToSlash(path)]++
+					}
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for file, n := range found {
+		if covered[file] != n {
+			t.Errorf("%s has %d suggested commands, %d followed by tests: add a case to TestSuggestedCommandsWork", file, n, covered[file])
+		}
+	}
+	for file, n := range covered {
+		if found[file] == 0 && n != 0 {
+			t.Errorf("%s has no suggested command any more: update covered", file)
+		}
+	}
+}
+
+// athanorCLI runs the athanor command in-process.
+func athanorCLI(args ...string) (int, string) {
+	var out bytes.Buffer
+	code := cli.Execute(context.Background(), args, strings.NewReader(""), &out, &out)
+	return code, out.String()
+}
+
+// suggested returns the backquoted `athanor ...` command in out that
+// starts with prefix, split as a POSIX shell would.
+func suggested(t *testing.T, out, prefix string) []string {
+	t.Helper()
+	for _, m := range regexp.MustCompile("`(athanor [^`]+)`").FindAllStringSubmatch(out, -1) {
+		if strings.HasPrefix(m[1], "athanor "+prefix) {
+			return shellSplit(t, m[1])
+		}
+	}
+	t.Fatalf("no `athanor %s ...` suggested in:\n%s", prefix, out)
+	return nil
+}
+
+// shellSplit splits a command line with single quotes, as sh does.
+func shellSplit(t *testing.T, s string) []string {
+	var args []string
+	var cur strings.Builder
+	in, any := false, false
+	for _, r := range s {
+		switch {
+		case r == '\'':
+			in, any = !in, true
+		case r == ' ' && !in:
+			if any {
+				args = append(args, cur.String())
+			}
+			cur.Reset()
+			any = false
+		default:
+			cur.WriteRune(r)
+			any = true
+		}
+	}
+	if in {
+		t.Fatalf("unbalanced quote in %s", s)
+	}
+	if any {
+		args = append(args, cur.String())
+	}
+	return args
+}
+
+// runSuggested runs a suggested athanor command line as printed.
+func runSuggested(t *testing.T, argv []string) (int, string) {
+	t.Helper()
+	if argv[0] != "athanor" {
+		t.Fatalf("not an athanor command: %v", argv)
+	}
+	return athanorCLI(argv[1:]...)
+}
+
+// Every command a message suggests works as printed, with --app, --stage
+// and --state (the tests' stage and state are not the defaults). A lock
+// refusal suggested `athanor state unlock --stage test`, which failed with
+// "--app is required"; a timeout advised ATHANOR_OPERATION_TIMEOUT rather
+// than --timeout.
+func TestSuggestedCommandsWork(t *testing.T) {
+	ctx := context.Background()
+	one := map[string]ec2.FlowLogProps{"vpcFlowLog": seedProps()["vpcFlowLog"]}
+
+	t.Run("lock", func(t *testing.T) {
+		if runtime.GOOS == "windows" {
+			t.Skip("the file backend locks on Unix")
+		}
+		e := newEnv(t, localcc.Options{})
+		e.t = t
+		store, err := state.Open(ctx, e.state, "flowlogs", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := store.Lock(ctx, state.NewLockInfo("up", "test"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, out := e.run(programOf(one, nil))
+		if code != athanor.ExitError || !strings.Contains(out, "is locked by") {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		cmd := suggested(t, out, "state unlock")
+		// It reaches the same lock: a live holder's is not broken.
+		if code, got := runSuggested(t, cmd); code == 0 || !strings.Contains(got, "held by a running process") {
+			t.Fatalf("%v while held: exit %d\n%s", cmd, code, got)
+		}
+		u.Unlock()
+		if code, got := runSuggested(t, cmd); code != 0 {
+			t.Fatalf("%v: exit %d\n%s", cmd, code, got)
+		}
+		if code, out := e.run(programOf(one, nil)); code != 0 {
+			t.Fatalf("after unlocking: exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("corrupt record", func(t *testing.T) {
+		e := newEnv(t, localcc.Options{})
+		e.t = t
+		if code, out := e.run(programOf(one, nil)); code != 0 {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		files, _ := filepath.Glob(filepath.Join(e.state, "flowlogs", "test", "resources", "*"))
+		if len(files) != 1 {
+			t.Fatalf("record files %v", files)
+		}
+		if err := os.WriteFile(files[0], []byte("{"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, out := e.run(programOf(one, nil))
+		if code != athanor.ExitError {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		cmd := suggested(t, out, "state rm")
+		if code, got := runSuggested(t, cmd); code != 0 || !strings.Contains(got, "removed vpcFlowLog") {
+			t.Fatalf("%v: exit %d\n%s", cmd, code, got)
+		}
+		if recs := e.load("test"); len(recs) != 0 {
+			t.Fatalf("records after rm: %v", recs)
+		}
+	})
+
+	t.Run("logical ID changes type", func(t *testing.T) {
+		e := newEnv(t, localcc.Options{})
+		e.t = t
+		if code, out := e.run(programOf(one, nil)); code != 0 {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		asLogGroup := func(app *athanor.App) error {
+			_, err := logs.LogGroup(app, "vpcFlowLog", logs.LogGroupProps{LogGroupName: "renamed-type"})
+			return err
+		}
+		code, out := e.run(asLogGroup, "plan")
+		if code != athanor.ExitError {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		cmd := suggested(t, out, "state rm")
+		if code, got := runSuggested(t, cmd); code != 0 {
+			t.Fatalf("%v: exit %d\n%s", cmd, code, got)
+		}
+		if code, out := e.run(asLogGroup, "plan"); code != 0 {
+			t.Fatalf("after rm: exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("import of a managed logical ID", func(t *testing.T) {
+		e := newEnv(t, localcc.Options{})
+		e.t = t
+		got := map[string]*ec2.FlowLogResource{}
+		if code, out := e.run(programOf(one, got)); code != 0 {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		imp := []string{"import", "AWS::EC2::FlowLog", got["vpcFlowLog"].Id, "--as", "vpcFlowLog", "--app", "flowlogs", "--stage", "test", "--state", e.state, "--endpoint", e.srv.URL()}
+		code, out := athanorCLI(imp...)
+		if code == 0 {
+			t.Fatalf("import of a managed ID: exit 0\n%s", out)
+		}
+		cmd := suggested(t, out, "state rm")
+		if code, got := runSuggested(t, cmd); code != 0 {
+			t.Fatalf("%v: exit %d\n%s", cmd, code, got)
+		}
+		if code, out := athanorCLI(imp...); code != 0 {
+			t.Fatalf("import after rm: exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("no such record", func(t *testing.T) {
+		e := newEnv(t, localcc.Options{})
+		e.t = t
+		if code, out := e.run(programOf(one, nil)); code != 0 {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		for _, sub := range [][]string{{"show", "nosuch"}, {"rm", "nosuch", "--yes"}, {"mv", "nosuch", "other"}} {
+			code, out := athanorCLI(append([]string{"state"}, append(sub, "--app", "flowlogs", "--stage", "test", "--state", e.state)...)...)
+			if code == 0 {
+				t.Fatalf("%v: exit 0", sub)
+			}
+			cmd := suggested(t, out, "state list")
+			if code, got := runSuggested(t, cmd); code != 0 || !strings.Contains(got, "vpcFlowLog") {
+				t.Fatalf("%v: exit %d\n%s", cmd, code, got)
+			}
+		}
+	})
+
+	t.Run("rm without --yes, migrate without --force", func(t *testing.T) {
+		e := newEnv(t, localcc.Options{})
+		e.t = t
+		if code, out := e.run(programOf(one, nil)); code != 0 {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		other := t.TempDir()
+		mig := []string{"state", "migrate", "--app", "flowlogs", "--stage", "test", "--from", e.state, "--to", other}
+		if code, out := athanorCLI(mig...); code != 0 {
+			t.Fatalf("migrate: exit %d\n%s", code, out)
+		}
+		code, out := athanorCLI(mig...)
+		if code == 0 || !strings.Contains(out, "Add --force") {
+			t.Fatalf("second migrate: exit %d\n%s", code, out)
+		}
+		if code, out := athanorCLI(append(mig, "--force")...); code != 0 {
+			t.Fatalf("with --force: exit %d\n%s", code, out)
+		}
+		rm := []string{"state", "rm", "vpcFlowLog", "--app", "flowlogs", "--stage", "test", "--state", other}
+		code, out = athanorCLI(rm...)
+		if code == 0 || !strings.Contains(out, "add --yes") {
+			t.Fatalf("rm: exit %d\n%s", code, out)
+		}
+		if code, out := athanorCLI(append(rm, "--yes")...); code != 0 {
+			t.Fatalf("rm --yes: exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("no terminal", func(t *testing.T) {
+		e := newEnv(t, localcc.Options{})
+		e.t = t
+		args := []string{"--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test"}
+		var buf bytes.Buffer
+		code := athanor.Main(ctx, "flowlogs", args, &buf, &buf, programOf(one, nil))
+		if code == 0 || !strings.Contains(buf.String(), "add --yes") {
+			t.Fatalf("exit %d\n%s", code, buf.String())
+		}
+		buf.Reset()
+		if code := athanor.Main(ctx, "flowlogs", append(args, "--yes"), &buf, &buf, programOf(one, nil)); code != 0 || len(e.flowLogs()) != 1 {
+			t.Fatalf("with --yes: exit %d\n%s", code, buf.String())
+		}
+	})
+
+	t.Run("timeout", func(t *testing.T) {
+		clock := localcc.NewManualClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
+		e := newEnv(t, localcc.Options{Clock: clock, Latency: map[string]localcc.Range{"*": {Min: time.Minute, Max: time.Minute}}})
+		e.t = t
+		// The request cannot finish until the clock moves: the timeout is
+		// certain to strike.
+		code, out := e.run(programOf(one, nil), "--timeout", "100ms")
+		if code != athanor.ExitError || !strings.Contains(out, "run again with a longer --timeout") {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		clock.Advance(2 * time.Minute)
+		if code, out := e.run(programOf(one, nil), "--timeout", "10m"); code != 0 || len(e.flowLogs()) != 1 {
+			t.Fatalf("with a longer --timeout: exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("already exists", func(t *testing.T) {
+		e := newEnv(t, localcc.Options{})
+		e.t = t
+		e.createDirectly("AWS::Logs::LogGroup", map[string]any{"LogGroupName": "taken"}, "")
+		prog := func(app *athanor.App) error {
+			_, err := logs.LogGroup(app, "group", logs.LogGroupProps{LogGroupName: "taken"})
+			return err
+		}
+		code, out := e.run(prog)
+		if code != athanor.ExitError || !strings.Contains(out, "run again with --adopt") {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		if code, out := e.run(prog, "--adopt"); code != 0 {
+			t.Fatalf("with --adopt: exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("endpoint down", func(t *testing.T) {
+		e := newEnv(t, localcc.Options{})
+		e.t = t
+		e.srv.Close()
+		code, out := e.run(programOf(one, nil))
+		if code != athanor.ExitError || !strings.Contains(out, "use --local") {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		t.Chdir(t.TempDir())
+		var buf bytes.Buffer
+		args := []string{"--local", "--state", e.state, "--stage", "test"}
+		if code := athanor.Main(ctx, "flowlogs", args, &buf, &buf, programOf(one, nil)); code != 0 {
+			t.Fatalf("with --local: exit %d\n%s", code, buf.String())
+		}
+	})
+
+	t.Run("schema, as generated doc comments say", func(t *testing.T) {
+		if code, out := athanorCLI("schema", "AWS::Logs::LogGroup"); code != 0 || !strings.Contains(out, "LogGroupName") {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("no region", func(t *testing.T) {
+		e := newEnv(t, localcc.Options{})
+		e.t = t
+		t.Setenv("AWS_REGION", "")
+		t.Setenv("AWS_DEFAULT_REGION", "")
+		code, out := e.run(programOf(one, nil))
+		if code != athanor.ExitError || !strings.Contains(out, "pass --region") {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		if code, out := e.run(programOf(one, nil), "--region", "us-east-1"); code != 0 {
+			t.Fatalf("with --region: exit %d\n%s", code, out)
+		}
+	})
+}
