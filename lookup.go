@@ -1,6 +1,9 @@
 package athanor
 
-import "github.com/athanor-iac/athanor/internal/engine"
+import (
+	"github.com/athanor-iac/athanor/internal/engine"
+	"github.com/athanor-iac/athanor/state"
+)
 
 // Declarer is what declarations and lookups go through: the run's *App,
 // and the scopes it makes for other accounts and regions. The generated
@@ -28,7 +31,11 @@ type LookupError = engine.LookupError
 // A resource that does not exist is a *LookupError with NotFound set, and
 // stops the plan naming it, before anything is changed.
 func (a *App) Get(typeName, identifier string) (*Resource, error) {
-	res, err := a.eng.Get(a.ctx, typeName, identifier)
+	return a.get(nil, typeName, identifier)
+}
+
+func (a *App) get(scope *state.Scope, typeName, identifier string) (*Resource, error) {
+	res, err := a.eng.Get(a.ctx, scope, typeName, identifier)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +52,11 @@ func (a *App) Get(typeName, identifier string) (*Resource, error) {
 // Cloud Control as the ResourceModel. A type Cloud Control cannot list is
 // an error that says so.
 func (a *App) List(typeName string, filter map[string]any) ([]*Resource, error) {
-	res, err := a.eng.List(a.ctx, typeName, filter)
+	return a.list(nil, typeName, filter)
+}
+
+func (a *App) list(scope *state.Scope, typeName string, filter map[string]any) ([]*Resource, error) {
+	res, err := a.eng.List(a.ctx, scope, typeName, filter)
 	if err != nil {
 		return nil, err
 	}

@@ -353,8 +353,12 @@ func (r *reporter) plan(v planView) {
 // does not manage.
 func (r *reporter) writeReads(reads []engine.Read) {
 	for _, rd := range reads {
+		in := ""
+		if rd.Scope != "" {
+			in = " in " + rd.Scope
+		}
 		if rd.Identifier != "" {
-			fmt.Fprintf(r.w, "  %s %s %s: read\n", r.paint("36", "<="), rd.Type, rd.Identifier)
+			fmt.Fprintf(r.w, "  %s %s %s%s: read\n", r.paint("36", "<="), rd.Type, rd.Identifier, in)
 			continue
 		}
 		where := ""
@@ -362,7 +366,7 @@ func (r *reporter) writeReads(reads []engine.Read) {
 			b, _ := json.Marshal(rd.Filter)
 			where = " where " + string(b)
 		}
-		fmt.Fprintf(r.w, "  %s %s%s: read, %d found\n", r.paint("36", "<="), rd.Type, where, rd.Found)
+		fmt.Fprintf(r.w, "  %s %s%s%s: read, %d found\n", r.paint("36", "<="), rd.Type, where, in, rd.Found)
 	}
 }
 

@@ -258,6 +258,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		defer unlock()
 	}
 	var prov *cloudcontrol.Provider
+	var scopes *scopeRegistry
 	if needAWS {
 		endpoint := cfg.endpoint
 		if cfg.local {
@@ -269,21 +270,25 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 			endpoint = srv.URL()
 			out.note("using the local Cloud Control endpoint at %s (data in %s)", endpoint, cfg.localDir)
 		}
-		prov, err = cloudcontrol.New(ctx, cloudcontrol.Options{Endpoint: endpoint, Region: cfg.region, Profile: cfg.profile, Observer: out.call, Local: cfg.local, RequestsPerSecond: cfg.maxRPS})
+		// An endpoint given to the run (the local one) answers STS too,
+		// for scopes that assume roles.
+		base := cloudcontrol.Options{Endpoint: endpoint, STSEndpoint: endpoint, Region: cfg.region, Profile: cfg.profile, Observer: out.call, Local: cfg.local, RequestsPerSecond: cfg.maxRPS}
+		prov, err = cloudcontrol.New(ctx, base)
 		if err != nil {
 			return ExitError, err
 		}
+		scopes = newScopeRegistry(prov, base)
 	}
 	tgt := newTarget(cfg, prov)
 	if cfg.command == "refresh" {
-		return refreshCommand(ctx, appName, cfg, tgt, store, prov, stdout, out)
+		return refreshCommand(ctx, appName, cfg, tgt, store, prov, scopes, stdout, out)
 	}
 
 	// The plan pass: every mistake is found before anything is sent.
 	// One run reads what it does not manage once: the apply pass reuses
 	// the plan pass's lookups.
 	lookups := engine.NewLookups()
-	planEng, err := engine.New(ctx, engine.ModePlan, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Where: cfg.location(appName), Lookups: lookups})
+	planEng, err := engine.New(ctx, engine.ModePlan, engine.Options{Store: store, Provider: prov, Scopes: scopes.providerFunc(), Parallelism: cfg.parallelism, Where: cfg.location(appName), Lookups: lookups})
 	if err != nil {
 		return ExitError, err
 	}
@@ -294,7 +299,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		}
 	}
 	if cfg.command != "destroy" {
-		app := newApp(ctx, appName, cfg, planEng, true, out)
+		app := newApp(ctx, appName, cfg, planEng, scopes, true, out)
 		err := runProgram(app, fn)
 		if err == nil {
 			planEng.CheckDependsOn()
@@ -343,7 +348,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 			return ExitError, err
 		}
 	}
-	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
+	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Scopes: scopes.providerFunc(), Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
 		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked(), Lookups: lookups,
 		Where: state.StageRef{URL: cfg.stateURL, App: appName, Stage: cfg.stage}, Moves: planEng.Moves()})
 	if err != nil {
@@ -368,7 +373,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	if cfg.command == "destroy" {
 		return finish("Destroy", eng.DeleteAll(ctx, eng.All()))
 	}
-	app := newApp(ctx, appName, cfg, eng, false, out)
+	app := newApp(ctx, appName, cfg, eng, scopes, false, out)
 	if err := runProgram(app, fn); err != nil {
 		return finish("Apply", err)
 	}
@@ -379,8 +384,8 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 
 // refreshCommand reads every managed resource, records what changed
 // outside the program, and reports it.
-func refreshCommand(ctx context.Context, appName string, cfg config, tgt target, store state.Store, prov *cloudcontrol.Provider, stdout io.Writer, out *reporter) (int, error) {
-	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Where: cfg.location(appName)})
+func refreshCommand(ctx context.Context, appName string, cfg config, tgt target, store state.Store, prov *cloudcontrol.Provider, scopes *scopeRegistry, stdout io.Writer, out *reporter) (int, error) {
+	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Scopes: scopes.providerFunc(), Parallelism: cfg.parallelism, Where: cfg.location(appName)})
 	if err != nil {
 		return ExitError, err
 	}
@@ -454,8 +459,8 @@ func confirm(in io.Reader, out io.Writer, command string) bool {
 	return strings.TrimSpace(answer) == "yes"
 }
 
-func newApp(ctx context.Context, name string, cfg config, eng *engine.Engine, planning bool, out *reporter) *App {
-	return &App{name: name, stage: cfg.stage, ctx: ctx, eng: eng, planning: planning, sem: make(chan struct{}, max(cfg.parallelism, minGoSlots)), logf: out.userLog(planning), stop: cfg.stop}
+func newApp(ctx context.Context, name string, cfg config, eng *engine.Engine, scopes *scopeRegistry, planning bool, out *reporter) *App {
+	return &App{name: name, stage: cfg.stage, ctx: ctx, eng: eng, scopes: scopes, planning: planning, sem: make(chan struct{}, max(cfg.parallelism, minGoSlots)), logf: out.userLog(planning), stop: cfg.stop}
 }
 
 func runProgram(app *App, fn func(*App) error) error {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/schema"
+	"github.com/athanor-iac/athanor/state"
 )
 
 // Lookups are the reads of resources a program uses but does not manage,
@@ -34,6 +35,9 @@ type lookupCall struct {
 // Read is one lookup of a run, as plans show it (`<= read`).
 type Read struct {
 	Type string `json:"type"`
+	// Scope is "ACCOUNT/REGION" for a read in another account or region
+	// than the run's own.
+	Scope string `json:"scope,omitempty"`
 	// Identifier is set for a Get; Filter for a List.
 	Identifier string         `json:"identifier,omitempty"`
 	Filter     map[string]any `json:"filter,omitempty"`
@@ -44,6 +48,7 @@ type Read struct {
 // LookupError says a lookup found nothing or failed. It names the type and
 // the identifier or filter, so that the plan error says what to fix.
 type LookupError struct {
+	Scope      string // "ACCOUNT/REGION", empty for the run's own
 	Type       string
 	Identifier string
 	Filter     map[string]any
@@ -59,6 +64,9 @@ func (e *LookupError) Error() string {
 		if len(e.Filter) > 0 {
 			what += " where " + canonical(e.Filter)
 		}
+	}
+	if e.Scope != "" {
+		what += " in " + e.Scope
 	}
 	if e.NotFound {
 		return fmt.Sprintf("%s: it does not exist; the program reads it but does not manage it, so create it first or correct the identifier", what)
@@ -104,33 +112,38 @@ func (l *Lookups) do(ctx context.Context, key string, r Read, read func() ([]Res
 }
 
 // lookupSetup checks what every lookup needs: a known type and a provider.
-func (e *Engine) lookupSetup(typeName string) (*schema.Schema, error) {
+func (e *Engine) lookupSetup(ctx context.Context, scope *state.Scope, typeName string) (*schema.Schema, *cloudcontrol.Provider, error) {
 	sc, err := schema.Default().Lookup(typeName)
 	if err != nil {
-		return nil, fmt.Errorf("look up %s: %w", typeName, err)
+		return nil, nil, fmt.Errorf("look up %s: %w", typeName, err)
 	}
 	if e.opts.Provider == nil {
-		return nil, fmt.Errorf("look up %s: reading what the program does not manage needs AWS, and this plan reads nothing (--refresh=false); plan without --refresh=false", typeName)
+		return nil, nil, fmt.Errorf("look up %s: reading what the program does not manage needs AWS, and this plan reads nothing (--refresh=false); plan without --refresh=false", typeName)
 	}
-	return sc, nil
+	prov, err := e.prov(ctx, scope)
+	if err != nil {
+		return nil, nil, e.lookupProblem(&LookupError{Scope: scope.Key(), Type: typeName, Err: err})
+	}
+	return sc, prov, nil
 }
 
 // Get reads a resource the program does not manage, by its primary
 // identifier. A missing resource is a *LookupError with NotFound, and is
 // recorded as a problem of the program, so that the plan stops naming it
 // whatever the program does with the error.
-func (e *Engine) Get(ctx context.Context, typeName, id string) (Result, error) {
-	sc, err := e.lookupSetup(typeName)
+func (e *Engine) Get(ctx context.Context, scope *state.Scope, typeName, id string) (Result, error) {
+	sc, prov, err := e.lookupSetup(ctx, scope, typeName)
 	if err != nil {
 		return Result{}, err
 	}
+	where := scope.Key()
 	if id == "" || IsUnknown(id) {
-		return Result{}, e.lookupProblem(&LookupError{Type: sc.TypeName, Identifier: id, Err: errors.New("the identifier is empty or known only after apply; a lookup needs a value known when planning")})
+		return Result{}, e.lookupProblem(&LookupError{Scope: where, Type: sc.TypeName, Identifier: id, Err: errors.New("the identifier is empty or known only after apply; a lookup needs a value known when planning")})
 	}
-	res, err := e.opts.Lookups.do(ctx, "get\x00"+sc.TypeName+"\x00"+id, Read{Type: sc.TypeName, Identifier: id}, func() ([]Result, error) {
-		model, err := e.opts.Provider.Read(ctx, sc.TypeName, id)
+	res, err := e.opts.Lookups.do(ctx, "get\x00"+where+"\x00"+sc.TypeName+"\x00"+id, Read{Scope: where, Type: sc.TypeName, Identifier: id}, func() ([]Result, error) {
+		model, err := prov.Read(ctx, sc.TypeName, id)
 		if err != nil {
-			return nil, e.lookupProblem(&LookupError{Type: sc.TypeName, Identifier: id, NotFound: errors.Is(err, cloudcontrol.ErrNotFound), Err: err})
+			return nil, e.lookupProblem(&LookupError{Scope: where, Type: sc.TypeName, Identifier: id, NotFound: errors.Is(err, cloudcontrol.ErrNotFound), Err: err})
 		}
 		return []Result{{Identifier: id, Properties: model}}, nil
 	})
@@ -145,13 +158,14 @@ func (e *Engine) Get(ctx context.Context, typeName, id string) (Result, error) {
 // handler requires (an ApiId for API integrations) must be in filter and
 // go to Cloud Control as the ResourceModel; the rest filter what it
 // returns.
-func (e *Engine) List(ctx context.Context, typeName string, filter map[string]any) ([]Result, error) {
-	sc, err := e.lookupSetup(typeName)
+func (e *Engine) List(ctx context.Context, scope *state.Scope, typeName string, filter map[string]any) ([]Result, error) {
+	sc, prov, err := e.lookupSetup(ctx, scope, typeName)
 	if err != nil {
 		return nil, err
 	}
+	where := scope.Key()
 	if !sc.Listable() {
-		return nil, e.lookupProblem(&LookupError{Type: sc.TypeName, Filter: filter, Err: errors.New("the type has no list handler, so Cloud Control cannot list it; read each resource by its identifier instead")})
+		return nil, e.lookupProblem(&LookupError{Scope: where, Type: sc.TypeName, Filter: filter, Err: errors.New("the type has no list handler, so Cloud Control cannot list it; read each resource by its identifier instead")})
 	}
 	var missing []string
 	for _, name := range sc.ListRequires() {
@@ -160,12 +174,12 @@ func (e *Engine) List(ctx context.Context, typeName string, filter map[string]an
 		}
 	}
 	if len(missing) > 0 {
-		return nil, e.lookupProblem(&LookupError{Type: sc.TypeName, Filter: filter, Err: fmt.Errorf("its list handler lists within %s: put %s in the filter, with a value known when planning", strings.Join(missing, " and "), strings.Join(missing, ", "))})
+		return nil, e.lookupProblem(&LookupError{Scope: where, Type: sc.TypeName, Filter: filter, Err: fmt.Errorf("its list handler lists within %s: put %s in the filter, with a value known when planning", strings.Join(missing, " and "), strings.Join(missing, ", "))})
 	}
-	return e.opts.Lookups.do(ctx, "list\x00"+sc.TypeName+"\x00"+canonical(filter), Read{Type: sc.TypeName, Filter: filter}, func() ([]Result, error) {
-		list, err := e.opts.Provider.ListWhere(ctx, sc.TypeName, listModel(sc, filter))
+	return e.opts.Lookups.do(ctx, "list\x00"+where+"\x00"+sc.TypeName+"\x00"+canonical(filter), Read{Scope: where, Type: sc.TypeName, Filter: filter}, func() ([]Result, error) {
+		list, err := prov.ListWhere(ctx, sc.TypeName, listModel(sc, filter))
 		if err != nil {
-			return nil, e.lookupProblem(&LookupError{Type: sc.TypeName, Filter: filter, Err: err})
+			return nil, e.lookupProblem(&LookupError{Scope: where, Type: sc.TypeName, Filter: filter, Err: err})
 		}
 		out := []Result{}
 		for _, d := range list {

@@ -78,9 +78,13 @@ func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 			rec := *prev
 			var live map[string]any
 			var err error
+			// Listings are of the run's own account and region; resources
+			// of other scopes are read one by one.
 			byID, listedType := listed[rec.Type]
-			if listedType {
+			if listedType && rec.Scope == nil {
 				live, listedType = byID[rec.Identifier]
+			} else {
+				listedType = false
 			}
 			// A resource missing from a listing is read before it counts
 			// as deleted: a listing that is incomplete, or that spells an
@@ -94,7 +98,10 @@ func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 					mu.Unlock()
 					return
 				}
-				live, err = e.opts.Provider.Read(ctx, rec.Type, rec.Identifier)
+				var prov *cloudcontrol.Provider
+				if prov, err = e.prov(ctx, rec.Scope); err == nil {
+					live, err = prov.Read(ctx, rec.Type, rec.Identifier)
+				}
 				release()
 			}
 			d := Drift{LogicalID: rec.LogicalID, Type: rec.Type, Identifier: rec.Identifier}
@@ -151,7 +158,7 @@ func (e *Engine) listMany(ctx context.Context, ids []string) map[string]map[stri
 	count := map[string]int{}
 	e.mu.Lock()
 	for _, id := range ids {
-		if r := e.records[id]; r != nil && r.Identifier != "" {
+		if r := e.records[id]; r != nil && r.Identifier != "" && r.Scope == nil {
 			count[r.Type]++
 		}
 	}

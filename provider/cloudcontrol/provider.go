@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,8 +24,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	sdk "github.com/aws/aws-sdk-go-v2/service/cloudcontrol"
 	"github.com/aws/aws-sdk-go-v2/service/cloudcontrol/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 )
 
@@ -65,6 +68,13 @@ type Options struct {
 	Resubmits int
 	// Observer, when set, hears of every API call (for --verbose).
 	Observer func(Call)
+	// Role, when set, makes every call with credentials of this role,
+	// assumed through STS from the configuration's own credentials and
+	// refreshed before they expire.
+	Role *AssumeRole
+	// STSEndpoint overrides the STS endpoint (for Role and Account); empty
+	// uses the SDK's resolution, which reads AWS_ENDPOINT_URL_STS.
+	STSEndpoint string
 	// Local says the endpoint is Athanor's local one: it needs no real
 	// credentials, so fixed ones are used and the region defaults to
 	// us-east-1 when none is configured.
@@ -88,6 +98,10 @@ type Provider struct {
 	limiter *adaptiveLimiter
 	poller  *poller
 	creds   aws.CredentialsProvider // nil over a given client
+	sts     *sts.Client             // nil over a given client
+
+	accountMu sync.Mutex
+	account   string // from STS, once asked
 
 	// endpoint and region are where New's client sends its calls, as the
 	// SDK resolved them, for runs to show.
@@ -142,6 +156,19 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 	if cfg.Region == "" {
 		return nil, ErrNoRegion
 	}
+	stsClient := sts.NewFromConfig(cfg, func(o *sts.Options) {
+		if opts.STSEndpoint != "" {
+			o.BaseEndpoint = aws.String(opts.STSEndpoint)
+		}
+	})
+	if r := opts.Role; r != nil {
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, r.ARN, r.apply))
+		stsClient = sts.NewFromConfig(cfg, func(o *sts.Options) {
+			if opts.STSEndpoint != "" {
+				o.BaseEndpoint = aws.String(opts.STSEndpoint)
+			}
+		})
+	}
 	if cfg.Credentials != nil {
 		cfg.Credentials = markedCredentials{cfg.Credentials}
 	}
@@ -152,6 +179,7 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 	})
 	p := NewWithAPI(client, opts)
 	p.creds = cfg.Credentials
+	p.sts = stsClient
 	p.endpoint, p.region = aws.ToString(client.Options().BaseEndpoint), client.Options().Region
 	return p, nil
 }
