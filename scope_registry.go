@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
 )
@@ -52,7 +53,7 @@ func (r *scopeRegistry) resolve(ctx context.Context, spec state.Scope) (*state.S
 
 // providerFunc is provider as engine.Options.Scopes wants it; nil for a
 // run that reads nothing.
-func (r *scopeRegistry) providerFunc() func(context.Context, *state.Scope) (*cloudcontrol.Provider, error) {
+func (r *scopeRegistry) providerFunc() func(context.Context, *state.Scope) (engine.Provider, error) {
 	if r == nil {
 		return nil
 	}
@@ -61,7 +62,7 @@ func (r *scopeRegistry) providerFunc() func(context.Context, *state.Scope) (*clo
 
 // provider is the provider of a scope a declaration or a record names.
 // A record's account must be where its way in still leads.
-func (r *scopeRegistry) provider(ctx context.Context, s *state.Scope) (*cloudcontrol.Provider, error) {
+func (r *scopeRegistry) provider(ctx context.Context, s *state.Scope) (engine.Provider, error) {
 	spec := *s
 	spec.Account = ""
 	e, err := r.entry(ctx, spec)

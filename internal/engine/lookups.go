@@ -112,7 +112,7 @@ func (l *Lookups) do(ctx context.Context, key string, r Read, read func() ([]Res
 }
 
 // lookupSetup checks what every lookup needs: a known type and a provider.
-func (e *Engine) lookupSetup(ctx context.Context, scope *state.Scope, typeName string) (*schema.Schema, *cloudcontrol.Provider, error) {
+func (e *Engine) lookupSetup(ctx context.Context, scope *state.Scope, typeName string) (*schema.Schema, Provider, error) {
 	sc, err := schema.Default().Lookup(typeName)
 	if err != nil {
 		return nil, nil, fmt.Errorf("look up %s: %w", typeName, err)

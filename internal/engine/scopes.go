@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
 )
 
 // prov is the provider of a scope: the run's own for nil, otherwise the
 // one Options.Scopes gives, each with its own rate limit.
-func (e *Engine) prov(ctx context.Context, s *state.Scope) (*cloudcontrol.Provider, error) {
+func (e *Engine) prov(ctx context.Context, s *state.Scope) (Provider, error) {
 	if s == nil {
 		if e.opts.Provider == nil {
 			return nil, fmt.Errorf("no AWS provider: this pass reads nothing")
