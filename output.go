@@ -329,6 +329,9 @@ func (r *reporter) plan(v planView) {
 		if c.Identifier != "" {
 			id = " " + c.Identifier
 		}
+		if c.Scope != "" {
+			id += " in " + c.Scope
+		}
 		fmt.Fprintf(w, "  %s %s (%s)%s: %s\n", r.paint(r.actionColor(c.Action), symbol), c.LogicalID, c.Type, id, label)
 		diffs := append([]engine.PropDiff(nil), c.Diffs...)
 		sort.SliceStable(diffs, func(i, j int) bool { return diffs[i].Name < diffs[j].Name })

@@ -29,6 +29,7 @@ func orgEnv(t *testing.T, throttle map[localcc.Scope]localcc.Throttle) *env {
 	for _, acct := range []string{orgB, orgC} {
 		fx = append(fx, localcc.Fixture{Type: "AWS::IAM::Role", Account: acct, Properties: map[string]any{"RoleName": "Deploy", "AssumeRolePolicyDocument": trust}})
 	}
+	fx = append(fx, localcc.Fixture{Type: "AWS::EC2::VPC", Account: orgB, Region: "eu-west-1", Properties: map[string]any{"VpcId": "vpc-0b0b0b0b", "CidrBlock": "10.9.0.0/16"}})
 	return newEnv(t, localcc.Options{Account: orgA, Regions: orgRegions, Fixtures: fx, ScopeThrottle: throttle})
 }
 
@@ -91,7 +92,7 @@ func (e *env) inScope(acct, region, typeName string) []localcc.Described {
 func TestScopesAcrossAccountsAndRegions(t *testing.T) {
 	e := orgEnv(t, nil)
 	code, out := e.run(orgProgram, "plan")
-	if code != 0 || !strings.Contains(out, "Plan: 13 to create") {
+	if code != 0 || !strings.Contains(out, "Plan: 13 to create") || !strings.Contains(out, "+ flowLog-222222222222-eu-west-1 (AWS::EC2::FlowLog) in 222222222222/eu-west-1: create") {
 		t.Fatalf("plan: exit %d\n%s", code, out)
 	}
 	if code, out = e.run(orgProgram); code != 0 {
@@ -222,5 +223,35 @@ func TestThrottledScopeDoesNotDelayOthers(t *testing.T) {
 				t.Fatalf("%s: %+v", key, sm)
 			}
 		}
+	}
+}
+
+// Lookups through a scope read that account and region only, and the
+// plan says where.
+func TestScopeLookups(t *testing.T) {
+	e := orgEnv(t, nil)
+	var ids []string
+	code, out := e.run(func(app *athanor.App) error {
+		in := app.Scope(athanor.ScopeOptions{Region: "eu-west-1", RoleARN: "arn:aws:iam::" + orgB + ":role/Deploy"})
+		vpcs, err := ec2.ListVPCs(in)
+		if err != nil {
+			return err
+		}
+		for _, v := range vpcs {
+			ids = append(ids, v.VpcId)
+		}
+		_, err = ec2.GetVPC(in, "vpc-0b0b0b0b")
+		return err
+	}, "plan")
+	if code != 0 || len(ids) != 1 || ids[0] != "vpc-0b0b0b0b" || !strings.Contains(out, "<= AWS::EC2::VPC in 222222222222/eu-west-1: read, 1 found") ||
+		!strings.Contains(out, "<= AWS::EC2::VPC vpc-0b0b0b0b in 222222222222/eu-west-1: read") {
+		t.Fatalf("exit %d, VPCs %v\n%s", code, ids, out)
+	}
+	code, out = e.run(func(app *athanor.App) error {
+		_, err := ec2.GetVPC(app, "vpc-0b0b0b0b") // B's VPC, from A
+		return err
+	}, "plan")
+	if code != 1 || !strings.Contains(out, `read AWS::EC2::VPC "vpc-0b0b0b0b": it does not exist`) {
+		t.Fatalf("B's VPC read from A: exit %d\n%s", code, out)
 	}
 }

@@ -452,7 +452,7 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 		return planOutputs(sc, d), nil
 	}
 	c := diff(sc, rec, d.Props)
-	c.LogicalID, c.MovedFrom = d.LogicalID, movedFrom
+	c.LogicalID, c.MovedFrom, c.Scope = d.LogicalID, movedFrom, d.Scope.Key()
 	movedScope(&c, rec, d.Scope)
 	if e.mode == ModePlan {
 		e.mu.Lock()
@@ -513,7 +513,7 @@ func (e *Engine) PlanDeletes() {
 	for _, id := range sortedKeys(e.records) {
 		if _, moved := e.claims[id]; !e.declared[id] && !moved {
 			r := e.records[id]
-			e.changes = append(e.changes, Change{LogicalID: id, Type: r.Type, Action: Delete, Identifier: r.Identifier, Reason: "no longer declared"})
+			e.changes = append(e.changes, Change{LogicalID: id, Type: r.Type, Scope: r.Scope.Key(), Action: Delete, Identifier: r.Identifier, Reason: "no longer declared"})
 		}
 	}
 }
@@ -560,7 +560,7 @@ func (e *Engine) PlanDestroy() {
 	defer e.mu.Unlock()
 	for _, id := range sortedKeys(e.records) {
 		r := e.records[id]
-		e.changes = append(e.changes, Change{LogicalID: id, Type: r.Type, Action: Delete, Identifier: r.Identifier, Reason: "destroy"})
+		e.changes = append(e.changes, Change{LogicalID: id, Type: r.Type, Scope: r.Scope.Key(), Action: Delete, Identifier: r.Identifier, Reason: "destroy"})
 	}
 }
 
