@@ -271,8 +271,9 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 			out.note("using the local Cloud Control endpoint at %s (data in %s)", endpoint, cfg.localDir)
 		}
 		// An endpoint given to the run (the local one) answers STS too,
-		// for scopes that assume roles.
-		base := cloudcontrol.Options{Endpoint: endpoint, STSEndpoint: endpoint, Region: cfg.region, Profile: cfg.profile, Observer: out.call, Local: cfg.local, RequestsPerSecond: cfg.maxRPS}
+		// for scopes that assume roles. Every account and region of the
+		// run shares one poll scheduler.
+		base := cloudcontrol.Options{Scheduler: cloudcontrol.NewScheduler(), Endpoint: endpoint, STSEndpoint: endpoint, Region: cfg.region, Profile: cfg.profile, Observer: out.call, Local: cfg.local, RequestsPerSecond: cfg.maxRPS}
 		prov, err = cloudcontrol.New(ctx, base)
 		if err != nil {
 			return ExitError, err

@@ -68,6 +68,10 @@ type Options struct {
 	Resubmits int
 	// Observer, when set, hears of every API call (for --verbose).
 	Observer func(Call)
+	// Scheduler, when set, is a poll scheduler shared with other
+	// providers (one per account and region of a run); nil gives the
+	// provider its own.
+	Scheduler *Scheduler
 	// Role, when set, makes every call with credentials of this role,
 	// assumed through STS from the configuration's own credentials and
 	// refreshed before they expire.
@@ -206,7 +210,11 @@ func NewWithAPI(api API, opts Options) *Provider {
 		opts.Resubmits = 5
 	}
 	p := &Provider{api: api, opts: opts, limiter: newAdaptiveLimiter(opts.RequestsPerSecond)}
-	p.poller = newPoller(p)
+	if opts.Scheduler != nil {
+		p.poller = opts.Scheduler.pl
+	} else {
+		p.poller = newPoller()
+	}
 	return p
 }
 
