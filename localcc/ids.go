@@ -34,10 +34,14 @@ func randHex(rng *rand.Rand, n int) string {
 }
 
 func randUpper(rng *rand.Rand, n int) string {
-	const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	return randFrom(rng, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", n)
+}
+
+// randFrom draws n characters of alphabet.
+func randFrom(rng *rand.Rand, alphabet string, n int) string {
 	var sb strings.Builder
 	for range n {
-		sb.WriteByte(digits[rng.IntN(len(digits))])
+		sb.WriteByte(alphabet[rng.IntN(len(alphabet))])
 	}
 	return sb.String()
 }
@@ -143,10 +147,5 @@ func (s *Server) generatedName(typeName string) string {
 // randBase62 draws n letters and digits, the alphabet of secret keys and
 // session tokens.
 func randBase62(rng *rand.Rand, n int) string {
-	const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	var sb strings.Builder
-	for range n {
-		sb.WriteByte(digits[rng.IntN(len(digits))])
-	}
-	return sb.String()
+	return randFrom(rng, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", n)
 }
