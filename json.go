@@ -22,6 +22,8 @@ type planJSON struct {
 	// Drift is what the refresh before the plan found changed outside
 	// the program; empty with --refresh=false (target.read is false).
 	Drift []engine.Drift `json:"drift"`
+	// Skipped are the resources a run limited by --target leaves alone.
+	Skipped []string `json:"skipped,omitempty"`
 	// Reads are the lookups of resources the program does not manage
 	// (App.Get, App.List), read while planning.
 	Reads []engine.Read `json:"reads"`
@@ -49,7 +51,7 @@ func newErrorJSON(err error, code int) jsonout.Error {
 	return doc
 }
 
-func writePlanJSON(w io.Writer, app, stage string, tgt target, changes []engine.Change, drifts []engine.Drift, reads []engine.Read) error {
+func writePlanJSON(w io.Writer, app, stage string, tgt target, changes []engine.Change, drifts []engine.Drift, skipped []string, reads []engine.Read) error {
 	if changes == nil {
 		changes = []engine.Change{}
 	}
@@ -64,11 +66,11 @@ func writePlanJSON(w io.Writer, app, stage string, tgt target, changes []engine.
 		}
 		changes[i].Diffs = diffs
 	}
-	return jsonout.Write(w, planJSON{FormatVersion: jsonout.FormatVersion, App: app, Stage: stage, Target: tgt, Changes: changes, Summary: countActions(changes), Drift: nonNil(drifts), Reads: nonNil(reads)})
+	return jsonout.Write(w, planJSON{FormatVersion: jsonout.FormatVersion, App: app, Stage: stage, Target: tgt, Changes: changes, Summary: countActions(changes), Drift: nonNil(drifts), Skipped: skipped, Reads: nonNil(reads)})
 }
 
 func countActions(cs []engine.Change) map[string]int {
-	m := map[string]int{"create": 0, "update": 0, "replace": 0, "delete": 0, "no-op": 0, "move": 0}
+	m := map[string]int{"create": 0, "update": 0, "replace": 0, "delete": 0, "forget": 0, "no-op": 0, "move": 0}
 	for _, c := range cs {
 		if c.MovedFrom != "" {
 			m["move"]++

@@ -96,7 +96,7 @@ func abandoned(ctx context.Context, err error) bool {
 }
 
 // apply makes one resource match its declaration.
-func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, deps []string, prev *state.Record, c Change) (Result, error) {
+func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, deps []string, prev *state.Record, c Change, desired map[string]any) (Result, error) {
 	release, err := e.acquire(ctx)
 	if err != nil {
 		return Result{}, err
@@ -107,13 +107,14 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		cp := *prev
 		rec = &cp
 	}
+	rec.Protect, rec.RetainOnDelete = d.Options.Protect, d.Options.RetainOnDelete
 	start := time.Now()
 	// What recovery finishes counts in this run's summary: a create an
 	// earlier run left in flight is reported as created, not unchanged.
 	recovered := NoOp
 	if rec.Pending != nil || hasPendingSuperseded(rec) {
 		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Phase: PhaseNote, Detail: "finishing an operation an earlier run left in flight"})
-		rctx, done := e.opContext(ctx, sc, "create")
+		rctx, done := e.opContext(ctx, d.LogicalID, sc, "create")
 		wasCreating := rec.Pending != nil && rec.Pending.Operation == state.OpCreate && rec.Identifier == ""
 		if err := done(e.recover(rctx, sc, rec)); err != nil {
 			return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: "recover", Err: err}
@@ -121,8 +122,7 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		if wasCreating && rec.Identifier != "" {
 			recovered = Create
 		}
-		c = diff(sc, rec, d.Props)
-		movedScope(&c, rec, d.Scope)
+		c, desired = decide(sc, rec, d)
 	}
 	scopeChanged := !reflect.DeepEqual(rec.Scope, d.Scope)
 	if c.Action != NoOp {
@@ -138,23 +138,28 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 	case Create:
 		if len(rec.Superseded) > 0 {
 			// A replacement an earlier run did not finish.
-			err = e.createReplacement(ctx, sc, rec, d.Props)
+			err = e.createReplacement(ctx, sc, rec, desired)
 		} else {
-			err = e.create(ctx, sc, rec, d.Props)
+			err = e.create(ctx, sc, rec, desired)
 		}
 	case Update:
-		err = e.update(ctx, sc, rec, d.Props)
+		err = e.update(ctx, sc, rec, desired)
 	case Replace:
-		err = e.replace(ctx, sc, rec, d.Props, d.Scope)
+		err = e.replace(ctx, sc, rec, desired, d.Scope)
 	}
 	adopted := err == nil && c.Action == Create && rec.Props == nil && rec.Identifier != ""
 	if adopted {
 		// Adopted (--adopt): make it match the program.
-		switch a := diff(sc, rec, d.Props); a.Action {
-		case Update:
-			err = e.update(ctx, sc, rec, d.Props)
-		case Replace:
-			err = e.replace(ctx, sc, rec, d.Props, d.Scope)
+		a, adoptedDesired := decide(sc, rec, d)
+		if p := protectedReplace(a); p != "" {
+			err = errors.New(p)
+		}
+		switch {
+		case err != nil:
+		case a.Action == Update:
+			err = e.update(ctx, sc, rec, adoptedDesired)
+		case a.Action == Replace:
+			err = e.replace(ctx, sc, rec, adoptedDesired, d.Scope)
 		}
 	}
 	if err == nil && len(rec.Superseded) > 0 && !e.hasDependents(d.LogicalID) {
@@ -167,7 +172,7 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: PhaseFailed, Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
 		return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: string(c.Action), Err: err}
 	}
-	if !sameStrings(rec.DependsOn, deps) || scopeChanged {
+	if !sameStrings(rec.DependsOn, deps) || optionsChanged(prev, rec) || scopeChanged {
 		rec.DependsOn = deps
 		if err := e.put(ctx, rec); err != nil {
 			return Result{}, err
@@ -175,7 +180,7 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 	}
 	if rec.Props == nil && rec.Identifier != "" {
 		// An imported resource the program now declares as it is.
-		rec.Props = d.Props
+		rec.Props = desired
 		if err := e.put(ctx, rec); err != nil {
 			return Result{}, err
 		}
@@ -232,7 +237,7 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 	if err != nil {
 		return err
 	}
-	octx, done := e.opContext(ctx, sc, "create")
+	octx, done := e.opContext(ctx, rec.LogicalID, sc, "create")
 	id, model, err := prov.Create(octx, rec.Type, desired, token, e.submitted(ctx, rec))
 	err = done(err)
 	adopted := false
@@ -390,7 +395,7 @@ func (e *Engine) update(ctx context.Context, sc *schema.Schema, rec *state.Recor
 	if err := e.put(ctx, rec); err != nil {
 		return err
 	}
-	octx, done := e.opContext(ctx, sc, "update")
+	octx, done := e.opContext(ctx, rec.LogicalID, sc, "update")
 	prov, err := e.prov(ctx, rec.Scope)
 	if err != nil {
 		return err
@@ -470,7 +475,7 @@ func (e *Engine) replace(ctx context.Context, sc *schema.Schema, rec *state.Reco
 // started (an earlier run was deleting it first), when one would collide
 // with the new one, or when the create finds that it does.
 func (e *Engine) createReplacement(ctx context.Context, sc *schema.Schema, rec *state.Record, desired map[string]any) error {
-	first := hasPendingSuperseded(rec)
+	first := hasPendingSuperseded(rec) || e.optionsOf(rec.LogicalID).DeleteBeforeReplace
 	for _, old := range rec.Superseded {
 		if collides(sc, old.Props, desired) {
 			first = true
@@ -499,6 +504,9 @@ func (e *Engine) createReplacement(ctx context.Context, sc *schema.Schema, rec *
 func (e *Engine) deleteSuperseded(ctx context.Context, sc *schema.Schema, rec *state.Record) error {
 	// The engine's copy of the record shares the slice: change a copy.
 	rec.Superseded = append([]state.Superseded(nil), rec.Superseded...)
+	if rec.RetainOnDelete && len(rec.Superseded) > 0 {
+		return e.retainSuperseded(ctx, rec)
+	}
 	for len(rec.Superseded) > 0 {
 		s := &rec.Superseded[0]
 		resumed := s.Pending != nil
@@ -509,7 +517,7 @@ func (e *Engine) deleteSuperseded(ctx context.Context, sc *schema.Schema, rec *s
 					return err
 				}
 			}
-			octx, done := e.opContext(ctx, sc, "delete")
+			octx, done := e.opContext(ctx, rec.LogicalID, sc, "delete")
 			// The request token goes into state as soon as Cloud Control
 			// answers, so that a second interrupt can cancel the request
 			// and the next run can wait for it.
@@ -599,7 +607,11 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 	defer release()
 	rec := *prev
 	start := time.Now()
-	e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: PhaseStart, Identifier: rec.Identifier})
+	action := Delete
+	if rec.RetainOnDelete {
+		action = Forget
+	}
+	e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: action, Phase: PhaseStart, Identifier: rec.Identifier})
 	fail := func(err error) error {
 		e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: PhaseFailed, Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
 		return &OpError{LogicalID: logicalID, Type: rec.Type, Op: "delete", Err: err}
@@ -613,6 +625,12 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 			return fail(err)
 		}
 	}
+	if rec.Protect {
+		return fail(errors.New("protected (athanor.Protect()): not deleted; remove Protect() from its declaration and run up first"))
+	}
+	if rec.RetainOnDelete && rec.Pending == nil {
+		return e.retain(ctx, &rec, start)
+	}
 	if err := e.deleteSuperseded(ctx, sc, &rec); err != nil {
 		return fail(err)
 	}
@@ -625,7 +643,7 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 					return fail(err)
 				}
 			}
-			octx, done := e.opContext(ctx, sc, "delete")
+			octx, done := e.opContext(ctx, rec.LogicalID, sc, "delete")
 			prov, err := e.prov(ctx, rec.Scope)
 			if err == nil {
 				err = done(prov.Delete(octx, rec.Type, rec.Identifier, rec.Pending.ClientToken, e.submitted(ctx, &rec)))
