@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -45,11 +44,7 @@ func (p *Provider) Account(ctx context.Context) (string, error) {
 	if p.sts == nil {
 		return "", errors.New("the provider was built over a given client and cannot ask STS who it is")
 	}
-	// Two attempts: a region that does not exist or a role that cannot be
-	// assumed should stop a plan at once, not after the retryer's ten.
-	out, err := p.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(o *sts.Options) {
-		o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 2)
-	})
+	out, err := p.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		if r := p.opts.Role; r != nil {
 			return "", fmt.Errorf("assume role %s: %w", r.ARN, err)

@@ -160,18 +160,19 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 	if cfg.Region == "" {
 		return nil, ErrNoRegion
 	}
-	stsClient := sts.NewFromConfig(cfg, func(o *sts.Options) {
+	// STS calls try three times, not the ten Cloud Control's do: a role
+	// that cannot be assumed or a region without STS should stop a run
+	// at once.
+	stsOpts := func(o *sts.Options) {
 		if opts.STSEndpoint != "" {
 			o.BaseEndpoint = aws.String(opts.STSEndpoint)
 		}
-	})
+		o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 3)
+	}
+	stsClient := sts.NewFromConfig(cfg, stsOpts)
 	if r := opts.Role; r != nil {
 		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, r.ARN, r.apply))
-		stsClient = sts.NewFromConfig(cfg, func(o *sts.Options) {
-			if opts.STSEndpoint != "" {
-				o.BaseEndpoint = aws.String(opts.STSEndpoint)
-			}
-		})
+		stsClient = sts.NewFromConfig(cfg, stsOpts)
 	}
 	if cfg.Credentials != nil {
 		cfg.Credentials = markedCredentials{cfg.Credentials}
