@@ -261,6 +261,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		defer unlock()
 	}
 	var prov *cloudcontrol.Provider
+	var scopes *scopeRegistry
 	if needAWS {
 		endpoint := cfg.endpoint
 		if cfg.local {
@@ -272,18 +273,26 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 			endpoint = srv.URL()
 			out.note("using the local Cloud Control endpoint at %s (data in %s)", endpoint, cfg.localDir)
 		}
-		prov, err = cloudcontrol.New(ctx, cloudcontrol.Options{Endpoint: endpoint, Region: cfg.region, Profile: cfg.profile, Observer: out.call, Local: cfg.local, RequestsPerSecond: cfg.maxRPS})
+		// An endpoint given to the run (the local one) answers STS too,
+		// for scopes that assume roles. Every account and region of the
+		// run shares one poll scheduler.
+		base := cloudcontrol.Options{Scheduler: cloudcontrol.NewScheduler(), Endpoint: endpoint, STSEndpoint: endpoint, Region: cfg.region, Profile: cfg.profile, Observer: out.call, Local: cfg.local, RequestsPerSecond: cfg.maxRPS}
+		prov, err = cloudcontrol.New(ctx, base)
 		if err != nil {
 			return ExitError, err
 		}
+		scopes = newScopeRegistry(prov, base)
 	}
 	tgt := newTarget(cfg, prov)
 	if cfg.command == "refresh" {
-		return refreshCommand(ctx, appName, cfg, tgt, store, prov, stdout, out)
+		return refreshCommand(ctx, appName, cfg, tgt, store, prov, scopes, stdout, out)
 	}
 
 	// The plan pass: every mistake is found before anything is sent.
-	planEng, err := engine.New(ctx, engine.ModePlan, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Where: cfg.location(appName)})
+	// One run reads what it does not manage once: the apply pass reuses
+	// the plan pass's lookups.
+	lookups := engine.NewLookups()
+	planEng, err := engine.New(ctx, engine.ModePlan, engine.Options{Store: store, Provider: prov, Scopes: scopes.providerFunc(), Parallelism: cfg.parallelism, Where: cfg.location(appName), Lookups: lookups})
 	if err != nil {
 		return ExitError, err
 	}
@@ -295,7 +304,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	}
 	var targeted map[string]bool // nil: every resource
 	if cfg.command != "destroy" {
-		app := newApp(ctx, appName, cfg, planEng, true, out)
+		app := newApp(ctx, appName, cfg, planEng, scopes, true, out)
 		err := runProgram(app, fn)
 		var terr error
 		if err == nil {
@@ -333,10 +342,10 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		skipped = planEng.Skipped(targeted)
 		drifts = onlyDrifts(drifts, targeted)
 	}
-	view := planView{header: tgt.header(appName, cfg.stage), drifts: drifts, changes: changes, skipped: skipped}
+	view := planView{header: tgt.header(appName, cfg.stage), drifts: drifts, reads: lookups.Reads(), changes: changes, skipped: skipped}
 	if cfg.command == "plan" {
 		if cfg.jsonOut {
-			if err := writePlanJSON(stdout, appName, cfg.stage, tgt, changes, drifts, skipped); err != nil {
+			if err := writePlanJSON(stdout, appName, cfg.stage, tgt, changes, drifts, skipped, lookups.Reads()); err != nil {
 				return ExitError, err
 			}
 		} else {
@@ -366,8 +375,8 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 			return ExitError, err
 		}
 	}
-	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
-		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked(), Only: targeted,
+	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Scopes: scopes.providerFunc(), Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
+		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked(), Only: targeted, Lookups: lookups,
 		Where: state.StageRef{URL: cfg.stateURL, App: appName, Stage: cfg.stage}, Moves: onlyMoves(planEng.Moves(), targeted)})
 	if err != nil {
 		return ExitError, err
@@ -402,7 +411,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		}
 		return finish("Destroy", err)
 	}
-	app := newApp(ctx, appName, cfg, eng, false, out)
+	app := newApp(ctx, appName, cfg, eng, scopes, false, out)
 	if err := runProgram(app, fn); err != nil {
 		return finish("Apply", err)
 	}
@@ -424,8 +433,8 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 
 // refreshCommand reads every managed resource, records what changed
 // outside the program, and reports it.
-func refreshCommand(ctx context.Context, appName string, cfg config, tgt target, store state.Store, prov *cloudcontrol.Provider, stdout io.Writer, out *reporter) (int, error) {
-	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Where: cfg.location(appName)})
+func refreshCommand(ctx context.Context, appName string, cfg config, tgt target, store state.Store, prov *cloudcontrol.Provider, scopes *scopeRegistry, stdout io.Writer, out *reporter) (int, error) {
+	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Scopes: scopes.providerFunc(), Parallelism: cfg.parallelism, Where: cfg.location(appName)})
 	if err != nil {
 		return ExitError, err
 	}
@@ -505,8 +514,8 @@ func confirm(in io.Reader, out io.Writer, command string) bool {
 	return strings.TrimSpace(answer) == "yes"
 }
 
-func newApp(ctx context.Context, name string, cfg config, eng *engine.Engine, planning bool, out *reporter) *App {
-	return &App{name: name, stage: cfg.stage, ctx: ctx, eng: eng, planning: planning, sem: make(chan struct{}, max(cfg.parallelism, minGoSlots)), logf: out.userLog(planning), stop: cfg.stop}
+func newApp(ctx context.Context, name string, cfg config, eng *engine.Engine, scopes *scopeRegistry, planning bool, out *reporter) *App {
+	return &App{name: name, stage: cfg.stage, ctx: ctx, eng: eng, scopes: scopes, planning: planning, sem: make(chan struct{}, max(cfg.parallelism, minGoSlots)), logf: out.userLog(planning), stop: cfg.stop}
 }
 
 func runProgram(app *App, fn func(*App) error) error {
