@@ -186,9 +186,6 @@ func (o *StateOptions) location() state.StageRef {
 }
 
 func runState(ctx context.Context, o *StateOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	if err := o.resolve(); err != nil {
 		return err
 	}
