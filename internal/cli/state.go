@@ -86,7 +86,8 @@ $ATHANOR_STAGE, then your user name, as in programs.`,
 	}
 	list := &cobra.Command{Use: "list", Short: "List the stage's records: logical ID, type, identifier, pending operation", Args: cobra.NoArgs, RunE: run("list", 0)}
 	list.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
-	show := &cobra.Command{Use: "show ID", Short: "Print one record as JSON", Args: exactArgs(1, "show needs the logical ID of a record"), RunE: run("show", 1)}
+	show := &cobra.Command{Use: "show ID", Short: "Print one record as JSON", Args: exactArgs(1, "show needs the logical ID of a record"), RunE: run("show", 1),
+		Annotations: map[string]string{alwaysJSON: "yes"}}
 	rm := &cobra.Command{
 		Use:   "rm ID",
 		Short: "Forget a record, leaving the AWS resource alone",
