@@ -290,8 +290,8 @@ func Import(ctx context.Context, store state.Store, where state.StageRef, prov P
 	if err != nil {
 		return nil, err
 	}
-	if err := store.Put(ctx, *rec); err != nil {
-		return nil, fmt.Errorf("save %q: %w", logicalID, err)
+	if err := e.put(ctx, rec); err != nil {
+		return nil, err
 	}
 	return rec, nil
 }
