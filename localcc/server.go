@@ -80,6 +80,11 @@ type Options struct {
 	// Fixtures are resources that exist before any program runs.
 	Fixtures []Fixture
 
+	// Org, when set, adds a generated organisation's accounts, roles, VPCs
+	// and flow logs to Fixtures, with Account as its management account.
+	// It is the same for the same Seed (0 included) whatever else varies.
+	Org *Organization
+
 	// Seed makes generated identifiers and latencies repeatable; 0 picks a
 	// random seed.
 	Seed uint64
@@ -223,7 +228,15 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	if err := s.seedFixtures(opts.Fixtures); err != nil {
+	fixtures := opts.Fixtures
+	if opts.Org != nil {
+		regions := opts.Regions
+		if len(regions) == 0 {
+			regions = []string{opts.Region}
+		}
+		fixtures = append(append([]Fixture(nil), fixtures...), opts.Org.Fixtures(opts.Account, regions, opts.Seed)...)
+	}
+	if err := s.seedFixtures(fixtures); err != nil {
 		if s.dataLock != nil {
 			s.dataLock.Unlock()
 		}

@@ -39,6 +39,7 @@ func NewCmdLocal(f *Factory, runF func(context.Context, *LocalOptions) error) *c
 		failHand = &handlerFaultFlag{}
 		drop     rateFlag
 		creds    = &credentialsFlag{}
+		org      = &orgFlag{}
 	)
 	cmd := &cobra.Command{
 		Use:   "local",
@@ -66,6 +67,15 @@ AWS_ENDPOINT_URL_STS too): AssumeRole issues credentials only for an
 AWS::IAM::Role of the target account whose trust policy admits the caller.
 Fixtures may name an "account" and a "region".
 
+--org generates an organisation with --account as its management account:
+member accounts 200000000001, 200000000002, ... (the first is the log-archive
+account), each with an OrganizationAccountAccessRole the management account
+may assume, the AWS::Organizations::Account of each (listed from the
+management account), VPCS VPCs in every account and region, and the COVERED
+fraction of them already watched by a flow log to the central bucket
+org-flow-logs-200000000001 (made "by others"). --seed makes it repeatable;
+the same seed gives the same VPC IDs.
+
 Any well-formed SigV4 signature with plain keys is accepted unless
 --credentials is set; assumed-role credentials are always checked.
 The endpoint also serves /_athanor/health and /_athanor/metrics (calls and
@@ -74,7 +84,8 @@ throttling per account and region under "scopes").`,
   athanor local --data .athanor/local.json --latency AWS::EC2::FlowLog=3s..12s
   athanor local --addr 127.0.0.1:0 --latency 0s --seed 1
   athanor local --throttle 5:10 --fail-handlers 0.1:Throttling --drop 0.01
-  athanor local --account 111111111111 --regions us-east-1,eu-west-1 --fixtures org.json --throttle-scope 222222222222/eu-west-1=2`,
+  athanor local --account 111111111111 --regions us-east-1,eu-west-1 --fixtures org.json --throttle-scope 222222222222/eu-west-1=2
+  athanor local --account 111111111111 --org accounts=20,regions=us-east-1+eu-west-1,vpcs=12,covered=0.1 --seed 1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !opts.AllowRemote {
@@ -96,6 +107,7 @@ throttling per account and region under "scopes").`,
 			}
 			opts.Server.ThrottleRPS, opts.Server.ThrottleBurst = throttle.rps, throttle.burst
 			opts.Server.ScopeThrottle = scoped.m
+			opts.Server.Org = org.org
 			opts.Server.Faults = localcc.Faults{
 				ServerErrors:    float64(failSrv),
 				HandlerFailures: failHand.rate,
@@ -119,6 +131,7 @@ throttling per account and region under "scopes").`,
 	fl.Var(latency, "latency", "how long mutations take: TYPE=MIN..MAX for one type, or MIN..MAX for all (repeatable)")
 	fl.Var(throttle, "throttle", "answer calls beyond RPS per second (burst BURST) in each account and region with ThrottlingException")
 	fl.Var(scoped, "throttle-scope", "throttle one account and region alone, overriding --throttle there (repeatable)")
+	fl.Var(org, "org", "start with a generated organisation: member accounts, their roles, VPCs per account and region, a covered fraction (see above)")
 	fl.StringSliceVar(&opts.Server.Regions, "regions", nil, "serve only these `REGIONS` (comma-separated); calls signed for others are refused (default: any)")
 	fl.Var(&failSrv, "fail-server", "answer this fraction of calls with HTTP 500 InternalFailure")
 	fl.Var(failHand, "fail-handlers", "end this fraction of mutations FAILED with CODE (default ServiceInternalError)")

@@ -269,3 +269,25 @@ func (f *scopeThrottleFlag) Set(s string) error {
 	f.m[sp] = localcc.Throttle{RPS: t.rps, Burst: t.burst}
 	return nil
 }
+
+// orgFlag is --org: a generated organisation, as localcc.ParseOrganization
+// reads it.
+type orgFlag struct{ org *localcc.Organization }
+
+func (f *orgFlag) Type() string { return "accounts=N,regions=R1+R2,vpcs=N,covered=F" }
+
+func (f *orgFlag) String() string {
+	if f == nil || f.org == nil {
+		return ""
+	}
+	return fmt.Sprintf("accounts=%d,regions=%s,vpcs=%d,covered=%g", f.org.Accounts, strings.Join(f.org.Regions, "+"), f.org.VPCs, f.org.Covered)
+}
+
+func (f *orgFlag) Set(s string) error {
+	o, err := localcc.ParseOrganization(s)
+	if err != nil {
+		return err
+	}
+	f.org = &o
+	return nil
+}
