@@ -1,0 +1,56 @@
+package coverage
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteTable prints one line per account and region (its VPCs, how many
+// are covered, how many by others' flow logs, and the uncovered VPCs) and
+// a total line.
+func (r Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACCOUNT\tREGION\tVPCS\tCOVERED\tBY OTHERS\tUNCOVERED")
+	for _, s := range r.Scopes {
+		others := 0
+		for _, v := range s.VPCs {
+			if v.ByOthers {
+				others++
+			}
+		}
+		unc := s.Uncovered()
+		list := strings.Join(unc, " ")
+		if len(unc) > 4 {
+			list = strings.Join(unc[:4], " ") + fmt.Sprintf(" (+%d more)", len(unc)-4)
+		}
+		if list == "" {
+			list = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", s.Account, s.Region, s.Total, s.Covered, others, list)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%d of %d VPCs covered (%s)\n", r.Covered, r.Total, r.PercentText())
+	return err
+}
+
+// PercentText is the share covered for people: "100 %", "87.5 %". It is
+// 100 % only when every VPC is covered.
+func (r Report) PercentText() string {
+	if r.Covered < r.Total && r.Percent > 99.9 {
+		return "99.9 %"
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.1f", r.Percent), "0"), ".") + " %"
+}
+
+// WriteJSON prints the report as one JSON document (the Report's fields,
+// every VPC included).
+func (r Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
