@@ -208,3 +208,24 @@ func (s *Server) findBucket(name string) *resource {
 	}
 	return nil
 }
+
+// dropFlowLogsOf removes the flow logs watching a deleted VPC, subnet or
+// network interface (typeName, id) of sp. EC2 lets such a resource be
+// deleted with its flow logs in place, and "flow logs for deleted VPCs are
+// eventually automatically removed" (EC2 API reference, DeleteVpc); the
+// endpoint removes them at once. Called with s.mu held.
+func (s *Server) dropFlowLogsOf(sp Scope, typeName, id string) {
+	watched := false
+	for _, t := range flowTargets {
+		watched = watched || t.Type == typeName
+	}
+	if !watched {
+		return
+	}
+	fls := s.store(sp, flowLogType, false)
+	for flID, fl := range fls {
+		if str(fl.Model, "ResourceId") == id {
+			delete(fls, flID)
+		}
+	}
+}

@@ -118,11 +118,8 @@ func (s *Server) dependent(sp Scope, typeName, id string) string {
 			}
 		}
 	}
-	for fid, fl := range s.store(sp, flowLogType, false) {
-		if fl.Model["ResourceId"] == id {
-			found = append(found, flowLogType+" "+fid)
-		}
-	}
+	// Flow logs do not hold their VPC, subnet or interface: EC2 deletes
+	// it and removes them (see dropFlowLogsOf).
 	sort.Strings(found)
 	if len(found) == 0 {
 		return ""

@@ -665,6 +665,7 @@ func (s *Server) complete(r *request) {
 		f = h.delete(s, r.scope(), sc, res, r.Identifier)
 		if f == nil {
 			delete(s.store(r.scope(), r.TypeName, false), r.Identifier)
+			s.dropFlowLogsOf(r.scope(), r.TypeName, r.Identifier)
 		}
 	}
 	if f != nil {

@@ -120,8 +120,8 @@ func (o Organization) Members() []string {
 
 // Fixtures generates the organisation's resources for management account
 // mgmt, defaultRegions standing in for an empty Regions: the
-// AWS::Organizations::Account of every account (in the management
-// account, as Organizations lists them), each member's role, the VPCs and
+// AWS::Organizations::Organization and AWS::Organizations::Account of
+// every account (in the management account, as Organizations lists them), each member's role, the VPCs and
 // the flow logs of the covered ones. seed makes it repeatable.
 func (o Organization) Fixtures(mgmt string, defaultRegions []string, seed uint64) []Fixture {
 	regions := o.Regions
@@ -146,6 +146,9 @@ func (o Organization) Fixtures(mgmt string, defaultRegions []string, seed uint64
 		fx = append(fx, Fixture{Type: "AWS::Organizations::Account", Account: mgmt, Properties: map[string]any{
 			"AccountId": id, "AccountName": name, "Email": name + "@example.com", "Status": "ACTIVE", "State": "ACTIVE", "JoinedMethod": "CREATED"}})
 	}
+	fx = append(fx, Fixture{Type: "AWS::Organizations::Organization", Account: mgmt, Properties: map[string]any{
+		"Id": fmt.Sprintf("o-%010x", rng.Uint64()&0xffffffffff), "FeatureSet": "ALL",
+		"ManagementAccountId": mgmt, "ManagementAccountArn": "arn:aws:organizations::" + mgmt + ":account", "ManagementAccountEmail": "management@example.com"}})
 	account(mgmt, "management")
 	for i, m := range members {
 		name := fmt.Sprintf("member-%d", i+1)
