@@ -31,6 +31,9 @@
 //	ORG_REGIONS=us-east-1,eu-west-1 go run ./examples/org-flow-logs --yes
 //	ORG_REGIONS=us-east-1,eu-west-1 go run ./examples/org-flow-logs coverage [--json]
 //
+// The program is in package orgflow, beside this file, so that the
+// benchmarks run it too.
+//
 // Offline, against a generated organisation (management account
 // 111111111111, member 200000000001 the log archive):
 //
@@ -44,48 +47,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
-	"sync"
 
 	"github.com/athanor-iac/athanor"
-	"github.com/athanor-iac/athanor/aws/ec2"
-	"github.com/athanor-iac/athanor/aws/organizations"
-	"github.com/athanor-iac/athanor/aws/s3"
-	"github.com/athanor-iac/athanor/coverage"
+	"github.com/athanor-iac/athanor/examples/org-flow-logs/orgflow"
 )
-
-const appName = "org-flow-logs"
-
-// managedTag marks the flow logs this program made.
-const managedTag = "ManagedBy"
-
-// config says which organisation to cover; see configFromEnv.
-type config struct {
-	// Accounts are the accounts to cover; empty means every account
-	// AWS::Organizations::Account lists from the management account.
-	Accounts []string
-	// Regions are the regions to cover.
-	Regions []string
-	// Management is the account the program runs in (reached without a
-	// role); empty means the organisation's ManagementAccountId.
-	Management string
-	// LogArchive is the account of the central bucket; empty means the
-	// account named "log-archive" (or "Log Archive").
-	LogArchive string
-	// Role is the role assumed in every other account.
-	Role string
-	// Bucket names the central bucket; empty means
-	// org-flow-logs-LOGARCHIVE.
-	Bucket string
-}
 
 // configFromEnv reads ORG_ACCOUNTS, ORG_REGIONS, ORG_MANAGEMENT,
 // ORG_LOG_ARCHIVE, ORG_ROLE and ORG_BUCKET.
-func configFromEnv() (config, error) {
+func configFromEnv() (orgflow.Config, error) {
 	list := func(k string) []string {
 		var out []string
 		for _, s := range strings.Split(os.Getenv(k), ",") {
@@ -95,11 +67,8 @@ func configFromEnv() (config, error) {
 		}
 		return out
 	}
-	c := config{Accounts: list("ORG_ACCOUNTS"), Regions: list("ORG_REGIONS"), Management: os.Getenv("ORG_MANAGEMENT"),
+	c := orgflow.Config{Accounts: list("ORG_ACCOUNTS"), Regions: list("ORG_REGIONS"), Management: os.Getenv("ORG_MANAGEMENT"),
 		LogArchive: os.Getenv("ORG_LOG_ARCHIVE"), Role: os.Getenv("ORG_ROLE"), Bucket: os.Getenv("ORG_BUCKET")}
-	if c.Role == "" {
-		c.Role = "OrganizationAccountAccessRole"
-	}
 	if len(c.Regions) == 0 {
 		return c, errors.New("ORG_REGIONS is not set: name the regions to cover, e.g. ORG_REGIONS=us-east-1,eu-west-1")
 	}
@@ -108,298 +77,24 @@ func configFromEnv() (config, error) {
 
 func main() {
 	c, err := configFromEnv()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", appName, err)
+	if err != nil && !asksHelp(os.Args[1:]) {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", orgflow.AppName, err)
 		os.Exit(athanor.ExitUsage)
 	}
 	if len(os.Args) > 1 && os.Args[1] == "coverage" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-		code := c.coverageCommand(ctx, os.Args[2:], os.Stdout, os.Stderr)
+		code := c.Coverage(ctx, os.Args[2:], os.Stdout, os.Stderr)
 		stop()
 		os.Exit(code)
 	}
-	athanor.Run(appName, c.program)
+	athanor.Run(orgflow.AppName, c.Program)
 }
 
-// coverageCommand prints the coverage report (a table, or JSON with
-// --json) and changes nothing: it plans with a program that only looks.
-// Other arguments go to the plan (--endpoint, --state, --stage, ...).
-func (c config) coverageCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	asJSON := false
-	var rest []string
+func asksHelp(args []string) bool {
 	for _, a := range args {
-		if a == "--json" {
-			asJSON = true
-			continue
-		}
-		rest = append(rest, a)
-	}
-	var report coverage.Report
-	code := athanor.Main(ctx, appName, append([]string{"plan"}, rest...), io.Discard, stderr, func(app *athanor.App) error {
-		org, err := c.discover(app)
-		if err != nil {
-			return err
-		}
-		scopes, err := org.lookAll(app)
-		if err != nil {
-			return err
-		}
-		report = coverage.Compute(org.policy(app), scopes)
-		// Declaring nothing plans deleting what the program manages;
-		// the plan is discarded and nothing is applied.
-		return nil
-	})
-	if code != athanor.ExitOK {
-		return code
-	}
-	if asJSON {
-		report.WriteJSON(stdout)
-	} else {
-		report.WriteTable(stdout)
-	}
-	return athanor.ExitOK
-}
-
-// org is the organisation as found: its accounts, the management and
-// log-archive accounts, and the policy's bucket.
-type org struct {
-	config
-	accounts []string
-	bucket   string
-}
-
-// discover finds the accounts, the management and the log-archive account.
-func (c config) discover(app *athanor.App) (*org, error) {
-	o := &org{config: c, accounts: c.Accounts}
-	if o.Management == "" {
-		orgs, err := organizations.ListOrganizations(app)
-		if err != nil || len(orgs) == 0 {
-			return nil, fmt.Errorf("finding the management account: %v; run in the management account, or set ORG_MANAGEMENT", err)
-		}
-		o.Management = orgs[0].ManagementAccountId
-	}
-	if len(o.accounts) == 0 || o.LogArchive == "" {
-		accts, err := organizations.ListAccounts(app)
-		if err != nil {
-			return nil, fmt.Errorf("listing the organisation's accounts: %w; set ORG_ACCOUNTS and ORG_LOG_ARCHIVE instead", err)
-		}
-		for _, a := range accts {
-			if len(c.Accounts) == 0 {
-				o.accounts = append(o.accounts, a.AccountId)
-			}
-			if n := strings.ToLower(a.AccountName); o.LogArchive == "" && (n == "log-archive" || n == "log archive") {
-				o.LogArchive = a.AccountId
-			}
+		if a == "-h" || a == "--help" || a == "help" {
+			return true
 		}
 	}
-	if o.LogArchive == "" {
-		return nil, errors.New("no account is named log-archive: set ORG_LOG_ARCHIVE to the account of the central bucket")
-	}
-	sort.Strings(o.accounts)
-	o.bucket = o.Bucket
-	if o.bucket == "" {
-		o.bucket = "org-flow-logs-" + o.LogArchive
-	}
-	return o, nil
-}
-
-// in is the Declarer for an account and region: the management account
-// directly, every other through its role.
-func (o *org) in(app *athanor.App, account, region string) athanor.Declarer {
-	opts := athanor.ScopeOptions{Region: region}
-	if account != o.Management {
-		opts.RoleARN = "arn:aws:iam::" + account + ":role/" + o.Role
-	}
-	return app.Scope(opts)
-}
-
-func (o *org) policy(app *athanor.App) coverage.Policy {
-	return coverage.Policy{Bucket: "arn:aws:s3:::" + o.bucket, TrafficType: ec2.FlowLogTrafficTypeAll,
-		Managed: coverage.Tagged(managedTag, managedBy(app))}
-}
-
-func managedBy(app *athanor.App) string { return "athanor/" + appName + "/" + app.Stage() }
-
-// look finds the VPCs and flow logs of one account and region.
-func (o *org) look(app *athanor.App, account, region string) (coverage.Scope, error) {
-	in := o.in(app, account, region)
-	vpcs, err := ec2.ListVPCs(in)
-	if err != nil {
-		return coverage.Scope{}, err
-	}
-	fls, err := ec2.ListFlowLogs(in)
-	if err != nil {
-		return coverage.Scope{}, err
-	}
-	return coverage.FromLookups(account, region, vpcs, fls), nil
-}
-
-// lookAll looks in every account and region at once.
-func (o *org) lookAll(app *athanor.App) ([]coverage.Scope, error) {
-	var jobs []func() (coverage.Scope, error)
-	for _, acct := range o.accounts {
-		for _, region := range o.Regions {
-			jobs = append(jobs, func() (coverage.Scope, error) { return o.look(app, acct, region) })
-		}
-	}
-	return parallel(jobs)
-}
-
-// program declares the central bucket and the missing flow logs, and logs
-// the coverage before and after.
-func (c config) program(app *athanor.App) error {
-	o, err := c.discover(app)
-	if err != nil {
-		return err
-	}
-	archive := o.in(app, o.LogArchive, o.Regions[0])
-	policy, err := o.declareBucket(archive)
-	if err != nil {
-		return err
-	}
-	scopes, err := o.lookAll(app)
-	if err != nil {
-		return err
-	}
-	pol := o.policy(app)
-	before := coverage.Compute(pol, scopes)
-	app.Log("coverage before: %d of %d VPCs (%s) in %d accounts and %d regions", before.Covered, before.Total, before.PercentText(), len(o.accounts), len(o.Regions))
-
-	var jobs []func() (coverage.Scope, error)
-	for _, sc := range before.Scopes {
-		for _, v := range sc.VPCs {
-			if v.Covered && v.ByOthers {
-				continue // someone else's flow log meets the policy: leave it
-			}
-			jobs = append(jobs, func() (coverage.Scope, error) {
-				fl, err := o.declareFlowLog(app, sc.Account, sc.Region, v.ID, policy)
-				if err != nil {
-					return coverage.Scope{}, err
-				}
-				return coverage.Scope{Account: sc.Account, Region: sc.Region, FlowLogs: []coverage.FlowLog{fl}}, nil
-			})
-		}
-	}
-	made, err := parallel(jobs)
-	if err != nil || app.Planning() {
-		return err
-	}
-	after := coverage.Compute(pol, withFlowLogs(scopes, made))
-	app.Log("coverage after: %d of %d VPCs (%s)", after.Covered, after.Total, after.PercentText())
-	return nil
-}
-
-// withFlowLogs adds the flow logs of made to the scopes they were made in.
-func withFlowLogs(scopes []coverage.Scope, made []coverage.Scope) []coverage.Scope {
-	out := append([]coverage.Scope(nil), scopes...)
-	at := map[string]int{}
-	for i, s := range out {
-		at[s.Account+"/"+s.Region] = i
-	}
-	for _, m := range made {
-		for _, fl := range m.FlowLogs {
-			i := at[m.Account+"/"+m.Region]
-			out[i].FlowLogs = append(out[i].FlowLogs, fl)
-		}
-	}
-	return out
-}
-
-// declareBucket declares the central bucket and its policy in the
-// log-archive account, and returns the policy, which flow logs must come
-// after: without it EC2 tries to attach one of its own.
-func (o *org) declareBucket(archive athanor.Declarer) (*s3.BucketPolicyResource, error) {
-	bucket, err := s3.Bucket(archive, "centralBucket", s3.BucketProps{
-		BucketName: o.bucket,
-		BucketEncryption: &s3.BucketBucketEncryption{ServerSideEncryptionConfiguration: []s3.BucketServerSideEncryptionRule{{
-			// SSE-S3: SSE-KMS would need a customer managed key whose key
-			// policy admits delivery.logs.amazonaws.com as well.
-			ServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionByDefault{SSEAlgorithm: "AES256"},
-		}}},
-		PublicAccessBlockConfiguration: &s3.BucketPublicAccessBlockConfiguration{
-			BlockPublicAcls: athanor.Bool(true), BlockPublicPolicy: athanor.Bool(true),
-			IgnorePublicAcls: athanor.Bool(true), RestrictPublicBuckets: athanor.Bool(true),
-		},
-		LifecycleConfiguration: &s3.BucketLifecycleConfiguration{Rules: []s3.BucketRule{{
-			Id: "archive-then-expire", Status: "Enabled",
-			Transitions:      []s3.BucketTransition{{StorageClass: "GLACIER_IR", TransitionInDays: athanor.Int(90)}},
-			ExpirationInDays: athanor.Int(400),
-		}}},
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s3.BucketPolicy(archive, "centralBucketPolicy", s3.BucketPolicyProps{
-		Bucket:         bucket.Resource.Identifier,
-		PolicyDocument: deliveryPolicy(bucket.Arn, o.accounts),
-	})
-}
-
-// declareFlowLog declares the flow log of one VPC and returns it as
-// coverage sees it.
-func (o *org) declareFlowLog(app *athanor.App, account, region, vpc string, after *s3.BucketPolicyResource) (coverage.FlowLog, error) {
-	props := ec2.FlowLogProps{
-		ResourceId:         vpc,
-		ResourceType:       ec2.FlowLogResourceTypeVpc,
-		TrafficType:        ec2.FlowLogTrafficTypeAll,
-		LogDestinationType: ec2.FlowLogLogDestinationTypeS3,
-		LogDestination:     "arn:aws:s3:::" + o.bucket,
-		DestinationOptions: &ec2.FlowLogDestinationOptions{
-			FileFormat:       ec2.FlowLogDestinationOptionsFileFormatParquet,
-			PerHourPartition: true,
-		},
-		Tags: []athanor.Tag{{Key: managedTag, Value: managedBy(app)}},
-	}
-	fl, err := ec2.FlowLog(o.in(app, account, region), "flowLog-"+account+"-"+region+"-"+vpc, props, athanor.DependsOn(after))
-	if err != nil {
-		return coverage.FlowLog{}, err
-	}
-	return coverage.FlowLog{ID: fl.Id, ResourceID: vpc, ResourceType: props.ResourceType, TrafficType: props.TrafficType,
-		LogDestinationType: props.LogDestinationType, LogDestination: props.LogDestination,
-		Tags: map[string]string{managedTag: managedBy(app)}}, nil
-}
-
-// deliveryPolicy is the bucket policy the VPC user guide gives for flow
-// logs published to S3 from other accounts ("Amazon S3 bucket permissions
-// for flow logs"): the log delivery service may write objects, owned by
-// the bucket owner, and read the bucket's ACL, on behalf of the listed
-// source accounts only. Bucket policies are capped at 20 KB, about 500
-// accounts listed this way.
-func deliveryPolicy(bucketARN string, accounts []string) map[string]any {
-	principal := map[string]any{"Service": "delivery.logs.amazonaws.com"}
-	return map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []any{
-			map[string]any{
-				"Sid": "AWSLogDeliveryWrite", "Effect": "Allow", "Principal": principal,
-				"Action": "s3:PutObject", "Resource": bucketARN + "/AWSLogs/*",
-				"Condition": map[string]any{"StringEquals": map[string]any{
-					"aws:SourceAccount": accounts,
-					"s3:x-amz-acl":      "bucket-owner-full-control",
-				}},
-			},
-			map[string]any{
-				"Sid": "AWSLogDeliveryAclCheck", "Effect": "Allow", "Principal": principal,
-				"Action": []string{"s3:GetBucketAcl", "s3:ListBucket"}, "Resource": bucketARN,
-				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": accounts}},
-			},
-		},
-	}
-}
-
-// parallel runs the jobs at once and returns their results in order, or
-// their errors together. The engine bounds the calls in flight.
-func parallel[T any](jobs []func() (T, error)) ([]T, error) {
-	out := make([]T, len(jobs))
-	errs := make([]error, len(jobs))
-	var wg sync.WaitGroup
-	for i, job := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i], errs[i] = job()
-		}()
-	}
-	wg.Wait()
-	return out, errors.Join(errs...)
+	return false
 }

@@ -1,4 +1,4 @@
-package main
+package orgflow_test
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"github.com/athanor-iac/athanor"
 	"github.com/athanor-iac/athanor/aws/ec2"
 	"github.com/athanor-iac/athanor/coverage"
+	"github.com/athanor-iac/athanor/examples/org-flow-logs/orgflow"
 	"github.com/athanor-iac/athanor/localcc"
 )
 
@@ -23,7 +24,7 @@ type env struct {
 	t     *testing.T
 	srv   *localcc.Server
 	state string
-	cfg   config
+	cfg   orgflow.Config
 }
 
 // newEnv starts an endpoint with a generated organisation: the management
@@ -45,7 +46,7 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { srv.Close() })
 	t.Setenv("AWS_ENDPOINT_URL_STS", srv.URL())
-	return &env{t: t, srv: srv, state: t.TempDir(), cfg: config{Regions: regions, Role: localcc.DefaultOrgRole}}
+	return &env{t: t, srv: srv, state: t.TempDir(), cfg: orgflow.Config{Regions: regions}}
 }
 
 func (e *env) flags(state string) []string {
@@ -56,7 +57,7 @@ func (e *env) up(args ...string) string {
 	e.t.Helper()
 	var out bytes.Buffer
 	args = append(append(args, "--yes"), e.flags(e.state)...)
-	if code := athanor.Main(context.Background(), appName, args, &out, &out, e.cfg.program); code != 0 {
+	if code := athanor.Main(context.Background(), orgflow.AppName, args, &out, &out, e.cfg.Program); code != 0 {
 		e.t.Fatalf("%v: exit %d\n%s", args, code, out.String())
 	}
 	return out.String()
@@ -65,7 +66,7 @@ func (e *env) up(args ...string) string {
 func (e *env) coverage() coverage.Report {
 	e.t.Helper()
 	var out, errOut bytes.Buffer
-	if code := e.cfg.coverageCommand(context.Background(), append([]string{"--json"}, e.flags(e.state)...), &out, &errOut); code != 0 {
+	if code := e.cfg.Coverage(context.Background(), append([]string{"--json"}, e.flags(e.state)...), &out, &errOut); code != 0 {
 		e.t.Fatalf("coverage: exit %d\n%s", code, errOut.String())
 	}
 	var r coverage.Report
@@ -107,7 +108,7 @@ func TestCoverOrganisation(t *testing.T) {
 	}
 	for _, s := range after.Scopes {
 		for _, fl := range e.srv.ResourcesIn(localcc.Scope{Account: s.Account, Region: s.Region}, "AWS::EC2::FlowLog") {
-			if fl.Properties[managedTag] != nil || fl.Properties["TrafficType"] != "ALL" {
+			if fl.Properties[orgflow.ManagedTag] != nil || fl.Properties["TrafficType"] != "ALL" {
 				t.Fatalf("flow log %v", fl.Properties)
 			}
 		}
@@ -118,7 +119,7 @@ func TestCoverOrganisation(t *testing.T) {
 	}
 
 	var plan bytes.Buffer
-	if code := athanor.Main(context.Background(), appName, append([]string{"plan", "--detailed-exitcode"}, e.flags(e.state)...), &plan, &plan, e.cfg.program); code != 0 {
+	if code := athanor.Main(context.Background(), orgflow.AppName, append([]string{"plan", "--detailed-exitcode"}, e.flags(e.state)...), &plan, &plan, e.cfg.Program); code != 0 {
 		t.Fatalf("rerun plan: exit %d\n%s", code, plan.String())
 	}
 }
@@ -172,7 +173,7 @@ func TestNewAndDeletedVPC(t *testing.T) {
 		t.Fatal("coverage is no longer full")
 	}
 	var plan bytes.Buffer
-	if code := athanor.Main(context.Background(), appName, append([]string{"plan", "--detailed-exitcode"}, e.flags(e.state)...), &plan, &plan, e.cfg.program); code != 0 {
+	if code := athanor.Main(context.Background(), orgflow.AppName, append([]string{"plan", "--detailed-exitcode"}, e.flags(e.state)...), &plan, &plan, e.cfg.Program); code != 0 {
 		t.Fatalf("the gone flow log is still in the state: exit %d\n%s", code, plan.String())
 	}
 }
