@@ -62,6 +62,8 @@ func (e *endpoint) close() { e.srv.Close() }
 type requestRecord struct {
 	Operation  string    `json:"operation"`
 	TypeName   string    `json:"typeName"`
+	Account    string    `json:"account"`
+	Region     string    `json:"region"`
 	Status     string    `json:"status"`
 	EventTime  time.Time `json:"eventTime"`
 	CompleteAt time.Time `json:"completeAt"`

@@ -12,7 +12,10 @@
 // Scenarios: a. the seed's four flow logs, T in [3 s, 12 s]; b. 1,000 flow
 // logs, T in [3 s, 12 s], throttle 25/s; c. a rerun with no changes of a
 // program with 10,000 resources in state; d. destroy of 1,000 flow logs
-// (as b); e. refresh of 1,000 flow logs, throttle 25/s. -timescale scales
+// (as b); e. refresh of 1,000 flow logs, throttle 25/s; g. flow logs for
+// a generated organisation (examples/org-flow-logs: 20 accounts x 4 regions
+// x 12 VPCs, a tenth covered), 25/s in each account and region, then a
+// rerun with no changes. -timescale scales
 // the endpoint's latencies by the factor and divides its throttle's rate by
 // it, so the shape is the same, faster; the engine's own constants (its
 // 20 calls/s client limit, its 100 ms..2 s poll gaps) do not scale, so only
@@ -77,7 +80,7 @@ type Report struct {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	scen := fs.String("scenario", "all", "scenarios to run: all, or letters a..f (\"a\", \"bde\", \"c,f\")")
+	scen := fs.String("scenario", "all", "scenarios to run: all, or letters a..g (\"a\", \"bde\", \"c,f\")")
 	ts := fs.Float64("timescale", 1, "multiply the endpoint's latencies by this and divide its throttle rate by it")
 	jsonOut := fs.Bool("json", false, "print the results as JSON")
 	outFile := fs.String("out", "", "also write the report to this file")
@@ -97,11 +100,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	which := strings.ReplaceAll(strings.ToLower(*scen), ",", "")
 	if which == "all" {
-		which = "abcdef"
+		which = "abcdefg"
 	}
 	for _, r := range which {
-		if r < 'a' || r > 'f' {
-			fmt.Fprintf(stderr, "bench: unknown scenario %q; use a, b, c, d, e, f or all\n", r)
+		if r < 'a' || r > 'g' {
+			fmt.Fprintf(stderr, "bench: unknown scenario %q; use a, b, c, d, e, f, g or all\n", r)
 			return 2
 		}
 	}
@@ -123,7 +126,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	self, _ := os.Executable()
 	cfg := config{timescale: *ts, flowLogs: *flowLogs, resources: *resources, seed: *seed, parallelism: *par, workDir: work, self: self}
 	rep := Report{Commit: commit(), GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Started: time.Now().UTC()}
-	fns := map[rune]func(config) (*Result, error){'a': scenarioA, 'b': scenarioB, 'c': scenarioC, 'd': scenarioD, 'e': scenarioE, 'f': scenarioF}
+	fns := map[rune]func(config) (*Result, error){'a': scenarioA, 'b': scenarioB, 'c': scenarioC, 'd': scenarioD, 'e': scenarioE, 'f': scenarioF, 'g': scenarioG}
 	code := 0
 	for _, s := range which {
 		fmt.Fprintf(stderr, "bench: scenario %c at timescale %g ...\n", s, *ts)
@@ -211,6 +214,9 @@ func writeText(w io.Writer, rep Report) {
 		}
 		if r.Memory.EngineRSSMB > 0 {
 			fmt.Fprintf(w, "   memory: engine alone (child process) max RSS %.1f MB\n", r.Memory.EngineRSSMB)
+		}
+		if rr := r.Rerun; rr != nil {
+			fmt.Fprintf(w, "   rerun with no changes: %.3f s, exit %d, %d calls, reported no changes: %v\n", rr.WallSeconds, rr.ExitCode, rr.Calls, rr.NoChanges)
 		}
 		fmt.Fprintf(w, "   %d resources of the scenario's type on the endpoint afterwards; %d requests FAILED on the endpoint; %d resources not created/deleted\n", r.Left, r.Failed, r.NotDone)
 		for _, n := range r.Notes {

@@ -73,6 +73,7 @@ type Result struct {
 	// (d) and did not: failed resources, whatever the reason.
 	NotDone  int       `json:"resourcesNotDone"`
 	Timeline *Timeline `json:"timeline,omitempty"`
+	Rerun    *Rerun    `json:"rerun,omitempty"` // scenario g
 	Memory   Memory    `json:"memory"`
 	Notes    []string  `json:"notes,omitempty"`
 	Output   string    `json:"-"`
