@@ -94,6 +94,7 @@ func TestLocalFlagsParse(t *testing.T) {
 		"--drop", "0.02", "--credentials", "AKID:secret", "--seed", "7", "--seed-fixtures=false",
 		"--late-cancel", "--retry-after", "2s",
 		"--regions", "us-east-1,eu-west-1", "--throttle-scope", "222222222222/eu-west-1=2:4",
+		"--org", "accounts=20,regions=us-east-1+eu-west-1,vpcs=12,covered=0.1",
 	}, local)
 	if code != 0 || got == nil {
 		t.Fatalf("exit %d, options %v", code, got)
@@ -123,6 +124,9 @@ func TestLocalFlagsParse(t *testing.T) {
 	if th := s.ScopeThrottle[localcc.Scope{Account: "222222222222", Region: "eu-west-1"}]; th.RPS != 2 || th.Burst != 4 {
 		t.Errorf("scope throttle %v", s.ScopeThrottle)
 	}
+	if o := s.Org; o == nil || o.Accounts != 20 || len(o.Regions) != 2 || o.VPCs != 12 || o.Covered != 0.1 {
+		t.Errorf("org %+v", o)
+	}
 	if s.Seed != 7 || got.SeedFixtures || s.Region != "us-east-1" || s.Account != "123456789012" {
 		t.Errorf("seed %d, seed fixtures %v, region %q, account %q", s.Seed, got.SeedFixtures, s.Region, s.Account)
 	}
@@ -146,6 +150,7 @@ func TestLocalBadFlagValues(t *testing.T) {
 		{[]string{"--regions", "us-east-1,Europe"}, `--regions "Europe": expected region names`},
 		{[]string{"--throttle-scope", "2222/eu-west-1=2"}, `"--throttle-scope" flag: expected ACCOUNT/REGION=RPS[:BURST]`},
 		{[]string{"--throttle-scope", "222222222222/eu-west-1=fast"}, `expected RPS[:BURST]`},
+		{[]string{"--org", "accounts=0,vpcs=x"}, `"--org" flag: accounts=0: need at least 1; vpcs=x`},
 		{[]string{"--addr", "nocolon"}, `expected HOST:PORT`},
 		{[]string{"--addr", "0.0.0.0:4566"}, "not a loopback address"},
 		{[]string{"--addr", ":4566"}, "listens on every interface"},
