@@ -45,8 +45,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"strings"
@@ -57,7 +55,7 @@ import (
 
 // configFromEnv reads ORG_ACCOUNTS, ORG_REGIONS, ORG_MANAGEMENT,
 // ORG_LOG_ARCHIVE, ORG_ROLE and ORG_BUCKET.
-func configFromEnv() (orgflow.Config, error) {
+func configFromEnv() orgflow.Config {
 	list := func(k string) []string {
 		var out []string
 		for _, s := range strings.Split(os.Getenv(k), ",") {
@@ -69,32 +67,16 @@ func configFromEnv() (orgflow.Config, error) {
 	}
 	c := orgflow.Config{Accounts: list("ORG_ACCOUNTS"), Regions: list("ORG_REGIONS"), Management: os.Getenv("ORG_MANAGEMENT"),
 		LogArchive: os.Getenv("ORG_LOG_ARCHIVE"), Role: os.Getenv("ORG_ROLE"), Bucket: os.Getenv("ORG_BUCKET")}
-	if len(c.Regions) == 0 {
-		return c, errors.New("ORG_REGIONS is not set: name the regions to cover, e.g. ORG_REGIONS=us-east-1,eu-west-1")
-	}
-	return c, nil
+	return c
 }
 
 func main() {
-	c, err := configFromEnv()
-	if err != nil && !asksHelp(os.Args[1:]) {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", orgflow.AppName, err)
-		os.Exit(athanor.ExitUsage)
-	}
+	c := configFromEnv()
 	if len(os.Args) > 1 && os.Args[1] == "coverage" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		code := c.Coverage(ctx, os.Args[2:], os.Stdout, os.Stderr)
 		stop()
 		os.Exit(code)
 	}
-	athanor.Run(orgflow.AppName, c.Program)
-}
-
-func asksHelp(args []string) bool {
-	for _, a := range args {
-		if a == "-h" || a == "--help" || a == "help" {
-			return true
-		}
-	}
-	return false
+	athanor.Run("org-flow-logs", c.Program)
 }

@@ -57,6 +57,7 @@ var templates = []template{
 	{"empty", "a program that declares nothing yet (the default)"},
 	{"flowlogs", "the seed's four VPC flow logs (examples/flowlogs)"},
 	{"vpc-flow-logs", "a VPC, subnets, log group, IAM role, bucket with its policy, and two flow logs wired by outputs (examples/vpc-flow-logs)"},
+	{"org-flow-logs", "a flow log for every VPC of every account and region of an organisation, to a central bucket, with a coverage report (examples/org-flow-logs)"},
 }
 
 // NewCmdNew builds `athanor new`. runF replaces the run step in tests.

@@ -57,9 +57,13 @@ func (c Config) Coverage(ctx context.Context, args []string, stdout, stderr io.W
 	asJSON := false
 	var rest []string
 	for _, a := range args {
-		if a == "--json" {
+		switch a {
+		case "--json":
 			asJSON = true
 			continue
+		case "-h", "--help":
+			fmt.Fprintf(stdout, "Print which VPCs of the organisation have a flow log to the central bucket capturing all traffic, per account and region; change nothing.\n\nUsage:\n  %s coverage [--json] [plan flags: --endpoint, --state, --stage, --region, --profile, ...]\n", AppName)
+			return athanor.ExitOK
 		}
 		rest = append(rest, a)
 	}
@@ -68,6 +72,10 @@ func (c Config) Coverage(ctx context.Context, args []string, stdout, stderr io.W
 		org, err := c.discover(app)
 		if err != nil {
 			return err
+		}
+		if org == nil {
+			fmt.Fprintln(stderr, noOrg)
+			return nil
 		}
 		scopes, err := org.lookAll(app)
 		if err != nil {
@@ -89,6 +97,9 @@ func (c Config) Coverage(ctx context.Context, args []string, stdout, stderr io.W
 	return athanor.ExitOK
 }
 
+// noOrg says why nothing is covered.
+const noOrg = "no organisation found from this account and ORG_ACCOUNTS is not set: nothing to cover. Run in the management account, or set ORG_ACCOUNTS, ORG_MANAGEMENT, ORG_LOG_ARCHIVE and ORG_REGIONS."
+
 // org is the organisation as found: its accounts, the management and
 // log-archive accounts, and the policy's bucket.
 type org struct {
@@ -98,13 +109,15 @@ type org struct {
 }
 
 // discover finds the accounts, the management and the log-archive account.
+// It returns nil, and no error, when the run's account sees no
+// organisation and no accounts are given: there is nothing to cover.
 func (c Config) discover(app *athanor.App) (*org, error) {
-	if len(c.Regions) == 0 {
-		return nil, errors.New("no regions to cover: set Config.Regions (ORG_REGIONS)")
-	}
 	o := &org{Config: c, accounts: c.Accounts}
 	if o.Management == "" {
 		orgs, err := organizations.ListOrganizations(app)
+		if err == nil && len(orgs) == 0 && len(c.Accounts) == 0 {
+			return nil, nil
+		}
 		if err != nil || len(orgs) == 0 {
 			return nil, fmt.Errorf("finding the management account: %v; run in the management account, or set ORG_MANAGEMENT", err)
 		}
@@ -123,6 +136,9 @@ func (c Config) discover(app *athanor.App) (*org, error) {
 				o.LogArchive = a.AccountId
 			}
 		}
+	}
+	if len(c.Regions) == 0 {
+		return nil, errors.New("no regions to cover: set ORG_REGIONS (Config.Regions), e.g. ORG_REGIONS=us-east-1,eu-west-1")
 	}
 	if o.LogArchive == "" {
 		return nil, errors.New("no account is named log-archive: set ORG_LOG_ARCHIVE to the account of the central bucket")
@@ -187,6 +203,10 @@ func (c Config) Program(app *athanor.App) error {
 	o, err := c.discover(app)
 	if err != nil {
 		return err
+	}
+	if o == nil {
+		app.Log(noOrg)
+		return nil
 	}
 	archive := o.in(app, o.LogArchive, o.Regions[0])
 	policy, err := o.declareBucket(archive)
