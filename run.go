@@ -16,8 +16,8 @@ import (
 
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/jsonout"
+	"github.com/athanor-iac/athanor/internal/localendpoint"
 	"github.com/athanor-iac/athanor/internal/version"
-	"github.com/athanor-iac/athanor/localcc"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
 )
@@ -138,7 +138,7 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 	fl.StringVar(&cfg.stage, "stage", "", "stage to run (default $ATHANOR_STAGE, then the user name)")
 	fl.StringVar(&cfg.stateURL, "state", "", "state store URL (default $ATHANOR_STATE, then file://.athanor)")
 	fl.StringVar(&cfg.endpoint, "endpoint", "", "Cloud Control endpoint URL (default: the SDK's, which reads AWS_ENDPOINT_URL_CLOUDCONTROL)")
-	fl.BoolVar(&cfg.local, "local", false, "run against an embedded local Cloud Control endpoint, keeping its data under .athanor/local/")
+	fl.BoolVar(&cfg.local, "local", false, "run against an embedded local Cloud Control endpoint (the program imports localcc), keeping its data under .athanor/local/")
 	fl.StringVar(&cfg.region, "region", "", "AWS region (default from the AWS configuration)")
 	fl.StringVar(&cfg.profile, "profile", "", "AWS shared configuration profile")
 	fl.IntVar(&cfg.parallelism, "parallelism", 10, "resource operations in flight at once")
@@ -221,6 +221,9 @@ func (cfg *config) resolve() error {
 	if cfg.local && cfg.endpoint != "" {
 		errs = append(errs, errors.New("--local and --endpoint both choose the endpoint: give one"))
 	}
+	if cfg.local && !localendpoint.Linked() {
+		errs = append(errs, fmt.Errorf("--local: the local endpoint is not linked into this program: add %s to it", localendpoint.Import))
+	}
 	errs = append(errs, cfg.checkRanges()...)
 	if cfg.localDir == "" {
 		cfg.localDir = filepath.Join(".athanor", "local")
@@ -261,7 +264,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	if needAWS {
 		endpoint := cfg.endpoint
 		if cfg.local {
-			srv, err := startLocal(cfg.localDir)
+			srv, err := localendpoint.Start(cfg.localDir)
 			if err != nil {
 				return ExitError, err
 			}
@@ -475,19 +478,6 @@ func lock(ctx context.Context, store state.Store, command string, out *reporter)
 		out.note("the previous run (%s) ended without unlocking; its operations in flight are resumed", stale.String())
 	}
 	return func() { u.Unlock() }, nil
-}
-
-// startLocal starts the embedded local endpoint with the seed fixtures and
-// a data file, so that runs of a program see each other's resources.
-func startLocal(dir string) (*localcc.Server, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create %s: %w", dir, err)
-	}
-	srv, err := localcc.Start(localcc.Options{DataFile: filepath.Join(dir, "data.json"), Fixtures: localcc.SeedFixtures()}, "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("start the local endpoint: %w", err)
-	}
-	return srv, nil
 }
 
 // countChanges counts the operations a plan makes: a move with an update
