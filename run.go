@@ -283,13 +283,15 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	}
 
 	// The plan pass: every mistake is found before anything is sent.
-	planEng, err := engine.New(ctx, engine.ModePlan, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Where: cfg.location(appName)})
+	sess, err := engine.NewSession(ctx, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
+		OperationTimeout: cfg.timeout, Where: cfg.location(appName)})
 	if err != nil {
 		return ExitError, err
 	}
+	planEng := sess.Plan()
 	var drifts []engine.Drift
 	if cfg.refresh {
-		if drifts, err = planEng.Refresh(ctx, false); err != nil {
+		if drifts, err = sess.Refresh(ctx); err != nil {
 			return ExitError, err
 		}
 	}
@@ -328,24 +330,15 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		return code, err
 	}
 
-	// The apply pass starts from the records the plan pass read (after its
-	// refresh, so AWS is read once): the state cannot have changed in
-	// between, since this run holds the lock.
-	records := planEng.Loaded()
-	if cfg.refresh {
-		records = planEng.Records()
-	}
 	// One cheap call before the first intent is written: an endpoint that
 	// is down or credentials that do not resolve fail here, once, with the
 	// fix, instead of per resource after the SDK's retries.
-	if hasChanges(changes) || hasPending(records) {
+	if hasChanges(changes) || sess.Pending() {
 		if err := prov.Check(ctx); err != nil {
 			return ExitError, err
 		}
 	}
-	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
-		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked(),
-		Where: state.StageRef{URL: cfg.stateURL, App: appName, Stage: cfg.stage}, Moves: planEng.Moves()})
+	eng, err := sess.Apply(ctx)
 	if err != nil {
 		return ExitError, err
 	}
@@ -493,22 +486,6 @@ func countChanges(cs []engine.Change) int {
 		}
 	}
 	return n
-}
-
-// hasPending reports whether an earlier run left an operation in flight,
-// which this one will finish.
-func hasPending(recs []state.Record) bool {
-	for _, r := range recs {
-		if r.Pending != nil {
-			return true
-		}
-		for _, s := range r.Superseded {
-			if s.Pending != nil {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func hasChanges(cs []engine.Change) bool {
