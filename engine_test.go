@@ -236,9 +236,15 @@ func TestReplaceThatWouldCollide(t *testing.T) {
 	p := decls["advancedFlowLog"]
 	p.MaxAggregationInterval = athanor.Int(600)
 	decls["advancedFlowLog"] = p
+	creates := e.srv.Metrics().Calls["CreateResource"]
 	code, out := e.run(programOf(decls, nil))
 	if code != 0 || !strings.Contains(out, "1 replaced") {
 		t.Fatalf("exit %d\n%s", code, out)
+	}
+	// The old one was deleted first: no create was sent that EC2 refused
+	// as a duplicate (the AlreadyExists fallback reaches the same end).
+	if n := e.srv.Metrics().Calls["CreateResource"] - creates; n != 1 {
+		t.Fatalf("%d CreateResource calls for the replacement, want 1\n%s", n, out)
 	}
 	live := e.flowLogs()
 	if len(live) != 1 {

@@ -149,3 +149,13 @@ func (s *Server) saver() {
 		}
 	}
 }
+
+// holder is what the data file's lock holds while this process has it: a
+// line that a second endpoint refused the file shows its user.
+func holder() []byte {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown host"
+	}
+	return fmt.Appendf(nil, "the local endpoint of pid %d on %s (since %s)\n", os.Getpid(), host, time.Now().UTC().Format(time.RFC3339))
+}

@@ -22,13 +22,14 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 
+	"github.com/athanor-iac/athanor/internal/filelock"
 	"github.com/athanor-iac/athanor/schema"
-	"github.com/athanor-iac/athanor/state"
 )
 
 // Options configure a Server. The zero value is usable: region us-east-1,
@@ -141,7 +142,7 @@ type Server struct {
 	httpSrv  *http.Server
 	ln       net.Listener
 	closed   bool
-	dataLock state.Unlocker // held while DataFile is ours
+	dataLock *filelock.Lock // held while DataFile is ours
 }
 
 // New builds a Server, loading its data file if there is one and seeding
@@ -193,10 +194,14 @@ func New(opts Options) (*Server, error) {
 	if opts.DataFile != "" {
 		// Two endpoints on one data file would each save over the other's
 		// resources: the second is refused while the first runs.
-		u, err := state.LockFile(opts.DataFile+".lock", state.NewLockInfo("local endpoint", ""))
-		var le *state.LockError
-		if errors.As(err, &le) {
-			return nil, fmt.Errorf("the local endpoint's data file %s is in use by %s; run one endpoint per data file: run programs with --local one at a time, or start `athanor local --data %s` and point them at it with --endpoint", opts.DataFile, le.Info, opts.DataFile)
+		u, err := filelock.Acquire(opts.DataFile+".lock", holder())
+		var held *filelock.HeldError
+		if errors.As(err, &held) {
+			who := strings.TrimSpace(string(held.Content))
+			if who == "" {
+				who = "another process"
+			}
+			return nil, fmt.Errorf("the local endpoint's data file %s is in use by %s; run one endpoint per data file: run programs with --local one at a time, or start `athanor local --data %s` and point them at it with --endpoint", opts.DataFile, who, opts.DataFile)
 		}
 		if err != nil {
 			return nil, err

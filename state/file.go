@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/athanor-iac/athanor/internal/filelock"
 )
 
 // The file backend keeps one JSON file per record, so that a Put rewrites
@@ -37,9 +38,6 @@ const (
 	tmpPattern    = ".athanor-*.tmp" // matched by isTmp; Load ignores these
 	maxFileName   = 250              // below the 255-byte limit of common file systems
 )
-
-// errLocked is returned by tryLockFile when another open file holds the lock.
-var errLocked = errors.New("lock is held by another open file")
 
 type fileStore struct {
 	app, stage string
@@ -291,7 +289,7 @@ func (s *fileStore) Lock(ctx context.Context, info LockInfo) (Unlocker, error) {
 	if err := s.ensureDirs(); err != nil {
 		return nil, err
 	}
-	l, prevRaw, err := lockPath(filepath.Join(s.dir, lockFileName), info)
+	l, err := lockPath(filepath.Join(s.dir, lockFileName), info)
 	if err != nil {
 		var le *LockError
 		if errors.As(err, &le) {
@@ -300,7 +298,7 @@ func (s *fileStore) Lock(ctx context.Context, info LockInfo) (Unlocker, error) {
 		return nil, err
 	}
 	fail := func(err error) (Unlocker, error) {
-		return nil, errors.Join(err, writeLockBytes(l.f, prevRaw), l.release(false))
+		return nil, errors.Join(err, l.l.Abandon())
 	}
 	// Stale temporary files can only be removed while no writer can be
 	// running, that is, while holding the lock.
@@ -310,59 +308,27 @@ func (s *fileStore) Lock(ctx context.Context, info LockInfo) (Unlocker, error) {
 	return l, nil
 }
 
-// LockFile takes an exclusive lock on the file at path for this process,
-// failing fast with *LockError (naming the holder) when another process, or
-// another LockFile in this one, holds it. The lock is an OS lock (flock,
-// LockFileEx) on the file, with info written into it, so it dies with the
-// holder; a holder that died without unlocking is reported by StaleLock on
-// the returned Unlocker. Other tools that keep a file of their own (the
-// local endpoint's data file) use it to keep two processes from writing
-// that file at once.
-func LockFile(path string, info LockInfo) (Unlocker, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+// lockPath locks the file at path and writes info into it.
+func lockPath(path string, info LockInfo) (*fileLock, error) {
+	l, err := filelock.Acquire(path, marshalLockInfo(info.Complete()))
+	var held *filelock.HeldError
+	if errors.As(err, &held) {
+		holder, _ := parseLockInfo(held.Content)
+		return nil, &LockError{Info: holder, Err: err}
 	}
-	l, _, err := lockPath(path, info)
 	if err != nil {
 		return nil, err
 	}
-	return l, nil
-}
-
-// lockPath locks the file at path and writes info into it. It returns the
-// previous contents too, so a caller that fails later can put them back.
-func lockPath(path string, info LockInfo) (*fileLock, []byte, error) {
-	info = info.Complete()
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, nil, fmt.Errorf("lock %s: %w", path, err)
+	fl := &fileLock{l: l}
+	if prev, ok := parseLockInfo(l.Previous()); ok {
+		fl.stale = &prev
 	}
-	if err := tryLockFile(f); err != nil {
-		holder, _ := readLockInfo(f)
-		f.Close()
-		if errors.Is(err, errLocked) {
-			return nil, nil, &LockError{Info: holder, Err: err}
-		}
-		return nil, nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	// Write our info first, so that a run refused from now on sees who
-	// holds the lock; restore the previous holder's on failure, so that its
-	// death is still reported next time.
-	prevRaw := readLockBytes(f)
-	l := &fileLock{f: f}
-	if prev, ok := parseLockInfo(prevRaw); ok {
-		l.stale = &prev
-	}
-	if err := writeLockBytes(f, marshalLockInfo(info)); err != nil {
-		return nil, nil, errors.Join(fmt.Errorf("lock: write %s: %w", path, err), writeLockBytes(f, prevRaw), l.release(false))
-	}
-	return l, prevRaw, nil
+	return fl, nil
 }
 
 // fileLock is the Unlocker of the file backend.
 type fileLock struct {
-	mu    sync.Mutex
-	f     *os.File
+	l     *filelock.Lock
 	stale *LockInfo
 }
 
@@ -377,38 +343,11 @@ func (l *fileLock) StaleLock() (LockInfo, bool) {
 
 // Unlock clears the holder's info, so that the next run does not report a
 // stale lock, and releases the OS lock.
-func (l *fileLock) Unlock() error { return l.release(true) }
-
-func (l *fileLock) release(clear bool) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.f == nil {
-		return nil
-	}
-	var errs []error
-	if clear {
-		if err := l.f.Truncate(0); err != nil {
-			errs = append(errs, err)
-		} else if err := l.f.Sync(); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	errs = append(errs, unlockFile(l.f), l.f.Close())
-	l.f = nil
-	if err := errors.Join(errs...); err != nil {
+func (l *fileLock) Unlock() error {
+	if err := l.l.Unlock(); err != nil {
 		return fmt.Errorf("unlock state: %w", err)
 	}
 	return nil
-}
-
-// readLockBytes reads what a lock file holds: the holder's LockInfo as JSON,
-// or nothing once the holder has unlocked.
-func readLockBytes(f *os.File) []byte {
-	data, err := io.ReadAll(io.NewSectionReader(f, 0, 1<<20))
-	if err != nil {
-		return nil
-	}
-	return data
 }
 
 // parseLockInfo reports whether a lock file held anything, and what. The info
@@ -423,23 +362,9 @@ func parseLockInfo(data []byte) (info LockInfo, ok bool) {
 	return info, true
 }
 
-func readLockInfo(f *os.File) (LockInfo, bool) { return parseLockInfo(readLockBytes(f)) }
-
 func marshalLockInfo(info LockInfo) []byte {
 	data, _ := json.MarshalIndent(info, "", "  ") // cannot fail: plain fields
 	return append(data, '\n')
-}
-
-// writeLockBytes replaces the lock file's content in place. The file cannot be
-// replaced by rename, because the OS lock belongs to the open file.
-func writeLockBytes(f *os.File, data []byte) error {
-	if err := f.Truncate(0); err != nil {
-		return err
-	}
-	if _, err := f.WriteAt(data, 0); err != nil {
-		return err
-	}
-	return f.Sync()
 }
 
 // ReadLock reports the holder without taking the lock for longer than it
@@ -459,7 +384,7 @@ func (s *fileStore) ForceUnlock(ctx context.Context) (LockInfo, error) {
 	}
 	if held {
 		return info, fmt.Errorf("cannot unlock stage %s: its lock is held by a running process, %s; stop that process, and its lock is released when it exits: %w",
-			s.stage, info, &LockError{App: s.app, Stage: s.stage, Info: info, Err: errLocked, Live: true})
+			s.stage, info, &LockError{App: s.app, Stage: s.stage, Info: info, Err: filelock.ErrLocked, Live: true})
 	}
 	return info, nil
 }
@@ -471,28 +396,12 @@ func (s *fileStore) inspectLock(ctx context.Context, clear bool) (LockInfo, bool
 	if err := s.checkStage(); err != nil {
 		return LockInfo{}, false, err
 	}
-	path := filepath.Join(s.dir, lockFileName)
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if errors.Is(err, fs.ErrNotExist) {
-		return LockInfo{}, false, nil
-	}
+	content, held, err := filelock.Inspect(filepath.Join(s.dir, lockFileName), clear)
 	if err != nil {
-		return LockInfo{}, false, fmt.Errorf("read lock: %w", err)
-	}
-	if err := tryLockFile(f); err != nil {
-		info, _ := readLockInfo(f)
-		f.Close()
-		if errors.Is(err, errLocked) {
-			return info, true, nil
-		}
-		return LockInfo{}, false, fmt.Errorf("read lock %s: %w", path, err)
-	}
-	info, _ := readLockInfo(f)
-	l := &fileLock{f: f}
-	if err := l.release(clear); err != nil {
 		return LockInfo{}, false, err
 	}
-	return info, false, nil
+	info, _ := parseLockInfo(content)
+	return info, held, nil
 }
 
 // Stages lists the app's stage directories.

@@ -22,12 +22,15 @@ import (
 	"time"
 )
 
+// Operation is what an Intent records: a Cloud Control operation.
+type Operation string
+
 // Operations an Intent can record. They match the Cloud Control operation
 // names so that an intent can be compared with a ProgressEvent directly.
 const (
-	OpCreate = "CREATE"
-	OpUpdate = "UPDATE"
-	OpDelete = "DELETE"
+	OpCreate Operation = "CREATE"
+	OpUpdate Operation = "UPDATE"
+	OpDelete Operation = "DELETE"
 )
 
 // Record is what the engine knows about one managed resource of a stage.
@@ -57,10 +60,10 @@ type Record struct {
 // Intent is an operation the engine has started against Cloud Control and does
 // not yet know to be finished.
 type Intent struct {
-	Operation    string `json:"operation"`              // OpCreate, OpUpdate or OpDelete
-	Identifier   string `json:"identifier,omitempty"`   // target of UPDATE/DELETE
-	ClientToken  string `json:"clientToken"`            // idempotency token sent with the request
-	RequestToken string `json:"requestToken,omitempty"` // set once Cloud Control answered
+	Operation    Operation `json:"operation"`              // OpCreate, OpUpdate or OpDelete
+	Identifier   string    `json:"identifier,omitempty"`   // target of UPDATE/DELETE
+	ClientToken  string    `json:"clientToken"`            // idempotency token sent with the request
+	RequestToken string    `json:"requestToken,omitempty"` // set once Cloud Control answered
 	// Props is the desired state sent with a CREATE, so that a resumed run can
 	// resend exactly the same request with the same ClientToken.
 	Props     map[string]any `json:"props,omitempty"`

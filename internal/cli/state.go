@@ -253,7 +253,7 @@ func stateList(ctx context.Context, o *StateOptions, s state.Store) error {
 	for i, r := range recs {
 		e := StateEntry{LogicalID: r.LogicalID, Type: r.Type, Identifier: r.Identifier, Superseded: len(r.Superseded)}
 		if r.Pending != nil {
-			e.Pending = r.Pending.Operation
+			e.Pending = string(r.Pending.Operation)
 		}
 		entries[i] = e
 	}

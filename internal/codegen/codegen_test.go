@@ -214,6 +214,8 @@ func TestNames(t *testing.T) {
 	for in, want := range map[string]string{
 		"FlowLog": "flow_log", "VPC": "vpc", "VPCEndpoint": "vpc_endpoint", "EC2Fleet": "ec2_fleet",
 		"SubnetIpv6CidrBlock": "subnet_ipv6_cidr_block", "IPAMPool": "ipam_pool", "Route53": "route53",
+		"GraphQLApi": "graphql_api", "LocationFSxOntap": "location_fsx_ontap", "LocationFSxWindows": "location_fsx_windows",
+		"OAuth2CredentialProvider": "oauth2_credential_provider", "OTelEnrichment": "otel_enrichment",
 	} {
 		if got := snake(in); got != want {
 			t.Errorf("snake(%q) = %q, want %q", in, got, want)

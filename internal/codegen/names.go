@@ -85,10 +85,17 @@ func packageName(service string) string {
 	return name
 }
 
+// wholeWords are the words in type names whose letter case would split
+// them (FSx → f_sx, GraphQL → graph_ql): snake keeps each whole, written as
+// one capitalised word first.
+var wholeWords = strings.NewReplacer("FSx", "Fsx", "GraphQL", "Graphql", "OAuth", "Oauth", "OTel", "Otel")
+
 // snake is the file name stem of a type: FlowLog → flow_log,
-// VPCEndpoint → vpc_endpoint, EC2Fleet → ec2_fleet.
+// VPCEndpoint → vpc_endpoint, EC2Fleet → ec2_fleet, and acronyms of mixed
+// case whole: GraphQLApi → graphql_api, LocationFSxOntap →
+// location_fsx_ontap.
 func snake(s string) string {
-	r := []rune(s)
+	r := []rune(wholeWords.Replace(s))
 	var b strings.Builder
 	for i, c := range r {
 		if i > 0 && unicode.IsUpper(c) {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/athanor-iac/athanor/internal/flowlogrules"
+	"github.com/athanor-iac/athanor/internal/typerules"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/schema"
 	"github.com/athanor-iac/athanor/state"
@@ -111,7 +111,7 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 	// earlier run left in flight is reported as created, not unchanged.
 	recovered := NoOp
 	if rec.Pending != nil || hasPendingSuperseded(rec) {
-		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Phase: "note", Detail: "finishing an operation an earlier run left in flight"})
+		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Phase: PhaseNote, Detail: "finishing an operation an earlier run left in flight"})
 		rctx, done := e.opContext(ctx, sc, "create")
 		wasCreating := rec.Pending != nil && rec.Pending.Operation == state.OpCreate && rec.Identifier == ""
 		if err := done(e.recover(rctx, sc, rec)); err != nil {
@@ -123,7 +123,7 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		c = diff(sc, rec, d.Props)
 	}
 	if c.Action != NoOp {
-		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: "start", Identifier: rec.Identifier, Detail: c.Reason})
+		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: PhaseStart, Identifier: rec.Identifier, Detail: c.Reason})
 	}
 	switch c.Action {
 	case Create:
@@ -152,10 +152,10 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		// Resources that refer to the replaced one are declared later and
 		// move to the new one then; its deletion waits for the end of the
 		// run (Orphans, DeleteAll), after theirs.
-		err = e.deleteSuperseded(ctx, rec)
+		err = e.deleteSuperseded(ctx, sc, rec)
 	}
 	if err != nil {
-		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: "failed", Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
+		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: PhaseFailed, Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
 		return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: string(c.Action), Err: err}
 	}
 	if !sameStrings(rec.DependsOn, deps) {
@@ -172,11 +172,11 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		}
 	}
 	if adopted {
-		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: Adopted, Phase: "done", Identifier: rec.Identifier, Elapsed: time.Since(start)})
+		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: Adopted, Phase: PhaseDone, Identifier: rec.Identifier, Elapsed: time.Since(start)})
 	} else if c.Action != NoOp {
-		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: "done", Identifier: rec.Identifier, Elapsed: time.Since(start)})
+		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: PhaseDone, Identifier: rec.Identifier, Elapsed: time.Since(start)})
 	} else {
-		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: recovered, Phase: "done", Identifier: rec.Identifier, Elapsed: time.Since(start)})
+		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: recovered, Phase: PhaseDone, Identifier: rec.Identifier, Elapsed: time.Since(start)})
 	}
 	return Result{Identifier: rec.Identifier, Properties: cloneMap(rec.Outputs)}, nil
 }
@@ -223,7 +223,7 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 	id, model, err := e.opts.Provider.Create(octx, rec.Type, desired, token, e.submitted(ctx, rec))
 	err = done(err)
 	adopted := false
-	if cloudcontrol.Code(err) == "AlreadyExists" && len(rec.Superseded) == 0 {
+	if cloudcontrol.HandlerCode(err) == cloudcontrol.HandlerAlreadyExists && len(rec.Superseded) == 0 {
 		// A replacement that collides with the resource it replaces is
 		// handled by createReplacement, never adopted.
 		id, model, adopted, err = e.alreadyExists(ctx, sc, rec.LogicalID, desired, err)
@@ -258,7 +258,7 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 		// Nothing of the program was applied to it: compare what AWS
 		// reports with the program, as for an imported resource.
 		rec.Props = nil
-		e.emit(Event{LogicalID: rec.LogicalID, Type: rec.Type, Phase: "note", Identifier: id,
+		e.emit(Event{LogicalID: rec.LogicalID, Type: rec.Type, Phase: PhaseNote, Identifier: id,
 			Detail: fmt.Sprintf("took over the existing %s (--adopt) instead of creating one", id)})
 	}
 	return e.put(ctx, rec)
@@ -330,10 +330,11 @@ func (e *Engine) adopt(ctx context.Context, sc *schema.Schema, desired map[strin
 	if err != nil {
 		return "", nil, fmt.Errorf("adopt: list %s: %w", sc.TypeName, err)
 	}
+	identity, hasIdentity := typerules.Lookup(sc.TypeName).(typerules.Identity)
 	for _, r := range list {
-		if sc.TypeName == "AWS::EC2::FlowLog" {
-			// EC2's own notion of "the same flow log".
-			if flowlogrules.DuplicateKey(r.Properties) == flowlogrules.DuplicateKey(desired) {
+		if hasIdentity {
+			// The service's own notion of "the same resource".
+			if identity.IdentityKey(r.Properties) == identity.IdentityKey(desired) {
 				return r.Identifier, r.Properties, nil
 			}
 			continue
@@ -429,9 +430,10 @@ func pointerTo(name string) string {
 // replace swaps the resource for a new one. The old one is recorded as
 // superseded before anything happens, so a crash leaves it tracked. The
 // new one is created first unless the two would collide (the same
-// user-chosen name, the same flow log configuration, or a schema that asks
-// for delete-then-create); a create that collides anyway (AlreadyExists, or
-// a per-resource quota) falls back to deleting first.
+// user-chosen name, the same identity under the type's rules, such as a
+// flow log's configuration, or a schema that asks for delete-then-create);
+// a create that collides anyway (AlreadyExists, or a per-resource quota)
+// falls back to deleting first.
 func (e *Engine) replace(ctx context.Context, sc *schema.Schema, rec *state.Record, desired map[string]any) error {
 	rec.Superseded = append(rec.Superseded, state.Superseded{Identifier: rec.Identifier, Props: rec.Props})
 	rec.Identifier, rec.Outputs = "", nil
@@ -453,16 +455,16 @@ func (e *Engine) createReplacement(ctx context.Context, sc *schema.Schema, rec *
 		}
 	}
 	if first {
-		if err := e.deleteSuperseded(ctx, rec); err != nil {
+		if err := e.deleteSuperseded(ctx, sc, rec); err != nil {
 			return err
 		}
 		return e.create(ctx, sc, rec, desired)
 	}
 	err := e.create(ctx, sc, rec, desired)
-	switch cloudcontrol.Code(err) {
-	case "AlreadyExists", "ServiceLimitExceeded":
-		e.emit(Event{LogicalID: rec.LogicalID, Type: rec.Type, Phase: "note", Detail: "the new resource collides with the old one; deleting the old one first"})
-		if derr := e.deleteSuperseded(ctx, rec); derr != nil {
+	switch cloudcontrol.HandlerCode(err) {
+	case cloudcontrol.HandlerAlreadyExists, cloudcontrol.HandlerServiceLimitExceeded:
+		e.emit(Event{LogicalID: rec.LogicalID, Type: rec.Type, Phase: PhaseNote, Detail: "the new resource collides with the old one; deleting the old one first"})
+		if derr := e.deleteSuperseded(ctx, sc, rec); derr != nil {
 			return derr
 		}
 		return e.create(ctx, sc, rec, desired)
@@ -470,8 +472,9 @@ func (e *Engine) createReplacement(ctx context.Context, sc *schema.Schema, rec *
 	return err
 }
 
-// deleteSuperseded deletes the resources a replacement left behind.
-func (e *Engine) deleteSuperseded(ctx context.Context, rec *state.Record) error {
+// deleteSuperseded deletes the resources a replacement left behind; sc is
+// rec's schema (nil for a type that has none any more).
+func (e *Engine) deleteSuperseded(ctx context.Context, sc *schema.Schema, rec *state.Record) error {
 	// The engine's copy of the record shares the slice: change a copy.
 	rec.Superseded = append([]state.Superseded(nil), rec.Superseded...)
 	for len(rec.Superseded) > 0 {
@@ -484,7 +487,7 @@ func (e *Engine) deleteSuperseded(ctx context.Context, rec *state.Record) error 
 					return err
 				}
 			}
-			octx, done := e.opContext(ctx, schemaOf(rec.Type), "delete")
+			octx, done := e.opContext(ctx, sc, "delete")
 			// The request token goes into state as soon as Cloud Control
 			// answers, so that a second interrupt can cancel the request
 			// and the next run can wait for it.
@@ -550,7 +553,7 @@ func (e *Engine) deleteReplaced(ctx context.Context, logicalID string) error {
 	}
 	defer release()
 	rec := *prev
-	if err := e.deleteSuperseded(ctx, &rec); err != nil {
+	if err := e.deleteSuperseded(ctx, schemaOf(rec.Type), &rec); err != nil {
 		return &OpError{LogicalID: logicalID, Type: rec.Type, Op: "delete", Err: err}
 	}
 	return nil
@@ -571,21 +574,21 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 	defer release()
 	rec := *prev
 	start := time.Now()
-	e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: "start", Identifier: rec.Identifier})
+	e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: PhaseStart, Identifier: rec.Identifier})
 	fail := func(err error) error {
-		e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: "failed", Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
+		e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: PhaseFailed, Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
 		return &OpError{LogicalID: logicalID, Type: rec.Type, Op: "delete", Err: err}
 	}
+	sc, lookupErr := schema.Default().Lookup(rec.Type)
 	if rec.Pending != nil && rec.Pending.Operation == state.OpCreate {
-		sc, err := schema.Default().Lookup(rec.Type)
-		if err != nil {
-			return fail(err)
+		if lookupErr != nil {
+			return fail(lookupErr)
 		}
 		if err := e.recover(ctx, sc, &rec); err != nil {
 			return fail(err)
 		}
 	}
-	if err := e.deleteSuperseded(ctx, &rec); err != nil {
+	if err := e.deleteSuperseded(ctx, sc, &rec); err != nil {
 		return fail(err)
 	}
 	if rec.Identifier != "" {
@@ -597,7 +600,7 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 					return fail(err)
 				}
 			}
-			octx, done := e.opContext(ctx, schemaOf(rec.Type), "delete")
+			octx, done := e.opContext(ctx, sc, "delete")
 			err := done(e.opts.Provider.Delete(octx, rec.Type, rec.Identifier, rec.Pending.ClientToken, e.submitted(ctx, &rec)))
 			if err != nil && resumed && cloudcontrol.Refused(err) && !abandoned(ctx, err) {
 				// An earlier run's delete was cancelled or failed: its
@@ -615,7 +618,7 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 	if err := e.forget(ctx, logicalID); err != nil {
 		return fail(err)
 	}
-	e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: "done", Identifier: rec.Identifier, Elapsed: time.Since(start)})
+	e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: PhaseDone, Identifier: rec.Identifier, Elapsed: time.Since(start)})
 	return nil
 }
 
@@ -630,7 +633,7 @@ func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Reco
 		switch p.Operation {
 		case state.OpCreate:
 			id, model, err := e.resumeCreate(ctx, rec)
-			if cloudcontrol.Code(err) == "Cancelled" {
+			if cloudcontrol.IsCancelled(err) {
 				// A cancelled create may have gone part of the way: the
 				// handler may have created the resource before the
 				// cancellation reached it. Look for it before deciding
@@ -649,8 +652,8 @@ func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Reco
 			}
 			rec.Identifier, rec.Outputs, rec.Props, rec.Pending = id, model, p.Props, nil
 		case state.OpUpdate, state.OpDelete:
-			if p.RequestToken != "" {
-				e.opts.Provider.Wait(ctx, rec.Type, p.RequestToken)
+			if err := e.awaitEarlier(ctx, rec.Type, p); err != nil {
+				return err
 			}
 			rec.Pending = nil
 			if rec.Identifier != "" {
@@ -677,18 +680,36 @@ func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Reco
 		}
 	}
 	for i := range rec.Superseded {
-		if p := rec.Superseded[i].Pending; p != nil && p.RequestToken != "" {
-			e.opts.Provider.Wait(ctx, rec.Type, p.RequestToken)
+		if p := rec.Superseded[i].Pending; p != nil {
+			if err := e.awaitEarlier(ctx, rec.Type, p); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// awaitEarlier waits for the request of an update or delete an earlier run
+// left in flight, so that what is read or sent next sees its outcome. How
+// the request ended does not matter: a read, or the delete being sent
+// again, settles that. Not being able to learn that it ended does: the
+// intent stays, and the error says why.
+func (e *Engine) awaitEarlier(ctx context.Context, typeName string, p *state.Intent) error {
+	if p.RequestToken == "" {
+		return nil
+	}
+	_, _, err := e.opts.Provider.Wait(ctx, typeName, p.RequestToken)
+	if err == nil || cloudcontrol.Refused(err) || cloudcontrol.IsNotFound(err) || cloudcontrol.IsRequestTokenNotFound(err) {
+		return nil
+	}
+	return fmt.Errorf("await the earlier %s request %s: %w", strings.ToLower(string(p.Operation)), p.RequestToken, err)
 }
 
 func (e *Engine) resumeCreate(ctx context.Context, rec *state.Record) (string, map[string]any, error) {
 	p := rec.Pending
 	if p.RequestToken != "" {
 		id, model, err := e.opts.Provider.Wait(ctx, rec.Type, p.RequestToken)
-		if cloudcontrol.Code(err) != "RequestTokenNotFoundException" {
+		if !cloudcontrol.IsRequestTokenNotFound(err) {
 			return id, model, err
 		}
 	}

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/athanor-iac/athanor/internal/propcheck"
-	"github.com/athanor-iac/athanor/provider/cloudcontrol"
+	_ "github.com/athanor-iac/athanor/internal/typerules/standard" // every type's rules
 	"github.com/athanor-iac/athanor/schema"
 	"github.com/athanor-iac/athanor/state"
 )
@@ -34,7 +34,7 @@ const (
 // Options configure an Engine.
 type Options struct {
 	Store    state.Store
-	Provider *cloudcontrol.Provider // nil in plan-only use
+	Provider Provider // nil in plan-only use
 	// Parallelism bounds the resource operations in flight; 0 means 10.
 	Parallelism int
 	// Adopt takes over an existing resource when a create finds it exists.
@@ -74,12 +74,23 @@ type Event struct {
 	LogicalID  string
 	Type       string
 	Action     Action
-	Phase      string // "start", "done", "failed", "note"
+	Phase      Phase
 	Identifier string
 	Detail     string
 	Elapsed    time.Duration
 	Err        error
 }
+
+// Phase is where an operation on a resource is, in an Event.
+type Phase string
+
+// Phases of an Event.
+const (
+	PhaseStart  Phase = "start"  // the operation begins
+	PhaseDone   Phase = "done"   // it finished
+	PhaseFailed Phase = "failed" // it failed; Event.Err says why
+	PhaseNote   Phase = "note"   // something a person should know; Event.Detail says what
+)
 
 // Declaration is one resource a program declares.
 type Declaration struct {
@@ -194,7 +205,7 @@ func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
 	for i := range recs {
 		r := recs[i]
 		e.records[r.LogicalID] = &r
-		e.index(r.LogicalID, r.Type, r.Identifier, r.Outputs)
+		e.index(r.LogicalID, schemaOf(r.Type), r.Identifier, r.Outputs)
 	}
 	if mode == ModeApply {
 		if err := e.applyMoves(ctx); err != nil {
@@ -291,14 +302,13 @@ func (e *Engine) Problems() []Problem {
 
 // index remembers which resource an output value belongs to, so that a
 // later declaration whose props contain it depends on that resource.
-func (e *Engine) index(logicalID, typeName, id string, outputs map[string]any) {
+func (e *Engine) index(logicalID string, sc *schema.Schema, id string, outputs map[string]any) {
 	if id != "" && len(id) >= 6 {
 		e.owners[id] = logicalID
 		e.ownIDs[id] = true
 		e.idsFold[strings.ToLower(id)] = logicalID
 	}
-	sc, err := schema.Default().Lookup(typeName)
-	if err != nil {
+	if sc == nil {
 		return
 	}
 	// A read-only output may be a copy of another resource's identifier
@@ -331,29 +341,14 @@ func (e *Engine) dependencies(d Declaration) []string {
 	return sortedKeys(deps)
 }
 
-var logicalIDOK = func(id string) bool {
-	if id == "" || len(id) > 128 || id[0] == '.' {
-		return false
-	}
-	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
-			return false
-		}
-	}
-	return true
-}
-
-func knownType(name string) bool {
-	_, err := schema.Default().Lookup(name)
-	return err == nil
-}
-
-// check validates a declaration and records its problems. It reports
+// check validates a declaration of a type whose schema is sc (nil, with
+// lookupErr, when it has none) and records its problems. It reports
 // whether the declaration may proceed.
-func (e *Engine) check(d Declaration) bool {
+func (e *Engine) check(d Declaration, sc *schema.Schema, lookupErr error) bool {
 	var probs []string
-	if !logicalIDOK(d.LogicalID) {
-		probs = append(probs, fmt.Sprintf("logical ID %q: use letters, digits, '-', '_' and '.', at most 128, not starting with '.'", d.LogicalID))
+	// The rule every state backend enforces: an ID that plans must apply.
+	if err := state.ValidateLogicalID(d.LogicalID); err != nil {
+		probs = append(probs, err.Error())
 	}
 	if e.declared[d.LogicalID] {
 		probs = append(probs, fmt.Sprintf("logical ID %q is declared twice; give each resource its own ID", d.LogicalID))
@@ -362,7 +357,7 @@ func (e *Engine) check(d Declaration) bool {
 	e.noteDependsOn(d)
 	// A mistyped type name is reported as unknown below; telling to rename
 	// or forget the resource would only have it deleted.
-	if rec := e.records[d.LogicalID]; rec != nil && rec.Type != d.Type && knownType(d.Type) {
+	if rec := e.records[d.LogicalID]; rec != nil && rec.Type != d.Type && sc != nil {
 		probs = append(probs, fmt.Sprintf("logical ID %q holds a %s in state; a logical ID cannot change type: rename it (the %s is then deleted) or remove it from state with `%s`",
 			d.LogicalID, rec.Type, rec.Type, e.opts.Where.Command("state rm", d.LogicalID, "--yes")))
 	}
@@ -371,7 +366,11 @@ func (e *Engine) check(d Declaration) bool {
 		e.checked[d.LogicalID] = key
 		return len(probs) == 0
 	}
-	ps, err := propcheck.Check(d.Type, d.Props, IsUnknown)
+	var ps []propcheck.Problem
+	err := lookupErr
+	if sc != nil {
+		ps, err = propcheck.CheckSchema(sc, d.Props, IsUnknown)
+	}
 	if errors.Is(err, schema.ErrTypeNotFound) {
 		msg := fmt.Sprintf("unknown resource type %q", d.Type)
 		if s := schema.Suggest(d.Type, schema.Default().TypeNames()); s != "" {
@@ -384,7 +383,7 @@ func (e *Engine) check(d Declaration) bool {
 	for _, p := range ps {
 		probs = append(probs, p.Message)
 	}
-	if p := e.checkIdentity(d, len(ps) == 0); p != "" {
+	if p := e.checkIdentity(d, sc, len(ps) == 0); p != "" {
 		probs = append(probs, p)
 	}
 	for _, p := range probs {
@@ -400,14 +399,15 @@ func (e *Engine) check(d Declaration) bool {
 // change and answers from state; in apply mode it makes AWS match and
 // answers with what AWS reports.
 func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
-	sc, _ := schema.Default().Lookup(d.Type)
+	// The one lookup of the declaration's schema.
+	sc, lookupErr := schema.Default().Lookup(d.Type)
 	e.mu.Lock()
 	props, placeholderProbs := e.restorePlaceholders(d.Props)
 	d.Props = props
 	for _, p := range placeholderProbs {
 		e.problems = append(e.problems, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
 	}
-	ok := e.check(d) && len(placeholderProbs) == 0
+	ok := e.check(d, sc, lookupErr) && len(placeholderProbs) == 0
 	rec := e.records[d.LogicalID]
 	movedFrom := ""
 	if ok && sc != nil && e.mode == ModePlan {
@@ -437,7 +437,7 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 		return Result{}, err
 	}
 	e.mu.Lock()
-	e.index(d.LogicalID, d.Type, res.Identifier, res.Properties)
+	e.index(d.LogicalID, sc, res.Identifier, res.Properties)
 	e.mu.Unlock()
 	return res, nil
 }

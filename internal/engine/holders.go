@@ -85,8 +85,8 @@ func (e *HeldError) Error() string {
 // identityNames names the properties that make a resource of sc's type
 // itself, for advice: "LogGroupName", or a flow log's configuration.
 func identityNames(sc *schema.Schema) string {
-	if sc.TypeName == flowLogType {
-		return "ResourceId, TrafficType or destination"
+	if rule, ok := identityRule(sc); ok {
+		return rule.IdentityNames()
 	}
 	return strings.Join(sc.PrimaryIdentifierNames(), ", ")
 }
@@ -106,7 +106,7 @@ func findHolder(sc *schema.Schema, recs []state.Located, here state.StageRef, wa
 		if key == "" {
 			return false
 		}
-		if sc.TypeName != flowLogType {
+		if _, ok := identityRule(sc); !ok {
 			return identifier == key
 		}
 		k, ok := identity(sc, props)
@@ -179,7 +179,7 @@ func (e *Engine) held(ctx context.Context, sc *schema.Schema, wanted, id string,
 	if !ok {
 		return nil
 	}
-	if id == "" && sc.TypeName != flowLogType {
+	if _, ruled := identityRule(sc); id == "" && !ruled {
 		id = key
 	}
 	return &HeldError{Type: sc.TypeName, Identifier: id, Wanted: wanted, Holder: h, Superseded: superseded, Here: e.opts.Where, Names: identityNames(sc)}

@@ -121,9 +121,8 @@ func (e *Engine) Moves() []Move {
 // checkIdentity reports a declaration whose identity another declaration
 // already has: AWS would refuse to create the second (AlreadyExists,
 // FlowLogAlreadyExists). Called with e.mu held.
-func (e *Engine) checkIdentity(d Declaration, valid bool) string {
-	sc, err := schema.Default().Lookup(d.Type)
-	if err != nil || !valid {
+func (e *Engine) checkIdentity(d Declaration, sc *schema.Schema, valid bool) string {
+	if sc == nil || !valid {
 		return ""
 	}
 	key, ok := identity(sc, d.Props)
@@ -136,8 +135,8 @@ func (e *Engine) checkIdentity(d Declaration, valid bool) string {
 		e.dupKeys[key] = d.LogicalID
 		return ""
 	}
-	if d.Type == flowLogType {
-		return fmt.Sprintf("same resource, traffic type and destination as %q; EC2 refuses a second flow log with one configuration (FlowLogAlreadyExists): change one of them or remove one", other)
+	if rule, ok := identityRule(sc); ok {
+		return rule.DuplicateMessage(other)
 	}
 	return fmt.Sprintf("same %s as %q; both would be one AWS resource: give one of them another %s, or remove one", identityNames(sc), other, identityNames(sc))
 }
@@ -186,8 +185,8 @@ func (e *Engine) applyMoves(ctx context.Context) error {
 			e.loaded[i].DependsOn, _ = renameDep(e.loaded[i].DependsOn, m.From, m.To)
 		}
 		rec := e.records[m.To]
-		e.index(m.To, rec.Type, rec.Identifier, rec.Outputs)
-		e.emit(Event{LogicalID: m.To, Type: rec.Type, Action: Moved, Phase: "done", Identifier: rec.Identifier, Detail: m.From})
+		e.index(m.To, schemaOf(rec.Type), rec.Identifier, rec.Outputs)
+		e.emit(Event{LogicalID: m.To, Type: rec.Type, Action: Moved, Phase: PhaseDone, Identifier: rec.Identifier, Detail: m.From})
 	}
 	return nil
 }

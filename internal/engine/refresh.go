@@ -241,9 +241,9 @@ func (e *ImportError) Error() string { return e.Msg }
 // stage or in another app's or stage's (where names this stage), is
 // refused with a *HeldError: two records of one resource would each delete
 // it.
-func Import(ctx context.Context, store state.Store, where state.StageRef, prov *cloudcontrol.Provider, typeName, identifier, logicalID string) (*state.Record, error) {
-	if !logicalIDOK(logicalID) {
-		return nil, &ImportError{Msg: fmt.Sprintf("logical ID %q: use letters, digits, '-', '_' and '.'", logicalID)}
+func Import(ctx context.Context, store state.Store, where state.StageRef, prov Provider, typeName, identifier, logicalID string) (*state.Record, error) {
+	if err := state.ValidateLogicalID(logicalID); err != nil {
+		return nil, &ImportError{Msg: err.Error()}
 	}
 	sc, err := schema.Default().Lookup(typeName)
 	if errors.Is(err, schema.ErrTypeNotFound) {

@@ -1,15 +1,13 @@
 // Package propcheck checks the properties a program declares for a resource
 // before anything is sent to AWS: against the type's CloudFormation schema,
-// then against the service rules the schema cannot express (for
-// AWS::EC2::FlowLog, EC2's CreateFlowLogs rules). The engine and the
-// `athanor validate` command share it, so both say the same thing.
+// then against the service rules the schema cannot express, which the
+// type's rules in internal/typerules give. The engine and the `athanor
+// validate` command share it, so both say the same thing.
 package propcheck
 
 import (
-	"fmt"
-	"strings"
-
-	"github.com/athanor-iac/athanor/internal/flowlogrules"
+	"github.com/athanor-iac/athanor/internal/typerules"
+	_ "github.com/athanor-iac/athanor/internal/typerules/standard" // every type's rules
 	"github.com/athanor-iac/athanor/schema"
 )
 
@@ -33,6 +31,11 @@ func Check(typeName string, props map[string]any, unknown func(any) bool) ([]Pro
 	if err != nil {
 		return nil, err
 	}
+	return CheckSchema(sc, props, unknown)
+}
+
+// CheckSchema is Check for a schema already looked up.
+func CheckSchema(sc *schema.Schema, props map[string]any, unknown func(any) bool) ([]Problem, error) {
 	vs, err := sc.Validate(props, schema.ValidateOptions{Mode: schema.ForPartial, Unknown: unknown})
 	if err != nil {
 		return nil, err
@@ -43,21 +46,14 @@ func Check(typeName string, props map[string]any, unknown func(any) bool) ([]Pro
 		out = append(out, Problem{Property: v.Property, Message: v.Message})
 		flagged[v.Property] = true
 	}
-	if typeName == "AWS::EC2::FlowLog" {
-		for _, p := range flowlogrules.Check(props) {
+	if c, ok := typerules.Lookup(sc.TypeName).(typerules.Checker); ok {
+		for _, p := range c.Check(props) {
 			// One message a property: the schema's already says what to
 			// change, and a value known only after apply cannot be judged.
 			if flagged[p.Property] || containsUnknown(props[p.Property], unknown) {
 				continue
 			}
-			msg := strings.TrimSuffix(p.Message, ".")
-			if p.Fix != "" {
-				msg += "; " + p.Fix
-			}
-			if !strings.HasPrefix(msg, p.Property) {
-				msg = fmt.Sprintf("%s: %s", p.Property, msg)
-			}
-			out = append(out, Problem{Property: p.Property, Message: msg})
+			out = append(out, Problem{Property: p.Property, Message: p.Message})
 		}
 	}
 	return out, nil

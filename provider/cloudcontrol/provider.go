@@ -197,9 +197,14 @@ type OperationError struct {
 	TypeName     string
 	Identifier   string
 	RequestToken string
-	ErrorCode    string // HandlerErrorCode, or the API exception's code
-	Message      string
-	Err          error // the SDK error for a refused call
+	// Status is FAILED or CANCEL_COMPLETE for a request that ended so, ""
+	// for a call that failed.
+	Status types.OperationStatus
+	// HandlerCode is the handler's error code of a FAILED request.
+	HandlerCode HandlerErrorCode
+	ErrorCode   string // for people: HandlerErrorCode, or the API exception's code
+	Message     string
+	Err         error // the SDK error for a refused call
 }
 
 func (e *OperationError) Error() string {
@@ -217,7 +222,9 @@ func (e *OperationError) Error() string {
 
 func (e *OperationError) Unwrap() error { return e.Err }
 
-// Code returns the handler error code or exception code of err, or "".
+// Code returns the handler error code or exception code of err, or "", for
+// messages and logs. Decide with the predicates (IsNotFound, Refused,
+// HandlerCode, IsCancelled, IsRequestTokenNotFound), not with it.
 func Code(err error) string {
 	var oe *OperationError
 	if errors.As(err, &oe) {
@@ -232,14 +239,8 @@ func Code(err error) string {
 
 // IsNotFound reports whether err says the resource does not exist.
 func IsNotFound(err error) bool {
-	if errors.Is(err, ErrNotFound) {
-		return true
-	}
-	switch Code(err) {
-	case "NotFound", "ResourceNotFoundException":
-		return true
-	}
-	return false
+	var rnf *types.ResourceNotFoundException
+	return errors.Is(err, ErrNotFound) || HandlerCode(err) == HandlerNotFound || errors.As(err, &rnf)
 }
 
 // isThrottle reports whether err is the service throttling the client.
@@ -471,7 +472,7 @@ func Refused(err error) bool {
 	if errors.As(oe.Err, &te) && te.NotSent {
 		return true
 	}
-	if oe.RequestToken != "" || oe.ErrorCode == "ThrottlingException" {
+	if oe.RequestToken != "" || isThrottle(oe.Err) {
 		return false
 	}
 	var re interface{ HTTPStatusCode() int }
@@ -487,9 +488,9 @@ func failure(ev *types.ProgressEvent) error {
 	case types.OperationStatusSuccess:
 		return nil
 	case types.OperationStatusCancelComplete:
-		return &OperationError{Operation: string(ev.Operation), TypeName: aws.ToString(ev.TypeName), Identifier: aws.ToString(ev.Identifier), RequestToken: aws.ToString(ev.RequestToken), ErrorCode: "Cancelled", Message: "the request was cancelled"}
+		return &OperationError{Operation: string(ev.Operation), TypeName: aws.ToString(ev.TypeName), Identifier: aws.ToString(ev.Identifier), RequestToken: aws.ToString(ev.RequestToken), Status: ev.OperationStatus, ErrorCode: "Cancelled", Message: "the request was cancelled"}
 	}
-	return &OperationError{Operation: string(ev.Operation), TypeName: aws.ToString(ev.TypeName), Identifier: aws.ToString(ev.Identifier), RequestToken: aws.ToString(ev.RequestToken), ErrorCode: string(ev.ErrorCode), Message: aws.ToString(ev.StatusMessage)}
+	return &OperationError{Operation: string(ev.Operation), TypeName: aws.ToString(ev.TypeName), Identifier: aws.ToString(ev.Identifier), RequestToken: aws.ToString(ev.RequestToken), Status: ev.OperationStatus, HandlerCode: ev.ErrorCode, ErrorCode: string(ev.ErrorCode), Message: aws.ToString(ev.StatusMessage)}
 }
 
 // finish turns a SUCCESS event into an identifier and a model, reading the

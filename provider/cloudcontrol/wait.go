@@ -63,6 +63,7 @@ type poller struct {
 }
 
 type waiter struct {
+	ctx             context.Context // the waiting caller's: its polls end with it
 	token, typeName string
 	op              types.Operation
 	submitted       time.Time
@@ -83,6 +84,7 @@ func newPoller(p *Provider) *poller {
 
 func (pl *poller) wait(ctx context.Context, ev *types.ProgressEvent) (*types.ProgressEvent, error) {
 	w := &waiter{
+		ctx:       ctx,
 		token:     aws.ToString(ev.RequestToken),
 		typeName:  aws.ToString(ev.TypeName),
 		op:        ev.Operation,
@@ -190,7 +192,7 @@ func (pl *poller) loop() {
 			continue
 		}
 		// The rate limit gates every call; polls wait behind submissions.
-		if err := pl.p.limiter.waitLow(context.Background()); err != nil {
+		if err := pl.p.limiter.waitLow(pick.ctx); err != nil {
 			pl.finishPoll(pick, nil, err)
 			continue
 		}
@@ -206,7 +208,7 @@ func (pl *poller) loop() {
 func (pl *poller) poll(w *waiter) (*types.ProgressEvent, error) {
 	p := pl.p
 	start := time.Now()
-	out, err := p.api.GetResourceRequestStatus(context.Background(), &sdk.GetResourceRequestStatusInput{RequestToken: aws.String(w.token)})
+	out, err := p.api.GetResourceRequestStatus(w.ctx, &sdk.GetResourceRequestStatusInput{RequestToken: aws.String(w.token)})
 	if err != nil && isThrottle(err) {
 		p.limiter.throttled()
 	}

@@ -99,3 +99,35 @@ func TestPollerAbandonedWaitKeepsLaterOne(t *testing.T) {
 	close(gate) // a's status call returns SUCCESS
 	expectDone(t, "the later wait", b)
 }
+
+// ctxAPI's status calls block until their context ends, and say so.
+type ctxAPI struct {
+	API
+	entered, ended chan struct{}
+}
+
+func (c *ctxAPI) GetResourceRequestStatus(ctx context.Context, _ *sdk.GetResourceRequestStatusInput, _ ...func(*sdk.Options)) (*sdk.GetResourceRequestStatusOutput, error) {
+	c.entered <- struct{}{}
+	<-ctx.Done()
+	c.ended <- struct{}{}
+	return nil, ctx.Err()
+}
+
+// A status call runs under the waiting caller's context: when the caller
+// gives up, the call in flight is abandoned too instead of holding a slot.
+func TestPollEndsWithTheWaitersContext(t *testing.T) {
+	api := &ctxAPI{entered: make(chan struct{}, 1), ended: make(chan struct{}, 1)}
+	p := NewWithAPI(api, Options{PollMin: time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := waitAsync(p, ctx, "tok")
+	<-api.entered
+	cancel()
+	if err := <-ch; err == nil {
+		t.Fatal("a cancelled wait returned no error")
+	}
+	select {
+	case <-api.ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the status call outlived its caller's context")
+	}
+}
