@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/athanor-iac/athanor/internal/cli/cmdutil"
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/jsonout"
 	"github.com/athanor-iac/athanor/internal/localendpoint"
@@ -22,12 +23,12 @@ import (
 	"github.com/athanor-iac/athanor/state"
 )
 
-// Exit codes a program returns, for scripts.
+// Exit codes a program returns, for scripts: the athanor command's.
 const (
-	ExitOK      = 0
-	ExitError   = 1
-	ExitUsage   = 2
-	ExitChanges = 2 // plan --detailed-exitcode: changes are pending
+	ExitOK      = cmdutil.ExitOK
+	ExitError   = cmdutil.ExitError
+	ExitUsage   = cmdutil.ExitUsage
+	ExitChanges = cmdutil.ExitChanges // plan --detailed-exitcode: changes are pending
 )
 
 // Run makes fn's program a command line and runs it with os.Args, exiting
@@ -119,11 +120,7 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 			if len(args) == 0 {
 				return nil
 			}
-			msg := fmt.Sprintf("unknown command %q for %q", args[0], appName)
-			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-				msg += fmt.Sprintf("; did you mean %q?", s[0])
-			}
-			return errors.New(msg)
+			return cmdutil.UnknownCommand(cmd, args[0])
 		},
 	}
 	root.SuggestionsMinimumDistance = 2
