@@ -31,6 +31,12 @@ type App struct {
 	errMu    sync.Mutex
 	firstErr error
 	waits    waits // what each function waits for, for Await
+
+	tagsMu      sync.Mutex
+	defaultTags map[string]string // see DefaultTags
+
+	outMu   sync.Mutex
+	outputs map[string]any // see Output
 }
 
 // Name is the app's name, as given to Run.
@@ -121,34 +127,6 @@ func (r *Resource) String(name string) string {
 // [DependsOn].
 func (r *Resource) ResourceID() string { return r.LogicalID }
 
-// ResourceOption tunes one declaration. Options are made only by this
-// package's functions, such as [DependsOn].
-type ResourceOption interface{ applyResource(*resourceOptions) }
-
-type resourceOptions struct {
-	dependsOn []string
-}
-
-type optionFunc func(*resourceOptions)
-
-func (f optionFunc) applyResource(o *resourceOptions) { f(o) }
-
-// Identified is anything with a logical ID, such as *Resource and the
-// typed resources of the aws/ packages.
-type Identified interface{ ResourceID() string }
-
-// DependsOn makes a resource depend on others even when none of its
-// properties refers to them: it is created after them and deleted before
-// them. Dependencies through property values (an ID or ARN passed from one
-// resource into another) are found without it.
-func DependsOn(rs ...Identified) ResourceOption {
-	return optionFunc(func(o *resourceOptions) {
-		for _, r := range rs {
-			o.dependsOn = append(o.dependsOn, r.ResourceID())
-		}
-	})
-}
-
 // IsUnknown reports whether v holds a value that is known only after
 // apply. While planning, the outputs of resources that will be created are
 // such values, and so is any string built from them.
@@ -168,7 +146,7 @@ func (a *App) Resource(typeName, logicalID string, props any, opts ...ResourceOp
 		a.waits.declare(logicalID, nil, err)
 		return nil, err
 	}
-	res, err := a.eng.Declare(a.ctx, engine.Declaration{LogicalID: logicalID, Type: typeName, Props: m, DependsOn: o.dependsOn})
+	res, err := a.eng.Declare(a.ctx, engine.Declaration{LogicalID: logicalID, Type: typeName, Props: m, DependsOn: o.dependsOn, Options: o.engine, DefaultTags: a.tags()})
 	if err != nil {
 		a.waits.declare(logicalID, nil, err)
 		return nil, err

@@ -22,6 +22,8 @@ type planJSON struct {
 	// Drift is what the refresh before the plan found changed outside
 	// the program; empty with --refresh=false (target.read is false).
 	Drift []engine.Drift `json:"drift"`
+	// Skipped are the resources a run limited by --target leaves alone.
+	Skipped []string `json:"skipped,omitempty"`
 }
 
 // driftJSON is what refresh --json prints.
@@ -46,7 +48,7 @@ func newErrorJSON(err error, code int) jsonout.Error {
 	return doc
 }
 
-func writePlanJSON(w io.Writer, app, stage string, tgt target, changes []engine.Change, drifts []engine.Drift) error {
+func writePlanJSON(w io.Writer, app, stage string, tgt target, changes []engine.Change, drifts []engine.Drift, skipped []string) error {
 	if changes == nil {
 		changes = []engine.Change{}
 	}
@@ -61,11 +63,11 @@ func writePlanJSON(w io.Writer, app, stage string, tgt target, changes []engine.
 		}
 		changes[i].Diffs = diffs
 	}
-	return jsonout.Write(w, planJSON{FormatVersion: jsonout.FormatVersion, App: app, Stage: stage, Target: tgt, Changes: changes, Summary: countActions(changes), Drift: nonNil(drifts)})
+	return jsonout.Write(w, planJSON{FormatVersion: jsonout.FormatVersion, App: app, Stage: stage, Target: tgt, Changes: changes, Summary: countActions(changes), Drift: nonNil(drifts), Skipped: skipped})
 }
 
 func countActions(cs []engine.Change) map[string]int {
-	m := map[string]int{"create": 0, "update": 0, "replace": 0, "delete": 0, "no-op": 0, "move": 0}
+	m := map[string]int{"create": 0, "update": 0, "replace": 0, "delete": 0, "forget": 0, "no-op": 0, "move": 0}
 	for _, c := range cs {
 		if c.MovedFrom != "" {
 			m["move"]++

@@ -186,23 +186,23 @@ func (r *reporter) userLog(planning bool) func(string, ...any) {
 	}
 }
 
-var planWord = map[engine.Action]string{engine.Create: "to create", engine.Update: "to update", engine.Replace: "to replace", engine.Delete: "to delete", engine.Moved: "to move", engine.NoOp: "unchanged"}
-var pastTense = map[engine.Action]string{engine.Create: "created", engine.Update: "updated", engine.Replace: "replaced", engine.Delete: "deleted", engine.Adopted: "adopted", engine.Moved: "moved", engine.NoOp: "unchanged"}
-var progressive = map[engine.Action]string{engine.Create: "creating", engine.Update: "updating in place", engine.Replace: "replacing", engine.Delete: "deleting"}
+var planWord = map[engine.Action]string{engine.Create: "to create", engine.Update: "to update", engine.Replace: "to replace", engine.Delete: "to delete", engine.Forget: "to remove from state (left in AWS)", engine.Moved: "to move", engine.NoOp: "unchanged"}
+var pastTense = map[engine.Action]string{engine.Create: "created", engine.Update: "updated", engine.Replace: "replaced", engine.Delete: "deleted", engine.Forget: "removed from state (left in AWS)", engine.Adopted: "adopted", engine.Moved: "moved", engine.NoOp: "unchanged"}
+var progressive = map[engine.Action]string{engine.Create: "creating", engine.Update: "updating in place", engine.Replace: "replacing", engine.Delete: "deleting", engine.Forget: "removing from state (RetainOnDelete)"}
 
 // event prints one engine event.
 func (r *reporter) event(ev engine.Event) {
 	name := fmt.Sprintf("%s (%s)", ev.LogicalID, ev.Type)
 	r.mu.Lock()
 	switch ev.Phase {
-	case "start":
+	case engine.PhaseStart:
 		r.inflight[ev.LogicalID] = inflightOp{action: ev.Action, start: time.Now()}
-	case "done", "failed":
+	case engine.PhaseDone, engine.PhaseFailed:
 		delete(r.inflight, ev.LogicalID)
 	}
 	r.mu.Unlock()
 	switch ev.Phase {
-	case "start":
+	case engine.PhaseStart:
 		if r.quiet {
 			return
 		}
@@ -211,7 +211,7 @@ func (r *reporter) event(ev engine.Event) {
 			detail = " (" + ev.Detail + ")"
 		}
 		r.line("%s %s %s%s...", r.paint(r.actionColor(ev.Action), ev.Action.Symbol()), name, progressive[ev.Action], detail)
-	case "done":
+	case engine.PhaseDone:
 		r.mu.Lock()
 		r.counts[ev.Action]++
 		r.mu.Unlock()
@@ -225,9 +225,9 @@ func (r *reporter) event(ev engine.Event) {
 			return
 		}
 		r.line("%s %s %s %s in %s", r.paint(r.actionColor(ev.Action), ev.Action.Symbol()), name, pastTense[ev.Action], ev.Identifier, ev.Elapsed.Round(10*time.Millisecond))
-	case "failed":
+	case engine.PhaseFailed:
 		r.line("%s %s %s failed after %s: %v", r.paint("31", "!"), name, ev.Action, ev.Elapsed.Round(10*time.Millisecond), ev.Err)
-	case "note":
+	case engine.PhaseNote:
 		r.note("  %s: %s", name, ev.Detail)
 	}
 }
@@ -253,7 +253,7 @@ func (r *reporter) summary(what string, elapsed time.Duration, err error) {
 	r.mu.Lock()
 	c := r.counts
 	r.mu.Unlock()
-	changed := c[engine.Create] + c[engine.Update] + c[engine.Replace] + c[engine.Delete] + c[engine.Adopted] + c[engine.Moved]
+	changed := c[engine.Create] + c[engine.Update] + c[engine.Replace] + c[engine.Delete] + c[engine.Forget] + c[engine.Adopted] + c[engine.Moved]
 	status := "complete"
 	if err != nil {
 		status = "failed"
@@ -267,7 +267,7 @@ func (r *reporter) summary(what string, elapsed time.Duration, err error) {
 		return
 	}
 	var parts []string
-	for _, a := range []engine.Action{engine.Create, engine.Adopted, engine.Moved, engine.Update, engine.Replace, engine.Delete, engine.NoOp} {
+	for _, a := range []engine.Action{engine.Create, engine.Adopted, engine.Moved, engine.Update, engine.Replace, engine.Delete, engine.Forget, engine.NoOp} {
 		if c[a] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", c[a], pastTense[a]))
 		}
@@ -285,6 +285,7 @@ type planView struct {
 	header  string
 	drifts  []engine.Drift
 	changes []engine.Change
+	skipped []string // --target: resources the run leaves alone
 }
 
 // header prints the head of a plan alone, for a run with nothing to
@@ -296,6 +297,20 @@ func (r *reporter) header(v planView) {
 	if len(v.drifts) > 0 {
 		r.writeDrift(v.drifts)
 	}
+	r.writeSkipped(v.skipped)
+}
+
+// writeSkipped says which resources a run limited by --target leaves
+// alone. Called with r.mu held.
+func (r *reporter) writeSkipped(ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	shown := ids
+	if len(shown) > 10 {
+		shown = append(shown[:10:10], fmt.Sprintf("and %d more", len(ids)-10))
+	}
+	fmt.Fprintf(r.w, "Skipped (not targeted by --target): %s left as they are: %s\n", resources(len(ids)), strings.Join(shown, ", "))
 }
 
 // plan prints a plan for people.
@@ -310,11 +325,18 @@ func (r *reporter) plan(v planView) {
 	counts := countActions(changes)
 	for _, c := range changes {
 		if !c.Changes() {
+			if len(c.Ignored) > 0 {
+				fmt.Fprintf(w, "    %s (%s) %s: no change%s\n", c.LogicalID, c.Type, c.Identifier, optionNotes(c))
+			}
 			continue
 		}
-		label := map[engine.Action]string{engine.Create: "create", engine.Update: "update in place", engine.Replace: "replace", engine.Delete: "delete"}[c.Action]
+		label := map[engine.Action]string{engine.Create: "create", engine.Update: "update in place", engine.Replace: "replace", engine.Delete: "delete", engine.Forget: "remove from state, leave in AWS"}[c.Action]
 		if c.Reason != "" {
 			label += " (" + c.Reason + ")"
+		}
+		label += optionNotes(c)
+		if c.Import != "" {
+			label = strings.TrimSuffix("import "+c.Import+", "+label, ", ")
 		}
 		symbol := c.Action.Symbol()
 		if c.MovedFrom != "" {
@@ -334,12 +356,13 @@ func (r *reporter) plan(v planView) {
 			fmt.Fprintf(w, "      %s\n", formatDiff(c.Action, d))
 		}
 	}
+	r.writeSkipped(v.skipped)
 	if !hasChanges(changes) {
 		fmt.Fprintf(w, "No changes. %s up to date.\n", resources(counts["no-op"]))
 		return
 	}
 	var parts []string
-	for _, a := range []engine.Action{engine.Create, engine.Update, engine.Replace, engine.Delete, engine.Moved, engine.NoOp} {
+	for _, a := range []engine.Action{engine.Create, engine.Update, engine.Replace, engine.Delete, engine.Forget, engine.Moved, engine.NoOp} {
 		if n := counts[planKey(a)]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, planWord[a]))
 		}
@@ -419,6 +442,43 @@ func resources(n int) string {
 		return "1 resource"
 	}
 	return fmt.Sprintf("%d resources", n)
+}
+
+// optionNotes says how a change's resource options change what the run
+// does; "" when they change nothing.
+func optionNotes(c engine.Change) string {
+	var notes []string
+	if c.Action == engine.Replace && c.DeleteBeforeReplace {
+		notes = append(notes, "the old one is deleted first (DeleteBeforeReplace)")
+	}
+	if c.Action == engine.Replace && c.Retain {
+		notes = append(notes, "the old one is left in AWS (RetainOnDelete)")
+	}
+	if len(c.Ignored) > 0 {
+		notes = append(notes, "ignoring changes to "+strings.Join(c.Ignored, ", ")+" (IgnoreChanges)")
+	}
+	if len(notes) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(notes, "; ")
+}
+
+// outputs prints the outputs an up recorded.
+func (r *reporter) outputs(outs map[string]any) {
+	if len(outs) == 0 || r.quiet {
+		return
+	}
+	names := make([]string, 0, len(outs))
+	for n := range outs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fmt.Fprintln(r.w, "Outputs:")
+	for _, n := range names {
+		fmt.Fprintf(r.w, "  %s = %s\n", n, showValue(outs[n]))
+	}
 }
 
 // planKey is the plan summary's key for a: its JSON name ("move" for moves).

@@ -88,6 +88,7 @@ type config struct {
 	quiet        bool
 	verbose      bool
 	jsonOut      bool
+	targets      []string // --target
 	detailedExit bool
 	refresh      bool
 	yes          bool
@@ -140,6 +141,7 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 	fl.StringVar(&cfg.profile, "profile", "", "AWS shared configuration profile")
 	fl.IntVar(&cfg.parallelism, "parallelism", 10, "resource operations in flight at once")
 	fl.BoolVar(&cfg.adopt, "adopt", false, "take over existing resources that a create finds already exist")
+	fl.StringArrayVar(&cfg.targets, "target", nil, "work on this resource (logical ID) and what it depends on, or for destroy what depends on it, alone; repeatable")
 	fl.Float64Var(&cfg.maxRPS, "max-rps", cloudcontrol.DefaultRequestsPerSecond, "most Cloud Control calls a second; lowered on its own when AWS throttles")
 	fl.DurationVar(&cfg.timeout, "timeout", 0, "longest one operation may take (default: the type's handler timeout from its schema, else 120m; also $ATHANOR_OPERATION_TIMEOUT)")
 	fl.BoolVarP(&cfg.quiet, "quiet", "q", false, "print only errors and the summary")
@@ -292,11 +294,16 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 			return ExitError, err
 		}
 	}
+	var targeted map[string]bool // nil: every resource
 	if cfg.command != "destroy" {
 		app := newApp(ctx, appName, cfg, planEng, true, out)
 		err := runProgram(app, fn)
+		var terr error
 		if err == nil {
 			planEng.CheckDependsOn()
+		}
+		if err == nil && len(cfg.targets) > 0 {
+			targeted, terr = limit(planEng, cfg.targets, false)
 		}
 		if probs := planEng.Problems(); len(probs) > 0 {
 			return ExitError, &engine.ProblemsError{Problems: probs}
@@ -304,15 +311,33 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		if err != nil {
 			return ExitError, fmt.Errorf("the program failed while planning: %w", err)
 		}
+		if terr != nil {
+			return ExitUsage, terr
+		}
 		planEng.PlanDeletes()
 	} else {
+		if len(cfg.targets) > 0 {
+			var terr error
+			if targeted, terr = limit(planEng, cfg.targets, true); terr != nil {
+				return ExitUsage, terr
+			}
+		}
 		planEng.PlanDestroy()
 	}
+	// Deleting what is protected is refused here, before anything is sent.
+	if probs := planEng.Problems(); len(probs) > 0 {
+		return ExitError, &engine.ProblemsError{Problems: probs}
+	}
 	changes := planEng.Changes()
-	view := planView{header: tgt.header(appName, cfg.stage), drifts: drifts, changes: changes}
+	var skipped []string
+	if targeted != nil {
+		skipped = planEng.Skipped(targeted)
+		drifts = onlyDrifts(drifts, targeted)
+	}
+	view := planView{header: tgt.header(appName, cfg.stage), drifts: drifts, changes: changes, skipped: skipped}
 	if cfg.command == "plan" {
 		if cfg.jsonOut {
-			if err := writePlanJSON(stdout, appName, cfg.stage, tgt, changes, drifts); err != nil {
+			if err := writePlanJSON(stdout, appName, cfg.stage, tgt, changes, drifts, skipped); err != nil {
 				return ExitError, err
 			}
 		} else {
@@ -335,7 +360,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 			return ExitError, err
 		}
 	}
-	eng, err := sess.Apply(ctx)
+	eng, err := sess.Apply(ctx, targeted)
 	if err != nil {
 		return ExitError, err
 	}
@@ -356,15 +381,37 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		return ExitOK, nil
 	}
 	if cfg.command == "destroy" {
-		return finish("Destroy", eng.DeleteAll(ctx, eng.All()))
+		var ids []string
+		for _, id := range eng.All() {
+			if targeted == nil || targeted[id] {
+				ids = append(ids, id)
+			}
+		}
+		err := eng.DeleteAll(ctx, ids)
+		if err == nil && targeted == nil {
+			// A destroyed stage publishes nothing.
+			err = saveOutputs(ctx, store, nil)
+		}
+		return finish("Destroy", err)
 	}
 	app := newApp(ctx, appName, cfg, eng, false, out)
 	if err := runProgram(app, fn); err != nil {
 		return finish("Apply", err)
 	}
 	// Only a run that declared everything may delete what it no longer
-	// declares.
-	return finish("Apply", eng.DeleteAll(ctx, eng.Orphans()))
+	// declares, and record its outputs.
+	err = eng.DeleteAll(ctx, eng.Orphans())
+	outputs := app.recordedOutputs()
+	if err == nil && targeted == nil {
+		err = saveOutputs(ctx, store, outputs)
+	}
+	code, err := finish("Apply", err)
+	if err == nil && targeted == nil {
+		out.outputs(outputs)
+	} else if err == nil && len(outputs) > 0 {
+		out.note("outputs not recorded: a run limited by --target does not make every resource match the program")
+	}
+	return code, err
 }
 
 // refreshCommand reads every managed resource, records what changed
@@ -373,6 +420,12 @@ func refreshCommand(ctx context.Context, appName string, cfg config, tgt target,
 	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Where: cfg.location(appName)})
 	if err != nil {
 		return ExitError, err
+	}
+	if len(cfg.targets) > 0 {
+		// Only what state knows: refresh does not run the program.
+		if _, err := limit(eng, cfg.targets, false); err != nil {
+			return ExitUsage, err
+		}
 	}
 	drifts, err := eng.Refresh(ctx, true)
 	if err != nil {
@@ -492,4 +545,26 @@ func hasChanges(cs []engine.Change) bool {
 		}
 	}
 	return false
+}
+
+// limit restricts the run to targets and what they depend on (with
+// dependents: what depends on them), as --target asks.
+func limit(eng *engine.Engine, targets []string, dependents bool) (map[string]bool, error) {
+	set, err := eng.Targeted(targets, dependents)
+	if err != nil {
+		return nil, err
+	}
+	eng.Limit(set)
+	return set, nil
+}
+
+// onlyDrifts keeps the drift of the resources in set.
+func onlyDrifts(ds []engine.Drift, set map[string]bool) []engine.Drift {
+	var out []engine.Drift
+	for _, d := range ds {
+		if set[d.LogicalID] {
+			out = append(out, d)
+		}
+	}
+	return out
 }

@@ -534,9 +534,17 @@ func splitPointer(p string) []string {
 }
 
 // lookupAny follows a JSON pointer through maps and slices.
-func lookupAny(doc any, ptr string) (any, bool) {
+func lookupAny(doc any, ptr string) (any, bool) { return ValueAt(doc, splitPointer(ptr)) }
+
+// SplitPointer splits a JSON pointer ("/Tags/0/Value"; the leading '/' is
+// optional) into its tokens, with "~1" and "~0" unescaped.
+func SplitPointer(p string) []string { return splitPointer(p) }
+
+// ValueAt follows pointer tokens (see SplitPointer) through decoded JSON,
+// maps and lists alike, and reports whether the value is there.
+func ValueAt(doc any, toks []string) (any, bool) {
 	cur := doc
-	for _, tok := range splitPointer(ptr) {
+	for _, tok := range toks {
 		switch c := cur.(type) {
 		case map[string]any:
 			v, ok := c[tok]

@@ -53,6 +53,12 @@ type Record struct {
 	// replacement has not yet deleted, so that a crash between create and
 	// delete leaves nothing untracked.
 	Superseded []Superseded `json:"superseded,omitempty"`
+	// Protect and RetainOnDelete are the options the resource was last
+	// declared with. They are kept here so that they still hold when the
+	// declaration is removed from the program: a protected resource is
+	// not deleted because its code was, and a retained one is left in AWS.
+	Protect        bool `json:"protect,omitempty"`
+	RetainOnDelete bool `json:"retainOnDelete,omitempty"`
 	// UpdatedAt is set by the caller; stores keep it as given.
 	UpdatedAt time.Time `json:"updatedAt"`
 }

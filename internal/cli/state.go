@@ -23,13 +23,13 @@ import (
 type StateOptions struct {
 	IO *IOStreams
 
-	Command string // list, show, rm, mv, unlock, migrate
+	Command string // list, show, rm, mv, unlock, migrate, outputs
 	URL     string // --state
 	App     string
 	Stage   string
 	ID      string // show, rm and mv
 	NewID   string // mv
-	JSON    bool   // list
+	JSON    bool   // list, outputs
 	Yes     bool   // rm
 	From    string // migrate
 	To      string // migrate
@@ -131,7 +131,13 @@ source does not have). The source is left as it is.`,
 	migrate.Flags().StringVar(&opts.From, "from", "", "source state URL (required)")
 	migrate.Flags().StringVar(&opts.To, "to", "", "destination state URL (required)")
 	migrate.Flags().BoolVar(&opts.Force, "force", false, "overwrite a destination that already has records")
-	cmd.AddCommand(list, show, rm, mv, unlock, migrate)
+	outputs := &cobra.Command{
+		Use:   "outputs",
+		Short: "Print the outputs the stage's last up recorded (app.Output)",
+		Args:  cobra.NoArgs, RunE: run("outputs", 0),
+	}
+	outputs.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
+	cmd.AddCommand(list, show, rm, mv, unlock, migrate, outputs)
 	return cmd
 }
 
@@ -203,6 +209,8 @@ func runState(ctx context.Context, o *StateOptions) error {
 		return stateShow(ctx, o, s)
 	case "rm":
 		return stateRm(ctx, o, s)
+	case "outputs":
+		return stateOutputs(ctx, o, s)
 	case "mv":
 		return stateMv(ctx, o, s)
 	}

@@ -95,7 +95,7 @@ func abandoned(ctx context.Context, err error) bool {
 }
 
 // apply makes one resource match its declaration.
-func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, deps []string, prev *state.Record, c Change) (Result, error) {
+func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, deps []string, prev *state.Record, c Change, desired map[string]any) (Result, error) {
 	release, err := e.acquire(ctx)
 	if err != nil {
 		return Result{}, err
@@ -106,13 +106,14 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		cp := *prev
 		rec = &cp
 	}
+	rec.Protect, rec.RetainOnDelete = d.Options.Protect, d.Options.RetainOnDelete
 	start := time.Now()
 	// What recovery finishes counts in this run's summary: a create an
 	// earlier run left in flight is reported as created, not unchanged.
 	recovered := NoOp
 	if rec.Pending != nil || hasPendingSuperseded(rec) {
 		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Phase: PhaseNote, Detail: "finishing an operation an earlier run left in flight"})
-		rctx, done := e.opContext(ctx, sc, "create")
+		rctx, done := e.opContext(ctx, d.LogicalID, sc, "create")
 		wasCreating := rec.Pending != nil && rec.Pending.Operation == state.OpCreate && rec.Identifier == ""
 		if err := done(e.recover(rctx, sc, rec)); err != nil {
 			return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: "recover", Err: err}
@@ -120,7 +121,7 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		if wasCreating && rec.Identifier != "" {
 			recovered = Create
 		}
-		c = diff(sc, rec, d.Props)
+		c, desired = decide(sc, rec, d)
 	}
 	if c.Action != NoOp {
 		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: PhaseStart, Identifier: rec.Identifier, Detail: c.Reason})
@@ -129,23 +130,28 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 	case Create:
 		if len(rec.Superseded) > 0 {
 			// A replacement an earlier run did not finish.
-			err = e.createReplacement(ctx, sc, rec, d.Props)
+			err = e.createReplacement(ctx, sc, rec, desired)
 		} else {
-			err = e.create(ctx, sc, rec, d.Props)
+			err = e.create(ctx, sc, rec, desired)
 		}
 	case Update:
-		err = e.update(ctx, sc, rec, d.Props)
+		err = e.update(ctx, sc, rec, desired)
 	case Replace:
-		err = e.replace(ctx, sc, rec, d.Props)
+		err = e.replace(ctx, sc, rec, desired)
 	}
 	adopted := err == nil && c.Action == Create && rec.Props == nil && rec.Identifier != ""
 	if adopted {
 		// Adopted (--adopt): make it match the program.
-		switch a := diff(sc, rec, d.Props); a.Action {
-		case Update:
-			err = e.update(ctx, sc, rec, d.Props)
-		case Replace:
-			err = e.replace(ctx, sc, rec, d.Props)
+		a, adoptedDesired := decide(sc, rec, d)
+		if p := protectedReplace(a); p != "" {
+			err = errors.New(p)
+		}
+		switch {
+		case err != nil:
+		case a.Action == Update:
+			err = e.update(ctx, sc, rec, adoptedDesired)
+		case a.Action == Replace:
+			err = e.replace(ctx, sc, rec, adoptedDesired)
 		}
 	}
 	if err == nil && len(rec.Superseded) > 0 && !e.hasDependents(d.LogicalID) {
@@ -158,7 +164,7 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: PhaseFailed, Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
 		return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: string(c.Action), Err: err}
 	}
-	if !sameStrings(rec.DependsOn, deps) {
+	if !sameStrings(rec.DependsOn, deps) || optionsChanged(prev, rec) {
 		rec.DependsOn = deps
 		if err := e.put(ctx, rec); err != nil {
 			return Result{}, err
@@ -166,7 +172,7 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 	}
 	if rec.Props == nil && rec.Identifier != "" {
 		// An imported resource the program now declares as it is.
-		rec.Props = d.Props
+		rec.Props = desired
 		if err := e.put(ctx, rec); err != nil {
 			return Result{}, err
 		}
@@ -219,7 +225,7 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 	if err := e.put(ctx, rec); err != nil {
 		return err
 	}
-	octx, done := e.opContext(ctx, sc, "create")
+	octx, done := e.opContext(ctx, rec.LogicalID, sc, "create")
 	id, model, err := e.opts.Provider.Create(octx, rec.Type, desired, token, e.submitted(ctx, rec))
 	err = done(err)
 	adopted := false
@@ -373,7 +379,7 @@ func (e *Engine) update(ctx context.Context, sc *schema.Schema, rec *state.Recor
 	if err := e.put(ctx, rec); err != nil {
 		return err
 	}
-	octx, done := e.opContext(ctx, sc, "update")
+	octx, done := e.opContext(ctx, rec.LogicalID, sc, "update")
 	model, err := e.opts.Provider.Update(octx, rec.Type, rec.Identifier, patch, token, e.submitted(ctx, rec))
 	err = done(err)
 	if err != nil && !cloudcontrol.Refused(err) {
@@ -448,7 +454,7 @@ func (e *Engine) replace(ctx context.Context, sc *schema.Schema, rec *state.Reco
 // started (an earlier run was deleting it first), when one would collide
 // with the new one, or when the create finds that it does.
 func (e *Engine) createReplacement(ctx context.Context, sc *schema.Schema, rec *state.Record, desired map[string]any) error {
-	first := hasPendingSuperseded(rec)
+	first := hasPendingSuperseded(rec) || e.optionsOf(rec.LogicalID).DeleteBeforeReplace
 	for _, old := range rec.Superseded {
 		if collides(sc, old.Props, desired) {
 			first = true
@@ -477,6 +483,9 @@ func (e *Engine) createReplacement(ctx context.Context, sc *schema.Schema, rec *
 func (e *Engine) deleteSuperseded(ctx context.Context, sc *schema.Schema, rec *state.Record) error {
 	// The engine's copy of the record shares the slice: change a copy.
 	rec.Superseded = append([]state.Superseded(nil), rec.Superseded...)
+	if rec.RetainOnDelete && len(rec.Superseded) > 0 {
+		return e.retainSuperseded(ctx, rec)
+	}
 	for len(rec.Superseded) > 0 {
 		s := &rec.Superseded[0]
 		resumed := s.Pending != nil
@@ -487,7 +496,7 @@ func (e *Engine) deleteSuperseded(ctx context.Context, sc *schema.Schema, rec *s
 					return err
 				}
 			}
-			octx, done := e.opContext(ctx, sc, "delete")
+			octx, done := e.opContext(ctx, rec.LogicalID, sc, "delete")
 			// The request token goes into state as soon as Cloud Control
 			// answers, so that a second interrupt can cancel the request
 			// and the next run can wait for it.
@@ -574,7 +583,11 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 	defer release()
 	rec := *prev
 	start := time.Now()
-	e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: PhaseStart, Identifier: rec.Identifier})
+	action := Delete
+	if rec.RetainOnDelete {
+		action = Forget
+	}
+	e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: action, Phase: PhaseStart, Identifier: rec.Identifier})
 	fail := func(err error) error {
 		e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: PhaseFailed, Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
 		return &OpError{LogicalID: logicalID, Type: rec.Type, Op: "delete", Err: err}
@@ -588,6 +601,12 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 			return fail(err)
 		}
 	}
+	if rec.Protect {
+		return fail(errors.New("protected (athanor.Protect()): not deleted; remove Protect() from its declaration and run up first"))
+	}
+	if rec.RetainOnDelete && rec.Pending == nil {
+		return e.retain(ctx, &rec, start)
+	}
 	if err := e.deleteSuperseded(ctx, sc, &rec); err != nil {
 		return fail(err)
 	}
@@ -600,7 +619,7 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 					return fail(err)
 				}
 			}
-			octx, done := e.opContext(ctx, sc, "delete")
+			octx, done := e.opContext(ctx, rec.LogicalID, sc, "delete")
 			err := done(e.opts.Provider.Delete(octx, rec.Type, rec.Identifier, rec.Pending.ClientToken, e.submitted(ctx, &rec)))
 			if err != nil && resumed && cloudcontrol.Refused(err) && !abandoned(ctx, err) {
 				// An earlier run's delete was cancelled or failed: its

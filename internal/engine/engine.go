@@ -62,6 +62,10 @@ type Options struct {
 	// operations in flight go on to their end. Cancelling the context
 	// instead abandons them (see CancelInFlight).
 	Stop <-chan struct{}
+	// Only, when set, limits an apply pass to these logical IDs
+	// (--target; see Targeted): other declarations are answered from
+	// state, other records are neither refreshed nor deleted.
+	Only map[string]bool
 }
 
 // ErrInterrupted is returned for work not started because the run was
@@ -98,6 +102,10 @@ type Declaration struct {
 	Type      string
 	Props     map[string]any
 	DependsOn []string
+	Options   ResourceOptions
+	// DefaultTags are merged into the props of a taggable type before
+	// anything else looks at them; tags the props set win.
+	DefaultTags map[string]string
 }
 
 // Result is what a declaration returns to the program: the resource's
@@ -156,6 +164,11 @@ type Engine struct {
 	idsFold  map[string]string // lower-cased own identifier → logical ID
 	checked  map[string]string // logical ID → canonical props validated
 	loaded   []state.Record
+	options  map[string]ResourceOptions // logical ID → options declared
+	planDeps map[string][]string        // plan: logical ID → what it depends on
+	// refused are the plans that Protect refuses: problems of the
+	// resources the run works on (see Options.Only).
+	refused []Problem
 	// dependsOn holds the declarations' DependsOn, for CheckDependsOn.
 	dependsOn map[string]explicitDeps
 	claims    map[string]claim // plan: moved-from logical ID → its move
@@ -200,6 +213,8 @@ func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
 		idsFold:  map[string]string{},
 		checked:  map[string]string{},
 		loaded:   recs,
+		options:  map[string]ResourceOptions{},
+		planDeps: map[string][]string{},
 		claims:   map[string]claim{},
 	}
 	for i := range recs {
@@ -282,9 +297,14 @@ func (e *Engine) Checked() map[string]string {
 func (e *Engine) Changes() []Change {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := append([]Change(nil), e.changes...)
+	var out []Change
+	for _, c := range e.changes {
+		if e.only(c.LogicalID) {
+			out = append(out, c)
+		}
+	}
 	sort.SliceStable(out, func(i, j int) bool {
-		di, dj := out[i].Action == Delete, out[j].Action == Delete
+		di, dj := out[i].Action.removes(), out[j].Action.removes()
 		if di != dj {
 			return dj
 		}
@@ -297,7 +317,13 @@ func (e *Engine) Changes() []Change {
 func (e *Engine) Problems() []Problem {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return append([]Problem(nil), e.problems...)
+	out := append([]Problem(nil), e.problems...)
+	for _, p := range e.refused {
+		if e.only(p.LogicalID) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // index remembers which resource an output value belongs to, so that a
@@ -407,13 +433,22 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 	for _, p := range placeholderProbs {
 		e.problems = append(e.problems, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
 	}
+	if sc != nil && len(d.DefaultTags) > 0 {
+		prev := e.records[d.LogicalID]
+		d.Props = withDefaultTags(sc, d.Props, d.DefaultTags, prev != nil && prev.Identifier != "")
+	}
 	ok := e.check(d, sc, lookupErr) && len(placeholderProbs) == 0
+	if ok && sc != nil {
+		ok = e.checkOptions(sc, d)
+	}
 	rec := e.records[d.LogicalID]
 	movedFrom := ""
 	if ok && sc != nil && e.mode == ModePlan {
 		movedFrom, rec = e.claimMove(sc, d, rec)
 	}
 	deps := e.dependencies(d)
+	e.options[d.LogicalID] = d.Options
+	e.planDeps[d.LogicalID] = deps
 	e.mu.Unlock()
 	if !ok || sc == nil {
 		if e.mode == ModeApply {
@@ -421,18 +456,48 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 		}
 		return planOutputs(sc, d), nil
 	}
-	c := diff(sc, rec, d.Props)
-	c.LogicalID, c.MovedFrom = d.LogicalID, movedFrom
+	if e.mode == ModeApply && !e.only(d.LogicalID) {
+		// Not targeted: answered as the plan pass answers.
+		if rec != nil && rec.Identifier != "" {
+			return Result{Identifier: rec.Identifier, Properties: cloneMap(rec.Outputs)}, nil
+		}
+		return planOutputs(sc, d), nil
+	}
+	imported := ""
+	if rec == nil && d.Options.Import != "" {
+		r, err := e.importDeclared(ctx, sc, d)
+		if err != nil {
+			return e.declareFailed(sc, d, err)
+		}
+		rec, imported = r, d.Options.Import
+		if e.mode == ModeApply {
+			e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Phase: PhaseNote, Identifier: imported,
+				Detail: fmt.Sprintf("taking over the existing %s (Import)", imported)})
+		}
+	}
+	c, eff := decide(sc, rec, d)
+	c.MovedFrom, c.Import = movedFrom, imported
+	if err := importReplaces(c); err != nil {
+		return e.declareFailed(sc, d, err)
+	}
+	if p := protectedReplace(c); p != "" {
+		e.mu.Lock()
+		e.refused = append(e.refused, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
+		e.mu.Unlock()
+		if e.mode == ModeApply {
+			return Result{}, &ProblemsError{Problems: e.Problems()}
+		}
+	}
 	if e.mode == ModePlan {
 		e.mu.Lock()
 		e.changes = append(e.changes, c)
 		e.mu.Unlock()
 		if c.Action == NoOp || c.Action == Update {
-			return Result{Identifier: rec.Identifier, Properties: mergeOutputs(rec.Outputs, d.Props)}, nil
+			return Result{Identifier: rec.Identifier, Properties: mergeOutputs(rec.Outputs, eff)}, nil
 		}
 		return planOutputs(sc, d), nil
 	}
-	res, err := e.apply(ctx, sc, d, deps, rec, c)
+	res, err := e.apply(ctx, sc, d, deps, rec, c, eff)
 	if err != nil {
 		return Result{}, err
 	}
@@ -481,8 +546,7 @@ func (e *Engine) PlanDeletes() {
 	defer e.mu.Unlock()
 	for _, id := range sortedKeys(e.records) {
 		if _, moved := e.claims[id]; !e.declared[id] && !moved {
-			r := e.records[id]
-			e.changes = append(e.changes, Change{LogicalID: id, Type: r.Type, Action: Delete, Identifier: r.Identifier, Reason: "no longer declared"})
+			e.planDelete(e.records[id], "no longer declared", false)
 		}
 	}
 }
@@ -528,8 +592,7 @@ func (e *Engine) PlanDestroy() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, id := range sortedKeys(e.records) {
-		r := e.records[id]
-		e.changes = append(e.changes, Change{LogicalID: id, Type: r.Type, Action: Delete, Identifier: r.Identifier, Reason: "destroy"})
+		e.planDelete(e.records[id], "destroy", true)
 	}
 }
 
@@ -542,7 +605,7 @@ func (e *Engine) Orphans() []string {
 	defer e.mu.Unlock()
 	var out []string
 	for _, id := range sortedKeys(e.records) {
-		if !e.declared[id] || len(e.records[id].Superseded) > 0 {
+		if (!e.declared[id] || len(e.records[id].Superseded) > 0) && e.only(id) {
 			out = append(out, id)
 		}
 	}

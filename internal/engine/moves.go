@@ -37,6 +37,11 @@ func (e *Engine) claimMove(sc *schema.Schema, d Declaration, rec *state.Record) 
 		// The program declares what was taken as renamed: it was not.
 		e.cancelMove(d.LogicalID, c)
 	}
+	if rec == nil {
+		if from, r := e.claimAlias(d); r != nil {
+			return from, r
+		}
+	}
 	var key string
 	if rec != nil {
 		if rec.Identifier == "" {

@@ -19,6 +19,9 @@ const (
 	Update  Action = "update"
 	Replace Action = "replace"
 	Delete  Action = "delete"
+	// Forget removes a resource from state and leaves it in AWS: a delete
+	// of a resource declared with RetainOnDelete.
+	Forget Action = "forget"
 	// Adopted and Moved appear in progress events only: an existing
 	// resource taken over by a create (--adopt), a record renamed
 	// (Change.MovedFrom).
@@ -37,11 +40,16 @@ func (a Action) Symbol() string {
 		return "-/+"
 	case Delete:
 		return "-"
+	case Forget:
+		return "⊘"
 	case Moved:
 		return "→"
 	}
 	return " "
 }
+
+// removes reports whether the action takes a resource out of state.
+func (a Action) removes() bool { return a == Delete || a == Forget }
 
 // PropDiff is one property's change.
 type PropDiff struct {
@@ -63,12 +71,28 @@ type Change struct {
 	Identifier string `json:"identifier,omitempty"`
 	// MovedFrom is the logical ID the resource had: the program renamed
 	// it, and the run renames its record instead of creating and deleting.
-	MovedFrom string     `json:"movedFrom,omitempty"`
-	Diffs     []PropDiff `json:"diffs,omitempty"`
+	MovedFrom string `json:"movedFrom,omitempty"`
+	// Import is the identifier of the existing resource the run takes
+	// over for this declaration (athanor.Import), on its first run.
+	Import string     `json:"import,omitempty"`
+	Diffs  []PropDiff `json:"diffs,omitempty"`
+	// Ignored are the IgnoreChanges paths where the program or the
+	// resource differ: left as the resource has them.
+	Ignored []string `json:"ignored,omitempty"`
+	// Protected says the resource is declared with Protect (a plan that
+	// deletes or replaces it fails instead).
+	Protected bool `json:"protected,omitempty"`
+	// Retain says the resource a delete or replacement removes is left in
+	// AWS and only dropped from state (RetainOnDelete).
+	Retain bool `json:"retain,omitempty"`
+	// DeleteBeforeReplace says a replacement deletes the old resource
+	// before creating the new one.
+	DeleteBeforeReplace bool `json:"deleteBeforeReplace,omitempty"`
 }
 
-// Changes reports whether c changes anything: an action, or a move.
-func (c Change) Changes() bool { return c.Action != NoOp || c.MovedFrom != "" }
+// Changes reports whether c changes anything: an action, a move, or an
+// import.
+func (c Change) Changes() bool { return c.Action != NoOp || c.MovedFrom != "" || c.Import != "" }
 
 // diff compares declared props with what was last applied and decides the
 // action. Values known only after apply count as changed.

@@ -57,7 +57,12 @@ func driftOf(sc *schema.Schema, rec *state.Record, live map[string]any) []PropDi
 // the refreshed records are saved in the store; otherwise only this
 // engine's view changes (up --refresh, plan --refresh).
 func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
-	ids := e.All()
+	var ids []string
+	for _, id := range e.All() {
+		if e.only(id) {
+			ids = append(ids, id)
+		}
+	}
 	listed := e.listMany(ctx, ids)
 	var (
 		mu     sync.Mutex
@@ -265,10 +270,25 @@ func Import(ctx context.Context, store state.Store, where state.StageRef, prov P
 			return nil, &ImportError{fmt.Sprintf("%q is already managed (%s %s); choose another logical ID, or remove it from state first with `athanor state rm %s %s --yes`", logicalID, r.Type, r.Identifier, logicalID, where.Flags())}
 		}
 	}
-	e, err := New(ctx, ModePlan, Options{Store: store, Records: recs, Where: where})
+	e, err := New(ctx, ModePlan, Options{Store: store, Provider: prov, Records: recs, Where: where})
 	if err != nil {
 		return nil, err
 	}
+	rec, err := e.importRecord(ctx, sc, logicalID, identifier)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Put(ctx, *rec); err != nil {
+		return nil, fmt.Errorf("save %q: %w", logicalID, err)
+	}
+	return rec, nil
+}
+
+// importRecord reads the existing resource identifier for logicalID,
+// refusing one another record of the store already holds, and returns the
+// record an import writes: what AWS reports, and no declared properties,
+// so that the next plan compares the program with the resource as it is.
+func (e *Engine) importRecord(ctx context.Context, sc *schema.Schema, logicalID, identifier string) (*state.Record, error) {
 	if err := e.held(ctx, sc, logicalID, identifier, nil); err != nil {
 		var he *HeldError
 		if errors.As(err, &he) {
@@ -276,16 +296,12 @@ func Import(ctx context.Context, store state.Store, where state.StageRef, prov P
 		}
 		return nil, err
 	}
-	live, err := prov.Read(ctx, typeName, identifier)
+	live, err := e.opts.Provider.Read(ctx, sc.TypeName, identifier)
 	if cloudcontrol.IsNotFound(err) {
-		return nil, &ImportError{Msg: fmt.Sprintf("%s %s does not exist (check the identifier, region and account)", typeName, identifier)}
+		return nil, &ImportError{Msg: fmt.Sprintf("%s %s does not exist (check the identifier, region and account)", sc.TypeName, identifier)}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s %s: %w", typeName, identifier, err)
+		return nil, fmt.Errorf("read %s %s: %w", sc.TypeName, identifier, err)
 	}
-	rec := &state.Record{LogicalID: logicalID, Type: sc.TypeName, Identifier: identifier, Outputs: live}
-	if err := store.Put(ctx, *rec); err != nil {
-		return nil, fmt.Errorf("save %q: %w", logicalID, err)
-	}
-	return rec, nil
+	return &state.Record{LogicalID: logicalID, Type: sc.TypeName, Identifier: identifier, Outputs: live}, nil
 }

@@ -77,10 +77,26 @@ func (s *Session) Pending() bool {
 
 // Apply builds the apply pass from the plan pass: the records it read,
 // the declarations it validated (not checked again) and the renames it
-// found (carried out first). Call it once, after the program has run
-// against Plan without problems.
-func (s *Session) Apply(ctx context.Context) (*Engine, error) {
+// found (carried out first). only, when not nil, limits the pass to those
+// logical IDs (--target), their renames included. Call it once, after
+// the program has run against Plan without problems.
+func (s *Session) Apply(ctx context.Context, only map[string]bool) (*Engine, error) {
 	ao := s.opts
-	ao.Records, ao.Checked, ao.Moves = s.records(), s.plan.Checked(), s.plan.Moves()
+	ao.Records, ao.Checked, ao.Only = s.records(), s.plan.Checked(), only
+	ao.Moves = onlyMoves(s.plan.Moves(), only)
 	return New(ctx, ModeApply, ao)
+}
+
+// onlyMoves keeps the moves to resources in set (all without --target).
+func onlyMoves(ms []Move, set map[string]bool) []Move {
+	if set == nil {
+		return ms
+	}
+	var out []Move
+	for _, m := range ms {
+		if set[m.To] {
+			out = append(out, m)
+		}
+	}
+	return out
 }

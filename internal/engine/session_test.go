@@ -43,7 +43,7 @@ func TestSessionHandsThePlanToTheApplyPass(t *testing.T) {
 	if sess.Pending() {
 		t.Error("Pending() with no operation in flight")
 	}
-	apply, err := sess.Apply(ctx)
+	apply, err := sess.Apply(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

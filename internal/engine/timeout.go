@@ -34,7 +34,10 @@ func operationTimeoutFromEnv() (time.Duration, error) {
 
 // operationTimeout is how long op ("create", "update", "delete") may take
 // on sc's type, and where that figure comes from.
-func (e *Engine) operationTimeout(sc *schema.Schema, op string) (time.Duration, string) {
+func (e *Engine) operationTimeout(logicalID string, sc *schema.Schema, op string) (time.Duration, string) {
+	if d := e.optionsOf(logicalID).Timeout; d > 0 {
+		return d, timeoutOptionSource
+	}
 	if e.opts.OperationTimeout > 0 {
 		return e.opts.OperationTimeout, "the override"
 	}
@@ -57,18 +60,26 @@ type TimeoutError struct {
 	Err     error
 }
 
+// timeoutOptionSource is the Source of a timeout set by athanor.Timeout.
+const timeoutOptionSource = "the resource's athanor.Timeout option"
+
 func (e *TimeoutError) Error() string {
+	if e.Source == timeoutOptionSource {
+		return fmt.Sprintf("%s did not finish within %s (%s; change it there); its request stays recorded and the next run picks it up: %v",
+			e.Op, e.Timeout, e.Source, e.Err)
+	}
 	return fmt.Sprintf("%s did not finish within %s (%s; run again with a longer --timeout, or set %s); its request stays recorded and the next run picks it up: %v",
 		e.Op, e.Timeout, e.Source, OperationTimeoutEnv, e.Err)
 }
 
 func (e *TimeoutError) Unwrap() error { return e.Err }
 
-// opContext bounds one operation on sc's type by its timeout. done cancels
+// opContext bounds one operation on logicalID, of sc's type, by its
+// timeout. done cancels
 // the context and turns an error caused by the deadline into a
 // *TimeoutError.
-func (e *Engine) opContext(ctx context.Context, sc *schema.Schema, op string) (context.Context, func(error) error) {
-	d, source := e.operationTimeout(sc, op)
+func (e *Engine) opContext(ctx context.Context, logicalID string, sc *schema.Schema, op string) (context.Context, func(error) error) {
+	d, source := e.operationTimeout(logicalID, sc, op)
 	octx, cancel := context.WithTimeout(ctx, d)
 	return octx, func(err error) error {
 		cancel()

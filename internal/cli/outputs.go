@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"text/tabwriter"
+
+	"github.com/athanor-iac/athanor/internal/jsonout"
+	"github.com/athanor-iac/athanor/state"
+)
+
+// StateOutputs is the JSON form of `athanor state outputs --json`.
+type StateOutputs struct {
+	FormatVersion int            `json:"formatVersion"`
+	App           string         `json:"app"`
+	Stage         string         `json:"stage"`
+	State         string         `json:"state"`
+	Outputs       map[string]any `json:"outputs"`
+}
+
+func stateOutputs(ctx context.Context, o *StateOptions, s state.Store) error {
+	outs, err := state.LoadOutputs(ctx, s)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		return jsonout.Write(o.IO.Out, StateOutputs{FormatVersion: jsonout.FormatVersion, App: o.App, Stage: o.Stage, State: state.Redact(o.URL), Outputs: outs})
+	}
+	if len(outs) == 0 {
+		fmt.Fprintf(o.IO.Err, "stage %s of app %s has no outputs in %s; a program records them with app.Output and up\n", o.Stage, o.App, state.Redact(o.URL))
+		return nil
+	}
+	names := make([]string, 0, len(outs))
+	for n := range outs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	tw := tabwriter.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tVALUE")
+	for _, n := range names {
+		fmt.Fprintf(tw, "%s\t%s\n", n, OutputValue(outs[n]))
+	}
+	return tw.Flush()
+}
+
+// OutputValue shows an output's value: a string as it is, anything else
+// as JSON.
+func OutputValue(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}

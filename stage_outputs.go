@@ -1,0 +1,112 @@
+package athanor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/athanor-iac/athanor/state"
+)
+
+// Output publishes a named value of the stage: a VPC's ID, a bucket's
+// name, anything JSON can encode. A run of up that completes records the
+// program's outputs in the stage's state (replacing the last run's), and
+// prints them. `athanor state outputs` shows them, and another stage's
+// program reads them with [ReadOutputs]. Names follow the logical ID rule
+// (letters, digits, '-', '_', '.'); declaring one name twice is an error.
+//
+// While planning, a value may be unknown (see [IsUnknown]); it is known
+// by the time up records it.
+func (a *App) Output(name string, value any) {
+	if err := state.ValidateLogicalID(name); err != nil {
+		a.fail(fmt.Errorf("output %q: use letters, digits, '-', '_' and '.', at most 128, not starting with '.'", name))
+		return
+	}
+	v, err := jsonValue(value)
+	if err != nil && !IsUnknown(value) {
+		a.fail(fmt.Errorf("output %q: %w", name, err))
+		return
+	}
+	if IsUnknown(value) {
+		v = value
+	}
+	a.outMu.Lock()
+	defer a.outMu.Unlock()
+	if a.outputs == nil {
+		a.outputs = map[string]any{}
+	}
+	if _, dup := a.outputs[name]; dup {
+		a.fail(fmt.Errorf("output %q is declared twice; give each output its own name", name))
+		return
+	}
+	a.outputs[name] = v
+}
+
+// jsonValue is v as plain JSON values, as it is stored and read back.
+func jsonValue(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("the value cannot be encoded as JSON: %w", err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// recordedOutputs returns the outputs declared so far.
+func (a *App) recordedOutputs() map[string]any {
+	a.outMu.Lock()
+	defer a.outMu.Unlock()
+	out := make(map[string]any, len(a.outputs))
+	for k, v := range a.outputs {
+		out[k] = v
+	}
+	return out
+}
+
+// saveOutputs records the program's outputs in the stage's state. A store
+// that cannot keep outputs is an error only when there are some.
+func saveOutputs(ctx context.Context, store state.Store, outputs map[string]any) error {
+	err := state.PutOutputs(ctx, store, outputs)
+	if errors.Is(err, state.ErrNoOutputs) && len(outputs) == 0 {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("record the outputs: %w", err)
+	}
+	return nil
+}
+
+// ReadOutputs returns the outputs that the last up of app's stage
+// recorded in the state at stateURL ("" means what programs use:
+// $ATHANOR_STATE, else file://.athanor), so that one stage's program can
+// use another's: a network stage's VPC ID in an application stage. It
+// needs no lock, and a stage that recorded none has an empty map.
+//
+//	net, err := athanor.ReadOutputs(app.Context(), "", "network", "prod")
+//	vpcID, _ := net["vpcId"].(string)
+func ReadOutputs(ctx context.Context, stateURL, app, stage string) (map[string]any, error) {
+	url, err := state.CheckURL(state.ResolveURL(stateURL))
+	if err != nil {
+		return nil, err
+	}
+	if err := state.ValidateLogicalID(stage); err != nil {
+		return nil, fmt.Errorf("stage %q: use letters, digits, '-', '_' and '.'", stage)
+	}
+	s, err := state.Open(ctx, url, app, stage)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := s.(io.Closer); ok {
+		defer c.Close()
+	}
+	outs, err := state.LoadOutputs(ctx, s)
+	if err != nil {
+		return nil, fmt.Errorf("read the outputs of %s stage %s in %s: %w", app, stage, state.Redact(url), err)
+	}
+	return outs, nil
+}
