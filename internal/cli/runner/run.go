@@ -1,4 +1,4 @@
-package athanor
+package runner
 
 import (
 	"context"
@@ -23,7 +23,8 @@ import (
 	"github.com/athanor-iac/athanor/state"
 )
 
-// Exit codes a program returns, for scripts: the athanor command's.
+// Exit codes a program returns, for scripts: the athanor command's
+// (package cmdutil).
 const (
 	ExitOK      = cmdutil.ExitOK
 	ExitError   = cmdutil.ExitError
@@ -31,8 +32,8 @@ const (
 	ExitChanges = cmdutil.ExitChanges // plan --detailed-exitcode: changes are pending
 )
 
-// Run makes fn's program a command line and runs it with os.Args, exiting
-// with the run's exit code.
+// Run makes fn a command line and runs it with os.Args, exiting with the
+// run's exit code.
 //
 // The first interrupt (Ctrl-C or SIGTERM) stops submitting new work, waits
 // for the requests in flight and saves state. A second one cancels those
@@ -41,7 +42,7 @@ const (
 // program that does not return (its functions wait on channels of their
 // own, say): the intents of requests in flight are already in state, so
 // the next run still finds them.
-func Run(appName string, fn func(*App) error) {
+func Run(appName string, fn Program) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stop := make(chan struct{})
 	sigs := make(chan os.Signal, 3)
@@ -99,17 +100,17 @@ type config struct {
 	stop         <-chan struct{}
 }
 
-// Main runs fn's program with args (without the program name) and returns
+// Main runs fn with args (without the program name) and returns
 // the exit code. It is Run without the process around it, for tests and
 // for programs that do more after the run. It has no terminal to ask on,
 // so an up or destroy that would change anything needs --yes (or
 // --local), as in a script; cancelling ctx abandons the requests in flight
 // (their intents stay in state for the next run).
-func Main(ctx context.Context, appName string, args []string, stdout, stderr io.Writer, fn func(*App) error) int {
+func Main(ctx context.Context, appName string, args []string, stdout, stderr io.Writer, fn Program) int {
 	return mainWith(ctx, nil, appName, args, false, nil, stdout, stderr, fn)
 }
 
-func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []string, interactive bool, stdin io.Reader, stdout, stderr io.Writer, fn func(*App) error) int {
+func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []string, interactive bool, stdin io.Reader, stdout, stderr io.Writer, fn Program) int {
 	cfg := config{stop: stop, interactive: interactive, stdin: stdin}
 	code := ExitOK
 	root := &cobra.Command{
@@ -234,7 +235,7 @@ func (cfg *config) resolve() error {
 }
 
 // execute runs one command and returns its exit code.
-func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.Writer, fn func(*App) error) (int, error) {
+func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.Writer, fn Program) (int, error) {
 	if err := cfg.resolve(); err != nil {
 		return ExitUsage, err
 	}
@@ -296,8 +297,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	}
 	var targeted map[string]bool // nil: every resource
 	if cfg.command != "destroy" {
-		app := newApp(ctx, appName, cfg, planEng, true, out)
-		err := runProgram(app, fn)
+		_, err := fn(cfg.pass(ctx, appName, planEng, true, out))
 		var terr error
 		if err == nil {
 			planEng.CheckDependsOn()
@@ -394,14 +394,13 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		}
 		return finish("Destroy", err)
 	}
-	app := newApp(ctx, appName, cfg, eng, false, out)
-	if err := runProgram(app, fn); err != nil {
+	outputs, err := fn(cfg.pass(ctx, appName, eng, false, out))
+	if err != nil {
 		return finish("Apply", err)
 	}
 	// Only a run that declared everything may delete what it no longer
 	// declares, and record its outputs.
 	err = eng.DeleteAll(ctx, eng.Orphans())
-	outputs := app.recordedOutputs()
 	if err == nil && targeted == nil {
 		err = saveOutputs(ctx, store, outputs)
 	}
@@ -497,18 +496,9 @@ func confirm(in io.Reader, out io.Writer, command string) bool {
 	return strings.TrimSpace(answer) == "yes"
 }
 
-func newApp(ctx context.Context, name string, cfg config, eng *engine.Engine, planning bool, out *reporter) *App {
-	return &App{name: name, stage: cfg.stage, ctx: ctx, eng: eng, planning: planning, sem: make(chan struct{}, max(cfg.parallelism, minGoSlots)), logf: out.userLog(planning), stop: cfg.stop}
-}
-
-func runProgram(app *App, fn func(*App) error) error {
-	app.waits.begin()
-	err := app.call(func() error { return fn(app) })
-	app.waits.end()
-	if werr := app.wait(); err == nil {
-		err = werr
-	}
-	return err
+// pass is what the program runs against in one pass.
+func (cfg *config) pass(ctx context.Context, app string, eng *engine.Engine, planning bool, out *reporter) Pass {
+	return Pass{Context: ctx, App: app, Stage: cfg.stage, Engine: eng, Planning: planning, Parallelism: cfg.parallelism, Log: out.userLog(planning), Stop: cfg.stop}
 }
 
 // lock takes the stage's lock, failing fast when another run holds it.

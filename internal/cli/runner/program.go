@@ -1,0 +1,38 @@
+// Package runner is the command line every Athanor program gets from
+// athanor.Run: the up, plan, refresh and destroy commands, their flags,
+// interrupts, confirmation, progress, plan text and --json. The root
+// package keeps what programs are written with (App, resource options,
+// values) and hands the program to this package as a [Program], so that
+// the runner never imports it.
+//
+// The athanor command (package cli) and this runner share their exit
+// codes, usage errors and did-you-mean through package cmdutil.
+package runner
+
+import (
+	"context"
+
+	"github.com/athanor-iac/athanor/internal/engine"
+)
+
+// Pass is one pass of a run over the program: planning, then applying.
+// The root package builds its App from it.
+type Pass struct {
+	Context context.Context
+	App     string // the app's name, as given to Run
+	Stage   string
+	// Engine plans (Planning) or applies the program's declarations.
+	Engine   *engine.Engine
+	Planning bool
+	// Parallelism is --parallelism: resource operations in flight at once.
+	Parallelism int
+	// Log prints a line of the program's in the run's output.
+	Log func(format string, args ...any)
+	// Stop is closed at the first interrupt: start nothing new.
+	Stop <-chan struct{}
+}
+
+// Program runs the user's program for one pass and returns the stage
+// outputs it declared, which the runner records after an apply that
+// declared everything.
+type Program func(Pass) (outputs map[string]any, err error)
