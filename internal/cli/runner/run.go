@@ -23,15 +23,6 @@ import (
 	"github.com/athanor-iac/athanor/state"
 )
 
-// Exit codes a program returns, for scripts: the athanor command's
-// (package cmdutil).
-const (
-	ExitOK      = cmdutil.ExitOK
-	ExitError   = cmdutil.ExitError
-	ExitUsage   = cmdutil.ExitUsage
-	ExitChanges = cmdutil.ExitChanges // plan --detailed-exitcode: changes are pending
-)
-
 // Run makes fn a command line and runs it with os.Args, exiting with the
 // run's exit code.
 //
@@ -56,7 +47,7 @@ func Run(appName string, fn Program) {
 		cancel()
 		<-sigs
 		fmt.Fprintln(os.Stderr, "interrupted a third time: exiting now; requests in flight stay recorded in state, and the next run finishes them")
-		os.Exit(ExitError)
+		os.Exit(cmdutil.ExitError)
 	}()
 	code := mainWith(ctx, stop, appName, os.Args[1:], interactive(), os.Stdin, os.Stdout, os.Stderr, fn)
 	signal.Stop(sigs)
@@ -112,7 +103,7 @@ func Main(ctx context.Context, appName string, args []string, stdout, stderr io.
 
 func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []string, interactive bool, stdin io.Reader, stdout, stderr io.Writer, fn Program) int {
 	cfg := config{stop: stop, interactive: interactive, stdin: stdin}
-	code := ExitOK
+	code := cmdutil.ExitOK
 	root := &cobra.Command{
 		Use:           appName + " [up|plan|refresh|destroy]",
 		Short:         fmt.Sprintf("Make AWS match the %s program (Athanor)", appName),
@@ -176,14 +167,14 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 	root.AddCommand(up, plan, refresh, destroy)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", appName, err)
-		if code == ExitOK {
-			code = ExitUsage // cobra's own errors: unknown flag or command
+		if code == cmdutil.ExitOK {
+			code = cmdutil.ExitUsage // cobra's own errors: unknown flag or command
 			if ctx.Err() != nil {
-				code = ExitError
+				code = cmdutil.ExitError
 			}
 		}
 		var needsYes *needsYesError
-		if code == ExitUsage && !errors.As(err, &needsYes) {
+		if code == cmdutil.ExitUsage && !errors.As(err, &needsYes) {
 			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", appName)
 		}
 		if cfg.jsonOut || jsonout.Requested(args) {
@@ -237,7 +228,7 @@ func (cfg *config) resolve() error {
 // execute runs one command and returns its exit code.
 func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.Writer, fn Program) (int, error) {
 	if err := cfg.resolve(); err != nil {
-		return ExitUsage, err
+		return cmdutil.ExitUsage, err
 	}
 	// With --json, standard output carries the JSON document alone; every
 	// line for people goes to standard error.
@@ -248,7 +239,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	out := newReporter(human, cfg.quiet, cfg.verbose)
 	store, err := state.Open(ctx, cfg.stateURL, appName, cfg.stage)
 	if err != nil {
-		return ExitError, err
+		return cmdutil.ExitError, err
 	}
 	defer store.Close() // after the lock's release, deferred below
 	// Commands that read AWS or change anything hold the stage's lock.
@@ -256,7 +247,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	if needAWS {
 		unlock, err := lock(ctx, store, cfg.command, out)
 		if err != nil {
-			return ExitError, err
+			return cmdutil.ExitError, err
 		}
 		defer unlock()
 	}
@@ -266,7 +257,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		if cfg.local {
 			srv, err := localendpoint.Start(cfg.localDir)
 			if err != nil {
-				return ExitError, err
+				return cmdutil.ExitError, err
 			}
 			defer srv.Close()
 			endpoint = srv.URL()
@@ -274,7 +265,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		}
 		prov, err = cloudcontrol.New(ctx, cloudcontrol.Options{Endpoint: endpoint, Region: cfg.region, Profile: cfg.profile, Observer: out.call, Local: cfg.local, RequestsPerSecond: cfg.maxRPS})
 		if err != nil {
-			return ExitError, err
+			return cmdutil.ExitError, err
 		}
 	}
 	tgt := newTarget(cfg, prov)
@@ -286,13 +277,13 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	sess, err := engine.NewSession(ctx, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
 		OperationTimeout: cfg.timeout, Where: cfg.location(appName)})
 	if err != nil {
-		return ExitError, err
+		return cmdutil.ExitError, err
 	}
 	planEng := sess.Plan()
 	var drifts []engine.Drift
 	if cfg.refresh {
 		if drifts, err = sess.Refresh(ctx); err != nil {
-			return ExitError, err
+			return cmdutil.ExitError, err
 		}
 	}
 	var targeted map[string]bool // nil: every resource
@@ -306,27 +297,27 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 			targeted, terr = limit(planEng, cfg.targets, false)
 		}
 		if probs := planEng.Problems(); len(probs) > 0 {
-			return ExitError, &engine.ProblemsError{Problems: probs}
+			return cmdutil.ExitError, &engine.ProblemsError{Problems: probs}
 		}
 		if err != nil {
-			return ExitError, fmt.Errorf("the program failed while planning: %w", err)
+			return cmdutil.ExitError, fmt.Errorf("the program failed while planning: %w", err)
 		}
 		if terr != nil {
-			return ExitUsage, terr
+			return cmdutil.ExitUsage, terr
 		}
 		planEng.PlanDeletes()
 	} else {
 		if len(cfg.targets) > 0 {
 			var terr error
 			if targeted, terr = limit(planEng, cfg.targets, true); terr != nil {
-				return ExitUsage, terr
+				return cmdutil.ExitUsage, terr
 			}
 		}
 		planEng.PlanDestroy()
 	}
 	// Deleting what is protected is refused here, before anything is sent.
 	if probs := planEng.Problems(); len(probs) > 0 {
-		return ExitError, &engine.ProblemsError{Problems: probs}
+		return cmdutil.ExitError, &engine.ProblemsError{Problems: probs}
 	}
 	changes := planEng.Changes()
 	var skipped []string
@@ -338,15 +329,15 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	if cfg.command == "plan" {
 		if cfg.jsonOut {
 			if err := writePlanJSON(stdout, appName, cfg.stage, tgt, changes, drifts, skipped); err != nil {
-				return ExitError, err
+				return cmdutil.ExitError, err
 			}
 		} else {
 			out.plan(view)
 		}
 		if cfg.detailedExit && hasChanges(changes) {
-			return ExitChanges, nil
+			return cmdutil.ExitChanges, nil
 		}
-		return ExitOK, nil
+		return cmdutil.ExitOK, nil
 	}
 	if code, err := cfg.approve(view, stdout, out); err != nil {
 		return code, err
@@ -357,12 +348,12 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	// fix, instead of per resource after the SDK's retries.
 	if hasChanges(changes) || sess.Pending() {
 		if err := prov.Check(ctx); err != nil {
-			return ExitError, err
+			return cmdutil.ExitError, err
 		}
 	}
 	eng, err := sess.Apply(ctx, targeted)
 	if err != nil {
-		return ExitError, err
+		return cmdutil.ExitError, err
 	}
 	start := time.Now()
 	stopLive := out.live(countChanges(changes))
@@ -376,9 +367,9 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		}
 		out.summary(what, time.Since(start), err)
 		if err != nil {
-			return ExitError, err
+			return cmdutil.ExitError, err
 		}
-		return ExitOK, nil
+		return cmdutil.ExitOK, nil
 	}
 	if cfg.command == "destroy" {
 		var ids []string
@@ -418,12 +409,12 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 func refreshCommand(ctx context.Context, appName string, cfg config, tgt target, store state.Store, prov *cloudcontrol.Provider, stdout io.Writer, out *reporter) (int, error) {
 	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Where: cfg.location(appName)})
 	if err != nil {
-		return ExitError, err
+		return cmdutil.ExitError, err
 	}
 	if len(cfg.targets) > 0 {
 		// Only what state knows: refresh does not run the program.
 		if _, err := limit(eng, cfg.targets, false); err != nil {
-			return ExitUsage, err
+			return cmdutil.ExitUsage, err
 		}
 	}
 	drifts, err := eng.Refresh(ctx, true)
@@ -431,19 +422,19 @@ func refreshCommand(ctx context.Context, appName string, cfg config, tgt target,
 		if !cfg.jsonOut && len(drifts) > 0 {
 			out.drift(drifts)
 		}
-		return ExitError, err
+		return cmdutil.ExitError, err
 	}
 	if cfg.jsonOut {
 		if err := jsonout.Write(stdout, driftJSON{FormatVersion: jsonout.FormatVersion, App: appName, Stage: cfg.stage, Target: tgt, Drift: nonNil(drifts)}); err != nil {
-			return ExitError, err
+			return cmdutil.ExitError, err
 		}
 	} else {
 		out.drift(drifts)
 	}
 	if cfg.detailedExit && len(drifts) > 0 {
-		return ExitChanges, nil
+		return cmdutil.ExitChanges, nil
 	}
-	return ExitOK, nil
+	return cmdutil.ExitOK, nil
 }
 
 // approve shows the plan of an up or destroy and decides whether it may
@@ -456,27 +447,27 @@ func (cfg *config) approve(v planView, stdout io.Writer, out *reporter) (int, er
 		if !cfg.quiet {
 			out.header(v)
 		}
-		return ExitOK, nil
+		return cmdutil.ExitOK, nil
 	}
 	mustAsk := !cfg.yes && !cfg.local
 	if !cfg.quiet || mustAsk {
 		out.plan(v)
 	}
 	if !mustAsk {
-		return ExitOK, nil
+		return cmdutil.ExitOK, nil
 	}
 	if !cfg.interactive {
-		return ExitUsage, &needsYesError{Command: cfg.command}
+		return cmdutil.ExitUsage, &needsYesError{Command: cfg.command}
 	}
 	if !confirm(cfg.stdin, stdout, cfg.command) {
-		return ExitError, errors.New("cancelled; nothing was changed")
+		return cmdutil.ExitError, errors.New("cancelled; nothing was changed")
 	}
-	return ExitOK, nil
+	return cmdutil.ExitOK, nil
 }
 
 // needsYesError is an up or destroy that would change something, run
 // without a terminal to confirm it on and without --yes: it changes
-// nothing, and exits 2 (ExitUsage).
+// nothing, and exits 2 (cmdutil.ExitUsage).
 type needsYesError struct{ Command string }
 
 func (e *needsYesError) Error() string {
