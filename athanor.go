@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/athanor-iac/athanor/internal/engine"
+	"github.com/athanor-iac/athanor/internal/secrets"
 )
 
 // Tag is an AWS tag, as CloudFormation writes tags: a list of Key/Value
@@ -52,8 +53,11 @@ func (a *App) Context() context.Context { return a.ctx }
 // do not exist yet are unknown while planning; see [IsUnknown].
 func (a *App) Planning() bool { return a.planning }
 
-// Log prints a line in the run's output.
-func (a *App) Log(format string, args ...any) { a.logf(format, args...) }
+// Log prints a line in the run's output, with secrets shown as
+// "(sensitive)".
+func (a *App) Log(format string, args ...any) {
+	a.logf("%s", secrets.RedactText(fmt.Sprintf(format, args...)))
+}
 
 // Go runs fn concurrently with the rest of the program, so that
 // independent resources are created at the same time. The run waits for

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/athanor-iac/athanor/internal/secrets"
 	"github.com/athanor-iac/athanor/state"
 )
 
@@ -30,6 +31,10 @@ func (a *App) Output(name string, value any) {
 	}
 	if IsUnknown(value) {
 		v = value
+	}
+	if secrets.Contains(v) {
+		a.fail(fmt.Errorf("output %q holds a secret, and outputs are stored unencrypted for other stages to read: publish something that is not secret (where the secret is kept, such as its ARN)", name))
+		return
 	}
 	a.outMu.Lock()
 	defer a.outMu.Unlock()

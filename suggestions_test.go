@@ -31,7 +31,7 @@ var suggestionRE = regexp.MustCompile("`athanor |(?i:run again with[a-z ]*|add|u
 // TestSuggestedCommandsWork provokes and follows. A file whose count
 // differs has a suggestion no case follows: add one.
 var covered = map[string]int{
-	"internal/cli/state.go":             4, // state list (show, rm, and rm's lock), add --force, add --yes
+	"internal/cli/state.go":             5, // state list (show, rm, and rm's lock), add --force, add --yes, state rekey (rm of the key record)
 	"internal/cli/localflags.go":        1, // pass --allow-remote: internal/cli's tests
 	"internal/engine/apply.go":          1, // run again with --adopt
 	"internal/engine/engine.go":         1, // state rm, when a logical ID changes type
@@ -199,6 +199,30 @@ func TestSuggestedCommandsWork(t *testing.T) {
 		}
 		if code, out := e.run(programOf(one, nil)); code != 0 {
 			t.Fatalf("after unlocking: exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("rm of the key record", func(t *testing.T) {
+		e := newEnv(t, localcc.Options{})
+		e.t = t
+		t.Setenv("ATHANOR_PASSPHRASE", "p")
+		withSecret := func(app *athanor.App) error {
+			_, err := app.Resource("AWS::SSM::Parameter", "token", map[string]any{"Name": "token", "Type": "String", "Value": athanor.Secret("s3cret")})
+			return err
+		}
+		if code, out := e.run(withSecret, "--yes"); code != 0 {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		code, out := athanorCLI("state", "rm", "_athanor-secrets", "--yes", "--app", "flowlogs", "--stage", "test", "--state", e.state)
+		if code != 2 {
+			t.Fatalf("rm of the key record: exit %d\n%s", code, out)
+		}
+		cmd := suggested(t, out, "state rekey")
+		if code, got := runSuggested(t, cmd); code != 0 || !strings.Contains(got, "re-encrypted the secrets of 1 records") {
+			t.Fatalf("%v: exit %d\n%s", cmd, code, got)
+		}
+		if code, out := e.run(withSecret, "plan"); code != 0 || !strings.Contains(out, "No changes") {
+			t.Fatalf("after rekey: exit %d\n%s", code, out)
 		}
 	})
 

@@ -65,13 +65,30 @@ func short(id string) string {
 
 // CurrentMeta returns the Meta a store returned by Open last saw (at Lock
 // or Load), and false if it has seen none yet or s was not returned by Open.
+// A store that wraps one returned by Open (the encrypting store of
+// internal/secrets) is looked through, by its Unwrap method.
 // Commands show it, and `athanor state migrate` carries it to the copy.
 func CurrentMeta(s Store) (Meta, bool) {
-	m, ok := s.(*managed)
+	m, ok := managedOf(s)
 	if !ok {
 		return Meta{}, false
 	}
 	return m.meta()
+}
+
+// managedOf finds the store Open returned in s, looking through wrappers
+// that tell what they wrap (an Unwrap method).
+func managedOf(s Store) (*managed, bool) {
+	for {
+		if m, ok := s.(*managed); ok {
+			return m, true
+		}
+		u, ok := s.(interface{ Unwrap() Store })
+		if !ok {
+			return nil, false
+		}
+		s = u.Unwrap()
+	}
 }
 
 // AdoptMeta gives the stage of dst the lineage of from, for `athanor state
@@ -80,7 +97,7 @@ func CurrentMeta(s Store) (Meta, bool) {
 // it holding dst's lock, with dst returned by Open. Other handles that have
 // seen dst's former lineage refuse to write from then on.
 func AdoptMeta(ctx context.Context, dst Store, from Meta) error {
-	m, ok := dst.(*managed)
+	m, ok := managedOf(dst)
 	if !ok {
 		return fmt.Errorf("state.AdoptMeta needs a store returned by state.Open, not %T", dst)
 	}

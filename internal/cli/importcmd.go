@@ -9,6 +9,7 @@ import (
 
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/jsonout"
+	"github.com/athanor-iac/athanor/internal/secrets"
 	"github.com/athanor-iac/athanor/internal/version"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
@@ -77,7 +78,7 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return &UsageError{Err: err}
 	}
-	store, err := state.Open(ctx, url, opts.App, stage)
+	store, err := secrets.OpenStore(ctx, url, opts.App, stage)
 	if err != nil {
 		return err
 	}
@@ -102,7 +103,7 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 		return err
 	}
 	if opts.JSON {
-		return jsonout.Write(opts.IO.Out, RecordDocument{FormatVersion: jsonout.FormatVersion, App: opts.App, Stage: stage, Record: *rec})
+		return jsonout.Write(opts.IO.Out, RecordDocument{FormatVersion: jsonout.FormatVersion, App: opts.App, Stage: stage, Record: secrets.RedactStored(*rec)})
 	}
 	fmt.Fprintf(opts.IO.Out, "imported %s %s as %q in %s/%s; the next run of the program adopts it, and `plan` shows how it differs from the program\n", rec.Type, rec.Identifier, rec.LogicalID, opts.App, stage)
 	return nil

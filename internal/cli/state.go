@@ -12,6 +12,7 @@ import (
 
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/jsonout"
+	"github.com/athanor-iac/athanor/internal/secrets"
 	"github.com/athanor-iac/athanor/internal/version"
 	"github.com/athanor-iac/athanor/state"
 	// The shared backends, so that every scheme a program accepts works here.
@@ -23,7 +24,7 @@ import (
 type StateOptions struct {
 	IO *IOStreams
 
-	Command string // list, show, rm, mv, unlock, migrate, outputs
+	Command string // list, show, rm, mv, unlock, migrate, outputs, rekey
 	URL     string // --state
 	App     string
 	Stage   string
@@ -137,7 +138,7 @@ source does not have). The source is left as it is.`,
 		Args:  cobra.NoArgs, RunE: run("outputs", 0),
 	}
 	outputs.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
-	cmd.AddCommand(list, show, rm, mv, unlock, migrate, outputs)
+	cmd.AddCommand(list, show, rm, mv, unlock, migrate, outputs, newCmdRekey(run))
 	return cmd
 }
 
@@ -197,6 +198,9 @@ func runState(ctx context.Context, o *StateOptions) error {
 	if o.Command == "migrate" {
 		return stateMigrate(ctx, o)
 	}
+	if o.Command == "rekey" {
+		return stateRekey(ctx, o)
+	}
 	s, err := state.Open(ctx, o.URL, o.App, o.Stage)
 	if err != nil {
 		return err
@@ -212,7 +216,14 @@ func runState(ctx context.Context, o *StateOptions) error {
 	case "outputs":
 		return stateOutputs(ctx, o, s)
 	case "mv":
-		return stateMv(ctx, o, s)
+		// Encrypted values are bound to their record's logical ID: a
+		// renamed record is decrypted and encrypted again, which needs
+		// the stage's key when it holds secrets.
+		creds, err := secrets.CredentialsFromOSEnv()
+		if err != nil {
+			return err
+		}
+		return stateMv(ctx, o, secrets.NewStore(s, creds))
 	}
 	return fmt.Errorf("unknown state command %q", o.Command)
 }
@@ -257,6 +268,7 @@ func stateList(ctx context.Context, o *StateOptions, s state.Store) error {
 	if err != nil {
 		return err
 	}
+	recs = withoutKeyRecord(recs)
 	entries := make([]StateEntry, len(recs))
 	for i, r := range recs {
 		e := StateEntry{LogicalID: r.LogicalID, Type: r.Type, Identifier: r.Identifier, Superseded: len(r.Superseded)}
@@ -312,7 +324,8 @@ func stateShow(ctx context.Context, o *StateOptions, s state.Store) error {
 	if err != nil {
 		return err
 	}
-	return jsonout.Write(o.IO.Out, RecordDocument{FormatVersion: jsonout.FormatVersion, App: o.App, Stage: o.Stage, Record: r})
+	// Encrypted values show as "(sensitive)": show needs no key.
+	return jsonout.Write(o.IO.Out, RecordDocument{FormatVersion: jsonout.FormatVersion, App: o.App, Stage: o.Stage, Record: secrets.RedactStored(r)})
 }
 
 // stateRm removes one record under the stage's lock. A corrupted record
@@ -321,6 +334,9 @@ func stateShow(ctx context.Context, o *StateOptions, s state.Store) error {
 func stateRm(ctx context.Context, o *StateOptions, s state.Store) error {
 	if err := state.ValidateLogicalID(o.ID); err != nil {
 		return usageErrorf("%v", err)
+	}
+	if o.ID == secrets.KeyRecordID {
+		return usageErrorf("%s holds the stage's encryption keys; without it the stage's secrets cannot be read. To change the key: `%s`", o.ID, o.location().Command("state rekey"))
 	}
 	if !o.Yes {
 		fmt.Fprintf(o.IO.Err, "This removes record %s from the state of stage %s only. Nothing is sent to AWS:\n"+

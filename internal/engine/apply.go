@@ -32,6 +32,7 @@ func (e *OpError) Unwrap() error { return e.Err }
 // put writes a record, keeping the engine's copy in step.
 func (e *Engine) put(ctx context.Context, rec *state.Record) error {
 	rec.UpdatedAt = time.Now().UTC()
+	rec.Outputs = markOutputs(rec, rec.Outputs)
 	// State is written even when the run is being abandoned: the record of
 	// what is in flight matters most then.
 	if err := e.opts.Store.Put(context.WithoutCancel(ctx), *rec); err != nil {
@@ -115,8 +116,8 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Phase: PhaseNote, Detail: "finishing an operation an earlier run left in flight"})
 		rctx, done := e.opContext(ctx, d.LogicalID, sc, "create")
 		wasCreating := rec.Pending != nil && rec.Pending.Operation == state.OpCreate && rec.Identifier == ""
-		if err := done(e.recover(rctx, sc, rec)); err != nil {
-			return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: "recover", Err: err}
+		if err := done(e.recover(rctx, sc, rec, d.Props)); err != nil {
+			return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: "recover", Err: recordScrubber(rec).Error(err)}
 		}
 		if wasCreating && rec.Identifier != "" {
 			recovered = Create
@@ -161,6 +162,8 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		err = e.deleteSuperseded(ctx, sc, rec)
 	}
 	if err != nil {
+		// AWS's messages may quote the properties it was sent.
+		err = scrubberFor(d.Props, rec.Props).Error(err)
 		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: PhaseFailed, Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
 		return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: string(c.Action), Err: err}
 	}
@@ -589,6 +592,7 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 	}
 	e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: action, Phase: PhaseStart, Identifier: rec.Identifier})
 	fail := func(err error) error {
+		err = recordScrubber(&rec).Error(err)
 		e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: PhaseFailed, Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
 		return &OpError{LogicalID: logicalID, Type: rec.Type, Op: "delete", Err: err}
 	}
@@ -597,7 +601,7 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 		if lookupErr != nil {
 			return fail(lookupErr)
 		}
-		if err := e.recover(ctx, sc, &rec); err != nil {
+		if err := e.recover(ctx, sc, &rec, nil); err != nil {
 			return fail(err)
 		}
 	}
@@ -646,8 +650,9 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 // Control answers with the original request when it had been received (so
 // nothing is created twice) and carries out otherwise. An update or
 // delete is awaited and the resource read again; the diff then decides
-// what is still to do.
-func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Record) error {
+// what is still to do. declared are the props the program declares now,
+// whose secrets AWS may report back (nil when it no longer declares it).
+func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Record, declared map[string]any) error {
 	if p := rec.Pending; p != nil {
 		switch p.Operation {
 		case state.OpCreate:
@@ -683,6 +688,7 @@ func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Reco
 				case err != nil:
 					return err
 				default:
+					model = markOutputs(rec, model, declared)
 					if p.Operation == state.OpUpdate {
 						// The update may or may not have taken: make the
 						// next diff compare with what AWS reports, as a

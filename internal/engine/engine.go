@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/athanor-iac/athanor/internal/propcheck"
+	"github.com/athanor-iac/athanor/internal/secrets"
 	_ "github.com/athanor-iac/athanor/internal/typerules/standard" // every type's rules
 	"github.com/athanor-iac/athanor/schema"
 	"github.com/athanor-iac/athanor/state"
@@ -180,6 +181,9 @@ type Engine struct {
 	others   []state.Located // the other stages' records, once read
 
 	stateGone atomic.Bool // a state write found the lock lost or the state replaced: start nothing more
+
+	sealOnce sync.Once
+	sealErr  error // whether the store can encrypt secrets (sealReady)
 }
 
 // New builds an engine for one pass in mode, loading the stage's records.
@@ -300,6 +304,7 @@ func (e *Engine) Changes() []Change {
 	var out []Change
 	for _, c := range e.changes {
 		if e.only(c.LogicalID) {
+			c.Diffs = redactDiffs(c.Diffs)
 			out = append(out, c)
 		}
 	}
@@ -392,10 +397,13 @@ func (e *Engine) check(d Declaration, sc *schema.Schema, lookupErr error) bool {
 		e.checked[d.LogicalID] = key
 		return len(probs) == 0
 	}
+	probs = append(probs, e.secretProblems(d)...)
+	// Validation sees the values AWS will get, and its messages, which
+	// quote the values they reject, are scrubbed of the secrets.
 	var ps []propcheck.Problem
 	err := lookupErr
 	if sc != nil {
-		ps, err = propcheck.CheckSchema(sc, d.Props, IsUnknown)
+		ps, err = propcheck.CheckSchema(sc, secrets.RevealProps(d.Props), IsUnknown)
 	}
 	if errors.Is(err, schema.ErrTypeNotFound) {
 		msg := fmt.Sprintf("unknown resource type %q", d.Type)
@@ -412,7 +420,7 @@ func (e *Engine) check(d Declaration, sc *schema.Schema, lookupErr error) bool {
 	if p := e.checkIdentity(d, sc, len(ps) == 0); p != "" {
 		probs = append(probs, p)
 	}
-	for _, p := range probs {
+	for _, p := range scrubProblems(probs, scrubberFor(d.Props)) {
 		e.problems = append(e.problems, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
 	}
 	if len(probs) == 0 && !IsUnknown(d.Props) {
@@ -425,6 +433,7 @@ func (e *Engine) check(d Declaration, sc *schema.Schema, lookupErr error) bool {
 // change and answers from state; in apply mode it makes AWS match and
 // answers with what AWS reports.
 func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
+	d.Props = secrets.MarkSchema(d.Type, d.Props)
 	// The one lookup of the declaration's schema.
 	sc, lookupErr := schema.Default().Lookup(d.Type)
 	e.mu.Lock()

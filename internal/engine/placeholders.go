@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/athanor-iac/athanor/internal/secrets"
 )
 
 // Placeholders changed by the program. A program may transform a value
@@ -95,8 +97,8 @@ func (e *Engine) restoreString(s string) (string, string) {
 		}
 		inner := rest[len(markOpen):end]
 		rest = rest[end+len(markClose):]
-		if strings.HasPrefix(inner, unknownOpen[len(markOpen):]) {
-			b.WriteString(markOpen + inner + markClose) // untouched
+		if strings.HasPrefix(inner, unknownOpen[len(markOpen):]) || secrets.IsMarkLabel(inner) {
+			b.WriteString(markOpen + inner + markClose) // untouched, or a secret
 			continue
 		}
 		const label = "known after apply: "

@@ -60,6 +60,9 @@ type PropDiff struct {
 	Unknown bool `json:"unknown,omitempty"`
 	// ForcesReplacement says the property is createOnly.
 	ForcesReplacement bool `json:"forcesReplacement,omitempty"`
+	// Sensitive says the property holds a secret: Before and After show
+	// "(sensitive)" in its place.
+	Sensitive bool `json:"sensitive,omitempty"`
 }
 
 // Change is the plan for one resource.

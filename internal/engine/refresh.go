@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"sync"
 
+	"github.com/athanor-iac/athanor/internal/secrets"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/schema"
 	"github.com/athanor-iac/athanor/state"
@@ -113,6 +114,7 @@ func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 				mu.Unlock()
 				return
 			default:
+				live = markOutputs(&rec, live)
 				sc, _ := schema.Default().Lookup(rec.Type)
 				d.Diffs = driftOf(sc, &rec, live)
 				if len(d.Diffs) > 0 {
@@ -140,6 +142,9 @@ func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 		}()
 	}
 	wg.Wait()
+	for i := range drifts {
+		drifts[i].Diffs = redactDiffs(drifts[i].Diffs)
+	}
 	sortDrifts(drifts)
 	return drifts, errors.Join(errs...)
 }
@@ -303,5 +308,5 @@ func (e *Engine) importRecord(ctx context.Context, sc *schema.Schema, logicalID,
 	if err != nil {
 		return nil, fmt.Errorf("read %s %s: %w", sc.TypeName, identifier, err)
 	}
-	return &state.Record{LogicalID: logicalID, Type: sc.TypeName, Identifier: identifier, Outputs: live}, nil
+	return &state.Record{LogicalID: logicalID, Type: sc.TypeName, Identifier: identifier, Outputs: secrets.MarkSchema(sc.TypeName, live)}, nil
 }

@@ -26,6 +26,8 @@ import (
 	sdk "github.com/aws/aws-sdk-go-v2/service/cloudcontrol"
 	"github.com/aws/aws-sdk-go-v2/service/cloudcontrol/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/athanor-iac/athanor/internal/secrets"
 )
 
 // API is the part of the SDK client the provider uses; *sdk.Client
@@ -79,6 +81,8 @@ type Call struct {
 	RequestToken string
 	Duration     time.Duration
 	Err          error
+
+	scrub secrets.Scrubber // secret values sent with the call, kept out of Err
 }
 
 // Provider talks to Cloud Control. It is safe for concurrent use.
@@ -261,6 +265,7 @@ func retriable(code types.HandlerErrorCode) bool {
 func (p *Provider) observe(c Call, start time.Time) {
 	if p.opts.Observer != nil {
 		c.Duration = time.Since(start)
+		c.Err = c.scrub.Error(c.Err)
 		p.opts.Observer(c)
 	}
 }
@@ -310,12 +315,21 @@ type Submitted func(clientToken, requestToken string) error
 
 // Create creates a resource and waits for it. It returns the primary
 // identifier and the resource's properties as read after creation.
+//
+// Values marked secret (internal/secrets) are sent in plain text, and
+// kept out of the errors returned and observed.
 func (p *Provider) Create(ctx context.Context, typeName string, props map[string]any, clientToken string, submitted Submitted) (string, map[string]any, error) {
-	desired, err := json.Marshal(props)
+	scrub := scrubberOf(props)
+	desired, err := json.Marshal(secrets.RevealProps(props))
 	if err != nil {
 		return "", nil, fmt.Errorf("encode desired state: %w", err)
 	}
-	ev, err := p.mutate(ctx, Call{Operation: "CreateResource", TypeName: typeName}, clientToken, submitted, func(token string) (*types.ProgressEvent, error) {
+	id, model, err := p.create(ctx, typeName, desired, clientToken, submitted, scrub)
+	return id, model, scrub.Error(scrubOperationError(err, scrub))
+}
+
+func (p *Provider) create(ctx context.Context, typeName string, desired []byte, clientToken string, submitted Submitted, scrub secrets.Scrubber) (string, map[string]any, error) {
+	ev, err := p.mutate(ctx, Call{Operation: "CreateResource", TypeName: typeName, scrub: scrub}, clientToken, submitted, func(token string) (*types.ProgressEvent, error) {
 		out, err := p.api.CreateResource(ctx, &sdk.CreateResourceInput{TypeName: aws.String(typeName), DesiredState: aws.String(string(desired)), ClientToken: aws.String(token)})
 		if err != nil {
 			return nil, err
@@ -353,13 +367,27 @@ func (op PatchOp) MarshalJSON() ([]byte, error) {
 	}{op.Op, op.Path, op.Value})
 }
 
-// Update applies a JSON Patch to a resource and waits for it.
+// Update applies a JSON Patch to a resource and waits for it. Secrets in
+// the patch are treated as Create treats them.
 func (p *Provider) Update(ctx context.Context, typeName, id string, patch []PatchOp, clientToken string, submitted Submitted) (map[string]any, error) {
-	doc, err := json.Marshal(patch)
+	plains := map[string]bool{}
+	revealed := make([]PatchOp, len(patch))
+	for i, op := range patch {
+		secrets.Plaintexts(op.Value, plains)
+		revealed[i] = op
+		revealed[i].Value = secrets.Reveal(op.Value)
+	}
+	scrub := secrets.NewScrubber(plains)
+	doc, err := json.Marshal(revealed)
 	if err != nil {
 		return nil, fmt.Errorf("encode patch: %w", err)
 	}
-	ev, err := p.mutate(ctx, Call{Operation: "UpdateResource", TypeName: typeName, Identifier: id}, clientToken, submitted, func(token string) (*types.ProgressEvent, error) {
+	model, err := p.update(ctx, typeName, id, doc, clientToken, submitted, scrub)
+	return model, scrub.Error(scrubOperationError(err, scrub))
+}
+
+func (p *Provider) update(ctx context.Context, typeName, id string, doc []byte, clientToken string, submitted Submitted, scrub secrets.Scrubber) (map[string]any, error) {
+	ev, err := p.mutate(ctx, Call{Operation: "UpdateResource", TypeName: typeName, Identifier: id, scrub: scrub}, clientToken, submitted, func(token string) (*types.ProgressEvent, error) {
 		out, err := p.api.UpdateResource(ctx, &sdk.UpdateResourceInput{TypeName: aws.String(typeName), Identifier: aws.String(id), PatchDocument: aws.String(string(doc)), ClientToken: aws.String(token)})
 		if err != nil {
 			return nil, err
@@ -571,5 +599,23 @@ func (p *Provider) Cancel(ctx context.Context, requestToken string) error {
 	_, err := call(ctx, p, Call{Operation: "CancelResourceRequest", RequestToken: requestToken}, func() (*sdk.CancelResourceRequestOutput, error) {
 		return p.api.CancelResourceRequest(ctx, &sdk.CancelResourceRequestInput{RequestToken: aws.String(requestToken)})
 	})
+	return err
+}
+
+// scrubberOf scrubs the secret values of props.
+func scrubberOf(props map[string]any) secrets.Scrubber {
+	plains := map[string]bool{}
+	secrets.Plaintexts(props, plains)
+	return secrets.NewScrubber(plains)
+}
+
+// scrubOperationError scrubs the message of the OperationError in err, so
+// that code that reads the message field (not only Error()) sees no
+// secret; the wrapper Scrubber.Error puts around err covers the rest.
+func scrubOperationError(err error, scrub secrets.Scrubber) error {
+	var oe *OperationError
+	if len(scrub) > 0 && errors.As(err, &oe) {
+		oe.Message = scrub.String(oe.Message)
+	}
 	return err
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/jsonout"
+	"github.com/athanor-iac/athanor/internal/secrets"
 )
 
 // The documents a program prints with --json (docs/json.md), each alone on
@@ -39,6 +40,8 @@ type driftJSON struct {
 // mistakes listed one by one when planning found them.
 func newErrorJSON(err error, code int) jsonout.Error {
 	doc := jsonout.NewError(err, code)
+	// A program's own error may quote a marked value.
+	doc.Error.Message = secrets.RedactText(doc.Error.Message)
 	var pe *engine.ProblemsError
 	if errors.As(err, &pe) {
 		for _, p := range pe.Problems {

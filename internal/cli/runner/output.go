@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/athanor-iac/athanor/internal/engine"
+	"github.com/athanor-iac/athanor/internal/secrets"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 )
 
@@ -380,6 +381,8 @@ func formatDiff(a engine.Action, d engine.PropDiff) string {
 		forces = " (forces replacement)"
 	}
 	switch {
+	case d.Sensitive && a != engine.Create && d.Before != nil && d.After != nil:
+		return fmt.Sprintf("%s: (sensitive value changed)%s", d.Name, forces)
 	case a == engine.Create:
 		return fmt.Sprintf("%s: %s", d.Name, after)
 	case d.After == nil:
@@ -393,6 +396,9 @@ func formatDiff(a engine.Action, d engine.PropDiff) string {
 func showValue(v any) string {
 	if engine.IsUnknown(v) {
 		return "(known after apply)"
+	}
+	if v == secrets.Redacted {
+		return secrets.Redacted
 	}
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/jsonout"
 	"github.com/athanor-iac/athanor/internal/localendpoint"
+	"github.com/athanor-iac/athanor/internal/secrets"
 	"github.com/athanor-iac/athanor/internal/version"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
@@ -166,7 +167,7 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 	destroy.Flags().BoolVarP(&cfg.yes, "yes", "y", false, "destroy without asking; needed without a terminal, except with --local")
 	root.AddCommand(up, plan, refresh, destroy)
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", appName, err)
+		fmt.Fprintf(stderr, "%s: %s\n", appName, secrets.RedactText(err.Error()))
 		if code == cmdutil.ExitOK {
 			code = cmdutil.ExitUsage // cobra's own errors: unknown flag or command
 			if ctx.Err() != nil {
@@ -237,7 +238,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		human = stderr
 	}
 	out := newReporter(human, cfg.quiet, cfg.verbose)
-	store, err := state.Open(ctx, cfg.stateURL, appName, cfg.stage)
+	store, err := secrets.OpenStore(ctx, cfg.stateURL, appName, cfg.stage)
 	if err != nil {
 		return cmdutil.ExitError, err
 	}

@@ -1,0 +1,42 @@
+// Command secretapp is the program of the secrets test: it declares
+// secrets both ways, a Secrets Manager secret whose SecretString the
+// schema makes secret (DB_PASSWORD), and an SSM parameter whose Value the
+// program marks with athanor.Secret inside a larger string (API_TOKEN).
+// With EXTRA_PASSWORD set it declares a second secret, for a create to kill.
+// Everything else is the command line of any Athanor program.
+package main
+
+import (
+	"os"
+
+	"github.com/athanor-iac/athanor"
+	"github.com/athanor-iac/athanor/aws/secretsmanager"
+	"github.com/athanor-iac/athanor/aws/ssm"
+)
+
+func main() {
+	athanor.Run("secretapp", func(app *athanor.App) error {
+		db, err := secretsmanager.Secret(app, "dbPassword", secretsmanager.SecretProps{
+			Name:         "app-db-password",
+			Description:  "the database password",
+			SecretString: os.Getenv("DB_PASSWORD"),
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := ssm.Parameter(app, "apiToken", ssm.ParameterProps{
+			Name:  "app-api-token",
+			Type:  ssm.ParameterTypeString,
+			Value: "Bearer " + athanor.Secret(os.Getenv("API_TOKEN")),
+		}, athanor.DependsOn(db)); err != nil {
+			return err
+		}
+		if extra := os.Getenv("EXTRA_PASSWORD"); extra != "" {
+			if _, err := secretsmanager.Secret(app, "extraPassword", secretsmanager.SecretProps{Name: "app-extra-password", SecretString: extra}); err != nil {
+				return err
+			}
+		}
+		app.Log("declared %s", athanor.Secret(os.Getenv("API_TOKEN")))
+		return nil
+	})
+}
