@@ -100,6 +100,8 @@ func TestCorruptRowRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
+	// The corrupt row would break LoadAll of later runs on the same database.
+	defer conn.Exec(ctx, `DELETE FROM athanor_records WHERE app = $1`, app)
 	if _, err := conn.Exec(ctx, `UPDATE athanor_records SET record = replace(record, '"ALL"', '"REJECT"') WHERE app = $1`, app); err != nil {
 		t.Fatal(err)
 	}
