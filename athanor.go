@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/athanor-iac/athanor/internal/cli/runner"
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/secrets"
+	"github.com/athanor-iac/athanor/state"
 )
 
 // Tag is an AWS tag, as CloudFormation writes tags: a list of Key/Value
@@ -23,6 +25,7 @@ type App struct {
 	name, stage string
 	ctx         context.Context
 	eng         *engine.Engine
+	scopes      runner.Scopes // nil when the run reads nothing
 	planning    bool
 	logf        func(format string, args ...any)
 
@@ -140,6 +143,11 @@ func IsUnknown(v any) bool { return engine.IsUnknown(v) }
 // CloudFormation type name and properties (a map, or a struct that encodes
 // to the property object). It returns when AWS matches the declaration.
 func (a *App) Resource(typeName, logicalID string, props any, opts ...ResourceOption) (*Resource, error) {
+	return a.declare(nil, typeName, logicalID, props, opts)
+}
+
+// declare declares a resource in scope (nil: the run's own).
+func (a *App) declare(scope *state.Scope, typeName, logicalID string, props any, opts []ResourceOption) (*Resource, error) {
 	var o resourceOptions
 	for _, opt := range opts {
 		opt.applyResource(&o)
@@ -150,7 +158,7 @@ func (a *App) Resource(typeName, logicalID string, props any, opts ...ResourceOp
 		a.waits.declare(logicalID, nil, err)
 		return nil, err
 	}
-	res, err := a.eng.Declare(a.ctx, engine.Declaration{LogicalID: logicalID, Type: typeName, Props: m, DependsOn: o.dependsOn, Options: o.engine, DefaultTags: a.tags()})
+	res, err := a.eng.Declare(a.ctx, engine.Declaration{LogicalID: logicalID, Type: typeName, Props: m, DependsOn: o.dependsOn, Options: o.engine, DefaultTags: a.tags(), Scope: scope})
 	if err != nil {
 		a.waits.declare(logicalID, nil, err)
 		return nil, err

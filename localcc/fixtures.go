@@ -7,9 +7,13 @@ import (
 )
 
 // Fixture is a resource that exists before any program runs, such as the
-// VPC a flow log watches.
+// VPC a flow log watches. Account and Region say where it lives; empty
+// means the endpoint's --account and --region (global types such as IAM
+// roles ignore the region).
 type Fixture struct {
 	Type       string         `json:"type"`
+	Account    string         `json:"account,omitempty"`
+	Region     string         `json:"region,omitempty"`
 	Properties map[string]any `json:"properties"`
 }
 
@@ -30,7 +34,9 @@ func SeedFixtures() []Fixture {
 	return f.Resources
 }
 
-// LoadFixtures reads a fixtures file: {"resources": [{"type": ..., "properties": {...}}]}.
+// LoadFixtures reads a fixtures file: {"resources": [{"type": ...,
+// "account": ..., "region": ..., "properties": {...}}]}, account and region
+// optional.
 func LoadFixtures(path string) ([]Fixture, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -46,6 +52,12 @@ func LoadFixtures(path string) ([]Fixture, error) {
 	for i, fx := range f.Resources {
 		if fx.Type == "" {
 			return nil, fmt.Errorf("fixtures %s: resource %d has no type", path, i)
+		}
+		if fx.Account != "" && !accountRE.MatchString(fx.Account) {
+			return nil, fmt.Errorf("fixtures %s: resource %d (%s): account %q is not a 12-digit account ID", path, i, fx.Type, fx.Account)
+		}
+		if fx.Region != "" && !regionRE.MatchString(fx.Region) {
+			return nil, fmt.Errorf("fixtures %s: resource %d (%s): region %q is not a region name like us-east-1", path, i, fx.Type, fx.Region)
 		}
 	}
 	return f.Resources, nil
@@ -71,19 +83,17 @@ func (s *Server) seedFixtures(fxs []Fixture) error {
 		if err := decodeJSON([]byte(mustJSON(m)), &norm); err != nil {
 			return fmt.Errorf("fixture %d (%s): %w", i, fx.Type, err)
 		}
-		s.fillReadOnly(sc, norm)
+		sp := s.orDefault(Scope{Account: fx.Account, Region: fx.Region}).home(fx.Type)
+		s.fillReadOnly(sp, sc, norm)
 		id, ok := sc.Identifier(norm)
 		if !ok {
 			return fmt.Errorf("fixture %d (%s): no primary identifier %v", i, fx.Type, sc.PrimaryIdentifier)
 		}
-		if s.find(fx.Type, id) != nil {
+		if s.find(sp, fx.Type, id) != nil {
 			continue
 		}
 		s.seq++
-		if s.resources[fx.Type] == nil {
-			s.resources[fx.Type] = map[string]*resource{}
-		}
-		s.resources[fx.Type][id] = &resource{Type: fx.Type, Identifier: id, Model: norm, Seq: s.seq, Created: s.clock.Now()}
+		s.put(&resource{Type: fx.Type, Identifier: id, Account: sp.Account, Region: sp.Region, Model: norm, Seq: s.seq, Created: s.clock.Now()})
 	}
 	return nil
 }

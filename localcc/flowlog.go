@@ -70,13 +70,13 @@ func handlerCodeOf(ec2Code string) string {
 	return "GeneralServiceException"
 }
 
-func (flowLogHandler) create(s *Server, sc *schema.Schema, m map[string]any, token string) (map[string]any, *handlerFailure) {
+func (flowLogHandler) create(s *Server, sp Scope, sc *schema.Schema, m map[string]any, token string) (map[string]any, *handlerFailure) {
 	if probs := flowlogrules.Check(m); len(probs) > 0 {
 		p := probs[0]
 		return nil, ec2Failure(handlerCodeOf(p.Code), token, "%s", p.Message)
 	}
 	rid, rtype := str(m, "ResourceId"), str(m, "ResourceType")
-	if t, ok := flowTargets[rtype]; ok && s.find(t.Type, rid) == nil {
+	if t, ok := flowTargets[rtype]; ok && s.find(sp, t.Type, rid) == nil {
 		return nil, ec2Failure("GeneralServiceException", token, "The %s '%s' does not exist", t.Noun, rid)
 	}
 	dest := flowlogrules.DestinationOf(m)
@@ -84,17 +84,17 @@ func (flowLogHandler) create(s *Server, sc *schema.Schema, m map[string]any, tok
 	case "s3":
 		// EC2 reports a missing bucket in Unsuccessful with HTTP 200, which
 		// the handler turns into GeneralServiceException with that message.
-		if s.find("AWS::S3::Bucket", dest.Bucket) == nil {
+		if s.findBucket(dest.Bucket) == nil {
 			return nil, fail("GeneralServiceException", "LogDestination: %s does not exist", dest.Bucket)
 		}
 	case "kinesis-data-firehose":
-		if !s.firehoseExists(dest.StreamARN) {
+		if !s.firehoseExists(sp, dest.StreamARN) {
 			return nil, fail("GeneralServiceException", "LogDestination: %s does not exist", dest.StreamARN)
 		}
 	}
 	key := flowlogrules.DuplicateKey(m)
 	onTarget := 0
-	for _, other := range s.resources[flowLogType] {
+	for _, other := range s.store(sp, flowLogType, false) {
 		if flowlogrules.DuplicateKey(other.Model) == key {
 			return nil, ec2Failure(handlerCodeOf("FlowLogAlreadyExists"), token, "Error. There is an existing Flow Log with the same configuration and log destination.")
 		}
@@ -111,8 +111,11 @@ func (flowLogHandler) create(s *Server, sc *schema.Schema, m map[string]any, tok
 	return m, nil
 }
 
-func (s *Server) firehoseExists(arn string) bool {
-	for _, r := range s.resources["AWS::KinesisFirehose::DeliveryStream"] {
+// firehoseExists looks for a delivery stream by ARN in the flow log's
+// account and region (cross-account delivery goes through the source
+// account's stream).
+func (s *Server) firehoseExists(sp Scope, arn string) bool {
+	for _, r := range s.store(sp, "AWS::KinesisFirehose::DeliveryStream", false) {
 		if r.Model["Arn"] == arn {
 			return true
 		}
@@ -121,7 +124,7 @@ func (s *Server) firehoseExists(arn string) bool {
 }
 
 func (flowLogHandler) read(s *Server, sc *schema.Schema, res *resource) map[string]any {
-	return flowlogrules.Echo(cloneModel(res.Model), res.Identifier, s.opts.Region, s.opts.Account)
+	return flowlogrules.Echo(cloneModel(res.Model), res.Identifier, res.Region, res.Account)
 }
 
 // update changes tags only, as the handler does: DeleteTags for the pairs
@@ -156,7 +159,7 @@ func (flowLogHandler) update(s *Server, sc *schema.Schema, res *resource, desire
 	return nil
 }
 
-func (flowLogHandler) delete(s *Server, sc *schema.Schema, res *resource, id string) *handlerFailure {
+func (flowLogHandler) delete(s *Server, sp Scope, sc *schema.Schema, res *resource, id string) *handlerFailure {
 	if res == nil {
 		// EC2 lists an unknown ID in Unsuccessful with
 		// InvalidFlowLogId.NotFound (spec section 4 item 16). The 2022 copy
@@ -193,4 +196,15 @@ func tagMap(tags []Tag) map[string]string {
 
 func sortTags(ts []Tag) {
 	sort.Slice(ts, func(i, j int) bool { return ts[i].Key < ts[j].Key })
+}
+
+// findBucket finds an S3 bucket by name in any account and region: bucket
+// names are global, and flow logs deliver to buckets of other accounts.
+func (s *Server) findBucket(name string) *resource {
+	for _, byType := range s.resources {
+		if r := byType["AWS::S3::Bucket"][name]; r != nil {
+			return r
+		}
+	}
+	return nil
 }

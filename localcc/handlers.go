@@ -14,14 +14,15 @@ import (
 // methods run with the server lock held.
 type typeHandler interface {
 	// create returns the stored model of a new resource, or a failure.
-	create(s *Server, sc *schema.Schema, desired map[string]any, requestToken string) (map[string]any, *handlerFailure)
+	// sp is the account and region the resource is made in.
+	create(s *Server, sp Scope, sc *schema.Schema, desired map[string]any, requestToken string) (map[string]any, *handlerFailure)
 	// read returns a fresh copy of what a read reports.
 	read(s *Server, sc *schema.Schema, res *resource) map[string]any
 	// update changes res to desired (the patched read model).
 	update(s *Server, sc *schema.Schema, res *resource, desired map[string]any) *handlerFailure
 	// delete checks that res (nil when absent) can be deleted; the server
 	// removes it on success.
-	delete(s *Server, sc *schema.Schema, res *resource, id string) *handlerFailure
+	delete(s *Server, sp Scope, sc *schema.Schema, res *resource, id string) *handlerFailure
 }
 
 func (s *Server) handlerFor(typeName string) typeHandler {
@@ -52,16 +53,16 @@ var references = map[string][]reference{
 // duplicates.
 type genericHandler struct{}
 
-func (genericHandler) create(s *Server, sc *schema.Schema, m map[string]any, token string) (map[string]any, *handlerFailure) {
+func (genericHandler) create(s *Server, sp Scope, sc *schema.Schema, m map[string]any, token string) (map[string]any, *handlerFailure) {
 	for _, ref := range references[sc.TypeName] {
 		id, _ := m[ref.Prop].(string)
-		if id != "" && s.find(ref.Target, id) == nil {
+		if id != "" && s.find(sp, ref.Target, id) == nil {
 			return nil, ec2Failure("GeneralServiceException", token, "The %s '%s' does not exist", ref.Noun, id)
 		}
 	}
-	s.fillReadOnly(sc, m)
+	s.fillReadOnly(sp, sc, m)
 	if sc.TypeName == "AWS::EC2::NetworkInterface" {
-		if sub := s.find("AWS::EC2::Subnet", str(m, "SubnetId")); sub != nil {
+		if sub := s.find(sp, "AWS::EC2::Subnet", str(m, "SubnetId")); sub != nil {
 			m["VpcId"] = sub.Model["VpcId"]
 		}
 	}
@@ -92,32 +93,32 @@ func (genericHandler) update(s *Server, sc *schema.Schema, res *resource, desire
 	return nil
 }
 
-func (genericHandler) delete(s *Server, sc *schema.Schema, res *resource, id string) *handlerFailure {
+func (genericHandler) delete(s *Server, sp Scope, sc *schema.Schema, res *resource, id string) *handlerFailure {
 	if res == nil {
 		return notFound(sc.TypeName, id)
 	}
-	if dep := s.dependent(sc.TypeName, id); dep != "" {
+	if dep := s.dependent(sp, sc.TypeName, id); dep != "" {
 		return fail("ResourceConflict", "DependencyViolation: %s %s has dependencies and cannot be deleted: %s still refers to it. Delete that first.", sc.TypeName, id, dep)
 	}
 	return nil
 }
 
-// dependent names a resource that refers to (typeName, id), or "".
-func (s *Server) dependent(typeName, id string) string {
+// dependent names a resource of sp that refers to (typeName, id), or "".
+func (s *Server) dependent(sp Scope, typeName, id string) string {
 	var found []string
 	for from, refs := range references {
 		for _, ref := range refs {
 			if ref.Target != typeName {
 				continue
 			}
-			for rid, r := range s.resources[from] {
+			for rid, r := range s.store(sp, from, false) {
 				if r.Model[ref.Prop] == id {
 					found = append(found, from+" "+rid)
 				}
 			}
 		}
 	}
-	for fid, fl := range s.resources[flowLogType] {
+	for fid, fl := range s.store(sp, flowLogType, false) {
 		if fl.Model["ResourceId"] == id {
 			found = append(found, flowLogType+" "+fid)
 		}
@@ -175,7 +176,7 @@ var arnNameProps = map[string]string{
 // fillReadOnly generates the read-only properties of a new resource and
 // the name-like primary identifier the caller left out, in AWS's formats
 // where they are known.
-func (s *Server) fillReadOnly(sc *schema.Schema, m map[string]any) {
+func (s *Server) fillReadOnly(sp Scope, sc *schema.Schema, m map[string]any) {
 	for _, name := range sc.PrimaryIdentifierNames() {
 		if _, ok := m[name]; !ok && !sc.IsReadOnly("/properties/"+name) && propType(sc, name) == "string" {
 			m[name] = s.generatedName(sc.TypeName)
@@ -198,18 +199,18 @@ func (s *Server) fillReadOnly(sc *schema.Schema, m map[string]any) {
 		case t == "string" && strings.HasSuffix(name, "Arn") || t == "string" && strings.HasSuffix(name, "ARN"):
 			arns = append(arns, name)
 		case t == "string":
-			m[name] = s.generatedValue(sc.TypeName, name)
+			m[name] = s.generatedValue(sp, sc.TypeName, name)
 		case t == "array":
 			m[name] = []any{}
 		}
 	}
 	id, _ := sc.Identifier(m)
 	for _, name := range arns {
-		m[name] = s.arnFor(sc.TypeName, m, id)
+		m[name] = s.arnFor(sp, sc.TypeName, m, id)
 	}
 }
 
-func (s *Server) generatedValue(typeName, prop string) string {
+func (s *Server) generatedValue(sp Scope, typeName, prop string) string {
 	if p, ok := idPrefixes[typeName+"/"+prop]; ok {
 		return p + randHex(s.rng, 17)
 	}
@@ -219,7 +220,7 @@ func (s *Server) generatedValue(typeName, prop string) string {
 	case prop == "WebsiteURL":
 		// The schema gives it format uri, which an update's validation of
 		// the read model checks: it needs a scheme.
-		return fmt.Sprintf("http://%s.s3-website-%s.amazonaws.com", randHex(s.rng, 12), s.opts.Region)
+		return fmt.Sprintf("http://%s.s3-website-%s.amazonaws.com", randHex(s.rng, 12), sp.Region)
 	case strings.HasSuffix(prop, "DomainName"):
 		return fmt.Sprintf("%s.%s.amazonaws.com", randHex(s.rng, 12), service(typeName))
 	case prop == "Id" || strings.HasSuffix(prop, "Id"):

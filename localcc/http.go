@@ -19,8 +19,10 @@ const maxBody = 1 << 20
 const targetPrefix = "CloudApiService."
 
 // ServeHTTP answers Cloud Control calls on POST (any path; the X-Amz-Target
-// header selects the operation, and a query string such as ?Action=... is
-// ignored), plus the endpoint's own JSON pages under /_athanor/.
+// header selects the operation), STS calls (form posts without
+// X-Amz-Target), plus the endpoint's own JSON pages under /_athanor/. Each
+// call lands in the account of its credentials and the region of its
+// signature.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_athanor/") {
 		s.serveControl(w, r)
@@ -28,6 +30,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	reqID := newUUID(s.lockedRand())
 	w.Header().Set("x-amzn-RequestId", reqID)
+	if isSTS(r) {
+		s.serveSTS(w, r, reqID)
+		return
+	}
 	if r.Method != http.MethodPost {
 		writeError(w, &apiError{Shape: "UnknownOperationException", Namespace: nsService, Status: 404, Message: "Cloud Control calls are POST requests with an X-Amz-Target header"})
 		return
@@ -35,7 +41,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
 	op, ok := strings.CutPrefix(target, targetPrefix)
 	if !ok || operations[op] == nil {
-		s.metrics.count("Unknown")
+		s.metrics.count(Scope{}, "Unknown")
 		writeError(w, &apiError{Shape: "UnknownOperationException", Namespace: nsService, Status: 400, Message: fmt.Sprintf("Unknown operation %q", target)})
 		return
 	}
@@ -48,14 +54,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Shape: "RequestEntityTooLargeException", Namespace: nsService, Status: 413, Message: fmt.Sprintf("Request body of more than %d bytes", maxBody)})
 		return
 	}
-	if aerr := s.authenticate(r, body); aerr != nil {
-		s.metrics.count(op)
+	c, aerr := s.authenticate(r, body, signingName)
+	if aerr != nil {
+		s.metrics.count(Scope{}, op)
 		writeError(w, aerr)
 		return
 	}
-	s.metrics.count(op)
-	if s.limiter != nil && !s.limiter.AllowN(s.clock.Now(), 1) {
-		s.metrics.throttled.Add(1)
+	sp := c.Scope
+	s.metrics.count(sp, op)
+	if !s.allow(sp) {
+		s.metrics.throttle(sp)
 		writeError(w, throttlingError())
 		return
 	}
@@ -69,8 +77,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	resp, aerr := operations[op](s, body)
-	s.log.Debug("call", "op", op, "duration", time.Since(start), "err", aerr)
+	resp, aerr := operations[op](s, sp, body)
+	s.log.Debug("call", "op", op, "scope", sp, "duration", time.Since(start), "err", aerr)
 	if fault == faultDropAfter {
 		dropConnection(w)
 		return

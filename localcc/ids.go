@@ -34,10 +34,14 @@ func randHex(rng *rand.Rand, n int) string {
 }
 
 func randUpper(rng *rand.Rand, n int) string {
-	const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	return randFrom(rng, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", n)
+}
+
+// randFrom draws n characters of alphabet.
+func randFrom(rng *rand.Rand, alphabet string, n int) string {
 	var sb strings.Builder
 	for range n {
-		sb.WriteByte(digits[rng.IntN(len(digits))])
+		sb.WriteByte(alphabet[rng.IntN(len(alphabet))])
 	}
 	return sb.String()
 }
@@ -100,8 +104,8 @@ func resourceWord(typeName string) string {
 
 // arnFor builds the ARN of a resource in AWS's format for the types this
 // endpoint knows, and a generic service-resource/id form for the rest.
-func (s *Server) arnFor(typeName string, model map[string]any, id string) string {
-	region, acct := s.opts.Region, s.opts.Account
+func (s *Server) arnFor(sp Scope, typeName string, model map[string]any, id string) string {
+	region, acct := sp.Region, sp.Account
 	str := func(k string) string { v, _ := model[k].(string); return v }
 	switch typeName {
 	case "AWS::IAM::Role":
@@ -138,4 +142,10 @@ func (s *Server) arnFor(typeName string, model map[string]any, id string) string
 // random suffix. S3 bucket names must be lower case.
 func (s *Server) generatedName(typeName string) string {
 	return "athanor-" + resourceWord(typeName) + "-" + randHex(s.rng, 12)
+}
+
+// randBase62 draws n letters and digits, the alphabet of secret keys and
+// session tokens.
+func randBase62(rng *rand.Rand, n int) string {
+	return randFrom(rng, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", n)
 }

@@ -8,23 +8,36 @@ import (
 )
 
 // metrics counts what clients did, for benchmarks and tests: calls per
-// operation, throttled calls, injected faults, and for every finished
-// request how long it took a client to notice (from completion to the first
-// GetResourceRequestStatus that reported it).
+// account, region and operation, throttled calls, injected faults, and for
+// every finished request how long it took a client to notice (from
+// completion to the first GetResourceRequestStatus that reported it).
+// Calls refused before their caller was known count under the zero Scope.
 type metrics struct {
 	mu        sync.Mutex
-	calls     map[string]int64
+	calls     map[Scope]map[string]int64
+	throttled map[Scope]int64
 	delays    []time.Duration
-	throttled atomic.Int64
 	finished  atomic.Int64
 	faults    struct{ server, drops, handler atomic.Int64 }
 }
 
-func (m *metrics) init() { m.calls = map[string]int64{} }
+func (m *metrics) init() {
+	m.calls = map[Scope]map[string]int64{}
+	m.throttled = map[Scope]int64{}
+}
 
-func (m *metrics) count(op string) {
+func (m *metrics) count(sp Scope, op string) {
 	m.mu.Lock()
-	m.calls[op]++
+	defer m.mu.Unlock()
+	if m.calls[sp] == nil {
+		m.calls[sp] = map[string]int64{}
+	}
+	m.calls[sp][op]++
+}
+
+func (m *metrics) throttle(sp Scope) {
+	m.mu.Lock()
+	m.throttled[sp]++
 	m.mu.Unlock()
 }
 
@@ -46,6 +59,16 @@ type Metrics struct {
 	DetectionP99  float64          `json:"detectionDelayP99Seconds"`
 	DetectionMax  float64          `json:"detectionDelayMaxSeconds"`
 	DetectionMean float64          `json:"detectionDelayMeanSeconds"`
+
+	// Scopes breaks calls and throttling down by "ACCOUNT/REGION".
+	Scopes map[string]ScopeMetrics `json:"scopes"`
+}
+
+// ScopeMetrics counts the calls of one account and region.
+type ScopeMetrics struct {
+	Calls      map[string]int64 `json:"calls"`
+	TotalCalls int64            `json:"totalCalls"`
+	Throttled  int64            `json:"throttled"`
 }
 
 // FaultCounts counts injected faults by kind.
@@ -61,19 +84,34 @@ func (s *Server) Metrics() Metrics {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := Metrics{
-		Calls:     map[string]int64{},
-		Throttled: m.throttled.Load(),
-		Finished:  m.finished.Load(),
-		Detected:  len(m.delays),
+		Calls:    map[string]int64{},
+		Scopes:   map[string]ScopeMetrics{},
+		Finished: m.finished.Load(),
+		Detected: len(m.delays),
 		Faults: FaultCounts{
 			ServerErrors:    m.faults.server.Load(),
 			Drops:           m.faults.drops.Load(),
 			HandlerFailures: m.faults.handler.Load(),
 		},
 	}
-	for k, v := range m.calls {
-		out.Calls[k] = v
-		out.TotalCalls += v
+	for sp, calls := range m.calls {
+		sm := out.Scopes[sp.String()]
+		sm.Calls = map[string]int64{}
+		for k, v := range calls {
+			out.Calls[k] += v
+			out.TotalCalls += v
+			sm.Calls[k] = v
+			sm.TotalCalls += v
+		}
+		if sp != (Scope{}) {
+			out.Scopes[sp.String()] = sm
+		}
+	}
+	for sp, n := range m.throttled {
+		out.Throttled += n
+		sm := out.Scopes[sp.String()]
+		sm.Throttled = n
+		out.Scopes[sp.String()] = sm
 	}
 	if n := len(m.delays); n > 0 {
 		d := append([]time.Duration(nil), m.delays...)
@@ -96,9 +134,8 @@ func (s *Server) ResetMetrics() {
 	m := &s.metrics
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.calls = map[string]int64{}
+	m.init()
 	m.delays = nil
-	m.throttled.Store(0)
 	m.finished.Store(0)
 	m.faults.server.Store(0)
 	m.faults.drops.Store(0)

@@ -37,7 +37,9 @@ func terminal(status string) bool {
 type resource struct {
 	Type       string         `json:"type"`
 	Identifier string         `json:"identifier"`
-	Model      map[string]any `json:"model"` // everything, write-only properties included
+	Account    string         `json:"account,omitempty"`
+	Region     string         `json:"region,omitempty"` // empty for global types
+	Model      map[string]any `json:"model"`            // everything, write-only properties included
 	Seq        uint64         `json:"seq"`
 	Created    time.Time      `json:"created"`
 }
@@ -52,6 +54,8 @@ type request struct {
 	Operation     string         `json:"operation"`
 	TypeName      string         `json:"typeName"`
 	Identifier    string         `json:"identifier,omitempty"`
+	Account       string         `json:"account,omitempty"`
+	Region        string         `json:"region,omitempty"`
 	Status        string         `json:"status"`
 	EventTime     time.Time      `json:"eventTime"`
 	CompleteAt    time.Time      `json:"completeAt"`
@@ -86,6 +90,9 @@ func epoch(t time.Time) *float64 {
 	v := float64(t.UnixMilli()) / 1000
 	return &v
 }
+
+// scope is the account and region the request was made in.
+func (r *request) scope() Scope { return Scope{Account: r.Account, Region: r.Region} }
 
 func (r *request) event() progressEvent {
 	return progressEvent{

@@ -17,7 +17,7 @@ import (
 )
 
 // operations maps each Cloud Control operation to its implementation.
-var operations = map[string]func(*Server, []byte) (any, *apiError){
+var operations = map[string]func(*Server, Scope, []byte) (any, *apiError){
 	"CreateResource":           (*Server).createResource,
 	"GetResource":              (*Server).getResource,
 	"UpdateResource":           (*Server).updateResource,
@@ -103,10 +103,11 @@ func fingerprint(parts ...string) string {
 // idempotent answers a mutation whose ClientToken was seen within its 36
 // hours: the same request gets the original request's current event and
 // starts nothing; a different request is a conflict. Called with s.mu held.
-func (s *Server) idempotent(clientToken, fp string) (any, *apiError, bool) {
+func (s *Server) idempotent(sp Scope, clientToken, fp string) (any, *apiError, bool) {
 	if clientToken == "" {
 		return nil, nil, false
 	}
+	clientToken = clientKey(sp, clientToken)
 	tok, ok := s.tokens[clientToken]
 	if !ok {
 		return nil, nil, false
@@ -133,13 +134,21 @@ func (s *Server) progress(r *request) map[string]any {
 	return map[string]any{"ProgressEvent": ev}
 }
 
-func inflightKey(typeName, id string) string { return typeName + "|" + id }
+// inflightKey names a resource across scopes.
+func inflightKey(sp Scope, typeName, id string) string {
+	sp = sp.home(typeName)
+	return sp.Account + "|" + sp.Region + "|" + typeName + "|" + id
+}
+
+// clientKey scopes a client token to its account and region: a token is
+// remembered per caller, as Cloud Control's idempotency is.
+func clientKey(sp Scope, token string) string { return sp.Account + "|" + sp.Region + "|" + token }
 
 // busy answers ConcurrentOperationException when the resource has a request
 // in flight. The message carries that request's token, which some clients
 // parse. Called with s.mu held.
-func (s *Server) busy(typeName, id string) *apiError {
-	if tok, ok := s.inflight[inflightKey(typeName, id)]; ok {
+func (s *Server) busy(sp Scope, typeName, id string) *apiError {
+	if tok, ok := s.inflight[inflightKey(sp, typeName, id)]; ok {
 		return ccError("ConcurrentOperationException", "Another resource operation is currently being performed on this resource (TypeName: %s, Identifier: %s, RequestToken: %s)", typeName, id, tok)
 	}
 	return nil
@@ -147,7 +156,7 @@ func (s *Server) busy(typeName, id string) *apiError {
 
 // submit records a new mutation request and schedules its completion.
 // Called with s.mu held.
-func (s *Server) submit(op, typeName, id, clientToken, fp string, desired map[string]any) *request {
+func (s *Server) submit(sp Scope, op, typeName, id, clientToken, fp string, desired map[string]any) *request {
 	now := s.clock.Now()
 	s.seq++
 	r := &request{
@@ -157,6 +166,8 @@ func (s *Server) submit(op, typeName, id, clientToken, fp string, desired map[st
 		Operation:   op,
 		TypeName:    typeName,
 		Identifier:  id,
+		Account:     sp.Account,
+		Region:      sp.Region,
 		Status:      statusInProgress,
 		EventTime:   now,
 		CompleteAt:  now.Add(s.latency(typeName)),
@@ -165,17 +176,17 @@ func (s *Server) submit(op, typeName, id, clientToken, fp string, desired map[st
 	}
 	s.requests[r.Token] = r
 	if clientToken != "" {
-		s.tokens[clientToken] = r.Token
+		s.tokens[clientKey(sp, clientToken)] = r.Token
 	}
 	if id != "" {
-		s.inflight[inflightKey(typeName, id)] = r.Token
+		s.inflight[inflightKey(sp, typeName, id)] = r.Token
 	}
 	heap.Push(&s.due, r)
 	s.markDirty()
 	return r
 }
 
-func (s *Server) createResource(body []byte) (any, *apiError) {
+func (s *Server) createResource(sp Scope, body []byte) (any, *apiError) {
 	in, sc, aerr := s.parseMutation(body, true, false, false)
 	if aerr != nil {
 		return nil, aerr
@@ -196,18 +207,18 @@ func (s *Server) createResource(body []byte) (any, *apiError) {
 	s.settle()
 	clientToken := deref(in.ClientToken)
 	fp := fingerprint(opCreate, sc.TypeName, mustJSON(desired))
-	if resp, aerr, ok := s.idempotent(clientToken, fp); ok {
+	if resp, aerr, ok := s.idempotent(sp, clientToken, fp); ok {
 		return resp, aerr
 	}
 	// A primary identifier the caller chose is known at once, as Cloud
 	// Control reports it in the first event for such types.
 	id, _ := sc.Identifier(desired)
 	if id != "" {
-		if aerr := s.busy(sc.TypeName, id); aerr != nil {
+		if aerr := s.busy(sp, sc.TypeName, id); aerr != nil {
 			return nil, aerr
 		}
 	}
-	r := s.submit(opCreate, sc.TypeName, id, clientToken, fp, desired)
+	r := s.submit(sp, opCreate, sc.TypeName, id, clientToken, fp, desired)
 	return s.progress(r), nil
 }
 
@@ -222,7 +233,7 @@ func errOrType(err error, raw string) string {
 	return "found " + strings.SplitN(strings.TrimSpace(raw)+" ", " ", 2)[0]
 }
 
-func (s *Server) getResource(body []byte) (any, *apiError) {
+func (s *Server) getResource(sp Scope, body []byte) (any, *apiError) {
 	in, sc, aerr := s.parseMutation(body, false, true, false)
 	if aerr != nil {
 		return nil, aerr
@@ -230,7 +241,7 @@ func (s *Server) getResource(body []byte) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.settle()
-	res := s.find(sc.TypeName, *in.Identifier)
+	res := s.find(sp, sc.TypeName, *in.Identifier)
 	if res == nil {
 		return nil, notFound(sc.TypeName, *in.Identifier).asAPIError(sc.TypeName, newUUID(s.rng))
 	}
@@ -244,10 +255,6 @@ func notFound(typeName, id string) *handlerFailure {
 	return fail("NotFound", "Resource of type '%s' with identifier '%s' was not found.", typeName, id)
 }
 
-func (s *Server) find(typeName, id string) *resource {
-	return s.resources[typeName][id]
-}
-
 // readModel is what a read returns: the handler's echo without write-only
 // properties. Called with s.mu held.
 func (s *Server) readModel(sc *schema.Schema, res *resource) map[string]any {
@@ -258,7 +265,7 @@ func (s *Server) readModel(sc *schema.Schema, res *resource) map[string]any {
 	return m
 }
 
-func (s *Server) updateResource(body []byte) (any, *apiError) {
+func (s *Server) updateResource(sp Scope, body []byte) (any, *apiError) {
 	in, sc, aerr := s.parseMutation(body, false, true, true)
 	if aerr != nil {
 		return nil, aerr
@@ -276,13 +283,13 @@ func (s *Server) updateResource(body []byte) (any, *apiError) {
 	id := *in.Identifier
 	clientToken := deref(in.ClientToken)
 	fp := fingerprint(opUpdate, sc.TypeName, id, *in.PatchDocument)
-	if resp, aerr, ok := s.idempotent(clientToken, fp); ok {
+	if resp, aerr, ok := s.idempotent(sp, clientToken, fp); ok {
 		return resp, aerr
 	}
-	if aerr := s.busy(sc.TypeName, id); aerr != nil {
+	if aerr := s.busy(sp, sc.TypeName, id); aerr != nil {
 		return nil, aerr
 	}
-	res := s.find(sc.TypeName, id)
+	res := s.find(sp, sc.TypeName, id)
 	if res == nil {
 		return nil, notFound(sc.TypeName, id).asAPIError(sc.TypeName, newUUID(s.rng))
 	}
@@ -298,11 +305,11 @@ func (s *Server) updateResource(body []byte) (any, *apiError) {
 	if len(vs) > 0 {
 		return nil, validationError("%s", schema.ModelValidationMessage(vs))
 	}
-	r := s.submit(opUpdate, sc.TypeName, id, clientToken, fp, patched)
+	r := s.submit(sp, opUpdate, sc.TypeName, id, clientToken, fp, patched)
 	return s.progress(r), nil
 }
 
-func (s *Server) deleteResource(body []byte) (any, *apiError) {
+func (s *Server) deleteResource(sp Scope, body []byte) (any, *apiError) {
 	in, sc, aerr := s.parseMutation(body, false, true, false)
 	if aerr != nil {
 		return nil, aerr
@@ -313,13 +320,13 @@ func (s *Server) deleteResource(body []byte) (any, *apiError) {
 	id := *in.Identifier
 	clientToken := deref(in.ClientToken)
 	fp := fingerprint(opDelete, sc.TypeName, id)
-	if resp, aerr, ok := s.idempotent(clientToken, fp); ok {
+	if resp, aerr, ok := s.idempotent(sp, clientToken, fp); ok {
 		return resp, aerr
 	}
-	if aerr := s.busy(sc.TypeName, id); aerr != nil {
+	if aerr := s.busy(sp, sc.TypeName, id); aerr != nil {
 		return nil, aerr
 	}
-	r := s.submit(opDelete, sc.TypeName, id, clientToken, fp, nil)
+	r := s.submit(sp, opDelete, sc.TypeName, id, clientToken, fp, nil)
 	return s.progress(r), nil
 }
 
@@ -332,7 +339,7 @@ type listInput struct {
 	ResourceModel *string
 }
 
-func (s *Server) listResources(body []byte) (any, *apiError) {
+func (s *Server) listResources(sp Scope, body []byte) (any, *apiError) {
 	var in listInput
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
@@ -350,12 +357,19 @@ func (s *Server) listResources(body []byte) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
+	scoped, aerr := listScope(sc, in.ResourceModel)
+	if aerr != nil {
+		return nil, aerr
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.settle()
-	ids := make([]string, 0, len(s.resources[sc.TypeName]))
-	for id := range s.resources[sc.TypeName] {
-		ids = append(ids, id)
+	byID := s.store(sp, sc.TypeName, false)
+	ids := make([]string, 0, len(byID))
+	for id, res := range byID {
+		if matchesModel(res.Model, scoped) {
+			ids = append(ids, id)
+		}
 	}
 	sort.Strings(ids)
 	start := 0
@@ -379,7 +393,7 @@ func (s *Server) listResources(body []byte) (any, *apiError) {
 	end := min(start+size, len(ids))
 	descs := make([]map[string]any, 0, end-start)
 	for _, id := range ids[start:end] {
-		res := s.resources[sc.TypeName][id]
+		res := byID[id]
 		descs = append(descs, map[string]any{"Identifier": id, "Properties": mustJSON(s.readModel(sc, res))})
 	}
 	out := map[string]any{"TypeName": sc.TypeName, "ResourceDescriptions": descs}
@@ -387,6 +401,49 @@ func (s *Server) listResources(body []byte) (any, *apiError) {
 		out["NextToken"] = encodeToken("r:"+sc.TypeName, ids[end-1])
 	}
 	return out, nil
+}
+
+// listScope reads a ListResources ResourceModel: the properties of the
+// type's list handler schema, which the handler lists within (the ApiId
+// whose integrations are listed). Required ones must be there, as Cloud
+// Control refuses a list without them; other properties are ignored.
+func listScope(sc *schema.Schema, raw *string) (map[string]any, *apiError) {
+	hs := sc.Handlers["list"].HandlerSchema
+	if hs == nil {
+		return nil, nil
+	}
+	var model map[string]any
+	if raw != nil {
+		if err := decodeJSON([]byte(*raw), &model); err != nil {
+			return nil, ccError("InvalidRequestException", "ResourceModel is not a JSON object: %v", err)
+		}
+	}
+	var missing []string
+	for _, name := range hs.Required {
+		if _, ok := model[name]; !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, ccError("InvalidRequestException", "Missing Or Invalid ResourceModel property in %s list handler request input. Required property:  [%s]", sc.TypeName, strings.Join(missing, ", "))
+	}
+	scoped := map[string]any{}
+	for name := range hs.Properties {
+		if v, ok := model[name]; ok {
+			scoped[name] = v
+		}
+	}
+	return scoped, nil
+}
+
+// matchesModel reports whether a resource has every property of scoped.
+func matchesModel(m, scoped map[string]any) bool {
+	for k, v := range scoped {
+		if mustJSON(m[k]) != mustJSON(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // Page tokens are opaque to clients: base64 of a scope and a position, so
@@ -411,7 +468,7 @@ type tokenInput struct {
 	RequestToken *string
 }
 
-func (s *Server) requestByToken(body []byte) (*request, *apiError) {
+func (s *Server) requestByToken(sp Scope, body []byte) (*request, *apiError) {
 	var in tokenInput
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
@@ -425,17 +482,21 @@ func (s *Server) requestByToken(body []byte) (*request, *apiError) {
 		return nil, err
 	}
 	s.settle()
+	// A token is known only to the account and region that made it.
 	r, ok := s.requests[*in.RequestToken]
+	if ok && r.scope() != sp {
+		ok = false
+	}
 	if !ok {
 		return nil, ccError("RequestTokenNotFoundException", "Request with token %s was not found. Requests are kept for 7 days.", *in.RequestToken)
 	}
 	return r, nil
 }
 
-func (s *Server) getResourceRequestStatus(body []byte) (any, *apiError) {
+func (s *Server) getResourceRequestStatus(sp Scope, body []byte) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, aerr := s.requestByToken(body)
+	r, aerr := s.requestByToken(sp, body)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -450,10 +511,10 @@ func (s *Server) getResourceRequestStatus(body []byte) (any, *apiError) {
 // cancelLatency is how long a cancellation takes to complete.
 const cancelLatencyFraction = 4
 
-func (s *Server) cancelResourceRequest(body []byte) (any, *apiError) {
+func (s *Server) cancelResourceRequest(sp Scope, body []byte) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, aerr := s.requestByToken(body)
+	r, aerr := s.requestByToken(sp, body)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -485,7 +546,7 @@ type listRequestsInput struct {
 	}
 }
 
-func (s *Server) listResourceRequests(body []byte) (any, *apiError) {
+func (s *Server) listResourceRequests(sp Scope, body []byte) (any, *apiError) {
 	var in listRequestsInput
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
@@ -512,6 +573,9 @@ func (s *Server) listResourceRequests(body []byte) (any, *apiError) {
 	s.settle()
 	var match []*request
 	for _, r := range s.requests {
+		if r.scope() != sp {
+			continue
+		}
 		if (len(ops) == 0 || ops[r.Operation]) && (len(statuses) == 0 || statuses[r.Status]) {
 			match = append(match, r)
 		}
@@ -553,8 +617,8 @@ func (s *Server) complete(r *request) {
 	now := r.CompleteAt
 	defer func() {
 		r.FinishedAt = now
-		if r.Identifier != "" && s.inflight[inflightKey(r.TypeName, r.Identifier)] == r.Token {
-			delete(s.inflight, inflightKey(r.TypeName, r.Identifier))
+		if key := inflightKey(r.scope(), r.TypeName, r.Identifier); r.Identifier != "" && s.inflight[key] == r.Token {
+			delete(s.inflight, key)
 		}
 		s.metrics.finished.Add(1)
 		s.markDirty()
@@ -588,7 +652,7 @@ func (s *Server) complete(r *request) {
 			r.ResourceModel = mustJSON(s.readModel(sc, res))
 		}
 	case opUpdate:
-		res := s.find(r.TypeName, r.Identifier)
+		res := s.find(r.scope(), r.TypeName, r.Identifier)
 		if res == nil {
 			f = notFound(r.TypeName, r.Identifier)
 			break
@@ -597,10 +661,10 @@ func (s *Server) complete(r *request) {
 			r.ResourceModel = mustJSON(s.readModel(sc, res))
 		}
 	case opDelete:
-		res := s.find(r.TypeName, r.Identifier)
-		f = h.delete(s, sc, res, r.Identifier)
+		res := s.find(r.scope(), r.TypeName, r.Identifier)
+		f = h.delete(s, r.scope(), sc, res, r.Identifier)
 		if f == nil {
-			delete(s.resources[r.TypeName], r.Identifier)
+			delete(s.store(r.scope(), r.TypeName, false), r.Identifier)
 		}
 	}
 	if f != nil {
@@ -612,7 +676,8 @@ func (s *Server) complete(r *request) {
 
 // createWith runs a create handler and stores the new resource.
 func (s *Server) createWith(h typeHandler, sc *schema.Schema, r *request) (*resource, *handlerFailure) {
-	model, f := h.create(s, sc, cloneModel(r.Desired), r.Token)
+	sp := r.scope().home(sc.TypeName)
+	model, f := h.create(s, sp, sc, cloneModel(r.Desired), r.Token)
 	if f != nil {
 		return nil, f
 	}
@@ -620,15 +685,12 @@ func (s *Server) createWith(h typeHandler, sc *schema.Schema, r *request) (*reso
 	if !ok {
 		return nil, fail("InternalFailure", "the handler returned no primary identifier %v", sc.PrimaryIdentifier)
 	}
-	if s.find(sc.TypeName, id) != nil {
+	if s.find(sp, sc.TypeName, id) != nil {
 		return nil, fail("AlreadyExists", "Resource of type '%s' with identifier '%s' already exists.", sc.TypeName, id)
 	}
 	s.seq++
-	res := &resource{Type: sc.TypeName, Identifier: id, Model: model, Seq: s.seq, Created: r.CompleteAt}
-	if s.resources[sc.TypeName] == nil {
-		s.resources[sc.TypeName] = map[string]*resource{}
-	}
-	s.resources[sc.TypeName][id] = res
+	res := &resource{Type: sc.TypeName, Identifier: id, Account: sp.Account, Region: sp.Region, Model: model, Seq: s.seq, Created: r.CompleteAt}
+	s.put(res)
 	return res, nil
 }
 
@@ -641,8 +703,8 @@ func (s *Server) expire(now time.Time) {
 	for tok, r := range s.requests {
 		if now.Sub(r.EventTime) > requestHistory && terminal(r.Status) {
 			delete(s.requests, tok)
-			if s.tokens[r.ClientToken] == tok {
-				delete(s.tokens, r.ClientToken)
+			if key := clientKey(r.scope(), r.ClientToken); s.tokens[key] == tok {
+				delete(s.tokens, key)
 			}
 			continue
 		}

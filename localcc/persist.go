@@ -21,6 +21,7 @@ type snapshot struct {
 	Resources []*resource `json:"resources"`
 	Requests  []*request  `json:"requests"`
 	EC2Calls  []EC2Call   `json:"ec2Calls,omitempty"`
+	Sessions  []*session  `json:"sessions,omitempty"`
 }
 
 // load reads the data file. A missing file is an empty endpoint; an
@@ -50,27 +51,34 @@ func (s *Server) load(path string) error {
 		if r == nil || r.Type == "" || r.Identifier == "" {
 			return fmt.Errorf("local endpoint data %s is corrupted (a resource without type or identifier); it was left untouched: move it aside to start empty", path)
 		}
-		if s.resources[r.Type] == nil {
-			s.resources[r.Type] = map[string]*resource{}
-		}
-		s.resources[r.Type][r.Identifier] = r
+		// Files written before scopes hold the default scope's resources.
+		sp := s.orDefault(Scope{Account: r.Account, Region: r.Region}).home(r.Type)
+		r.Account, r.Region = sp.Account, sp.Region
+		s.put(r)
 	}
 	for _, r := range snap.Requests {
 		if r == nil || r.Token == "" {
 			return fmt.Errorf("local endpoint data %s is corrupted (a request without token); it was left untouched: move it aside to start empty", path)
 		}
+		sp := s.orDefault(r.scope())
+		r.Account, r.Region = sp.Account, sp.Region
 		s.requests[r.Token] = r
 		if r.ClientToken != "" {
-			s.tokens[r.ClientToken] = r.Token
+			s.tokens[clientKey(sp, r.ClientToken)] = r.Token
 		}
 		if !terminal(r.Status) {
 			heap.Push(&s.due, r)
 			if r.Identifier != "" {
-				s.inflight[inflightKey(r.TypeName, r.Identifier)] = r.Token
+				s.inflight[inflightKey(sp, r.TypeName, r.Identifier)] = r.Token
 			}
 		}
 	}
 	s.ec2Calls = snap.EC2Calls
+	for _, ss := range snap.Sessions {
+		if ss != nil && ss.AccessKeyID != "" {
+			s.sessions[ss.AccessKeyID] = ss
+		}
+	}
 	return nil
 }
 
@@ -85,10 +93,15 @@ func (s *Server) Save() error {
 	defer s.saveMu.Unlock()
 	s.mu.Lock()
 	snap := snapshot{Version: dataVersion, Seq: s.seq, EC2Calls: s.ec2Calls}
-	for _, byID := range s.resources {
-		for _, r := range byID {
-			snap.Resources = append(snap.Resources, r)
+	for _, byType := range s.resources {
+		for _, byID := range byType {
+			for _, r := range byID {
+				snap.Resources = append(snap.Resources, r)
+			}
 		}
+	}
+	for _, ss := range s.sessions {
+		snap.Sessions = append(snap.Sessions, ss)
 	}
 	for _, r := range s.requests {
 		snap.Requests = append(snap.Requests, r)

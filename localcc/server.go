@@ -36,9 +36,17 @@ import (
 // account 123456789012, the default latency, no throttle, no faults, memory
 // only.
 type Options struct {
-	// Region and Account appear in generated ARNs.
+	// Account is the account of every caller with plain (not assumed-role)
+	// credentials whose access key is not itself a 12-digit account ID.
+	// Region is where fixtures without a region live and calls that name
+	// none land. Both appear in generated ARNs.
 	Region  string
 	Account string
+
+	// Regions, when set, are the only regions calls may be signed for;
+	// any other is refused, as AWS refuses a region that is not enabled.
+	// Empty means every region.
+	Regions []string
 
 	// Clock drives request completion; nil means the real clock.
 	Clock Clock
@@ -48,10 +56,15 @@ type Options struct {
 	Latency map[string]Range
 
 	// ThrottleRPS, when positive, limits API calls to that many per second
-	// (token bucket of ThrottleBurst, default 1 s worth), answering the rest
-	// with ThrottlingException as Cloud Control does.
+	// in each account and region (token bucket of ThrottleBurst, default
+	// 1 s worth), answering the rest with ThrottlingException as Cloud
+	// Control does.
 	ThrottleRPS   float64
 	ThrottleBurst int
+
+	// ScopeThrottle overrides ThrottleRPS and ThrottleBurst for some
+	// accounts and regions, so that a test can throttle one scope alone.
+	ScopeThrottle map[Scope]Throttle
 
 	// Faults injects errors for testing clients.
 	Faults Faults
@@ -119,15 +132,18 @@ type Server struct {
 	clock   Clock
 	schemas *schema.Registry
 	log     *slog.Logger
-	limiter *rate.Limiter
+
+	limitMu  sync.Mutex
+	limiters map[Scope]*rate.Limiter // nil entries: not throttled
 
 	mu        sync.Mutex
 	rng       *rand.Rand
-	resources map[string]map[string]*resource // type → identifier → resource
-	requests  map[string]*request             // by request token
-	tokens    map[string]string               // client token → request token
-	inflight  map[string]string               // type|identifier → request token
-	due       dueQueue                        // non-terminal requests by completion time
+	resources map[Scope]map[string]map[string]*resource // scope → type → identifier → resource
+	sessions  map[string]*session                       // assumed-role credentials by access key ID
+	requests  map[string]*request                       // by request token
+	tokens    map[string]string                         // client token → request token
+	inflight  map[string]string                         // type|identifier → request token
+	due       dueQueue                                  // non-terminal requests by completion time
 	seq       uint64
 	ec2Calls  []EC2Call
 	metrics   metrics
@@ -170,7 +186,9 @@ func New(opts Options) (*Server, error) {
 		schemas:   schema.Default(),
 		log:       opts.Logger,
 		rng:       rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		resources: map[string]map[string]*resource{},
+		resources: map[Scope]map[string]map[string]*resource{},
+		sessions:  map[string]*session{},
+		limiters:  map[Scope]*rate.Limiter{},
 		requests:  map[string]*request{},
 		tokens:    map[string]string{},
 		inflight:  map[string]string{},
@@ -182,13 +200,6 @@ func New(opts Options) (*Server, error) {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
-	}
-	if opts.ThrottleRPS > 0 {
-		burst := opts.ThrottleBurst
-		if burst <= 0 {
-			burst = max(1, int(opts.ThrottleRPS))
-		}
-		s.limiter = rate.NewLimiter(rate.Limit(opts.ThrottleRPS), burst)
 	}
 	s.metrics.init()
 	if opts.DataFile != "" {

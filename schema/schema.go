@@ -129,6 +129,17 @@ func ValidTypeName(name string) bool { return typeNameRE.MatchString(name) }
 type Handler struct {
 	Permissions      []string `json:"permissions"`
 	TimeoutInMinutes int      `json:"timeoutInMinutes"`
+	// HandlerSchema, on a list handler, names the properties a
+	// ListResources call must pass in its ResourceModel (for example the
+	// ApiId whose integrations are listed).
+	HandlerSchema *HandlerSchema `json:"handlerSchema,omitempty"`
+}
+
+// HandlerSchema is the input schema of a handler: the properties it takes
+// and those it requires.
+type HandlerSchema struct {
+	Properties map[string]json.RawMessage `json:"properties"`
+	Required   []string                   `json:"required"`
 }
 
 // Tagging is the schema's tagging block.
@@ -262,6 +273,23 @@ func (s *Schema) Identifier(model map[string]any) (string, bool) {
 		return "", false
 	}
 	return strings.Join(parts, "|"), true
+}
+
+// Listable reports whether the type has a list handler, so that
+// ListResources works for it.
+func (s *Schema) Listable() bool {
+	_, ok := s.Handlers["list"]
+	return ok
+}
+
+// ListRequires returns the properties a ListResources call for the type
+// must pass in its ResourceModel, in the schema's order; nil for most
+// types.
+func (s *Schema) ListRequires() []string {
+	if hs := s.Handlers["list"].HandlerSchema; hs != nil {
+		return hs.Required
+	}
+	return nil
 }
 
 // HandlerTimeoutMinutes returns the timeout the schema gives the handler for

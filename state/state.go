@@ -45,6 +45,10 @@ type Record struct {
 	Props      map[string]any `json:"props,omitempty"`      // the desired properties last applied
 	Outputs    map[string]any `json:"outputs,omitempty"`    // the properties last read from AWS
 	DependsOn  []string       `json:"dependsOn,omitempty"`  // logical IDs this resource depends on
+	// Scope is the account and region the resource lives in, and how the
+	// run reached them, when that is not the run's own (--profile,
+	// --region); nil for the run's own.
+	Scope *Scope `json:"scope,omitempty"`
 	// Pending is an operation started and not yet known to be finished. It is
 	// written before Cloud Control is called so that a crash leaves the
 	// ClientToken behind for the next run to resume with.
@@ -80,6 +84,7 @@ type Intent struct {
 // replaced but not yet deleted.
 type Superseded struct {
 	Identifier string         `json:"identifier"`
+	Scope      *Scope         `json:"scope,omitempty"` // where it lives, as Record.Scope
 	Props      map[string]any `json:"props,omitempty"`
 	Pending    *Intent        `json:"pending,omitempty"`
 }

@@ -49,14 +49,34 @@ func (r *AnalyzerResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Analyzer(app *athanor.App, logicalID string, props AnalyzerProps, opts ...athanor.ResourceOption) (*AnalyzerResource, error) {
+func Analyzer(in athanor.Declarer, logicalID string, props AnalyzerProps, opts ...athanor.ResourceOption) (*AnalyzerResource, error) {
 	out := &AnalyzerResource{}
-	r, err := typed.Declare(app, AnalyzerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AnalyzerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAnalyzer reads an AWS::AccessAnalyzer::Analyzer that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetAnalyzer(in athanor.Declarer, id string) (*AnalyzerResource, error) {
+	out := &AnalyzerResource{}
+	r, err := typed.Get(in, AnalyzerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAnalyzers reads every AWS::AccessAnalyzer::Analyzer in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListAnalyzers(in athanor.Declarer) ([]*AnalyzerResource, error) {
+	return typed.List(in, AnalyzerTypeName, nil, func(out *AnalyzerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AnalyzerAnalysisRuleCriteria is part of AWS::AccessAnalyzer::Analyzer. The

@@ -88,9 +88,23 @@ func (r *CertificateResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Certificate(app *athanor.App, logicalID string, props CertificateProps, opts ...athanor.ResourceOption) (*CertificateResource, error) {
+func Certificate(in athanor.Declarer, logicalID string, props CertificateProps, opts ...athanor.ResourceOption) (*CertificateResource, error) {
 	out := &CertificateResource{}
-	r, err := typed.Declare(app, CertificateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CertificateTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetCertificate reads an AWS::ACMPCA::Certificate that the program uses but
+// does not manage, by its primary identifier (Arn|CertificateAuthorityArn,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetCertificate(in athanor.Declarer, id string) (*CertificateResource, error) {
+	out := &CertificateResource{}
+	r, err := typed.Get(in, CertificateTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -71,14 +71,35 @@ func (r *CertificateAuthorityResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CertificateAuthority(app *athanor.App, logicalID string, props CertificateAuthorityProps, opts ...athanor.ResourceOption) (*CertificateAuthorityResource, error) {
+func CertificateAuthority(in athanor.Declarer, logicalID string, props CertificateAuthorityProps, opts ...athanor.ResourceOption) (*CertificateAuthorityResource, error) {
 	out := &CertificateAuthorityResource{}
-	r, err := typed.Declare(app, CertificateAuthorityTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CertificateAuthorityTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCertificateAuthority reads an AWS::ACMPCA::CertificateAuthority that
+// the program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetCertificateAuthority(in athanor.Declarer, id string) (*CertificateAuthorityResource, error) {
+	out := &CertificateAuthorityResource{}
+	r, err := typed.Get(in, CertificateAuthorityTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCertificateAuthorities reads every AWS::ACMPCA::CertificateAuthority
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListCertificateAuthorities(in athanor.Declarer) ([]*CertificateAuthorityResource, error) {
+	return typed.List(in, CertificateAuthorityTypeName, nil, func(out *CertificateAuthorityResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CertificateAuthorityAccessDescription is part of

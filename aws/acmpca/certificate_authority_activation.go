@@ -52,9 +52,24 @@ func (r *CertificateAuthorityActivationResource) ResourceID() string { return r.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CertificateAuthorityActivation(app *athanor.App, logicalID string, props CertificateAuthorityActivationProps, opts ...athanor.ResourceOption) (*CertificateAuthorityActivationResource, error) {
+func CertificateAuthorityActivation(in athanor.Declarer, logicalID string, props CertificateAuthorityActivationProps, opts ...athanor.ResourceOption) (*CertificateAuthorityActivationResource, error) {
 	out := &CertificateAuthorityActivationResource{}
-	r, err := typed.Declare(app, CertificateAuthorityActivationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CertificateAuthorityActivationTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetCertificateAuthorityActivation reads an
+// AWS::ACMPCA::CertificateAuthorityActivation that the program uses but does
+// not manage, by its primary identifier (CertificateAuthorityArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetCertificateAuthorityActivation(in athanor.Declarer, id string) (*CertificateAuthorityActivationResource, error) {
+	out := &CertificateAuthorityActivationResource{}
+	r, err := typed.Get(in, CertificateAuthorityActivationTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

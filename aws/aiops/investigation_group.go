@@ -66,14 +66,34 @@ func (r *InvestigationGroupResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func InvestigationGroup(app *athanor.App, logicalID string, props InvestigationGroupProps, opts ...athanor.ResourceOption) (*InvestigationGroupResource, error) {
+func InvestigationGroup(in athanor.Declarer, logicalID string, props InvestigationGroupProps, opts ...athanor.ResourceOption) (*InvestigationGroupResource, error) {
 	out := &InvestigationGroupResource{}
-	r, err := typed.Declare(app, InvestigationGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InvestigationGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInvestigationGroup reads an AWS::AIOps::InvestigationGroup that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetInvestigationGroup(in athanor.Declarer, id string) (*InvestigationGroupResource, error) {
+	out := &InvestigationGroupResource{}
+	r, err := typed.Get(in, InvestigationGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInvestigationGroups reads every AWS::AIOps::InvestigationGroup in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListInvestigationGroups(in athanor.Declarer) ([]*InvestigationGroupResource, error) {
+	return typed.List(in, InvestigationGroupTypeName, nil, func(out *InvestigationGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // InvestigationGroupChatbotNotificationChannel is part of

@@ -111,14 +111,34 @@ func (r *BrokerResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Broker(app *athanor.App, logicalID string, props BrokerProps, opts ...athanor.ResourceOption) (*BrokerResource, error) {
+func Broker(in athanor.Declarer, logicalID string, props BrokerProps, opts ...athanor.ResourceOption) (*BrokerResource, error) {
 	out := &BrokerResource{}
-	r, err := typed.Declare(app, BrokerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BrokerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBroker reads an AWS::AmazonMQ::Broker that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetBroker(in athanor.Declarer, id string) (*BrokerResource, error) {
+	out := &BrokerResource{}
+	r, err := typed.Get(in, BrokerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBrokers reads every AWS::AmazonMQ::Broker in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListBrokers(in athanor.Declarer) ([]*BrokerResource, error) {
+	return typed.List(in, BrokerTypeName, nil, func(out *BrokerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // BrokerConfigurationId is part of AWS::AmazonMQ::Broker.

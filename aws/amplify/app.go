@@ -65,14 +65,33 @@ func (r *AppResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func App(app *athanor.App, logicalID string, props AppProps, opts ...athanor.ResourceOption) (*AppResource, error) {
+func App(in athanor.Declarer, logicalID string, props AppProps, opts ...athanor.ResourceOption) (*AppResource, error) {
 	out := &AppResource{}
-	r, err := typed.Declare(app, AppTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AppTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetApp reads an AWS::Amplify::App that the program uses but does not
+// manage, by its primary identifier (Arn). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetApp(in athanor.Declarer, id string) (*AppResource, error) {
+	out := &AppResource{}
+	r, err := typed.Get(in, AppTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListApps reads every AWS::Amplify::App in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListApps(in athanor.Declarer) ([]*AppResource, error) {
+	return typed.List(in, AppTypeName, nil, func(out *AppResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AppAutoBranchCreationConfig is part of AWS::Amplify::App.

@@ -55,14 +55,34 @@ func (r *BranchResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Branch(app *athanor.App, logicalID string, props BranchProps, opts ...athanor.ResourceOption) (*BranchResource, error) {
+func Branch(in athanor.Declarer, logicalID string, props BranchProps, opts ...athanor.ResourceOption) (*BranchResource, error) {
 	out := &BranchResource{}
-	r, err := typed.Declare(app, BranchTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BranchTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBranch reads an AWS::Amplify::Branch that the program uses but does not
+// manage, by its primary identifier (Arn). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetBranch(in athanor.Declarer, id string) (*BranchResource, error) {
+	out := &BranchResource{}
+	r, err := typed.Get(in, BranchTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBranches reads every AWS::Amplify::Branch within the given AppId
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListBranches(in athanor.Declarer, appId string) ([]*BranchResource, error) {
+	return typed.List(in, BranchTypeName, map[string]any{"AppId": appId}, func(out *BranchResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // BranchBackend is part of AWS::Amplify::Branch.

@@ -56,14 +56,35 @@ func (r *ComponentResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Component(app *athanor.App, logicalID string, props ComponentProps, opts ...athanor.ResourceOption) (*ComponentResource, error) {
+func Component(in athanor.Declarer, logicalID string, props ComponentProps, opts ...athanor.ResourceOption) (*ComponentResource, error) {
 	out := &ComponentResource{}
-	r, err := typed.Declare(app, ComponentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ComponentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetComponent reads an AWS::AmplifyUIBuilder::Component that the program
+// uses but does not manage, by its primary identifier
+// (AppId|EnvironmentName|Id, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetComponent(in athanor.Declarer, id string) (*ComponentResource, error) {
+	out := &ComponentResource{}
+	r, err := typed.Get(in, ComponentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListComponents reads every AWS::AmplifyUIBuilder::Component within the
+// given AppId and EnvironmentName (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListComponents(in athanor.Declarer, appId string, environmentName string) ([]*ComponentResource, error) {
+	return typed.List(in, ComponentTypeName, map[string]any{"AppId": appId, "EnvironmentName": environmentName}, func(out *ComponentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ComponentActionParameters is part of AWS::AmplifyUIBuilder::Component.

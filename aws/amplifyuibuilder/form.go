@@ -50,14 +50,35 @@ func (r *FormResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Form(app *athanor.App, logicalID string, props FormProps, opts ...athanor.ResourceOption) (*FormResource, error) {
+func Form(in athanor.Declarer, logicalID string, props FormProps, opts ...athanor.ResourceOption) (*FormResource, error) {
 	out := &FormResource{}
-	r, err := typed.Declare(app, FormTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FormTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetForm reads an AWS::AmplifyUIBuilder::Form that the program uses but
+// does not manage, by its primary identifier (AppId|EnvironmentName|Id,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetForm(in athanor.Declarer, id string) (*FormResource, error) {
+	out := &FormResource{}
+	r, err := typed.Get(in, FormTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListForms reads every AWS::AmplifyUIBuilder::Form within the given AppId
+// and EnvironmentName (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListForms(in athanor.Declarer, appId string, environmentName string) ([]*FormResource, error) {
+	return typed.List(in, FormTypeName, map[string]any{"AppId": appId, "EnvironmentName": environmentName}, func(out *FormResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FormFieldConfig is part of AWS::AmplifyUIBuilder::Form.

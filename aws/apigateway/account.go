@@ -44,9 +44,23 @@ func (r *AccountResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Account(app *athanor.App, logicalID string, props AccountProps, opts ...athanor.ResourceOption) (*AccountResource, error) {
+func Account(in athanor.Declarer, logicalID string, props AccountProps, opts ...athanor.ResourceOption) (*AccountResource, error) {
 	out := &AccountResource{}
-	r, err := typed.Declare(app, AccountTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AccountTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetAccount reads an AWS::ApiGateway::Account that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetAccount(in athanor.Declarer, id string) (*AccountResource, error) {
+	out := &AccountResource{}
+	r, err := typed.Get(in, AccountTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

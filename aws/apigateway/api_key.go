@@ -59,14 +59,34 @@ func (r *ApiKeyResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ApiKey(app *athanor.App, logicalID string, props ApiKeyProps, opts ...athanor.ResourceOption) (*ApiKeyResource, error) {
+func ApiKey(in athanor.Declarer, logicalID string, props ApiKeyProps, opts ...athanor.ResourceOption) (*ApiKeyResource, error) {
 	out := &ApiKeyResource{}
-	r, err := typed.Declare(app, ApiKeyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ApiKeyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetApiKey reads an AWS::ApiGateway::ApiKey that the program uses but does
+// not manage, by its primary identifier (APIKeyId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetApiKey(in athanor.Declarer, id string) (*ApiKeyResource, error) {
+	out := &ApiKeyResource{}
+	r, err := typed.Get(in, ApiKeyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListApiKeys reads every AWS::ApiGateway::ApiKey in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListApiKeys(in athanor.Declarer) ([]*ApiKeyResource, error) {
+	return typed.List(in, ApiKeyTypeName, nil, func(out *ApiKeyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ApiKeyStageKey is part of AWS::ApiGateway::ApiKey. “StageKey“ is a

@@ -42,12 +42,33 @@ func (r *BasePathMappingResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func BasePathMapping(app *athanor.App, logicalID string, props BasePathMappingProps, opts ...athanor.ResourceOption) (*BasePathMappingResource, error) {
+func BasePathMapping(in athanor.Declarer, logicalID string, props BasePathMappingProps, opts ...athanor.ResourceOption) (*BasePathMappingResource, error) {
 	out := &BasePathMappingResource{}
-	r, err := typed.Declare(app, BasePathMappingTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BasePathMappingTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBasePathMapping reads an AWS::ApiGateway::BasePathMapping that the
+// program uses but does not manage, by its primary identifier
+// (DomainName|BasePath, joined by |). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetBasePathMapping(in athanor.Declarer, id string) (*BasePathMappingResource, error) {
+	out := &BasePathMappingResource{}
+	r, err := typed.Get(in, BasePathMappingTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBasePathMappings reads every AWS::ApiGateway::BasePathMapping within
+// the given DomainName (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListBasePathMappings(in athanor.Declarer, domainName string) ([]*BasePathMappingResource, error) {
+	return typed.List(in, BasePathMappingTypeName, map[string]any{"DomainName": domainName}, func(out *BasePathMappingResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -48,12 +48,33 @@ func (r *BasePathMappingV2Resource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func BasePathMappingV2(app *athanor.App, logicalID string, props BasePathMappingV2Props, opts ...athanor.ResourceOption) (*BasePathMappingV2Resource, error) {
+func BasePathMappingV2(in athanor.Declarer, logicalID string, props BasePathMappingV2Props, opts ...athanor.ResourceOption) (*BasePathMappingV2Resource, error) {
 	out := &BasePathMappingV2Resource{}
-	r, err := typed.Declare(app, BasePathMappingV2TypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BasePathMappingV2TypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBasePathMappingV2 reads an AWS::ApiGateway::BasePathMappingV2 that the
+// program uses but does not manage, by its primary identifier
+// (BasePathMappingArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetBasePathMappingV2(in athanor.Declarer, id string) (*BasePathMappingV2Resource, error) {
+	out := &BasePathMappingV2Resource{}
+	r, err := typed.Get(in, BasePathMappingV2TypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBasePathMappingV2s reads every AWS::ApiGateway::BasePathMappingV2
+// within the given DomainNameArn (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListBasePathMappingV2s(in athanor.Declarer, domainNameArn string) ([]*BasePathMappingV2Resource, error) {
+	return typed.List(in, BasePathMappingV2TypeName, map[string]any{"DomainNameArn": domainNameArn}, func(out *BasePathMappingV2Resource, r *athanor.Resource) { out.Resource = r })
 }

@@ -41,12 +41,32 @@ func (r *ClientCertificateResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ClientCertificate(app *athanor.App, logicalID string, props ClientCertificateProps, opts ...athanor.ResourceOption) (*ClientCertificateResource, error) {
+func ClientCertificate(in athanor.Declarer, logicalID string, props ClientCertificateProps, opts ...athanor.ResourceOption) (*ClientCertificateResource, error) {
 	out := &ClientCertificateResource{}
-	r, err := typed.Declare(app, ClientCertificateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ClientCertificateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetClientCertificate reads an AWS::ApiGateway::ClientCertificate that the
+// program uses but does not manage, by its primary identifier
+// (ClientCertificateId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetClientCertificate(in athanor.Declarer, id string) (*ClientCertificateResource, error) {
+	out := &ClientCertificateResource{}
+	r, err := typed.Get(in, ClientCertificateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListClientCertificates reads every AWS::ApiGateway::ClientCertificate in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListClientCertificates(in athanor.Declarer) ([]*ClientCertificateResource, error) {
+	return typed.List(in, ClientCertificateTypeName, nil, func(out *ClientCertificateResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -55,14 +55,36 @@ func (r *DocumentationPartResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DocumentationPart(app *athanor.App, logicalID string, props DocumentationPartProps, opts ...athanor.ResourceOption) (*DocumentationPartResource, error) {
+func DocumentationPart(in athanor.Declarer, logicalID string, props DocumentationPartProps, opts ...athanor.ResourceOption) (*DocumentationPartResource, error) {
 	out := &DocumentationPartResource{}
-	r, err := typed.Declare(app, DocumentationPartTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DocumentationPartTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDocumentationPart reads an AWS::ApiGateway::DocumentationPart that the
+// program uses but does not manage, by its primary identifier
+// (DocumentationPartId|RestApiId, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDocumentationPart(in athanor.Declarer, id string) (*DocumentationPartResource, error) {
+	out := &DocumentationPartResource{}
+	r, err := typed.Get(in, DocumentationPartTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDocumentationParts reads every AWS::ApiGateway::DocumentationPart
+// within the given RestApiId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListDocumentationParts(in athanor.Declarer, restApiId string) ([]*DocumentationPartResource, error) {
+	return typed.List(in, DocumentationPartTypeName, map[string]any{"RestApiId": restApiId}, func(out *DocumentationPartResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DocumentationPartLocation is part of AWS::ApiGateway::DocumentationPart.

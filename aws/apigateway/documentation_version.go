@@ -43,12 +43,35 @@ func (r *DocumentationVersionResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DocumentationVersion(app *athanor.App, logicalID string, props DocumentationVersionProps, opts ...athanor.ResourceOption) (*DocumentationVersionResource, error) {
+func DocumentationVersion(in athanor.Declarer, logicalID string, props DocumentationVersionProps, opts ...athanor.ResourceOption) (*DocumentationVersionResource, error) {
 	out := &DocumentationVersionResource{}
-	r, err := typed.Declare(app, DocumentationVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DocumentationVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDocumentationVersion reads an AWS::ApiGateway::DocumentationVersion
+// that the program uses but does not manage, by its primary identifier
+// (DocumentationVersion|RestApiId, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDocumentationVersion(in athanor.Declarer, id string) (*DocumentationVersionResource, error) {
+	out := &DocumentationVersionResource{}
+	r, err := typed.Get(in, DocumentationVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDocumentationVersions reads every
+// AWS::ApiGateway::DocumentationVersion within the given RestApiId (Cloud
+// Control lists this type only within them), sorted by identifier. See
+// athanor.App.List.
+func ListDocumentationVersions(in athanor.Declarer, restApiId string) ([]*DocumentationVersionResource, error) {
+	return typed.List(in, DocumentationVersionTypeName, map[string]any{"RestApiId": restApiId}, func(out *DocumentationVersionResource, r *athanor.Resource) { out.Resource = r })
 }

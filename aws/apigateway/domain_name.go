@@ -69,14 +69,34 @@ func (r *DomainNameResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DomainName(app *athanor.App, logicalID string, props DomainNameProps, opts ...athanor.ResourceOption) (*DomainNameResource, error) {
+func DomainName(in athanor.Declarer, logicalID string, props DomainNameProps, opts ...athanor.ResourceOption) (*DomainNameResource, error) {
 	out := &DomainNameResource{}
-	r, err := typed.Declare(app, DomainNameTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DomainNameTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDomainName reads an AWS::ApiGateway::DomainName that the program uses
+// but does not manage, by its primary identifier (DomainName). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetDomainName(in athanor.Declarer, id string) (*DomainNameResource, error) {
+	out := &DomainNameResource{}
+	r, err := typed.Get(in, DomainNameTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDomainNames reads every AWS::ApiGateway::DomainName in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListDomainNames(in athanor.Declarer) ([]*DomainNameResource, error) {
+	return typed.List(in, DomainNameTypeName, nil, func(out *DomainNameResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DomainNameEndpointConfiguration is part of AWS::ApiGateway::DomainName.

@@ -53,14 +53,36 @@ func (r *DomainNameAccessAssociationResource) ResourceID() string { return r.Res
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DomainNameAccessAssociation(app *athanor.App, logicalID string, props DomainNameAccessAssociationProps, opts ...athanor.ResourceOption) (*DomainNameAccessAssociationResource, error) {
+func DomainNameAccessAssociation(in athanor.Declarer, logicalID string, props DomainNameAccessAssociationProps, opts ...athanor.ResourceOption) (*DomainNameAccessAssociationResource, error) {
 	out := &DomainNameAccessAssociationResource{}
-	r, err := typed.Declare(app, DomainNameAccessAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DomainNameAccessAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDomainNameAccessAssociation reads an
+// AWS::ApiGateway::DomainNameAccessAssociation that the program uses but
+// does not manage, by its primary identifier
+// (DomainNameAccessAssociationArn). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetDomainNameAccessAssociation(in athanor.Declarer, id string) (*DomainNameAccessAssociationResource, error) {
+	out := &DomainNameAccessAssociationResource{}
+	r, err := typed.Get(in, DomainNameAccessAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDomainNameAccessAssociations reads every
+// AWS::ApiGateway::DomainNameAccessAssociation in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListDomainNameAccessAssociations(in athanor.Declarer) ([]*DomainNameAccessAssociationResource, error) {
+	return typed.List(in, DomainNameAccessAssociationTypeName, nil, func(out *DomainNameAccessAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of DomainNameAccessAssociationProps.AccessAssociationSourceType (AWS::ApiGateway::DomainNameAccessAssociation).

@@ -53,14 +53,34 @@ func (r *DomainNameV2Resource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DomainNameV2(app *athanor.App, logicalID string, props DomainNameV2Props, opts ...athanor.ResourceOption) (*DomainNameV2Resource, error) {
+func DomainNameV2(in athanor.Declarer, logicalID string, props DomainNameV2Props, opts ...athanor.ResourceOption) (*DomainNameV2Resource, error) {
 	out := &DomainNameV2Resource{}
-	r, err := typed.Declare(app, DomainNameV2TypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DomainNameV2TypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDomainNameV2 reads an AWS::ApiGateway::DomainNameV2 that the program
+// uses but does not manage, by its primary identifier (DomainNameArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetDomainNameV2(in athanor.Declarer, id string) (*DomainNameV2Resource, error) {
+	out := &DomainNameV2Resource{}
+	r, err := typed.Get(in, DomainNameV2TypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDomainNameV2s reads every AWS::ApiGateway::DomainNameV2 in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListDomainNameV2s(in athanor.Declarer) ([]*DomainNameV2Resource, error) {
+	return typed.List(in, DomainNameV2TypeName, nil, func(out *DomainNameV2Resource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DomainNameV2EndpointConfiguration is part of

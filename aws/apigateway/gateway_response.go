@@ -48,12 +48,33 @@ func (r *GatewayResponseResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GatewayResponse(app *athanor.App, logicalID string, props GatewayResponseProps, opts ...athanor.ResourceOption) (*GatewayResponseResource, error) {
+func GatewayResponse(in athanor.Declarer, logicalID string, props GatewayResponseProps, opts ...athanor.ResourceOption) (*GatewayResponseResource, error) {
 	out := &GatewayResponseResource{}
-	r, err := typed.Declare(app, GatewayResponseTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GatewayResponseTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGatewayResponse reads an AWS::ApiGateway::GatewayResponse that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetGatewayResponse(in athanor.Declarer, id string) (*GatewayResponseResource, error) {
+	out := &GatewayResponseResource{}
+	r, err := typed.Get(in, GatewayResponseTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGatewayResponses reads every AWS::ApiGateway::GatewayResponse within
+// the given RestApiId (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListGatewayResponses(in athanor.Declarer, restApiId string) ([]*GatewayResponseResource, error) {
+	return typed.List(in, GatewayResponseTypeName, map[string]any{"RestApiId": restApiId}, func(out *GatewayResponseResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -59,9 +59,23 @@ func (r *MethodResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Method(app *athanor.App, logicalID string, props MethodProps, opts ...athanor.ResourceOption) (*MethodResource, error) {
+func Method(in athanor.Declarer, logicalID string, props MethodProps, opts ...athanor.ResourceOption) (*MethodResource, error) {
 	out := &MethodResource{}
-	r, err := typed.Declare(app, MethodTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MethodTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetMethod reads an AWS::ApiGateway::Method that the program uses but does
+// not manage, by its primary identifier (RestApiId|ResourceId|HttpMethod,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetMethod(in athanor.Declarer, id string) (*MethodResource, error) {
+	out := &MethodResource{}
+	r, err := typed.Get(in, MethodTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

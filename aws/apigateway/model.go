@@ -48,12 +48,33 @@ func (r *ModelResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Model(app *athanor.App, logicalID string, props ModelProps, opts ...athanor.ResourceOption) (*ModelResource, error) {
+func Model(in athanor.Declarer, logicalID string, props ModelProps, opts ...athanor.ResourceOption) (*ModelResource, error) {
 	out := &ModelResource{}
-	r, err := typed.Declare(app, ModelTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ModelTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetModel reads an AWS::ApiGateway::Model that the program uses but does
+// not manage, by its primary identifier (RestApiId|Name, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetModel(in athanor.Declarer, id string) (*ModelResource, error) {
+	out := &ModelResource{}
+	r, err := typed.Get(in, ModelTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListModels reads every AWS::ApiGateway::Model within the given RestApiId
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListModels(in athanor.Declarer, restApiId string) ([]*ModelResource, error) {
+	return typed.List(in, ModelTypeName, map[string]any{"RestApiId": restApiId}, func(out *ModelResource, r *athanor.Resource) { out.Resource = r })
 }

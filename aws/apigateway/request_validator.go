@@ -47,12 +47,34 @@ func (r *RequestValidatorResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RequestValidator(app *athanor.App, logicalID string, props RequestValidatorProps, opts ...athanor.ResourceOption) (*RequestValidatorResource, error) {
+func RequestValidator(in athanor.Declarer, logicalID string, props RequestValidatorProps, opts ...athanor.ResourceOption) (*RequestValidatorResource, error) {
 	out := &RequestValidatorResource{}
-	r, err := typed.Declare(app, RequestValidatorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RequestValidatorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRequestValidator reads an AWS::ApiGateway::RequestValidator that the
+// program uses but does not manage, by its primary identifier
+// (RestApiId|RequestValidatorId, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetRequestValidator(in athanor.Declarer, id string) (*RequestValidatorResource, error) {
+	out := &RequestValidatorResource{}
+	r, err := typed.Get(in, RequestValidatorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRequestValidators reads every AWS::ApiGateway::RequestValidator within
+// the given RestApiId (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListRequestValidators(in athanor.Declarer, restApiId string) ([]*RequestValidatorResource, error) {
+	return typed.List(in, RequestValidatorTypeName, map[string]any{"RestApiId": restApiId}, func(out *RequestValidatorResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -42,12 +42,33 @@ func (r *ResourceResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Resource(app *athanor.App, logicalID string, props ResourceProps, opts ...athanor.ResourceOption) (*ResourceResource, error) {
+func Resource(in athanor.Declarer, logicalID string, props ResourceProps, opts ...athanor.ResourceOption) (*ResourceResource, error) {
 	out := &ResourceResource{}
-	r, err := typed.Declare(app, ResourceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResourceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResource reads an AWS::ApiGateway::Resource that the program uses but
+// does not manage, by its primary identifier (RestApiId|ResourceId, joined
+// by |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetResource(in athanor.Declarer, id string) (*ResourceResource, error) {
+	out := &ResourceResource{}
+	r, err := typed.Get(in, ResourceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResources reads every AWS::ApiGateway::Resource within the given
+// RestApiId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListResources(in athanor.Declarer, restApiId string) ([]*ResourceResource, error) {
+	return typed.List(in, ResourceTypeName, map[string]any{"RestApiId": restApiId}, func(out *ResourceResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -94,14 +94,34 @@ func (r *RestApiResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RestApi(app *athanor.App, logicalID string, props RestApiProps, opts ...athanor.ResourceOption) (*RestApiResource, error) {
+func RestApi(in athanor.Declarer, logicalID string, props RestApiProps, opts ...athanor.ResourceOption) (*RestApiResource, error) {
 	out := &RestApiResource{}
-	r, err := typed.Declare(app, RestApiTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RestApiTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRestApi reads an AWS::ApiGateway::RestApi that the program uses but
+// does not manage, by its primary identifier (RestApiId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetRestApi(in athanor.Declarer, id string) (*RestApiResource, error) {
+	out := &RestApiResource{}
+	r, err := typed.Get(in, RestApiTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRestApis reads every AWS::ApiGateway::RestApi in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListRestApis(in athanor.Declarer) ([]*RestApiResource, error) {
+	return typed.List(in, RestApiTypeName, nil, func(out *RestApiResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RestApiEndpointConfiguration is part of AWS::ApiGateway::RestApi. The

@@ -67,14 +67,34 @@ func (r *UsagePlanResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UsagePlan(app *athanor.App, logicalID string, props UsagePlanProps, opts ...athanor.ResourceOption) (*UsagePlanResource, error) {
+func UsagePlan(in athanor.Declarer, logicalID string, props UsagePlanProps, opts ...athanor.ResourceOption) (*UsagePlanResource, error) {
 	out := &UsagePlanResource{}
-	r, err := typed.Declare(app, UsagePlanTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UsagePlanTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetUsagePlan reads an AWS::ApiGateway::UsagePlan that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetUsagePlan(in athanor.Declarer, id string) (*UsagePlanResource, error) {
+	out := &UsagePlanResource{}
+	r, err := typed.Get(in, UsagePlanTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListUsagePlans reads every AWS::ApiGateway::UsagePlan in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListUsagePlans(in athanor.Declarer) ([]*UsagePlanResource, error) {
+	return typed.List(in, UsagePlanTypeName, nil, func(out *UsagePlanResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // UsagePlanApiStage is part of AWS::ApiGateway::UsagePlan.

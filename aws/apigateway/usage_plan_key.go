@@ -47,14 +47,35 @@ func (r *UsagePlanKeyResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UsagePlanKey(app *athanor.App, logicalID string, props UsagePlanKeyProps, opts ...athanor.ResourceOption) (*UsagePlanKeyResource, error) {
+func UsagePlanKey(in athanor.Declarer, logicalID string, props UsagePlanKeyProps, opts ...athanor.ResourceOption) (*UsagePlanKeyResource, error) {
 	out := &UsagePlanKeyResource{}
-	r, err := typed.Declare(app, UsagePlanKeyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UsagePlanKeyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetUsagePlanKey reads an AWS::ApiGateway::UsagePlanKey that the program
+// uses but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetUsagePlanKey(in athanor.Declarer, id string) (*UsagePlanKeyResource, error) {
+	out := &UsagePlanKeyResource{}
+	r, err := typed.Get(in, UsagePlanKeyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListUsagePlanKeys reads every AWS::ApiGateway::UsagePlanKey within the
+// given UsagePlanId (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListUsagePlanKeys(in athanor.Declarer, usagePlanId string) ([]*UsagePlanKeyResource, error) {
+	return typed.List(in, UsagePlanKeyTypeName, map[string]any{"UsagePlanId": usagePlanId}, func(out *UsagePlanKeyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of UsagePlanKeyProps.KeyType (AWS::ApiGateway::UsagePlanKey).

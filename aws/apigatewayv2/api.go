@@ -138,14 +138,34 @@ func (r *ApiResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Api(app *athanor.App, logicalID string, props ApiProps, opts ...athanor.ResourceOption) (*ApiResource, error) {
+func Api(in athanor.Declarer, logicalID string, props ApiProps, opts ...athanor.ResourceOption) (*ApiResource, error) {
 	out := &ApiResource{}
-	r, err := typed.Declare(app, ApiTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ApiTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetApi reads an AWS::ApiGatewayV2::Api that the program uses but does not
+// manage, by its primary identifier (ApiId). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetApi(in athanor.Declarer, id string) (*ApiResource, error) {
+	out := &ApiResource{}
+	r, err := typed.Get(in, ApiTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListApis reads every AWS::ApiGatewayV2::Api in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListApis(in athanor.Declarer) ([]*ApiResource, error) {
+	return typed.List(in, ApiTypeName, nil, func(out *ApiResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ApiBodyS3Location is part of AWS::ApiGatewayV2::Api. The

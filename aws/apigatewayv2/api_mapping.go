@@ -51,12 +51,32 @@ func (r *ApiMappingResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ApiMapping(app *athanor.App, logicalID string, props ApiMappingProps, opts ...athanor.ResourceOption) (*ApiMappingResource, error) {
+func ApiMapping(in athanor.Declarer, logicalID string, props ApiMappingProps, opts ...athanor.ResourceOption) (*ApiMappingResource, error) {
 	out := &ApiMappingResource{}
-	r, err := typed.Declare(app, ApiMappingTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ApiMappingTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetApiMapping reads an AWS::ApiGatewayV2::ApiMapping that the program uses
+// but does not manage, by its primary identifier (ApiMappingId|DomainName,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetApiMapping(in athanor.Declarer, id string) (*ApiMappingResource, error) {
+	out := &ApiMappingResource{}
+	r, err := typed.Get(in, ApiMappingTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListApiMappings reads every AWS::ApiGatewayV2::ApiMapping in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListApiMappings(in athanor.Declarer) ([]*ApiMappingResource, error) {
+	return typed.List(in, ApiMappingTypeName, nil, func(out *ApiMappingResource, r *athanor.Resource) { out.Resource = r })
 }

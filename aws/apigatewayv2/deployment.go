@@ -45,12 +45,33 @@ func (r *DeploymentResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Deployment(app *athanor.App, logicalID string, props DeploymentProps, opts ...athanor.ResourceOption) (*DeploymentResource, error) {
+func Deployment(in athanor.Declarer, logicalID string, props DeploymentProps, opts ...athanor.ResourceOption) (*DeploymentResource, error) {
 	out := &DeploymentResource{}
-	r, err := typed.Declare(app, DeploymentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DeploymentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDeployment reads an AWS::ApiGatewayV2::Deployment that the program uses
+// but does not manage, by its primary identifier (ApiId|DeploymentId, joined
+// by |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetDeployment(in athanor.Declarer, id string) (*DeploymentResource, error) {
+	out := &DeploymentResource{}
+	r, err := typed.Get(in, DeploymentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDeployments reads every AWS::ApiGatewayV2::Deployment within the given
+// ApiId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListDeployments(in athanor.Declarer, apiId string) ([]*DeploymentResource, error) {
+	return typed.List(in, DeploymentTypeName, map[string]any{"ApiId": apiId}, func(out *DeploymentResource, r *athanor.Resource) { out.Resource = r })
 }

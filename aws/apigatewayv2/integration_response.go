@@ -79,12 +79,34 @@ func (r *IntegrationResponseResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IntegrationResponse(app *athanor.App, logicalID string, props IntegrationResponseProps, opts ...athanor.ResourceOption) (*IntegrationResponseResource, error) {
+func IntegrationResponse(in athanor.Declarer, logicalID string, props IntegrationResponseProps, opts ...athanor.ResourceOption) (*IntegrationResponseResource, error) {
 	out := &IntegrationResponseResource{}
-	r, err := typed.Declare(app, IntegrationResponseTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IntegrationResponseTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIntegrationResponse reads an AWS::ApiGatewayV2::IntegrationResponse
+// that the program uses but does not manage, by its primary identifier
+// (ApiId|IntegrationId|IntegrationResponseId, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetIntegrationResponse(in athanor.Declarer, id string) (*IntegrationResponseResource, error) {
+	out := &IntegrationResponseResource{}
+	r, err := typed.Get(in, IntegrationResponseTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIntegrationResponses reads every
+// AWS::ApiGatewayV2::IntegrationResponse in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListIntegrationResponses(in athanor.Declarer) ([]*IntegrationResponseResource, error) {
+	return typed.List(in, IntegrationResponseTypeName, nil, func(out *IntegrationResponseResource, r *athanor.Resource) { out.Resource = r })
 }

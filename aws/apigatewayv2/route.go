@@ -74,12 +74,33 @@ func (r *RouteResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Route(app *athanor.App, logicalID string, props RouteProps, opts ...athanor.ResourceOption) (*RouteResource, error) {
+func Route(in athanor.Declarer, logicalID string, props RouteProps, opts ...athanor.ResourceOption) (*RouteResource, error) {
 	out := &RouteResource{}
-	r, err := typed.Declare(app, RouteTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RouteTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRoute reads an AWS::ApiGatewayV2::Route that the program uses but does
+// not manage, by its primary identifier (ApiId|RouteId, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetRoute(in athanor.Declarer, id string) (*RouteResource, error) {
+	out := &RouteResource{}
+	r, err := typed.Get(in, RouteTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRoutes reads every AWS::ApiGatewayV2::Route within the given ApiId
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListRoutes(in athanor.Declarer, apiId string) ([]*RouteResource, error) {
+	return typed.List(in, RouteTypeName, map[string]any{"ApiId": apiId}, func(out *RouteResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -55,12 +55,33 @@ func (r *RouteResponseResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RouteResponse(app *athanor.App, logicalID string, props RouteResponseProps, opts ...athanor.ResourceOption) (*RouteResponseResource, error) {
+func RouteResponse(in athanor.Declarer, logicalID string, props RouteResponseProps, opts ...athanor.ResourceOption) (*RouteResponseResource, error) {
 	out := &RouteResponseResource{}
-	r, err := typed.Declare(app, RouteResponseTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RouteResponseTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRouteResponse reads an AWS::ApiGatewayV2::RouteResponse that the
+// program uses but does not manage, by its primary identifier
+// (ApiId|RouteId|RouteResponseId, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetRouteResponse(in athanor.Declarer, id string) (*RouteResponseResource, error) {
+	out := &RouteResponseResource{}
+	r, err := typed.Get(in, RouteResponseTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRouteResponses reads every AWS::ApiGatewayV2::RouteResponse in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListRouteResponses(in athanor.Declarer) ([]*RouteResponseResource, error) {
+	return typed.List(in, RouteResponseTypeName, nil, func(out *RouteResponseResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -53,14 +53,35 @@ func (r *RoutingRuleResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RoutingRule(app *athanor.App, logicalID string, props RoutingRuleProps, opts ...athanor.ResourceOption) (*RoutingRuleResource, error) {
+func RoutingRule(in athanor.Declarer, logicalID string, props RoutingRuleProps, opts ...athanor.ResourceOption) (*RoutingRuleResource, error) {
 	out := &RoutingRuleResource{}
-	r, err := typed.Declare(app, RoutingRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RoutingRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRoutingRule reads an AWS::ApiGatewayV2::RoutingRule that the program
+// uses but does not manage, by its primary identifier (RoutingRuleArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetRoutingRule(in athanor.Declarer, id string) (*RoutingRuleResource, error) {
+	out := &RoutingRuleResource{}
+	r, err := typed.Get(in, RoutingRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRoutingRules reads every AWS::ApiGatewayV2::RoutingRule within the
+// given DomainNameArn (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListRoutingRules(in athanor.Declarer, domainNameArn string) ([]*RoutingRuleResource, error) {
+	return typed.List(in, RoutingRuleTypeName, map[string]any{"DomainNameArn": domainNameArn}, func(out *RoutingRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RoutingRuleAction is part of AWS::ApiGatewayV2::RoutingRule. Represents a

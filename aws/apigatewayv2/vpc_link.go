@@ -53,12 +53,32 @@ func (r *VpcLinkResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VpcLink(app *athanor.App, logicalID string, props VpcLinkProps, opts ...athanor.ResourceOption) (*VpcLinkResource, error) {
+func VpcLink(in athanor.Declarer, logicalID string, props VpcLinkProps, opts ...athanor.ResourceOption) (*VpcLinkResource, error) {
 	out := &VpcLinkResource{}
-	r, err := typed.Declare(app, VpcLinkTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VpcLinkTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVpcLink reads an AWS::ApiGatewayV2::VpcLink that the program uses but
+// does not manage, by its primary identifier (VpcLinkId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetVpcLink(in athanor.Declarer, id string) (*VpcLinkResource, error) {
+	out := &VpcLinkResource{}
+	r, err := typed.Get(in, VpcLinkTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVpcLinks reads every AWS::ApiGatewayV2::VpcLink in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListVpcLinks(in athanor.Declarer) ([]*VpcLinkResource, error) {
+	return typed.List(in, VpcLinkTypeName, nil, func(out *VpcLinkResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -81,14 +81,36 @@ func (r *ConfigurationProfileResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConfigurationProfile(app *athanor.App, logicalID string, props ConfigurationProfileProps, opts ...athanor.ResourceOption) (*ConfigurationProfileResource, error) {
+func ConfigurationProfile(in athanor.Declarer, logicalID string, props ConfigurationProfileProps, opts ...athanor.ResourceOption) (*ConfigurationProfileResource, error) {
 	out := &ConfigurationProfileResource{}
-	r, err := typed.Declare(app, ConfigurationProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConfigurationProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConfigurationProfile reads an AWS::AppConfig::ConfigurationProfile that
+// the program uses but does not manage, by its primary identifier
+// (ApplicationId|ConfigurationProfileId, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetConfigurationProfile(in athanor.Declarer, id string) (*ConfigurationProfileResource, error) {
+	out := &ConfigurationProfileResource{}
+	r, err := typed.Get(in, ConfigurationProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConfigurationProfiles reads every AWS::AppConfig::ConfigurationProfile
+// within the given ApplicationId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListConfigurationProfiles(in athanor.Declarer, applicationId string) ([]*ConfigurationProfileResource, error) {
+	return typed.List(in, ConfigurationProfileTypeName, map[string]any{"ApplicationId": applicationId}, func(out *ConfigurationProfileResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ConfigurationProfileProps.DeletionProtectionCheck (AWS::AppConfig::ConfigurationProfile).

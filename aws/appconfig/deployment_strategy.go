@@ -82,14 +82,34 @@ func (r *DeploymentStrategyResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DeploymentStrategy(app *athanor.App, logicalID string, props DeploymentStrategyProps, opts ...athanor.ResourceOption) (*DeploymentStrategyResource, error) {
+func DeploymentStrategy(in athanor.Declarer, logicalID string, props DeploymentStrategyProps, opts ...athanor.ResourceOption) (*DeploymentStrategyResource, error) {
 	out := &DeploymentStrategyResource{}
-	r, err := typed.Declare(app, DeploymentStrategyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DeploymentStrategyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDeploymentStrategy reads an AWS::AppConfig::DeploymentStrategy that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetDeploymentStrategy(in athanor.Declarer, id string) (*DeploymentStrategyResource, error) {
+	out := &DeploymentStrategyResource{}
+	r, err := typed.Get(in, DeploymentStrategyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDeploymentStrategies reads every AWS::AppConfig::DeploymentStrategy in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListDeploymentStrategies(in athanor.Declarer) ([]*DeploymentStrategyResource, error) {
+	return typed.List(in, DeploymentStrategyTypeName, nil, func(out *DeploymentStrategyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of DeploymentStrategyProps.GrowthType (AWS::AppConfig::DeploymentStrategy).

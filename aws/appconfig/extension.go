@@ -52,14 +52,34 @@ func (r *ExtensionResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Extension(app *athanor.App, logicalID string, props ExtensionProps, opts ...athanor.ResourceOption) (*ExtensionResource, error) {
+func Extension(in athanor.Declarer, logicalID string, props ExtensionProps, opts ...athanor.ResourceOption) (*ExtensionResource, error) {
 	out := &ExtensionResource{}
-	r, err := typed.Declare(app, ExtensionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ExtensionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetExtension reads an AWS::AppConfig::Extension that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetExtension(in athanor.Declarer, id string) (*ExtensionResource, error) {
+	out := &ExtensionResource{}
+	r, err := typed.Get(in, ExtensionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListExtensions reads every AWS::AppConfig::Extension in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListExtensions(in athanor.Declarer) ([]*ExtensionResource, error) {
+	return typed.List(in, ExtensionTypeName, nil, func(out *ExtensionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ExtensionAction is part of AWS::AppConfig::Extension. An action for an

@@ -55,12 +55,33 @@ func (r *ExtensionAssociationResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ExtensionAssociation(app *athanor.App, logicalID string, props ExtensionAssociationProps, opts ...athanor.ResourceOption) (*ExtensionAssociationResource, error) {
+func ExtensionAssociation(in athanor.Declarer, logicalID string, props ExtensionAssociationProps, opts ...athanor.ResourceOption) (*ExtensionAssociationResource, error) {
 	out := &ExtensionAssociationResource{}
-	r, err := typed.Declare(app, ExtensionAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ExtensionAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetExtensionAssociation reads an AWS::AppConfig::ExtensionAssociation that
+// the program uses but does not manage, by its primary identifier (Id). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetExtensionAssociation(in athanor.Declarer, id string) (*ExtensionAssociationResource, error) {
+	out := &ExtensionAssociationResource{}
+	r, err := typed.Get(in, ExtensionAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListExtensionAssociations reads every AWS::AppConfig::ExtensionAssociation
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListExtensionAssociations(in athanor.Declarer) ([]*ExtensionAssociationResource, error) {
+	return typed.List(in, ExtensionAssociationTypeName, nil, func(out *ExtensionAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -66,12 +66,36 @@ func (r *HostedConfigurationVersionResource) ResourceID() string { return r.Reso
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func HostedConfigurationVersion(app *athanor.App, logicalID string, props HostedConfigurationVersionProps, opts ...athanor.ResourceOption) (*HostedConfigurationVersionResource, error) {
+func HostedConfigurationVersion(in athanor.Declarer, logicalID string, props HostedConfigurationVersionProps, opts ...athanor.ResourceOption) (*HostedConfigurationVersionResource, error) {
 	out := &HostedConfigurationVersionResource{}
-	r, err := typed.Declare(app, HostedConfigurationVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, HostedConfigurationVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetHostedConfigurationVersion reads an
+// AWS::AppConfig::HostedConfigurationVersion that the program uses but does
+// not manage, by its primary identifier
+// (ApplicationId|ConfigurationProfileId|VersionNumber, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetHostedConfigurationVersion(in athanor.Declarer, id string) (*HostedConfigurationVersionResource, error) {
+	out := &HostedConfigurationVersionResource{}
+	r, err := typed.Get(in, HostedConfigurationVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListHostedConfigurationVersions reads every
+// AWS::AppConfig::HostedConfigurationVersion within the given ApplicationId
+// and ConfigurationProfileId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListHostedConfigurationVersions(in athanor.Declarer, applicationId string, configurationProfileId string) ([]*HostedConfigurationVersionResource, error) {
+	return typed.List(in, HostedConfigurationVersionTypeName, map[string]any{"ApplicationId": applicationId, "ConfigurationProfileId": configurationProfileId}, func(out *HostedConfigurationVersionResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -61,14 +61,34 @@ func (r *ConnectorProfileResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConnectorProfile(app *athanor.App, logicalID string, props ConnectorProfileProps, opts ...athanor.ResourceOption) (*ConnectorProfileResource, error) {
+func ConnectorProfile(in athanor.Declarer, logicalID string, props ConnectorProfileProps, opts ...athanor.ResourceOption) (*ConnectorProfileResource, error) {
 	out := &ConnectorProfileResource{}
-	r, err := typed.Declare(app, ConnectorProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConnectorProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConnectorProfile reads an AWS::AppFlow::ConnectorProfile that the
+// program uses but does not manage, by its primary identifier
+// (ConnectorProfileName). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetConnectorProfile(in athanor.Declarer, id string) (*ConnectorProfileResource, error) {
+	out := &ConnectorProfileResource{}
+	r, err := typed.Get(in, ConnectorProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConnectorProfiles reads every AWS::AppFlow::ConnectorProfile in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListConnectorProfiles(in athanor.Declarer) ([]*ConnectorProfileResource, error) {
+	return typed.List(in, ConnectorProfileTypeName, nil, func(out *ConnectorProfileResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConnectorProfileAmplitudeConnectorProfileCredentials is part of

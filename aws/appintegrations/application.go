@@ -63,14 +63,34 @@ func (r *ApplicationResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Application(app *athanor.App, logicalID string, props ApplicationProps, opts ...athanor.ResourceOption) (*ApplicationResource, error) {
+func Application(in athanor.Declarer, logicalID string, props ApplicationProps, opts ...athanor.ResourceOption) (*ApplicationResource, error) {
 	out := &ApplicationResource{}
-	r, err := typed.Declare(app, ApplicationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ApplicationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetApplication reads an AWS::AppIntegrations::Application that the program
+// uses but does not manage, by its primary identifier (ApplicationArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetApplication(in athanor.Declarer, id string) (*ApplicationResource, error) {
+	out := &ApplicationResource{}
+	r, err := typed.Get(in, ApplicationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListApplications reads every AWS::AppIntegrations::Application in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListApplications(in athanor.Declarer) ([]*ApplicationResource, error) {
+	return typed.List(in, ApplicationTypeName, nil, func(out *ApplicationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ApplicationApplicationConfig is part of AWS::AppIntegrations::Application.

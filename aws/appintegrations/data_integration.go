@@ -59,14 +59,34 @@ func (r *DataIntegrationResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataIntegration(app *athanor.App, logicalID string, props DataIntegrationProps, opts ...athanor.ResourceOption) (*DataIntegrationResource, error) {
+func DataIntegration(in athanor.Declarer, logicalID string, props DataIntegrationProps, opts ...athanor.ResourceOption) (*DataIntegrationResource, error) {
 	out := &DataIntegrationResource{}
-	r, err := typed.Declare(app, DataIntegrationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataIntegrationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataIntegration reads an AWS::AppIntegrations::DataIntegration that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetDataIntegration(in athanor.Declarer, id string) (*DataIntegrationResource, error) {
+	out := &DataIntegrationResource{}
+	r, err := typed.Get(in, DataIntegrationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataIntegrations reads every AWS::AppIntegrations::DataIntegration in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListDataIntegrations(in athanor.Declarer) ([]*DataIntegrationResource, error) {
+	return typed.List(in, DataIntegrationTypeName, nil, func(out *DataIntegrationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DataIntegrationFileConfiguration is part of

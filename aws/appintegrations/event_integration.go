@@ -51,14 +51,35 @@ func (r *EventIntegrationResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EventIntegration(app *athanor.App, logicalID string, props EventIntegrationProps, opts ...athanor.ResourceOption) (*EventIntegrationResource, error) {
+func EventIntegration(in athanor.Declarer, logicalID string, props EventIntegrationProps, opts ...athanor.ResourceOption) (*EventIntegrationResource, error) {
 	out := &EventIntegrationResource{}
-	r, err := typed.Declare(app, EventIntegrationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EventIntegrationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEventIntegration reads an AWS::AppIntegrations::EventIntegration that
+// the program uses but does not manage, by its primary identifier (Name). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetEventIntegration(in athanor.Declarer, id string) (*EventIntegrationResource, error) {
+	out := &EventIntegrationResource{}
+	r, err := typed.Get(in, EventIntegrationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEventIntegrations reads every AWS::AppIntegrations::EventIntegration
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListEventIntegrations(in athanor.Declarer) ([]*EventIntegrationResource, error) {
+	return typed.List(in, EventIntegrationTypeName, nil, func(out *EventIntegrationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EventIntegrationEventFilter is part of

@@ -206,14 +206,36 @@ func (r *ScalableTargetResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ScalableTarget(app *athanor.App, logicalID string, props ScalableTargetProps, opts ...athanor.ResourceOption) (*ScalableTargetResource, error) {
+func ScalableTarget(in athanor.Declarer, logicalID string, props ScalableTargetProps, opts ...athanor.ResourceOption) (*ScalableTargetResource, error) {
 	out := &ScalableTargetResource{}
-	r, err := typed.Declare(app, ScalableTargetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ScalableTargetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetScalableTarget reads an AWS::ApplicationAutoScaling::ScalableTarget
+// that the program uses but does not manage, by its primary identifier
+// (ResourceId|ScalableDimension|ServiceNamespace, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetScalableTarget(in athanor.Declarer, id string) (*ScalableTargetResource, error) {
+	out := &ScalableTargetResource{}
+	r, err := typed.Get(in, ScalableTargetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListScalableTargets reads every
+// AWS::ApplicationAutoScaling::ScalableTarget in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListScalableTargets(in athanor.Declarer) ([]*ScalableTargetResource, error) {
+	return typed.List(in, ScalableTargetTypeName, nil, func(out *ScalableTargetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ScalableTargetScalableTargetAction is part of

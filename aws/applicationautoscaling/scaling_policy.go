@@ -186,14 +186,35 @@ func (r *ScalingPolicyResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ScalingPolicy(app *athanor.App, logicalID string, props ScalingPolicyProps, opts ...athanor.ResourceOption) (*ScalingPolicyResource, error) {
+func ScalingPolicy(in athanor.Declarer, logicalID string, props ScalingPolicyProps, opts ...athanor.ResourceOption) (*ScalingPolicyResource, error) {
 	out := &ScalingPolicyResource{}
-	r, err := typed.Declare(app, ScalingPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ScalingPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetScalingPolicy reads an AWS::ApplicationAutoScaling::ScalingPolicy that
+// the program uses but does not manage, by its primary identifier
+// (Arn|ScalableDimension, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetScalingPolicy(in athanor.Declarer, id string) (*ScalingPolicyResource, error) {
+	out := &ScalingPolicyResource{}
+	r, err := typed.Get(in, ScalingPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListScalingPolicies reads every AWS::ApplicationAutoScaling::ScalingPolicy
+// within the given ServiceNamespace (Cloud Control lists this type only
+// within them), sorted by identifier. See athanor.App.List.
+func ListScalingPolicies(in athanor.Declarer, serviceNamespace string) ([]*ScalingPolicyResource, error) {
+	return typed.List(in, ScalingPolicyTypeName, map[string]any{"ServiceNamespace": serviceNamespace}, func(out *ScalingPolicyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ScalingPolicyCustomizedMetricSpecification is part of

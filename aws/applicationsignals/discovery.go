@@ -36,12 +36,32 @@ func (r *DiscoveryResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Discovery(app *athanor.App, logicalID string, props DiscoveryProps, opts ...athanor.ResourceOption) (*DiscoveryResource, error) {
+func Discovery(in athanor.Declarer, logicalID string, props DiscoveryProps, opts ...athanor.ResourceOption) (*DiscoveryResource, error) {
 	out := &DiscoveryResource{}
-	r, err := typed.Declare(app, DiscoveryTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DiscoveryTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDiscovery reads an AWS::ApplicationSignals::Discovery that the program
+// uses but does not manage, by its primary identifier (AccountId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetDiscovery(in athanor.Declarer, id string) (*DiscoveryResource, error) {
+	out := &DiscoveryResource{}
+	r, err := typed.Get(in, DiscoveryTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDiscoveries reads every AWS::ApplicationSignals::Discovery in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListDiscoveries(in athanor.Declarer) ([]*DiscoveryResource, error) {
+	return typed.List(in, DiscoveryTypeName, nil, func(out *DiscoveryResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -43,14 +43,36 @@ func (r *GroupingConfigurationResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GroupingConfiguration(app *athanor.App, logicalID string, props GroupingConfigurationProps, opts ...athanor.ResourceOption) (*GroupingConfigurationResource, error) {
+func GroupingConfiguration(in athanor.Declarer, logicalID string, props GroupingConfigurationProps, opts ...athanor.ResourceOption) (*GroupingConfigurationResource, error) {
 	out := &GroupingConfigurationResource{}
-	r, err := typed.Declare(app, GroupingConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GroupingConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGroupingConfiguration reads an
+// AWS::ApplicationSignals::GroupingConfiguration that the program uses but
+// does not manage, by its primary identifier (AccountId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetGroupingConfiguration(in athanor.Declarer, id string) (*GroupingConfigurationResource, error) {
+	out := &GroupingConfigurationResource{}
+	r, err := typed.Get(in, GroupingConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGroupingConfigurations reads every
+// AWS::ApplicationSignals::GroupingConfiguration in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListGroupingConfigurations(in athanor.Declarer) ([]*GroupingConfigurationResource, error) {
+	return typed.List(in, GroupingConfigurationTypeName, nil, func(out *GroupingConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // GroupingConfigurationGroupingAttributeDefinition is part of

@@ -76,14 +76,36 @@ func (r *ServiceLevelObjectiveResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ServiceLevelObjective(app *athanor.App, logicalID string, props ServiceLevelObjectiveProps, opts ...athanor.ResourceOption) (*ServiceLevelObjectiveResource, error) {
+func ServiceLevelObjective(in athanor.Declarer, logicalID string, props ServiceLevelObjectiveProps, opts ...athanor.ResourceOption) (*ServiceLevelObjectiveResource, error) {
 	out := &ServiceLevelObjectiveResource{}
-	r, err := typed.Declare(app, ServiceLevelObjectiveTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServiceLevelObjectiveTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetServiceLevelObjective reads an
+// AWS::ApplicationSignals::ServiceLevelObjective that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetServiceLevelObjective(in athanor.Declarer, id string) (*ServiceLevelObjectiveResource, error) {
+	out := &ServiceLevelObjectiveResource{}
+	r, err := typed.Get(in, ServiceLevelObjectiveTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListServiceLevelObjectives reads every
+// AWS::ApplicationSignals::ServiceLevelObjective in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListServiceLevelObjectives(in athanor.Declarer) ([]*ServiceLevelObjectiveResource, error) {
+	return typed.List(in, ServiceLevelObjectiveTypeName, nil, func(out *ServiceLevelObjectiveResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ServiceLevelObjectiveBurnRateConfiguration is part of

@@ -82,12 +82,34 @@ func (r *AutoScalingConfigurationResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AutoScalingConfiguration(app *athanor.App, logicalID string, props AutoScalingConfigurationProps, opts ...athanor.ResourceOption) (*AutoScalingConfigurationResource, error) {
+func AutoScalingConfiguration(in athanor.Declarer, logicalID string, props AutoScalingConfigurationProps, opts ...athanor.ResourceOption) (*AutoScalingConfigurationResource, error) {
 	out := &AutoScalingConfigurationResource{}
-	r, err := typed.Declare(app, AutoScalingConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AutoScalingConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAutoScalingConfiguration reads an
+// AWS::AppRunner::AutoScalingConfiguration that the program uses but does
+// not manage, by its primary identifier (AutoScalingConfigurationArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetAutoScalingConfiguration(in athanor.Declarer, id string) (*AutoScalingConfigurationResource, error) {
+	out := &AutoScalingConfigurationResource{}
+	r, err := typed.Get(in, AutoScalingConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAutoScalingConfigurations reads every
+// AWS::AppRunner::AutoScalingConfiguration in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListAutoScalingConfigurations(in athanor.Declarer) ([]*AutoScalingConfigurationResource, error) {
+	return typed.List(in, AutoScalingConfigurationTypeName, nil, func(out *AutoScalingConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }

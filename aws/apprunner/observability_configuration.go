@@ -64,14 +64,36 @@ func (r *ObservabilityConfigurationResource) ResourceID() string { return r.Reso
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ObservabilityConfiguration(app *athanor.App, logicalID string, props ObservabilityConfigurationProps, opts ...athanor.ResourceOption) (*ObservabilityConfigurationResource, error) {
+func ObservabilityConfiguration(in athanor.Declarer, logicalID string, props ObservabilityConfigurationProps, opts ...athanor.ResourceOption) (*ObservabilityConfigurationResource, error) {
 	out := &ObservabilityConfigurationResource{}
-	r, err := typed.Declare(app, ObservabilityConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ObservabilityConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetObservabilityConfiguration reads an
+// AWS::AppRunner::ObservabilityConfiguration that the program uses but does
+// not manage, by its primary identifier (ObservabilityConfigurationArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetObservabilityConfiguration(in athanor.Declarer, id string) (*ObservabilityConfigurationResource, error) {
+	out := &ObservabilityConfigurationResource{}
+	r, err := typed.Get(in, ObservabilityConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListObservabilityConfigurations reads every
+// AWS::AppRunner::ObservabilityConfiguration in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListObservabilityConfigurations(in athanor.Declarer) ([]*ObservabilityConfigurationResource, error) {
+	return typed.List(in, ObservabilityConfigurationTypeName, nil, func(out *ObservabilityConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ObservabilityConfigurationTraceConfiguration is part of

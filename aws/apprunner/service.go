@@ -64,14 +64,34 @@ func (r *ServiceResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Service(app *athanor.App, logicalID string, props ServiceProps, opts ...athanor.ResourceOption) (*ServiceResource, error) {
+func Service(in athanor.Declarer, logicalID string, props ServiceProps, opts ...athanor.ResourceOption) (*ServiceResource, error) {
 	out := &ServiceResource{}
-	r, err := typed.Declare(app, ServiceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServiceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetService reads an AWS::AppRunner::Service that the program uses but does
+// not manage, by its primary identifier (ServiceArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetService(in athanor.Declarer, id string) (*ServiceResource, error) {
+	out := &ServiceResource{}
+	r, err := typed.Get(in, ServiceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListServices reads every AWS::AppRunner::Service in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListServices(in athanor.Declarer) ([]*ServiceResource, error) {
+	return typed.List(in, ServiceTypeName, nil, func(out *ServiceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ServiceAuthenticationConfiguration is part of AWS::AppRunner::Service.

@@ -62,12 +62,32 @@ func (r *VpcConnectorResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VpcConnector(app *athanor.App, logicalID string, props VpcConnectorProps, opts ...athanor.ResourceOption) (*VpcConnectorResource, error) {
+func VpcConnector(in athanor.Declarer, logicalID string, props VpcConnectorProps, opts ...athanor.ResourceOption) (*VpcConnectorResource, error) {
 	out := &VpcConnectorResource{}
-	r, err := typed.Declare(app, VpcConnectorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VpcConnectorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVpcConnector reads an AWS::AppRunner::VpcConnector that the program
+// uses but does not manage, by its primary identifier (VpcConnectorArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetVpcConnector(in athanor.Declarer, id string) (*VpcConnectorResource, error) {
+	out := &VpcConnectorResource{}
+	r, err := typed.Get(in, VpcConnectorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVpcConnectors reads every AWS::AppRunner::VpcConnector in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListVpcConnectors(in athanor.Declarer) ([]*VpcConnectorResource, error) {
+	return typed.List(in, VpcConnectorTypeName, nil, func(out *VpcConnectorResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -57,14 +57,35 @@ func (r *VpcIngressConnectionResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VpcIngressConnection(app *athanor.App, logicalID string, props VpcIngressConnectionProps, opts ...athanor.ResourceOption) (*VpcIngressConnectionResource, error) {
+func VpcIngressConnection(in athanor.Declarer, logicalID string, props VpcIngressConnectionProps, opts ...athanor.ResourceOption) (*VpcIngressConnectionResource, error) {
 	out := &VpcIngressConnectionResource{}
-	r, err := typed.Declare(app, VpcIngressConnectionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VpcIngressConnectionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVpcIngressConnection reads an AWS::AppRunner::VpcIngressConnection that
+// the program uses but does not manage, by its primary identifier
+// (VpcIngressConnectionArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetVpcIngressConnection(in athanor.Declarer, id string) (*VpcIngressConnectionResource, error) {
+	out := &VpcIngressConnectionResource{}
+	r, err := typed.Get(in, VpcIngressConnectionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVpcIngressConnections reads every AWS::AppRunner::VpcIngressConnection
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListVpcIngressConnections(in athanor.Declarer) ([]*VpcIngressConnectionResource, error) {
+	return typed.List(in, VpcIngressConnectionTypeName, nil, func(out *VpcIngressConnectionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // VpcIngressConnectionIngressVpcConfiguration is part of

@@ -53,9 +53,23 @@ func (r *AppBlockResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AppBlock(app *athanor.App, logicalID string, props AppBlockProps, opts ...athanor.ResourceOption) (*AppBlockResource, error) {
+func AppBlock(in athanor.Declarer, logicalID string, props AppBlockProps, opts ...athanor.ResourceOption) (*AppBlockResource, error) {
 	out := &AppBlockResource{}
-	r, err := typed.Declare(app, AppBlockTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AppBlockTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetAppBlock reads an AWS::AppStream::AppBlock that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetAppBlock(in athanor.Declarer, id string) (*AppBlockResource, error) {
+	out := &AppBlockResource{}
+	r, err := typed.Get(in, AppBlockTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

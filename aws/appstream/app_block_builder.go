@@ -54,14 +54,34 @@ func (r *AppBlockBuilderResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AppBlockBuilder(app *athanor.App, logicalID string, props AppBlockBuilderProps, opts ...athanor.ResourceOption) (*AppBlockBuilderResource, error) {
+func AppBlockBuilder(in athanor.Declarer, logicalID string, props AppBlockBuilderProps, opts ...athanor.ResourceOption) (*AppBlockBuilderResource, error) {
 	out := &AppBlockBuilderResource{}
-	r, err := typed.Declare(app, AppBlockBuilderTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AppBlockBuilderTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAppBlockBuilder reads an AWS::AppStream::AppBlockBuilder that the
+// program uses but does not manage, by its primary identifier (Name). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetAppBlockBuilder(in athanor.Declarer, id string) (*AppBlockBuilderResource, error) {
+	out := &AppBlockBuilderResource{}
+	r, err := typed.Get(in, AppBlockBuilderTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAppBlockBuilders reads every AWS::AppStream::AppBlockBuilder in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListAppBlockBuilders(in athanor.Declarer) ([]*AppBlockBuilderResource, error) {
+	return typed.List(in, AppBlockBuilderTypeName, nil, func(out *AppBlockBuilderResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AppBlockBuilderAccessEndpoint is part of AWS::AppStream::AppBlockBuilder.

@@ -41,9 +41,25 @@ func (r *ApplicationEntitlementAssociationResource) ResourceID() string { return
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ApplicationEntitlementAssociation(app *athanor.App, logicalID string, props ApplicationEntitlementAssociationProps, opts ...athanor.ResourceOption) (*ApplicationEntitlementAssociationResource, error) {
+func ApplicationEntitlementAssociation(in athanor.Declarer, logicalID string, props ApplicationEntitlementAssociationProps, opts ...athanor.ResourceOption) (*ApplicationEntitlementAssociationResource, error) {
 	out := &ApplicationEntitlementAssociationResource{}
-	r, err := typed.Declare(app, ApplicationEntitlementAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ApplicationEntitlementAssociationTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetApplicationEntitlementAssociation reads an
+// AWS::AppStream::ApplicationEntitlementAssociation that the program uses
+// but does not manage, by its primary identifier
+// (StackName|EntitlementName|ApplicationIdentifier, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetApplicationEntitlementAssociation(in athanor.Declarer, id string) (*ApplicationEntitlementAssociationResource, error) {
+	out := &ApplicationEntitlementAssociationResource{}
+	r, err := typed.Get(in, ApplicationEntitlementAssociationTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

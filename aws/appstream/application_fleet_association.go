@@ -39,9 +39,24 @@ func (r *ApplicationFleetAssociationResource) ResourceID() string { return r.Res
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ApplicationFleetAssociation(app *athanor.App, logicalID string, props ApplicationFleetAssociationProps, opts ...athanor.ResourceOption) (*ApplicationFleetAssociationResource, error) {
+func ApplicationFleetAssociation(in athanor.Declarer, logicalID string, props ApplicationFleetAssociationProps, opts ...athanor.ResourceOption) (*ApplicationFleetAssociationResource, error) {
 	out := &ApplicationFleetAssociationResource{}
-	r, err := typed.Declare(app, ApplicationFleetAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ApplicationFleetAssociationTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetApplicationFleetAssociation reads an
+// AWS::AppStream::ApplicationFleetAssociation that the program uses but does
+// not manage, by its primary identifier (FleetName|ApplicationArn, joined by
+// |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetApplicationFleetAssociation(in athanor.Declarer, id string) (*ApplicationFleetAssociationResource, error) {
+	out := &ApplicationFleetAssociationResource{}
+	r, err := typed.Get(in, ApplicationFleetAssociationTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -40,14 +40,34 @@ func (r *DirectoryConfigResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DirectoryConfig(app *athanor.App, logicalID string, props DirectoryConfigProps, opts ...athanor.ResourceOption) (*DirectoryConfigResource, error) {
+func DirectoryConfig(in athanor.Declarer, logicalID string, props DirectoryConfigProps, opts ...athanor.ResourceOption) (*DirectoryConfigResource, error) {
 	out := &DirectoryConfigResource{}
-	r, err := typed.Declare(app, DirectoryConfigTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DirectoryConfigTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDirectoryConfig reads an AWS::AppStream::DirectoryConfig that the
+// program uses but does not manage, by its primary identifier
+// (DirectoryName). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetDirectoryConfig(in athanor.Declarer, id string) (*DirectoryConfigResource, error) {
+	out := &DirectoryConfigResource{}
+	r, err := typed.Get(in, DirectoryConfigTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDirectoryConfigs reads every AWS::AppStream::DirectoryConfig in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListDirectoryConfigs(in athanor.Declarer) ([]*DirectoryConfigResource, error) {
+	return typed.List(in, DirectoryConfigTypeName, nil, func(out *DirectoryConfigResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DirectoryConfigCertificateBasedAuthProperties is part of

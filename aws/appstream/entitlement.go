@@ -47,9 +47,23 @@ func (r *EntitlementResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Entitlement(app *athanor.App, logicalID string, props EntitlementProps, opts ...athanor.ResourceOption) (*EntitlementResource, error) {
+func Entitlement(in athanor.Declarer, logicalID string, props EntitlementProps, opts ...athanor.ResourceOption) (*EntitlementResource, error) {
 	out := &EntitlementResource{}
-	r, err := typed.Declare(app, EntitlementTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EntitlementTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetEntitlement reads an AWS::AppStream::Entitlement that the program uses
+// but does not manage, by its primary identifier (StackName|Name, joined by
+// |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetEntitlement(in athanor.Declarer, id string) (*EntitlementResource, error) {
+	out := &EntitlementResource{}
+	r, err := typed.Get(in, EntitlementTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -57,14 +57,34 @@ func (r *ImageBuilderResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ImageBuilder(app *athanor.App, logicalID string, props ImageBuilderProps, opts ...athanor.ResourceOption) (*ImageBuilderResource, error) {
+func ImageBuilder(in athanor.Declarer, logicalID string, props ImageBuilderProps, opts ...athanor.ResourceOption) (*ImageBuilderResource, error) {
 	out := &ImageBuilderResource{}
-	r, err := typed.Declare(app, ImageBuilderTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ImageBuilderTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetImageBuilder reads an AWS::AppStream::ImageBuilder that the program
+// uses but does not manage, by its primary identifier (Name). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetImageBuilder(in athanor.Declarer, id string) (*ImageBuilderResource, error) {
+	out := &ImageBuilderResource{}
+	r, err := typed.Get(in, ImageBuilderTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListImageBuilders reads every AWS::AppStream::ImageBuilder in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListImageBuilders(in athanor.Declarer) ([]*ImageBuilderResource, error) {
+	return typed.List(in, ImageBuilderTypeName, nil, func(out *ImageBuilderResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ImageBuilderAccessEndpoint is part of AWS::AppStream::ImageBuilder.

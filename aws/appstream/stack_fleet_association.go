@@ -41,9 +41,23 @@ func (r *StackFleetAssociationResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StackFleetAssociation(app *athanor.App, logicalID string, props StackFleetAssociationProps, opts ...athanor.ResourceOption) (*StackFleetAssociationResource, error) {
+func StackFleetAssociation(in athanor.Declarer, logicalID string, props StackFleetAssociationProps, opts ...athanor.ResourceOption) (*StackFleetAssociationResource, error) {
 	out := &StackFleetAssociationResource{}
-	r, err := typed.Declare(app, StackFleetAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StackFleetAssociationTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetStackFleetAssociation reads an AWS::AppStream::StackFleetAssociation
+// that the program uses but does not manage, by its primary identifier (Id).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetStackFleetAssociation(in athanor.Declarer, id string) (*StackFleetAssociationResource, error) {
+	out := &StackFleetAssociationResource{}
+	r, err := typed.Get(in, StackFleetAssociationTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

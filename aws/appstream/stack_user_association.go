@@ -48,12 +48,34 @@ func (r *StackUserAssociationResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StackUserAssociation(app *athanor.App, logicalID string, props StackUserAssociationProps, opts ...athanor.ResourceOption) (*StackUserAssociationResource, error) {
+func StackUserAssociation(in athanor.Declarer, logicalID string, props StackUserAssociationProps, opts ...athanor.ResourceOption) (*StackUserAssociationResource, error) {
 	out := &StackUserAssociationResource{}
-	r, err := typed.Declare(app, StackUserAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StackUserAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStackUserAssociation reads an AWS::AppStream::StackUserAssociation that
+// the program uses but does not manage, by its primary identifier
+// (StackName|UserName|AuthenticationType, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetStackUserAssociation(in athanor.Declarer, id string) (*StackUserAssociationResource, error) {
+	out := &StackUserAssociationResource{}
+	r, err := typed.Get(in, StackUserAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStackUserAssociations reads every AWS::AppStream::StackUserAssociation
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListStackUserAssociations(in athanor.Declarer) ([]*StackUserAssociationResource, error) {
+	return typed.List(in, StackUserAssociationTypeName, nil, func(out *StackUserAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -55,14 +55,35 @@ func (r *ChannelNamespaceResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ChannelNamespace(app *athanor.App, logicalID string, props ChannelNamespaceProps, opts ...athanor.ResourceOption) (*ChannelNamespaceResource, error) {
+func ChannelNamespace(in athanor.Declarer, logicalID string, props ChannelNamespaceProps, opts ...athanor.ResourceOption) (*ChannelNamespaceResource, error) {
 	out := &ChannelNamespaceResource{}
-	r, err := typed.Declare(app, ChannelNamespaceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ChannelNamespaceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetChannelNamespace reads an AWS::AppSync::ChannelNamespace that the
+// program uses but does not manage, by its primary identifier
+// (ChannelNamespaceArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetChannelNamespace(in athanor.Declarer, id string) (*ChannelNamespaceResource, error) {
+	out := &ChannelNamespaceResource{}
+	r, err := typed.Get(in, ChannelNamespaceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListChannelNamespaces reads every AWS::AppSync::ChannelNamespace within
+// the given ApiId (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListChannelNamespaces(in athanor.Declarer, apiId string) ([]*ChannelNamespaceResource, error) {
+	return typed.List(in, ChannelNamespaceTypeName, map[string]any{"ApiId": apiId}, func(out *ChannelNamespaceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ChannelNamespaceAuthMode is part of AWS::AppSync::ChannelNamespace. An

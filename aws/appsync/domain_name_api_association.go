@@ -43,9 +43,24 @@ func (r *DomainNameApiAssociationResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DomainNameApiAssociation(app *athanor.App, logicalID string, props DomainNameApiAssociationProps, opts ...athanor.ResourceOption) (*DomainNameApiAssociationResource, error) {
+func DomainNameApiAssociation(in athanor.Declarer, logicalID string, props DomainNameApiAssociationProps, opts ...athanor.ResourceOption) (*DomainNameApiAssociationResource, error) {
 	out := &DomainNameApiAssociationResource{}
-	r, err := typed.Declare(app, DomainNameApiAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DomainNameApiAssociationTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetDomainNameApiAssociation reads an
+// AWS::AppSync::DomainNameApiAssociation that the program uses but does not
+// manage, by its primary identifier (ApiAssociationIdentifier). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetDomainNameApiAssociation(in athanor.Declarer, id string) (*DomainNameApiAssociationResource, error) {
+	out := &DomainNameApiAssociationResource{}
+	r, err := typed.Get(in, DomainNameApiAssociationTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -88,14 +88,35 @@ func (r *FunctionConfigurationResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FunctionConfiguration(app *athanor.App, logicalID string, props FunctionConfigurationProps, opts ...athanor.ResourceOption) (*FunctionConfigurationResource, error) {
+func FunctionConfiguration(in athanor.Declarer, logicalID string, props FunctionConfigurationProps, opts ...athanor.ResourceOption) (*FunctionConfigurationResource, error) {
 	out := &FunctionConfigurationResource{}
-	r, err := typed.Declare(app, FunctionConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FunctionConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFunctionConfiguration reads an AWS::AppSync::FunctionConfiguration that
+// the program uses but does not manage, by its primary identifier
+// (FunctionArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetFunctionConfiguration(in athanor.Declarer, id string) (*FunctionConfigurationResource, error) {
+	out := &FunctionConfigurationResource{}
+	r, err := typed.Get(in, FunctionConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFunctionConfigurations reads every AWS::AppSync::FunctionConfiguration
+// within the given ApiId (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListFunctionConfigurations(in athanor.Declarer, apiId string) ([]*FunctionConfigurationResource, error) {
+	return typed.List(in, FunctionConfigurationTypeName, map[string]any{"ApiId": apiId}, func(out *FunctionConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FunctionConfigurationAppSyncRuntime is part of

@@ -106,14 +106,34 @@ func (r *GraphQLApiResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GraphQLApi(app *athanor.App, logicalID string, props GraphQLApiProps, opts ...athanor.ResourceOption) (*GraphQLApiResource, error) {
+func GraphQLApi(in athanor.Declarer, logicalID string, props GraphQLApiProps, opts ...athanor.ResourceOption) (*GraphQLApiResource, error) {
 	out := &GraphQLApiResource{}
-	r, err := typed.Declare(app, GraphQLApiTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GraphQLApiTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGraphQLApi reads an AWS::AppSync::GraphQLApi that the program uses but
+// does not manage, by its primary identifier (ApiId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetGraphQLApi(in athanor.Declarer, id string) (*GraphQLApiResource, error) {
+	out := &GraphQLApiResource{}
+	r, err := typed.Get(in, GraphQLApiTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGraphQLApis reads every AWS::AppSync::GraphQLApi in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListGraphQLApis(in athanor.Declarer) ([]*GraphQLApiResource, error) {
+	return typed.List(in, GraphQLApiTypeName, nil, func(out *GraphQLApiResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // GraphQLApiAdditionalAuthenticationProvider is part of

@@ -109,14 +109,35 @@ func (r *ResolverResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Resolver(app *athanor.App, logicalID string, props ResolverProps, opts ...athanor.ResourceOption) (*ResolverResource, error) {
+func Resolver(in athanor.Declarer, logicalID string, props ResolverProps, opts ...athanor.ResourceOption) (*ResolverResource, error) {
 	out := &ResolverResource{}
-	r, err := typed.Declare(app, ResolverTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResolverTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResolver reads an AWS::AppSync::Resolver that the program uses but does
+// not manage, by its primary identifier (ResolverArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetResolver(in athanor.Declarer, id string) (*ResolverResource, error) {
+	out := &ResolverResource{}
+	r, err := typed.Get(in, ResolverTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResolvers reads every AWS::AppSync::Resolver within the given ApiId
+// and TypeName (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListResolvers(in athanor.Declarer, apiId string, typeName string) ([]*ResolverResource, error) {
+	return typed.List(in, ResolverTypeName, map[string]any{"ApiId": apiId, "TypeName": typeName}, func(out *ResolverResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ResolverAppSyncRuntime is part of AWS::AppSync::Resolver. Describes a

@@ -67,14 +67,36 @@ func (r *SourceApiAssociationResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SourceApiAssociation(app *athanor.App, logicalID string, props SourceApiAssociationProps, opts ...athanor.ResourceOption) (*SourceApiAssociationResource, error) {
+func SourceApiAssociation(in athanor.Declarer, logicalID string, props SourceApiAssociationProps, opts ...athanor.ResourceOption) (*SourceApiAssociationResource, error) {
 	out := &SourceApiAssociationResource{}
-	r, err := typed.Declare(app, SourceApiAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SourceApiAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSourceApiAssociation reads an AWS::AppSync::SourceApiAssociation that
+// the program uses but does not manage, by its primary identifier
+// (AssociationArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetSourceApiAssociation(in athanor.Declarer, id string) (*SourceApiAssociationResource, error) {
+	out := &SourceApiAssociationResource{}
+	r, err := typed.Get(in, SourceApiAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSourceApiAssociations reads every AWS::AppSync::SourceApiAssociation
+// within the given SourceApiIdentifier and MergedApiIdentifier (Cloud
+// Control lists this type only within them), sorted by identifier. See
+// athanor.App.List.
+func ListSourceApiAssociations(in athanor.Declarer, sourceApiIdentifier string, mergedApiIdentifier string) ([]*SourceApiAssociationResource, error) {
+	return typed.List(in, SourceApiAssociationTypeName, map[string]any{"SourceApiIdentifier": sourceApiIdentifier, "MergedApiIdentifier": mergedApiIdentifier}, func(out *SourceApiAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SourceApiAssociationSourceApiAssociationConfig is part of

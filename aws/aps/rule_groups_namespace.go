@@ -48,12 +48,33 @@ func (r *RuleGroupsNamespaceResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RuleGroupsNamespace(app *athanor.App, logicalID string, props RuleGroupsNamespaceProps, opts ...athanor.ResourceOption) (*RuleGroupsNamespaceResource, error) {
+func RuleGroupsNamespace(in athanor.Declarer, logicalID string, props RuleGroupsNamespaceProps, opts ...athanor.ResourceOption) (*RuleGroupsNamespaceResource, error) {
 	out := &RuleGroupsNamespaceResource{}
-	r, err := typed.Declare(app, RuleGroupsNamespaceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RuleGroupsNamespaceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRuleGroupsNamespace reads an AWS::APS::RuleGroupsNamespace that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetRuleGroupsNamespace(in athanor.Declarer, id string) (*RuleGroupsNamespaceResource, error) {
+	out := &RuleGroupsNamespaceResource{}
+	r, err := typed.Get(in, RuleGroupsNamespaceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRuleGroupsNamespaces reads every AWS::APS::RuleGroupsNamespace within
+// the given Arn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListRuleGroupsNamespaces(in athanor.Declarer, arn string) ([]*RuleGroupsNamespaceResource, error) {
+	return typed.List(in, RuleGroupsNamespaceTypeName, map[string]any{"Arn": arn}, func(out *RuleGroupsNamespaceResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -55,14 +55,33 @@ func (r *ScraperResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Scraper(app *athanor.App, logicalID string, props ScraperProps, opts ...athanor.ResourceOption) (*ScraperResource, error) {
+func Scraper(in athanor.Declarer, logicalID string, props ScraperProps, opts ...athanor.ResourceOption) (*ScraperResource, error) {
 	out := &ScraperResource{}
-	r, err := typed.Declare(app, ScraperTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ScraperTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetScraper reads an AWS::APS::Scraper that the program uses but does not
+// manage, by its primary identifier (Arn). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetScraper(in athanor.Declarer, id string) (*ScraperResource, error) {
+	out := &ScraperResource{}
+	r, err := typed.Get(in, ScraperTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListScrapers reads every AWS::APS::Scraper in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListScrapers(in athanor.Declarer) ([]*ScraperResource, error) {
+	return typed.List(in, ScraperTypeName, nil, func(out *ScraperResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ScraperCloudWatchLogDestination is part of AWS::APS::Scraper. Represents a

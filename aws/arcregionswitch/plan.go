@@ -65,14 +65,34 @@ func (r *PlanResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Plan(app *athanor.App, logicalID string, props PlanProps, opts ...athanor.ResourceOption) (*PlanResource, error) {
+func Plan(in athanor.Declarer, logicalID string, props PlanProps, opts ...athanor.ResourceOption) (*PlanResource, error) {
 	out := &PlanResource{}
-	r, err := typed.Declare(app, PlanTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PlanTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPlan reads an AWS::ARCRegionSwitch::Plan that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetPlan(in athanor.Declarer, id string) (*PlanResource, error) {
+	out := &PlanResource{}
+	r, err := typed.Get(in, PlanTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPlans reads every AWS::ARCRegionSwitch::Plan in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListPlans(in athanor.Declarer) ([]*PlanResource, error) {
+	return typed.List(in, PlanTypeName, nil, func(out *PlanResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AlarmCondition (AWS::ARCRegionSwitch::Plan).

@@ -47,14 +47,36 @@ func (r *AutoshiftObserverNotificationStatusResource) ResourceID() string {
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AutoshiftObserverNotificationStatus(app *athanor.App, logicalID string, props AutoshiftObserverNotificationStatusProps, opts ...athanor.ResourceOption) (*AutoshiftObserverNotificationStatusResource, error) {
+func AutoshiftObserverNotificationStatus(in athanor.Declarer, logicalID string, props AutoshiftObserverNotificationStatusProps, opts ...athanor.ResourceOption) (*AutoshiftObserverNotificationStatusResource, error) {
 	out := &AutoshiftObserverNotificationStatusResource{}
-	r, err := typed.Declare(app, AutoshiftObserverNotificationStatusTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AutoshiftObserverNotificationStatusTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAutoshiftObserverNotificationStatus reads an
+// AWS::ARCZonalShift::AutoshiftObserverNotificationStatus that the program
+// uses but does not manage, by its primary identifier (AccountId|Region,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetAutoshiftObserverNotificationStatus(in athanor.Declarer, id string) (*AutoshiftObserverNotificationStatusResource, error) {
+	out := &AutoshiftObserverNotificationStatusResource{}
+	r, err := typed.Get(in, AutoshiftObserverNotificationStatusTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAutoshiftObserverNotificationStatuses reads every
+// AWS::ARCZonalShift::AutoshiftObserverNotificationStatus in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListAutoshiftObserverNotificationStatuses(in athanor.Declarer) ([]*AutoshiftObserverNotificationStatusResource, error) {
+	return typed.List(in, AutoshiftObserverNotificationStatusTypeName, nil, func(out *AutoshiftObserverNotificationStatusResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AutoshiftObserverNotificationStatus (AWS::ARCZonalShift::AutoshiftObserverNotificationStatus).

@@ -39,14 +39,36 @@ func (r *ZonalAutoshiftConfigurationResource) ResourceID() string { return r.Res
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ZonalAutoshiftConfiguration(app *athanor.App, logicalID string, props ZonalAutoshiftConfigurationProps, opts ...athanor.ResourceOption) (*ZonalAutoshiftConfigurationResource, error) {
+func ZonalAutoshiftConfiguration(in athanor.Declarer, logicalID string, props ZonalAutoshiftConfigurationProps, opts ...athanor.ResourceOption) (*ZonalAutoshiftConfigurationResource, error) {
 	out := &ZonalAutoshiftConfigurationResource{}
-	r, err := typed.Declare(app, ZonalAutoshiftConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ZonalAutoshiftConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetZonalAutoshiftConfiguration reads an
+// AWS::ARCZonalShift::ZonalAutoshiftConfiguration that the program uses but
+// does not manage, by its primary identifier (ResourceIdentifier). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetZonalAutoshiftConfiguration(in athanor.Declarer, id string) (*ZonalAutoshiftConfigurationResource, error) {
+	out := &ZonalAutoshiftConfigurationResource{}
+	r, err := typed.Get(in, ZonalAutoshiftConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListZonalAutoshiftConfigurations reads every
+// AWS::ARCZonalShift::ZonalAutoshiftConfiguration in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListZonalAutoshiftConfigurations(in athanor.Declarer) ([]*ZonalAutoshiftConfigurationResource, error) {
+	return typed.List(in, ZonalAutoshiftConfigurationTypeName, nil, func(out *ZonalAutoshiftConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ZonalAutoshiftConfigurationControlCondition is part of

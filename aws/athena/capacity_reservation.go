@@ -58,14 +58,34 @@ func (r *CapacityReservationResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CapacityReservation(app *athanor.App, logicalID string, props CapacityReservationProps, opts ...athanor.ResourceOption) (*CapacityReservationResource, error) {
+func CapacityReservation(in athanor.Declarer, logicalID string, props CapacityReservationProps, opts ...athanor.ResourceOption) (*CapacityReservationResource, error) {
 	out := &CapacityReservationResource{}
-	r, err := typed.Declare(app, CapacityReservationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CapacityReservationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCapacityReservation reads an AWS::Athena::CapacityReservation that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetCapacityReservation(in athanor.Declarer, id string) (*CapacityReservationResource, error) {
+	out := &CapacityReservationResource{}
+	r, err := typed.Get(in, CapacityReservationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCapacityReservations reads every AWS::Athena::CapacityReservation in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListCapacityReservations(in athanor.Declarer) ([]*CapacityReservationResource, error) {
+	return typed.List(in, CapacityReservationTypeName, nil, func(out *CapacityReservationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CapacityReservationCapacityAssignment is part of

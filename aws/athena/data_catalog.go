@@ -62,14 +62,34 @@ func (r *DataCatalogResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataCatalog(app *athanor.App, logicalID string, props DataCatalogProps, opts ...athanor.ResourceOption) (*DataCatalogResource, error) {
+func DataCatalog(in athanor.Declarer, logicalID string, props DataCatalogProps, opts ...athanor.ResourceOption) (*DataCatalogResource, error) {
 	out := &DataCatalogResource{}
-	r, err := typed.Declare(app, DataCatalogTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataCatalogTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataCatalog reads an AWS::Athena::DataCatalog that the program uses but
+// does not manage, by its primary identifier (Name). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDataCatalog(in athanor.Declarer, id string) (*DataCatalogResource, error) {
+	out := &DataCatalogResource{}
+	r, err := typed.Get(in, DataCatalogTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataCatalogs reads every AWS::Athena::DataCatalog in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListDataCatalogs(in athanor.Declarer) ([]*DataCatalogResource, error) {
+	return typed.List(in, DataCatalogTypeName, nil, func(out *DataCatalogResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of DataCatalogProps.Status (AWS::Athena::DataCatalog).

@@ -50,12 +50,32 @@ func (r *NamedQueryResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func NamedQuery(app *athanor.App, logicalID string, props NamedQueryProps, opts ...athanor.ResourceOption) (*NamedQueryResource, error) {
+func NamedQuery(in athanor.Declarer, logicalID string, props NamedQueryProps, opts ...athanor.ResourceOption) (*NamedQueryResource, error) {
 	out := &NamedQueryResource{}
-	r, err := typed.Declare(app, NamedQueryTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NamedQueryTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNamedQuery reads an AWS::Athena::NamedQuery that the program uses but
+// does not manage, by its primary identifier (NamedQueryId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetNamedQuery(in athanor.Declarer, id string) (*NamedQueryResource, error) {
+	out := &NamedQueryResource{}
+	r, err := typed.Get(in, NamedQueryTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNamedQueries reads every AWS::Athena::NamedQuery in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListNamedQueries(in athanor.Declarer) ([]*NamedQueryResource, error) {
+	return typed.List(in, NamedQueryTypeName, nil, func(out *NamedQueryResource, r *athanor.Resource) { out.Resource = r })
 }

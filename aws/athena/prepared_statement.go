@@ -44,12 +44,33 @@ func (r *PreparedStatementResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PreparedStatement(app *athanor.App, logicalID string, props PreparedStatementProps, opts ...athanor.ResourceOption) (*PreparedStatementResource, error) {
+func PreparedStatement(in athanor.Declarer, logicalID string, props PreparedStatementProps, opts ...athanor.ResourceOption) (*PreparedStatementResource, error) {
 	out := &PreparedStatementResource{}
-	r, err := typed.Declare(app, PreparedStatementTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PreparedStatementTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPreparedStatement reads an AWS::Athena::PreparedStatement that the
+// program uses but does not manage, by its primary identifier
+// (StatementName|WorkGroup, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetPreparedStatement(in athanor.Declarer, id string) (*PreparedStatementResource, error) {
+	out := &PreparedStatementResource{}
+	r, err := typed.Get(in, PreparedStatementTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPreparedStatements reads every AWS::Athena::PreparedStatement within
+// the given WorkGroup (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListPreparedStatements(in athanor.Declarer, workGroup string) ([]*PreparedStatementResource, error) {
+	return typed.List(in, PreparedStatementTypeName, map[string]any{"WorkGroup": workGroup}, func(out *PreparedStatementResource, r *athanor.Resource) { out.Resource = r })
 }

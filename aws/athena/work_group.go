@@ -55,14 +55,34 @@ func (r *WorkGroupResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func WorkGroup(app *athanor.App, logicalID string, props WorkGroupProps, opts ...athanor.ResourceOption) (*WorkGroupResource, error) {
+func WorkGroup(in athanor.Declarer, logicalID string, props WorkGroupProps, opts ...athanor.ResourceOption) (*WorkGroupResource, error) {
 	out := &WorkGroupResource{}
-	r, err := typed.Declare(app, WorkGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WorkGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWorkGroup reads an AWS::Athena::WorkGroup that the program uses but
+// does not manage, by its primary identifier (Name). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetWorkGroup(in athanor.Declarer, id string) (*WorkGroupResource, error) {
+	out := &WorkGroupResource{}
+	r, err := typed.Get(in, WorkGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWorkGroups reads every AWS::Athena::WorkGroup in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListWorkGroups(in athanor.Declarer) ([]*WorkGroupResource, error) {
+	return typed.List(in, WorkGroupTypeName, nil, func(out *WorkGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // WorkGroupAclConfiguration is part of AWS::Athena::WorkGroup. Indicates

@@ -68,14 +68,34 @@ func (r *AssessmentResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Assessment(app *athanor.App, logicalID string, props AssessmentProps, opts ...athanor.ResourceOption) (*AssessmentResource, error) {
+func Assessment(in athanor.Declarer, logicalID string, props AssessmentProps, opts ...athanor.ResourceOption) (*AssessmentResource, error) {
 	out := &AssessmentResource{}
-	r, err := typed.Declare(app, AssessmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AssessmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAssessment reads an AWS::AuditManager::Assessment that the program uses
+// but does not manage, by its primary identifier (AssessmentId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetAssessment(in athanor.Declarer, id string) (*AssessmentResource, error) {
+	out := &AssessmentResource{}
+	r, err := typed.Get(in, AssessmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAssessments reads every AWS::AuditManager::Assessment in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListAssessments(in athanor.Declarer) ([]*AssessmentResource, error) {
+	return typed.List(in, AssessmentTypeName, nil, func(out *AssessmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AssessmentAWSAccount is part of AWS::AuditManager::Assessment. The AWS

@@ -64,14 +64,35 @@ func (r *AssessmentFrameworkResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AssessmentFramework(app *athanor.App, logicalID string, props AssessmentFrameworkProps, opts ...athanor.ResourceOption) (*AssessmentFrameworkResource, error) {
+func AssessmentFramework(in athanor.Declarer, logicalID string, props AssessmentFrameworkProps, opts ...athanor.ResourceOption) (*AssessmentFrameworkResource, error) {
 	out := &AssessmentFrameworkResource{}
-	r, err := typed.Declare(app, AssessmentFrameworkTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AssessmentFrameworkTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAssessmentFramework reads an AWS::AuditManager::AssessmentFramework
+// that the program uses but does not manage, by its primary identifier
+// (Arn). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetAssessmentFramework(in athanor.Declarer, id string) (*AssessmentFrameworkResource, error) {
+	out := &AssessmentFrameworkResource{}
+	r, err := typed.Get(in, AssessmentFrameworkTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAssessmentFrameworks reads every
+// AWS::AuditManager::AssessmentFramework in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListAssessmentFrameworks(in athanor.Declarer) ([]*AssessmentFrameworkResource, error) {
+	return typed.List(in, AssessmentFrameworkTypeName, nil, func(out *AssessmentFrameworkResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AssessmentFrameworkControlSet is part of

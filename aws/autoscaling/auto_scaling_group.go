@@ -322,14 +322,34 @@ func (r *AutoScalingGroupResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AutoScalingGroup(app *athanor.App, logicalID string, props AutoScalingGroupProps, opts ...athanor.ResourceOption) (*AutoScalingGroupResource, error) {
+func AutoScalingGroup(in athanor.Declarer, logicalID string, props AutoScalingGroupProps, opts ...athanor.ResourceOption) (*AutoScalingGroupResource, error) {
 	out := &AutoScalingGroupResource{}
-	r, err := typed.Declare(app, AutoScalingGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AutoScalingGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAutoScalingGroup reads an AWS::AutoScaling::AutoScalingGroup that the
+// program uses but does not manage, by its primary identifier
+// (AutoScalingGroupName). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetAutoScalingGroup(in athanor.Declarer, id string) (*AutoScalingGroupResource, error) {
+	out := &AutoScalingGroupResource{}
+	r, err := typed.Get(in, AutoScalingGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAutoScalingGroups reads every AWS::AutoScaling::AutoScalingGroup in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListAutoScalingGroups(in athanor.Declarer) ([]*AutoScalingGroupResource, error) {
+	return typed.List(in, AutoScalingGroupTypeName, nil, func(out *AutoScalingGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AutoScalingGroupAcceleratorCountRequest is part of

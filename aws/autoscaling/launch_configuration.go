@@ -106,14 +106,35 @@ func (r *LaunchConfigurationResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LaunchConfiguration(app *athanor.App, logicalID string, props LaunchConfigurationProps, opts ...athanor.ResourceOption) (*LaunchConfigurationResource, error) {
+func LaunchConfiguration(in athanor.Declarer, logicalID string, props LaunchConfigurationProps, opts ...athanor.ResourceOption) (*LaunchConfigurationResource, error) {
 	out := &LaunchConfigurationResource{}
-	r, err := typed.Declare(app, LaunchConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LaunchConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLaunchConfiguration reads an AWS::AutoScaling::LaunchConfiguration that
+// the program uses but does not manage, by its primary identifier
+// (LaunchConfigurationName). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetLaunchConfiguration(in athanor.Declarer, id string) (*LaunchConfigurationResource, error) {
+	out := &LaunchConfigurationResource{}
+	r, err := typed.Get(in, LaunchConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLaunchConfigurations reads every AWS::AutoScaling::LaunchConfiguration
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListLaunchConfigurations(in athanor.Declarer) ([]*LaunchConfigurationResource, error) {
+	return typed.List(in, LaunchConfigurationTypeName, nil, func(out *LaunchConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LaunchConfigurationBlockDevice is part of

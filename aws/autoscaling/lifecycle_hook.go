@@ -66,12 +66,33 @@ func (r *LifecycleHookResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LifecycleHook(app *athanor.App, logicalID string, props LifecycleHookProps, opts ...athanor.ResourceOption) (*LifecycleHookResource, error) {
+func LifecycleHook(in athanor.Declarer, logicalID string, props LifecycleHookProps, opts ...athanor.ResourceOption) (*LifecycleHookResource, error) {
 	out := &LifecycleHookResource{}
-	r, err := typed.Declare(app, LifecycleHookTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LifecycleHookTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLifecycleHook reads an AWS::AutoScaling::LifecycleHook that the program
+// uses but does not manage, by its primary identifier
+// (AutoScalingGroupName|LifecycleHookName, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetLifecycleHook(in athanor.Declarer, id string) (*LifecycleHookResource, error) {
+	out := &LifecycleHookResource{}
+	r, err := typed.Get(in, LifecycleHookTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLifecycleHooks reads every AWS::AutoScaling::LifecycleHook in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListLifecycleHooks(in athanor.Declarer) ([]*LifecycleHookResource, error) {
+	return typed.List(in, LifecycleHookTypeName, nil, func(out *LifecycleHookResource, r *athanor.Resource) { out.Resource = r })
 }

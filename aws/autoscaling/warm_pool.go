@@ -38,14 +38,35 @@ func (r *WarmPoolResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func WarmPool(app *athanor.App, logicalID string, props WarmPoolProps, opts ...athanor.ResourceOption) (*WarmPoolResource, error) {
+func WarmPool(in athanor.Declarer, logicalID string, props WarmPoolProps, opts ...athanor.ResourceOption) (*WarmPoolResource, error) {
 	out := &WarmPoolResource{}
-	r, err := typed.Declare(app, WarmPoolTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WarmPoolTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWarmPool reads an AWS::AutoScaling::WarmPool that the program uses but
+// does not manage, by its primary identifier (AutoScalingGroupName). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetWarmPool(in athanor.Declarer, id string) (*WarmPoolResource, error) {
+	out := &WarmPoolResource{}
+	r, err := typed.Get(in, WarmPoolTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWarmPools reads every AWS::AutoScaling::WarmPool within the given
+// AutoScalingGroupName (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListWarmPools(in athanor.Declarer, autoScalingGroupName string) ([]*WarmPoolResource, error) {
+	return typed.List(in, WarmPoolTypeName, map[string]any{"AutoScalingGroupName": autoScalingGroupName}, func(out *WarmPoolResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // WarmPoolInstanceReusePolicy is part of AWS::AutoScaling::WarmPool.

@@ -48,14 +48,34 @@ func (r *WorkspaceResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Workspace(app *athanor.App, logicalID string, props WorkspaceProps, opts ...athanor.ResourceOption) (*WorkspaceResource, error) {
+func Workspace(in athanor.Declarer, logicalID string, props WorkspaceProps, opts ...athanor.ResourceOption) (*WorkspaceResource, error) {
 	out := &WorkspaceResource{}
-	r, err := typed.Declare(app, WorkspaceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WorkspaceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWorkspace reads an AWS::AWSExternalAnthropic::Workspace that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetWorkspace(in athanor.Declarer, id string) (*WorkspaceResource, error) {
+	out := &WorkspaceResource{}
+	r, err := typed.Get(in, WorkspaceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWorkspaces reads every AWS::AWSExternalAnthropic::Workspace in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListWorkspaces(in athanor.Declarer) ([]*WorkspaceResource, error) {
+	return typed.List(in, WorkspaceTypeName, nil, func(out *WorkspaceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // WorkspaceDataResidency is part of AWS::AWSExternalAnthropic::Workspace.

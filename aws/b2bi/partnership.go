@@ -56,14 +56,34 @@ func (r *PartnershipResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Partnership(app *athanor.App, logicalID string, props PartnershipProps, opts ...athanor.ResourceOption) (*PartnershipResource, error) {
+func Partnership(in athanor.Declarer, logicalID string, props PartnershipProps, opts ...athanor.ResourceOption) (*PartnershipResource, error) {
 	out := &PartnershipResource{}
-	r, err := typed.Declare(app, PartnershipTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PartnershipTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPartnership reads an AWS::B2BI::Partnership that the program uses but
+// does not manage, by its primary identifier (PartnershipId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetPartnership(in athanor.Declarer, id string) (*PartnershipResource, error) {
+	out := &PartnershipResource{}
+	r, err := typed.Get(in, PartnershipTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPartnerships reads every AWS::B2BI::Partnership in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListPartnerships(in athanor.Declarer) ([]*PartnershipResource, error) {
+	return typed.List(in, PartnershipTypeName, nil, func(out *PartnershipResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PartnershipCapabilityOptions is part of AWS::B2BI::Partnership.

@@ -43,14 +43,34 @@ func (r *BackupPlanResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func BackupPlan(app *athanor.App, logicalID string, props BackupPlanProps, opts ...athanor.ResourceOption) (*BackupPlanResource, error) {
+func BackupPlan(in athanor.Declarer, logicalID string, props BackupPlanProps, opts ...athanor.ResourceOption) (*BackupPlanResource, error) {
 	out := &BackupPlanResource{}
-	r, err := typed.Declare(app, BackupPlanTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BackupPlanTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBackupPlan reads an AWS::Backup::BackupPlan that the program uses but
+// does not manage, by its primary identifier (BackupPlanId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetBackupPlan(in athanor.Declarer, id string) (*BackupPlanResource, error) {
+	out := &BackupPlanResource{}
+	r, err := typed.Get(in, BackupPlanTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBackupPlans reads every AWS::Backup::BackupPlan in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListBackupPlans(in athanor.Declarer) ([]*BackupPlanResource, error) {
+	return typed.List(in, BackupPlanTypeName, nil, func(out *BackupPlanResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // BackupPlanAdvancedBackupSettingResourceType is part of

@@ -42,14 +42,34 @@ func (r *BackupSelectionResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func BackupSelection(app *athanor.App, logicalID string, props BackupSelectionProps, opts ...athanor.ResourceOption) (*BackupSelectionResource, error) {
+func BackupSelection(in athanor.Declarer, logicalID string, props BackupSelectionProps, opts ...athanor.ResourceOption) (*BackupSelectionResource, error) {
 	out := &BackupSelectionResource{}
-	r, err := typed.Declare(app, BackupSelectionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BackupSelectionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBackupSelection reads an AWS::Backup::BackupSelection that the program
+// uses but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetBackupSelection(in athanor.Declarer, id string) (*BackupSelectionResource, error) {
+	out := &BackupSelectionResource{}
+	r, err := typed.Get(in, BackupSelectionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBackupSelections reads every AWS::Backup::BackupSelection in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListBackupSelections(in athanor.Declarer) ([]*BackupSelectionResource, error) {
+	return typed.List(in, BackupSelectionTypeName, nil, func(out *BackupSelectionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // BackupSelectionBackupSelectionResourceType is part of

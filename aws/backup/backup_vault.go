@@ -44,14 +44,34 @@ func (r *BackupVaultResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func BackupVault(app *athanor.App, logicalID string, props BackupVaultProps, opts ...athanor.ResourceOption) (*BackupVaultResource, error) {
+func BackupVault(in athanor.Declarer, logicalID string, props BackupVaultProps, opts ...athanor.ResourceOption) (*BackupVaultResource, error) {
 	out := &BackupVaultResource{}
-	r, err := typed.Declare(app, BackupVaultTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BackupVaultTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBackupVault reads an AWS::Backup::BackupVault that the program uses but
+// does not manage, by its primary identifier (BackupVaultName). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetBackupVault(in athanor.Declarer, id string) (*BackupVaultResource, error) {
+	out := &BackupVaultResource{}
+	r, err := typed.Get(in, BackupVaultTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBackupVaults reads every AWS::Backup::BackupVault in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListBackupVaults(in athanor.Declarer) ([]*BackupVaultResource, error) {
+	return typed.List(in, BackupVaultTypeName, nil, func(out *BackupVaultResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // BackupVaultLockConfigurationType is part of AWS::Backup::BackupVault.

@@ -74,14 +74,34 @@ func (r *FrameworkResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Framework(app *athanor.App, logicalID string, props FrameworkProps, opts ...athanor.ResourceOption) (*FrameworkResource, error) {
+func Framework(in athanor.Declarer, logicalID string, props FrameworkProps, opts ...athanor.ResourceOption) (*FrameworkResource, error) {
 	out := &FrameworkResource{}
-	r, err := typed.Declare(app, FrameworkTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FrameworkTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFramework reads an AWS::Backup::Framework that the program uses but
+// does not manage, by its primary identifier (FrameworkArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetFramework(in athanor.Declarer, id string) (*FrameworkResource, error) {
+	out := &FrameworkResource{}
+	r, err := typed.Get(in, FrameworkTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFrameworks reads every AWS::Backup::Framework in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListFrameworks(in athanor.Declarer) ([]*FrameworkResource, error) {
+	return typed.List(in, FrameworkTypeName, nil, func(out *FrameworkResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FrameworkControlInputParameter is part of AWS::Backup::Framework.

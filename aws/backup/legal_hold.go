@@ -56,14 +56,34 @@ func (r *LegalHoldResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LegalHold(app *athanor.App, logicalID string, props LegalHoldProps, opts ...athanor.ResourceOption) (*LegalHoldResource, error) {
+func LegalHold(in athanor.Declarer, logicalID string, props LegalHoldProps, opts ...athanor.ResourceOption) (*LegalHoldResource, error) {
 	out := &LegalHoldResource{}
-	r, err := typed.Declare(app, LegalHoldTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LegalHoldTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLegalHold reads an AWS::Backup::LegalHold that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetLegalHold(in athanor.Declarer, id string) (*LegalHoldResource, error) {
+	out := &LegalHoldResource{}
+	r, err := typed.Get(in, LegalHoldTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLegalHolds reads every AWS::Backup::LegalHold in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListLegalHolds(in athanor.Declarer) ([]*LegalHoldResource, error) {
+	return typed.List(in, LegalHoldTypeName, nil, func(out *LegalHoldResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LegalHoldRecoveryPointSelection is part of AWS::Backup::LegalHold. The

@@ -55,14 +55,36 @@ func (r *LogicallyAirGappedBackupVaultResource) ResourceID() string { return r.R
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LogicallyAirGappedBackupVault(app *athanor.App, logicalID string, props LogicallyAirGappedBackupVaultProps, opts ...athanor.ResourceOption) (*LogicallyAirGappedBackupVaultResource, error) {
+func LogicallyAirGappedBackupVault(in athanor.Declarer, logicalID string, props LogicallyAirGappedBackupVaultProps, opts ...athanor.ResourceOption) (*LogicallyAirGappedBackupVaultResource, error) {
 	out := &LogicallyAirGappedBackupVaultResource{}
-	r, err := typed.Declare(app, LogicallyAirGappedBackupVaultTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LogicallyAirGappedBackupVaultTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLogicallyAirGappedBackupVault reads an
+// AWS::Backup::LogicallyAirGappedBackupVault that the program uses but does
+// not manage, by its primary identifier (BackupVaultName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetLogicallyAirGappedBackupVault(in athanor.Declarer, id string) (*LogicallyAirGappedBackupVaultResource, error) {
+	out := &LogicallyAirGappedBackupVaultResource{}
+	r, err := typed.Get(in, LogicallyAirGappedBackupVaultTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLogicallyAirGappedBackupVaults reads every
+// AWS::Backup::LogicallyAirGappedBackupVault in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListLogicallyAirGappedBackupVaults(in athanor.Declarer) ([]*LogicallyAirGappedBackupVaultResource, error) {
+	return typed.List(in, LogicallyAirGappedBackupVaultTypeName, nil, func(out *LogicallyAirGappedBackupVaultResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LogicallyAirGappedBackupVaultNotificationObjectType is part of

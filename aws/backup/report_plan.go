@@ -56,14 +56,34 @@ func (r *ReportPlanResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ReportPlan(app *athanor.App, logicalID string, props ReportPlanProps, opts ...athanor.ResourceOption) (*ReportPlanResource, error) {
+func ReportPlan(in athanor.Declarer, logicalID string, props ReportPlanProps, opts ...athanor.ResourceOption) (*ReportPlanResource, error) {
 	out := &ReportPlanResource{}
-	r, err := typed.Declare(app, ReportPlanTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ReportPlanTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetReportPlan reads an AWS::Backup::ReportPlan that the program uses but
+// does not manage, by its primary identifier (ReportPlanArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetReportPlan(in athanor.Declarer, id string) (*ReportPlanResource, error) {
+	out := &ReportPlanResource{}
+	r, err := typed.Get(in, ReportPlanTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListReportPlans reads every AWS::Backup::ReportPlan in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListReportPlans(in athanor.Declarer) ([]*ReportPlanResource, error) {
+	return typed.List(in, ReportPlanTypeName, nil, func(out *ReportPlanResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ReportPlanReportDeliveryChannel is part of AWS::Backup::ReportPlan. A

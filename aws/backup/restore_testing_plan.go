@@ -46,14 +46,34 @@ func (r *RestoreTestingPlanResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RestoreTestingPlan(app *athanor.App, logicalID string, props RestoreTestingPlanProps, opts ...athanor.ResourceOption) (*RestoreTestingPlanResource, error) {
+func RestoreTestingPlan(in athanor.Declarer, logicalID string, props RestoreTestingPlanProps, opts ...athanor.ResourceOption) (*RestoreTestingPlanResource, error) {
 	out := &RestoreTestingPlanResource{}
-	r, err := typed.Declare(app, RestoreTestingPlanTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RestoreTestingPlanTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRestoreTestingPlan reads an AWS::Backup::RestoreTestingPlan that the
+// program uses but does not manage, by its primary identifier
+// (RestoreTestingPlanName). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetRestoreTestingPlan(in athanor.Declarer, id string) (*RestoreTestingPlanResource, error) {
+	out := &RestoreTestingPlanResource{}
+	r, err := typed.Get(in, RestoreTestingPlanTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRestoreTestingPlans reads every AWS::Backup::RestoreTestingPlan in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListRestoreTestingPlans(in athanor.Declarer) ([]*RestoreTestingPlanResource, error) {
+	return typed.List(in, RestoreTestingPlanTypeName, nil, func(out *RestoreTestingPlanResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RestoreTestingPlanRestoreTestingRecoveryPointSelection is part of

@@ -46,14 +46,36 @@ func (r *RestoreTestingSelectionResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RestoreTestingSelection(app *athanor.App, logicalID string, props RestoreTestingSelectionProps, opts ...athanor.ResourceOption) (*RestoreTestingSelectionResource, error) {
+func RestoreTestingSelection(in athanor.Declarer, logicalID string, props RestoreTestingSelectionProps, opts ...athanor.ResourceOption) (*RestoreTestingSelectionResource, error) {
 	out := &RestoreTestingSelectionResource{}
-	r, err := typed.Declare(app, RestoreTestingSelectionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RestoreTestingSelectionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRestoreTestingSelection reads an AWS::Backup::RestoreTestingSelection
+// that the program uses but does not manage, by its primary identifier
+// (RestoreTestingPlanName|RestoreTestingSelectionName, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetRestoreTestingSelection(in athanor.Declarer, id string) (*RestoreTestingSelectionResource, error) {
+	out := &RestoreTestingSelectionResource{}
+	r, err := typed.Get(in, RestoreTestingSelectionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRestoreTestingSelections reads every
+// AWS::Backup::RestoreTestingSelection in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListRestoreTestingSelections(in athanor.Declarer) ([]*RestoreTestingSelectionResource, error) {
+	return typed.List(in, RestoreTestingSelectionTypeName, nil, func(out *RestoreTestingSelectionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RestoreTestingSelectionProtectedResourceConditions is part of

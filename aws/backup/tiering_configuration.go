@@ -48,14 +48,34 @@ func (r *TieringConfigurationResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TieringConfiguration(app *athanor.App, logicalID string, props TieringConfigurationProps, opts ...athanor.ResourceOption) (*TieringConfigurationResource, error) {
+func TieringConfiguration(in athanor.Declarer, logicalID string, props TieringConfigurationProps, opts ...athanor.ResourceOption) (*TieringConfigurationResource, error) {
 	out := &TieringConfigurationResource{}
-	r, err := typed.Declare(app, TieringConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TieringConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTieringConfiguration reads an AWS::Backup::TieringConfiguration that
+// the program uses but does not manage, by its primary identifier
+// (TieringConfigurationName). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetTieringConfiguration(in athanor.Declarer, id string) (*TieringConfigurationResource, error) {
+	out := &TieringConfigurationResource{}
+	r, err := typed.Get(in, TieringConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTieringConfigurations reads every AWS::Backup::TieringConfiguration in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListTieringConfigurations(in athanor.Declarer) ([]*TieringConfigurationResource, error) {
+	return typed.List(in, TieringConfigurationTypeName, nil, func(out *TieringConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TieringConfigurationResourceSelection is part of

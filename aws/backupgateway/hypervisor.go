@@ -50,12 +50,32 @@ func (r *HypervisorResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Hypervisor(app *athanor.App, logicalID string, props HypervisorProps, opts ...athanor.ResourceOption) (*HypervisorResource, error) {
+func Hypervisor(in athanor.Declarer, logicalID string, props HypervisorProps, opts ...athanor.ResourceOption) (*HypervisorResource, error) {
 	out := &HypervisorResource{}
-	r, err := typed.Declare(app, HypervisorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, HypervisorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetHypervisor reads an AWS::BackupGateway::Hypervisor that the program
+// uses but does not manage, by its primary identifier (HypervisorArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetHypervisor(in athanor.Declarer, id string) (*HypervisorResource, error) {
+	out := &HypervisorResource{}
+	r, err := typed.Get(in, HypervisorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListHypervisors reads every AWS::BackupGateway::Hypervisor in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListHypervisors(in athanor.Declarer) ([]*HypervisorResource, error) {
+	return typed.List(in, HypervisorTypeName, nil, func(out *HypervisorResource, r *athanor.Resource) { out.Resource = r })
 }

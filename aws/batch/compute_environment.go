@@ -55,14 +55,34 @@ func (r *ComputeEnvironmentResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ComputeEnvironment(app *athanor.App, logicalID string, props ComputeEnvironmentProps, opts ...athanor.ResourceOption) (*ComputeEnvironmentResource, error) {
+func ComputeEnvironment(in athanor.Declarer, logicalID string, props ComputeEnvironmentProps, opts ...athanor.ResourceOption) (*ComputeEnvironmentResource, error) {
 	out := &ComputeEnvironmentResource{}
-	r, err := typed.Declare(app, ComputeEnvironmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ComputeEnvironmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetComputeEnvironment reads an AWS::Batch::ComputeEnvironment that the
+// program uses but does not manage, by its primary identifier
+// (ComputeEnvironmentArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetComputeEnvironment(in athanor.Declarer, id string) (*ComputeEnvironmentResource, error) {
+	out := &ComputeEnvironmentResource{}
+	r, err := typed.Get(in, ComputeEnvironmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListComputeEnvironments reads every AWS::Batch::ComputeEnvironment in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListComputeEnvironments(in athanor.Declarer) ([]*ComputeEnvironmentResource, error) {
+	return typed.List(in, ComputeEnvironmentTypeName, nil, func(out *ComputeEnvironmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ComputeEnvironmentComputeResources is part of

@@ -53,14 +53,34 @@ func (r *ConsumableResourceResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConsumableResource(app *athanor.App, logicalID string, props ConsumableResourceProps, opts ...athanor.ResourceOption) (*ConsumableResourceResource, error) {
+func ConsumableResource(in athanor.Declarer, logicalID string, props ConsumableResourceProps, opts ...athanor.ResourceOption) (*ConsumableResourceResource, error) {
 	out := &ConsumableResourceResource{}
-	r, err := typed.Declare(app, ConsumableResourceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConsumableResourceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConsumableResource reads an AWS::Batch::ConsumableResource that the
+// program uses but does not manage, by its primary identifier
+// (ConsumableResourceArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetConsumableResource(in athanor.Declarer, id string) (*ConsumableResourceResource, error) {
+	out := &ConsumableResourceResource{}
+	r, err := typed.Get(in, ConsumableResourceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConsumableResources reads every AWS::Batch::ConsumableResource in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListConsumableResources(in athanor.Declarer) ([]*ConsumableResourceResource, error) {
+	return typed.List(in, ConsumableResourceTypeName, nil, func(out *ConsumableResourceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition ResourceType (AWS::Batch::ConsumableResource).

@@ -55,14 +55,34 @@ func (r *JobDefinitionResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func JobDefinition(app *athanor.App, logicalID string, props JobDefinitionProps, opts ...athanor.ResourceOption) (*JobDefinitionResource, error) {
+func JobDefinition(in athanor.Declarer, logicalID string, props JobDefinitionProps, opts ...athanor.ResourceOption) (*JobDefinitionResource, error) {
 	out := &JobDefinitionResource{}
-	r, err := typed.Declare(app, JobDefinitionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, JobDefinitionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetJobDefinition reads an AWS::Batch::JobDefinition that the program uses
+// but does not manage, by its primary identifier (JobDefinitionName). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetJobDefinition(in athanor.Declarer, id string) (*JobDefinitionResource, error) {
+	out := &JobDefinitionResource{}
+	r, err := typed.Get(in, JobDefinitionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListJobDefinitions reads every AWS::Batch::JobDefinition in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListJobDefinitions(in athanor.Declarer) ([]*JobDefinitionResource, error) {
+	return typed.List(in, JobDefinitionTypeName, nil, func(out *JobDefinitionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // JobDefinitionConsumableResourceProperties is part of

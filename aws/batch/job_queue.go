@@ -49,14 +49,34 @@ func (r *JobQueueResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func JobQueue(app *athanor.App, logicalID string, props JobQueueProps, opts ...athanor.ResourceOption) (*JobQueueResource, error) {
+func JobQueue(in athanor.Declarer, logicalID string, props JobQueueProps, opts ...athanor.ResourceOption) (*JobQueueResource, error) {
 	out := &JobQueueResource{}
-	r, err := typed.Declare(app, JobQueueTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, JobQueueTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetJobQueue reads an AWS::Batch::JobQueue that the program uses but does
+// not manage, by its primary identifier (JobQueueArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetJobQueue(in athanor.Declarer, id string) (*JobQueueResource, error) {
+	out := &JobQueueResource{}
+	r, err := typed.Get(in, JobQueueTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListJobQueues reads every AWS::Batch::JobQueue in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListJobQueues(in athanor.Declarer) ([]*JobQueueResource, error) {
+	return typed.List(in, JobQueueTypeName, nil, func(out *JobQueueResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // JobQueueComputeEnvironmentOrder is part of AWS::Batch::JobQueue.

@@ -66,14 +66,34 @@ func (r *QuotaShareResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func QuotaShare(app *athanor.App, logicalID string, props QuotaShareProps, opts ...athanor.ResourceOption) (*QuotaShareResource, error) {
+func QuotaShare(in athanor.Declarer, logicalID string, props QuotaShareProps, opts ...athanor.ResourceOption) (*QuotaShareResource, error) {
 	out := &QuotaShareResource{}
-	r, err := typed.Declare(app, QuotaShareTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, QuotaShareTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetQuotaShare reads an AWS::Batch::QuotaShare that the program uses but
+// does not manage, by its primary identifier (QuotaShareArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetQuotaShare(in athanor.Declarer, id string) (*QuotaShareResource, error) {
+	out := &QuotaShareResource{}
+	r, err := typed.Get(in, QuotaShareTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListQuotaShares reads every AWS::Batch::QuotaShare in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListQuotaShares(in athanor.Declarer) ([]*QuotaShareResource, error) {
+	return typed.List(in, QuotaShareTypeName, nil, func(out *QuotaShareResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // QuotaShareQuotaShareCapacityLimit is part of AWS::Batch::QuotaShare.

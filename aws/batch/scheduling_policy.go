@@ -45,14 +45,34 @@ func (r *SchedulingPolicyResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SchedulingPolicy(app *athanor.App, logicalID string, props SchedulingPolicyProps, opts ...athanor.ResourceOption) (*SchedulingPolicyResource, error) {
+func SchedulingPolicy(in athanor.Declarer, logicalID string, props SchedulingPolicyProps, opts ...athanor.ResourceOption) (*SchedulingPolicyResource, error) {
 	out := &SchedulingPolicyResource{}
-	r, err := typed.Declare(app, SchedulingPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SchedulingPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSchedulingPolicy reads an AWS::Batch::SchedulingPolicy that the program
+// uses but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetSchedulingPolicy(in athanor.Declarer, id string) (*SchedulingPolicyResource, error) {
+	out := &SchedulingPolicyResource{}
+	r, err := typed.Get(in, SchedulingPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSchedulingPolicies reads every AWS::Batch::SchedulingPolicy in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListSchedulingPolicies(in athanor.Declarer) ([]*SchedulingPolicyResource, error) {
+	return typed.List(in, SchedulingPolicyTypeName, nil, func(out *SchedulingPolicyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SchedulingPolicyFairsharePolicy is part of AWS::Batch::SchedulingPolicy.

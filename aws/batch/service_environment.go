@@ -46,14 +46,34 @@ func (r *ServiceEnvironmentResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ServiceEnvironment(app *athanor.App, logicalID string, props ServiceEnvironmentProps, opts ...athanor.ResourceOption) (*ServiceEnvironmentResource, error) {
+func ServiceEnvironment(in athanor.Declarer, logicalID string, props ServiceEnvironmentProps, opts ...athanor.ResourceOption) (*ServiceEnvironmentResource, error) {
 	out := &ServiceEnvironmentResource{}
-	r, err := typed.Declare(app, ServiceEnvironmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServiceEnvironmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetServiceEnvironment reads an AWS::Batch::ServiceEnvironment that the
+// program uses but does not manage, by its primary identifier
+// (ServiceEnvironmentArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetServiceEnvironment(in athanor.Declarer, id string) (*ServiceEnvironmentResource, error) {
+	out := &ServiceEnvironmentResource{}
+	r, err := typed.Get(in, ServiceEnvironmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListServiceEnvironments reads every AWS::Batch::ServiceEnvironment in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListServiceEnvironments(in athanor.Declarer) ([]*ServiceEnvironmentResource, error) {
+	return typed.List(in, ServiceEnvironmentTypeName, nil, func(out *ServiceEnvironmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ServiceEnvironmentCapacityLimit is part of AWS::Batch::ServiceEnvironment.

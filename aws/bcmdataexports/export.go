@@ -39,14 +39,34 @@ func (r *ExportResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Export(app *athanor.App, logicalID string, props ExportProps, opts ...athanor.ResourceOption) (*ExportResource, error) {
+func Export(in athanor.Declarer, logicalID string, props ExportProps, opts ...athanor.ResourceOption) (*ExportResource, error) {
 	out := &ExportResource{}
-	r, err := typed.Declare(app, ExportTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ExportTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetExport reads an AWS::BCMDataExports::Export that the program uses but
+// does not manage, by its primary identifier (ExportArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetExport(in athanor.Declarer, id string) (*ExportResource, error) {
+	out := &ExportResource{}
+	r, err := typed.Get(in, ExportTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListExports reads every AWS::BCMDataExports::Export in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListExports(in athanor.Declarer) ([]*ExportResource, error) {
+	return typed.List(in, ExportTypeName, nil, func(out *ExportResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition CompressionOption (AWS::BCMDataExports::Export).

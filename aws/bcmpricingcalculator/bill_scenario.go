@@ -60,14 +60,34 @@ func (r *BillScenarioResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func BillScenario(app *athanor.App, logicalID string, props BillScenarioProps, opts ...athanor.ResourceOption) (*BillScenarioResource, error) {
+func BillScenario(in athanor.Declarer, logicalID string, props BillScenarioProps, opts ...athanor.ResourceOption) (*BillScenarioResource, error) {
 	out := &BillScenarioResource{}
-	r, err := typed.Declare(app, BillScenarioTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BillScenarioTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBillScenario reads an AWS::BcmPricingCalculator::BillScenario that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetBillScenario(in athanor.Declarer, id string) (*BillScenarioResource, error) {
+	out := &BillScenarioResource{}
+	r, err := typed.Get(in, BillScenarioTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBillScenarios reads every AWS::BcmPricingCalculator::BillScenario in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListBillScenarios(in athanor.Declarer) ([]*BillScenarioResource, error) {
+	return typed.List(in, BillScenarioTypeName, nil, func(out *BillScenarioResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // BillScenarioBillInterval is part of

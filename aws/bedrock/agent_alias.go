@@ -59,14 +59,35 @@ func (r *AgentAliasResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AgentAlias(app *athanor.App, logicalID string, props AgentAliasProps, opts ...athanor.ResourceOption) (*AgentAliasResource, error) {
+func AgentAlias(in athanor.Declarer, logicalID string, props AgentAliasProps, opts ...athanor.ResourceOption) (*AgentAliasResource, error) {
 	out := &AgentAliasResource{}
-	r, err := typed.Declare(app, AgentAliasTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AgentAliasTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAgentAlias reads an AWS::Bedrock::AgentAlias that the program uses but
+// does not manage, by its primary identifier (AgentId|AgentAliasId, joined
+// by |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetAgentAlias(in athanor.Declarer, id string) (*AgentAliasResource, error) {
+	out := &AgentAliasResource{}
+	r, err := typed.Get(in, AgentAliasTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAgentAliases reads every AWS::Bedrock::AgentAlias within the given
+// AgentId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListAgentAliases(in athanor.Declarer, agentId string) ([]*AgentAliasResource, error) {
+	return typed.List(in, AgentAliasTypeName, map[string]any{"AgentId": agentId}, func(out *AgentAliasResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AgentAliasAgentAliasHistoryEvent is part of AWS::Bedrock::AgentAlias.

@@ -65,14 +65,36 @@ func (r *ApplicationInferenceProfileResource) ResourceID() string { return r.Res
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ApplicationInferenceProfile(app *athanor.App, logicalID string, props ApplicationInferenceProfileProps, opts ...athanor.ResourceOption) (*ApplicationInferenceProfileResource, error) {
+func ApplicationInferenceProfile(in athanor.Declarer, logicalID string, props ApplicationInferenceProfileProps, opts ...athanor.ResourceOption) (*ApplicationInferenceProfileResource, error) {
 	out := &ApplicationInferenceProfileResource{}
-	r, err := typed.Declare(app, ApplicationInferenceProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ApplicationInferenceProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetApplicationInferenceProfile reads an
+// AWS::Bedrock::ApplicationInferenceProfile that the program uses but does
+// not manage, by its primary identifier (InferenceProfileIdentifier). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetApplicationInferenceProfile(in athanor.Declarer, id string) (*ApplicationInferenceProfileResource, error) {
+	out := &ApplicationInferenceProfileResource{}
+	r, err := typed.Get(in, ApplicationInferenceProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListApplicationInferenceProfiles reads every
+// AWS::Bedrock::ApplicationInferenceProfile in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListApplicationInferenceProfiles(in athanor.Declarer) ([]*ApplicationInferenceProfileResource, error) {
+	return typed.List(in, ApplicationInferenceProfileTypeName, nil, func(out *ApplicationInferenceProfileResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ApplicationInferenceProfileInferenceProfileModel is part of

@@ -70,14 +70,36 @@ func (r *AutomatedReasoningPolicyResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AutomatedReasoningPolicy(app *athanor.App, logicalID string, props AutomatedReasoningPolicyProps, opts ...athanor.ResourceOption) (*AutomatedReasoningPolicyResource, error) {
+func AutomatedReasoningPolicy(in athanor.Declarer, logicalID string, props AutomatedReasoningPolicyProps, opts ...athanor.ResourceOption) (*AutomatedReasoningPolicyResource, error) {
 	out := &AutomatedReasoningPolicyResource{}
-	r, err := typed.Declare(app, AutomatedReasoningPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AutomatedReasoningPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAutomatedReasoningPolicy reads an
+// AWS::Bedrock::AutomatedReasoningPolicy that the program uses but does not
+// manage, by its primary identifier (PolicyArn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetAutomatedReasoningPolicy(in athanor.Declarer, id string) (*AutomatedReasoningPolicyResource, error) {
+	out := &AutomatedReasoningPolicyResource{}
+	r, err := typed.Get(in, AutomatedReasoningPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAutomatedReasoningPolicies reads every
+// AWS::Bedrock::AutomatedReasoningPolicy in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListAutomatedReasoningPolicies(in athanor.Declarer) ([]*AutomatedReasoningPolicyResource, error) {
+	return typed.List(in, AutomatedReasoningPolicyTypeName, nil, func(out *AutomatedReasoningPolicyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AutomatedReasoningPolicyPolicyDefinition is part of

@@ -59,12 +59,34 @@ func (r *AutomatedReasoningPolicyVersionResource) ResourceID() string { return r
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AutomatedReasoningPolicyVersion(app *athanor.App, logicalID string, props AutomatedReasoningPolicyVersionProps, opts ...athanor.ResourceOption) (*AutomatedReasoningPolicyVersionResource, error) {
+func AutomatedReasoningPolicyVersion(in athanor.Declarer, logicalID string, props AutomatedReasoningPolicyVersionProps, opts ...athanor.ResourceOption) (*AutomatedReasoningPolicyVersionResource, error) {
 	out := &AutomatedReasoningPolicyVersionResource{}
-	r, err := typed.Declare(app, AutomatedReasoningPolicyVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AutomatedReasoningPolicyVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAutomatedReasoningPolicyVersion reads an
+// AWS::Bedrock::AutomatedReasoningPolicyVersion that the program uses but
+// does not manage, by its primary identifier (PolicyArn|Version, joined by
+// |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetAutomatedReasoningPolicyVersion(in athanor.Declarer, id string) (*AutomatedReasoningPolicyVersionResource, error) {
+	out := &AutomatedReasoningPolicyVersionResource{}
+	r, err := typed.Get(in, AutomatedReasoningPolicyVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAutomatedReasoningPolicyVersions reads every
+// AWS::Bedrock::AutomatedReasoningPolicyVersion in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListAutomatedReasoningPolicyVersions(in athanor.Declarer) ([]*AutomatedReasoningPolicyVersionResource, error) {
+	return typed.List(in, AutomatedReasoningPolicyVersionTypeName, nil, func(out *AutomatedReasoningPolicyVersionResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -56,14 +56,34 @@ func (r *BlueprintResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Blueprint(app *athanor.App, logicalID string, props BlueprintProps, opts ...athanor.ResourceOption) (*BlueprintResource, error) {
+func Blueprint(in athanor.Declarer, logicalID string, props BlueprintProps, opts ...athanor.ResourceOption) (*BlueprintResource, error) {
 	out := &BlueprintResource{}
-	r, err := typed.Declare(app, BlueprintTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BlueprintTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBlueprint reads an AWS::Bedrock::Blueprint that the program uses but
+// does not manage, by its primary identifier (BlueprintArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetBlueprint(in athanor.Declarer, id string) (*BlueprintResource, error) {
+	out := &BlueprintResource{}
+	r, err := typed.Get(in, BlueprintTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBlueprints reads every AWS::Bedrock::Blueprint in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListBlueprints(in athanor.Declarer) ([]*BlueprintResource, error) {
+	return typed.List(in, BlueprintTypeName, nil, func(out *BlueprintResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of BlueprintResource.BlueprintStage (AWS::Bedrock::Blueprint).

@@ -55,14 +55,35 @@ func (r *DataAutomationLibraryResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataAutomationLibrary(app *athanor.App, logicalID string, props DataAutomationLibraryProps, opts ...athanor.ResourceOption) (*DataAutomationLibraryResource, error) {
+func DataAutomationLibrary(in athanor.Declarer, logicalID string, props DataAutomationLibraryProps, opts ...athanor.ResourceOption) (*DataAutomationLibraryResource, error) {
 	out := &DataAutomationLibraryResource{}
-	r, err := typed.Declare(app, DataAutomationLibraryTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataAutomationLibraryTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataAutomationLibrary reads an AWS::Bedrock::DataAutomationLibrary that
+// the program uses but does not manage, by its primary identifier
+// (LibraryArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetDataAutomationLibrary(in athanor.Declarer, id string) (*DataAutomationLibraryResource, error) {
+	out := &DataAutomationLibraryResource{}
+	r, err := typed.Get(in, DataAutomationLibraryTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataAutomationLibraries reads every
+// AWS::Bedrock::DataAutomationLibrary in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListDataAutomationLibraries(in athanor.Declarer) ([]*DataAutomationLibraryResource, error) {
+	return typed.List(in, DataAutomationLibraryTypeName, nil, func(out *DataAutomationLibraryResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition DataAutomationLibraryStatus (AWS::Bedrock::DataAutomationLibrary).

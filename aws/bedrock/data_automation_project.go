@@ -65,14 +65,35 @@ func (r *DataAutomationProjectResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataAutomationProject(app *athanor.App, logicalID string, props DataAutomationProjectProps, opts ...athanor.ResourceOption) (*DataAutomationProjectResource, error) {
+func DataAutomationProject(in athanor.Declarer, logicalID string, props DataAutomationProjectProps, opts ...athanor.ResourceOption) (*DataAutomationProjectResource, error) {
 	out := &DataAutomationProjectResource{}
-	r, err := typed.Declare(app, DataAutomationProjectTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataAutomationProjectTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataAutomationProject reads an AWS::Bedrock::DataAutomationProject that
+// the program uses but does not manage, by its primary identifier
+// (ProjectArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetDataAutomationProject(in athanor.Declarer, id string) (*DataAutomationProjectResource, error) {
+	out := &DataAutomationProjectResource{}
+	r, err := typed.Get(in, DataAutomationProjectTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataAutomationProjects reads every AWS::Bedrock::DataAutomationProject
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListDataAutomationProjects(in athanor.Declarer) ([]*DataAutomationProjectResource, error) {
+	return typed.List(in, DataAutomationProjectTypeName, nil, func(out *DataAutomationProjectResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DataAutomationProjectAudioExtractionCategory is part of

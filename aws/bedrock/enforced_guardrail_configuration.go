@@ -66,14 +66,36 @@ func (r *EnforcedGuardrailConfigurationResource) ResourceID() string { return r.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EnforcedGuardrailConfiguration(app *athanor.App, logicalID string, props EnforcedGuardrailConfigurationProps, opts ...athanor.ResourceOption) (*EnforcedGuardrailConfigurationResource, error) {
+func EnforcedGuardrailConfiguration(in athanor.Declarer, logicalID string, props EnforcedGuardrailConfigurationProps, opts ...athanor.ResourceOption) (*EnforcedGuardrailConfigurationResource, error) {
 	out := &EnforcedGuardrailConfigurationResource{}
-	r, err := typed.Declare(app, EnforcedGuardrailConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EnforcedGuardrailConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEnforcedGuardrailConfiguration reads an
+// AWS::Bedrock::EnforcedGuardrailConfiguration that the program uses but
+// does not manage, by its primary identifier (ConfigId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetEnforcedGuardrailConfiguration(in athanor.Declarer, id string) (*EnforcedGuardrailConfigurationResource, error) {
+	out := &EnforcedGuardrailConfigurationResource{}
+	r, err := typed.Get(in, EnforcedGuardrailConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEnforcedGuardrailConfigurations reads every
+// AWS::Bedrock::EnforcedGuardrailConfiguration in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListEnforcedGuardrailConfigurations(in athanor.Declarer) ([]*EnforcedGuardrailConfigurationResource, error) {
+	return typed.List(in, EnforcedGuardrailConfigurationTypeName, nil, func(out *EnforcedGuardrailConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition ConfigOwner (AWS::Bedrock::EnforcedGuardrailConfiguration).

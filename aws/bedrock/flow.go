@@ -76,14 +76,33 @@ func (r *FlowResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Flow(app *athanor.App, logicalID string, props FlowProps, opts ...athanor.ResourceOption) (*FlowResource, error) {
+func Flow(in athanor.Declarer, logicalID string, props FlowProps, opts ...athanor.ResourceOption) (*FlowResource, error) {
 	out := &FlowResource{}
-	r, err := typed.Declare(app, FlowTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FlowTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFlow reads an AWS::Bedrock::Flow that the program uses but does not
+// manage, by its primary identifier (Arn). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetFlow(in athanor.Declarer, id string) (*FlowResource, error) {
+	out := &FlowResource{}
+	r, err := typed.Get(in, FlowTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFlows reads every AWS::Bedrock::Flow in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListFlows(in athanor.Declarer) ([]*FlowResource, error) {
+	return typed.List(in, FlowTypeName, nil, func(out *FlowResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FlowAgentFlowNodeConfiguration is part of AWS::Bedrock::Flow. Agent flow

@@ -57,14 +57,35 @@ func (r *FlowAliasResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FlowAlias(app *athanor.App, logicalID string, props FlowAliasProps, opts ...athanor.ResourceOption) (*FlowAliasResource, error) {
+func FlowAlias(in athanor.Declarer, logicalID string, props FlowAliasProps, opts ...athanor.ResourceOption) (*FlowAliasResource, error) {
 	out := &FlowAliasResource{}
-	r, err := typed.Declare(app, FlowAliasTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FlowAliasTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFlowAlias reads an AWS::Bedrock::FlowAlias that the program uses but
+// does not manage, by its primary identifier (Arn|FlowArn, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetFlowAlias(in athanor.Declarer, id string) (*FlowAliasResource, error) {
+	out := &FlowAliasResource{}
+	r, err := typed.Get(in, FlowAliasTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFlowAliases reads every AWS::Bedrock::FlowAlias within the given
+// FlowArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListFlowAliases(in athanor.Declarer, flowArn string) ([]*FlowAliasResource, error) {
+	return typed.List(in, FlowAliasTypeName, map[string]any{"FlowArn": flowArn}, func(out *FlowAliasResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition ConcurrencyType (AWS::Bedrock::FlowAlias).

@@ -56,14 +56,35 @@ func (r *FlowVersionResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FlowVersion(app *athanor.App, logicalID string, props FlowVersionProps, opts ...athanor.ResourceOption) (*FlowVersionResource, error) {
+func FlowVersion(in athanor.Declarer, logicalID string, props FlowVersionProps, opts ...athanor.ResourceOption) (*FlowVersionResource, error) {
 	out := &FlowVersionResource{}
-	r, err := typed.Declare(app, FlowVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FlowVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFlowVersion reads an AWS::Bedrock::FlowVersion that the program uses
+// but does not manage, by its primary identifier (FlowArn|Version, joined by
+// |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetFlowVersion(in athanor.Declarer, id string) (*FlowVersionResource, error) {
+	out := &FlowVersionResource{}
+	r, err := typed.Get(in, FlowVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFlowVersions reads every AWS::Bedrock::FlowVersion within the given
+// FlowArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListFlowVersions(in athanor.Declarer, flowArn string) ([]*FlowVersionResource, error) {
+	return typed.List(in, FlowVersionTypeName, map[string]any{"FlowArn": flowArn}, func(out *FlowVersionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FlowVersionAgentFlowNodeConfiguration is part of

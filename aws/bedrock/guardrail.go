@@ -78,14 +78,34 @@ func (r *GuardrailResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Guardrail(app *athanor.App, logicalID string, props GuardrailProps, opts ...athanor.ResourceOption) (*GuardrailResource, error) {
+func Guardrail(in athanor.Declarer, logicalID string, props GuardrailProps, opts ...athanor.ResourceOption) (*GuardrailResource, error) {
 	out := &GuardrailResource{}
-	r, err := typed.Declare(app, GuardrailTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GuardrailTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGuardrail reads an AWS::Bedrock::Guardrail that the program uses but
+// does not manage, by its primary identifier (GuardrailArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetGuardrail(in athanor.Declarer, id string) (*GuardrailResource, error) {
+	out := &GuardrailResource{}
+	r, err := typed.Get(in, GuardrailTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGuardrails reads every AWS::Bedrock::Guardrail in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListGuardrails(in athanor.Declarer) ([]*GuardrailResource, error) {
+	return typed.List(in, GuardrailTypeName, nil, func(out *GuardrailResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // GuardrailAutomatedReasoningPolicyConfig is part of

@@ -47,9 +47,23 @@ func (r *GuardrailVersionResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GuardrailVersion(app *athanor.App, logicalID string, props GuardrailVersionProps, opts ...athanor.ResourceOption) (*GuardrailVersionResource, error) {
+func GuardrailVersion(in athanor.Declarer, logicalID string, props GuardrailVersionProps, opts ...athanor.ResourceOption) (*GuardrailVersionResource, error) {
 	out := &GuardrailVersionResource{}
-	r, err := typed.Declare(app, GuardrailVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GuardrailVersionTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetGuardrailVersion reads an AWS::Bedrock::GuardrailVersion that the
+// program uses but does not manage, by its primary identifier
+// (GuardrailId|Version, joined by |). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetGuardrailVersion(in athanor.Declarer, id string) (*GuardrailVersionResource, error) {
+	out := &GuardrailVersionResource{}
+	r, err := typed.Get(in, GuardrailVersionTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -63,14 +63,35 @@ func (r *IntelligentPromptRouterResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IntelligentPromptRouter(app *athanor.App, logicalID string, props IntelligentPromptRouterProps, opts ...athanor.ResourceOption) (*IntelligentPromptRouterResource, error) {
+func IntelligentPromptRouter(in athanor.Declarer, logicalID string, props IntelligentPromptRouterProps, opts ...athanor.ResourceOption) (*IntelligentPromptRouterResource, error) {
 	out := &IntelligentPromptRouterResource{}
-	r, err := typed.Declare(app, IntelligentPromptRouterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IntelligentPromptRouterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIntelligentPromptRouter reads an AWS::Bedrock::IntelligentPromptRouter
+// that the program uses but does not manage, by its primary identifier
+// (PromptRouterArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetIntelligentPromptRouter(in athanor.Declarer, id string) (*IntelligentPromptRouterResource, error) {
+	out := &IntelligentPromptRouterResource{}
+	r, err := typed.Get(in, IntelligentPromptRouterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIntelligentPromptRouters reads every
+// AWS::Bedrock::IntelligentPromptRouter in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListIntelligentPromptRouters(in athanor.Declarer) ([]*IntelligentPromptRouterResource, error) {
+	return typed.List(in, IntelligentPromptRouterTypeName, nil, func(out *IntelligentPromptRouterResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition PromptRouterStatus (AWS::Bedrock::IntelligentPromptRouter).

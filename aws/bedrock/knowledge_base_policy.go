@@ -44,9 +44,23 @@ func (r *KnowledgeBasePolicyResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func KnowledgeBasePolicy(app *athanor.App, logicalID string, props KnowledgeBasePolicyProps, opts ...athanor.ResourceOption) (*KnowledgeBasePolicyResource, error) {
+func KnowledgeBasePolicy(in athanor.Declarer, logicalID string, props KnowledgeBasePolicyProps, opts ...athanor.ResourceOption) (*KnowledgeBasePolicyResource, error) {
 	out := &KnowledgeBasePolicyResource{}
-	r, err := typed.Declare(app, KnowledgeBasePolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, KnowledgeBasePolicyTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetKnowledgeBasePolicy reads an AWS::Bedrock::KnowledgeBasePolicy that the
+// program uses but does not manage, by its primary identifier
+// (KnowledgeBaseId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetKnowledgeBasePolicy(in athanor.Declarer, id string) (*KnowledgeBasePolicyResource, error) {
+	out := &KnowledgeBasePolicyResource{}
+	r, err := typed.Get(in, KnowledgeBasePolicyTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

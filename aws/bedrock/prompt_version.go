@@ -61,14 +61,35 @@ func (r *PromptVersionResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PromptVersion(app *athanor.App, logicalID string, props PromptVersionProps, opts ...athanor.ResourceOption) (*PromptVersionResource, error) {
+func PromptVersion(in athanor.Declarer, logicalID string, props PromptVersionProps, opts ...athanor.ResourceOption) (*PromptVersionResource, error) {
 	out := &PromptVersionResource{}
-	r, err := typed.Declare(app, PromptVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PromptVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPromptVersion reads an AWS::Bedrock::PromptVersion that the program
+// uses but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetPromptVersion(in athanor.Declarer, id string) (*PromptVersionResource, error) {
+	out := &PromptVersionResource{}
+	r, err := typed.Get(in, PromptVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPromptVersions reads every AWS::Bedrock::PromptVersion within the
+// given PromptArn (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListPromptVersions(in athanor.Declarer, promptArn string) ([]*PromptVersionResource, error) {
+	return typed.List(in, PromptVersionTypeName, map[string]any{"PromptArn": promptArn}, func(out *PromptVersionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PromptVersionCachePointBlock is part of AWS::Bedrock::PromptVersion.

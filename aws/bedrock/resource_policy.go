@@ -38,9 +38,23 @@ func (r *ResourcePolicyResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResourcePolicy(app *athanor.App, logicalID string, props ResourcePolicyProps, opts ...athanor.ResourceOption) (*ResourcePolicyResource, error) {
+func ResourcePolicy(in athanor.Declarer, logicalID string, props ResourcePolicyProps, opts ...athanor.ResourceOption) (*ResourcePolicyResource, error) {
 	out := &ResourcePolicyResource{}
-	r, err := typed.Declare(app, ResourcePolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResourcePolicyTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetResourcePolicy reads an AWS::Bedrock::ResourcePolicy that the program
+// uses but does not manage, by its primary identifier (ResourceArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetResourcePolicy(in athanor.Declarer, id string) (*ResourcePolicyResource, error) {
+	out := &ResourcePolicyResource{}
+	r, err := typed.Get(in, ResourcePolicyTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -67,14 +67,36 @@ func (r *ApiKeyCredentialProviderResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ApiKeyCredentialProvider(app *athanor.App, logicalID string, props ApiKeyCredentialProviderProps, opts ...athanor.ResourceOption) (*ApiKeyCredentialProviderResource, error) {
+func ApiKeyCredentialProvider(in athanor.Declarer, logicalID string, props ApiKeyCredentialProviderProps, opts ...athanor.ResourceOption) (*ApiKeyCredentialProviderResource, error) {
 	out := &ApiKeyCredentialProviderResource{}
-	r, err := typed.Declare(app, ApiKeyCredentialProviderTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ApiKeyCredentialProviderTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetApiKeyCredentialProvider reads an
+// AWS::BedrockAgentCore::ApiKeyCredentialProvider that the program uses but
+// does not manage, by its primary identifier (CredentialProviderArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetApiKeyCredentialProvider(in athanor.Declarer, id string) (*ApiKeyCredentialProviderResource, error) {
+	out := &ApiKeyCredentialProviderResource{}
+	r, err := typed.Get(in, ApiKeyCredentialProviderTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListApiKeyCredentialProviders reads every
+// AWS::BedrockAgentCore::ApiKeyCredentialProvider in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListApiKeyCredentialProviders(in athanor.Declarer) ([]*ApiKeyCredentialProviderResource, error) {
+	return typed.List(in, ApiKeyCredentialProviderTypeName, nil, func(out *ApiKeyCredentialProviderResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ApiKeyCredentialProviderApiKeySecretArn is part of

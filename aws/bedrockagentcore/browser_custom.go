@@ -74,14 +74,34 @@ func (r *BrowserCustomResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func BrowserCustom(app *athanor.App, logicalID string, props BrowserCustomProps, opts ...athanor.ResourceOption) (*BrowserCustomResource, error) {
+func BrowserCustom(in athanor.Declarer, logicalID string, props BrowserCustomProps, opts ...athanor.ResourceOption) (*BrowserCustomResource, error) {
 	out := &BrowserCustomResource{}
-	r, err := typed.Declare(app, BrowserCustomTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BrowserCustomTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBrowserCustom reads an AWS::BedrockAgentCore::BrowserCustom that the
+// program uses but does not manage, by its primary identifier (BrowserId).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetBrowserCustom(in athanor.Declarer, id string) (*BrowserCustomResource, error) {
+	out := &BrowserCustomResource{}
+	r, err := typed.Get(in, BrowserCustomTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBrowserCustoms reads every AWS::BedrockAgentCore::BrowserCustom in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListBrowserCustoms(in athanor.Declarer) ([]*BrowserCustomResource, error) {
+	return typed.List(in, BrowserCustomTypeName, nil, func(out *BrowserCustomResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // BrowserCustomBrowserEnterprisePolicy is part of

@@ -62,14 +62,34 @@ func (r *BrowserProfileResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func BrowserProfile(app *athanor.App, logicalID string, props BrowserProfileProps, opts ...athanor.ResourceOption) (*BrowserProfileResource, error) {
+func BrowserProfile(in athanor.Declarer, logicalID string, props BrowserProfileProps, opts ...athanor.ResourceOption) (*BrowserProfileResource, error) {
 	out := &BrowserProfileResource{}
-	r, err := typed.Declare(app, BrowserProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BrowserProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBrowserProfile reads an AWS::BedrockAgentCore::BrowserProfile that the
+// program uses but does not manage, by its primary identifier (ProfileId).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetBrowserProfile(in athanor.Declarer, id string) (*BrowserProfileResource, error) {
+	out := &BrowserProfileResource{}
+	r, err := typed.Get(in, BrowserProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBrowserProfiles reads every AWS::BedrockAgentCore::BrowserProfile in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListBrowserProfiles(in athanor.Declarer) ([]*BrowserProfileResource, error) {
+	return typed.List(in, BrowserProfileTypeName, nil, func(out *BrowserProfileResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition BrowserProfileStatus (AWS::BedrockAgentCore::BrowserProfile).

@@ -69,14 +69,36 @@ func (r *CodeInterpreterCustomResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CodeInterpreterCustom(app *athanor.App, logicalID string, props CodeInterpreterCustomProps, opts ...athanor.ResourceOption) (*CodeInterpreterCustomResource, error) {
+func CodeInterpreterCustom(in athanor.Declarer, logicalID string, props CodeInterpreterCustomProps, opts ...athanor.ResourceOption) (*CodeInterpreterCustomResource, error) {
 	out := &CodeInterpreterCustomResource{}
-	r, err := typed.Declare(app, CodeInterpreterCustomTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CodeInterpreterCustomTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCodeInterpreterCustom reads an
+// AWS::BedrockAgentCore::CodeInterpreterCustom that the program uses but
+// does not manage, by its primary identifier (CodeInterpreterId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetCodeInterpreterCustom(in athanor.Declarer, id string) (*CodeInterpreterCustomResource, error) {
+	out := &CodeInterpreterCustomResource{}
+	r, err := typed.Get(in, CodeInterpreterCustomTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCodeInterpreterCustoms reads every
+// AWS::BedrockAgentCore::CodeInterpreterCustom in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListCodeInterpreterCustoms(in athanor.Declarer) ([]*CodeInterpreterCustomResource, error) {
+	return typed.List(in, CodeInterpreterCustomTypeName, nil, func(out *CodeInterpreterCustomResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CodeInterpreterCustomCertificate is part of

@@ -76,14 +76,35 @@ func (r *ConfigurationBundleResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConfigurationBundle(app *athanor.App, logicalID string, props ConfigurationBundleProps, opts ...athanor.ResourceOption) (*ConfigurationBundleResource, error) {
+func ConfigurationBundle(in athanor.Declarer, logicalID string, props ConfigurationBundleProps, opts ...athanor.ResourceOption) (*ConfigurationBundleResource, error) {
 	out := &ConfigurationBundleResource{}
-	r, err := typed.Declare(app, ConfigurationBundleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConfigurationBundleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConfigurationBundle reads an AWS::BedrockAgentCore::ConfigurationBundle
+// that the program uses but does not manage, by its primary identifier
+// (BundleArn). It reads while planning too, once per run; a missing resource
+// stops the plan naming it. See athanor.App.Get.
+func GetConfigurationBundle(in athanor.Declarer, id string) (*ConfigurationBundleResource, error) {
+	out := &ConfigurationBundleResource{}
+	r, err := typed.Get(in, ConfigurationBundleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConfigurationBundles reads every
+// AWS::BedrockAgentCore::ConfigurationBundle in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListConfigurationBundles(in athanor.Declarer) ([]*ConfigurationBundleResource, error) {
+	return typed.List(in, ConfigurationBundleTypeName, nil, func(out *ConfigurationBundleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConfigurationBundleComponentConfiguration is part of

@@ -62,14 +62,34 @@ func (r *EvaluatorResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Evaluator(app *athanor.App, logicalID string, props EvaluatorProps, opts ...athanor.ResourceOption) (*EvaluatorResource, error) {
+func Evaluator(in athanor.Declarer, logicalID string, props EvaluatorProps, opts ...athanor.ResourceOption) (*EvaluatorResource, error) {
 	out := &EvaluatorResource{}
-	r, err := typed.Declare(app, EvaluatorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EvaluatorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEvaluator reads an AWS::BedrockAgentCore::Evaluator that the program
+// uses but does not manage, by its primary identifier (EvaluatorArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetEvaluator(in athanor.Declarer, id string) (*EvaluatorResource, error) {
+	out := &EvaluatorResource{}
+	r, err := typed.Get(in, EvaluatorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEvaluators reads every AWS::BedrockAgentCore::Evaluator in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListEvaluators(in athanor.Declarer) ([]*EvaluatorResource, error) {
+	return typed.List(in, EvaluatorTypeName, nil, func(out *EvaluatorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EvaluatorBedrockEvaluatorModelConfig is part of

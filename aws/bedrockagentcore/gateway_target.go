@@ -64,14 +64,35 @@ func (r *GatewayTargetResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GatewayTarget(app *athanor.App, logicalID string, props GatewayTargetProps, opts ...athanor.ResourceOption) (*GatewayTargetResource, error) {
+func GatewayTarget(in athanor.Declarer, logicalID string, props GatewayTargetProps, opts ...athanor.ResourceOption) (*GatewayTargetResource, error) {
 	out := &GatewayTargetResource{}
-	r, err := typed.Declare(app, GatewayTargetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GatewayTargetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGatewayTarget reads an AWS::BedrockAgentCore::GatewayTarget that the
+// program uses but does not manage, by its primary identifier
+// (GatewayIdentifier|TargetId, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetGatewayTarget(in athanor.Declarer, id string) (*GatewayTargetResource, error) {
+	out := &GatewayTargetResource{}
+	r, err := typed.Get(in, GatewayTargetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGatewayTargets reads every AWS::BedrockAgentCore::GatewayTarget in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListGatewayTargets(in athanor.Declarer) ([]*GatewayTargetResource, error) {
+	return typed.List(in, GatewayTargetTypeName, nil, func(out *GatewayTargetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // GatewayTargetApiGatewayTargetConfiguration is part of

@@ -89,14 +89,34 @@ func (r *HarnessResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Harness(app *athanor.App, logicalID string, props HarnessProps, opts ...athanor.ResourceOption) (*HarnessResource, error) {
+func Harness(in athanor.Declarer, logicalID string, props HarnessProps, opts ...athanor.ResourceOption) (*HarnessResource, error) {
 	out := &HarnessResource{}
-	r, err := typed.Declare(app, HarnessTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, HarnessTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetHarness reads an AWS::BedrockAgentCore::Harness that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetHarness(in athanor.Declarer, id string) (*HarnessResource, error) {
+	out := &HarnessResource{}
+	r, err := typed.Get(in, HarnessTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListHarnesses reads every AWS::BedrockAgentCore::Harness in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListHarnesses(in athanor.Declarer) ([]*HarnessResource, error) {
+	return typed.List(in, HarnessTypeName, nil, func(out *HarnessResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // HarnessAuthorizerConfiguration is part of AWS::BedrockAgentCore::Harness.

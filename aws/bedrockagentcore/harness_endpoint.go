@@ -68,14 +68,35 @@ func (r *HarnessEndpointResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func HarnessEndpoint(app *athanor.App, logicalID string, props HarnessEndpointProps, opts ...athanor.ResourceOption) (*HarnessEndpointResource, error) {
+func HarnessEndpoint(in athanor.Declarer, logicalID string, props HarnessEndpointProps, opts ...athanor.ResourceOption) (*HarnessEndpointResource, error) {
 	out := &HarnessEndpointResource{}
-	r, err := typed.Declare(app, HarnessEndpointTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, HarnessEndpointTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetHarnessEndpoint reads an AWS::BedrockAgentCore::HarnessEndpoint that
+// the program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetHarnessEndpoint(in athanor.Declarer, id string) (*HarnessEndpointResource, error) {
+	out := &HarnessEndpointResource{}
+	r, err := typed.Get(in, HarnessEndpointTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListHarnessEndpoints reads every AWS::BedrockAgentCore::HarnessEndpoint
+// within the given HarnessId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListHarnessEndpoints(in athanor.Declarer, harnessId string) ([]*HarnessEndpointResource, error) {
+	return typed.List(in, HarnessEndpointTypeName, map[string]any{"HarnessId": harnessId}, func(out *HarnessEndpointResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition HarnessEndpointStatus (AWS::BedrockAgentCore::HarnessEndpoint).

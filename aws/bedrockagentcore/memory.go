@@ -64,14 +64,34 @@ func (r *MemoryResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Memory(app *athanor.App, logicalID string, props MemoryProps, opts ...athanor.ResourceOption) (*MemoryResource, error) {
+func Memory(in athanor.Declarer, logicalID string, props MemoryProps, opts ...athanor.ResourceOption) (*MemoryResource, error) {
 	out := &MemoryResource{}
-	r, err := typed.Declare(app, MemoryTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MemoryTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMemory reads an AWS::BedrockAgentCore::Memory that the program uses but
+// does not manage, by its primary identifier (MemoryArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetMemory(in athanor.Declarer, id string) (*MemoryResource, error) {
+	out := &MemoryResource{}
+	r, err := typed.Get(in, MemoryTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMemories reads every AWS::BedrockAgentCore::Memory in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListMemories(in athanor.Declarer) ([]*MemoryResource, error) {
+	return typed.List(in, MemoryTypeName, nil, func(out *MemoryResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MemoryContentConfiguration is part of AWS::BedrockAgentCore::Memory.

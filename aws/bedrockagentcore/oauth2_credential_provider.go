@@ -74,14 +74,36 @@ func (r *OAuth2CredentialProviderResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OAuth2CredentialProvider(app *athanor.App, logicalID string, props OAuth2CredentialProviderProps, opts ...athanor.ResourceOption) (*OAuth2CredentialProviderResource, error) {
+func OAuth2CredentialProvider(in athanor.Declarer, logicalID string, props OAuth2CredentialProviderProps, opts ...athanor.ResourceOption) (*OAuth2CredentialProviderResource, error) {
 	out := &OAuth2CredentialProviderResource{}
-	r, err := typed.Declare(app, OAuth2CredentialProviderTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OAuth2CredentialProviderTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOAuth2CredentialProvider reads an
+// AWS::BedrockAgentCore::OAuth2CredentialProvider that the program uses but
+// does not manage, by its primary identifier (CredentialProviderArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetOAuth2CredentialProvider(in athanor.Declarer, id string) (*OAuth2CredentialProviderResource, error) {
+	out := &OAuth2CredentialProviderResource{}
+	r, err := typed.Get(in, OAuth2CredentialProviderTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOAuth2CredentialProviders reads every
+// AWS::BedrockAgentCore::OAuth2CredentialProvider in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListOAuth2CredentialProviders(in athanor.Declarer) ([]*OAuth2CredentialProviderResource, error) {
+	return typed.List(in, OAuth2CredentialProviderTypeName, nil, func(out *OAuth2CredentialProviderResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // OAuth2CredentialProviderAtlassianOauth2ProviderConfigInput is part of

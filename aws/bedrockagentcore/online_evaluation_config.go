@@ -82,14 +82,36 @@ func (r *OnlineEvaluationConfigResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OnlineEvaluationConfig(app *athanor.App, logicalID string, props OnlineEvaluationConfigProps, opts ...athanor.ResourceOption) (*OnlineEvaluationConfigResource, error) {
+func OnlineEvaluationConfig(in athanor.Declarer, logicalID string, props OnlineEvaluationConfigProps, opts ...athanor.ResourceOption) (*OnlineEvaluationConfigResource, error) {
 	out := &OnlineEvaluationConfigResource{}
-	r, err := typed.Declare(app, OnlineEvaluationConfigTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OnlineEvaluationConfigTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOnlineEvaluationConfig reads an
+// AWS::BedrockAgentCore::OnlineEvaluationConfig that the program uses but
+// does not manage, by its primary identifier (OnlineEvaluationConfigArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetOnlineEvaluationConfig(in athanor.Declarer, id string) (*OnlineEvaluationConfigResource, error) {
+	out := &OnlineEvaluationConfigResource{}
+	r, err := typed.Get(in, OnlineEvaluationConfigTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOnlineEvaluationConfigs reads every
+// AWS::BedrockAgentCore::OnlineEvaluationConfig in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListOnlineEvaluationConfigs(in athanor.Declarer) ([]*OnlineEvaluationConfigResource, error) {
+	return typed.List(in, OnlineEvaluationConfigTypeName, nil, func(out *OnlineEvaluationConfigResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // OnlineEvaluationConfigCloudWatchLogsInputConfig is part of

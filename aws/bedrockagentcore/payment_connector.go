@@ -60,14 +60,35 @@ func (r *PaymentConnectorResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PaymentConnector(app *athanor.App, logicalID string, props PaymentConnectorProps, opts ...athanor.ResourceOption) (*PaymentConnectorResource, error) {
+func PaymentConnector(in athanor.Declarer, logicalID string, props PaymentConnectorProps, opts ...athanor.ResourceOption) (*PaymentConnectorResource, error) {
 	out := &PaymentConnectorResource{}
-	r, err := typed.Declare(app, PaymentConnectorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PaymentConnectorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPaymentConnector reads an AWS::BedrockAgentCore::PaymentConnector that
+// the program uses but does not manage, by its primary identifier
+// (PaymentConnectorArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetPaymentConnector(in athanor.Declarer, id string) (*PaymentConnectorResource, error) {
+	out := &PaymentConnectorResource{}
+	r, err := typed.Get(in, PaymentConnectorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPaymentConnectors reads every AWS::BedrockAgentCore::PaymentConnector
+// within the given PaymentManagerId (Cloud Control lists this type only
+// within them), sorted by identifier. See athanor.App.List.
+func ListPaymentConnectors(in athanor.Declarer, paymentManagerId string) ([]*PaymentConnectorResource, error) {
+	return typed.List(in, PaymentConnectorTypeName, map[string]any{"PaymentManagerId": paymentManagerId}, func(out *PaymentConnectorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PaymentConnectorCredentialsProviderConfiguration is part of

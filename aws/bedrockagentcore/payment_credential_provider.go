@@ -59,14 +59,36 @@ func (r *PaymentCredentialProviderResource) ResourceID() string { return r.Resou
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PaymentCredentialProvider(app *athanor.App, logicalID string, props PaymentCredentialProviderProps, opts ...athanor.ResourceOption) (*PaymentCredentialProviderResource, error) {
+func PaymentCredentialProvider(in athanor.Declarer, logicalID string, props PaymentCredentialProviderProps, opts ...athanor.ResourceOption) (*PaymentCredentialProviderResource, error) {
 	out := &PaymentCredentialProviderResource{}
-	r, err := typed.Declare(app, PaymentCredentialProviderTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PaymentCredentialProviderTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPaymentCredentialProvider reads an
+// AWS::BedrockAgentCore::PaymentCredentialProvider that the program uses but
+// does not manage, by its primary identifier (CredentialProviderArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetPaymentCredentialProvider(in athanor.Declarer, id string) (*PaymentCredentialProviderResource, error) {
+	out := &PaymentCredentialProviderResource{}
+	r, err := typed.Get(in, PaymentCredentialProviderTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPaymentCredentialProviders reads every
+// AWS::BedrockAgentCore::PaymentCredentialProvider in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListPaymentCredentialProviders(in athanor.Declarer) ([]*PaymentCredentialProviderResource, error) {
+	return typed.List(in, PaymentCredentialProviderTypeName, nil, func(out *PaymentCredentialProviderResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PaymentCredentialProviderCoinbaseCdpConfigurationInput is part of

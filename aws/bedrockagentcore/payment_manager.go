@@ -63,14 +63,34 @@ func (r *PaymentManagerResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PaymentManager(app *athanor.App, logicalID string, props PaymentManagerProps, opts ...athanor.ResourceOption) (*PaymentManagerResource, error) {
+func PaymentManager(in athanor.Declarer, logicalID string, props PaymentManagerProps, opts ...athanor.ResourceOption) (*PaymentManagerResource, error) {
 	out := &PaymentManagerResource{}
-	r, err := typed.Declare(app, PaymentManagerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PaymentManagerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPaymentManager reads an AWS::BedrockAgentCore::PaymentManager that the
+// program uses but does not manage, by its primary identifier
+// (PaymentManagerArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetPaymentManager(in athanor.Declarer, id string) (*PaymentManagerResource, error) {
+	out := &PaymentManagerResource{}
+	r, err := typed.Get(in, PaymentManagerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPaymentManagers reads every AWS::BedrockAgentCore::PaymentManager in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListPaymentManagers(in athanor.Declarer) ([]*PaymentManagerResource, error) {
+	return typed.List(in, PaymentManagerTypeName, nil, func(out *PaymentManagerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PaymentManagerAuthorizerConfiguration is part of

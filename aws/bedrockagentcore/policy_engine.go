@@ -62,14 +62,34 @@ func (r *PolicyEngineResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PolicyEngine(app *athanor.App, logicalID string, props PolicyEngineProps, opts ...athanor.ResourceOption) (*PolicyEngineResource, error) {
+func PolicyEngine(in athanor.Declarer, logicalID string, props PolicyEngineProps, opts ...athanor.ResourceOption) (*PolicyEngineResource, error) {
 	out := &PolicyEngineResource{}
-	r, err := typed.Declare(app, PolicyEngineTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PolicyEngineTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPolicyEngine reads an AWS::BedrockAgentCore::PolicyEngine that the
+// program uses but does not manage, by its primary identifier
+// (PolicyEngineArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetPolicyEngine(in athanor.Declarer, id string) (*PolicyEngineResource, error) {
+	out := &PolicyEngineResource{}
+	r, err := typed.Get(in, PolicyEngineTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPolicyEngines reads every AWS::BedrockAgentCore::PolicyEngine in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListPolicyEngines(in athanor.Declarer) ([]*PolicyEngineResource, error) {
+	return typed.List(in, PolicyEngineTypeName, nil, func(out *PolicyEngineResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition PolicyEngineStatus (AWS::BedrockAgentCore::PolicyEngine).

@@ -77,14 +77,34 @@ func (r *RuntimeResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Runtime(app *athanor.App, logicalID string, props RuntimeProps, opts ...athanor.ResourceOption) (*RuntimeResource, error) {
+func Runtime(in athanor.Declarer, logicalID string, props RuntimeProps, opts ...athanor.ResourceOption) (*RuntimeResource, error) {
 	out := &RuntimeResource{}
-	r, err := typed.Declare(app, RuntimeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RuntimeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRuntime reads an AWS::BedrockAgentCore::Runtime that the program uses
+// but does not manage, by its primary identifier (AgentRuntimeId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetRuntime(in athanor.Declarer, id string) (*RuntimeResource, error) {
+	out := &RuntimeResource{}
+	r, err := typed.Get(in, RuntimeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRuntimes reads every AWS::BedrockAgentCore::Runtime in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListRuntimes(in athanor.Declarer) ([]*RuntimeResource, error) {
+	return typed.List(in, RuntimeTypeName, nil, func(out *RuntimeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AgentManagedRuntimeType (AWS::BedrockAgentCore::Runtime).

@@ -71,14 +71,35 @@ func (r *RuntimeEndpointResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RuntimeEndpoint(app *athanor.App, logicalID string, props RuntimeEndpointProps, opts ...athanor.ResourceOption) (*RuntimeEndpointResource, error) {
+func RuntimeEndpoint(in athanor.Declarer, logicalID string, props RuntimeEndpointProps, opts ...athanor.ResourceOption) (*RuntimeEndpointResource, error) {
 	out := &RuntimeEndpointResource{}
-	r, err := typed.Declare(app, RuntimeEndpointTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RuntimeEndpointTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRuntimeEndpoint reads an AWS::BedrockAgentCore::RuntimeEndpoint that
+// the program uses but does not manage, by its primary identifier
+// (AgentRuntimeEndpointArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetRuntimeEndpoint(in athanor.Declarer, id string) (*RuntimeEndpointResource, error) {
+	out := &RuntimeEndpointResource{}
+	r, err := typed.Get(in, RuntimeEndpointTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRuntimeEndpoints reads every AWS::BedrockAgentCore::RuntimeEndpoint
+// within the given AgentRuntimeId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListRuntimeEndpoints(in athanor.Declarer, agentRuntimeId string) ([]*RuntimeEndpointResource, error) {
+	return typed.List(in, RuntimeEndpointTypeName, map[string]any{"AgentRuntimeId": agentRuntimeId}, func(out *RuntimeEndpointResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AgentRuntimeEndpointStatus (AWS::BedrockAgentCore::RuntimeEndpoint).

@@ -53,12 +53,33 @@ func (r *WorkloadIdentityResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func WorkloadIdentity(app *athanor.App, logicalID string, props WorkloadIdentityProps, opts ...athanor.ResourceOption) (*WorkloadIdentityResource, error) {
+func WorkloadIdentity(in athanor.Declarer, logicalID string, props WorkloadIdentityProps, opts ...athanor.ResourceOption) (*WorkloadIdentityResource, error) {
 	out := &WorkloadIdentityResource{}
-	r, err := typed.Declare(app, WorkloadIdentityTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WorkloadIdentityTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWorkloadIdentity reads an AWS::BedrockAgentCore::WorkloadIdentity that
+// the program uses but does not manage, by its primary identifier (Name). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetWorkloadIdentity(in athanor.Declarer, id string) (*WorkloadIdentityResource, error) {
+	out := &WorkloadIdentityResource{}
+	r, err := typed.Get(in, WorkloadIdentityTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWorkloadIdentities reads every AWS::BedrockAgentCore::WorkloadIdentity
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListWorkloadIdentities(in athanor.Declarer) ([]*WorkloadIdentityResource, error) {
+	return typed.List(in, WorkloadIdentityTypeName, nil, func(out *WorkloadIdentityResource, r *athanor.Resource) { out.Resource = r })
 }

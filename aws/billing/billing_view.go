@@ -55,14 +55,34 @@ func (r *BillingViewResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func BillingView(app *athanor.App, logicalID string, props BillingViewProps, opts ...athanor.ResourceOption) (*BillingViewResource, error) {
+func BillingView(in athanor.Declarer, logicalID string, props BillingViewProps, opts ...athanor.ResourceOption) (*BillingViewResource, error) {
 	out := &BillingViewResource{}
-	r, err := typed.Declare(app, BillingViewTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BillingViewTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBillingView reads an AWS::Billing::BillingView that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetBillingView(in athanor.Declarer, id string) (*BillingViewResource, error) {
+	out := &BillingViewResource{}
+	r, err := typed.Get(in, BillingViewTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBillingViews reads every AWS::Billing::BillingView in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListBillingViews(in athanor.Declarer) ([]*BillingViewResource, error) {
+	return typed.List(in, BillingViewTypeName, nil, func(out *BillingViewResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition BillingViewType (AWS::Billing::BillingView).

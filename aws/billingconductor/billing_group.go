@@ -60,14 +60,34 @@ func (r *BillingGroupResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func BillingGroup(app *athanor.App, logicalID string, props BillingGroupProps, opts ...athanor.ResourceOption) (*BillingGroupResource, error) {
+func BillingGroup(in athanor.Declarer, logicalID string, props BillingGroupProps, opts ...athanor.ResourceOption) (*BillingGroupResource, error) {
 	out := &BillingGroupResource{}
-	r, err := typed.Declare(app, BillingGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BillingGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBillingGroup reads an AWS::BillingConductor::BillingGroup that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetBillingGroup(in athanor.Declarer, id string) (*BillingGroupResource, error) {
+	out := &BillingGroupResource{}
+	r, err := typed.Get(in, BillingGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBillingGroups reads every AWS::BillingConductor::BillingGroup in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListBillingGroups(in athanor.Declarer) ([]*BillingGroupResource, error) {
+	return typed.List(in, BillingGroupTypeName, nil, func(out *BillingGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // BillingGroupAccountGrouping is part of

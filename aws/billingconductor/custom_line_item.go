@@ -67,14 +67,34 @@ func (r *CustomLineItemResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CustomLineItem(app *athanor.App, logicalID string, props CustomLineItemProps, opts ...athanor.ResourceOption) (*CustomLineItemResource, error) {
+func CustomLineItem(in athanor.Declarer, logicalID string, props CustomLineItemProps, opts ...athanor.ResourceOption) (*CustomLineItemResource, error) {
 	out := &CustomLineItemResource{}
-	r, err := typed.Declare(app, CustomLineItemTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CustomLineItemTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCustomLineItem reads an AWS::BillingConductor::CustomLineItem that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetCustomLineItem(in athanor.Declarer, id string) (*CustomLineItemResource, error) {
+	out := &CustomLineItemResource{}
+	r, err := typed.Get(in, CustomLineItemTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCustomLineItems reads every AWS::BillingConductor::CustomLineItem in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListCustomLineItems(in athanor.Declarer) ([]*CustomLineItemResource, error) {
+	return typed.List(in, CustomLineItemTypeName, nil, func(out *CustomLineItemResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CustomLineItemBillingPeriodRange is part of

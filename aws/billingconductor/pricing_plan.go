@@ -49,12 +49,32 @@ func (r *PricingPlanResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PricingPlan(app *athanor.App, logicalID string, props PricingPlanProps, opts ...athanor.ResourceOption) (*PricingPlanResource, error) {
+func PricingPlan(in athanor.Declarer, logicalID string, props PricingPlanProps, opts ...athanor.ResourceOption) (*PricingPlanResource, error) {
 	out := &PricingPlanResource{}
-	r, err := typed.Declare(app, PricingPlanTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PricingPlanTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPricingPlan reads an AWS::BillingConductor::PricingPlan that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetPricingPlan(in athanor.Declarer, id string) (*PricingPlanResource, error) {
+	out := &PricingPlanResource{}
+	r, err := typed.Get(in, PricingPlanTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPricingPlans reads every AWS::BillingConductor::PricingPlan in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListPricingPlans(in athanor.Declarer) ([]*PricingPlanResource, error) {
+	return typed.List(in, PricingPlanTypeName, nil, func(out *PricingPlanResource, r *athanor.Resource) { out.Resource = r })
 }

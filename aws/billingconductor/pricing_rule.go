@@ -74,14 +74,34 @@ func (r *PricingRuleResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PricingRule(app *athanor.App, logicalID string, props PricingRuleProps, opts ...athanor.ResourceOption) (*PricingRuleResource, error) {
+func PricingRule(in athanor.Declarer, logicalID string, props PricingRuleProps, opts ...athanor.ResourceOption) (*PricingRuleResource, error) {
 	out := &PricingRuleResource{}
-	r, err := typed.Declare(app, PricingRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PricingRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPricingRule reads an AWS::BillingConductor::PricingRule that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetPricingRule(in athanor.Declarer, id string) (*PricingRuleResource, error) {
+	out := &PricingRuleResource{}
+	r, err := typed.Get(in, PricingRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPricingRules reads every AWS::BillingConductor::PricingRule in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListPricingRules(in athanor.Declarer) ([]*PricingRuleResource, error) {
+	return typed.List(in, PricingRuleTypeName, nil, func(out *PricingRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of PricingRuleProps.BillingEntity (AWS::BillingConductor::PricingRule).

@@ -63,14 +63,34 @@ func (r *SpendingLimitResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SpendingLimit(app *athanor.App, logicalID string, props SpendingLimitProps, opts ...athanor.ResourceOption) (*SpendingLimitResource, error) {
+func SpendingLimit(in athanor.Declarer, logicalID string, props SpendingLimitProps, opts ...athanor.ResourceOption) (*SpendingLimitResource, error) {
 	out := &SpendingLimitResource{}
-	r, err := typed.Declare(app, SpendingLimitTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SpendingLimitTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSpendingLimit reads an AWS::Braket::SpendingLimit that the program uses
+// but does not manage, by its primary identifier (SpendingLimitArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetSpendingLimit(in athanor.Declarer, id string) (*SpendingLimitResource, error) {
+	out := &SpendingLimitResource{}
+	r, err := typed.Get(in, SpendingLimitTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSpendingLimits reads every AWS::Braket::SpendingLimit in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListSpendingLimits(in athanor.Declarer) ([]*SpendingLimitResource, error) {
+	return typed.List(in, SpendingLimitTypeName, nil, func(out *SpendingLimitResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SpendingLimitTimePeriod is part of AWS::Braket::SpendingLimit. Defines a

@@ -52,14 +52,34 @@ func (r *BudgetsActionResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func BudgetsAction(app *athanor.App, logicalID string, props BudgetsActionProps, opts ...athanor.ResourceOption) (*BudgetsActionResource, error) {
+func BudgetsAction(in athanor.Declarer, logicalID string, props BudgetsActionProps, opts ...athanor.ResourceOption) (*BudgetsActionResource, error) {
 	out := &BudgetsActionResource{}
-	r, err := typed.Declare(app, BudgetsActionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BudgetsActionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBudgetsAction reads an AWS::Budgets::BudgetsAction that the program
+// uses but does not manage, by its primary identifier (ActionId|BudgetName,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetBudgetsAction(in athanor.Declarer, id string) (*BudgetsActionResource, error) {
+	out := &BudgetsActionResource{}
+	r, err := typed.Get(in, BudgetsActionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBudgetsActions reads every AWS::Budgets::BudgetsAction in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListBudgetsActions(in athanor.Declarer) ([]*BudgetsActionResource, error) {
+	return typed.List(in, BudgetsActionTypeName, nil, func(out *BudgetsActionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // BudgetsActionActionThreshold is part of AWS::Budgets::BudgetsAction.

@@ -62,14 +62,35 @@ func (r *CaseRuleResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CaseRule(app *athanor.App, logicalID string, props CaseRuleProps, opts ...athanor.ResourceOption) (*CaseRuleResource, error) {
+func CaseRule(in athanor.Declarer, logicalID string, props CaseRuleProps, opts ...athanor.ResourceOption) (*CaseRuleResource, error) {
 	out := &CaseRuleResource{}
-	r, err := typed.Declare(app, CaseRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CaseRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCaseRule reads an AWS::Cases::CaseRule that the program uses but does
+// not manage, by its primary identifier (CaseRuleArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetCaseRule(in athanor.Declarer, id string) (*CaseRuleResource, error) {
+	out := &CaseRuleResource{}
+	r, err := typed.Get(in, CaseRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCaseRules reads every AWS::Cases::CaseRule within the given DomainId
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListCaseRules(in athanor.Declarer, domainId string) ([]*CaseRuleResource, error) {
+	return typed.List(in, CaseRuleTypeName, map[string]any{"DomainId": domainId}, func(out *CaseRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CaseRuleBooleanCondition is part of AWS::Cases::CaseRule. A boolean

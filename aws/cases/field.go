@@ -71,14 +71,35 @@ func (r *FieldResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Field(app *athanor.App, logicalID string, props FieldProps, opts ...athanor.ResourceOption) (*FieldResource, error) {
+func Field(in athanor.Declarer, logicalID string, props FieldProps, opts ...athanor.ResourceOption) (*FieldResource, error) {
 	out := &FieldResource{}
-	r, err := typed.Declare(app, FieldTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FieldTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetField reads an AWS::Cases::Field that the program uses but does not
+// manage, by its primary identifier (FieldArn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetField(in athanor.Declarer, id string) (*FieldResource, error) {
+	out := &FieldResource{}
+	r, err := typed.Get(in, FieldTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFields reads every AWS::Cases::Field within the given DomainId (Cloud
+// Control lists this type only within them), sorted by identifier. See
+// athanor.App.List.
+func ListFields(in athanor.Declarer, domainId string) ([]*FieldResource, error) {
+	return typed.List(in, FieldTypeName, map[string]any{"DomainId": domainId}, func(out *FieldResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FieldFieldAttributes is part of AWS::Cases::Field. Union of field

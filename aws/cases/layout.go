@@ -58,14 +58,35 @@ func (r *LayoutResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Layout(app *athanor.App, logicalID string, props LayoutProps, opts ...athanor.ResourceOption) (*LayoutResource, error) {
+func Layout(in athanor.Declarer, logicalID string, props LayoutProps, opts ...athanor.ResourceOption) (*LayoutResource, error) {
 	out := &LayoutResource{}
-	r, err := typed.Declare(app, LayoutTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LayoutTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLayout reads an AWS::Cases::Layout that the program uses but does not
+// manage, by its primary identifier (LayoutArn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetLayout(in athanor.Declarer, id string) (*LayoutResource, error) {
+	out := &LayoutResource{}
+	r, err := typed.Get(in, LayoutTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLayouts reads every AWS::Cases::Layout within the given DomainId
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListLayouts(in athanor.Declarer, domainId string) ([]*LayoutResource, error) {
+	return typed.List(in, LayoutTypeName, map[string]any{"DomainId": domainId}, func(out *LayoutResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LayoutBasicLayout is part of AWS::Cases::Layout. Defines the field layout

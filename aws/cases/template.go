@@ -72,14 +72,35 @@ func (r *TemplateResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Template(app *athanor.App, logicalID string, props TemplateProps, opts ...athanor.ResourceOption) (*TemplateResource, error) {
+func Template(in athanor.Declarer, logicalID string, props TemplateProps, opts ...athanor.ResourceOption) (*TemplateResource, error) {
 	out := &TemplateResource{}
-	r, err := typed.Declare(app, TemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTemplate reads an AWS::Cases::Template that the program uses but does
+// not manage, by its primary identifier (TemplateArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetTemplate(in athanor.Declarer, id string) (*TemplateResource, error) {
+	out := &TemplateResource{}
+	r, err := typed.Get(in, TemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTemplates reads every AWS::Cases::Template within the given DomainId
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListTemplates(in athanor.Declarer, domainId string) ([]*TemplateResource, error) {
+	return typed.List(in, TemplateTypeName, map[string]any{"DomainId": domainId}, func(out *TemplateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TemplateLayoutConfiguration is part of AWS::Cases::Template. Specifies the

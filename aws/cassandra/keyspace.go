@@ -43,14 +43,34 @@ func (r *KeyspaceResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Keyspace(app *athanor.App, logicalID string, props KeyspaceProps, opts ...athanor.ResourceOption) (*KeyspaceResource, error) {
+func Keyspace(in athanor.Declarer, logicalID string, props KeyspaceProps, opts ...athanor.ResourceOption) (*KeyspaceResource, error) {
 	out := &KeyspaceResource{}
-	r, err := typed.Declare(app, KeyspaceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, KeyspaceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetKeyspace reads an AWS::Cassandra::Keyspace that the program uses but
+// does not manage, by its primary identifier (KeyspaceName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetKeyspace(in athanor.Declarer, id string) (*KeyspaceResource, error) {
+	out := &KeyspaceResource{}
+	r, err := typed.Get(in, KeyspaceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListKeyspaces reads every AWS::Cassandra::Keyspace in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListKeyspaces(in athanor.Declarer) ([]*KeyspaceResource, error) {
+	return typed.List(in, KeyspaceTypeName, nil, func(out *KeyspaceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // KeyspaceReplicationSpecification is part of AWS::Cassandra::Keyspace.

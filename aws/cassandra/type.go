@@ -58,14 +58,34 @@ func (r *TypeResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Type(app *athanor.App, logicalID string, props TypeProps, opts ...athanor.ResourceOption) (*TypeResource, error) {
+func Type(in athanor.Declarer, logicalID string, props TypeProps, opts ...athanor.ResourceOption) (*TypeResource, error) {
 	out := &TypeResource{}
-	r, err := typed.Declare(app, TypeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TypeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetType reads an AWS::Cassandra::Type that the program uses but does not
+// manage, by its primary identifier (KeyspaceName|TypeName, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetType(in athanor.Declarer, id string) (*TypeResource, error) {
+	out := &TypeResource{}
+	r, err := typed.Get(in, TypeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTypes reads every AWS::Cassandra::Type in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListTypes(in athanor.Declarer) ([]*TypeResource, error) {
+	return typed.List(in, TypeTypeName, nil, func(out *TypeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TypeField is part of AWS::Cassandra::Type.

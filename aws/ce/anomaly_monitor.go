@@ -59,14 +59,34 @@ func (r *AnomalyMonitorResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AnomalyMonitor(app *athanor.App, logicalID string, props AnomalyMonitorProps, opts ...athanor.ResourceOption) (*AnomalyMonitorResource, error) {
+func AnomalyMonitor(in athanor.Declarer, logicalID string, props AnomalyMonitorProps, opts ...athanor.ResourceOption) (*AnomalyMonitorResource, error) {
 	out := &AnomalyMonitorResource{}
-	r, err := typed.Declare(app, AnomalyMonitorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AnomalyMonitorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAnomalyMonitor reads an AWS::CE::AnomalyMonitor that the program uses
+// but does not manage, by its primary identifier (MonitorArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetAnomalyMonitor(in athanor.Declarer, id string) (*AnomalyMonitorResource, error) {
+	out := &AnomalyMonitorResource{}
+	r, err := typed.Get(in, AnomalyMonitorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAnomalyMonitors reads every AWS::CE::AnomalyMonitor in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListAnomalyMonitors(in athanor.Declarer) ([]*AnomalyMonitorResource, error) {
+	return typed.List(in, AnomalyMonitorTypeName, nil, func(out *AnomalyMonitorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of AnomalyMonitorProps.MonitorDimension (AWS::CE::AnomalyMonitor).

@@ -58,14 +58,34 @@ func (r *AnomalySubscriptionResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AnomalySubscription(app *athanor.App, logicalID string, props AnomalySubscriptionProps, opts ...athanor.ResourceOption) (*AnomalySubscriptionResource, error) {
+func AnomalySubscription(in athanor.Declarer, logicalID string, props AnomalySubscriptionProps, opts ...athanor.ResourceOption) (*AnomalySubscriptionResource, error) {
 	out := &AnomalySubscriptionResource{}
-	r, err := typed.Declare(app, AnomalySubscriptionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AnomalySubscriptionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAnomalySubscription reads an AWS::CE::AnomalySubscription that the
+// program uses but does not manage, by its primary identifier
+// (SubscriptionArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetAnomalySubscription(in athanor.Declarer, id string) (*AnomalySubscriptionResource, error) {
+	out := &AnomalySubscriptionResource{}
+	r, err := typed.Get(in, AnomalySubscriptionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAnomalySubscriptions reads every AWS::CE::AnomalySubscription in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListAnomalySubscriptions(in athanor.Declarer) ([]*AnomalySubscriptionResource, error) {
+	return typed.List(in, AnomalySubscriptionTypeName, nil, func(out *AnomalySubscriptionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of AnomalySubscriptionProps.Frequency (AWS::CE::AnomalySubscription).

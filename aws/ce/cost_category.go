@@ -54,14 +54,34 @@ func (r *CostCategoryResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CostCategory(app *athanor.App, logicalID string, props CostCategoryProps, opts ...athanor.ResourceOption) (*CostCategoryResource, error) {
+func CostCategory(in athanor.Declarer, logicalID string, props CostCategoryProps, opts ...athanor.ResourceOption) (*CostCategoryResource, error) {
 	out := &CostCategoryResource{}
-	r, err := typed.Declare(app, CostCategoryTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CostCategoryTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCostCategory reads an AWS::CE::CostCategory that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetCostCategory(in athanor.Declarer, id string) (*CostCategoryResource, error) {
+	out := &CostCategoryResource{}
+	r, err := typed.Get(in, CostCategoryTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCostCategories reads every AWS::CE::CostCategory in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListCostCategories(in athanor.Declarer) ([]*CostCategoryResource, error) {
+	return typed.List(in, CostCategoryTypeName, nil, func(out *CostCategoryResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of CostCategoryProps.RuleVersion (AWS::CE::CostCategory).

@@ -51,14 +51,37 @@ func (r *AcmeDomainValidationResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AcmeDomainValidation(app *athanor.App, logicalID string, props AcmeDomainValidationProps, opts ...athanor.ResourceOption) (*AcmeDomainValidationResource, error) {
+func AcmeDomainValidation(in athanor.Declarer, logicalID string, props AcmeDomainValidationProps, opts ...athanor.ResourceOption) (*AcmeDomainValidationResource, error) {
 	out := &AcmeDomainValidationResource{}
-	r, err := typed.Declare(app, AcmeDomainValidationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AcmeDomainValidationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAcmeDomainValidation reads an
+// AWS::CertificateManager::AcmeDomainValidation that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetAcmeDomainValidation(in athanor.Declarer, id string) (*AcmeDomainValidationResource, error) {
+	out := &AcmeDomainValidationResource{}
+	r, err := typed.Get(in, AcmeDomainValidationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAcmeDomainValidations reads every
+// AWS::CertificateManager::AcmeDomainValidation within the given
+// AcmeEndpointArn (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListAcmeDomainValidations(in athanor.Declarer, acmeEndpointArn string) ([]*AcmeDomainValidationResource, error) {
+	return typed.List(in, AcmeDomainValidationTypeName, map[string]any{"AcmeEndpointArn": acmeEndpointArn}, func(out *AcmeDomainValidationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AcmeDomainValidationDnsPrevalidationOptions is part of

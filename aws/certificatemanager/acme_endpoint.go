@@ -52,14 +52,34 @@ func (r *AcmeEndpointResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AcmeEndpoint(app *athanor.App, logicalID string, props AcmeEndpointProps, opts ...athanor.ResourceOption) (*AcmeEndpointResource, error) {
+func AcmeEndpoint(in athanor.Declarer, logicalID string, props AcmeEndpointProps, opts ...athanor.ResourceOption) (*AcmeEndpointResource, error) {
 	out := &AcmeEndpointResource{}
-	r, err := typed.Declare(app, AcmeEndpointTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AcmeEndpointTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAcmeEndpoint reads an AWS::CertificateManager::AcmeEndpoint that the
+// program uses but does not manage, by its primary identifier
+// (AcmeEndpointArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetAcmeEndpoint(in athanor.Declarer, id string) (*AcmeEndpointResource, error) {
+	out := &AcmeEndpointResource{}
+	r, err := typed.Get(in, AcmeEndpointTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAcmeEndpoints reads every AWS::CertificateManager::AcmeEndpoint in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListAcmeEndpoints(in athanor.Declarer) ([]*AcmeEndpointResource, error) {
+	return typed.List(in, AcmeEndpointTypeName, nil, func(out *AcmeEndpointResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AcmeEndpointCertificateAuthority is part of

@@ -52,14 +52,37 @@ func (r *AcmeExternalAccountBindingResource) ResourceID() string { return r.Reso
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AcmeExternalAccountBinding(app *athanor.App, logicalID string, props AcmeExternalAccountBindingProps, opts ...athanor.ResourceOption) (*AcmeExternalAccountBindingResource, error) {
+func AcmeExternalAccountBinding(in athanor.Declarer, logicalID string, props AcmeExternalAccountBindingProps, opts ...athanor.ResourceOption) (*AcmeExternalAccountBindingResource, error) {
 	out := &AcmeExternalAccountBindingResource{}
-	r, err := typed.Declare(app, AcmeExternalAccountBindingTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AcmeExternalAccountBindingTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAcmeExternalAccountBinding reads an
+// AWS::CertificateManager::AcmeExternalAccountBinding that the program uses
+// but does not manage, by its primary identifier
+// (AcmeExternalAccountBindingArn). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetAcmeExternalAccountBinding(in athanor.Declarer, id string) (*AcmeExternalAccountBindingResource, error) {
+	out := &AcmeExternalAccountBindingResource{}
+	r, err := typed.Get(in, AcmeExternalAccountBindingTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAcmeExternalAccountBindings reads every
+// AWS::CertificateManager::AcmeExternalAccountBinding within the given
+// AcmeEndpointArn (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListAcmeExternalAccountBindings(in athanor.Declarer, acmeEndpointArn string) ([]*AcmeExternalAccountBindingResource, error) {
+	return typed.List(in, AcmeExternalAccountBindingTypeName, map[string]any{"AcmeEndpointArn": acmeEndpointArn}, func(out *AcmeExternalAccountBindingResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AcmeExternalAccountBindingExpiration is part of

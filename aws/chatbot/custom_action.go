@@ -43,14 +43,34 @@ func (r *CustomActionResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CustomAction(app *athanor.App, logicalID string, props CustomActionProps, opts ...athanor.ResourceOption) (*CustomActionResource, error) {
+func CustomAction(in athanor.Declarer, logicalID string, props CustomActionProps, opts ...athanor.ResourceOption) (*CustomActionResource, error) {
 	out := &CustomActionResource{}
-	r, err := typed.Declare(app, CustomActionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CustomActionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCustomAction reads an AWS::Chatbot::CustomAction that the program uses
+// but does not manage, by its primary identifier (CustomActionArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetCustomAction(in athanor.Declarer, id string) (*CustomActionResource, error) {
+	out := &CustomActionResource{}
+	r, err := typed.Get(in, CustomActionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCustomActions reads every AWS::Chatbot::CustomAction in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListCustomActions(in athanor.Declarer) ([]*CustomActionResource, error) {
+	return typed.List(in, CustomActionTypeName, nil, func(out *CustomActionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CustomActionCustomActionAttachment is part of AWS::Chatbot::CustomAction.

@@ -74,12 +74,34 @@ func (r *MicrosoftTeamsChannelConfigurationResource) ResourceID() string { retur
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MicrosoftTeamsChannelConfiguration(app *athanor.App, logicalID string, props MicrosoftTeamsChannelConfigurationProps, opts ...athanor.ResourceOption) (*MicrosoftTeamsChannelConfigurationResource, error) {
+func MicrosoftTeamsChannelConfiguration(in athanor.Declarer, logicalID string, props MicrosoftTeamsChannelConfigurationProps, opts ...athanor.ResourceOption) (*MicrosoftTeamsChannelConfigurationResource, error) {
 	out := &MicrosoftTeamsChannelConfigurationResource{}
-	r, err := typed.Declare(app, MicrosoftTeamsChannelConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MicrosoftTeamsChannelConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMicrosoftTeamsChannelConfiguration reads an
+// AWS::Chatbot::MicrosoftTeamsChannelConfiguration that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetMicrosoftTeamsChannelConfiguration(in athanor.Declarer, id string) (*MicrosoftTeamsChannelConfigurationResource, error) {
+	out := &MicrosoftTeamsChannelConfigurationResource{}
+	r, err := typed.Get(in, MicrosoftTeamsChannelConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMicrosoftTeamsChannelConfigurations reads every
+// AWS::Chatbot::MicrosoftTeamsChannelConfiguration in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListMicrosoftTeamsChannelConfigurations(in athanor.Declarer) ([]*MicrosoftTeamsChannelConfigurationResource, error) {
+	return typed.List(in, MicrosoftTeamsChannelConfigurationTypeName, nil, func(out *MicrosoftTeamsChannelConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -69,12 +69,33 @@ func (r *SlackChannelConfigurationResource) ResourceID() string { return r.Resou
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SlackChannelConfiguration(app *athanor.App, logicalID string, props SlackChannelConfigurationProps, opts ...athanor.ResourceOption) (*SlackChannelConfigurationResource, error) {
+func SlackChannelConfiguration(in athanor.Declarer, logicalID string, props SlackChannelConfigurationProps, opts ...athanor.ResourceOption) (*SlackChannelConfigurationResource, error) {
 	out := &SlackChannelConfigurationResource{}
-	r, err := typed.Declare(app, SlackChannelConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SlackChannelConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSlackChannelConfiguration reads an
+// AWS::Chatbot::SlackChannelConfiguration that the program uses but does not
+// manage, by its primary identifier (Arn). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetSlackChannelConfiguration(in athanor.Declarer, id string) (*SlackChannelConfigurationResource, error) {
+	out := &SlackChannelConfigurationResource{}
+	r, err := typed.Get(in, SlackChannelConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSlackChannelConfigurations reads every
+// AWS::Chatbot::SlackChannelConfiguration in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListSlackChannelConfigurations(in athanor.Declarer) ([]*SlackChannelConfigurationResource, error) {
+	return typed.List(in, SlackChannelConfigurationTypeName, nil, func(out *SlackChannelConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }

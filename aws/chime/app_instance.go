@@ -49,12 +49,32 @@ func (r *AppInstanceResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AppInstance(app *athanor.App, logicalID string, props AppInstanceProps, opts ...athanor.ResourceOption) (*AppInstanceResource, error) {
+func AppInstance(in athanor.Declarer, logicalID string, props AppInstanceProps, opts ...athanor.ResourceOption) (*AppInstanceResource, error) {
 	out := &AppInstanceResource{}
-	r, err := typed.Declare(app, AppInstanceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AppInstanceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAppInstance reads an AWS::Chime::AppInstance that the program uses but
+// does not manage, by its primary identifier (AppInstanceArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetAppInstance(in athanor.Declarer, id string) (*AppInstanceResource, error) {
+	out := &AppInstanceResource{}
+	r, err := typed.Get(in, AppInstanceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAppInstances reads every AWS::Chime::AppInstance in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListAppInstances(in athanor.Declarer) ([]*AppInstanceResource, error) {
+	return typed.List(in, AppInstanceTypeName, nil, func(out *AppInstanceResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -53,14 +53,35 @@ func (r *AppInstanceBotResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AppInstanceBot(app *athanor.App, logicalID string, props AppInstanceBotProps, opts ...athanor.ResourceOption) (*AppInstanceBotResource, error) {
+func AppInstanceBot(in athanor.Declarer, logicalID string, props AppInstanceBotProps, opts ...athanor.ResourceOption) (*AppInstanceBotResource, error) {
 	out := &AppInstanceBotResource{}
-	r, err := typed.Declare(app, AppInstanceBotTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AppInstanceBotTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAppInstanceBot reads an AWS::Chime::AppInstanceBot that the program
+// uses but does not manage, by its primary identifier (AppInstanceBotArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetAppInstanceBot(in athanor.Declarer, id string) (*AppInstanceBotResource, error) {
+	out := &AppInstanceBotResource{}
+	r, err := typed.Get(in, AppInstanceBotTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAppInstanceBots reads every AWS::Chime::AppInstanceBot within the
+// given AppInstanceArn (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListAppInstanceBots(in athanor.Declarer, appInstanceArn string) ([]*AppInstanceBotResource, error) {
+	return typed.List(in, AppInstanceBotTypeName, map[string]any{"AppInstanceArn": appInstanceArn}, func(out *AppInstanceBotResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AppInstanceBotConfiguration is part of AWS::Chime::AppInstanceBot. A

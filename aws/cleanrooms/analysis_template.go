@@ -68,14 +68,36 @@ func (r *AnalysisTemplateResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AnalysisTemplate(app *athanor.App, logicalID string, props AnalysisTemplateProps, opts ...athanor.ResourceOption) (*AnalysisTemplateResource, error) {
+func AnalysisTemplate(in athanor.Declarer, logicalID string, props AnalysisTemplateProps, opts ...athanor.ResourceOption) (*AnalysisTemplateResource, error) {
 	out := &AnalysisTemplateResource{}
-	r, err := typed.Declare(app, AnalysisTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AnalysisTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAnalysisTemplate reads an AWS::CleanRooms::AnalysisTemplate that the
+// program uses but does not manage, by its primary identifier
+// (AnalysisTemplateIdentifier|MembershipIdentifier, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetAnalysisTemplate(in athanor.Declarer, id string) (*AnalysisTemplateResource, error) {
+	out := &AnalysisTemplateResource{}
+	r, err := typed.Get(in, AnalysisTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAnalysisTemplates reads every AWS::CleanRooms::AnalysisTemplate within
+// the given MembershipIdentifier (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListAnalysisTemplates(in athanor.Declarer, membershipIdentifier string) ([]*AnalysisTemplateResource, error) {
+	return typed.List(in, AnalysisTemplateTypeName, map[string]any{"MembershipIdentifier": membershipIdentifier}, func(out *AnalysisTemplateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AnalysisTemplateAnalysisParameter is part of

@@ -68,14 +68,34 @@ func (r *CollaborationResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Collaboration(app *athanor.App, logicalID string, props CollaborationProps, opts ...athanor.ResourceOption) (*CollaborationResource, error) {
+func Collaboration(in athanor.Declarer, logicalID string, props CollaborationProps, opts ...athanor.ResourceOption) (*CollaborationResource, error) {
 	out := &CollaborationResource{}
-	r, err := typed.Declare(app, CollaborationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CollaborationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCollaboration reads an AWS::CleanRooms::Collaboration that the program
+// uses but does not manage, by its primary identifier
+// (CollaborationIdentifier). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetCollaboration(in athanor.Declarer, id string) (*CollaborationResource, error) {
+	out := &CollaborationResource{}
+	r, err := typed.Get(in, CollaborationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCollaborations reads every AWS::CleanRooms::Collaboration in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListCollaborations(in athanor.Declarer) ([]*CollaborationResource, error) {
+	return typed.List(in, CollaborationTypeName, nil, func(out *CollaborationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AnalyticsEngine (AWS::CleanRooms::Collaboration).

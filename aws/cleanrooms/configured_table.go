@@ -53,14 +53,34 @@ func (r *ConfiguredTableResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConfiguredTable(app *athanor.App, logicalID string, props ConfiguredTableProps, opts ...athanor.ResourceOption) (*ConfiguredTableResource, error) {
+func ConfiguredTable(in athanor.Declarer, logicalID string, props ConfiguredTableProps, opts ...athanor.ResourceOption) (*ConfiguredTableResource, error) {
 	out := &ConfiguredTableResource{}
-	r, err := typed.Declare(app, ConfiguredTableTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConfiguredTableTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConfiguredTable reads an AWS::CleanRooms::ConfiguredTable that the
+// program uses but does not manage, by its primary identifier
+// (ConfiguredTableIdentifier). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetConfiguredTable(in athanor.Declarer, id string) (*ConfiguredTableResource, error) {
+	out := &ConfiguredTableResource{}
+	r, err := typed.Get(in, ConfiguredTableTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConfiguredTables reads every AWS::CleanRooms::ConfiguredTable in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListConfiguredTables(in athanor.Declarer) ([]*ConfiguredTableResource, error) {
+	return typed.List(in, ConfiguredTableTypeName, nil, func(out *ConfiguredTableResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AdditionalAnalyses (AWS::CleanRooms::ConfiguredTable).

@@ -54,14 +54,38 @@ func (r *ConfiguredTableAssociationResource) ResourceID() string { return r.Reso
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConfiguredTableAssociation(app *athanor.App, logicalID string, props ConfiguredTableAssociationProps, opts ...athanor.ResourceOption) (*ConfiguredTableAssociationResource, error) {
+func ConfiguredTableAssociation(in athanor.Declarer, logicalID string, props ConfiguredTableAssociationProps, opts ...athanor.ResourceOption) (*ConfiguredTableAssociationResource, error) {
 	out := &ConfiguredTableAssociationResource{}
-	r, err := typed.Declare(app, ConfiguredTableAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConfiguredTableAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConfiguredTableAssociation reads an
+// AWS::CleanRooms::ConfiguredTableAssociation that the program uses but does
+// not manage, by its primary identifier
+// (ConfiguredTableAssociationIdentifier|MembershipIdentifier, joined by |).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetConfiguredTableAssociation(in athanor.Declarer, id string) (*ConfiguredTableAssociationResource, error) {
+	out := &ConfiguredTableAssociationResource{}
+	r, err := typed.Get(in, ConfiguredTableAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConfiguredTableAssociations reads every
+// AWS::CleanRooms::ConfiguredTableAssociation within the given
+// MembershipIdentifier (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListConfiguredTableAssociations(in athanor.Declarer, membershipIdentifier string) ([]*ConfiguredTableAssociationResource, error) {
+	return typed.List(in, ConfiguredTableAssociationTypeName, map[string]any{"MembershipIdentifier": membershipIdentifier}, func(out *ConfiguredTableAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConfiguredTableAssociationConfiguredTableAssociationAnalysisRule is part

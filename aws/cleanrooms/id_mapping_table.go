@@ -55,14 +55,36 @@ func (r *IdMappingTableResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IdMappingTable(app *athanor.App, logicalID string, props IdMappingTableProps, opts ...athanor.ResourceOption) (*IdMappingTableResource, error) {
+func IdMappingTable(in athanor.Declarer, logicalID string, props IdMappingTableProps, opts ...athanor.ResourceOption) (*IdMappingTableResource, error) {
 	out := &IdMappingTableResource{}
-	r, err := typed.Declare(app, IdMappingTableTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IdMappingTableTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIdMappingTable reads an AWS::CleanRooms::IdMappingTable that the
+// program uses but does not manage, by its primary identifier
+// (IdMappingTableIdentifier|MembershipIdentifier, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetIdMappingTable(in athanor.Declarer, id string) (*IdMappingTableResource, error) {
+	out := &IdMappingTableResource{}
+	r, err := typed.Get(in, IdMappingTableTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIdMappingTables reads every AWS::CleanRooms::IdMappingTable within the
+// given MembershipIdentifier (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListIdMappingTables(in athanor.Declarer, membershipIdentifier string) ([]*IdMappingTableResource, error) {
+	return typed.List(in, IdMappingTableTypeName, map[string]any{"MembershipIdentifier": membershipIdentifier}, func(out *IdMappingTableResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // IdMappingTableIdMappingTableInputReferenceConfig is part of

@@ -58,14 +58,37 @@ func (r *IdNamespaceAssociationResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IdNamespaceAssociation(app *athanor.App, logicalID string, props IdNamespaceAssociationProps, opts ...athanor.ResourceOption) (*IdNamespaceAssociationResource, error) {
+func IdNamespaceAssociation(in athanor.Declarer, logicalID string, props IdNamespaceAssociationProps, opts ...athanor.ResourceOption) (*IdNamespaceAssociationResource, error) {
 	out := &IdNamespaceAssociationResource{}
-	r, err := typed.Declare(app, IdNamespaceAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IdNamespaceAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIdNamespaceAssociation reads an AWS::CleanRooms::IdNamespaceAssociation
+// that the program uses but does not manage, by its primary identifier
+// (IdNamespaceAssociationIdentifier|MembershipIdentifier, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetIdNamespaceAssociation(in athanor.Declarer, id string) (*IdNamespaceAssociationResource, error) {
+	out := &IdNamespaceAssociationResource{}
+	r, err := typed.Get(in, IdNamespaceAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIdNamespaceAssociations reads every
+// AWS::CleanRooms::IdNamespaceAssociation within the given
+// MembershipIdentifier (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListIdNamespaceAssociations(in athanor.Declarer, membershipIdentifier string) ([]*IdNamespaceAssociationResource, error) {
+	return typed.List(in, IdNamespaceAssociationTypeName, map[string]any{"MembershipIdentifier": membershipIdentifier}, func(out *IdNamespaceAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // IdNamespaceAssociationIdMappingConfig is part of

@@ -58,14 +58,36 @@ func (r *IntermediateTableResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IntermediateTable(app *athanor.App, logicalID string, props IntermediateTableProps, opts ...athanor.ResourceOption) (*IntermediateTableResource, error) {
+func IntermediateTable(in athanor.Declarer, logicalID string, props IntermediateTableProps, opts ...athanor.ResourceOption) (*IntermediateTableResource, error) {
 	out := &IntermediateTableResource{}
-	r, err := typed.Declare(app, IntermediateTableTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IntermediateTableTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIntermediateTable reads an AWS::CleanRooms::IntermediateTable that the
+// program uses but does not manage, by its primary identifier
+// (IntermediateTableIdentifier|MembershipIdentifier, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetIntermediateTable(in athanor.Declarer, id string) (*IntermediateTableResource, error) {
+	out := &IntermediateTableResource{}
+	r, err := typed.Get(in, IntermediateTableTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIntermediateTables reads every AWS::CleanRooms::IntermediateTable
+// within the given MembershipIdentifier (Cloud Control lists this type only
+// within them), sorted by identifier. See athanor.App.List.
+func ListIntermediateTables(in athanor.Declarer, membershipIdentifier string) ([]*IntermediateTableResource, error) {
+	return typed.List(in, IntermediateTableTypeName, map[string]any{"MembershipIdentifier": membershipIdentifier}, func(out *IntermediateTableResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AdditionalAnalyses (AWS::CleanRooms::IntermediateTable).

@@ -54,14 +54,34 @@ func (r *MembershipResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Membership(app *athanor.App, logicalID string, props MembershipProps, opts ...athanor.ResourceOption) (*MembershipResource, error) {
+func Membership(in athanor.Declarer, logicalID string, props MembershipProps, opts ...athanor.ResourceOption) (*MembershipResource, error) {
 	out := &MembershipResource{}
-	r, err := typed.Declare(app, MembershipTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MembershipTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMembership reads an AWS::CleanRooms::Membership that the program uses
+// but does not manage, by its primary identifier (MembershipIdentifier). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetMembership(in athanor.Declarer, id string) (*MembershipResource, error) {
+	out := &MembershipResource{}
+	r, err := typed.Get(in, MembershipTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMemberships reads every AWS::CleanRooms::Membership in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListMemberships(in athanor.Declarer) ([]*MembershipResource, error) {
+	return typed.List(in, MembershipTypeName, nil, func(out *MembershipResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MembershipMembershipJobComputePaymentConfig is part of

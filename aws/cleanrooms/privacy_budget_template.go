@@ -56,14 +56,37 @@ func (r *PrivacyBudgetTemplateResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PrivacyBudgetTemplate(app *athanor.App, logicalID string, props PrivacyBudgetTemplateProps, opts ...athanor.ResourceOption) (*PrivacyBudgetTemplateResource, error) {
+func PrivacyBudgetTemplate(in athanor.Declarer, logicalID string, props PrivacyBudgetTemplateProps, opts ...athanor.ResourceOption) (*PrivacyBudgetTemplateResource, error) {
 	out := &PrivacyBudgetTemplateResource{}
-	r, err := typed.Declare(app, PrivacyBudgetTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PrivacyBudgetTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPrivacyBudgetTemplate reads an AWS::CleanRooms::PrivacyBudgetTemplate
+// that the program uses but does not manage, by its primary identifier
+// (PrivacyBudgetTemplateIdentifier|MembershipIdentifier, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetPrivacyBudgetTemplate(in athanor.Declarer, id string) (*PrivacyBudgetTemplateResource, error) {
+	out := &PrivacyBudgetTemplateResource{}
+	r, err := typed.Get(in, PrivacyBudgetTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPrivacyBudgetTemplates reads every
+// AWS::CleanRooms::PrivacyBudgetTemplate within the given
+// MembershipIdentifier (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListPrivacyBudgetTemplates(in athanor.Declarer, membershipIdentifier string) ([]*PrivacyBudgetTemplateResource, error) {
+	return typed.List(in, PrivacyBudgetTemplateTypeName, map[string]any{"MembershipIdentifier": membershipIdentifier}, func(out *PrivacyBudgetTemplateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of PrivacyBudgetTemplateProps.AutoRefresh (AWS::CleanRooms::PrivacyBudgetTemplate).

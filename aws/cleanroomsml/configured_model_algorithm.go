@@ -54,14 +54,36 @@ func (r *ConfiguredModelAlgorithmResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConfiguredModelAlgorithm(app *athanor.App, logicalID string, props ConfiguredModelAlgorithmProps, opts ...athanor.ResourceOption) (*ConfiguredModelAlgorithmResource, error) {
+func ConfiguredModelAlgorithm(in athanor.Declarer, logicalID string, props ConfiguredModelAlgorithmProps, opts ...athanor.ResourceOption) (*ConfiguredModelAlgorithmResource, error) {
 	out := &ConfiguredModelAlgorithmResource{}
-	r, err := typed.Declare(app, ConfiguredModelAlgorithmTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConfiguredModelAlgorithmTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConfiguredModelAlgorithm reads an
+// AWS::CleanRoomsML::ConfiguredModelAlgorithm that the program uses but does
+// not manage, by its primary identifier (ConfiguredModelAlgorithmArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetConfiguredModelAlgorithm(in athanor.Declarer, id string) (*ConfiguredModelAlgorithmResource, error) {
+	out := &ConfiguredModelAlgorithmResource{}
+	r, err := typed.Get(in, ConfiguredModelAlgorithmTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConfiguredModelAlgorithms reads every
+// AWS::CleanRoomsML::ConfiguredModelAlgorithm in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListConfiguredModelAlgorithms(in athanor.Declarer) ([]*ConfiguredModelAlgorithmResource, error) {
+	return typed.List(in, ConfiguredModelAlgorithmTypeName, nil, func(out *ConfiguredModelAlgorithmResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConfiguredModelAlgorithmContainerConfig is part of

@@ -56,14 +56,37 @@ func (r *ConfiguredModelAlgorithmAssociationResource) ResourceID() string {
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConfiguredModelAlgorithmAssociation(app *athanor.App, logicalID string, props ConfiguredModelAlgorithmAssociationProps, opts ...athanor.ResourceOption) (*ConfiguredModelAlgorithmAssociationResource, error) {
+func ConfiguredModelAlgorithmAssociation(in athanor.Declarer, logicalID string, props ConfiguredModelAlgorithmAssociationProps, opts ...athanor.ResourceOption) (*ConfiguredModelAlgorithmAssociationResource, error) {
 	out := &ConfiguredModelAlgorithmAssociationResource{}
-	r, err := typed.Declare(app, ConfiguredModelAlgorithmAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConfiguredModelAlgorithmAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConfiguredModelAlgorithmAssociation reads an
+// AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation that the program
+// uses but does not manage, by its primary identifier
+// (ConfiguredModelAlgorithmAssociationArn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetConfiguredModelAlgorithmAssociation(in athanor.Declarer, id string) (*ConfiguredModelAlgorithmAssociationResource, error) {
+	out := &ConfiguredModelAlgorithmAssociationResource{}
+	r, err := typed.Get(in, ConfiguredModelAlgorithmAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConfiguredModelAlgorithmAssociations reads every
+// AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListConfiguredModelAlgorithmAssociations(in athanor.Declarer) ([]*ConfiguredModelAlgorithmAssociationResource, error) {
+	return typed.List(in, ConfiguredModelAlgorithmAssociationTypeName, nil, func(out *ConfiguredModelAlgorithmAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConfiguredModelAlgorithmAssociationCustomEntityConfig is part of

@@ -50,14 +50,34 @@ func (r *TrainingDatasetResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TrainingDataset(app *athanor.App, logicalID string, props TrainingDatasetProps, opts ...athanor.ResourceOption) (*TrainingDatasetResource, error) {
+func TrainingDataset(in athanor.Declarer, logicalID string, props TrainingDatasetProps, opts ...athanor.ResourceOption) (*TrainingDatasetResource, error) {
 	out := &TrainingDatasetResource{}
-	r, err := typed.Declare(app, TrainingDatasetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TrainingDatasetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTrainingDataset reads an AWS::CleanRoomsML::TrainingDataset that the
+// program uses but does not manage, by its primary identifier
+// (TrainingDatasetArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetTrainingDataset(in athanor.Declarer, id string) (*TrainingDatasetResource, error) {
+	out := &TrainingDatasetResource{}
+	r, err := typed.Get(in, TrainingDatasetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTrainingDatasets reads every AWS::CleanRoomsML::TrainingDataset in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListTrainingDatasets(in athanor.Declarer) ([]*TrainingDatasetResource, error) {
+	return typed.List(in, TrainingDatasetTypeName, nil, func(out *TrainingDatasetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TrainingDatasetColumnSchema is part of AWS::CleanRoomsML::TrainingDataset.

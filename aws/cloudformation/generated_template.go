@@ -56,14 +56,35 @@ func (r *GeneratedTemplateResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GeneratedTemplate(app *athanor.App, logicalID string, props GeneratedTemplateProps, opts ...athanor.ResourceOption) (*GeneratedTemplateResource, error) {
+func GeneratedTemplate(in athanor.Declarer, logicalID string, props GeneratedTemplateProps, opts ...athanor.ResourceOption) (*GeneratedTemplateResource, error) {
 	out := &GeneratedTemplateResource{}
-	r, err := typed.Declare(app, GeneratedTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GeneratedTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGeneratedTemplate reads an AWS::CloudFormation::GeneratedTemplate that
+// the program uses but does not manage, by its primary identifier
+// (GeneratedTemplateId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetGeneratedTemplate(in athanor.Declarer, id string) (*GeneratedTemplateResource, error) {
+	out := &GeneratedTemplateResource{}
+	r, err := typed.Get(in, GeneratedTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGeneratedTemplates reads every AWS::CloudFormation::GeneratedTemplate
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListGeneratedTemplates(in athanor.Declarer) ([]*GeneratedTemplateResource, error) {
+	return typed.List(in, GeneratedTemplateTypeName, nil, func(out *GeneratedTemplateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of GeneratedTemplateResource.Status (AWS::CloudFormation::GeneratedTemplate).

@@ -63,14 +63,34 @@ func (r *GuardHookResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GuardHook(app *athanor.App, logicalID string, props GuardHookProps, opts ...athanor.ResourceOption) (*GuardHookResource, error) {
+func GuardHook(in athanor.Declarer, logicalID string, props GuardHookProps, opts ...athanor.ResourceOption) (*GuardHookResource, error) {
 	out := &GuardHookResource{}
-	r, err := typed.Declare(app, GuardHookTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GuardHookTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGuardHook reads an AWS::CloudFormation::GuardHook that the program uses
+// but does not manage, by its primary identifier (HookArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetGuardHook(in athanor.Declarer, id string) (*GuardHookResource, error) {
+	out := &GuardHookResource{}
+	r, err := typed.Get(in, GuardHookTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGuardHooks reads every AWS::CloudFormation::GuardHook in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListGuardHooks(in athanor.Declarer) ([]*GuardHookResource, error) {
+	return typed.List(in, GuardHookTypeName, nil, func(out *GuardHookResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition Action (AWS::CloudFormation::GuardHook).

@@ -46,12 +46,33 @@ func (r *HookDefaultVersionResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func HookDefaultVersion(app *athanor.App, logicalID string, props HookDefaultVersionProps, opts ...athanor.ResourceOption) (*HookDefaultVersionResource, error) {
+func HookDefaultVersion(in athanor.Declarer, logicalID string, props HookDefaultVersionProps, opts ...athanor.ResourceOption) (*HookDefaultVersionResource, error) {
 	out := &HookDefaultVersionResource{}
-	r, err := typed.Declare(app, HookDefaultVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, HookDefaultVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetHookDefaultVersion reads an AWS::CloudFormation::HookDefaultVersion
+// that the program uses but does not manage, by its primary identifier
+// (Arn). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetHookDefaultVersion(in athanor.Declarer, id string) (*HookDefaultVersionResource, error) {
+	out := &HookDefaultVersionResource{}
+	r, err := typed.Get(in, HookDefaultVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListHookDefaultVersions reads every
+// AWS::CloudFormation::HookDefaultVersion in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListHookDefaultVersions(in athanor.Declarer) ([]*HookDefaultVersionResource, error) {
+	return typed.List(in, HookDefaultVersionTypeName, nil, func(out *HookDefaultVersionResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -49,14 +49,34 @@ func (r *HookTypeConfigResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func HookTypeConfig(app *athanor.App, logicalID string, props HookTypeConfigProps, opts ...athanor.ResourceOption) (*HookTypeConfigResource, error) {
+func HookTypeConfig(in athanor.Declarer, logicalID string, props HookTypeConfigProps, opts ...athanor.ResourceOption) (*HookTypeConfigResource, error) {
 	out := &HookTypeConfigResource{}
-	r, err := typed.Declare(app, HookTypeConfigTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, HookTypeConfigTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetHookTypeConfig reads an AWS::CloudFormation::HookTypeConfig that the
+// program uses but does not manage, by its primary identifier
+// (ConfigurationArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetHookTypeConfig(in athanor.Declarer, id string) (*HookTypeConfigResource, error) {
+	out := &HookTypeConfigResource{}
+	r, err := typed.Get(in, HookTypeConfigTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListHookTypeConfigs reads every AWS::CloudFormation::HookTypeConfig in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListHookTypeConfigs(in athanor.Declarer) ([]*HookTypeConfigResource, error) {
+	return typed.List(in, HookTypeConfigTypeName, nil, func(out *HookTypeConfigResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of HookTypeConfigProps.ConfigurationAlias (AWS::CloudFormation::HookTypeConfig).

@@ -77,14 +77,34 @@ func (r *HookVersionResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func HookVersion(app *athanor.App, logicalID string, props HookVersionProps, opts ...athanor.ResourceOption) (*HookVersionResource, error) {
+func HookVersion(in athanor.Declarer, logicalID string, props HookVersionProps, opts ...athanor.ResourceOption) (*HookVersionResource, error) {
 	out := &HookVersionResource{}
-	r, err := typed.Declare(app, HookVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, HookVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetHookVersion reads an AWS::CloudFormation::HookVersion that the program
+// uses but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetHookVersion(in athanor.Declarer, id string) (*HookVersionResource, error) {
+	out := &HookVersionResource{}
+	r, err := typed.Get(in, HookVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListHookVersions reads every AWS::CloudFormation::HookVersion in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListHookVersions(in athanor.Declarer) ([]*HookVersionResource, error) {
+	return typed.List(in, HookVersionTypeName, nil, func(out *HookVersionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // HookVersionLoggingConfig is part of AWS::CloudFormation::HookVersion.

@@ -67,14 +67,34 @@ func (r *LambdaHookResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LambdaHook(app *athanor.App, logicalID string, props LambdaHookProps, opts ...athanor.ResourceOption) (*LambdaHookResource, error) {
+func LambdaHook(in athanor.Declarer, logicalID string, props LambdaHookProps, opts ...athanor.ResourceOption) (*LambdaHookResource, error) {
 	out := &LambdaHookResource{}
-	r, err := typed.Declare(app, LambdaHookTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LambdaHookTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLambdaHook reads an AWS::CloudFormation::LambdaHook that the program
+// uses but does not manage, by its primary identifier (HookArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetLambdaHook(in athanor.Declarer, id string) (*LambdaHookResource, error) {
+	out := &LambdaHookResource{}
+	r, err := typed.Get(in, LambdaHookTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLambdaHooks reads every AWS::CloudFormation::LambdaHook in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListLambdaHooks(in athanor.Declarer) ([]*LambdaHookResource, error) {
+	return typed.List(in, LambdaHookTypeName, nil, func(out *LambdaHookResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition Action (AWS::CloudFormation::LambdaHook).

@@ -45,12 +45,33 @@ func (r *ModuleDefaultVersionResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ModuleDefaultVersion(app *athanor.App, logicalID string, props ModuleDefaultVersionProps, opts ...athanor.ResourceOption) (*ModuleDefaultVersionResource, error) {
+func ModuleDefaultVersion(in athanor.Declarer, logicalID string, props ModuleDefaultVersionProps, opts ...athanor.ResourceOption) (*ModuleDefaultVersionResource, error) {
 	out := &ModuleDefaultVersionResource{}
-	r, err := typed.Declare(app, ModuleDefaultVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ModuleDefaultVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetModuleDefaultVersion reads an AWS::CloudFormation::ModuleDefaultVersion
+// that the program uses but does not manage, by its primary identifier
+// (Arn). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetModuleDefaultVersion(in athanor.Declarer, id string) (*ModuleDefaultVersionResource, error) {
+	out := &ModuleDefaultVersionResource{}
+	r, err := typed.Get(in, ModuleDefaultVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListModuleDefaultVersions reads every
+// AWS::CloudFormation::ModuleDefaultVersion in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListModuleDefaultVersions(in athanor.Declarer) ([]*ModuleDefaultVersionResource, error) {
+	return typed.List(in, ModuleDefaultVersionTypeName, nil, func(out *ModuleDefaultVersionResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -68,9 +68,23 @@ func (r *ModuleVersionResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ModuleVersion(app *athanor.App, logicalID string, props ModuleVersionProps, opts ...athanor.ResourceOption) (*ModuleVersionResource, error) {
+func ModuleVersion(in athanor.Declarer, logicalID string, props ModuleVersionProps, opts ...athanor.ResourceOption) (*ModuleVersionResource, error) {
 	out := &ModuleVersionResource{}
-	r, err := typed.Declare(app, ModuleVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ModuleVersionTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetModuleVersion reads an AWS::CloudFormation::ModuleVersion that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetModuleVersion(in athanor.Declarer, id string) (*ModuleVersionResource, error) {
+	out := &ModuleVersionResource{}
+	r, err := typed.Get(in, ModuleVersionTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

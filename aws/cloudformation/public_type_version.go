@@ -64,14 +64,35 @@ func (r *PublicTypeVersionResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PublicTypeVersion(app *athanor.App, logicalID string, props PublicTypeVersionProps, opts ...athanor.ResourceOption) (*PublicTypeVersionResource, error) {
+func PublicTypeVersion(in athanor.Declarer, logicalID string, props PublicTypeVersionProps, opts ...athanor.ResourceOption) (*PublicTypeVersionResource, error) {
 	out := &PublicTypeVersionResource{}
-	r, err := typed.Declare(app, PublicTypeVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PublicTypeVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPublicTypeVersion reads an AWS::CloudFormation::PublicTypeVersion that
+// the program uses but does not manage, by its primary identifier
+// (PublicTypeArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetPublicTypeVersion(in athanor.Declarer, id string) (*PublicTypeVersionResource, error) {
+	out := &PublicTypeVersionResource{}
+	r, err := typed.Get(in, PublicTypeVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPublicTypeVersions reads every AWS::CloudFormation::PublicTypeVersion
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListPublicTypeVersions(in athanor.Declarer) ([]*PublicTypeVersionResource, error) {
+	return typed.List(in, PublicTypeVersionTypeName, nil, func(out *PublicTypeVersionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of PublicTypeVersionProps.Type (AWS::CloudFormation::PublicTypeVersion).

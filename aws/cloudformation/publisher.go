@@ -57,14 +57,34 @@ func (r *PublisherResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Publisher(app *athanor.App, logicalID string, props PublisherProps, opts ...athanor.ResourceOption) (*PublisherResource, error) {
+func Publisher(in athanor.Declarer, logicalID string, props PublisherProps, opts ...athanor.ResourceOption) (*PublisherResource, error) {
 	out := &PublisherResource{}
-	r, err := typed.Declare(app, PublisherTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PublisherTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPublisher reads an AWS::CloudFormation::Publisher that the program uses
+// but does not manage, by its primary identifier (PublisherId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetPublisher(in athanor.Declarer, id string) (*PublisherResource, error) {
+	out := &PublisherResource{}
+	r, err := typed.Get(in, PublisherTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPublishers reads every AWS::CloudFormation::Publisher in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListPublishers(in athanor.Declarer) ([]*PublisherResource, error) {
+	return typed.List(in, PublisherTypeName, nil, func(out *PublisherResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of PublisherResource.IdentityProvider (AWS::CloudFormation::Publisher).

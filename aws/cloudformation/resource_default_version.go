@@ -48,12 +48,34 @@ func (r *ResourceDefaultVersionResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResourceDefaultVersion(app *athanor.App, logicalID string, props ResourceDefaultVersionProps, opts ...athanor.ResourceOption) (*ResourceDefaultVersionResource, error) {
+func ResourceDefaultVersion(in athanor.Declarer, logicalID string, props ResourceDefaultVersionProps, opts ...athanor.ResourceOption) (*ResourceDefaultVersionResource, error) {
 	out := &ResourceDefaultVersionResource{}
-	r, err := typed.Declare(app, ResourceDefaultVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResourceDefaultVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResourceDefaultVersion reads an
+// AWS::CloudFormation::ResourceDefaultVersion that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetResourceDefaultVersion(in athanor.Declarer, id string) (*ResourceDefaultVersionResource, error) {
+	out := &ResourceDefaultVersionResource{}
+	r, err := typed.Get(in, ResourceDefaultVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResourceDefaultVersions reads every
+// AWS::CloudFormation::ResourceDefaultVersion in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListResourceDefaultVersions(in athanor.Declarer) ([]*ResourceDefaultVersionResource, error) {
+	return typed.List(in, ResourceDefaultVersionTypeName, nil, func(out *ResourceDefaultVersionResource, r *athanor.Resource) { out.Resource = r })
 }

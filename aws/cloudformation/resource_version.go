@@ -83,14 +83,34 @@ func (r *ResourceVersionResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResourceVersion(app *athanor.App, logicalID string, props ResourceVersionProps, opts ...athanor.ResourceOption) (*ResourceVersionResource, error) {
+func ResourceVersion(in athanor.Declarer, logicalID string, props ResourceVersionProps, opts ...athanor.ResourceOption) (*ResourceVersionResource, error) {
 	out := &ResourceVersionResource{}
-	r, err := typed.Declare(app, ResourceVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResourceVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResourceVersion reads an AWS::CloudFormation::ResourceVersion that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetResourceVersion(in athanor.Declarer, id string) (*ResourceVersionResource, error) {
+	out := &ResourceVersionResource{}
+	r, err := typed.Get(in, ResourceVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResourceVersions reads every AWS::CloudFormation::ResourceVersion in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListResourceVersions(in athanor.Declarer) ([]*ResourceVersionResource, error) {
+	return typed.List(in, ResourceVersionTypeName, nil, func(out *ResourceVersionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ResourceVersionLoggingConfig is part of

@@ -69,14 +69,34 @@ func (r *StackResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Stack(app *athanor.App, logicalID string, props StackProps, opts ...athanor.ResourceOption) (*StackResource, error) {
+func Stack(in athanor.Declarer, logicalID string, props StackProps, opts ...athanor.ResourceOption) (*StackResource, error) {
 	out := &StackResource{}
-	r, err := typed.Declare(app, StackTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StackTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStack reads an AWS::CloudFormation::Stack that the program uses but
+// does not manage, by its primary identifier (StackId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetStack(in athanor.Declarer, id string) (*StackResource, error) {
+	out := &StackResource{}
+	r, err := typed.Get(in, StackTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStacks reads every AWS::CloudFormation::Stack in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListStacks(in athanor.Declarer) ([]*StackResource, error) {
+	return typed.List(in, StackTypeName, nil, func(out *StackResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of StackProps.Capabilities (AWS::CloudFormation::Stack).

@@ -97,14 +97,34 @@ func (r *StackSetResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StackSet(app *athanor.App, logicalID string, props StackSetProps, opts ...athanor.ResourceOption) (*StackSetResource, error) {
+func StackSet(in athanor.Declarer, logicalID string, props StackSetProps, opts ...athanor.ResourceOption) (*StackSetResource, error) {
 	out := &StackSetResource{}
-	r, err := typed.Declare(app, StackSetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StackSetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStackSet reads an AWS::CloudFormation::StackSet that the program uses
+// but does not manage, by its primary identifier (StackSetId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetStackSet(in athanor.Declarer, id string) (*StackSetResource, error) {
+	out := &StackSetResource{}
+	r, err := typed.Get(in, StackSetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStackSets reads every AWS::CloudFormation::StackSet in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListStackSets(in athanor.Declarer) ([]*StackSetResource, error) {
+	return typed.List(in, StackSetTypeName, nil, func(out *StackSetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // StackSetAutoDeployment is part of AWS::CloudFormation::StackSet.

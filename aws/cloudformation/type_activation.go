@@ -78,14 +78,34 @@ func (r *TypeActivationResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TypeActivation(app *athanor.App, logicalID string, props TypeActivationProps, opts ...athanor.ResourceOption) (*TypeActivationResource, error) {
+func TypeActivation(in athanor.Declarer, logicalID string, props TypeActivationProps, opts ...athanor.ResourceOption) (*TypeActivationResource, error) {
 	out := &TypeActivationResource{}
-	r, err := typed.Declare(app, TypeActivationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TypeActivationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTypeActivation reads an AWS::CloudFormation::TypeActivation that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetTypeActivation(in athanor.Declarer, id string) (*TypeActivationResource, error) {
+	out := &TypeActivationResource{}
+	r, err := typed.Get(in, TypeActivationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTypeActivations reads every AWS::CloudFormation::TypeActivation in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListTypeActivations(in athanor.Declarer) ([]*TypeActivationResource, error) {
+	return typed.List(in, TypeActivationTypeName, nil, func(out *TypeActivationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TypeActivationLoggingConfig is part of

@@ -63,14 +63,34 @@ func (r *AnycastIpListResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AnycastIpList(app *athanor.App, logicalID string, props AnycastIpListProps, opts ...athanor.ResourceOption) (*AnycastIpListResource, error) {
+func AnycastIpList(in athanor.Declarer, logicalID string, props AnycastIpListProps, opts ...athanor.ResourceOption) (*AnycastIpListResource, error) {
 	out := &AnycastIpListResource{}
-	r, err := typed.Declare(app, AnycastIpListTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AnycastIpListTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAnycastIpList reads an AWS::CloudFront::AnycastIpList that the program
+// uses but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetAnycastIpList(in athanor.Declarer, id string) (*AnycastIpListResource, error) {
+	out := &AnycastIpListResource{}
+	r, err := typed.Get(in, AnycastIpListTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAnycastIpLists reads every AWS::CloudFront::AnycastIpList in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListAnycastIpLists(in athanor.Declarer) ([]*AnycastIpListResource, error) {
+	return typed.List(in, AnycastIpListTypeName, nil, func(out *AnycastIpListResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AnycastIpListAnycastIpList is part of AWS::CloudFront::AnycastIpList. An

@@ -50,14 +50,34 @@ func (r *CachePolicyResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CachePolicy(app *athanor.App, logicalID string, props CachePolicyProps, opts ...athanor.ResourceOption) (*CachePolicyResource, error) {
+func CachePolicy(in athanor.Declarer, logicalID string, props CachePolicyProps, opts ...athanor.ResourceOption) (*CachePolicyResource, error) {
 	out := &CachePolicyResource{}
-	r, err := typed.Declare(app, CachePolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CachePolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCachePolicy reads an AWS::CloudFront::CachePolicy that the program uses
+// but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetCachePolicy(in athanor.Declarer, id string) (*CachePolicyResource, error) {
+	out := &CachePolicyResource{}
+	r, err := typed.Get(in, CachePolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCachePolicies reads every AWS::CloudFront::CachePolicy in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListCachePolicies(in athanor.Declarer) ([]*CachePolicyResource, error) {
+	return typed.List(in, CachePolicyTypeName, nil, func(out *CachePolicyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CachePolicyCachePolicyConfig is part of AWS::CloudFront::CachePolicy. A

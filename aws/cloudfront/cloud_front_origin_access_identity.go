@@ -49,14 +49,36 @@ func (r *CloudFrontOriginAccessIdentityResource) ResourceID() string { return r.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CloudFrontOriginAccessIdentity(app *athanor.App, logicalID string, props CloudFrontOriginAccessIdentityProps, opts ...athanor.ResourceOption) (*CloudFrontOriginAccessIdentityResource, error) {
+func CloudFrontOriginAccessIdentity(in athanor.Declarer, logicalID string, props CloudFrontOriginAccessIdentityProps, opts ...athanor.ResourceOption) (*CloudFrontOriginAccessIdentityResource, error) {
 	out := &CloudFrontOriginAccessIdentityResource{}
-	r, err := typed.Declare(app, CloudFrontOriginAccessIdentityTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CloudFrontOriginAccessIdentityTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCloudFrontOriginAccessIdentity reads an
+// AWS::CloudFront::CloudFrontOriginAccessIdentity that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetCloudFrontOriginAccessIdentity(in athanor.Declarer, id string) (*CloudFrontOriginAccessIdentityResource, error) {
+	out := &CloudFrontOriginAccessIdentityResource{}
+	r, err := typed.Get(in, CloudFrontOriginAccessIdentityTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCloudFrontOriginAccessIdentities reads every
+// AWS::CloudFront::CloudFrontOriginAccessIdentity in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListCloudFrontOriginAccessIdentities(in athanor.Declarer) ([]*CloudFrontOriginAccessIdentityResource, error) {
+	return typed.List(in, CloudFrontOriginAccessIdentityTypeName, nil, func(out *CloudFrontOriginAccessIdentityResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfig is part

@@ -64,14 +64,34 @@ func (r *ConnectionFunctionResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConnectionFunction(app *athanor.App, logicalID string, props ConnectionFunctionProps, opts ...athanor.ResourceOption) (*ConnectionFunctionResource, error) {
+func ConnectionFunction(in athanor.Declarer, logicalID string, props ConnectionFunctionProps, opts ...athanor.ResourceOption) (*ConnectionFunctionResource, error) {
 	out := &ConnectionFunctionResource{}
-	r, err := typed.Declare(app, ConnectionFunctionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConnectionFunctionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConnectionFunction reads an AWS::CloudFront::ConnectionFunction that
+// the program uses but does not manage, by its primary identifier (Id). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetConnectionFunction(in athanor.Declarer, id string) (*ConnectionFunctionResource, error) {
+	out := &ConnectionFunctionResource{}
+	r, err := typed.Get(in, ConnectionFunctionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConnectionFunctions reads every AWS::CloudFront::ConnectionFunction in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListConnectionFunctions(in athanor.Declarer) ([]*ConnectionFunctionResource, error) {
+	return typed.List(in, ConnectionFunctionTypeName, nil, func(out *ConnectionFunctionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConnectionFunctionConnectionFunctionConfig is part of

@@ -66,12 +66,32 @@ func (r *ConnectionGroupResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConnectionGroup(app *athanor.App, logicalID string, props ConnectionGroupProps, opts ...athanor.ResourceOption) (*ConnectionGroupResource, error) {
+func ConnectionGroup(in athanor.Declarer, logicalID string, props ConnectionGroupProps, opts ...athanor.ResourceOption) (*ConnectionGroupResource, error) {
 	out := &ConnectionGroupResource{}
-	r, err := typed.Declare(app, ConnectionGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConnectionGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConnectionGroup reads an AWS::CloudFront::ConnectionGroup that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetConnectionGroup(in athanor.Declarer, id string) (*ConnectionGroupResource, error) {
+	out := &ConnectionGroupResource{}
+	r, err := typed.Get(in, ConnectionGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConnectionGroups reads every AWS::CloudFront::ConnectionGroup in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListConnectionGroups(in athanor.Declarer) ([]*ConnectionGroupResource, error) {
+	return typed.List(in, ConnectionGroupTypeName, nil, func(out *ConnectionGroupResource, r *athanor.Resource) { out.Resource = r })
 }

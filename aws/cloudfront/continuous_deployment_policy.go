@@ -53,14 +53,36 @@ func (r *ContinuousDeploymentPolicyResource) ResourceID() string { return r.Reso
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ContinuousDeploymentPolicy(app *athanor.App, logicalID string, props ContinuousDeploymentPolicyProps, opts ...athanor.ResourceOption) (*ContinuousDeploymentPolicyResource, error) {
+func ContinuousDeploymentPolicy(in athanor.Declarer, logicalID string, props ContinuousDeploymentPolicyProps, opts ...athanor.ResourceOption) (*ContinuousDeploymentPolicyResource, error) {
 	out := &ContinuousDeploymentPolicyResource{}
-	r, err := typed.Declare(app, ContinuousDeploymentPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ContinuousDeploymentPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetContinuousDeploymentPolicy reads an
+// AWS::CloudFront::ContinuousDeploymentPolicy that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetContinuousDeploymentPolicy(in athanor.Declarer, id string) (*ContinuousDeploymentPolicyResource, error) {
+	out := &ContinuousDeploymentPolicyResource{}
+	r, err := typed.Get(in, ContinuousDeploymentPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListContinuousDeploymentPolicies reads every
+// AWS::CloudFront::ContinuousDeploymentPolicy in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListContinuousDeploymentPolicies(in athanor.Declarer) ([]*ContinuousDeploymentPolicyResource, error) {
+	return typed.List(in, ContinuousDeploymentPolicyTypeName, nil, func(out *ContinuousDeploymentPolicyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ContinuousDeploymentPolicyContinuousDeploymentPolicyConfig is part of

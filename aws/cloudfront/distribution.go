@@ -43,14 +43,34 @@ func (r *DistributionResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Distribution(app *athanor.App, logicalID string, props DistributionProps, opts ...athanor.ResourceOption) (*DistributionResource, error) {
+func Distribution(in athanor.Declarer, logicalID string, props DistributionProps, opts ...athanor.ResourceOption) (*DistributionResource, error) {
 	out := &DistributionResource{}
-	r, err := typed.Declare(app, DistributionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DistributionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDistribution reads an AWS::CloudFront::Distribution that the program
+// uses but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetDistribution(in athanor.Declarer, id string) (*DistributionResource, error) {
+	out := &DistributionResource{}
+	r, err := typed.Get(in, DistributionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDistributions reads every AWS::CloudFront::Distribution in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListDistributions(in athanor.Declarer) ([]*DistributionResource, error) {
+	return typed.List(in, DistributionTypeName, nil, func(out *DistributionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DistributionCacheBehavior is part of AWS::CloudFront::Distribution. A

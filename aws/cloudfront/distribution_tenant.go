@@ -80,14 +80,34 @@ func (r *DistributionTenantResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DistributionTenant(app *athanor.App, logicalID string, props DistributionTenantProps, opts ...athanor.ResourceOption) (*DistributionTenantResource, error) {
+func DistributionTenant(in athanor.Declarer, logicalID string, props DistributionTenantProps, opts ...athanor.ResourceOption) (*DistributionTenantResource, error) {
 	out := &DistributionTenantResource{}
-	r, err := typed.Declare(app, DistributionTenantTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DistributionTenantTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDistributionTenant reads an AWS::CloudFront::DistributionTenant that
+// the program uses but does not manage, by its primary identifier (Id). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetDistributionTenant(in athanor.Declarer, id string) (*DistributionTenantResource, error) {
+	out := &DistributionTenantResource{}
+	r, err := typed.Get(in, DistributionTenantTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDistributionTenants reads every AWS::CloudFront::DistributionTenant in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListDistributionTenants(in athanor.Declarer) ([]*DistributionTenantResource, error) {
+	return typed.List(in, DistributionTenantTypeName, nil, func(out *DistributionTenantResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DistributionTenantCertificate is part of

@@ -72,14 +72,34 @@ func (r *FunctionResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Function(app *athanor.App, logicalID string, props FunctionProps, opts ...athanor.ResourceOption) (*FunctionResource, error) {
+func Function(in athanor.Declarer, logicalID string, props FunctionProps, opts ...athanor.ResourceOption) (*FunctionResource, error) {
 	out := &FunctionResource{}
-	r, err := typed.Declare(app, FunctionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FunctionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFunction reads an AWS::CloudFront::Function that the program uses but
+// does not manage, by its primary identifier (FunctionARN). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetFunction(in athanor.Declarer, id string) (*FunctionResource, error) {
+	out := &FunctionResource{}
+	r, err := typed.Get(in, FunctionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFunctions reads every AWS::CloudFront::Function in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListFunctions(in athanor.Declarer) ([]*FunctionResource, error) {
+	return typed.List(in, FunctionTypeName, nil, func(out *FunctionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FunctionFunctionConfig is part of AWS::CloudFront::Function. Contains

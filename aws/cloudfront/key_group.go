@@ -42,14 +42,34 @@ func (r *KeyGroupResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func KeyGroup(app *athanor.App, logicalID string, props KeyGroupProps, opts ...athanor.ResourceOption) (*KeyGroupResource, error) {
+func KeyGroup(in athanor.Declarer, logicalID string, props KeyGroupProps, opts ...athanor.ResourceOption) (*KeyGroupResource, error) {
 	out := &KeyGroupResource{}
-	r, err := typed.Declare(app, KeyGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, KeyGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetKeyGroup reads an AWS::CloudFront::KeyGroup that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetKeyGroup(in athanor.Declarer, id string) (*KeyGroupResource, error) {
+	out := &KeyGroupResource{}
+	r, err := typed.Get(in, KeyGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListKeyGroups reads every AWS::CloudFront::KeyGroup in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListKeyGroups(in athanor.Declarer) ([]*KeyGroupResource, error) {
+	return typed.List(in, KeyGroupTypeName, nil, func(out *KeyGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // KeyGroupKeyGroupConfig is part of AWS::CloudFront::KeyGroup. A key group

@@ -55,14 +55,34 @@ func (r *KeyValueStoreResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func KeyValueStore(app *athanor.App, logicalID string, props KeyValueStoreProps, opts ...athanor.ResourceOption) (*KeyValueStoreResource, error) {
+func KeyValueStore(in athanor.Declarer, logicalID string, props KeyValueStoreProps, opts ...athanor.ResourceOption) (*KeyValueStoreResource, error) {
 	out := &KeyValueStoreResource{}
-	r, err := typed.Declare(app, KeyValueStoreTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, KeyValueStoreTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetKeyValueStore reads an AWS::CloudFront::KeyValueStore that the program
+// uses but does not manage, by its primary identifier (Name). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetKeyValueStore(in athanor.Declarer, id string) (*KeyValueStoreResource, error) {
+	out := &KeyValueStoreResource{}
+	r, err := typed.Get(in, KeyValueStoreTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListKeyValueStores reads every AWS::CloudFront::KeyValueStore in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListKeyValueStores(in athanor.Declarer) ([]*KeyValueStoreResource, error) {
+	return typed.List(in, KeyValueStoreTypeName, nil, func(out *KeyValueStoreResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // KeyValueStoreImportSource is part of AWS::CloudFront::KeyValueStore. The

@@ -42,9 +42,23 @@ func (r *MonitoringSubscriptionResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MonitoringSubscription(app *athanor.App, logicalID string, props MonitoringSubscriptionProps, opts ...athanor.ResourceOption) (*MonitoringSubscriptionResource, error) {
+func MonitoringSubscription(in athanor.Declarer, logicalID string, props MonitoringSubscriptionProps, opts ...athanor.ResourceOption) (*MonitoringSubscriptionResource, error) {
 	out := &MonitoringSubscriptionResource{}
-	r, err := typed.Declare(app, MonitoringSubscriptionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MonitoringSubscriptionTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetMonitoringSubscription reads an AWS::CloudFront::MonitoringSubscription
+// that the program uses but does not manage, by its primary identifier
+// (DistributionId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetMonitoringSubscription(in athanor.Declarer, id string) (*MonitoringSubscriptionResource, error) {
+	out := &MonitoringSubscriptionResource{}
+	r, err := typed.Get(in, MonitoringSubscriptionTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -47,14 +47,35 @@ func (r *OriginAccessControlResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OriginAccessControl(app *athanor.App, logicalID string, props OriginAccessControlProps, opts ...athanor.ResourceOption) (*OriginAccessControlResource, error) {
+func OriginAccessControl(in athanor.Declarer, logicalID string, props OriginAccessControlProps, opts ...athanor.ResourceOption) (*OriginAccessControlResource, error) {
 	out := &OriginAccessControlResource{}
-	r, err := typed.Declare(app, OriginAccessControlTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OriginAccessControlTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOriginAccessControl reads an AWS::CloudFront::OriginAccessControl that
+// the program uses but does not manage, by its primary identifier (Id). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetOriginAccessControl(in athanor.Declarer, id string) (*OriginAccessControlResource, error) {
+	out := &OriginAccessControlResource{}
+	r, err := typed.Get(in, OriginAccessControlTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOriginAccessControls reads every AWS::CloudFront::OriginAccessControl
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListOriginAccessControls(in athanor.Declarer) ([]*OriginAccessControlResource, error) {
+	return typed.List(in, OriginAccessControlTypeName, nil, func(out *OriginAccessControlResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // OriginAccessControlOriginAccessControlConfig is part of

@@ -53,14 +53,35 @@ func (r *OriginRequestPolicyResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OriginRequestPolicy(app *athanor.App, logicalID string, props OriginRequestPolicyProps, opts ...athanor.ResourceOption) (*OriginRequestPolicyResource, error) {
+func OriginRequestPolicy(in athanor.Declarer, logicalID string, props OriginRequestPolicyProps, opts ...athanor.ResourceOption) (*OriginRequestPolicyResource, error) {
 	out := &OriginRequestPolicyResource{}
-	r, err := typed.Declare(app, OriginRequestPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OriginRequestPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOriginRequestPolicy reads an AWS::CloudFront::OriginRequestPolicy that
+// the program uses but does not manage, by its primary identifier (Id). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetOriginRequestPolicy(in athanor.Declarer, id string) (*OriginRequestPolicyResource, error) {
+	out := &OriginRequestPolicyResource{}
+	r, err := typed.Get(in, OriginRequestPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOriginRequestPolicies reads every AWS::CloudFront::OriginRequestPolicy
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListOriginRequestPolicies(in athanor.Declarer) ([]*OriginRequestPolicyResource, error) {
+	return typed.List(in, OriginRequestPolicyTypeName, nil, func(out *OriginRequestPolicyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // OriginRequestPolicyCookiesConfig is part of

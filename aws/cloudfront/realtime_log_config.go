@@ -56,14 +56,34 @@ func (r *RealtimeLogConfigResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RealtimeLogConfig(app *athanor.App, logicalID string, props RealtimeLogConfigProps, opts ...athanor.ResourceOption) (*RealtimeLogConfigResource, error) {
+func RealtimeLogConfig(in athanor.Declarer, logicalID string, props RealtimeLogConfigProps, opts ...athanor.ResourceOption) (*RealtimeLogConfigResource, error) {
 	out := &RealtimeLogConfigResource{}
-	r, err := typed.Declare(app, RealtimeLogConfigTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RealtimeLogConfigTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRealtimeLogConfig reads an AWS::CloudFront::RealtimeLogConfig that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetRealtimeLogConfig(in athanor.Declarer, id string) (*RealtimeLogConfigResource, error) {
+	out := &RealtimeLogConfigResource{}
+	r, err := typed.Get(in, RealtimeLogConfigTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRealtimeLogConfigs reads every AWS::CloudFront::RealtimeLogConfig in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListRealtimeLogConfigs(in athanor.Declarer) ([]*RealtimeLogConfigResource, error) {
+	return typed.List(in, RealtimeLogConfigTypeName, nil, func(out *RealtimeLogConfigResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RealtimeLogConfigEndPoint is part of AWS::CloudFront::RealtimeLogConfig.

@@ -51,14 +51,35 @@ func (r *ResponseHeadersPolicyResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResponseHeadersPolicy(app *athanor.App, logicalID string, props ResponseHeadersPolicyProps, opts ...athanor.ResourceOption) (*ResponseHeadersPolicyResource, error) {
+func ResponseHeadersPolicy(in athanor.Declarer, logicalID string, props ResponseHeadersPolicyProps, opts ...athanor.ResourceOption) (*ResponseHeadersPolicyResource, error) {
 	out := &ResponseHeadersPolicyResource{}
-	r, err := typed.Declare(app, ResponseHeadersPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResponseHeadersPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResponseHeadersPolicy reads an AWS::CloudFront::ResponseHeadersPolicy
+// that the program uses but does not manage, by its primary identifier (Id).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetResponseHeadersPolicy(in athanor.Declarer, id string) (*ResponseHeadersPolicyResource, error) {
+	out := &ResponseHeadersPolicyResource{}
+	r, err := typed.Get(in, ResponseHeadersPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResponseHeadersPolicies reads every
+// AWS::CloudFront::ResponseHeadersPolicy in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListResponseHeadersPolicies(in athanor.Declarer) ([]*ResponseHeadersPolicyResource, error) {
+	return typed.List(in, ResponseHeadersPolicyTypeName, nil, func(out *ResponseHeadersPolicyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ResponseHeadersPolicyAccessControlAllowHeaders is part of

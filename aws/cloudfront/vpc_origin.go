@@ -50,14 +50,34 @@ func (r *VpcOriginResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VpcOrigin(app *athanor.App, logicalID string, props VpcOriginProps, opts ...athanor.ResourceOption) (*VpcOriginResource, error) {
+func VpcOrigin(in athanor.Declarer, logicalID string, props VpcOriginProps, opts ...athanor.ResourceOption) (*VpcOriginResource, error) {
 	out := &VpcOriginResource{}
-	r, err := typed.Declare(app, VpcOriginTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VpcOriginTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVpcOrigin reads an AWS::CloudFront::VpcOrigin that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetVpcOrigin(in athanor.Declarer, id string) (*VpcOriginResource, error) {
+	out := &VpcOriginResource{}
+	r, err := typed.Get(in, VpcOriginTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVpcOrigins reads every AWS::CloudFront::VpcOrigin in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListVpcOrigins(in athanor.Declarer) ([]*VpcOriginResource, error) {
+	return typed.List(in, VpcOriginTypeName, nil, func(out *VpcOriginResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // VpcOriginVpcOriginEndpointConfig is part of AWS::CloudFront::VpcOrigin. An

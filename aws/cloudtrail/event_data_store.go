@@ -98,14 +98,34 @@ func (r *EventDataStoreResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EventDataStore(app *athanor.App, logicalID string, props EventDataStoreProps, opts ...athanor.ResourceOption) (*EventDataStoreResource, error) {
+func EventDataStore(in athanor.Declarer, logicalID string, props EventDataStoreProps, opts ...athanor.ResourceOption) (*EventDataStoreResource, error) {
 	out := &EventDataStoreResource{}
-	r, err := typed.Declare(app, EventDataStoreTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EventDataStoreTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEventDataStore reads an AWS::CloudTrail::EventDataStore that the
+// program uses but does not manage, by its primary identifier
+// (EventDataStoreArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetEventDataStore(in athanor.Declarer, id string) (*EventDataStoreResource, error) {
+	out := &EventDataStoreResource{}
+	r, err := typed.Get(in, EventDataStoreTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEventDataStores reads every AWS::CloudTrail::EventDataStore in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListEventDataStores(in athanor.Declarer) ([]*EventDataStoreResource, error) {
+	return typed.List(in, EventDataStoreTypeName, nil, func(out *EventDataStoreResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EventDataStoreAdvancedEventSelector is part of

@@ -109,14 +109,34 @@ func (r *TrailResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Trail(app *athanor.App, logicalID string, props TrailProps, opts ...athanor.ResourceOption) (*TrailResource, error) {
+func Trail(in athanor.Declarer, logicalID string, props TrailProps, opts ...athanor.ResourceOption) (*TrailResource, error) {
 	out := &TrailResource{}
-	r, err := typed.Declare(app, TrailTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TrailTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTrail reads an AWS::CloudTrail::Trail that the program uses but does
+// not manage, by its primary identifier (TrailName). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetTrail(in athanor.Declarer, id string) (*TrailResource, error) {
+	out := &TrailResource{}
+	r, err := typed.Get(in, TrailTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTrails reads every AWS::CloudTrail::Trail in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListTrails(in athanor.Declarer) ([]*TrailResource, error) {
+	return typed.List(in, TrailTypeName, nil, func(out *TrailResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TrailAdvancedEventSelector is part of AWS::CloudTrail::Trail. Advanced

@@ -62,14 +62,34 @@ func (r *AlarmMuteRuleResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AlarmMuteRule(app *athanor.App, logicalID string, props AlarmMuteRuleProps, opts ...athanor.ResourceOption) (*AlarmMuteRuleResource, error) {
+func AlarmMuteRule(in athanor.Declarer, logicalID string, props AlarmMuteRuleProps, opts ...athanor.ResourceOption) (*AlarmMuteRuleResource, error) {
 	out := &AlarmMuteRuleResource{}
-	r, err := typed.Declare(app, AlarmMuteRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AlarmMuteRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAlarmMuteRule reads an AWS::CloudWatch::AlarmMuteRule that the program
+// uses but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetAlarmMuteRule(in athanor.Declarer, id string) (*AlarmMuteRuleResource, error) {
+	out := &AlarmMuteRuleResource{}
+	r, err := typed.Get(in, AlarmMuteRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAlarmMuteRules reads every AWS::CloudWatch::AlarmMuteRule in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListAlarmMuteRules(in athanor.Declarer) ([]*AlarmMuteRuleResource, error) {
+	return typed.List(in, AlarmMuteRuleTypeName, nil, func(out *AlarmMuteRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AlarmMuteRuleMuteTargets is part of AWS::CloudWatch::AlarmMuteRule.

@@ -74,12 +74,32 @@ func (r *CompositeAlarmResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CompositeAlarm(app *athanor.App, logicalID string, props CompositeAlarmProps, opts ...athanor.ResourceOption) (*CompositeAlarmResource, error) {
+func CompositeAlarm(in athanor.Declarer, logicalID string, props CompositeAlarmProps, opts ...athanor.ResourceOption) (*CompositeAlarmResource, error) {
 	out := &CompositeAlarmResource{}
-	r, err := typed.Declare(app, CompositeAlarmTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CompositeAlarmTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCompositeAlarm reads an AWS::CloudWatch::CompositeAlarm that the
+// program uses but does not manage, by its primary identifier (AlarmName).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetCompositeAlarm(in athanor.Declarer, id string) (*CompositeAlarmResource, error) {
+	out := &CompositeAlarmResource{}
+	r, err := typed.Get(in, CompositeAlarmTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCompositeAlarms reads every AWS::CloudWatch::CompositeAlarm in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListCompositeAlarms(in athanor.Declarer) ([]*CompositeAlarmResource, error) {
+	return typed.List(in, CompositeAlarmTypeName, nil, func(out *CompositeAlarmResource, r *athanor.Resource) { out.Resource = r })
 }

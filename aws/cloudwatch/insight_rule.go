@@ -46,14 +46,34 @@ func (r *InsightRuleResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func InsightRule(app *athanor.App, logicalID string, props InsightRuleProps, opts ...athanor.ResourceOption) (*InsightRuleResource, error) {
+func InsightRule(in athanor.Declarer, logicalID string, props InsightRuleProps, opts ...athanor.ResourceOption) (*InsightRuleResource, error) {
 	out := &InsightRuleResource{}
-	r, err := typed.Declare(app, InsightRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InsightRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInsightRule reads an AWS::CloudWatch::InsightRule that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetInsightRule(in athanor.Declarer, id string) (*InsightRuleResource, error) {
+	out := &InsightRuleResource{}
+	r, err := typed.Get(in, InsightRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInsightRules reads every AWS::CloudWatch::InsightRule in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListInsightRules(in athanor.Declarer) ([]*InsightRuleResource, error) {
+	return typed.List(in, InsightRuleTypeName, nil, func(out *InsightRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of InsightRuleProps.RuleState (AWS::CloudWatch::InsightRule).

@@ -83,14 +83,34 @@ func (r *LogAlarmResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LogAlarm(app *athanor.App, logicalID string, props LogAlarmProps, opts ...athanor.ResourceOption) (*LogAlarmResource, error) {
+func LogAlarm(in athanor.Declarer, logicalID string, props LogAlarmProps, opts ...athanor.ResourceOption) (*LogAlarmResource, error) {
 	out := &LogAlarmResource{}
-	r, err := typed.Declare(app, LogAlarmTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LogAlarmTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLogAlarm reads an AWS::CloudWatch::LogAlarm that the program uses but
+// does not manage, by its primary identifier (AlarmName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetLogAlarm(in athanor.Declarer, id string) (*LogAlarmResource, error) {
+	out := &LogAlarmResource{}
+	r, err := typed.Get(in, LogAlarmTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLogAlarms reads every AWS::CloudWatch::LogAlarm in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListLogAlarms(in athanor.Declarer) ([]*LogAlarmResource, error) {
+	return typed.List(in, LogAlarmTypeName, nil, func(out *LogAlarmResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LogAlarmScheduleConfiguration is part of AWS::CloudWatch::LogAlarm. The

@@ -75,14 +75,34 @@ func (r *MetricStreamResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MetricStream(app *athanor.App, logicalID string, props MetricStreamProps, opts ...athanor.ResourceOption) (*MetricStreamResource, error) {
+func MetricStream(in athanor.Declarer, logicalID string, props MetricStreamProps, opts ...athanor.ResourceOption) (*MetricStreamResource, error) {
 	out := &MetricStreamResource{}
-	r, err := typed.Declare(app, MetricStreamTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MetricStreamTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMetricStream reads an AWS::CloudWatch::MetricStream that the program
+// uses but does not manage, by its primary identifier (Name). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetMetricStream(in athanor.Declarer, id string) (*MetricStreamResource, error) {
+	out := &MetricStreamResource{}
+	r, err := typed.Get(in, MetricStreamTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMetricStreams reads every AWS::CloudWatch::MetricStream in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListMetricStreams(in athanor.Declarer) ([]*MetricStreamResource, error) {
+	return typed.List(in, MetricStreamTypeName, nil, func(out *MetricStreamResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MetricStreamMetricStreamFilter is part of AWS::CloudWatch::MetricStream.

@@ -42,14 +42,34 @@ func (r *OTelEnrichmentResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OTelEnrichment(app *athanor.App, logicalID string, props OTelEnrichmentProps, opts ...athanor.ResourceOption) (*OTelEnrichmentResource, error) {
+func OTelEnrichment(in athanor.Declarer, logicalID string, props OTelEnrichmentProps, opts ...athanor.ResourceOption) (*OTelEnrichmentResource, error) {
 	out := &OTelEnrichmentResource{}
-	r, err := typed.Declare(app, OTelEnrichmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OTelEnrichmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOTelEnrichment reads an AWS::CloudWatch::OTelEnrichment that the
+// program uses but does not manage, by its primary identifier (AccountId).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetOTelEnrichment(in athanor.Declarer, id string) (*OTelEnrichmentResource, error) {
+	out := &OTelEnrichmentResource{}
+	r, err := typed.Get(in, OTelEnrichmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOTelEnrichments reads every AWS::CloudWatch::OTelEnrichment in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListOTelEnrichments(in athanor.Declarer) ([]*OTelEnrichmentResource, error) {
+	return typed.List(in, OTelEnrichmentTypeName, nil, func(out *OTelEnrichmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition Status (AWS::CloudWatch::OTelEnrichment).

@@ -52,14 +52,35 @@ func (r *PackageGroupResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PackageGroup(app *athanor.App, logicalID string, props PackageGroupProps, opts ...athanor.ResourceOption) (*PackageGroupResource, error) {
+func PackageGroup(in athanor.Declarer, logicalID string, props PackageGroupProps, opts ...athanor.ResourceOption) (*PackageGroupResource, error) {
 	out := &PackageGroupResource{}
-	r, err := typed.Declare(app, PackageGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PackageGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPackageGroup reads an AWS::CodeArtifact::PackageGroup that the program
+// uses but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetPackageGroup(in athanor.Declarer, id string) (*PackageGroupResource, error) {
+	out := &PackageGroupResource{}
+	r, err := typed.Get(in, PackageGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPackageGroups reads every AWS::CodeArtifact::PackageGroup within the
+// given DomainName (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListPackageGroups(in athanor.Declarer, domainName string) ([]*PackageGroupResource, error) {
+	return typed.List(in, PackageGroupTypeName, map[string]any{"DomainName": domainName}, func(out *PackageGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PackageGroupOriginConfiguration is part of

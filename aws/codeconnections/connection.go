@@ -60,12 +60,32 @@ func (r *ConnectionResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Connection(app *athanor.App, logicalID string, props ConnectionProps, opts ...athanor.ResourceOption) (*ConnectionResource, error) {
+func Connection(in athanor.Declarer, logicalID string, props ConnectionProps, opts ...athanor.ResourceOption) (*ConnectionResource, error) {
 	out := &ConnectionResource{}
-	r, err := typed.Declare(app, ConnectionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConnectionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConnection reads an AWS::CodeConnections::Connection that the program
+// uses but does not manage, by its primary identifier (ConnectionArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetConnection(in athanor.Declarer, id string) (*ConnectionResource, error) {
+	out := &ConnectionResource{}
+	r, err := typed.Get(in, ConnectionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConnections reads every AWS::CodeConnections::Connection in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListConnections(in athanor.Declarer) ([]*ConnectionResource, error) {
+	return typed.List(in, ConnectionTypeName, nil, func(out *ConnectionResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -53,14 +53,34 @@ func (r *DeploymentConfigResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DeploymentConfig(app *athanor.App, logicalID string, props DeploymentConfigProps, opts ...athanor.ResourceOption) (*DeploymentConfigResource, error) {
+func DeploymentConfig(in athanor.Declarer, logicalID string, props DeploymentConfigProps, opts ...athanor.ResourceOption) (*DeploymentConfigResource, error) {
 	out := &DeploymentConfigResource{}
-	r, err := typed.Declare(app, DeploymentConfigTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DeploymentConfigTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDeploymentConfig reads an AWS::CodeDeploy::DeploymentConfig that the
+// program uses but does not manage, by its primary identifier
+// (DeploymentConfigName). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetDeploymentConfig(in athanor.Declarer, id string) (*DeploymentConfigResource, error) {
+	out := &DeploymentConfigResource{}
+	r, err := typed.Get(in, DeploymentConfigTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDeploymentConfigs reads every AWS::CodeDeploy::DeploymentConfig in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListDeploymentConfigs(in athanor.Declarer) ([]*DeploymentConfigResource, error) {
+	return typed.List(in, DeploymentConfigTypeName, nil, func(out *DeploymentConfigResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DeploymentConfigMinimumHealthyHosts is part of

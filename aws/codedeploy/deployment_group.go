@@ -127,14 +127,36 @@ func (r *DeploymentGroupResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DeploymentGroup(app *athanor.App, logicalID string, props DeploymentGroupProps, opts ...athanor.ResourceOption) (*DeploymentGroupResource, error) {
+func DeploymentGroup(in athanor.Declarer, logicalID string, props DeploymentGroupProps, opts ...athanor.ResourceOption) (*DeploymentGroupResource, error) {
 	out := &DeploymentGroupResource{}
-	r, err := typed.Declare(app, DeploymentGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DeploymentGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDeploymentGroup reads an AWS::CodeDeploy::DeploymentGroup that the
+// program uses but does not manage, by its primary identifier
+// (ApplicationName|DeploymentGroupName, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetDeploymentGroup(in athanor.Declarer, id string) (*DeploymentGroupResource, error) {
+	out := &DeploymentGroupResource{}
+	r, err := typed.Get(in, DeploymentGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDeploymentGroups reads every AWS::CodeDeploy::DeploymentGroup within
+// the given ApplicationName (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListDeploymentGroups(in athanor.Declarer, applicationName string) ([]*DeploymentGroupResource, error) {
+	return typed.List(in, DeploymentGroupTypeName, map[string]any{"ApplicationName": applicationName}, func(out *DeploymentGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DeploymentGroupAlarm is part of AWS::CodeDeploy::DeploymentGroup.

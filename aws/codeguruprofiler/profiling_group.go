@@ -54,14 +54,34 @@ func (r *ProfilingGroupResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ProfilingGroup(app *athanor.App, logicalID string, props ProfilingGroupProps, opts ...athanor.ResourceOption) (*ProfilingGroupResource, error) {
+func ProfilingGroup(in athanor.Declarer, logicalID string, props ProfilingGroupProps, opts ...athanor.ResourceOption) (*ProfilingGroupResource, error) {
 	out := &ProfilingGroupResource{}
-	r, err := typed.Declare(app, ProfilingGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ProfilingGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetProfilingGroup reads an AWS::CodeGuruProfiler::ProfilingGroup that the
+// program uses but does not manage, by its primary identifier
+// (ProfilingGroupName). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetProfilingGroup(in athanor.Declarer, id string) (*ProfilingGroupResource, error) {
+	out := &ProfilingGroupResource{}
+	r, err := typed.Get(in, ProfilingGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListProfilingGroups reads every AWS::CodeGuruProfiler::ProfilingGroup in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListProfilingGroups(in athanor.Declarer) ([]*ProfilingGroupResource, error) {
+	return typed.List(in, ProfilingGroupTypeName, nil, func(out *ProfilingGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ProfilingGroupAgentPermissions is part of

@@ -63,14 +63,36 @@ func (r *RepositoryAssociationResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RepositoryAssociation(app *athanor.App, logicalID string, props RepositoryAssociationProps, opts ...athanor.ResourceOption) (*RepositoryAssociationResource, error) {
+func RepositoryAssociation(in athanor.Declarer, logicalID string, props RepositoryAssociationProps, opts ...athanor.ResourceOption) (*RepositoryAssociationResource, error) {
 	out := &RepositoryAssociationResource{}
-	r, err := typed.Declare(app, RepositoryAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RepositoryAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRepositoryAssociation reads an
+// AWS::CodeGuruReviewer::RepositoryAssociation that the program uses but
+// does not manage, by its primary identifier (AssociationArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetRepositoryAssociation(in athanor.Declarer, id string) (*RepositoryAssociationResource, error) {
+	out := &RepositoryAssociationResource{}
+	r, err := typed.Get(in, RepositoryAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRepositoryAssociations reads every
+// AWS::CodeGuruReviewer::RepositoryAssociation in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListRepositoryAssociations(in athanor.Declarer) ([]*RepositoryAssociationResource, error) {
+	return typed.List(in, RepositoryAssociationTypeName, nil, func(out *RepositoryAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of RepositoryAssociationProps.Type (AWS::CodeGuruReviewer::RepositoryAssociation).

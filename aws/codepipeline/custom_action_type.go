@@ -63,14 +63,35 @@ func (r *CustomActionTypeResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CustomActionType(app *athanor.App, logicalID string, props CustomActionTypeProps, opts ...athanor.ResourceOption) (*CustomActionTypeResource, error) {
+func CustomActionType(in athanor.Declarer, logicalID string, props CustomActionTypeProps, opts ...athanor.ResourceOption) (*CustomActionTypeResource, error) {
 	out := &CustomActionTypeResource{}
-	r, err := typed.Declare(app, CustomActionTypeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CustomActionTypeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCustomActionType reads an AWS::CodePipeline::CustomActionType that the
+// program uses but does not manage, by its primary identifier
+// (Category|Provider|Version, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetCustomActionType(in athanor.Declarer, id string) (*CustomActionTypeResource, error) {
+	out := &CustomActionTypeResource{}
+	r, err := typed.Get(in, CustomActionTypeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCustomActionTypes reads every AWS::CodePipeline::CustomActionType in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListCustomActionTypes(in athanor.Declarer) ([]*CustomActionTypeResource, error) {
+	return typed.List(in, CustomActionTypeTypeName, nil, func(out *CustomActionTypeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CustomActionTypeArtifactDetails is part of

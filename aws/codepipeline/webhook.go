@@ -64,14 +64,34 @@ func (r *WebhookResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Webhook(app *athanor.App, logicalID string, props WebhookProps, opts ...athanor.ResourceOption) (*WebhookResource, error) {
+func Webhook(in athanor.Declarer, logicalID string, props WebhookProps, opts ...athanor.ResourceOption) (*WebhookResource, error) {
 	out := &WebhookResource{}
-	r, err := typed.Declare(app, WebhookTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WebhookTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWebhook reads an AWS::CodePipeline::Webhook that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetWebhook(in athanor.Declarer, id string) (*WebhookResource, error) {
+	out := &WebhookResource{}
+	r, err := typed.Get(in, WebhookTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWebhooks reads every AWS::CodePipeline::Webhook in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListWebhooks(in athanor.Declarer) ([]*WebhookResource, error) {
+	return typed.List(in, WebhookTypeName, nil, func(out *WebhookResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of WebhookProps.Authentication (AWS::CodePipeline::Webhook).

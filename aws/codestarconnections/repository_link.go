@@ -62,14 +62,35 @@ func (r *RepositoryLinkResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RepositoryLink(app *athanor.App, logicalID string, props RepositoryLinkProps, opts ...athanor.ResourceOption) (*RepositoryLinkResource, error) {
+func RepositoryLink(in athanor.Declarer, logicalID string, props RepositoryLinkProps, opts ...athanor.ResourceOption) (*RepositoryLinkResource, error) {
 	out := &RepositoryLinkResource{}
-	r, err := typed.Declare(app, RepositoryLinkTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RepositoryLinkTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRepositoryLink reads an AWS::CodeStarConnections::RepositoryLink that
+// the program uses but does not manage, by its primary identifier
+// (RepositoryLinkArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetRepositoryLink(in athanor.Declarer, id string) (*RepositoryLinkResource, error) {
+	out := &RepositoryLinkResource{}
+	r, err := typed.Get(in, RepositoryLinkTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRepositoryLinks reads every AWS::CodeStarConnections::RepositoryLink
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListRepositoryLinks(in athanor.Declarer) ([]*RepositoryLinkResource, error) {
+	return typed.List(in, RepositoryLinkTypeName, nil, func(out *RepositoryLinkResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of RepositoryLinkResource.ProviderType (AWS::CodeStarConnections::RepositoryLink).

@@ -69,14 +69,35 @@ func (r *SyncConfigurationResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SyncConfiguration(app *athanor.App, logicalID string, props SyncConfigurationProps, opts ...athanor.ResourceOption) (*SyncConfigurationResource, error) {
+func SyncConfiguration(in athanor.Declarer, logicalID string, props SyncConfigurationProps, opts ...athanor.ResourceOption) (*SyncConfigurationResource, error) {
 	out := &SyncConfigurationResource{}
-	r, err := typed.Declare(app, SyncConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SyncConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSyncConfiguration reads an AWS::CodeStarConnections::SyncConfiguration
+// that the program uses but does not manage, by its primary identifier
+// (ResourceName|SyncType, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetSyncConfiguration(in athanor.Declarer, id string) (*SyncConfigurationResource, error) {
+	out := &SyncConfigurationResource{}
+	r, err := typed.Get(in, SyncConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSyncConfigurations reads every
+// AWS::CodeStarConnections::SyncConfiguration in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListSyncConfigurations(in athanor.Declarer) ([]*SyncConfigurationResource, error) {
+	return typed.List(in, SyncConfigurationTypeName, nil, func(out *SyncConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of SyncConfigurationResource.ProviderType (AWS::CodeStarConnections::SyncConfiguration).

@@ -55,14 +55,35 @@ func (r *NotificationRuleResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func NotificationRule(app *athanor.App, logicalID string, props NotificationRuleProps, opts ...athanor.ResourceOption) (*NotificationRuleResource, error) {
+func NotificationRule(in athanor.Declarer, logicalID string, props NotificationRuleProps, opts ...athanor.ResourceOption) (*NotificationRuleResource, error) {
 	out := &NotificationRuleResource{}
-	r, err := typed.Declare(app, NotificationRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NotificationRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNotificationRule reads an AWS::CodeStarNotifications::NotificationRule
+// that the program uses but does not manage, by its primary identifier
+// (Arn). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetNotificationRule(in athanor.Declarer, id string) (*NotificationRuleResource, error) {
+	out := &NotificationRuleResource{}
+	r, err := typed.Get(in, NotificationRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNotificationRules reads every
+// AWS::CodeStarNotifications::NotificationRule in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListNotificationRules(in athanor.Declarer) ([]*NotificationRuleResource, error) {
+	return typed.List(in, NotificationRuleTypeName, nil, func(out *NotificationRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of NotificationRuleProps.DetailType (AWS::CodeStarNotifications::NotificationRule).

@@ -55,14 +55,34 @@ func (r *IdentityPoolResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IdentityPool(app *athanor.App, logicalID string, props IdentityPoolProps, opts ...athanor.ResourceOption) (*IdentityPoolResource, error) {
+func IdentityPool(in athanor.Declarer, logicalID string, props IdentityPoolProps, opts ...athanor.ResourceOption) (*IdentityPoolResource, error) {
 	out := &IdentityPoolResource{}
-	r, err := typed.Declare(app, IdentityPoolTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IdentityPoolTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIdentityPool reads an AWS::Cognito::IdentityPool that the program uses
+// but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetIdentityPool(in athanor.Declarer, id string) (*IdentityPoolResource, error) {
+	out := &IdentityPoolResource{}
+	r, err := typed.Get(in, IdentityPoolTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIdentityPools reads every AWS::Cognito::IdentityPool in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListIdentityPools(in athanor.Declarer) ([]*IdentityPoolResource, error) {
+	return typed.List(in, IdentityPoolTypeName, nil, func(out *IdentityPoolResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // IdentityPoolCognitoIdentityProvider is part of AWS::Cognito::IdentityPool.

@@ -41,12 +41,35 @@ func (r *IdentityPoolPrincipalTagResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IdentityPoolPrincipalTag(app *athanor.App, logicalID string, props IdentityPoolPrincipalTagProps, opts ...athanor.ResourceOption) (*IdentityPoolPrincipalTagResource, error) {
+func IdentityPoolPrincipalTag(in athanor.Declarer, logicalID string, props IdentityPoolPrincipalTagProps, opts ...athanor.ResourceOption) (*IdentityPoolPrincipalTagResource, error) {
 	out := &IdentityPoolPrincipalTagResource{}
-	r, err := typed.Declare(app, IdentityPoolPrincipalTagTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IdentityPoolPrincipalTagTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIdentityPoolPrincipalTag reads an
+// AWS::Cognito::IdentityPoolPrincipalTag that the program uses but does not
+// manage, by its primary identifier (IdentityPoolId|IdentityProviderName,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetIdentityPoolPrincipalTag(in athanor.Declarer, id string) (*IdentityPoolPrincipalTagResource, error) {
+	out := &IdentityPoolPrincipalTagResource{}
+	r, err := typed.Get(in, IdentityPoolPrincipalTagTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIdentityPoolPrincipalTags reads every
+// AWS::Cognito::IdentityPoolPrincipalTag within the given IdentityPoolId and
+// IdentityProviderName (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListIdentityPoolPrincipalTags(in athanor.Declarer, identityPoolId string, identityProviderName string) ([]*IdentityPoolPrincipalTagResource, error) {
+	return typed.List(in, IdentityPoolPrincipalTagTypeName, map[string]any{"IdentityPoolId": identityPoolId, "IdentityProviderName": identityProviderName}, func(out *IdentityPoolPrincipalTagResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -43,12 +43,35 @@ func (r *IdentityPoolRoleAttachmentResource) ResourceID() string { return r.Reso
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IdentityPoolRoleAttachment(app *athanor.App, logicalID string, props IdentityPoolRoleAttachmentProps, opts ...athanor.ResourceOption) (*IdentityPoolRoleAttachmentResource, error) {
+func IdentityPoolRoleAttachment(in athanor.Declarer, logicalID string, props IdentityPoolRoleAttachmentProps, opts ...athanor.ResourceOption) (*IdentityPoolRoleAttachmentResource, error) {
 	out := &IdentityPoolRoleAttachmentResource{}
-	r, err := typed.Declare(app, IdentityPoolRoleAttachmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IdentityPoolRoleAttachmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIdentityPoolRoleAttachment reads an
+// AWS::Cognito::IdentityPoolRoleAttachment that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetIdentityPoolRoleAttachment(in athanor.Declarer, id string) (*IdentityPoolRoleAttachmentResource, error) {
+	out := &IdentityPoolRoleAttachmentResource{}
+	r, err := typed.Get(in, IdentityPoolRoleAttachmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIdentityPoolRoleAttachments reads every
+// AWS::Cognito::IdentityPoolRoleAttachment within the given IdentityPoolId
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListIdentityPoolRoleAttachments(in athanor.Declarer, identityPoolId string) ([]*IdentityPoolRoleAttachmentResource, error) {
+	return typed.List(in, IdentityPoolRoleAttachmentTypeName, map[string]any{"IdentityPoolId": identityPoolId}, func(out *IdentityPoolRoleAttachmentResource, r *athanor.Resource) { out.Resource = r })
 }

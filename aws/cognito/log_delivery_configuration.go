@@ -42,9 +42,23 @@ func (r *LogDeliveryConfigurationResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LogDeliveryConfiguration(app *athanor.App, logicalID string, props LogDeliveryConfigurationProps, opts ...athanor.ResourceOption) (*LogDeliveryConfigurationResource, error) {
+func LogDeliveryConfiguration(in athanor.Declarer, logicalID string, props LogDeliveryConfigurationProps, opts ...athanor.ResourceOption) (*LogDeliveryConfigurationResource, error) {
 	out := &LogDeliveryConfigurationResource{}
-	r, err := typed.Declare(app, LogDeliveryConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LogDeliveryConfigurationTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetLogDeliveryConfiguration reads an
+// AWS::Cognito::LogDeliveryConfiguration that the program uses but does not
+// manage, by its primary identifier (Id). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetLogDeliveryConfiguration(in athanor.Declarer, id string) (*LogDeliveryConfigurationResource, error) {
+	out := &LogDeliveryConfigurationResource{}
+	r, err := typed.Get(in, LogDeliveryConfigurationTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

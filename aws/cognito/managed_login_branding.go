@@ -47,9 +47,24 @@ func (r *ManagedLoginBrandingResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ManagedLoginBranding(app *athanor.App, logicalID string, props ManagedLoginBrandingProps, opts ...athanor.ResourceOption) (*ManagedLoginBrandingResource, error) {
+func ManagedLoginBranding(in athanor.Declarer, logicalID string, props ManagedLoginBrandingProps, opts ...athanor.ResourceOption) (*ManagedLoginBrandingResource, error) {
 	out := &ManagedLoginBrandingResource{}
-	r, err := typed.Declare(app, ManagedLoginBrandingTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ManagedLoginBrandingTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetManagedLoginBranding reads an AWS::Cognito::ManagedLoginBranding that
+// the program uses but does not manage, by its primary identifier
+// (UserPoolId|ManagedLoginBrandingId, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetManagedLoginBranding(in athanor.Declarer, id string) (*ManagedLoginBrandingResource, error) {
+	out := &ManagedLoginBrandingResource{}
+	r, err := typed.Get(in, ManagedLoginBrandingTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

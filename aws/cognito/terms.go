@@ -49,14 +49,35 @@ func (r *TermsResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Terms(app *athanor.App, logicalID string, props TermsProps, opts ...athanor.ResourceOption) (*TermsResource, error) {
+func Terms(in athanor.Declarer, logicalID string, props TermsProps, opts ...athanor.ResourceOption) (*TermsResource, error) {
 	out := &TermsResource{}
-	r, err := typed.Declare(app, TermsTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TermsTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTerms reads an AWS::Cognito::Terms that the program uses but does not
+// manage, by its primary identifier (UserPoolId|TermsId, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetTerms(in athanor.Declarer, id string) (*TermsResource, error) {
+	out := &TermsResource{}
+	r, err := typed.Get(in, TermsTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTerms reads every AWS::Cognito::Terms within the given UserPoolId
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListTerms(in athanor.Declarer, userPoolId string) ([]*TermsResource, error) {
+	return typed.List(in, TermsTypeName, map[string]any{"UserPoolId": userPoolId}, func(out *TermsResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition TermsEnforcementType (AWS::Cognito::Terms).

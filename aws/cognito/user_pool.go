@@ -75,14 +75,34 @@ func (r *UserPoolResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserPool(app *athanor.App, logicalID string, props UserPoolProps, opts ...athanor.ResourceOption) (*UserPoolResource, error) {
+func UserPool(in athanor.Declarer, logicalID string, props UserPoolProps, opts ...athanor.ResourceOption) (*UserPoolResource, error) {
 	out := &UserPoolResource{}
-	r, err := typed.Declare(app, UserPoolTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserPoolTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetUserPool reads an AWS::Cognito::UserPool that the program uses but does
+// not manage, by its primary identifier (UserPoolId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetUserPool(in athanor.Declarer, id string) (*UserPoolResource, error) {
+	out := &UserPoolResource{}
+	r, err := typed.Get(in, UserPoolTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListUserPools reads every AWS::Cognito::UserPool in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListUserPools(in athanor.Declarer) ([]*UserPoolResource, error) {
+	return typed.List(in, UserPoolTypeName, nil, func(out *UserPoolResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // UserPoolAccountRecoverySetting is part of AWS::Cognito::UserPool.

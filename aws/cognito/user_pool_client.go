@@ -65,14 +65,35 @@ func (r *UserPoolClientResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserPoolClient(app *athanor.App, logicalID string, props UserPoolClientProps, opts ...athanor.ResourceOption) (*UserPoolClientResource, error) {
+func UserPoolClient(in athanor.Declarer, logicalID string, props UserPoolClientProps, opts ...athanor.ResourceOption) (*UserPoolClientResource, error) {
 	out := &UserPoolClientResource{}
-	r, err := typed.Declare(app, UserPoolClientTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserPoolClientTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetUserPoolClient reads an AWS::Cognito::UserPoolClient that the program
+// uses but does not manage, by its primary identifier (UserPoolId|ClientId,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetUserPoolClient(in athanor.Declarer, id string) (*UserPoolClientResource, error) {
+	out := &UserPoolClientResource{}
+	r, err := typed.Get(in, UserPoolClientTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListUserPoolClients reads every AWS::Cognito::UserPoolClient within the
+// given UserPoolId (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListUserPoolClients(in athanor.Declarer, userPoolId string) ([]*UserPoolClientResource, error) {
+	return typed.List(in, UserPoolClientTypeName, map[string]any{"UserPoolId": userPoolId}, func(out *UserPoolClientResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // UserPoolClientAnalyticsConfiguration is part of

@@ -44,9 +44,23 @@ func (r *UserPoolDomainResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserPoolDomain(app *athanor.App, logicalID string, props UserPoolDomainProps, opts ...athanor.ResourceOption) (*UserPoolDomainResource, error) {
+func UserPoolDomain(in athanor.Declarer, logicalID string, props UserPoolDomainProps, opts ...athanor.ResourceOption) (*UserPoolDomainResource, error) {
 	out := &UserPoolDomainResource{}
-	r, err := typed.Declare(app, UserPoolDomainTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserPoolDomainTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetUserPoolDomain reads an AWS::Cognito::UserPoolDomain that the program
+// uses but does not manage, by its primary identifier (UserPoolId|Domain,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetUserPoolDomain(in athanor.Declarer, id string) (*UserPoolDomainResource, error) {
+	out := &UserPoolDomainResource{}
+	r, err := typed.Get(in, UserPoolDomainTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -39,12 +39,33 @@ func (r *UserPoolGroupResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserPoolGroup(app *athanor.App, logicalID string, props UserPoolGroupProps, opts ...athanor.ResourceOption) (*UserPoolGroupResource, error) {
+func UserPoolGroup(in athanor.Declarer, logicalID string, props UserPoolGroupProps, opts ...athanor.ResourceOption) (*UserPoolGroupResource, error) {
 	out := &UserPoolGroupResource{}
-	r, err := typed.Declare(app, UserPoolGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserPoolGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetUserPoolGroup reads an AWS::Cognito::UserPoolGroup that the program
+// uses but does not manage, by its primary identifier (UserPoolId|GroupName,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetUserPoolGroup(in athanor.Declarer, id string) (*UserPoolGroupResource, error) {
+	out := &UserPoolGroupResource{}
+	r, err := typed.Get(in, UserPoolGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListUserPoolGroups reads every AWS::Cognito::UserPoolGroup within the
+// given UserPoolId (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListUserPoolGroups(in athanor.Declarer, userPoolId string) ([]*UserPoolGroupResource, error) {
+	return typed.List(in, UserPoolGroupTypeName, map[string]any{"UserPoolId": userPoolId}, func(out *UserPoolGroupResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -45,12 +45,35 @@ func (r *UserPoolIdentityProviderResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserPoolIdentityProvider(app *athanor.App, logicalID string, props UserPoolIdentityProviderProps, opts ...athanor.ResourceOption) (*UserPoolIdentityProviderResource, error) {
+func UserPoolIdentityProvider(in athanor.Declarer, logicalID string, props UserPoolIdentityProviderProps, opts ...athanor.ResourceOption) (*UserPoolIdentityProviderResource, error) {
 	out := &UserPoolIdentityProviderResource{}
-	r, err := typed.Declare(app, UserPoolIdentityProviderTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserPoolIdentityProviderTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetUserPoolIdentityProvider reads an
+// AWS::Cognito::UserPoolIdentityProvider that the program uses but does not
+// manage, by its primary identifier (UserPoolId|ProviderName, joined by |).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetUserPoolIdentityProvider(in athanor.Declarer, id string) (*UserPoolIdentityProviderResource, error) {
+	out := &UserPoolIdentityProviderResource{}
+	r, err := typed.Get(in, UserPoolIdentityProviderTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListUserPoolIdentityProviders reads every
+// AWS::Cognito::UserPoolIdentityProvider within the given UserPoolId (Cloud
+// Control lists this type only within them), sorted by identifier. See
+// athanor.App.List.
+func ListUserPoolIdentityProviders(in athanor.Declarer, userPoolId string) ([]*UserPoolIdentityProviderResource, error) {
+	return typed.List(in, UserPoolIdentityProviderTypeName, map[string]any{"UserPoolId": userPoolId}, func(out *UserPoolIdentityProviderResource, r *athanor.Resource) { out.Resource = r })
 }

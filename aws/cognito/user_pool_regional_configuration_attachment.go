@@ -45,9 +45,24 @@ func (r *UserPoolRegionalConfigurationAttachmentResource) ResourceID() string {
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserPoolRegionalConfigurationAttachment(app *athanor.App, logicalID string, props UserPoolRegionalConfigurationAttachmentProps, opts ...athanor.ResourceOption) (*UserPoolRegionalConfigurationAttachmentResource, error) {
+func UserPoolRegionalConfigurationAttachment(in athanor.Declarer, logicalID string, props UserPoolRegionalConfigurationAttachmentProps, opts ...athanor.ResourceOption) (*UserPoolRegionalConfigurationAttachmentResource, error) {
 	out := &UserPoolRegionalConfigurationAttachmentResource{}
-	r, err := typed.Declare(app, UserPoolRegionalConfigurationAttachmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserPoolRegionalConfigurationAttachmentTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetUserPoolRegionalConfigurationAttachment reads an
+// AWS::Cognito::UserPoolRegionalConfigurationAttachment that the program
+// uses but does not manage, by its primary identifier (UserPoolId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetUserPoolRegionalConfigurationAttachment(in athanor.Declarer, id string) (*UserPoolRegionalConfigurationAttachmentResource, error) {
+	out := &UserPoolRegionalConfigurationAttachmentResource{}
+	r, err := typed.Get(in, UserPoolRegionalConfigurationAttachmentTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -38,12 +38,33 @@ func (r *UserPoolReplicaResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserPoolReplica(app *athanor.App, logicalID string, props UserPoolReplicaProps, opts ...athanor.ResourceOption) (*UserPoolReplicaResource, error) {
+func UserPoolReplica(in athanor.Declarer, logicalID string, props UserPoolReplicaProps, opts ...athanor.ResourceOption) (*UserPoolReplicaResource, error) {
 	out := &UserPoolReplicaResource{}
-	r, err := typed.Declare(app, UserPoolReplicaTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserPoolReplicaTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetUserPoolReplica reads an AWS::Cognito::UserPoolReplica that the program
+// uses but does not manage, by its primary identifier
+// (UserPoolId|RegionName, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetUserPoolReplica(in athanor.Declarer, id string) (*UserPoolReplicaResource, error) {
+	out := &UserPoolReplicaResource{}
+	r, err := typed.Get(in, UserPoolReplicaTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListUserPoolReplicas reads every AWS::Cognito::UserPoolReplica within the
+// given UserPoolId (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListUserPoolReplicas(in athanor.Declarer, userPoolId string) ([]*UserPoolReplicaResource, error) {
+	return typed.List(in, UserPoolReplicaTypeName, map[string]any{"UserPoolId": userPoolId}, func(out *UserPoolReplicaResource, r *athanor.Resource) { out.Resource = r })
 }

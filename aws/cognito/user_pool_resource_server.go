@@ -41,14 +41,36 @@ func (r *UserPoolResourceServerResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserPoolResourceServer(app *athanor.App, logicalID string, props UserPoolResourceServerProps, opts ...athanor.ResourceOption) (*UserPoolResourceServerResource, error) {
+func UserPoolResourceServer(in athanor.Declarer, logicalID string, props UserPoolResourceServerProps, opts ...athanor.ResourceOption) (*UserPoolResourceServerResource, error) {
 	out := &UserPoolResourceServerResource{}
-	r, err := typed.Declare(app, UserPoolResourceServerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserPoolResourceServerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetUserPoolResourceServer reads an AWS::Cognito::UserPoolResourceServer
+// that the program uses but does not manage, by its primary identifier
+// (UserPoolId|Identifier, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetUserPoolResourceServer(in athanor.Declarer, id string) (*UserPoolResourceServerResource, error) {
+	out := &UserPoolResourceServerResource{}
+	r, err := typed.Get(in, UserPoolResourceServerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListUserPoolResourceServers reads every
+// AWS::Cognito::UserPoolResourceServer within the given UserPoolId (Cloud
+// Control lists this type only within them), sorted by identifier. See
+// athanor.App.List.
+func ListUserPoolResourceServers(in athanor.Declarer, userPoolId string) ([]*UserPoolResourceServerResource, error) {
+	return typed.List(in, UserPoolResourceServerTypeName, map[string]any{"UserPoolId": userPoolId}, func(out *UserPoolResourceServerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // UserPoolResourceServerResourceServerScopeType is part of

@@ -44,9 +44,24 @@ func (r *UserPoolRiskConfigurationAttachmentResource) ResourceID() string {
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserPoolRiskConfigurationAttachment(app *athanor.App, logicalID string, props UserPoolRiskConfigurationAttachmentProps, opts ...athanor.ResourceOption) (*UserPoolRiskConfigurationAttachmentResource, error) {
+func UserPoolRiskConfigurationAttachment(in athanor.Declarer, logicalID string, props UserPoolRiskConfigurationAttachmentProps, opts ...athanor.ResourceOption) (*UserPoolRiskConfigurationAttachmentResource, error) {
 	out := &UserPoolRiskConfigurationAttachmentResource{}
-	r, err := typed.Declare(app, UserPoolRiskConfigurationAttachmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserPoolRiskConfigurationAttachmentTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetUserPoolRiskConfigurationAttachment reads an
+// AWS::Cognito::UserPoolRiskConfigurationAttachment that the program uses
+// but does not manage, by its primary identifier (UserPoolId|ClientId,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetUserPoolRiskConfigurationAttachment(in athanor.Declarer, id string) (*UserPoolRiskConfigurationAttachmentResource, error) {
+	out := &UserPoolRiskConfigurationAttachmentResource{}
+	r, err := typed.Get(in, UserPoolRiskConfigurationAttachmentTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -40,9 +40,24 @@ func (r *UserPoolUICustomizationAttachmentResource) ResourceID() string { return
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserPoolUICustomizationAttachment(app *athanor.App, logicalID string, props UserPoolUICustomizationAttachmentProps, opts ...athanor.ResourceOption) (*UserPoolUICustomizationAttachmentResource, error) {
+func UserPoolUICustomizationAttachment(in athanor.Declarer, logicalID string, props UserPoolUICustomizationAttachmentProps, opts ...athanor.ResourceOption) (*UserPoolUICustomizationAttachmentResource, error) {
 	out := &UserPoolUICustomizationAttachmentResource{}
-	r, err := typed.Declare(app, UserPoolUICustomizationAttachmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserPoolUICustomizationAttachmentTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetUserPoolUICustomizationAttachment reads an
+// AWS::Cognito::UserPoolUICustomizationAttachment that the program uses but
+// does not manage, by its primary identifier (UserPoolId|ClientId, joined by
+// |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetUserPoolUICustomizationAttachment(in athanor.Declarer, id string) (*UserPoolUICustomizationAttachmentResource, error) {
+	out := &UserPoolUICustomizationAttachmentResource{}
+	r, err := typed.Get(in, UserPoolUICustomizationAttachmentTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -53,14 +53,35 @@ func (r *UserPoolUserResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserPoolUser(app *athanor.App, logicalID string, props UserPoolUserProps, opts ...athanor.ResourceOption) (*UserPoolUserResource, error) {
+func UserPoolUser(in athanor.Declarer, logicalID string, props UserPoolUserProps, opts ...athanor.ResourceOption) (*UserPoolUserResource, error) {
 	out := &UserPoolUserResource{}
-	r, err := typed.Declare(app, UserPoolUserTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserPoolUserTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetUserPoolUser reads an AWS::Cognito::UserPoolUser that the program uses
+// but does not manage, by its primary identifier (UserPoolId|Username,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetUserPoolUser(in athanor.Declarer, id string) (*UserPoolUserResource, error) {
+	out := &UserPoolUserResource{}
+	r, err := typed.Get(in, UserPoolUserTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListUserPoolUsers reads every AWS::Cognito::UserPoolUser within the given
+// UserPoolId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListUserPoolUsers(in athanor.Declarer, userPoolId string) ([]*UserPoolUserResource, error) {
+	return typed.List(in, UserPoolUserTypeName, map[string]any{"UserPoolId": userPoolId}, func(out *UserPoolUserResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // UserPoolUserAttributeType is part of AWS::Cognito::UserPoolUser.

@@ -41,9 +41,24 @@ func (r *UserPoolUserToGroupAttachmentResource) ResourceID() string { return r.R
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserPoolUserToGroupAttachment(app *athanor.App, logicalID string, props UserPoolUserToGroupAttachmentProps, opts ...athanor.ResourceOption) (*UserPoolUserToGroupAttachmentResource, error) {
+func UserPoolUserToGroupAttachment(in athanor.Declarer, logicalID string, props UserPoolUserToGroupAttachmentProps, opts ...athanor.ResourceOption) (*UserPoolUserToGroupAttachmentResource, error) {
 	out := &UserPoolUserToGroupAttachmentResource{}
-	r, err := typed.Declare(app, UserPoolUserToGroupAttachmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserPoolUserToGroupAttachmentTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetUserPoolUserToGroupAttachment reads an
+// AWS::Cognito::UserPoolUserToGroupAttachment that the program uses but does
+// not manage, by its primary identifier (UserPoolId|GroupName|Username,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetUserPoolUserToGroupAttachment(in athanor.Declarer, id string) (*UserPoolUserToGroupAttachmentResource, error) {
+	out := &UserPoolUserToGroupAttachmentResource{}
+	r, err := typed.Get(in, UserPoolUserToGroupAttachmentTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -59,14 +59,34 @@ func (r *DocumentClassifierResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DocumentClassifier(app *athanor.App, logicalID string, props DocumentClassifierProps, opts ...athanor.ResourceOption) (*DocumentClassifierResource, error) {
+func DocumentClassifier(in athanor.Declarer, logicalID string, props DocumentClassifierProps, opts ...athanor.ResourceOption) (*DocumentClassifierResource, error) {
 	out := &DocumentClassifierResource{}
-	r, err := typed.Declare(app, DocumentClassifierTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DocumentClassifierTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDocumentClassifier reads an AWS::Comprehend::DocumentClassifier that
+// the program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetDocumentClassifier(in athanor.Declarer, id string) (*DocumentClassifierResource, error) {
+	out := &DocumentClassifierResource{}
+	r, err := typed.Get(in, DocumentClassifierTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDocumentClassifiers reads every AWS::Comprehend::DocumentClassifier in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListDocumentClassifiers(in athanor.Declarer) ([]*DocumentClassifierResource, error) {
+	return typed.List(in, DocumentClassifierTypeName, nil, func(out *DocumentClassifierResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DocumentClassifierAugmentedManifestsListItem is part of

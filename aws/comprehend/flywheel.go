@@ -50,14 +50,34 @@ func (r *FlywheelResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Flywheel(app *athanor.App, logicalID string, props FlywheelProps, opts ...athanor.ResourceOption) (*FlywheelResource, error) {
+func Flywheel(in athanor.Declarer, logicalID string, props FlywheelProps, opts ...athanor.ResourceOption) (*FlywheelResource, error) {
 	out := &FlywheelResource{}
-	r, err := typed.Declare(app, FlywheelTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FlywheelTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFlywheel reads an AWS::Comprehend::Flywheel that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetFlywheel(in athanor.Declarer, id string) (*FlywheelResource, error) {
+	out := &FlywheelResource{}
+	r, err := typed.Get(in, FlywheelTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFlywheels reads every AWS::Comprehend::Flywheel in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListFlywheels(in athanor.Declarer) ([]*FlywheelResource, error) {
+	return typed.List(in, FlywheelTypeName, nil, func(out *FlywheelResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FlywheelDataSecurityConfig is part of AWS::Comprehend::Flywheel.

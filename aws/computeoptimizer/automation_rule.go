@@ -78,14 +78,34 @@ func (r *AutomationRuleResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AutomationRule(app *athanor.App, logicalID string, props AutomationRuleProps, opts ...athanor.ResourceOption) (*AutomationRuleResource, error) {
+func AutomationRule(in athanor.Declarer, logicalID string, props AutomationRuleProps, opts ...athanor.ResourceOption) (*AutomationRuleResource, error) {
 	out := &AutomationRuleResource{}
-	r, err := typed.Declare(app, AutomationRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AutomationRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAutomationRule reads an AWS::ComputeOptimizer::AutomationRule that the
+// program uses but does not manage, by its primary identifier (RuleArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetAutomationRule(in athanor.Declarer, id string) (*AutomationRuleResource, error) {
+	out := &AutomationRuleResource{}
+	r, err := typed.Get(in, AutomationRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAutomationRules reads every AWS::ComputeOptimizer::AutomationRule in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListAutomationRules(in athanor.Declarer) ([]*AutomationRuleResource, error) {
+	return typed.List(in, AutomationRuleTypeName, nil, func(out *AutomationRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AutomationRuleCriteria is part of AWS::ComputeOptimizer::AutomationRule.

@@ -47,12 +47,34 @@ func (r *AggregationAuthorizationResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AggregationAuthorization(app *athanor.App, logicalID string, props AggregationAuthorizationProps, opts ...athanor.ResourceOption) (*AggregationAuthorizationResource, error) {
+func AggregationAuthorization(in athanor.Declarer, logicalID string, props AggregationAuthorizationProps, opts ...athanor.ResourceOption) (*AggregationAuthorizationResource, error) {
 	out := &AggregationAuthorizationResource{}
-	r, err := typed.Declare(app, AggregationAuthorizationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AggregationAuthorizationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAggregationAuthorization reads an AWS::Config::AggregationAuthorization
+// that the program uses but does not manage, by its primary identifier
+// (AuthorizedAccountId|AuthorizedAwsRegion, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetAggregationAuthorization(in athanor.Declarer, id string) (*AggregationAuthorizationResource, error) {
+	out := &AggregationAuthorizationResource{}
+	r, err := typed.Get(in, AggregationAuthorizationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAggregationAuthorizations reads every
+// AWS::Config::AggregationAuthorization in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListAggregationAuthorizations(in athanor.Declarer) ([]*AggregationAuthorizationResource, error) {
+	return typed.List(in, AggregationAuthorizationTypeName, nil, func(out *AggregationAuthorizationResource, r *athanor.Resource) { out.Resource = r })
 }

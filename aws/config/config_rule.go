@@ -116,14 +116,34 @@ func (r *ConfigRuleResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConfigRule(app *athanor.App, logicalID string, props ConfigRuleProps, opts ...athanor.ResourceOption) (*ConfigRuleResource, error) {
+func ConfigRule(in athanor.Declarer, logicalID string, props ConfigRuleProps, opts ...athanor.ResourceOption) (*ConfigRuleResource, error) {
 	out := &ConfigRuleResource{}
-	r, err := typed.Declare(app, ConfigRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConfigRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConfigRule reads an AWS::Config::ConfigRule that the program uses but
+// does not manage, by its primary identifier (ConfigRuleName). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetConfigRule(in athanor.Declarer, id string) (*ConfigRuleResource, error) {
+	out := &ConfigRuleResource{}
+	r, err := typed.Get(in, ConfigRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConfigRules reads every AWS::Config::ConfigRule in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListConfigRules(in athanor.Declarer) ([]*ConfigRuleResource, error) {
+	return typed.List(in, ConfigRuleTypeName, nil, func(out *ConfigRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConfigRuleCompliance is part of AWS::Config::ConfigRule. Indicates whether

@@ -45,14 +45,35 @@ func (r *ConfigurationAggregatorResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConfigurationAggregator(app *athanor.App, logicalID string, props ConfigurationAggregatorProps, opts ...athanor.ResourceOption) (*ConfigurationAggregatorResource, error) {
+func ConfigurationAggregator(in athanor.Declarer, logicalID string, props ConfigurationAggregatorProps, opts ...athanor.ResourceOption) (*ConfigurationAggregatorResource, error) {
 	out := &ConfigurationAggregatorResource{}
-	r, err := typed.Declare(app, ConfigurationAggregatorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConfigurationAggregatorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConfigurationAggregator reads an AWS::Config::ConfigurationAggregator
+// that the program uses but does not manage, by its primary identifier
+// (ConfigurationAggregatorName). It reads while planning too, once per run;
+// a missing resource stops the plan naming it. See athanor.App.Get.
+func GetConfigurationAggregator(in athanor.Declarer, id string) (*ConfigurationAggregatorResource, error) {
+	out := &ConfigurationAggregatorResource{}
+	r, err := typed.Get(in, ConfigurationAggregatorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConfigurationAggregators reads every
+// AWS::Config::ConfigurationAggregator in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListConfigurationAggregators(in athanor.Declarer) ([]*ConfigurationAggregatorResource, error) {
+	return typed.List(in, ConfigurationAggregatorTypeName, nil, func(out *ConfigurationAggregatorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConfigurationAggregatorAccountAggregationSource is part of

@@ -64,14 +64,34 @@ func (r *ConformancePackResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConformancePack(app *athanor.App, logicalID string, props ConformancePackProps, opts ...athanor.ResourceOption) (*ConformancePackResource, error) {
+func ConformancePack(in athanor.Declarer, logicalID string, props ConformancePackProps, opts ...athanor.ResourceOption) (*ConformancePackResource, error) {
 	out := &ConformancePackResource{}
-	r, err := typed.Declare(app, ConformancePackTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConformancePackTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConformancePack reads an AWS::Config::ConformancePack that the program
+// uses but does not manage, by its primary identifier (ConformancePackName).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetConformancePack(in athanor.Declarer, id string) (*ConformancePackResource, error) {
+	out := &ConformancePackResource{}
+	r, err := typed.Get(in, ConformancePackTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConformancePacks reads every AWS::Config::ConformancePack in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListConformancePacks(in athanor.Declarer) ([]*ConformancePackResource, error) {
+	return typed.List(in, ConformancePackTypeName, nil, func(out *ConformancePackResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConformancePackConformancePackInputParameter is part of

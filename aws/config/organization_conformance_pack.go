@@ -61,14 +61,36 @@ func (r *OrganizationConformancePackResource) ResourceID() string { return r.Res
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OrganizationConformancePack(app *athanor.App, logicalID string, props OrganizationConformancePackProps, opts ...athanor.ResourceOption) (*OrganizationConformancePackResource, error) {
+func OrganizationConformancePack(in athanor.Declarer, logicalID string, props OrganizationConformancePackProps, opts ...athanor.ResourceOption) (*OrganizationConformancePackResource, error) {
 	out := &OrganizationConformancePackResource{}
-	r, err := typed.Declare(app, OrganizationConformancePackTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OrganizationConformancePackTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOrganizationConformancePack reads an
+// AWS::Config::OrganizationConformancePack that the program uses but does
+// not manage, by its primary identifier (OrganizationConformancePackName).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetOrganizationConformancePack(in athanor.Declarer, id string) (*OrganizationConformancePackResource, error) {
+	out := &OrganizationConformancePackResource{}
+	r, err := typed.Get(in, OrganizationConformancePackTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOrganizationConformancePacks reads every
+// AWS::Config::OrganizationConformancePack in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListOrganizationConformancePacks(in athanor.Declarer) ([]*OrganizationConformancePackResource, error) {
+	return typed.List(in, OrganizationConformancePackTypeName, nil, func(out *OrganizationConformancePackResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // OrganizationConformancePackConformancePackInputParameter is part of

@@ -48,14 +48,35 @@ func (r *RemediationConfigurationResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RemediationConfiguration(app *athanor.App, logicalID string, props RemediationConfigurationProps, opts ...athanor.ResourceOption) (*RemediationConfigurationResource, error) {
+func RemediationConfiguration(in athanor.Declarer, logicalID string, props RemediationConfigurationProps, opts ...athanor.ResourceOption) (*RemediationConfigurationResource, error) {
 	out := &RemediationConfigurationResource{}
-	r, err := typed.Declare(app, RemediationConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RemediationConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRemediationConfiguration reads an AWS::Config::RemediationConfiguration
+// that the program uses but does not manage, by its primary identifier
+// (ConfigRuleName). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetRemediationConfiguration(in athanor.Declarer, id string) (*RemediationConfigurationResource, error) {
+	out := &RemediationConfigurationResource{}
+	r, err := typed.Get(in, RemediationConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRemediationConfigurations reads every
+// AWS::Config::RemediationConfiguration in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListRemediationConfigurations(in athanor.Declarer) ([]*RemediationConfigurationResource, error) {
+	return typed.List(in, RemediationConfigurationTypeName, nil, func(out *RemediationConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RemediationConfigurationExecutionControls is part of

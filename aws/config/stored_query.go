@@ -45,12 +45,32 @@ func (r *StoredQueryResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StoredQuery(app *athanor.App, logicalID string, props StoredQueryProps, opts ...athanor.ResourceOption) (*StoredQueryResource, error) {
+func StoredQuery(in athanor.Declarer, logicalID string, props StoredQueryProps, opts ...athanor.ResourceOption) (*StoredQueryResource, error) {
 	out := &StoredQueryResource{}
-	r, err := typed.Declare(app, StoredQueryTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StoredQueryTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStoredQuery reads an AWS::Config::StoredQuery that the program uses but
+// does not manage, by its primary identifier (QueryName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetStoredQuery(in athanor.Declarer, id string) (*StoredQueryResource, error) {
+	out := &StoredQueryResource{}
+	r, err := typed.Get(in, StoredQueryTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStoredQueries reads every AWS::Config::StoredQuery in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListStoredQueries(in athanor.Declarer) ([]*StoredQueryResource, error) {
+	return typed.List(in, StoredQueryTypeName, nil, func(out *StoredQueryResource, r *athanor.Resource) { out.Resource = r })
 }

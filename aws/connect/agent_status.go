@@ -57,14 +57,35 @@ func (r *AgentStatusResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AgentStatus(app *athanor.App, logicalID string, props AgentStatusProps, opts ...athanor.ResourceOption) (*AgentStatusResource, error) {
+func AgentStatus(in athanor.Declarer, logicalID string, props AgentStatusProps, opts ...athanor.ResourceOption) (*AgentStatusResource, error) {
 	out := &AgentStatusResource{}
-	r, err := typed.Declare(app, AgentStatusTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AgentStatusTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAgentStatus reads an AWS::Connect::AgentStatus that the program uses
+// but does not manage, by its primary identifier (AgentStatusArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetAgentStatus(in athanor.Declarer, id string) (*AgentStatusResource, error) {
+	out := &AgentStatusResource{}
+	r, err := typed.Get(in, AgentStatusTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAgentStatuses reads every AWS::Connect::AgentStatus within the given
+// InstanceArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListAgentStatuses(in athanor.Declarer, instanceArn string) ([]*AgentStatusResource, error) {
+	return typed.List(in, AgentStatusTypeName, map[string]any{"InstanceArn": instanceArn}, func(out *AgentStatusResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of AgentStatusProps.State (AWS::Connect::AgentStatus).

@@ -38,12 +38,32 @@ func (r *ApprovedOriginResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ApprovedOrigin(app *athanor.App, logicalID string, props ApprovedOriginProps, opts ...athanor.ResourceOption) (*ApprovedOriginResource, error) {
+func ApprovedOrigin(in athanor.Declarer, logicalID string, props ApprovedOriginProps, opts ...athanor.ResourceOption) (*ApprovedOriginResource, error) {
 	out := &ApprovedOriginResource{}
-	r, err := typed.Declare(app, ApprovedOriginTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ApprovedOriginTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetApprovedOrigin reads an AWS::Connect::ApprovedOrigin that the program
+// uses but does not manage, by its primary identifier (InstanceId|Origin,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetApprovedOrigin(in athanor.Declarer, id string) (*ApprovedOriginResource, error) {
+	out := &ApprovedOriginResource{}
+	r, err := typed.Get(in, ApprovedOriginTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListApprovedOrigins reads every AWS::Connect::ApprovedOrigin in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListApprovedOrigins(in athanor.Declarer) ([]*ApprovedOriginResource, error) {
+	return typed.List(in, ApprovedOriginTypeName, nil, func(out *ApprovedOriginResource, r *athanor.Resource) { out.Resource = r })
 }

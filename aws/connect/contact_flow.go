@@ -51,14 +51,35 @@ func (r *ContactFlowResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ContactFlow(app *athanor.App, logicalID string, props ContactFlowProps, opts ...athanor.ResourceOption) (*ContactFlowResource, error) {
+func ContactFlow(in athanor.Declarer, logicalID string, props ContactFlowProps, opts ...athanor.ResourceOption) (*ContactFlowResource, error) {
 	out := &ContactFlowResource{}
-	r, err := typed.Declare(app, ContactFlowTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ContactFlowTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetContactFlow reads an AWS::Connect::ContactFlow that the program uses
+// but does not manage, by its primary identifier (ContactFlowArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetContactFlow(in athanor.Declarer, id string) (*ContactFlowResource, error) {
+	out := &ContactFlowResource{}
+	r, err := typed.Get(in, ContactFlowTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListContactFlows reads every AWS::Connect::ContactFlow within the given
+// InstanceArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListContactFlows(in athanor.Declarer, instanceArn string) ([]*ContactFlowResource, error) {
+	return typed.List(in, ContactFlowTypeName, map[string]any{"InstanceArn": instanceArn}, func(out *ContactFlowResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ContactFlowProps.State (AWS::Connect::ContactFlow).

@@ -58,14 +58,35 @@ func (r *ContactFlowModuleResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ContactFlowModule(app *athanor.App, logicalID string, props ContactFlowModuleProps, opts ...athanor.ResourceOption) (*ContactFlowModuleResource, error) {
+func ContactFlowModule(in athanor.Declarer, logicalID string, props ContactFlowModuleProps, opts ...athanor.ResourceOption) (*ContactFlowModuleResource, error) {
 	out := &ContactFlowModuleResource{}
-	r, err := typed.Declare(app, ContactFlowModuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ContactFlowModuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetContactFlowModule reads an AWS::Connect::ContactFlowModule that the
+// program uses but does not manage, by its primary identifier
+// (ContactFlowModuleArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetContactFlowModule(in athanor.Declarer, id string) (*ContactFlowModuleResource, error) {
+	out := &ContactFlowModuleResource{}
+	r, err := typed.Get(in, ContactFlowModuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListContactFlowModules reads every AWS::Connect::ContactFlowModule within
+// the given InstanceArn (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListContactFlowModules(in athanor.Declarer, instanceArn string) ([]*ContactFlowModuleResource, error) {
+	return typed.List(in, ContactFlowModuleTypeName, map[string]any{"InstanceArn": instanceArn}, func(out *ContactFlowModuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ContactFlowModuleExternalInvocationConfiguration is part of

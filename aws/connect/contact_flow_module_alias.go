@@ -51,12 +51,34 @@ func (r *ContactFlowModuleAliasResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ContactFlowModuleAlias(app *athanor.App, logicalID string, props ContactFlowModuleAliasProps, opts ...athanor.ResourceOption) (*ContactFlowModuleAliasResource, error) {
+func ContactFlowModuleAlias(in athanor.Declarer, logicalID string, props ContactFlowModuleAliasProps, opts ...athanor.ResourceOption) (*ContactFlowModuleAliasResource, error) {
 	out := &ContactFlowModuleAliasResource{}
-	r, err := typed.Declare(app, ContactFlowModuleAliasTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ContactFlowModuleAliasTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetContactFlowModuleAlias reads an AWS::Connect::ContactFlowModuleAlias
+// that the program uses but does not manage, by its primary identifier
+// (ContactFlowModuleAliasARN). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetContactFlowModuleAlias(in athanor.Declarer, id string) (*ContactFlowModuleAliasResource, error) {
+	out := &ContactFlowModuleAliasResource{}
+	r, err := typed.Get(in, ContactFlowModuleAliasTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListContactFlowModuleAliases reads every
+// AWS::Connect::ContactFlowModuleAlias within the given ContactFlowModuleId
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListContactFlowModuleAliases(in athanor.Declarer, contactFlowModuleId string) ([]*ContactFlowModuleAliasResource, error) {
+	return typed.List(in, ContactFlowModuleAliasTypeName, map[string]any{"ContactFlowModuleId": contactFlowModuleId}, func(out *ContactFlowModuleAliasResource, r *athanor.Resource) { out.Resource = r })
 }

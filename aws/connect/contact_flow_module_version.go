@@ -51,12 +51,35 @@ func (r *ContactFlowModuleVersionResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ContactFlowModuleVersion(app *athanor.App, logicalID string, props ContactFlowModuleVersionProps, opts ...athanor.ResourceOption) (*ContactFlowModuleVersionResource, error) {
+func ContactFlowModuleVersion(in athanor.Declarer, logicalID string, props ContactFlowModuleVersionProps, opts ...athanor.ResourceOption) (*ContactFlowModuleVersionResource, error) {
 	out := &ContactFlowModuleVersionResource{}
-	r, err := typed.Declare(app, ContactFlowModuleVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ContactFlowModuleVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetContactFlowModuleVersion reads an
+// AWS::Connect::ContactFlowModuleVersion that the program uses but does not
+// manage, by its primary identifier (ContactFlowModuleVersionARN). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetContactFlowModuleVersion(in athanor.Declarer, id string) (*ContactFlowModuleVersionResource, error) {
+	out := &ContactFlowModuleVersionResource{}
+	r, err := typed.Get(in, ContactFlowModuleVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListContactFlowModuleVersions reads every
+// AWS::Connect::ContactFlowModuleVersion within the given
+// ContactFlowModuleId (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListContactFlowModuleVersions(in athanor.Declarer, contactFlowModuleId string) ([]*ContactFlowModuleVersionResource, error) {
+	return typed.List(in, ContactFlowModuleVersionTypeName, map[string]any{"ContactFlowModuleId": contactFlowModuleId}, func(out *ContactFlowModuleVersionResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -49,12 +49,33 @@ func (r *ContactFlowVersionResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ContactFlowVersion(app *athanor.App, logicalID string, props ContactFlowVersionProps, opts ...athanor.ResourceOption) (*ContactFlowVersionResource, error) {
+func ContactFlowVersion(in athanor.Declarer, logicalID string, props ContactFlowVersionProps, opts ...athanor.ResourceOption) (*ContactFlowVersionResource, error) {
 	out := &ContactFlowVersionResource{}
-	r, err := typed.Declare(app, ContactFlowVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ContactFlowVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetContactFlowVersion reads an AWS::Connect::ContactFlowVersion that the
+// program uses but does not manage, by its primary identifier
+// (ContactFlowVersionARN). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetContactFlowVersion(in athanor.Declarer, id string) (*ContactFlowVersionResource, error) {
+	out := &ContactFlowVersionResource{}
+	r, err := typed.Get(in, ContactFlowVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListContactFlowVersions reads every AWS::Connect::ContactFlowVersion
+// within the given ContactFlowId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListContactFlowVersions(in athanor.Declarer, contactFlowId string) ([]*ContactFlowVersionResource, error) {
+	return typed.List(in, ContactFlowVersionTypeName, map[string]any{"ContactFlowId": contactFlowId}, func(out *ContactFlowVersionResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -49,12 +49,34 @@ func (r *DataLakeAssociationResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataLakeAssociation(app *athanor.App, logicalID string, props DataLakeAssociationProps, opts ...athanor.ResourceOption) (*DataLakeAssociationResource, error) {
+func DataLakeAssociation(in athanor.Declarer, logicalID string, props DataLakeAssociationProps, opts ...athanor.ResourceOption) (*DataLakeAssociationResource, error) {
 	out := &DataLakeAssociationResource{}
-	r, err := typed.Declare(app, DataLakeAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataLakeAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataLakeAssociation reads an AWS::Connect::DataLakeAssociation that the
+// program uses but does not manage, by its primary identifier
+// (InstanceId|DataSetId|TargetAccountId, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetDataLakeAssociation(in athanor.Declarer, id string) (*DataLakeAssociationResource, error) {
+	out := &DataLakeAssociationResource{}
+	r, err := typed.Get(in, DataLakeAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataLakeAssociations reads every AWS::Connect::DataLakeAssociation
+// within the given InstanceId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListDataLakeAssociations(in athanor.Declarer, instanceId string) ([]*DataLakeAssociationResource, error) {
+	return typed.List(in, DataLakeAssociationTypeName, map[string]any{"InstanceId": instanceId}, func(out *DataLakeAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

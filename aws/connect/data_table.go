@@ -60,14 +60,35 @@ func (r *DataTableResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataTable(app *athanor.App, logicalID string, props DataTableProps, opts ...athanor.ResourceOption) (*DataTableResource, error) {
+func DataTable(in athanor.Declarer, logicalID string, props DataTableProps, opts ...athanor.ResourceOption) (*DataTableResource, error) {
 	out := &DataTableResource{}
-	r, err := typed.Declare(app, DataTableTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataTableTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataTable reads an AWS::Connect::DataTable that the program uses but
+// does not manage, by its primary identifier (InstanceArn|Arn, joined by |).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetDataTable(in athanor.Declarer, id string) (*DataTableResource, error) {
+	out := &DataTableResource{}
+	r, err := typed.Get(in, DataTableTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataTables reads every AWS::Connect::DataTable within the given
+// InstanceArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListDataTables(in athanor.Declarer, instanceArn string) ([]*DataTableResource, error) {
+	return typed.List(in, DataTableTypeName, map[string]any{"InstanceArn": instanceArn}, func(out *DataTableResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DataTableLockVersion is part of AWS::Connect::DataTable. The lock version

@@ -54,14 +54,36 @@ func (r *DataTableAttributeResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataTableAttribute(app *athanor.App, logicalID string, props DataTableAttributeProps, opts ...athanor.ResourceOption) (*DataTableAttributeResource, error) {
+func DataTableAttribute(in athanor.Declarer, logicalID string, props DataTableAttributeProps, opts ...athanor.ResourceOption) (*DataTableAttributeResource, error) {
 	out := &DataTableAttributeResource{}
-	r, err := typed.Declare(app, DataTableAttributeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataTableAttributeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataTableAttribute reads an AWS::Connect::DataTableAttribute that the
+// program uses but does not manage, by its primary identifier
+// (InstanceArn|DataTableArn|AttributeId, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetDataTableAttribute(in athanor.Declarer, id string) (*DataTableAttributeResource, error) {
+	out := &DataTableAttributeResource{}
+	r, err := typed.Get(in, DataTableAttributeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataTableAttributes reads every AWS::Connect::DataTableAttribute
+// within the given InstanceArn and DataTableArn (Cloud Control lists this
+// type only within them), sorted by identifier. See athanor.App.List.
+func ListDataTableAttributes(in athanor.Declarer, instanceArn string, dataTableArn string) ([]*DataTableAttributeResource, error) {
+	return typed.List(in, DataTableAttributeTypeName, map[string]any{"InstanceArn": instanceArn, "DataTableArn": dataTableArn}, func(out *DataTableAttributeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DataTableAttributeLockVersion is part of AWS::Connect::DataTableAttribute.

@@ -42,14 +42,36 @@ func (r *DataTableRecordResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataTableRecord(app *athanor.App, logicalID string, props DataTableRecordProps, opts ...athanor.ResourceOption) (*DataTableRecordResource, error) {
+func DataTableRecord(in athanor.Declarer, logicalID string, props DataTableRecordProps, opts ...athanor.ResourceOption) (*DataTableRecordResource, error) {
 	out := &DataTableRecordResource{}
-	r, err := typed.Declare(app, DataTableRecordTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataTableRecordTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataTableRecord reads an AWS::Connect::DataTableRecord that the program
+// uses but does not manage, by its primary identifier
+// (InstanceArn|DataTableArn|RecordId, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDataTableRecord(in athanor.Declarer, id string) (*DataTableRecordResource, error) {
+	out := &DataTableRecordResource{}
+	r, err := typed.Get(in, DataTableRecordTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataTableRecords reads every AWS::Connect::DataTableRecord within the
+// given InstanceArn and DataTableArn (Cloud Control lists this type only
+// within them), sorted by identifier. See athanor.App.List.
+func ListDataTableRecords(in athanor.Declarer, instanceArn string, dataTableArn string) ([]*DataTableRecordResource, error) {
+	return typed.List(in, DataTableRecordTypeName, map[string]any{"InstanceArn": instanceArn, "DataTableArn": dataTableArn}, func(out *DataTableRecordResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DataTableRecordDataTableRecord is part of AWS::Connect::DataTableRecord.

@@ -49,14 +49,35 @@ func (r *EmailAddressResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EmailAddress(app *athanor.App, logicalID string, props EmailAddressProps, opts ...athanor.ResourceOption) (*EmailAddressResource, error) {
+func EmailAddress(in athanor.Declarer, logicalID string, props EmailAddressProps, opts ...athanor.ResourceOption) (*EmailAddressResource, error) {
 	out := &EmailAddressResource{}
-	r, err := typed.Declare(app, EmailAddressTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EmailAddressTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEmailAddress reads an AWS::Connect::EmailAddress that the program uses
+// but does not manage, by its primary identifier (EmailAddressArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetEmailAddress(in athanor.Declarer, id string) (*EmailAddressResource, error) {
+	out := &EmailAddressResource{}
+	r, err := typed.Get(in, EmailAddressTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEmailAddresses reads every AWS::Connect::EmailAddress within the given
+// InstanceArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListEmailAddresses(in athanor.Declarer, instanceArn string) ([]*EmailAddressResource, error) {
+	return typed.List(in, EmailAddressTypeName, map[string]any{"InstanceArn": instanceArn}, func(out *EmailAddressResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EmailAddressAliasConfiguration is part of AWS::Connect::EmailAddress.

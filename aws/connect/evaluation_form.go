@@ -65,14 +65,34 @@ func (r *EvaluationFormResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EvaluationForm(app *athanor.App, logicalID string, props EvaluationFormProps, opts ...athanor.ResourceOption) (*EvaluationFormResource, error) {
+func EvaluationForm(in athanor.Declarer, logicalID string, props EvaluationFormProps, opts ...athanor.ResourceOption) (*EvaluationFormResource, error) {
 	out := &EvaluationFormResource{}
-	r, err := typed.Declare(app, EvaluationFormTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EvaluationFormTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEvaluationForm reads an AWS::Connect::EvaluationForm that the program
+// uses but does not manage, by its primary identifier (EvaluationFormArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetEvaluationForm(in athanor.Declarer, id string) (*EvaluationFormResource, error) {
+	out := &EvaluationFormResource{}
+	r, err := typed.Get(in, EvaluationFormTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEvaluationForms reads every AWS::Connect::EvaluationForm in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListEvaluationForms(in athanor.Declarer) ([]*EvaluationFormResource, error) {
+	return typed.List(in, EvaluationFormTypeName, nil, func(out *EvaluationFormResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EvaluationFormAutoEvaluationConfiguration is part of

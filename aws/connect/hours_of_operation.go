@@ -57,14 +57,35 @@ func (r *HoursOfOperationResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func HoursOfOperation(app *athanor.App, logicalID string, props HoursOfOperationProps, opts ...athanor.ResourceOption) (*HoursOfOperationResource, error) {
+func HoursOfOperation(in athanor.Declarer, logicalID string, props HoursOfOperationProps, opts ...athanor.ResourceOption) (*HoursOfOperationResource, error) {
 	out := &HoursOfOperationResource{}
-	r, err := typed.Declare(app, HoursOfOperationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, HoursOfOperationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetHoursOfOperation reads an AWS::Connect::HoursOfOperation that the
+// program uses but does not manage, by its primary identifier
+// (HoursOfOperationArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetHoursOfOperation(in athanor.Declarer, id string) (*HoursOfOperationResource, error) {
+	out := &HoursOfOperationResource{}
+	r, err := typed.Get(in, HoursOfOperationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListHoursOfOperations reads every AWS::Connect::HoursOfOperation within
+// the given InstanceArn (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListHoursOfOperations(in athanor.Declarer, instanceArn string) ([]*HoursOfOperationResource, error) {
+	return typed.List(in, HoursOfOperationTypeName, map[string]any{"InstanceArn": instanceArn}, func(out *HoursOfOperationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // HoursOfOperationHoursOfOperationConfig is part of

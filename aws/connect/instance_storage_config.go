@@ -51,14 +51,36 @@ func (r *InstanceStorageConfigResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func InstanceStorageConfig(app *athanor.App, logicalID string, props InstanceStorageConfigProps, opts ...athanor.ResourceOption) (*InstanceStorageConfigResource, error) {
+func InstanceStorageConfig(in athanor.Declarer, logicalID string, props InstanceStorageConfigProps, opts ...athanor.ResourceOption) (*InstanceStorageConfigResource, error) {
 	out := &InstanceStorageConfigResource{}
-	r, err := typed.Declare(app, InstanceStorageConfigTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InstanceStorageConfigTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInstanceStorageConfig reads an AWS::Connect::InstanceStorageConfig that
+// the program uses but does not manage, by its primary identifier
+// (InstanceArn|AssociationId|ResourceType, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetInstanceStorageConfig(in athanor.Declarer, id string) (*InstanceStorageConfigResource, error) {
+	out := &InstanceStorageConfigResource{}
+	r, err := typed.Get(in, InstanceStorageConfigTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInstanceStorageConfigs reads every AWS::Connect::InstanceStorageConfig
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListInstanceStorageConfigs(in athanor.Declarer) ([]*InstanceStorageConfigResource, error) {
+	return typed.List(in, InstanceStorageConfigTypeName, nil, func(out *InstanceStorageConfigResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // InstanceStorageConfigEncryptionConfig is part of

@@ -50,14 +50,37 @@ func (r *IntegrationAssociationResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IntegrationAssociation(app *athanor.App, logicalID string, props IntegrationAssociationProps, opts ...athanor.ResourceOption) (*IntegrationAssociationResource, error) {
+func IntegrationAssociation(in athanor.Declarer, logicalID string, props IntegrationAssociationProps, opts ...athanor.ResourceOption) (*IntegrationAssociationResource, error) {
 	out := &IntegrationAssociationResource{}
-	r, err := typed.Declare(app, IntegrationAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IntegrationAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIntegrationAssociation reads an AWS::Connect::IntegrationAssociation
+// that the program uses but does not manage, by its primary identifier
+// (InstanceId|IntegrationType|IntegrationArn, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetIntegrationAssociation(in athanor.Declarer, id string) (*IntegrationAssociationResource, error) {
+	out := &IntegrationAssociationResource{}
+	r, err := typed.Get(in, IntegrationAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIntegrationAssociations reads every
+// AWS::Connect::IntegrationAssociation within the given InstanceId (Cloud
+// Control lists this type only within them), sorted by identifier. See
+// athanor.App.List.
+func ListIntegrationAssociations(in athanor.Declarer, instanceId string) ([]*IntegrationAssociationResource, error) {
+	return typed.List(in, IntegrationAssociationTypeName, map[string]any{"InstanceId": instanceId}, func(out *IntegrationAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition IntegrationType (AWS::Connect::IntegrationAssociation).

@@ -57,14 +57,35 @@ func (r *NotificationResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Notification(app *athanor.App, logicalID string, props NotificationProps, opts ...athanor.ResourceOption) (*NotificationResource, error) {
+func Notification(in athanor.Declarer, logicalID string, props NotificationProps, opts ...athanor.ResourceOption) (*NotificationResource, error) {
 	out := &NotificationResource{}
-	r, err := typed.Declare(app, NotificationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NotificationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNotification reads an AWS::Connect::Notification that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetNotification(in athanor.Declarer, id string) (*NotificationResource, error) {
+	out := &NotificationResource{}
+	r, err := typed.Get(in, NotificationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNotifications reads every AWS::Connect::Notification within the given
+// InstanceArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListNotifications(in athanor.Declarer, instanceArn string) ([]*NotificationResource, error) {
+	return typed.List(in, NotificationTypeName, map[string]any{"InstanceArn": instanceArn}, func(out *NotificationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // NotificationNotificationContent is part of AWS::Connect::Notification. The

@@ -56,12 +56,33 @@ func (r *PhoneNumberResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PhoneNumber(app *athanor.App, logicalID string, props PhoneNumberProps, opts ...athanor.ResourceOption) (*PhoneNumberResource, error) {
+func PhoneNumber(in athanor.Declarer, logicalID string, props PhoneNumberProps, opts ...athanor.ResourceOption) (*PhoneNumberResource, error) {
 	out := &PhoneNumberResource{}
-	r, err := typed.Declare(app, PhoneNumberTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PhoneNumberTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPhoneNumber reads an AWS::Connect::PhoneNumber that the program uses
+// but does not manage, by its primary identifier (PhoneNumberArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetPhoneNumber(in athanor.Declarer, id string) (*PhoneNumberResource, error) {
+	out := &PhoneNumberResource{}
+	r, err := typed.Get(in, PhoneNumberTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPhoneNumbers reads every AWS::Connect::PhoneNumber within the given
+// TargetArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListPhoneNumbers(in athanor.Declarer, targetArn string) ([]*PhoneNumberResource, error) {
+	return typed.List(in, PhoneNumberTypeName, map[string]any{"TargetArn": targetArn}, func(out *PhoneNumberResource, r *athanor.Resource) { out.Resource = r })
 }

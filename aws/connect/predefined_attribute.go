@@ -52,14 +52,35 @@ func (r *PredefinedAttributeResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PredefinedAttribute(app *athanor.App, logicalID string, props PredefinedAttributeProps, opts ...athanor.ResourceOption) (*PredefinedAttributeResource, error) {
+func PredefinedAttribute(in athanor.Declarer, logicalID string, props PredefinedAttributeProps, opts ...athanor.ResourceOption) (*PredefinedAttributeResource, error) {
 	out := &PredefinedAttributeResource{}
-	r, err := typed.Declare(app, PredefinedAttributeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PredefinedAttributeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPredefinedAttribute reads an AWS::Connect::PredefinedAttribute that the
+// program uses but does not manage, by its primary identifier
+// (InstanceArn|Name, joined by |). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetPredefinedAttribute(in athanor.Declarer, id string) (*PredefinedAttributeResource, error) {
+	out := &PredefinedAttributeResource{}
+	r, err := typed.Get(in, PredefinedAttributeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPredefinedAttributes reads every AWS::Connect::PredefinedAttribute
+// within the given InstanceArn (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListPredefinedAttributes(in athanor.Declarer, instanceArn string) ([]*PredefinedAttributeResource, error) {
+	return typed.List(in, PredefinedAttributeTypeName, map[string]any{"InstanceArn": instanceArn}, func(out *PredefinedAttributeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PredefinedAttributeAttributeConfiguration is part of

@@ -47,12 +47,33 @@ func (r *PromptResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Prompt(app *athanor.App, logicalID string, props PromptProps, opts ...athanor.ResourceOption) (*PromptResource, error) {
+func Prompt(in athanor.Declarer, logicalID string, props PromptProps, opts ...athanor.ResourceOption) (*PromptResource, error) {
 	out := &PromptResource{}
-	r, err := typed.Declare(app, PromptTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PromptTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPrompt reads an AWS::Connect::Prompt that the program uses but does not
+// manage, by its primary identifier (PromptArn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetPrompt(in athanor.Declarer, id string) (*PromptResource, error) {
+	out := &PromptResource{}
+	r, err := typed.Get(in, PromptTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPrompts reads every AWS::Connect::Prompt within the given InstanceArn
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListPrompts(in athanor.Declarer, instanceArn string) ([]*PromptResource, error) {
+	return typed.List(in, PromptTypeName, map[string]any{"InstanceArn": instanceArn}, func(out *PromptResource, r *athanor.Resource) { out.Resource = r })
 }

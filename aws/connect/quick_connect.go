@@ -52,14 +52,35 @@ func (r *QuickConnectResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func QuickConnect(app *athanor.App, logicalID string, props QuickConnectProps, opts ...athanor.ResourceOption) (*QuickConnectResource, error) {
+func QuickConnect(in athanor.Declarer, logicalID string, props QuickConnectProps, opts ...athanor.ResourceOption) (*QuickConnectResource, error) {
 	out := &QuickConnectResource{}
-	r, err := typed.Declare(app, QuickConnectTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, QuickConnectTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetQuickConnect reads an AWS::Connect::QuickConnect that the program uses
+// but does not manage, by its primary identifier (QuickConnectArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetQuickConnect(in athanor.Declarer, id string) (*QuickConnectResource, error) {
+	out := &QuickConnectResource{}
+	r, err := typed.Get(in, QuickConnectTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListQuickConnects reads every AWS::Connect::QuickConnect within the given
+// InstanceArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListQuickConnects(in athanor.Declarer, instanceArn string) ([]*QuickConnectResource, error) {
+	return typed.List(in, QuickConnectTypeName, map[string]any{"InstanceArn": instanceArn}, func(out *QuickConnectResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // QuickConnectFlowQuickConnectConfig is part of AWS::Connect::QuickConnect.

@@ -59,14 +59,35 @@ func (r *RoutingProfileResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RoutingProfile(app *athanor.App, logicalID string, props RoutingProfileProps, opts ...athanor.ResourceOption) (*RoutingProfileResource, error) {
+func RoutingProfile(in athanor.Declarer, logicalID string, props RoutingProfileProps, opts ...athanor.ResourceOption) (*RoutingProfileResource, error) {
 	out := &RoutingProfileResource{}
-	r, err := typed.Declare(app, RoutingProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RoutingProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRoutingProfile reads an AWS::Connect::RoutingProfile that the program
+// uses but does not manage, by its primary identifier (RoutingProfileArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetRoutingProfile(in athanor.Declarer, id string) (*RoutingProfileResource, error) {
+	out := &RoutingProfileResource{}
+	r, err := typed.Get(in, RoutingProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRoutingProfiles reads every AWS::Connect::RoutingProfile within the
+// given InstanceArn (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListRoutingProfiles(in athanor.Declarer, instanceArn string) ([]*RoutingProfileResource, error) {
+	return typed.List(in, RoutingProfileTypeName, map[string]any{"InstanceArn": instanceArn}, func(out *RoutingProfileResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of RoutingProfileProps.AgentAvailabilityTimer (AWS::Connect::RoutingProfile).

@@ -43,12 +43,32 @@ func (r *SecurityKeyResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SecurityKey(app *athanor.App, logicalID string, props SecurityKeyProps, opts ...athanor.ResourceOption) (*SecurityKeyResource, error) {
+func SecurityKey(in athanor.Declarer, logicalID string, props SecurityKeyProps, opts ...athanor.ResourceOption) (*SecurityKeyResource, error) {
 	out := &SecurityKeyResource{}
-	r, err := typed.Declare(app, SecurityKeyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SecurityKeyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSecurityKey reads an AWS::Connect::SecurityKey that the program uses
+// but does not manage, by its primary identifier (InstanceId|AssociationId,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetSecurityKey(in athanor.Declarer, id string) (*SecurityKeyResource, error) {
+	out := &SecurityKeyResource{}
+	r, err := typed.Get(in, SecurityKeyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSecurityKeys reads every AWS::Connect::SecurityKey in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListSecurityKeys(in athanor.Declarer) ([]*SecurityKeyResource, error) {
+	return typed.List(in, SecurityKeyTypeName, nil, func(out *SecurityKeyResource, r *athanor.Resource) { out.Resource = r })
 }

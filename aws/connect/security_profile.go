@@ -75,14 +75,35 @@ func (r *SecurityProfileResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SecurityProfile(app *athanor.App, logicalID string, props SecurityProfileProps, opts ...athanor.ResourceOption) (*SecurityProfileResource, error) {
+func SecurityProfile(in athanor.Declarer, logicalID string, props SecurityProfileProps, opts ...athanor.ResourceOption) (*SecurityProfileResource, error) {
 	out := &SecurityProfileResource{}
-	r, err := typed.Declare(app, SecurityProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SecurityProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSecurityProfile reads an AWS::Connect::SecurityProfile that the program
+// uses but does not manage, by its primary identifier (SecurityProfileArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetSecurityProfile(in athanor.Declarer, id string) (*SecurityProfileResource, error) {
+	out := &SecurityProfileResource{}
+	r, err := typed.Get(in, SecurityProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSecurityProfiles reads every AWS::Connect::SecurityProfile within the
+// given InstanceArn (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListSecurityProfiles(in athanor.Declarer, instanceArn string) ([]*SecurityProfileResource, error) {
+	return typed.List(in, SecurityProfileTypeName, map[string]any{"InstanceArn": instanceArn}, func(out *SecurityProfileResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SecurityProfileApplication is part of AWS::Connect::SecurityProfile. A

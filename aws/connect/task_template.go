@@ -57,14 +57,35 @@ func (r *TaskTemplateResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TaskTemplate(app *athanor.App, logicalID string, props TaskTemplateProps, opts ...athanor.ResourceOption) (*TaskTemplateResource, error) {
+func TaskTemplate(in athanor.Declarer, logicalID string, props TaskTemplateProps, opts ...athanor.ResourceOption) (*TaskTemplateResource, error) {
 	out := &TaskTemplateResource{}
-	r, err := typed.Declare(app, TaskTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TaskTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTaskTemplate reads an AWS::Connect::TaskTemplate that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetTaskTemplate(in athanor.Declarer, id string) (*TaskTemplateResource, error) {
+	out := &TaskTemplateResource{}
+	r, err := typed.Get(in, TaskTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTaskTemplates reads every AWS::Connect::TaskTemplate within the given
+// InstanceArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListTaskTemplates(in athanor.Declarer, instanceArn string) ([]*TaskTemplateResource, error) {
+	return typed.List(in, TaskTemplateTypeName, map[string]any{"InstanceArn": instanceArn}, func(out *TaskTemplateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TaskTemplateConstraints is part of AWS::Connect::TaskTemplate. The

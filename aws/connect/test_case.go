@@ -56,14 +56,35 @@ func (r *TestCaseResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TestCase(app *athanor.App, logicalID string, props TestCaseProps, opts ...athanor.ResourceOption) (*TestCaseResource, error) {
+func TestCase(in athanor.Declarer, logicalID string, props TestCaseProps, opts ...athanor.ResourceOption) (*TestCaseResource, error) {
 	out := &TestCaseResource{}
-	r, err := typed.Declare(app, TestCaseTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TestCaseTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTestCase reads an AWS::Connect::TestCase that the program uses but does
+// not manage, by its primary identifier (TestCaseArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetTestCase(in athanor.Declarer, id string) (*TestCaseResource, error) {
+	out := &TestCaseResource{}
+	r, err := typed.Get(in, TestCaseTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTestCases reads every AWS::Connect::TestCase within the given
+// InstanceArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListTestCases(in athanor.Declarer, instanceArn string) ([]*TestCaseResource, error) {
+	return typed.List(in, TestCaseTypeName, map[string]any{"InstanceArn": instanceArn}, func(out *TestCaseResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TestCaseEntryPoint is part of AWS::Connect::TestCase. The Entry Point

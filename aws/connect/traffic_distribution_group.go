@@ -56,14 +56,36 @@ func (r *TrafficDistributionGroupResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TrafficDistributionGroup(app *athanor.App, logicalID string, props TrafficDistributionGroupProps, opts ...athanor.ResourceOption) (*TrafficDistributionGroupResource, error) {
+func TrafficDistributionGroup(in athanor.Declarer, logicalID string, props TrafficDistributionGroupProps, opts ...athanor.ResourceOption) (*TrafficDistributionGroupResource, error) {
 	out := &TrafficDistributionGroupResource{}
-	r, err := typed.Declare(app, TrafficDistributionGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TrafficDistributionGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTrafficDistributionGroup reads an
+// AWS::Connect::TrafficDistributionGroup that the program uses but does not
+// manage, by its primary identifier (TrafficDistributionGroupArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetTrafficDistributionGroup(in athanor.Declarer, id string) (*TrafficDistributionGroupResource, error) {
+	out := &TrafficDistributionGroupResource{}
+	r, err := typed.Get(in, TrafficDistributionGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTrafficDistributionGroups reads every
+// AWS::Connect::TrafficDistributionGroup in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListTrafficDistributionGroups(in athanor.Declarer) ([]*TrafficDistributionGroupResource, error) {
+	return typed.List(in, TrafficDistributionGroupTypeName, nil, func(out *TrafficDistributionGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of TrafficDistributionGroupResource.Status (AWS::Connect::TrafficDistributionGroup).

@@ -47,12 +47,33 @@ func (r *UserHierarchyGroupResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserHierarchyGroup(app *athanor.App, logicalID string, props UserHierarchyGroupProps, opts ...athanor.ResourceOption) (*UserHierarchyGroupResource, error) {
+func UserHierarchyGroup(in athanor.Declarer, logicalID string, props UserHierarchyGroupProps, opts ...athanor.ResourceOption) (*UserHierarchyGroupResource, error) {
 	out := &UserHierarchyGroupResource{}
-	r, err := typed.Declare(app, UserHierarchyGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserHierarchyGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetUserHierarchyGroup reads an AWS::Connect::UserHierarchyGroup that the
+// program uses but does not manage, by its primary identifier
+// (UserHierarchyGroupArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetUserHierarchyGroup(in athanor.Declarer, id string) (*UserHierarchyGroupResource, error) {
+	out := &UserHierarchyGroupResource{}
+	r, err := typed.Get(in, UserHierarchyGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListUserHierarchyGroups reads every AWS::Connect::UserHierarchyGroup
+// within the given InstanceArn (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListUserHierarchyGroups(in athanor.Declarer, instanceArn string) ([]*UserHierarchyGroupResource, error) {
+	return typed.List(in, UserHierarchyGroupTypeName, map[string]any{"InstanceArn": instanceArn}, func(out *UserHierarchyGroupResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -43,9 +43,23 @@ func (r *UserHierarchyStructureResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserHierarchyStructure(app *athanor.App, logicalID string, props UserHierarchyStructureProps, opts ...athanor.ResourceOption) (*UserHierarchyStructureResource, error) {
+func UserHierarchyStructure(in athanor.Declarer, logicalID string, props UserHierarchyStructureProps, opts ...athanor.ResourceOption) (*UserHierarchyStructureResource, error) {
 	out := &UserHierarchyStructureResource{}
-	r, err := typed.Declare(app, UserHierarchyStructureTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserHierarchyStructureTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetUserHierarchyStructure reads an AWS::Connect::UserHierarchyStructure
+// that the program uses but does not manage, by its primary identifier
+// (UserHierarchyStructureArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetUserHierarchyStructure(in athanor.Declarer, id string) (*UserHierarchyStructureResource, error) {
+	out := &UserHierarchyStructureResource{}
+	r, err := typed.Get(in, UserHierarchyStructureTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

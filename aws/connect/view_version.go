@@ -48,12 +48,33 @@ func (r *ViewVersionResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ViewVersion(app *athanor.App, logicalID string, props ViewVersionProps, opts ...athanor.ResourceOption) (*ViewVersionResource, error) {
+func ViewVersion(in athanor.Declarer, logicalID string, props ViewVersionProps, opts ...athanor.ResourceOption) (*ViewVersionResource, error) {
 	out := &ViewVersionResource{}
-	r, err := typed.Declare(app, ViewVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ViewVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetViewVersion reads an AWS::Connect::ViewVersion that the program uses
+// but does not manage, by its primary identifier (ViewVersionArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetViewVersion(in athanor.Declarer, id string) (*ViewVersionResource, error) {
+	out := &ViewVersionResource{}
+	r, err := typed.Get(in, ViewVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListViewVersions reads every AWS::Connect::ViewVersion within the given
+// ViewArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListViewVersions(in athanor.Declarer, viewArn string) ([]*ViewVersionResource, error) {
+	return typed.List(in, ViewVersionTypeName, map[string]any{"ViewArn": viewArn}, func(out *ViewVersionResource, r *athanor.Resource) { out.Resource = r })
 }

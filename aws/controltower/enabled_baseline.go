@@ -45,14 +45,34 @@ func (r *EnabledBaselineResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EnabledBaseline(app *athanor.App, logicalID string, props EnabledBaselineProps, opts ...athanor.ResourceOption) (*EnabledBaselineResource, error) {
+func EnabledBaseline(in athanor.Declarer, logicalID string, props EnabledBaselineProps, opts ...athanor.ResourceOption) (*EnabledBaselineResource, error) {
 	out := &EnabledBaselineResource{}
-	r, err := typed.Declare(app, EnabledBaselineTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EnabledBaselineTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEnabledBaseline reads an AWS::ControlTower::EnabledBaseline that the
+// program uses but does not manage, by its primary identifier
+// (EnabledBaselineIdentifier). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetEnabledBaseline(in athanor.Declarer, id string) (*EnabledBaselineResource, error) {
+	out := &EnabledBaselineResource{}
+	r, err := typed.Get(in, EnabledBaselineTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEnabledBaselines reads every AWS::ControlTower::EnabledBaseline in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListEnabledBaselines(in athanor.Declarer) ([]*EnabledBaselineResource, error) {
+	return typed.List(in, EnabledBaselineTypeName, nil, func(out *EnabledBaselineResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EnabledBaselineParameter is part of AWS::ControlTower::EnabledBaseline.

@@ -40,12 +40,34 @@ func (r *EnabledControlResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EnabledControl(app *athanor.App, logicalID string, props EnabledControlProps, opts ...athanor.ResourceOption) (*EnabledControlResource, error) {
+func EnabledControl(in athanor.Declarer, logicalID string, props EnabledControlProps, opts ...athanor.ResourceOption) (*EnabledControlResource, error) {
 	out := &EnabledControlResource{}
-	r, err := typed.Declare(app, EnabledControlTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EnabledControlTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEnabledControl reads an AWS::ControlTower::EnabledControl that the
+// program uses but does not manage, by its primary identifier
+// (TargetIdentifier|ControlIdentifier, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetEnabledControl(in athanor.Declarer, id string) (*EnabledControlResource, error) {
+	out := &EnabledControlResource{}
+	r, err := typed.Get(in, EnabledControlTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEnabledControls reads every AWS::ControlTower::EnabledControl within
+// the given TargetIdentifier (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListEnabledControls(in athanor.Declarer, targetIdentifier string) ([]*EnabledControlResource, error) {
+	return typed.List(in, EnabledControlTypeName, map[string]any{"TargetIdentifier": targetIdentifier}, func(out *EnabledControlResource, r *athanor.Resource) { out.Resource = r })
 }

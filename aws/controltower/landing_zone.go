@@ -50,14 +50,34 @@ func (r *LandingZoneResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LandingZone(app *athanor.App, logicalID string, props LandingZoneProps, opts ...athanor.ResourceOption) (*LandingZoneResource, error) {
+func LandingZone(in athanor.Declarer, logicalID string, props LandingZoneProps, opts ...athanor.ResourceOption) (*LandingZoneResource, error) {
 	out := &LandingZoneResource{}
-	r, err := typed.Declare(app, LandingZoneTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LandingZoneTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLandingZone reads an AWS::ControlTower::LandingZone that the program
+// uses but does not manage, by its primary identifier
+// (LandingZoneIdentifier). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetLandingZone(in athanor.Declarer, id string) (*LandingZoneResource, error) {
+	out := &LandingZoneResource{}
+	r, err := typed.Get(in, LandingZoneTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLandingZones reads every AWS::ControlTower::LandingZone in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListLandingZones(in athanor.Declarer) ([]*LandingZoneResource, error) {
+	return typed.List(in, LandingZoneTypeName, nil, func(out *LandingZoneResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition LandingZoneDriftStatus (AWS::ControlTower::LandingZone).

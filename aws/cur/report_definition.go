@@ -76,14 +76,34 @@ func (r *ReportDefinitionResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ReportDefinition(app *athanor.App, logicalID string, props ReportDefinitionProps, opts ...athanor.ResourceOption) (*ReportDefinitionResource, error) {
+func ReportDefinition(in athanor.Declarer, logicalID string, props ReportDefinitionProps, opts ...athanor.ResourceOption) (*ReportDefinitionResource, error) {
 	out := &ReportDefinitionResource{}
-	r, err := typed.Declare(app, ReportDefinitionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ReportDefinitionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetReportDefinition reads an AWS::CUR::ReportDefinition that the program
+// uses but does not manage, by its primary identifier (ReportName). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetReportDefinition(in athanor.Declarer, id string) (*ReportDefinitionResource, error) {
+	out := &ReportDefinitionResource{}
+	r, err := typed.Get(in, ReportDefinitionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListReportDefinitions reads every AWS::CUR::ReportDefinition in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListReportDefinitions(in athanor.Declarer) ([]*ReportDefinitionResource, error) {
+	return typed.List(in, ReportDefinitionTypeName, nil, func(out *ReportDefinitionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ReportDefinitionProps.AdditionalArtifacts (AWS::CUR::ReportDefinition).

@@ -73,14 +73,38 @@ func (r *CalculatedAttributeDefinitionResource) ResourceID() string { return r.R
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CalculatedAttributeDefinition(app *athanor.App, logicalID string, props CalculatedAttributeDefinitionProps, opts ...athanor.ResourceOption) (*CalculatedAttributeDefinitionResource, error) {
+func CalculatedAttributeDefinition(in athanor.Declarer, logicalID string, props CalculatedAttributeDefinitionProps, opts ...athanor.ResourceOption) (*CalculatedAttributeDefinitionResource, error) {
 	out := &CalculatedAttributeDefinitionResource{}
-	r, err := typed.Declare(app, CalculatedAttributeDefinitionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CalculatedAttributeDefinitionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCalculatedAttributeDefinition reads an
+// AWS::CustomerProfiles::CalculatedAttributeDefinition that the program uses
+// but does not manage, by its primary identifier
+// (DomainName|CalculatedAttributeName, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetCalculatedAttributeDefinition(in athanor.Declarer, id string) (*CalculatedAttributeDefinitionResource, error) {
+	out := &CalculatedAttributeDefinitionResource{}
+	r, err := typed.Get(in, CalculatedAttributeDefinitionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCalculatedAttributeDefinitions reads every
+// AWS::CustomerProfiles::CalculatedAttributeDefinition within the given
+// DomainName (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListCalculatedAttributeDefinitions(in athanor.Declarer, domainName string) ([]*CalculatedAttributeDefinitionResource, error) {
+	return typed.List(in, CalculatedAttributeDefinitionTypeName, map[string]any{"DomainName": domainName}, func(out *CalculatedAttributeDefinitionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CalculatedAttributeDefinitionAttributeDetails is part of

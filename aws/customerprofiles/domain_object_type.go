@@ -56,14 +56,36 @@ func (r *DomainObjectTypeResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DomainObjectType(app *athanor.App, logicalID string, props DomainObjectTypeProps, opts ...athanor.ResourceOption) (*DomainObjectTypeResource, error) {
+func DomainObjectType(in athanor.Declarer, logicalID string, props DomainObjectTypeProps, opts ...athanor.ResourceOption) (*DomainObjectTypeResource, error) {
 	out := &DomainObjectTypeResource{}
-	r, err := typed.Declare(app, DomainObjectTypeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DomainObjectTypeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDomainObjectType reads an AWS::CustomerProfiles::DomainObjectType that
+// the program uses but does not manage, by its primary identifier
+// (DomainName|ObjectTypeName, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDomainObjectType(in athanor.Declarer, id string) (*DomainObjectTypeResource, error) {
+	out := &DomainObjectTypeResource{}
+	r, err := typed.Get(in, DomainObjectTypeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDomainObjectTypes reads every AWS::CustomerProfiles::DomainObjectType
+// within the given DomainName (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListDomainObjectTypes(in athanor.Declarer, domainName string) ([]*DomainObjectTypeResource, error) {
+	return typed.List(in, DomainObjectTypeTypeName, map[string]any{"DomainName": domainName}, func(out *DomainObjectTypeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DomainObjectTypeDomainObjectTypeField is part of

@@ -56,14 +56,36 @@ func (r *EventStreamResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EventStream(app *athanor.App, logicalID string, props EventStreamProps, opts ...athanor.ResourceOption) (*EventStreamResource, error) {
+func EventStream(in athanor.Declarer, logicalID string, props EventStreamProps, opts ...athanor.ResourceOption) (*EventStreamResource, error) {
 	out := &EventStreamResource{}
-	r, err := typed.Declare(app, EventStreamTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EventStreamTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEventStream reads an AWS::CustomerProfiles::EventStream that the
+// program uses but does not manage, by its primary identifier
+// (DomainName|EventStreamName, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetEventStream(in athanor.Declarer, id string) (*EventStreamResource, error) {
+	out := &EventStreamResource{}
+	r, err := typed.Get(in, EventStreamTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEventStreams reads every AWS::CustomerProfiles::EventStream within the
+// given DomainName (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListEventStreams(in athanor.Declarer, domainName string) ([]*EventStreamResource, error) {
+	return typed.List(in, EventStreamTypeName, map[string]any{"DomainName": domainName}, func(out *EventStreamResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EventStreamDestinationDetails is part of

@@ -63,14 +63,36 @@ func (r *EventTriggerResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EventTrigger(app *athanor.App, logicalID string, props EventTriggerProps, opts ...athanor.ResourceOption) (*EventTriggerResource, error) {
+func EventTrigger(in athanor.Declarer, logicalID string, props EventTriggerProps, opts ...athanor.ResourceOption) (*EventTriggerResource, error) {
 	out := &EventTriggerResource{}
-	r, err := typed.Declare(app, EventTriggerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EventTriggerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEventTrigger reads an AWS::CustomerProfiles::EventTrigger that the
+// program uses but does not manage, by its primary identifier
+// (DomainName|EventTriggerName, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetEventTrigger(in athanor.Declarer, id string) (*EventTriggerResource, error) {
+	out := &EventTriggerResource{}
+	r, err := typed.Get(in, EventTriggerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEventTriggers reads every AWS::CustomerProfiles::EventTrigger within
+// the given DomainName (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListEventTriggers(in athanor.Declarer, domainName string) ([]*EventTriggerResource, error) {
+	return typed.List(in, EventTriggerTypeName, map[string]any{"DomainName": domainName}, func(out *EventTriggerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EventTriggerEventTriggerCondition is part of

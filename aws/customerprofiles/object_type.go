@@ -72,14 +72,36 @@ func (r *ObjectTypeResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ObjectType(app *athanor.App, logicalID string, props ObjectTypeProps, opts ...athanor.ResourceOption) (*ObjectTypeResource, error) {
+func ObjectType(in athanor.Declarer, logicalID string, props ObjectTypeProps, opts ...athanor.ResourceOption) (*ObjectTypeResource, error) {
 	out := &ObjectTypeResource{}
-	r, err := typed.Declare(app, ObjectTypeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ObjectTypeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetObjectType reads an AWS::CustomerProfiles::ObjectType that the program
+// uses but does not manage, by its primary identifier
+// (DomainName|ObjectTypeName, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetObjectType(in athanor.Declarer, id string) (*ObjectTypeResource, error) {
+	out := &ObjectTypeResource{}
+	r, err := typed.Get(in, ObjectTypeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListObjectTypes reads every AWS::CustomerProfiles::ObjectType within the
+// given DomainName (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListObjectTypes(in athanor.Declarer, domainName string) ([]*ObjectTypeResource, error) {
+	return typed.List(in, ObjectTypeTypeName, map[string]any{"DomainName": domainName}, func(out *ObjectTypeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ObjectTypeFieldMap is part of AWS::CustomerProfiles::ObjectType.

@@ -68,14 +68,36 @@ func (r *RecommenderResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Recommender(app *athanor.App, logicalID string, props RecommenderProps, opts ...athanor.ResourceOption) (*RecommenderResource, error) {
+func Recommender(in athanor.Declarer, logicalID string, props RecommenderProps, opts ...athanor.ResourceOption) (*RecommenderResource, error) {
 	out := &RecommenderResource{}
-	r, err := typed.Declare(app, RecommenderTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RecommenderTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRecommender reads an AWS::CustomerProfiles::Recommender that the
+// program uses but does not manage, by its primary identifier
+// (DomainName|RecommenderName, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetRecommender(in athanor.Declarer, id string) (*RecommenderResource, error) {
+	out := &RecommenderResource{}
+	r, err := typed.Get(in, RecommenderTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRecommenders reads every AWS::CustomerProfiles::Recommender within the
+// given DomainName (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListRecommenders(in athanor.Declarer, domainName string) ([]*RecommenderResource, error) {
+	return typed.List(in, RecommenderTypeName, map[string]any{"DomainName": domainName}, func(out *RecommenderResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RecommenderEventParameters is part of AWS::CustomerProfiles::Recommender.

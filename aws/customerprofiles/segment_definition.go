@@ -67,14 +67,37 @@ func (r *SegmentDefinitionResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SegmentDefinition(app *athanor.App, logicalID string, props SegmentDefinitionProps, opts ...athanor.ResourceOption) (*SegmentDefinitionResource, error) {
+func SegmentDefinition(in athanor.Declarer, logicalID string, props SegmentDefinitionProps, opts ...athanor.ResourceOption) (*SegmentDefinitionResource, error) {
 	out := &SegmentDefinitionResource{}
-	r, err := typed.Declare(app, SegmentDefinitionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SegmentDefinitionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSegmentDefinition reads an AWS::CustomerProfiles::SegmentDefinition
+// that the program uses but does not manage, by its primary identifier
+// (DomainName|SegmentDefinitionName, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSegmentDefinition(in athanor.Declarer, id string) (*SegmentDefinitionResource, error) {
+	out := &SegmentDefinitionResource{}
+	r, err := typed.Get(in, SegmentDefinitionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSegmentDefinitions reads every
+// AWS::CustomerProfiles::SegmentDefinition within the given DomainName
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListSegmentDefinitions(in athanor.Declarer, domainName string) ([]*SegmentDefinitionResource, error) {
+	return typed.List(in, SegmentDefinitionTypeName, map[string]any{"DomainName": domainName}, func(out *SegmentDefinitionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SegmentDefinitionAddressDimension is part of

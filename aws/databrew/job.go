@@ -67,14 +67,34 @@ func (r *JobResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Job(app *athanor.App, logicalID string, props JobProps, opts ...athanor.ResourceOption) (*JobResource, error) {
+func Job(in athanor.Declarer, logicalID string, props JobProps, opts ...athanor.ResourceOption) (*JobResource, error) {
 	out := &JobResource{}
-	r, err := typed.Declare(app, JobTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, JobTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetJob reads an AWS::DataBrew::Job that the program uses but does not
+// manage, by its primary identifier (Name). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetJob(in athanor.Declarer, id string) (*JobResource, error) {
+	out := &JobResource{}
+	r, err := typed.Get(in, JobTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListJobs reads every AWS::DataBrew::Job in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListJobs(in athanor.Declarer) ([]*JobResource, error) {
+	return typed.List(in, JobTypeName, nil, func(out *JobResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // JobAllowedStatistics is part of AWS::DataBrew::Job.

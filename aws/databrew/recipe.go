@@ -40,14 +40,34 @@ func (r *RecipeResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Recipe(app *athanor.App, logicalID string, props RecipeProps, opts ...athanor.ResourceOption) (*RecipeResource, error) {
+func Recipe(in athanor.Declarer, logicalID string, props RecipeProps, opts ...athanor.ResourceOption) (*RecipeResource, error) {
 	out := &RecipeResource{}
-	r, err := typed.Declare(app, RecipeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RecipeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRecipe reads an AWS::DataBrew::Recipe that the program uses but does
+// not manage, by its primary identifier (Name). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetRecipe(in athanor.Declarer, id string) (*RecipeResource, error) {
+	out := &RecipeResource{}
+	r, err := typed.Get(in, RecipeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRecipes reads every AWS::DataBrew::Recipe in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListRecipes(in athanor.Declarer) ([]*RecipeResource, error) {
+	return typed.List(in, RecipeTypeName, nil, func(out *RecipeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RecipeAction is part of AWS::DataBrew::Recipe.

@@ -43,14 +43,34 @@ func (r *RulesetResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Ruleset(app *athanor.App, logicalID string, props RulesetProps, opts ...athanor.ResourceOption) (*RulesetResource, error) {
+func Ruleset(in athanor.Declarer, logicalID string, props RulesetProps, opts ...athanor.ResourceOption) (*RulesetResource, error) {
 	out := &RulesetResource{}
-	r, err := typed.Declare(app, RulesetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RulesetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRuleset reads an AWS::DataBrew::Ruleset that the program uses but does
+// not manage, by its primary identifier (Name). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetRuleset(in athanor.Declarer, id string) (*RulesetResource, error) {
+	out := &RulesetResource{}
+	r, err := typed.Get(in, RulesetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRulesets reads every AWS::DataBrew::Ruleset in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListRulesets(in athanor.Declarer) ([]*RulesetResource, error) {
+	return typed.List(in, RulesetTypeName, nil, func(out *RulesetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RulesetColumnSelector is part of AWS::DataBrew::Ruleset. Selector of a

@@ -39,12 +39,32 @@ func (r *ScheduleResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Schedule(app *athanor.App, logicalID string, props ScheduleProps, opts ...athanor.ResourceOption) (*ScheduleResource, error) {
+func Schedule(in athanor.Declarer, logicalID string, props ScheduleProps, opts ...athanor.ResourceOption) (*ScheduleResource, error) {
 	out := &ScheduleResource{}
-	r, err := typed.Declare(app, ScheduleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ScheduleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSchedule reads an AWS::DataBrew::Schedule that the program uses but
+// does not manage, by its primary identifier (Name). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSchedule(in athanor.Declarer, id string) (*ScheduleResource, error) {
+	out := &ScheduleResource{}
+	r, err := typed.Get(in, ScheduleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSchedules reads every AWS::DataBrew::Schedule in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListSchedules(in athanor.Declarer) ([]*ScheduleResource, error) {
+	return typed.List(in, ScheduleTypeName, nil, func(out *ScheduleResource, r *athanor.Resource) { out.Resource = r })
 }

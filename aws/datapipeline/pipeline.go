@@ -59,14 +59,34 @@ func (r *PipelineResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Pipeline(app *athanor.App, logicalID string, props PipelineProps, opts ...athanor.ResourceOption) (*PipelineResource, error) {
+func Pipeline(in athanor.Declarer, logicalID string, props PipelineProps, opts ...athanor.ResourceOption) (*PipelineResource, error) {
 	out := &PipelineResource{}
-	r, err := typed.Declare(app, PipelineTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PipelineTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPipeline reads an AWS::DataPipeline::Pipeline that the program uses but
+// does not manage, by its primary identifier (PipelineId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetPipeline(in athanor.Declarer, id string) (*PipelineResource, error) {
+	out := &PipelineResource{}
+	r, err := typed.Get(in, PipelineTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPipelines reads every AWS::DataPipeline::Pipeline in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListPipelines(in athanor.Declarer) ([]*PipelineResource, error) {
+	return typed.List(in, PipelineTypeName, nil, func(out *PipelineResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PipelineField is part of AWS::DataPipeline::Pipeline.

@@ -85,14 +85,34 @@ func (r *LocationAzureBlobResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LocationAzureBlob(app *athanor.App, logicalID string, props LocationAzureBlobProps, opts ...athanor.ResourceOption) (*LocationAzureBlobResource, error) {
+func LocationAzureBlob(in athanor.Declarer, logicalID string, props LocationAzureBlobProps, opts ...athanor.ResourceOption) (*LocationAzureBlobResource, error) {
 	out := &LocationAzureBlobResource{}
-	r, err := typed.Declare(app, LocationAzureBlobTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LocationAzureBlobTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLocationAzureBlob reads an AWS::DataSync::LocationAzureBlob that the
+// program uses but does not manage, by its primary identifier (LocationArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetLocationAzureBlob(in athanor.Declarer, id string) (*LocationAzureBlobResource, error) {
+	out := &LocationAzureBlobResource{}
+	r, err := typed.Get(in, LocationAzureBlobTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLocationAzureBlobs reads every AWS::DataSync::LocationAzureBlob in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListLocationAzureBlobs(in athanor.Declarer) ([]*LocationAzureBlobResource, error) {
+	return typed.List(in, LocationAzureBlobTypeName, nil, func(out *LocationAzureBlobResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of LocationAzureBlobProps.AzureAccessTier (AWS::DataSync::LocationAzureBlob).

@@ -64,14 +64,34 @@ func (r *LocationEFSResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LocationEFS(app *athanor.App, logicalID string, props LocationEFSProps, opts ...athanor.ResourceOption) (*LocationEFSResource, error) {
+func LocationEFS(in athanor.Declarer, logicalID string, props LocationEFSProps, opts ...athanor.ResourceOption) (*LocationEFSResource, error) {
 	out := &LocationEFSResource{}
-	r, err := typed.Declare(app, LocationEFSTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LocationEFSTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLocationEFS reads an AWS::DataSync::LocationEFS that the program uses
+// but does not manage, by its primary identifier (LocationArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetLocationEFS(in athanor.Declarer, id string) (*LocationEFSResource, error) {
+	out := &LocationEFSResource{}
+	r, err := typed.Get(in, LocationEFSTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLocationEFSs reads every AWS::DataSync::LocationEFS in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListLocationEFSs(in athanor.Declarer) ([]*LocationEFSResource, error) {
+	return typed.List(in, LocationEFSTypeName, nil, func(out *LocationEFSResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LocationEFSEc2Config is part of AWS::DataSync::LocationEFS. The subnet and

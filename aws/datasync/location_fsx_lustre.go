@@ -54,12 +54,32 @@ func (r *LocationFSxLustreResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LocationFSxLustre(app *athanor.App, logicalID string, props LocationFSxLustreProps, opts ...athanor.ResourceOption) (*LocationFSxLustreResource, error) {
+func LocationFSxLustre(in athanor.Declarer, logicalID string, props LocationFSxLustreProps, opts ...athanor.ResourceOption) (*LocationFSxLustreResource, error) {
 	out := &LocationFSxLustreResource{}
-	r, err := typed.Declare(app, LocationFSxLustreTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LocationFSxLustreTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLocationFSxLustre reads an AWS::DataSync::LocationFSxLustre that the
+// program uses but does not manage, by its primary identifier (LocationArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetLocationFSxLustre(in athanor.Declarer, id string) (*LocationFSxLustreResource, error) {
+	out := &LocationFSxLustreResource{}
+	r, err := typed.Get(in, LocationFSxLustreTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLocationFSxLustres reads every AWS::DataSync::LocationFSxLustre in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListLocationFSxLustres(in athanor.Declarer) ([]*LocationFSxLustreResource, error) {
+	return typed.List(in, LocationFSxLustreTypeName, nil, func(out *LocationFSxLustreResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -58,14 +58,34 @@ func (r *LocationFSxONTAPResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LocationFSxONTAP(app *athanor.App, logicalID string, props LocationFSxONTAPProps, opts ...athanor.ResourceOption) (*LocationFSxONTAPResource, error) {
+func LocationFSxONTAP(in athanor.Declarer, logicalID string, props LocationFSxONTAPProps, opts ...athanor.ResourceOption) (*LocationFSxONTAPResource, error) {
 	out := &LocationFSxONTAPResource{}
-	r, err := typed.Declare(app, LocationFSxONTAPTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LocationFSxONTAPTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLocationFSxONTAP reads an AWS::DataSync::LocationFSxONTAP that the
+// program uses but does not manage, by its primary identifier (LocationArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetLocationFSxONTAP(in athanor.Declarer, id string) (*LocationFSxONTAPResource, error) {
+	out := &LocationFSxONTAPResource{}
+	r, err := typed.Get(in, LocationFSxONTAPTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLocationFSxONTAPs reads every AWS::DataSync::LocationFSxONTAP in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListLocationFSxONTAPs(in athanor.Declarer) ([]*LocationFSxONTAPResource, error) {
+	return typed.List(in, LocationFSxONTAPTypeName, nil, func(out *LocationFSxONTAPResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LocationFSxONTAPCmkSecretConfig is part of

@@ -56,14 +56,34 @@ func (r *LocationFSxOpenZFSResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LocationFSxOpenZFS(app *athanor.App, logicalID string, props LocationFSxOpenZFSProps, opts ...athanor.ResourceOption) (*LocationFSxOpenZFSResource, error) {
+func LocationFSxOpenZFS(in athanor.Declarer, logicalID string, props LocationFSxOpenZFSProps, opts ...athanor.ResourceOption) (*LocationFSxOpenZFSResource, error) {
 	out := &LocationFSxOpenZFSResource{}
-	r, err := typed.Declare(app, LocationFSxOpenZFSTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LocationFSxOpenZFSTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLocationFSxOpenZFS reads an AWS::DataSync::LocationFSxOpenZFS that the
+// program uses but does not manage, by its primary identifier (LocationArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetLocationFSxOpenZFS(in athanor.Declarer, id string) (*LocationFSxOpenZFSResource, error) {
+	out := &LocationFSxOpenZFSResource{}
+	r, err := typed.Get(in, LocationFSxOpenZFSTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLocationFSxOpenZFSs reads every AWS::DataSync::LocationFSxOpenZFS in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListLocationFSxOpenZFSs(in athanor.Declarer) ([]*LocationFSxOpenZFSResource, error) {
+	return typed.List(in, LocationFSxOpenZFSTypeName, nil, func(out *LocationFSxOpenZFSResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LocationFSxOpenZFSMountOptions is part of

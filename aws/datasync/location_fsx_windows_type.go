@@ -80,14 +80,34 @@ func (r *LocationFSxWindowsResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LocationFSxWindows(app *athanor.App, logicalID string, props LocationFSxWindowsProps, opts ...athanor.ResourceOption) (*LocationFSxWindowsResource, error) {
+func LocationFSxWindows(in athanor.Declarer, logicalID string, props LocationFSxWindowsProps, opts ...athanor.ResourceOption) (*LocationFSxWindowsResource, error) {
 	out := &LocationFSxWindowsResource{}
-	r, err := typed.Declare(app, LocationFSxWindowsTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LocationFSxWindowsTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLocationFSxWindows reads an AWS::DataSync::LocationFSxWindows that the
+// program uses but does not manage, by its primary identifier (LocationArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetLocationFSxWindows(in athanor.Declarer, id string) (*LocationFSxWindowsResource, error) {
+	out := &LocationFSxWindowsResource{}
+	r, err := typed.Get(in, LocationFSxWindowsTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLocationFSxWindows reads every AWS::DataSync::LocationFSxWindows in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListLocationFSxWindows(in athanor.Declarer) ([]*LocationFSxWindowsResource, error) {
+	return typed.List(in, LocationFSxWindowsTypeName, nil, func(out *LocationFSxWindowsResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LocationFSxWindowsCmkSecretConfig is part of

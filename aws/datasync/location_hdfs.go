@@ -93,14 +93,34 @@ func (r *LocationHDFSResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LocationHDFS(app *athanor.App, logicalID string, props LocationHDFSProps, opts ...athanor.ResourceOption) (*LocationHDFSResource, error) {
+func LocationHDFS(in athanor.Declarer, logicalID string, props LocationHDFSProps, opts ...athanor.ResourceOption) (*LocationHDFSResource, error) {
 	out := &LocationHDFSResource{}
-	r, err := typed.Declare(app, LocationHDFSTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LocationHDFSTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLocationHDFS reads an AWS::DataSync::LocationHDFS that the program uses
+// but does not manage, by its primary identifier (LocationArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetLocationHDFS(in athanor.Declarer, id string) (*LocationHDFSResource, error) {
+	out := &LocationHDFSResource{}
+	r, err := typed.Get(in, LocationHDFSTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLocationHDFSs reads every AWS::DataSync::LocationHDFS in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListLocationHDFSs(in athanor.Declarer) ([]*LocationHDFSResource, error) {
+	return typed.List(in, LocationHDFSTypeName, nil, func(out *LocationHDFSResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of LocationHDFSProps.AuthenticationType (AWS::DataSync::LocationHDFS).

@@ -54,14 +54,34 @@ func (r *LocationNFSResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LocationNFS(app *athanor.App, logicalID string, props LocationNFSProps, opts ...athanor.ResourceOption) (*LocationNFSResource, error) {
+func LocationNFS(in athanor.Declarer, logicalID string, props LocationNFSProps, opts ...athanor.ResourceOption) (*LocationNFSResource, error) {
 	out := &LocationNFSResource{}
-	r, err := typed.Declare(app, LocationNFSTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LocationNFSTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLocationNFS reads an AWS::DataSync::LocationNFS that the program uses
+// but does not manage, by its primary identifier (LocationArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetLocationNFS(in athanor.Declarer, id string) (*LocationNFSResource, error) {
+	out := &LocationNFSResource{}
+	r, err := typed.Get(in, LocationNFSTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLocationNFSs reads every AWS::DataSync::LocationNFS in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListLocationNFSs(in athanor.Declarer) ([]*LocationNFSResource, error) {
+	return typed.List(in, LocationNFSTypeName, nil, func(out *LocationNFSResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LocationNFSMountOptions is part of AWS::DataSync::LocationNFS. The NFS

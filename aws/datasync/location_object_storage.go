@@ -90,14 +90,35 @@ func (r *LocationObjectStorageResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LocationObjectStorage(app *athanor.App, logicalID string, props LocationObjectStorageProps, opts ...athanor.ResourceOption) (*LocationObjectStorageResource, error) {
+func LocationObjectStorage(in athanor.Declarer, logicalID string, props LocationObjectStorageProps, opts ...athanor.ResourceOption) (*LocationObjectStorageResource, error) {
 	out := &LocationObjectStorageResource{}
-	r, err := typed.Declare(app, LocationObjectStorageTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LocationObjectStorageTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLocationObjectStorage reads an AWS::DataSync::LocationObjectStorage
+// that the program uses but does not manage, by its primary identifier
+// (LocationArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetLocationObjectStorage(in athanor.Declarer, id string) (*LocationObjectStorageResource, error) {
+	out := &LocationObjectStorageResource{}
+	r, err := typed.Get(in, LocationObjectStorageTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLocationObjectStorages reads every
+// AWS::DataSync::LocationObjectStorage in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListLocationObjectStorages(in athanor.Declarer) ([]*LocationObjectStorageResource, error) {
+	return typed.List(in, LocationObjectStorageTypeName, nil, func(out *LocationObjectStorageResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LocationObjectStorageCmkSecretConfig is part of

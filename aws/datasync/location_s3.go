@@ -55,14 +55,34 @@ func (r *LocationS3Resource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LocationS3(app *athanor.App, logicalID string, props LocationS3Props, opts ...athanor.ResourceOption) (*LocationS3Resource, error) {
+func LocationS3(in athanor.Declarer, logicalID string, props LocationS3Props, opts ...athanor.ResourceOption) (*LocationS3Resource, error) {
 	out := &LocationS3Resource{}
-	r, err := typed.Declare(app, LocationS3TypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LocationS3TypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLocationS3 reads an AWS::DataSync::LocationS3 that the program uses but
+// does not manage, by its primary identifier (LocationArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetLocationS3(in athanor.Declarer, id string) (*LocationS3Resource, error) {
+	out := &LocationS3Resource{}
+	r, err := typed.Get(in, LocationS3TypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLocationS3s reads every AWS::DataSync::LocationS3 in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListLocationS3s(in athanor.Declarer) ([]*LocationS3Resource, error) {
+	return typed.List(in, LocationS3TypeName, nil, func(out *LocationS3Resource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LocationS3S3Config is part of AWS::DataSync::LocationS3. The Amazon

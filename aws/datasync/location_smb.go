@@ -110,14 +110,34 @@ func (r *LocationSMBResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LocationSMB(app *athanor.App, logicalID string, props LocationSMBProps, opts ...athanor.ResourceOption) (*LocationSMBResource, error) {
+func LocationSMB(in athanor.Declarer, logicalID string, props LocationSMBProps, opts ...athanor.ResourceOption) (*LocationSMBResource, error) {
 	out := &LocationSMBResource{}
-	r, err := typed.Declare(app, LocationSMBTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LocationSMBTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLocationSMB reads an AWS::DataSync::LocationSMB that the program uses
+// but does not manage, by its primary identifier (LocationArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetLocationSMB(in athanor.Declarer, id string) (*LocationSMBResource, error) {
+	out := &LocationSMBResource{}
+	r, err := typed.Get(in, LocationSMBTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLocationSMBs reads every AWS::DataSync::LocationSMB in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListLocationSMBs(in athanor.Declarer) ([]*LocationSMBResource, error) {
+	return typed.List(in, LocationSMBTypeName, nil, func(out *LocationSMBResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of LocationSMBProps.AuthenticationType (AWS::DataSync::LocationSMB).

@@ -52,9 +52,23 @@ func (r *StorageSystemResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StorageSystem(app *athanor.App, logicalID string, props StorageSystemProps, opts ...athanor.ResourceOption) (*StorageSystemResource, error) {
+func StorageSystem(in athanor.Declarer, logicalID string, props StorageSystemProps, opts ...athanor.ResourceOption) (*StorageSystemResource, error) {
 	out := &StorageSystemResource{}
-	r, err := typed.Declare(app, StorageSystemTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StorageSystemTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetStorageSystem reads an AWS::DataSync::StorageSystem that the program
+// uses but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetStorageSystem(in athanor.Declarer, id string) (*StorageSystemResource, error) {
+	out := &StorageSystemResource{}
+	r, err := typed.Get(in, StorageSystemTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -76,14 +76,34 @@ func (r *TaskResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Task(app *athanor.App, logicalID string, props TaskProps, opts ...athanor.ResourceOption) (*TaskResource, error) {
+func Task(in athanor.Declarer, logicalID string, props TaskProps, opts ...athanor.ResourceOption) (*TaskResource, error) {
 	out := &TaskResource{}
-	r, err := typed.Declare(app, TaskTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TaskTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTask reads an AWS::DataSync::Task that the program uses but does not
+// manage, by its primary identifier (TaskArn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetTask(in athanor.Declarer, id string) (*TaskResource, error) {
+	out := &TaskResource{}
+	r, err := typed.Get(in, TaskTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTasks reads every AWS::DataSync::Task in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListTasks(in athanor.Declarer) ([]*TaskResource, error) {
+	return typed.List(in, TaskTypeName, nil, func(out *TaskResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TaskFilterRule is part of AWS::DataSync::Task. Specifies which files

@@ -108,14 +108,35 @@ func (r *DataSourceResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataSource(app *athanor.App, logicalID string, props DataSourceProps, opts ...athanor.ResourceOption) (*DataSourceResource, error) {
+func DataSource(in athanor.Declarer, logicalID string, props DataSourceProps, opts ...athanor.ResourceOption) (*DataSourceResource, error) {
 	out := &DataSourceResource{}
-	r, err := typed.Declare(app, DataSourceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataSourceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataSource reads an AWS::DataZone::DataSource that the program uses but
+// does not manage, by its primary identifier (DomainId|Id, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetDataSource(in athanor.Declarer, id string) (*DataSourceResource, error) {
+	out := &DataSourceResource{}
+	r, err := typed.Get(in, DataSourceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataSources reads every AWS::DataZone::DataSource within the given
+// DomainIdentifier (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListDataSources(in athanor.Declarer, domainIdentifier string) ([]*DataSourceResource, error) {
+	return typed.List(in, DataSourceTypeName, map[string]any{"DomainIdentifier": domainIdentifier}, func(out *DataSourceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DataSourceDataSourceConfigurationInput is part of

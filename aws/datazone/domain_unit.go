@@ -61,12 +61,33 @@ func (r *DomainUnitResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DomainUnit(app *athanor.App, logicalID string, props DomainUnitProps, opts ...athanor.ResourceOption) (*DomainUnitResource, error) {
+func DomainUnit(in athanor.Declarer, logicalID string, props DomainUnitProps, opts ...athanor.ResourceOption) (*DomainUnitResource, error) {
 	out := &DomainUnitResource{}
-	r, err := typed.Declare(app, DomainUnitTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DomainUnitTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDomainUnit reads an AWS::DataZone::DomainUnit that the program uses but
+// does not manage, by its primary identifier (DomainId|Id, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetDomainUnit(in athanor.Declarer, id string) (*DomainUnitResource, error) {
+	out := &DomainUnitResource{}
+	r, err := typed.Get(in, DomainUnitTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDomainUnits reads every AWS::DataZone::DomainUnit within the given
+// DomainIdentifier and ParentDomainUnitIdentifier (Cloud Control lists this
+// type only within them), sorted by identifier. See athanor.App.List.
+func ListDomainUnits(in athanor.Declarer, domainIdentifier string, parentDomainUnitIdentifier string) ([]*DomainUnitResource, error) {
+	return typed.List(in, DomainUnitTypeName, map[string]any{"DomainIdentifier": domainIdentifier, "ParentDomainUnitIdentifier": parentDomainUnitIdentifier}, func(out *DomainUnitResource, r *athanor.Resource) { out.Resource = r })
 }

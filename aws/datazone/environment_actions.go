@@ -61,14 +61,37 @@ func (r *EnvironmentActionsResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EnvironmentActions(app *athanor.App, logicalID string, props EnvironmentActionsProps, opts ...athanor.ResourceOption) (*EnvironmentActionsResource, error) {
+func EnvironmentActions(in athanor.Declarer, logicalID string, props EnvironmentActionsProps, opts ...athanor.ResourceOption) (*EnvironmentActionsResource, error) {
 	out := &EnvironmentActionsResource{}
-	r, err := typed.Declare(app, EnvironmentActionsTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EnvironmentActionsTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEnvironmentActions reads an AWS::DataZone::EnvironmentActions that the
+// program uses but does not manage, by its primary identifier
+// (DomainId|EnvironmentId|Id, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetEnvironmentActions(in athanor.Declarer, id string) (*EnvironmentActionsResource, error) {
+	out := &EnvironmentActionsResource{}
+	r, err := typed.Get(in, EnvironmentActionsTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEnvironmentActions reads every AWS::DataZone::EnvironmentActions
+// within the given DomainIdentifier and EnvironmentIdentifier (Cloud Control
+// lists this type only within them), sorted by identifier. See
+// athanor.App.List.
+func ListEnvironmentActions(in athanor.Declarer, domainIdentifier string, environmentIdentifier string) ([]*EnvironmentActionsResource, error) {
+	return typed.List(in, EnvironmentActionsTypeName, map[string]any{"DomainIdentifier": domainIdentifier, "EnvironmentIdentifier": environmentIdentifier}, func(out *EnvironmentActionsResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EnvironmentActionsAwsConsoleLinkParameters is part of

@@ -63,14 +63,38 @@ func (r *EnvironmentBlueprintConfigurationResource) ResourceID() string { return
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EnvironmentBlueprintConfiguration(app *athanor.App, logicalID string, props EnvironmentBlueprintConfigurationProps, opts ...athanor.ResourceOption) (*EnvironmentBlueprintConfigurationResource, error) {
+func EnvironmentBlueprintConfiguration(in athanor.Declarer, logicalID string, props EnvironmentBlueprintConfigurationProps, opts ...athanor.ResourceOption) (*EnvironmentBlueprintConfigurationResource, error) {
 	out := &EnvironmentBlueprintConfigurationResource{}
-	r, err := typed.Declare(app, EnvironmentBlueprintConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EnvironmentBlueprintConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEnvironmentBlueprintConfiguration reads an
+// AWS::DataZone::EnvironmentBlueprintConfiguration that the program uses but
+// does not manage, by its primary identifier
+// (DomainId|EnvironmentBlueprintId, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetEnvironmentBlueprintConfiguration(in athanor.Declarer, id string) (*EnvironmentBlueprintConfigurationResource, error) {
+	out := &EnvironmentBlueprintConfigurationResource{}
+	r, err := typed.Get(in, EnvironmentBlueprintConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEnvironmentBlueprintConfigurations reads every
+// AWS::DataZone::EnvironmentBlueprintConfiguration within the given
+// DomainIdentifier (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListEnvironmentBlueprintConfigurations(in athanor.Declarer, domainIdentifier string) ([]*EnvironmentBlueprintConfigurationResource, error) {
+	return typed.List(in, EnvironmentBlueprintConfigurationTypeName, map[string]any{"DomainIdentifier": domainIdentifier}, func(out *EnvironmentBlueprintConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EnvironmentBlueprintConfigurationLakeFormationConfiguration is part of

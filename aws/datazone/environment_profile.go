@@ -81,14 +81,35 @@ func (r *EnvironmentProfileResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EnvironmentProfile(app *athanor.App, logicalID string, props EnvironmentProfileProps, opts ...athanor.ResourceOption) (*EnvironmentProfileResource, error) {
+func EnvironmentProfile(in athanor.Declarer, logicalID string, props EnvironmentProfileProps, opts ...athanor.ResourceOption) (*EnvironmentProfileResource, error) {
 	out := &EnvironmentProfileResource{}
-	r, err := typed.Declare(app, EnvironmentProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EnvironmentProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEnvironmentProfile reads an AWS::DataZone::EnvironmentProfile that the
+// program uses but does not manage, by its primary identifier (DomainId|Id,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetEnvironmentProfile(in athanor.Declarer, id string) (*EnvironmentProfileResource, error) {
+	out := &EnvironmentProfileResource{}
+	r, err := typed.Get(in, EnvironmentProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEnvironmentProfiles reads every AWS::DataZone::EnvironmentProfile
+// within the given DomainIdentifier (Cloud Control lists this type only
+// within them), sorted by identifier. See athanor.App.List.
+func ListEnvironmentProfiles(in athanor.Declarer, domainIdentifier string) ([]*EnvironmentProfileResource, error) {
+	return typed.List(in, EnvironmentProfileTypeName, map[string]any{"DomainIdentifier": domainIdentifier}, func(out *EnvironmentProfileResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EnvironmentProfileEnvironmentParameter is part of

@@ -67,9 +67,24 @@ func (r *FormTypeResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FormType(app *athanor.App, logicalID string, props FormTypeProps, opts ...athanor.ResourceOption) (*FormTypeResource, error) {
+func FormType(in athanor.Declarer, logicalID string, props FormTypeProps, opts ...athanor.ResourceOption) (*FormTypeResource, error) {
 	out := &FormTypeResource{}
-	r, err := typed.Declare(app, FormTypeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FormTypeTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetFormType reads an AWS::DataZone::FormType that the program uses but
+// does not manage, by its primary identifier
+// (DomainIdentifier|FormTypeIdentifier, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetFormType(in athanor.Declarer, id string) (*FormTypeResource, error) {
+	out := &FormTypeResource{}
+	r, err := typed.Get(in, FormTypeTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -67,14 +67,35 @@ func (r *GroupProfileResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GroupProfile(app *athanor.App, logicalID string, props GroupProfileProps, opts ...athanor.ResourceOption) (*GroupProfileResource, error) {
+func GroupProfile(in athanor.Declarer, logicalID string, props GroupProfileProps, opts ...athanor.ResourceOption) (*GroupProfileResource, error) {
 	out := &GroupProfileResource{}
-	r, err := typed.Declare(app, GroupProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GroupProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGroupProfile reads an AWS::DataZone::GroupProfile that the program uses
+// but does not manage, by its primary identifier (DomainId|Id, joined by |).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetGroupProfile(in athanor.Declarer, id string) (*GroupProfileResource, error) {
+	out := &GroupProfileResource{}
+	r, err := typed.Get(in, GroupProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGroupProfiles reads every AWS::DataZone::GroupProfile within the given
+// DomainIdentifier (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListGroupProfiles(in athanor.Declarer, domainIdentifier string) ([]*GroupProfileResource, error) {
+	return typed.List(in, GroupProfileTypeName, map[string]any{"DomainIdentifier": domainIdentifier}, func(out *GroupProfileResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition GroupProfileStatus (AWS::DataZone::GroupProfile).

@@ -51,14 +51,36 @@ func (r *OwnerResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Owner(app *athanor.App, logicalID string, props OwnerProps, opts ...athanor.ResourceOption) (*OwnerResource, error) {
+func Owner(in athanor.Declarer, logicalID string, props OwnerProps, opts ...athanor.ResourceOption) (*OwnerResource, error) {
 	out := &OwnerResource{}
-	r, err := typed.Declare(app, OwnerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OwnerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOwner reads an AWS::DataZone::Owner that the program uses but does not
+// manage, by its primary identifier
+// (DomainIdentifier|EntityType|EntityIdentifier|OwnerType|OwnerIdentifier,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetOwner(in athanor.Declarer, id string) (*OwnerResource, error) {
+	out := &OwnerResource{}
+	r, err := typed.Get(in, OwnerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOwners reads every AWS::DataZone::Owner within the given
+// DomainIdentifier and EntityType and EntityIdentifier (Cloud Control lists
+// this type only within them), sorted by identifier. See athanor.App.List.
+func ListOwners(in athanor.Declarer, domainIdentifier string, entityType string, entityIdentifier string) ([]*OwnerResource, error) {
+	return typed.List(in, OwnerTypeName, map[string]any{"DomainIdentifier": domainIdentifier, "EntityType": entityType, "EntityIdentifier": entityIdentifier}, func(out *OwnerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of OwnerProps.EntityType (AWS::DataZone::Owner).

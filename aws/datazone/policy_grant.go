@@ -61,14 +61,35 @@ func (r *PolicyGrantResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PolicyGrant(app *athanor.App, logicalID string, props PolicyGrantProps, opts ...athanor.ResourceOption) (*PolicyGrantResource, error) {
+func PolicyGrant(in athanor.Declarer, logicalID string, props PolicyGrantProps, opts ...athanor.ResourceOption) (*PolicyGrantResource, error) {
 	out := &PolicyGrantResource{}
-	r, err := typed.Declare(app, PolicyGrantTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PolicyGrantTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPolicyGrant reads an AWS::DataZone::PolicyGrant that the program uses
+// but does not manage, by its primary identifier
+// (DomainIdentifier|GrantId|EntityIdentifier|EntityType|PolicyType, joined
+// by |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetPolicyGrant(in athanor.Declarer, id string) (*PolicyGrantResource, error) {
+	out := &PolicyGrantResource{}
+	r, err := typed.Get(in, PolicyGrantTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPolicyGrants reads every AWS::DataZone::PolicyGrant in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListPolicyGrants(in athanor.Declarer) ([]*PolicyGrantResource, error) {
+	return typed.List(in, PolicyGrantTypeName, nil, func(out *PolicyGrantResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PolicyGrantAddToProjectMemberPoolPolicyGrantDetail is part of

@@ -82,14 +82,35 @@ func (r *ProjectResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Project(app *athanor.App, logicalID string, props ProjectProps, opts ...athanor.ResourceOption) (*ProjectResource, error) {
+func Project(in athanor.Declarer, logicalID string, props ProjectProps, opts ...athanor.ResourceOption) (*ProjectResource, error) {
 	out := &ProjectResource{}
-	r, err := typed.Declare(app, ProjectTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ProjectTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetProject reads an AWS::DataZone::Project that the program uses but does
+// not manage, by its primary identifier (DomainId|Id, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetProject(in athanor.Declarer, id string) (*ProjectResource, error) {
+	out := &ProjectResource{}
+	r, err := typed.Get(in, ProjectTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListProjects reads every AWS::DataZone::Project within the given
+// DomainIdentifier (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListProjects(in athanor.Declarer, domainIdentifier string) ([]*ProjectResource, error) {
+	return typed.List(in, ProjectTypeName, map[string]any{"DomainIdentifier": domainIdentifier}, func(out *ProjectResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ProjectEnvironmentConfigurationUserParameter is part of

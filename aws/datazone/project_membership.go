@@ -48,14 +48,36 @@ func (r *ProjectMembershipResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ProjectMembership(app *athanor.App, logicalID string, props ProjectMembershipProps, opts ...athanor.ResourceOption) (*ProjectMembershipResource, error) {
+func ProjectMembership(in athanor.Declarer, logicalID string, props ProjectMembershipProps, opts ...athanor.ResourceOption) (*ProjectMembershipResource, error) {
 	out := &ProjectMembershipResource{}
-	r, err := typed.Declare(app, ProjectMembershipTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ProjectMembershipTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetProjectMembership reads an AWS::DataZone::ProjectMembership that the
+// program uses but does not manage, by its primary identifier
+// (DomainIdentifier|MemberIdentifier|MemberIdentifierType|ProjectIdentifier,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetProjectMembership(in athanor.Declarer, id string) (*ProjectMembershipResource, error) {
+	out := &ProjectMembershipResource{}
+	r, err := typed.Get(in, ProjectMembershipTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListProjectMemberships reads every AWS::DataZone::ProjectMembership within
+// the given DomainIdentifier and ProjectIdentifier (Cloud Control lists this
+// type only within them), sorted by identifier. See athanor.App.List.
+func ListProjectMemberships(in athanor.Declarer, domainIdentifier string, projectIdentifier string) ([]*ProjectMembershipResource, error) {
+	return typed.List(in, ProjectMembershipTypeName, map[string]any{"DomainIdentifier": domainIdentifier, "ProjectIdentifier": projectIdentifier}, func(out *ProjectMembershipResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ProjectMembershipMember is part of AWS::DataZone::ProjectMembership.

@@ -63,14 +63,35 @@ func (r *ProjectProfileResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ProjectProfile(app *athanor.App, logicalID string, props ProjectProfileProps, opts ...athanor.ResourceOption) (*ProjectProfileResource, error) {
+func ProjectProfile(in athanor.Declarer, logicalID string, props ProjectProfileProps, opts ...athanor.ResourceOption) (*ProjectProfileResource, error) {
 	out := &ProjectProfileResource{}
-	r, err := typed.Declare(app, ProjectProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ProjectProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetProjectProfile reads an AWS::DataZone::ProjectProfile that the program
+// uses but does not manage, by its primary identifier
+// (DomainIdentifier|Identifier, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetProjectProfile(in athanor.Declarer, id string) (*ProjectProfileResource, error) {
+	out := &ProjectProfileResource{}
+	r, err := typed.Get(in, ProjectProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListProjectProfiles reads every AWS::DataZone::ProjectProfile in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListProjectProfiles(in athanor.Declarer) ([]*ProjectProfileResource, error) {
+	return typed.List(in, ProjectProfileTypeName, nil, func(out *ProjectProfileResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ProjectProfileAwsAccount is part of AWS::DataZone::ProjectProfile.

@@ -84,14 +84,36 @@ func (r *SubscriptionTargetResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SubscriptionTarget(app *athanor.App, logicalID string, props SubscriptionTargetProps, opts ...athanor.ResourceOption) (*SubscriptionTargetResource, error) {
+func SubscriptionTarget(in athanor.Declarer, logicalID string, props SubscriptionTargetProps, opts ...athanor.ResourceOption) (*SubscriptionTargetResource, error) {
 	out := &SubscriptionTargetResource{}
-	r, err := typed.Declare(app, SubscriptionTargetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SubscriptionTargetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSubscriptionTarget reads an AWS::DataZone::SubscriptionTarget that the
+// program uses but does not manage, by its primary identifier
+// (DomainId|EnvironmentId|Id, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSubscriptionTarget(in athanor.Declarer, id string) (*SubscriptionTargetResource, error) {
+	out := &SubscriptionTargetResource{}
+	r, err := typed.Get(in, SubscriptionTargetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSubscriptionTargets reads every AWS::DataZone::SubscriptionTarget
+// within the given DomainIdentifier (Cloud Control lists this type only
+// within them), sorted by identifier. See athanor.App.List.
+func ListSubscriptionTargets(in athanor.Declarer, domainIdentifier string) ([]*SubscriptionTargetResource, error) {
+	return typed.List(in, SubscriptionTargetTypeName, map[string]any{"DomainIdentifier": domainIdentifier}, func(out *SubscriptionTargetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SubscriptionTargetSubscriptionTargetForm is part of

@@ -41,9 +41,23 @@ func (r *SubnetGroupResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SubnetGroup(app *athanor.App, logicalID string, props SubnetGroupProps, opts ...athanor.ResourceOption) (*SubnetGroupResource, error) {
+func SubnetGroup(in athanor.Declarer, logicalID string, props SubnetGroupProps, opts ...athanor.ResourceOption) (*SubnetGroupResource, error) {
 	out := &SubnetGroupResource{}
-	r, err := typed.Declare(app, SubnetGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SubnetGroupTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetSubnetGroup reads an AWS::DAX::SubnetGroup that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSubnetGroup(in athanor.Declarer, id string) (*SubnetGroupResource, error) {
+	out := &SubnetGroupResource{}
+	r, err := typed.Get(in, SubnetGroupTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -46,12 +46,31 @@ func (r *FarmResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Farm(app *athanor.App, logicalID string, props FarmProps, opts ...athanor.ResourceOption) (*FarmResource, error) {
+func Farm(in athanor.Declarer, logicalID string, props FarmProps, opts ...athanor.ResourceOption) (*FarmResource, error) {
 	out := &FarmResource{}
-	r, err := typed.Declare(app, FarmTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FarmTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFarm reads an AWS::Deadline::Farm that the program uses but does not
+// manage, by its primary identifier (Arn). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetFarm(in athanor.Declarer, id string) (*FarmResource, error) {
+	out := &FarmResource{}
+	r, err := typed.Get(in, FarmTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFarms reads every AWS::Deadline::Farm in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListFarms(in athanor.Declarer) ([]*FarmResource, error) {
+	return typed.List(in, FarmTypeName, nil, func(out *FarmResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -52,14 +52,34 @@ func (r *LicenseEndpointResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LicenseEndpoint(app *athanor.App, logicalID string, props LicenseEndpointProps, opts ...athanor.ResourceOption) (*LicenseEndpointResource, error) {
+func LicenseEndpoint(in athanor.Declarer, logicalID string, props LicenseEndpointProps, opts ...athanor.ResourceOption) (*LicenseEndpointResource, error) {
 	out := &LicenseEndpointResource{}
-	r, err := typed.Declare(app, LicenseEndpointTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LicenseEndpointTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLicenseEndpoint reads an AWS::Deadline::LicenseEndpoint that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetLicenseEndpoint(in athanor.Declarer, id string) (*LicenseEndpointResource, error) {
+	out := &LicenseEndpointResource{}
+	r, err := typed.Get(in, LicenseEndpointTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLicenseEndpoints reads every AWS::Deadline::LicenseEndpoint in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListLicenseEndpoints(in athanor.Declarer) ([]*LicenseEndpointResource, error) {
+	return typed.List(in, LicenseEndpointTypeName, nil, func(out *LicenseEndpointResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition LicenseEndpointStatus (AWS::Deadline::LicenseEndpoint).

@@ -47,12 +47,33 @@ func (r *LimitResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Limit(app *athanor.App, logicalID string, props LimitProps, opts ...athanor.ResourceOption) (*LimitResource, error) {
+func Limit(in athanor.Declarer, logicalID string, props LimitProps, opts ...athanor.ResourceOption) (*LimitResource, error) {
 	out := &LimitResource{}
-	r, err := typed.Declare(app, LimitTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LimitTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLimit reads an AWS::Deadline::Limit that the program uses but does not
+// manage, by its primary identifier (FarmId|LimitId, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetLimit(in athanor.Declarer, id string) (*LimitResource, error) {
+	out := &LimitResource{}
+	r, err := typed.Get(in, LimitTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLimits reads every AWS::Deadline::Limit within the given FarmId (Cloud
+// Control lists this type only within them), sorted by identifier. See
+// athanor.App.List.
+func ListLimits(in athanor.Declarer, farmId string) ([]*LimitResource, error) {
+	return typed.List(in, LimitTypeName, map[string]any{"FarmId": farmId}, func(out *LimitResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -46,12 +46,33 @@ func (r *MeteredProductResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MeteredProduct(app *athanor.App, logicalID string, props MeteredProductProps, opts ...athanor.ResourceOption) (*MeteredProductResource, error) {
+func MeteredProduct(in athanor.Declarer, logicalID string, props MeteredProductProps, opts ...athanor.ResourceOption) (*MeteredProductResource, error) {
 	out := &MeteredProductResource{}
-	r, err := typed.Declare(app, MeteredProductTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MeteredProductTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMeteredProduct reads an AWS::Deadline::MeteredProduct that the program
+// uses but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetMeteredProduct(in athanor.Declarer, id string) (*MeteredProductResource, error) {
+	out := &MeteredProductResource{}
+	r, err := typed.Get(in, MeteredProductTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMeteredProducts reads every AWS::Deadline::MeteredProduct within the
+// given LicenseEndpointId (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListMeteredProducts(in athanor.Declarer, licenseEndpointId string) ([]*MeteredProductResource, error) {
+	return typed.List(in, MeteredProductTypeName, map[string]any{"LicenseEndpointId": licenseEndpointId}, func(out *MeteredProductResource, r *athanor.Resource) { out.Resource = r })
 }

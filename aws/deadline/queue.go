@@ -52,14 +52,34 @@ func (r *QueueResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Queue(app *athanor.App, logicalID string, props QueueProps, opts ...athanor.ResourceOption) (*QueueResource, error) {
+func Queue(in athanor.Declarer, logicalID string, props QueueProps, opts ...athanor.ResourceOption) (*QueueResource, error) {
 	out := &QueueResource{}
-	r, err := typed.Declare(app, QueueTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, QueueTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetQueue reads an AWS::Deadline::Queue that the program uses but does not
+// manage, by its primary identifier (Arn). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetQueue(in athanor.Declarer, id string) (*QueueResource, error) {
+	out := &QueueResource{}
+	r, err := typed.Get(in, QueueTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListQueues reads every AWS::Deadline::Queue within the given FarmId (Cloud
+// Control lists this type only within them), sorted by identifier. See
+// athanor.App.List.
+func ListQueues(in athanor.Declarer, farmId string) ([]*QueueResource, error) {
+	return typed.List(in, QueueTypeName, map[string]any{"FarmId": farmId}, func(out *QueueResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition DefaultQueueBudgetAction (AWS::Deadline::Queue).

@@ -49,14 +49,36 @@ func (r *QueueEnvironmentResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func QueueEnvironment(app *athanor.App, logicalID string, props QueueEnvironmentProps, opts ...athanor.ResourceOption) (*QueueEnvironmentResource, error) {
+func QueueEnvironment(in athanor.Declarer, logicalID string, props QueueEnvironmentProps, opts ...athanor.ResourceOption) (*QueueEnvironmentResource, error) {
 	out := &QueueEnvironmentResource{}
-	r, err := typed.Declare(app, QueueEnvironmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, QueueEnvironmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetQueueEnvironment reads an AWS::Deadline::QueueEnvironment that the
+// program uses but does not manage, by its primary identifier
+// (FarmId|QueueId|QueueEnvironmentId, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetQueueEnvironment(in athanor.Declarer, id string) (*QueueEnvironmentResource, error) {
+	out := &QueueEnvironmentResource{}
+	r, err := typed.Get(in, QueueEnvironmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListQueueEnvironments reads every AWS::Deadline::QueueEnvironment within
+// the given FarmId and QueueId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListQueueEnvironments(in athanor.Declarer, farmId string, queueId string) ([]*QueueEnvironmentResource, error) {
+	return typed.List(in, QueueEnvironmentTypeName, map[string]any{"FarmId": farmId, "QueueId": queueId}, func(out *QueueEnvironmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition EnvironmentTemplateType (AWS::Deadline::QueueEnvironment).

@@ -40,12 +40,34 @@ func (r *QueueFleetAssociationResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func QueueFleetAssociation(app *athanor.App, logicalID string, props QueueFleetAssociationProps, opts ...athanor.ResourceOption) (*QueueFleetAssociationResource, error) {
+func QueueFleetAssociation(in athanor.Declarer, logicalID string, props QueueFleetAssociationProps, opts ...athanor.ResourceOption) (*QueueFleetAssociationResource, error) {
 	out := &QueueFleetAssociationResource{}
-	r, err := typed.Declare(app, QueueFleetAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, QueueFleetAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetQueueFleetAssociation reads an AWS::Deadline::QueueFleetAssociation
+// that the program uses but does not manage, by its primary identifier
+// (FarmId|FleetId|QueueId, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetQueueFleetAssociation(in athanor.Declarer, id string) (*QueueFleetAssociationResource, error) {
+	out := &QueueFleetAssociationResource{}
+	r, err := typed.Get(in, QueueFleetAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListQueueFleetAssociations reads every
+// AWS::Deadline::QueueFleetAssociation within the given FarmId (Cloud
+// Control lists this type only within them), sorted by identifier. See
+// athanor.App.List.
+func ListQueueFleetAssociations(in athanor.Declarer, farmId string) ([]*QueueFleetAssociationResource, error) {
+	return typed.List(in, QueueFleetAssociationTypeName, map[string]any{"FarmId": farmId}, func(out *QueueFleetAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -40,12 +40,34 @@ func (r *QueueLimitAssociationResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func QueueLimitAssociation(app *athanor.App, logicalID string, props QueueLimitAssociationProps, opts ...athanor.ResourceOption) (*QueueLimitAssociationResource, error) {
+func QueueLimitAssociation(in athanor.Declarer, logicalID string, props QueueLimitAssociationProps, opts ...athanor.ResourceOption) (*QueueLimitAssociationResource, error) {
 	out := &QueueLimitAssociationResource{}
-	r, err := typed.Declare(app, QueueLimitAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, QueueLimitAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetQueueLimitAssociation reads an AWS::Deadline::QueueLimitAssociation
+// that the program uses but does not manage, by its primary identifier
+// (FarmId|LimitId|QueueId, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetQueueLimitAssociation(in athanor.Declarer, id string) (*QueueLimitAssociationResource, error) {
+	out := &QueueLimitAssociationResource{}
+	r, err := typed.Get(in, QueueLimitAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListQueueLimitAssociations reads every
+// AWS::Deadline::QueueLimitAssociation within the given FarmId (Cloud
+// Control lists this type only within them), sorted by identifier. See
+// athanor.App.List.
+func ListQueueLimitAssociations(in athanor.Declarer, farmId string) ([]*QueueLimitAssociationResource, error) {
+	return typed.List(in, QueueLimitAssociationTypeName, map[string]any{"FarmId": farmId}, func(out *QueueLimitAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -43,14 +43,35 @@ func (r *StorageProfileResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StorageProfile(app *athanor.App, logicalID string, props StorageProfileProps, opts ...athanor.ResourceOption) (*StorageProfileResource, error) {
+func StorageProfile(in athanor.Declarer, logicalID string, props StorageProfileProps, opts ...athanor.ResourceOption) (*StorageProfileResource, error) {
 	out := &StorageProfileResource{}
-	r, err := typed.Declare(app, StorageProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StorageProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStorageProfile reads an AWS::Deadline::StorageProfile that the program
+// uses but does not manage, by its primary identifier
+// (FarmId|StorageProfileId, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetStorageProfile(in athanor.Declarer, id string) (*StorageProfileResource, error) {
+	out := &StorageProfileResource{}
+	r, err := typed.Get(in, StorageProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStorageProfiles reads every AWS::Deadline::StorageProfile within the
+// given FarmId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListStorageProfiles(in athanor.Declarer, farmId string) ([]*StorageProfileResource, error) {
+	return typed.List(in, StorageProfileTypeName, map[string]any{"FarmId": farmId}, func(out *StorageProfileResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // StorageProfileFileSystemLocation is part of AWS::Deadline::StorageProfile.

@@ -40,12 +40,31 @@ func (r *GraphResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Graph(app *athanor.App, logicalID string, props GraphProps, opts ...athanor.ResourceOption) (*GraphResource, error) {
+func Graph(in athanor.Declarer, logicalID string, props GraphProps, opts ...athanor.ResourceOption) (*GraphResource, error) {
 	out := &GraphResource{}
-	r, err := typed.Declare(app, GraphTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GraphTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGraph reads an AWS::Detective::Graph that the program uses but does not
+// manage, by its primary identifier (Arn). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetGraph(in athanor.Declarer, id string) (*GraphResource, error) {
+	out := &GraphResource{}
+	r, err := typed.Get(in, GraphTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGraphs reads every AWS::Detective::Graph in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListGraphs(in athanor.Declarer) ([]*GraphResource, error) {
+	return typed.List(in, GraphTypeName, nil, func(out *GraphResource, r *athanor.Resource) { out.Resource = r })
 }

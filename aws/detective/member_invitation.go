@@ -52,12 +52,32 @@ func (r *MemberInvitationResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MemberInvitation(app *athanor.App, logicalID string, props MemberInvitationProps, opts ...athanor.ResourceOption) (*MemberInvitationResource, error) {
+func MemberInvitation(in athanor.Declarer, logicalID string, props MemberInvitationProps, opts ...athanor.ResourceOption) (*MemberInvitationResource, error) {
 	out := &MemberInvitationResource{}
-	r, err := typed.Declare(app, MemberInvitationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MemberInvitationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMemberInvitation reads an AWS::Detective::MemberInvitation that the
+// program uses but does not manage, by its primary identifier
+// (GraphArn|MemberId, joined by |). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetMemberInvitation(in athanor.Declarer, id string) (*MemberInvitationResource, error) {
+	out := &MemberInvitationResource{}
+	r, err := typed.Get(in, MemberInvitationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMemberInvitations reads every AWS::Detective::MemberInvitation in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListMemberInvitations(in athanor.Declarer) ([]*MemberInvitationResource, error) {
+	return typed.List(in, MemberInvitationTypeName, nil, func(out *MemberInvitationResource, r *athanor.Resource) { out.Resource = r })
 }

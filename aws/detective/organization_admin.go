@@ -41,12 +41,32 @@ func (r *OrganizationAdminResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OrganizationAdmin(app *athanor.App, logicalID string, props OrganizationAdminProps, opts ...athanor.ResourceOption) (*OrganizationAdminResource, error) {
+func OrganizationAdmin(in athanor.Declarer, logicalID string, props OrganizationAdminProps, opts ...athanor.ResourceOption) (*OrganizationAdminResource, error) {
 	out := &OrganizationAdminResource{}
-	r, err := typed.Declare(app, OrganizationAdminTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OrganizationAdminTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOrganizationAdmin reads an AWS::Detective::OrganizationAdmin that the
+// program uses but does not manage, by its primary identifier (AccountId).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetOrganizationAdmin(in athanor.Declarer, id string) (*OrganizationAdminResource, error) {
+	out := &OrganizationAdminResource{}
+	r, err := typed.Get(in, OrganizationAdminTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOrganizationAdmins reads every AWS::Detective::OrganizationAdmin in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListOrganizationAdmins(in athanor.Declarer) ([]*OrganizationAdminResource, error) {
+	return typed.List(in, OrganizationAdminTypeName, nil, func(out *OrganizationAdminResource, r *athanor.Resource) { out.Resource = r })
 }

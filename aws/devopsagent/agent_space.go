@@ -57,14 +57,34 @@ func (r *AgentSpaceResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AgentSpace(app *athanor.App, logicalID string, props AgentSpaceProps, opts ...athanor.ResourceOption) (*AgentSpaceResource, error) {
+func AgentSpace(in athanor.Declarer, logicalID string, props AgentSpaceProps, opts ...athanor.ResourceOption) (*AgentSpaceResource, error) {
 	out := &AgentSpaceResource{}
-	r, err := typed.Declare(app, AgentSpaceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AgentSpaceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAgentSpace reads an AWS::DevOpsAgent::AgentSpace that the program uses
+// but does not manage, by its primary identifier (AgentSpaceId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetAgentSpace(in athanor.Declarer, id string) (*AgentSpaceResource, error) {
+	out := &AgentSpaceResource{}
+	r, err := typed.Get(in, AgentSpaceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAgentSpaces reads every AWS::DevOpsAgent::AgentSpace in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListAgentSpaces(in athanor.Declarer) ([]*AgentSpaceResource, error) {
+	return typed.List(in, AgentSpaceTypeName, nil, func(out *AgentSpaceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AgentSpaceIamAuthConfiguration is part of AWS::DevOpsAgent::AgentSpace.

@@ -55,14 +55,36 @@ func (r *AssociationResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Association(app *athanor.App, logicalID string, props AssociationProps, opts ...athanor.ResourceOption) (*AssociationResource, error) {
+func Association(in athanor.Declarer, logicalID string, props AssociationProps, opts ...athanor.ResourceOption) (*AssociationResource, error) {
 	out := &AssociationResource{}
-	r, err := typed.Declare(app, AssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAssociation reads an AWS::DevOpsAgent::Association that the program
+// uses but does not manage, by its primary identifier
+// (AgentSpaceId|AssociationId, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetAssociation(in athanor.Declarer, id string) (*AssociationResource, error) {
+	out := &AssociationResource{}
+	r, err := typed.Get(in, AssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAssociations reads every AWS::DevOpsAgent::Association within the
+// given AgentSpaceId (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListAssociations(in athanor.Declarer, agentSpaceId string) ([]*AssociationResource, error) {
+	return typed.List(in, AssociationTypeName, map[string]any{"AgentSpaceId": agentSpaceId}, func(out *AssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AssociationAWSConfiguration is part of AWS::DevOpsAgent::Association. AWS

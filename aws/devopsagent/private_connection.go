@@ -54,14 +54,34 @@ func (r *PrivateConnectionResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PrivateConnection(app *athanor.App, logicalID string, props PrivateConnectionProps, opts ...athanor.ResourceOption) (*PrivateConnectionResource, error) {
+func PrivateConnection(in athanor.Declarer, logicalID string, props PrivateConnectionProps, opts ...athanor.ResourceOption) (*PrivateConnectionResource, error) {
 	out := &PrivateConnectionResource{}
-	r, err := typed.Declare(app, PrivateConnectionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PrivateConnectionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPrivateConnection reads an AWS::DevOpsAgent::PrivateConnection that the
+// program uses but does not manage, by its primary identifier (Name). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetPrivateConnection(in athanor.Declarer, id string) (*PrivateConnectionResource, error) {
+	out := &PrivateConnectionResource{}
+	r, err := typed.Get(in, PrivateConnectionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPrivateConnections reads every AWS::DevOpsAgent::PrivateConnection in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListPrivateConnections(in athanor.Declarer) ([]*PrivateConnectionResource, error) {
+	return typed.List(in, PrivateConnectionTypeName, nil, func(out *PrivateConnectionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PrivateConnectionConnectionConfiguration is part of

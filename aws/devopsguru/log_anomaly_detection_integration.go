@@ -41,12 +41,34 @@ func (r *LogAnomalyDetectionIntegrationResource) ResourceID() string { return r.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LogAnomalyDetectionIntegration(app *athanor.App, logicalID string, props LogAnomalyDetectionIntegrationProps, opts ...athanor.ResourceOption) (*LogAnomalyDetectionIntegrationResource, error) {
+func LogAnomalyDetectionIntegration(in athanor.Declarer, logicalID string, props LogAnomalyDetectionIntegrationProps, opts ...athanor.ResourceOption) (*LogAnomalyDetectionIntegrationResource, error) {
 	out := &LogAnomalyDetectionIntegrationResource{}
-	r, err := typed.Declare(app, LogAnomalyDetectionIntegrationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LogAnomalyDetectionIntegrationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLogAnomalyDetectionIntegration reads an
+// AWS::DevOpsGuru::LogAnomalyDetectionIntegration that the program uses but
+// does not manage, by its primary identifier (AccountId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetLogAnomalyDetectionIntegration(in athanor.Declarer, id string) (*LogAnomalyDetectionIntegrationResource, error) {
+	out := &LogAnomalyDetectionIntegrationResource{}
+	r, err := typed.Get(in, LogAnomalyDetectionIntegrationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLogAnomalyDetectionIntegrations reads every
+// AWS::DevOpsGuru::LogAnomalyDetectionIntegration in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListLogAnomalyDetectionIntegrations(in athanor.Declarer) ([]*LogAnomalyDetectionIntegrationResource, error) {
+	return typed.List(in, LogAnomalyDetectionIntegrationTypeName, nil, func(out *LogAnomalyDetectionIntegrationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -41,14 +41,34 @@ func (r *ResourceCollectionResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResourceCollection(app *athanor.App, logicalID string, props ResourceCollectionProps, opts ...athanor.ResourceOption) (*ResourceCollectionResource, error) {
+func ResourceCollection(in athanor.Declarer, logicalID string, props ResourceCollectionProps, opts ...athanor.ResourceOption) (*ResourceCollectionResource, error) {
 	out := &ResourceCollectionResource{}
-	r, err := typed.Declare(app, ResourceCollectionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResourceCollectionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResourceCollection reads an AWS::DevOpsGuru::ResourceCollection that
+// the program uses but does not manage, by its primary identifier
+// (ResourceCollectionType). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetResourceCollection(in athanor.Declarer, id string) (*ResourceCollectionResource, error) {
+	out := &ResourceCollectionResource{}
+	r, err := typed.Get(in, ResourceCollectionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResourceCollections reads every AWS::DevOpsGuru::ResourceCollection in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListResourceCollections(in athanor.Declarer) ([]*ResourceCollectionResource, error) {
+	return typed.List(in, ResourceCollectionTypeName, nil, func(out *ResourceCollectionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ResourceCollectionCloudFormationCollectionFilter is part of

@@ -47,12 +47,33 @@ func (r *DirectConnectGatewayResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DirectConnectGateway(app *athanor.App, logicalID string, props DirectConnectGatewayProps, opts ...athanor.ResourceOption) (*DirectConnectGatewayResource, error) {
+func DirectConnectGateway(in athanor.Declarer, logicalID string, props DirectConnectGatewayProps, opts ...athanor.ResourceOption) (*DirectConnectGatewayResource, error) {
 	out := &DirectConnectGatewayResource{}
-	r, err := typed.Declare(app, DirectConnectGatewayTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DirectConnectGatewayTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDirectConnectGateway reads an AWS::DirectConnect::DirectConnectGateway
+// that the program uses but does not manage, by its primary identifier
+// (DirectConnectGatewayArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetDirectConnectGateway(in athanor.Declarer, id string) (*DirectConnectGatewayResource, error) {
+	out := &DirectConnectGatewayResource{}
+	r, err := typed.Get(in, DirectConnectGatewayTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDirectConnectGateways reads every
+// AWS::DirectConnect::DirectConnectGateway in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListDirectConnectGateways(in athanor.Declarer) ([]*DirectConnectGatewayResource, error) {
+	return typed.List(in, DirectConnectGatewayTypeName, nil, func(out *DirectConnectGatewayResource, r *athanor.Resource) { out.Resource = r })
 }

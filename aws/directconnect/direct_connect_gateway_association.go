@@ -56,12 +56,34 @@ func (r *DirectConnectGatewayAssociationResource) ResourceID() string { return r
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DirectConnectGatewayAssociation(app *athanor.App, logicalID string, props DirectConnectGatewayAssociationProps, opts ...athanor.ResourceOption) (*DirectConnectGatewayAssociationResource, error) {
+func DirectConnectGatewayAssociation(in athanor.Declarer, logicalID string, props DirectConnectGatewayAssociationProps, opts ...athanor.ResourceOption) (*DirectConnectGatewayAssociationResource, error) {
 	out := &DirectConnectGatewayAssociationResource{}
-	r, err := typed.Declare(app, DirectConnectGatewayAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DirectConnectGatewayAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDirectConnectGatewayAssociation reads an
+// AWS::DirectConnect::DirectConnectGatewayAssociation that the program uses
+// but does not manage, by its primary identifier (AssociationId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetDirectConnectGatewayAssociation(in athanor.Declarer, id string) (*DirectConnectGatewayAssociationResource, error) {
+	out := &DirectConnectGatewayAssociationResource{}
+	r, err := typed.Get(in, DirectConnectGatewayAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDirectConnectGatewayAssociations reads every
+// AWS::DirectConnect::DirectConnectGatewayAssociation in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListDirectConnectGatewayAssociations(in athanor.Declarer) ([]*DirectConnectGatewayAssociationResource, error) {
+	return typed.List(in, DirectConnectGatewayAssociationTypeName, nil, func(out *DirectConnectGatewayAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -61,12 +61,32 @@ func (r *LagResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Lag(app *athanor.App, logicalID string, props LagProps, opts ...athanor.ResourceOption) (*LagResource, error) {
+func Lag(in athanor.Declarer, logicalID string, props LagProps, opts ...athanor.ResourceOption) (*LagResource, error) {
 	out := &LagResource{}
-	r, err := typed.Declare(app, LagTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LagTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLag reads an AWS::DirectConnect::Lag that the program uses but does not
+// manage, by its primary identifier (LagArn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetLag(in athanor.Declarer, id string) (*LagResource, error) {
+	out := &LagResource{}
+	r, err := typed.Get(in, LagTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLags reads every AWS::DirectConnect::Lag in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListLags(in athanor.Declarer) ([]*LagResource, error) {
+	return typed.List(in, LagTypeName, nil, func(out *LagResource, r *athanor.Resource) { out.Resource = r })
 }

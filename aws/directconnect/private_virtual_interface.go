@@ -71,14 +71,36 @@ func (r *PrivateVirtualInterfaceResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PrivateVirtualInterface(app *athanor.App, logicalID string, props PrivateVirtualInterfaceProps, opts ...athanor.ResourceOption) (*PrivateVirtualInterfaceResource, error) {
+func PrivateVirtualInterface(in athanor.Declarer, logicalID string, props PrivateVirtualInterfaceProps, opts ...athanor.ResourceOption) (*PrivateVirtualInterfaceResource, error) {
 	out := &PrivateVirtualInterfaceResource{}
-	r, err := typed.Declare(app, PrivateVirtualInterfaceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PrivateVirtualInterfaceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPrivateVirtualInterface reads an
+// AWS::DirectConnect::PrivateVirtualInterface that the program uses but does
+// not manage, by its primary identifier (VirtualInterfaceArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetPrivateVirtualInterface(in athanor.Declarer, id string) (*PrivateVirtualInterfaceResource, error) {
+	out := &PrivateVirtualInterfaceResource{}
+	r, err := typed.Get(in, PrivateVirtualInterfaceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPrivateVirtualInterfaces reads every
+// AWS::DirectConnect::PrivateVirtualInterface in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListPrivateVirtualInterfaces(in athanor.Declarer) ([]*PrivateVirtualInterfaceResource, error) {
+	return typed.List(in, PrivateVirtualInterfaceTypeName, nil, func(out *PrivateVirtualInterfaceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PrivateVirtualInterfaceBgpPeer is part of

@@ -62,14 +62,36 @@ func (r *PublicVirtualInterfaceResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PublicVirtualInterface(app *athanor.App, logicalID string, props PublicVirtualInterfaceProps, opts ...athanor.ResourceOption) (*PublicVirtualInterfaceResource, error) {
+func PublicVirtualInterface(in athanor.Declarer, logicalID string, props PublicVirtualInterfaceProps, opts ...athanor.ResourceOption) (*PublicVirtualInterfaceResource, error) {
 	out := &PublicVirtualInterfaceResource{}
-	r, err := typed.Declare(app, PublicVirtualInterfaceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PublicVirtualInterfaceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPublicVirtualInterface reads an
+// AWS::DirectConnect::PublicVirtualInterface that the program uses but does
+// not manage, by its primary identifier (VirtualInterfaceArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetPublicVirtualInterface(in athanor.Declarer, id string) (*PublicVirtualInterfaceResource, error) {
+	out := &PublicVirtualInterfaceResource{}
+	r, err := typed.Get(in, PublicVirtualInterfaceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPublicVirtualInterfaces reads every
+// AWS::DirectConnect::PublicVirtualInterface in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListPublicVirtualInterfaces(in athanor.Declarer) ([]*PublicVirtualInterfaceResource, error) {
+	return typed.List(in, PublicVirtualInterfaceTypeName, nil, func(out *PublicVirtualInterfaceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PublicVirtualInterfaceBgpPeer is part of

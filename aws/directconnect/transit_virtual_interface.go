@@ -68,14 +68,36 @@ func (r *TransitVirtualInterfaceResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitVirtualInterface(app *athanor.App, logicalID string, props TransitVirtualInterfaceProps, opts ...athanor.ResourceOption) (*TransitVirtualInterfaceResource, error) {
+func TransitVirtualInterface(in athanor.Declarer, logicalID string, props TransitVirtualInterfaceProps, opts ...athanor.ResourceOption) (*TransitVirtualInterfaceResource, error) {
 	out := &TransitVirtualInterfaceResource{}
-	r, err := typed.Declare(app, TransitVirtualInterfaceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitVirtualInterfaceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitVirtualInterface reads an
+// AWS::DirectConnect::TransitVirtualInterface that the program uses but does
+// not manage, by its primary identifier (VirtualInterfaceArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetTransitVirtualInterface(in athanor.Declarer, id string) (*TransitVirtualInterfaceResource, error) {
+	out := &TransitVirtualInterfaceResource{}
+	r, err := typed.Get(in, TransitVirtualInterfaceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitVirtualInterfaces reads every
+// AWS::DirectConnect::TransitVirtualInterface in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListTransitVirtualInterfaces(in athanor.Declarer) ([]*TransitVirtualInterfaceResource, error) {
+	return typed.List(in, TransitVirtualInterfaceTypeName, nil, func(out *TransitVirtualInterfaceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TransitVirtualInterfaceBgpPeer is part of

@@ -67,14 +67,34 @@ func (r *SimpleADResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SimpleAD(app *athanor.App, logicalID string, props SimpleADProps, opts ...athanor.ResourceOption) (*SimpleADResource, error) {
+func SimpleAD(in athanor.Declarer, logicalID string, props SimpleADProps, opts ...athanor.ResourceOption) (*SimpleADResource, error) {
 	out := &SimpleADResource{}
-	r, err := typed.Declare(app, SimpleADTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SimpleADTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSimpleAD reads an AWS::DirectoryService::SimpleAD that the program uses
+// but does not manage, by its primary identifier (DirectoryId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetSimpleAD(in athanor.Declarer, id string) (*SimpleADResource, error) {
+	out := &SimpleADResource{}
+	r, err := typed.Get(in, SimpleADTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSimpleADs reads every AWS::DirectoryService::SimpleAD in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListSimpleADs(in athanor.Declarer) ([]*SimpleADResource, error) {
+	return typed.List(in, SimpleADTypeName, nil, func(out *SimpleADResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SimpleADVpcSettings is part of AWS::DirectoryService::SimpleAD.

@@ -59,14 +59,34 @@ func (r *DataMigrationResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataMigration(app *athanor.App, logicalID string, props DataMigrationProps, opts ...athanor.ResourceOption) (*DataMigrationResource, error) {
+func DataMigration(in athanor.Declarer, logicalID string, props DataMigrationProps, opts ...athanor.ResourceOption) (*DataMigrationResource, error) {
 	out := &DataMigrationResource{}
-	r, err := typed.Declare(app, DataMigrationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataMigrationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataMigration reads an AWS::DMS::DataMigration that the program uses
+// but does not manage, by its primary identifier (DataMigrationArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetDataMigration(in athanor.Declarer, id string) (*DataMigrationResource, error) {
+	out := &DataMigrationResource{}
+	r, err := typed.Get(in, DataMigrationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataMigrations reads every AWS::DMS::DataMigration in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListDataMigrations(in athanor.Declarer) ([]*DataMigrationResource, error) {
+	return typed.List(in, DataMigrationTypeName, nil, func(out *DataMigrationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DataMigrationDataMigrationSettings is part of AWS::DMS::DataMigration.

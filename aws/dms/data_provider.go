@@ -56,14 +56,34 @@ func (r *DataProviderResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataProvider(app *athanor.App, logicalID string, props DataProviderProps, opts ...athanor.ResourceOption) (*DataProviderResource, error) {
+func DataProvider(in athanor.Declarer, logicalID string, props DataProviderProps, opts ...athanor.ResourceOption) (*DataProviderResource, error) {
 	out := &DataProviderResource{}
-	r, err := typed.Declare(app, DataProviderTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataProviderTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataProvider reads an AWS::DMS::DataProvider that the program uses but
+// does not manage, by its primary identifier (DataProviderArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetDataProvider(in athanor.Declarer, id string) (*DataProviderResource, error) {
+	out := &DataProviderResource{}
+	r, err := typed.Get(in, DataProviderTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataProviders reads every AWS::DMS::DataProvider in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListDataProviders(in athanor.Declarer) ([]*DataProviderResource, error) {
+	return typed.List(in, DataProviderTypeName, nil, func(out *DataProviderResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition Db2SslModeValue (AWS::DMS::DataProvider).

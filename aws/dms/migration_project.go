@@ -70,14 +70,34 @@ func (r *MigrationProjectResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MigrationProject(app *athanor.App, logicalID string, props MigrationProjectProps, opts ...athanor.ResourceOption) (*MigrationProjectResource, error) {
+func MigrationProject(in athanor.Declarer, logicalID string, props MigrationProjectProps, opts ...athanor.ResourceOption) (*MigrationProjectResource, error) {
 	out := &MigrationProjectResource{}
-	r, err := typed.Declare(app, MigrationProjectTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MigrationProjectTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMigrationProject reads an AWS::DMS::MigrationProject that the program
+// uses but does not manage, by its primary identifier (MigrationProjectArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetMigrationProject(in athanor.Declarer, id string) (*MigrationProjectResource, error) {
+	out := &MigrationProjectResource{}
+	r, err := typed.Get(in, MigrationProjectTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMigrationProjects reads every AWS::DMS::MigrationProject in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListMigrationProjects(in athanor.Declarer) ([]*MigrationProjectResource, error) {
+	return typed.List(in, MigrationProjectTypeName, nil, func(out *MigrationProjectResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MigrationProjectDataProviderDescriptor is part of

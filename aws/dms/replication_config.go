@@ -68,14 +68,34 @@ func (r *ReplicationConfigResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ReplicationConfig(app *athanor.App, logicalID string, props ReplicationConfigProps, opts ...athanor.ResourceOption) (*ReplicationConfigResource, error) {
+func ReplicationConfig(in athanor.Declarer, logicalID string, props ReplicationConfigProps, opts ...athanor.ResourceOption) (*ReplicationConfigResource, error) {
 	out := &ReplicationConfigResource{}
-	r, err := typed.Declare(app, ReplicationConfigTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ReplicationConfigTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetReplicationConfig reads an AWS::DMS::ReplicationConfig that the program
+// uses but does not manage, by its primary identifier
+// (ReplicationConfigArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetReplicationConfig(in athanor.Declarer, id string) (*ReplicationConfigResource, error) {
+	out := &ReplicationConfigResource{}
+	r, err := typed.Get(in, ReplicationConfigTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListReplicationConfigs reads every AWS::DMS::ReplicationConfig in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListReplicationConfigs(in athanor.Declarer) ([]*ReplicationConfigResource, error) {
+	return typed.List(in, ReplicationConfigTypeName, nil, func(out *ReplicationConfigResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ReplicationConfigComputeConfig is part of AWS::DMS::ReplicationConfig.

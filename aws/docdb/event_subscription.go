@@ -52,14 +52,34 @@ func (r *EventSubscriptionResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EventSubscription(app *athanor.App, logicalID string, props EventSubscriptionProps, opts ...athanor.ResourceOption) (*EventSubscriptionResource, error) {
+func EventSubscription(in athanor.Declarer, logicalID string, props EventSubscriptionProps, opts ...athanor.ResourceOption) (*EventSubscriptionResource, error) {
 	out := &EventSubscriptionResource{}
-	r, err := typed.Declare(app, EventSubscriptionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EventSubscriptionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEventSubscription reads an AWS::DocDB::EventSubscription that the
+// program uses but does not manage, by its primary identifier
+// (SubscriptionName). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetEventSubscription(in athanor.Declarer, id string) (*EventSubscriptionResource, error) {
+	out := &EventSubscriptionResource{}
+	r, err := typed.Get(in, EventSubscriptionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEventSubscriptions reads every AWS::DocDB::EventSubscription in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListEventSubscriptions(in athanor.Declarer) ([]*EventSubscriptionResource, error) {
+	return typed.List(in, EventSubscriptionTypeName, nil, func(out *EventSubscriptionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of EventSubscriptionProps.SourceType (AWS::DocDB::EventSubscription).

@@ -69,14 +69,34 @@ func (r *GlobalClusterResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GlobalCluster(app *athanor.App, logicalID string, props GlobalClusterProps, opts ...athanor.ResourceOption) (*GlobalClusterResource, error) {
+func GlobalCluster(in athanor.Declarer, logicalID string, props GlobalClusterProps, opts ...athanor.ResourceOption) (*GlobalClusterResource, error) {
 	out := &GlobalClusterResource{}
-	r, err := typed.Declare(app, GlobalClusterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GlobalClusterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGlobalCluster reads an AWS::DocDB::GlobalCluster that the program uses
+// but does not manage, by its primary identifier (GlobalClusterIdentifier).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetGlobalCluster(in athanor.Declarer, id string) (*GlobalClusterResource, error) {
+	out := &GlobalClusterResource{}
+	r, err := typed.Get(in, GlobalClusterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGlobalClusters reads every AWS::DocDB::GlobalCluster in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListGlobalClusters(in athanor.Declarer) ([]*GlobalClusterResource, error) {
+	return typed.List(in, GlobalClusterTypeName, nil, func(out *GlobalClusterResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of GlobalClusterProps.Engine (AWS::DocDB::GlobalCluster).

@@ -61,14 +61,34 @@ func (r *GlobalTableResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GlobalTable(app *athanor.App, logicalID string, props GlobalTableProps, opts ...athanor.ResourceOption) (*GlobalTableResource, error) {
+func GlobalTable(in athanor.Declarer, logicalID string, props GlobalTableProps, opts ...athanor.ResourceOption) (*GlobalTableResource, error) {
 	out := &GlobalTableResource{}
-	r, err := typed.Declare(app, GlobalTableTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GlobalTableTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGlobalTable reads an AWS::DynamoDB::GlobalTable that the program uses
+// but does not manage, by its primary identifier (TableName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetGlobalTable(in athanor.Declarer, id string) (*GlobalTableResource, error) {
+	out := &GlobalTableResource{}
+	r, err := typed.Get(in, GlobalTableTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGlobalTables reads every AWS::DynamoDB::GlobalTable in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListGlobalTables(in athanor.Declarer) ([]*GlobalTableResource, error) {
+	return typed.List(in, GlobalTableTypeName, nil, func(out *GlobalTableResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // GlobalTableAttributeDefinition is part of AWS::DynamoDB::GlobalTable.

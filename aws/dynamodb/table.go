@@ -177,14 +177,34 @@ func (r *TableResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Table(app *athanor.App, logicalID string, props TableProps, opts ...athanor.ResourceOption) (*TableResource, error) {
+func Table(in athanor.Declarer, logicalID string, props TableProps, opts ...athanor.ResourceOption) (*TableResource, error) {
 	out := &TableResource{}
-	r, err := typed.Declare(app, TableTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TableTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTable reads an AWS::DynamoDB::Table that the program uses but does not
+// manage, by its primary identifier (TableName). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetTable(in athanor.Declarer, id string) (*TableResource, error) {
+	out := &TableResource{}
+	r, err := typed.Get(in, TableTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTables reads every AWS::DynamoDB::Table in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListTables(in athanor.Declarer) ([]*TableResource, error) {
+	return typed.List(in, TableTypeName, nil, func(out *TableResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TableAttributeDefinition is part of AWS::DynamoDB::Table. Represents an

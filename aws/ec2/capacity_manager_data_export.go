@@ -59,14 +59,35 @@ func (r *CapacityManagerDataExportResource) ResourceID() string { return r.Resou
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CapacityManagerDataExport(app *athanor.App, logicalID string, props CapacityManagerDataExportProps, opts ...athanor.ResourceOption) (*CapacityManagerDataExportResource, error) {
+func CapacityManagerDataExport(in athanor.Declarer, logicalID string, props CapacityManagerDataExportProps, opts ...athanor.ResourceOption) (*CapacityManagerDataExportResource, error) {
 	out := &CapacityManagerDataExportResource{}
-	r, err := typed.Declare(app, CapacityManagerDataExportTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CapacityManagerDataExportTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCapacityManagerDataExport reads an AWS::EC2::CapacityManagerDataExport
+// that the program uses but does not manage, by its primary identifier
+// (CapacityManagerDataExportId). It reads while planning too, once per run;
+// a missing resource stops the plan naming it. See athanor.App.Get.
+func GetCapacityManagerDataExport(in athanor.Declarer, id string) (*CapacityManagerDataExportResource, error) {
+	out := &CapacityManagerDataExportResource{}
+	r, err := typed.Get(in, CapacityManagerDataExportTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCapacityManagerDataExports reads every
+// AWS::EC2::CapacityManagerDataExport in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListCapacityManagerDataExports(in athanor.Declarer) ([]*CapacityManagerDataExportResource, error) {
+	return typed.List(in, CapacityManagerDataExportTypeName, nil, func(out *CapacityManagerDataExportResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of CapacityManagerDataExportProps.OutputFormat (AWS::EC2::CapacityManagerDataExport).

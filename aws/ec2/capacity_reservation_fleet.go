@@ -52,14 +52,35 @@ func (r *CapacityReservationFleetResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CapacityReservationFleet(app *athanor.App, logicalID string, props CapacityReservationFleetProps, opts ...athanor.ResourceOption) (*CapacityReservationFleetResource, error) {
+func CapacityReservationFleet(in athanor.Declarer, logicalID string, props CapacityReservationFleetProps, opts ...athanor.ResourceOption) (*CapacityReservationFleetResource, error) {
 	out := &CapacityReservationFleetResource{}
-	r, err := typed.Declare(app, CapacityReservationFleetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CapacityReservationFleetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCapacityReservationFleet reads an AWS::EC2::CapacityReservationFleet
+// that the program uses but does not manage, by its primary identifier
+// (CapacityReservationFleetId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetCapacityReservationFleet(in athanor.Declarer, id string) (*CapacityReservationFleetResource, error) {
+	out := &CapacityReservationFleetResource{}
+	r, err := typed.Get(in, CapacityReservationFleetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCapacityReservationFleets reads every
+// AWS::EC2::CapacityReservationFleet in the account and region of in, sorted
+// by identifier. See athanor.App.List.
+func ListCapacityReservationFleets(in athanor.Declarer) ([]*CapacityReservationFleetResource, error) {
+	return typed.List(in, CapacityReservationFleetTypeName, nil, func(out *CapacityReservationFleetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of CapacityReservationFleetProps.InstanceMatchCriteria (AWS::EC2::CapacityReservationFleet).

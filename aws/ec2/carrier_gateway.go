@@ -46,12 +46,32 @@ func (r *CarrierGatewayResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CarrierGateway(app *athanor.App, logicalID string, props CarrierGatewayProps, opts ...athanor.ResourceOption) (*CarrierGatewayResource, error) {
+func CarrierGateway(in athanor.Declarer, logicalID string, props CarrierGatewayProps, opts ...athanor.ResourceOption) (*CarrierGatewayResource, error) {
 	out := &CarrierGatewayResource{}
-	r, err := typed.Declare(app, CarrierGatewayTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CarrierGatewayTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCarrierGateway reads an AWS::EC2::CarrierGateway that the program uses
+// but does not manage, by its primary identifier (CarrierGatewayId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetCarrierGateway(in athanor.Declarer, id string) (*CarrierGatewayResource, error) {
+	out := &CarrierGatewayResource{}
+	r, err := typed.Get(in, CarrierGatewayTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCarrierGateways reads every AWS::EC2::CarrierGateway in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListCarrierGateways(in athanor.Declarer) ([]*CarrierGatewayResource, error) {
+	return typed.List(in, CarrierGatewayTypeName, nil, func(out *CarrierGatewayResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -69,12 +69,32 @@ func (r *CustomerGatewayResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CustomerGateway(app *athanor.App, logicalID string, props CustomerGatewayProps, opts ...athanor.ResourceOption) (*CustomerGatewayResource, error) {
+func CustomerGateway(in athanor.Declarer, logicalID string, props CustomerGatewayProps, opts ...athanor.ResourceOption) (*CustomerGatewayResource, error) {
 	out := &CustomerGatewayResource{}
-	r, err := typed.Declare(app, CustomerGatewayTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CustomerGatewayTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCustomerGateway reads an AWS::EC2::CustomerGateway that the program
+// uses but does not manage, by its primary identifier (CustomerGatewayId).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetCustomerGateway(in athanor.Declarer, id string) (*CustomerGatewayResource, error) {
+	out := &CustomerGatewayResource{}
+	r, err := typed.Get(in, CustomerGatewayTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCustomerGateways reads every AWS::EC2::CustomerGateway in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListCustomerGateways(in athanor.Declarer) ([]*CustomerGatewayResource, error) {
+	return typed.List(in, CustomerGatewayTypeName, nil, func(out *CustomerGatewayResource, r *athanor.Resource) { out.Resource = r })
 }

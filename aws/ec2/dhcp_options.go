@@ -56,12 +56,32 @@ func (r *DHCPOptionsResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DHCPOptions(app *athanor.App, logicalID string, props DHCPOptionsProps, opts ...athanor.ResourceOption) (*DHCPOptionsResource, error) {
+func DHCPOptions(in athanor.Declarer, logicalID string, props DHCPOptionsProps, opts ...athanor.ResourceOption) (*DHCPOptionsResource, error) {
 	out := &DHCPOptionsResource{}
-	r, err := typed.Declare(app, DHCPOptionsTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DHCPOptionsTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDHCPOptions reads an AWS::EC2::DHCPOptions that the program uses but
+// does not manage, by its primary identifier (DhcpOptionsId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetDHCPOptions(in athanor.Declarer, id string) (*DHCPOptionsResource, error) {
+	out := &DHCPOptionsResource{}
+	r, err := typed.Get(in, DHCPOptionsTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDHCPOptions reads every AWS::EC2::DHCPOptions in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListDHCPOptions(in athanor.Declarer) ([]*DHCPOptionsResource, error) {
+	return typed.List(in, DHCPOptionsTypeName, nil, func(out *DHCPOptionsResource, r *athanor.Resource) { out.Resource = r })
 }

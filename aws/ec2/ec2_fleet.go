@@ -60,14 +60,34 @@ func (r *EC2FleetResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EC2Fleet(app *athanor.App, logicalID string, props EC2FleetProps, opts ...athanor.ResourceOption) (*EC2FleetResource, error) {
+func EC2Fleet(in athanor.Declarer, logicalID string, props EC2FleetProps, opts ...athanor.ResourceOption) (*EC2FleetResource, error) {
 	out := &EC2FleetResource{}
-	r, err := typed.Declare(app, EC2FleetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EC2FleetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEC2Fleet reads an AWS::EC2::EC2Fleet that the program uses but does not
+// manage, by its primary identifier (FleetId). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetEC2Fleet(in athanor.Declarer, id string) (*EC2FleetResource, error) {
+	out := &EC2FleetResource{}
+	r, err := typed.Get(in, EC2FleetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEC2Fleets reads every AWS::EC2::EC2Fleet in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListEC2Fleets(in athanor.Declarer) ([]*EC2FleetResource, error) {
+	return typed.List(in, EC2FleetTypeName, nil, func(out *EC2FleetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EC2FleetAcceleratorCountRequest is part of AWS::EC2::EC2Fleet.

@@ -44,12 +44,33 @@ func (r *EgressOnlyInternetGatewayResource) ResourceID() string { return r.Resou
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EgressOnlyInternetGateway(app *athanor.App, logicalID string, props EgressOnlyInternetGatewayProps, opts ...athanor.ResourceOption) (*EgressOnlyInternetGatewayResource, error) {
+func EgressOnlyInternetGateway(in athanor.Declarer, logicalID string, props EgressOnlyInternetGatewayProps, opts ...athanor.ResourceOption) (*EgressOnlyInternetGatewayResource, error) {
 	out := &EgressOnlyInternetGatewayResource{}
-	r, err := typed.Declare(app, EgressOnlyInternetGatewayTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EgressOnlyInternetGatewayTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEgressOnlyInternetGateway reads an AWS::EC2::EgressOnlyInternetGateway
+// that the program uses but does not manage, by its primary identifier (Id).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetEgressOnlyInternetGateway(in athanor.Declarer, id string) (*EgressOnlyInternetGatewayResource, error) {
+	out := &EgressOnlyInternetGatewayResource{}
+	r, err := typed.Get(in, EgressOnlyInternetGatewayTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEgressOnlyInternetGateways reads every
+// AWS::EC2::EgressOnlyInternetGateway in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListEgressOnlyInternetGateways(in athanor.Declarer) ([]*EgressOnlyInternetGatewayResource, error) {
+	return typed.List(in, EgressOnlyInternetGatewayTypeName, nil, func(out *EgressOnlyInternetGatewayResource, r *athanor.Resource) { out.Resource = r })
 }

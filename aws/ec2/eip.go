@@ -93,12 +93,32 @@ func (r *EIPResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EIP(app *athanor.App, logicalID string, props EIPProps, opts ...athanor.ResourceOption) (*EIPResource, error) {
+func EIP(in athanor.Declarer, logicalID string, props EIPProps, opts ...athanor.ResourceOption) (*EIPResource, error) {
 	out := &EIPResource{}
-	r, err := typed.Declare(app, EIPTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EIPTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEIP reads an AWS::EC2::EIP that the program uses but does not manage,
+// by its primary identifier (PublicIp|AllocationId, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetEIP(in athanor.Declarer, id string) (*EIPResource, error) {
+	out := &EIPResource{}
+	r, err := typed.Get(in, EIPTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEIPs reads every AWS::EC2::EIP in the account and region of in, sorted
+// by identifier. See athanor.App.List.
+func ListEIPs(in athanor.Declarer) ([]*EIPResource, error) {
+	return typed.List(in, EIPTypeName, nil, func(out *EIPResource, r *athanor.Resource) { out.Resource = r })
 }

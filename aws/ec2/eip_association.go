@@ -62,12 +62,32 @@ func (r *EIPAssociationResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EIPAssociation(app *athanor.App, logicalID string, props EIPAssociationProps, opts ...athanor.ResourceOption) (*EIPAssociationResource, error) {
+func EIPAssociation(in athanor.Declarer, logicalID string, props EIPAssociationProps, opts ...athanor.ResourceOption) (*EIPAssociationResource, error) {
 	out := &EIPAssociationResource{}
-	r, err := typed.Declare(app, EIPAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EIPAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEIPAssociation reads an AWS::EC2::EIPAssociation that the program uses
+// but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetEIPAssociation(in athanor.Declarer, id string) (*EIPAssociationResource, error) {
+	out := &EIPAssociationResource{}
+	r, err := typed.Get(in, EIPAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEIPAssociations reads every AWS::EC2::EIPAssociation in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListEIPAssociations(in athanor.Declarer) ([]*EIPAssociationResource, error) {
+	return typed.List(in, EIPAssociationTypeName, nil, func(out *EIPAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

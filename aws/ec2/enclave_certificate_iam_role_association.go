@@ -60,12 +60,34 @@ func (r *EnclaveCertificateIamRoleAssociationResource) ResourceID() string {
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EnclaveCertificateIamRoleAssociation(app *athanor.App, logicalID string, props EnclaveCertificateIamRoleAssociationProps, opts ...athanor.ResourceOption) (*EnclaveCertificateIamRoleAssociationResource, error) {
+func EnclaveCertificateIamRoleAssociation(in athanor.Declarer, logicalID string, props EnclaveCertificateIamRoleAssociationProps, opts ...athanor.ResourceOption) (*EnclaveCertificateIamRoleAssociationResource, error) {
 	out := &EnclaveCertificateIamRoleAssociationResource{}
-	r, err := typed.Declare(app, EnclaveCertificateIamRoleAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EnclaveCertificateIamRoleAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEnclaveCertificateIamRoleAssociation reads an
+// AWS::EC2::EnclaveCertificateIamRoleAssociation that the program uses but
+// does not manage, by its primary identifier (CertificateArn|RoleArn, joined
+// by |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetEnclaveCertificateIamRoleAssociation(in athanor.Declarer, id string) (*EnclaveCertificateIamRoleAssociationResource, error) {
+	out := &EnclaveCertificateIamRoleAssociationResource{}
+	r, err := typed.Get(in, EnclaveCertificateIamRoleAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEnclaveCertificateIamRoleAssociations reads every
+// AWS::EC2::EnclaveCertificateIamRoleAssociation in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListEnclaveCertificateIamRoleAssociations(in athanor.Declarer) ([]*EnclaveCertificateIamRoleAssociationResource, error) {
+	return typed.List(in, EnclaveCertificateIamRoleAssociationTypeName, nil, func(out *EnclaveCertificateIamRoleAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -90,14 +90,33 @@ func (r *FlowLogResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FlowLog(app *athanor.App, logicalID string, props FlowLogProps, opts ...athanor.ResourceOption) (*FlowLogResource, error) {
+func FlowLog(in athanor.Declarer, logicalID string, props FlowLogProps, opts ...athanor.ResourceOption) (*FlowLogResource, error) {
 	out := &FlowLogResource{}
-	r, err := typed.Declare(app, FlowLogTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FlowLogTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFlowLog reads an AWS::EC2::FlowLog that the program uses but does not
+// manage, by its primary identifier (Id). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetFlowLog(in athanor.Declarer, id string) (*FlowLogResource, error) {
+	out := &FlowLogResource{}
+	r, err := typed.Get(in, FlowLogTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFlowLogs reads every AWS::EC2::FlowLog in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListFlowLogs(in athanor.Declarer) ([]*FlowLogResource, error) {
+	return typed.List(in, FlowLogTypeName, nil, func(out *FlowLogResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FlowLogDestinationOptions is part of AWS::EC2::FlowLog.

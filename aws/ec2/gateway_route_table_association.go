@@ -46,9 +46,24 @@ func (r *GatewayRouteTableAssociationResource) ResourceID() string { return r.Re
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GatewayRouteTableAssociation(app *athanor.App, logicalID string, props GatewayRouteTableAssociationProps, opts ...athanor.ResourceOption) (*GatewayRouteTableAssociationResource, error) {
+func GatewayRouteTableAssociation(in athanor.Declarer, logicalID string, props GatewayRouteTableAssociationProps, opts ...athanor.ResourceOption) (*GatewayRouteTableAssociationResource, error) {
 	out := &GatewayRouteTableAssociationResource{}
-	r, err := typed.Declare(app, GatewayRouteTableAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GatewayRouteTableAssociationTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetGatewayRouteTableAssociation reads an
+// AWS::EC2::GatewayRouteTableAssociation that the program uses but does not
+// manage, by its primary identifier (GatewayId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetGatewayRouteTableAssociation(in athanor.Declarer, id string) (*GatewayRouteTableAssociationResource, error) {
+	out := &GatewayRouteTableAssociationResource{}
+	r, err := typed.Get(in, GatewayRouteTableAssociationTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

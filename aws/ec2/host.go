@@ -68,14 +68,33 @@ func (r *HostResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Host(app *athanor.App, logicalID string, props HostProps, opts ...athanor.ResourceOption) (*HostResource, error) {
+func Host(in athanor.Declarer, logicalID string, props HostProps, opts ...athanor.ResourceOption) (*HostResource, error) {
 	out := &HostResource{}
-	r, err := typed.Declare(app, HostTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, HostTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetHost reads an AWS::EC2::Host that the program uses but does not manage,
+// by its primary identifier (HostId). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetHost(in athanor.Declarer, id string) (*HostResource, error) {
+	out := &HostResource{}
+	r, err := typed.Get(in, HostTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListHosts reads every AWS::EC2::Host in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListHosts(in athanor.Declarer) ([]*HostResource, error) {
+	return typed.List(in, HostTypeName, nil, func(out *HostResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of HostProps.AutoPlacement (AWS::EC2::Host).

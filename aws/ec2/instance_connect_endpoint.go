@@ -83,14 +83,35 @@ func (r *InstanceConnectEndpointResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func InstanceConnectEndpoint(app *athanor.App, logicalID string, props InstanceConnectEndpointProps, opts ...athanor.ResourceOption) (*InstanceConnectEndpointResource, error) {
+func InstanceConnectEndpoint(in athanor.Declarer, logicalID string, props InstanceConnectEndpointProps, opts ...athanor.ResourceOption) (*InstanceConnectEndpointResource, error) {
 	out := &InstanceConnectEndpointResource{}
-	r, err := typed.Declare(app, InstanceConnectEndpointTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InstanceConnectEndpointTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInstanceConnectEndpoint reads an AWS::EC2::InstanceConnectEndpoint that
+// the program uses but does not manage, by its primary identifier (Id). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetInstanceConnectEndpoint(in athanor.Declarer, id string) (*InstanceConnectEndpointResource, error) {
+	out := &InstanceConnectEndpointResource{}
+	r, err := typed.Get(in, InstanceConnectEndpointTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInstanceConnectEndpoints reads every AWS::EC2::InstanceConnectEndpoint
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListInstanceConnectEndpoints(in athanor.Declarer) ([]*InstanceConnectEndpointResource, error) {
+	return typed.List(in, InstanceConnectEndpointTypeName, nil, func(out *InstanceConnectEndpointResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // InstanceConnectEndpointInstanceConnectEndpointDnsNames is part of

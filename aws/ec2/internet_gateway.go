@@ -39,12 +39,32 @@ func (r *InternetGatewayResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func InternetGateway(app *athanor.App, logicalID string, props InternetGatewayProps, opts ...athanor.ResourceOption) (*InternetGatewayResource, error) {
+func InternetGateway(in athanor.Declarer, logicalID string, props InternetGatewayProps, opts ...athanor.ResourceOption) (*InternetGatewayResource, error) {
 	out := &InternetGatewayResource{}
-	r, err := typed.Declare(app, InternetGatewayTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InternetGatewayTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInternetGateway reads an AWS::EC2::InternetGateway that the program
+// uses but does not manage, by its primary identifier (InternetGatewayId).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetInternetGateway(in athanor.Declarer, id string) (*InternetGatewayResource, error) {
+	out := &InternetGatewayResource{}
+	r, err := typed.Get(in, InternetGatewayTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInternetGateways reads every AWS::EC2::InternetGateway in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListInternetGateways(in athanor.Declarer) ([]*InternetGatewayResource, error) {
+	return typed.List(in, InternetGatewayTypeName, nil, func(out *InternetGatewayResource, r *athanor.Resource) { out.Resource = r })
 }

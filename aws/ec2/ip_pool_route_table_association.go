@@ -45,12 +45,34 @@ func (r *IpPoolRouteTableAssociationResource) ResourceID() string { return r.Res
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IpPoolRouteTableAssociation(app *athanor.App, logicalID string, props IpPoolRouteTableAssociationProps, opts ...athanor.ResourceOption) (*IpPoolRouteTableAssociationResource, error) {
+func IpPoolRouteTableAssociation(in athanor.Declarer, logicalID string, props IpPoolRouteTableAssociationProps, opts ...athanor.ResourceOption) (*IpPoolRouteTableAssociationResource, error) {
 	out := &IpPoolRouteTableAssociationResource{}
-	r, err := typed.Declare(app, IpPoolRouteTableAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IpPoolRouteTableAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIpPoolRouteTableAssociation reads an
+// AWS::EC2::IpPoolRouteTableAssociation that the program uses but does not
+// manage, by its primary identifier (AssociationId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetIpPoolRouteTableAssociation(in athanor.Declarer, id string) (*IpPoolRouteTableAssociationResource, error) {
+	out := &IpPoolRouteTableAssociationResource{}
+	r, err := typed.Get(in, IpPoolRouteTableAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIpPoolRouteTableAssociations reads every
+// AWS::EC2::IpPoolRouteTableAssociation in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListIpPoolRouteTableAssociations(in athanor.Declarer) ([]*IpPoolRouteTableAssociationResource, error) {
+	return typed.List(in, IpPoolRouteTableAssociationTypeName, nil, func(out *IpPoolRouteTableAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -71,14 +71,33 @@ func (r *IPAMResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IPAM(app *athanor.App, logicalID string, props IPAMProps, opts ...athanor.ResourceOption) (*IPAMResource, error) {
+func IPAM(in athanor.Declarer, logicalID string, props IPAMProps, opts ...athanor.ResourceOption) (*IPAMResource, error) {
 	out := &IPAMResource{}
-	r, err := typed.Declare(app, IPAMTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IPAMTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIPAM reads an AWS::EC2::IPAM that the program uses but does not manage,
+// by its primary identifier (IpamId). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetIPAM(in athanor.Declarer, id string) (*IPAMResource, error) {
+	out := &IPAMResource{}
+	r, err := typed.Get(in, IPAMTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIPAMs reads every AWS::EC2::IPAM in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListIPAMs(in athanor.Declarer) ([]*IPAMResource, error) {
+	return typed.List(in, IPAMTypeName, nil, func(out *IPAMResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // IPAMIpamOperatingRegion is part of AWS::EC2::IPAM. The regions IPAM is

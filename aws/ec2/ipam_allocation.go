@@ -49,12 +49,34 @@ func (r *IPAMAllocationResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IPAMAllocation(app *athanor.App, logicalID string, props IPAMAllocationProps, opts ...athanor.ResourceOption) (*IPAMAllocationResource, error) {
+func IPAMAllocation(in athanor.Declarer, logicalID string, props IPAMAllocationProps, opts ...athanor.ResourceOption) (*IPAMAllocationResource, error) {
 	out := &IPAMAllocationResource{}
-	r, err := typed.Declare(app, IPAMAllocationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IPAMAllocationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIPAMAllocation reads an AWS::EC2::IPAMAllocation that the program uses
+// but does not manage, by its primary identifier
+// (IpamPoolId|IpamPoolAllocationId|Cidr, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetIPAMAllocation(in athanor.Declarer, id string) (*IPAMAllocationResource, error) {
+	out := &IPAMAllocationResource{}
+	r, err := typed.Get(in, IPAMAllocationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIPAMAllocations reads every AWS::EC2::IPAMAllocation within the given
+// IpamPoolId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListIPAMAllocations(in athanor.Declarer, ipamPoolId string) ([]*IPAMAllocationResource, error) {
+	return typed.List(in, IPAMAllocationTypeName, map[string]any{"IpamPoolId": ipamPoolId}, func(out *IPAMAllocationResource, r *athanor.Resource) { out.Resource = r })
 }

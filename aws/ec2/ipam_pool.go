@@ -113,14 +113,34 @@ func (r *IPAMPoolResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IPAMPool(app *athanor.App, logicalID string, props IPAMPoolProps, opts ...athanor.ResourceOption) (*IPAMPoolResource, error) {
+func IPAMPool(in athanor.Declarer, logicalID string, props IPAMPoolProps, opts ...athanor.ResourceOption) (*IPAMPoolResource, error) {
 	out := &IPAMPoolResource{}
-	r, err := typed.Declare(app, IPAMPoolTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IPAMPoolTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIPAMPool reads an AWS::EC2::IPAMPool that the program uses but does not
+// manage, by its primary identifier (IpamPoolId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetIPAMPool(in athanor.Declarer, id string) (*IPAMPoolResource, error) {
+	out := &IPAMPoolResource{}
+	r, err := typed.Get(in, IPAMPoolTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIPAMPools reads every AWS::EC2::IPAMPool in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListIPAMPools(in athanor.Declarer) ([]*IPAMPoolResource, error) {
+	return typed.List(in, IPAMPoolTypeName, nil, func(out *IPAMPoolResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of IPAMPoolProps.AwsService (AWS::EC2::IPAMPool).

@@ -48,12 +48,33 @@ func (r *IPAMPoolCidrResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IPAMPoolCidr(app *athanor.App, logicalID string, props IPAMPoolCidrProps, opts ...athanor.ResourceOption) (*IPAMPoolCidrResource, error) {
+func IPAMPoolCidr(in athanor.Declarer, logicalID string, props IPAMPoolCidrProps, opts ...athanor.ResourceOption) (*IPAMPoolCidrResource, error) {
 	out := &IPAMPoolCidrResource{}
-	r, err := typed.Declare(app, IPAMPoolCidrTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IPAMPoolCidrTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIPAMPoolCidr reads an AWS::EC2::IPAMPoolCidr that the program uses but
+// does not manage, by its primary identifier (IpamPoolId|IpamPoolCidrId,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetIPAMPoolCidr(in athanor.Declarer, id string) (*IPAMPoolCidrResource, error) {
+	out := &IPAMPoolCidrResource{}
+	r, err := typed.Get(in, IPAMPoolCidrTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIPAMPoolCidrs reads every AWS::EC2::IPAMPoolCidr within the given
+// IpamPoolId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListIPAMPoolCidrs(in athanor.Declarer, ipamPoolId string) ([]*IPAMPoolCidrResource, error) {
+	return typed.List(in, IPAMPoolCidrTypeName, map[string]any{"IpamPoolId": ipamPoolId}, func(out *IPAMPoolCidrResource, r *athanor.Resource) { out.Resource = r })
 }

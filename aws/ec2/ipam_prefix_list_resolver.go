@@ -56,14 +56,35 @@ func (r *IPAMPrefixListResolverResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IPAMPrefixListResolver(app *athanor.App, logicalID string, props IPAMPrefixListResolverProps, opts ...athanor.ResourceOption) (*IPAMPrefixListResolverResource, error) {
+func IPAMPrefixListResolver(in athanor.Declarer, logicalID string, props IPAMPrefixListResolverProps, opts ...athanor.ResourceOption) (*IPAMPrefixListResolverResource, error) {
 	out := &IPAMPrefixListResolverResource{}
-	r, err := typed.Declare(app, IPAMPrefixListResolverTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IPAMPrefixListResolverTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIPAMPrefixListResolver reads an AWS::EC2::IPAMPrefixListResolver that
+// the program uses but does not manage, by its primary identifier
+// (IpamPrefixListResolverId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetIPAMPrefixListResolver(in athanor.Declarer, id string) (*IPAMPrefixListResolverResource, error) {
+	out := &IPAMPrefixListResolverResource{}
+	r, err := typed.Get(in, IPAMPrefixListResolverTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIPAMPrefixListResolvers reads every AWS::EC2::IPAMPrefixListResolver
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListIPAMPrefixListResolvers(in athanor.Declarer) ([]*IPAMPrefixListResolverResource, error) {
+	return typed.List(in, IPAMPrefixListResolverTypeName, nil, func(out *IPAMPrefixListResolverResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // IPAMPrefixListResolverIpamPrefixListResolverRule is part of

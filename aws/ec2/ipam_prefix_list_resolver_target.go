@@ -58,12 +58,34 @@ func (r *IPAMPrefixListResolverTargetResource) ResourceID() string { return r.Re
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IPAMPrefixListResolverTarget(app *athanor.App, logicalID string, props IPAMPrefixListResolverTargetProps, opts ...athanor.ResourceOption) (*IPAMPrefixListResolverTargetResource, error) {
+func IPAMPrefixListResolverTarget(in athanor.Declarer, logicalID string, props IPAMPrefixListResolverTargetProps, opts ...athanor.ResourceOption) (*IPAMPrefixListResolverTargetResource, error) {
 	out := &IPAMPrefixListResolverTargetResource{}
-	r, err := typed.Declare(app, IPAMPrefixListResolverTargetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IPAMPrefixListResolverTargetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIPAMPrefixListResolverTarget reads an
+// AWS::EC2::IPAMPrefixListResolverTarget that the program uses but does not
+// manage, by its primary identifier (IpamPrefixListResolverTargetId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetIPAMPrefixListResolverTarget(in athanor.Declarer, id string) (*IPAMPrefixListResolverTargetResource, error) {
+	out := &IPAMPrefixListResolverTargetResource{}
+	r, err := typed.Get(in, IPAMPrefixListResolverTargetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIPAMPrefixListResolverTargets reads every
+// AWS::EC2::IPAMPrefixListResolverTarget in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListIPAMPrefixListResolverTargets(in athanor.Declarer) ([]*IPAMPrefixListResolverTargetResource, error) {
+	return typed.List(in, IPAMPrefixListResolverTargetTypeName, nil, func(out *IPAMPrefixListResolverTargetResource, r *athanor.Resource) { out.Resource = r })
 }

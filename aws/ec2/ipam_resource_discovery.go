@@ -59,14 +59,34 @@ func (r *IPAMResourceDiscoveryResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IPAMResourceDiscovery(app *athanor.App, logicalID string, props IPAMResourceDiscoveryProps, opts ...athanor.ResourceOption) (*IPAMResourceDiscoveryResource, error) {
+func IPAMResourceDiscovery(in athanor.Declarer, logicalID string, props IPAMResourceDiscoveryProps, opts ...athanor.ResourceOption) (*IPAMResourceDiscoveryResource, error) {
 	out := &IPAMResourceDiscoveryResource{}
-	r, err := typed.Declare(app, IPAMResourceDiscoveryTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IPAMResourceDiscoveryTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIPAMResourceDiscovery reads an AWS::EC2::IPAMResourceDiscovery that the
+// program uses but does not manage, by its primary identifier
+// (IpamResourceDiscoveryId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetIPAMResourceDiscovery(in athanor.Declarer, id string) (*IPAMResourceDiscoveryResource, error) {
+	out := &IPAMResourceDiscoveryResource{}
+	r, err := typed.Get(in, IPAMResourceDiscoveryTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIPAMResourceDiscoveries reads every AWS::EC2::IPAMResourceDiscovery in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListIPAMResourceDiscoveries(in athanor.Declarer) ([]*IPAMResourceDiscoveryResource, error) {
+	return typed.List(in, IPAMResourceDiscoveryTypeName, nil, func(out *IPAMResourceDiscoveryResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // IPAMResourceDiscoveryIpamOperatingRegion is part of

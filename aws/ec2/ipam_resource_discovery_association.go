@@ -66,12 +66,34 @@ func (r *IPAMResourceDiscoveryAssociationResource) ResourceID() string { return 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IPAMResourceDiscoveryAssociation(app *athanor.App, logicalID string, props IPAMResourceDiscoveryAssociationProps, opts ...athanor.ResourceOption) (*IPAMResourceDiscoveryAssociationResource, error) {
+func IPAMResourceDiscoveryAssociation(in athanor.Declarer, logicalID string, props IPAMResourceDiscoveryAssociationProps, opts ...athanor.ResourceOption) (*IPAMResourceDiscoveryAssociationResource, error) {
 	out := &IPAMResourceDiscoveryAssociationResource{}
-	r, err := typed.Declare(app, IPAMResourceDiscoveryAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IPAMResourceDiscoveryAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIPAMResourceDiscoveryAssociation reads an
+// AWS::EC2::IPAMResourceDiscoveryAssociation that the program uses but does
+// not manage, by its primary identifier
+// (IpamResourceDiscoveryAssociationId). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetIPAMResourceDiscoveryAssociation(in athanor.Declarer, id string) (*IPAMResourceDiscoveryAssociationResource, error) {
+	out := &IPAMResourceDiscoveryAssociationResource{}
+	r, err := typed.Get(in, IPAMResourceDiscoveryAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIPAMResourceDiscoveryAssociations reads every
+// AWS::EC2::IPAMResourceDiscoveryAssociation in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListIPAMResourceDiscoveryAssociations(in athanor.Declarer) ([]*IPAMResourceDiscoveryAssociationResource, error) {
+	return typed.List(in, IPAMResourceDiscoveryAssociationTypeName, nil, func(out *IPAMResourceDiscoveryAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -59,14 +59,34 @@ func (r *IPAMScopeResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IPAMScope(app *athanor.App, logicalID string, props IPAMScopeProps, opts ...athanor.ResourceOption) (*IPAMScopeResource, error) {
+func IPAMScope(in athanor.Declarer, logicalID string, props IPAMScopeProps, opts ...athanor.ResourceOption) (*IPAMScopeResource, error) {
 	out := &IPAMScopeResource{}
-	r, err := typed.Declare(app, IPAMScopeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IPAMScopeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIPAMScope reads an AWS::EC2::IPAMScope that the program uses but does
+// not manage, by its primary identifier (IpamScopeId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetIPAMScope(in athanor.Declarer, id string) (*IPAMScopeResource, error) {
+	out := &IPAMScopeResource{}
+	r, err := typed.Get(in, IPAMScopeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIPAMScopes reads every AWS::EC2::IPAMScope in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListIPAMScopes(in athanor.Declarer) ([]*IPAMScopeResource, error) {
+	return typed.List(in, IPAMScopeTypeName, nil, func(out *IPAMScopeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // IPAMScopeIpamScopeExternalAuthorityConfiguration is part of

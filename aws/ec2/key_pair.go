@@ -71,14 +71,34 @@ func (r *KeyPairResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func KeyPair(app *athanor.App, logicalID string, props KeyPairProps, opts ...athanor.ResourceOption) (*KeyPairResource, error) {
+func KeyPair(in athanor.Declarer, logicalID string, props KeyPairProps, opts ...athanor.ResourceOption) (*KeyPairResource, error) {
 	out := &KeyPairResource{}
-	r, err := typed.Declare(app, KeyPairTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, KeyPairTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetKeyPair reads an AWS::EC2::KeyPair that the program uses but does not
+// manage, by its primary identifier (KeyName). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetKeyPair(in athanor.Declarer, id string) (*KeyPairResource, error) {
+	out := &KeyPairResource{}
+	r, err := typed.Get(in, KeyPairTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListKeyPairs reads every AWS::EC2::KeyPair in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListKeyPairs(in athanor.Declarer) ([]*KeyPairResource, error) {
+	return typed.List(in, KeyPairTypeName, nil, func(out *KeyPairResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of KeyPairProps.KeyFormat (AWS::EC2::KeyPair).

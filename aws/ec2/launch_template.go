@@ -69,14 +69,34 @@ func (r *LaunchTemplateResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LaunchTemplate(app *athanor.App, logicalID string, props LaunchTemplateProps, opts ...athanor.ResourceOption) (*LaunchTemplateResource, error) {
+func LaunchTemplate(in athanor.Declarer, logicalID string, props LaunchTemplateProps, opts ...athanor.ResourceOption) (*LaunchTemplateResource, error) {
 	out := &LaunchTemplateResource{}
-	r, err := typed.Declare(app, LaunchTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LaunchTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLaunchTemplate reads an AWS::EC2::LaunchTemplate that the program uses
+// but does not manage, by its primary identifier (LaunchTemplateId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetLaunchTemplate(in athanor.Declarer, id string) (*LaunchTemplateResource, error) {
+	out := &LaunchTemplateResource{}
+	r, err := typed.Get(in, LaunchTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLaunchTemplates reads every AWS::EC2::LaunchTemplate in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListLaunchTemplates(in athanor.Declarer) ([]*LaunchTemplateResource, error) {
+	return typed.List(in, LaunchTemplateTypeName, nil, func(out *LaunchTemplateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LaunchTemplateAcceleratorCount is part of AWS::EC2::LaunchTemplate. The

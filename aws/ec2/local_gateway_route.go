@@ -49,12 +49,33 @@ func (r *LocalGatewayRouteResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LocalGatewayRoute(app *athanor.App, logicalID string, props LocalGatewayRouteProps, opts ...athanor.ResourceOption) (*LocalGatewayRouteResource, error) {
+func LocalGatewayRoute(in athanor.Declarer, logicalID string, props LocalGatewayRouteProps, opts ...athanor.ResourceOption) (*LocalGatewayRouteResource, error) {
 	out := &LocalGatewayRouteResource{}
-	r, err := typed.Declare(app, LocalGatewayRouteTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LocalGatewayRouteTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLocalGatewayRoute reads an AWS::EC2::LocalGatewayRoute that the program
+// uses but does not manage, by its primary identifier
+// (DestinationCidrBlock|LocalGatewayRouteTableId, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetLocalGatewayRoute(in athanor.Declarer, id string) (*LocalGatewayRouteResource, error) {
+	out := &LocalGatewayRouteResource{}
+	r, err := typed.Get(in, LocalGatewayRouteTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLocalGatewayRoutes reads every AWS::EC2::LocalGatewayRoute in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListLocalGatewayRoutes(in athanor.Declarer) ([]*LocalGatewayRouteResource, error) {
+	return typed.List(in, LocalGatewayRouteTypeName, nil, func(out *LocalGatewayRouteResource, r *athanor.Resource) { out.Resource = r })
 }

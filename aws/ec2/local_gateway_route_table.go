@@ -54,12 +54,33 @@ func (r *LocalGatewayRouteTableResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LocalGatewayRouteTable(app *athanor.App, logicalID string, props LocalGatewayRouteTableProps, opts ...athanor.ResourceOption) (*LocalGatewayRouteTableResource, error) {
+func LocalGatewayRouteTable(in athanor.Declarer, logicalID string, props LocalGatewayRouteTableProps, opts ...athanor.ResourceOption) (*LocalGatewayRouteTableResource, error) {
 	out := &LocalGatewayRouteTableResource{}
-	r, err := typed.Declare(app, LocalGatewayRouteTableTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LocalGatewayRouteTableTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLocalGatewayRouteTable reads an AWS::EC2::LocalGatewayRouteTable that
+// the program uses but does not manage, by its primary identifier
+// (LocalGatewayRouteTableId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetLocalGatewayRouteTable(in athanor.Declarer, id string) (*LocalGatewayRouteTableResource, error) {
+	out := &LocalGatewayRouteTableResource{}
+	r, err := typed.Get(in, LocalGatewayRouteTableTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLocalGatewayRouteTables reads every AWS::EC2::LocalGatewayRouteTable
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListLocalGatewayRouteTables(in athanor.Declarer) ([]*LocalGatewayRouteTableResource, error) {
+	return typed.List(in, LocalGatewayRouteTableTypeName, nil, func(out *LocalGatewayRouteTableResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -64,12 +64,37 @@ func (r *LocalGatewayRouteTableVirtualInterfaceGroupAssociationResource) Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LocalGatewayRouteTableVirtualInterfaceGroupAssociation(app *athanor.App, logicalID string, props LocalGatewayRouteTableVirtualInterfaceGroupAssociationProps, opts ...athanor.ResourceOption) (*LocalGatewayRouteTableVirtualInterfaceGroupAssociationResource, error) {
+func LocalGatewayRouteTableVirtualInterfaceGroupAssociation(in athanor.Declarer, logicalID string, props LocalGatewayRouteTableVirtualInterfaceGroupAssociationProps, opts ...athanor.ResourceOption) (*LocalGatewayRouteTableVirtualInterfaceGroupAssociationResource, error) {
 	out := &LocalGatewayRouteTableVirtualInterfaceGroupAssociationResource{}
-	r, err := typed.Declare(app, LocalGatewayRouteTableVirtualInterfaceGroupAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LocalGatewayRouteTableVirtualInterfaceGroupAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLocalGatewayRouteTableVirtualInterfaceGroupAssociation reads an
+// AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation that the
+// program uses but does not manage, by its primary identifier
+// (LocalGatewayRouteTableVirtualInterfaceGroupAssociationId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetLocalGatewayRouteTableVirtualInterfaceGroupAssociation(in athanor.Declarer, id string) (*LocalGatewayRouteTableVirtualInterfaceGroupAssociationResource, error) {
+	out := &LocalGatewayRouteTableVirtualInterfaceGroupAssociationResource{}
+	r, err := typed.Get(in, LocalGatewayRouteTableVirtualInterfaceGroupAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLocalGatewayRouteTableVirtualInterfaceGroupAssociations reads every
+// AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListLocalGatewayRouteTableVirtualInterfaceGroupAssociations(in athanor.Declarer) ([]*LocalGatewayRouteTableVirtualInterfaceGroupAssociationResource, error) {
+	return typed.List(in, LocalGatewayRouteTableVirtualInterfaceGroupAssociationTypeName, nil, func(out *LocalGatewayRouteTableVirtualInterfaceGroupAssociationResource, r *athanor.Resource) {
+		out.Resource = r
+	})
 }

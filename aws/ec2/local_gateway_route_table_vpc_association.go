@@ -54,12 +54,35 @@ func (r *LocalGatewayRouteTableVPCAssociationResource) ResourceID() string {
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LocalGatewayRouteTableVPCAssociation(app *athanor.App, logicalID string, props LocalGatewayRouteTableVPCAssociationProps, opts ...athanor.ResourceOption) (*LocalGatewayRouteTableVPCAssociationResource, error) {
+func LocalGatewayRouteTableVPCAssociation(in athanor.Declarer, logicalID string, props LocalGatewayRouteTableVPCAssociationProps, opts ...athanor.ResourceOption) (*LocalGatewayRouteTableVPCAssociationResource, error) {
 	out := &LocalGatewayRouteTableVPCAssociationResource{}
-	r, err := typed.Declare(app, LocalGatewayRouteTableVPCAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LocalGatewayRouteTableVPCAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLocalGatewayRouteTableVPCAssociation reads an
+// AWS::EC2::LocalGatewayRouteTableVPCAssociation that the program uses but
+// does not manage, by its primary identifier
+// (LocalGatewayRouteTableVpcAssociationId). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetLocalGatewayRouteTableVPCAssociation(in athanor.Declarer, id string) (*LocalGatewayRouteTableVPCAssociationResource, error) {
+	out := &LocalGatewayRouteTableVPCAssociationResource{}
+	r, err := typed.Get(in, LocalGatewayRouteTableVPCAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLocalGatewayRouteTableVPCAssociations reads every
+// AWS::EC2::LocalGatewayRouteTableVPCAssociation in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListLocalGatewayRouteTableVPCAssociations(in athanor.Declarer) ([]*LocalGatewayRouteTableVPCAssociationResource, error) {
+	return typed.List(in, LocalGatewayRouteTableVPCAssociationTypeName, nil, func(out *LocalGatewayRouteTableVPCAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -73,12 +73,34 @@ func (r *LocalGatewayVirtualInterfaceResource) ResourceID() string { return r.Re
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LocalGatewayVirtualInterface(app *athanor.App, logicalID string, props LocalGatewayVirtualInterfaceProps, opts ...athanor.ResourceOption) (*LocalGatewayVirtualInterfaceResource, error) {
+func LocalGatewayVirtualInterface(in athanor.Declarer, logicalID string, props LocalGatewayVirtualInterfaceProps, opts ...athanor.ResourceOption) (*LocalGatewayVirtualInterfaceResource, error) {
 	out := &LocalGatewayVirtualInterfaceResource{}
-	r, err := typed.Declare(app, LocalGatewayVirtualInterfaceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LocalGatewayVirtualInterfaceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLocalGatewayVirtualInterface reads an
+// AWS::EC2::LocalGatewayVirtualInterface that the program uses but does not
+// manage, by its primary identifier (LocalGatewayVirtualInterfaceId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetLocalGatewayVirtualInterface(in athanor.Declarer, id string) (*LocalGatewayVirtualInterfaceResource, error) {
+	out := &LocalGatewayVirtualInterfaceResource{}
+	r, err := typed.Get(in, LocalGatewayVirtualInterfaceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLocalGatewayVirtualInterfaces reads every
+// AWS::EC2::LocalGatewayVirtualInterface in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListLocalGatewayVirtualInterfaces(in athanor.Declarer) ([]*LocalGatewayVirtualInterfaceResource, error) {
+	return typed.List(in, LocalGatewayVirtualInterfaceTypeName, nil, func(out *LocalGatewayVirtualInterfaceResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -62,12 +62,34 @@ func (r *LocalGatewayVirtualInterfaceGroupResource) ResourceID() string { return
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LocalGatewayVirtualInterfaceGroup(app *athanor.App, logicalID string, props LocalGatewayVirtualInterfaceGroupProps, opts ...athanor.ResourceOption) (*LocalGatewayVirtualInterfaceGroupResource, error) {
+func LocalGatewayVirtualInterfaceGroup(in athanor.Declarer, logicalID string, props LocalGatewayVirtualInterfaceGroupProps, opts ...athanor.ResourceOption) (*LocalGatewayVirtualInterfaceGroupResource, error) {
 	out := &LocalGatewayVirtualInterfaceGroupResource{}
-	r, err := typed.Declare(app, LocalGatewayVirtualInterfaceGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LocalGatewayVirtualInterfaceGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLocalGatewayVirtualInterfaceGroup reads an
+// AWS::EC2::LocalGatewayVirtualInterfaceGroup that the program uses but does
+// not manage, by its primary identifier
+// (LocalGatewayVirtualInterfaceGroupId). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetLocalGatewayVirtualInterfaceGroup(in athanor.Declarer, id string) (*LocalGatewayVirtualInterfaceGroupResource, error) {
+	out := &LocalGatewayVirtualInterfaceGroupResource{}
+	r, err := typed.Get(in, LocalGatewayVirtualInterfaceGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLocalGatewayVirtualInterfaceGroups reads every
+// AWS::EC2::LocalGatewayVirtualInterfaceGroup in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListLocalGatewayVirtualInterfaceGroups(in athanor.Declarer) ([]*LocalGatewayVirtualInterfaceGroupResource, error) {
+	return typed.List(in, LocalGatewayVirtualInterfaceGroupTypeName, nil, func(out *LocalGatewayVirtualInterfaceGroupResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -133,14 +133,34 @@ func (r *NatGatewayResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func NatGateway(app *athanor.App, logicalID string, props NatGatewayProps, opts ...athanor.ResourceOption) (*NatGatewayResource, error) {
+func NatGateway(in athanor.Declarer, logicalID string, props NatGatewayProps, opts ...athanor.ResourceOption) (*NatGatewayResource, error) {
 	out := &NatGatewayResource{}
-	r, err := typed.Declare(app, NatGatewayTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NatGatewayTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNatGateway reads an AWS::EC2::NatGateway that the program uses but does
+// not manage, by its primary identifier (NatGatewayId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetNatGateway(in athanor.Declarer, id string) (*NatGatewayResource, error) {
+	out := &NatGatewayResource{}
+	r, err := typed.Get(in, NatGatewayTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNatGateways reads every AWS::EC2::NatGateway in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListNatGateways(in athanor.Declarer) ([]*NatGatewayResource, error) {
+	return typed.List(in, NatGatewayTypeName, nil, func(out *NatGatewayResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // NatGatewayAvailabilityZoneAddress is part of AWS::EC2::NatGateway. For

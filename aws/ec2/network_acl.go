@@ -42,12 +42,32 @@ func (r *NetworkAclResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func NetworkAcl(app *athanor.App, logicalID string, props NetworkAclProps, opts ...athanor.ResourceOption) (*NetworkAclResource, error) {
+func NetworkAcl(in athanor.Declarer, logicalID string, props NetworkAclProps, opts ...athanor.ResourceOption) (*NetworkAclResource, error) {
 	out := &NetworkAclResource{}
-	r, err := typed.Declare(app, NetworkAclTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NetworkAclTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNetworkAcl reads an AWS::EC2::NetworkAcl that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetNetworkAcl(in athanor.Declarer, id string) (*NetworkAclResource, error) {
+	out := &NetworkAclResource{}
+	r, err := typed.Get(in, NetworkAclTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNetworkAcls reads every AWS::EC2::NetworkAcl in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListNetworkAcls(in athanor.Declarer) ([]*NetworkAclResource, error) {
+	return typed.List(in, NetworkAclTypeName, nil, func(out *NetworkAclResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -50,14 +50,36 @@ func (r *NetworkInsightsAccessScopeResource) ResourceID() string { return r.Reso
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func NetworkInsightsAccessScope(app *athanor.App, logicalID string, props NetworkInsightsAccessScopeProps, opts ...athanor.ResourceOption) (*NetworkInsightsAccessScopeResource, error) {
+func NetworkInsightsAccessScope(in athanor.Declarer, logicalID string, props NetworkInsightsAccessScopeProps, opts ...athanor.ResourceOption) (*NetworkInsightsAccessScopeResource, error) {
 	out := &NetworkInsightsAccessScopeResource{}
-	r, err := typed.Declare(app, NetworkInsightsAccessScopeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NetworkInsightsAccessScopeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNetworkInsightsAccessScope reads an
+// AWS::EC2::NetworkInsightsAccessScope that the program uses but does not
+// manage, by its primary identifier (NetworkInsightsAccessScopeId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetNetworkInsightsAccessScope(in athanor.Declarer, id string) (*NetworkInsightsAccessScopeResource, error) {
+	out := &NetworkInsightsAccessScopeResource{}
+	r, err := typed.Get(in, NetworkInsightsAccessScopeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNetworkInsightsAccessScopes reads every
+// AWS::EC2::NetworkInsightsAccessScope in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListNetworkInsightsAccessScopes(in athanor.Declarer) ([]*NetworkInsightsAccessScopeResource, error) {
+	return typed.List(in, NetworkInsightsAccessScopeTypeName, nil, func(out *NetworkInsightsAccessScopeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // NetworkInsightsAccessScopeAccessScopePathRequest is part of

@@ -56,14 +56,36 @@ func (r *NetworkInsightsAccessScopeAnalysisResource) ResourceID() string { retur
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func NetworkInsightsAccessScopeAnalysis(app *athanor.App, logicalID string, props NetworkInsightsAccessScopeAnalysisProps, opts ...athanor.ResourceOption) (*NetworkInsightsAccessScopeAnalysisResource, error) {
+func NetworkInsightsAccessScopeAnalysis(in athanor.Declarer, logicalID string, props NetworkInsightsAccessScopeAnalysisProps, opts ...athanor.ResourceOption) (*NetworkInsightsAccessScopeAnalysisResource, error) {
 	out := &NetworkInsightsAccessScopeAnalysisResource{}
-	r, err := typed.Declare(app, NetworkInsightsAccessScopeAnalysisTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NetworkInsightsAccessScopeAnalysisTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNetworkInsightsAccessScopeAnalysis reads an
+// AWS::EC2::NetworkInsightsAccessScopeAnalysis that the program uses but
+// does not manage, by its primary identifier
+// (NetworkInsightsAccessScopeAnalysisId). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetNetworkInsightsAccessScopeAnalysis(in athanor.Declarer, id string) (*NetworkInsightsAccessScopeAnalysisResource, error) {
+	out := &NetworkInsightsAccessScopeAnalysisResource{}
+	r, err := typed.Get(in, NetworkInsightsAccessScopeAnalysisTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNetworkInsightsAccessScopeAnalyses reads every
+// AWS::EC2::NetworkInsightsAccessScopeAnalysis in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListNetworkInsightsAccessScopeAnalyses(in athanor.Declarer) ([]*NetworkInsightsAccessScopeAnalysisResource, error) {
+	return typed.List(in, NetworkInsightsAccessScopeAnalysisTypeName, nil, func(out *NetworkInsightsAccessScopeAnalysisResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of NetworkInsightsAccessScopeAnalysisResource.FindingsFound (AWS::EC2::NetworkInsightsAccessScopeAnalysis).

@@ -60,14 +60,35 @@ func (r *NetworkInsightsAnalysisResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func NetworkInsightsAnalysis(app *athanor.App, logicalID string, props NetworkInsightsAnalysisProps, opts ...athanor.ResourceOption) (*NetworkInsightsAnalysisResource, error) {
+func NetworkInsightsAnalysis(in athanor.Declarer, logicalID string, props NetworkInsightsAnalysisProps, opts ...athanor.ResourceOption) (*NetworkInsightsAnalysisResource, error) {
 	out := &NetworkInsightsAnalysisResource{}
-	r, err := typed.Declare(app, NetworkInsightsAnalysisTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NetworkInsightsAnalysisTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNetworkInsightsAnalysis reads an AWS::EC2::NetworkInsightsAnalysis that
+// the program uses but does not manage, by its primary identifier
+// (NetworkInsightsAnalysisId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetNetworkInsightsAnalysis(in athanor.Declarer, id string) (*NetworkInsightsAnalysisResource, error) {
+	out := &NetworkInsightsAnalysisResource{}
+	r, err := typed.Get(in, NetworkInsightsAnalysisTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNetworkInsightsAnalyses reads every AWS::EC2::NetworkInsightsAnalysis
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListNetworkInsightsAnalyses(in athanor.Declarer) ([]*NetworkInsightsAnalysisResource, error) {
+	return typed.List(in, NetworkInsightsAnalysisTypeName, nil, func(out *NetworkInsightsAnalysisResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // NetworkInsightsAnalysisAlternatePathHint is part of

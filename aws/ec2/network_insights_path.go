@@ -62,14 +62,34 @@ func (r *NetworkInsightsPathResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func NetworkInsightsPath(app *athanor.App, logicalID string, props NetworkInsightsPathProps, opts ...athanor.ResourceOption) (*NetworkInsightsPathResource, error) {
+func NetworkInsightsPath(in athanor.Declarer, logicalID string, props NetworkInsightsPathProps, opts ...athanor.ResourceOption) (*NetworkInsightsPathResource, error) {
 	out := &NetworkInsightsPathResource{}
-	r, err := typed.Declare(app, NetworkInsightsPathTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NetworkInsightsPathTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNetworkInsightsPath reads an AWS::EC2::NetworkInsightsPath that the
+// program uses but does not manage, by its primary identifier
+// (NetworkInsightsPathId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetNetworkInsightsPath(in athanor.Declarer, id string) (*NetworkInsightsPathResource, error) {
+	out := &NetworkInsightsPathResource{}
+	r, err := typed.Get(in, NetworkInsightsPathTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNetworkInsightsPaths reads every AWS::EC2::NetworkInsightsPath in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListNetworkInsightsPaths(in athanor.Declarer) ([]*NetworkInsightsPathResource, error) {
+	return typed.List(in, NetworkInsightsPathTypeName, nil, func(out *NetworkInsightsPathResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // NetworkInsightsPathFilterPortRange is part of

@@ -137,14 +137,34 @@ func (r *NetworkInterfaceResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func NetworkInterface(app *athanor.App, logicalID string, props NetworkInterfaceProps, opts ...athanor.ResourceOption) (*NetworkInterfaceResource, error) {
+func NetworkInterface(in athanor.Declarer, logicalID string, props NetworkInterfaceProps, opts ...athanor.ResourceOption) (*NetworkInterfaceResource, error) {
 	out := &NetworkInterfaceResource{}
-	r, err := typed.Declare(app, NetworkInterfaceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NetworkInterfaceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNetworkInterface reads an AWS::EC2::NetworkInterface that the program
+// uses but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetNetworkInterface(in athanor.Declarer, id string) (*NetworkInterfaceResource, error) {
+	out := &NetworkInterfaceResource{}
+	r, err := typed.Get(in, NetworkInterfaceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNetworkInterfaces reads every AWS::EC2::NetworkInterface in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListNetworkInterfaces(in athanor.Declarer) ([]*NetworkInterfaceResource, error) {
+	return typed.List(in, NetworkInterfaceTypeName, nil, func(out *NetworkInterfaceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // NetworkInterfaceConnectionTrackingSpecification is part of

@@ -59,14 +59,36 @@ func (r *NetworkInterfaceAttachmentResource) ResourceID() string { return r.Reso
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func NetworkInterfaceAttachment(app *athanor.App, logicalID string, props NetworkInterfaceAttachmentProps, opts ...athanor.ResourceOption) (*NetworkInterfaceAttachmentResource, error) {
+func NetworkInterfaceAttachment(in athanor.Declarer, logicalID string, props NetworkInterfaceAttachmentProps, opts ...athanor.ResourceOption) (*NetworkInterfaceAttachmentResource, error) {
 	out := &NetworkInterfaceAttachmentResource{}
-	r, err := typed.Declare(app, NetworkInterfaceAttachmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NetworkInterfaceAttachmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNetworkInterfaceAttachment reads an
+// AWS::EC2::NetworkInterfaceAttachment that the program uses but does not
+// manage, by its primary identifier (AttachmentId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetNetworkInterfaceAttachment(in athanor.Declarer, id string) (*NetworkInterfaceAttachmentResource, error) {
+	out := &NetworkInterfaceAttachmentResource{}
+	r, err := typed.Get(in, NetworkInterfaceAttachmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNetworkInterfaceAttachments reads every
+// AWS::EC2::NetworkInterfaceAttachment in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListNetworkInterfaceAttachments(in athanor.Declarer) ([]*NetworkInterfaceAttachmentResource, error) {
+	return typed.List(in, NetworkInterfaceAttachmentTypeName, nil, func(out *NetworkInterfaceAttachmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // NetworkInterfaceAttachmentEnaSrdSpecification is part of

@@ -49,12 +49,35 @@ func (r *NetworkPerformanceMetricSubscriptionResource) ResourceID() string {
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func NetworkPerformanceMetricSubscription(app *athanor.App, logicalID string, props NetworkPerformanceMetricSubscriptionProps, opts ...athanor.ResourceOption) (*NetworkPerformanceMetricSubscriptionResource, error) {
+func NetworkPerformanceMetricSubscription(in athanor.Declarer, logicalID string, props NetworkPerformanceMetricSubscriptionProps, opts ...athanor.ResourceOption) (*NetworkPerformanceMetricSubscriptionResource, error) {
 	out := &NetworkPerformanceMetricSubscriptionResource{}
-	r, err := typed.Declare(app, NetworkPerformanceMetricSubscriptionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NetworkPerformanceMetricSubscriptionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNetworkPerformanceMetricSubscription reads an
+// AWS::EC2::NetworkPerformanceMetricSubscription that the program uses but
+// does not manage, by its primary identifier
+// (Source|Destination|Metric|Statistic, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetNetworkPerformanceMetricSubscription(in athanor.Declarer, id string) (*NetworkPerformanceMetricSubscriptionResource, error) {
+	out := &NetworkPerformanceMetricSubscriptionResource{}
+	r, err := typed.Get(in, NetworkPerformanceMetricSubscriptionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNetworkPerformanceMetricSubscriptions reads every
+// AWS::EC2::NetworkPerformanceMetricSubscription in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListNetworkPerformanceMetricSubscriptions(in athanor.Declarer) ([]*NetworkPerformanceMetricSubscriptionResource, error) {
+	return typed.List(in, NetworkPerformanceMetricSubscriptionTypeName, nil, func(out *NetworkPerformanceMetricSubscriptionResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -54,12 +54,32 @@ func (r *PlacementGroupResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PlacementGroup(app *athanor.App, logicalID string, props PlacementGroupProps, opts ...athanor.ResourceOption) (*PlacementGroupResource, error) {
+func PlacementGroup(in athanor.Declarer, logicalID string, props PlacementGroupProps, opts ...athanor.ResourceOption) (*PlacementGroupResource, error) {
 	out := &PlacementGroupResource{}
-	r, err := typed.Declare(app, PlacementGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PlacementGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPlacementGroup reads an AWS::EC2::PlacementGroup that the program uses
+// but does not manage, by its primary identifier (GroupName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetPlacementGroup(in athanor.Declarer, id string) (*PlacementGroupResource, error) {
+	out := &PlacementGroupResource{}
+	r, err := typed.Get(in, PlacementGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPlacementGroups reads every AWS::EC2::PlacementGroup in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListPlacementGroups(in athanor.Declarer) ([]*PlacementGroupResource, error) {
+	return typed.List(in, PlacementGroupTypeName, nil, func(out *PlacementGroupResource, r *athanor.Resource) { out.Resource = r })
 }

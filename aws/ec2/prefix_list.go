@@ -53,14 +53,34 @@ func (r *PrefixListResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PrefixList(app *athanor.App, logicalID string, props PrefixListProps, opts ...athanor.ResourceOption) (*PrefixListResource, error) {
+func PrefixList(in athanor.Declarer, logicalID string, props PrefixListProps, opts ...athanor.ResourceOption) (*PrefixListResource, error) {
 	out := &PrefixListResource{}
-	r, err := typed.Declare(app, PrefixListTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PrefixListTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPrefixList reads an AWS::EC2::PrefixList that the program uses but does
+// not manage, by its primary identifier (PrefixListId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetPrefixList(in athanor.Declarer, id string) (*PrefixListResource, error) {
+	out := &PrefixListResource{}
+	r, err := typed.Get(in, PrefixListTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPrefixLists reads every AWS::EC2::PrefixList in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListPrefixLists(in athanor.Declarer) ([]*PrefixListResource, error) {
+	return typed.List(in, PrefixListTypeName, nil, func(out *PrefixListResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of PrefixListProps.AddressFamily (AWS::EC2::PrefixList).

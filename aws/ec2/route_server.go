@@ -50,14 +50,34 @@ func (r *RouteServerResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RouteServer(app *athanor.App, logicalID string, props RouteServerProps, opts ...athanor.ResourceOption) (*RouteServerResource, error) {
+func RouteServer(in athanor.Declarer, logicalID string, props RouteServerProps, opts ...athanor.ResourceOption) (*RouteServerResource, error) {
 	out := &RouteServerResource{}
-	r, err := typed.Declare(app, RouteServerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RouteServerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRouteServer reads an AWS::EC2::RouteServer that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetRouteServer(in athanor.Declarer, id string) (*RouteServerResource, error) {
+	out := &RouteServerResource{}
+	r, err := typed.Get(in, RouteServerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRouteServers reads every AWS::EC2::RouteServer in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListRouteServers(in athanor.Declarer) ([]*RouteServerResource, error) {
+	return typed.List(in, RouteServerTypeName, nil, func(out *RouteServerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of RouteServerProps.PersistRoutes (AWS::EC2::RouteServer).

@@ -39,12 +39,33 @@ func (r *RouteServerAssociationResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RouteServerAssociation(app *athanor.App, logicalID string, props RouteServerAssociationProps, opts ...athanor.ResourceOption) (*RouteServerAssociationResource, error) {
+func RouteServerAssociation(in athanor.Declarer, logicalID string, props RouteServerAssociationProps, opts ...athanor.ResourceOption) (*RouteServerAssociationResource, error) {
 	out := &RouteServerAssociationResource{}
-	r, err := typed.Declare(app, RouteServerAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RouteServerAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRouteServerAssociation reads an AWS::EC2::RouteServerAssociation that
+// the program uses but does not manage, by its primary identifier
+// (RouteServerId|VpcId, joined by |). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetRouteServerAssociation(in athanor.Declarer, id string) (*RouteServerAssociationResource, error) {
+	out := &RouteServerAssociationResource{}
+	r, err := typed.Get(in, RouteServerAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRouteServerAssociations reads every AWS::EC2::RouteServerAssociation
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListRouteServerAssociations(in athanor.Declarer) ([]*RouteServerAssociationResource, error) {
+	return typed.List(in, RouteServerAssociationTypeName, nil, func(out *RouteServerAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

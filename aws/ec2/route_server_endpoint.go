@@ -55,12 +55,32 @@ func (r *RouteServerEndpointResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RouteServerEndpoint(app *athanor.App, logicalID string, props RouteServerEndpointProps, opts ...athanor.ResourceOption) (*RouteServerEndpointResource, error) {
+func RouteServerEndpoint(in athanor.Declarer, logicalID string, props RouteServerEndpointProps, opts ...athanor.ResourceOption) (*RouteServerEndpointResource, error) {
 	out := &RouteServerEndpointResource{}
-	r, err := typed.Declare(app, RouteServerEndpointTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RouteServerEndpointTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRouteServerEndpoint reads an AWS::EC2::RouteServerEndpoint that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetRouteServerEndpoint(in athanor.Declarer, id string) (*RouteServerEndpointResource, error) {
+	out := &RouteServerEndpointResource{}
+	r, err := typed.Get(in, RouteServerEndpointTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRouteServerEndpoints reads every AWS::EC2::RouteServerEndpoint in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListRouteServerEndpoints(in athanor.Declarer) ([]*RouteServerEndpointResource, error) {
+	return typed.List(in, RouteServerEndpointTypeName, nil, func(out *RouteServerEndpointResource, r *athanor.Resource) { out.Resource = r })
 }

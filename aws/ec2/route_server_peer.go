@@ -62,14 +62,34 @@ func (r *RouteServerPeerResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RouteServerPeer(app *athanor.App, logicalID string, props RouteServerPeerProps, opts ...athanor.ResourceOption) (*RouteServerPeerResource, error) {
+func RouteServerPeer(in athanor.Declarer, logicalID string, props RouteServerPeerProps, opts ...athanor.ResourceOption) (*RouteServerPeerResource, error) {
 	out := &RouteServerPeerResource{}
-	r, err := typed.Declare(app, RouteServerPeerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RouteServerPeerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRouteServerPeer reads an AWS::EC2::RouteServerPeer that the program
+// uses but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetRouteServerPeer(in athanor.Declarer, id string) (*RouteServerPeerResource, error) {
+	out := &RouteServerPeerResource{}
+	r, err := typed.Get(in, RouteServerPeerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRouteServerPeers reads every AWS::EC2::RouteServerPeer in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListRouteServerPeers(in athanor.Declarer) ([]*RouteServerPeerResource, error) {
+	return typed.List(in, RouteServerPeerTypeName, nil, func(out *RouteServerPeerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RouteServerPeerBgpOptions is part of AWS::EC2::RouteServerPeer. BGP

@@ -40,12 +40,34 @@ func (r *RouteServerPropagationResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RouteServerPropagation(app *athanor.App, logicalID string, props RouteServerPropagationProps, opts ...athanor.ResourceOption) (*RouteServerPropagationResource, error) {
+func RouteServerPropagation(in athanor.Declarer, logicalID string, props RouteServerPropagationProps, opts ...athanor.ResourceOption) (*RouteServerPropagationResource, error) {
 	out := &RouteServerPropagationResource{}
-	r, err := typed.Declare(app, RouteServerPropagationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RouteServerPropagationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRouteServerPropagation reads an AWS::EC2::RouteServerPropagation that
+// the program uses but does not manage, by its primary identifier
+// (RouteServerId|RouteTableId, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetRouteServerPropagation(in athanor.Declarer, id string) (*RouteServerPropagationResource, error) {
+	out := &RouteServerPropagationResource{}
+	r, err := typed.Get(in, RouteServerPropagationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRouteServerPropagations reads every AWS::EC2::RouteServerPropagation
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListRouteServerPropagations(in athanor.Declarer) ([]*RouteServerPropagationResource, error) {
+	return typed.List(in, RouteServerPropagationTypeName, nil, func(out *RouteServerPropagationResource, r *athanor.Resource) { out.Resource = r })
 }

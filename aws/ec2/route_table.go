@@ -44,12 +44,32 @@ func (r *RouteTableResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RouteTable(app *athanor.App, logicalID string, props RouteTableProps, opts ...athanor.ResourceOption) (*RouteTableResource, error) {
+func RouteTable(in athanor.Declarer, logicalID string, props RouteTableProps, opts ...athanor.ResourceOption) (*RouteTableResource, error) {
 	out := &RouteTableResource{}
-	r, err := typed.Declare(app, RouteTableTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RouteTableTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRouteTable reads an AWS::EC2::RouteTable that the program uses but does
+// not manage, by its primary identifier (RouteTableId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetRouteTable(in athanor.Declarer, id string) (*RouteTableResource, error) {
+	out := &RouteTableResource{}
+	r, err := typed.Get(in, RouteTableTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRouteTables reads every AWS::EC2::RouteTable in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListRouteTables(in athanor.Declarer) ([]*RouteTableResource, error) {
+	return typed.List(in, RouteTableTypeName, nil, func(out *RouteTableResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -58,14 +58,34 @@ func (r *SecurityGroupResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SecurityGroup(app *athanor.App, logicalID string, props SecurityGroupProps, opts ...athanor.ResourceOption) (*SecurityGroupResource, error) {
+func SecurityGroup(in athanor.Declarer, logicalID string, props SecurityGroupProps, opts ...athanor.ResourceOption) (*SecurityGroupResource, error) {
 	out := &SecurityGroupResource{}
-	r, err := typed.Declare(app, SecurityGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SecurityGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSecurityGroup reads an AWS::EC2::SecurityGroup that the program uses
+// but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetSecurityGroup(in athanor.Declarer, id string) (*SecurityGroupResource, error) {
+	out := &SecurityGroupResource{}
+	r, err := typed.Get(in, SecurityGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSecurityGroups reads every AWS::EC2::SecurityGroup in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListSecurityGroups(in athanor.Declarer) ([]*SecurityGroupResource, error) {
+	return typed.List(in, SecurityGroupTypeName, nil, func(out *SecurityGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SecurityGroupEgressProperty is part of AWS::EC2::SecurityGroup.

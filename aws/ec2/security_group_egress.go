@@ -109,12 +109,32 @@ func (r *SecurityGroupEgressResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SecurityGroupEgress(app *athanor.App, logicalID string, props SecurityGroupEgressProps, opts ...athanor.ResourceOption) (*SecurityGroupEgressResource, error) {
+func SecurityGroupEgress(in athanor.Declarer, logicalID string, props SecurityGroupEgressProps, opts ...athanor.ResourceOption) (*SecurityGroupEgressResource, error) {
 	out := &SecurityGroupEgressResource{}
-	r, err := typed.Declare(app, SecurityGroupEgressTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SecurityGroupEgressTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSecurityGroupEgress reads an AWS::EC2::SecurityGroupEgress that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetSecurityGroupEgress(in athanor.Declarer, id string) (*SecurityGroupEgressResource, error) {
+	out := &SecurityGroupEgressResource{}
+	r, err := typed.Get(in, SecurityGroupEgressTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSecurityGroupEgresses reads every AWS::EC2::SecurityGroupEgress in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListSecurityGroupEgresses(in athanor.Declarer) ([]*SecurityGroupEgressResource, error) {
+	return typed.List(in, SecurityGroupEgressTypeName, nil, func(out *SecurityGroupEgressResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -98,12 +98,32 @@ func (r *SecurityGroupIngressResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SecurityGroupIngress(app *athanor.App, logicalID string, props SecurityGroupIngressProps, opts ...athanor.ResourceOption) (*SecurityGroupIngressResource, error) {
+func SecurityGroupIngress(in athanor.Declarer, logicalID string, props SecurityGroupIngressProps, opts ...athanor.ResourceOption) (*SecurityGroupIngressResource, error) {
 	out := &SecurityGroupIngressResource{}
-	r, err := typed.Declare(app, SecurityGroupIngressTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SecurityGroupIngressTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSecurityGroupIngress reads an AWS::EC2::SecurityGroupIngress that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetSecurityGroupIngress(in athanor.Declarer, id string) (*SecurityGroupIngressResource, error) {
+	out := &SecurityGroupIngressResource{}
+	r, err := typed.Get(in, SecurityGroupIngressTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSecurityGroupIngresses reads every AWS::EC2::SecurityGroupIngress in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListSecurityGroupIngresses(in athanor.Declarer) ([]*SecurityGroupIngressResource, error) {
+	return typed.List(in, SecurityGroupIngressTypeName, nil, func(out *SecurityGroupIngressResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -52,14 +52,36 @@ func (r *SecurityGroupVpcAssociationResource) ResourceID() string { return r.Res
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SecurityGroupVpcAssociation(app *athanor.App, logicalID string, props SecurityGroupVpcAssociationProps, opts ...athanor.ResourceOption) (*SecurityGroupVpcAssociationResource, error) {
+func SecurityGroupVpcAssociation(in athanor.Declarer, logicalID string, props SecurityGroupVpcAssociationProps, opts ...athanor.ResourceOption) (*SecurityGroupVpcAssociationResource, error) {
 	out := &SecurityGroupVpcAssociationResource{}
-	r, err := typed.Declare(app, SecurityGroupVpcAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SecurityGroupVpcAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSecurityGroupVpcAssociation reads an
+// AWS::EC2::SecurityGroupVpcAssociation that the program uses but does not
+// manage, by its primary identifier (GroupId|VpcId, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetSecurityGroupVpcAssociation(in athanor.Declarer, id string) (*SecurityGroupVpcAssociationResource, error) {
+	out := &SecurityGroupVpcAssociationResource{}
+	r, err := typed.Get(in, SecurityGroupVpcAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSecurityGroupVpcAssociations reads every
+// AWS::EC2::SecurityGroupVpcAssociation in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListSecurityGroupVpcAssociations(in athanor.Declarer) ([]*SecurityGroupVpcAssociationResource, error) {
+	return typed.List(in, SecurityGroupVpcAssociationTypeName, nil, func(out *SecurityGroupVpcAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition SecurityGroupVpcAssociationState (AWS::EC2::SecurityGroupVpcAssociation).

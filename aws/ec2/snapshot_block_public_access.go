@@ -40,14 +40,35 @@ func (r *SnapshotBlockPublicAccessResource) ResourceID() string { return r.Resou
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SnapshotBlockPublicAccess(app *athanor.App, logicalID string, props SnapshotBlockPublicAccessProps, opts ...athanor.ResourceOption) (*SnapshotBlockPublicAccessResource, error) {
+func SnapshotBlockPublicAccess(in athanor.Declarer, logicalID string, props SnapshotBlockPublicAccessProps, opts ...athanor.ResourceOption) (*SnapshotBlockPublicAccessResource, error) {
 	out := &SnapshotBlockPublicAccessResource{}
-	r, err := typed.Declare(app, SnapshotBlockPublicAccessTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SnapshotBlockPublicAccessTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSnapshotBlockPublicAccess reads an AWS::EC2::SnapshotBlockPublicAccess
+// that the program uses but does not manage, by its primary identifier
+// (AccountId). It reads while planning too, once per run; a missing resource
+// stops the plan naming it. See athanor.App.Get.
+func GetSnapshotBlockPublicAccess(in athanor.Declarer, id string) (*SnapshotBlockPublicAccessResource, error) {
+	out := &SnapshotBlockPublicAccessResource{}
+	r, err := typed.Get(in, SnapshotBlockPublicAccessTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSnapshotBlockPublicAccesses reads every
+// AWS::EC2::SnapshotBlockPublicAccess in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListSnapshotBlockPublicAccesses(in athanor.Declarer) ([]*SnapshotBlockPublicAccessResource, error) {
+	return typed.List(in, SnapshotBlockPublicAccessTypeName, nil, func(out *SnapshotBlockPublicAccessResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of SnapshotBlockPublicAccessProps.State (AWS::EC2::SnapshotBlockPublicAccess).

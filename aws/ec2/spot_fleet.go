@@ -40,14 +40,34 @@ func (r *SpotFleetResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SpotFleet(app *athanor.App, logicalID string, props SpotFleetProps, opts ...athanor.ResourceOption) (*SpotFleetResource, error) {
+func SpotFleet(in athanor.Declarer, logicalID string, props SpotFleetProps, opts ...athanor.ResourceOption) (*SpotFleetResource, error) {
 	out := &SpotFleetResource{}
-	r, err := typed.Declare(app, SpotFleetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SpotFleetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSpotFleet reads an AWS::EC2::SpotFleet that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSpotFleet(in athanor.Declarer, id string) (*SpotFleetResource, error) {
+	out := &SpotFleetResource{}
+	r, err := typed.Get(in, SpotFleetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSpotFleets reads every AWS::EC2::SpotFleet in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListSpotFleets(in athanor.Declarer) ([]*SpotFleetResource, error) {
+	return typed.List(in, SpotFleetTypeName, nil, func(out *SpotFleetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SpotFleetAcceleratorCountRequest is part of AWS::EC2::SpotFleet.

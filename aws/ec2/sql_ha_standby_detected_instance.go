@@ -54,14 +54,36 @@ func (r *SqlHaStandbyDetectedInstanceResource) ResourceID() string { return r.Re
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SqlHaStandbyDetectedInstance(app *athanor.App, logicalID string, props SqlHaStandbyDetectedInstanceProps, opts ...athanor.ResourceOption) (*SqlHaStandbyDetectedInstanceResource, error) {
+func SqlHaStandbyDetectedInstance(in athanor.Declarer, logicalID string, props SqlHaStandbyDetectedInstanceProps, opts ...athanor.ResourceOption) (*SqlHaStandbyDetectedInstanceResource, error) {
 	out := &SqlHaStandbyDetectedInstanceResource{}
-	r, err := typed.Declare(app, SqlHaStandbyDetectedInstanceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SqlHaStandbyDetectedInstanceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSqlHaStandbyDetectedInstance reads an
+// AWS::EC2::SqlHaStandbyDetectedInstance that the program uses but does not
+// manage, by its primary identifier (InstanceId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSqlHaStandbyDetectedInstance(in athanor.Declarer, id string) (*SqlHaStandbyDetectedInstanceResource, error) {
+	out := &SqlHaStandbyDetectedInstanceResource{}
+	r, err := typed.Get(in, SqlHaStandbyDetectedInstanceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSqlHaStandbyDetectedInstances reads every
+// AWS::EC2::SqlHaStandbyDetectedInstance in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListSqlHaStandbyDetectedInstances(in athanor.Declarer) ([]*SqlHaStandbyDetectedInstanceResource, error) {
+	return typed.List(in, SqlHaStandbyDetectedInstanceTypeName, nil, func(out *SqlHaStandbyDetectedInstanceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition HaStatus (AWS::EC2::SqlHaStandbyDetectedInstance).

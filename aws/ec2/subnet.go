@@ -124,14 +124,34 @@ func (r *SubnetResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Subnet(app *athanor.App, logicalID string, props SubnetProps, opts ...athanor.ResourceOption) (*SubnetResource, error) {
+func Subnet(in athanor.Declarer, logicalID string, props SubnetProps, opts ...athanor.ResourceOption) (*SubnetResource, error) {
 	out := &SubnetResource{}
-	r, err := typed.Declare(app, SubnetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SubnetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSubnet reads an AWS::EC2::Subnet that the program uses but does not
+// manage, by its primary identifier (SubnetId). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSubnet(in athanor.Declarer, id string) (*SubnetResource, error) {
+	out := &SubnetResource{}
+	r, err := typed.Get(in, SubnetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSubnets reads every AWS::EC2::Subnet in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListSubnets(in athanor.Declarer) ([]*SubnetResource, error) {
+	return typed.List(in, SubnetTypeName, nil, func(out *SubnetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SubnetBlockPublicAccessStates is part of AWS::EC2::Subnet.

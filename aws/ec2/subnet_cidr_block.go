@@ -57,12 +57,32 @@ func (r *SubnetCidrBlockResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SubnetCidrBlock(app *athanor.App, logicalID string, props SubnetCidrBlockProps, opts ...athanor.ResourceOption) (*SubnetCidrBlockResource, error) {
+func SubnetCidrBlock(in athanor.Declarer, logicalID string, props SubnetCidrBlockProps, opts ...athanor.ResourceOption) (*SubnetCidrBlockResource, error) {
 	out := &SubnetCidrBlockResource{}
-	r, err := typed.Declare(app, SubnetCidrBlockTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SubnetCidrBlockTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSubnetCidrBlock reads an AWS::EC2::SubnetCidrBlock that the program
+// uses but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetSubnetCidrBlock(in athanor.Declarer, id string) (*SubnetCidrBlockResource, error) {
+	out := &SubnetCidrBlockResource{}
+	r, err := typed.Get(in, SubnetCidrBlockTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSubnetCidrBlocks reads every AWS::EC2::SubnetCidrBlock in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListSubnetCidrBlocks(in athanor.Declarer) ([]*SubnetCidrBlockResource, error) {
+	return typed.List(in, SubnetCidrBlockTypeName, nil, func(out *SubnetCidrBlockResource, r *athanor.Resource) { out.Resource = r })
 }

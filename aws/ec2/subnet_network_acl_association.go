@@ -45,12 +45,34 @@ func (r *SubnetNetworkAclAssociationResource) ResourceID() string { return r.Res
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SubnetNetworkAclAssociation(app *athanor.App, logicalID string, props SubnetNetworkAclAssociationProps, opts ...athanor.ResourceOption) (*SubnetNetworkAclAssociationResource, error) {
+func SubnetNetworkAclAssociation(in athanor.Declarer, logicalID string, props SubnetNetworkAclAssociationProps, opts ...athanor.ResourceOption) (*SubnetNetworkAclAssociationResource, error) {
 	out := &SubnetNetworkAclAssociationResource{}
-	r, err := typed.Declare(app, SubnetNetworkAclAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SubnetNetworkAclAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSubnetNetworkAclAssociation reads an
+// AWS::EC2::SubnetNetworkAclAssociation that the program uses but does not
+// manage, by its primary identifier (AssociationId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSubnetNetworkAclAssociation(in athanor.Declarer, id string) (*SubnetNetworkAclAssociationResource, error) {
+	out := &SubnetNetworkAclAssociationResource{}
+	r, err := typed.Get(in, SubnetNetworkAclAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSubnetNetworkAclAssociations reads every
+// AWS::EC2::SubnetNetworkAclAssociation in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListSubnetNetworkAclAssociations(in athanor.Declarer) ([]*SubnetNetworkAclAssociationResource, error) {
+	return typed.List(in, SubnetNetworkAclAssociationTypeName, nil, func(out *SubnetNetworkAclAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -50,12 +50,33 @@ func (r *SubnetRouteTableAssociationResource) ResourceID() string { return r.Res
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SubnetRouteTableAssociation(app *athanor.App, logicalID string, props SubnetRouteTableAssociationProps, opts ...athanor.ResourceOption) (*SubnetRouteTableAssociationResource, error) {
+func SubnetRouteTableAssociation(in athanor.Declarer, logicalID string, props SubnetRouteTableAssociationProps, opts ...athanor.ResourceOption) (*SubnetRouteTableAssociationResource, error) {
 	out := &SubnetRouteTableAssociationResource{}
-	r, err := typed.Declare(app, SubnetRouteTableAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SubnetRouteTableAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSubnetRouteTableAssociation reads an
+// AWS::EC2::SubnetRouteTableAssociation that the program uses but does not
+// manage, by its primary identifier (Id). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetSubnetRouteTableAssociation(in athanor.Declarer, id string) (*SubnetRouteTableAssociationResource, error) {
+	out := &SubnetRouteTableAssociationResource{}
+	r, err := typed.Get(in, SubnetRouteTableAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSubnetRouteTableAssociations reads every
+// AWS::EC2::SubnetRouteTableAssociation in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListSubnetRouteTableAssociations(in athanor.Declarer) ([]*SubnetRouteTableAssociationResource, error) {
+	return typed.List(in, SubnetRouteTableAssociationTypeName, nil, func(out *SubnetRouteTableAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -45,14 +45,34 @@ func (r *TrafficMirrorFilterResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TrafficMirrorFilter(app *athanor.App, logicalID string, props TrafficMirrorFilterProps, opts ...athanor.ResourceOption) (*TrafficMirrorFilterResource, error) {
+func TrafficMirrorFilter(in athanor.Declarer, logicalID string, props TrafficMirrorFilterProps, opts ...athanor.ResourceOption) (*TrafficMirrorFilterResource, error) {
 	out := &TrafficMirrorFilterResource{}
-	r, err := typed.Declare(app, TrafficMirrorFilterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TrafficMirrorFilterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTrafficMirrorFilter reads an AWS::EC2::TrafficMirrorFilter that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetTrafficMirrorFilter(in athanor.Declarer, id string) (*TrafficMirrorFilterResource, error) {
+	out := &TrafficMirrorFilterResource{}
+	r, err := typed.Get(in, TrafficMirrorFilterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTrafficMirrorFilters reads every AWS::EC2::TrafficMirrorFilter in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListTrafficMirrorFilters(in athanor.Declarer) ([]*TrafficMirrorFilterResource, error) {
+	return typed.List(in, TrafficMirrorFilterTypeName, nil, func(out *TrafficMirrorFilterResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition TrafficMirrorNetworkService (AWS::EC2::TrafficMirrorFilter).

@@ -63,14 +63,35 @@ func (r *TrafficMirrorFilterRuleResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TrafficMirrorFilterRule(app *athanor.App, logicalID string, props TrafficMirrorFilterRuleProps, opts ...athanor.ResourceOption) (*TrafficMirrorFilterRuleResource, error) {
+func TrafficMirrorFilterRule(in athanor.Declarer, logicalID string, props TrafficMirrorFilterRuleProps, opts ...athanor.ResourceOption) (*TrafficMirrorFilterRuleResource, error) {
 	out := &TrafficMirrorFilterRuleResource{}
-	r, err := typed.Declare(app, TrafficMirrorFilterRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TrafficMirrorFilterRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTrafficMirrorFilterRule reads an AWS::EC2::TrafficMirrorFilterRule that
+// the program uses but does not manage, by its primary identifier
+// (TrafficMirrorFilterRuleId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetTrafficMirrorFilterRule(in athanor.Declarer, id string) (*TrafficMirrorFilterRuleResource, error) {
+	out := &TrafficMirrorFilterRuleResource{}
+	r, err := typed.Get(in, TrafficMirrorFilterRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTrafficMirrorFilterRules reads every AWS::EC2::TrafficMirrorFilterRule
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListTrafficMirrorFilterRules(in athanor.Declarer) ([]*TrafficMirrorFilterRuleResource, error) {
+	return typed.List(in, TrafficMirrorFilterRuleTypeName, nil, func(out *TrafficMirrorFilterRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TrafficMirrorFilterRuleTrafficMirrorPortRange is part of

@@ -58,12 +58,32 @@ func (r *TrafficMirrorSessionResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TrafficMirrorSession(app *athanor.App, logicalID string, props TrafficMirrorSessionProps, opts ...athanor.ResourceOption) (*TrafficMirrorSessionResource, error) {
+func TrafficMirrorSession(in athanor.Declarer, logicalID string, props TrafficMirrorSessionProps, opts ...athanor.ResourceOption) (*TrafficMirrorSessionResource, error) {
 	out := &TrafficMirrorSessionResource{}
-	r, err := typed.Declare(app, TrafficMirrorSessionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TrafficMirrorSessionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTrafficMirrorSession reads an AWS::EC2::TrafficMirrorSession that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetTrafficMirrorSession(in athanor.Declarer, id string) (*TrafficMirrorSessionResource, error) {
+	out := &TrafficMirrorSessionResource{}
+	r, err := typed.Get(in, TrafficMirrorSessionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTrafficMirrorSessions reads every AWS::EC2::TrafficMirrorSession in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListTrafficMirrorSessions(in athanor.Declarer) ([]*TrafficMirrorSessionResource, error) {
+	return typed.List(in, TrafficMirrorSessionTypeName, nil, func(out *TrafficMirrorSessionResource, r *athanor.Resource) { out.Resource = r })
 }

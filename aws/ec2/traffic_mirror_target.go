@@ -52,12 +52,32 @@ func (r *TrafficMirrorTargetResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TrafficMirrorTarget(app *athanor.App, logicalID string, props TrafficMirrorTargetProps, opts ...athanor.ResourceOption) (*TrafficMirrorTargetResource, error) {
+func TrafficMirrorTarget(in athanor.Declarer, logicalID string, props TrafficMirrorTargetProps, opts ...athanor.ResourceOption) (*TrafficMirrorTargetResource, error) {
 	out := &TrafficMirrorTargetResource{}
-	r, err := typed.Declare(app, TrafficMirrorTargetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TrafficMirrorTargetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTrafficMirrorTarget reads an AWS::EC2::TrafficMirrorTarget that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetTrafficMirrorTarget(in athanor.Declarer, id string) (*TrafficMirrorTargetResource, error) {
+	out := &TrafficMirrorTargetResource{}
+	r, err := typed.Get(in, TrafficMirrorTargetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTrafficMirrorTargets reads every AWS::EC2::TrafficMirrorTarget in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListTrafficMirrorTargets(in athanor.Declarer) ([]*TrafficMirrorTargetResource, error) {
+	return typed.List(in, TrafficMirrorTargetTypeName, nil, func(out *TrafficMirrorTargetResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -57,14 +57,34 @@ func (r *TransitGatewayResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGateway(app *athanor.App, logicalID string, props TransitGatewayProps, opts ...athanor.ResourceOption) (*TransitGatewayResource, error) {
+func TransitGateway(in athanor.Declarer, logicalID string, props TransitGatewayProps, opts ...athanor.ResourceOption) (*TransitGatewayResource, error) {
 	out := &TransitGatewayResource{}
-	r, err := typed.Declare(app, TransitGatewayTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGateway reads an AWS::EC2::TransitGateway that the program uses
+// but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetTransitGateway(in athanor.Declarer, id string) (*TransitGatewayResource, error) {
+	out := &TransitGatewayResource{}
+	r, err := typed.Get(in, TransitGatewayTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGateways reads every AWS::EC2::TransitGateway in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListTransitGateways(in athanor.Declarer) ([]*TransitGatewayResource, error) {
+	return typed.List(in, TransitGatewayTypeName, nil, func(out *TransitGatewayResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of TransitGatewayProps.EncryptionSupport (AWS::EC2::TransitGateway).

@@ -46,14 +46,35 @@ func (r *TransitGatewayAttachmentResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayAttachment(app *athanor.App, logicalID string, props TransitGatewayAttachmentProps, opts ...athanor.ResourceOption) (*TransitGatewayAttachmentResource, error) {
+func TransitGatewayAttachment(in athanor.Declarer, logicalID string, props TransitGatewayAttachmentProps, opts ...athanor.ResourceOption) (*TransitGatewayAttachmentResource, error) {
 	out := &TransitGatewayAttachmentResource{}
-	r, err := typed.Declare(app, TransitGatewayAttachmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayAttachmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayAttachment reads an AWS::EC2::TransitGatewayAttachment
+// that the program uses but does not manage, by its primary identifier (Id).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetTransitGatewayAttachment(in athanor.Declarer, id string) (*TransitGatewayAttachmentResource, error) {
+	out := &TransitGatewayAttachmentResource{}
+	r, err := typed.Get(in, TransitGatewayAttachmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayAttachments reads every
+// AWS::EC2::TransitGatewayAttachment in the account and region of in, sorted
+// by identifier. See athanor.App.List.
+func ListTransitGatewayAttachments(in athanor.Declarer) ([]*TransitGatewayAttachmentResource, error) {
+	return typed.List(in, TransitGatewayAttachmentTypeName, nil, func(out *TransitGatewayAttachmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TransitGatewayAttachmentOptions is part of

@@ -51,14 +51,34 @@ func (r *TransitGatewayConnectResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayConnect(app *athanor.App, logicalID string, props TransitGatewayConnectProps, opts ...athanor.ResourceOption) (*TransitGatewayConnectResource, error) {
+func TransitGatewayConnect(in athanor.Declarer, logicalID string, props TransitGatewayConnectProps, opts ...athanor.ResourceOption) (*TransitGatewayConnectResource, error) {
 	out := &TransitGatewayConnectResource{}
-	r, err := typed.Declare(app, TransitGatewayConnectTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayConnectTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayConnect reads an AWS::EC2::TransitGatewayConnect that the
+// program uses but does not manage, by its primary identifier
+// (TransitGatewayAttachmentId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetTransitGatewayConnect(in athanor.Declarer, id string) (*TransitGatewayConnectResource, error) {
+	out := &TransitGatewayConnectResource{}
+	r, err := typed.Get(in, TransitGatewayConnectTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayConnects reads every AWS::EC2::TransitGatewayConnect in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListTransitGatewayConnects(in athanor.Declarer) ([]*TransitGatewayConnectResource, error) {
+	return typed.List(in, TransitGatewayConnectTypeName, nil, func(out *TransitGatewayConnectResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TransitGatewayConnectTransitGatewayConnectOptions is part of

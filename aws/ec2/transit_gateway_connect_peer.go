@@ -50,14 +50,35 @@ func (r *TransitGatewayConnectPeerResource) ResourceID() string { return r.Resou
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayConnectPeer(app *athanor.App, logicalID string, props TransitGatewayConnectPeerProps, opts ...athanor.ResourceOption) (*TransitGatewayConnectPeerResource, error) {
+func TransitGatewayConnectPeer(in athanor.Declarer, logicalID string, props TransitGatewayConnectPeerProps, opts ...athanor.ResourceOption) (*TransitGatewayConnectPeerResource, error) {
 	out := &TransitGatewayConnectPeerResource{}
-	r, err := typed.Declare(app, TransitGatewayConnectPeerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayConnectPeerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayConnectPeer reads an AWS::EC2::TransitGatewayConnectPeer
+// that the program uses but does not manage, by its primary identifier
+// (TransitGatewayConnectPeerId). It reads while planning too, once per run;
+// a missing resource stops the plan naming it. See athanor.App.Get.
+func GetTransitGatewayConnectPeer(in athanor.Declarer, id string) (*TransitGatewayConnectPeerResource, error) {
+	out := &TransitGatewayConnectPeerResource{}
+	r, err := typed.Get(in, TransitGatewayConnectPeerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayConnectPeers reads every
+// AWS::EC2::TransitGatewayConnectPeer in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListTransitGatewayConnectPeers(in athanor.Declarer) ([]*TransitGatewayConnectPeerResource, error) {
+	return typed.List(in, TransitGatewayConnectPeerTypeName, nil, func(out *TransitGatewayConnectPeerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TransitGatewayConnectPeerTransitGatewayAttachmentBgpConfiguration is part

@@ -50,12 +50,34 @@ func (r *TransitGatewayMeteringPolicyResource) ResourceID() string { return r.Re
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayMeteringPolicy(app *athanor.App, logicalID string, props TransitGatewayMeteringPolicyProps, opts ...athanor.ResourceOption) (*TransitGatewayMeteringPolicyResource, error) {
+func TransitGatewayMeteringPolicy(in athanor.Declarer, logicalID string, props TransitGatewayMeteringPolicyProps, opts ...athanor.ResourceOption) (*TransitGatewayMeteringPolicyResource, error) {
 	out := &TransitGatewayMeteringPolicyResource{}
-	r, err := typed.Declare(app, TransitGatewayMeteringPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayMeteringPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayMeteringPolicy reads an
+// AWS::EC2::TransitGatewayMeteringPolicy that the program uses but does not
+// manage, by its primary identifier (TransitGatewayMeteringPolicyId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetTransitGatewayMeteringPolicy(in athanor.Declarer, id string) (*TransitGatewayMeteringPolicyResource, error) {
+	out := &TransitGatewayMeteringPolicyResource{}
+	r, err := typed.Get(in, TransitGatewayMeteringPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayMeteringPolicies reads every
+// AWS::EC2::TransitGatewayMeteringPolicy in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListTransitGatewayMeteringPolicies(in athanor.Declarer) ([]*TransitGatewayMeteringPolicyResource, error) {
+	return typed.List(in, TransitGatewayMeteringPolicyTypeName, nil, func(out *TransitGatewayMeteringPolicyResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -81,14 +81,38 @@ func (r *TransitGatewayMeteringPolicyEntryResource) ResourceID() string { return
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayMeteringPolicyEntry(app *athanor.App, logicalID string, props TransitGatewayMeteringPolicyEntryProps, opts ...athanor.ResourceOption) (*TransitGatewayMeteringPolicyEntryResource, error) {
+func TransitGatewayMeteringPolicyEntry(in athanor.Declarer, logicalID string, props TransitGatewayMeteringPolicyEntryProps, opts ...athanor.ResourceOption) (*TransitGatewayMeteringPolicyEntryResource, error) {
 	out := &TransitGatewayMeteringPolicyEntryResource{}
-	r, err := typed.Declare(app, TransitGatewayMeteringPolicyEntryTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayMeteringPolicyEntryTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayMeteringPolicyEntry reads an
+// AWS::EC2::TransitGatewayMeteringPolicyEntry that the program uses but does
+// not manage, by its primary identifier
+// (TransitGatewayMeteringPolicyId|PolicyRuleNumber, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetTransitGatewayMeteringPolicyEntry(in athanor.Declarer, id string) (*TransitGatewayMeteringPolicyEntryResource, error) {
+	out := &TransitGatewayMeteringPolicyEntryResource{}
+	r, err := typed.Get(in, TransitGatewayMeteringPolicyEntryTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayMeteringPolicyEntries reads every
+// AWS::EC2::TransitGatewayMeteringPolicyEntry within the given
+// TransitGatewayMeteringPolicyId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListTransitGatewayMeteringPolicyEntries(in athanor.Declarer, transitGatewayMeteringPolicyId string) ([]*TransitGatewayMeteringPolicyEntryResource, error) {
+	return typed.List(in, TransitGatewayMeteringPolicyEntryTypeName, map[string]any{"TransitGatewayMeteringPolicyId": transitGatewayMeteringPolicyId}, func(out *TransitGatewayMeteringPolicyEntryResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition TransitGatewayAttachmentResourceType (AWS::EC2::TransitGatewayMeteringPolicyEntry).

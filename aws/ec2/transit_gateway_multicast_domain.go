@@ -56,14 +56,36 @@ func (r *TransitGatewayMulticastDomainResource) ResourceID() string { return r.R
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayMulticastDomain(app *athanor.App, logicalID string, props TransitGatewayMulticastDomainProps, opts ...athanor.ResourceOption) (*TransitGatewayMulticastDomainResource, error) {
+func TransitGatewayMulticastDomain(in athanor.Declarer, logicalID string, props TransitGatewayMulticastDomainProps, opts ...athanor.ResourceOption) (*TransitGatewayMulticastDomainResource, error) {
 	out := &TransitGatewayMulticastDomainResource{}
-	r, err := typed.Declare(app, TransitGatewayMulticastDomainTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayMulticastDomainTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayMulticastDomain reads an
+// AWS::EC2::TransitGatewayMulticastDomain that the program uses but does not
+// manage, by its primary identifier (TransitGatewayMulticastDomainId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetTransitGatewayMulticastDomain(in athanor.Declarer, id string) (*TransitGatewayMulticastDomainResource, error) {
+	out := &TransitGatewayMulticastDomainResource{}
+	r, err := typed.Get(in, TransitGatewayMulticastDomainTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayMulticastDomains reads every
+// AWS::EC2::TransitGatewayMulticastDomain in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListTransitGatewayMulticastDomains(in athanor.Declarer) ([]*TransitGatewayMulticastDomainResource, error) {
+	return typed.List(in, TransitGatewayMulticastDomainTypeName, nil, func(out *TransitGatewayMulticastDomainResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TransitGatewayMulticastDomainOptions is part of

@@ -56,12 +56,36 @@ func (r *TransitGatewayMulticastDomainAssociationResource) ResourceID() string {
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayMulticastDomainAssociation(app *athanor.App, logicalID string, props TransitGatewayMulticastDomainAssociationProps, opts ...athanor.ResourceOption) (*TransitGatewayMulticastDomainAssociationResource, error) {
+func TransitGatewayMulticastDomainAssociation(in athanor.Declarer, logicalID string, props TransitGatewayMulticastDomainAssociationProps, opts ...athanor.ResourceOption) (*TransitGatewayMulticastDomainAssociationResource, error) {
 	out := &TransitGatewayMulticastDomainAssociationResource{}
-	r, err := typed.Declare(app, TransitGatewayMulticastDomainAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayMulticastDomainAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayMulticastDomainAssociation reads an
+// AWS::EC2::TransitGatewayMulticastDomainAssociation that the program uses
+// but does not manage, by its primary identifier
+// (TransitGatewayMulticastDomainId|TransitGatewayAttachmentId|SubnetId,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetTransitGatewayMulticastDomainAssociation(in athanor.Declarer, id string) (*TransitGatewayMulticastDomainAssociationResource, error) {
+	out := &TransitGatewayMulticastDomainAssociationResource{}
+	r, err := typed.Get(in, TransitGatewayMulticastDomainAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayMulticastDomainAssociations reads every
+// AWS::EC2::TransitGatewayMulticastDomainAssociation within the given
+// TransitGatewayMulticastDomainId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListTransitGatewayMulticastDomainAssociations(in athanor.Declarer, transitGatewayMulticastDomainId string) ([]*TransitGatewayMulticastDomainAssociationResource, error) {
+	return typed.List(in, TransitGatewayMulticastDomainAssociationTypeName, map[string]any{"TransitGatewayMulticastDomainId": transitGatewayMulticastDomainId}, func(out *TransitGatewayMulticastDomainAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -65,12 +65,36 @@ func (r *TransitGatewayMulticastGroupMemberResource) ResourceID() string { retur
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayMulticastGroupMember(app *athanor.App, logicalID string, props TransitGatewayMulticastGroupMemberProps, opts ...athanor.ResourceOption) (*TransitGatewayMulticastGroupMemberResource, error) {
+func TransitGatewayMulticastGroupMember(in athanor.Declarer, logicalID string, props TransitGatewayMulticastGroupMemberProps, opts ...athanor.ResourceOption) (*TransitGatewayMulticastGroupMemberResource, error) {
 	out := &TransitGatewayMulticastGroupMemberResource{}
-	r, err := typed.Declare(app, TransitGatewayMulticastGroupMemberTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayMulticastGroupMemberTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayMulticastGroupMember reads an
+// AWS::EC2::TransitGatewayMulticastGroupMember that the program uses but
+// does not manage, by its primary identifier
+// (TransitGatewayMulticastDomainId|GroupIpAddress|NetworkInterfaceId, joined
+// by |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetTransitGatewayMulticastGroupMember(in athanor.Declarer, id string) (*TransitGatewayMulticastGroupMemberResource, error) {
+	out := &TransitGatewayMulticastGroupMemberResource{}
+	r, err := typed.Get(in, TransitGatewayMulticastGroupMemberTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayMulticastGroupMembers reads every
+// AWS::EC2::TransitGatewayMulticastGroupMember within the given
+// TransitGatewayMulticastDomainId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListTransitGatewayMulticastGroupMembers(in athanor.Declarer, transitGatewayMulticastDomainId string) ([]*TransitGatewayMulticastGroupMemberResource, error) {
+	return typed.List(in, TransitGatewayMulticastGroupMemberTypeName, map[string]any{"TransitGatewayMulticastDomainId": transitGatewayMulticastDomainId}, func(out *TransitGatewayMulticastGroupMemberResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -65,12 +65,36 @@ func (r *TransitGatewayMulticastGroupSourceResource) ResourceID() string { retur
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayMulticastGroupSource(app *athanor.App, logicalID string, props TransitGatewayMulticastGroupSourceProps, opts ...athanor.ResourceOption) (*TransitGatewayMulticastGroupSourceResource, error) {
+func TransitGatewayMulticastGroupSource(in athanor.Declarer, logicalID string, props TransitGatewayMulticastGroupSourceProps, opts ...athanor.ResourceOption) (*TransitGatewayMulticastGroupSourceResource, error) {
 	out := &TransitGatewayMulticastGroupSourceResource{}
-	r, err := typed.Declare(app, TransitGatewayMulticastGroupSourceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayMulticastGroupSourceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayMulticastGroupSource reads an
+// AWS::EC2::TransitGatewayMulticastGroupSource that the program uses but
+// does not manage, by its primary identifier
+// (TransitGatewayMulticastDomainId|GroupIpAddress|NetworkInterfaceId, joined
+// by |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetTransitGatewayMulticastGroupSource(in athanor.Declarer, id string) (*TransitGatewayMulticastGroupSourceResource, error) {
+	out := &TransitGatewayMulticastGroupSourceResource{}
+	r, err := typed.Get(in, TransitGatewayMulticastGroupSourceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayMulticastGroupSources reads every
+// AWS::EC2::TransitGatewayMulticastGroupSource within the given
+// TransitGatewayMulticastDomainId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListTransitGatewayMulticastGroupSources(in athanor.Declarer, transitGatewayMulticastDomainId string) ([]*TransitGatewayMulticastGroupSourceResource, error) {
+	return typed.List(in, TransitGatewayMulticastGroupSourceTypeName, map[string]any{"TransitGatewayMulticastDomainId": transitGatewayMulticastDomainId}, func(out *TransitGatewayMulticastGroupSourceResource, r *athanor.Resource) { out.Resource = r })
 }

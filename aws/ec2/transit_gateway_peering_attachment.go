@@ -63,14 +63,36 @@ func (r *TransitGatewayPeeringAttachmentResource) ResourceID() string { return r
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayPeeringAttachment(app *athanor.App, logicalID string, props TransitGatewayPeeringAttachmentProps, opts ...athanor.ResourceOption) (*TransitGatewayPeeringAttachmentResource, error) {
+func TransitGatewayPeeringAttachment(in athanor.Declarer, logicalID string, props TransitGatewayPeeringAttachmentProps, opts ...athanor.ResourceOption) (*TransitGatewayPeeringAttachmentResource, error) {
 	out := &TransitGatewayPeeringAttachmentResource{}
-	r, err := typed.Declare(app, TransitGatewayPeeringAttachmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayPeeringAttachmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayPeeringAttachment reads an
+// AWS::EC2::TransitGatewayPeeringAttachment that the program uses but does
+// not manage, by its primary identifier (TransitGatewayAttachmentId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetTransitGatewayPeeringAttachment(in athanor.Declarer, id string) (*TransitGatewayPeeringAttachmentResource, error) {
+	out := &TransitGatewayPeeringAttachmentResource{}
+	r, err := typed.Get(in, TransitGatewayPeeringAttachmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayPeeringAttachments reads every
+// AWS::EC2::TransitGatewayPeeringAttachment in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListTransitGatewayPeeringAttachments(in athanor.Declarer) ([]*TransitGatewayPeeringAttachmentResource, error) {
+	return typed.List(in, TransitGatewayPeeringAttachmentTypeName, nil, func(out *TransitGatewayPeeringAttachmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TransitGatewayPeeringAttachmentPeeringAttachmentStatus is part of

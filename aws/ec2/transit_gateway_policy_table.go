@@ -47,12 +47,33 @@ func (r *TransitGatewayPolicyTableResource) ResourceID() string { return r.Resou
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayPolicyTable(app *athanor.App, logicalID string, props TransitGatewayPolicyTableProps, opts ...athanor.ResourceOption) (*TransitGatewayPolicyTableResource, error) {
+func TransitGatewayPolicyTable(in athanor.Declarer, logicalID string, props TransitGatewayPolicyTableProps, opts ...athanor.ResourceOption) (*TransitGatewayPolicyTableResource, error) {
 	out := &TransitGatewayPolicyTableResource{}
-	r, err := typed.Declare(app, TransitGatewayPolicyTableTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayPolicyTableTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayPolicyTable reads an AWS::EC2::TransitGatewayPolicyTable
+// that the program uses but does not manage, by its primary identifier
+// (TransitGatewayPolicyTableId). It reads while planning too, once per run;
+// a missing resource stops the plan naming it. See athanor.App.Get.
+func GetTransitGatewayPolicyTable(in athanor.Declarer, id string) (*TransitGatewayPolicyTableResource, error) {
+	out := &TransitGatewayPolicyTableResource{}
+	r, err := typed.Get(in, TransitGatewayPolicyTableTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayPolicyTables reads every
+// AWS::EC2::TransitGatewayPolicyTable in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListTransitGatewayPolicyTables(in athanor.Declarer) ([]*TransitGatewayPolicyTableResource, error) {
+	return typed.List(in, TransitGatewayPolicyTableTypeName, nil, func(out *TransitGatewayPolicyTableResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -48,12 +48,36 @@ func (r *TransitGatewayPolicyTableAssociationResource) ResourceID() string {
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayPolicyTableAssociation(app *athanor.App, logicalID string, props TransitGatewayPolicyTableAssociationProps, opts ...athanor.ResourceOption) (*TransitGatewayPolicyTableAssociationResource, error) {
+func TransitGatewayPolicyTableAssociation(in athanor.Declarer, logicalID string, props TransitGatewayPolicyTableAssociationProps, opts ...athanor.ResourceOption) (*TransitGatewayPolicyTableAssociationResource, error) {
 	out := &TransitGatewayPolicyTableAssociationResource{}
-	r, err := typed.Declare(app, TransitGatewayPolicyTableAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayPolicyTableAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayPolicyTableAssociation reads an
+// AWS::EC2::TransitGatewayPolicyTableAssociation that the program uses but
+// does not manage, by its primary identifier
+// (TransitGatewayPolicyTableId|TransitGatewayAttachmentId, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetTransitGatewayPolicyTableAssociation(in athanor.Declarer, id string) (*TransitGatewayPolicyTableAssociationResource, error) {
+	out := &TransitGatewayPolicyTableAssociationResource{}
+	r, err := typed.Get(in, TransitGatewayPolicyTableAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayPolicyTableAssociations reads every
+// AWS::EC2::TransitGatewayPolicyTableAssociation within the given
+// TransitGatewayPolicyTableId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListTransitGatewayPolicyTableAssociations(in athanor.Declarer, transitGatewayPolicyTableId string) ([]*TransitGatewayPolicyTableAssociationResource, error) {
+	return typed.List(in, TransitGatewayPolicyTableAssociationTypeName, map[string]any{"TransitGatewayPolicyTableId": transitGatewayPolicyTableId}, func(out *TransitGatewayPolicyTableAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -49,14 +49,38 @@ func (r *TransitGatewayPolicyTableEntryResource) ResourceID() string { return r.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayPolicyTableEntry(app *athanor.App, logicalID string, props TransitGatewayPolicyTableEntryProps, opts ...athanor.ResourceOption) (*TransitGatewayPolicyTableEntryResource, error) {
+func TransitGatewayPolicyTableEntry(in athanor.Declarer, logicalID string, props TransitGatewayPolicyTableEntryProps, opts ...athanor.ResourceOption) (*TransitGatewayPolicyTableEntryResource, error) {
 	out := &TransitGatewayPolicyTableEntryResource{}
-	r, err := typed.Declare(app, TransitGatewayPolicyTableEntryTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayPolicyTableEntryTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayPolicyTableEntry reads an
+// AWS::EC2::TransitGatewayPolicyTableEntry that the program uses but does
+// not manage, by its primary identifier
+// (TransitGatewayPolicyTableId|PolicyRuleNumber, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetTransitGatewayPolicyTableEntry(in athanor.Declarer, id string) (*TransitGatewayPolicyTableEntryResource, error) {
+	out := &TransitGatewayPolicyTableEntryResource{}
+	r, err := typed.Get(in, TransitGatewayPolicyTableEntryTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayPolicyTableEntries reads every
+// AWS::EC2::TransitGatewayPolicyTableEntry within the given
+// TransitGatewayPolicyTableId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListTransitGatewayPolicyTableEntries(in athanor.Declarer, transitGatewayPolicyTableId string) ([]*TransitGatewayPolicyTableEntryResource, error) {
+	return typed.List(in, TransitGatewayPolicyTableEntryTypeName, map[string]any{"TransitGatewayPolicyTableId": transitGatewayPolicyTableId}, func(out *TransitGatewayPolicyTableEntryResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TransitGatewayPolicyTableEntryTransitGatewayPolicyRule is part of

@@ -47,12 +47,34 @@ func (r *TransitGatewayRouteResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayRoute(app *athanor.App, logicalID string, props TransitGatewayRouteProps, opts ...athanor.ResourceOption) (*TransitGatewayRouteResource, error) {
+func TransitGatewayRoute(in athanor.Declarer, logicalID string, props TransitGatewayRouteProps, opts ...athanor.ResourceOption) (*TransitGatewayRouteResource, error) {
 	out := &TransitGatewayRouteResource{}
-	r, err := typed.Declare(app, TransitGatewayRouteTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayRouteTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayRoute reads an AWS::EC2::TransitGatewayRoute that the
+// program uses but does not manage, by its primary identifier
+// (TransitGatewayRouteTableId|DestinationCidrBlock, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetTransitGatewayRoute(in athanor.Declarer, id string) (*TransitGatewayRouteResource, error) {
+	out := &TransitGatewayRouteResource{}
+	r, err := typed.Get(in, TransitGatewayRouteTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayRoutes reads every AWS::EC2::TransitGatewayRoute within
+// the given TransitGatewayRouteTableId (Cloud Control lists this type only
+// within them), sorted by identifier. See athanor.App.List.
+func ListTransitGatewayRoutes(in athanor.Declarer, transitGatewayRouteTableId string) ([]*TransitGatewayRouteResource, error) {
+	return typed.List(in, TransitGatewayRouteTypeName, map[string]any{"TransitGatewayRouteTableId": transitGatewayRouteTableId}, func(out *TransitGatewayRouteResource, r *athanor.Resource) { out.Resource = r })
 }

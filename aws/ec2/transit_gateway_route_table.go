@@ -44,12 +44,33 @@ func (r *TransitGatewayRouteTableResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayRouteTable(app *athanor.App, logicalID string, props TransitGatewayRouteTableProps, opts ...athanor.ResourceOption) (*TransitGatewayRouteTableResource, error) {
+func TransitGatewayRouteTable(in athanor.Declarer, logicalID string, props TransitGatewayRouteTableProps, opts ...athanor.ResourceOption) (*TransitGatewayRouteTableResource, error) {
 	out := &TransitGatewayRouteTableResource{}
-	r, err := typed.Declare(app, TransitGatewayRouteTableTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayRouteTableTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayRouteTable reads an AWS::EC2::TransitGatewayRouteTable
+// that the program uses but does not manage, by its primary identifier
+// (TransitGatewayRouteTableId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetTransitGatewayRouteTable(in athanor.Declarer, id string) (*TransitGatewayRouteTableResource, error) {
+	out := &TransitGatewayRouteTableResource{}
+	r, err := typed.Get(in, TransitGatewayRouteTableTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayRouteTables reads every
+// AWS::EC2::TransitGatewayRouteTable in the account and region of in, sorted
+// by identifier. See athanor.App.List.
+func ListTransitGatewayRouteTables(in athanor.Declarer) ([]*TransitGatewayRouteTableResource, error) {
+	return typed.List(in, TransitGatewayRouteTableTypeName, nil, func(out *TransitGatewayRouteTableResource, r *athanor.Resource) { out.Resource = r })
 }

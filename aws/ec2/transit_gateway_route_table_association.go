@@ -43,12 +43,36 @@ func (r *TransitGatewayRouteTableAssociationResource) ResourceID() string {
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayRouteTableAssociation(app *athanor.App, logicalID string, props TransitGatewayRouteTableAssociationProps, opts ...athanor.ResourceOption) (*TransitGatewayRouteTableAssociationResource, error) {
+func TransitGatewayRouteTableAssociation(in athanor.Declarer, logicalID string, props TransitGatewayRouteTableAssociationProps, opts ...athanor.ResourceOption) (*TransitGatewayRouteTableAssociationResource, error) {
 	out := &TransitGatewayRouteTableAssociationResource{}
-	r, err := typed.Declare(app, TransitGatewayRouteTableAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayRouteTableAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayRouteTableAssociation reads an
+// AWS::EC2::TransitGatewayRouteTableAssociation that the program uses but
+// does not manage, by its primary identifier
+// (TransitGatewayRouteTableId|TransitGatewayAttachmentId, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetTransitGatewayRouteTableAssociation(in athanor.Declarer, id string) (*TransitGatewayRouteTableAssociationResource, error) {
+	out := &TransitGatewayRouteTableAssociationResource{}
+	r, err := typed.Get(in, TransitGatewayRouteTableAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayRouteTableAssociations reads every
+// AWS::EC2::TransitGatewayRouteTableAssociation within the given
+// TransitGatewayRouteTableId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListTransitGatewayRouteTableAssociations(in athanor.Declarer, transitGatewayRouteTableId string) ([]*TransitGatewayRouteTableAssociationResource, error) {
+	return typed.List(in, TransitGatewayRouteTableAssociationTypeName, map[string]any{"TransitGatewayRouteTableId": transitGatewayRouteTableId}, func(out *TransitGatewayRouteTableAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

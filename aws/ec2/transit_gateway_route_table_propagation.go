@@ -43,12 +43,36 @@ func (r *TransitGatewayRouteTablePropagationResource) ResourceID() string {
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayRouteTablePropagation(app *athanor.App, logicalID string, props TransitGatewayRouteTablePropagationProps, opts ...athanor.ResourceOption) (*TransitGatewayRouteTablePropagationResource, error) {
+func TransitGatewayRouteTablePropagation(in athanor.Declarer, logicalID string, props TransitGatewayRouteTablePropagationProps, opts ...athanor.ResourceOption) (*TransitGatewayRouteTablePropagationResource, error) {
 	out := &TransitGatewayRouteTablePropagationResource{}
-	r, err := typed.Declare(app, TransitGatewayRouteTablePropagationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayRouteTablePropagationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayRouteTablePropagation reads an
+// AWS::EC2::TransitGatewayRouteTablePropagation that the program uses but
+// does not manage, by its primary identifier
+// (TransitGatewayRouteTableId|TransitGatewayAttachmentId, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetTransitGatewayRouteTablePropagation(in athanor.Declarer, id string) (*TransitGatewayRouteTablePropagationResource, error) {
+	out := &TransitGatewayRouteTablePropagationResource{}
+	r, err := typed.Get(in, TransitGatewayRouteTablePropagationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayRouteTablePropagations reads every
+// AWS::EC2::TransitGatewayRouteTablePropagation within the given
+// TransitGatewayRouteTableId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListTransitGatewayRouteTablePropagations(in athanor.Declarer, transitGatewayRouteTableId string) ([]*TransitGatewayRouteTablePropagationResource, error) {
+	return typed.List(in, TransitGatewayRouteTablePropagationTypeName, map[string]any{"TransitGatewayRouteTableId": transitGatewayRouteTableId}, func(out *TransitGatewayRouteTablePropagationResource, r *athanor.Resource) { out.Resource = r })
 }

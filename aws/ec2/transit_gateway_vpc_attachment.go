@@ -52,14 +52,35 @@ func (r *TransitGatewayVpcAttachmentResource) ResourceID() string { return r.Res
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayVpcAttachment(app *athanor.App, logicalID string, props TransitGatewayVpcAttachmentProps, opts ...athanor.ResourceOption) (*TransitGatewayVpcAttachmentResource, error) {
+func TransitGatewayVpcAttachment(in athanor.Declarer, logicalID string, props TransitGatewayVpcAttachmentProps, opts ...athanor.ResourceOption) (*TransitGatewayVpcAttachmentResource, error) {
 	out := &TransitGatewayVpcAttachmentResource{}
-	r, err := typed.Declare(app, TransitGatewayVpcAttachmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayVpcAttachmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayVpcAttachment reads an
+// AWS::EC2::TransitGatewayVpcAttachment that the program uses but does not
+// manage, by its primary identifier (Id). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetTransitGatewayVpcAttachment(in athanor.Declarer, id string) (*TransitGatewayVpcAttachmentResource, error) {
+	out := &TransitGatewayVpcAttachmentResource{}
+	r, err := typed.Get(in, TransitGatewayVpcAttachmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayVpcAttachments reads every
+// AWS::EC2::TransitGatewayVpcAttachment in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListTransitGatewayVpcAttachments(in athanor.Declarer) ([]*TransitGatewayVpcAttachmentResource, error) {
+	return typed.List(in, TransitGatewayVpcAttachmentTypeName, nil, func(out *TransitGatewayVpcAttachmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TransitGatewayVpcAttachmentOptions is part of

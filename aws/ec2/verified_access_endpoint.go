@@ -97,14 +97,35 @@ func (r *VerifiedAccessEndpointResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VerifiedAccessEndpoint(app *athanor.App, logicalID string, props VerifiedAccessEndpointProps, opts ...athanor.ResourceOption) (*VerifiedAccessEndpointResource, error) {
+func VerifiedAccessEndpoint(in athanor.Declarer, logicalID string, props VerifiedAccessEndpointProps, opts ...athanor.ResourceOption) (*VerifiedAccessEndpointResource, error) {
 	out := &VerifiedAccessEndpointResource{}
-	r, err := typed.Declare(app, VerifiedAccessEndpointTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VerifiedAccessEndpointTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVerifiedAccessEndpoint reads an AWS::EC2::VerifiedAccessEndpoint that
+// the program uses but does not manage, by its primary identifier
+// (VerifiedAccessEndpointId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetVerifiedAccessEndpoint(in athanor.Declarer, id string) (*VerifiedAccessEndpointResource, error) {
+	out := &VerifiedAccessEndpointResource{}
+	r, err := typed.Get(in, VerifiedAccessEndpointTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVerifiedAccessEndpoints reads every AWS::EC2::VerifiedAccessEndpoint
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListVerifiedAccessEndpoints(in athanor.Declarer) ([]*VerifiedAccessEndpointResource, error) {
+	return typed.List(in, VerifiedAccessEndpointTypeName, nil, func(out *VerifiedAccessEndpointResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // VerifiedAccessEndpointCidrOptions is part of

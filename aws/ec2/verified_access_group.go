@@ -59,14 +59,34 @@ func (r *VerifiedAccessGroupResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VerifiedAccessGroup(app *athanor.App, logicalID string, props VerifiedAccessGroupProps, opts ...athanor.ResourceOption) (*VerifiedAccessGroupResource, error) {
+func VerifiedAccessGroup(in athanor.Declarer, logicalID string, props VerifiedAccessGroupProps, opts ...athanor.ResourceOption) (*VerifiedAccessGroupResource, error) {
 	out := &VerifiedAccessGroupResource{}
-	r, err := typed.Declare(app, VerifiedAccessGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VerifiedAccessGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVerifiedAccessGroup reads an AWS::EC2::VerifiedAccessGroup that the
+// program uses but does not manage, by its primary identifier
+// (VerifiedAccessGroupId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetVerifiedAccessGroup(in athanor.Declarer, id string) (*VerifiedAccessGroupResource, error) {
+	out := &VerifiedAccessGroupResource{}
+	r, err := typed.Get(in, VerifiedAccessGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVerifiedAccessGroups reads every AWS::EC2::VerifiedAccessGroup in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListVerifiedAccessGroups(in athanor.Declarer) ([]*VerifiedAccessGroupResource, error) {
+	return typed.List(in, VerifiedAccessGroupTypeName, nil, func(out *VerifiedAccessGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // VerifiedAccessGroupSseSpecification is part of

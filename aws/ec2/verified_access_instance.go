@@ -63,14 +63,35 @@ func (r *VerifiedAccessInstanceResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VerifiedAccessInstance(app *athanor.App, logicalID string, props VerifiedAccessInstanceProps, opts ...athanor.ResourceOption) (*VerifiedAccessInstanceResource, error) {
+func VerifiedAccessInstance(in athanor.Declarer, logicalID string, props VerifiedAccessInstanceProps, opts ...athanor.ResourceOption) (*VerifiedAccessInstanceResource, error) {
 	out := &VerifiedAccessInstanceResource{}
-	r, err := typed.Declare(app, VerifiedAccessInstanceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VerifiedAccessInstanceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVerifiedAccessInstance reads an AWS::EC2::VerifiedAccessInstance that
+// the program uses but does not manage, by its primary identifier
+// (VerifiedAccessInstanceId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetVerifiedAccessInstance(in athanor.Declarer, id string) (*VerifiedAccessInstanceResource, error) {
+	out := &VerifiedAccessInstanceResource{}
+	r, err := typed.Get(in, VerifiedAccessInstanceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVerifiedAccessInstances reads every AWS::EC2::VerifiedAccessInstance
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListVerifiedAccessInstances(in athanor.Declarer) ([]*VerifiedAccessInstanceResource, error) {
+	return typed.List(in, VerifiedAccessInstanceTypeName, nil, func(out *VerifiedAccessInstanceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // VerifiedAccessInstanceVerifiedAccessLogs is part of

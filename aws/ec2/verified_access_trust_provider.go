@@ -74,14 +74,36 @@ func (r *VerifiedAccessTrustProviderResource) ResourceID() string { return r.Res
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VerifiedAccessTrustProvider(app *athanor.App, logicalID string, props VerifiedAccessTrustProviderProps, opts ...athanor.ResourceOption) (*VerifiedAccessTrustProviderResource, error) {
+func VerifiedAccessTrustProvider(in athanor.Declarer, logicalID string, props VerifiedAccessTrustProviderProps, opts ...athanor.ResourceOption) (*VerifiedAccessTrustProviderResource, error) {
 	out := &VerifiedAccessTrustProviderResource{}
-	r, err := typed.Declare(app, VerifiedAccessTrustProviderTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VerifiedAccessTrustProviderTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVerifiedAccessTrustProvider reads an
+// AWS::EC2::VerifiedAccessTrustProvider that the program uses but does not
+// manage, by its primary identifier (VerifiedAccessTrustProviderId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetVerifiedAccessTrustProvider(in athanor.Declarer, id string) (*VerifiedAccessTrustProviderResource, error) {
+	out := &VerifiedAccessTrustProviderResource{}
+	r, err := typed.Get(in, VerifiedAccessTrustProviderTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVerifiedAccessTrustProviders reads every
+// AWS::EC2::VerifiedAccessTrustProvider in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListVerifiedAccessTrustProviders(in athanor.Declarer) ([]*VerifiedAccessTrustProviderResource, error) {
+	return typed.List(in, VerifiedAccessTrustProviderTypeName, nil, func(out *VerifiedAccessTrustProviderResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // VerifiedAccessTrustProviderDeviceOptions is part of

@@ -62,12 +62,32 @@ func (r *VolumeAttachmentResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VolumeAttachment(app *athanor.App, logicalID string, props VolumeAttachmentProps, opts ...athanor.ResourceOption) (*VolumeAttachmentResource, error) {
+func VolumeAttachment(in athanor.Declarer, logicalID string, props VolumeAttachmentProps, opts ...athanor.ResourceOption) (*VolumeAttachmentResource, error) {
 	out := &VolumeAttachmentResource{}
-	r, err := typed.Declare(app, VolumeAttachmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VolumeAttachmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVolumeAttachment reads an AWS::EC2::VolumeAttachment that the program
+// uses but does not manage, by its primary identifier (VolumeId|InstanceId,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetVolumeAttachment(in athanor.Declarer, id string) (*VolumeAttachmentResource, error) {
+	out := &VolumeAttachmentResource{}
+	r, err := typed.Get(in, VolumeAttachmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVolumeAttachments reads every AWS::EC2::VolumeAttachment in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListVolumeAttachments(in athanor.Declarer) ([]*VolumeAttachmentResource, error) {
+	return typed.List(in, VolumeAttachmentTypeName, nil, func(out *VolumeAttachmentResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -102,14 +102,33 @@ func (r *VPCResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VPC(app *athanor.App, logicalID string, props VPCProps, opts ...athanor.ResourceOption) (*VPCResource, error) {
+func VPC(in athanor.Declarer, logicalID string, props VPCProps, opts ...athanor.ResourceOption) (*VPCResource, error) {
 	out := &VPCResource{}
-	r, err := typed.Declare(app, VPCTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VPCTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVPC reads an AWS::EC2::VPC that the program uses but does not manage,
+// by its primary identifier (VpcId). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetVPC(in athanor.Declarer, id string) (*VPCResource, error) {
+	out := &VPCResource{}
+	r, err := typed.Get(in, VPCTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVPCs reads every AWS::EC2::VPC in the account and region of in, sorted
+// by identifier. See athanor.App.List.
+func ListVPCs(in athanor.Declarer) ([]*VPCResource, error) {
+	return typed.List(in, VPCTypeName, nil, func(out *VPCResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // VPCVpcEncryptionControl is part of AWS::EC2::VPC.

@@ -50,14 +50,36 @@ func (r *VPCBlockPublicAccessExclusionResource) ResourceID() string { return r.R
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VPCBlockPublicAccessExclusion(app *athanor.App, logicalID string, props VPCBlockPublicAccessExclusionProps, opts ...athanor.ResourceOption) (*VPCBlockPublicAccessExclusionResource, error) {
+func VPCBlockPublicAccessExclusion(in athanor.Declarer, logicalID string, props VPCBlockPublicAccessExclusionProps, opts ...athanor.ResourceOption) (*VPCBlockPublicAccessExclusionResource, error) {
 	out := &VPCBlockPublicAccessExclusionResource{}
-	r, err := typed.Declare(app, VPCBlockPublicAccessExclusionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VPCBlockPublicAccessExclusionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVPCBlockPublicAccessExclusion reads an
+// AWS::EC2::VPCBlockPublicAccessExclusion that the program uses but does not
+// manage, by its primary identifier (ExclusionId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetVPCBlockPublicAccessExclusion(in athanor.Declarer, id string) (*VPCBlockPublicAccessExclusionResource, error) {
+	out := &VPCBlockPublicAccessExclusionResource{}
+	r, err := typed.Get(in, VPCBlockPublicAccessExclusionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVPCBlockPublicAccessExclusions reads every
+// AWS::EC2::VPCBlockPublicAccessExclusion in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListVPCBlockPublicAccessExclusions(in athanor.Declarer) ([]*VPCBlockPublicAccessExclusionResource, error) {
+	return typed.List(in, VPCBlockPublicAccessExclusionTypeName, nil, func(out *VPCBlockPublicAccessExclusionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of VPCBlockPublicAccessExclusionProps.InternetGatewayExclusionMode (AWS::EC2::VPCBlockPublicAccessExclusion).

@@ -47,9 +47,24 @@ func (r *VPCBlockPublicAccessOptionsResource) ResourceID() string { return r.Res
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VPCBlockPublicAccessOptions(app *athanor.App, logicalID string, props VPCBlockPublicAccessOptionsProps, opts ...athanor.ResourceOption) (*VPCBlockPublicAccessOptionsResource, error) {
+func VPCBlockPublicAccessOptions(in athanor.Declarer, logicalID string, props VPCBlockPublicAccessOptionsProps, opts ...athanor.ResourceOption) (*VPCBlockPublicAccessOptionsResource, error) {
 	out := &VPCBlockPublicAccessOptionsResource{}
-	r, err := typed.Declare(app, VPCBlockPublicAccessOptionsTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VPCBlockPublicAccessOptionsTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetVPCBlockPublicAccessOptions reads an
+// AWS::EC2::VPCBlockPublicAccessOptions that the program uses but does not
+// manage, by its primary identifier (AccountId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetVPCBlockPublicAccessOptions(in athanor.Declarer, id string) (*VPCBlockPublicAccessOptionsResource, error) {
+	out := &VPCBlockPublicAccessOptionsResource{}
+	r, err := typed.Get(in, VPCBlockPublicAccessOptionsTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

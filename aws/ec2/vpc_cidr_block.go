@@ -77,12 +77,33 @@ func (r *VPCCidrBlockResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VPCCidrBlock(app *athanor.App, logicalID string, props VPCCidrBlockProps, opts ...athanor.ResourceOption) (*VPCCidrBlockResource, error) {
+func VPCCidrBlock(in athanor.Declarer, logicalID string, props VPCCidrBlockProps, opts ...athanor.ResourceOption) (*VPCCidrBlockResource, error) {
 	out := &VPCCidrBlockResource{}
-	r, err := typed.Declare(app, VPCCidrBlockTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VPCCidrBlockTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVPCCidrBlock reads an AWS::EC2::VPCCidrBlock that the program uses but
+// does not manage, by its primary identifier (Id|VpcId, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetVPCCidrBlock(in athanor.Declarer, id string) (*VPCCidrBlockResource, error) {
+	out := &VPCCidrBlockResource{}
+	r, err := typed.Get(in, VPCCidrBlockTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVPCCidrBlocks reads every AWS::EC2::VPCCidrBlock within the given
+// VpcId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListVPCCidrBlocks(in athanor.Declarer, vpcId string) ([]*VPCCidrBlockResource, error) {
+	return typed.List(in, VPCCidrBlockTypeName, map[string]any{"VpcId": vpcId}, func(out *VPCCidrBlockResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -77,14 +77,34 @@ func (r *VPCEncryptionControlResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VPCEncryptionControl(app *athanor.App, logicalID string, props VPCEncryptionControlProps, opts ...athanor.ResourceOption) (*VPCEncryptionControlResource, error) {
+func VPCEncryptionControl(in athanor.Declarer, logicalID string, props VPCEncryptionControlProps, opts ...athanor.ResourceOption) (*VPCEncryptionControlResource, error) {
 	out := &VPCEncryptionControlResource{}
-	r, err := typed.Declare(app, VPCEncryptionControlTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VPCEncryptionControlTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVPCEncryptionControl reads an AWS::EC2::VPCEncryptionControl that the
+// program uses but does not manage, by its primary identifier
+// (VpcEncryptionControlId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetVPCEncryptionControl(in athanor.Declarer, id string) (*VPCEncryptionControlResource, error) {
+	out := &VPCEncryptionControlResource{}
+	r, err := typed.Get(in, VPCEncryptionControlTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVPCEncryptionControls reads every AWS::EC2::VPCEncryptionControl in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListVPCEncryptionControls(in athanor.Declarer) ([]*VPCEncryptionControlResource, error) {
+	return typed.List(in, VPCEncryptionControlTypeName, nil, func(out *VPCEncryptionControlResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of VPCEncryptionControlProps.EgressOnlyInternetGatewayExclusionInput (AWS::EC2::VPCEncryptionControl).

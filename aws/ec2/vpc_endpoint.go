@@ -124,14 +124,34 @@ func (r *VPCEndpointResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VPCEndpoint(app *athanor.App, logicalID string, props VPCEndpointProps, opts ...athanor.ResourceOption) (*VPCEndpointResource, error) {
+func VPCEndpoint(in athanor.Declarer, logicalID string, props VPCEndpointProps, opts ...athanor.ResourceOption) (*VPCEndpointResource, error) {
 	out := &VPCEndpointResource{}
-	r, err := typed.Declare(app, VPCEndpointTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VPCEndpointTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVPCEndpoint reads an AWS::EC2::VPCEndpoint that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetVPCEndpoint(in athanor.Declarer, id string) (*VPCEndpointResource, error) {
+	out := &VPCEndpointResource{}
+	r, err := typed.Get(in, VPCEndpointTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVPCEndpoints reads every AWS::EC2::VPCEndpoint in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListVPCEndpoints(in athanor.Declarer) ([]*VPCEndpointResource, error) {
+	return typed.List(in, VPCEndpointTypeName, nil, func(out *VPCEndpointResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // VPCEndpointDnsOptionsSpecification is part of AWS::EC2::VPCEndpoint.

@@ -50,12 +50,34 @@ func (r *VPCEndpointConnectionNotificationResource) ResourceID() string { return
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VPCEndpointConnectionNotification(app *athanor.App, logicalID string, props VPCEndpointConnectionNotificationProps, opts ...athanor.ResourceOption) (*VPCEndpointConnectionNotificationResource, error) {
+func VPCEndpointConnectionNotification(in athanor.Declarer, logicalID string, props VPCEndpointConnectionNotificationProps, opts ...athanor.ResourceOption) (*VPCEndpointConnectionNotificationResource, error) {
 	out := &VPCEndpointConnectionNotificationResource{}
-	r, err := typed.Declare(app, VPCEndpointConnectionNotificationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VPCEndpointConnectionNotificationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVPCEndpointConnectionNotification reads an
+// AWS::EC2::VPCEndpointConnectionNotification that the program uses but does
+// not manage, by its primary identifier
+// (VPCEndpointConnectionNotificationId). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetVPCEndpointConnectionNotification(in athanor.Declarer, id string) (*VPCEndpointConnectionNotificationResource, error) {
+	out := &VPCEndpointConnectionNotificationResource{}
+	r, err := typed.Get(in, VPCEndpointConnectionNotificationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVPCEndpointConnectionNotifications reads every
+// AWS::EC2::VPCEndpointConnectionNotification in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListVPCEndpointConnectionNotifications(in athanor.Declarer) ([]*VPCEndpointConnectionNotificationResource, error) {
+	return typed.List(in, VPCEndpointConnectionNotificationTypeName, nil, func(out *VPCEndpointConnectionNotificationResource, r *athanor.Resource) { out.Resource = r })
 }

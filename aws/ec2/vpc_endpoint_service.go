@@ -49,14 +49,34 @@ func (r *VPCEndpointServiceResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VPCEndpointService(app *athanor.App, logicalID string, props VPCEndpointServiceProps, opts ...athanor.ResourceOption) (*VPCEndpointServiceResource, error) {
+func VPCEndpointService(in athanor.Declarer, logicalID string, props VPCEndpointServiceProps, opts ...athanor.ResourceOption) (*VPCEndpointServiceResource, error) {
 	out := &VPCEndpointServiceResource{}
-	r, err := typed.Declare(app, VPCEndpointServiceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VPCEndpointServiceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVPCEndpointService reads an AWS::EC2::VPCEndpointService that the
+// program uses but does not manage, by its primary identifier (ServiceId).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetVPCEndpointService(in athanor.Declarer, id string) (*VPCEndpointServiceResource, error) {
+	out := &VPCEndpointServiceResource{}
+	r, err := typed.Get(in, VPCEndpointServiceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVPCEndpointServices reads every AWS::EC2::VPCEndpointService in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListVPCEndpointServices(in athanor.Declarer) ([]*VPCEndpointServiceResource, error) {
+	return typed.List(in, VPCEndpointServiceTypeName, nil, func(out *VPCEndpointServiceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition IpAddressType (AWS::EC2::VPCEndpointService).

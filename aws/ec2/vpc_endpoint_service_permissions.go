@@ -38,12 +38,34 @@ func (r *VPCEndpointServicePermissionsResource) ResourceID() string { return r.R
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VPCEndpointServicePermissions(app *athanor.App, logicalID string, props VPCEndpointServicePermissionsProps, opts ...athanor.ResourceOption) (*VPCEndpointServicePermissionsResource, error) {
+func VPCEndpointServicePermissions(in athanor.Declarer, logicalID string, props VPCEndpointServicePermissionsProps, opts ...athanor.ResourceOption) (*VPCEndpointServicePermissionsResource, error) {
 	out := &VPCEndpointServicePermissionsResource{}
-	r, err := typed.Declare(app, VPCEndpointServicePermissionsTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VPCEndpointServicePermissionsTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVPCEndpointServicePermissions reads an
+// AWS::EC2::VPCEndpointServicePermissions that the program uses but does not
+// manage, by its primary identifier (ServiceId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetVPCEndpointServicePermissions(in athanor.Declarer, id string) (*VPCEndpointServicePermissionsResource, error) {
+	out := &VPCEndpointServicePermissionsResource{}
+	r, err := typed.Get(in, VPCEndpointServicePermissionsTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVPCEndpointServicePermissions reads every
+// AWS::EC2::VPCEndpointServicePermissions in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListVPCEndpointServicePermissions(in athanor.Declarer) ([]*VPCEndpointServicePermissionsResource, error) {
+	return typed.List(in, VPCEndpointServicePermissionsTypeName, nil, func(out *VPCEndpointServicePermissionsResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -47,12 +47,32 @@ func (r *VPCGatewayAttachmentResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VPCGatewayAttachment(app *athanor.App, logicalID string, props VPCGatewayAttachmentProps, opts ...athanor.ResourceOption) (*VPCGatewayAttachmentResource, error) {
+func VPCGatewayAttachment(in athanor.Declarer, logicalID string, props VPCGatewayAttachmentProps, opts ...athanor.ResourceOption) (*VPCGatewayAttachmentResource, error) {
 	out := &VPCGatewayAttachmentResource{}
-	r, err := typed.Declare(app, VPCGatewayAttachmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VPCGatewayAttachmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVPCGatewayAttachment reads an AWS::EC2::VPCGatewayAttachment that the
+// program uses but does not manage, by its primary identifier
+// (AttachmentType|VpcId, joined by |). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetVPCGatewayAttachment(in athanor.Declarer, id string) (*VPCGatewayAttachmentResource, error) {
+	out := &VPCGatewayAttachmentResource{}
+	r, err := typed.Get(in, VPCGatewayAttachmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVPCGatewayAttachments reads every AWS::EC2::VPCGatewayAttachment in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListVPCGatewayAttachments(in athanor.Declarer) ([]*VPCGatewayAttachmentResource, error) {
+	return typed.List(in, VPCGatewayAttachmentTypeName, nil, func(out *VPCGatewayAttachmentResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -60,12 +60,32 @@ func (r *VPCPeeringConnectionResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VPCPeeringConnection(app *athanor.App, logicalID string, props VPCPeeringConnectionProps, opts ...athanor.ResourceOption) (*VPCPeeringConnectionResource, error) {
+func VPCPeeringConnection(in athanor.Declarer, logicalID string, props VPCPeeringConnectionProps, opts ...athanor.ResourceOption) (*VPCPeeringConnectionResource, error) {
 	out := &VPCPeeringConnectionResource{}
-	r, err := typed.Declare(app, VPCPeeringConnectionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VPCPeeringConnectionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVPCPeeringConnection reads an AWS::EC2::VPCPeeringConnection that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetVPCPeeringConnection(in athanor.Declarer, id string) (*VPCPeeringConnectionResource, error) {
+	out := &VPCPeeringConnectionResource{}
+	r, err := typed.Get(in, VPCPeeringConnectionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVPCPeeringConnections reads every AWS::EC2::VPCPeeringConnection in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListVPCPeeringConnections(in athanor.Declarer) ([]*VPCPeeringConnectionResource, error) {
+	return typed.List(in, VPCPeeringConnectionTypeName, nil, func(out *VPCPeeringConnectionResource, r *athanor.Resource) { out.Resource = r })
 }

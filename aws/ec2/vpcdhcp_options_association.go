@@ -42,12 +42,33 @@ func (r *VPCDHCPOptionsAssociationResource) ResourceID() string { return r.Resou
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VPCDHCPOptionsAssociation(app *athanor.App, logicalID string, props VPCDHCPOptionsAssociationProps, opts ...athanor.ResourceOption) (*VPCDHCPOptionsAssociationResource, error) {
+func VPCDHCPOptionsAssociation(in athanor.Declarer, logicalID string, props VPCDHCPOptionsAssociationProps, opts ...athanor.ResourceOption) (*VPCDHCPOptionsAssociationResource, error) {
 	out := &VPCDHCPOptionsAssociationResource{}
-	r, err := typed.Declare(app, VPCDHCPOptionsAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VPCDHCPOptionsAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVPCDHCPOptionsAssociation reads an AWS::EC2::VPCDHCPOptionsAssociation
+// that the program uses but does not manage, by its primary identifier
+// (DhcpOptionsId|VpcId, joined by |). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetVPCDHCPOptionsAssociation(in athanor.Declarer, id string) (*VPCDHCPOptionsAssociationResource, error) {
+	out := &VPCDHCPOptionsAssociationResource{}
+	r, err := typed.Get(in, VPCDHCPOptionsAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVPCDHCPOptionsAssociations reads every
+// AWS::EC2::VPCDHCPOptionsAssociation in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListVPCDHCPOptionsAssociations(in athanor.Declarer) ([]*VPCDHCPOptionsAssociationResource, error) {
+	return typed.List(in, VPCDHCPOptionsAssociationTypeName, nil, func(out *VPCDHCPOptionsAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -46,12 +46,32 @@ func (r *VPNConcentratorResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VPNConcentrator(app *athanor.App, logicalID string, props VPNConcentratorProps, opts ...athanor.ResourceOption) (*VPNConcentratorResource, error) {
+func VPNConcentrator(in athanor.Declarer, logicalID string, props VPNConcentratorProps, opts ...athanor.ResourceOption) (*VPNConcentratorResource, error) {
 	out := &VPNConcentratorResource{}
-	r, err := typed.Declare(app, VPNConcentratorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VPNConcentratorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVPNConcentrator reads an AWS::EC2::VPNConcentrator that the program
+// uses but does not manage, by its primary identifier (VpnConcentratorId).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetVPNConcentrator(in athanor.Declarer, id string) (*VPNConcentratorResource, error) {
+	out := &VPNConcentratorResource{}
+	r, err := typed.Get(in, VPNConcentratorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVPNConcentrators reads every AWS::EC2::VPNConcentrator in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListVPNConcentrators(in athanor.Declarer) ([]*VPNConcentratorResource, error) {
+	return typed.List(in, VPNConcentratorTypeName, nil, func(out *VPNConcentratorResource, r *athanor.Resource) { out.Resource = r })
 }

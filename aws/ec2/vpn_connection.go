@@ -111,14 +111,34 @@ func (r *VPNConnectionResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VPNConnection(app *athanor.App, logicalID string, props VPNConnectionProps, opts ...athanor.ResourceOption) (*VPNConnectionResource, error) {
+func VPNConnection(in athanor.Declarer, logicalID string, props VPNConnectionProps, opts ...athanor.ResourceOption) (*VPNConnectionResource, error) {
 	out := &VPNConnectionResource{}
-	r, err := typed.Declare(app, VPNConnectionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VPNConnectionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVPNConnection reads an AWS::EC2::VPNConnection that the program uses
+// but does not manage, by its primary identifier (VpnConnectionId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetVPNConnection(in athanor.Declarer, id string) (*VPNConnectionResource, error) {
+	out := &VPNConnectionResource{}
+	r, err := typed.Get(in, VPNConnectionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVPNConnections reads every AWS::EC2::VPNConnection in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListVPNConnections(in athanor.Declarer) ([]*VPNConnectionResource, error) {
+	return typed.List(in, VPNConnectionTypeName, nil, func(out *VPNConnectionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // VPNConnectionCloudwatchLogOptionsSpecification is part of

@@ -44,12 +44,33 @@ func (r *VPNConnectionRouteResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VPNConnectionRoute(app *athanor.App, logicalID string, props VPNConnectionRouteProps, opts ...athanor.ResourceOption) (*VPNConnectionRouteResource, error) {
+func VPNConnectionRoute(in athanor.Declarer, logicalID string, props VPNConnectionRouteProps, opts ...athanor.ResourceOption) (*VPNConnectionRouteResource, error) {
 	out := &VPNConnectionRouteResource{}
-	r, err := typed.Declare(app, VPNConnectionRouteTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VPNConnectionRouteTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVPNConnectionRoute reads an AWS::EC2::VPNConnectionRoute that the
+// program uses but does not manage, by its primary identifier
+// (DestinationCidrBlock|VpnConnectionId, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetVPNConnectionRoute(in athanor.Declarer, id string) (*VPNConnectionRouteResource, error) {
+	out := &VPNConnectionRouteResource{}
+	r, err := typed.Get(in, VPNConnectionRouteTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVPNConnectionRoutes reads every AWS::EC2::VPNConnectionRoute in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListVPNConnectionRoutes(in athanor.Declarer) ([]*VPNConnectionRouteResource, error) {
+	return typed.List(in, VPNConnectionRouteTypeName, nil, func(out *VPNConnectionRouteResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -48,12 +48,32 @@ func (r *VPNGatewayResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VPNGateway(app *athanor.App, logicalID string, props VPNGatewayProps, opts ...athanor.ResourceOption) (*VPNGatewayResource, error) {
+func VPNGateway(in athanor.Declarer, logicalID string, props VPNGatewayProps, opts ...athanor.ResourceOption) (*VPNGatewayResource, error) {
 	out := &VPNGatewayResource{}
-	r, err := typed.Declare(app, VPNGatewayTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VPNGatewayTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVPNGateway reads an AWS::EC2::VPNGateway that the program uses but does
+// not manage, by its primary identifier (VPNGatewayId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetVPNGateway(in athanor.Declarer, id string) (*VPNGatewayResource, error) {
+	out := &VPNGatewayResource{}
+	r, err := typed.Get(in, VPNGatewayTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVPNGateways reads every AWS::EC2::VPNGateway in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListVPNGateways(in athanor.Declarer) ([]*VPNGatewayResource, error) {
+	return typed.List(in, VPNGatewayTypeName, nil, func(out *VPNGatewayResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -66,14 +66,34 @@ func (r *PublicRepositoryResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PublicRepository(app *athanor.App, logicalID string, props PublicRepositoryProps, opts ...athanor.ResourceOption) (*PublicRepositoryResource, error) {
+func PublicRepository(in athanor.Declarer, logicalID string, props PublicRepositoryProps, opts ...athanor.ResourceOption) (*PublicRepositoryResource, error) {
 	out := &PublicRepositoryResource{}
-	r, err := typed.Declare(app, PublicRepositoryTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PublicRepositoryTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPublicRepository reads an AWS::ECR::PublicRepository that the program
+// uses but does not manage, by its primary identifier (RepositoryName). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetPublicRepository(in athanor.Declarer, id string) (*PublicRepositoryResource, error) {
+	out := &PublicRepositoryResource{}
+	r, err := typed.Get(in, PublicRepositoryTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPublicRepositories reads every AWS::ECR::PublicRepository in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListPublicRepositories(in athanor.Declarer) ([]*PublicRepositoryResource, error) {
+	return typed.List(in, PublicRepositoryTypeName, nil, func(out *PublicRepositoryResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PublicRepositoryRepositoryCatalogData is part of

@@ -57,12 +57,32 @@ func (r *PullThroughCacheRuleResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PullThroughCacheRule(app *athanor.App, logicalID string, props PullThroughCacheRuleProps, opts ...athanor.ResourceOption) (*PullThroughCacheRuleResource, error) {
+func PullThroughCacheRule(in athanor.Declarer, logicalID string, props PullThroughCacheRuleProps, opts ...athanor.ResourceOption) (*PullThroughCacheRuleResource, error) {
 	out := &PullThroughCacheRuleResource{}
-	r, err := typed.Declare(app, PullThroughCacheRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PullThroughCacheRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPullThroughCacheRule reads an AWS::ECR::PullThroughCacheRule that the
+// program uses but does not manage, by its primary identifier
+// (EcrRepositoryPrefix). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetPullThroughCacheRule(in athanor.Declarer, id string) (*PullThroughCacheRuleResource, error) {
+	out := &PullThroughCacheRuleResource{}
+	r, err := typed.Get(in, PullThroughCacheRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPullThroughCacheRules reads every AWS::ECR::PullThroughCacheRule in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListPullThroughCacheRules(in athanor.Declarer) ([]*PullThroughCacheRuleResource, error) {
+	return typed.List(in, PullThroughCacheRuleTypeName, nil, func(out *PullThroughCacheRuleResource, r *athanor.Resource) { out.Resource = r })
 }

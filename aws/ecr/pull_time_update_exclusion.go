@@ -39,12 +39,33 @@ func (r *PullTimeUpdateExclusionResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PullTimeUpdateExclusion(app *athanor.App, logicalID string, props PullTimeUpdateExclusionProps, opts ...athanor.ResourceOption) (*PullTimeUpdateExclusionResource, error) {
+func PullTimeUpdateExclusion(in athanor.Declarer, logicalID string, props PullTimeUpdateExclusionProps, opts ...athanor.ResourceOption) (*PullTimeUpdateExclusionResource, error) {
 	out := &PullTimeUpdateExclusionResource{}
-	r, err := typed.Declare(app, PullTimeUpdateExclusionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PullTimeUpdateExclusionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPullTimeUpdateExclusion reads an AWS::ECR::PullTimeUpdateExclusion that
+// the program uses but does not manage, by its primary identifier
+// (PrincipalArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetPullTimeUpdateExclusion(in athanor.Declarer, id string) (*PullTimeUpdateExclusionResource, error) {
+	out := &PullTimeUpdateExclusionResource{}
+	r, err := typed.Get(in, PullTimeUpdateExclusionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPullTimeUpdateExclusions reads every AWS::ECR::PullTimeUpdateExclusion
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListPullTimeUpdateExclusions(in athanor.Declarer) ([]*PullTimeUpdateExclusionResource, error) {
+	return typed.List(in, PullTimeUpdateExclusionTypeName, nil, func(out *PullTimeUpdateExclusionResource, r *athanor.Resource) { out.Resource = r })
 }

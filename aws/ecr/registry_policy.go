@@ -43,12 +43,32 @@ func (r *RegistryPolicyResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RegistryPolicy(app *athanor.App, logicalID string, props RegistryPolicyProps, opts ...athanor.ResourceOption) (*RegistryPolicyResource, error) {
+func RegistryPolicy(in athanor.Declarer, logicalID string, props RegistryPolicyProps, opts ...athanor.ResourceOption) (*RegistryPolicyResource, error) {
 	out := &RegistryPolicyResource{}
-	r, err := typed.Declare(app, RegistryPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RegistryPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRegistryPolicy reads an AWS::ECR::RegistryPolicy that the program uses
+// but does not manage, by its primary identifier (RegistryId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetRegistryPolicy(in athanor.Declarer, id string) (*RegistryPolicyResource, error) {
+	out := &RegistryPolicyResource{}
+	r, err := typed.Get(in, RegistryPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRegistryPolicies reads every AWS::ECR::RegistryPolicy in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListRegistryPolicies(in athanor.Declarer) ([]*RegistryPolicyResource, error) {
+	return typed.List(in, RegistryPolicyTypeName, nil, func(out *RegistryPolicyResource, r *athanor.Resource) { out.Resource = r })
 }

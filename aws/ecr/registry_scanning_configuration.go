@@ -43,14 +43,36 @@ func (r *RegistryScanningConfigurationResource) ResourceID() string { return r.R
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RegistryScanningConfiguration(app *athanor.App, logicalID string, props RegistryScanningConfigurationProps, opts ...athanor.ResourceOption) (*RegistryScanningConfigurationResource, error) {
+func RegistryScanningConfiguration(in athanor.Declarer, logicalID string, props RegistryScanningConfigurationProps, opts ...athanor.ResourceOption) (*RegistryScanningConfigurationResource, error) {
 	out := &RegistryScanningConfigurationResource{}
-	r, err := typed.Declare(app, RegistryScanningConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RegistryScanningConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRegistryScanningConfiguration reads an
+// AWS::ECR::RegistryScanningConfiguration that the program uses but does not
+// manage, by its primary identifier (RegistryId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetRegistryScanningConfiguration(in athanor.Declarer, id string) (*RegistryScanningConfigurationResource, error) {
+	out := &RegistryScanningConfigurationResource{}
+	r, err := typed.Get(in, RegistryScanningConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRegistryScanningConfigurations reads every
+// AWS::ECR::RegistryScanningConfiguration in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListRegistryScanningConfigurations(in athanor.Declarer) ([]*RegistryScanningConfigurationResource, error) {
+	return typed.List(in, RegistryScanningConfigurationTypeName, nil, func(out *RegistryScanningConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition FilterType (AWS::ECR::RegistryScanningConfiguration).

@@ -49,14 +49,35 @@ func (r *ReplicationConfigurationResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ReplicationConfiguration(app *athanor.App, logicalID string, props ReplicationConfigurationProps, opts ...athanor.ResourceOption) (*ReplicationConfigurationResource, error) {
+func ReplicationConfiguration(in athanor.Declarer, logicalID string, props ReplicationConfigurationProps, opts ...athanor.ResourceOption) (*ReplicationConfigurationResource, error) {
 	out := &ReplicationConfigurationResource{}
-	r, err := typed.Declare(app, ReplicationConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ReplicationConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetReplicationConfiguration reads an AWS::ECR::ReplicationConfiguration
+// that the program uses but does not manage, by its primary identifier
+// (RegistryId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetReplicationConfiguration(in athanor.Declarer, id string) (*ReplicationConfigurationResource, error) {
+	out := &ReplicationConfigurationResource{}
+	r, err := typed.Get(in, ReplicationConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListReplicationConfigurations reads every
+// AWS::ECR::ReplicationConfiguration in the account and region of in, sorted
+// by identifier. See athanor.App.List.
+func ListReplicationConfigurations(in athanor.Declarer) ([]*ReplicationConfigurationResource, error) {
+	return typed.List(in, ReplicationConfigurationTypeName, nil, func(out *ReplicationConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition FilterType (AWS::ECR::ReplicationConfiguration).

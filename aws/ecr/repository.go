@@ -93,14 +93,34 @@ func (r *RepositoryResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Repository(app *athanor.App, logicalID string, props RepositoryProps, opts ...athanor.ResourceOption) (*RepositoryResource, error) {
+func Repository(in athanor.Declarer, logicalID string, props RepositoryProps, opts ...athanor.ResourceOption) (*RepositoryResource, error) {
 	out := &RepositoryResource{}
-	r, err := typed.Declare(app, RepositoryTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RepositoryTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRepository reads an AWS::ECR::Repository that the program uses but does
+// not manage, by its primary identifier (RepositoryName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetRepository(in athanor.Declarer, id string) (*RepositoryResource, error) {
+	out := &RepositoryResource{}
+	r, err := typed.Get(in, RepositoryTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRepositories reads every AWS::ECR::Repository in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListRepositories(in athanor.Declarer) ([]*RepositoryResource, error) {
+	return typed.List(in, RepositoryTypeName, nil, func(out *RepositoryResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RepositoryEncryptionConfiguration is part of AWS::ECR::Repository. The

@@ -82,14 +82,36 @@ func (r *RepositoryCreationTemplateResource) ResourceID() string { return r.Reso
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RepositoryCreationTemplate(app *athanor.App, logicalID string, props RepositoryCreationTemplateProps, opts ...athanor.ResourceOption) (*RepositoryCreationTemplateResource, error) {
+func RepositoryCreationTemplate(in athanor.Declarer, logicalID string, props RepositoryCreationTemplateProps, opts ...athanor.ResourceOption) (*RepositoryCreationTemplateResource, error) {
 	out := &RepositoryCreationTemplateResource{}
-	r, err := typed.Declare(app, RepositoryCreationTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RepositoryCreationTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRepositoryCreationTemplate reads an
+// AWS::ECR::RepositoryCreationTemplate that the program uses but does not
+// manage, by its primary identifier (Prefix). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetRepositoryCreationTemplate(in athanor.Declarer, id string) (*RepositoryCreationTemplateResource, error) {
+	out := &RepositoryCreationTemplateResource{}
+	r, err := typed.Get(in, RepositoryCreationTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRepositoryCreationTemplates reads every
+// AWS::ECR::RepositoryCreationTemplate in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListRepositoryCreationTemplates(in athanor.Declarer) ([]*RepositoryCreationTemplateResource, error) {
+	return typed.List(in, RepositoryCreationTemplateTypeName, nil, func(out *RepositoryCreationTemplateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AppliedForItem (AWS::ECR::RepositoryCreationTemplate).

@@ -41,14 +41,34 @@ func (r *SigningConfigurationResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SigningConfiguration(app *athanor.App, logicalID string, props SigningConfigurationProps, opts ...athanor.ResourceOption) (*SigningConfigurationResource, error) {
+func SigningConfiguration(in athanor.Declarer, logicalID string, props SigningConfigurationProps, opts ...athanor.ResourceOption) (*SigningConfigurationResource, error) {
 	out := &SigningConfigurationResource{}
-	r, err := typed.Declare(app, SigningConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SigningConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSigningConfiguration reads an AWS::ECR::SigningConfiguration that the
+// program uses but does not manage, by its primary identifier (RegistryId).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetSigningConfiguration(in athanor.Declarer, id string) (*SigningConfigurationResource, error) {
+	out := &SigningConfigurationResource{}
+	r, err := typed.Get(in, SigningConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSigningConfigurations reads every AWS::ECR::SigningConfiguration in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListSigningConfigurations(in athanor.Declarer) ([]*SigningConfigurationResource, error) {
+	return typed.List(in, SigningConfigurationTypeName, nil, func(out *SigningConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition FilterType (AWS::ECR::SigningConfiguration).

@@ -44,14 +44,36 @@ func (r *ClusterCapacityProviderAssociationsResource) ResourceID() string {
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ClusterCapacityProviderAssociations(app *athanor.App, logicalID string, props ClusterCapacityProviderAssociationsProps, opts ...athanor.ResourceOption) (*ClusterCapacityProviderAssociationsResource, error) {
+func ClusterCapacityProviderAssociations(in athanor.Declarer, logicalID string, props ClusterCapacityProviderAssociationsProps, opts ...athanor.ResourceOption) (*ClusterCapacityProviderAssociationsResource, error) {
 	out := &ClusterCapacityProviderAssociationsResource{}
-	r, err := typed.Declare(app, ClusterCapacityProviderAssociationsTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ClusterCapacityProviderAssociationsTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetClusterCapacityProviderAssociations reads an
+// AWS::ECS::ClusterCapacityProviderAssociations that the program uses but
+// does not manage, by its primary identifier (Cluster). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetClusterCapacityProviderAssociations(in athanor.Declarer, id string) (*ClusterCapacityProviderAssociationsResource, error) {
+	out := &ClusterCapacityProviderAssociationsResource{}
+	r, err := typed.Get(in, ClusterCapacityProviderAssociationsTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListClusterCapacityProviderAssociations reads every
+// AWS::ECS::ClusterCapacityProviderAssociations in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListClusterCapacityProviderAssociations(in athanor.Declarer) ([]*ClusterCapacityProviderAssociationsResource, error) {
+	return typed.List(in, ClusterCapacityProviderAssociationsTypeName, nil, func(out *ClusterCapacityProviderAssociationsResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ClusterCapacityProviderAssociationsCapacityProviderStrategy is part of

@@ -68,14 +68,34 @@ func (r *DaemonResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Daemon(app *athanor.App, logicalID string, props DaemonProps, opts ...athanor.ResourceOption) (*DaemonResource, error) {
+func Daemon(in athanor.Declarer, logicalID string, props DaemonProps, opts ...athanor.ResourceOption) (*DaemonResource, error) {
 	out := &DaemonResource{}
-	r, err := typed.Declare(app, DaemonTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DaemonTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDaemon reads an AWS::ECS::Daemon that the program uses but does not
+// manage, by its primary identifier (DaemonArn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDaemon(in athanor.Declarer, id string) (*DaemonResource, error) {
+	out := &DaemonResource{}
+	r, err := typed.Get(in, DaemonTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDaemons reads every AWS::ECS::Daemon in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListDaemons(in athanor.Declarer) ([]*DaemonResource, error) {
+	return typed.List(in, DaemonTypeName, nil, func(out *DaemonResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DaemonDaemonAlarmConfiguration is part of AWS::ECS::Daemon. The CloudWatch

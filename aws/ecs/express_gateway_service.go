@@ -75,9 +75,23 @@ func (r *ExpressGatewayServiceResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ExpressGatewayService(app *athanor.App, logicalID string, props ExpressGatewayServiceProps, opts ...athanor.ResourceOption) (*ExpressGatewayServiceResource, error) {
+func ExpressGatewayService(in athanor.Declarer, logicalID string, props ExpressGatewayServiceProps, opts ...athanor.ResourceOption) (*ExpressGatewayServiceResource, error) {
 	out := &ExpressGatewayServiceResource{}
-	r, err := typed.Declare(app, ExpressGatewayServiceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ExpressGatewayServiceTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetExpressGatewayService reads an AWS::ECS::ExpressGatewayService that the
+// program uses but does not manage, by its primary identifier (ServiceArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetExpressGatewayService(in athanor.Declarer, id string) (*ExpressGatewayServiceResource, error) {
+	out := &ExpressGatewayServiceResource{}
+	r, err := typed.Get(in, ExpressGatewayServiceTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -42,9 +42,23 @@ func (r *PrimaryTaskSetResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PrimaryTaskSet(app *athanor.App, logicalID string, props PrimaryTaskSetProps, opts ...athanor.ResourceOption) (*PrimaryTaskSetResource, error) {
+func PrimaryTaskSet(in athanor.Declarer, logicalID string, props PrimaryTaskSetProps, opts ...athanor.ResourceOption) (*PrimaryTaskSetResource, error) {
 	out := &PrimaryTaskSetResource{}
-	r, err := typed.Declare(app, PrimaryTaskSetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PrimaryTaskSetTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetPrimaryTaskSet reads an AWS::ECS::PrimaryTaskSet that the program uses
+// but does not manage, by its primary identifier (Cluster|Service, joined by
+// |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetPrimaryTaskSet(in athanor.Declarer, id string) (*PrimaryTaskSetResource, error) {
+	out := &PrimaryTaskSetResource{}
+	r, err := typed.Get(in, PrimaryTaskSetTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

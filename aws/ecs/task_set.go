@@ -84,9 +84,23 @@ func (r *TaskSetResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TaskSet(app *athanor.App, logicalID string, props TaskSetProps, opts ...athanor.ResourceOption) (*TaskSetResource, error) {
+func TaskSet(in athanor.Declarer, logicalID string, props TaskSetProps, opts ...athanor.ResourceOption) (*TaskSetResource, error) {
 	out := &TaskSetResource{}
-	r, err := typed.Declare(app, TaskSetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TaskSetTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetTaskSet reads an AWS::ECS::TaskSet that the program uses but does not
+// manage, by its primary identifier (Cluster|Service|Id, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetTaskSet(in athanor.Declarer, id string) (*TaskSetResource, error) {
+	out := &TaskSetResource{}
+	r, err := typed.Get(in, TaskSetTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

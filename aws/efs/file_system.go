@@ -149,14 +149,34 @@ func (r *FileSystemResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FileSystem(app *athanor.App, logicalID string, props FileSystemProps, opts ...athanor.ResourceOption) (*FileSystemResource, error) {
+func FileSystem(in athanor.Declarer, logicalID string, props FileSystemProps, opts ...athanor.ResourceOption) (*FileSystemResource, error) {
 	out := &FileSystemResource{}
-	r, err := typed.Declare(app, FileSystemTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FileSystemTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFileSystem reads an AWS::EFS::FileSystem that the program uses but does
+// not manage, by its primary identifier (FileSystemId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetFileSystem(in athanor.Declarer, id string) (*FileSystemResource, error) {
+	out := &FileSystemResource{}
+	r, err := typed.Get(in, FileSystemTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFileSystems reads every AWS::EFS::FileSystem in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListFileSystems(in athanor.Declarer) ([]*FileSystemResource, error) {
+	return typed.List(in, FileSystemTypeName, nil, func(out *FileSystemResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FileSystemBackupPolicy is part of AWS::EFS::FileSystem. The backup policy

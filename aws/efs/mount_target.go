@@ -83,14 +83,35 @@ func (r *MountTargetResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MountTarget(app *athanor.App, logicalID string, props MountTargetProps, opts ...athanor.ResourceOption) (*MountTargetResource, error) {
+func MountTarget(in athanor.Declarer, logicalID string, props MountTargetProps, opts ...athanor.ResourceOption) (*MountTargetResource, error) {
 	out := &MountTargetResource{}
-	r, err := typed.Declare(app, MountTargetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MountTargetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMountTarget reads an AWS::EFS::MountTarget that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetMountTarget(in athanor.Declarer, id string) (*MountTargetResource, error) {
+	out := &MountTargetResource{}
+	r, err := typed.Get(in, MountTargetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMountTargets reads every AWS::EFS::MountTarget within the given
+// FileSystemId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListMountTargets(in athanor.Declarer, fileSystemId string) ([]*MountTargetResource, error) {
+	return typed.List(in, MountTargetTypeName, map[string]any{"FileSystemId": fileSystemId}, func(out *MountTargetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of MountTargetProps.IpAddressType (AWS::EFS::MountTarget).

@@ -54,14 +54,35 @@ func (r *AccessEntryResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AccessEntry(app *athanor.App, logicalID string, props AccessEntryProps, opts ...athanor.ResourceOption) (*AccessEntryResource, error) {
+func AccessEntry(in athanor.Declarer, logicalID string, props AccessEntryProps, opts ...athanor.ResourceOption) (*AccessEntryResource, error) {
 	out := &AccessEntryResource{}
-	r, err := typed.Declare(app, AccessEntryTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AccessEntryTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAccessEntry reads an AWS::EKS::AccessEntry that the program uses but
+// does not manage, by its primary identifier (PrincipalArn|ClusterName,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetAccessEntry(in athanor.Declarer, id string) (*AccessEntryResource, error) {
+	out := &AccessEntryResource{}
+	r, err := typed.Get(in, AccessEntryTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAccessEntries reads every AWS::EKS::AccessEntry within the given
+// ClusterName (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListAccessEntries(in athanor.Declarer, clusterName string) ([]*AccessEntryResource, error) {
+	return typed.List(in, AccessEntryTypeName, map[string]any{"ClusterName": clusterName}, func(out *AccessEntryResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AccessEntryAccessPolicy is part of AWS::EKS::AccessEntry. An access policy

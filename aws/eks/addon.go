@@ -60,14 +60,35 @@ func (r *AddonResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Addon(app *athanor.App, logicalID string, props AddonProps, opts ...athanor.ResourceOption) (*AddonResource, error) {
+func Addon(in athanor.Declarer, logicalID string, props AddonProps, opts ...athanor.ResourceOption) (*AddonResource, error) {
 	out := &AddonResource{}
-	r, err := typed.Declare(app, AddonTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AddonTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAddon reads an AWS::EKS::Addon that the program uses but does not
+// manage, by its primary identifier (ClusterName|AddonName, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetAddon(in athanor.Declarer, id string) (*AddonResource, error) {
+	out := &AddonResource{}
+	r, err := typed.Get(in, AddonTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAddons reads every AWS::EKS::Addon within the given ClusterName (Cloud
+// Control lists this type only within them), sorted by identifier. See
+// athanor.App.List.
+func ListAddons(in athanor.Declarer, clusterName string) ([]*AddonResource, error) {
+	return typed.List(in, AddonTypeName, map[string]any{"ClusterName": clusterName}, func(out *AddonResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AddonNamespaceConfig is part of AWS::EKS::Addon. The custom namespace

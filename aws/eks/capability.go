@@ -87,14 +87,35 @@ func (r *CapabilityResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Capability(app *athanor.App, logicalID string, props CapabilityProps, opts ...athanor.ResourceOption) (*CapabilityResource, error) {
+func Capability(in athanor.Declarer, logicalID string, props CapabilityProps, opts ...athanor.ResourceOption) (*CapabilityResource, error) {
 	out := &CapabilityResource{}
-	r, err := typed.Declare(app, CapabilityTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CapabilityTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCapability reads an AWS::EKS::Capability that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetCapability(in athanor.Declarer, id string) (*CapabilityResource, error) {
+	out := &CapabilityResource{}
+	r, err := typed.Get(in, CapabilityTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCapabilities reads every AWS::EKS::Capability within the given
+// ClusterName (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListCapabilities(in athanor.Declarer, clusterName string) ([]*CapabilityResource, error) {
+	return typed.List(in, CapabilityTypeName, map[string]any{"ClusterName": clusterName}, func(out *CapabilityResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CapabilityArgoCd is part of AWS::EKS::Capability. Configuration settings

@@ -51,14 +51,36 @@ func (r *FargateProfileResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FargateProfile(app *athanor.App, logicalID string, props FargateProfileProps, opts ...athanor.ResourceOption) (*FargateProfileResource, error) {
+func FargateProfile(in athanor.Declarer, logicalID string, props FargateProfileProps, opts ...athanor.ResourceOption) (*FargateProfileResource, error) {
 	out := &FargateProfileResource{}
-	r, err := typed.Declare(app, FargateProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FargateProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFargateProfile reads an AWS::EKS::FargateProfile that the program uses
+// but does not manage, by its primary identifier
+// (ClusterName|FargateProfileName, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetFargateProfile(in athanor.Declarer, id string) (*FargateProfileResource, error) {
+	out := &FargateProfileResource{}
+	r, err := typed.Get(in, FargateProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFargateProfiles reads every AWS::EKS::FargateProfile within the given
+// ClusterName (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListFargateProfiles(in athanor.Declarer, clusterName string) ([]*FargateProfileResource, error) {
+	return typed.List(in, FargateProfileTypeName, map[string]any{"ClusterName": clusterName}, func(out *FargateProfileResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FargateProfileSelector is part of AWS::EKS::FargateProfile.

@@ -51,14 +51,36 @@ func (r *IdentityProviderConfigResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IdentityProviderConfig(app *athanor.App, logicalID string, props IdentityProviderConfigProps, opts ...athanor.ResourceOption) (*IdentityProviderConfigResource, error) {
+func IdentityProviderConfig(in athanor.Declarer, logicalID string, props IdentityProviderConfigProps, opts ...athanor.ResourceOption) (*IdentityProviderConfigResource, error) {
 	out := &IdentityProviderConfigResource{}
-	r, err := typed.Declare(app, IdentityProviderConfigTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IdentityProviderConfigTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIdentityProviderConfig reads an AWS::EKS::IdentityProviderConfig that
+// the program uses but does not manage, by its primary identifier
+// (IdentityProviderConfigName|ClusterName|Type, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetIdentityProviderConfig(in athanor.Declarer, id string) (*IdentityProviderConfigResource, error) {
+	out := &IdentityProviderConfigResource{}
+	r, err := typed.Get(in, IdentityProviderConfigTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIdentityProviderConfigs reads every AWS::EKS::IdentityProviderConfig
+// within the given ClusterName (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListIdentityProviderConfigs(in athanor.Declarer, clusterName string) ([]*IdentityProviderConfigResource, error) {
+	return typed.List(in, IdentityProviderConfigTypeName, map[string]any{"ClusterName": clusterName}, func(out *IdentityProviderConfigResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // IdentityProviderConfigOidcIdentityProviderConfig is part of

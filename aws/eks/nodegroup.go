@@ -97,14 +97,35 @@ func (r *NodegroupResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Nodegroup(app *athanor.App, logicalID string, props NodegroupProps, opts ...athanor.ResourceOption) (*NodegroupResource, error) {
+func Nodegroup(in athanor.Declarer, logicalID string, props NodegroupProps, opts ...athanor.ResourceOption) (*NodegroupResource, error) {
 	out := &NodegroupResource{}
-	r, err := typed.Declare(app, NodegroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NodegroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNodegroup reads an AWS::EKS::Nodegroup that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetNodegroup(in athanor.Declarer, id string) (*NodegroupResource, error) {
+	out := &NodegroupResource{}
+	r, err := typed.Get(in, NodegroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNodegroups reads every AWS::EKS::Nodegroup within the given
+// ClusterName (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListNodegroups(in athanor.Declarer, clusterName string) ([]*NodegroupResource, error) {
+	return typed.List(in, NodegroupTypeName, map[string]any{"ClusterName": clusterName}, func(out *NodegroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // NodegroupLaunchTemplateSpecification is part of AWS::EKS::Nodegroup. An

@@ -63,12 +63,33 @@ func (r *PodIdentityAssociationResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PodIdentityAssociation(app *athanor.App, logicalID string, props PodIdentityAssociationProps, opts ...athanor.ResourceOption) (*PodIdentityAssociationResource, error) {
+func PodIdentityAssociation(in athanor.Declarer, logicalID string, props PodIdentityAssociationProps, opts ...athanor.ResourceOption) (*PodIdentityAssociationResource, error) {
 	out := &PodIdentityAssociationResource{}
-	r, err := typed.Declare(app, PodIdentityAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PodIdentityAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPodIdentityAssociation reads an AWS::EKS::PodIdentityAssociation that
+// the program uses but does not manage, by its primary identifier
+// (AssociationArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetPodIdentityAssociation(in athanor.Declarer, id string) (*PodIdentityAssociationResource, error) {
+	out := &PodIdentityAssociationResource{}
+	r, err := typed.Get(in, PodIdentityAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPodIdentityAssociations reads every AWS::EKS::PodIdentityAssociation
+// within the given ClusterName (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListPodIdentityAssociations(in athanor.Declarer, clusterName string) ([]*PodIdentityAssociationResource, error) {
+	return typed.List(in, PodIdentityAssociationTypeName, map[string]any{"ClusterName": clusterName}, func(out *PodIdentityAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

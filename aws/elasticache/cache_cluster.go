@@ -114,14 +114,34 @@ func (r *CacheClusterResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CacheCluster(app *athanor.App, logicalID string, props CacheClusterProps, opts ...athanor.ResourceOption) (*CacheClusterResource, error) {
+func CacheCluster(in athanor.Declarer, logicalID string, props CacheClusterProps, opts ...athanor.ResourceOption) (*CacheClusterResource, error) {
 	out := &CacheClusterResource{}
-	r, err := typed.Declare(app, CacheClusterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CacheClusterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCacheCluster reads an AWS::ElastiCache::CacheCluster that the program
+// uses but does not manage, by its primary identifier (ClusterName). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetCacheCluster(in athanor.Declarer, id string) (*CacheClusterResource, error) {
+	out := &CacheClusterResource{}
+	r, err := typed.Get(in, CacheClusterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCacheClusters reads every AWS::ElastiCache::CacheCluster in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListCacheClusters(in athanor.Declarer) ([]*CacheClusterResource, error) {
+	return typed.List(in, CacheClusterTypeName, nil, func(out *CacheClusterResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CacheClusterCloudWatchLogsDestinationDetails is part of

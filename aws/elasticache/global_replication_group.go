@@ -73,14 +73,36 @@ func (r *GlobalReplicationGroupResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GlobalReplicationGroup(app *athanor.App, logicalID string, props GlobalReplicationGroupProps, opts ...athanor.ResourceOption) (*GlobalReplicationGroupResource, error) {
+func GlobalReplicationGroup(in athanor.Declarer, logicalID string, props GlobalReplicationGroupProps, opts ...athanor.ResourceOption) (*GlobalReplicationGroupResource, error) {
 	out := &GlobalReplicationGroupResource{}
-	r, err := typed.Declare(app, GlobalReplicationGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GlobalReplicationGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGlobalReplicationGroup reads an
+// AWS::ElastiCache::GlobalReplicationGroup that the program uses but does
+// not manage, by its primary identifier (GlobalReplicationGroupId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetGlobalReplicationGroup(in athanor.Declarer, id string) (*GlobalReplicationGroupResource, error) {
+	out := &GlobalReplicationGroupResource{}
+	r, err := typed.Get(in, GlobalReplicationGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGlobalReplicationGroups reads every
+// AWS::ElastiCache::GlobalReplicationGroup in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListGlobalReplicationGroups(in athanor.Declarer) ([]*GlobalReplicationGroupResource, error) {
+	return typed.List(in, GlobalReplicationGroupTypeName, nil, func(out *GlobalReplicationGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // GlobalReplicationGroupGlobalReplicationGroupMember is part of

@@ -49,12 +49,32 @@ func (r *ParameterGroupResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ParameterGroup(app *athanor.App, logicalID string, props ParameterGroupProps, opts ...athanor.ResourceOption) (*ParameterGroupResource, error) {
+func ParameterGroup(in athanor.Declarer, logicalID string, props ParameterGroupProps, opts ...athanor.ResourceOption) (*ParameterGroupResource, error) {
 	out := &ParameterGroupResource{}
-	r, err := typed.Declare(app, ParameterGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ParameterGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetParameterGroup reads an AWS::ElastiCache::ParameterGroup that the
+// program uses but does not manage, by its primary identifier
+// (CacheParameterGroupName). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetParameterGroup(in athanor.Declarer, id string) (*ParameterGroupResource, error) {
+	out := &ParameterGroupResource{}
+	r, err := typed.Get(in, ParameterGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListParameterGroups reads every AWS::ElastiCache::ParameterGroup in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListParameterGroups(in athanor.Declarer) ([]*ParameterGroupResource, error) {
+	return typed.List(in, ParameterGroupTypeName, nil, func(out *ParameterGroupResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -224,14 +224,34 @@ func (r *ReplicationGroupResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ReplicationGroup(app *athanor.App, logicalID string, props ReplicationGroupProps, opts ...athanor.ResourceOption) (*ReplicationGroupResource, error) {
+func ReplicationGroup(in athanor.Declarer, logicalID string, props ReplicationGroupProps, opts ...athanor.ResourceOption) (*ReplicationGroupResource, error) {
 	out := &ReplicationGroupResource{}
-	r, err := typed.Declare(app, ReplicationGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ReplicationGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetReplicationGroup reads an AWS::ElastiCache::ReplicationGroup that the
+// program uses but does not manage, by its primary identifier
+// (ReplicationGroupId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetReplicationGroup(in athanor.Declarer, id string) (*ReplicationGroupResource, error) {
+	out := &ReplicationGroupResource{}
+	r, err := typed.Get(in, ReplicationGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListReplicationGroups reads every AWS::ElastiCache::ReplicationGroup in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListReplicationGroups(in athanor.Declarer) ([]*ReplicationGroupResource, error) {
+	return typed.List(in, ReplicationGroupTypeName, nil, func(out *ReplicationGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ReplicationGroupCloudWatchLogsDestinationDetails is part of

@@ -85,14 +85,34 @@ func (r *ServerlessCacheResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ServerlessCache(app *athanor.App, logicalID string, props ServerlessCacheProps, opts ...athanor.ResourceOption) (*ServerlessCacheResource, error) {
+func ServerlessCache(in athanor.Declarer, logicalID string, props ServerlessCacheProps, opts ...athanor.ResourceOption) (*ServerlessCacheResource, error) {
 	out := &ServerlessCacheResource{}
-	r, err := typed.Declare(app, ServerlessCacheTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServerlessCacheTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetServerlessCache reads an AWS::ElastiCache::ServerlessCache that the
+// program uses but does not manage, by its primary identifier
+// (ServerlessCacheName). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetServerlessCache(in athanor.Declarer, id string) (*ServerlessCacheResource, error) {
+	out := &ServerlessCacheResource{}
+	r, err := typed.Get(in, ServerlessCacheTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListServerlessCaches reads every AWS::ElastiCache::ServerlessCache in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListServerlessCaches(in athanor.Declarer) ([]*ServerlessCacheResource, error) {
+	return typed.List(in, ServerlessCacheTypeName, nil, func(out *ServerlessCacheResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ServerlessCacheCacheUsageLimits is part of

@@ -49,14 +49,34 @@ func (r *UserGroupResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserGroup(app *athanor.App, logicalID string, props UserGroupProps, opts ...athanor.ResourceOption) (*UserGroupResource, error) {
+func UserGroup(in athanor.Declarer, logicalID string, props UserGroupProps, opts ...athanor.ResourceOption) (*UserGroupResource, error) {
 	out := &UserGroupResource{}
-	r, err := typed.Declare(app, UserGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetUserGroup reads an AWS::ElastiCache::UserGroup that the program uses
+// but does not manage, by its primary identifier (UserGroupId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetUserGroup(in athanor.Declarer, id string) (*UserGroupResource, error) {
+	out := &UserGroupResource{}
+	r, err := typed.Get(in, UserGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListUserGroups reads every AWS::ElastiCache::UserGroup in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListUserGroups(in athanor.Declarer) ([]*UserGroupResource, error) {
+	return typed.List(in, UserGroupTypeName, nil, func(out *UserGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of UserGroupProps.Engine (AWS::ElastiCache::UserGroup).

@@ -47,14 +47,35 @@ func (r *ApplicationVersionResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ApplicationVersion(app *athanor.App, logicalID string, props ApplicationVersionProps, opts ...athanor.ResourceOption) (*ApplicationVersionResource, error) {
+func ApplicationVersion(in athanor.Declarer, logicalID string, props ApplicationVersionProps, opts ...athanor.ResourceOption) (*ApplicationVersionResource, error) {
 	out := &ApplicationVersionResource{}
-	r, err := typed.Declare(app, ApplicationVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ApplicationVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetApplicationVersion reads an AWS::ElasticBeanstalk::ApplicationVersion
+// that the program uses but does not manage, by its primary identifier
+// (ApplicationName|Id, joined by |). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetApplicationVersion(in athanor.Declarer, id string) (*ApplicationVersionResource, error) {
+	out := &ApplicationVersionResource{}
+	r, err := typed.Get(in, ApplicationVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListApplicationVersions reads every
+// AWS::ElasticBeanstalk::ApplicationVersion in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListApplicationVersions(in athanor.Declarer) ([]*ApplicationVersionResource, error) {
+	return typed.List(in, ApplicationVersionTypeName, nil, func(out *ApplicationVersionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ApplicationVersionSourceBundle is part of

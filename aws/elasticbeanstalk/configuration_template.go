@@ -89,14 +89,36 @@ func (r *ConfigurationTemplateResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConfigurationTemplate(app *athanor.App, logicalID string, props ConfigurationTemplateProps, opts ...athanor.ResourceOption) (*ConfigurationTemplateResource, error) {
+func ConfigurationTemplate(in athanor.Declarer, logicalID string, props ConfigurationTemplateProps, opts ...athanor.ResourceOption) (*ConfigurationTemplateResource, error) {
 	out := &ConfigurationTemplateResource{}
-	r, err := typed.Declare(app, ConfigurationTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConfigurationTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConfigurationTemplate reads an
+// AWS::ElasticBeanstalk::ConfigurationTemplate that the program uses but
+// does not manage, by its primary identifier (ApplicationName|TemplateName,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetConfigurationTemplate(in athanor.Declarer, id string) (*ConfigurationTemplateResource, error) {
+	out := &ConfigurationTemplateResource{}
+	r, err := typed.Get(in, ConfigurationTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConfigurationTemplates reads every
+// AWS::ElasticBeanstalk::ConfigurationTemplate in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListConfigurationTemplates(in athanor.Declarer) ([]*ConfigurationTemplateResource, error) {
+	return typed.List(in, ConfigurationTemplateTypeName, nil, func(out *ConfigurationTemplateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConfigurationTemplateConfigurationOptionSetting is part of

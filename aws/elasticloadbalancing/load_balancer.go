@@ -92,14 +92,34 @@ func (r *LoadBalancerResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LoadBalancer(app *athanor.App, logicalID string, props LoadBalancerProps, opts ...athanor.ResourceOption) (*LoadBalancerResource, error) {
+func LoadBalancer(in athanor.Declarer, logicalID string, props LoadBalancerProps, opts ...athanor.ResourceOption) (*LoadBalancerResource, error) {
 	out := &LoadBalancerResource{}
-	r, err := typed.Declare(app, LoadBalancerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LoadBalancerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLoadBalancer reads an AWS::ElasticLoadBalancing::LoadBalancer that the
+// program uses but does not manage, by its primary identifier
+// (LoadBalancerName). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetLoadBalancer(in athanor.Declarer, id string) (*LoadBalancerResource, error) {
+	out := &LoadBalancerResource{}
+	r, err := typed.Get(in, LoadBalancerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLoadBalancers reads every AWS::ElasticLoadBalancing::LoadBalancer in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListLoadBalancers(in athanor.Declarer) ([]*LoadBalancerResource, error) {
+	return typed.List(in, LoadBalancerTypeName, nil, func(out *LoadBalancerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LoadBalancerAccessLoggingPolicy is part of

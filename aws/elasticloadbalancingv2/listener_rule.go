@@ -68,14 +68,34 @@ func (r *ListenerRuleResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ListenerRule(app *athanor.App, logicalID string, props ListenerRuleProps, opts ...athanor.ResourceOption) (*ListenerRuleResource, error) {
+func ListenerRule(in athanor.Declarer, logicalID string, props ListenerRuleProps, opts ...athanor.ResourceOption) (*ListenerRuleResource, error) {
 	out := &ListenerRuleResource{}
-	r, err := typed.Declare(app, ListenerRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ListenerRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetListenerRule reads an AWS::ElasticLoadBalancingV2::ListenerRule that
+// the program uses but does not manage, by its primary identifier (RuleArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetListenerRule(in athanor.Declarer, id string) (*ListenerRuleResource, error) {
+	out := &ListenerRuleResource{}
+	r, err := typed.Get(in, ListenerRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListListenerRules reads every AWS::ElasticLoadBalancingV2::ListenerRule in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListListenerRules(in athanor.Declarer) ([]*ListenerRuleResource, error) {
+	return typed.List(in, ListenerRuleTypeName, nil, func(out *ListenerRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ListenerRuleAction is part of AWS::ElasticLoadBalancingV2::ListenerRule.

@@ -58,12 +58,32 @@ func (r *TrustStoreResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TrustStore(app *athanor.App, logicalID string, props TrustStoreProps, opts ...athanor.ResourceOption) (*TrustStoreResource, error) {
+func TrustStore(in athanor.Declarer, logicalID string, props TrustStoreProps, opts ...athanor.ResourceOption) (*TrustStoreResource, error) {
 	out := &TrustStoreResource{}
-	r, err := typed.Declare(app, TrustStoreTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TrustStoreTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTrustStore reads an AWS::ElasticLoadBalancingV2::TrustStore that the
+// program uses but does not manage, by its primary identifier
+// (TrustStoreArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetTrustStore(in athanor.Declarer, id string) (*TrustStoreResource, error) {
+	out := &TrustStoreResource{}
+	r, err := typed.Get(in, TrustStoreTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTrustStores reads every AWS::ElasticLoadBalancingV2::TrustStore in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListTrustStores(in athanor.Declarer) ([]*TrustStoreResource, error) {
+	return typed.List(in, TrustStoreTypeName, nil, func(out *TrustStoreResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -49,14 +49,38 @@ func (r *TrustStoreRevocationResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TrustStoreRevocation(app *athanor.App, logicalID string, props TrustStoreRevocationProps, opts ...athanor.ResourceOption) (*TrustStoreRevocationResource, error) {
+func TrustStoreRevocation(in athanor.Declarer, logicalID string, props TrustStoreRevocationProps, opts ...athanor.ResourceOption) (*TrustStoreRevocationResource, error) {
 	out := &TrustStoreRevocationResource{}
-	r, err := typed.Declare(app, TrustStoreRevocationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TrustStoreRevocationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTrustStoreRevocation reads an
+// AWS::ElasticLoadBalancingV2::TrustStoreRevocation that the program uses
+// but does not manage, by its primary identifier
+// (RevocationId|TrustStoreArn, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetTrustStoreRevocation(in athanor.Declarer, id string) (*TrustStoreRevocationResource, error) {
+	out := &TrustStoreRevocationResource{}
+	r, err := typed.Get(in, TrustStoreRevocationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTrustStoreRevocations reads every
+// AWS::ElasticLoadBalancingV2::TrustStoreRevocation within the given
+// TrustStoreArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListTrustStoreRevocations(in athanor.Declarer, trustStoreArn string) ([]*TrustStoreRevocationResource, error) {
+	return typed.List(in, TrustStoreRevocationTypeName, map[string]any{"TrustStoreArn": trustStoreArn}, func(out *TrustStoreRevocationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TrustStoreRevocationRevocationContent is part of

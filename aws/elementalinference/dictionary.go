@@ -45,14 +45,34 @@ func (r *DictionaryResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Dictionary(app *athanor.App, logicalID string, props DictionaryProps, opts ...athanor.ResourceOption) (*DictionaryResource, error) {
+func Dictionary(in athanor.Declarer, logicalID string, props DictionaryProps, opts ...athanor.ResourceOption) (*DictionaryResource, error) {
 	out := &DictionaryResource{}
-	r, err := typed.Declare(app, DictionaryTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DictionaryTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDictionary reads an AWS::ElementalInference::Dictionary that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetDictionary(in athanor.Declarer, id string) (*DictionaryResource, error) {
+	out := &DictionaryResource{}
+	r, err := typed.Get(in, DictionaryTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDictionaries reads every AWS::ElementalInference::Dictionary in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListDictionaries(in athanor.Declarer) ([]*DictionaryResource, error) {
+	return typed.List(in, DictionaryTypeName, nil, func(out *DictionaryResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition DictionaryLanguage (AWS::ElementalInference::Dictionary).

@@ -45,14 +45,34 @@ func (r *FeedResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Feed(app *athanor.App, logicalID string, props FeedProps, opts ...athanor.ResourceOption) (*FeedResource, error) {
+func Feed(in athanor.Declarer, logicalID string, props FeedProps, opts ...athanor.ResourceOption) (*FeedResource, error) {
 	out := &FeedResource{}
-	r, err := typed.Declare(app, FeedTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FeedTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFeed reads an AWS::ElementalInference::Feed that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetFeed(in athanor.Declarer, id string) (*FeedResource, error) {
+	out := &FeedResource{}
+	r, err := typed.Get(in, FeedTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFeeds reads every AWS::ElementalInference::Feed in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListFeeds(in athanor.Declarer) ([]*FeedResource, error) {
+	return typed.List(in, FeedTypeName, nil, func(out *FeedResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FeedAspectRatio is part of AWS::ElementalInference::Feed.

@@ -58,9 +58,23 @@ func (r *InstanceGroupConfigResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func InstanceGroupConfig(app *athanor.App, logicalID string, props InstanceGroupConfigProps, opts ...athanor.ResourceOption) (*InstanceGroupConfigResource, error) {
+func InstanceGroupConfig(in athanor.Declarer, logicalID string, props InstanceGroupConfigProps, opts ...athanor.ResourceOption) (*InstanceGroupConfigResource, error) {
 	out := &InstanceGroupConfigResource{}
-	r, err := typed.Declare(app, InstanceGroupConfigTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InstanceGroupConfigTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetInstanceGroupConfig reads an AWS::EMR::InstanceGroupConfig that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetInstanceGroupConfig(in athanor.Declarer, id string) (*InstanceGroupConfigResource, error) {
+	out := &InstanceGroupConfigResource{}
+	r, err := typed.Get(in, InstanceGroupConfigTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -60,9 +60,22 @@ func (r *StepResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Step(app *athanor.App, logicalID string, props StepProps, opts ...athanor.ResourceOption) (*StepResource, error) {
+func Step(in athanor.Declarer, logicalID string, props StepProps, opts ...athanor.ResourceOption) (*StepResource, error) {
 	out := &StepResource{}
-	r, err := typed.Declare(app, StepTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StepTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetStep reads an AWS::EMR::Step that the program uses but does not manage,
+// by its primary identifier (Id). It reads while planning too, once per run;
+// a missing resource stops the plan naming it. See athanor.App.Get.
+func GetStep(in athanor.Declarer, id string) (*StepResource, error) {
+	out := &StepResource{}
+	r, err := typed.Get(in, StepTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

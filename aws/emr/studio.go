@@ -109,14 +109,34 @@ func (r *StudioResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Studio(app *athanor.App, logicalID string, props StudioProps, opts ...athanor.ResourceOption) (*StudioResource, error) {
+func Studio(in athanor.Declarer, logicalID string, props StudioProps, opts ...athanor.ResourceOption) (*StudioResource, error) {
 	out := &StudioResource{}
-	r, err := typed.Declare(app, StudioTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StudioTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStudio reads an AWS::EMR::Studio that the program uses but does not
+// manage, by its primary identifier (StudioId). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetStudio(in athanor.Declarer, id string) (*StudioResource, error) {
+	out := &StudioResource{}
+	r, err := typed.Get(in, StudioTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStudios reads every AWS::EMR::Studio in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListStudios(in athanor.Declarer) ([]*StudioResource, error) {
+	return typed.List(in, StudioTypeName, nil, func(out *StudioResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of StudioProps.AuthMode (AWS::EMR::Studio).

@@ -51,14 +51,35 @@ func (r *StudioSessionMappingResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StudioSessionMapping(app *athanor.App, logicalID string, props StudioSessionMappingProps, opts ...athanor.ResourceOption) (*StudioSessionMappingResource, error) {
+func StudioSessionMapping(in athanor.Declarer, logicalID string, props StudioSessionMappingProps, opts ...athanor.ResourceOption) (*StudioSessionMappingResource, error) {
 	out := &StudioSessionMappingResource{}
-	r, err := typed.Declare(app, StudioSessionMappingTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StudioSessionMappingTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStudioSessionMapping reads an AWS::EMR::StudioSessionMapping that the
+// program uses but does not manage, by its primary identifier
+// (StudioId|IdentityType|IdentityName, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetStudioSessionMapping(in athanor.Declarer, id string) (*StudioSessionMappingResource, error) {
+	out := &StudioSessionMappingResource{}
+	r, err := typed.Get(in, StudioSessionMappingTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStudioSessionMappings reads every AWS::EMR::StudioSessionMapping in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListStudioSessionMappings(in athanor.Declarer) ([]*StudioSessionMappingResource, error) {
+	return typed.List(in, StudioSessionMappingTypeName, nil, func(out *StudioSessionMappingResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of StudioSessionMappingProps.IdentityType (AWS::EMR::StudioSessionMapping).

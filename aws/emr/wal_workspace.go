@@ -37,12 +37,32 @@ func (r *WALWorkspaceResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func WALWorkspace(app *athanor.App, logicalID string, props WALWorkspaceProps, opts ...athanor.ResourceOption) (*WALWorkspaceResource, error) {
+func WALWorkspace(in athanor.Declarer, logicalID string, props WALWorkspaceProps, opts ...athanor.ResourceOption) (*WALWorkspaceResource, error) {
 	out := &WALWorkspaceResource{}
-	r, err := typed.Declare(app, WALWorkspaceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WALWorkspaceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWALWorkspace reads an AWS::EMR::WALWorkspace that the program uses but
+// does not manage, by its primary identifier (WALWorkspaceName). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetWALWorkspace(in athanor.Declarer, id string) (*WALWorkspaceResource, error) {
+	out := &WALWorkspaceResource{}
+	r, err := typed.Get(in, WALWorkspaceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWALWorkspaces reads every AWS::EMR::WALWorkspace in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListWALWorkspaces(in athanor.Declarer) ([]*WALWorkspaceResource, error) {
+	return typed.List(in, WALWorkspaceTypeName, nil, func(out *WALWorkspaceResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -52,14 +52,36 @@ func (r *SecurityConfigurationResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SecurityConfiguration(app *athanor.App, logicalID string, props SecurityConfigurationProps, opts ...athanor.ResourceOption) (*SecurityConfigurationResource, error) {
+func SecurityConfiguration(in athanor.Declarer, logicalID string, props SecurityConfigurationProps, opts ...athanor.ResourceOption) (*SecurityConfigurationResource, error) {
 	out := &SecurityConfigurationResource{}
-	r, err := typed.Declare(app, SecurityConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SecurityConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSecurityConfiguration reads an
+// AWS::EMRContainers::SecurityConfiguration that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSecurityConfiguration(in athanor.Declarer, id string) (*SecurityConfigurationResource, error) {
+	out := &SecurityConfigurationResource{}
+	r, err := typed.Get(in, SecurityConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSecurityConfigurations reads every
+// AWS::EMRContainers::SecurityConfiguration in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListSecurityConfigurations(in athanor.Declarer) ([]*SecurityConfigurationResource, error) {
+	return typed.List(in, SecurityConfigurationTypeName, nil, func(out *SecurityConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SecurityConfigurationAtRestEncryptionConfiguration is part of

@@ -53,14 +53,34 @@ func (r *VirtualClusterResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VirtualCluster(app *athanor.App, logicalID string, props VirtualClusterProps, opts ...athanor.ResourceOption) (*VirtualClusterResource, error) {
+func VirtualCluster(in athanor.Declarer, logicalID string, props VirtualClusterProps, opts ...athanor.ResourceOption) (*VirtualClusterResource, error) {
 	out := &VirtualClusterResource{}
-	r, err := typed.Declare(app, VirtualClusterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VirtualClusterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVirtualCluster reads an AWS::EMRContainers::VirtualCluster that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetVirtualCluster(in athanor.Declarer, id string) (*VirtualClusterResource, error) {
+	out := &VirtualClusterResource{}
+	r, err := typed.Get(in, VirtualClusterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVirtualClusters reads every AWS::EMRContainers::VirtualCluster in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListVirtualClusters(in athanor.Declarer) ([]*VirtualClusterResource, error) {
+	return typed.List(in, VirtualClusterTypeName, nil, func(out *VirtualClusterResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // VirtualClusterContainerInfo is part of AWS::EMRContainers::VirtualCluster.

@@ -57,14 +57,35 @@ func (r *IdMappingWorkflowResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IdMappingWorkflow(app *athanor.App, logicalID string, props IdMappingWorkflowProps, opts ...athanor.ResourceOption) (*IdMappingWorkflowResource, error) {
+func IdMappingWorkflow(in athanor.Declarer, logicalID string, props IdMappingWorkflowProps, opts ...athanor.ResourceOption) (*IdMappingWorkflowResource, error) {
 	out := &IdMappingWorkflowResource{}
-	r, err := typed.Declare(app, IdMappingWorkflowTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IdMappingWorkflowTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIdMappingWorkflow reads an AWS::EntityResolution::IdMappingWorkflow
+// that the program uses but does not manage, by its primary identifier
+// (WorkflowName). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetIdMappingWorkflow(in athanor.Declarer, id string) (*IdMappingWorkflowResource, error) {
+	out := &IdMappingWorkflowResource{}
+	r, err := typed.Get(in, IdMappingWorkflowTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIdMappingWorkflows reads every
+// AWS::EntityResolution::IdMappingWorkflow in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListIdMappingWorkflows(in athanor.Declarer) ([]*IdMappingWorkflowResource, error) {
+	return typed.List(in, IdMappingWorkflowTypeName, nil, func(out *IdMappingWorkflowResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // IdMappingWorkflowIdMappingIncrementalRunConfig is part of

@@ -51,14 +51,34 @@ func (r *IdNamespaceResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IdNamespace(app *athanor.App, logicalID string, props IdNamespaceProps, opts ...athanor.ResourceOption) (*IdNamespaceResource, error) {
+func IdNamespace(in athanor.Declarer, logicalID string, props IdNamespaceProps, opts ...athanor.ResourceOption) (*IdNamespaceResource, error) {
 	out := &IdNamespaceResource{}
-	r, err := typed.Declare(app, IdNamespaceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IdNamespaceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIdNamespace reads an AWS::EntityResolution::IdNamespace that the
+// program uses but does not manage, by its primary identifier
+// (IdNamespaceName). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetIdNamespace(in athanor.Declarer, id string) (*IdNamespaceResource, error) {
+	out := &IdNamespaceResource{}
+	r, err := typed.Get(in, IdNamespaceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIdNamespaces reads every AWS::EntityResolution::IdNamespace in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListIdNamespaces(in athanor.Declarer) ([]*IdNamespaceResource, error) {
+	return typed.List(in, IdNamespaceTypeName, nil, func(out *IdNamespaceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // IdNamespaceIdNamespaceIdMappingWorkflowProperties is part of

@@ -57,14 +57,35 @@ func (r *MatchingWorkflowResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MatchingWorkflow(app *athanor.App, logicalID string, props MatchingWorkflowProps, opts ...athanor.ResourceOption) (*MatchingWorkflowResource, error) {
+func MatchingWorkflow(in athanor.Declarer, logicalID string, props MatchingWorkflowProps, opts ...athanor.ResourceOption) (*MatchingWorkflowResource, error) {
 	out := &MatchingWorkflowResource{}
-	r, err := typed.Declare(app, MatchingWorkflowTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MatchingWorkflowTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMatchingWorkflow reads an AWS::EntityResolution::MatchingWorkflow that
+// the program uses but does not manage, by its primary identifier
+// (WorkflowName). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetMatchingWorkflow(in athanor.Declarer, id string) (*MatchingWorkflowResource, error) {
+	out := &MatchingWorkflowResource{}
+	r, err := typed.Get(in, MatchingWorkflowTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMatchingWorkflows reads every AWS::EntityResolution::MatchingWorkflow
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListMatchingWorkflows(in athanor.Declarer) ([]*MatchingWorkflowResource, error) {
+	return typed.List(in, MatchingWorkflowTypeName, nil, func(out *MatchingWorkflowResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MatchingWorkflowCustomerProfilesIntegrationConfig is part of

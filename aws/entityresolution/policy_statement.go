@@ -44,14 +44,35 @@ func (r *PolicyStatementResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PolicyStatement(app *athanor.App, logicalID string, props PolicyStatementProps, opts ...athanor.ResourceOption) (*PolicyStatementResource, error) {
+func PolicyStatement(in athanor.Declarer, logicalID string, props PolicyStatementProps, opts ...athanor.ResourceOption) (*PolicyStatementResource, error) {
 	out := &PolicyStatementResource{}
-	r, err := typed.Declare(app, PolicyStatementTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PolicyStatementTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPolicyStatement reads an AWS::EntityResolution::PolicyStatement that
+// the program uses but does not manage, by its primary identifier
+// (Arn|StatementId, joined by |). It reads while planning too, once per run;
+// a missing resource stops the plan naming it. See athanor.App.Get.
+func GetPolicyStatement(in athanor.Declarer, id string) (*PolicyStatementResource, error) {
+	out := &PolicyStatementResource{}
+	r, err := typed.Get(in, PolicyStatementTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPolicyStatements reads every AWS::EntityResolution::PolicyStatement
+// within the given Arn (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListPolicyStatements(in athanor.Declarer, arn string) ([]*PolicyStatementResource, error) {
+	return typed.List(in, PolicyStatementTypeName, map[string]any{"Arn": arn}, func(out *PolicyStatementResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition StatementEffect (AWS::EntityResolution::PolicyStatement).

@@ -54,14 +54,34 @@ func (r *SchemaMappingResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SchemaMapping(app *athanor.App, logicalID string, props SchemaMappingProps, opts ...athanor.ResourceOption) (*SchemaMappingResource, error) {
+func SchemaMapping(in athanor.Declarer, logicalID string, props SchemaMappingProps, opts ...athanor.ResourceOption) (*SchemaMappingResource, error) {
 	out := &SchemaMappingResource{}
-	r, err := typed.Declare(app, SchemaMappingTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SchemaMappingTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSchemaMapping reads an AWS::EntityResolution::SchemaMapping that the
+// program uses but does not manage, by its primary identifier (SchemaName).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetSchemaMapping(in athanor.Declarer, id string) (*SchemaMappingResource, error) {
+	out := &SchemaMappingResource{}
+	r, err := typed.Get(in, SchemaMappingTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSchemaMappings reads every AWS::EntityResolution::SchemaMapping in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListSchemaMappings(in athanor.Declarer) ([]*SchemaMappingResource, error) {
+	return typed.List(in, SchemaMappingTypeName, nil, func(out *SchemaMappingResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition SchemaAttributeType (AWS::EntityResolution::SchemaMapping).

@@ -50,14 +50,34 @@ func (r *ApiDestinationResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ApiDestination(app *athanor.App, logicalID string, props ApiDestinationProps, opts ...athanor.ResourceOption) (*ApiDestinationResource, error) {
+func ApiDestination(in athanor.Declarer, logicalID string, props ApiDestinationProps, opts ...athanor.ResourceOption) (*ApiDestinationResource, error) {
 	out := &ApiDestinationResource{}
-	r, err := typed.Declare(app, ApiDestinationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ApiDestinationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetApiDestination reads an AWS::Events::ApiDestination that the program
+// uses but does not manage, by its primary identifier (Name). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetApiDestination(in athanor.Declarer, id string) (*ApiDestinationResource, error) {
+	out := &ApiDestinationResource{}
+	r, err := typed.Get(in, ApiDestinationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListApiDestinations reads every AWS::Events::ApiDestination in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListApiDestinations(in athanor.Declarer) ([]*ApiDestinationResource, error) {
+	return typed.List(in, ApiDestinationTypeName, nil, func(out *ApiDestinationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ApiDestinationProps.HttpMethod (AWS::Events::ApiDestination).

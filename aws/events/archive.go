@@ -44,12 +44,32 @@ func (r *ArchiveResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Archive(app *athanor.App, logicalID string, props ArchiveProps, opts ...athanor.ResourceOption) (*ArchiveResource, error) {
+func Archive(in athanor.Declarer, logicalID string, props ArchiveProps, opts ...athanor.ResourceOption) (*ArchiveResource, error) {
 	out := &ArchiveResource{}
-	r, err := typed.Declare(app, ArchiveTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ArchiveTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetArchive reads an AWS::Events::Archive that the program uses but does
+// not manage, by its primary identifier (ArchiveName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetArchive(in athanor.Declarer, id string) (*ArchiveResource, error) {
+	out := &ArchiveResource{}
+	r, err := typed.Get(in, ArchiveTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListArchives reads every AWS::Events::Archive in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListArchives(in athanor.Declarer) ([]*ArchiveResource, error) {
+	return typed.List(in, ArchiveTypeName, nil, func(out *ArchiveResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -53,14 +53,34 @@ func (r *EndpointResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Endpoint(app *athanor.App, logicalID string, props EndpointProps, opts ...athanor.ResourceOption) (*EndpointResource, error) {
+func Endpoint(in athanor.Declarer, logicalID string, props EndpointProps, opts ...athanor.ResourceOption) (*EndpointResource, error) {
 	out := &EndpointResource{}
-	r, err := typed.Declare(app, EndpointTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EndpointTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEndpoint reads an AWS::Events::Endpoint that the program uses but does
+// not manage, by its primary identifier (Name). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetEndpoint(in athanor.Declarer, id string) (*EndpointResource, error) {
+	out := &EndpointResource{}
+	r, err := typed.Get(in, EndpointTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEndpoints reads every AWS::Events::Endpoint in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListEndpoints(in athanor.Declarer) ([]*EndpointResource, error) {
+	return typed.List(in, EndpointTypeName, nil, func(out *EndpointResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EndpointEndpointEventBus is part of AWS::Events::Endpoint.

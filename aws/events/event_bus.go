@@ -57,14 +57,34 @@ func (r *EventBusResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EventBus(app *athanor.App, logicalID string, props EventBusProps, opts ...athanor.ResourceOption) (*EventBusResource, error) {
+func EventBus(in athanor.Declarer, logicalID string, props EventBusProps, opts ...athanor.ResourceOption) (*EventBusResource, error) {
 	out := &EventBusResource{}
-	r, err := typed.Declare(app, EventBusTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EventBusTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEventBus reads an AWS::Events::EventBus that the program uses but does
+// not manage, by its primary identifier (Name). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetEventBus(in athanor.Declarer, id string) (*EventBusResource, error) {
+	out := &EventBusResource{}
+	r, err := typed.Get(in, EventBusTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEventBuses reads every AWS::Events::EventBus in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListEventBuses(in athanor.Declarer) ([]*EventBusResource, error) {
+	return typed.List(in, EventBusTypeName, nil, func(out *EventBusResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EventBusDeadLetterConfig is part of AWS::Events::EventBus. Dead Letter

@@ -55,14 +55,34 @@ func (r *EventBusPolicyResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EventBusPolicy(app *athanor.App, logicalID string, props EventBusPolicyProps, opts ...athanor.ResourceOption) (*EventBusPolicyResource, error) {
+func EventBusPolicy(in athanor.Declarer, logicalID string, props EventBusPolicyProps, opts ...athanor.ResourceOption) (*EventBusPolicyResource, error) {
 	out := &EventBusPolicyResource{}
-	r, err := typed.Declare(app, EventBusPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EventBusPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEventBusPolicy reads an AWS::Events::EventBusPolicy that the program
+// uses but does not manage, by its primary identifier
+// (EventBusName|StatementId, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetEventBusPolicy(in athanor.Declarer, id string) (*EventBusPolicyResource, error) {
+	out := &EventBusPolicyResource{}
+	r, err := typed.Get(in, EventBusPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEventBusPolicies reads every AWS::Events::EventBusPolicy in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListEventBusPolicies(in athanor.Declarer) ([]*EventBusPolicyResource, error) {
+	return typed.List(in, EventBusPolicyTypeName, nil, func(out *EventBusPolicyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EventBusPolicyCondition is part of AWS::Events::EventBusPolicy. This

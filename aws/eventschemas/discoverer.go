@@ -50,12 +50,32 @@ func (r *DiscovererResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Discoverer(app *athanor.App, logicalID string, props DiscovererProps, opts ...athanor.ResourceOption) (*DiscovererResource, error) {
+func Discoverer(in athanor.Declarer, logicalID string, props DiscovererProps, opts ...athanor.ResourceOption) (*DiscovererResource, error) {
 	out := &DiscovererResource{}
-	r, err := typed.Declare(app, DiscovererTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DiscovererTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDiscoverer reads an AWS::EventSchemas::Discoverer that the program uses
+// but does not manage, by its primary identifier (DiscovererArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetDiscoverer(in athanor.Declarer, id string) (*DiscovererResource, error) {
+	out := &DiscovererResource{}
+	r, err := typed.Get(in, DiscovererTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDiscoverers reads every AWS::EventSchemas::Discoverer in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListDiscoverers(in athanor.Declarer) ([]*DiscovererResource, error) {
+	return typed.List(in, DiscovererTypeName, nil, func(out *DiscovererResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -48,9 +48,23 @@ func (r *FeatureResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Feature(app *athanor.App, logicalID string, props FeatureProps, opts ...athanor.ResourceOption) (*FeatureResource, error) {
+func Feature(in athanor.Declarer, logicalID string, props FeatureProps, opts ...athanor.ResourceOption) (*FeatureResource, error) {
 	out := &FeatureResource{}
-	r, err := typed.Declare(app, FeatureTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FeatureTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetFeature reads an AWS::Evidently::Feature that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetFeature(in athanor.Declarer, id string) (*FeatureResource, error) {
+	out := &FeatureResource{}
+	r, err := typed.Get(in, FeatureTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

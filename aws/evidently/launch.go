@@ -51,9 +51,23 @@ func (r *LaunchResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Launch(app *athanor.App, logicalID string, props LaunchProps, opts ...athanor.ResourceOption) (*LaunchResource, error) {
+func Launch(in athanor.Declarer, logicalID string, props LaunchProps, opts ...athanor.ResourceOption) (*LaunchResource, error) {
 	out := &LaunchResource{}
-	r, err := typed.Declare(app, LaunchTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LaunchTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetLaunch reads an AWS::Evidently::Launch that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetLaunch(in athanor.Declarer, id string) (*LaunchResource, error) {
+	out := &LaunchResource{}
+	r, err := typed.Get(in, LaunchTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -42,12 +42,32 @@ func (r *SegmentResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Segment(app *athanor.App, logicalID string, props SegmentProps, opts ...athanor.ResourceOption) (*SegmentResource, error) {
+func Segment(in athanor.Declarer, logicalID string, props SegmentProps, opts ...athanor.ResourceOption) (*SegmentResource, error) {
 	out := &SegmentResource{}
-	r, err := typed.Declare(app, SegmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SegmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSegment reads an AWS::Evidently::Segment that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSegment(in athanor.Declarer, id string) (*SegmentResource, error) {
+	out := &SegmentResource{}
+	r, err := typed.Get(in, SegmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSegments reads every AWS::Evidently::Segment in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListSegments(in athanor.Declarer) ([]*SegmentResource, error) {
+	return typed.List(in, SegmentTypeName, nil, func(out *SegmentResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -84,14 +84,34 @@ func (r *EnvironmentResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Environment(app *athanor.App, logicalID string, props EnvironmentProps, opts ...athanor.ResourceOption) (*EnvironmentResource, error) {
+func Environment(in athanor.Declarer, logicalID string, props EnvironmentProps, opts ...athanor.ResourceOption) (*EnvironmentResource, error) {
 	out := &EnvironmentResource{}
-	r, err := typed.Declare(app, EnvironmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EnvironmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEnvironment reads an AWS::EVS::Environment that the program uses but
+// does not manage, by its primary identifier (EnvironmentId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetEnvironment(in athanor.Declarer, id string) (*EnvironmentResource, error) {
+	out := &EnvironmentResource{}
+	r, err := typed.Get(in, EnvironmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEnvironments reads every AWS::EVS::Environment in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListEnvironments(in athanor.Declarer) ([]*EnvironmentResource, error) {
+	return typed.List(in, EnvironmentTypeName, nil, func(out *EnvironmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EnvironmentCheck is part of AWS::EVS::Environment.

@@ -52,14 +52,34 @@ func (r *ExperimentTemplateResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ExperimentTemplate(app *athanor.App, logicalID string, props ExperimentTemplateProps, opts ...athanor.ResourceOption) (*ExperimentTemplateResource, error) {
+func ExperimentTemplate(in athanor.Declarer, logicalID string, props ExperimentTemplateProps, opts ...athanor.ResourceOption) (*ExperimentTemplateResource, error) {
 	out := &ExperimentTemplateResource{}
-	r, err := typed.Declare(app, ExperimentTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ExperimentTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetExperimentTemplate reads an AWS::FIS::ExperimentTemplate that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetExperimentTemplate(in athanor.Declarer, id string) (*ExperimentTemplateResource, error) {
+	out := &ExperimentTemplateResource{}
+	r, err := typed.Get(in, ExperimentTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListExperimentTemplates reads every AWS::FIS::ExperimentTemplate in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListExperimentTemplates(in athanor.Declarer) ([]*ExperimentTemplateResource, error) {
+	return typed.List(in, ExperimentTemplateTypeName, nil, func(out *ExperimentTemplateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ExperimentTemplateCloudWatchDashboard is part of

@@ -46,12 +46,35 @@ func (r *TargetAccountConfigurationResource) ResourceID() string { return r.Reso
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TargetAccountConfiguration(app *athanor.App, logicalID string, props TargetAccountConfigurationProps, opts ...athanor.ResourceOption) (*TargetAccountConfigurationResource, error) {
+func TargetAccountConfiguration(in athanor.Declarer, logicalID string, props TargetAccountConfigurationProps, opts ...athanor.ResourceOption) (*TargetAccountConfigurationResource, error) {
 	out := &TargetAccountConfigurationResource{}
-	r, err := typed.Declare(app, TargetAccountConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TargetAccountConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTargetAccountConfiguration reads an
+// AWS::FIS::TargetAccountConfiguration that the program uses but does not
+// manage, by its primary identifier (ExperimentTemplateId|AccountId, joined
+// by |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetTargetAccountConfiguration(in athanor.Declarer, id string) (*TargetAccountConfigurationResource, error) {
+	out := &TargetAccountConfigurationResource{}
+	r, err := typed.Get(in, TargetAccountConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTargetAccountConfigurations reads every
+// AWS::FIS::TargetAccountConfiguration within the given ExperimentTemplateId
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListTargetAccountConfigurations(in athanor.Declarer, experimentTemplateId string) ([]*TargetAccountConfigurationResource, error) {
+	return typed.List(in, TargetAccountConfigurationTypeName, map[string]any{"ExperimentTemplateId": experimentTemplateId}, func(out *TargetAccountConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -40,12 +40,32 @@ func (r *NotificationChannelResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func NotificationChannel(app *athanor.App, logicalID string, props NotificationChannelProps, opts ...athanor.ResourceOption) (*NotificationChannelResource, error) {
+func NotificationChannel(in athanor.Declarer, logicalID string, props NotificationChannelProps, opts ...athanor.ResourceOption) (*NotificationChannelResource, error) {
 	out := &NotificationChannelResource{}
-	r, err := typed.Declare(app, NotificationChannelTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NotificationChannelTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNotificationChannel reads an AWS::FMS::NotificationChannel that the
+// program uses but does not manage, by its primary identifier (SnsTopicArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetNotificationChannel(in athanor.Declarer, id string) (*NotificationChannelResource, error) {
+	out := &NotificationChannelResource{}
+	r, err := typed.Get(in, NotificationChannelTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNotificationChannels reads every AWS::FMS::NotificationChannel in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListNotificationChannels(in athanor.Declarer) ([]*NotificationChannelResource, error) {
+	return typed.List(in, NotificationChannelTypeName, nil, func(out *NotificationChannelResource, r *athanor.Resource) { out.Resource = r })
 }

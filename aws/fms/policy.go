@@ -61,14 +61,33 @@ func (r *PolicyResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Policy(app *athanor.App, logicalID string, props PolicyProps, opts ...athanor.ResourceOption) (*PolicyResource, error) {
+func Policy(in athanor.Declarer, logicalID string, props PolicyProps, opts ...athanor.ResourceOption) (*PolicyResource, error) {
 	out := &PolicyResource{}
-	r, err := typed.Declare(app, PolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPolicy reads an AWS::FMS::Policy that the program uses but does not
+// manage, by its primary identifier (Id). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetPolicy(in athanor.Declarer, id string) (*PolicyResource, error) {
+	out := &PolicyResource{}
+	r, err := typed.Get(in, PolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPolicies reads every AWS::FMS::Policy in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListPolicies(in athanor.Declarer) ([]*PolicyResource, error) {
+	return typed.List(in, PolicyTypeName, nil, func(out *PolicyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition FirewallDeploymentModel (AWS::FMS::Policy).

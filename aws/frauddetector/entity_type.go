@@ -49,12 +49,32 @@ func (r *EntityTypeResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EntityType(app *athanor.App, logicalID string, props EntityTypeProps, opts ...athanor.ResourceOption) (*EntityTypeResource, error) {
+func EntityType(in athanor.Declarer, logicalID string, props EntityTypeProps, opts ...athanor.ResourceOption) (*EntityTypeResource, error) {
 	out := &EntityTypeResource{}
-	r, err := typed.Declare(app, EntityTypeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EntityTypeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEntityType reads an AWS::FraudDetector::EntityType that the program
+// uses but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetEntityType(in athanor.Declarer, id string) (*EntityTypeResource, error) {
+	out := &EntityTypeResource{}
+	r, err := typed.Get(in, EntityTypeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEntityTypes reads every AWS::FraudDetector::EntityType in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListEntityTypes(in athanor.Declarer) ([]*EntityTypeResource, error) {
+	return typed.List(in, EntityTypeTypeName, nil, func(out *EntityTypeResource, r *athanor.Resource) { out.Resource = r })
 }

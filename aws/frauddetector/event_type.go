@@ -53,14 +53,34 @@ func (r *EventTypeResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EventType(app *athanor.App, logicalID string, props EventTypeProps, opts ...athanor.ResourceOption) (*EventTypeResource, error) {
+func EventType(in athanor.Declarer, logicalID string, props EventTypeProps, opts ...athanor.ResourceOption) (*EventTypeResource, error) {
 	out := &EventTypeResource{}
-	r, err := typed.Declare(app, EventTypeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EventTypeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEventType reads an AWS::FraudDetector::EventType that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetEventType(in athanor.Declarer, id string) (*EventTypeResource, error) {
+	out := &EventTypeResource{}
+	r, err := typed.Get(in, EventTypeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEventTypes reads every AWS::FraudDetector::EventType in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListEventTypes(in athanor.Declarer) ([]*EventTypeResource, error) {
+	return typed.List(in, EventTypeTypeName, nil, func(out *EventTypeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EventTypeEntityType is part of AWS::FraudDetector::EventType.

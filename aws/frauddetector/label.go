@@ -46,12 +46,32 @@ func (r *LabelResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Label(app *athanor.App, logicalID string, props LabelProps, opts ...athanor.ResourceOption) (*LabelResource, error) {
+func Label(in athanor.Declarer, logicalID string, props LabelProps, opts ...athanor.ResourceOption) (*LabelResource, error) {
 	out := &LabelResource{}
-	r, err := typed.Declare(app, LabelTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LabelTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLabel reads an AWS::FraudDetector::Label that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetLabel(in athanor.Declarer, id string) (*LabelResource, error) {
+	out := &LabelResource{}
+	r, err := typed.Get(in, LabelTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLabels reads every AWS::FraudDetector::Label in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListLabels(in athanor.Declarer) ([]*LabelResource, error) {
+	return typed.List(in, LabelTypeName, nil, func(out *LabelResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -51,12 +51,32 @@ func (r *ListResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func List(app *athanor.App, logicalID string, props ListProps, opts ...athanor.ResourceOption) (*ListResource, error) {
+func List(in athanor.Declarer, logicalID string, props ListProps, opts ...athanor.ResourceOption) (*ListResource, error) {
 	out := &ListResource{}
-	r, err := typed.Declare(app, ListTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ListTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetList reads an AWS::FraudDetector::List that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetList(in athanor.Declarer, id string) (*ListResource, error) {
+	out := &ListResource{}
+	r, err := typed.Get(in, ListTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLists reads every AWS::FraudDetector::List in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListLists(in athanor.Declarer) ([]*ListResource, error) {
+	return typed.List(in, ListTypeName, nil, func(out *ListResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -48,12 +48,32 @@ func (r *OutcomeResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Outcome(app *athanor.App, logicalID string, props OutcomeProps, opts ...athanor.ResourceOption) (*OutcomeResource, error) {
+func Outcome(in athanor.Declarer, logicalID string, props OutcomeProps, opts ...athanor.ResourceOption) (*OutcomeResource, error) {
 	out := &OutcomeResource{}
-	r, err := typed.Declare(app, OutcomeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OutcomeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOutcome reads an AWS::FraudDetector::Outcome that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetOutcome(in athanor.Declarer, id string) (*OutcomeResource, error) {
+	out := &OutcomeResource{}
+	r, err := typed.Get(in, OutcomeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOutcomes reads every AWS::FraudDetector::Outcome in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListOutcomes(in athanor.Declarer) ([]*OutcomeResource, error) {
+	return typed.List(in, OutcomeTypeName, nil, func(out *OutcomeResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -57,14 +57,34 @@ func (r *VariableResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Variable(app *athanor.App, logicalID string, props VariableProps, opts ...athanor.ResourceOption) (*VariableResource, error) {
+func Variable(in athanor.Declarer, logicalID string, props VariableProps, opts ...athanor.ResourceOption) (*VariableResource, error) {
 	out := &VariableResource{}
-	r, err := typed.Declare(app, VariableTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VariableTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVariable reads an AWS::FraudDetector::Variable that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetVariable(in athanor.Declarer, id string) (*VariableResource, error) {
+	out := &VariableResource{}
+	r, err := typed.Get(in, VariableTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVariables reads every AWS::FraudDetector::Variable in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListVariables(in athanor.Declarer) ([]*VariableResource, error) {
+	return typed.List(in, VariableTypeName, nil, func(out *VariableResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of VariableProps.DataSource (AWS::FraudDetector::Variable).

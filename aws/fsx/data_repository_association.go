@@ -79,14 +79,35 @@ func (r *DataRepositoryAssociationResource) ResourceID() string { return r.Resou
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataRepositoryAssociation(app *athanor.App, logicalID string, props DataRepositoryAssociationProps, opts ...athanor.ResourceOption) (*DataRepositoryAssociationResource, error) {
+func DataRepositoryAssociation(in athanor.Declarer, logicalID string, props DataRepositoryAssociationProps, opts ...athanor.ResourceOption) (*DataRepositoryAssociationResource, error) {
 	out := &DataRepositoryAssociationResource{}
-	r, err := typed.Declare(app, DataRepositoryAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataRepositoryAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataRepositoryAssociation reads an AWS::FSx::DataRepositoryAssociation
+// that the program uses but does not manage, by its primary identifier
+// (AssociationId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetDataRepositoryAssociation(in athanor.Declarer, id string) (*DataRepositoryAssociationResource, error) {
+	out := &DataRepositoryAssociationResource{}
+	r, err := typed.Get(in, DataRepositoryAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataRepositoryAssociations reads every
+// AWS::FSx::DataRepositoryAssociation in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListDataRepositoryAssociations(in athanor.Declarer) ([]*DataRepositoryAssociationResource, error) {
+	return typed.List(in, DataRepositoryAssociationTypeName, nil, func(out *DataRepositoryAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DataRepositoryAssociationAutoExportPolicy is part of

@@ -50,14 +50,35 @@ func (r *S3AccessPointAttachmentResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func S3AccessPointAttachment(app *athanor.App, logicalID string, props S3AccessPointAttachmentProps, opts ...athanor.ResourceOption) (*S3AccessPointAttachmentResource, error) {
+func S3AccessPointAttachment(in athanor.Declarer, logicalID string, props S3AccessPointAttachmentProps, opts ...athanor.ResourceOption) (*S3AccessPointAttachmentResource, error) {
 	out := &S3AccessPointAttachmentResource{}
-	r, err := typed.Declare(app, S3AccessPointAttachmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, S3AccessPointAttachmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetS3AccessPointAttachment reads an AWS::FSx::S3AccessPointAttachment that
+// the program uses but does not manage, by its primary identifier (Name). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetS3AccessPointAttachment(in athanor.Declarer, id string) (*S3AccessPointAttachmentResource, error) {
+	out := &S3AccessPointAttachmentResource{}
+	r, err := typed.Get(in, S3AccessPointAttachmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListS3AccessPointAttachments reads every AWS::FSx::S3AccessPointAttachment
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListS3AccessPointAttachments(in athanor.Declarer) ([]*S3AccessPointAttachmentResource, error) {
+	return typed.List(in, S3AccessPointAttachmentTypeName, nil, func(out *S3AccessPointAttachmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // S3AccessPointAttachmentFileSystemGID is part of

@@ -74,14 +74,34 @@ func (r *BuildResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Build(app *athanor.App, logicalID string, props BuildProps, opts ...athanor.ResourceOption) (*BuildResource, error) {
+func Build(in athanor.Declarer, logicalID string, props BuildProps, opts ...athanor.ResourceOption) (*BuildResource, error) {
 	out := &BuildResource{}
-	r, err := typed.Declare(app, BuildTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BuildTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBuild reads an AWS::GameLift::Build that the program uses but does not
+// manage, by its primary identifier (BuildId). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetBuild(in athanor.Declarer, id string) (*BuildResource, error) {
+	out := &BuildResource{}
+	r, err := typed.Get(in, BuildTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBuilds reads every AWS::GameLift::Build in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListBuilds(in athanor.Declarer) ([]*BuildResource, error) {
+	return typed.List(in, BuildTypeName, nil, func(out *BuildResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of BuildProps.OperatingSystem (AWS::GameLift::Build).

@@ -130,14 +130,34 @@ func (r *ContainerFleetResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ContainerFleet(app *athanor.App, logicalID string, props ContainerFleetProps, opts ...athanor.ResourceOption) (*ContainerFleetResource, error) {
+func ContainerFleet(in athanor.Declarer, logicalID string, props ContainerFleetProps, opts ...athanor.ResourceOption) (*ContainerFleetResource, error) {
 	out := &ContainerFleetResource{}
-	r, err := typed.Declare(app, ContainerFleetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ContainerFleetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetContainerFleet reads an AWS::GameLift::ContainerFleet that the program
+// uses but does not manage, by its primary identifier (FleetId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetContainerFleet(in athanor.Declarer, id string) (*ContainerFleetResource, error) {
+	out := &ContainerFleetResource{}
+	r, err := typed.Get(in, ContainerFleetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListContainerFleets reads every AWS::GameLift::ContainerFleet in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListContainerFleets(in athanor.Declarer) ([]*ContainerFleetResource, error) {
+	return typed.List(in, ContainerFleetTypeName, nil, func(out *ContainerFleetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ContainerFleetProps.BillingType (AWS::GameLift::ContainerFleet).

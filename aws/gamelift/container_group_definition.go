@@ -81,14 +81,36 @@ func (r *ContainerGroupDefinitionResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ContainerGroupDefinition(app *athanor.App, logicalID string, props ContainerGroupDefinitionProps, opts ...athanor.ResourceOption) (*ContainerGroupDefinitionResource, error) {
+func ContainerGroupDefinition(in athanor.Declarer, logicalID string, props ContainerGroupDefinitionProps, opts ...athanor.ResourceOption) (*ContainerGroupDefinitionResource, error) {
 	out := &ContainerGroupDefinitionResource{}
-	r, err := typed.Declare(app, ContainerGroupDefinitionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ContainerGroupDefinitionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetContainerGroupDefinition reads an
+// AWS::GameLift::ContainerGroupDefinition that the program uses but does not
+// manage, by its primary identifier (Name). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetContainerGroupDefinition(in athanor.Declarer, id string) (*ContainerGroupDefinitionResource, error) {
+	out := &ContainerGroupDefinitionResource{}
+	r, err := typed.Get(in, ContainerGroupDefinitionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListContainerGroupDefinitions reads every
+// AWS::GameLift::ContainerGroupDefinition in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListContainerGroupDefinitions(in athanor.Declarer) ([]*ContainerGroupDefinitionResource, error) {
+	return typed.List(in, ContainerGroupDefinitionTypeName, nil, func(out *ContainerGroupDefinitionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ContainerGroupDefinitionContainerDependency is part of

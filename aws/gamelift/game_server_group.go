@@ -93,14 +93,34 @@ func (r *GameServerGroupResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GameServerGroup(app *athanor.App, logicalID string, props GameServerGroupProps, opts ...athanor.ResourceOption) (*GameServerGroupResource, error) {
+func GameServerGroup(in athanor.Declarer, logicalID string, props GameServerGroupProps, opts ...athanor.ResourceOption) (*GameServerGroupResource, error) {
 	out := &GameServerGroupResource{}
-	r, err := typed.Declare(app, GameServerGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GameServerGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGameServerGroup reads an AWS::GameLift::GameServerGroup that the
+// program uses but does not manage, by its primary identifier
+// (GameServerGroupArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetGameServerGroup(in athanor.Declarer, id string) (*GameServerGroupResource, error) {
+	out := &GameServerGroupResource{}
+	r, err := typed.Get(in, GameServerGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGameServerGroups reads every AWS::GameLift::GameServerGroup in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListGameServerGroups(in athanor.Declarer) ([]*GameServerGroupResource, error) {
+	return typed.List(in, GameServerGroupTypeName, nil, func(out *GameServerGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // GameServerGroupAutoScalingPolicy is part of

@@ -66,14 +66,34 @@ func (r *GameSessionQueueResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GameSessionQueue(app *athanor.App, logicalID string, props GameSessionQueueProps, opts ...athanor.ResourceOption) (*GameSessionQueueResource, error) {
+func GameSessionQueue(in athanor.Declarer, logicalID string, props GameSessionQueueProps, opts ...athanor.ResourceOption) (*GameSessionQueueResource, error) {
 	out := &GameSessionQueueResource{}
-	r, err := typed.Declare(app, GameSessionQueueTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GameSessionQueueTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGameSessionQueue reads an AWS::GameLift::GameSessionQueue that the
+// program uses but does not manage, by its primary identifier (Name). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetGameSessionQueue(in athanor.Declarer, id string) (*GameSessionQueueResource, error) {
+	out := &GameSessionQueueResource{}
+	r, err := typed.Get(in, GameSessionQueueTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGameSessionQueues reads every AWS::GameLift::GameSessionQueue in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListGameSessionQueues(in athanor.Declarer) ([]*GameSessionQueueResource, error) {
+	return typed.List(in, GameSessionQueueTypeName, nil, func(out *GameSessionQueueResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // GameSessionQueueFilterConfiguration is part of

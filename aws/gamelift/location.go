@@ -40,12 +40,32 @@ func (r *LocationResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Location(app *athanor.App, logicalID string, props LocationProps, opts ...athanor.ResourceOption) (*LocationResource, error) {
+func Location(in athanor.Declarer, logicalID string, props LocationProps, opts ...athanor.ResourceOption) (*LocationResource, error) {
 	out := &LocationResource{}
-	r, err := typed.Declare(app, LocationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LocationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLocation reads an AWS::GameLift::Location that the program uses but
+// does not manage, by its primary identifier (LocationName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetLocation(in athanor.Declarer, id string) (*LocationResource, error) {
+	out := &LocationResource{}
+	r, err := typed.Get(in, LocationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLocations reads every AWS::GameLift::Location in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListLocations(in athanor.Declarer) ([]*LocationResource, error) {
+	return typed.List(in, LocationTypeName, nil, func(out *LocationResource, r *athanor.Resource) { out.Resource = r })
 }

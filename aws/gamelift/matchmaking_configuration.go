@@ -90,14 +90,36 @@ func (r *MatchmakingConfigurationResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MatchmakingConfiguration(app *athanor.App, logicalID string, props MatchmakingConfigurationProps, opts ...athanor.ResourceOption) (*MatchmakingConfigurationResource, error) {
+func MatchmakingConfiguration(in athanor.Declarer, logicalID string, props MatchmakingConfigurationProps, opts ...athanor.ResourceOption) (*MatchmakingConfigurationResource, error) {
 	out := &MatchmakingConfigurationResource{}
-	r, err := typed.Declare(app, MatchmakingConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MatchmakingConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMatchmakingConfiguration reads an
+// AWS::GameLift::MatchmakingConfiguration that the program uses but does not
+// manage, by its primary identifier (Name). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetMatchmakingConfiguration(in athanor.Declarer, id string) (*MatchmakingConfigurationResource, error) {
+	out := &MatchmakingConfigurationResource{}
+	r, err := typed.Get(in, MatchmakingConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMatchmakingConfigurations reads every
+// AWS::GameLift::MatchmakingConfiguration in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListMatchmakingConfigurations(in athanor.Declarer) ([]*MatchmakingConfigurationResource, error) {
+	return typed.List(in, MatchmakingConfigurationTypeName, nil, func(out *MatchmakingConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of MatchmakingConfigurationProps.BackfillMode (AWS::GameLift::MatchmakingConfiguration).

@@ -52,12 +52,32 @@ func (r *MatchmakingRuleSetResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MatchmakingRuleSet(app *athanor.App, logicalID string, props MatchmakingRuleSetProps, opts ...athanor.ResourceOption) (*MatchmakingRuleSetResource, error) {
+func MatchmakingRuleSet(in athanor.Declarer, logicalID string, props MatchmakingRuleSetProps, opts ...athanor.ResourceOption) (*MatchmakingRuleSetResource, error) {
 	out := &MatchmakingRuleSetResource{}
-	r, err := typed.Declare(app, MatchmakingRuleSetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MatchmakingRuleSetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMatchmakingRuleSet reads an AWS::GameLift::MatchmakingRuleSet that the
+// program uses but does not manage, by its primary identifier (Name). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetMatchmakingRuleSet(in athanor.Declarer, id string) (*MatchmakingRuleSetResource, error) {
+	out := &MatchmakingRuleSetResource{}
+	r, err := typed.Get(in, MatchmakingRuleSetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMatchmakingRuleSets reads every AWS::GameLift::MatchmakingRuleSet in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListMatchmakingRuleSets(in athanor.Declarer) ([]*MatchmakingRuleSetResource, error) {
+	return typed.List(in, MatchmakingRuleSetTypeName, nil, func(out *MatchmakingRuleSetResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -74,14 +74,34 @@ func (r *ScriptResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Script(app *athanor.App, logicalID string, props ScriptProps, opts ...athanor.ResourceOption) (*ScriptResource, error) {
+func Script(in athanor.Declarer, logicalID string, props ScriptProps, opts ...athanor.ResourceOption) (*ScriptResource, error) {
 	out := &ScriptResource{}
-	r, err := typed.Declare(app, ScriptTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ScriptTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetScript reads an AWS::GameLift::Script that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetScript(in athanor.Declarer, id string) (*ScriptResource, error) {
+	out := &ScriptResource{}
+	r, err := typed.Get(in, ScriptTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListScripts reads every AWS::GameLift::Script in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListScripts(in athanor.Declarer) ([]*ScriptResource, error) {
+	return typed.List(in, ScriptTypeName, nil, func(out *ScriptResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ScriptS3Location is part of AWS::GameLift::Script.

@@ -68,14 +68,34 @@ func (r *AcceleratorResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Accelerator(app *athanor.App, logicalID string, props AcceleratorProps, opts ...athanor.ResourceOption) (*AcceleratorResource, error) {
+func Accelerator(in athanor.Declarer, logicalID string, props AcceleratorProps, opts ...athanor.ResourceOption) (*AcceleratorResource, error) {
 	out := &AcceleratorResource{}
-	r, err := typed.Declare(app, AcceleratorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AcceleratorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAccelerator reads an AWS::GlobalAccelerator::Accelerator that the
+// program uses but does not manage, by its primary identifier
+// (AcceleratorArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetAccelerator(in athanor.Declarer, id string) (*AcceleratorResource, error) {
+	out := &AcceleratorResource{}
+	r, err := typed.Get(in, AcceleratorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAccelerators reads every AWS::GlobalAccelerator::Accelerator in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListAccelerators(in athanor.Declarer) ([]*AcceleratorResource, error) {
+	return typed.List(in, AcceleratorTypeName, nil, func(out *AcceleratorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of AcceleratorProps.IpAddressType (AWS::GlobalAccelerator::Accelerator).

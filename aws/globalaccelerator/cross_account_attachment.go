@@ -47,14 +47,36 @@ func (r *CrossAccountAttachmentResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CrossAccountAttachment(app *athanor.App, logicalID string, props CrossAccountAttachmentProps, opts ...athanor.ResourceOption) (*CrossAccountAttachmentResource, error) {
+func CrossAccountAttachment(in athanor.Declarer, logicalID string, props CrossAccountAttachmentProps, opts ...athanor.ResourceOption) (*CrossAccountAttachmentResource, error) {
 	out := &CrossAccountAttachmentResource{}
-	r, err := typed.Declare(app, CrossAccountAttachmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CrossAccountAttachmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCrossAccountAttachment reads an
+// AWS::GlobalAccelerator::CrossAccountAttachment that the program uses but
+// does not manage, by its primary identifier (AttachmentArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetCrossAccountAttachment(in athanor.Declarer, id string) (*CrossAccountAttachmentResource, error) {
+	out := &CrossAccountAttachmentResource{}
+	r, err := typed.Get(in, CrossAccountAttachmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCrossAccountAttachments reads every
+// AWS::GlobalAccelerator::CrossAccountAttachment in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListCrossAccountAttachments(in athanor.Declarer) ([]*CrossAccountAttachmentResource, error) {
+	return typed.List(in, CrossAccountAttachmentTypeName, nil, func(out *CrossAccountAttachmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CrossAccountAttachmentResourceProperty is part of

@@ -62,14 +62,34 @@ func (r *EndpointGroupResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EndpointGroup(app *athanor.App, logicalID string, props EndpointGroupProps, opts ...athanor.ResourceOption) (*EndpointGroupResource, error) {
+func EndpointGroup(in athanor.Declarer, logicalID string, props EndpointGroupProps, opts ...athanor.ResourceOption) (*EndpointGroupResource, error) {
 	out := &EndpointGroupResource{}
-	r, err := typed.Declare(app, EndpointGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EndpointGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEndpointGroup reads an AWS::GlobalAccelerator::EndpointGroup that the
+// program uses but does not manage, by its primary identifier
+// (EndpointGroupArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetEndpointGroup(in athanor.Declarer, id string) (*EndpointGroupResource, error) {
+	out := &EndpointGroupResource{}
+	r, err := typed.Get(in, EndpointGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEndpointGroups reads every AWS::GlobalAccelerator::EndpointGroup in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListEndpointGroups(in athanor.Declarer) ([]*EndpointGroupResource, error) {
+	return typed.List(in, EndpointGroupTypeName, nil, func(out *EndpointGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EndpointGroupEndpointConfiguration is part of

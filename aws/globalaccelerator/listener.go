@@ -47,14 +47,34 @@ func (r *ListenerResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Listener(app *athanor.App, logicalID string, props ListenerProps, opts ...athanor.ResourceOption) (*ListenerResource, error) {
+func Listener(in athanor.Declarer, logicalID string, props ListenerProps, opts ...athanor.ResourceOption) (*ListenerResource, error) {
 	out := &ListenerResource{}
-	r, err := typed.Declare(app, ListenerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ListenerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetListener reads an AWS::GlobalAccelerator::Listener that the program
+// uses but does not manage, by its primary identifier (ListenerArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetListener(in athanor.Declarer, id string) (*ListenerResource, error) {
+	out := &ListenerResource{}
+	r, err := typed.Get(in, ListenerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListListeners reads every AWS::GlobalAccelerator::Listener in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListListeners(in athanor.Declarer) ([]*ListenerResource, error) {
+	return typed.List(in, ListenerTypeName, nil, func(out *ListenerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ListenerProps.ClientAffinity (AWS::GlobalAccelerator::Listener).

@@ -73,14 +73,34 @@ func (r *CatalogResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Catalog(app *athanor.App, logicalID string, props CatalogProps, opts ...athanor.ResourceOption) (*CatalogResource, error) {
+func Catalog(in athanor.Declarer, logicalID string, props CatalogProps, opts ...athanor.ResourceOption) (*CatalogResource, error) {
 	out := &CatalogResource{}
-	r, err := typed.Declare(app, CatalogTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CatalogTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCatalog reads an AWS::Glue::Catalog that the program uses but does not
+// manage, by its primary identifier (ResourceArn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetCatalog(in athanor.Declarer, id string) (*CatalogResource, error) {
+	out := &CatalogResource{}
+	r, err := typed.Get(in, CatalogTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCatalogs reads every AWS::Glue::Catalog in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListCatalogs(in athanor.Declarer) ([]*CatalogResource, error) {
+	return typed.List(in, CatalogTypeName, nil, func(out *CatalogResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of CatalogProps.AllowFullTableExternalDataAccess (AWS::Glue::Catalog).

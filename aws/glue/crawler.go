@@ -77,14 +77,34 @@ func (r *CrawlerResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Crawler(app *athanor.App, logicalID string, props CrawlerProps, opts ...athanor.ResourceOption) (*CrawlerResource, error) {
+func Crawler(in athanor.Declarer, logicalID string, props CrawlerProps, opts ...athanor.ResourceOption) (*CrawlerResource, error) {
 	out := &CrawlerResource{}
-	r, err := typed.Declare(app, CrawlerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CrawlerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCrawler reads an AWS::Glue::Crawler that the program uses but does not
+// manage, by its primary identifier (Name). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetCrawler(in athanor.Declarer, id string) (*CrawlerResource, error) {
+	out := &CrawlerResource{}
+	r, err := typed.Get(in, CrawlerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCrawlers reads every AWS::Glue::Crawler in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListCrawlers(in athanor.Declarer) ([]*CrawlerResource, error) {
+	return typed.List(in, CrawlerTypeName, nil, func(out *CrawlerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CrawlerCatalogTarget is part of AWS::Glue::Crawler. Specifies an AWS Glue

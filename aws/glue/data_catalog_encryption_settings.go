@@ -41,9 +41,24 @@ func (r *DataCatalogEncryptionSettingsResource) ResourceID() string { return r.R
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataCatalogEncryptionSettings(app *athanor.App, logicalID string, props DataCatalogEncryptionSettingsProps, opts ...athanor.ResourceOption) (*DataCatalogEncryptionSettingsResource, error) {
+func DataCatalogEncryptionSettings(in athanor.Declarer, logicalID string, props DataCatalogEncryptionSettingsProps, opts ...athanor.ResourceOption) (*DataCatalogEncryptionSettingsResource, error) {
 	out := &DataCatalogEncryptionSettingsResource{}
-	r, err := typed.Declare(app, DataCatalogEncryptionSettingsTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataCatalogEncryptionSettingsTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetDataCatalogEncryptionSettings reads an
+// AWS::Glue::DataCatalogEncryptionSettings that the program uses but does
+// not manage, by its primary identifier (CatalogId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDataCatalogEncryptionSettings(in athanor.Declarer, id string) (*DataCatalogEncryptionSettingsResource, error) {
+	out := &DataCatalogEncryptionSettingsResource{}
+	r, err := typed.Get(in, DataCatalogEncryptionSettingsTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -41,14 +41,34 @@ func (r *DatabaseResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Database(app *athanor.App, logicalID string, props DatabaseProps, opts ...athanor.ResourceOption) (*DatabaseResource, error) {
+func Database(in athanor.Declarer, logicalID string, props DatabaseProps, opts ...athanor.ResourceOption) (*DatabaseResource, error) {
 	out := &DatabaseResource{}
-	r, err := typed.Declare(app, DatabaseTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DatabaseTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDatabase reads an AWS::Glue::Database that the program uses but does
+// not manage, by its primary identifier (DatabaseName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetDatabase(in athanor.Declarer, id string) (*DatabaseResource, error) {
+	out := &DatabaseResource{}
+	r, err := typed.Get(in, DatabaseTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDatabases reads every AWS::Glue::Database in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListDatabases(in athanor.Declarer) ([]*DatabaseResource, error) {
+	return typed.List(in, DatabaseTypeName, nil, func(out *DatabaseResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DatabaseDataLakePrincipal is part of AWS::Glue::Database. The AWS Lake

@@ -49,9 +49,24 @@ func (r *IdentityCenterConfigurationResource) ResourceID() string { return r.Res
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IdentityCenterConfiguration(app *athanor.App, logicalID string, props IdentityCenterConfigurationProps, opts ...athanor.ResourceOption) (*IdentityCenterConfigurationResource, error) {
+func IdentityCenterConfiguration(in athanor.Declarer, logicalID string, props IdentityCenterConfigurationProps, opts ...athanor.ResourceOption) (*IdentityCenterConfigurationResource, error) {
 	out := &IdentityCenterConfigurationResource{}
-	r, err := typed.Declare(app, IdentityCenterConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IdentityCenterConfigurationTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetIdentityCenterConfiguration reads an
+// AWS::Glue::IdentityCenterConfiguration that the program uses but does not
+// manage, by its primary identifier (AccountId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetIdentityCenterConfiguration(in athanor.Declarer, id string) (*IdentityCenterConfigurationResource, error) {
+	out := &IdentityCenterConfigurationResource{}
+	r, err := typed.Get(in, IdentityCenterConfigurationTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -68,14 +68,35 @@ func (r *IntegrationResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Integration(app *athanor.App, logicalID string, props IntegrationProps, opts ...athanor.ResourceOption) (*IntegrationResource, error) {
+func Integration(in athanor.Declarer, logicalID string, props IntegrationProps, opts ...athanor.ResourceOption) (*IntegrationResource, error) {
 	out := &IntegrationResource{}
-	r, err := typed.Declare(app, IntegrationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IntegrationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIntegration reads an AWS::Glue::Integration that the program uses but
+// does not manage, by its primary identifier
+// (IntegrationArn|IntegrationName, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetIntegration(in athanor.Declarer, id string) (*IntegrationResource, error) {
+	out := &IntegrationResource{}
+	r, err := typed.Get(in, IntegrationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIntegrations reads every AWS::Glue::Integration in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListIntegrations(in athanor.Declarer) ([]*IntegrationResource, error) {
+	return typed.List(in, IntegrationTypeName, nil, func(out *IntegrationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // IntegrationIntegrationConfig is part of AWS::Glue::Integration. The

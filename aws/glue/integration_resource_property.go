@@ -48,14 +48,36 @@ func (r *IntegrationResourcePropertyResource) ResourceID() string { return r.Res
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IntegrationResourceProperty(app *athanor.App, logicalID string, props IntegrationResourcePropertyProps, opts ...athanor.ResourceOption) (*IntegrationResourcePropertyResource, error) {
+func IntegrationResourceProperty(in athanor.Declarer, logicalID string, props IntegrationResourcePropertyProps, opts ...athanor.ResourceOption) (*IntegrationResourcePropertyResource, error) {
 	out := &IntegrationResourcePropertyResource{}
-	r, err := typed.Declare(app, IntegrationResourcePropertyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IntegrationResourcePropertyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIntegrationResourceProperty reads an
+// AWS::Glue::IntegrationResourceProperty that the program uses but does not
+// manage, by its primary identifier (ResourceArn|ResourcePropertyArn, joined
+// by |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetIntegrationResourceProperty(in athanor.Declarer, id string) (*IntegrationResourcePropertyResource, error) {
+	out := &IntegrationResourcePropertyResource{}
+	r, err := typed.Get(in, IntegrationResourcePropertyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIntegrationResourceProperties reads every
+// AWS::Glue::IntegrationResourceProperty in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListIntegrationResourceProperties(in athanor.Declarer) ([]*IntegrationResourcePropertyResource, error) {
+	return typed.List(in, IntegrationResourcePropertyTypeName, nil, func(out *IntegrationResourcePropertyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // IntegrationResourcePropertySourceProcessingProperties is part of

@@ -46,12 +46,32 @@ func (r *RegistryResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Registry(app *athanor.App, logicalID string, props RegistryProps, opts ...athanor.ResourceOption) (*RegistryResource, error) {
+func Registry(in athanor.Declarer, logicalID string, props RegistryProps, opts ...athanor.ResourceOption) (*RegistryResource, error) {
 	out := &RegistryResource{}
-	r, err := typed.Declare(app, RegistryTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RegistryTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRegistry reads an AWS::Glue::Registry that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetRegistry(in athanor.Declarer, id string) (*RegistryResource, error) {
+	out := &RegistryResource{}
+	r, err := typed.Get(in, RegistryTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRegistries reads every AWS::Glue::Registry in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListRegistries(in athanor.Declarer) ([]*RegistryResource, error) {
+	return typed.List(in, RegistryTypeName, nil, func(out *RegistryResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -63,14 +63,33 @@ func (r *SchemaResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Schema(app *athanor.App, logicalID string, props SchemaProps, opts ...athanor.ResourceOption) (*SchemaResource, error) {
+func Schema(in athanor.Declarer, logicalID string, props SchemaProps, opts ...athanor.ResourceOption) (*SchemaResource, error) {
 	out := &SchemaResource{}
-	r, err := typed.Declare(app, SchemaTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SchemaTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSchema reads an AWS::Glue::Schema that the program uses but does not
+// manage, by its primary identifier (Arn). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetSchema(in athanor.Declarer, id string) (*SchemaResource, error) {
+	out := &SchemaResource{}
+	r, err := typed.Get(in, SchemaTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSchemas reads every AWS::Glue::Schema in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListSchemas(in athanor.Declarer) ([]*SchemaResource, error) {
+	return typed.List(in, SchemaTypeName, nil, func(out *SchemaResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of SchemaProps.Compatibility (AWS::Glue::Schema).

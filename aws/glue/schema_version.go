@@ -44,14 +44,35 @@ func (r *SchemaVersionResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SchemaVersion(app *athanor.App, logicalID string, props SchemaVersionProps, opts ...athanor.ResourceOption) (*SchemaVersionResource, error) {
+func SchemaVersion(in athanor.Declarer, logicalID string, props SchemaVersionProps, opts ...athanor.ResourceOption) (*SchemaVersionResource, error) {
 	out := &SchemaVersionResource{}
-	r, err := typed.Declare(app, SchemaVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SchemaVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSchemaVersion reads an AWS::Glue::SchemaVersion that the program uses
+// but does not manage, by its primary identifier (VersionId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetSchemaVersion(in athanor.Declarer, id string) (*SchemaVersionResource, error) {
+	out := &SchemaVersionResource{}
+	r, err := typed.Get(in, SchemaVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSchemaVersions reads every AWS::Glue::SchemaVersion within the given
+// Schema (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListSchemaVersions(in athanor.Declarer, schema SchemaVersionSchema) ([]*SchemaVersionResource, error) {
+	return typed.List(in, SchemaVersionTypeName, map[string]any{"Schema": schema}, func(out *SchemaVersionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SchemaVersionSchema is part of AWS::Glue::SchemaVersion. Identifier for

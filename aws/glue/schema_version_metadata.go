@@ -44,12 +44,34 @@ func (r *SchemaVersionMetadataResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SchemaVersionMetadata(app *athanor.App, logicalID string, props SchemaVersionMetadataProps, opts ...athanor.ResourceOption) (*SchemaVersionMetadataResource, error) {
+func SchemaVersionMetadata(in athanor.Declarer, logicalID string, props SchemaVersionMetadataProps, opts ...athanor.ResourceOption) (*SchemaVersionMetadataResource, error) {
 	out := &SchemaVersionMetadataResource{}
-	r, err := typed.Declare(app, SchemaVersionMetadataTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SchemaVersionMetadataTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSchemaVersionMetadata reads an AWS::Glue::SchemaVersionMetadata that
+// the program uses but does not manage, by its primary identifier
+// (SchemaVersionId|Key|Value, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSchemaVersionMetadata(in athanor.Declarer, id string) (*SchemaVersionMetadataResource, error) {
+	out := &SchemaVersionMetadataResource{}
+	r, err := typed.Get(in, SchemaVersionMetadataTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSchemaVersionMetadatas reads every AWS::Glue::SchemaVersionMetadata
+// within the given SchemaVersionId (Cloud Control lists this type only
+// within them), sorted by identifier. See athanor.App.List.
+func ListSchemaVersionMetadatas(in athanor.Declarer, schemaVersionId string) ([]*SchemaVersionMetadataResource, error) {
+	return typed.List(in, SchemaVersionMetadataTypeName, map[string]any{"SchemaVersionId": schemaVersionId}, func(out *SchemaVersionMetadataResource, r *athanor.Resource) { out.Resource = r })
 }

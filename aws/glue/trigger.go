@@ -58,14 +58,34 @@ func (r *TriggerResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Trigger(app *athanor.App, logicalID string, props TriggerProps, opts ...athanor.ResourceOption) (*TriggerResource, error) {
+func Trigger(in athanor.Declarer, logicalID string, props TriggerProps, opts ...athanor.ResourceOption) (*TriggerResource, error) {
 	out := &TriggerResource{}
-	r, err := typed.Declare(app, TriggerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TriggerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTrigger reads an AWS::Glue::Trigger that the program uses but does not
+// manage, by its primary identifier (Name). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetTrigger(in athanor.Declarer, id string) (*TriggerResource, error) {
+	out := &TriggerResource{}
+	r, err := typed.Get(in, TriggerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTriggers reads every AWS::Glue::Trigger in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListTriggers(in athanor.Declarer) ([]*TriggerResource, error) {
+	return typed.List(in, TriggerTypeName, nil, func(out *TriggerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TriggerAction is part of AWS::Glue::Trigger. The actions initiated by this

@@ -46,14 +46,34 @@ func (r *UsageProfileResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UsageProfile(app *athanor.App, logicalID string, props UsageProfileProps, opts ...athanor.ResourceOption) (*UsageProfileResource, error) {
+func UsageProfile(in athanor.Declarer, logicalID string, props UsageProfileProps, opts ...athanor.ResourceOption) (*UsageProfileResource, error) {
 	out := &UsageProfileResource{}
-	r, err := typed.Declare(app, UsageProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UsageProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetUsageProfile reads an AWS::Glue::UsageProfile that the program uses but
+// does not manage, by its primary identifier (Name). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetUsageProfile(in athanor.Declarer, id string) (*UsageProfileResource, error) {
+	out := &UsageProfileResource{}
+	r, err := typed.Get(in, UsageProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListUsageProfiles reads every AWS::Glue::UsageProfile in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListUsageProfiles(in athanor.Declarer) ([]*UsageProfileResource, error) {
+	return typed.List(in, UsageProfileTypeName, nil, func(out *UsageProfileResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // UsageProfileProfileConfiguration is part of AWS::Glue::UsageProfile.

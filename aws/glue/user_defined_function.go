@@ -55,14 +55,35 @@ func (r *UserDefinedFunctionResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserDefinedFunction(app *athanor.App, logicalID string, props UserDefinedFunctionProps, opts ...athanor.ResourceOption) (*UserDefinedFunctionResource, error) {
+func UserDefinedFunction(in athanor.Declarer, logicalID string, props UserDefinedFunctionProps, opts ...athanor.ResourceOption) (*UserDefinedFunctionResource, error) {
 	out := &UserDefinedFunctionResource{}
-	r, err := typed.Declare(app, UserDefinedFunctionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserDefinedFunctionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetUserDefinedFunction reads an AWS::Glue::UserDefinedFunction that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetUserDefinedFunction(in athanor.Declarer, id string) (*UserDefinedFunctionResource, error) {
+	out := &UserDefinedFunctionResource{}
+	r, err := typed.Get(in, UserDefinedFunctionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListUserDefinedFunctions reads every AWS::Glue::UserDefinedFunction within
+// the given DatabaseName (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListUserDefinedFunctions(in athanor.Declarer, databaseName string) ([]*UserDefinedFunctionResource, error) {
+	return typed.List(in, UserDefinedFunctionTypeName, map[string]any{"DatabaseName": databaseName}, func(out *UserDefinedFunctionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of UserDefinedFunctionProps.FunctionType (AWS::Glue::UserDefinedFunction).

@@ -48,14 +48,35 @@ func (r *ComponentVersionResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ComponentVersion(app *athanor.App, logicalID string, props ComponentVersionProps, opts ...athanor.ResourceOption) (*ComponentVersionResource, error) {
+func ComponentVersion(in athanor.Declarer, logicalID string, props ComponentVersionProps, opts ...athanor.ResourceOption) (*ComponentVersionResource, error) {
 	out := &ComponentVersionResource{}
-	r, err := typed.Declare(app, ComponentVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ComponentVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetComponentVersion reads an AWS::GreengrassV2::ComponentVersion that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetComponentVersion(in athanor.Declarer, id string) (*ComponentVersionResource, error) {
+	out := &ComponentVersionResource{}
+	r, err := typed.Get(in, ComponentVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListComponentVersions reads every AWS::GreengrassV2::ComponentVersion
+// within the given Arn (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListComponentVersions(in athanor.Declarer, arn string) ([]*ComponentVersionResource, error) {
+	return typed.List(in, ComponentVersionTypeName, map[string]any{"Arn": arn}, func(out *ComponentVersionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ComponentVersionComponentDependencyRequirement is part of

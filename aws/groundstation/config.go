@@ -45,14 +45,34 @@ func (r *ConfigResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Config(app *athanor.App, logicalID string, props ConfigProps, opts ...athanor.ResourceOption) (*ConfigResource, error) {
+func Config(in athanor.Declarer, logicalID string, props ConfigProps, opts ...athanor.ResourceOption) (*ConfigResource, error) {
 	out := &ConfigResource{}
-	r, err := typed.Declare(app, ConfigTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConfigTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConfig reads an AWS::GroundStation::Config that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetConfig(in athanor.Declarer, id string) (*ConfigResource, error) {
+	out := &ConfigResource{}
+	r, err := typed.Get(in, ConfigTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConfigs reads every AWS::GroundStation::Config in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListConfigs(in athanor.Declarer) ([]*ConfigResource, error) {
+	return typed.List(in, ConfigTypeName, nil, func(out *ConfigResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConfigAntennaDownlinkConfig is part of AWS::GroundStation::Config.

@@ -56,14 +56,36 @@ func (r *DataflowEndpointGroupResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataflowEndpointGroup(app *athanor.App, logicalID string, props DataflowEndpointGroupProps, opts ...athanor.ResourceOption) (*DataflowEndpointGroupResource, error) {
+func DataflowEndpointGroup(in athanor.Declarer, logicalID string, props DataflowEndpointGroupProps, opts ...athanor.ResourceOption) (*DataflowEndpointGroupResource, error) {
 	out := &DataflowEndpointGroupResource{}
-	r, err := typed.Declare(app, DataflowEndpointGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataflowEndpointGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataflowEndpointGroup reads an
+// AWS::GroundStation::DataflowEndpointGroup that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDataflowEndpointGroup(in athanor.Declarer, id string) (*DataflowEndpointGroupResource, error) {
+	out := &DataflowEndpointGroupResource{}
+	r, err := typed.Get(in, DataflowEndpointGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataflowEndpointGroups reads every
+// AWS::GroundStation::DataflowEndpointGroup in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListDataflowEndpointGroups(in athanor.Declarer) ([]*DataflowEndpointGroupResource, error) {
+	return typed.List(in, DataflowEndpointGroupTypeName, nil, func(out *DataflowEndpointGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AgentStatus (AWS::GroundStation::DataflowEndpointGroup).

@@ -59,14 +59,36 @@ func (r *DataflowEndpointGroupV2Resource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataflowEndpointGroupV2(app *athanor.App, logicalID string, props DataflowEndpointGroupV2Props, opts ...athanor.ResourceOption) (*DataflowEndpointGroupV2Resource, error) {
+func DataflowEndpointGroupV2(in athanor.Declarer, logicalID string, props DataflowEndpointGroupV2Props, opts ...athanor.ResourceOption) (*DataflowEndpointGroupV2Resource, error) {
 	out := &DataflowEndpointGroupV2Resource{}
-	r, err := typed.Declare(app, DataflowEndpointGroupV2TypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataflowEndpointGroupV2TypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataflowEndpointGroupV2 reads an
+// AWS::GroundStation::DataflowEndpointGroupV2 that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDataflowEndpointGroupV2(in athanor.Declarer, id string) (*DataflowEndpointGroupV2Resource, error) {
+	out := &DataflowEndpointGroupV2Resource{}
+	r, err := typed.Get(in, DataflowEndpointGroupV2TypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataflowEndpointGroupV2s reads every
+// AWS::GroundStation::DataflowEndpointGroupV2 in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListDataflowEndpointGroupV2s(in athanor.Declarer) ([]*DataflowEndpointGroupV2Resource, error) {
+	return typed.List(in, DataflowEndpointGroupV2TypeName, nil, func(out *DataflowEndpointGroupV2Resource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AgentStatus (AWS::GroundStation::DataflowEndpointGroupV2).

@@ -65,14 +65,34 @@ func (r *MissionProfileResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MissionProfile(app *athanor.App, logicalID string, props MissionProfileProps, opts ...athanor.ResourceOption) (*MissionProfileResource, error) {
+func MissionProfile(in athanor.Declarer, logicalID string, props MissionProfileProps, opts ...athanor.ResourceOption) (*MissionProfileResource, error) {
 	out := &MissionProfileResource{}
-	r, err := typed.Declare(app, MissionProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MissionProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMissionProfile reads an AWS::GroundStation::MissionProfile that the
+// program uses but does not manage, by its primary identifier (Id|Arn,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetMissionProfile(in athanor.Declarer, id string) (*MissionProfileResource, error) {
+	out := &MissionProfileResource{}
+	r, err := typed.Get(in, MissionProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMissionProfiles reads every AWS::GroundStation::MissionProfile in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListMissionProfiles(in athanor.Declarer) ([]*MissionProfileResource, error) {
+	return typed.List(in, MissionProfileTypeName, nil, func(out *MissionProfileResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MissionProfileDataflowEdge is part of AWS::GroundStation::MissionProfile.

@@ -42,14 +42,34 @@ func (r *DetectorResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Detector(app *athanor.App, logicalID string, props DetectorProps, opts ...athanor.ResourceOption) (*DetectorResource, error) {
+func Detector(in athanor.Declarer, logicalID string, props DetectorProps, opts ...athanor.ResourceOption) (*DetectorResource, error) {
 	out := &DetectorResource{}
-	r, err := typed.Declare(app, DetectorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DetectorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDetector reads an AWS::GuardDuty::Detector that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDetector(in athanor.Declarer, id string) (*DetectorResource, error) {
+	out := &DetectorResource{}
+	r, err := typed.Get(in, DetectorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDetectors reads every AWS::GuardDuty::Detector in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListDetectors(in athanor.Declarer) ([]*DetectorResource, error) {
+	return typed.List(in, DetectorTypeName, nil, func(out *DetectorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DetectorCFNDataSourceConfigurations is part of AWS::GuardDuty::Detector.

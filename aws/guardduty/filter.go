@@ -42,14 +42,34 @@ func (r *FilterResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Filter(app *athanor.App, logicalID string, props FilterProps, opts ...athanor.ResourceOption) (*FilterResource, error) {
+func Filter(in athanor.Declarer, logicalID string, props FilterProps, opts ...athanor.ResourceOption) (*FilterResource, error) {
 	out := &FilterResource{}
-	r, err := typed.Declare(app, FilterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FilterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFilter reads an AWS::GuardDuty::Filter that the program uses but does
+// not manage, by its primary identifier (DetectorId|Name, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetFilter(in athanor.Declarer, id string) (*FilterResource, error) {
+	out := &FilterResource{}
+	r, err := typed.Get(in, FilterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFilters reads every AWS::GuardDuty::Filter in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListFilters(in athanor.Declarer) ([]*FilterResource, error) {
+	return typed.List(in, FilterTypeName, nil, func(out *FilterResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FilterCondition is part of AWS::GuardDuty::Filter.

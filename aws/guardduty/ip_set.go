@@ -47,12 +47,32 @@ func (r *IPSetResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IPSet(app *athanor.App, logicalID string, props IPSetProps, opts ...athanor.ResourceOption) (*IPSetResource, error) {
+func IPSet(in athanor.Declarer, logicalID string, props IPSetProps, opts ...athanor.ResourceOption) (*IPSetResource, error) {
 	out := &IPSetResource{}
-	r, err := typed.Declare(app, IPSetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IPSetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIPSet reads an AWS::GuardDuty::IPSet that the program uses but does not
+// manage, by its primary identifier (Id|DetectorId, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetIPSet(in athanor.Declarer, id string) (*IPSetResource, error) {
+	out := &IPSetResource{}
+	r, err := typed.Get(in, IPSetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIPSets reads every AWS::GuardDuty::IPSet in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListIPSets(in athanor.Declarer) ([]*IPSetResource, error) {
+	return typed.List(in, IPSetTypeName, nil, func(out *IPSetResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -41,12 +41,32 @@ func (r *MasterResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Master(app *athanor.App, logicalID string, props MasterProps, opts ...athanor.ResourceOption) (*MasterResource, error) {
+func Master(in athanor.Declarer, logicalID string, props MasterProps, opts ...athanor.ResourceOption) (*MasterResource, error) {
 	out := &MasterResource{}
-	r, err := typed.Declare(app, MasterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MasterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMaster reads an AWS::GuardDuty::Master that the program uses but does
+// not manage, by its primary identifier (DetectorId|MasterId, joined by |).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetMaster(in athanor.Declarer, id string) (*MasterResource, error) {
+	out := &MasterResource{}
+	r, err := typed.Get(in, MasterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMasters reads every AWS::GuardDuty::Master in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListMasters(in athanor.Declarer) ([]*MasterResource, error) {
+	return typed.List(in, MasterTypeName, nil, func(out *MasterResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -43,12 +43,32 @@ func (r *MemberResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Member(app *athanor.App, logicalID string, props MemberProps, opts ...athanor.ResourceOption) (*MemberResource, error) {
+func Member(in athanor.Declarer, logicalID string, props MemberProps, opts ...athanor.ResourceOption) (*MemberResource, error) {
 	out := &MemberResource{}
-	r, err := typed.Declare(app, MemberTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MemberTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMember reads an AWS::GuardDuty::Member that the program uses but does
+// not manage, by its primary identifier (DetectorId|MemberId, joined by |).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetMember(in athanor.Declarer, id string) (*MemberResource, error) {
+	out := &MemberResource{}
+	r, err := typed.Get(in, MemberTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMembers reads every AWS::GuardDuty::Member in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListMembers(in athanor.Declarer) ([]*MemberResource, error) {
+	return typed.List(in, MemberTypeName, nil, func(out *MemberResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -52,14 +52,35 @@ func (r *PublishingDestinationResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PublishingDestination(app *athanor.App, logicalID string, props PublishingDestinationProps, opts ...athanor.ResourceOption) (*PublishingDestinationResource, error) {
+func PublishingDestination(in athanor.Declarer, logicalID string, props PublishingDestinationProps, opts ...athanor.ResourceOption) (*PublishingDestinationResource, error) {
 	out := &PublishingDestinationResource{}
-	r, err := typed.Declare(app, PublishingDestinationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PublishingDestinationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPublishingDestination reads an AWS::GuardDuty::PublishingDestination
+// that the program uses but does not manage, by its primary identifier
+// (DetectorId|Id, joined by |). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetPublishingDestination(in athanor.Declarer, id string) (*PublishingDestinationResource, error) {
+	out := &PublishingDestinationResource{}
+	r, err := typed.Get(in, PublishingDestinationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPublishingDestinations reads every
+// AWS::GuardDuty::PublishingDestination in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListPublishingDestinations(in athanor.Declarer) ([]*PublishingDestinationResource, error) {
+	return typed.List(in, PublishingDestinationTypeName, nil, func(out *PublishingDestinationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PublishingDestinationCFNDestinationProperties is part of

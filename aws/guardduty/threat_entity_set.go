@@ -55,14 +55,34 @@ func (r *ThreatEntitySetResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ThreatEntitySet(app *athanor.App, logicalID string, props ThreatEntitySetProps, opts ...athanor.ResourceOption) (*ThreatEntitySetResource, error) {
+func ThreatEntitySet(in athanor.Declarer, logicalID string, props ThreatEntitySetProps, opts ...athanor.ResourceOption) (*ThreatEntitySetResource, error) {
 	out := &ThreatEntitySetResource{}
-	r, err := typed.Declare(app, ThreatEntitySetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ThreatEntitySetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetThreatEntitySet reads an AWS::GuardDuty::ThreatEntitySet that the
+// program uses but does not manage, by its primary identifier
+// (Id|DetectorId, joined by |). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetThreatEntitySet(in athanor.Declarer, id string) (*ThreatEntitySetResource, error) {
+	out := &ThreatEntitySetResource{}
+	r, err := typed.Get(in, ThreatEntitySetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListThreatEntitySets reads every AWS::GuardDuty::ThreatEntitySet in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListThreatEntitySets(in athanor.Declarer) ([]*ThreatEntitySetResource, error) {
+	return typed.List(in, ThreatEntitySetTypeName, nil, func(out *ThreatEntitySetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ThreatEntitySetResource.Status (AWS::GuardDuty::ThreatEntitySet).

@@ -47,12 +47,32 @@ func (r *ThreatIntelSetResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ThreatIntelSet(app *athanor.App, logicalID string, props ThreatIntelSetProps, opts ...athanor.ResourceOption) (*ThreatIntelSetResource, error) {
+func ThreatIntelSet(in athanor.Declarer, logicalID string, props ThreatIntelSetProps, opts ...athanor.ResourceOption) (*ThreatIntelSetResource, error) {
 	out := &ThreatIntelSetResource{}
-	r, err := typed.Declare(app, ThreatIntelSetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ThreatIntelSetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetThreatIntelSet reads an AWS::GuardDuty::ThreatIntelSet that the program
+// uses but does not manage, by its primary identifier (Id|DetectorId, joined
+// by |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetThreatIntelSet(in athanor.Declarer, id string) (*ThreatIntelSetResource, error) {
+	out := &ThreatIntelSetResource{}
+	r, err := typed.Get(in, ThreatIntelSetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListThreatIntelSets reads every AWS::GuardDuty::ThreatIntelSet in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListThreatIntelSets(in athanor.Declarer) ([]*ThreatIntelSetResource, error) {
+	return typed.List(in, ThreatIntelSetTypeName, nil, func(out *ThreatIntelSetResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -56,14 +56,34 @@ func (r *TrustedEntitySetResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TrustedEntitySet(app *athanor.App, logicalID string, props TrustedEntitySetProps, opts ...athanor.ResourceOption) (*TrustedEntitySetResource, error) {
+func TrustedEntitySet(in athanor.Declarer, logicalID string, props TrustedEntitySetProps, opts ...athanor.ResourceOption) (*TrustedEntitySetResource, error) {
 	out := &TrustedEntitySetResource{}
-	r, err := typed.Declare(app, TrustedEntitySetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TrustedEntitySetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTrustedEntitySet reads an AWS::GuardDuty::TrustedEntitySet that the
+// program uses but does not manage, by its primary identifier
+// (Id|DetectorId, joined by |). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetTrustedEntitySet(in athanor.Declarer, id string) (*TrustedEntitySetResource, error) {
+	out := &TrustedEntitySetResource{}
+	r, err := typed.Get(in, TrustedEntitySetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTrustedEntitySets reads every AWS::GuardDuty::TrustedEntitySet in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListTrustedEntitySets(in athanor.Declarer) ([]*TrustedEntitySetResource, error) {
+	return typed.List(in, TrustedEntitySetTypeName, nil, func(out *TrustedEntitySetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of TrustedEntitySetResource.Status (AWS::GuardDuty::TrustedEntitySet).

@@ -72,14 +72,37 @@ func (r *DataTransformationProfileResource) ResourceID() string { return r.Resou
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataTransformationProfile(app *athanor.App, logicalID string, props DataTransformationProfileProps, opts ...athanor.ResourceOption) (*DataTransformationProfileResource, error) {
+func DataTransformationProfile(in athanor.Declarer, logicalID string, props DataTransformationProfileProps, opts ...athanor.ResourceOption) (*DataTransformationProfileResource, error) {
 	out := &DataTransformationProfileResource{}
-	r, err := typed.Declare(app, DataTransformationProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataTransformationProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataTransformationProfile reads an
+// AWS::HealthLake::DataTransformationProfile that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDataTransformationProfile(in athanor.Declarer, id string) (*DataTransformationProfileResource, error) {
+	out := &DataTransformationProfileResource{}
+	r, err := typed.Get(in, DataTransformationProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataTransformationProfiles reads every
+// AWS::HealthLake::DataTransformationProfile within the given SourceFormat
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListDataTransformationProfiles(in athanor.Declarer, sourceFormat string) ([]*DataTransformationProfileResource, error) {
+	return typed.List(in, DataTransformationProfileTypeName, map[string]any{"SourceFormat": sourceFormat}, func(out *DataTransformationProfileResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DataTransformationProfileExistingVersionedProfileSource is part of

@@ -66,14 +66,34 @@ func (r *FHIRDatastoreResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FHIRDatastore(app *athanor.App, logicalID string, props FHIRDatastoreProps, opts ...athanor.ResourceOption) (*FHIRDatastoreResource, error) {
+func FHIRDatastore(in athanor.Declarer, logicalID string, props FHIRDatastoreProps, opts ...athanor.ResourceOption) (*FHIRDatastoreResource, error) {
 	out := &FHIRDatastoreResource{}
-	r, err := typed.Declare(app, FHIRDatastoreTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FHIRDatastoreTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFHIRDatastore reads an AWS::HealthLake::FHIRDatastore that the program
+// uses but does not manage, by its primary identifier (DatastoreId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetFHIRDatastore(in athanor.Declarer, id string) (*FHIRDatastoreResource, error) {
+	out := &FHIRDatastoreResource{}
+	r, err := typed.Get(in, FHIRDatastoreTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFHIRDatastores reads every AWS::HealthLake::FHIRDatastore in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListFHIRDatastores(in athanor.Declarer) ([]*FHIRDatastoreResource, error) {
+	return typed.List(in, FHIRDatastoreTypeName, nil, func(out *FHIRDatastoreResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FHIRDatastoreCreatedAt is part of AWS::HealthLake::FHIRDatastore. The time

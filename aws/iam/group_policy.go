@@ -72,9 +72,23 @@ func (r *GroupPolicyResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GroupPolicy(app *athanor.App, logicalID string, props GroupPolicyProps, opts ...athanor.ResourceOption) (*GroupPolicyResource, error) {
+func GroupPolicy(in athanor.Declarer, logicalID string, props GroupPolicyProps, opts ...athanor.ResourceOption) (*GroupPolicyResource, error) {
 	out := &GroupPolicyResource{}
-	r, err := typed.Declare(app, GroupPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GroupPolicyTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetGroupPolicy reads an AWS::IAM::GroupPolicy that the program uses but
+// does not manage, by its primary identifier (PolicyName|GroupName, joined
+// by |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetGroupPolicy(in athanor.Declarer, id string) (*GroupPolicyResource, error) {
+	out := &GroupPolicyResource{}
+	r, err := typed.Get(in, GroupPolicyTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -68,12 +68,32 @@ func (r *InstanceProfileResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func InstanceProfile(app *athanor.App, logicalID string, props InstanceProfileProps, opts ...athanor.ResourceOption) (*InstanceProfileResource, error) {
+func InstanceProfile(in athanor.Declarer, logicalID string, props InstanceProfileProps, opts ...athanor.ResourceOption) (*InstanceProfileResource, error) {
 	out := &InstanceProfileResource{}
-	r, err := typed.Declare(app, InstanceProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InstanceProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInstanceProfile reads an AWS::IAM::InstanceProfile that the program
+// uses but does not manage, by its primary identifier (InstanceProfileName).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetInstanceProfile(in athanor.Declarer, id string) (*InstanceProfileResource, error) {
+	out := &InstanceProfileResource{}
+	r, err := typed.Get(in, InstanceProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInstanceProfiles reads every AWS::IAM::InstanceProfile in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListInstanceProfiles(in athanor.Declarer) ([]*InstanceProfileResource, error) {
+	return typed.List(in, InstanceProfileTypeName, nil, func(out *InstanceProfileResource, r *athanor.Resource) { out.Resource = r })
 }

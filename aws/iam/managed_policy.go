@@ -148,12 +148,32 @@ func (r *ManagedPolicyResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ManagedPolicy(app *athanor.App, logicalID string, props ManagedPolicyProps, opts ...athanor.ResourceOption) (*ManagedPolicyResource, error) {
+func ManagedPolicy(in athanor.Declarer, logicalID string, props ManagedPolicyProps, opts ...athanor.ResourceOption) (*ManagedPolicyResource, error) {
 	out := &ManagedPolicyResource{}
-	r, err := typed.Declare(app, ManagedPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ManagedPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetManagedPolicy reads an AWS::IAM::ManagedPolicy that the program uses
+// but does not manage, by its primary identifier (PolicyArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetManagedPolicy(in athanor.Declarer, id string) (*ManagedPolicyResource, error) {
+	out := &ManagedPolicyResource{}
+	r, err := typed.Get(in, ManagedPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListManagedPolicies reads every AWS::IAM::ManagedPolicy in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListManagedPolicies(in athanor.Declarer) ([]*ManagedPolicyResource, error) {
+	return typed.List(in, ManagedPolicyTypeName, nil, func(out *ManagedPolicyResource, r *athanor.Resource) { out.Resource = r })
 }

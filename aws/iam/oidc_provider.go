@@ -42,12 +42,32 @@ func (r *OIDCProviderResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OIDCProvider(app *athanor.App, logicalID string, props OIDCProviderProps, opts ...athanor.ResourceOption) (*OIDCProviderResource, error) {
+func OIDCProvider(in athanor.Declarer, logicalID string, props OIDCProviderProps, opts ...athanor.ResourceOption) (*OIDCProviderResource, error) {
 	out := &OIDCProviderResource{}
-	r, err := typed.Declare(app, OIDCProviderTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OIDCProviderTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOIDCProvider reads an AWS::IAM::OIDCProvider that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetOIDCProvider(in athanor.Declarer, id string) (*OIDCProviderResource, error) {
+	out := &OIDCProviderResource{}
+	r, err := typed.Get(in, OIDCProviderTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOIDCProviders reads every AWS::IAM::OIDCProvider in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListOIDCProviders(in athanor.Declarer) ([]*OIDCProviderResource, error) {
+	return typed.List(in, OIDCProviderTypeName, nil, func(out *OIDCProviderResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -149,14 +149,33 @@ func (r *RoleResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Role(app *athanor.App, logicalID string, props RoleProps, opts ...athanor.ResourceOption) (*RoleResource, error) {
+func Role(in athanor.Declarer, logicalID string, props RoleProps, opts ...athanor.ResourceOption) (*RoleResource, error) {
 	out := &RoleResource{}
-	r, err := typed.Declare(app, RoleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RoleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRole reads an AWS::IAM::Role that the program uses but does not manage,
+// by its primary identifier (RoleName). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetRole(in athanor.Declarer, id string) (*RoleResource, error) {
+	out := &RoleResource{}
+	r, err := typed.Get(in, RoleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRoles reads every AWS::IAM::Role in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListRoles(in athanor.Declarer) ([]*RoleResource, error) {
+	return typed.List(in, RoleTypeName, nil, func(out *RoleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RolePolicyProperty is part of AWS::IAM::Role. Contains information about

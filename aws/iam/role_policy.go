@@ -80,9 +80,23 @@ func (r *RolePolicyResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RolePolicy(app *athanor.App, logicalID string, props RolePolicyProps, opts ...athanor.ResourceOption) (*RolePolicyResource, error) {
+func RolePolicy(in athanor.Declarer, logicalID string, props RolePolicyProps, opts ...athanor.ResourceOption) (*RolePolicyResource, error) {
 	out := &RolePolicyResource{}
-	r, err := typed.Declare(app, RolePolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RolePolicyTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetRolePolicy reads an AWS::IAM::RolePolicy that the program uses but does
+// not manage, by its primary identifier (PolicyName|RoleName, joined by |).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetRolePolicy(in athanor.Declarer, id string) (*RolePolicyResource, error) {
+	out := &RolePolicyResource{}
+	r, err := typed.Get(in, RolePolicyTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

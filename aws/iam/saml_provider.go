@@ -54,14 +54,34 @@ func (r *SAMLProviderResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SAMLProvider(app *athanor.App, logicalID string, props SAMLProviderProps, opts ...athanor.ResourceOption) (*SAMLProviderResource, error) {
+func SAMLProvider(in athanor.Declarer, logicalID string, props SAMLProviderProps, opts ...athanor.ResourceOption) (*SAMLProviderResource, error) {
 	out := &SAMLProviderResource{}
-	r, err := typed.Declare(app, SAMLProviderTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SAMLProviderTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSAMLProvider reads an AWS::IAM::SAMLProvider that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSAMLProvider(in athanor.Declarer, id string) (*SAMLProviderResource, error) {
+	out := &SAMLProviderResource{}
+	r, err := typed.Get(in, SAMLProviderTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSAMLProviders reads every AWS::IAM::SAMLProvider in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListSAMLProviders(in athanor.Declarer) ([]*SAMLProviderResource, error) {
+	return typed.List(in, SAMLProviderTypeName, nil, func(out *SAMLProviderResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of SAMLProviderProps.AssertionEncryptionMode (AWS::IAM::SAMLProvider).

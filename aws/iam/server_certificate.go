@@ -50,12 +50,32 @@ func (r *ServerCertificateResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ServerCertificate(app *athanor.App, logicalID string, props ServerCertificateProps, opts ...athanor.ResourceOption) (*ServerCertificateResource, error) {
+func ServerCertificate(in athanor.Declarer, logicalID string, props ServerCertificateProps, opts ...athanor.ResourceOption) (*ServerCertificateResource, error) {
 	out := &ServerCertificateResource{}
-	r, err := typed.Declare(app, ServerCertificateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServerCertificateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetServerCertificate reads an AWS::IAM::ServerCertificate that the program
+// uses but does not manage, by its primary identifier
+// (ServerCertificateName). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetServerCertificate(in athanor.Declarer, id string) (*ServerCertificateResource, error) {
+	out := &ServerCertificateResource{}
+	r, err := typed.Get(in, ServerCertificateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListServerCertificates reads every AWS::IAM::ServerCertificate in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListServerCertificates(in athanor.Declarer) ([]*ServerCertificateResource, error) {
+	return typed.List(in, ServerCertificateTypeName, nil, func(out *ServerCertificateResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -47,9 +47,23 @@ func (r *ServiceLinkedRoleResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ServiceLinkedRole(app *athanor.App, logicalID string, props ServiceLinkedRoleProps, opts ...athanor.ResourceOption) (*ServiceLinkedRoleResource, error) {
+func ServiceLinkedRole(in athanor.Declarer, logicalID string, props ServiceLinkedRoleProps, opts ...athanor.ResourceOption) (*ServiceLinkedRoleResource, error) {
 	out := &ServiceLinkedRoleResource{}
-	r, err := typed.Declare(app, ServiceLinkedRoleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServiceLinkedRoleTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetServiceLinkedRole reads an AWS::IAM::ServiceLinkedRole that the program
+// uses but does not manage, by its primary identifier (RoleName). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetServiceLinkedRole(in athanor.Declarer, id string) (*ServiceLinkedRoleResource, error) {
+	out := &ServiceLinkedRoleResource{}
+	r, err := typed.Get(in, ServiceLinkedRoleTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -72,9 +72,23 @@ func (r *UserPolicyResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserPolicy(app *athanor.App, logicalID string, props UserPolicyProps, opts ...athanor.ResourceOption) (*UserPolicyResource, error) {
+func UserPolicy(in athanor.Declarer, logicalID string, props UserPolicyProps, opts ...athanor.ResourceOption) (*UserPolicyResource, error) {
 	out := &UserPolicyResource{}
-	r, err := typed.Declare(app, UserPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserPolicyTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetUserPolicy reads an AWS::IAM::UserPolicy that the program uses but does
+// not manage, by its primary identifier (PolicyName|UserName, joined by |).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetUserPolicy(in athanor.Declarer, id string) (*UserPolicyResource, error) {
+	out := &UserPolicyResource{}
+	r, err := typed.Get(in, UserPolicyTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

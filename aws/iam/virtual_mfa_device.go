@@ -43,12 +43,32 @@ func (r *VirtualMFADeviceResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VirtualMFADevice(app *athanor.App, logicalID string, props VirtualMFADeviceProps, opts ...athanor.ResourceOption) (*VirtualMFADeviceResource, error) {
+func VirtualMFADevice(in athanor.Declarer, logicalID string, props VirtualMFADeviceProps, opts ...athanor.ResourceOption) (*VirtualMFADeviceResource, error) {
 	out := &VirtualMFADeviceResource{}
-	r, err := typed.Declare(app, VirtualMFADeviceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VirtualMFADeviceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVirtualMFADevice reads an AWS::IAM::VirtualMFADevice that the program
+// uses but does not manage, by its primary identifier (SerialNumber). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetVirtualMFADevice(in athanor.Declarer, id string) (*VirtualMFADeviceResource, error) {
+	out := &VirtualMFADeviceResource{}
+	r, err := typed.Get(in, VirtualMFADeviceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVirtualMFADevices reads every AWS::IAM::VirtualMFADevice in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListVirtualMFADevices(in athanor.Declarer) ([]*VirtualMFADeviceResource, error) {
+	return typed.List(in, VirtualMFADeviceTypeName, nil, func(out *VirtualMFADeviceResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -45,12 +45,33 @@ func (r *GroupResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Group(app *athanor.App, logicalID string, props GroupProps, opts ...athanor.ResourceOption) (*GroupResource, error) {
+func Group(in athanor.Declarer, logicalID string, props GroupProps, opts ...athanor.ResourceOption) (*GroupResource, error) {
 	out := &GroupResource{}
-	r, err := typed.Declare(app, GroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGroup reads an AWS::IdentityStore::Group that the program uses but does
+// not manage, by its primary identifier (GroupId|IdentityStoreId, joined by
+// |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetGroup(in athanor.Declarer, id string) (*GroupResource, error) {
+	out := &GroupResource{}
+	r, err := typed.Get(in, GroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGroups reads every AWS::IdentityStore::Group within the given
+// IdentityStoreId (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListGroups(in athanor.Declarer, identityStoreId string) ([]*GroupResource, error) {
+	return typed.List(in, GroupTypeName, map[string]any{"IdentityStoreId": identityStoreId}, func(out *GroupResource, r *athanor.Resource) { out.Resource = r })
 }

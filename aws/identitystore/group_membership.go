@@ -47,14 +47,36 @@ func (r *GroupMembershipResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GroupMembership(app *athanor.App, logicalID string, props GroupMembershipProps, opts ...athanor.ResourceOption) (*GroupMembershipResource, error) {
+func GroupMembership(in athanor.Declarer, logicalID string, props GroupMembershipProps, opts ...athanor.ResourceOption) (*GroupMembershipResource, error) {
 	out := &GroupMembershipResource{}
-	r, err := typed.Declare(app, GroupMembershipTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GroupMembershipTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGroupMembership reads an AWS::IdentityStore::GroupMembership that the
+// program uses but does not manage, by its primary identifier
+// (MembershipId|IdentityStoreId, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetGroupMembership(in athanor.Declarer, id string) (*GroupMembershipResource, error) {
+	out := &GroupMembershipResource{}
+	r, err := typed.Get(in, GroupMembershipTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGroupMemberships reads every AWS::IdentityStore::GroupMembership
+// within the given IdentityStoreId and GroupId (Cloud Control lists this
+// type only within them), sorted by identifier. See athanor.App.List.
+func ListGroupMemberships(in athanor.Declarer, identityStoreId string, groupId string) ([]*GroupMembershipResource, error) {
+	return typed.List(in, GroupMembershipTypeName, map[string]any{"IdentityStoreId": identityStoreId, "GroupId": groupId}, func(out *GroupMembershipResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // GroupMembershipMemberId is part of AWS::IdentityStore::GroupMembership. An

@@ -74,14 +74,34 @@ func (r *ComponentResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Component(app *athanor.App, logicalID string, props ComponentProps, opts ...athanor.ResourceOption) (*ComponentResource, error) {
+func Component(in athanor.Declarer, logicalID string, props ComponentProps, opts ...athanor.ResourceOption) (*ComponentResource, error) {
 	out := &ComponentResource{}
-	r, err := typed.Declare(app, ComponentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ComponentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetComponent reads an AWS::ImageBuilder::Component that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetComponent(in athanor.Declarer, id string) (*ComponentResource, error) {
+	out := &ComponentResource{}
+	r, err := typed.Get(in, ComponentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListComponents reads every AWS::ImageBuilder::Component in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListComponents(in athanor.Declarer) ([]*ComponentResource, error) {
+	return typed.List(in, ComponentTypeName, nil, func(out *ComponentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ComponentLatestVersion is part of AWS::ImageBuilder::Component. The latest

@@ -94,14 +94,34 @@ func (r *ContainerRecipeResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ContainerRecipe(app *athanor.App, logicalID string, props ContainerRecipeProps, opts ...athanor.ResourceOption) (*ContainerRecipeResource, error) {
+func ContainerRecipe(in athanor.Declarer, logicalID string, props ContainerRecipeProps, opts ...athanor.ResourceOption) (*ContainerRecipeResource, error) {
 	out := &ContainerRecipeResource{}
-	r, err := typed.Declare(app, ContainerRecipeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ContainerRecipeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetContainerRecipe reads an AWS::ImageBuilder::ContainerRecipe that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetContainerRecipe(in athanor.Declarer, id string) (*ContainerRecipeResource, error) {
+	out := &ContainerRecipeResource{}
+	r, err := typed.Get(in, ContainerRecipeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListContainerRecipes reads every AWS::ImageBuilder::ContainerRecipe in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListContainerRecipes(in athanor.Declarer) ([]*ContainerRecipeResource, error) {
+	return typed.List(in, ContainerRecipeTypeName, nil, func(out *ContainerRecipeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ContainerRecipeComponentConfiguration is part of

@@ -49,14 +49,36 @@ func (r *DistributionConfigurationResource) ResourceID() string { return r.Resou
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DistributionConfiguration(app *athanor.App, logicalID string, props DistributionConfigurationProps, opts ...athanor.ResourceOption) (*DistributionConfigurationResource, error) {
+func DistributionConfiguration(in athanor.Declarer, logicalID string, props DistributionConfigurationProps, opts ...athanor.ResourceOption) (*DistributionConfigurationResource, error) {
 	out := &DistributionConfigurationResource{}
-	r, err := typed.Declare(app, DistributionConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DistributionConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDistributionConfiguration reads an
+// AWS::ImageBuilder::DistributionConfiguration that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDistributionConfiguration(in athanor.Declarer, id string) (*DistributionConfigurationResource, error) {
+	out := &DistributionConfigurationResource{}
+	r, err := typed.Get(in, DistributionConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDistributionConfigurations reads every
+// AWS::ImageBuilder::DistributionConfiguration in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListDistributionConfigurations(in athanor.Declarer) ([]*DistributionConfigurationResource, error) {
+	return typed.List(in, DistributionConfigurationTypeName, nil, func(out *DistributionConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DistributionConfigurationAmiDistributionConfiguration is part of

@@ -85,14 +85,34 @@ func (r *ImageResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Image(app *athanor.App, logicalID string, props ImageProps, opts ...athanor.ResourceOption) (*ImageResource, error) {
+func Image(in athanor.Declarer, logicalID string, props ImageProps, opts ...athanor.ResourceOption) (*ImageResource, error) {
 	out := &ImageResource{}
-	r, err := typed.Declare(app, ImageTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ImageTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetImage reads an AWS::ImageBuilder::Image that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetImage(in athanor.Declarer, id string) (*ImageResource, error) {
+	out := &ImageResource{}
+	r, err := typed.Get(in, ImageTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListImages reads every AWS::ImageBuilder::Image in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListImages(in athanor.Declarer) ([]*ImageResource, error) {
+	return typed.List(in, ImageTypeName, nil, func(out *ImageResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ImageDeletionSettings is part of AWS::ImageBuilder::Image. The deletion

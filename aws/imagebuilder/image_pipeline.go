@@ -78,14 +78,34 @@ func (r *ImagePipelineResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ImagePipeline(app *athanor.App, logicalID string, props ImagePipelineProps, opts ...athanor.ResourceOption) (*ImagePipelineResource, error) {
+func ImagePipeline(in athanor.Declarer, logicalID string, props ImagePipelineProps, opts ...athanor.ResourceOption) (*ImagePipelineResource, error) {
 	out := &ImagePipelineResource{}
-	r, err := typed.Declare(app, ImagePipelineTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ImagePipelineTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetImagePipeline reads an AWS::ImageBuilder::ImagePipeline that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetImagePipeline(in athanor.Declarer, id string) (*ImagePipelineResource, error) {
+	out := &ImagePipelineResource{}
+	r, err := typed.Get(in, ImagePipelineTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListImagePipelines reads every AWS::ImageBuilder::ImagePipeline in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListImagePipelines(in athanor.Declarer) ([]*ImagePipelineResource, error) {
+	return typed.List(in, ImagePipelineTypeName, nil, func(out *ImagePipelineResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ImagePipelineAutoDisablePolicy is part of

@@ -74,14 +74,34 @@ func (r *ImageRecipeResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ImageRecipe(app *athanor.App, logicalID string, props ImageRecipeProps, opts ...athanor.ResourceOption) (*ImageRecipeResource, error) {
+func ImageRecipe(in athanor.Declarer, logicalID string, props ImageRecipeProps, opts ...athanor.ResourceOption) (*ImageRecipeResource, error) {
 	out := &ImageRecipeResource{}
-	r, err := typed.Declare(app, ImageRecipeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ImageRecipeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetImageRecipe reads an AWS::ImageBuilder::ImageRecipe that the program
+// uses but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetImageRecipe(in athanor.Declarer, id string) (*ImageRecipeResource, error) {
+	out := &ImageRecipeResource{}
+	r, err := typed.Get(in, ImageRecipeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListImageRecipes reads every AWS::ImageBuilder::ImageRecipe in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListImageRecipes(in athanor.Declarer) ([]*ImageRecipeResource, error) {
+	return typed.List(in, ImageRecipeTypeName, nil, func(out *ImageRecipeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ImageRecipeAdditionalInstanceConfiguration is part of

@@ -72,14 +72,36 @@ func (r *InfrastructureConfigurationResource) ResourceID() string { return r.Res
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func InfrastructureConfiguration(app *athanor.App, logicalID string, props InfrastructureConfigurationProps, opts ...athanor.ResourceOption) (*InfrastructureConfigurationResource, error) {
+func InfrastructureConfiguration(in athanor.Declarer, logicalID string, props InfrastructureConfigurationProps, opts ...athanor.ResourceOption) (*InfrastructureConfigurationResource, error) {
 	out := &InfrastructureConfigurationResource{}
-	r, err := typed.Declare(app, InfrastructureConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InfrastructureConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInfrastructureConfiguration reads an
+// AWS::ImageBuilder::InfrastructureConfiguration that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetInfrastructureConfiguration(in athanor.Declarer, id string) (*InfrastructureConfigurationResource, error) {
+	out := &InfrastructureConfigurationResource{}
+	r, err := typed.Get(in, InfrastructureConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInfrastructureConfigurations reads every
+// AWS::ImageBuilder::InfrastructureConfiguration in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListInfrastructureConfigurations(in athanor.Declarer) ([]*InfrastructureConfigurationResource, error) {
+	return typed.List(in, InfrastructureConfigurationTypeName, nil, func(out *InfrastructureConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // InfrastructureConfigurationInstanceMetadataOptions is part of

@@ -66,14 +66,34 @@ func (r *WorkflowResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Workflow(app *athanor.App, logicalID string, props WorkflowProps, opts ...athanor.ResourceOption) (*WorkflowResource, error) {
+func Workflow(in athanor.Declarer, logicalID string, props WorkflowProps, opts ...athanor.ResourceOption) (*WorkflowResource, error) {
 	out := &WorkflowResource{}
-	r, err := typed.Declare(app, WorkflowTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WorkflowTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWorkflow reads an AWS::ImageBuilder::Workflow that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetWorkflow(in athanor.Declarer, id string) (*WorkflowResource, error) {
+	out := &WorkflowResource{}
+	r, err := typed.Get(in, WorkflowTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWorkflows reads every AWS::ImageBuilder::Workflow in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListWorkflows(in athanor.Declarer) ([]*WorkflowResource, error) {
+	return typed.List(in, WorkflowTypeName, nil, func(out *WorkflowResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // WorkflowLatestVersion is part of AWS::ImageBuilder::Workflow. The latest

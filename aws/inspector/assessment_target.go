@@ -40,12 +40,32 @@ func (r *AssessmentTargetResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AssessmentTarget(app *athanor.App, logicalID string, props AssessmentTargetProps, opts ...athanor.ResourceOption) (*AssessmentTargetResource, error) {
+func AssessmentTarget(in athanor.Declarer, logicalID string, props AssessmentTargetProps, opts ...athanor.ResourceOption) (*AssessmentTargetResource, error) {
 	out := &AssessmentTargetResource{}
-	r, err := typed.Declare(app, AssessmentTargetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AssessmentTargetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAssessmentTarget reads an AWS::Inspector::AssessmentTarget that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetAssessmentTarget(in athanor.Declarer, id string) (*AssessmentTargetResource, error) {
+	out := &AssessmentTargetResource{}
+	r, err := typed.Get(in, AssessmentTargetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAssessmentTargets reads every AWS::Inspector::AssessmentTarget in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListAssessmentTargets(in athanor.Declarer) ([]*AssessmentTargetResource, error) {
+	return typed.List(in, AssessmentTargetTypeName, nil, func(out *AssessmentTargetResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -47,12 +47,32 @@ func (r *AssessmentTemplateResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AssessmentTemplate(app *athanor.App, logicalID string, props AssessmentTemplateProps, opts ...athanor.ResourceOption) (*AssessmentTemplateResource, error) {
+func AssessmentTemplate(in athanor.Declarer, logicalID string, props AssessmentTemplateProps, opts ...athanor.ResourceOption) (*AssessmentTemplateResource, error) {
 	out := &AssessmentTemplateResource{}
-	r, err := typed.Declare(app, AssessmentTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AssessmentTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAssessmentTemplate reads an AWS::Inspector::AssessmentTemplate that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetAssessmentTemplate(in athanor.Declarer, id string) (*AssessmentTemplateResource, error) {
+	out := &AssessmentTemplateResource{}
+	r, err := typed.Get(in, AssessmentTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAssessmentTemplates reads every AWS::Inspector::AssessmentTemplate in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListAssessmentTemplates(in athanor.Declarer) ([]*AssessmentTemplateResource, error) {
+	return typed.List(in, AssessmentTemplateTypeName, nil, func(out *AssessmentTemplateResource, r *athanor.Resource) { out.Resource = r })
 }

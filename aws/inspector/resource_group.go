@@ -38,9 +38,23 @@ func (r *ResourceGroupResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResourceGroup(app *athanor.App, logicalID string, props ResourceGroupProps, opts ...athanor.ResourceOption) (*ResourceGroupResource, error) {
+func ResourceGroup(in athanor.Declarer, logicalID string, props ResourceGroupProps, opts ...athanor.ResourceOption) (*ResourceGroupResource, error) {
 	out := &ResourceGroupResource{}
-	r, err := typed.Declare(app, ResourceGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResourceGroupTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetResourceGroup reads an AWS::Inspector::ResourceGroup that the program
+// uses but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetResourceGroup(in athanor.Declarer, id string) (*ResourceGroupResource, error) {
+	out := &ResourceGroupResource{}
+	r, err := typed.Get(in, ResourceGroupTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -46,14 +46,35 @@ func (r *CisScanConfigurationResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CisScanConfiguration(app *athanor.App, logicalID string, props CisScanConfigurationProps, opts ...athanor.ResourceOption) (*CisScanConfigurationResource, error) {
+func CisScanConfiguration(in athanor.Declarer, logicalID string, props CisScanConfigurationProps, opts ...athanor.ResourceOption) (*CisScanConfigurationResource, error) {
 	out := &CisScanConfigurationResource{}
-	r, err := typed.Declare(app, CisScanConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CisScanConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCisScanConfiguration reads an AWS::InspectorV2::CisScanConfiguration
+// that the program uses but does not manage, by its primary identifier
+// (Arn). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetCisScanConfiguration(in athanor.Declarer, id string) (*CisScanConfigurationResource, error) {
+	out := &CisScanConfigurationResource{}
+	r, err := typed.Get(in, CisScanConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCisScanConfigurations reads every
+// AWS::InspectorV2::CisScanConfiguration in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListCisScanConfigurations(in athanor.Declarer) ([]*CisScanConfigurationResource, error) {
+	return typed.List(in, CisScanConfigurationTypeName, nil, func(out *CisScanConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition CisSecurityLevel (AWS::InspectorV2::CisScanConfiguration).

@@ -60,14 +60,36 @@ func (r *CodeSecurityIntegrationResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CodeSecurityIntegration(app *athanor.App, logicalID string, props CodeSecurityIntegrationProps, opts ...athanor.ResourceOption) (*CodeSecurityIntegrationResource, error) {
+func CodeSecurityIntegration(in athanor.Declarer, logicalID string, props CodeSecurityIntegrationProps, opts ...athanor.ResourceOption) (*CodeSecurityIntegrationResource, error) {
 	out := &CodeSecurityIntegrationResource{}
-	r, err := typed.Declare(app, CodeSecurityIntegrationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CodeSecurityIntegrationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCodeSecurityIntegration reads an
+// AWS::InspectorV2::CodeSecurityIntegration that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetCodeSecurityIntegration(in athanor.Declarer, id string) (*CodeSecurityIntegrationResource, error) {
+	out := &CodeSecurityIntegrationResource{}
+	r, err := typed.Get(in, CodeSecurityIntegrationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCodeSecurityIntegrations reads every
+// AWS::InspectorV2::CodeSecurityIntegration in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListCodeSecurityIntegrations(in athanor.Declarer) ([]*CodeSecurityIntegrationResource, error) {
+	return typed.List(in, CodeSecurityIntegrationTypeName, nil, func(out *CodeSecurityIntegrationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CodeSecurityIntegrationCreateDetails is part of

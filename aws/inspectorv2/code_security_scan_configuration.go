@@ -50,14 +50,36 @@ func (r *CodeSecurityScanConfigurationResource) ResourceID() string { return r.R
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CodeSecurityScanConfiguration(app *athanor.App, logicalID string, props CodeSecurityScanConfigurationProps, opts ...athanor.ResourceOption) (*CodeSecurityScanConfigurationResource, error) {
+func CodeSecurityScanConfiguration(in athanor.Declarer, logicalID string, props CodeSecurityScanConfigurationProps, opts ...athanor.ResourceOption) (*CodeSecurityScanConfigurationResource, error) {
 	out := &CodeSecurityScanConfigurationResource{}
-	r, err := typed.Declare(app, CodeSecurityScanConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CodeSecurityScanConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCodeSecurityScanConfiguration reads an
+// AWS::InspectorV2::CodeSecurityScanConfiguration that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetCodeSecurityScanConfiguration(in athanor.Declarer, id string) (*CodeSecurityScanConfigurationResource, error) {
+	out := &CodeSecurityScanConfigurationResource{}
+	r, err := typed.Get(in, CodeSecurityScanConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCodeSecurityScanConfigurations reads every
+// AWS::InspectorV2::CodeSecurityScanConfiguration in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListCodeSecurityScanConfigurations(in athanor.Declarer) ([]*CodeSecurityScanConfigurationResource, error) {
+	return typed.List(in, CodeSecurityScanConfigurationTypeName, nil, func(out *CodeSecurityScanConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CodeSecurityScanConfigurationCodeSecurityScanConfiguration is part of

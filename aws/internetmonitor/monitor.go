@@ -64,14 +64,34 @@ func (r *MonitorResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Monitor(app *athanor.App, logicalID string, props MonitorProps, opts ...athanor.ResourceOption) (*MonitorResource, error) {
+func Monitor(in athanor.Declarer, logicalID string, props MonitorProps, opts ...athanor.ResourceOption) (*MonitorResource, error) {
 	out := &MonitorResource{}
-	r, err := typed.Declare(app, MonitorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MonitorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMonitor reads an AWS::InternetMonitor::Monitor that the program uses
+// but does not manage, by its primary identifier (MonitorName). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetMonitor(in athanor.Declarer, id string) (*MonitorResource, error) {
+	out := &MonitorResource{}
+	r, err := typed.Get(in, MonitorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMonitors reads every AWS::InternetMonitor::Monitor in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListMonitors(in athanor.Declarer) ([]*MonitorResource, error) {
+	return typed.List(in, MonitorTypeName, nil, func(out *MonitorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MonitorHealthEventsConfig is part of AWS::InternetMonitor::Monitor.

@@ -49,14 +49,34 @@ func (r *InvoiceUnitResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func InvoiceUnit(app *athanor.App, logicalID string, props InvoiceUnitProps, opts ...athanor.ResourceOption) (*InvoiceUnitResource, error) {
+func InvoiceUnit(in athanor.Declarer, logicalID string, props InvoiceUnitProps, opts ...athanor.ResourceOption) (*InvoiceUnitResource, error) {
 	out := &InvoiceUnitResource{}
-	r, err := typed.Declare(app, InvoiceUnitTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InvoiceUnitTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInvoiceUnit reads an AWS::Invoicing::InvoiceUnit that the program uses
+// but does not manage, by its primary identifier (InvoiceUnitArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetInvoiceUnit(in athanor.Declarer, id string) (*InvoiceUnitResource, error) {
+	out := &InvoiceUnitResource{}
+	r, err := typed.Get(in, InvoiceUnitTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInvoiceUnits reads every AWS::Invoicing::InvoiceUnit in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListInvoiceUnits(in athanor.Declarer) ([]*InvoiceUnitResource, error) {
+	return typed.List(in, InvoiceUnitTypeName, nil, func(out *InvoiceUnitResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // InvoiceUnitRule is part of AWS::Invoicing::InvoiceUnit.

@@ -49,14 +49,35 @@ func (r *AccountAuditConfigurationResource) ResourceID() string { return r.Resou
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AccountAuditConfiguration(app *athanor.App, logicalID string, props AccountAuditConfigurationProps, opts ...athanor.ResourceOption) (*AccountAuditConfigurationResource, error) {
+func AccountAuditConfiguration(in athanor.Declarer, logicalID string, props AccountAuditConfigurationProps, opts ...athanor.ResourceOption) (*AccountAuditConfigurationResource, error) {
 	out := &AccountAuditConfigurationResource{}
-	r, err := typed.Declare(app, AccountAuditConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AccountAuditConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAccountAuditConfiguration reads an AWS::IoT::AccountAuditConfiguration
+// that the program uses but does not manage, by its primary identifier
+// (AccountId). It reads while planning too, once per run; a missing resource
+// stops the plan naming it. See athanor.App.Get.
+func GetAccountAuditConfiguration(in athanor.Declarer, id string) (*AccountAuditConfigurationResource, error) {
+	out := &AccountAuditConfigurationResource{}
+	r, err := typed.Get(in, AccountAuditConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAccountAuditConfigurations reads every
+// AWS::IoT::AccountAuditConfiguration in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListAccountAuditConfigurations(in athanor.Declarer) ([]*AccountAuditConfigurationResource, error) {
+	return typed.List(in, AccountAuditConfigurationTypeName, nil, func(out *AccountAuditConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AccountAuditConfigurationAuditCheckConfiguration is part of

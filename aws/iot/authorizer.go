@@ -46,14 +46,34 @@ func (r *AuthorizerResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Authorizer(app *athanor.App, logicalID string, props AuthorizerProps, opts ...athanor.ResourceOption) (*AuthorizerResource, error) {
+func Authorizer(in athanor.Declarer, logicalID string, props AuthorizerProps, opts ...athanor.ResourceOption) (*AuthorizerResource, error) {
 	out := &AuthorizerResource{}
-	r, err := typed.Declare(app, AuthorizerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AuthorizerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAuthorizer reads an AWS::IoT::Authorizer that the program uses but does
+// not manage, by its primary identifier (AuthorizerName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetAuthorizer(in athanor.Declarer, id string) (*AuthorizerResource, error) {
+	out := &AuthorizerResource{}
+	r, err := typed.Get(in, AuthorizerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAuthorizers reads every AWS::IoT::Authorizer in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListAuthorizers(in athanor.Declarer) ([]*AuthorizerResource, error) {
+	return typed.List(in, AuthorizerTypeName, nil, func(out *AuthorizerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of AuthorizerProps.Status (AWS::IoT::Authorizer).

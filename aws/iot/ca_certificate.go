@@ -53,14 +53,34 @@ func (r *CACertificateResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CACertificate(app *athanor.App, logicalID string, props CACertificateProps, opts ...athanor.ResourceOption) (*CACertificateResource, error) {
+func CACertificate(in athanor.Declarer, logicalID string, props CACertificateProps, opts ...athanor.ResourceOption) (*CACertificateResource, error) {
 	out := &CACertificateResource{}
-	r, err := typed.Declare(app, CACertificateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CACertificateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCACertificate reads an AWS::IoT::CACertificate that the program uses
+// but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetCACertificate(in athanor.Declarer, id string) (*CACertificateResource, error) {
+	out := &CACertificateResource{}
+	r, err := typed.Get(in, CACertificateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCACertificates reads every AWS::IoT::CACertificate in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListCACertificates(in athanor.Declarer) ([]*CACertificateResource, error) {
+	return typed.List(in, CACertificateTypeName, nil, func(out *CACertificateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of CACertificateProps.AutoRegistrationStatus (AWS::IoT::CACertificate).

@@ -46,14 +46,34 @@ func (r *CertificateProviderResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CertificateProvider(app *athanor.App, logicalID string, props CertificateProviderProps, opts ...athanor.ResourceOption) (*CertificateProviderResource, error) {
+func CertificateProvider(in athanor.Declarer, logicalID string, props CertificateProviderProps, opts ...athanor.ResourceOption) (*CertificateProviderResource, error) {
 	out := &CertificateProviderResource{}
-	r, err := typed.Declare(app, CertificateProviderTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CertificateProviderTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCertificateProvider reads an AWS::IoT::CertificateProvider that the
+// program uses but does not manage, by its primary identifier
+// (CertificateProviderName). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetCertificateProvider(in athanor.Declarer, id string) (*CertificateProviderResource, error) {
+	out := &CertificateProviderResource{}
+	r, err := typed.Get(in, CertificateProviderTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCertificateProviders reads every AWS::IoT::CertificateProvider in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListCertificateProviders(in athanor.Declarer) ([]*CertificateProviderResource, error) {
+	return typed.List(in, CertificateProviderTypeName, nil, func(out *CertificateProviderResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition CertificateProviderOperation (AWS::IoT::CertificateProvider).

@@ -68,14 +68,34 @@ func (r *CommandResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Command(app *athanor.App, logicalID string, props CommandProps, opts ...athanor.ResourceOption) (*CommandResource, error) {
+func Command(in athanor.Declarer, logicalID string, props CommandProps, opts ...athanor.ResourceOption) (*CommandResource, error) {
 	out := &CommandResource{}
-	r, err := typed.Declare(app, CommandTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CommandTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCommand reads an AWS::IoT::Command that the program uses but does not
+// manage, by its primary identifier (CommandId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetCommand(in athanor.Declarer, id string) (*CommandResource, error) {
+	out := &CommandResource{}
+	r, err := typed.Get(in, CommandTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCommands reads every AWS::IoT::Command in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListCommands(in athanor.Declarer) ([]*CommandResource, error) {
+	return typed.List(in, CommandTypeName, nil, func(out *CommandResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CommandAwsJsonSubstitutionCommandPreprocessorConfig is part of

@@ -53,14 +53,34 @@ func (r *CustomMetricResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CustomMetric(app *athanor.App, logicalID string, props CustomMetricProps, opts ...athanor.ResourceOption) (*CustomMetricResource, error) {
+func CustomMetric(in athanor.Declarer, logicalID string, props CustomMetricProps, opts ...athanor.ResourceOption) (*CustomMetricResource, error) {
 	out := &CustomMetricResource{}
-	r, err := typed.Declare(app, CustomMetricTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CustomMetricTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCustomMetric reads an AWS::IoT::CustomMetric that the program uses but
+// does not manage, by its primary identifier (MetricName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetCustomMetric(in athanor.Declarer, id string) (*CustomMetricResource, error) {
+	out := &CustomMetricResource{}
+	r, err := typed.Get(in, CustomMetricTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCustomMetrics reads every AWS::IoT::CustomMetric in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListCustomMetrics(in athanor.Declarer) ([]*CustomMetricResource, error) {
+	return typed.List(in, CustomMetricTypeName, nil, func(out *CustomMetricResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of CustomMetricProps.MetricType (AWS::IoT::CustomMetric).

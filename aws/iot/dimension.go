@@ -48,14 +48,34 @@ func (r *DimensionResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Dimension(app *athanor.App, logicalID string, props DimensionProps, opts ...athanor.ResourceOption) (*DimensionResource, error) {
+func Dimension(in athanor.Declarer, logicalID string, props DimensionProps, opts ...athanor.ResourceOption) (*DimensionResource, error) {
 	out := &DimensionResource{}
-	r, err := typed.Declare(app, DimensionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DimensionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDimension reads an AWS::IoT::Dimension that the program uses but does
+// not manage, by its primary identifier (Name). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDimension(in athanor.Declarer, id string) (*DimensionResource, error) {
+	out := &DimensionResource{}
+	r, err := typed.Get(in, DimensionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDimensions reads every AWS::IoT::Dimension in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListDimensions(in athanor.Declarer) ([]*DimensionResource, error) {
+	return typed.List(in, DimensionTypeName, nil, func(out *DimensionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of DimensionProps.Type (AWS::IoT::Dimension).

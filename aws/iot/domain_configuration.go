@@ -61,14 +61,34 @@ func (r *DomainConfigurationResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DomainConfiguration(app *athanor.App, logicalID string, props DomainConfigurationProps, opts ...athanor.ResourceOption) (*DomainConfigurationResource, error) {
+func DomainConfiguration(in athanor.Declarer, logicalID string, props DomainConfigurationProps, opts ...athanor.ResourceOption) (*DomainConfigurationResource, error) {
 	out := &DomainConfigurationResource{}
-	r, err := typed.Declare(app, DomainConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DomainConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDomainConfiguration reads an AWS::IoT::DomainConfiguration that the
+// program uses but does not manage, by its primary identifier
+// (DomainConfigurationName). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetDomainConfiguration(in athanor.Declarer, id string) (*DomainConfigurationResource, error) {
+	out := &DomainConfigurationResource{}
+	r, err := typed.Get(in, DomainConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDomainConfigurations reads every AWS::IoT::DomainConfiguration in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListDomainConfigurations(in athanor.Declarer) ([]*DomainConfigurationResource, error) {
+	return typed.List(in, DomainConfigurationTypeName, nil, func(out *DomainConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of DomainConfigurationProps.ApplicationProtocol (AWS::IoT::DomainConfiguration).

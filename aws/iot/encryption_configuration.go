@@ -45,14 +45,35 @@ func (r *EncryptionConfigurationResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EncryptionConfiguration(app *athanor.App, logicalID string, props EncryptionConfigurationProps, opts ...athanor.ResourceOption) (*EncryptionConfigurationResource, error) {
+func EncryptionConfiguration(in athanor.Declarer, logicalID string, props EncryptionConfigurationProps, opts ...athanor.ResourceOption) (*EncryptionConfigurationResource, error) {
 	out := &EncryptionConfigurationResource{}
-	r, err := typed.Declare(app, EncryptionConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EncryptionConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEncryptionConfiguration reads an AWS::IoT::EncryptionConfiguration that
+// the program uses but does not manage, by its primary identifier
+// (AccountId). It reads while planning too, once per run; a missing resource
+// stops the plan naming it. See athanor.App.Get.
+func GetEncryptionConfiguration(in athanor.Declarer, id string) (*EncryptionConfigurationResource, error) {
+	out := &EncryptionConfigurationResource{}
+	r, err := typed.Get(in, EncryptionConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEncryptionConfigurations reads every AWS::IoT::EncryptionConfiguration
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListEncryptionConfigurations(in athanor.Declarer) ([]*EncryptionConfigurationResource, error) {
+	return typed.List(in, EncryptionConfigurationTypeName, nil, func(out *EncryptionConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EncryptionConfigurationConfigurationDetails is part of

@@ -64,14 +64,34 @@ func (r *FleetMetricResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FleetMetric(app *athanor.App, logicalID string, props FleetMetricProps, opts ...athanor.ResourceOption) (*FleetMetricResource, error) {
+func FleetMetric(in athanor.Declarer, logicalID string, props FleetMetricProps, opts ...athanor.ResourceOption) (*FleetMetricResource, error) {
 	out := &FleetMetricResource{}
-	r, err := typed.Declare(app, FleetMetricTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FleetMetricTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFleetMetric reads an AWS::IoT::FleetMetric that the program uses but
+// does not manage, by its primary identifier (MetricName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetFleetMetric(in athanor.Declarer, id string) (*FleetMetricResource, error) {
+	out := &FleetMetricResource{}
+	r, err := typed.Get(in, FleetMetricTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFleetMetrics reads every AWS::IoT::FleetMetric in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListFleetMetrics(in athanor.Declarer) ([]*FleetMetricResource, error) {
+	return typed.List(in, FleetMetricTypeName, nil, func(out *FleetMetricResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FleetMetricAggregationType is part of AWS::IoT::FleetMetric. Aggregation

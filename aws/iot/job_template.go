@@ -80,14 +80,34 @@ func (r *JobTemplateResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func JobTemplate(app *athanor.App, logicalID string, props JobTemplateProps, opts ...athanor.ResourceOption) (*JobTemplateResource, error) {
+func JobTemplate(in athanor.Declarer, logicalID string, props JobTemplateProps, opts ...athanor.ResourceOption) (*JobTemplateResource, error) {
 	out := &JobTemplateResource{}
-	r, err := typed.Declare(app, JobTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, JobTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetJobTemplate reads an AWS::IoT::JobTemplate that the program uses but
+// does not manage, by its primary identifier (JobTemplateId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetJobTemplate(in athanor.Declarer, id string) (*JobTemplateResource, error) {
+	out := &JobTemplateResource{}
+	r, err := typed.Get(in, JobTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListJobTemplates reads every AWS::IoT::JobTemplate in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListJobTemplates(in athanor.Declarer) ([]*JobTemplateResource, error) {
+	return typed.List(in, JobTemplateTypeName, nil, func(out *JobTemplateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // JobTemplateAbortConfig is part of AWS::IoT::JobTemplate. The criteria that

@@ -48,14 +48,34 @@ func (r *LoggingResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Logging(app *athanor.App, logicalID string, props LoggingProps, opts ...athanor.ResourceOption) (*LoggingResource, error) {
+func Logging(in athanor.Declarer, logicalID string, props LoggingProps, opts ...athanor.ResourceOption) (*LoggingResource, error) {
 	out := &LoggingResource{}
-	r, err := typed.Declare(app, LoggingTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LoggingTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLogging reads an AWS::IoT::Logging that the program uses but does not
+// manage, by its primary identifier (AccountId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetLogging(in athanor.Declarer, id string) (*LoggingResource, error) {
+	out := &LoggingResource{}
+	r, err := typed.Get(in, LoggingTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLoggings reads every AWS::IoT::Logging in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListLoggings(in athanor.Declarer) ([]*LoggingResource, error) {
+	return typed.List(in, LoggingTypeName, nil, func(out *LoggingResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of LoggingProps.DefaultLogLevel (AWS::IoT::Logging).

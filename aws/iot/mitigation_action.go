@@ -50,14 +50,34 @@ func (r *MitigationActionResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MitigationAction(app *athanor.App, logicalID string, props MitigationActionProps, opts ...athanor.ResourceOption) (*MitigationActionResource, error) {
+func MitigationAction(in athanor.Declarer, logicalID string, props MitigationActionProps, opts ...athanor.ResourceOption) (*MitigationActionResource, error) {
 	out := &MitigationActionResource{}
-	r, err := typed.Declare(app, MitigationActionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MitigationActionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMitigationAction reads an AWS::IoT::MitigationAction that the program
+// uses but does not manage, by its primary identifier (ActionName). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetMitigationAction(in athanor.Declarer, id string) (*MitigationActionResource, error) {
+	out := &MitigationActionResource{}
+	r, err := typed.Get(in, MitigationActionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMitigationActions reads every AWS::IoT::MitigationAction in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListMitigationActions(in athanor.Declarer) ([]*MitigationActionResource, error) {
+	return typed.List(in, MitigationActionTypeName, nil, func(out *MitigationActionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MitigationActionActionParams is part of AWS::IoT::MitigationAction. The

@@ -49,14 +49,34 @@ func (r *ProvisioningTemplateResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ProvisioningTemplate(app *athanor.App, logicalID string, props ProvisioningTemplateProps, opts ...athanor.ResourceOption) (*ProvisioningTemplateResource, error) {
+func ProvisioningTemplate(in athanor.Declarer, logicalID string, props ProvisioningTemplateProps, opts ...athanor.ResourceOption) (*ProvisioningTemplateResource, error) {
 	out := &ProvisioningTemplateResource{}
-	r, err := typed.Declare(app, ProvisioningTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ProvisioningTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetProvisioningTemplate reads an AWS::IoT::ProvisioningTemplate that the
+// program uses but does not manage, by its primary identifier
+// (TemplateName). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetProvisioningTemplate(in athanor.Declarer, id string) (*ProvisioningTemplateResource, error) {
+	out := &ProvisioningTemplateResource{}
+	r, err := typed.Get(in, ProvisioningTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListProvisioningTemplates reads every AWS::IoT::ProvisioningTemplate in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListProvisioningTemplates(in athanor.Declarer) ([]*ProvisioningTemplateResource, error) {
+	return typed.List(in, ProvisioningTemplateTypeName, nil, func(out *ProvisioningTemplateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ProvisioningTemplateProvisioningHook is part of

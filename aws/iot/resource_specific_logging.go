@@ -50,14 +50,35 @@ func (r *ResourceSpecificLoggingResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResourceSpecificLogging(app *athanor.App, logicalID string, props ResourceSpecificLoggingProps, opts ...athanor.ResourceOption) (*ResourceSpecificLoggingResource, error) {
+func ResourceSpecificLogging(in athanor.Declarer, logicalID string, props ResourceSpecificLoggingProps, opts ...athanor.ResourceOption) (*ResourceSpecificLoggingResource, error) {
 	out := &ResourceSpecificLoggingResource{}
-	r, err := typed.Declare(app, ResourceSpecificLoggingTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResourceSpecificLoggingTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResourceSpecificLogging reads an AWS::IoT::ResourceSpecificLogging that
+// the program uses but does not manage, by its primary identifier
+// (TargetId). It reads while planning too, once per run; a missing resource
+// stops the plan naming it. See athanor.App.Get.
+func GetResourceSpecificLogging(in athanor.Declarer, id string) (*ResourceSpecificLoggingResource, error) {
+	out := &ResourceSpecificLoggingResource{}
+	r, err := typed.Get(in, ResourceSpecificLoggingTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResourceSpecificLoggings reads every AWS::IoT::ResourceSpecificLogging
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListResourceSpecificLoggings(in athanor.Declarer) ([]*ResourceSpecificLoggingResource, error) {
+	return typed.List(in, ResourceSpecificLoggingTypeName, nil, func(out *ResourceSpecificLoggingResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ResourceSpecificLoggingProps.LogLevel (AWS::IoT::ResourceSpecificLogging).

@@ -42,12 +42,32 @@ func (r *RoleAliasResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RoleAlias(app *athanor.App, logicalID string, props RoleAliasProps, opts ...athanor.ResourceOption) (*RoleAliasResource, error) {
+func RoleAlias(in athanor.Declarer, logicalID string, props RoleAliasProps, opts ...athanor.ResourceOption) (*RoleAliasResource, error) {
 	out := &RoleAliasResource{}
-	r, err := typed.Declare(app, RoleAliasTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RoleAliasTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRoleAlias reads an AWS::IoT::RoleAlias that the program uses but does
+// not manage, by its primary identifier (RoleAlias). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetRoleAlias(in athanor.Declarer, id string) (*RoleAliasResource, error) {
+	out := &RoleAliasResource{}
+	r, err := typed.Get(in, RoleAliasTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRoleAliases reads every AWS::IoT::RoleAlias in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListRoleAliases(in athanor.Declarer) ([]*RoleAliasResource, error) {
+	return typed.List(in, RoleAliasTypeName, nil, func(out *RoleAliasResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -57,14 +57,34 @@ func (r *ScheduledAuditResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ScheduledAudit(app *athanor.App, logicalID string, props ScheduledAuditProps, opts ...athanor.ResourceOption) (*ScheduledAuditResource, error) {
+func ScheduledAudit(in athanor.Declarer, logicalID string, props ScheduledAuditProps, opts ...athanor.ResourceOption) (*ScheduledAuditResource, error) {
 	out := &ScheduledAuditResource{}
-	r, err := typed.Declare(app, ScheduledAuditTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ScheduledAuditTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetScheduledAudit reads an AWS::IoT::ScheduledAudit that the program uses
+// but does not manage, by its primary identifier (ScheduledAuditName). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetScheduledAudit(in athanor.Declarer, id string) (*ScheduledAuditResource, error) {
+	out := &ScheduledAuditResource{}
+	r, err := typed.Get(in, ScheduledAuditTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListScheduledAudits reads every AWS::IoT::ScheduledAudit in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListScheduledAudits(in athanor.Declarer) ([]*ScheduledAuditResource, error) {
+	return typed.List(in, ScheduledAuditTypeName, nil, func(out *ScheduledAuditResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ScheduledAuditProps.DayOfWeek (AWS::IoT::ScheduledAudit).

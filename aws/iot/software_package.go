@@ -40,12 +40,32 @@ func (r *SoftwarePackageResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SoftwarePackage(app *athanor.App, logicalID string, props SoftwarePackageProps, opts ...athanor.ResourceOption) (*SoftwarePackageResource, error) {
+func SoftwarePackage(in athanor.Declarer, logicalID string, props SoftwarePackageProps, opts ...athanor.ResourceOption) (*SoftwarePackageResource, error) {
 	out := &SoftwarePackageResource{}
-	r, err := typed.Declare(app, SoftwarePackageTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SoftwarePackageTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSoftwarePackage reads an AWS::IoT::SoftwarePackage that the program
+// uses but does not manage, by its primary identifier (PackageName). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetSoftwarePackage(in athanor.Declarer, id string) (*SoftwarePackageResource, error) {
+	out := &SoftwarePackageResource{}
+	r, err := typed.Get(in, SoftwarePackageTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSoftwarePackages reads every AWS::IoT::SoftwarePackage in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListSoftwarePackages(in athanor.Declarer) ([]*SoftwarePackageResource, error) {
+	return typed.List(in, SoftwarePackageTypeName, nil, func(out *SoftwarePackageResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -58,14 +58,35 @@ func (r *SoftwarePackageVersionResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SoftwarePackageVersion(app *athanor.App, logicalID string, props SoftwarePackageVersionProps, opts ...athanor.ResourceOption) (*SoftwarePackageVersionResource, error) {
+func SoftwarePackageVersion(in athanor.Declarer, logicalID string, props SoftwarePackageVersionProps, opts ...athanor.ResourceOption) (*SoftwarePackageVersionResource, error) {
 	out := &SoftwarePackageVersionResource{}
-	r, err := typed.Declare(app, SoftwarePackageVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SoftwarePackageVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSoftwarePackageVersion reads an AWS::IoT::SoftwarePackageVersion that
+// the program uses but does not manage, by its primary identifier
+// (PackageName|VersionName, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetSoftwarePackageVersion(in athanor.Declarer, id string) (*SoftwarePackageVersionResource, error) {
+	out := &SoftwarePackageVersionResource{}
+	r, err := typed.Get(in, SoftwarePackageVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSoftwarePackageVersions reads every AWS::IoT::SoftwarePackageVersion
+// within the given PackageName (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListSoftwarePackageVersions(in athanor.Declarer, packageName string) ([]*SoftwarePackageVersionResource, error) {
+	return typed.List(in, SoftwarePackageVersionTypeName, map[string]any{"PackageName": packageName}, func(out *SoftwarePackageVersionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SoftwarePackageVersionPackageVersionArtifact is part of

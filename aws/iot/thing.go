@@ -41,14 +41,34 @@ func (r *ThingResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Thing(app *athanor.App, logicalID string, props ThingProps, opts ...athanor.ResourceOption) (*ThingResource, error) {
+func Thing(in athanor.Declarer, logicalID string, props ThingProps, opts ...athanor.ResourceOption) (*ThingResource, error) {
 	out := &ThingResource{}
-	r, err := typed.Declare(app, ThingTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ThingTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetThing reads an AWS::IoT::Thing that the program uses but does not
+// manage, by its primary identifier (ThingName). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetThing(in athanor.Declarer, id string) (*ThingResource, error) {
+	out := &ThingResource{}
+	r, err := typed.Get(in, ThingTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListThings reads every AWS::IoT::Thing in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListThings(in athanor.Declarer) ([]*ThingResource, error) {
+	return typed.List(in, ThingTypeName, nil, func(out *ThingResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ThingAttributePayload is part of AWS::IoT::Thing.

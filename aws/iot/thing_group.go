@@ -46,14 +46,34 @@ func (r *ThingGroupResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ThingGroup(app *athanor.App, logicalID string, props ThingGroupProps, opts ...athanor.ResourceOption) (*ThingGroupResource, error) {
+func ThingGroup(in athanor.Declarer, logicalID string, props ThingGroupProps, opts ...athanor.ResourceOption) (*ThingGroupResource, error) {
 	out := &ThingGroupResource{}
-	r, err := typed.Declare(app, ThingGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ThingGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetThingGroup reads an AWS::IoT::ThingGroup that the program uses but does
+// not manage, by its primary identifier (ThingGroupName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetThingGroup(in athanor.Declarer, id string) (*ThingGroupResource, error) {
+	out := &ThingGroupResource{}
+	r, err := typed.Get(in, ThingGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListThingGroups reads every AWS::IoT::ThingGroup in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListThingGroups(in athanor.Declarer) ([]*ThingGroupResource, error) {
+	return typed.List(in, ThingGroupTypeName, nil, func(out *ThingGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ThingGroupAttributePayload is part of AWS::IoT::ThingGroup.

@@ -44,14 +44,34 @@ func (r *ThingTypeResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ThingType(app *athanor.App, logicalID string, props ThingTypeProps, opts ...athanor.ResourceOption) (*ThingTypeResource, error) {
+func ThingType(in athanor.Declarer, logicalID string, props ThingTypeProps, opts ...athanor.ResourceOption) (*ThingTypeResource, error) {
 	out := &ThingTypeResource{}
-	r, err := typed.Declare(app, ThingTypeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ThingTypeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetThingType reads an AWS::IoT::ThingType that the program uses but does
+// not manage, by its primary identifier (ThingTypeName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetThingType(in athanor.Declarer, id string) (*ThingTypeResource, error) {
+	out := &ThingTypeResource{}
+	r, err := typed.Get(in, ThingTypeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListThingTypes reads every AWS::IoT::ThingType in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListThingTypes(in athanor.Declarer) ([]*ThingTypeResource, error) {
+	return typed.List(in, ThingTypeTypeName, nil, func(out *ThingTypeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ThingTypePropagatingAttribute is part of AWS::IoT::ThingType.

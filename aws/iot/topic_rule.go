@@ -41,14 +41,34 @@ func (r *TopicRuleResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TopicRule(app *athanor.App, logicalID string, props TopicRuleProps, opts ...athanor.ResourceOption) (*TopicRuleResource, error) {
+func TopicRule(in athanor.Declarer, logicalID string, props TopicRuleProps, opts ...athanor.ResourceOption) (*TopicRuleResource, error) {
 	out := &TopicRuleResource{}
-	r, err := typed.Declare(app, TopicRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TopicRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTopicRule reads an AWS::IoT::TopicRule that the program uses but does
+// not manage, by its primary identifier (RuleName). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetTopicRule(in athanor.Declarer, id string) (*TopicRuleResource, error) {
+	out := &TopicRuleResource{}
+	r, err := typed.Get(in, TopicRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTopicRules reads every AWS::IoT::TopicRule in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListTopicRules(in athanor.Declarer) ([]*TopicRuleResource, error) {
+	return typed.List(in, TopicRuleTypeName, nil, func(out *TopicRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TopicRuleAction is part of AWS::IoT::TopicRule.

@@ -48,14 +48,34 @@ func (r *TopicRuleDestinationResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TopicRuleDestination(app *athanor.App, logicalID string, props TopicRuleDestinationProps, opts ...athanor.ResourceOption) (*TopicRuleDestinationResource, error) {
+func TopicRuleDestination(in athanor.Declarer, logicalID string, props TopicRuleDestinationProps, opts ...athanor.ResourceOption) (*TopicRuleDestinationResource, error) {
 	out := &TopicRuleDestinationResource{}
-	r, err := typed.Declare(app, TopicRuleDestinationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TopicRuleDestinationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTopicRuleDestination reads an AWS::IoT::TopicRuleDestination that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetTopicRuleDestination(in athanor.Declarer, id string) (*TopicRuleDestinationResource, error) {
+	out := &TopicRuleDestinationResource{}
+	r, err := typed.Get(in, TopicRuleDestinationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTopicRuleDestinations reads every AWS::IoT::TopicRuleDestination in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListTopicRuleDestinations(in athanor.Declarer) ([]*TopicRuleDestinationResource, error) {
+	return typed.List(in, TopicRuleDestinationTypeName, nil, func(out *TopicRuleDestinationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TopicRuleDestinationHttpUrlDestinationSummary is part of

@@ -46,14 +46,34 @@ func (r *DatasetResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Dataset(app *athanor.App, logicalID string, props DatasetProps, opts ...athanor.ResourceOption) (*DatasetResource, error) {
+func Dataset(in athanor.Declarer, logicalID string, props DatasetProps, opts ...athanor.ResourceOption) (*DatasetResource, error) {
 	out := &DatasetResource{}
-	r, err := typed.Declare(app, DatasetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DatasetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataset reads an AWS::IoTAnalytics::Dataset that the program uses but
+// does not manage, by its primary identifier (DatasetName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetDataset(in athanor.Declarer, id string) (*DatasetResource, error) {
+	out := &DatasetResource{}
+	r, err := typed.Get(in, DatasetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDatasets reads every AWS::IoTAnalytics::Dataset in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListDatasets(in athanor.Declarer) ([]*DatasetResource, error) {
+	return typed.List(in, DatasetTypeName, nil, func(out *DatasetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DatasetAction is part of AWS::IoTAnalytics::Dataset.

@@ -43,14 +43,34 @@ func (r *DatastoreResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Datastore(app *athanor.App, logicalID string, props DatastoreProps, opts ...athanor.ResourceOption) (*DatastoreResource, error) {
+func Datastore(in athanor.Declarer, logicalID string, props DatastoreProps, opts ...athanor.ResourceOption) (*DatastoreResource, error) {
 	out := &DatastoreResource{}
-	r, err := typed.Declare(app, DatastoreTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DatastoreTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDatastore reads an AWS::IoTAnalytics::Datastore that the program uses
+// but does not manage, by its primary identifier (DatastoreName). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetDatastore(in athanor.Declarer, id string) (*DatastoreResource, error) {
+	out := &DatastoreResource{}
+	r, err := typed.Get(in, DatastoreTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDatastores reads every AWS::IoTAnalytics::Datastore in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListDatastores(in athanor.Declarer) ([]*DatastoreResource, error) {
+	return typed.List(in, DatastoreTypeName, nil, func(out *DatastoreResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DatastoreColumn is part of AWS::IoTAnalytics::Datastore.

@@ -48,14 +48,35 @@ func (r *SuiteDefinitionResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SuiteDefinition(app *athanor.App, logicalID string, props SuiteDefinitionProps, opts ...athanor.ResourceOption) (*SuiteDefinitionResource, error) {
+func SuiteDefinition(in athanor.Declarer, logicalID string, props SuiteDefinitionProps, opts ...athanor.ResourceOption) (*SuiteDefinitionResource, error) {
 	out := &SuiteDefinitionResource{}
-	r, err := typed.Declare(app, SuiteDefinitionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SuiteDefinitionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSuiteDefinition reads an AWS::IoTCoreDeviceAdvisor::SuiteDefinition
+// that the program uses but does not manage, by its primary identifier
+// (SuiteDefinitionId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetSuiteDefinition(in athanor.Declarer, id string) (*SuiteDefinitionResource, error) {
+	out := &SuiteDefinitionResource{}
+	r, err := typed.Get(in, SuiteDefinitionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSuiteDefinitions reads every
+// AWS::IoTCoreDeviceAdvisor::SuiteDefinition in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListSuiteDefinitions(in athanor.Declarer) ([]*SuiteDefinitionResource, error) {
+	return typed.List(in, SuiteDefinitionTypeName, nil, func(out *SuiteDefinitionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SuiteDefinitionDeviceUnderTest is part of

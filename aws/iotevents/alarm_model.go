@@ -67,14 +67,34 @@ func (r *AlarmModelResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AlarmModel(app *athanor.App, logicalID string, props AlarmModelProps, opts ...athanor.ResourceOption) (*AlarmModelResource, error) {
+func AlarmModel(in athanor.Declarer, logicalID string, props AlarmModelProps, opts ...athanor.ResourceOption) (*AlarmModelResource, error) {
 	out := &AlarmModelResource{}
-	r, err := typed.Declare(app, AlarmModelTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AlarmModelTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAlarmModel reads an AWS::IoTEvents::AlarmModel that the program uses
+// but does not manage, by its primary identifier (AlarmModelName). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetAlarmModel(in athanor.Declarer, id string) (*AlarmModelResource, error) {
+	out := &AlarmModelResource{}
+	r, err := typed.Get(in, AlarmModelTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAlarmModels reads every AWS::IoTEvents::AlarmModel in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListAlarmModels(in athanor.Declarer) ([]*AlarmModelResource, error) {
+	return typed.List(in, AlarmModelTypeName, nil, func(out *AlarmModelResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AlarmModelAcknowledgeFlow is part of AWS::IoTEvents::AlarmModel. Specifies

@@ -84,14 +84,34 @@ func (r *DetectorModelResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DetectorModel(app *athanor.App, logicalID string, props DetectorModelProps, opts ...athanor.ResourceOption) (*DetectorModelResource, error) {
+func DetectorModel(in athanor.Declarer, logicalID string, props DetectorModelProps, opts ...athanor.ResourceOption) (*DetectorModelResource, error) {
 	out := &DetectorModelResource{}
-	r, err := typed.Declare(app, DetectorModelTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DetectorModelTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDetectorModel reads an AWS::IoTEvents::DetectorModel that the program
+// uses but does not manage, by its primary identifier (DetectorModelName).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetDetectorModel(in athanor.Declarer, id string) (*DetectorModelResource, error) {
+	out := &DetectorModelResource{}
+	r, err := typed.Get(in, DetectorModelTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDetectorModels reads every AWS::IoTEvents::DetectorModel in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListDetectorModels(in athanor.Declarer) ([]*DetectorModelResource, error) {
+	return typed.List(in, DetectorModelTypeName, nil, func(out *DetectorModelResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DetectorModelAction is part of AWS::IoTEvents::DetectorModel. An action to

@@ -47,14 +47,34 @@ func (r *InputResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Input(app *athanor.App, logicalID string, props InputProps, opts ...athanor.ResourceOption) (*InputResource, error) {
+func Input(in athanor.Declarer, logicalID string, props InputProps, opts ...athanor.ResourceOption) (*InputResource, error) {
 	out := &InputResource{}
-	r, err := typed.Declare(app, InputTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InputTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInput reads an AWS::IoTEvents::Input that the program uses but does not
+// manage, by its primary identifier (InputName). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetInput(in athanor.Declarer, id string) (*InputResource, error) {
+	out := &InputResource{}
+	r, err := typed.Get(in, InputTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInputs reads every AWS::IoTEvents::Input in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListInputs(in athanor.Declarer) ([]*InputResource, error) {
+	return typed.List(in, InputTypeName, nil, func(out *InputResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // InputAttribute is part of AWS::IoTEvents::Input. The attributes from the

@@ -77,14 +77,34 @@ func (r *CampaignResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Campaign(app *athanor.App, logicalID string, props CampaignProps, opts ...athanor.ResourceOption) (*CampaignResource, error) {
+func Campaign(in athanor.Declarer, logicalID string, props CampaignProps, opts ...athanor.ResourceOption) (*CampaignResource, error) {
 	out := &CampaignResource{}
-	r, err := typed.Declare(app, CampaignTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CampaignTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCampaign reads an AWS::IoTFleetWise::Campaign that the program uses but
+// does not manage, by its primary identifier (Name). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetCampaign(in athanor.Declarer, id string) (*CampaignResource, error) {
+	out := &CampaignResource{}
+	r, err := typed.Get(in, CampaignTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCampaigns reads every AWS::IoTFleetWise::Campaign in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListCampaigns(in athanor.Declarer) ([]*CampaignResource, error) {
+	return typed.List(in, CampaignTypeName, nil, func(out *CampaignResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition CampaignStatus (AWS::IoTFleetWise::Campaign).

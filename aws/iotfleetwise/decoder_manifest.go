@@ -50,14 +50,34 @@ func (r *DecoderManifestResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DecoderManifest(app *athanor.App, logicalID string, props DecoderManifestProps, opts ...athanor.ResourceOption) (*DecoderManifestResource, error) {
+func DecoderManifest(in athanor.Declarer, logicalID string, props DecoderManifestProps, opts ...athanor.ResourceOption) (*DecoderManifestResource, error) {
 	out := &DecoderManifestResource{}
-	r, err := typed.Declare(app, DecoderManifestTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DecoderManifestTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDecoderManifest reads an AWS::IoTFleetWise::DecoderManifest that the
+// program uses but does not manage, by its primary identifier (Name). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetDecoderManifest(in athanor.Declarer, id string) (*DecoderManifestResource, error) {
+	out := &DecoderManifestResource{}
+	r, err := typed.Get(in, DecoderManifestTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDecoderManifests reads every AWS::IoTFleetWise::DecoderManifest in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListDecoderManifests(in athanor.Declarer) ([]*DecoderManifestResource, error) {
+	return typed.List(in, DecoderManifestTypeName, nil, func(out *DecoderManifestResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DecoderManifestCanInterface is part of AWS::IoTFleetWise::DecoderManifest.

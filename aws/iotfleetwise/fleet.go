@@ -46,12 +46,32 @@ func (r *FleetResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Fleet(app *athanor.App, logicalID string, props FleetProps, opts ...athanor.ResourceOption) (*FleetResource, error) {
+func Fleet(in athanor.Declarer, logicalID string, props FleetProps, opts ...athanor.ResourceOption) (*FleetResource, error) {
 	out := &FleetResource{}
-	r, err := typed.Declare(app, FleetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FleetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFleet reads an AWS::IoTFleetWise::Fleet that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetFleet(in athanor.Declarer, id string) (*FleetResource, error) {
+	out := &FleetResource{}
+	r, err := typed.Get(in, FleetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFleets reads every AWS::IoTFleetWise::Fleet in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListFleets(in athanor.Declarer) ([]*FleetResource, error) {
+	return typed.List(in, FleetTypeName, nil, func(out *FleetResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -48,14 +48,34 @@ func (r *ModelManifestResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ModelManifest(app *athanor.App, logicalID string, props ModelManifestProps, opts ...athanor.ResourceOption) (*ModelManifestResource, error) {
+func ModelManifest(in athanor.Declarer, logicalID string, props ModelManifestProps, opts ...athanor.ResourceOption) (*ModelManifestResource, error) {
 	out := &ModelManifestResource{}
-	r, err := typed.Declare(app, ModelManifestTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ModelManifestTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetModelManifest reads an AWS::IoTFleetWise::ModelManifest that the
+// program uses but does not manage, by its primary identifier (Name). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetModelManifest(in athanor.Declarer, id string) (*ModelManifestResource, error) {
+	out := &ModelManifestResource{}
+	r, err := typed.Get(in, ModelManifestTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListModelManifests reads every AWS::IoTFleetWise::ModelManifest in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListModelManifests(in athanor.Declarer) ([]*ModelManifestResource, error) {
+	return typed.List(in, ModelManifestTypeName, nil, func(out *ModelManifestResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition ManifestStatus (AWS::IoTFleetWise::ModelManifest).

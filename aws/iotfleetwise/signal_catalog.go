@@ -46,14 +46,34 @@ func (r *SignalCatalogResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SignalCatalog(app *athanor.App, logicalID string, props SignalCatalogProps, opts ...athanor.ResourceOption) (*SignalCatalogResource, error) {
+func SignalCatalog(in athanor.Declarer, logicalID string, props SignalCatalogProps, opts ...athanor.ResourceOption) (*SignalCatalogResource, error) {
 	out := &SignalCatalogResource{}
-	r, err := typed.Declare(app, SignalCatalogTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SignalCatalogTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSignalCatalog reads an AWS::IoTFleetWise::SignalCatalog that the
+// program uses but does not manage, by its primary identifier (Name). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetSignalCatalog(in athanor.Declarer, id string) (*SignalCatalogResource, error) {
+	out := &SignalCatalogResource{}
+	r, err := typed.Get(in, SignalCatalogTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSignalCatalogs reads every AWS::IoTFleetWise::SignalCatalog in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListSignalCatalogs(in athanor.Declarer) ([]*SignalCatalogResource, error) {
+	return typed.List(in, SignalCatalogTypeName, nil, func(out *SignalCatalogResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SignalCatalogActuator is part of AWS::IoTFleetWise::SignalCatalog.

@@ -52,12 +52,32 @@ func (r *StateTemplateResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StateTemplate(app *athanor.App, logicalID string, props StateTemplateProps, opts ...athanor.ResourceOption) (*StateTemplateResource, error) {
+func StateTemplate(in athanor.Declarer, logicalID string, props StateTemplateProps, opts ...athanor.ResourceOption) (*StateTemplateResource, error) {
 	out := &StateTemplateResource{}
-	r, err := typed.Declare(app, StateTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StateTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStateTemplate reads an AWS::IoTFleetWise::StateTemplate that the
+// program uses but does not manage, by its primary identifier (Name). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetStateTemplate(in athanor.Declarer, id string) (*StateTemplateResource, error) {
+	out := &StateTemplateResource{}
+	r, err := typed.Get(in, StateTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStateTemplates reads every AWS::IoTFleetWise::StateTemplate in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListStateTemplates(in athanor.Declarer) ([]*StateTemplateResource, error) {
+	return typed.List(in, StateTemplateTypeName, nil, func(out *StateTemplateResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -51,14 +51,34 @@ func (r *VehicleResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Vehicle(app *athanor.App, logicalID string, props VehicleProps, opts ...athanor.ResourceOption) (*VehicleResource, error) {
+func Vehicle(in athanor.Declarer, logicalID string, props VehicleProps, opts ...athanor.ResourceOption) (*VehicleResource, error) {
 	out := &VehicleResource{}
-	r, err := typed.Declare(app, VehicleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VehicleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVehicle reads an AWS::IoTFleetWise::Vehicle that the program uses but
+// does not manage, by its primary identifier (Name). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetVehicle(in athanor.Declarer, id string) (*VehicleResource, error) {
+	out := &VehicleResource{}
+	r, err := typed.Get(in, VehicleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVehicles reads every AWS::IoTFleetWise::Vehicle in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListVehicles(in athanor.Declarer) ([]*VehicleResource, error) {
+	return typed.List(in, VehicleTypeName, nil, func(out *VehicleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // VehiclePeriodicStateTemplateUpdateStrategy is part of

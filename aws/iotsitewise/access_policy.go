@@ -47,14 +47,34 @@ func (r *AccessPolicyResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AccessPolicy(app *athanor.App, logicalID string, props AccessPolicyProps, opts ...athanor.ResourceOption) (*AccessPolicyResource, error) {
+func AccessPolicy(in athanor.Declarer, logicalID string, props AccessPolicyProps, opts ...athanor.ResourceOption) (*AccessPolicyResource, error) {
 	out := &AccessPolicyResource{}
-	r, err := typed.Declare(app, AccessPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AccessPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAccessPolicy reads an AWS::IoTSiteWise::AccessPolicy that the program
+// uses but does not manage, by its primary identifier (AccessPolicyId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetAccessPolicy(in athanor.Declarer, id string) (*AccessPolicyResource, error) {
+	out := &AccessPolicyResource{}
+	r, err := typed.Get(in, AccessPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAccessPolicies reads every AWS::IoTSiteWise::AccessPolicy in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListAccessPolicies(in athanor.Declarer) ([]*AccessPolicyResource, error) {
+	return typed.List(in, AccessPolicyTypeName, nil, func(out *AccessPolicyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AccessPolicyAccessPolicyIdentity is part of

@@ -64,14 +64,34 @@ func (r *AssetModelResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AssetModel(app *athanor.App, logicalID string, props AssetModelProps, opts ...athanor.ResourceOption) (*AssetModelResource, error) {
+func AssetModel(in athanor.Declarer, logicalID string, props AssetModelProps, opts ...athanor.ResourceOption) (*AssetModelResource, error) {
 	out := &AssetModelResource{}
-	r, err := typed.Declare(app, AssetModelTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AssetModelTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAssetModel reads an AWS::IoTSiteWise::AssetModel that the program uses
+// but does not manage, by its primary identifier (AssetModelId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetAssetModel(in athanor.Declarer, id string) (*AssetModelResource, error) {
+	out := &AssetModelResource{}
+	r, err := typed.Get(in, AssetModelTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAssetModels reads every AWS::IoTSiteWise::AssetModel in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListAssetModels(in athanor.Declarer) ([]*AssetModelResource, error) {
+	return typed.List(in, AssetModelTypeName, nil, func(out *AssetModelResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AssetModelAssetModelCompositeModel is part of

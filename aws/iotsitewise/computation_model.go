@@ -49,14 +49,34 @@ func (r *ComputationModelResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ComputationModel(app *athanor.App, logicalID string, props ComputationModelProps, opts ...athanor.ResourceOption) (*ComputationModelResource, error) {
+func ComputationModel(in athanor.Declarer, logicalID string, props ComputationModelProps, opts ...athanor.ResourceOption) (*ComputationModelResource, error) {
 	out := &ComputationModelResource{}
-	r, err := typed.Declare(app, ComputationModelTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ComputationModelTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetComputationModel reads an AWS::IoTSiteWise::ComputationModel that the
+// program uses but does not manage, by its primary identifier
+// (ComputationModelId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetComputationModel(in athanor.Declarer, id string) (*ComputationModelResource, error) {
+	out := &ComputationModelResource{}
+	r, err := typed.Get(in, ComputationModelTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListComputationModels reads every AWS::IoTSiteWise::ComputationModel in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListComputationModels(in athanor.Declarer) ([]*ComputationModelResource, error) {
+	return typed.List(in, ComputationModelTypeName, nil, func(out *ComputationModelResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ComputationModelAnomalyDetectionComputationModelConfiguration is part of

@@ -49,12 +49,32 @@ func (r *DashboardResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Dashboard(app *athanor.App, logicalID string, props DashboardProps, opts ...athanor.ResourceOption) (*DashboardResource, error) {
+func Dashboard(in athanor.Declarer, logicalID string, props DashboardProps, opts ...athanor.ResourceOption) (*DashboardResource, error) {
 	out := &DashboardResource{}
-	r, err := typed.Declare(app, DashboardTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DashboardTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDashboard reads an AWS::IoTSiteWise::Dashboard that the program uses
+// but does not manage, by its primary identifier (DashboardId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetDashboard(in athanor.Declarer, id string) (*DashboardResource, error) {
+	out := &DashboardResource{}
+	r, err := typed.Get(in, DashboardTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDashboards reads every AWS::IoTSiteWise::Dashboard in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListDashboards(in athanor.Declarer) ([]*DashboardResource, error) {
+	return typed.List(in, DashboardTypeName, nil, func(out *DashboardResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -71,14 +71,34 @@ func (r *PortalResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Portal(app *athanor.App, logicalID string, props PortalProps, opts ...athanor.ResourceOption) (*PortalResource, error) {
+func Portal(in athanor.Declarer, logicalID string, props PortalProps, opts ...athanor.ResourceOption) (*PortalResource, error) {
 	out := &PortalResource{}
-	r, err := typed.Declare(app, PortalTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PortalTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPortal reads an AWS::IoTSiteWise::Portal that the program uses but does
+// not manage, by its primary identifier (PortalId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetPortal(in athanor.Declarer, id string) (*PortalResource, error) {
+	out := &PortalResource{}
+	r, err := typed.Get(in, PortalTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPortals reads every AWS::IoTSiteWise::Portal in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListPortals(in athanor.Declarer) ([]*PortalResource, error) {
+	return typed.List(in, PortalTypeName, nil, func(out *PortalResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PortalAlarms is part of AWS::IoTSiteWise::Portal. Contains the

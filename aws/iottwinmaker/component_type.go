@@ -78,14 +78,36 @@ func (r *ComponentTypeResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ComponentType(app *athanor.App, logicalID string, props ComponentTypeProps, opts ...athanor.ResourceOption) (*ComponentTypeResource, error) {
+func ComponentType(in athanor.Declarer, logicalID string, props ComponentTypeProps, opts ...athanor.ResourceOption) (*ComponentTypeResource, error) {
 	out := &ComponentTypeResource{}
-	r, err := typed.Declare(app, ComponentTypeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ComponentTypeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetComponentType reads an AWS::IoTTwinMaker::ComponentType that the
+// program uses but does not manage, by its primary identifier
+// (WorkspaceId|ComponentTypeId, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetComponentType(in athanor.Declarer, id string) (*ComponentTypeResource, error) {
+	out := &ComponentTypeResource{}
+	r, err := typed.Get(in, ComponentTypeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListComponentTypes reads every AWS::IoTTwinMaker::ComponentType within the
+// given WorkspaceId (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListComponentTypes(in athanor.Declarer, workspaceId string) ([]*ComponentTypeResource, error) {
+	return typed.List(in, ComponentTypeTypeName, map[string]any{"WorkspaceId": workspaceId}, func(out *ComponentTypeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ComponentTypeCompositeComponentType is part of

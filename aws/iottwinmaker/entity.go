@@ -63,14 +63,35 @@ func (r *EntityResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Entity(app *athanor.App, logicalID string, props EntityProps, opts ...athanor.ResourceOption) (*EntityResource, error) {
+func Entity(in athanor.Declarer, logicalID string, props EntityProps, opts ...athanor.ResourceOption) (*EntityResource, error) {
 	out := &EntityResource{}
-	r, err := typed.Declare(app, EntityTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EntityTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEntity reads an AWS::IoTTwinMaker::Entity that the program uses but
+// does not manage, by its primary identifier (WorkspaceId|EntityId, joined
+// by |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetEntity(in athanor.Declarer, id string) (*EntityResource, error) {
+	out := &EntityResource{}
+	r, err := typed.Get(in, EntityTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEntities reads every AWS::IoTTwinMaker::Entity within the given
+// WorkspaceId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListEntities(in athanor.Declarer, workspaceId string) ([]*EntityResource, error) {
+	return typed.List(in, EntityTypeName, map[string]any{"WorkspaceId": workspaceId}, func(out *EntityResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EntityComponent is part of AWS::IoTTwinMaker::Entity.

@@ -60,12 +60,33 @@ func (r *SceneResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Scene(app *athanor.App, logicalID string, props SceneProps, opts ...athanor.ResourceOption) (*SceneResource, error) {
+func Scene(in athanor.Declarer, logicalID string, props SceneProps, opts ...athanor.ResourceOption) (*SceneResource, error) {
 	out := &SceneResource{}
-	r, err := typed.Declare(app, SceneTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SceneTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetScene reads an AWS::IoTTwinMaker::Scene that the program uses but does
+// not manage, by its primary identifier (WorkspaceId|SceneId, joined by |).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetScene(in athanor.Declarer, id string) (*SceneResource, error) {
+	out := &SceneResource{}
+	r, err := typed.Get(in, SceneTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListScenes reads every AWS::IoTTwinMaker::Scene within the given
+// WorkspaceId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListScenes(in athanor.Declarer, workspaceId string) ([]*SceneResource, error) {
+	return typed.List(in, SceneTypeName, map[string]any{"WorkspaceId": workspaceId}, func(out *SceneResource, r *athanor.Resource) { out.Resource = r })
 }

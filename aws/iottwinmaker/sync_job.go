@@ -56,12 +56,33 @@ func (r *SyncJobResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SyncJob(app *athanor.App, logicalID string, props SyncJobProps, opts ...athanor.ResourceOption) (*SyncJobResource, error) {
+func SyncJob(in athanor.Declarer, logicalID string, props SyncJobProps, opts ...athanor.ResourceOption) (*SyncJobResource, error) {
 	out := &SyncJobResource{}
-	r, err := typed.Declare(app, SyncJobTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SyncJobTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSyncJob reads an AWS::IoTTwinMaker::SyncJob that the program uses but
+// does not manage, by its primary identifier (WorkspaceId|SyncSource, joined
+// by |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetSyncJob(in athanor.Declarer, id string) (*SyncJobResource, error) {
+	out := &SyncJobResource{}
+	r, err := typed.Get(in, SyncJobTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSyncJobs reads every AWS::IoTTwinMaker::SyncJob within the given
+// WorkspaceId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListSyncJobs(in athanor.Declarer, workspaceId string) ([]*SyncJobResource, error) {
+	return typed.List(in, SyncJobTypeName, map[string]any{"WorkspaceId": workspaceId}, func(out *SyncJobResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -50,14 +50,34 @@ func (r *DestinationResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Destination(app *athanor.App, logicalID string, props DestinationProps, opts ...athanor.ResourceOption) (*DestinationResource, error) {
+func Destination(in athanor.Declarer, logicalID string, props DestinationProps, opts ...athanor.ResourceOption) (*DestinationResource, error) {
 	out := &DestinationResource{}
-	r, err := typed.Declare(app, DestinationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DestinationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDestination reads an AWS::IoTWireless::Destination that the program
+// uses but does not manage, by its primary identifier (Name). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetDestination(in athanor.Declarer, id string) (*DestinationResource, error) {
+	out := &DestinationResource{}
+	r, err := typed.Get(in, DestinationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDestinations reads every AWS::IoTWireless::Destination in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListDestinations(in athanor.Declarer) ([]*DestinationResource, error) {
+	return typed.List(in, DestinationTypeName, nil, func(out *DestinationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of DestinationProps.ExpressionType (AWS::IoTWireless::Destination).

@@ -51,14 +51,34 @@ func (r *DeviceProfileResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DeviceProfile(app *athanor.App, logicalID string, props DeviceProfileProps, opts ...athanor.ResourceOption) (*DeviceProfileResource, error) {
+func DeviceProfile(in athanor.Declarer, logicalID string, props DeviceProfileProps, opts ...athanor.ResourceOption) (*DeviceProfileResource, error) {
 	out := &DeviceProfileResource{}
-	r, err := typed.Declare(app, DeviceProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DeviceProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDeviceProfile reads an AWS::IoTWireless::DeviceProfile that the program
+// uses but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetDeviceProfile(in athanor.Declarer, id string) (*DeviceProfileResource, error) {
+	out := &DeviceProfileResource{}
+	r, err := typed.Get(in, DeviceProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDeviceProfiles reads every AWS::IoTWireless::DeviceProfile in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListDeviceProfiles(in athanor.Declarer) ([]*DeviceProfileResource, error) {
+	return typed.List(in, DeviceProfileTypeName, nil, func(out *DeviceProfileResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DeviceProfileLoRaWANDeviceProfile is part of

@@ -63,14 +63,34 @@ func (r *FuotaTaskResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FuotaTask(app *athanor.App, logicalID string, props FuotaTaskProps, opts ...athanor.ResourceOption) (*FuotaTaskResource, error) {
+func FuotaTask(in athanor.Declarer, logicalID string, props FuotaTaskProps, opts ...athanor.ResourceOption) (*FuotaTaskResource, error) {
 	out := &FuotaTaskResource{}
-	r, err := typed.Declare(app, FuotaTaskTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FuotaTaskTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFuotaTask reads an AWS::IoTWireless::FuotaTask that the program uses
+// but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetFuotaTask(in athanor.Declarer, id string) (*FuotaTaskResource, error) {
+	out := &FuotaTaskResource{}
+	r, err := typed.Get(in, FuotaTaskTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFuotaTasks reads every AWS::IoTWireless::FuotaTask in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListFuotaTasks(in athanor.Declarer) ([]*FuotaTaskResource, error) {
+	return typed.List(in, FuotaTaskTypeName, nil, func(out *FuotaTaskResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FuotaTaskLoRaWAN is part of AWS::IoTWireless::FuotaTask.

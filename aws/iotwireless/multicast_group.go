@@ -56,14 +56,34 @@ func (r *MulticastGroupResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MulticastGroup(app *athanor.App, logicalID string, props MulticastGroupProps, opts ...athanor.ResourceOption) (*MulticastGroupResource, error) {
+func MulticastGroup(in athanor.Declarer, logicalID string, props MulticastGroupProps, opts ...athanor.ResourceOption) (*MulticastGroupResource, error) {
 	out := &MulticastGroupResource{}
-	r, err := typed.Declare(app, MulticastGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MulticastGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMulticastGroup reads an AWS::IoTWireless::MulticastGroup that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetMulticastGroup(in athanor.Declarer, id string) (*MulticastGroupResource, error) {
+	out := &MulticastGroupResource{}
+	r, err := typed.Get(in, MulticastGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMulticastGroups reads every AWS::IoTWireless::MulticastGroup in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListMulticastGroups(in athanor.Declarer) ([]*MulticastGroupResource, error) {
+	return typed.List(in, MulticastGroupTypeName, nil, func(out *MulticastGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MulticastGroupLoRaWAN is part of AWS::IoTWireless::MulticastGroup.

@@ -56,14 +56,36 @@ func (r *NetworkAnalyzerConfigurationResource) ResourceID() string { return r.Re
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func NetworkAnalyzerConfiguration(app *athanor.App, logicalID string, props NetworkAnalyzerConfigurationProps, opts ...athanor.ResourceOption) (*NetworkAnalyzerConfigurationResource, error) {
+func NetworkAnalyzerConfiguration(in athanor.Declarer, logicalID string, props NetworkAnalyzerConfigurationProps, opts ...athanor.ResourceOption) (*NetworkAnalyzerConfigurationResource, error) {
 	out := &NetworkAnalyzerConfigurationResource{}
-	r, err := typed.Declare(app, NetworkAnalyzerConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NetworkAnalyzerConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNetworkAnalyzerConfiguration reads an
+// AWS::IoTWireless::NetworkAnalyzerConfiguration that the program uses but
+// does not manage, by its primary identifier (Name). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetNetworkAnalyzerConfiguration(in athanor.Declarer, id string) (*NetworkAnalyzerConfigurationResource, error) {
+	out := &NetworkAnalyzerConfigurationResource{}
+	r, err := typed.Get(in, NetworkAnalyzerConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNetworkAnalyzerConfigurations reads every
+// AWS::IoTWireless::NetworkAnalyzerConfiguration in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListNetworkAnalyzerConfigurations(in athanor.Declarer) ([]*NetworkAnalyzerConfigurationResource, error) {
+	return typed.List(in, NetworkAnalyzerConfigurationTypeName, nil, func(out *NetworkAnalyzerConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition LogLevel (AWS::IoTWireless::NetworkAnalyzerConfiguration).

@@ -55,14 +55,34 @@ func (r *PartnerAccountResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PartnerAccount(app *athanor.App, logicalID string, props PartnerAccountProps, opts ...athanor.ResourceOption) (*PartnerAccountResource, error) {
+func PartnerAccount(in athanor.Declarer, logicalID string, props PartnerAccountProps, opts ...athanor.ResourceOption) (*PartnerAccountResource, error) {
 	out := &PartnerAccountResource{}
-	r, err := typed.Declare(app, PartnerAccountTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PartnerAccountTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPartnerAccount reads an AWS::IoTWireless::PartnerAccount that the
+// program uses but does not manage, by its primary identifier
+// (PartnerAccountId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetPartnerAccount(in athanor.Declarer, id string) (*PartnerAccountResource, error) {
+	out := &PartnerAccountResource{}
+	r, err := typed.Get(in, PartnerAccountTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPartnerAccounts reads every AWS::IoTWireless::PartnerAccount in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListPartnerAccounts(in athanor.Declarer) ([]*PartnerAccountResource, error) {
+	return typed.List(in, PartnerAccountTypeName, nil, func(out *PartnerAccountResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of PartnerAccountProps.PartnerType (AWS::IoTWireless::PartnerAccount).

@@ -50,14 +50,34 @@ func (r *ServiceProfileResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ServiceProfile(app *athanor.App, logicalID string, props ServiceProfileProps, opts ...athanor.ResourceOption) (*ServiceProfileResource, error) {
+func ServiceProfile(in athanor.Declarer, logicalID string, props ServiceProfileProps, opts ...athanor.ResourceOption) (*ServiceProfileResource, error) {
 	out := &ServiceProfileResource{}
-	r, err := typed.Declare(app, ServiceProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServiceProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetServiceProfile reads an AWS::IoTWireless::ServiceProfile that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetServiceProfile(in athanor.Declarer, id string) (*ServiceProfileResource, error) {
+	out := &ServiceProfileResource{}
+	r, err := typed.Get(in, ServiceProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListServiceProfiles reads every AWS::IoTWireless::ServiceProfile in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListServiceProfiles(in athanor.Declarer) ([]*ServiceProfileResource, error) {
+	return typed.List(in, ServiceProfileTypeName, nil, func(out *ServiceProfileResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ServiceProfileLoRaWANServiceProfile is part of

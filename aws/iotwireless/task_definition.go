@@ -55,14 +55,34 @@ func (r *TaskDefinitionResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TaskDefinition(app *athanor.App, logicalID string, props TaskDefinitionProps, opts ...athanor.ResourceOption) (*TaskDefinitionResource, error) {
+func TaskDefinition(in athanor.Declarer, logicalID string, props TaskDefinitionProps, opts ...athanor.ResourceOption) (*TaskDefinitionResource, error) {
 	out := &TaskDefinitionResource{}
-	r, err := typed.Declare(app, TaskDefinitionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TaskDefinitionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTaskDefinition reads an AWS::IoTWireless::TaskDefinition that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetTaskDefinition(in athanor.Declarer, id string) (*TaskDefinitionResource, error) {
+	out := &TaskDefinitionResource{}
+	r, err := typed.Get(in, TaskDefinitionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTaskDefinitions reads every AWS::IoTWireless::TaskDefinition in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListTaskDefinitions(in athanor.Declarer) ([]*TaskDefinitionResource, error) {
+	return typed.List(in, TaskDefinitionTypeName, nil, func(out *TaskDefinitionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TaskDefinitionLoRaWANGatewayVersion is part of

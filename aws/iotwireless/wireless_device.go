@@ -65,14 +65,34 @@ func (r *WirelessDeviceResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func WirelessDevice(app *athanor.App, logicalID string, props WirelessDeviceProps, opts ...athanor.ResourceOption) (*WirelessDeviceResource, error) {
+func WirelessDevice(in athanor.Declarer, logicalID string, props WirelessDeviceProps, opts ...athanor.ResourceOption) (*WirelessDeviceResource, error) {
 	out := &WirelessDeviceResource{}
-	r, err := typed.Declare(app, WirelessDeviceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WirelessDeviceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWirelessDevice reads an AWS::IoTWireless::WirelessDevice that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetWirelessDevice(in athanor.Declarer, id string) (*WirelessDeviceResource, error) {
+	out := &WirelessDeviceResource{}
+	r, err := typed.Get(in, WirelessDeviceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWirelessDevices reads every AWS::IoTWireless::WirelessDevice in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListWirelessDevices(in athanor.Declarer) ([]*WirelessDeviceResource, error) {
+	return typed.List(in, WirelessDeviceTypeName, nil, func(out *WirelessDeviceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // WirelessDeviceAbpV10x is part of AWS::IoTWireless::WirelessDevice.

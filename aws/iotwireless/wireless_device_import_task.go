@@ -62,14 +62,36 @@ func (r *WirelessDeviceImportTaskResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func WirelessDeviceImportTask(app *athanor.App, logicalID string, props WirelessDeviceImportTaskProps, opts ...athanor.ResourceOption) (*WirelessDeviceImportTaskResource, error) {
+func WirelessDeviceImportTask(in athanor.Declarer, logicalID string, props WirelessDeviceImportTaskProps, opts ...athanor.ResourceOption) (*WirelessDeviceImportTaskResource, error) {
 	out := &WirelessDeviceImportTaskResource{}
-	r, err := typed.Declare(app, WirelessDeviceImportTaskTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WirelessDeviceImportTaskTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWirelessDeviceImportTask reads an
+// AWS::IoTWireless::WirelessDeviceImportTask that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetWirelessDeviceImportTask(in athanor.Declarer, id string) (*WirelessDeviceImportTaskResource, error) {
+	out := &WirelessDeviceImportTaskResource{}
+	r, err := typed.Get(in, WirelessDeviceImportTaskTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWirelessDeviceImportTasks reads every
+// AWS::IoTWireless::WirelessDeviceImportTask in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListWirelessDeviceImportTasks(in athanor.Declarer) ([]*WirelessDeviceImportTaskResource, error) {
+	return typed.List(in, WirelessDeviceImportTaskTypeName, nil, func(out *WirelessDeviceImportTaskResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // WirelessDeviceImportTaskSidewalk is part of

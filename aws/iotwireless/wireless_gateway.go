@@ -58,14 +58,34 @@ func (r *WirelessGatewayResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func WirelessGateway(app *athanor.App, logicalID string, props WirelessGatewayProps, opts ...athanor.ResourceOption) (*WirelessGatewayResource, error) {
+func WirelessGateway(in athanor.Declarer, logicalID string, props WirelessGatewayProps, opts ...athanor.ResourceOption) (*WirelessGatewayResource, error) {
 	out := &WirelessGatewayResource{}
-	r, err := typed.Declare(app, WirelessGatewayTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WirelessGatewayTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWirelessGateway reads an AWS::IoTWireless::WirelessGateway that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetWirelessGateway(in athanor.Declarer, id string) (*WirelessGatewayResource, error) {
+	out := &WirelessGatewayResource{}
+	r, err := typed.Get(in, WirelessGatewayTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWirelessGateways reads every AWS::IoTWireless::WirelessGateway in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListWirelessGateways(in athanor.Declarer) ([]*WirelessGatewayResource, error) {
+	return typed.List(in, WirelessGatewayTypeName, nil, func(out *WirelessGatewayResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // WirelessGatewayLoRaWANGateway is part of

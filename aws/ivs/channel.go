@@ -72,14 +72,33 @@ func (r *ChannelResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Channel(app *athanor.App, logicalID string, props ChannelProps, opts ...athanor.ResourceOption) (*ChannelResource, error) {
+func Channel(in athanor.Declarer, logicalID string, props ChannelProps, opts ...athanor.ResourceOption) (*ChannelResource, error) {
 	out := &ChannelResource{}
-	r, err := typed.Declare(app, ChannelTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ChannelTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetChannel reads an AWS::IVS::Channel that the program uses but does not
+// manage, by its primary identifier (Arn). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetChannel(in athanor.Declarer, id string) (*ChannelResource, error) {
+	out := &ChannelResource{}
+	r, err := typed.Get(in, ChannelTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListChannels reads every AWS::IVS::Channel in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListChannels(in athanor.Declarer) ([]*ChannelResource, error) {
+	return typed.List(in, ChannelTypeName, nil, func(out *ChannelResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ChannelProps.ContainerFormat (AWS::IVS::Channel).

@@ -45,14 +45,34 @@ func (r *EncoderConfigurationResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EncoderConfiguration(app *athanor.App, logicalID string, props EncoderConfigurationProps, opts ...athanor.ResourceOption) (*EncoderConfigurationResource, error) {
+func EncoderConfiguration(in athanor.Declarer, logicalID string, props EncoderConfigurationProps, opts ...athanor.ResourceOption) (*EncoderConfigurationResource, error) {
 	out := &EncoderConfigurationResource{}
-	r, err := typed.Declare(app, EncoderConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EncoderConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEncoderConfiguration reads an AWS::IVS::EncoderConfiguration that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetEncoderConfiguration(in athanor.Declarer, id string) (*EncoderConfigurationResource, error) {
+	out := &EncoderConfigurationResource{}
+	r, err := typed.Get(in, EncoderConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEncoderConfigurations reads every AWS::IVS::EncoderConfiguration in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListEncoderConfigurations(in athanor.Declarer) ([]*EncoderConfigurationResource, error) {
+	return typed.List(in, EncoderConfigurationTypeName, nil, func(out *EncoderConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EncoderConfigurationVideo is part of AWS::IVS::EncoderConfiguration. Video

@@ -62,14 +62,34 @@ func (r *IngestConfigurationResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IngestConfiguration(app *athanor.App, logicalID string, props IngestConfigurationProps, opts ...athanor.ResourceOption) (*IngestConfigurationResource, error) {
+func IngestConfiguration(in athanor.Declarer, logicalID string, props IngestConfigurationProps, opts ...athanor.ResourceOption) (*IngestConfigurationResource, error) {
 	out := &IngestConfigurationResource{}
-	r, err := typed.Declare(app, IngestConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IngestConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIngestConfiguration reads an AWS::IVS::IngestConfiguration that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetIngestConfiguration(in athanor.Declarer, id string) (*IngestConfigurationResource, error) {
+	out := &IngestConfigurationResource{}
+	r, err := typed.Get(in, IngestConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIngestConfigurations reads every AWS::IVS::IngestConfiguration in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListIngestConfigurations(in athanor.Declarer) ([]*IngestConfigurationResource, error) {
+	return typed.List(in, IngestConfigurationTypeName, nil, func(out *IngestConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of IngestConfigurationProps.IngestProtocol (AWS::IVS::IngestConfiguration).

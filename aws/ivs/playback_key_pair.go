@@ -49,12 +49,32 @@ func (r *PlaybackKeyPairResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PlaybackKeyPair(app *athanor.App, logicalID string, props PlaybackKeyPairProps, opts ...athanor.ResourceOption) (*PlaybackKeyPairResource, error) {
+func PlaybackKeyPair(in athanor.Declarer, logicalID string, props PlaybackKeyPairProps, opts ...athanor.ResourceOption) (*PlaybackKeyPairResource, error) {
 	out := &PlaybackKeyPairResource{}
-	r, err := typed.Declare(app, PlaybackKeyPairTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PlaybackKeyPairTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPlaybackKeyPair reads an AWS::IVS::PlaybackKeyPair that the program
+// uses but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetPlaybackKeyPair(in athanor.Declarer, id string) (*PlaybackKeyPairResource, error) {
+	out := &PlaybackKeyPairResource{}
+	r, err := typed.Get(in, PlaybackKeyPairTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPlaybackKeyPairs reads every AWS::IVS::PlaybackKeyPair in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListPlaybackKeyPairs(in athanor.Declarer) ([]*PlaybackKeyPairResource, error) {
+	return typed.List(in, PlaybackKeyPairTypeName, nil, func(out *PlaybackKeyPairResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -52,12 +52,33 @@ func (r *PlaybackRestrictionPolicyResource) ResourceID() string { return r.Resou
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PlaybackRestrictionPolicy(app *athanor.App, logicalID string, props PlaybackRestrictionPolicyProps, opts ...athanor.ResourceOption) (*PlaybackRestrictionPolicyResource, error) {
+func PlaybackRestrictionPolicy(in athanor.Declarer, logicalID string, props PlaybackRestrictionPolicyProps, opts ...athanor.ResourceOption) (*PlaybackRestrictionPolicyResource, error) {
 	out := &PlaybackRestrictionPolicyResource{}
-	r, err := typed.Declare(app, PlaybackRestrictionPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PlaybackRestrictionPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPlaybackRestrictionPolicy reads an AWS::IVS::PlaybackRestrictionPolicy
+// that the program uses but does not manage, by its primary identifier
+// (Arn). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetPlaybackRestrictionPolicy(in athanor.Declarer, id string) (*PlaybackRestrictionPolicyResource, error) {
+	out := &PlaybackRestrictionPolicyResource{}
+	r, err := typed.Get(in, PlaybackRestrictionPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPlaybackRestrictionPolicies reads every
+// AWS::IVS::PlaybackRestrictionPolicy in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListPlaybackRestrictionPolicies(in athanor.Declarer) ([]*PlaybackRestrictionPolicyResource, error) {
+	return typed.List(in, PlaybackRestrictionPolicyTypeName, nil, func(out *PlaybackRestrictionPolicyResource, r *athanor.Resource) { out.Resource = r })
 }

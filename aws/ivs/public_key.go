@@ -47,12 +47,32 @@ func (r *PublicKeyResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PublicKey(app *athanor.App, logicalID string, props PublicKeyProps, opts ...athanor.ResourceOption) (*PublicKeyResource, error) {
+func PublicKey(in athanor.Declarer, logicalID string, props PublicKeyProps, opts ...athanor.ResourceOption) (*PublicKeyResource, error) {
 	out := &PublicKeyResource{}
-	r, err := typed.Declare(app, PublicKeyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PublicKeyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPublicKey reads an AWS::IVS::PublicKey that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetPublicKey(in athanor.Declarer, id string) (*PublicKeyResource, error) {
+	out := &PublicKeyResource{}
+	r, err := typed.Get(in, PublicKeyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPublicKeys reads every AWS::IVS::PublicKey in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListPublicKeys(in athanor.Declarer) ([]*PublicKeyResource, error) {
+	return typed.List(in, PublicKeyTypeName, nil, func(out *PublicKeyResource, r *athanor.Resource) { out.Resource = r })
 }

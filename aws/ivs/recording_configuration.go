@@ -57,14 +57,35 @@ func (r *RecordingConfigurationResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RecordingConfiguration(app *athanor.App, logicalID string, props RecordingConfigurationProps, opts ...athanor.ResourceOption) (*RecordingConfigurationResource, error) {
+func RecordingConfiguration(in athanor.Declarer, logicalID string, props RecordingConfigurationProps, opts ...athanor.ResourceOption) (*RecordingConfigurationResource, error) {
 	out := &RecordingConfigurationResource{}
-	r, err := typed.Declare(app, RecordingConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RecordingConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRecordingConfiguration reads an AWS::IVS::RecordingConfiguration that
+// the program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetRecordingConfiguration(in athanor.Declarer, id string) (*RecordingConfigurationResource, error) {
+	out := &RecordingConfigurationResource{}
+	r, err := typed.Get(in, RecordingConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRecordingConfigurations reads every AWS::IVS::RecordingConfiguration
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListRecordingConfigurations(in athanor.Declarer) ([]*RecordingConfigurationResource, error) {
+	return typed.List(in, RecordingConfigurationTypeName, nil, func(out *RecordingConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RecordingConfigurationDestinationConfiguration is part of

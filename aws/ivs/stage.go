@@ -46,14 +46,33 @@ func (r *StageResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Stage(app *athanor.App, logicalID string, props StageProps, opts ...athanor.ResourceOption) (*StageResource, error) {
+func Stage(in athanor.Declarer, logicalID string, props StageProps, opts ...athanor.ResourceOption) (*StageResource, error) {
 	out := &StageResource{}
-	r, err := typed.Declare(app, StageTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StageTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStage reads an AWS::IVS::Stage that the program uses but does not
+// manage, by its primary identifier (Arn). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetStage(in athanor.Declarer, id string) (*StageResource, error) {
+	out := &StageResource{}
+	r, err := typed.Get(in, StageTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStages reads every AWS::IVS::Stage in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListStages(in athanor.Declarer) ([]*StageResource, error) {
+	return typed.List(in, StageTypeName, nil, func(out *StageResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // StageAutoParticipantRecordingConfiguration is part of AWS::IVS::Stage.

@@ -47,14 +47,34 @@ func (r *StorageConfigurationResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StorageConfiguration(app *athanor.App, logicalID string, props StorageConfigurationProps, opts ...athanor.ResourceOption) (*StorageConfigurationResource, error) {
+func StorageConfiguration(in athanor.Declarer, logicalID string, props StorageConfigurationProps, opts ...athanor.ResourceOption) (*StorageConfigurationResource, error) {
 	out := &StorageConfigurationResource{}
-	r, err := typed.Declare(app, StorageConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StorageConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStorageConfiguration reads an AWS::IVS::StorageConfiguration that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetStorageConfiguration(in athanor.Declarer, id string) (*StorageConfigurationResource, error) {
+	out := &StorageConfigurationResource{}
+	r, err := typed.Get(in, StorageConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStorageConfigurations reads every AWS::IVS::StorageConfiguration in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListStorageConfigurations(in athanor.Declarer) ([]*StorageConfigurationResource, error) {
+	return typed.List(in, StorageConfigurationTypeName, nil, func(out *StorageConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // StorageConfigurationS3StorageConfiguration is part of

@@ -44,12 +44,33 @@ func (r *StreamKeyResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StreamKey(app *athanor.App, logicalID string, props StreamKeyProps, opts ...athanor.ResourceOption) (*StreamKeyResource, error) {
+func StreamKey(in athanor.Declarer, logicalID string, props StreamKeyProps, opts ...athanor.ResourceOption) (*StreamKeyResource, error) {
 	out := &StreamKeyResource{}
-	r, err := typed.Declare(app, StreamKeyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StreamKeyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStreamKey reads an AWS::IVS::StreamKey that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetStreamKey(in athanor.Declarer, id string) (*StreamKeyResource, error) {
+	out := &StreamKeyResource{}
+	r, err := typed.Get(in, StreamKeyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStreamKeys reads every AWS::IVS::StreamKey within the given ChannelArn
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListStreamKeys(in athanor.Declarer, channelArn string) ([]*StreamKeyResource, error) {
+	return typed.List(in, StreamKeyTypeName, map[string]any{"ChannelArn": channelArn}, func(out *StreamKeyResource, r *athanor.Resource) { out.Resource = r })
 }

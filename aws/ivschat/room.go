@@ -52,14 +52,33 @@ func (r *RoomResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Room(app *athanor.App, logicalID string, props RoomProps, opts ...athanor.ResourceOption) (*RoomResource, error) {
+func Room(in athanor.Declarer, logicalID string, props RoomProps, opts ...athanor.ResourceOption) (*RoomResource, error) {
 	out := &RoomResource{}
-	r, err := typed.Declare(app, RoomTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RoomTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRoom reads an AWS::IVSChat::Room that the program uses but does not
+// manage, by its primary identifier (Arn). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetRoom(in athanor.Declarer, id string) (*RoomResource, error) {
+	out := &RoomResource{}
+	r, err := typed.Get(in, RoomTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRooms reads every AWS::IVSChat::Room in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListRooms(in athanor.Declarer) ([]*RoomResource, error) {
+	return typed.List(in, RoomTypeName, nil, func(out *RoomResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RoomMessageReviewHandler is part of AWS::IVSChat::Room. Configuration

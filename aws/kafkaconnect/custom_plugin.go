@@ -55,14 +55,34 @@ func (r *CustomPluginResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CustomPlugin(app *athanor.App, logicalID string, props CustomPluginProps, opts ...athanor.ResourceOption) (*CustomPluginResource, error) {
+func CustomPlugin(in athanor.Declarer, logicalID string, props CustomPluginProps, opts ...athanor.ResourceOption) (*CustomPluginResource, error) {
 	out := &CustomPluginResource{}
-	r, err := typed.Declare(app, CustomPluginTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CustomPluginTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCustomPlugin reads an AWS::KafkaConnect::CustomPlugin that the program
+// uses but does not manage, by its primary identifier (CustomPluginArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetCustomPlugin(in athanor.Declarer, id string) (*CustomPluginResource, error) {
+	out := &CustomPluginResource{}
+	r, err := typed.Get(in, CustomPluginTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCustomPlugins reads every AWS::KafkaConnect::CustomPlugin in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListCustomPlugins(in athanor.Declarer) ([]*CustomPluginResource, error) {
+	return typed.List(in, CustomPluginTypeName, nil, func(out *CustomPluginResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of CustomPluginProps.ContentType (AWS::KafkaConnect::CustomPlugin).

@@ -53,12 +53,33 @@ func (r *WorkerConfigurationResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func WorkerConfiguration(app *athanor.App, logicalID string, props WorkerConfigurationProps, opts ...athanor.ResourceOption) (*WorkerConfigurationResource, error) {
+func WorkerConfiguration(in athanor.Declarer, logicalID string, props WorkerConfigurationProps, opts ...athanor.ResourceOption) (*WorkerConfigurationResource, error) {
 	out := &WorkerConfigurationResource{}
-	r, err := typed.Declare(app, WorkerConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WorkerConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWorkerConfiguration reads an AWS::KafkaConnect::WorkerConfiguration
+// that the program uses but does not manage, by its primary identifier
+// (WorkerConfigurationArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetWorkerConfiguration(in athanor.Declarer, id string) (*WorkerConfigurationResource, error) {
+	out := &WorkerConfigurationResource{}
+	r, err := typed.Get(in, WorkerConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWorkerConfigurations reads every
+// AWS::KafkaConnect::WorkerConfiguration in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListWorkerConfigurations(in athanor.Declarer) ([]*WorkerConfigurationResource, error) {
+	return typed.List(in, WorkerConfigurationTypeName, nil, func(out *WorkerConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -55,14 +55,34 @@ func (r *FaqResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Faq(app *athanor.App, logicalID string, props FaqProps, opts ...athanor.ResourceOption) (*FaqResource, error) {
+func Faq(in athanor.Declarer, logicalID string, props FaqProps, opts ...athanor.ResourceOption) (*FaqResource, error) {
 	out := &FaqResource{}
-	r, err := typed.Declare(app, FaqTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FaqTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFaq reads an AWS::Kendra::Faq that the program uses but does not
+// manage, by its primary identifier (Id|IndexId, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetFaq(in athanor.Declarer, id string) (*FaqResource, error) {
+	out := &FaqResource{}
+	r, err := typed.Get(in, FaqTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFaqs reads every AWS::Kendra::Faq in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListFaqs(in athanor.Declarer) ([]*FaqResource, error) {
+	return typed.List(in, FaqTypeName, nil, func(out *FaqResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition FileFormat (AWS::Kendra::Faq).

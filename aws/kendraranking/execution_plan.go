@@ -46,14 +46,34 @@ func (r *ExecutionPlanResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ExecutionPlan(app *athanor.App, logicalID string, props ExecutionPlanProps, opts ...athanor.ResourceOption) (*ExecutionPlanResource, error) {
+func ExecutionPlan(in athanor.Declarer, logicalID string, props ExecutionPlanProps, opts ...athanor.ResourceOption) (*ExecutionPlanResource, error) {
 	out := &ExecutionPlanResource{}
-	r, err := typed.Declare(app, ExecutionPlanTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ExecutionPlanTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetExecutionPlan reads an AWS::KendraRanking::ExecutionPlan that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetExecutionPlan(in athanor.Declarer, id string) (*ExecutionPlanResource, error) {
+	out := &ExecutionPlanResource{}
+	r, err := typed.Get(in, ExecutionPlanTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListExecutionPlans reads every AWS::KendraRanking::ExecutionPlan in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListExecutionPlans(in athanor.Declarer) ([]*ExecutionPlanResource, error) {
+	return typed.List(in, ExecutionPlanTypeName, nil, func(out *ExecutionPlanResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ExecutionPlanCapacityUnitsConfiguration is part of

@@ -66,14 +66,34 @@ func (r *StreamResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Stream(app *athanor.App, logicalID string, props StreamProps, opts ...athanor.ResourceOption) (*StreamResource, error) {
+func Stream(in athanor.Declarer, logicalID string, props StreamProps, opts ...athanor.ResourceOption) (*StreamResource, error) {
 	out := &StreamResource{}
-	r, err := typed.Declare(app, StreamTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StreamTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStream reads an AWS::Kinesis::Stream that the program uses but does not
+// manage, by its primary identifier (Name). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetStream(in athanor.Declarer, id string) (*StreamResource, error) {
+	out := &StreamResource{}
+	r, err := typed.Get(in, StreamTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStreams reads every AWS::Kinesis::Stream in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListStreams(in athanor.Declarer) ([]*StreamResource, error) {
+	return typed.List(in, StreamTypeName, nil, func(out *StreamResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition EnhancedMetric (AWS::Kinesis::Stream).

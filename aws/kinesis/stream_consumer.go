@@ -58,12 +58,32 @@ func (r *StreamConsumerResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StreamConsumer(app *athanor.App, logicalID string, props StreamConsumerProps, opts ...athanor.ResourceOption) (*StreamConsumerResource, error) {
+func StreamConsumer(in athanor.Declarer, logicalID string, props StreamConsumerProps, opts ...athanor.ResourceOption) (*StreamConsumerResource, error) {
 	out := &StreamConsumerResource{}
-	r, err := typed.Declare(app, StreamConsumerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StreamConsumerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStreamConsumer reads an AWS::Kinesis::StreamConsumer that the program
+// uses but does not manage, by its primary identifier (ConsumerARN). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetStreamConsumer(in athanor.Declarer, id string) (*StreamConsumerResource, error) {
+	out := &StreamConsumerResource{}
+	r, err := typed.Get(in, StreamConsumerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStreamConsumers reads every AWS::Kinesis::StreamConsumer in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListStreamConsumers(in athanor.Declarer) ([]*StreamConsumerResource, error) {
+	return typed.List(in, StreamConsumerTypeName, nil, func(out *StreamConsumerResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -70,14 +70,34 @@ func (r *DeliveryStreamResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DeliveryStream(app *athanor.App, logicalID string, props DeliveryStreamProps, opts ...athanor.ResourceOption) (*DeliveryStreamResource, error) {
+func DeliveryStream(in athanor.Declarer, logicalID string, props DeliveryStreamProps, opts ...athanor.ResourceOption) (*DeliveryStreamResource, error) {
 	out := &DeliveryStreamResource{}
-	r, err := typed.Declare(app, DeliveryStreamTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DeliveryStreamTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDeliveryStream reads an AWS::KinesisFirehose::DeliveryStream that the
+// program uses but does not manage, by its primary identifier
+// (DeliveryStreamName). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetDeliveryStream(in athanor.Declarer, id string) (*DeliveryStreamResource, error) {
+	out := &DeliveryStreamResource{}
+	r, err := typed.Get(in, DeliveryStreamTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDeliveryStreams reads every AWS::KinesisFirehose::DeliveryStream in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListDeliveryStreams(in athanor.Declarer) ([]*DeliveryStreamResource, error) {
+	return typed.List(in, DeliveryStreamTypeName, nil, func(out *DeliveryStreamResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DeliveryStreamAmazonOpenSearchServerlessBufferingHints is part of

@@ -49,14 +49,34 @@ func (r *SignalingChannelResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SignalingChannel(app *athanor.App, logicalID string, props SignalingChannelProps, opts ...athanor.ResourceOption) (*SignalingChannelResource, error) {
+func SignalingChannel(in athanor.Declarer, logicalID string, props SignalingChannelProps, opts ...athanor.ResourceOption) (*SignalingChannelResource, error) {
 	out := &SignalingChannelResource{}
-	r, err := typed.Declare(app, SignalingChannelTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SignalingChannelTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSignalingChannel reads an AWS::KinesisVideo::SignalingChannel that the
+// program uses but does not manage, by its primary identifier (Name). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetSignalingChannel(in athanor.Declarer, id string) (*SignalingChannelResource, error) {
+	out := &SignalingChannelResource{}
+	r, err := typed.Get(in, SignalingChannelTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSignalingChannels reads every AWS::KinesisVideo::SignalingChannel in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListSignalingChannels(in athanor.Declarer) ([]*SignalingChannelResource, error) {
+	return typed.List(in, SignalingChannelTypeName, nil, func(out *SignalingChannelResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of SignalingChannelProps.Type (AWS::KinesisVideo::SignalingChannel).

@@ -343,14 +343,33 @@ func (r *KeyResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Key(app *athanor.App, logicalID string, props KeyProps, opts ...athanor.ResourceOption) (*KeyResource, error) {
+func Key(in athanor.Declarer, logicalID string, props KeyProps, opts ...athanor.ResourceOption) (*KeyResource, error) {
 	out := &KeyResource{}
-	r, err := typed.Declare(app, KeyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, KeyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetKey reads an AWS::KMS::Key that the program uses but does not manage,
+// by its primary identifier (KeyId). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetKey(in athanor.Declarer, id string) (*KeyResource, error) {
+	out := &KeyResource{}
+	r, err := typed.Get(in, KeyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListKeys reads every AWS::KMS::Key in the account and region of in, sorted
+// by identifier. See athanor.App.List.
+func ListKeys(in athanor.Declarer) ([]*KeyResource, error) {
+	return typed.List(in, KeyTypeName, nil, func(out *KeyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of KeyProps.KeySpec (AWS::KMS::Key).

@@ -62,12 +62,32 @@ func (r *ReplicaKeyResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ReplicaKey(app *athanor.App, logicalID string, props ReplicaKeyProps, opts ...athanor.ResourceOption) (*ReplicaKeyResource, error) {
+func ReplicaKey(in athanor.Declarer, logicalID string, props ReplicaKeyProps, opts ...athanor.ResourceOption) (*ReplicaKeyResource, error) {
 	out := &ReplicaKeyResource{}
-	r, err := typed.Declare(app, ReplicaKeyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ReplicaKeyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetReplicaKey reads an AWS::KMS::ReplicaKey that the program uses but does
+// not manage, by its primary identifier (KeyId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetReplicaKey(in athanor.Declarer, id string) (*ReplicaKeyResource, error) {
+	out := &ReplicaKeyResource{}
+	r, err := typed.Get(in, ReplicaKeyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListReplicaKeys reads every AWS::KMS::ReplicaKey in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListReplicaKeys(in athanor.Declarer) ([]*ReplicaKeyResource, error) {
+	return typed.List(in, ReplicaKeyTypeName, nil, func(out *ReplicaKeyResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -57,14 +57,35 @@ func (r *DataCellsFilterResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataCellsFilter(app *athanor.App, logicalID string, props DataCellsFilterProps, opts ...athanor.ResourceOption) (*DataCellsFilterResource, error) {
+func DataCellsFilter(in athanor.Declarer, logicalID string, props DataCellsFilterProps, opts ...athanor.ResourceOption) (*DataCellsFilterResource, error) {
 	out := &DataCellsFilterResource{}
-	r, err := typed.Declare(app, DataCellsFilterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataCellsFilterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataCellsFilter reads an AWS::LakeFormation::DataCellsFilter that the
+// program uses but does not manage, by its primary identifier
+// (TableCatalogId|DatabaseName|TableName|Name, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetDataCellsFilter(in athanor.Declarer, id string) (*DataCellsFilterResource, error) {
+	out := &DataCellsFilterResource{}
+	r, err := typed.Get(in, DataCellsFilterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataCellsFilters reads every AWS::LakeFormation::DataCellsFilter in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListDataCellsFilters(in athanor.Declarer) ([]*DataCellsFilterResource, error) {
+	return typed.List(in, DataCellsFilterTypeName, nil, func(out *DataCellsFilterResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DataCellsFilterColumnWildcard is part of

@@ -65,9 +65,24 @@ func (r *PrincipalPermissionsResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PrincipalPermissions(app *athanor.App, logicalID string, props PrincipalPermissionsProps, opts ...athanor.ResourceOption) (*PrincipalPermissionsResource, error) {
+func PrincipalPermissions(in athanor.Declarer, logicalID string, props PrincipalPermissionsProps, opts ...athanor.ResourceOption) (*PrincipalPermissionsResource, error) {
 	out := &PrincipalPermissionsResource{}
-	r, err := typed.Declare(app, PrincipalPermissionsTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PrincipalPermissionsTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetPrincipalPermissions reads an AWS::LakeFormation::PrincipalPermissions
+// that the program uses but does not manage, by its primary identifier
+// (PrincipalIdentifier|ResourceIdentifier, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetPrincipalPermissions(in athanor.Declarer, id string) (*PrincipalPermissionsResource, error) {
+	out := &PrincipalPermissionsResource{}
+	r, err := typed.Get(in, PrincipalPermissionsTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

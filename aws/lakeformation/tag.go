@@ -43,12 +43,32 @@ func (r *TagResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Tag(app *athanor.App, logicalID string, props TagProps, opts ...athanor.ResourceOption) (*TagResource, error) {
+func Tag(in athanor.Declarer, logicalID string, props TagProps, opts ...athanor.ResourceOption) (*TagResource, error) {
 	out := &TagResource{}
-	r, err := typed.Declare(app, TagTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TagTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTag reads an AWS::LakeFormation::Tag that the program uses but does not
+// manage, by its primary identifier (TagKey). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetTag(in athanor.Declarer, id string) (*TagResource, error) {
+	out := &TagResource{}
+	r, err := typed.Get(in, TagTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTags reads every AWS::LakeFormation::Tag in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListTags(in athanor.Declarer) ([]*TagResource, error) {
+	return typed.List(in, TagTypeName, nil, func(out *TagResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -50,9 +50,24 @@ func (r *TagAssociationResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TagAssociation(app *athanor.App, logicalID string, props TagAssociationProps, opts ...athanor.ResourceOption) (*TagAssociationResource, error) {
+func TagAssociation(in athanor.Declarer, logicalID string, props TagAssociationProps, opts ...athanor.ResourceOption) (*TagAssociationResource, error) {
 	out := &TagAssociationResource{}
-	r, err := typed.Declare(app, TagAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TagAssociationTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetTagAssociation reads an AWS::LakeFormation::TagAssociation that the
+// program uses but does not manage, by its primary identifier
+// (ResourceIdentifier|TagsIdentifier, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetTagAssociation(in athanor.Declarer, id string) (*TagAssociationResource, error) {
+	out := &TagAssociationResource{}
+	r, err := typed.Get(in, TagAssociationTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -64,14 +64,34 @@ func (r *CapacityProviderResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CapacityProvider(app *athanor.App, logicalID string, props CapacityProviderProps, opts ...athanor.ResourceOption) (*CapacityProviderResource, error) {
+func CapacityProvider(in athanor.Declarer, logicalID string, props CapacityProviderProps, opts ...athanor.ResourceOption) (*CapacityProviderResource, error) {
 	out := &CapacityProviderResource{}
-	r, err := typed.Declare(app, CapacityProviderTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CapacityProviderTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCapacityProvider reads an AWS::Lambda::CapacityProvider that the
+// program uses but does not manage, by its primary identifier
+// (CapacityProviderName). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetCapacityProvider(in athanor.Declarer, id string) (*CapacityProviderResource, error) {
+	out := &CapacityProviderResource{}
+	r, err := typed.Get(in, CapacityProviderTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCapacityProviders reads every AWS::Lambda::CapacityProvider in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListCapacityProviders(in athanor.Declarer) ([]*CapacityProviderResource, error) {
+	return typed.List(in, CapacityProviderTypeName, nil, func(out *CapacityProviderResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition Architecture (AWS::Lambda::CapacityProvider).

@@ -50,14 +50,34 @@ func (r *CodeSigningConfigResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CodeSigningConfig(app *athanor.App, logicalID string, props CodeSigningConfigProps, opts ...athanor.ResourceOption) (*CodeSigningConfigResource, error) {
+func CodeSigningConfig(in athanor.Declarer, logicalID string, props CodeSigningConfigProps, opts ...athanor.ResourceOption) (*CodeSigningConfigResource, error) {
 	out := &CodeSigningConfigResource{}
-	r, err := typed.Declare(app, CodeSigningConfigTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CodeSigningConfigTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCodeSigningConfig reads an AWS::Lambda::CodeSigningConfig that the
+// program uses but does not manage, by its primary identifier
+// (CodeSigningConfigArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetCodeSigningConfig(in athanor.Declarer, id string) (*CodeSigningConfigResource, error) {
+	out := &CodeSigningConfigResource{}
+	r, err := typed.Get(in, CodeSigningConfigTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCodeSigningConfigs reads every AWS::Lambda::CodeSigningConfig in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListCodeSigningConfigs(in athanor.Declarer) ([]*CodeSigningConfigResource, error) {
+	return typed.List(in, CodeSigningConfigTypeName, nil, func(out *CodeSigningConfigResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CodeSigningConfigAllowedPublishers is part of

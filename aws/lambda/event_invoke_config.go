@@ -50,14 +50,35 @@ func (r *EventInvokeConfigResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EventInvokeConfig(app *athanor.App, logicalID string, props EventInvokeConfigProps, opts ...athanor.ResourceOption) (*EventInvokeConfigResource, error) {
+func EventInvokeConfig(in athanor.Declarer, logicalID string, props EventInvokeConfigProps, opts ...athanor.ResourceOption) (*EventInvokeConfigResource, error) {
 	out := &EventInvokeConfigResource{}
-	r, err := typed.Declare(app, EventInvokeConfigTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EventInvokeConfigTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEventInvokeConfig reads an AWS::Lambda::EventInvokeConfig that the
+// program uses but does not manage, by its primary identifier
+// (FunctionName|Qualifier, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetEventInvokeConfig(in athanor.Declarer, id string) (*EventInvokeConfigResource, error) {
+	out := &EventInvokeConfigResource{}
+	r, err := typed.Get(in, EventInvokeConfigTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEventInvokeConfigs reads every AWS::Lambda::EventInvokeConfig within
+// the given FunctionName (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListEventInvokeConfigs(in athanor.Declarer, functionName string) ([]*EventInvokeConfigResource, error) {
+	return typed.List(in, EventInvokeConfigTypeName, map[string]any{"FunctionName": functionName}, func(out *EventInvokeConfigResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EventInvokeConfigDestinationConfig is part of

@@ -200,14 +200,34 @@ func (r *EventSourceMappingResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EventSourceMapping(app *athanor.App, logicalID string, props EventSourceMappingProps, opts ...athanor.ResourceOption) (*EventSourceMappingResource, error) {
+func EventSourceMapping(in athanor.Declarer, logicalID string, props EventSourceMappingProps, opts ...athanor.ResourceOption) (*EventSourceMappingResource, error) {
 	out := &EventSourceMappingResource{}
-	r, err := typed.Declare(app, EventSourceMappingTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EventSourceMappingTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEventSourceMapping reads an AWS::Lambda::EventSourceMapping that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetEventSourceMapping(in athanor.Declarer, id string) (*EventSourceMappingResource, error) {
+	out := &EventSourceMappingResource{}
+	r, err := typed.Get(in, EventSourceMappingTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEventSourceMappings reads every AWS::Lambda::EventSourceMapping in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListEventSourceMappings(in athanor.Declarer) ([]*EventSourceMappingResource, error) {
+	return typed.List(in, EventSourceMappingTypeName, nil, func(out *EventSourceMappingResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EventSourceMappingAmazonManagedKafkaEventSourceConfig is part of

@@ -55,14 +55,35 @@ func (r *LayerVersionResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LayerVersion(app *athanor.App, logicalID string, props LayerVersionProps, opts ...athanor.ResourceOption) (*LayerVersionResource, error) {
+func LayerVersion(in athanor.Declarer, logicalID string, props LayerVersionProps, opts ...athanor.ResourceOption) (*LayerVersionResource, error) {
 	out := &LayerVersionResource{}
-	r, err := typed.Declare(app, LayerVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LayerVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLayerVersion reads an AWS::Lambda::LayerVersion that the program uses
+// but does not manage, by its primary identifier (LayerVersionArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetLayerVersion(in athanor.Declarer, id string) (*LayerVersionResource, error) {
+	out := &LayerVersionResource{}
+	r, err := typed.Get(in, LayerVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLayerVersions reads every AWS::Lambda::LayerVersion within the given
+// LayerName (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListLayerVersions(in athanor.Declarer, layerName string) ([]*LayerVersionResource, error) {
+	return typed.List(in, LayerVersionTypeName, map[string]any{"LayerName": layerName}, func(out *LayerVersionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LayerVersionContent is part of AWS::Lambda::LayerVersion.

@@ -51,12 +51,34 @@ func (r *LayerVersionPermissionResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LayerVersionPermission(app *athanor.App, logicalID string, props LayerVersionPermissionProps, opts ...athanor.ResourceOption) (*LayerVersionPermissionResource, error) {
+func LayerVersionPermission(in athanor.Declarer, logicalID string, props LayerVersionPermissionProps, opts ...athanor.ResourceOption) (*LayerVersionPermissionResource, error) {
 	out := &LayerVersionPermissionResource{}
-	r, err := typed.Declare(app, LayerVersionPermissionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LayerVersionPermissionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLayerVersionPermission reads an AWS::Lambda::LayerVersionPermission
+// that the program uses but does not manage, by its primary identifier (Id).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetLayerVersionPermission(in athanor.Declarer, id string) (*LayerVersionPermissionResource, error) {
+	out := &LayerVersionPermissionResource{}
+	r, err := typed.Get(in, LayerVersionPermissionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLayerVersionPermissions reads every
+// AWS::Lambda::LayerVersionPermission within the given LayerVersionArn
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListLayerVersionPermissions(in athanor.Declarer, layerVersionArn string) ([]*LayerVersionPermissionResource, error) {
+	return typed.List(in, LayerVersionPermissionTypeName, map[string]any{"LayerVersionArn": layerVersionArn}, func(out *LayerVersionPermissionResource, r *athanor.Resource) { out.Resource = r })
 }

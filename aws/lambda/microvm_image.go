@@ -85,14 +85,34 @@ func (r *MicrovmImageResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MicrovmImage(app *athanor.App, logicalID string, props MicrovmImageProps, opts ...athanor.ResourceOption) (*MicrovmImageResource, error) {
+func MicrovmImage(in athanor.Declarer, logicalID string, props MicrovmImageProps, opts ...athanor.ResourceOption) (*MicrovmImageResource, error) {
 	out := &MicrovmImageResource{}
-	r, err := typed.Declare(app, MicrovmImageTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MicrovmImageTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMicrovmImage reads an AWS::Lambda::MicrovmImage that the program uses
+// but does not manage, by its primary identifier (ImageArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetMicrovmImage(in athanor.Declarer, id string) (*MicrovmImageResource, error) {
+	out := &MicrovmImageResource{}
+	r, err := typed.Get(in, MicrovmImageTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMicrovmImages reads every AWS::Lambda::MicrovmImage in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListMicrovmImages(in athanor.Declarer) ([]*MicrovmImageResource, error) {
+	return typed.List(in, MicrovmImageTypeName, nil, func(out *MicrovmImageResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of MicrovmImageProps.AdditionalOsCapabilities (AWS::Lambda::MicrovmImage).

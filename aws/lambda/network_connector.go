@@ -55,14 +55,34 @@ func (r *NetworkConnectorResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func NetworkConnector(app *athanor.App, logicalID string, props NetworkConnectorProps, opts ...athanor.ResourceOption) (*NetworkConnectorResource, error) {
+func NetworkConnector(in athanor.Declarer, logicalID string, props NetworkConnectorProps, opts ...athanor.ResourceOption) (*NetworkConnectorResource, error) {
 	out := &NetworkConnectorResource{}
-	r, err := typed.Declare(app, NetworkConnectorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NetworkConnectorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNetworkConnector reads an AWS::Lambda::NetworkConnector that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetNetworkConnector(in athanor.Declarer, id string) (*NetworkConnectorResource, error) {
+	out := &NetworkConnectorResource{}
+	r, err := typed.Get(in, NetworkConnectorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNetworkConnectors reads every AWS::Lambda::NetworkConnector in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListNetworkConnectors(in athanor.Declarer) ([]*NetworkConnectorResource, error) {
+	return typed.List(in, NetworkConnectorTypeName, nil, func(out *NetworkConnectorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // NetworkConnectorConfig is part of AWS::Lambda::NetworkConnector. The

@@ -57,14 +57,35 @@ func (r *UrlResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Url(app *athanor.App, logicalID string, props UrlProps, opts ...athanor.ResourceOption) (*UrlResource, error) {
+func Url(in athanor.Declarer, logicalID string, props UrlProps, opts ...athanor.ResourceOption) (*UrlResource, error) {
 	out := &UrlResource{}
-	r, err := typed.Declare(app, UrlTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UrlTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetUrl reads an AWS::Lambda::Url that the program uses but does not
+// manage, by its primary identifier (FunctionArn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetUrl(in athanor.Declarer, id string) (*UrlResource, error) {
+	out := &UrlResource{}
+	r, err := typed.Get(in, UrlTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListUrls reads every AWS::Lambda::Url within the given TargetFunctionArn
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListUrls(in athanor.Declarer, targetFunctionArn string) ([]*UrlResource, error) {
+	return typed.List(in, UrlTypeName, map[string]any{"TargetFunctionArn": targetFunctionArn}, func(out *UrlResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AllowMethods (AWS::Lambda::Url).

@@ -62,14 +62,35 @@ func (r *VersionResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Version(app *athanor.App, logicalID string, props VersionProps, opts ...athanor.ResourceOption) (*VersionResource, error) {
+func Version(in athanor.Declarer, logicalID string, props VersionProps, opts ...athanor.ResourceOption) (*VersionResource, error) {
 	out := &VersionResource{}
-	r, err := typed.Declare(app, VersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVersion reads an AWS::Lambda::Version that the program uses but does
+// not manage, by its primary identifier (FunctionArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetVersion(in athanor.Declarer, id string) (*VersionResource, error) {
+	out := &VersionResource{}
+	r, err := typed.Get(in, VersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVersions reads every AWS::Lambda::Version within the given
+// FunctionName (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListVersions(in athanor.Declarer, functionName string) ([]*VersionResource, error) {
+	return typed.List(in, VersionTypeName, map[string]any{"FunctionName": functionName}, func(out *VersionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // VersionFunctionScalingConfig is part of AWS::Lambda::Version.

@@ -66,14 +66,33 @@ func (r *BotResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Bot(app *athanor.App, logicalID string, props BotProps, opts ...athanor.ResourceOption) (*BotResource, error) {
+func Bot(in athanor.Declarer, logicalID string, props BotProps, opts ...athanor.ResourceOption) (*BotResource, error) {
 	out := &BotResource{}
-	r, err := typed.Declare(app, BotTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BotTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBot reads an AWS::Lex::Bot that the program uses but does not manage,
+// by its primary identifier (Id). It reads while planning too, once per run;
+// a missing resource stops the plan naming it. See athanor.App.Get.
+func GetBot(in athanor.Declarer, id string) (*BotResource, error) {
+	out := &BotResource{}
+	r, err := typed.Get(in, BotTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBots reads every AWS::Lex::Bot in the account and region of in, sorted
+// by identifier. See athanor.App.List.
+func ListBots(in athanor.Declarer) ([]*BotResource, error) {
+	return typed.List(in, BotTypeName, nil, func(out *BotResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // BotAdvancedRecognitionSetting is part of AWS::Lex::Bot. Provides settings

@@ -62,14 +62,35 @@ func (r *BotAliasResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func BotAlias(app *athanor.App, logicalID string, props BotAliasProps, opts ...athanor.ResourceOption) (*BotAliasResource, error) {
+func BotAlias(in athanor.Declarer, logicalID string, props BotAliasProps, opts ...athanor.ResourceOption) (*BotAliasResource, error) {
 	out := &BotAliasResource{}
-	r, err := typed.Declare(app, BotAliasTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BotAliasTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBotAlias reads an AWS::Lex::BotAlias that the program uses but does not
+// manage, by its primary identifier (BotAliasId|BotId, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetBotAlias(in athanor.Declarer, id string) (*BotAliasResource, error) {
+	out := &BotAliasResource{}
+	r, err := typed.Get(in, BotAliasTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBotAliases reads every AWS::Lex::BotAlias within the given BotId
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListBotAliases(in athanor.Declarer, botId string) ([]*BotAliasResource, error) {
+	return typed.List(in, BotAliasTypeName, map[string]any{"BotId": botId}, func(out *BotAliasResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // BotAliasAudioLogDestination is part of AWS::Lex::BotAlias. The location of

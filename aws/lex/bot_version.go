@@ -48,14 +48,35 @@ func (r *BotVersionResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func BotVersion(app *athanor.App, logicalID string, props BotVersionProps, opts ...athanor.ResourceOption) (*BotVersionResource, error) {
+func BotVersion(in athanor.Declarer, logicalID string, props BotVersionProps, opts ...athanor.ResourceOption) (*BotVersionResource, error) {
 	out := &BotVersionResource{}
-	r, err := typed.Declare(app, BotVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BotVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBotVersion reads an AWS::Lex::BotVersion that the program uses but does
+// not manage, by its primary identifier (BotId|BotVersion, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetBotVersion(in athanor.Declarer, id string) (*BotVersionResource, error) {
+	out := &BotVersionResource{}
+	r, err := typed.Get(in, BotVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBotVersions reads every AWS::Lex::BotVersion within the given BotId
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListBotVersions(in athanor.Declarer, botId string) ([]*BotVersionResource, error) {
+	return typed.List(in, BotVersionTypeName, map[string]any{"BotId": botId}, func(out *BotVersionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // BotVersionBotVersionLocaleDetails is part of AWS::Lex::BotVersion. The

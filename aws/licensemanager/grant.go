@@ -52,12 +52,32 @@ func (r *GrantResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Grant(app *athanor.App, logicalID string, props GrantProps, opts ...athanor.ResourceOption) (*GrantResource, error) {
+func Grant(in athanor.Declarer, logicalID string, props GrantProps, opts ...athanor.ResourceOption) (*GrantResource, error) {
 	out := &GrantResource{}
-	r, err := typed.Declare(app, GrantTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GrantTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGrant reads an AWS::LicenseManager::Grant that the program uses but
+// does not manage, by its primary identifier (GrantArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetGrant(in athanor.Declarer, id string) (*GrantResource, error) {
+	out := &GrantResource{}
+	r, err := typed.Get(in, GrantTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGrants reads every AWS::LicenseManager::Grant in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListGrants(in athanor.Declarer) ([]*GrantResource, error) {
+	return typed.List(in, GrantTypeName, nil, func(out *GrantResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -61,14 +61,34 @@ func (r *LicenseResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func License(app *athanor.App, logicalID string, props LicenseProps, opts ...athanor.ResourceOption) (*LicenseResource, error) {
+func License(in athanor.Declarer, logicalID string, props LicenseProps, opts ...athanor.ResourceOption) (*LicenseResource, error) {
 	out := &LicenseResource{}
-	r, err := typed.Declare(app, LicenseTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LicenseTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLicense reads an AWS::LicenseManager::License that the program uses but
+// does not manage, by its primary identifier (LicenseArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetLicense(in athanor.Declarer, id string) (*LicenseResource, error) {
+	out := &LicenseResource{}
+	r, err := typed.Get(in, LicenseTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLicenses reads every AWS::LicenseManager::License in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListLicenses(in athanor.Declarer) ([]*LicenseResource, error) {
+	return typed.List(in, LicenseTypeName, nil, func(out *LicenseResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LicenseBorrowConfiguration is part of AWS::LicenseManager::License.

@@ -46,14 +46,35 @@ func (r *LicenseAssetRuleSetResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LicenseAssetRuleSet(app *athanor.App, logicalID string, props LicenseAssetRuleSetProps, opts ...athanor.ResourceOption) (*LicenseAssetRuleSetResource, error) {
+func LicenseAssetRuleSet(in athanor.Declarer, logicalID string, props LicenseAssetRuleSetProps, opts ...athanor.ResourceOption) (*LicenseAssetRuleSetResource, error) {
 	out := &LicenseAssetRuleSetResource{}
-	r, err := typed.Declare(app, LicenseAssetRuleSetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LicenseAssetRuleSetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLicenseAssetRuleSet reads an AWS::LicenseManager::LicenseAssetRuleSet
+// that the program uses but does not manage, by its primary identifier
+// (LicenseAssetRulesetArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetLicenseAssetRuleSet(in athanor.Declarer, id string) (*LicenseAssetRuleSetResource, error) {
+	out := &LicenseAssetRuleSetResource{}
+	r, err := typed.Get(in, LicenseAssetRuleSetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLicenseAssetRuleSets reads every
+// AWS::LicenseManager::LicenseAssetRuleSet in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListLicenseAssetRuleSets(in athanor.Declarer) ([]*LicenseAssetRuleSetResource, error) {
+	return typed.List(in, LicenseAssetRuleSetTypeName, nil, func(out *LicenseAssetRuleSetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LicenseAssetRuleSetAndRuleStatement is part of

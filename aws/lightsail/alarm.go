@@ -73,12 +73,32 @@ func (r *AlarmResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Alarm(app *athanor.App, logicalID string, props AlarmProps, opts ...athanor.ResourceOption) (*AlarmResource, error) {
+func Alarm(in athanor.Declarer, logicalID string, props AlarmProps, opts ...athanor.ResourceOption) (*AlarmResource, error) {
 	out := &AlarmResource{}
-	r, err := typed.Declare(app, AlarmTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AlarmTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAlarm reads an AWS::Lightsail::Alarm that the program uses but does not
+// manage, by its primary identifier (AlarmName). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetAlarm(in athanor.Declarer, id string) (*AlarmResource, error) {
+	out := &AlarmResource{}
+	r, err := typed.Get(in, AlarmTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAlarms reads every AWS::Lightsail::Alarm in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListAlarms(in athanor.Declarer) ([]*AlarmResource, error) {
+	return typed.List(in, AlarmTypeName, nil, func(out *AlarmResource, r *athanor.Resource) { out.Resource = r })
 }

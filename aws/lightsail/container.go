@@ -63,14 +63,34 @@ func (r *ContainerResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Container(app *athanor.App, logicalID string, props ContainerProps, opts ...athanor.ResourceOption) (*ContainerResource, error) {
+func Container(in athanor.Declarer, logicalID string, props ContainerProps, opts ...athanor.ResourceOption) (*ContainerResource, error) {
 	out := &ContainerResource{}
-	r, err := typed.Declare(app, ContainerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ContainerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetContainer reads an AWS::Lightsail::Container that the program uses but
+// does not manage, by its primary identifier (ServiceName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetContainer(in athanor.Declarer, id string) (*ContainerResource, error) {
+	out := &ContainerResource{}
+	r, err := typed.Get(in, ContainerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListContainers reads every AWS::Lightsail::Container in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListContainers(in athanor.Declarer) ([]*ContainerResource, error) {
+	return typed.List(in, ContainerTypeName, nil, func(out *ContainerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ContainerContainer is part of AWS::Lightsail::Container. Describes the

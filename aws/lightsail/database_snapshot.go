@@ -85,14 +85,34 @@ func (r *DatabaseSnapshotResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DatabaseSnapshot(app *athanor.App, logicalID string, props DatabaseSnapshotProps, opts ...athanor.ResourceOption) (*DatabaseSnapshotResource, error) {
+func DatabaseSnapshot(in athanor.Declarer, logicalID string, props DatabaseSnapshotProps, opts ...athanor.ResourceOption) (*DatabaseSnapshotResource, error) {
 	out := &DatabaseSnapshotResource{}
-	r, err := typed.Declare(app, DatabaseSnapshotTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DatabaseSnapshotTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDatabaseSnapshot reads an AWS::Lightsail::DatabaseSnapshot that the
+// program uses but does not manage, by its primary identifier
+// (RelationalDatabaseSnapshotName). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetDatabaseSnapshot(in athanor.Declarer, id string) (*DatabaseSnapshotResource, error) {
+	out := &DatabaseSnapshotResource{}
+	r, err := typed.Get(in, DatabaseSnapshotTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDatabaseSnapshots reads every AWS::Lightsail::DatabaseSnapshot in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListDatabaseSnapshots(in athanor.Declarer) ([]*DatabaseSnapshotResource, error) {
+	return typed.List(in, DatabaseSnapshotTypeName, nil, func(out *DatabaseSnapshotResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DatabaseSnapshotLocation is part of AWS::Lightsail::DatabaseSnapshot. The

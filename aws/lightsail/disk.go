@@ -70,14 +70,34 @@ func (r *DiskResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Disk(app *athanor.App, logicalID string, props DiskProps, opts ...athanor.ResourceOption) (*DiskResource, error) {
+func Disk(in athanor.Declarer, logicalID string, props DiskProps, opts ...athanor.ResourceOption) (*DiskResource, error) {
 	out := &DiskResource{}
-	r, err := typed.Declare(app, DiskTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DiskTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDisk reads an AWS::Lightsail::Disk that the program uses but does not
+// manage, by its primary identifier (DiskName). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDisk(in athanor.Declarer, id string) (*DiskResource, error) {
+	out := &DiskResource{}
+	r, err := typed.Get(in, DiskTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDisks reads every AWS::Lightsail::Disk in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListDisks(in athanor.Declarer) ([]*DiskResource, error) {
+	return typed.List(in, DiskTypeName, nil, func(out *DiskResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DiskAddOn is part of AWS::Lightsail::Disk. A addon associate with a

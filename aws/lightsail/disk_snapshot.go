@@ -70,14 +70,34 @@ func (r *DiskSnapshotResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DiskSnapshot(app *athanor.App, logicalID string, props DiskSnapshotProps, opts ...athanor.ResourceOption) (*DiskSnapshotResource, error) {
+func DiskSnapshot(in athanor.Declarer, logicalID string, props DiskSnapshotProps, opts ...athanor.ResourceOption) (*DiskSnapshotResource, error) {
 	out := &DiskSnapshotResource{}
-	r, err := typed.Declare(app, DiskSnapshotTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DiskSnapshotTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDiskSnapshot reads an AWS::Lightsail::DiskSnapshot that the program
+// uses but does not manage, by its primary identifier (DiskSnapshotName). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetDiskSnapshot(in athanor.Declarer, id string) (*DiskSnapshotResource, error) {
+	out := &DiskSnapshotResource{}
+	r, err := typed.Get(in, DiskSnapshotTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDiskSnapshots reads every AWS::Lightsail::DiskSnapshot in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListDiskSnapshots(in athanor.Declarer) ([]*DiskSnapshotResource, error) {
+	return typed.List(in, DiskSnapshotTypeName, nil, func(out *DiskSnapshotResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DiskSnapshotLocation is part of AWS::Lightsail::DiskSnapshot. The AWS

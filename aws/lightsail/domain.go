@@ -56,14 +56,34 @@ func (r *DomainResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Domain(app *athanor.App, logicalID string, props DomainProps, opts ...athanor.ResourceOption) (*DomainResource, error) {
+func Domain(in athanor.Declarer, logicalID string, props DomainProps, opts ...athanor.ResourceOption) (*DomainResource, error) {
 	out := &DomainResource{}
-	r, err := typed.Declare(app, DomainTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DomainTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDomain reads an AWS::Lightsail::Domain that the program uses but does
+// not manage, by its primary identifier (DomainName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetDomain(in athanor.Declarer, id string) (*DomainResource, error) {
+	out := &DomainResource{}
+	r, err := typed.Get(in, DomainTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDomains reads every AWS::Lightsail::Domain in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListDomains(in athanor.Declarer) ([]*DomainResource, error) {
+	return typed.List(in, DomainTypeName, nil, func(out *DomainResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DomainDomainEntry is part of AWS::Lightsail::Domain. Describes the domain

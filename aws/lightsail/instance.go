@@ -89,14 +89,34 @@ func (r *InstanceResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Instance(app *athanor.App, logicalID string, props InstanceProps, opts ...athanor.ResourceOption) (*InstanceResource, error) {
+func Instance(in athanor.Declarer, logicalID string, props InstanceProps, opts ...athanor.ResourceOption) (*InstanceResource, error) {
 	out := &InstanceResource{}
-	r, err := typed.Declare(app, InstanceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InstanceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInstance reads an AWS::Lightsail::Instance that the program uses but
+// does not manage, by its primary identifier (InstanceName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetInstance(in athanor.Declarer, id string) (*InstanceResource, error) {
+	out := &InstanceResource{}
+	r, err := typed.Get(in, InstanceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInstances reads every AWS::Lightsail::Instance in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListInstances(in athanor.Declarer) ([]*InstanceResource, error) {
+	return typed.List(in, InstanceTypeName, nil, func(out *InstanceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // InstanceAddOn is part of AWS::Lightsail::Instance. A addon associate with

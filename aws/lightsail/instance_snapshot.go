@@ -67,14 +67,34 @@ func (r *InstanceSnapshotResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func InstanceSnapshot(app *athanor.App, logicalID string, props InstanceSnapshotProps, opts ...athanor.ResourceOption) (*InstanceSnapshotResource, error) {
+func InstanceSnapshot(in athanor.Declarer, logicalID string, props InstanceSnapshotProps, opts ...athanor.ResourceOption) (*InstanceSnapshotResource, error) {
 	out := &InstanceSnapshotResource{}
-	r, err := typed.Declare(app, InstanceSnapshotTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InstanceSnapshotTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInstanceSnapshot reads an AWS::Lightsail::InstanceSnapshot that the
+// program uses but does not manage, by its primary identifier
+// (InstanceSnapshotName). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetInstanceSnapshot(in athanor.Declarer, id string) (*InstanceSnapshotResource, error) {
+	out := &InstanceSnapshotResource{}
+	r, err := typed.Get(in, InstanceSnapshotTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInstanceSnapshots reads every AWS::Lightsail::InstanceSnapshot in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListInstanceSnapshots(in athanor.Declarer) ([]*InstanceSnapshotResource, error) {
+	return typed.List(in, InstanceSnapshotTypeName, nil, func(out *InstanceSnapshotResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // InstanceSnapshotLocation is part of AWS::Lightsail::InstanceSnapshot. The

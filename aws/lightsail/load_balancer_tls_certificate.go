@@ -61,12 +61,34 @@ func (r *LoadBalancerTlsCertificateResource) ResourceID() string { return r.Reso
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LoadBalancerTlsCertificate(app *athanor.App, logicalID string, props LoadBalancerTlsCertificateProps, opts ...athanor.ResourceOption) (*LoadBalancerTlsCertificateResource, error) {
+func LoadBalancerTlsCertificate(in athanor.Declarer, logicalID string, props LoadBalancerTlsCertificateProps, opts ...athanor.ResourceOption) (*LoadBalancerTlsCertificateResource, error) {
 	out := &LoadBalancerTlsCertificateResource{}
-	r, err := typed.Declare(app, LoadBalancerTlsCertificateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LoadBalancerTlsCertificateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLoadBalancerTlsCertificate reads an
+// AWS::Lightsail::LoadBalancerTlsCertificate that the program uses but does
+// not manage, by its primary identifier (CertificateName|LoadBalancerName,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetLoadBalancerTlsCertificate(in athanor.Declarer, id string) (*LoadBalancerTlsCertificateResource, error) {
+	out := &LoadBalancerTlsCertificateResource{}
+	r, err := typed.Get(in, LoadBalancerTlsCertificateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLoadBalancerTlsCertificates reads every
+// AWS::Lightsail::LoadBalancerTlsCertificate in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListLoadBalancerTlsCertificates(in athanor.Declarer) ([]*LoadBalancerTlsCertificateResource, error) {
+	return typed.List(in, LoadBalancerTlsCertificateTypeName, nil, func(out *LoadBalancerTlsCertificateResource, r *athanor.Resource) { out.Resource = r })
 }

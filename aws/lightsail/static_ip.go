@@ -46,12 +46,32 @@ func (r *StaticIpResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StaticIp(app *athanor.App, logicalID string, props StaticIpProps, opts ...athanor.ResourceOption) (*StaticIpResource, error) {
+func StaticIp(in athanor.Declarer, logicalID string, props StaticIpProps, opts ...athanor.ResourceOption) (*StaticIpResource, error) {
 	out := &StaticIpResource{}
-	r, err := typed.Declare(app, StaticIpTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StaticIpTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStaticIp reads an AWS::Lightsail::StaticIp that the program uses but
+// does not manage, by its primary identifier (StaticIpName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetStaticIp(in athanor.Declarer, id string) (*StaticIpResource, error) {
+	out := &StaticIpResource{}
+	r, err := typed.Get(in, StaticIpTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStaticIps reads every AWS::Lightsail::StaticIp in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListStaticIps(in athanor.Declarer) ([]*StaticIpResource, error) {
+	return typed.List(in, StaticIpTypeName, nil, func(out *StaticIpResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -60,14 +60,34 @@ func (r *APIKeyResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func APIKey(app *athanor.App, logicalID string, props APIKeyProps, opts ...athanor.ResourceOption) (*APIKeyResource, error) {
+func APIKey(in athanor.Declarer, logicalID string, props APIKeyProps, opts ...athanor.ResourceOption) (*APIKeyResource, error) {
 	out := &APIKeyResource{}
-	r, err := typed.Declare(app, APIKeyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, APIKeyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAPIKey reads an AWS::Location::APIKey that the program uses but does
+// not manage, by its primary identifier (KeyName). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetAPIKey(in athanor.Declarer, id string) (*APIKeyResource, error) {
+	out := &APIKeyResource{}
+	r, err := typed.Get(in, APIKeyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAPIKeys reads every AWS::Location::APIKey in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListAPIKeys(in athanor.Declarer) ([]*APIKeyResource, error) {
+	return typed.List(in, APIKeyTypeName, nil, func(out *APIKeyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // APIKeyAndroidApp is part of AWS::Location::APIKey.

@@ -56,14 +56,34 @@ func (r *GeofenceCollectionResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GeofenceCollection(app *athanor.App, logicalID string, props GeofenceCollectionProps, opts ...athanor.ResourceOption) (*GeofenceCollectionResource, error) {
+func GeofenceCollection(in athanor.Declarer, logicalID string, props GeofenceCollectionProps, opts ...athanor.ResourceOption) (*GeofenceCollectionResource, error) {
 	out := &GeofenceCollectionResource{}
-	r, err := typed.Declare(app, GeofenceCollectionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GeofenceCollectionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGeofenceCollection reads an AWS::Location::GeofenceCollection that the
+// program uses but does not manage, by its primary identifier
+// (CollectionName). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetGeofenceCollection(in athanor.Declarer, id string) (*GeofenceCollectionResource, error) {
+	out := &GeofenceCollectionResource{}
+	r, err := typed.Get(in, GeofenceCollectionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGeofenceCollections reads every AWS::Location::GeofenceCollection in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListGeofenceCollections(in athanor.Declarer) ([]*GeofenceCollectionResource, error) {
+	return typed.List(in, GeofenceCollectionTypeName, nil, func(out *GeofenceCollectionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition PricingPlan (AWS::Location::GeofenceCollection).

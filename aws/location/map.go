@@ -52,14 +52,34 @@ func (r *MapResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Map(app *athanor.App, logicalID string, props MapProps, opts ...athanor.ResourceOption) (*MapResource, error) {
+func Map(in athanor.Declarer, logicalID string, props MapProps, opts ...athanor.ResourceOption) (*MapResource, error) {
 	out := &MapResource{}
-	r, err := typed.Declare(app, MapTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MapTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMap reads an AWS::Location::Map that the program uses but does not
+// manage, by its primary identifier (MapName). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetMap(in athanor.Declarer, id string) (*MapResource, error) {
+	out := &MapResource{}
+	r, err := typed.Get(in, MapTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMaps reads every AWS::Location::Map in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListMaps(in athanor.Declarer) ([]*MapResource, error) {
+	return typed.List(in, MapTypeName, nil, func(out *MapResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MapMapConfiguration is part of AWS::Location::Map.

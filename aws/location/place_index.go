@@ -53,14 +53,34 @@ func (r *PlaceIndexResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PlaceIndex(app *athanor.App, logicalID string, props PlaceIndexProps, opts ...athanor.ResourceOption) (*PlaceIndexResource, error) {
+func PlaceIndex(in athanor.Declarer, logicalID string, props PlaceIndexProps, opts ...athanor.ResourceOption) (*PlaceIndexResource, error) {
 	out := &PlaceIndexResource{}
-	r, err := typed.Declare(app, PlaceIndexTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PlaceIndexTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPlaceIndex reads an AWS::Location::PlaceIndex that the program uses but
+// does not manage, by its primary identifier (IndexName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetPlaceIndex(in athanor.Declarer, id string) (*PlaceIndexResource, error) {
+	out := &PlaceIndexResource{}
+	r, err := typed.Get(in, PlaceIndexTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPlaceIndexes reads every AWS::Location::PlaceIndex in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListPlaceIndexes(in athanor.Declarer) ([]*PlaceIndexResource, error) {
+	return typed.List(in, PlaceIndexTypeName, nil, func(out *PlaceIndexResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PlaceIndexDataSourceConfiguration is part of AWS::Location::PlaceIndex.

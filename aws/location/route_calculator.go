@@ -52,14 +52,34 @@ func (r *RouteCalculatorResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RouteCalculator(app *athanor.App, logicalID string, props RouteCalculatorProps, opts ...athanor.ResourceOption) (*RouteCalculatorResource, error) {
+func RouteCalculator(in athanor.Declarer, logicalID string, props RouteCalculatorProps, opts ...athanor.ResourceOption) (*RouteCalculatorResource, error) {
 	out := &RouteCalculatorResource{}
-	r, err := typed.Declare(app, RouteCalculatorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RouteCalculatorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRouteCalculator reads an AWS::Location::RouteCalculator that the
+// program uses but does not manage, by its primary identifier
+// (CalculatorName). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetRouteCalculator(in athanor.Declarer, id string) (*RouteCalculatorResource, error) {
+	out := &RouteCalculatorResource{}
+	r, err := typed.Get(in, RouteCalculatorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRouteCalculators reads every AWS::Location::RouteCalculator in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListRouteCalculators(in athanor.Declarer) ([]*RouteCalculatorResource, error) {
+	return typed.List(in, RouteCalculatorTypeName, nil, func(out *RouteCalculatorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition PricingPlan (AWS::Location::RouteCalculator).

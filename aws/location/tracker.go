@@ -58,14 +58,34 @@ func (r *TrackerResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Tracker(app *athanor.App, logicalID string, props TrackerProps, opts ...athanor.ResourceOption) (*TrackerResource, error) {
+func Tracker(in athanor.Declarer, logicalID string, props TrackerProps, opts ...athanor.ResourceOption) (*TrackerResource, error) {
 	out := &TrackerResource{}
-	r, err := typed.Declare(app, TrackerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TrackerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTracker reads an AWS::Location::Tracker that the program uses but does
+// not manage, by its primary identifier (TrackerName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetTracker(in athanor.Declarer, id string) (*TrackerResource, error) {
+	out := &TrackerResource{}
+	r, err := typed.Get(in, TrackerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTrackers reads every AWS::Location::Tracker in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListTrackers(in athanor.Declarer) ([]*TrackerResource, error) {
+	return typed.List(in, TrackerTypeName, nil, func(out *TrackerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition PositionFiltering (AWS::Location::Tracker).

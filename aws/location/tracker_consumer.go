@@ -37,12 +37,32 @@ func (r *TrackerConsumerResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TrackerConsumer(app *athanor.App, logicalID string, props TrackerConsumerProps, opts ...athanor.ResourceOption) (*TrackerConsumerResource, error) {
+func TrackerConsumer(in athanor.Declarer, logicalID string, props TrackerConsumerProps, opts ...athanor.ResourceOption) (*TrackerConsumerResource, error) {
 	out := &TrackerConsumerResource{}
-	r, err := typed.Declare(app, TrackerConsumerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TrackerConsumerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTrackerConsumer reads an AWS::Location::TrackerConsumer that the
+// program uses but does not manage, by its primary identifier
+// (TrackerName|ConsumerArn, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetTrackerConsumer(in athanor.Declarer, id string) (*TrackerConsumerResource, error) {
+	out := &TrackerConsumerResource{}
+	r, err := typed.Get(in, TrackerConsumerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTrackerConsumers reads every AWS::Location::TrackerConsumer in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListTrackerConsumers(in athanor.Declarer) ([]*TrackerConsumerResource, error) {
+	return typed.List(in, TrackerConsumerTypeName, nil, func(out *TrackerConsumerResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -53,14 +53,36 @@ func (r *AccountPolicyResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AccountPolicy(app *athanor.App, logicalID string, props AccountPolicyProps, opts ...athanor.ResourceOption) (*AccountPolicyResource, error) {
+func AccountPolicy(in athanor.Declarer, logicalID string, props AccountPolicyProps, opts ...athanor.ResourceOption) (*AccountPolicyResource, error) {
 	out := &AccountPolicyResource{}
-	r, err := typed.Declare(app, AccountPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AccountPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAccountPolicy reads an AWS::Logs::AccountPolicy that the program uses
+// but does not manage, by its primary identifier
+// (AccountId|PolicyType|PolicyName, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetAccountPolicy(in athanor.Declarer, id string) (*AccountPolicyResource, error) {
+	out := &AccountPolicyResource{}
+	r, err := typed.Get(in, AccountPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAccountPolicies reads every AWS::Logs::AccountPolicy within the given
+// PolicyType (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListAccountPolicies(in athanor.Declarer, policyType string) ([]*AccountPolicyResource, error) {
+	return typed.List(in, AccountPolicyTypeName, map[string]any{"PolicyType": policyType}, func(out *AccountPolicyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of AccountPolicyProps.PolicyType (AWS::Logs::AccountPolicy).

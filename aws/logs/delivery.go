@@ -71,12 +71,32 @@ func (r *DeliveryResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Delivery(app *athanor.App, logicalID string, props DeliveryProps, opts ...athanor.ResourceOption) (*DeliveryResource, error) {
+func Delivery(in athanor.Declarer, logicalID string, props DeliveryProps, opts ...athanor.ResourceOption) (*DeliveryResource, error) {
 	out := &DeliveryResource{}
-	r, err := typed.Declare(app, DeliveryTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DeliveryTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDelivery reads an AWS::Logs::Delivery that the program uses but does
+// not manage, by its primary identifier (DeliveryId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetDelivery(in athanor.Declarer, id string) (*DeliveryResource, error) {
+	out := &DeliveryResource{}
+	r, err := typed.Get(in, DeliveryTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDeliveries reads every AWS::Logs::Delivery in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListDeliveries(in athanor.Declarer) ([]*DeliveryResource, error) {
+	return typed.List(in, DeliveryTypeName, nil, func(out *DeliveryResource, r *athanor.Resource) { out.Resource = r })
 }

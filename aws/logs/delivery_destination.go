@@ -63,14 +63,34 @@ func (r *DeliveryDestinationResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DeliveryDestination(app *athanor.App, logicalID string, props DeliveryDestinationProps, opts ...athanor.ResourceOption) (*DeliveryDestinationResource, error) {
+func DeliveryDestination(in athanor.Declarer, logicalID string, props DeliveryDestinationProps, opts ...athanor.ResourceOption) (*DeliveryDestinationResource, error) {
 	out := &DeliveryDestinationResource{}
-	r, err := typed.Declare(app, DeliveryDestinationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DeliveryDestinationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDeliveryDestination reads an AWS::Logs::DeliveryDestination that the
+// program uses but does not manage, by its primary identifier (Name). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetDeliveryDestination(in athanor.Declarer, id string) (*DeliveryDestinationResource, error) {
+	out := &DeliveryDestinationResource{}
+	r, err := typed.Get(in, DeliveryDestinationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDeliveryDestinations reads every AWS::Logs::DeliveryDestination in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListDeliveryDestinations(in athanor.Declarer) ([]*DeliveryDestinationResource, error) {
+	return typed.List(in, DeliveryDestinationTypeName, nil, func(out *DeliveryDestinationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DeliveryDestinationDestinationPolicy is part of

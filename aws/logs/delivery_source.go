@@ -69,14 +69,34 @@ func (r *DeliverySourceResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DeliverySource(app *athanor.App, logicalID string, props DeliverySourceProps, opts ...athanor.ResourceOption) (*DeliverySourceResource, error) {
+func DeliverySource(in athanor.Declarer, logicalID string, props DeliverySourceProps, opts ...athanor.ResourceOption) (*DeliverySourceResource, error) {
 	out := &DeliverySourceResource{}
-	r, err := typed.Declare(app, DeliverySourceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DeliverySourceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDeliverySource reads an AWS::Logs::DeliverySource that the program uses
+// but does not manage, by its primary identifier (Name). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetDeliverySource(in athanor.Declarer, id string) (*DeliverySourceResource, error) {
+	out := &DeliverySourceResource{}
+	r, err := typed.Get(in, DeliverySourceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDeliverySources reads every AWS::Logs::DeliverySource in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListDeliverySources(in athanor.Declarer) ([]*DeliverySourceResource, error) {
+	return typed.List(in, DeliverySourceTypeName, nil, func(out *DeliverySourceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of DeliverySourceResource.Status (AWS::Logs::DeliverySource).

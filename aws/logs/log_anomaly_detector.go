@@ -57,14 +57,34 @@ func (r *LogAnomalyDetectorResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LogAnomalyDetector(app *athanor.App, logicalID string, props LogAnomalyDetectorProps, opts ...athanor.ResourceOption) (*LogAnomalyDetectorResource, error) {
+func LogAnomalyDetector(in athanor.Declarer, logicalID string, props LogAnomalyDetectorProps, opts ...athanor.ResourceOption) (*LogAnomalyDetectorResource, error) {
 	out := &LogAnomalyDetectorResource{}
-	r, err := typed.Declare(app, LogAnomalyDetectorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LogAnomalyDetectorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLogAnomalyDetector reads an AWS::Logs::LogAnomalyDetector that the
+// program uses but does not manage, by its primary identifier
+// (AnomalyDetectorArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetLogAnomalyDetector(in athanor.Declarer, id string) (*LogAnomalyDetectorResource, error) {
+	out := &LogAnomalyDetectorResource{}
+	r, err := typed.Get(in, LogAnomalyDetectorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLogAnomalyDetectors reads every AWS::Logs::LogAnomalyDetector in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListLogAnomalyDetectors(in athanor.Declarer) ([]*LogAnomalyDetectorResource, error) {
+	return typed.List(in, LogAnomalyDetectorTypeName, nil, func(out *LogAnomalyDetectorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of LogAnomalyDetectorProps.EvaluationFrequency (AWS::Logs::LogAnomalyDetector).

@@ -88,14 +88,34 @@ func (r *LogGroupResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LogGroup(app *athanor.App, logicalID string, props LogGroupProps, opts ...athanor.ResourceOption) (*LogGroupResource, error) {
+func LogGroup(in athanor.Declarer, logicalID string, props LogGroupProps, opts ...athanor.ResourceOption) (*LogGroupResource, error) {
 	out := &LogGroupResource{}
-	r, err := typed.Declare(app, LogGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LogGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLogGroup reads an AWS::Logs::LogGroup that the program uses but does
+// not manage, by its primary identifier (LogGroupName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetLogGroup(in athanor.Declarer, id string) (*LogGroupResource, error) {
+	out := &LogGroupResource{}
+	r, err := typed.Get(in, LogGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLogGroups reads every AWS::Logs::LogGroup in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListLogGroups(in athanor.Declarer) ([]*LogGroupResource, error) {
+	return typed.List(in, LogGroupTypeName, nil, func(out *LogGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of LogGroupProps.LogGroupClass (AWS::Logs::LogGroup).

@@ -38,12 +38,33 @@ func (r *LogStreamResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LogStream(app *athanor.App, logicalID string, props LogStreamProps, opts ...athanor.ResourceOption) (*LogStreamResource, error) {
+func LogStream(in athanor.Declarer, logicalID string, props LogStreamProps, opts ...athanor.ResourceOption) (*LogStreamResource, error) {
 	out := &LogStreamResource{}
-	r, err := typed.Declare(app, LogStreamTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LogStreamTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLogStream reads an AWS::Logs::LogStream that the program uses but does
+// not manage, by its primary identifier (LogGroupName|LogStreamName, joined
+// by |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetLogStream(in athanor.Declarer, id string) (*LogStreamResource, error) {
+	out := &LogStreamResource{}
+	r, err := typed.Get(in, LogStreamTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLogStreams reads every AWS::Logs::LogStream within the given
+// LogGroupName (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListLogStreams(in athanor.Declarer, logGroupName string) ([]*LogStreamResource, error) {
+	return typed.List(in, LogStreamTypeName, map[string]any{"LogGroupName": logGroupName}, func(out *LogStreamResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -67,14 +67,34 @@ func (r *MetricFilterResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MetricFilter(app *athanor.App, logicalID string, props MetricFilterProps, opts ...athanor.ResourceOption) (*MetricFilterResource, error) {
+func MetricFilter(in athanor.Declarer, logicalID string, props MetricFilterProps, opts ...athanor.ResourceOption) (*MetricFilterResource, error) {
 	out := &MetricFilterResource{}
-	r, err := typed.Declare(app, MetricFilterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MetricFilterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMetricFilter reads an AWS::Logs::MetricFilter that the program uses but
+// does not manage, by its primary identifier (LogGroupName|FilterName,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetMetricFilter(in athanor.Declarer, id string) (*MetricFilterResource, error) {
+	out := &MetricFilterResource{}
+	r, err := typed.Get(in, MetricFilterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMetricFilters reads every AWS::Logs::MetricFilter in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListMetricFilters(in athanor.Declarer) ([]*MetricFilterResource, error) {
+	return typed.List(in, MetricFilterTypeName, nil, func(out *MetricFilterResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MetricFilterMetricTransformation is part of AWS::Logs::MetricFilter.

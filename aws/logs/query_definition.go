@@ -53,14 +53,34 @@ func (r *QueryDefinitionResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func QueryDefinition(app *athanor.App, logicalID string, props QueryDefinitionProps, opts ...athanor.ResourceOption) (*QueryDefinitionResource, error) {
+func QueryDefinition(in athanor.Declarer, logicalID string, props QueryDefinitionProps, opts ...athanor.ResourceOption) (*QueryDefinitionResource, error) {
 	out := &QueryDefinitionResource{}
-	r, err := typed.Declare(app, QueryDefinitionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, QueryDefinitionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetQueryDefinition reads an AWS::Logs::QueryDefinition that the program
+// uses but does not manage, by its primary identifier (QueryDefinitionId).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetQueryDefinition(in athanor.Declarer, id string) (*QueryDefinitionResource, error) {
+	out := &QueryDefinitionResource{}
+	r, err := typed.Get(in, QueryDefinitionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListQueryDefinitions reads every AWS::Logs::QueryDefinition in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListQueryDefinitions(in athanor.Declarer) ([]*QueryDefinitionResource, error) {
+	return typed.List(in, QueryDefinitionTypeName, nil, func(out *QueryDefinitionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of QueryDefinitionProps.QueryLanguage (AWS::Logs::QueryDefinition).

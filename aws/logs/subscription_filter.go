@@ -85,14 +85,35 @@ func (r *SubscriptionFilterResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SubscriptionFilter(app *athanor.App, logicalID string, props SubscriptionFilterProps, opts ...athanor.ResourceOption) (*SubscriptionFilterResource, error) {
+func SubscriptionFilter(in athanor.Declarer, logicalID string, props SubscriptionFilterProps, opts ...athanor.ResourceOption) (*SubscriptionFilterResource, error) {
 	out := &SubscriptionFilterResource{}
-	r, err := typed.Declare(app, SubscriptionFilterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SubscriptionFilterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSubscriptionFilter reads an AWS::Logs::SubscriptionFilter that the
+// program uses but does not manage, by its primary identifier
+// (FilterName|LogGroupName, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetSubscriptionFilter(in athanor.Declarer, id string) (*SubscriptionFilterResource, error) {
+	out := &SubscriptionFilterResource{}
+	r, err := typed.Get(in, SubscriptionFilterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSubscriptionFilters reads every AWS::Logs::SubscriptionFilter within
+// the given LogGroupName (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListSubscriptionFilters(in athanor.Declarer, logGroupName string) ([]*SubscriptionFilterResource, error) {
+	return typed.List(in, SubscriptionFilterTypeName, map[string]any{"LogGroupName": logGroupName}, func(out *SubscriptionFilterResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of SubscriptionFilterProps.Distribution (AWS::Logs::SubscriptionFilter).

@@ -38,14 +38,34 @@ func (r *TransformerResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Transformer(app *athanor.App, logicalID string, props TransformerProps, opts ...athanor.ResourceOption) (*TransformerResource, error) {
+func Transformer(in athanor.Declarer, logicalID string, props TransformerProps, opts ...athanor.ResourceOption) (*TransformerResource, error) {
 	out := &TransformerResource{}
-	r, err := typed.Declare(app, TransformerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransformerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransformer reads an AWS::Logs::Transformer that the program uses but
+// does not manage, by its primary identifier (LogGroupIdentifier). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetTransformer(in athanor.Declarer, id string) (*TransformerResource, error) {
+	out := &TransformerResource{}
+	r, err := typed.Get(in, TransformerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransformers reads every AWS::Logs::Transformer in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListTransformers(in athanor.Declarer) ([]*TransformerResource, error) {
+	return typed.List(in, TransformerTypeName, nil, func(out *TransformerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TransformerAddKeyEntry is part of AWS::Logs::Transformer.

@@ -68,14 +68,35 @@ func (r *InferenceSchedulerResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func InferenceScheduler(app *athanor.App, logicalID string, props InferenceSchedulerProps, opts ...athanor.ResourceOption) (*InferenceSchedulerResource, error) {
+func InferenceScheduler(in athanor.Declarer, logicalID string, props InferenceSchedulerProps, opts ...athanor.ResourceOption) (*InferenceSchedulerResource, error) {
 	out := &InferenceSchedulerResource{}
-	r, err := typed.Declare(app, InferenceSchedulerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InferenceSchedulerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInferenceScheduler reads an AWS::LookoutEquipment::InferenceScheduler
+// that the program uses but does not manage, by its primary identifier
+// (InferenceSchedulerName). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetInferenceScheduler(in athanor.Declarer, id string) (*InferenceSchedulerResource, error) {
+	out := &InferenceSchedulerResource{}
+	r, err := typed.Get(in, InferenceSchedulerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInferenceSchedulers reads every
+// AWS::LookoutEquipment::InferenceScheduler in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListInferenceSchedulers(in athanor.Declarer) ([]*InferenceSchedulerResource, error) {
+	return typed.List(in, InferenceSchedulerTypeName, nil, func(out *InferenceSchedulerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // InferenceSchedulerDataInputConfiguration is part of

@@ -51,14 +51,34 @@ func (r *AlertResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Alert(app *athanor.App, logicalID string, props AlertProps, opts ...athanor.ResourceOption) (*AlertResource, error) {
+func Alert(in athanor.Declarer, logicalID string, props AlertProps, opts ...athanor.ResourceOption) (*AlertResource, error) {
 	out := &AlertResource{}
-	r, err := typed.Declare(app, AlertTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AlertTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAlert reads an AWS::LookoutMetrics::Alert that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetAlert(in athanor.Declarer, id string) (*AlertResource, error) {
+	out := &AlertResource{}
+	r, err := typed.Get(in, AlertTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAlerts reads every AWS::LookoutMetrics::Alert in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListAlerts(in athanor.Declarer) ([]*AlertResource, error) {
+	return typed.List(in, AlertTypeName, nil, func(out *AlertResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AlertAction is part of AWS::LookoutMetrics::Alert.

@@ -48,14 +48,34 @@ func (r *AnomalyDetectorResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AnomalyDetector(app *athanor.App, logicalID string, props AnomalyDetectorProps, opts ...athanor.ResourceOption) (*AnomalyDetectorResource, error) {
+func AnomalyDetector(in athanor.Declarer, logicalID string, props AnomalyDetectorProps, opts ...athanor.ResourceOption) (*AnomalyDetectorResource, error) {
 	out := &AnomalyDetectorResource{}
-	r, err := typed.Declare(app, AnomalyDetectorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AnomalyDetectorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAnomalyDetector reads an AWS::LookoutMetrics::AnomalyDetector that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetAnomalyDetector(in athanor.Declarer, id string) (*AnomalyDetectorResource, error) {
+	out := &AnomalyDetectorResource{}
+	r, err := typed.Get(in, AnomalyDetectorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAnomalyDetectors reads every AWS::LookoutMetrics::AnomalyDetector in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListAnomalyDetectors(in athanor.Declarer) ([]*AnomalyDetectorResource, error) {
+	return typed.List(in, AnomalyDetectorTypeName, nil, func(out *AnomalyDetectorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AnomalyDetectorAnomalyDetectorConfig is part of

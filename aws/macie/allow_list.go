@@ -48,14 +48,34 @@ func (r *AllowListResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AllowList(app *athanor.App, logicalID string, props AllowListProps, opts ...athanor.ResourceOption) (*AllowListResource, error) {
+func AllowList(in athanor.Declarer, logicalID string, props AllowListProps, opts ...athanor.ResourceOption) (*AllowListResource, error) {
 	out := &AllowListResource{}
-	r, err := typed.Declare(app, AllowListTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AllowListTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAllowList reads an AWS::Macie::AllowList that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetAllowList(in athanor.Declarer, id string) (*AllowListResource, error) {
+	out := &AllowListResource{}
+	r, err := typed.Get(in, AllowListTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAllowLists reads every AWS::Macie::AllowList in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListAllowLists(in athanor.Declarer) ([]*AllowListResource, error) {
+	return typed.List(in, AllowListTypeName, nil, func(out *AllowListResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AllowListCriteria is part of AWS::Macie::AllowList. The regex or s3 object

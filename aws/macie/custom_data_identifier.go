@@ -58,12 +58,32 @@ func (r *CustomDataIdentifierResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CustomDataIdentifier(app *athanor.App, logicalID string, props CustomDataIdentifierProps, opts ...athanor.ResourceOption) (*CustomDataIdentifierResource, error) {
+func CustomDataIdentifier(in athanor.Declarer, logicalID string, props CustomDataIdentifierProps, opts ...athanor.ResourceOption) (*CustomDataIdentifierResource, error) {
 	out := &CustomDataIdentifierResource{}
-	r, err := typed.Declare(app, CustomDataIdentifierTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CustomDataIdentifierTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCustomDataIdentifier reads an AWS::Macie::CustomDataIdentifier that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetCustomDataIdentifier(in athanor.Declarer, id string) (*CustomDataIdentifierResource, error) {
+	out := &CustomDataIdentifierResource{}
+	r, err := typed.Get(in, CustomDataIdentifierTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCustomDataIdentifiers reads every AWS::Macie::CustomDataIdentifier in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListCustomDataIdentifiers(in athanor.Declarer) ([]*CustomDataIdentifierResource, error) {
+	return typed.List(in, CustomDataIdentifierTypeName, nil, func(out *CustomDataIdentifierResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -50,14 +50,34 @@ func (r *FindingsFilterResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FindingsFilter(app *athanor.App, logicalID string, props FindingsFilterProps, opts ...athanor.ResourceOption) (*FindingsFilterResource, error) {
+func FindingsFilter(in athanor.Declarer, logicalID string, props FindingsFilterProps, opts ...athanor.ResourceOption) (*FindingsFilterResource, error) {
 	out := &FindingsFilterResource{}
-	r, err := typed.Declare(app, FindingsFilterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FindingsFilterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFindingsFilter reads an AWS::Macie::FindingsFilter that the program
+// uses but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetFindingsFilter(in athanor.Declarer, id string) (*FindingsFilterResource, error) {
+	out := &FindingsFilterResource{}
+	r, err := typed.Get(in, FindingsFilterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFindingsFilters reads every AWS::Macie::FindingsFilter in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListFindingsFilters(in athanor.Declarer) ([]*FindingsFilterResource, error) {
+	return typed.List(in, FindingsFilterTypeName, nil, func(out *FindingsFilterResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FindingsFilterCriterionAdditionalProperties is part of

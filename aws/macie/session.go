@@ -48,14 +48,34 @@ func (r *SessionResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Session(app *athanor.App, logicalID string, props SessionProps, opts ...athanor.ResourceOption) (*SessionResource, error) {
+func Session(in athanor.Declarer, logicalID string, props SessionProps, opts ...athanor.ResourceOption) (*SessionResource, error) {
 	out := &SessionResource{}
-	r, err := typed.Declare(app, SessionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SessionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSession reads an AWS::Macie::Session that the program uses but does not
+// manage, by its primary identifier (AwsAccountId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSession(in athanor.Declarer, id string) (*SessionResource, error) {
+	out := &SessionResource{}
+	r, err := typed.Get(in, SessionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSessions reads every AWS::Macie::Session in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListSessions(in athanor.Declarer) ([]*SessionResource, error) {
+	return typed.List(in, SessionTypeName, nil, func(out *SessionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of SessionResource.AutomatedDiscoveryStatus (AWS::Macie::Session).

@@ -52,14 +52,34 @@ func (r *AccessorResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Accessor(app *athanor.App, logicalID string, props AccessorProps, opts ...athanor.ResourceOption) (*AccessorResource, error) {
+func Accessor(in athanor.Declarer, logicalID string, props AccessorProps, opts ...athanor.ResourceOption) (*AccessorResource, error) {
 	out := &AccessorResource{}
-	r, err := typed.Declare(app, AccessorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AccessorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAccessor reads an AWS::ManagedBlockchain::Accessor that the program
+// uses but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetAccessor(in athanor.Declarer, id string) (*AccessorResource, error) {
+	out := &AccessorResource{}
+	r, err := typed.Get(in, AccessorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAccessors reads every AWS::ManagedBlockchain::Accessor in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListAccessors(in athanor.Declarer) ([]*AccessorResource, error) {
+	return typed.List(in, AccessorTypeName, nil, func(out *AccessorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AccessorStatus (AWS::ManagedBlockchain::Accessor).

@@ -51,14 +51,34 @@ func (r *BridgeResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Bridge(app *athanor.App, logicalID string, props BridgeProps, opts ...athanor.ResourceOption) (*BridgeResource, error) {
+func Bridge(in athanor.Declarer, logicalID string, props BridgeProps, opts ...athanor.ResourceOption) (*BridgeResource, error) {
 	out := &BridgeResource{}
-	r, err := typed.Declare(app, BridgeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BridgeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBridge reads an AWS::MediaConnect::Bridge that the program uses but
+// does not manage, by its primary identifier (BridgeArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetBridge(in athanor.Declarer, id string) (*BridgeResource, error) {
+	out := &BridgeResource{}
+	r, err := typed.Get(in, BridgeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBridges reads every AWS::MediaConnect::Bridge in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListBridges(in athanor.Declarer) ([]*BridgeResource, error) {
+	return typed.List(in, BridgeTypeName, nil, func(out *BridgeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // BridgeBridgeFlowSource is part of AWS::MediaConnect::Bridge. The source of

@@ -40,9 +40,23 @@ func (r *BridgeOutputResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func BridgeOutput(app *athanor.App, logicalID string, props BridgeOutputProps, opts ...athanor.ResourceOption) (*BridgeOutputResource, error) {
+func BridgeOutput(in athanor.Declarer, logicalID string, props BridgeOutputProps, opts ...athanor.ResourceOption) (*BridgeOutputResource, error) {
 	out := &BridgeOutputResource{}
-	r, err := typed.Declare(app, BridgeOutputTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BridgeOutputTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetBridgeOutput reads an AWS::MediaConnect::BridgeOutput that the program
+// uses but does not manage, by its primary identifier (BridgeArn|Name,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetBridgeOutput(in athanor.Declarer, id string) (*BridgeOutputResource, error) {
+	out := &BridgeOutputResource{}
+	r, err := typed.Get(in, BridgeOutputTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -44,9 +44,23 @@ func (r *BridgeSourceResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func BridgeSource(app *athanor.App, logicalID string, props BridgeSourceProps, opts ...athanor.ResourceOption) (*BridgeSourceResource, error) {
+func BridgeSource(in athanor.Declarer, logicalID string, props BridgeSourceProps, opts ...athanor.ResourceOption) (*BridgeSourceResource, error) {
 	out := &BridgeSourceResource{}
-	r, err := typed.Declare(app, BridgeSourceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BridgeSourceTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetBridgeSource reads an AWS::MediaConnect::BridgeSource that the program
+// uses but does not manage, by its primary identifier (BridgeArn|Name,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetBridgeSource(in athanor.Declarer, id string) (*BridgeSourceResource, error) {
+	out := &BridgeSourceResource{}
+	r, err := typed.Get(in, BridgeSourceTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

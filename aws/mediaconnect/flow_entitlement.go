@@ -60,14 +60,35 @@ func (r *FlowEntitlementResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FlowEntitlement(app *athanor.App, logicalID string, props FlowEntitlementProps, opts ...athanor.ResourceOption) (*FlowEntitlementResource, error) {
+func FlowEntitlement(in athanor.Declarer, logicalID string, props FlowEntitlementProps, opts ...athanor.ResourceOption) (*FlowEntitlementResource, error) {
 	out := &FlowEntitlementResource{}
-	r, err := typed.Declare(app, FlowEntitlementTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FlowEntitlementTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFlowEntitlement reads an AWS::MediaConnect::FlowEntitlement that the
+// program uses but does not manage, by its primary identifier
+// (EntitlementArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetFlowEntitlement(in athanor.Declarer, id string) (*FlowEntitlementResource, error) {
+	out := &FlowEntitlementResource{}
+	r, err := typed.Get(in, FlowEntitlementTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFlowEntitlements reads every AWS::MediaConnect::FlowEntitlement within
+// the given FlowArn (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListFlowEntitlements(in athanor.Declarer, flowArn string) ([]*FlowEntitlementResource, error) {
+	return typed.List(in, FlowEntitlementTypeName, map[string]any{"FlowArn": flowArn}, func(out *FlowEntitlementResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FlowEntitlementEncryption is part of AWS::MediaConnect::FlowEntitlement.

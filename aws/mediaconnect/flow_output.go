@@ -93,14 +93,35 @@ func (r *FlowOutputResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FlowOutput(app *athanor.App, logicalID string, props FlowOutputProps, opts ...athanor.ResourceOption) (*FlowOutputResource, error) {
+func FlowOutput(in athanor.Declarer, logicalID string, props FlowOutputProps, opts ...athanor.ResourceOption) (*FlowOutputResource, error) {
 	out := &FlowOutputResource{}
-	r, err := typed.Declare(app, FlowOutputTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FlowOutputTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFlowOutput reads an AWS::MediaConnect::FlowOutput that the program uses
+// but does not manage, by its primary identifier (OutputArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetFlowOutput(in athanor.Declarer, id string) (*FlowOutputResource, error) {
+	out := &FlowOutputResource{}
+	r, err := typed.Get(in, FlowOutputTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFlowOutputs reads every AWS::MediaConnect::FlowOutput within the given
+// FlowArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListFlowOutputs(in athanor.Declarer, flowArn string) ([]*FlowOutputResource, error) {
+	return typed.List(in, FlowOutputTypeName, map[string]any{"FlowArn": flowArn}, func(out *FlowOutputResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FlowOutputDestinationConfiguration is part of

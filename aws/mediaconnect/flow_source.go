@@ -97,14 +97,35 @@ func (r *FlowSourceResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FlowSource(app *athanor.App, logicalID string, props FlowSourceProps, opts ...athanor.ResourceOption) (*FlowSourceResource, error) {
+func FlowSource(in athanor.Declarer, logicalID string, props FlowSourceProps, opts ...athanor.ResourceOption) (*FlowSourceResource, error) {
 	out := &FlowSourceResource{}
-	r, err := typed.Declare(app, FlowSourceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FlowSourceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFlowSource reads an AWS::MediaConnect::FlowSource that the program uses
+// but does not manage, by its primary identifier (SourceArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetFlowSource(in athanor.Declarer, id string) (*FlowSourceResource, error) {
+	out := &FlowSourceResource{}
+	r, err := typed.Get(in, FlowSourceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFlowSources reads every AWS::MediaConnect::FlowSource within the given
+// FlowArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListFlowSources(in athanor.Declarer, flowArn string) ([]*FlowSourceResource, error) {
+	return typed.List(in, FlowSourceTypeName, map[string]any{"FlowArn": flowArn}, func(out *FlowSourceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FlowSourceEncryption is part of AWS::MediaConnect::FlowSource. Information

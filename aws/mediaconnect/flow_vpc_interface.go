@@ -55,12 +55,33 @@ func (r *FlowVpcInterfaceResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FlowVpcInterface(app *athanor.App, logicalID string, props FlowVpcInterfaceProps, opts ...athanor.ResourceOption) (*FlowVpcInterfaceResource, error) {
+func FlowVpcInterface(in athanor.Declarer, logicalID string, props FlowVpcInterfaceProps, opts ...athanor.ResourceOption) (*FlowVpcInterfaceResource, error) {
 	out := &FlowVpcInterfaceResource{}
-	r, err := typed.Declare(app, FlowVpcInterfaceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FlowVpcInterfaceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFlowVpcInterface reads an AWS::MediaConnect::FlowVpcInterface that the
+// program uses but does not manage, by its primary identifier (FlowArn|Name,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetFlowVpcInterface(in athanor.Declarer, id string) (*FlowVpcInterfaceResource, error) {
+	out := &FlowVpcInterfaceResource{}
+	r, err := typed.Get(in, FlowVpcInterfaceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFlowVpcInterfaces reads every AWS::MediaConnect::FlowVpcInterface
+// within the given FlowArn (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListFlowVpcInterfaces(in athanor.Declarer, flowArn string) ([]*FlowVpcInterfaceResource, error) {
+	return typed.List(in, FlowVpcInterfaceTypeName, map[string]any{"FlowArn": flowArn}, func(out *FlowVpcInterfaceResource, r *athanor.Resource) { out.Resource = r })
 }

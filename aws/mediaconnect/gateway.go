@@ -51,14 +51,34 @@ func (r *GatewayResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Gateway(app *athanor.App, logicalID string, props GatewayProps, opts ...athanor.ResourceOption) (*GatewayResource, error) {
+func Gateway(in athanor.Declarer, logicalID string, props GatewayProps, opts ...athanor.ResourceOption) (*GatewayResource, error) {
 	out := &GatewayResource{}
-	r, err := typed.Declare(app, GatewayTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GatewayTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGateway reads an AWS::MediaConnect::Gateway that the program uses but
+// does not manage, by its primary identifier (GatewayArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetGateway(in athanor.Declarer, id string) (*GatewayResource, error) {
+	out := &GatewayResource{}
+	r, err := typed.Get(in, GatewayTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGateways reads every AWS::MediaConnect::Gateway in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListGateways(in athanor.Declarer) ([]*GatewayResource, error) {
+	return typed.List(in, GatewayTypeName, nil, func(out *GatewayResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // GatewayGatewayNetwork is part of AWS::MediaConnect::Gateway. The network

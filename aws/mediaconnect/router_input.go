@@ -90,14 +90,34 @@ func (r *RouterInputResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RouterInput(app *athanor.App, logicalID string, props RouterInputProps, opts ...athanor.ResourceOption) (*RouterInputResource, error) {
+func RouterInput(in athanor.Declarer, logicalID string, props RouterInputProps, opts ...athanor.ResourceOption) (*RouterInputResource, error) {
 	out := &RouterInputResource{}
-	r, err := typed.Declare(app, RouterInputTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RouterInputTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRouterInput reads an AWS::MediaConnect::RouterInput that the program
+// uses but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetRouterInput(in athanor.Declarer, id string) (*RouterInputResource, error) {
+	out := &RouterInputResource{}
+	r, err := typed.Get(in, RouterInputTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRouterInputs reads every AWS::MediaConnect::RouterInput in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListRouterInputs(in athanor.Declarer) ([]*RouterInputResource, error) {
+	return typed.List(in, RouterInputTypeName, nil, func(out *RouterInputResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RouterInputBlackFramesConfiguration is part of

@@ -70,14 +70,36 @@ func (r *RouterNetworkInterfaceResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RouterNetworkInterface(app *athanor.App, logicalID string, props RouterNetworkInterfaceProps, opts ...athanor.ResourceOption) (*RouterNetworkInterfaceResource, error) {
+func RouterNetworkInterface(in athanor.Declarer, logicalID string, props RouterNetworkInterfaceProps, opts ...athanor.ResourceOption) (*RouterNetworkInterfaceResource, error) {
 	out := &RouterNetworkInterfaceResource{}
-	r, err := typed.Declare(app, RouterNetworkInterfaceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RouterNetworkInterfaceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRouterNetworkInterface reads an
+// AWS::MediaConnect::RouterNetworkInterface that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetRouterNetworkInterface(in athanor.Declarer, id string) (*RouterNetworkInterfaceResource, error) {
+	out := &RouterNetworkInterfaceResource{}
+	r, err := typed.Get(in, RouterNetworkInterfaceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRouterNetworkInterfaces reads every
+// AWS::MediaConnect::RouterNetworkInterface in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListRouterNetworkInterfaces(in athanor.Declarer) ([]*RouterNetworkInterfaceResource, error) {
+	return typed.List(in, RouterNetworkInterfaceTypeName, nil, func(out *RouterNetworkInterfaceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RouterNetworkInterfacePublicRouterNetworkInterfaceConfiguration is part of

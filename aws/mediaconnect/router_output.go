@@ -79,14 +79,34 @@ func (r *RouterOutputResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RouterOutput(app *athanor.App, logicalID string, props RouterOutputProps, opts ...athanor.ResourceOption) (*RouterOutputResource, error) {
+func RouterOutput(in athanor.Declarer, logicalID string, props RouterOutputProps, opts ...athanor.ResourceOption) (*RouterOutputResource, error) {
 	out := &RouterOutputResource{}
-	r, err := typed.Declare(app, RouterOutputTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RouterOutputTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRouterOutput reads an AWS::MediaConnect::RouterOutput that the program
+// uses but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetRouterOutput(in athanor.Declarer, id string) (*RouterOutputResource, error) {
+	out := &RouterOutputResource{}
+	r, err := typed.Get(in, RouterOutputTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRouterOutputs reads every AWS::MediaConnect::RouterOutput in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListRouterOutputs(in athanor.Declarer) ([]*RouterOutputResource, error) {
+	return typed.List(in, RouterOutputTypeName, nil, func(out *RouterOutputResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition Day (AWS::MediaConnect::RouterOutput).

@@ -50,12 +50,32 @@ func (r *PresetResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Preset(app *athanor.App, logicalID string, props PresetProps, opts ...athanor.ResourceOption) (*PresetResource, error) {
+func Preset(in athanor.Declarer, logicalID string, props PresetProps, opts ...athanor.ResourceOption) (*PresetResource, error) {
 	out := &PresetResource{}
-	r, err := typed.Declare(app, PresetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PresetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPreset reads an AWS::MediaConvert::Preset that the program uses but
+// does not manage, by its primary identifier (Name). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetPreset(in athanor.Declarer, id string) (*PresetResource, error) {
+	out := &PresetResource{}
+	r, err := typed.Get(in, PresetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPresets reads every AWS::MediaConvert::Preset in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListPresets(in athanor.Declarer) ([]*PresetResource, error) {
+	return typed.List(in, PresetTypeName, nil, func(out *PresetResource, r *athanor.Resource) { out.Resource = r })
 }

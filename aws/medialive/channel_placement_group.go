@@ -54,14 +54,36 @@ func (r *ChannelPlacementGroupResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ChannelPlacementGroup(app *athanor.App, logicalID string, props ChannelPlacementGroupProps, opts ...athanor.ResourceOption) (*ChannelPlacementGroupResource, error) {
+func ChannelPlacementGroup(in athanor.Declarer, logicalID string, props ChannelPlacementGroupProps, opts ...athanor.ResourceOption) (*ChannelPlacementGroupResource, error) {
 	out := &ChannelPlacementGroupResource{}
-	r, err := typed.Declare(app, ChannelPlacementGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ChannelPlacementGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetChannelPlacementGroup reads an AWS::MediaLive::ChannelPlacementGroup
+// that the program uses but does not manage, by its primary identifier
+// (Id|ClusterId, joined by |). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetChannelPlacementGroup(in athanor.Declarer, id string) (*ChannelPlacementGroupResource, error) {
+	out := &ChannelPlacementGroupResource{}
+	r, err := typed.Get(in, ChannelPlacementGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListChannelPlacementGroups reads every
+// AWS::MediaLive::ChannelPlacementGroup within the given ClusterId (Cloud
+// Control lists this type only within them), sorted by identifier. See
+// athanor.App.List.
+func ListChannelPlacementGroups(in athanor.Declarer, clusterId string) ([]*ChannelPlacementGroupResource, error) {
+	return typed.List(in, ChannelPlacementGroupTypeName, map[string]any{"ClusterId": clusterId}, func(out *ChannelPlacementGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition ChannelPlacementGroupState (AWS::MediaLive::ChannelPlacementGroup).

@@ -89,14 +89,36 @@ func (r *CloudWatchAlarmTemplateResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CloudWatchAlarmTemplate(app *athanor.App, logicalID string, props CloudWatchAlarmTemplateProps, opts ...athanor.ResourceOption) (*CloudWatchAlarmTemplateResource, error) {
+func CloudWatchAlarmTemplate(in athanor.Declarer, logicalID string, props CloudWatchAlarmTemplateProps, opts ...athanor.ResourceOption) (*CloudWatchAlarmTemplateResource, error) {
 	out := &CloudWatchAlarmTemplateResource{}
-	r, err := typed.Declare(app, CloudWatchAlarmTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CloudWatchAlarmTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCloudWatchAlarmTemplate reads an
+// AWS::MediaLive::CloudWatchAlarmTemplate that the program uses but does not
+// manage, by its primary identifier (Identifier). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetCloudWatchAlarmTemplate(in athanor.Declarer, id string) (*CloudWatchAlarmTemplateResource, error) {
+	out := &CloudWatchAlarmTemplateResource{}
+	r, err := typed.Get(in, CloudWatchAlarmTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCloudWatchAlarmTemplates reads every
+// AWS::MediaLive::CloudWatchAlarmTemplate in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListCloudWatchAlarmTemplates(in athanor.Declarer) ([]*CloudWatchAlarmTemplateResource, error) {
+	return typed.List(in, CloudWatchAlarmTemplateTypeName, nil, func(out *CloudWatchAlarmTemplateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition CloudWatchAlarmTemplateComparisonOperator (AWS::MediaLive::CloudWatchAlarmTemplate).

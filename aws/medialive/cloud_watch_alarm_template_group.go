@@ -58,12 +58,34 @@ func (r *CloudWatchAlarmTemplateGroupResource) ResourceID() string { return r.Re
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CloudWatchAlarmTemplateGroup(app *athanor.App, logicalID string, props CloudWatchAlarmTemplateGroupProps, opts ...athanor.ResourceOption) (*CloudWatchAlarmTemplateGroupResource, error) {
+func CloudWatchAlarmTemplateGroup(in athanor.Declarer, logicalID string, props CloudWatchAlarmTemplateGroupProps, opts ...athanor.ResourceOption) (*CloudWatchAlarmTemplateGroupResource, error) {
 	out := &CloudWatchAlarmTemplateGroupResource{}
-	r, err := typed.Declare(app, CloudWatchAlarmTemplateGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CloudWatchAlarmTemplateGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCloudWatchAlarmTemplateGroup reads an
+// AWS::MediaLive::CloudWatchAlarmTemplateGroup that the program uses but
+// does not manage, by its primary identifier (Identifier). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetCloudWatchAlarmTemplateGroup(in athanor.Declarer, id string) (*CloudWatchAlarmTemplateGroupResource, error) {
+	out := &CloudWatchAlarmTemplateGroupResource{}
+	r, err := typed.Get(in, CloudWatchAlarmTemplateGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCloudWatchAlarmTemplateGroups reads every
+// AWS::MediaLive::CloudWatchAlarmTemplateGroup in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListCloudWatchAlarmTemplateGroups(in athanor.Declarer) ([]*CloudWatchAlarmTemplateGroupResource, error) {
+	return typed.List(in, CloudWatchAlarmTemplateGroupTypeName, nil, func(out *CloudWatchAlarmTemplateGroupResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -69,14 +69,36 @@ func (r *EventBridgeRuleTemplateResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EventBridgeRuleTemplate(app *athanor.App, logicalID string, props EventBridgeRuleTemplateProps, opts ...athanor.ResourceOption) (*EventBridgeRuleTemplateResource, error) {
+func EventBridgeRuleTemplate(in athanor.Declarer, logicalID string, props EventBridgeRuleTemplateProps, opts ...athanor.ResourceOption) (*EventBridgeRuleTemplateResource, error) {
 	out := &EventBridgeRuleTemplateResource{}
-	r, err := typed.Declare(app, EventBridgeRuleTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EventBridgeRuleTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEventBridgeRuleTemplate reads an
+// AWS::MediaLive::EventBridgeRuleTemplate that the program uses but does not
+// manage, by its primary identifier (Identifier). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetEventBridgeRuleTemplate(in athanor.Declarer, id string) (*EventBridgeRuleTemplateResource, error) {
+	out := &EventBridgeRuleTemplateResource{}
+	r, err := typed.Get(in, EventBridgeRuleTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEventBridgeRuleTemplates reads every
+// AWS::MediaLive::EventBridgeRuleTemplate in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListEventBridgeRuleTemplates(in athanor.Declarer) ([]*EventBridgeRuleTemplateResource, error) {
+	return typed.List(in, EventBridgeRuleTemplateTypeName, nil, func(out *EventBridgeRuleTemplateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition EventBridgeRuleTemplateEventType (AWS::MediaLive::EventBridgeRuleTemplate).

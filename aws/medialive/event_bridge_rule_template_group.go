@@ -58,12 +58,34 @@ func (r *EventBridgeRuleTemplateGroupResource) ResourceID() string { return r.Re
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EventBridgeRuleTemplateGroup(app *athanor.App, logicalID string, props EventBridgeRuleTemplateGroupProps, opts ...athanor.ResourceOption) (*EventBridgeRuleTemplateGroupResource, error) {
+func EventBridgeRuleTemplateGroup(in athanor.Declarer, logicalID string, props EventBridgeRuleTemplateGroupProps, opts ...athanor.ResourceOption) (*EventBridgeRuleTemplateGroupResource, error) {
 	out := &EventBridgeRuleTemplateGroupResource{}
-	r, err := typed.Declare(app, EventBridgeRuleTemplateGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EventBridgeRuleTemplateGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEventBridgeRuleTemplateGroup reads an
+// AWS::MediaLive::EventBridgeRuleTemplateGroup that the program uses but
+// does not manage, by its primary identifier (Identifier). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetEventBridgeRuleTemplateGroup(in athanor.Declarer, id string) (*EventBridgeRuleTemplateGroupResource, error) {
+	out := &EventBridgeRuleTemplateGroupResource{}
+	r, err := typed.Get(in, EventBridgeRuleTemplateGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEventBridgeRuleTemplateGroups reads every
+// AWS::MediaLive::EventBridgeRuleTemplateGroup in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListEventBridgeRuleTemplateGroups(in athanor.Declarer) ([]*EventBridgeRuleTemplateGroupResource, error) {
+	return typed.List(in, EventBridgeRuleTemplateGroupTypeName, nil, func(out *EventBridgeRuleTemplateGroupResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -55,14 +55,34 @@ func (r *MultiplexResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Multiplex(app *athanor.App, logicalID string, props MultiplexProps, opts ...athanor.ResourceOption) (*MultiplexResource, error) {
+func Multiplex(in athanor.Declarer, logicalID string, props MultiplexProps, opts ...athanor.ResourceOption) (*MultiplexResource, error) {
 	out := &MultiplexResource{}
-	r, err := typed.Declare(app, MultiplexTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MultiplexTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMultiplex reads an AWS::MediaLive::Multiplex that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetMultiplex(in athanor.Declarer, id string) (*MultiplexResource, error) {
+	out := &MultiplexResource{}
+	r, err := typed.Get(in, MultiplexTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMultiplexes reads every AWS::MediaLive::Multiplex in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListMultiplexes(in athanor.Declarer) ([]*MultiplexResource, error) {
+	return typed.List(in, MultiplexTypeName, nil, func(out *MultiplexResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MultiplexMultiplexOutputDestination is part of AWS::MediaLive::Multiplex.

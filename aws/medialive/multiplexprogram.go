@@ -57,14 +57,35 @@ func (r *MultiplexprogramResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Multiplexprogram(app *athanor.App, logicalID string, props MultiplexprogramProps, opts ...athanor.ResourceOption) (*MultiplexprogramResource, error) {
+func Multiplexprogram(in athanor.Declarer, logicalID string, props MultiplexprogramProps, opts ...athanor.ResourceOption) (*MultiplexprogramResource, error) {
 	out := &MultiplexprogramResource{}
-	r, err := typed.Declare(app, MultiplexprogramTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MultiplexprogramTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMultiplexprogram reads an AWS::MediaLive::Multiplexprogram that the
+// program uses but does not manage, by its primary identifier
+// (ProgramName|MultiplexId, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetMultiplexprogram(in athanor.Declarer, id string) (*MultiplexprogramResource, error) {
+	out := &MultiplexprogramResource{}
+	r, err := typed.Get(in, MultiplexprogramTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMultiplexprograms reads every AWS::MediaLive::Multiplexprogram within
+// the given MultiplexId (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListMultiplexprograms(in athanor.Declarer, multiplexId string) ([]*MultiplexprogramResource, error) {
+	return typed.List(in, MultiplexprogramTypeName, map[string]any{"MultiplexId": multiplexId}, func(out *MultiplexprogramResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MultiplexprogramMultiplexProgramPacketIdentifiersMap is part of

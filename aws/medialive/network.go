@@ -50,14 +50,34 @@ func (r *NetworkResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Network(app *athanor.App, logicalID string, props NetworkProps, opts ...athanor.ResourceOption) (*NetworkResource, error) {
+func Network(in athanor.Declarer, logicalID string, props NetworkProps, opts ...athanor.ResourceOption) (*NetworkResource, error) {
 	out := &NetworkResource{}
-	r, err := typed.Declare(app, NetworkTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NetworkTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNetwork reads an AWS::MediaLive::Network that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetNetwork(in athanor.Declarer, id string) (*NetworkResource, error) {
+	out := &NetworkResource{}
+	r, err := typed.Get(in, NetworkTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNetworks reads every AWS::MediaLive::Network in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListNetworks(in athanor.Declarer) ([]*NetworkResource, error) {
+	return typed.List(in, NetworkTypeName, nil, func(out *NetworkResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // NetworkIpPool is part of AWS::MediaLive::Network. IP address cidr pool.

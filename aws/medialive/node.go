@@ -65,14 +65,34 @@ func (r *NodeResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Node(app *athanor.App, logicalID string, props NodeProps, opts ...athanor.ResourceOption) (*NodeResource, error) {
+func Node(in athanor.Declarer, logicalID string, props NodeProps, opts ...athanor.ResourceOption) (*NodeResource, error) {
 	out := &NodeResource{}
-	r, err := typed.Declare(app, NodeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NodeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNode reads an AWS::MediaLive::Node that the program uses but does not
+// manage, by its primary identifier (Arn). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetNode(in athanor.Declarer, id string) (*NodeResource, error) {
+	out := &NodeResource{}
+	r, err := typed.Get(in, NodeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNodes reads every AWS::MediaLive::Node within the given ClusterId
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListNodes(in athanor.Declarer, clusterId string) ([]*NodeResource, error) {
+	return typed.List(in, NodeTypeName, map[string]any{"ClusterId": clusterId}, func(out *NodeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition NodeConnectionState (AWS::MediaLive::Node).

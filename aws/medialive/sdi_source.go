@@ -51,14 +51,34 @@ func (r *SdiSourceResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SdiSource(app *athanor.App, logicalID string, props SdiSourceProps, opts ...athanor.ResourceOption) (*SdiSourceResource, error) {
+func SdiSource(in athanor.Declarer, logicalID string, props SdiSourceProps, opts ...athanor.ResourceOption) (*SdiSourceResource, error) {
 	out := &SdiSourceResource{}
-	r, err := typed.Declare(app, SdiSourceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SdiSourceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSdiSource reads an AWS::MediaLive::SdiSource that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSdiSource(in athanor.Declarer, id string) (*SdiSourceResource, error) {
+	out := &SdiSourceResource{}
+	r, err := typed.Get(in, SdiSourceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSdiSources reads every AWS::MediaLive::SdiSource in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListSdiSources(in athanor.Declarer) ([]*SdiSourceResource, error) {
+	return typed.List(in, SdiSourceTypeName, nil, func(out *SdiSourceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition SdiSourceMode (AWS::MediaLive::SdiSource).

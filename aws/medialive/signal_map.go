@@ -90,14 +90,34 @@ func (r *SignalMapResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SignalMap(app *athanor.App, logicalID string, props SignalMapProps, opts ...athanor.ResourceOption) (*SignalMapResource, error) {
+func SignalMap(in athanor.Declarer, logicalID string, props SignalMapProps, opts ...athanor.ResourceOption) (*SignalMapResource, error) {
 	out := &SignalMapResource{}
-	r, err := typed.Declare(app, SignalMapTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SignalMapTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSignalMap reads an AWS::MediaLive::SignalMap that the program uses but
+// does not manage, by its primary identifier (Identifier). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetSignalMap(in athanor.Declarer, id string) (*SignalMapResource, error) {
+	out := &SignalMapResource{}
+	r, err := typed.Get(in, SignalMapTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSignalMaps reads every AWS::MediaLive::SignalMap in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListSignalMaps(in athanor.Declarer) ([]*SignalMapResource, error) {
+	return typed.List(in, SignalMapTypeName, nil, func(out *SignalMapResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SignalMapMediaResource is part of AWS::MediaLive::SignalMap. An AWS

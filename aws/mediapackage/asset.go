@@ -55,14 +55,34 @@ func (r *AssetResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Asset(app *athanor.App, logicalID string, props AssetProps, opts ...athanor.ResourceOption) (*AssetResource, error) {
+func Asset(in athanor.Declarer, logicalID string, props AssetProps, opts ...athanor.ResourceOption) (*AssetResource, error) {
 	out := &AssetResource{}
-	r, err := typed.Declare(app, AssetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AssetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAsset reads an AWS::MediaPackage::Asset that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetAsset(in athanor.Declarer, id string) (*AssetResource, error) {
+	out := &AssetResource{}
+	r, err := typed.Get(in, AssetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAssets reads every AWS::MediaPackage::Asset in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListAssets(in athanor.Declarer) ([]*AssetResource, error) {
+	return typed.List(in, AssetTypeName, nil, func(out *AssetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AssetEgressEndpoint is part of AWS::MediaPackage::Asset. The endpoint URL

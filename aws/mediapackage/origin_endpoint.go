@@ -81,14 +81,34 @@ func (r *OriginEndpointResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OriginEndpoint(app *athanor.App, logicalID string, props OriginEndpointProps, opts ...athanor.ResourceOption) (*OriginEndpointResource, error) {
+func OriginEndpoint(in athanor.Declarer, logicalID string, props OriginEndpointProps, opts ...athanor.ResourceOption) (*OriginEndpointResource, error) {
 	out := &OriginEndpointResource{}
-	r, err := typed.Declare(app, OriginEndpointTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OriginEndpointTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOriginEndpoint reads an AWS::MediaPackage::OriginEndpoint that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetOriginEndpoint(in athanor.Declarer, id string) (*OriginEndpointResource, error) {
+	out := &OriginEndpointResource{}
+	r, err := typed.Get(in, OriginEndpointTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOriginEndpoints reads every AWS::MediaPackage::OriginEndpoint in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListOriginEndpoints(in athanor.Declarer) ([]*OriginEndpointResource, error) {
+	return typed.List(in, OriginEndpointTypeName, nil, func(out *OriginEndpointResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AdsOnDeliveryRestrictions (AWS::MediaPackage::OriginEndpoint).

@@ -55,14 +55,36 @@ func (r *PackagingConfigurationResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PackagingConfiguration(app *athanor.App, logicalID string, props PackagingConfigurationProps, opts ...athanor.ResourceOption) (*PackagingConfigurationResource, error) {
+func PackagingConfiguration(in athanor.Declarer, logicalID string, props PackagingConfigurationProps, opts ...athanor.ResourceOption) (*PackagingConfigurationResource, error) {
 	out := &PackagingConfigurationResource{}
-	r, err := typed.Declare(app, PackagingConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PackagingConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPackagingConfiguration reads an
+// AWS::MediaPackage::PackagingConfiguration that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetPackagingConfiguration(in athanor.Declarer, id string) (*PackagingConfigurationResource, error) {
+	out := &PackagingConfigurationResource{}
+	r, err := typed.Get(in, PackagingConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPackagingConfigurations reads every
+// AWS::MediaPackage::PackagingConfiguration in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListPackagingConfigurations(in athanor.Declarer) ([]*PackagingConfigurationResource, error) {
+	return typed.List(in, PackagingConfigurationTypeName, nil, func(out *PackagingConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PackagingConfigurationCmafEncryption is part of

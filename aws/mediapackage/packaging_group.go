@@ -50,14 +50,34 @@ func (r *PackagingGroupResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PackagingGroup(app *athanor.App, logicalID string, props PackagingGroupProps, opts ...athanor.ResourceOption) (*PackagingGroupResource, error) {
+func PackagingGroup(in athanor.Declarer, logicalID string, props PackagingGroupProps, opts ...athanor.ResourceOption) (*PackagingGroupResource, error) {
 	out := &PackagingGroupResource{}
-	r, err := typed.Declare(app, PackagingGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PackagingGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPackagingGroup reads an AWS::MediaPackage::PackagingGroup that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetPackagingGroup(in athanor.Declarer, id string) (*PackagingGroupResource, error) {
+	out := &PackagingGroupResource{}
+	r, err := typed.Get(in, PackagingGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPackagingGroups reads every AWS::MediaPackage::PackagingGroup in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListPackagingGroups(in athanor.Declarer) ([]*PackagingGroupResource, error) {
+	return typed.List(in, PackagingGroupTypeName, nil, func(out *PackagingGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PackagingGroupAuthorization is part of AWS::MediaPackage::PackagingGroup.

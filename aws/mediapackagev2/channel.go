@@ -69,14 +69,35 @@ func (r *ChannelResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Channel(app *athanor.App, logicalID string, props ChannelProps, opts ...athanor.ResourceOption) (*ChannelResource, error) {
+func Channel(in athanor.Declarer, logicalID string, props ChannelProps, opts ...athanor.ResourceOption) (*ChannelResource, error) {
 	out := &ChannelResource{}
-	r, err := typed.Declare(app, ChannelTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ChannelTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetChannel reads an AWS::MediaPackageV2::Channel that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetChannel(in athanor.Declarer, id string) (*ChannelResource, error) {
+	out := &ChannelResource{}
+	r, err := typed.Get(in, ChannelTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListChannels reads every AWS::MediaPackageV2::Channel within the given
+// ChannelGroupName (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListChannels(in athanor.Declarer, channelGroupName string) ([]*ChannelResource, error) {
+	return typed.List(in, ChannelTypeName, map[string]any{"ChannelGroupName": channelGroupName}, func(out *ChannelResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ChannelIngestEndpoint is part of AWS::MediaPackageV2::Channel. <p>The

@@ -53,12 +53,32 @@ func (r *ChannelGroupResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ChannelGroup(app *athanor.App, logicalID string, props ChannelGroupProps, opts ...athanor.ResourceOption) (*ChannelGroupResource, error) {
+func ChannelGroup(in athanor.Declarer, logicalID string, props ChannelGroupProps, opts ...athanor.ResourceOption) (*ChannelGroupResource, error) {
 	out := &ChannelGroupResource{}
-	r, err := typed.Declare(app, ChannelGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ChannelGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetChannelGroup reads an AWS::MediaPackageV2::ChannelGroup that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetChannelGroup(in athanor.Declarer, id string) (*ChannelGroupResource, error) {
+	out := &ChannelGroupResource{}
+	r, err := typed.Get(in, ChannelGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListChannelGroups reads every AWS::MediaPackageV2::ChannelGroup in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListChannelGroups(in athanor.Declarer) ([]*ChannelGroupResource, error) {
+	return typed.List(in, ChannelGroupTypeName, nil, func(out *ChannelGroupResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -41,9 +41,24 @@ func (r *ChannelPolicyResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ChannelPolicy(app *athanor.App, logicalID string, props ChannelPolicyProps, opts ...athanor.ResourceOption) (*ChannelPolicyResource, error) {
+func ChannelPolicy(in athanor.Declarer, logicalID string, props ChannelPolicyProps, opts ...athanor.ResourceOption) (*ChannelPolicyResource, error) {
 	out := &ChannelPolicyResource{}
-	r, err := typed.Declare(app, ChannelPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ChannelPolicyTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetChannelPolicy reads an AWS::MediaPackageV2::ChannelPolicy that the
+// program uses but does not manage, by its primary identifier
+// (ChannelGroupName|ChannelName, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetChannelPolicy(in athanor.Declarer, id string) (*ChannelPolicyResource, error) {
+	out := &ChannelPolicyResource{}
+	r, err := typed.Get(in, ChannelPolicyTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

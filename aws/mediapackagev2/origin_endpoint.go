@@ -88,14 +88,35 @@ func (r *OriginEndpointResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OriginEndpoint(app *athanor.App, logicalID string, props OriginEndpointProps, opts ...athanor.ResourceOption) (*OriginEndpointResource, error) {
+func OriginEndpoint(in athanor.Declarer, logicalID string, props OriginEndpointProps, opts ...athanor.ResourceOption) (*OriginEndpointResource, error) {
 	out := &OriginEndpointResource{}
-	r, err := typed.Declare(app, OriginEndpointTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OriginEndpointTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOriginEndpoint reads an AWS::MediaPackageV2::OriginEndpoint that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetOriginEndpoint(in athanor.Declarer, id string) (*OriginEndpointResource, error) {
+	out := &OriginEndpointResource{}
+	r, err := typed.Get(in, OriginEndpointTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOriginEndpoints reads every AWS::MediaPackageV2::OriginEndpoint within
+// the given ChannelGroupName and ChannelName (Cloud Control lists this type
+// only within them), sorted by identifier. See athanor.App.List.
+func ListOriginEndpoints(in athanor.Declarer, channelGroupName string, channelName string) ([]*OriginEndpointResource, error) {
+	return typed.List(in, OriginEndpointTypeName, map[string]any{"ChannelGroupName": channelGroupName, "ChannelName": channelName}, func(out *OriginEndpointResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AdMarkerDash (AWS::MediaPackageV2::OriginEndpoint).

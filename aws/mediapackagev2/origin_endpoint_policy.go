@@ -46,9 +46,24 @@ func (r *OriginEndpointPolicyResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OriginEndpointPolicy(app *athanor.App, logicalID string, props OriginEndpointPolicyProps, opts ...athanor.ResourceOption) (*OriginEndpointPolicyResource, error) {
+func OriginEndpointPolicy(in athanor.Declarer, logicalID string, props OriginEndpointPolicyProps, opts ...athanor.ResourceOption) (*OriginEndpointPolicyResource, error) {
 	out := &OriginEndpointPolicyResource{}
-	r, err := typed.Declare(app, OriginEndpointPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OriginEndpointPolicyTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetOriginEndpointPolicy reads an AWS::MediaPackageV2::OriginEndpointPolicy
+// that the program uses but does not manage, by its primary identifier
+// (ChannelGroupName|ChannelName|OriginEndpointName, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetOriginEndpointPolicy(in athanor.Declarer, id string) (*OriginEndpointPolicyResource, error) {
+	out := &OriginEndpointPolicyResource{}
+	r, err := typed.Get(in, OriginEndpointPolicyTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

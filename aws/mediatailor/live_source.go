@@ -45,14 +45,36 @@ func (r *LiveSourceResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LiveSource(app *athanor.App, logicalID string, props LiveSourceProps, opts ...athanor.ResourceOption) (*LiveSourceResource, error) {
+func LiveSource(in athanor.Declarer, logicalID string, props LiveSourceProps, opts ...athanor.ResourceOption) (*LiveSourceResource, error) {
 	out := &LiveSourceResource{}
-	r, err := typed.Declare(app, LiveSourceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LiveSourceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLiveSource reads an AWS::MediaTailor::LiveSource that the program uses
+// but does not manage, by its primary identifier
+// (LiveSourceName|SourceLocationName, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetLiveSource(in athanor.Declarer, id string) (*LiveSourceResource, error) {
+	out := &LiveSourceResource{}
+	r, err := typed.Get(in, LiveSourceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLiveSources reads every AWS::MediaTailor::LiveSource within the given
+// SourceLocationName (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListLiveSources(in athanor.Declarer, sourceLocationName string) ([]*LiveSourceResource, error) {
+	return typed.List(in, LiveSourceTypeName, map[string]any{"SourceLocationName": sourceLocationName}, func(out *LiveSourceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LiveSourceHttpPackageConfiguration is part of

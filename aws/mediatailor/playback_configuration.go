@@ -135,14 +135,35 @@ func (r *PlaybackConfigurationResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PlaybackConfiguration(app *athanor.App, logicalID string, props PlaybackConfigurationProps, opts ...athanor.ResourceOption) (*PlaybackConfigurationResource, error) {
+func PlaybackConfiguration(in athanor.Declarer, logicalID string, props PlaybackConfigurationProps, opts ...athanor.ResourceOption) (*PlaybackConfigurationResource, error) {
 	out := &PlaybackConfigurationResource{}
-	r, err := typed.Declare(app, PlaybackConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PlaybackConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPlaybackConfiguration reads an AWS::MediaTailor::PlaybackConfiguration
+// that the program uses but does not manage, by its primary identifier
+// (Name). It reads while planning too, once per run; a missing resource
+// stops the plan naming it. See athanor.App.Get.
+func GetPlaybackConfiguration(in athanor.Declarer, id string) (*PlaybackConfigurationResource, error) {
+	out := &PlaybackConfigurationResource{}
+	r, err := typed.Get(in, PlaybackConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPlaybackConfigurations reads every
+// AWS::MediaTailor::PlaybackConfiguration in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListPlaybackConfigurations(in athanor.Declarer) ([]*PlaybackConfigurationResource, error) {
+	return typed.List(in, PlaybackConfigurationTypeName, nil, func(out *PlaybackConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PlaybackConfigurationAdConditioningConfiguration is part of

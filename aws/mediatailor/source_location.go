@@ -55,14 +55,34 @@ func (r *SourceLocationResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SourceLocation(app *athanor.App, logicalID string, props SourceLocationProps, opts ...athanor.ResourceOption) (*SourceLocationResource, error) {
+func SourceLocation(in athanor.Declarer, logicalID string, props SourceLocationProps, opts ...athanor.ResourceOption) (*SourceLocationResource, error) {
 	out := &SourceLocationResource{}
-	r, err := typed.Declare(app, SourceLocationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SourceLocationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSourceLocation reads an AWS::MediaTailor::SourceLocation that the
+// program uses but does not manage, by its primary identifier
+// (SourceLocationName). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetSourceLocation(in athanor.Declarer, id string) (*SourceLocationResource, error) {
+	out := &SourceLocationResource{}
+	r, err := typed.Get(in, SourceLocationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSourceLocations reads every AWS::MediaTailor::SourceLocation in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListSourceLocations(in athanor.Declarer) ([]*SourceLocationResource, error) {
+	return typed.List(in, SourceLocationTypeName, nil, func(out *SourceLocationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SourceLocationAccessConfiguration is part of

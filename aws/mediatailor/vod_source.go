@@ -45,14 +45,36 @@ func (r *VodSourceResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VodSource(app *athanor.App, logicalID string, props VodSourceProps, opts ...athanor.ResourceOption) (*VodSourceResource, error) {
+func VodSource(in athanor.Declarer, logicalID string, props VodSourceProps, opts ...athanor.ResourceOption) (*VodSourceResource, error) {
 	out := &VodSourceResource{}
-	r, err := typed.Declare(app, VodSourceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VodSourceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVodSource reads an AWS::MediaTailor::VodSource that the program uses
+// but does not manage, by its primary identifier
+// (SourceLocationName|VodSourceName, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetVodSource(in athanor.Declarer, id string) (*VodSourceResource, error) {
+	out := &VodSourceResource{}
+	r, err := typed.Get(in, VodSourceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVodSources reads every AWS::MediaTailor::VodSource within the given
+// SourceLocationName (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListVodSources(in athanor.Declarer, sourceLocationName string) ([]*VodSourceResource, error) {
+	return typed.List(in, VodSourceTypeName, map[string]any{"SourceLocationName": sourceLocationName}, func(out *VodSourceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // VodSourceHttpPackageConfiguration is part of AWS::MediaTailor::VodSource.

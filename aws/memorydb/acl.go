@@ -46,12 +46,32 @@ func (r *ACLResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ACL(app *athanor.App, logicalID string, props ACLProps, opts ...athanor.ResourceOption) (*ACLResource, error) {
+func ACL(in athanor.Declarer, logicalID string, props ACLProps, opts ...athanor.ResourceOption) (*ACLResource, error) {
 	out := &ACLResource{}
-	r, err := typed.Declare(app, ACLTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ACLTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetACL reads an AWS::MemoryDB::ACL that the program uses but does not
+// manage, by its primary identifier (ACLName). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetACL(in athanor.Declarer, id string) (*ACLResource, error) {
+	out := &ACLResource{}
+	r, err := typed.Get(in, ACLTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListACLs reads every AWS::MemoryDB::ACL in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListACLs(in athanor.Declarer) ([]*ACLResource, error) {
+	return typed.List(in, ACLTypeName, nil, func(out *ACLResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -77,14 +77,34 @@ func (r *MultiRegionClusterResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MultiRegionCluster(app *athanor.App, logicalID string, props MultiRegionClusterProps, opts ...athanor.ResourceOption) (*MultiRegionClusterResource, error) {
+func MultiRegionCluster(in athanor.Declarer, logicalID string, props MultiRegionClusterProps, opts ...athanor.ResourceOption) (*MultiRegionClusterResource, error) {
 	out := &MultiRegionClusterResource{}
-	r, err := typed.Declare(app, MultiRegionClusterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MultiRegionClusterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMultiRegionCluster reads an AWS::MemoryDB::MultiRegionCluster that the
+// program uses but does not manage, by its primary identifier
+// (MultiRegionClusterName). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetMultiRegionCluster(in athanor.Declarer, id string) (*MultiRegionClusterResource, error) {
+	out := &MultiRegionClusterResource{}
+	r, err := typed.Get(in, MultiRegionClusterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMultiRegionClusters reads every AWS::MemoryDB::MultiRegionCluster in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListMultiRegionClusters(in athanor.Declarer) ([]*MultiRegionClusterResource, error) {
+	return typed.List(in, MultiRegionClusterTypeName, nil, func(out *MultiRegionClusterResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of MultiRegionClusterProps.UpdateStrategy (AWS::MemoryDB::MultiRegionCluster).

@@ -63,14 +63,34 @@ func (r *ApprovalTeamResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ApprovalTeam(app *athanor.App, logicalID string, props ApprovalTeamProps, opts ...athanor.ResourceOption) (*ApprovalTeamResource, error) {
+func ApprovalTeam(in athanor.Declarer, logicalID string, props ApprovalTeamProps, opts ...athanor.ResourceOption) (*ApprovalTeamResource, error) {
 	out := &ApprovalTeamResource{}
-	r, err := typed.Declare(app, ApprovalTeamTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ApprovalTeamTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetApprovalTeam reads an AWS::MPA::ApprovalTeam that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetApprovalTeam(in athanor.Declarer, id string) (*ApprovalTeamResource, error) {
+	out := &ApprovalTeamResource{}
+	r, err := typed.Get(in, ApprovalTeamTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListApprovalTeams reads every AWS::MPA::ApprovalTeam in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListApprovalTeams(in athanor.Declarer) ([]*ApprovalTeamResource, error) {
+	return typed.List(in, ApprovalTeamTypeName, nil, func(out *ApprovalTeamResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ApprovalTeamApprovalStrategy is part of AWS::MPA::ApprovalTeam.

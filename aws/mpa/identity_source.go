@@ -49,14 +49,34 @@ func (r *IdentitySourceResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IdentitySource(app *athanor.App, logicalID string, props IdentitySourceProps, opts ...athanor.ResourceOption) (*IdentitySourceResource, error) {
+func IdentitySource(in athanor.Declarer, logicalID string, props IdentitySourceProps, opts ...athanor.ResourceOption) (*IdentitySourceResource, error) {
 	out := &IdentitySourceResource{}
-	r, err := typed.Declare(app, IdentitySourceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IdentitySourceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIdentitySource reads an AWS::MPA::IdentitySource that the program uses
+// but does not manage, by its primary identifier (IdentitySourceArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetIdentitySource(in athanor.Declarer, id string) (*IdentitySourceResource, error) {
+	out := &IdentitySourceResource{}
+	r, err := typed.Get(in, IdentitySourceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIdentitySources reads every AWS::MPA::IdentitySource in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListIdentitySources(in athanor.Declarer) ([]*IdentitySourceResource, error) {
+	return typed.List(in, IdentitySourceTypeName, nil, func(out *IdentitySourceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // IdentitySourceIamIdentityCenter is part of AWS::MPA::IdentitySource.

@@ -35,12 +35,33 @@ func (r *BatchScramSecretResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func BatchScramSecret(app *athanor.App, logicalID string, props BatchScramSecretProps, opts ...athanor.ResourceOption) (*BatchScramSecretResource, error) {
+func BatchScramSecret(in athanor.Declarer, logicalID string, props BatchScramSecretProps, opts ...athanor.ResourceOption) (*BatchScramSecretResource, error) {
 	out := &BatchScramSecretResource{}
-	r, err := typed.Declare(app, BatchScramSecretTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BatchScramSecretTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBatchScramSecret reads an AWS::MSK::BatchScramSecret that the program
+// uses but does not manage, by its primary identifier (ClusterArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetBatchScramSecret(in athanor.Declarer, id string) (*BatchScramSecretResource, error) {
+	out := &BatchScramSecretResource{}
+	r, err := typed.Get(in, BatchScramSecretTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBatchScramSecrets reads every AWS::MSK::BatchScramSecret within the
+// given ClusterArn (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListBatchScramSecrets(in athanor.Declarer, clusterArn string) ([]*BatchScramSecretResource, error) {
+	return typed.List(in, BatchScramSecretTypeName, map[string]any{"ClusterArn": clusterArn}, func(out *BatchScramSecretResource, r *athanor.Resource) { out.Resource = r })
 }

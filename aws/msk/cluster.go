@@ -58,14 +58,33 @@ func (r *ClusterResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Cluster(app *athanor.App, logicalID string, props ClusterProps, opts ...athanor.ResourceOption) (*ClusterResource, error) {
+func Cluster(in athanor.Declarer, logicalID string, props ClusterProps, opts ...athanor.ResourceOption) (*ClusterResource, error) {
 	out := &ClusterResource{}
-	r, err := typed.Declare(app, ClusterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ClusterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCluster reads an AWS::MSK::Cluster that the program uses but does not
+// manage, by its primary identifier (Arn). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetCluster(in athanor.Declarer, id string) (*ClusterResource, error) {
+	out := &ClusterResource{}
+	r, err := typed.Get(in, ClusterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListClusters reads every AWS::MSK::Cluster in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListClusters(in athanor.Declarer) ([]*ClusterResource, error) {
+	return typed.List(in, ClusterTypeName, nil, func(out *ClusterResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ClusterBrokerLogs is part of AWS::MSK::Cluster.

@@ -43,12 +43,33 @@ func (r *ClusterPolicyResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ClusterPolicy(app *athanor.App, logicalID string, props ClusterPolicyProps, opts ...athanor.ResourceOption) (*ClusterPolicyResource, error) {
+func ClusterPolicy(in athanor.Declarer, logicalID string, props ClusterPolicyProps, opts ...athanor.ResourceOption) (*ClusterPolicyResource, error) {
 	out := &ClusterPolicyResource{}
-	r, err := typed.Declare(app, ClusterPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ClusterPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetClusterPolicy reads an AWS::MSK::ClusterPolicy that the program uses
+// but does not manage, by its primary identifier (ClusterArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetClusterPolicy(in athanor.Declarer, id string) (*ClusterPolicyResource, error) {
+	out := &ClusterPolicyResource{}
+	r, err := typed.Get(in, ClusterPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListClusterPolicies reads every AWS::MSK::ClusterPolicy within the given
+// ClusterArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListClusterPolicies(in athanor.Declarer, clusterArn string) ([]*ClusterPolicyResource, error) {
+	return typed.List(in, ClusterPolicyTypeName, map[string]any{"ClusterArn": clusterArn}, func(out *ClusterPolicyResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -44,14 +44,34 @@ func (r *ConfigurationResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Configuration(app *athanor.App, logicalID string, props ConfigurationProps, opts ...athanor.ResourceOption) (*ConfigurationResource, error) {
+func Configuration(in athanor.Declarer, logicalID string, props ConfigurationProps, opts ...athanor.ResourceOption) (*ConfigurationResource, error) {
 	out := &ConfigurationResource{}
-	r, err := typed.Declare(app, ConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConfiguration reads an AWS::MSK::Configuration that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetConfiguration(in athanor.Declarer, id string) (*ConfigurationResource, error) {
+	out := &ConfigurationResource{}
+	r, err := typed.Get(in, ConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConfigurations reads every AWS::MSK::Configuration in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListConfigurations(in athanor.Declarer) ([]*ConfigurationResource, error) {
+	return typed.List(in, ConfigurationTypeName, nil, func(out *ConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConfigurationLatestRevision is part of AWS::MSK::Configuration.

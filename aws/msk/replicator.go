@@ -60,14 +60,34 @@ func (r *ReplicatorResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Replicator(app *athanor.App, logicalID string, props ReplicatorProps, opts ...athanor.ResourceOption) (*ReplicatorResource, error) {
+func Replicator(in athanor.Declarer, logicalID string, props ReplicatorProps, opts ...athanor.ResourceOption) (*ReplicatorResource, error) {
 	out := &ReplicatorResource{}
-	r, err := typed.Declare(app, ReplicatorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ReplicatorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetReplicator reads an AWS::MSK::Replicator that the program uses but does
+// not manage, by its primary identifier (ReplicatorArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetReplicator(in athanor.Declarer, id string) (*ReplicatorResource, error) {
+	out := &ReplicatorResource{}
+	r, err := typed.Get(in, ReplicatorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListReplicators reads every AWS::MSK::Replicator in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListReplicators(in athanor.Declarer) ([]*ReplicatorResource, error) {
+	return typed.List(in, ReplicatorTypeName, nil, func(out *ReplicatorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ReplicatorAmazonMskCluster is part of AWS::MSK::Replicator. Details of an

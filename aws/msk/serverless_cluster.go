@@ -45,14 +45,34 @@ func (r *ServerlessClusterResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ServerlessCluster(app *athanor.App, logicalID string, props ServerlessClusterProps, opts ...athanor.ResourceOption) (*ServerlessClusterResource, error) {
+func ServerlessCluster(in athanor.Declarer, logicalID string, props ServerlessClusterProps, opts ...athanor.ResourceOption) (*ServerlessClusterResource, error) {
 	out := &ServerlessClusterResource{}
-	r, err := typed.Declare(app, ServerlessClusterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServerlessClusterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetServerlessCluster reads an AWS::MSK::ServerlessCluster that the program
+// uses but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetServerlessCluster(in athanor.Declarer, id string) (*ServerlessClusterResource, error) {
+	out := &ServerlessClusterResource{}
+	r, err := typed.Get(in, ServerlessClusterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListServerlessClusters reads every AWS::MSK::ServerlessCluster in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListServerlessClusters(in athanor.Declarer) ([]*ServerlessClusterResource, error) {
+	return typed.List(in, ServerlessClusterTypeName, nil, func(out *ServerlessClusterResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ServerlessClusterClientAuthentication is part of

@@ -50,12 +50,32 @@ func (r *TopicResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Topic(app *athanor.App, logicalID string, props TopicProps, opts ...athanor.ResourceOption) (*TopicResource, error) {
+func Topic(in athanor.Declarer, logicalID string, props TopicProps, opts ...athanor.ResourceOption) (*TopicResource, error) {
 	out := &TopicResource{}
-	r, err := typed.Declare(app, TopicTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TopicTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTopic reads an AWS::MSK::Topic that the program uses but does not
+// manage, by its primary identifier (TopicArn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetTopic(in athanor.Declarer, id string) (*TopicResource, error) {
+	out := &TopicResource{}
+	r, err := typed.Get(in, TopicTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTopics reads every AWS::MSK::Topic in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListTopics(in athanor.Declarer) ([]*TopicResource, error) {
+	return typed.List(in, TopicTypeName, nil, func(out *TopicResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -50,14 +50,34 @@ func (r *VpcConnectionResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VpcConnection(app *athanor.App, logicalID string, props VpcConnectionProps, opts ...athanor.ResourceOption) (*VpcConnectionResource, error) {
+func VpcConnection(in athanor.Declarer, logicalID string, props VpcConnectionProps, opts ...athanor.ResourceOption) (*VpcConnectionResource, error) {
 	out := &VpcConnectionResource{}
-	r, err := typed.Declare(app, VpcConnectionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VpcConnectionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVpcConnection reads an AWS::MSK::VpcConnection that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetVpcConnection(in athanor.Declarer, id string) (*VpcConnectionResource, error) {
+	out := &VpcConnectionResource{}
+	r, err := typed.Get(in, VpcConnectionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVpcConnections reads every AWS::MSK::VpcConnection in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListVpcConnections(in athanor.Declarer) ([]*VpcConnectionResource, error) {
+	return typed.List(in, VpcConnectionTypeName, nil, func(out *VpcConnectionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition Authentication (AWS::MSK::VpcConnection).

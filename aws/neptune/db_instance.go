@@ -92,12 +92,32 @@ func (r *DBInstanceResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DBInstance(app *athanor.App, logicalID string, props DBInstanceProps, opts ...athanor.ResourceOption) (*DBInstanceResource, error) {
+func DBInstance(in athanor.Declarer, logicalID string, props DBInstanceProps, opts ...athanor.ResourceOption) (*DBInstanceResource, error) {
 	out := &DBInstanceResource{}
-	r, err := typed.Declare(app, DBInstanceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DBInstanceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDBInstance reads an AWS::Neptune::DBInstance that the program uses but
+// does not manage, by its primary identifier (DBInstanceIdentifier). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetDBInstance(in athanor.Declarer, id string) (*DBInstanceResource, error) {
+	out := &DBInstanceResource{}
+	r, err := typed.Get(in, DBInstanceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDBInstances reads every AWS::Neptune::DBInstance in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListDBInstances(in athanor.Declarer) ([]*DBInstanceResource, error) {
+	return typed.List(in, DBInstanceTypeName, nil, func(out *DBInstanceResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -55,12 +55,32 @@ func (r *DBParameterGroupResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DBParameterGroup(app *athanor.App, logicalID string, props DBParameterGroupProps, opts ...athanor.ResourceOption) (*DBParameterGroupResource, error) {
+func DBParameterGroup(in athanor.Declarer, logicalID string, props DBParameterGroupProps, opts ...athanor.ResourceOption) (*DBParameterGroupResource, error) {
 	out := &DBParameterGroupResource{}
-	r, err := typed.Declare(app, DBParameterGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DBParameterGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDBParameterGroup reads an AWS::Neptune::DBParameterGroup that the
+// program uses but does not manage, by its primary identifier (Name). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetDBParameterGroup(in athanor.Declarer, id string) (*DBParameterGroupResource, error) {
+	out := &DBParameterGroupResource{}
+	r, err := typed.Get(in, DBParameterGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDBParameterGroups reads every AWS::Neptune::DBParameterGroup in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListDBParameterGroups(in athanor.Declarer) ([]*DBParameterGroupResource, error) {
+	return typed.List(in, DBParameterGroupTypeName, nil, func(out *DBParameterGroupResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -46,12 +46,32 @@ func (r *DBSubnetGroupResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DBSubnetGroup(app *athanor.App, logicalID string, props DBSubnetGroupProps, opts ...athanor.ResourceOption) (*DBSubnetGroupResource, error) {
+func DBSubnetGroup(in athanor.Declarer, logicalID string, props DBSubnetGroupProps, opts ...athanor.ResourceOption) (*DBSubnetGroupResource, error) {
 	out := &DBSubnetGroupResource{}
-	r, err := typed.Declare(app, DBSubnetGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DBSubnetGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDBSubnetGroup reads an AWS::Neptune::DBSubnetGroup that the program
+// uses but does not manage, by its primary identifier (DBSubnetGroupName).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetDBSubnetGroup(in athanor.Declarer, id string) (*DBSubnetGroupResource, error) {
+	out := &DBSubnetGroupResource{}
+	r, err := typed.Get(in, DBSubnetGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDBSubnetGroups reads every AWS::Neptune::DBSubnetGroup in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListDBSubnetGroups(in athanor.Declarer) ([]*DBSubnetGroupResource, error) {
+	return typed.List(in, DBSubnetGroupTypeName, nil, func(out *DBSubnetGroupResource, r *athanor.Resource) { out.Resource = r })
 }

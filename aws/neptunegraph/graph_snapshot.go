@@ -54,14 +54,34 @@ func (r *GraphSnapshotResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GraphSnapshot(app *athanor.App, logicalID string, props GraphSnapshotProps, opts ...athanor.ResourceOption) (*GraphSnapshotResource, error) {
+func GraphSnapshot(in athanor.Declarer, logicalID string, props GraphSnapshotProps, opts ...athanor.ResourceOption) (*GraphSnapshotResource, error) {
 	out := &GraphSnapshotResource{}
-	r, err := typed.Declare(app, GraphSnapshotTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GraphSnapshotTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGraphSnapshot reads an AWS::NeptuneGraph::GraphSnapshot that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetGraphSnapshot(in athanor.Declarer, id string) (*GraphSnapshotResource, error) {
+	out := &GraphSnapshotResource{}
+	r, err := typed.Get(in, GraphSnapshotTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGraphSnapshots reads every AWS::NeptuneGraph::GraphSnapshot in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListGraphSnapshots(in athanor.Declarer) ([]*GraphSnapshotResource, error) {
+	return typed.List(in, GraphSnapshotTypeName, nil, func(out *GraphSnapshotResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of GraphSnapshotResource.Status (AWS::NeptuneGraph::GraphSnapshot).

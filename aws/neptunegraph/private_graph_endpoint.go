@@ -62,12 +62,33 @@ func (r *PrivateGraphEndpointResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PrivateGraphEndpoint(app *athanor.App, logicalID string, props PrivateGraphEndpointProps, opts ...athanor.ResourceOption) (*PrivateGraphEndpointResource, error) {
+func PrivateGraphEndpoint(in athanor.Declarer, logicalID string, props PrivateGraphEndpointProps, opts ...athanor.ResourceOption) (*PrivateGraphEndpointResource, error) {
 	out := &PrivateGraphEndpointResource{}
-	r, err := typed.Declare(app, PrivateGraphEndpointTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PrivateGraphEndpointTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPrivateGraphEndpoint reads an AWS::NeptuneGraph::PrivateGraphEndpoint
+// that the program uses but does not manage, by its primary identifier
+// (PrivateGraphEndpointIdentifier). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetPrivateGraphEndpoint(in athanor.Declarer, id string) (*PrivateGraphEndpointResource, error) {
+	out := &PrivateGraphEndpointResource{}
+	r, err := typed.Get(in, PrivateGraphEndpointTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPrivateGraphEndpoints reads every
+// AWS::NeptuneGraph::PrivateGraphEndpoint in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListPrivateGraphEndpoints(in athanor.Declarer) ([]*PrivateGraphEndpointResource, error) {
+	return typed.List(in, PrivateGraphEndpointTypeName, nil, func(out *PrivateGraphEndpointResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -60,14 +60,34 @@ func (r *FirewallResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Firewall(app *athanor.App, logicalID string, props FirewallProps, opts ...athanor.ResourceOption) (*FirewallResource, error) {
+func Firewall(in athanor.Declarer, logicalID string, props FirewallProps, opts ...athanor.ResourceOption) (*FirewallResource, error) {
 	out := &FirewallResource{}
-	r, err := typed.Declare(app, FirewallTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FirewallTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFirewall reads an AWS::NetworkFirewall::Firewall that the program uses
+// but does not manage, by its primary identifier (FirewallArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetFirewall(in athanor.Declarer, id string) (*FirewallResource, error) {
+	out := &FirewallResource{}
+	r, err := typed.Get(in, FirewallTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFirewalls reads every AWS::NetworkFirewall::Firewall in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListFirewalls(in athanor.Declarer) ([]*FirewallResource, error) {
+	return typed.List(in, FirewallTypeName, nil, func(out *FirewallResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FirewallAvailabilityZoneMapping is part of AWS::NetworkFirewall::Firewall.

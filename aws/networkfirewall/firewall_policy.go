@@ -45,14 +45,34 @@ func (r *FirewallPolicyResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FirewallPolicy(app *athanor.App, logicalID string, props FirewallPolicyProps, opts ...athanor.ResourceOption) (*FirewallPolicyResource, error) {
+func FirewallPolicy(in athanor.Declarer, logicalID string, props FirewallPolicyProps, opts ...athanor.ResourceOption) (*FirewallPolicyResource, error) {
 	out := &FirewallPolicyResource{}
-	r, err := typed.Declare(app, FirewallPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FirewallPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFirewallPolicy reads an AWS::NetworkFirewall::FirewallPolicy that the
+// program uses but does not manage, by its primary identifier
+// (FirewallPolicyArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetFirewallPolicy(in athanor.Declarer, id string) (*FirewallPolicyResource, error) {
+	out := &FirewallPolicyResource{}
+	r, err := typed.Get(in, FirewallPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFirewallPolicies reads every AWS::NetworkFirewall::FirewallPolicy in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListFirewallPolicies(in athanor.Declarer) ([]*FirewallPolicyResource, error) {
+	return typed.List(in, FirewallPolicyTypeName, nil, func(out *FirewallPolicyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FirewallPolicyActionDefinition is part of

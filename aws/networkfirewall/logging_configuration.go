@@ -43,9 +43,24 @@ func (r *LoggingConfigurationResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LoggingConfiguration(app *athanor.App, logicalID string, props LoggingConfigurationProps, opts ...athanor.ResourceOption) (*LoggingConfigurationResource, error) {
+func LoggingConfiguration(in athanor.Declarer, logicalID string, props LoggingConfigurationProps, opts ...athanor.ResourceOption) (*LoggingConfigurationResource, error) {
 	out := &LoggingConfigurationResource{}
-	r, err := typed.Declare(app, LoggingConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LoggingConfigurationTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetLoggingConfiguration reads an
+// AWS::NetworkFirewall::LoggingConfiguration that the program uses but does
+// not manage, by its primary identifier (FirewallArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetLoggingConfiguration(in athanor.Declarer, id string) (*LoggingConfigurationResource, error) {
+	out := &LoggingConfigurationResource{}
+	r, err := typed.Get(in, LoggingConfigurationTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

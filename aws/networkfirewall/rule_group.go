@@ -48,14 +48,34 @@ func (r *RuleGroupResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RuleGroup(app *athanor.App, logicalID string, props RuleGroupProps, opts ...athanor.ResourceOption) (*RuleGroupResource, error) {
+func RuleGroup(in athanor.Declarer, logicalID string, props RuleGroupProps, opts ...athanor.ResourceOption) (*RuleGroupResource, error) {
 	out := &RuleGroupResource{}
-	r, err := typed.Declare(app, RuleGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RuleGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRuleGroup reads an AWS::NetworkFirewall::RuleGroup that the program
+// uses but does not manage, by its primary identifier (RuleGroupArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetRuleGroup(in athanor.Declarer, id string) (*RuleGroupResource, error) {
+	out := &RuleGroupResource{}
+	r, err := typed.Get(in, RuleGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRuleGroups reads every AWS::NetworkFirewall::RuleGroup in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListRuleGroups(in athanor.Declarer) ([]*RuleGroupResource, error) {
+	return typed.List(in, RuleGroupTypeName, nil, func(out *RuleGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RuleGroupActionDefinition is part of AWS::NetworkFirewall::RuleGroup.

@@ -47,14 +47,36 @@ func (r *TLSInspectionConfigurationResource) ResourceID() string { return r.Reso
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TLSInspectionConfiguration(app *athanor.App, logicalID string, props TLSInspectionConfigurationProps, opts ...athanor.ResourceOption) (*TLSInspectionConfigurationResource, error) {
+func TLSInspectionConfiguration(in athanor.Declarer, logicalID string, props TLSInspectionConfigurationProps, opts ...athanor.ResourceOption) (*TLSInspectionConfigurationResource, error) {
 	out := &TLSInspectionConfigurationResource{}
-	r, err := typed.Declare(app, TLSInspectionConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TLSInspectionConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTLSInspectionConfiguration reads an
+// AWS::NetworkFirewall::TLSInspectionConfiguration that the program uses but
+// does not manage, by its primary identifier
+// (TLSInspectionConfigurationArn). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetTLSInspectionConfiguration(in athanor.Declarer, id string) (*TLSInspectionConfigurationResource, error) {
+	out := &TLSInspectionConfigurationResource{}
+	r, err := typed.Get(in, TLSInspectionConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTLSInspectionConfigurations reads every
+// AWS::NetworkFirewall::TLSInspectionConfiguration in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListTLSInspectionConfigurations(in athanor.Declarer) ([]*TLSInspectionConfigurationResource, error) {
+	return typed.List(in, TLSInspectionConfigurationTypeName, nil, func(out *TLSInspectionConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TLSInspectionConfigurationAddress is part of

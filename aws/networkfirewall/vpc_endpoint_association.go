@@ -53,14 +53,36 @@ func (r *VpcEndpointAssociationResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VpcEndpointAssociation(app *athanor.App, logicalID string, props VpcEndpointAssociationProps, opts ...athanor.ResourceOption) (*VpcEndpointAssociationResource, error) {
+func VpcEndpointAssociation(in athanor.Declarer, logicalID string, props VpcEndpointAssociationProps, opts ...athanor.ResourceOption) (*VpcEndpointAssociationResource, error) {
 	out := &VpcEndpointAssociationResource{}
-	r, err := typed.Declare(app, VpcEndpointAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VpcEndpointAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVpcEndpointAssociation reads an
+// AWS::NetworkFirewall::VpcEndpointAssociation that the program uses but
+// does not manage, by its primary identifier (VpcEndpointAssociationArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetVpcEndpointAssociation(in athanor.Declarer, id string) (*VpcEndpointAssociationResource, error) {
+	out := &VpcEndpointAssociationResource{}
+	r, err := typed.Get(in, VpcEndpointAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVpcEndpointAssociations reads every
+// AWS::NetworkFirewall::VpcEndpointAssociation in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListVpcEndpointAssociations(in athanor.Declarer) ([]*VpcEndpointAssociationResource, error) {
+	return typed.List(in, VpcEndpointAssociationTypeName, nil, func(out *VpcEndpointAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // VpcEndpointAssociationSubnetMapping is part of

@@ -82,14 +82,35 @@ func (r *ConnectAttachmentResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConnectAttachment(app *athanor.App, logicalID string, props ConnectAttachmentProps, opts ...athanor.ResourceOption) (*ConnectAttachmentResource, error) {
+func ConnectAttachment(in athanor.Declarer, logicalID string, props ConnectAttachmentProps, opts ...athanor.ResourceOption) (*ConnectAttachmentResource, error) {
 	out := &ConnectAttachmentResource{}
-	r, err := typed.Declare(app, ConnectAttachmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConnectAttachmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConnectAttachment reads an AWS::NetworkManager::ConnectAttachment that
+// the program uses but does not manage, by its primary identifier
+// (AttachmentId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetConnectAttachment(in athanor.Declarer, id string) (*ConnectAttachmentResource, error) {
+	out := &ConnectAttachmentResource{}
+	r, err := typed.Get(in, ConnectAttachmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConnectAttachments reads every AWS::NetworkManager::ConnectAttachment
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListConnectAttachments(in athanor.Declarer) ([]*ConnectAttachmentResource, error) {
+	return typed.List(in, ConnectAttachmentTypeName, nil, func(out *ConnectAttachmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConnectAttachmentConnectAttachmentOptions is part of

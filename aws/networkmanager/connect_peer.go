@@ -70,14 +70,34 @@ func (r *ConnectPeerResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConnectPeer(app *athanor.App, logicalID string, props ConnectPeerProps, opts ...athanor.ResourceOption) (*ConnectPeerResource, error) {
+func ConnectPeer(in athanor.Declarer, logicalID string, props ConnectPeerProps, opts ...athanor.ResourceOption) (*ConnectPeerResource, error) {
 	out := &ConnectPeerResource{}
-	r, err := typed.Declare(app, ConnectPeerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConnectPeerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConnectPeer reads an AWS::NetworkManager::ConnectPeer that the program
+// uses but does not manage, by its primary identifier (ConnectPeerId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetConnectPeer(in athanor.Declarer, id string) (*ConnectPeerResource, error) {
+	out := &ConnectPeerResource{}
+	r, err := typed.Get(in, ConnectPeerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConnectPeers reads every AWS::NetworkManager::ConnectPeer in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListConnectPeers(in athanor.Declarer) ([]*ConnectPeerResource, error) {
+	return typed.List(in, ConnectPeerTypeName, nil, func(out *ConnectPeerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConnectPeerBgpOptions is part of AWS::NetworkManager::ConnectPeer. Bgp

@@ -62,14 +62,34 @@ func (r *CoreNetworkResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CoreNetwork(app *athanor.App, logicalID string, props CoreNetworkProps, opts ...athanor.ResourceOption) (*CoreNetworkResource, error) {
+func CoreNetwork(in athanor.Declarer, logicalID string, props CoreNetworkProps, opts ...athanor.ResourceOption) (*CoreNetworkResource, error) {
 	out := &CoreNetworkResource{}
-	r, err := typed.Declare(app, CoreNetworkTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CoreNetworkTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCoreNetwork reads an AWS::NetworkManager::CoreNetwork that the program
+// uses but does not manage, by its primary identifier (CoreNetworkId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetCoreNetwork(in athanor.Declarer, id string) (*CoreNetworkResource, error) {
+	out := &CoreNetworkResource{}
+	r, err := typed.Get(in, CoreNetworkTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCoreNetworks reads every AWS::NetworkManager::CoreNetwork in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListCoreNetworks(in athanor.Declarer) ([]*CoreNetworkResource, error) {
+	return typed.List(in, CoreNetworkTypeName, nil, func(out *CoreNetworkResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CoreNetworkCoreNetworkEdge is part of AWS::NetworkManager::CoreNetwork.

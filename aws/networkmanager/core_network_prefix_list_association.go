@@ -45,12 +45,36 @@ func (r *CoreNetworkPrefixListAssociationResource) ResourceID() string { return 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CoreNetworkPrefixListAssociation(app *athanor.App, logicalID string, props CoreNetworkPrefixListAssociationProps, opts ...athanor.ResourceOption) (*CoreNetworkPrefixListAssociationResource, error) {
+func CoreNetworkPrefixListAssociation(in athanor.Declarer, logicalID string, props CoreNetworkPrefixListAssociationProps, opts ...athanor.ResourceOption) (*CoreNetworkPrefixListAssociationResource, error) {
 	out := &CoreNetworkPrefixListAssociationResource{}
-	r, err := typed.Declare(app, CoreNetworkPrefixListAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CoreNetworkPrefixListAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCoreNetworkPrefixListAssociation reads an
+// AWS::NetworkManager::CoreNetworkPrefixListAssociation that the program
+// uses but does not manage, by its primary identifier
+// (CoreNetworkId|PrefixListArn, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetCoreNetworkPrefixListAssociation(in athanor.Declarer, id string) (*CoreNetworkPrefixListAssociationResource, error) {
+	out := &CoreNetworkPrefixListAssociationResource{}
+	r, err := typed.Get(in, CoreNetworkPrefixListAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCoreNetworkPrefixListAssociations reads every
+// AWS::NetworkManager::CoreNetworkPrefixListAssociation within the given
+// CoreNetworkId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListCoreNetworkPrefixListAssociations(in athanor.Declarer, coreNetworkId string) ([]*CoreNetworkPrefixListAssociationResource, error) {
+	return typed.List(in, CoreNetworkPrefixListAssociationTypeName, map[string]any{"CoreNetworkId": coreNetworkId}, func(out *CoreNetworkPrefixListAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -47,12 +47,36 @@ func (r *CustomerGatewayAssociationResource) ResourceID() string { return r.Reso
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CustomerGatewayAssociation(app *athanor.App, logicalID string, props CustomerGatewayAssociationProps, opts ...athanor.ResourceOption) (*CustomerGatewayAssociationResource, error) {
+func CustomerGatewayAssociation(in athanor.Declarer, logicalID string, props CustomerGatewayAssociationProps, opts ...athanor.ResourceOption) (*CustomerGatewayAssociationResource, error) {
 	out := &CustomerGatewayAssociationResource{}
-	r, err := typed.Declare(app, CustomerGatewayAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CustomerGatewayAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCustomerGatewayAssociation reads an
+// AWS::NetworkManager::CustomerGatewayAssociation that the program uses but
+// does not manage, by its primary identifier
+// (GlobalNetworkId|CustomerGatewayArn, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetCustomerGatewayAssociation(in athanor.Declarer, id string) (*CustomerGatewayAssociationResource, error) {
+	out := &CustomerGatewayAssociationResource{}
+	r, err := typed.Get(in, CustomerGatewayAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCustomerGatewayAssociations reads every
+// AWS::NetworkManager::CustomerGatewayAssociation within the given
+// GlobalNetworkId (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListCustomerGatewayAssociations(in athanor.Declarer, globalNetworkId string) ([]*CustomerGatewayAssociationResource, error) {
+	return typed.List(in, CustomerGatewayAssociationTypeName, map[string]any{"GlobalNetworkId": globalNetworkId}, func(out *CustomerGatewayAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

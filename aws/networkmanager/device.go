@@ -63,14 +63,35 @@ func (r *DeviceResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Device(app *athanor.App, logicalID string, props DeviceProps, opts ...athanor.ResourceOption) (*DeviceResource, error) {
+func Device(in athanor.Declarer, logicalID string, props DeviceProps, opts ...athanor.ResourceOption) (*DeviceResource, error) {
 	out := &DeviceResource{}
-	r, err := typed.Declare(app, DeviceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DeviceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDevice reads an AWS::NetworkManager::Device that the program uses but
+// does not manage, by its primary identifier (GlobalNetworkId|DeviceId,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetDevice(in athanor.Declarer, id string) (*DeviceResource, error) {
+	out := &DeviceResource{}
+	r, err := typed.Get(in, DeviceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDevices reads every AWS::NetworkManager::Device within the given
+// GlobalNetworkId (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListDevices(in athanor.Declarer, globalNetworkId string) ([]*DeviceResource, error) {
+	return typed.List(in, DeviceTypeName, map[string]any{"GlobalNetworkId": globalNetworkId}, func(out *DeviceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DeviceAWSLocation is part of AWS::NetworkManager::Device. The Amazon Web

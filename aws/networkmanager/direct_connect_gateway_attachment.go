@@ -82,14 +82,36 @@ func (r *DirectConnectGatewayAttachmentResource) ResourceID() string { return r.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DirectConnectGatewayAttachment(app *athanor.App, logicalID string, props DirectConnectGatewayAttachmentProps, opts ...athanor.ResourceOption) (*DirectConnectGatewayAttachmentResource, error) {
+func DirectConnectGatewayAttachment(in athanor.Declarer, logicalID string, props DirectConnectGatewayAttachmentProps, opts ...athanor.ResourceOption) (*DirectConnectGatewayAttachmentResource, error) {
 	out := &DirectConnectGatewayAttachmentResource{}
-	r, err := typed.Declare(app, DirectConnectGatewayAttachmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DirectConnectGatewayAttachmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDirectConnectGatewayAttachment reads an
+// AWS::NetworkManager::DirectConnectGatewayAttachment that the program uses
+// but does not manage, by its primary identifier (AttachmentId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetDirectConnectGatewayAttachment(in athanor.Declarer, id string) (*DirectConnectGatewayAttachmentResource, error) {
+	out := &DirectConnectGatewayAttachmentResource{}
+	r, err := typed.Get(in, DirectConnectGatewayAttachmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDirectConnectGatewayAttachments reads every
+// AWS::NetworkManager::DirectConnectGatewayAttachment in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListDirectConnectGatewayAttachments(in athanor.Declarer) ([]*DirectConnectGatewayAttachmentResource, error) {
+	return typed.List(in, DirectConnectGatewayAttachmentTypeName, nil, func(out *DirectConnectGatewayAttachmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DirectConnectGatewayAttachmentProposedNetworkFunctionGroupChange is part

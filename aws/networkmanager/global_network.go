@@ -49,12 +49,32 @@ func (r *GlobalNetworkResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GlobalNetwork(app *athanor.App, logicalID string, props GlobalNetworkProps, opts ...athanor.ResourceOption) (*GlobalNetworkResource, error) {
+func GlobalNetwork(in athanor.Declarer, logicalID string, props GlobalNetworkProps, opts ...athanor.ResourceOption) (*GlobalNetworkResource, error) {
 	out := &GlobalNetworkResource{}
-	r, err := typed.Declare(app, GlobalNetworkTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GlobalNetworkTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGlobalNetwork reads an AWS::NetworkManager::GlobalNetwork that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetGlobalNetwork(in athanor.Declarer, id string) (*GlobalNetworkResource, error) {
+	out := &GlobalNetworkResource{}
+	r, err := typed.Get(in, GlobalNetworkTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGlobalNetworks reads every AWS::NetworkManager::GlobalNetwork in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListGlobalNetworks(in athanor.Declarer) ([]*GlobalNetworkResource, error) {
+	return typed.List(in, GlobalNetworkTypeName, nil, func(out *GlobalNetworkResource, r *athanor.Resource) { out.Resource = r })
 }

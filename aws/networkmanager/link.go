@@ -58,14 +58,35 @@ func (r *LinkResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Link(app *athanor.App, logicalID string, props LinkProps, opts ...athanor.ResourceOption) (*LinkResource, error) {
+func Link(in athanor.Declarer, logicalID string, props LinkProps, opts ...athanor.ResourceOption) (*LinkResource, error) {
 	out := &LinkResource{}
-	r, err := typed.Declare(app, LinkTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LinkTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLink reads an AWS::NetworkManager::Link that the program uses but does
+// not manage, by its primary identifier (GlobalNetworkId|LinkId, joined by
+// |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetLink(in athanor.Declarer, id string) (*LinkResource, error) {
+	out := &LinkResource{}
+	r, err := typed.Get(in, LinkTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLinks reads every AWS::NetworkManager::Link within the given
+// GlobalNetworkId (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListLinks(in athanor.Declarer, globalNetworkId string) ([]*LinkResource, error) {
+	return typed.List(in, LinkTypeName, map[string]any{"GlobalNetworkId": globalNetworkId}, func(out *LinkResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LinkBandwidth is part of AWS::NetworkManager::Link. The bandwidth for the

@@ -44,12 +44,34 @@ func (r *LinkAssociationResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LinkAssociation(app *athanor.App, logicalID string, props LinkAssociationProps, opts ...athanor.ResourceOption) (*LinkAssociationResource, error) {
+func LinkAssociation(in athanor.Declarer, logicalID string, props LinkAssociationProps, opts ...athanor.ResourceOption) (*LinkAssociationResource, error) {
 	out := &LinkAssociationResource{}
-	r, err := typed.Declare(app, LinkAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LinkAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLinkAssociation reads an AWS::NetworkManager::LinkAssociation that the
+// program uses but does not manage, by its primary identifier
+// (GlobalNetworkId|DeviceId|LinkId, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetLinkAssociation(in athanor.Declarer, id string) (*LinkAssociationResource, error) {
+	out := &LinkAssociationResource{}
+	r, err := typed.Get(in, LinkAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLinkAssociations reads every AWS::NetworkManager::LinkAssociation
+// within the given GlobalNetworkId (Cloud Control lists this type only
+// within them), sorted by identifier. See athanor.App.List.
+func ListLinkAssociations(in athanor.Declarer, globalNetworkId string) ([]*LinkAssociationResource, error) {
+	return typed.List(in, LinkAssociationTypeName, map[string]any{"GlobalNetworkId": globalNetworkId}, func(out *LinkAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

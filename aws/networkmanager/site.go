@@ -51,14 +51,35 @@ func (r *SiteResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Site(app *athanor.App, logicalID string, props SiteProps, opts ...athanor.ResourceOption) (*SiteResource, error) {
+func Site(in athanor.Declarer, logicalID string, props SiteProps, opts ...athanor.ResourceOption) (*SiteResource, error) {
 	out := &SiteResource{}
-	r, err := typed.Declare(app, SiteTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SiteTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSite reads an AWS::NetworkManager::Site that the program uses but does
+// not manage, by its primary identifier (GlobalNetworkId|SiteId, joined by
+// |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetSite(in athanor.Declarer, id string) (*SiteResource, error) {
+	out := &SiteResource{}
+	r, err := typed.Get(in, SiteTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSites reads every AWS::NetworkManager::Site within the given
+// GlobalNetworkId (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListSites(in athanor.Declarer, globalNetworkId string) ([]*SiteResource, error) {
+	return typed.List(in, SiteTypeName, map[string]any{"GlobalNetworkId": globalNetworkId}, func(out *SiteResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SiteLocation is part of AWS::NetworkManager::Site. The location of the

@@ -81,14 +81,36 @@ func (r *SiteToSiteVpnAttachmentResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SiteToSiteVpnAttachment(app *athanor.App, logicalID string, props SiteToSiteVpnAttachmentProps, opts ...athanor.ResourceOption) (*SiteToSiteVpnAttachmentResource, error) {
+func SiteToSiteVpnAttachment(in athanor.Declarer, logicalID string, props SiteToSiteVpnAttachmentProps, opts ...athanor.ResourceOption) (*SiteToSiteVpnAttachmentResource, error) {
 	out := &SiteToSiteVpnAttachmentResource{}
-	r, err := typed.Declare(app, SiteToSiteVpnAttachmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SiteToSiteVpnAttachmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSiteToSiteVpnAttachment reads an
+// AWS::NetworkManager::SiteToSiteVpnAttachment that the program uses but
+// does not manage, by its primary identifier (AttachmentId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetSiteToSiteVpnAttachment(in athanor.Declarer, id string) (*SiteToSiteVpnAttachmentResource, error) {
+	out := &SiteToSiteVpnAttachmentResource{}
+	r, err := typed.Get(in, SiteToSiteVpnAttachmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSiteToSiteVpnAttachments reads every
+// AWS::NetworkManager::SiteToSiteVpnAttachment in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListSiteToSiteVpnAttachments(in athanor.Declarer) ([]*SiteToSiteVpnAttachmentResource, error) {
+	return typed.List(in, SiteToSiteVpnAttachmentTypeName, nil, func(out *SiteToSiteVpnAttachmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SiteToSiteVpnAttachmentProposedNetworkFunctionGroupChange is part of

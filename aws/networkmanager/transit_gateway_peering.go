@@ -70,12 +70,34 @@ func (r *TransitGatewayPeeringResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayPeering(app *athanor.App, logicalID string, props TransitGatewayPeeringProps, opts ...athanor.ResourceOption) (*TransitGatewayPeeringResource, error) {
+func TransitGatewayPeering(in athanor.Declarer, logicalID string, props TransitGatewayPeeringProps, opts ...athanor.ResourceOption) (*TransitGatewayPeeringResource, error) {
 	out := &TransitGatewayPeeringResource{}
-	r, err := typed.Declare(app, TransitGatewayPeeringTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayPeeringTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayPeering reads an
+// AWS::NetworkManager::TransitGatewayPeering that the program uses but does
+// not manage, by its primary identifier (PeeringId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetTransitGatewayPeering(in athanor.Declarer, id string) (*TransitGatewayPeeringResource, error) {
+	out := &TransitGatewayPeeringResource{}
+	r, err := typed.Get(in, TransitGatewayPeeringTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayPeerings reads every
+// AWS::NetworkManager::TransitGatewayPeering in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListTransitGatewayPeerings(in athanor.Declarer) ([]*TransitGatewayPeeringResource, error) {
+	return typed.List(in, TransitGatewayPeeringTypeName, nil, func(out *TransitGatewayPeeringResource, r *athanor.Resource) { out.Resource = r })
 }

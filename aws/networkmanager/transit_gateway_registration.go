@@ -45,12 +45,36 @@ func (r *TransitGatewayRegistrationResource) ResourceID() string { return r.Reso
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayRegistration(app *athanor.App, logicalID string, props TransitGatewayRegistrationProps, opts ...athanor.ResourceOption) (*TransitGatewayRegistrationResource, error) {
+func TransitGatewayRegistration(in athanor.Declarer, logicalID string, props TransitGatewayRegistrationProps, opts ...athanor.ResourceOption) (*TransitGatewayRegistrationResource, error) {
 	out := &TransitGatewayRegistrationResource{}
-	r, err := typed.Declare(app, TransitGatewayRegistrationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayRegistrationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayRegistration reads an
+// AWS::NetworkManager::TransitGatewayRegistration that the program uses but
+// does not manage, by its primary identifier
+// (GlobalNetworkId|TransitGatewayArn, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetTransitGatewayRegistration(in athanor.Declarer, id string) (*TransitGatewayRegistrationResource, error) {
+	out := &TransitGatewayRegistrationResource{}
+	r, err := typed.Get(in, TransitGatewayRegistrationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayRegistrations reads every
+// AWS::NetworkManager::TransitGatewayRegistration within the given
+// GlobalNetworkId (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListTransitGatewayRegistrations(in athanor.Declarer, globalNetworkId string) ([]*TransitGatewayRegistrationResource, error) {
+	return typed.List(in, TransitGatewayRegistrationTypeName, map[string]any{"GlobalNetworkId": globalNetworkId}, func(out *TransitGatewayRegistrationResource, r *athanor.Resource) { out.Resource = r })
 }

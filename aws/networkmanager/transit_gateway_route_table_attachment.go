@@ -85,14 +85,36 @@ func (r *TransitGatewayRouteTableAttachmentResource) ResourceID() string { retur
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransitGatewayRouteTableAttachment(app *athanor.App, logicalID string, props TransitGatewayRouteTableAttachmentProps, opts ...athanor.ResourceOption) (*TransitGatewayRouteTableAttachmentResource, error) {
+func TransitGatewayRouteTableAttachment(in athanor.Declarer, logicalID string, props TransitGatewayRouteTableAttachmentProps, opts ...athanor.ResourceOption) (*TransitGatewayRouteTableAttachmentResource, error) {
 	out := &TransitGatewayRouteTableAttachmentResource{}
-	r, err := typed.Declare(app, TransitGatewayRouteTableAttachmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransitGatewayRouteTableAttachmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransitGatewayRouteTableAttachment reads an
+// AWS::NetworkManager::TransitGatewayRouteTableAttachment that the program
+// uses but does not manage, by its primary identifier (AttachmentId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetTransitGatewayRouteTableAttachment(in athanor.Declarer, id string) (*TransitGatewayRouteTableAttachmentResource, error) {
+	out := &TransitGatewayRouteTableAttachmentResource{}
+	r, err := typed.Get(in, TransitGatewayRouteTableAttachmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransitGatewayRouteTableAttachments reads every
+// AWS::NetworkManager::TransitGatewayRouteTableAttachment in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListTransitGatewayRouteTableAttachments(in athanor.Declarer) ([]*TransitGatewayRouteTableAttachmentResource, error) {
+	return typed.List(in, TransitGatewayRouteTableAttachmentTypeName, nil, func(out *TransitGatewayRouteTableAttachmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TransitGatewayRouteTableAttachmentProposedNetworkFunctionGroupChange is

@@ -84,14 +84,34 @@ func (r *VpcAttachmentResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VpcAttachment(app *athanor.App, logicalID string, props VpcAttachmentProps, opts ...athanor.ResourceOption) (*VpcAttachmentResource, error) {
+func VpcAttachment(in athanor.Declarer, logicalID string, props VpcAttachmentProps, opts ...athanor.ResourceOption) (*VpcAttachmentResource, error) {
 	out := &VpcAttachmentResource{}
-	r, err := typed.Declare(app, VpcAttachmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VpcAttachmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVpcAttachment reads an AWS::NetworkManager::VpcAttachment that the
+// program uses but does not manage, by its primary identifier
+// (AttachmentId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetVpcAttachment(in athanor.Declarer, id string) (*VpcAttachmentResource, error) {
+	out := &VpcAttachmentResource{}
+	r, err := typed.Get(in, VpcAttachmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVpcAttachments reads every AWS::NetworkManager::VpcAttachment in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListVpcAttachments(in athanor.Declarer) ([]*VpcAttachmentResource, error) {
+	return typed.List(in, VpcAttachmentTypeName, nil, func(out *VpcAttachmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // VpcAttachmentProposedNetworkFunctionGroupChange is part of

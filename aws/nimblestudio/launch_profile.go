@@ -51,9 +51,23 @@ func (r *LaunchProfileResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LaunchProfile(app *athanor.App, logicalID string, props LaunchProfileProps, opts ...athanor.ResourceOption) (*LaunchProfileResource, error) {
+func LaunchProfile(in athanor.Declarer, logicalID string, props LaunchProfileProps, opts ...athanor.ResourceOption) (*LaunchProfileResource, error) {
 	out := &LaunchProfileResource{}
-	r, err := typed.Declare(app, LaunchProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LaunchProfileTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetLaunchProfile reads an AWS::NimbleStudio::LaunchProfile that the
+// program uses but does not manage, by its primary identifier
+// (LaunchProfileId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetLaunchProfile(in athanor.Declarer, id string) (*LaunchProfileResource, error) {
+	out := &LaunchProfileResource{}
+	r, err := typed.Get(in, LaunchProfileTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -56,9 +56,23 @@ func (r *StreamingImageResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StreamingImage(app *athanor.App, logicalID string, props StreamingImageProps, opts ...athanor.ResourceOption) (*StreamingImageResource, error) {
+func StreamingImage(in athanor.Declarer, logicalID string, props StreamingImageProps, opts ...athanor.ResourceOption) (*StreamingImageResource, error) {
 	out := &StreamingImageResource{}
-	r, err := typed.Declare(app, StreamingImageTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StreamingImageTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetStreamingImage reads an AWS::NimbleStudio::StreamingImage that the
+// program uses but does not manage, by its primary identifier
+// (StreamingImageId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetStreamingImage(in athanor.Declarer, id string) (*StreamingImageResource, error) {
+	out := &StreamingImageResource{}
+	r, err := typed.Get(in, StreamingImageTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

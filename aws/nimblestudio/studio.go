@@ -53,9 +53,23 @@ func (r *StudioResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Studio(app *athanor.App, logicalID string, props StudioProps, opts ...athanor.ResourceOption) (*StudioResource, error) {
+func Studio(in athanor.Declarer, logicalID string, props StudioProps, opts ...athanor.ResourceOption) (*StudioResource, error) {
 	out := &StudioResource{}
-	r, err := typed.Declare(app, StudioTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StudioTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetStudio reads an AWS::NimbleStudio::Studio that the program uses but
+// does not manage, by its primary identifier (StudioId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetStudio(in athanor.Declarer, id string) (*StudioResource, error) {
+	out := &StudioResource{}
+	r, err := typed.Get(in, StudioTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

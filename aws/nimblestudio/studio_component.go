@@ -52,9 +52,23 @@ func (r *StudioComponentResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StudioComponent(app *athanor.App, logicalID string, props StudioComponentProps, opts ...athanor.ResourceOption) (*StudioComponentResource, error) {
+func StudioComponent(in athanor.Declarer, logicalID string, props StudioComponentProps, opts ...athanor.ResourceOption) (*StudioComponentResource, error) {
 	out := &StudioComponentResource{}
-	r, err := typed.Declare(app, StudioComponentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StudioComponentTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetStudioComponent reads an AWS::NimbleStudio::StudioComponent that the
+// program uses but does not manage, by its primary identifier
+// (StudioComponentId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetStudioComponent(in athanor.Declarer, id string) (*StudioComponentResource, error) {
+	out := &StudioComponentResource{}
+	r, err := typed.Get(in, StudioComponentTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

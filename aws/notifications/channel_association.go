@@ -42,12 +42,34 @@ func (r *ChannelAssociationResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ChannelAssociation(app *athanor.App, logicalID string, props ChannelAssociationProps, opts ...athanor.ResourceOption) (*ChannelAssociationResource, error) {
+func ChannelAssociation(in athanor.Declarer, logicalID string, props ChannelAssociationProps, opts ...athanor.ResourceOption) (*ChannelAssociationResource, error) {
 	out := &ChannelAssociationResource{}
-	r, err := typed.Declare(app, ChannelAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ChannelAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetChannelAssociation reads an AWS::Notifications::ChannelAssociation that
+// the program uses but does not manage, by its primary identifier
+// (Arn|NotificationConfigurationArn, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetChannelAssociation(in athanor.Declarer, id string) (*ChannelAssociationResource, error) {
+	out := &ChannelAssociationResource{}
+	r, err := typed.Get(in, ChannelAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListChannelAssociations reads every AWS::Notifications::ChannelAssociation
+// within the given NotificationConfigurationArn (Cloud Control lists this
+// type only within them), sorted by identifier. See athanor.App.List.
+func ListChannelAssociations(in athanor.Declarer, notificationConfigurationArn string) ([]*ChannelAssociationResource, error) {
+	return typed.List(in, ChannelAssociationTypeName, map[string]any{"NotificationConfigurationArn": notificationConfigurationArn}, func(out *ChannelAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -51,14 +51,35 @@ func (r *EventRuleResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EventRule(app *athanor.App, logicalID string, props EventRuleProps, opts ...athanor.ResourceOption) (*EventRuleResource, error) {
+func EventRule(in athanor.Declarer, logicalID string, props EventRuleProps, opts ...athanor.ResourceOption) (*EventRuleResource, error) {
 	out := &EventRuleResource{}
-	r, err := typed.Declare(app, EventRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EventRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEventRule reads an AWS::Notifications::EventRule that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetEventRule(in athanor.Declarer, id string) (*EventRuleResource, error) {
+	out := &EventRuleResource{}
+	r, err := typed.Get(in, EventRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEventRules reads every AWS::Notifications::EventRule within the given
+// NotificationConfigurationArn (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListEventRules(in athanor.Declarer, notificationConfigurationArn string) ([]*EventRuleResource, error) {
+	return typed.List(in, EventRuleTypeName, map[string]any{"NotificationConfigurationArn": notificationConfigurationArn}, func(out *EventRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition EventRuleStatus (AWS::Notifications::EventRule).

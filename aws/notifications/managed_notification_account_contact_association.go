@@ -45,14 +45,38 @@ func (r *ManagedNotificationAccountContactAssociationResource) ResourceID() stri
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ManagedNotificationAccountContactAssociation(app *athanor.App, logicalID string, props ManagedNotificationAccountContactAssociationProps, opts ...athanor.ResourceOption) (*ManagedNotificationAccountContactAssociationResource, error) {
+func ManagedNotificationAccountContactAssociation(in athanor.Declarer, logicalID string, props ManagedNotificationAccountContactAssociationProps, opts ...athanor.ResourceOption) (*ManagedNotificationAccountContactAssociationResource, error) {
 	out := &ManagedNotificationAccountContactAssociationResource{}
-	r, err := typed.Declare(app, ManagedNotificationAccountContactAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ManagedNotificationAccountContactAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetManagedNotificationAccountContactAssociation reads an
+// AWS::Notifications::ManagedNotificationAccountContactAssociation that the
+// program uses but does not manage, by its primary identifier
+// (ManagedNotificationConfigurationArn|ContactIdentifier, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetManagedNotificationAccountContactAssociation(in athanor.Declarer, id string) (*ManagedNotificationAccountContactAssociationResource, error) {
+	out := &ManagedNotificationAccountContactAssociationResource{}
+	r, err := typed.Get(in, ManagedNotificationAccountContactAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListManagedNotificationAccountContactAssociations reads every
+// AWS::Notifications::ManagedNotificationAccountContactAssociation within
+// the given ManagedNotificationConfigurationArn (Cloud Control lists this
+// type only within them), sorted by identifier. See athanor.App.List.
+func ListManagedNotificationAccountContactAssociations(in athanor.Declarer, managedNotificationConfigurationArn string) ([]*ManagedNotificationAccountContactAssociationResource, error) {
+	return typed.List(in, ManagedNotificationAccountContactAssociationTypeName, map[string]any{"ManagedNotificationConfigurationArn": managedNotificationConfigurationArn}, func(out *ManagedNotificationAccountContactAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition ContactIdentifier (AWS::Notifications::ManagedNotificationAccountContactAssociation).

@@ -47,12 +47,38 @@ func (r *ManagedNotificationAdditionalChannelAssociationResource) ResourceID() s
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ManagedNotificationAdditionalChannelAssociation(app *athanor.App, logicalID string, props ManagedNotificationAdditionalChannelAssociationProps, opts ...athanor.ResourceOption) (*ManagedNotificationAdditionalChannelAssociationResource, error) {
+func ManagedNotificationAdditionalChannelAssociation(in athanor.Declarer, logicalID string, props ManagedNotificationAdditionalChannelAssociationProps, opts ...athanor.ResourceOption) (*ManagedNotificationAdditionalChannelAssociationResource, error) {
 	out := &ManagedNotificationAdditionalChannelAssociationResource{}
-	r, err := typed.Declare(app, ManagedNotificationAdditionalChannelAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ManagedNotificationAdditionalChannelAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetManagedNotificationAdditionalChannelAssociation reads an
+// AWS::Notifications::ManagedNotificationAdditionalChannelAssociation that
+// the program uses but does not manage, by its primary identifier
+// (ChannelArn|ManagedNotificationConfigurationArn, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetManagedNotificationAdditionalChannelAssociation(in athanor.Declarer, id string) (*ManagedNotificationAdditionalChannelAssociationResource, error) {
+	out := &ManagedNotificationAdditionalChannelAssociationResource{}
+	r, err := typed.Get(in, ManagedNotificationAdditionalChannelAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListManagedNotificationAdditionalChannelAssociations reads every
+// AWS::Notifications::ManagedNotificationAdditionalChannelAssociation within
+// the given ManagedNotificationConfigurationArn (Cloud Control lists this
+// type only within them), sorted by identifier. See athanor.App.List.
+func ListManagedNotificationAdditionalChannelAssociations(in athanor.Declarer, managedNotificationConfigurationArn string) ([]*ManagedNotificationAdditionalChannelAssociationResource, error) {
+	return typed.List(in, ManagedNotificationAdditionalChannelAssociationTypeName, map[string]any{"ManagedNotificationConfigurationArn": managedNotificationConfigurationArn}, func(out *ManagedNotificationAdditionalChannelAssociationResource, r *athanor.Resource) {
+		out.Resource = r
+	})
 }

@@ -51,14 +51,36 @@ func (r *NotificationConfigurationResource) ResourceID() string { return r.Resou
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func NotificationConfiguration(app *athanor.App, logicalID string, props NotificationConfigurationProps, opts ...athanor.ResourceOption) (*NotificationConfigurationResource, error) {
+func NotificationConfiguration(in athanor.Declarer, logicalID string, props NotificationConfigurationProps, opts ...athanor.ResourceOption) (*NotificationConfigurationResource, error) {
 	out := &NotificationConfigurationResource{}
-	r, err := typed.Declare(app, NotificationConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NotificationConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNotificationConfiguration reads an
+// AWS::Notifications::NotificationConfiguration that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetNotificationConfiguration(in athanor.Declarer, id string) (*NotificationConfigurationResource, error) {
+	out := &NotificationConfigurationResource{}
+	r, err := typed.Get(in, NotificationConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNotificationConfigurations reads every
+// AWS::Notifications::NotificationConfiguration in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListNotificationConfigurations(in athanor.Declarer) ([]*NotificationConfigurationResource, error) {
+	return typed.List(in, NotificationConfigurationTypeName, nil, func(out *NotificationConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AggregationDuration (AWS::Notifications::NotificationConfiguration).

@@ -42,14 +42,34 @@ func (r *NotificationHubResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func NotificationHub(app *athanor.App, logicalID string, props NotificationHubProps, opts ...athanor.ResourceOption) (*NotificationHubResource, error) {
+func NotificationHub(in athanor.Declarer, logicalID string, props NotificationHubProps, opts ...athanor.ResourceOption) (*NotificationHubResource, error) {
 	out := &NotificationHubResource{}
-	r, err := typed.Declare(app, NotificationHubTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NotificationHubTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNotificationHub reads an AWS::Notifications::NotificationHub that the
+// program uses but does not manage, by its primary identifier (Region). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetNotificationHub(in athanor.Declarer, id string) (*NotificationHubResource, error) {
+	out := &NotificationHubResource{}
+	r, err := typed.Get(in, NotificationHubTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNotificationHubs reads every AWS::Notifications::NotificationHub in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListNotificationHubs(in athanor.Declarer) ([]*NotificationHubResource, error) {
+	return typed.List(in, NotificationHubTypeName, nil, func(out *NotificationHubResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition NotificationHubStatus (AWS::Notifications::NotificationHub).

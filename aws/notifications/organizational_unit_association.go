@@ -42,12 +42,36 @@ func (r *OrganizationalUnitAssociationResource) ResourceID() string { return r.R
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OrganizationalUnitAssociation(app *athanor.App, logicalID string, props OrganizationalUnitAssociationProps, opts ...athanor.ResourceOption) (*OrganizationalUnitAssociationResource, error) {
+func OrganizationalUnitAssociation(in athanor.Declarer, logicalID string, props OrganizationalUnitAssociationProps, opts ...athanor.ResourceOption) (*OrganizationalUnitAssociationResource, error) {
 	out := &OrganizationalUnitAssociationResource{}
-	r, err := typed.Declare(app, OrganizationalUnitAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OrganizationalUnitAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOrganizationalUnitAssociation reads an
+// AWS::Notifications::OrganizationalUnitAssociation that the program uses
+// but does not manage, by its primary identifier
+// (NotificationConfigurationArn|OrganizationalUnitId, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetOrganizationalUnitAssociation(in athanor.Declarer, id string) (*OrganizationalUnitAssociationResource, error) {
+	out := &OrganizationalUnitAssociationResource{}
+	r, err := typed.Get(in, OrganizationalUnitAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOrganizationalUnitAssociations reads every
+// AWS::Notifications::OrganizationalUnitAssociation within the given
+// NotificationConfigurationArn (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListOrganizationalUnitAssociations(in athanor.Declarer, notificationConfigurationArn string) ([]*OrganizationalUnitAssociationResource, error) {
+	return typed.List(in, OrganizationalUnitAssociationTypeName, map[string]any{"NotificationConfigurationArn": notificationConfigurationArn}, func(out *OrganizationalUnitAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

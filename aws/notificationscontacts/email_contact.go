@@ -46,14 +46,34 @@ func (r *EmailContactResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EmailContact(app *athanor.App, logicalID string, props EmailContactProps, opts ...athanor.ResourceOption) (*EmailContactResource, error) {
+func EmailContact(in athanor.Declarer, logicalID string, props EmailContactProps, opts ...athanor.ResourceOption) (*EmailContactResource, error) {
 	out := &EmailContactResource{}
-	r, err := typed.Declare(app, EmailContactTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EmailContactTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEmailContact reads an AWS::NotificationsContacts::EmailContact that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetEmailContact(in athanor.Declarer, id string) (*EmailContactResource, error) {
+	out := &EmailContactResource{}
+	r, err := typed.Get(in, EmailContactTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEmailContacts reads every AWS::NotificationsContacts::EmailContact in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListEmailContacts(in athanor.Declarer) ([]*EmailContactResource, error) {
+	return typed.List(in, EmailContactTypeName, nil, func(out *EmailContactResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EmailContactEmailContact is part of

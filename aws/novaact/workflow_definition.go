@@ -53,14 +53,34 @@ func (r *WorkflowDefinitionResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func WorkflowDefinition(app *athanor.App, logicalID string, props WorkflowDefinitionProps, opts ...athanor.ResourceOption) (*WorkflowDefinitionResource, error) {
+func WorkflowDefinition(in athanor.Declarer, logicalID string, props WorkflowDefinitionProps, opts ...athanor.ResourceOption) (*WorkflowDefinitionResource, error) {
 	out := &WorkflowDefinitionResource{}
-	r, err := typed.Declare(app, WorkflowDefinitionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WorkflowDefinitionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWorkflowDefinition reads an AWS::NovaAct::WorkflowDefinition that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetWorkflowDefinition(in athanor.Declarer, id string) (*WorkflowDefinitionResource, error) {
+	out := &WorkflowDefinitionResource{}
+	r, err := typed.Get(in, WorkflowDefinitionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWorkflowDefinitions reads every AWS::NovaAct::WorkflowDefinition in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListWorkflowDefinitions(in athanor.Declarer) ([]*WorkflowDefinitionResource, error) {
+	return typed.List(in, WorkflowDefinitionTypeName, nil, func(out *WorkflowDefinitionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of WorkflowDefinitionResource.Status (AWS::NovaAct::WorkflowDefinition).

@@ -48,14 +48,33 @@ func (r *LinkResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Link(app *athanor.App, logicalID string, props LinkProps, opts ...athanor.ResourceOption) (*LinkResource, error) {
+func Link(in athanor.Declarer, logicalID string, props LinkProps, opts ...athanor.ResourceOption) (*LinkResource, error) {
 	out := &LinkResource{}
-	r, err := typed.Declare(app, LinkTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LinkTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLink reads an AWS::Oam::Link that the program uses but does not manage,
+// by its primary identifier (Arn). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetLink(in athanor.Declarer, id string) (*LinkResource, error) {
+	out := &LinkResource{}
+	r, err := typed.Get(in, LinkTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLinks reads every AWS::Oam::Link in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListLinks(in athanor.Declarer) ([]*LinkResource, error) {
+	return typed.List(in, LinkTypeName, nil, func(out *LinkResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LinkLinkConfiguration is part of AWS::Oam::Link.

@@ -44,12 +44,31 @@ func (r *SinkResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Sink(app *athanor.App, logicalID string, props SinkProps, opts ...athanor.ResourceOption) (*SinkResource, error) {
+func Sink(in athanor.Declarer, logicalID string, props SinkProps, opts ...athanor.ResourceOption) (*SinkResource, error) {
 	out := &SinkResource{}
-	r, err := typed.Declare(app, SinkTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SinkTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSink reads an AWS::Oam::Sink that the program uses but does not manage,
+// by its primary identifier (Arn). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetSink(in athanor.Declarer, id string) (*SinkResource, error) {
+	out := &SinkResource{}
+	r, err := typed.Get(in, SinkTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSinks reads every AWS::Oam::Sink in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListSinks(in athanor.Declarer) ([]*SinkResource, error) {
+	return typed.List(in, SinkTypeName, nil, func(out *SinkResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -45,14 +45,36 @@ func (r *OrganizationCentralizationRuleResource) ResourceID() string { return r.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OrganizationCentralizationRule(app *athanor.App, logicalID string, props OrganizationCentralizationRuleProps, opts ...athanor.ResourceOption) (*OrganizationCentralizationRuleResource, error) {
+func OrganizationCentralizationRule(in athanor.Declarer, logicalID string, props OrganizationCentralizationRuleProps, opts ...athanor.ResourceOption) (*OrganizationCentralizationRuleResource, error) {
 	out := &OrganizationCentralizationRuleResource{}
-	r, err := typed.Declare(app, OrganizationCentralizationRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OrganizationCentralizationRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOrganizationCentralizationRule reads an
+// AWS::ObservabilityAdmin::OrganizationCentralizationRule that the program
+// uses but does not manage, by its primary identifier (RuleArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetOrganizationCentralizationRule(in athanor.Declarer, id string) (*OrganizationCentralizationRuleResource, error) {
+	out := &OrganizationCentralizationRuleResource{}
+	r, err := typed.Get(in, OrganizationCentralizationRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOrganizationCentralizationRules reads every
+// AWS::ObservabilityAdmin::OrganizationCentralizationRule in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListOrganizationCentralizationRules(in athanor.Declarer) ([]*OrganizationCentralizationRuleResource, error) {
+	return typed.List(in, OrganizationCentralizationRuleTypeName, nil, func(out *OrganizationCentralizationRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // OrganizationCentralizationRuleCentralizationRule is part of

@@ -49,14 +49,36 @@ func (r *OrganizationTelemetryRuleResource) ResourceID() string { return r.Resou
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OrganizationTelemetryRule(app *athanor.App, logicalID string, props OrganizationTelemetryRuleProps, opts ...athanor.ResourceOption) (*OrganizationTelemetryRuleResource, error) {
+func OrganizationTelemetryRule(in athanor.Declarer, logicalID string, props OrganizationTelemetryRuleProps, opts ...athanor.ResourceOption) (*OrganizationTelemetryRuleResource, error) {
 	out := &OrganizationTelemetryRuleResource{}
-	r, err := typed.Declare(app, OrganizationTelemetryRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OrganizationTelemetryRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOrganizationTelemetryRule reads an
+// AWS::ObservabilityAdmin::OrganizationTelemetryRule that the program uses
+// but does not manage, by its primary identifier (RuleArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetOrganizationTelemetryRule(in athanor.Declarer, id string) (*OrganizationTelemetryRuleResource, error) {
+	out := &OrganizationTelemetryRuleResource{}
+	r, err := typed.Get(in, OrganizationTelemetryRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOrganizationTelemetryRules reads every
+// AWS::ObservabilityAdmin::OrganizationTelemetryRule in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListOrganizationTelemetryRules(in athanor.Declarer) ([]*OrganizationTelemetryRuleResource, error) {
+	return typed.List(in, OrganizationTelemetryRuleTypeName, nil, func(out *OrganizationTelemetryRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition Action (AWS::ObservabilityAdmin::OrganizationTelemetryRule).

@@ -50,14 +50,35 @@ func (r *S3TableIntegrationResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func S3TableIntegration(app *athanor.App, logicalID string, props S3TableIntegrationProps, opts ...athanor.ResourceOption) (*S3TableIntegrationResource, error) {
+func S3TableIntegration(in athanor.Declarer, logicalID string, props S3TableIntegrationProps, opts ...athanor.ResourceOption) (*S3TableIntegrationResource, error) {
 	out := &S3TableIntegrationResource{}
-	r, err := typed.Declare(app, S3TableIntegrationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, S3TableIntegrationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetS3TableIntegration reads an AWS::ObservabilityAdmin::S3TableIntegration
+// that the program uses but does not manage, by its primary identifier
+// (Arn). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetS3TableIntegration(in athanor.Declarer, id string) (*S3TableIntegrationResource, error) {
+	out := &S3TableIntegrationResource{}
+	r, err := typed.Get(in, S3TableIntegrationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListS3TableIntegrations reads every
+// AWS::ObservabilityAdmin::S3TableIntegration in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListS3TableIntegrations(in athanor.Declarer) ([]*S3TableIntegrationResource, error) {
+	return typed.List(in, S3TableIntegrationTypeName, nil, func(out *S3TableIntegrationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // S3TableIntegrationEncryptionConfig is part of

@@ -46,14 +46,36 @@ func (r *TelemetryEnrichmentResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TelemetryEnrichment(app *athanor.App, logicalID string, props TelemetryEnrichmentProps, opts ...athanor.ResourceOption) (*TelemetryEnrichmentResource, error) {
+func TelemetryEnrichment(in athanor.Declarer, logicalID string, props TelemetryEnrichmentProps, opts ...athanor.ResourceOption) (*TelemetryEnrichmentResource, error) {
 	out := &TelemetryEnrichmentResource{}
-	r, err := typed.Declare(app, TelemetryEnrichmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TelemetryEnrichmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTelemetryEnrichment reads an
+// AWS::ObservabilityAdmin::TelemetryEnrichment that the program uses but
+// does not manage, by its primary identifier (Scope). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetTelemetryEnrichment(in athanor.Declarer, id string) (*TelemetryEnrichmentResource, error) {
+	out := &TelemetryEnrichmentResource{}
+	r, err := typed.Get(in, TelemetryEnrichmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTelemetryEnrichments reads every
+// AWS::ObservabilityAdmin::TelemetryEnrichment in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListTelemetryEnrichments(in athanor.Declarer) ([]*TelemetryEnrichmentResource, error) {
+	return typed.List(in, TelemetryEnrichmentTypeName, nil, func(out *TelemetryEnrichmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition Scope (AWS::ObservabilityAdmin::TelemetryEnrichment).

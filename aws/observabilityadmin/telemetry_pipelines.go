@@ -53,14 +53,35 @@ func (r *TelemetryPipelinesResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TelemetryPipelines(app *athanor.App, logicalID string, props TelemetryPipelinesProps, opts ...athanor.ResourceOption) (*TelemetryPipelinesResource, error) {
+func TelemetryPipelines(in athanor.Declarer, logicalID string, props TelemetryPipelinesProps, opts ...athanor.ResourceOption) (*TelemetryPipelinesResource, error) {
 	out := &TelemetryPipelinesResource{}
-	r, err := typed.Declare(app, TelemetryPipelinesTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TelemetryPipelinesTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTelemetryPipelines reads an AWS::ObservabilityAdmin::TelemetryPipelines
+// that the program uses but does not manage, by its primary identifier
+// (PipelineIdentifier). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetTelemetryPipelines(in athanor.Declarer, id string) (*TelemetryPipelinesResource, error) {
+	out := &TelemetryPipelinesResource{}
+	r, err := typed.Get(in, TelemetryPipelinesTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTelemetryPipelines reads every
+// AWS::ObservabilityAdmin::TelemetryPipelines in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListTelemetryPipelines(in athanor.Declarer) ([]*TelemetryPipelinesResource, error) {
+	return typed.List(in, TelemetryPipelinesTypeName, nil, func(out *TelemetryPipelinesResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TelemetryPipelinesTelemetryPipeline is part of

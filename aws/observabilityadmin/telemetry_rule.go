@@ -47,14 +47,34 @@ func (r *TelemetryRuleResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TelemetryRule(app *athanor.App, logicalID string, props TelemetryRuleProps, opts ...athanor.ResourceOption) (*TelemetryRuleResource, error) {
+func TelemetryRule(in athanor.Declarer, logicalID string, props TelemetryRuleProps, opts ...athanor.ResourceOption) (*TelemetryRuleResource, error) {
 	out := &TelemetryRuleResource{}
-	r, err := typed.Declare(app, TelemetryRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TelemetryRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTelemetryRule reads an AWS::ObservabilityAdmin::TelemetryRule that the
+// program uses but does not manage, by its primary identifier (RuleArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetTelemetryRule(in athanor.Declarer, id string) (*TelemetryRuleResource, error) {
+	out := &TelemetryRuleResource{}
+	r, err := typed.Get(in, TelemetryRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTelemetryRules reads every AWS::ObservabilityAdmin::TelemetryRule in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListTelemetryRules(in athanor.Declarer) ([]*TelemetryRuleResource, error) {
+	return typed.List(in, TelemetryRuleTypeName, nil, func(out *TelemetryRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition Action (AWS::ObservabilityAdmin::TelemetryRule).

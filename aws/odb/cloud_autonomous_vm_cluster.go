@@ -175,14 +175,35 @@ func (r *CloudAutonomousVmClusterResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CloudAutonomousVmCluster(app *athanor.App, logicalID string, props CloudAutonomousVmClusterProps, opts ...athanor.ResourceOption) (*CloudAutonomousVmClusterResource, error) {
+func CloudAutonomousVmCluster(in athanor.Declarer, logicalID string, props CloudAutonomousVmClusterProps, opts ...athanor.ResourceOption) (*CloudAutonomousVmClusterResource, error) {
 	out := &CloudAutonomousVmClusterResource{}
-	r, err := typed.Declare(app, CloudAutonomousVmClusterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CloudAutonomousVmClusterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCloudAutonomousVmCluster reads an AWS::ODB::CloudAutonomousVmCluster
+// that the program uses but does not manage, by its primary identifier
+// (CloudAutonomousVmClusterArn). It reads while planning too, once per run;
+// a missing resource stops the plan naming it. See athanor.App.Get.
+func GetCloudAutonomousVmCluster(in athanor.Declarer, id string) (*CloudAutonomousVmClusterResource, error) {
+	out := &CloudAutonomousVmClusterResource{}
+	r, err := typed.Get(in, CloudAutonomousVmClusterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCloudAutonomousVmClusters reads every
+// AWS::ODB::CloudAutonomousVmCluster in the account and region of in, sorted
+// by identifier. See athanor.App.List.
+func ListCloudAutonomousVmClusters(in athanor.Declarer) ([]*CloudAutonomousVmClusterResource, error) {
+	return typed.List(in, CloudAutonomousVmClusterTypeName, nil, func(out *CloudAutonomousVmClusterResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of CloudAutonomousVmClusterResource.ComputeModel (AWS::ODB::CloudAutonomousVmCluster).

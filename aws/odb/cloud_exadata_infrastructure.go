@@ -142,14 +142,36 @@ func (r *CloudExadataInfrastructureResource) ResourceID() string { return r.Reso
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CloudExadataInfrastructure(app *athanor.App, logicalID string, props CloudExadataInfrastructureProps, opts ...athanor.ResourceOption) (*CloudExadataInfrastructureResource, error) {
+func CloudExadataInfrastructure(in athanor.Declarer, logicalID string, props CloudExadataInfrastructureProps, opts ...athanor.ResourceOption) (*CloudExadataInfrastructureResource, error) {
 	out := &CloudExadataInfrastructureResource{}
-	r, err := typed.Declare(app, CloudExadataInfrastructureTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CloudExadataInfrastructureTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCloudExadataInfrastructure reads an
+// AWS::ODB::CloudExadataInfrastructure that the program uses but does not
+// manage, by its primary identifier (CloudExadataInfrastructureArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetCloudExadataInfrastructure(in athanor.Declarer, id string) (*CloudExadataInfrastructureResource, error) {
+	out := &CloudExadataInfrastructureResource{}
+	r, err := typed.Get(in, CloudExadataInfrastructureTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCloudExadataInfrastructures reads every
+// AWS::ODB::CloudExadataInfrastructure in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListCloudExadataInfrastructures(in athanor.Declarer) ([]*CloudExadataInfrastructureResource, error) {
+	return typed.List(in, CloudExadataInfrastructureTypeName, nil, func(out *CloudExadataInfrastructureResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CloudExadataInfrastructureCustomerContact is part of

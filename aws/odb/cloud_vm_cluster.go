@@ -149,14 +149,34 @@ func (r *CloudVmClusterResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CloudVmCluster(app *athanor.App, logicalID string, props CloudVmClusterProps, opts ...athanor.ResourceOption) (*CloudVmClusterResource, error) {
+func CloudVmCluster(in athanor.Declarer, logicalID string, props CloudVmClusterProps, opts ...athanor.ResourceOption) (*CloudVmClusterResource, error) {
 	out := &CloudVmClusterResource{}
-	r, err := typed.Declare(app, CloudVmClusterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CloudVmClusterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCloudVmCluster reads an AWS::ODB::CloudVmCluster that the program uses
+// but does not manage, by its primary identifier (CloudVmClusterArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetCloudVmCluster(in athanor.Declarer, id string) (*CloudVmClusterResource, error) {
+	out := &CloudVmClusterResource{}
+	r, err := typed.Get(in, CloudVmClusterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCloudVmClusters reads every AWS::ODB::CloudVmCluster in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListCloudVmClusters(in athanor.Declarer) ([]*CloudVmClusterResource, error) {
+	return typed.List(in, CloudVmClusterTypeName, nil, func(out *CloudVmClusterResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CloudVmClusterDataCollectionOptions is part of AWS::ODB::CloudVmCluster.

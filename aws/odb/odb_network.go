@@ -106,14 +106,34 @@ func (r *OdbNetworkResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OdbNetwork(app *athanor.App, logicalID string, props OdbNetworkProps, opts ...athanor.ResourceOption) (*OdbNetworkResource, error) {
+func OdbNetwork(in athanor.Declarer, logicalID string, props OdbNetworkProps, opts ...athanor.ResourceOption) (*OdbNetworkResource, error) {
 	out := &OdbNetworkResource{}
-	r, err := typed.Declare(app, OdbNetworkTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OdbNetworkTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOdbNetwork reads an AWS::ODB::OdbNetwork that the program uses but does
+// not manage, by its primary identifier (OdbNetworkArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetOdbNetwork(in athanor.Declarer, id string) (*OdbNetworkResource, error) {
+	out := &OdbNetworkResource{}
+	r, err := typed.Get(in, OdbNetworkTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOdbNetworks reads every AWS::ODB::OdbNetwork in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListOdbNetworks(in athanor.Declarer) ([]*OdbNetworkResource, error) {
+	return typed.List(in, OdbNetworkTypeName, nil, func(out *OdbNetworkResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // OdbNetworkCrossRegionS3RestoreSourcesAccess is part of

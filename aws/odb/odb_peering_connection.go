@@ -68,12 +68,32 @@ func (r *OdbPeeringConnectionResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OdbPeeringConnection(app *athanor.App, logicalID string, props OdbPeeringConnectionProps, opts ...athanor.ResourceOption) (*OdbPeeringConnectionResource, error) {
+func OdbPeeringConnection(in athanor.Declarer, logicalID string, props OdbPeeringConnectionProps, opts ...athanor.ResourceOption) (*OdbPeeringConnectionResource, error) {
 	out := &OdbPeeringConnectionResource{}
-	r, err := typed.Declare(app, OdbPeeringConnectionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OdbPeeringConnectionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOdbPeeringConnection reads an AWS::ODB::OdbPeeringConnection that the
+// program uses but does not manage, by its primary identifier
+// (OdbPeeringConnectionArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetOdbPeeringConnection(in athanor.Declarer, id string) (*OdbPeeringConnectionResource, error) {
+	out := &OdbPeeringConnectionResource{}
+	r, err := typed.Get(in, OdbPeeringConnectionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOdbPeeringConnections reads every AWS::ODB::OdbPeeringConnection in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListOdbPeeringConnections(in athanor.Declarer) ([]*OdbPeeringConnectionResource, error) {
+	return typed.List(in, OdbPeeringConnectionTypeName, nil, func(out *OdbPeeringConnectionResource, r *athanor.Resource) { out.Resource = r })
 }

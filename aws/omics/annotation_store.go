@@ -61,14 +61,34 @@ func (r *AnnotationStoreResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AnnotationStore(app *athanor.App, logicalID string, props AnnotationStoreProps, opts ...athanor.ResourceOption) (*AnnotationStoreResource, error) {
+func AnnotationStore(in athanor.Declarer, logicalID string, props AnnotationStoreProps, opts ...athanor.ResourceOption) (*AnnotationStoreResource, error) {
 	out := &AnnotationStoreResource{}
-	r, err := typed.Declare(app, AnnotationStoreTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AnnotationStoreTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAnnotationStore reads an AWS::Omics::AnnotationStore that the program
+// uses but does not manage, by its primary identifier (Name). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetAnnotationStore(in athanor.Declarer, id string) (*AnnotationStoreResource, error) {
+	out := &AnnotationStoreResource{}
+	r, err := typed.Get(in, AnnotationStoreTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAnnotationStores reads every AWS::Omics::AnnotationStore in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListAnnotationStores(in athanor.Declarer) ([]*AnnotationStoreResource, error) {
+	return typed.List(in, AnnotationStoreTypeName, nil, func(out *AnnotationStoreResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AnnotationType (AWS::Omics::AnnotationStore).

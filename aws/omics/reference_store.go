@@ -51,14 +51,34 @@ func (r *ReferenceStoreResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ReferenceStore(app *athanor.App, logicalID string, props ReferenceStoreProps, opts ...athanor.ResourceOption) (*ReferenceStoreResource, error) {
+func ReferenceStore(in athanor.Declarer, logicalID string, props ReferenceStoreProps, opts ...athanor.ResourceOption) (*ReferenceStoreResource, error) {
 	out := &ReferenceStoreResource{}
-	r, err := typed.Declare(app, ReferenceStoreTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ReferenceStoreTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetReferenceStore reads an AWS::Omics::ReferenceStore that the program
+// uses but does not manage, by its primary identifier (ReferenceStoreId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetReferenceStore(in athanor.Declarer, id string) (*ReferenceStoreResource, error) {
+	out := &ReferenceStoreResource{}
+	r, err := typed.Get(in, ReferenceStoreTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListReferenceStores reads every AWS::Omics::ReferenceStore in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListReferenceStores(in athanor.Declarer) ([]*ReferenceStoreResource, error) {
+	return typed.List(in, ReferenceStoreTypeName, nil, func(out *ReferenceStoreResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition EncryptionType (AWS::Omics::ReferenceStore).

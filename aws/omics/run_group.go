@@ -47,12 +47,32 @@ func (r *RunGroupResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RunGroup(app *athanor.App, logicalID string, props RunGroupProps, opts ...athanor.ResourceOption) (*RunGroupResource, error) {
+func RunGroup(in athanor.Declarer, logicalID string, props RunGroupProps, opts ...athanor.ResourceOption) (*RunGroupResource, error) {
 	out := &RunGroupResource{}
-	r, err := typed.Declare(app, RunGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RunGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRunGroup reads an AWS::Omics::RunGroup that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetRunGroup(in athanor.Declarer, id string) (*RunGroupResource, error) {
+	out := &RunGroupResource{}
+	r, err := typed.Get(in, RunGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRunGroups reads every AWS::Omics::RunGroup in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListRunGroups(in athanor.Declarer) ([]*RunGroupResource, error) {
+	return typed.List(in, RunGroupTypeName, nil, func(out *RunGroupResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -71,14 +71,34 @@ func (r *SequenceStoreResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SequenceStore(app *athanor.App, logicalID string, props SequenceStoreProps, opts ...athanor.ResourceOption) (*SequenceStoreResource, error) {
+func SequenceStore(in athanor.Declarer, logicalID string, props SequenceStoreProps, opts ...athanor.ResourceOption) (*SequenceStoreResource, error) {
 	out := &SequenceStoreResource{}
-	r, err := typed.Declare(app, SequenceStoreTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SequenceStoreTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSequenceStore reads an AWS::Omics::SequenceStore that the program uses
+// but does not manage, by its primary identifier (SequenceStoreId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetSequenceStore(in athanor.Declarer, id string) (*SequenceStoreResource, error) {
+	out := &SequenceStoreResource{}
+	r, err := typed.Get(in, SequenceStoreTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSequenceStores reads every AWS::Omics::SequenceStore in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListSequenceStores(in athanor.Declarer) ([]*SequenceStoreResource, error) {
+	return typed.List(in, SequenceStoreTypeName, nil, func(out *SequenceStoreResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition ETagAlgorithmFamily (AWS::Omics::SequenceStore).

@@ -57,14 +57,34 @@ func (r *VariantStoreResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VariantStore(app *athanor.App, logicalID string, props VariantStoreProps, opts ...athanor.ResourceOption) (*VariantStoreResource, error) {
+func VariantStore(in athanor.Declarer, logicalID string, props VariantStoreProps, opts ...athanor.ResourceOption) (*VariantStoreResource, error) {
 	out := &VariantStoreResource{}
-	r, err := typed.Declare(app, VariantStoreTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VariantStoreTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVariantStore reads an AWS::Omics::VariantStore that the program uses
+// but does not manage, by its primary identifier (Name). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetVariantStore(in athanor.Declarer, id string) (*VariantStoreResource, error) {
+	out := &VariantStoreResource{}
+	r, err := typed.Get(in, VariantStoreTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVariantStores reads every AWS::Omics::VariantStore in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListVariantStores(in athanor.Declarer) ([]*VariantStoreResource, error) {
+	return typed.List(in, VariantStoreTypeName, nil, func(out *VariantStoreResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition EncryptionType (AWS::Omics::VariantStore).

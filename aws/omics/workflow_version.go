@@ -66,14 +66,34 @@ func (r *WorkflowVersionResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func WorkflowVersion(app *athanor.App, logicalID string, props WorkflowVersionProps, opts ...athanor.ResourceOption) (*WorkflowVersionResource, error) {
+func WorkflowVersion(in athanor.Declarer, logicalID string, props WorkflowVersionProps, opts ...athanor.ResourceOption) (*WorkflowVersionResource, error) {
 	out := &WorkflowVersionResource{}
-	r, err := typed.Declare(app, WorkflowVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WorkflowVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWorkflowVersion reads an AWS::Omics::WorkflowVersion that the program
+// uses but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetWorkflowVersion(in athanor.Declarer, id string) (*WorkflowVersionResource, error) {
+	out := &WorkflowVersionResource{}
+	r, err := typed.Get(in, WorkflowVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWorkflowVersions reads every AWS::Omics::WorkflowVersion in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListWorkflowVersions(in athanor.Declarer) ([]*WorkflowVersionResource, error) {
+	return typed.List(in, WorkflowVersionTypeName, nil, func(out *WorkflowVersionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition Accelerators (AWS::Omics::WorkflowVersion).

@@ -77,14 +77,34 @@ func (r *CollectionResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Collection(app *athanor.App, logicalID string, props CollectionProps, opts ...athanor.ResourceOption) (*CollectionResource, error) {
+func Collection(in athanor.Declarer, logicalID string, props CollectionProps, opts ...athanor.ResourceOption) (*CollectionResource, error) {
 	out := &CollectionResource{}
-	r, err := typed.Declare(app, CollectionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CollectionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCollection reads an AWS::OpenSearchServerless::Collection that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetCollection(in athanor.Declarer, id string) (*CollectionResource, error) {
+	out := &CollectionResource{}
+	r, err := typed.Get(in, CollectionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCollections reads every AWS::OpenSearchServerless::Collection in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListCollections(in athanor.Declarer) ([]*CollectionResource, error) {
+	return typed.List(in, CollectionTypeName, nil, func(out *CollectionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition CollectionType (AWS::OpenSearchServerless::Collection).

@@ -55,14 +55,35 @@ func (r *CollectionGroupResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CollectionGroup(app *athanor.App, logicalID string, props CollectionGroupProps, opts ...athanor.ResourceOption) (*CollectionGroupResource, error) {
+func CollectionGroup(in athanor.Declarer, logicalID string, props CollectionGroupProps, opts ...athanor.ResourceOption) (*CollectionGroupResource, error) {
 	out := &CollectionGroupResource{}
-	r, err := typed.Declare(app, CollectionGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CollectionGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCollectionGroup reads an AWS::OpenSearchServerless::CollectionGroup
+// that the program uses but does not manage, by its primary identifier (Id).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetCollectionGroup(in athanor.Declarer, id string) (*CollectionGroupResource, error) {
+	out := &CollectionGroupResource{}
+	r, err := typed.Get(in, CollectionGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCollectionGroups reads every
+// AWS::OpenSearchServerless::CollectionGroup in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListCollectionGroups(in athanor.Declarer) ([]*CollectionGroupResource, error) {
+	return typed.List(in, CollectionGroupTypeName, nil, func(out *CollectionGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CollectionGroupCapacityLimits is part of

@@ -42,9 +42,23 @@ func (r *CollectionIndexResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CollectionIndex(app *athanor.App, logicalID string, props CollectionIndexProps, opts ...athanor.ResourceOption) (*CollectionIndexResource, error) {
+func CollectionIndex(in athanor.Declarer, logicalID string, props CollectionIndexProps, opts ...athanor.ResourceOption) (*CollectionIndexResource, error) {
 	out := &CollectionIndexResource{}
-	r, err := typed.Declare(app, CollectionIndexTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CollectionIndexTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetCollectionIndex reads an AWS::OpenSearchServerless::CollectionIndex
+// that the program uses but does not manage, by its primary identifier
+// (Id|IndexName, joined by |). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetCollectionIndex(in athanor.Declarer, id string) (*CollectionIndexResource, error) {
+	out := &CollectionIndexResource{}
+	r, err := typed.Get(in, CollectionIndexTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

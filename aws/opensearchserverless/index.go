@@ -46,14 +46,36 @@ func (r *IndexResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Index(app *athanor.App, logicalID string, props IndexProps, opts ...athanor.ResourceOption) (*IndexResource, error) {
+func Index(in athanor.Declarer, logicalID string, props IndexProps, opts ...athanor.ResourceOption) (*IndexResource, error) {
 	out := &IndexResource{}
-	r, err := typed.Declare(app, IndexTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IndexTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIndex reads an AWS::OpenSearchServerless::Index that the program uses
+// but does not manage, by its primary identifier
+// (IndexName|CollectionEndpoint, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetIndex(in athanor.Declarer, id string) (*IndexResource, error) {
+	out := &IndexResource{}
+	r, err := typed.Get(in, IndexTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIndexes reads every AWS::OpenSearchServerless::Index within the given
+// CollectionEndpoint (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListIndexes(in athanor.Declarer, collectionEndpoint string) ([]*IndexResource, error) {
+	return typed.List(in, IndexTypeName, map[string]any{"CollectionEndpoint": collectionEndpoint}, func(out *IndexResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // IndexIndexSettings is part of AWS::OpenSearchServerless::Index.

@@ -45,14 +45,36 @@ func (r *LifecyclePolicyResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LifecyclePolicy(app *athanor.App, logicalID string, props LifecyclePolicyProps, opts ...athanor.ResourceOption) (*LifecyclePolicyResource, error) {
+func LifecyclePolicy(in athanor.Declarer, logicalID string, props LifecyclePolicyProps, opts ...athanor.ResourceOption) (*LifecyclePolicyResource, error) {
 	out := &LifecyclePolicyResource{}
-	r, err := typed.Declare(app, LifecyclePolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LifecyclePolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLifecyclePolicy reads an AWS::OpenSearchServerless::LifecyclePolicy
+// that the program uses but does not manage, by its primary identifier
+// (Type|Name, joined by |). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetLifecyclePolicy(in athanor.Declarer, id string) (*LifecyclePolicyResource, error) {
+	out := &LifecyclePolicyResource{}
+	r, err := typed.Get(in, LifecyclePolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLifecyclePolicies reads every
+// AWS::OpenSearchServerless::LifecyclePolicy within the given Type (Cloud
+// Control lists this type only within them), sorted by identifier. See
+// athanor.App.List.
+func ListLifecyclePolicies(in athanor.Declarer, typeValue string) ([]*LifecyclePolicyResource, error) {
+	return typed.List(in, LifecyclePolicyTypeName, map[string]any{"Type": typeValue}, func(out *LifecyclePolicyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition LifecyclePolicyType (AWS::OpenSearchServerless::LifecyclePolicy).

@@ -52,14 +52,35 @@ func (r *SecurityConfigResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SecurityConfig(app *athanor.App, logicalID string, props SecurityConfigProps, opts ...athanor.ResourceOption) (*SecurityConfigResource, error) {
+func SecurityConfig(in athanor.Declarer, logicalID string, props SecurityConfigProps, opts ...athanor.ResourceOption) (*SecurityConfigResource, error) {
 	out := &SecurityConfigResource{}
-	r, err := typed.Declare(app, SecurityConfigTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SecurityConfigTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSecurityConfig reads an AWS::OpenSearchServerless::SecurityConfig that
+// the program uses but does not manage, by its primary identifier (Id). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetSecurityConfig(in athanor.Declarer, id string) (*SecurityConfigResource, error) {
+	out := &SecurityConfigResource{}
+	r, err := typed.Get(in, SecurityConfigTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSecurityConfigs reads every AWS::OpenSearchServerless::SecurityConfig
+// within the given Type (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListSecurityConfigs(in athanor.Declarer, typeValue string) ([]*SecurityConfigResource, error) {
+	return typed.List(in, SecurityConfigTypeName, map[string]any{"Type": typeValue}, func(out *SecurityConfigResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SecurityConfigIamFederationConfigOptions is part of

@@ -45,14 +45,35 @@ func (r *SecurityPolicyResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SecurityPolicy(app *athanor.App, logicalID string, props SecurityPolicyProps, opts ...athanor.ResourceOption) (*SecurityPolicyResource, error) {
+func SecurityPolicy(in athanor.Declarer, logicalID string, props SecurityPolicyProps, opts ...athanor.ResourceOption) (*SecurityPolicyResource, error) {
 	out := &SecurityPolicyResource{}
-	r, err := typed.Declare(app, SecurityPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SecurityPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSecurityPolicy reads an AWS::OpenSearchServerless::SecurityPolicy that
+// the program uses but does not manage, by its primary identifier
+// (Type|Name, joined by |). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetSecurityPolicy(in athanor.Declarer, id string) (*SecurityPolicyResource, error) {
+	out := &SecurityPolicyResource{}
+	r, err := typed.Get(in, SecurityPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSecurityPolicies reads every AWS::OpenSearchServerless::SecurityPolicy
+// within the given Type (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListSecurityPolicies(in athanor.Declarer, typeValue string) ([]*SecurityPolicyResource, error) {
+	return typed.List(in, SecurityPolicyTypeName, map[string]any{"Type": typeValue}, func(out *SecurityPolicyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition SecurityPolicyType (AWS::OpenSearchServerless::SecurityPolicy).

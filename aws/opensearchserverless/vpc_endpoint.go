@@ -49,12 +49,32 @@ func (r *VpcEndpointResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VpcEndpoint(app *athanor.App, logicalID string, props VpcEndpointProps, opts ...athanor.ResourceOption) (*VpcEndpointResource, error) {
+func VpcEndpoint(in athanor.Declarer, logicalID string, props VpcEndpointProps, opts ...athanor.ResourceOption) (*VpcEndpointResource, error) {
 	out := &VpcEndpointResource{}
-	r, err := typed.Declare(app, VpcEndpointTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VpcEndpointTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVpcEndpoint reads an AWS::OpenSearchServerless::VpcEndpoint that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetVpcEndpoint(in athanor.Declarer, id string) (*VpcEndpointResource, error) {
+	out := &VpcEndpointResource{}
+	r, err := typed.Get(in, VpcEndpointTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVpcEndpoints reads every AWS::OpenSearchServerless::VpcEndpoint in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListVpcEndpoints(in athanor.Declarer) ([]*VpcEndpointResource, error) {
+	return typed.List(in, VpcEndpointTypeName, nil, func(out *VpcEndpointResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -76,9 +76,23 @@ func (r *ServerResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Server(app *athanor.App, logicalID string, props ServerProps, opts ...athanor.ResourceOption) (*ServerResource, error) {
+func Server(in athanor.Declarer, logicalID string, props ServerProps, opts ...athanor.ResourceOption) (*ServerResource, error) {
 	out := &ServerResource{}
-	r, err := typed.Declare(app, ServerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServerTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetServer reads an AWS::OpsWorksCM::Server that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetServer(in athanor.Declarer, id string) (*ServerResource, error) {
+	out := &ServerResource{}
+	r, err := typed.Get(in, ServerTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -54,14 +54,34 @@ func (r *OrganizationResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Organization(app *athanor.App, logicalID string, props OrganizationProps, opts ...athanor.ResourceOption) (*OrganizationResource, error) {
+func Organization(in athanor.Declarer, logicalID string, props OrganizationProps, opts ...athanor.ResourceOption) (*OrganizationResource, error) {
 	out := &OrganizationResource{}
-	r, err := typed.Declare(app, OrganizationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OrganizationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOrganization reads an AWS::Organizations::Organization that the program
+// uses but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetOrganization(in athanor.Declarer, id string) (*OrganizationResource, error) {
+	out := &OrganizationResource{}
+	r, err := typed.Get(in, OrganizationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOrganizations reads every AWS::Organizations::Organization in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListOrganizations(in athanor.Declarer) ([]*OrganizationResource, error) {
+	return typed.List(in, OrganizationTypeName, nil, func(out *OrganizationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of OrganizationProps.FeatureSet (AWS::Organizations::Organization).

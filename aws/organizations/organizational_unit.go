@@ -58,12 +58,33 @@ func (r *OrganizationalUnitResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OrganizationalUnit(app *athanor.App, logicalID string, props OrganizationalUnitProps, opts ...athanor.ResourceOption) (*OrganizationalUnitResource, error) {
+func OrganizationalUnit(in athanor.Declarer, logicalID string, props OrganizationalUnitProps, opts ...athanor.ResourceOption) (*OrganizationalUnitResource, error) {
 	out := &OrganizationalUnitResource{}
-	r, err := typed.Declare(app, OrganizationalUnitTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OrganizationalUnitTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOrganizationalUnit reads an AWS::Organizations::OrganizationalUnit that
+// the program uses but does not manage, by its primary identifier (Id). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetOrganizationalUnit(in athanor.Declarer, id string) (*OrganizationalUnitResource, error) {
+	out := &OrganizationalUnitResource{}
+	r, err := typed.Get(in, OrganizationalUnitTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOrganizationalUnits reads every AWS::Organizations::OrganizationalUnit
+// within the given ParentId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListOrganizationalUnits(in athanor.Declarer, parentId string) ([]*OrganizationalUnitResource, error) {
+	return typed.List(in, OrganizationalUnitTypeName, map[string]any{"ParentId": parentId}, func(out *OrganizationalUnitResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -48,14 +48,34 @@ func (r *SiteResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Site(app *athanor.App, logicalID string, props SiteProps, opts ...athanor.ResourceOption) (*SiteResource, error) {
+func Site(in athanor.Declarer, logicalID string, props SiteProps, opts ...athanor.ResourceOption) (*SiteResource, error) {
 	out := &SiteResource{}
-	r, err := typed.Declare(app, SiteTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SiteTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSite reads an AWS::Outposts::Site that the program uses but does not
+// manage, by its primary identifier (SiteArn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSite(in athanor.Declarer, id string) (*SiteResource, error) {
+	out := &SiteResource{}
+	r, err := typed.Get(in, SiteTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSites reads every AWS::Outposts::Site in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListSites(in athanor.Declarer) ([]*SiteResource, error) {
+	return typed.List(in, SiteTypeName, nil, func(out *SiteResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SiteAddress is part of AWS::Outposts::Site.

@@ -75,14 +75,34 @@ func (r *ApplicationInstanceResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ApplicationInstance(app *athanor.App, logicalID string, props ApplicationInstanceProps, opts ...athanor.ResourceOption) (*ApplicationInstanceResource, error) {
+func ApplicationInstance(in athanor.Declarer, logicalID string, props ApplicationInstanceProps, opts ...athanor.ResourceOption) (*ApplicationInstanceResource, error) {
 	out := &ApplicationInstanceResource{}
-	r, err := typed.Declare(app, ApplicationInstanceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ApplicationInstanceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetApplicationInstance reads an AWS::Panorama::ApplicationInstance that
+// the program uses but does not manage, by its primary identifier
+// (ApplicationInstanceId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetApplicationInstance(in athanor.Declarer, id string) (*ApplicationInstanceResource, error) {
+	out := &ApplicationInstanceResource{}
+	r, err := typed.Get(in, ApplicationInstanceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListApplicationInstances reads every AWS::Panorama::ApplicationInstance in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListApplicationInstances(in athanor.Declarer) ([]*ApplicationInstanceResource, error) {
+	return typed.List(in, ApplicationInstanceTypeName, nil, func(out *ApplicationInstanceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition ApplicationInstanceHealthStatus (AWS::Panorama::ApplicationInstance).

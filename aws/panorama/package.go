@@ -47,14 +47,34 @@ func (r *PackageResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Package(app *athanor.App, logicalID string, props PackageProps, opts ...athanor.ResourceOption) (*PackageResource, error) {
+func Package(in athanor.Declarer, logicalID string, props PackageProps, opts ...athanor.ResourceOption) (*PackageResource, error) {
 	out := &PackageResource{}
-	r, err := typed.Declare(app, PackageTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PackageTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPackage reads an AWS::Panorama::Package that the program uses but does
+// not manage, by its primary identifier (PackageId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetPackage(in athanor.Declarer, id string) (*PackageResource, error) {
+	out := &PackageResource{}
+	r, err := typed.Get(in, PackageTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPackages reads every AWS::Panorama::Package in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListPackages(in athanor.Declarer) ([]*PackageResource, error) {
+	return typed.List(in, PackageTypeName, nil, func(out *PackageResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PackageStorageLocation is part of AWS::Panorama::Package. A storage

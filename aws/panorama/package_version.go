@@ -62,9 +62,24 @@ func (r *PackageVersionResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PackageVersion(app *athanor.App, logicalID string, props PackageVersionProps, opts ...athanor.ResourceOption) (*PackageVersionResource, error) {
+func PackageVersion(in athanor.Declarer, logicalID string, props PackageVersionProps, opts ...athanor.ResourceOption) (*PackageVersionResource, error) {
 	out := &PackageVersionResource{}
-	r, err := typed.Declare(app, PackageVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PackageVersionTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetPackageVersion reads an AWS::Panorama::PackageVersion that the program
+// uses but does not manage, by its primary identifier
+// (PackageId|PackageVersion|PatchVersion, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetPackageVersion(in athanor.Declarer, id string) (*PackageVersionResource, error) {
+	out := &PackageVersionResource{}
+	r, err := typed.Get(in, PackageVersionTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

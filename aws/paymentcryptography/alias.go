@@ -35,12 +35,32 @@ func (r *AliasResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Alias(app *athanor.App, logicalID string, props AliasProps, opts ...athanor.ResourceOption) (*AliasResource, error) {
+func Alias(in athanor.Declarer, logicalID string, props AliasProps, opts ...athanor.ResourceOption) (*AliasResource, error) {
 	out := &AliasResource{}
-	r, err := typed.Declare(app, AliasTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AliasTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAlias reads an AWS::PaymentCryptography::Alias that the program uses
+// but does not manage, by its primary identifier (AliasName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetAlias(in athanor.Declarer, id string) (*AliasResource, error) {
+	out := &AliasResource{}
+	r, err := typed.Get(in, AliasTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAliases reads every AWS::PaymentCryptography::Alias in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListAliases(in athanor.Declarer) ([]*AliasResource, error) {
+	return typed.List(in, AliasTypeName, nil, func(out *AliasResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -42,12 +42,34 @@ func (r *DirectoryRegistrationResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DirectoryRegistration(app *athanor.App, logicalID string, props DirectoryRegistrationProps, opts ...athanor.ResourceOption) (*DirectoryRegistrationResource, error) {
+func DirectoryRegistration(in athanor.Declarer, logicalID string, props DirectoryRegistrationProps, opts ...athanor.ResourceOption) (*DirectoryRegistrationResource, error) {
 	out := &DirectoryRegistrationResource{}
-	r, err := typed.Declare(app, DirectoryRegistrationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DirectoryRegistrationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDirectoryRegistration reads an
+// AWS::PCAConnectorAD::DirectoryRegistration that the program uses but does
+// not manage, by its primary identifier (DirectoryRegistrationArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetDirectoryRegistration(in athanor.Declarer, id string) (*DirectoryRegistrationResource, error) {
+	out := &DirectoryRegistrationResource{}
+	r, err := typed.Get(in, DirectoryRegistrationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDirectoryRegistrations reads every
+// AWS::PCAConnectorAD::DirectoryRegistration in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListDirectoryRegistrations(in athanor.Declarer) ([]*DirectoryRegistrationResource, error) {
+	return typed.List(in, DirectoryRegistrationTypeName, nil, func(out *DirectoryRegistrationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -39,12 +39,35 @@ func (r *ServicePrincipalNameResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ServicePrincipalName(app *athanor.App, logicalID string, props ServicePrincipalNameProps, opts ...athanor.ResourceOption) (*ServicePrincipalNameResource, error) {
+func ServicePrincipalName(in athanor.Declarer, logicalID string, props ServicePrincipalNameProps, opts ...athanor.ResourceOption) (*ServicePrincipalNameResource, error) {
 	out := &ServicePrincipalNameResource{}
-	r, err := typed.Declare(app, ServicePrincipalNameTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServicePrincipalNameTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetServicePrincipalName reads an AWS::PCAConnectorAD::ServicePrincipalName
+// that the program uses but does not manage, by its primary identifier
+// (ConnectorArn|DirectoryRegistrationArn, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetServicePrincipalName(in athanor.Declarer, id string) (*ServicePrincipalNameResource, error) {
+	out := &ServicePrincipalNameResource{}
+	r, err := typed.Get(in, ServicePrincipalNameTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListServicePrincipalNames reads every
+// AWS::PCAConnectorAD::ServicePrincipalName within the given
+// DirectoryRegistrationArn (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListServicePrincipalNames(in athanor.Declarer, directoryRegistrationArn string) ([]*ServicePrincipalNameResource, error) {
+	return typed.List(in, ServicePrincipalNameTypeName, map[string]any{"DirectoryRegistrationArn": directoryRegistrationArn}, func(out *ServicePrincipalNameResource, r *athanor.Resource) { out.Resource = r })
 }

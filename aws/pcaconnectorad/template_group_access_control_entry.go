@@ -43,14 +43,38 @@ func (r *TemplateGroupAccessControlEntryResource) ResourceID() string { return r
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TemplateGroupAccessControlEntry(app *athanor.App, logicalID string, props TemplateGroupAccessControlEntryProps, opts ...athanor.ResourceOption) (*TemplateGroupAccessControlEntryResource, error) {
+func TemplateGroupAccessControlEntry(in athanor.Declarer, logicalID string, props TemplateGroupAccessControlEntryProps, opts ...athanor.ResourceOption) (*TemplateGroupAccessControlEntryResource, error) {
 	out := &TemplateGroupAccessControlEntryResource{}
-	r, err := typed.Declare(app, TemplateGroupAccessControlEntryTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TemplateGroupAccessControlEntryTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTemplateGroupAccessControlEntry reads an
+// AWS::PCAConnectorAD::TemplateGroupAccessControlEntry that the program uses
+// but does not manage, by its primary identifier
+// (GroupSecurityIdentifier|TemplateArn, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetTemplateGroupAccessControlEntry(in athanor.Declarer, id string) (*TemplateGroupAccessControlEntryResource, error) {
+	out := &TemplateGroupAccessControlEntryResource{}
+	r, err := typed.Get(in, TemplateGroupAccessControlEntryTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTemplateGroupAccessControlEntries reads every
+// AWS::PCAConnectorAD::TemplateGroupAccessControlEntry within the given
+// TemplateArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListTemplateGroupAccessControlEntries(in athanor.Declarer, templateArn string) ([]*TemplateGroupAccessControlEntryResource, error) {
+	return typed.List(in, TemplateGroupAccessControlEntryTypeName, map[string]any{"TemplateArn": templateArn}, func(out *TemplateGroupAccessControlEntryResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AccessRight (AWS::PCAConnectorAD::TemplateGroupAccessControlEntry).

@@ -39,12 +39,33 @@ func (r *ChallengeResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Challenge(app *athanor.App, logicalID string, props ChallengeProps, opts ...athanor.ResourceOption) (*ChallengeResource, error) {
+func Challenge(in athanor.Declarer, logicalID string, props ChallengeProps, opts ...athanor.ResourceOption) (*ChallengeResource, error) {
 	out := &ChallengeResource{}
-	r, err := typed.Declare(app, ChallengeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ChallengeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetChallenge reads an AWS::PCAConnectorSCEP::Challenge that the program
+// uses but does not manage, by its primary identifier (ChallengeArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetChallenge(in athanor.Declarer, id string) (*ChallengeResource, error) {
+	out := &ChallengeResource{}
+	r, err := typed.Get(in, ChallengeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListChallenges reads every AWS::PCAConnectorSCEP::Challenge within the
+// given ConnectorArn (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListChallenges(in athanor.Declarer, connectorArn string) ([]*ChallengeResource, error) {
+	return typed.List(in, ChallengeTypeName, map[string]any{"ConnectorArn": connectorArn}, func(out *ChallengeResource, r *athanor.Resource) { out.Resource = r })
 }

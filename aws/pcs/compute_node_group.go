@@ -93,14 +93,35 @@ func (r *ComputeNodeGroupResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ComputeNodeGroup(app *athanor.App, logicalID string, props ComputeNodeGroupProps, opts ...athanor.ResourceOption) (*ComputeNodeGroupResource, error) {
+func ComputeNodeGroup(in athanor.Declarer, logicalID string, props ComputeNodeGroupProps, opts ...athanor.ResourceOption) (*ComputeNodeGroupResource, error) {
 	out := &ComputeNodeGroupResource{}
-	r, err := typed.Declare(app, ComputeNodeGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ComputeNodeGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetComputeNodeGroup reads an AWS::PCS::ComputeNodeGroup that the program
+// uses but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetComputeNodeGroup(in athanor.Declarer, id string) (*ComputeNodeGroupResource, error) {
+	out := &ComputeNodeGroupResource{}
+	r, err := typed.Get(in, ComputeNodeGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListComputeNodeGroups reads every AWS::PCS::ComputeNodeGroup within the
+// given ClusterId (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListComputeNodeGroups(in athanor.Declarer, clusterId string) ([]*ComputeNodeGroupResource, error) {
+	return typed.List(in, ComputeNodeGroupTypeName, map[string]any{"ClusterId": clusterId}, func(out *ComputeNodeGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ComputeNodeGroupCustomLaunchTemplate is part of

@@ -52,14 +52,34 @@ func (r *DatasetGroupResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DatasetGroup(app *athanor.App, logicalID string, props DatasetGroupProps, opts ...athanor.ResourceOption) (*DatasetGroupResource, error) {
+func DatasetGroup(in athanor.Declarer, logicalID string, props DatasetGroupProps, opts ...athanor.ResourceOption) (*DatasetGroupResource, error) {
 	out := &DatasetGroupResource{}
-	r, err := typed.Declare(app, DatasetGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DatasetGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDatasetGroup reads an AWS::Personalize::DatasetGroup that the program
+// uses but does not manage, by its primary identifier (DatasetGroupArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetDatasetGroup(in athanor.Declarer, id string) (*DatasetGroupResource, error) {
+	out := &DatasetGroupResource{}
+	r, err := typed.Get(in, DatasetGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDatasetGroups reads every AWS::Personalize::DatasetGroup in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListDatasetGroups(in athanor.Declarer) ([]*DatasetGroupResource, error) {
+	return typed.List(in, DatasetGroupTypeName, nil, func(out *DatasetGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of DatasetGroupProps.Domain (AWS::Personalize::DatasetGroup).

@@ -67,14 +67,34 @@ func (r *SolutionResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Solution(app *athanor.App, logicalID string, props SolutionProps, opts ...athanor.ResourceOption) (*SolutionResource, error) {
+func Solution(in athanor.Declarer, logicalID string, props SolutionProps, opts ...athanor.ResourceOption) (*SolutionResource, error) {
 	out := &SolutionResource{}
-	r, err := typed.Declare(app, SolutionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SolutionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSolution reads an AWS::Personalize::Solution that the program uses but
+// does not manage, by its primary identifier (SolutionArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetSolution(in athanor.Declarer, id string) (*SolutionResource, error) {
+	out := &SolutionResource{}
+	r, err := typed.Get(in, SolutionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSolutions reads every AWS::Personalize::Solution in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListSolutions(in athanor.Declarer) ([]*SolutionResource, error) {
+	return typed.List(in, SolutionTypeName, nil, func(out *SolutionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SolutionCategoricalHyperParameterRange is part of

@@ -43,14 +43,34 @@ func (r *InAppTemplateResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func InAppTemplate(app *athanor.App, logicalID string, props InAppTemplateProps, opts ...athanor.ResourceOption) (*InAppTemplateResource, error) {
+func InAppTemplate(in athanor.Declarer, logicalID string, props InAppTemplateProps, opts ...athanor.ResourceOption) (*InAppTemplateResource, error) {
 	out := &InAppTemplateResource{}
-	r, err := typed.Declare(app, InAppTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InAppTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInAppTemplate reads an AWS::Pinpoint::InAppTemplate that the program
+// uses but does not manage, by its primary identifier (TemplateName). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetInAppTemplate(in athanor.Declarer, id string) (*InAppTemplateResource, error) {
+	out := &InAppTemplateResource{}
+	r, err := typed.Get(in, InAppTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInAppTemplates reads every AWS::Pinpoint::InAppTemplate in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListInAppTemplates(in athanor.Declarer) ([]*InAppTemplateResource, error) {
+	return typed.List(in, InAppTemplateTypeName, nil, func(out *InAppTemplateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition Alignment (AWS::Pinpoint::InAppTemplate).

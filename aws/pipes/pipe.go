@@ -63,14 +63,34 @@ func (r *PipeResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Pipe(app *athanor.App, logicalID string, props PipeProps, opts ...athanor.ResourceOption) (*PipeResource, error) {
+func Pipe(in athanor.Declarer, logicalID string, props PipeProps, opts ...athanor.ResourceOption) (*PipeResource, error) {
 	out := &PipeResource{}
-	r, err := typed.Declare(app, PipeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PipeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPipe reads an AWS::Pipes::Pipe that the program uses but does not
+// manage, by its primary identifier (Name). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetPipe(in athanor.Declarer, id string) (*PipeResource, error) {
+	out := &PipeResource{}
+	r, err := typed.Get(in, PipeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPipes reads every AWS::Pipes::Pipe in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListPipes(in athanor.Declarer) ([]*PipeResource, error) {
+	return typed.List(in, PipeTypeName, nil, func(out *PipeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AssignPublicIp (AWS::Pipes::Pipe).

@@ -79,14 +79,36 @@ func (r *EnvironmentAccountConnectionResource) ResourceID() string { return r.Re
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EnvironmentAccountConnection(app *athanor.App, logicalID string, props EnvironmentAccountConnectionProps, opts ...athanor.ResourceOption) (*EnvironmentAccountConnectionResource, error) {
+func EnvironmentAccountConnection(in athanor.Declarer, logicalID string, props EnvironmentAccountConnectionProps, opts ...athanor.ResourceOption) (*EnvironmentAccountConnectionResource, error) {
 	out := &EnvironmentAccountConnectionResource{}
-	r, err := typed.Declare(app, EnvironmentAccountConnectionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EnvironmentAccountConnectionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEnvironmentAccountConnection reads an
+// AWS::Proton::EnvironmentAccountConnection that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetEnvironmentAccountConnection(in athanor.Declarer, id string) (*EnvironmentAccountConnectionResource, error) {
+	out := &EnvironmentAccountConnectionResource{}
+	r, err := typed.Get(in, EnvironmentAccountConnectionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEnvironmentAccountConnections reads every
+// AWS::Proton::EnvironmentAccountConnection in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListEnvironmentAccountConnections(in athanor.Declarer) ([]*EnvironmentAccountConnectionResource, error) {
+	return typed.List(in, EnvironmentAccountConnectionTypeName, nil, func(out *EnvironmentAccountConnectionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition Status (AWS::Proton::EnvironmentAccountConnection).

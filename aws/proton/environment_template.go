@@ -56,14 +56,34 @@ func (r *EnvironmentTemplateResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EnvironmentTemplate(app *athanor.App, logicalID string, props EnvironmentTemplateProps, opts ...athanor.ResourceOption) (*EnvironmentTemplateResource, error) {
+func EnvironmentTemplate(in athanor.Declarer, logicalID string, props EnvironmentTemplateProps, opts ...athanor.ResourceOption) (*EnvironmentTemplateResource, error) {
 	out := &EnvironmentTemplateResource{}
-	r, err := typed.Declare(app, EnvironmentTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EnvironmentTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEnvironmentTemplate reads an AWS::Proton::EnvironmentTemplate that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetEnvironmentTemplate(in athanor.Declarer, id string) (*EnvironmentTemplateResource, error) {
+	out := &EnvironmentTemplateResource{}
+	r, err := typed.Get(in, EnvironmentTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEnvironmentTemplates reads every AWS::Proton::EnvironmentTemplate in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListEnvironmentTemplates(in athanor.Declarer) ([]*EnvironmentTemplateResource, error) {
+	return typed.List(in, EnvironmentTemplateTypeName, nil, func(out *EnvironmentTemplateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition Provisioning (AWS::Proton::EnvironmentTemplate).

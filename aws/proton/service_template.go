@@ -55,14 +55,34 @@ func (r *ServiceTemplateResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ServiceTemplate(app *athanor.App, logicalID string, props ServiceTemplateProps, opts ...athanor.ResourceOption) (*ServiceTemplateResource, error) {
+func ServiceTemplate(in athanor.Declarer, logicalID string, props ServiceTemplateProps, opts ...athanor.ResourceOption) (*ServiceTemplateResource, error) {
 	out := &ServiceTemplateResource{}
-	r, err := typed.Declare(app, ServiceTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServiceTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetServiceTemplate reads an AWS::Proton::ServiceTemplate that the program
+// uses but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetServiceTemplate(in athanor.Declarer, id string) (*ServiceTemplateResource, error) {
+	out := &ServiceTemplateResource{}
+	r, err := typed.Get(in, ServiceTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListServiceTemplates reads every AWS::Proton::ServiceTemplate in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListServiceTemplates(in athanor.Declarer) ([]*ServiceTemplateResource, error) {
+	return typed.List(in, ServiceTemplateTypeName, nil, func(out *ServiceTemplateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition Provisioning (AWS::Proton::ServiceTemplate).

@@ -54,14 +54,36 @@ func (r *DataAccessorResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataAccessor(app *athanor.App, logicalID string, props DataAccessorProps, opts ...athanor.ResourceOption) (*DataAccessorResource, error) {
+func DataAccessor(in athanor.Declarer, logicalID string, props DataAccessorProps, opts ...athanor.ResourceOption) (*DataAccessorResource, error) {
 	out := &DataAccessorResource{}
-	r, err := typed.Declare(app, DataAccessorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataAccessorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataAccessor reads an AWS::QBusiness::DataAccessor that the program
+// uses but does not manage, by its primary identifier
+// (ApplicationId|DataAccessorId, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDataAccessor(in athanor.Declarer, id string) (*DataAccessorResource, error) {
+	out := &DataAccessorResource{}
+	r, err := typed.Get(in, DataAccessorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataAccessors reads every AWS::QBusiness::DataAccessor within the
+// given ApplicationId (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListDataAccessors(in athanor.Declarer, applicationId string) ([]*DataAccessorResource, error) {
+	return typed.List(in, DataAccessorTypeName, map[string]any{"ApplicationId": applicationId}, func(out *DataAccessorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DataAccessorActionConfiguration is part of AWS::QBusiness::DataAccessor.

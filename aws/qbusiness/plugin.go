@@ -56,14 +56,35 @@ func (r *PluginResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Plugin(app *athanor.App, logicalID string, props PluginProps, opts ...athanor.ResourceOption) (*PluginResource, error) {
+func Plugin(in athanor.Declarer, logicalID string, props PluginProps, opts ...athanor.ResourceOption) (*PluginResource, error) {
 	out := &PluginResource{}
-	r, err := typed.Declare(app, PluginTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PluginTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPlugin reads an AWS::QBusiness::Plugin that the program uses but does
+// not manage, by its primary identifier (ApplicationId|PluginId, joined by
+// |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetPlugin(in athanor.Declarer, id string) (*PluginResource, error) {
+	out := &PluginResource{}
+	r, err := typed.Get(in, PluginTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPlugins reads every AWS::QBusiness::Plugin within the given
+// ApplicationId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListPlugins(in athanor.Declarer, applicationId string) ([]*PluginResource, error) {
+	return typed.List(in, PluginTypeName, map[string]any{"ApplicationId": applicationId}, func(out *PluginResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PluginAPISchema is part of AWS::QBusiness::Plugin.

@@ -54,14 +54,35 @@ func (r *RetrieverResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Retriever(app *athanor.App, logicalID string, props RetrieverProps, opts ...athanor.ResourceOption) (*RetrieverResource, error) {
+func Retriever(in athanor.Declarer, logicalID string, props RetrieverProps, opts ...athanor.ResourceOption) (*RetrieverResource, error) {
 	out := &RetrieverResource{}
-	r, err := typed.Declare(app, RetrieverTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RetrieverTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRetriever reads an AWS::QBusiness::Retriever that the program uses but
+// does not manage, by its primary identifier (ApplicationId|RetrieverId,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetRetriever(in athanor.Declarer, id string) (*RetrieverResource, error) {
+	out := &RetrieverResource{}
+	r, err := typed.Get(in, RetrieverTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRetrievers reads every AWS::QBusiness::Retriever within the given
+// ApplicationId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListRetrievers(in athanor.Declarer, applicationId string) ([]*RetrieverResource, error) {
+	return typed.List(in, RetrieverTypeName, map[string]any{"ApplicationId": applicationId}, func(out *RetrieverResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RetrieverKendraIndexConfiguration is part of AWS::QBusiness::Retriever.

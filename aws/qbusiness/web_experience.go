@@ -58,14 +58,36 @@ func (r *WebExperienceResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func WebExperience(app *athanor.App, logicalID string, props WebExperienceProps, opts ...athanor.ResourceOption) (*WebExperienceResource, error) {
+func WebExperience(in athanor.Declarer, logicalID string, props WebExperienceProps, opts ...athanor.ResourceOption) (*WebExperienceResource, error) {
 	out := &WebExperienceResource{}
-	r, err := typed.Declare(app, WebExperienceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WebExperienceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWebExperience reads an AWS::QBusiness::WebExperience that the program
+// uses but does not manage, by its primary identifier
+// (ApplicationId|WebExperienceId, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetWebExperience(in athanor.Declarer, id string) (*WebExperienceResource, error) {
+	out := &WebExperienceResource{}
+	r, err := typed.Get(in, WebExperienceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWebExperiences reads every AWS::QBusiness::WebExperience within the
+// given ApplicationId (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListWebExperiences(in athanor.Declarer, applicationId string) ([]*WebExperienceResource, error) {
+	return typed.List(in, WebExperienceTypeName, map[string]any{"ApplicationId": applicationId}, func(out *WebExperienceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition BrowserExtension (AWS::QBusiness::WebExperience).

@@ -52,14 +52,35 @@ func (r *StreamResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Stream(app *athanor.App, logicalID string, props StreamProps, opts ...athanor.ResourceOption) (*StreamResource, error) {
+func Stream(in athanor.Declarer, logicalID string, props StreamProps, opts ...athanor.ResourceOption) (*StreamResource, error) {
 	out := &StreamResource{}
-	r, err := typed.Declare(app, StreamTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StreamTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStream reads an AWS::QLDB::Stream that the program uses but does not
+// manage, by its primary identifier (LedgerName|Id, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetStream(in athanor.Declarer, id string) (*StreamResource, error) {
+	out := &StreamResource{}
+	r, err := typed.Get(in, StreamTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStreams reads every AWS::QLDB::Stream within the given LedgerName
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListStreams(in athanor.Declarer, ledgerName string) ([]*StreamResource, error) {
+	return typed.List(in, StreamTypeName, map[string]any{"LedgerName": ledgerName}, func(out *StreamResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // StreamKinesisConfiguration is part of AWS::QLDB::Stream.

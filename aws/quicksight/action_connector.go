@@ -60,14 +60,35 @@ func (r *ActionConnectorResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ActionConnector(app *athanor.App, logicalID string, props ActionConnectorProps, opts ...athanor.ResourceOption) (*ActionConnectorResource, error) {
+func ActionConnector(in athanor.Declarer, logicalID string, props ActionConnectorProps, opts ...athanor.ResourceOption) (*ActionConnectorResource, error) {
 	out := &ActionConnectorResource{}
-	r, err := typed.Declare(app, ActionConnectorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ActionConnectorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetActionConnector reads an AWS::QuickSight::ActionConnector that the
+// program uses but does not manage, by its primary identifier
+// (ActionConnectorId|AwsAccountId, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetActionConnector(in athanor.Declarer, id string) (*ActionConnectorResource, error) {
+	out := &ActionConnectorResource{}
+	r, err := typed.Get(in, ActionConnectorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListActionConnectors reads every AWS::QuickSight::ActionConnector in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListActionConnectors(in athanor.Declarer) ([]*ActionConnectorResource, error) {
+	return typed.List(in, ActionConnectorTypeName, nil, func(out *ActionConnectorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ActionConnectorAPIKeyConnectionMetadata is part of

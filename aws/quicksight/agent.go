@@ -79,14 +79,35 @@ func (r *AgentResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Agent(app *athanor.App, logicalID string, props AgentProps, opts ...athanor.ResourceOption) (*AgentResource, error) {
+func Agent(in athanor.Declarer, logicalID string, props AgentProps, opts ...athanor.ResourceOption) (*AgentResource, error) {
 	out := &AgentResource{}
-	r, err := typed.Declare(app, AgentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AgentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAgent reads an AWS::QuickSight::Agent that the program uses but does
+// not manage, by its primary identifier (AwsAccountId|AgentId, joined by |).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetAgent(in athanor.Declarer, id string) (*AgentResource, error) {
+	out := &AgentResource{}
+	r, err := typed.Get(in, AgentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAgents reads every AWS::QuickSight::Agent within the given
+// AwsAccountId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListAgents(in athanor.Declarer, awsAccountId string) ([]*AgentResource, error) {
+	return typed.List(in, AgentTypeName, map[string]any{"AwsAccountId": awsAccountId}, func(out *AgentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of AgentProps.AgentLifecycle (AWS::QuickSight::Agent).

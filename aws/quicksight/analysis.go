@@ -78,14 +78,34 @@ func (r *AnalysisResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Analysis(app *athanor.App, logicalID string, props AnalysisProps, opts ...athanor.ResourceOption) (*AnalysisResource, error) {
+func Analysis(in athanor.Declarer, logicalID string, props AnalysisProps, opts ...athanor.ResourceOption) (*AnalysisResource, error) {
 	out := &AnalysisResource{}
-	r, err := typed.Declare(app, AnalysisTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AnalysisTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAnalysis reads an AWS::QuickSight::Analysis that the program uses but
+// does not manage, by its primary identifier (AnalysisId|AwsAccountId,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetAnalysis(in athanor.Declarer, id string) (*AnalysisResource, error) {
+	out := &AnalysisResource{}
+	r, err := typed.Get(in, AnalysisTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAnalyses reads every AWS::QuickSight::Analysis in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListAnalyses(in athanor.Declarer) ([]*AnalysisResource, error) {
+	return typed.List(in, AnalysisTypeName, nil, func(out *AnalysisResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AnalysisAnalysisError is part of AWS::QuickSight::Analysis. <p>A metadata

@@ -43,14 +43,35 @@ func (r *CustomPermissionsResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CustomPermissions(app *athanor.App, logicalID string, props CustomPermissionsProps, opts ...athanor.ResourceOption) (*CustomPermissionsResource, error) {
+func CustomPermissions(in athanor.Declarer, logicalID string, props CustomPermissionsProps, opts ...athanor.ResourceOption) (*CustomPermissionsResource, error) {
 	out := &CustomPermissionsResource{}
-	r, err := typed.Declare(app, CustomPermissionsTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CustomPermissionsTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCustomPermissions reads an AWS::QuickSight::CustomPermissions that the
+// program uses but does not manage, by its primary identifier
+// (AwsAccountId|CustomPermissionsName, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetCustomPermissions(in athanor.Declarer, id string) (*CustomPermissionsResource, error) {
+	out := &CustomPermissionsResource{}
+	r, err := typed.Get(in, CustomPermissionsTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCustomPermissions reads every AWS::QuickSight::CustomPermissions in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListCustomPermissions(in athanor.Declarer) ([]*CustomPermissionsResource, error) {
+	return typed.List(in, CustomPermissionsTypeName, nil, func(out *CustomPermissionsResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CustomPermissionsCapabilities is part of

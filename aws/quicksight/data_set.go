@@ -78,14 +78,34 @@ func (r *DataSetResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataSet(app *athanor.App, logicalID string, props DataSetProps, opts ...athanor.ResourceOption) (*DataSetResource, error) {
+func DataSet(in athanor.Declarer, logicalID string, props DataSetProps, opts ...athanor.ResourceOption) (*DataSetResource, error) {
 	out := &DataSetResource{}
-	r, err := typed.Declare(app, DataSetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataSetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataSet reads an AWS::QuickSight::DataSet that the program uses but
+// does not manage, by its primary identifier (AwsAccountId|DataSetId, joined
+// by |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetDataSet(in athanor.Declarer, id string) (*DataSetResource, error) {
+	out := &DataSetResource{}
+	r, err := typed.Get(in, DataSetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataSets reads every AWS::QuickSight::DataSet in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListDataSets(in athanor.Declarer) ([]*DataSetResource, error) {
+	return typed.List(in, DataSetTypeName, nil, func(out *DataSetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DataSetCalculatedColumn is part of AWS::QuickSight::DataSet. <p>A

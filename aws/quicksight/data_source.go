@@ -86,14 +86,34 @@ func (r *DataSourceResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataSource(app *athanor.App, logicalID string, props DataSourceProps, opts ...athanor.ResourceOption) (*DataSourceResource, error) {
+func DataSource(in athanor.Declarer, logicalID string, props DataSourceProps, opts ...athanor.ResourceOption) (*DataSourceResource, error) {
 	out := &DataSourceResource{}
-	r, err := typed.Declare(app, DataSourceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataSourceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataSource reads an AWS::QuickSight::DataSource that the program uses
+// but does not manage, by its primary identifier (AwsAccountId|DataSourceId,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetDataSource(in athanor.Declarer, id string) (*DataSourceResource, error) {
+	out := &DataSourceResource{}
+	r, err := typed.Get(in, DataSourceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataSources reads every AWS::QuickSight::DataSource in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListDataSources(in athanor.Declarer) ([]*DataSourceResource, error) {
+	return typed.List(in, DataSourceTypeName, nil, func(out *DataSourceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DataSourceAmazonElasticsearchParameters is part of

@@ -56,14 +56,34 @@ func (r *FolderResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Folder(app *athanor.App, logicalID string, props FolderProps, opts ...athanor.ResourceOption) (*FolderResource, error) {
+func Folder(in athanor.Declarer, logicalID string, props FolderProps, opts ...athanor.ResourceOption) (*FolderResource, error) {
 	out := &FolderResource{}
-	r, err := typed.Declare(app, FolderTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FolderTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFolder reads an AWS::QuickSight::Folder that the program uses but does
+// not manage, by its primary identifier (AwsAccountId|FolderId, joined by
+// |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetFolder(in athanor.Declarer, id string) (*FolderResource, error) {
+	out := &FolderResource{}
+	r, err := typed.Get(in, FolderTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFolders reads every AWS::QuickSight::Folder in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListFolders(in athanor.Declarer) ([]*FolderResource, error) {
+	return typed.List(in, FolderTypeName, nil, func(out *FolderResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition FolderType (AWS::QuickSight::Folder).

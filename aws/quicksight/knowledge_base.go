@@ -68,14 +68,35 @@ func (r *KnowledgeBaseResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func KnowledgeBase(app *athanor.App, logicalID string, props KnowledgeBaseProps, opts ...athanor.ResourceOption) (*KnowledgeBaseResource, error) {
+func KnowledgeBase(in athanor.Declarer, logicalID string, props KnowledgeBaseProps, opts ...athanor.ResourceOption) (*KnowledgeBaseResource, error) {
 	out := &KnowledgeBaseResource{}
-	r, err := typed.Declare(app, KnowledgeBaseTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, KnowledgeBaseTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetKnowledgeBase reads an AWS::QuickSight::KnowledgeBase that the program
+// uses but does not manage, by its primary identifier
+// (AwsAccountId|KnowledgeBaseId, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetKnowledgeBase(in athanor.Declarer, id string) (*KnowledgeBaseResource, error) {
+	out := &KnowledgeBaseResource{}
+	r, err := typed.Get(in, KnowledgeBaseTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListKnowledgeBases reads every AWS::QuickSight::KnowledgeBase in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListKnowledgeBases(in athanor.Declarer) ([]*KnowledgeBaseResource, error) {
+	return typed.List(in, KnowledgeBaseTypeName, nil, func(out *KnowledgeBaseResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // KnowledgeBaseAccessControlConfiguration is part of

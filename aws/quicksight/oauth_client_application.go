@@ -60,14 +60,35 @@ func (r *OAuthClientApplicationResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OAuthClientApplication(app *athanor.App, logicalID string, props OAuthClientApplicationProps, opts ...athanor.ResourceOption) (*OAuthClientApplicationResource, error) {
+func OAuthClientApplication(in athanor.Declarer, logicalID string, props OAuthClientApplicationProps, opts ...athanor.ResourceOption) (*OAuthClientApplicationResource, error) {
 	out := &OAuthClientApplicationResource{}
-	r, err := typed.Declare(app, OAuthClientApplicationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OAuthClientApplicationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOAuthClientApplication reads an AWS::QuickSight::OAuthClientApplication
+// that the program uses but does not manage, by its primary identifier
+// (Arn). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetOAuthClientApplication(in athanor.Declarer, id string) (*OAuthClientApplicationResource, error) {
+	out := &OAuthClientApplicationResource{}
+	r, err := typed.Get(in, OAuthClientApplicationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOAuthClientApplications reads every
+// AWS::QuickSight::OAuthClientApplication in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListOAuthClientApplications(in athanor.Declarer) ([]*OAuthClientApplicationResource, error) {
+	return typed.List(in, OAuthClientApplicationTypeName, nil, func(out *OAuthClientApplicationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of OAuthClientApplicationProps.DataSourceType (AWS::QuickSight::OAuthClientApplication).

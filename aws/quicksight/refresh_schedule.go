@@ -43,14 +43,35 @@ func (r *RefreshScheduleResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RefreshSchedule(app *athanor.App, logicalID string, props RefreshScheduleProps, opts ...athanor.ResourceOption) (*RefreshScheduleResource, error) {
+func RefreshSchedule(in athanor.Declarer, logicalID string, props RefreshScheduleProps, opts ...athanor.ResourceOption) (*RefreshScheduleResource, error) {
 	out := &RefreshScheduleResource{}
-	r, err := typed.Declare(app, RefreshScheduleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RefreshScheduleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRefreshSchedule reads an AWS::QuickSight::RefreshSchedule that the
+// program uses but does not manage, by its primary identifier
+// (AwsAccountId|DataSetId, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetRefreshSchedule(in athanor.Declarer, id string) (*RefreshScheduleResource, error) {
+	out := &RefreshScheduleResource{}
+	r, err := typed.Get(in, RefreshScheduleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRefreshSchedules reads every AWS::QuickSight::RefreshSchedule within
+// the given AwsAccountId and DataSetId (Cloud Control lists this type only
+// within them), sorted by identifier. See athanor.App.List.
+func ListRefreshSchedules(in athanor.Declarer, awsAccountId string, dataSetId string) ([]*RefreshScheduleResource, error) {
+	return typed.List(in, RefreshScheduleTypeName, map[string]any{"AwsAccountId": awsAccountId, "DataSetId": dataSetId}, func(out *RefreshScheduleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RefreshScheduleRefreshScheduleMap is part of

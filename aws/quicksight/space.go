@@ -59,14 +59,35 @@ func (r *SpaceResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Space(app *athanor.App, logicalID string, props SpaceProps, opts ...athanor.ResourceOption) (*SpaceResource, error) {
+func Space(in athanor.Declarer, logicalID string, props SpaceProps, opts ...athanor.ResourceOption) (*SpaceResource, error) {
 	out := &SpaceResource{}
-	r, err := typed.Declare(app, SpaceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SpaceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSpace reads an AWS::QuickSight::Space that the program uses but does
+// not manage, by its primary identifier (AwsAccountId|SpaceId, joined by |).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetSpace(in athanor.Declarer, id string) (*SpaceResource, error) {
+	out := &SpaceResource{}
+	r, err := typed.Get(in, SpaceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSpaces reads every AWS::QuickSight::Space within the given
+// AwsAccountId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListSpaces(in athanor.Declarer, awsAccountId string) ([]*SpaceResource, error) {
+	return typed.List(in, SpaceTypeName, map[string]any{"AwsAccountId": awsAccountId}, func(out *SpaceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SpaceResourcePermission is part of AWS::QuickSight::Space. A permission

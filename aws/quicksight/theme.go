@@ -61,14 +61,35 @@ func (r *ThemeResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Theme(app *athanor.App, logicalID string, props ThemeProps, opts ...athanor.ResourceOption) (*ThemeResource, error) {
+func Theme(in athanor.Declarer, logicalID string, props ThemeProps, opts ...athanor.ResourceOption) (*ThemeResource, error) {
 	out := &ThemeResource{}
-	r, err := typed.Declare(app, ThemeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ThemeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTheme reads an AWS::QuickSight::Theme that the program uses but does
+// not manage, by its primary identifier (ThemeId|AwsAccountId, joined by |).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetTheme(in athanor.Declarer, id string) (*ThemeResource, error) {
+	out := &ThemeResource{}
+	r, err := typed.Get(in, ThemeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListThemes reads every AWS::QuickSight::Theme within the given
+// AwsAccountId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListThemes(in athanor.Declarer, awsAccountId string) ([]*ThemeResource, error) {
+	return typed.List(in, ThemeTypeName, map[string]any{"AwsAccountId": awsAccountId}, func(out *ThemeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ThemeBorderStyle is part of AWS::QuickSight::Theme. <p>The display options

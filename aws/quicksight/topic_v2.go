@@ -51,14 +51,34 @@ func (r *TopicV2Resource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TopicV2(app *athanor.App, logicalID string, props TopicV2Props, opts ...athanor.ResourceOption) (*TopicV2Resource, error) {
+func TopicV2(in athanor.Declarer, logicalID string, props TopicV2Props, opts ...athanor.ResourceOption) (*TopicV2Resource, error) {
 	out := &TopicV2Resource{}
-	r, err := typed.Declare(app, TopicV2TypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TopicV2TypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTopicV2 reads an AWS::QuickSight::TopicV2 that the program uses but
+// does not manage, by its primary identifier (AwsAccountId|TopicId, joined
+// by |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetTopicV2(in athanor.Declarer, id string) (*TopicV2Resource, error) {
+	out := &TopicV2Resource{}
+	r, err := typed.Get(in, TopicV2TypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTopicV2s reads every AWS::QuickSight::TopicV2 in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListTopicV2s(in athanor.Declarer) ([]*TopicV2Resource, error) {
+	return typed.List(in, TopicV2TypeName, nil, func(out *TopicV2Resource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TopicV2CustomInstructions is part of AWS::QuickSight::TopicV2.

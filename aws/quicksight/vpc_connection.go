@@ -62,14 +62,35 @@ func (r *VPCConnectionResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VPCConnection(app *athanor.App, logicalID string, props VPCConnectionProps, opts ...athanor.ResourceOption) (*VPCConnectionResource, error) {
+func VPCConnection(in athanor.Declarer, logicalID string, props VPCConnectionProps, opts ...athanor.ResourceOption) (*VPCConnectionResource, error) {
 	out := &VPCConnectionResource{}
-	r, err := typed.Declare(app, VPCConnectionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VPCConnectionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVPCConnection reads an AWS::QuickSight::VPCConnection that the program
+// uses but does not manage, by its primary identifier
+// (AwsAccountId|VPCConnectionId, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetVPCConnection(in athanor.Declarer, id string) (*VPCConnectionResource, error) {
+	out := &VPCConnectionResource{}
+	r, err := typed.Get(in, VPCConnectionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVPCConnections reads every AWS::QuickSight::VPCConnection in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListVPCConnections(in athanor.Declarer) ([]*VPCConnectionResource, error) {
+	return typed.List(in, VPCConnectionTypeName, nil, func(out *VPCConnectionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // VPCConnectionNetworkInterface is part of AWS::QuickSight::VPCConnection.

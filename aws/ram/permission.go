@@ -53,12 +53,32 @@ func (r *PermissionResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Permission(app *athanor.App, logicalID string, props PermissionProps, opts ...athanor.ResourceOption) (*PermissionResource, error) {
+func Permission(in athanor.Declarer, logicalID string, props PermissionProps, opts ...athanor.ResourceOption) (*PermissionResource, error) {
 	out := &PermissionResource{}
-	r, err := typed.Declare(app, PermissionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PermissionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPermission reads an AWS::RAM::Permission that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetPermission(in athanor.Declarer, id string) (*PermissionResource, error) {
+	out := &PermissionResource{}
+	r, err := typed.Get(in, PermissionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPermissions reads every AWS::RAM::Permission in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListPermissions(in athanor.Declarer) ([]*PermissionResource, error) {
+	return typed.List(in, PermissionTypeName, nil, func(out *PermissionResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -85,14 +85,34 @@ func (r *ResourceShareResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResourceShare(app *athanor.App, logicalID string, props ResourceShareProps, opts ...athanor.ResourceOption) (*ResourceShareResource, error) {
+func ResourceShare(in athanor.Declarer, logicalID string, props ResourceShareProps, opts ...athanor.ResourceOption) (*ResourceShareResource, error) {
 	out := &ResourceShareResource{}
-	r, err := typed.Declare(app, ResourceShareTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResourceShareTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResourceShare reads an AWS::RAM::ResourceShare that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetResourceShare(in athanor.Declarer, id string) (*ResourceShareResource, error) {
+	out := &ResourceShareResource{}
+	r, err := typed.Get(in, ResourceShareTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResourceShares reads every AWS::RAM::ResourceShare in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListResourceShares(in athanor.Declarer) ([]*ResourceShareResource, error) {
+	return typed.List(in, ResourceShareTypeName, nil, func(out *ResourceShareResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ResourceShareResource.FeatureSet (AWS::RAM::ResourceShare).

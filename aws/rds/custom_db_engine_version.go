@@ -116,14 +116,34 @@ func (r *CustomDBEngineVersionResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CustomDBEngineVersion(app *athanor.App, logicalID string, props CustomDBEngineVersionProps, opts ...athanor.ResourceOption) (*CustomDBEngineVersionResource, error) {
+func CustomDBEngineVersion(in athanor.Declarer, logicalID string, props CustomDBEngineVersionProps, opts ...athanor.ResourceOption) (*CustomDBEngineVersionResource, error) {
 	out := &CustomDBEngineVersionResource{}
-	r, err := typed.Declare(app, CustomDBEngineVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CustomDBEngineVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCustomDBEngineVersion reads an AWS::RDS::CustomDBEngineVersion that the
+// program uses but does not manage, by its primary identifier
+// (Engine|EngineVersion, joined by |). It reads while planning too, once per
+// run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetCustomDBEngineVersion(in athanor.Declarer, id string) (*CustomDBEngineVersionResource, error) {
+	out := &CustomDBEngineVersionResource{}
+	r, err := typed.Get(in, CustomDBEngineVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCustomDBEngineVersions reads every AWS::RDS::CustomDBEngineVersion in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListCustomDBEngineVersions(in athanor.Declarer) ([]*CustomDBEngineVersionResource, error) {
+	return typed.List(in, CustomDBEngineVersionTypeName, nil, func(out *CustomDBEngineVersionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of CustomDBEngineVersionProps.Status (AWS::RDS::CustomDBEngineVersion).

@@ -682,14 +682,34 @@ func (r *DBClusterResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DBCluster(app *athanor.App, logicalID string, props DBClusterProps, opts ...athanor.ResourceOption) (*DBClusterResource, error) {
+func DBCluster(in athanor.Declarer, logicalID string, props DBClusterProps, opts ...athanor.ResourceOption) (*DBClusterResource, error) {
 	out := &DBClusterResource{}
-	r, err := typed.Declare(app, DBClusterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DBClusterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDBCluster reads an AWS::RDS::DBCluster that the program uses but does
+// not manage, by its primary identifier (DBClusterIdentifier). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetDBCluster(in athanor.Declarer, id string) (*DBClusterResource, error) {
+	out := &DBClusterResource{}
+	r, err := typed.Get(in, DBClusterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDBClusters reads every AWS::RDS::DBCluster in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListDBClusters(in athanor.Declarer) ([]*DBClusterResource, error) {
+	return typed.List(in, DBClusterTypeName, nil, func(out *DBClusterResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DBClusterDBClusterRole is part of AWS::RDS::DBCluster. Describes an AWS

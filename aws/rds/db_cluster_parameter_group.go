@@ -75,12 +75,33 @@ func (r *DBClusterParameterGroupResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DBClusterParameterGroup(app *athanor.App, logicalID string, props DBClusterParameterGroupProps, opts ...athanor.ResourceOption) (*DBClusterParameterGroupResource, error) {
+func DBClusterParameterGroup(in athanor.Declarer, logicalID string, props DBClusterParameterGroupProps, opts ...athanor.ResourceOption) (*DBClusterParameterGroupResource, error) {
 	out := &DBClusterParameterGroupResource{}
-	r, err := typed.Declare(app, DBClusterParameterGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DBClusterParameterGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDBClusterParameterGroup reads an AWS::RDS::DBClusterParameterGroup that
+// the program uses but does not manage, by its primary identifier
+// (DBClusterParameterGroupName). It reads while planning too, once per run;
+// a missing resource stops the plan naming it. See athanor.App.Get.
+func GetDBClusterParameterGroup(in athanor.Declarer, id string) (*DBClusterParameterGroupResource, error) {
+	out := &DBClusterParameterGroupResource{}
+	r, err := typed.Get(in, DBClusterParameterGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDBClusterParameterGroups reads every AWS::RDS::DBClusterParameterGroup
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListDBClusterParameterGroups(in athanor.Declarer) ([]*DBClusterParameterGroupResource, error) {
+	return typed.List(in, DBClusterParameterGroupTypeName, nil, func(out *DBClusterParameterGroupResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -84,14 +84,34 @@ func (r *DBProxyResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DBProxy(app *athanor.App, logicalID string, props DBProxyProps, opts ...athanor.ResourceOption) (*DBProxyResource, error) {
+func DBProxy(in athanor.Declarer, logicalID string, props DBProxyProps, opts ...athanor.ResourceOption) (*DBProxyResource, error) {
 	out := &DBProxyResource{}
-	r, err := typed.Declare(app, DBProxyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DBProxyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDBProxy reads an AWS::RDS::DBProxy that the program uses but does not
+// manage, by its primary identifier (DBProxyName). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDBProxy(in athanor.Declarer, id string) (*DBProxyResource, error) {
+	out := &DBProxyResource{}
+	r, err := typed.Get(in, DBProxyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDBProxies reads every AWS::RDS::DBProxy in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListDBProxies(in athanor.Declarer) ([]*DBProxyResource, error) {
+	return typed.List(in, DBProxyTypeName, nil, func(out *DBProxyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DBProxyAuthFormat is part of AWS::RDS::DBProxy.

@@ -72,14 +72,34 @@ func (r *DBProxyEndpointResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DBProxyEndpoint(app *athanor.App, logicalID string, props DBProxyEndpointProps, opts ...athanor.ResourceOption) (*DBProxyEndpointResource, error) {
+func DBProxyEndpoint(in athanor.Declarer, logicalID string, props DBProxyEndpointProps, opts ...athanor.ResourceOption) (*DBProxyEndpointResource, error) {
 	out := &DBProxyEndpointResource{}
-	r, err := typed.Declare(app, DBProxyEndpointTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DBProxyEndpointTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDBProxyEndpoint reads an AWS::RDS::DBProxyEndpoint that the program
+// uses but does not manage, by its primary identifier (DBProxyEndpointName).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetDBProxyEndpoint(in athanor.Declarer, id string) (*DBProxyEndpointResource, error) {
+	out := &DBProxyEndpointResource{}
+	r, err := typed.Get(in, DBProxyEndpointTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDBProxyEndpoints reads every AWS::RDS::DBProxyEndpoint in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListDBProxyEndpoints(in athanor.Declarer) ([]*DBProxyEndpointResource, error) {
+	return typed.List(in, DBProxyEndpointTypeName, nil, func(out *DBProxyEndpointResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of DBProxyEndpointProps.EndpointNetworkType (AWS::RDS::DBProxyEndpoint).

@@ -46,14 +46,34 @@ func (r *DBProxyTargetGroupResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DBProxyTargetGroup(app *athanor.App, logicalID string, props DBProxyTargetGroupProps, opts ...athanor.ResourceOption) (*DBProxyTargetGroupResource, error) {
+func DBProxyTargetGroup(in athanor.Declarer, logicalID string, props DBProxyTargetGroupProps, opts ...athanor.ResourceOption) (*DBProxyTargetGroupResource, error) {
 	out := &DBProxyTargetGroupResource{}
-	r, err := typed.Declare(app, DBProxyTargetGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DBProxyTargetGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDBProxyTargetGroup reads an AWS::RDS::DBProxyTargetGroup that the
+// program uses but does not manage, by its primary identifier
+// (TargetGroupArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetDBProxyTargetGroup(in athanor.Declarer, id string) (*DBProxyTargetGroupResource, error) {
+	out := &DBProxyTargetGroupResource{}
+	r, err := typed.Get(in, DBProxyTargetGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDBProxyTargetGroups reads every AWS::RDS::DBProxyTargetGroup in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListDBProxyTargetGroups(in athanor.Declarer) ([]*DBProxyTargetGroupResource, error) {
+	return typed.List(in, DBProxyTargetGroupTypeName, nil, func(out *DBProxyTargetGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DBProxyTargetGroupConnectionPoolConfigurationInfoFormat is part of

@@ -85,12 +85,32 @@ func (r *DBShardGroupResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DBShardGroup(app *athanor.App, logicalID string, props DBShardGroupProps, opts ...athanor.ResourceOption) (*DBShardGroupResource, error) {
+func DBShardGroup(in athanor.Declarer, logicalID string, props DBShardGroupProps, opts ...athanor.ResourceOption) (*DBShardGroupResource, error) {
 	out := &DBShardGroupResource{}
-	r, err := typed.Declare(app, DBShardGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DBShardGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDBShardGroup reads an AWS::RDS::DBShardGroup that the program uses but
+// does not manage, by its primary identifier (DBShardGroupIdentifier). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetDBShardGroup(in athanor.Declarer, id string) (*DBShardGroupResource, error) {
+	out := &DBShardGroupResource{}
+	r, err := typed.Get(in, DBShardGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDBShardGroups reads every AWS::RDS::DBShardGroup in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListDBShardGroups(in athanor.Declarer) ([]*DBShardGroupResource, error) {
+	return typed.List(in, DBShardGroupTypeName, nil, func(out *DBShardGroupResource, r *athanor.Resource) { out.Resource = r })
 }

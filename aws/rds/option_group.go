@@ -59,14 +59,34 @@ func (r *OptionGroupResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OptionGroup(app *athanor.App, logicalID string, props OptionGroupProps, opts ...athanor.ResourceOption) (*OptionGroupResource, error) {
+func OptionGroup(in athanor.Declarer, logicalID string, props OptionGroupProps, opts ...athanor.ResourceOption) (*OptionGroupResource, error) {
 	out := &OptionGroupResource{}
-	r, err := typed.Declare(app, OptionGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OptionGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOptionGroup reads an AWS::RDS::OptionGroup that the program uses but
+// does not manage, by its primary identifier (OptionGroupName). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetOptionGroup(in athanor.Declarer, id string) (*OptionGroupResource, error) {
+	out := &OptionGroupResource{}
+	r, err := typed.Get(in, OptionGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOptionGroups reads every AWS::RDS::OptionGroup in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListOptionGroups(in athanor.Declarer) ([]*OptionGroupResource, error) {
+	return typed.List(in, OptionGroupTypeName, nil, func(out *OptionGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // OptionGroupOptionConfiguration is part of AWS::RDS::OptionGroup. The

@@ -49,14 +49,35 @@ func (r *ClusterParameterGroupResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ClusterParameterGroup(app *athanor.App, logicalID string, props ClusterParameterGroupProps, opts ...athanor.ResourceOption) (*ClusterParameterGroupResource, error) {
+func ClusterParameterGroup(in athanor.Declarer, logicalID string, props ClusterParameterGroupProps, opts ...athanor.ResourceOption) (*ClusterParameterGroupResource, error) {
 	out := &ClusterParameterGroupResource{}
-	r, err := typed.Declare(app, ClusterParameterGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ClusterParameterGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetClusterParameterGroup reads an AWS::Redshift::ClusterParameterGroup
+// that the program uses but does not manage, by its primary identifier
+// (ParameterGroupName). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetClusterParameterGroup(in athanor.Declarer, id string) (*ClusterParameterGroupResource, error) {
+	out := &ClusterParameterGroupResource{}
+	r, err := typed.Get(in, ClusterParameterGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListClusterParameterGroups reads every
+// AWS::Redshift::ClusterParameterGroup in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListClusterParameterGroups(in athanor.Declarer) ([]*ClusterParameterGroupResource, error) {
+	return typed.List(in, ClusterParameterGroupTypeName, nil, func(out *ClusterParameterGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ClusterParameterGroupParameter is part of

@@ -46,12 +46,32 @@ func (r *ClusterSubnetGroupResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ClusterSubnetGroup(app *athanor.App, logicalID string, props ClusterSubnetGroupProps, opts ...athanor.ResourceOption) (*ClusterSubnetGroupResource, error) {
+func ClusterSubnetGroup(in athanor.Declarer, logicalID string, props ClusterSubnetGroupProps, opts ...athanor.ResourceOption) (*ClusterSubnetGroupResource, error) {
 	out := &ClusterSubnetGroupResource{}
-	r, err := typed.Declare(app, ClusterSubnetGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ClusterSubnetGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetClusterSubnetGroup reads an AWS::Redshift::ClusterSubnetGroup that the
+// program uses but does not manage, by its primary identifier
+// (ClusterSubnetGroupName). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetClusterSubnetGroup(in athanor.Declarer, id string) (*ClusterSubnetGroupResource, error) {
+	out := &ClusterSubnetGroupResource{}
+	r, err := typed.Get(in, ClusterSubnetGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListClusterSubnetGroups reads every AWS::Redshift::ClusterSubnetGroup in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListClusterSubnetGroups(in athanor.Declarer) ([]*ClusterSubnetGroupResource, error) {
+	return typed.List(in, ClusterSubnetGroupTypeName, nil, func(out *ClusterSubnetGroupResource, r *athanor.Resource) { out.Resource = r })
 }

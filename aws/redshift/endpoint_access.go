@@ -68,14 +68,34 @@ func (r *EndpointAccessResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EndpointAccess(app *athanor.App, logicalID string, props EndpointAccessProps, opts ...athanor.ResourceOption) (*EndpointAccessResource, error) {
+func EndpointAccess(in athanor.Declarer, logicalID string, props EndpointAccessProps, opts ...athanor.ResourceOption) (*EndpointAccessResource, error) {
 	out := &EndpointAccessResource{}
-	r, err := typed.Declare(app, EndpointAccessTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EndpointAccessTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEndpointAccess reads an AWS::Redshift::EndpointAccess that the program
+// uses but does not manage, by its primary identifier (EndpointName). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetEndpointAccess(in athanor.Declarer, id string) (*EndpointAccessResource, error) {
+	out := &EndpointAccessResource{}
+	r, err := typed.Get(in, EndpointAccessTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEndpointAccesses reads every AWS::Redshift::EndpointAccess in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListEndpointAccesses(in athanor.Declarer) ([]*EndpointAccessResource, error) {
+	return typed.List(in, EndpointAccessTypeName, nil, func(out *EndpointAccessResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EndpointAccessNetworkInterface is part of AWS::Redshift::EndpointAccess.

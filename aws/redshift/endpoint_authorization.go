@@ -69,12 +69,34 @@ func (r *EndpointAuthorizationResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EndpointAuthorization(app *athanor.App, logicalID string, props EndpointAuthorizationProps, opts ...athanor.ResourceOption) (*EndpointAuthorizationResource, error) {
+func EndpointAuthorization(in athanor.Declarer, logicalID string, props EndpointAuthorizationProps, opts ...athanor.ResourceOption) (*EndpointAuthorizationResource, error) {
 	out := &EndpointAuthorizationResource{}
-	r, err := typed.Declare(app, EndpointAuthorizationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EndpointAuthorizationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEndpointAuthorization reads an AWS::Redshift::EndpointAuthorization
+// that the program uses but does not manage, by its primary identifier
+// (ClusterIdentifier|Account, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetEndpointAuthorization(in athanor.Declarer, id string) (*EndpointAuthorizationResource, error) {
+	out := &EndpointAuthorizationResource{}
+	r, err := typed.Get(in, EndpointAuthorizationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEndpointAuthorizations reads every
+// AWS::Redshift::EndpointAuthorization in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListEndpointAuthorizations(in athanor.Declarer) ([]*EndpointAuthorizationResource, error) {
+	return typed.List(in, EndpointAuthorizationTypeName, nil, func(out *EndpointAuthorizationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -61,14 +61,34 @@ func (r *ScheduledActionResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ScheduledAction(app *athanor.App, logicalID string, props ScheduledActionProps, opts ...athanor.ResourceOption) (*ScheduledActionResource, error) {
+func ScheduledAction(in athanor.Declarer, logicalID string, props ScheduledActionProps, opts ...athanor.ResourceOption) (*ScheduledActionResource, error) {
 	out := &ScheduledActionResource{}
-	r, err := typed.Declare(app, ScheduledActionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ScheduledActionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetScheduledAction reads an AWS::Redshift::ScheduledAction that the
+// program uses but does not manage, by its primary identifier
+// (ScheduledActionName). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetScheduledAction(in athanor.Declarer, id string) (*ScheduledActionResource, error) {
+	out := &ScheduledActionResource{}
+	r, err := typed.Get(in, ScheduledActionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListScheduledActions reads every AWS::Redshift::ScheduledAction in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListScheduledActions(in athanor.Declarer) ([]*ScheduledActionResource, error) {
+	return typed.List(in, ScheduledActionTypeName, nil, func(out *ScheduledActionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ScheduledActionPauseClusterMessage is part of

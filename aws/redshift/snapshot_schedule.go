@@ -55,12 +55,32 @@ func (r *SnapshotScheduleResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SnapshotSchedule(app *athanor.App, logicalID string, props SnapshotScheduleProps, opts ...athanor.ResourceOption) (*SnapshotScheduleResource, error) {
+func SnapshotSchedule(in athanor.Declarer, logicalID string, props SnapshotScheduleProps, opts ...athanor.ResourceOption) (*SnapshotScheduleResource, error) {
 	out := &SnapshotScheduleResource{}
-	r, err := typed.Declare(app, SnapshotScheduleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SnapshotScheduleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSnapshotSchedule reads an AWS::Redshift::SnapshotSchedule that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetSnapshotSchedule(in athanor.Declarer, id string) (*SnapshotScheduleResource, error) {
+	out := &SnapshotScheduleResource{}
+	r, err := typed.Get(in, SnapshotScheduleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSnapshotSchedules reads every AWS::Redshift::SnapshotSchedule in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListSnapshotSchedules(in athanor.Declarer) ([]*SnapshotScheduleResource, error) {
+	return typed.List(in, SnapshotScheduleTypeName, nil, func(out *SnapshotScheduleResource, r *athanor.Resource) { out.Resource = r })
 }

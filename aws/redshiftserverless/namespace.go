@@ -101,14 +101,34 @@ func (r *NamespaceResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Namespace(app *athanor.App, logicalID string, props NamespaceProps, opts ...athanor.ResourceOption) (*NamespaceResource, error) {
+func Namespace(in athanor.Declarer, logicalID string, props NamespaceProps, opts ...athanor.ResourceOption) (*NamespaceResource, error) {
 	out := &NamespaceResource{}
-	r, err := typed.Declare(app, NamespaceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NamespaceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNamespace reads an AWS::RedshiftServerless::Namespace that the program
+// uses but does not manage, by its primary identifier (NamespaceName). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetNamespace(in athanor.Declarer, id string) (*NamespaceResource, error) {
+	out := &NamespaceResource{}
+	r, err := typed.Get(in, NamespaceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNamespaces reads every AWS::RedshiftServerless::Namespace in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListNamespaces(in athanor.Declarer) ([]*NamespaceResource, error) {
+	return typed.List(in, NamespaceTypeName, nil, func(out *NamespaceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition LogExport (AWS::RedshiftServerless::Namespace).

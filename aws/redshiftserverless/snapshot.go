@@ -49,14 +49,34 @@ func (r *SnapshotResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Snapshot(app *athanor.App, logicalID string, props SnapshotProps, opts ...athanor.ResourceOption) (*SnapshotResource, error) {
+func Snapshot(in athanor.Declarer, logicalID string, props SnapshotProps, opts ...athanor.ResourceOption) (*SnapshotResource, error) {
 	out := &SnapshotResource{}
-	r, err := typed.Declare(app, SnapshotTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SnapshotTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSnapshot reads an AWS::RedshiftServerless::Snapshot that the program
+// uses but does not manage, by its primary identifier (SnapshotName). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetSnapshot(in athanor.Declarer, id string) (*SnapshotResource, error) {
+	out := &SnapshotResource{}
+	r, err := typed.Get(in, SnapshotTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSnapshots reads every AWS::RedshiftServerless::Snapshot in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListSnapshots(in athanor.Declarer) ([]*SnapshotResource, error) {
+	return typed.List(in, SnapshotTypeName, nil, func(out *SnapshotResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SnapshotSnapshot is part of AWS::RedshiftServerless::Snapshot.

@@ -106,14 +106,34 @@ func (r *WorkgroupResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Workgroup(app *athanor.App, logicalID string, props WorkgroupProps, opts ...athanor.ResourceOption) (*WorkgroupResource, error) {
+func Workgroup(in athanor.Declarer, logicalID string, props WorkgroupProps, opts ...athanor.ResourceOption) (*WorkgroupResource, error) {
 	out := &WorkgroupResource{}
-	r, err := typed.Declare(app, WorkgroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WorkgroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWorkgroup reads an AWS::RedshiftServerless::Workgroup that the program
+// uses but does not manage, by its primary identifier (WorkgroupName). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetWorkgroup(in athanor.Declarer, id string) (*WorkgroupResource, error) {
+	out := &WorkgroupResource{}
+	r, err := typed.Get(in, WorkgroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWorkgroups reads every AWS::RedshiftServerless::Workgroup in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListWorkgroups(in athanor.Declarer) ([]*WorkgroupResource, error) {
+	return typed.List(in, WorkgroupTypeName, nil, func(out *WorkgroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // WorkgroupConfigParameter is part of AWS::RedshiftServerless::Workgroup.

@@ -63,14 +63,36 @@ func (r *ServiceResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Service(app *athanor.App, logicalID string, props ServiceProps, opts ...athanor.ResourceOption) (*ServiceResource, error) {
+func Service(in athanor.Declarer, logicalID string, props ServiceProps, opts ...athanor.ResourceOption) (*ServiceResource, error) {
 	out := &ServiceResource{}
-	r, err := typed.Declare(app, ServiceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServiceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetService reads an AWS::RefactorSpaces::Service that the program uses but
+// does not manage, by its primary identifier
+// (EnvironmentIdentifier|ApplicationIdentifier|ServiceIdentifier, joined by
+// |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetService(in athanor.Declarer, id string) (*ServiceResource, error) {
+	out := &ServiceResource{}
+	r, err := typed.Get(in, ServiceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListServices reads every AWS::RefactorSpaces::Service within the given
+// EnvironmentIdentifier and ApplicationIdentifier (Cloud Control lists this
+// type only within them), sorted by identifier. See athanor.App.List.
+func ListServices(in athanor.Declarer, environmentIdentifier string, applicationIdentifier string) ([]*ServiceResource, error) {
+	return typed.List(in, ServiceTypeName, map[string]any{"EnvironmentIdentifier": environmentIdentifier, "ApplicationIdentifier": applicationIdentifier}, func(out *ServiceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ServiceLambdaEndpointInput is part of AWS::RefactorSpaces::Service.

@@ -97,14 +97,34 @@ func (r *StreamProcessorResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StreamProcessor(app *athanor.App, logicalID string, props StreamProcessorProps, opts ...athanor.ResourceOption) (*StreamProcessorResource, error) {
+func StreamProcessor(in athanor.Declarer, logicalID string, props StreamProcessorProps, opts ...athanor.ResourceOption) (*StreamProcessorResource, error) {
 	out := &StreamProcessorResource{}
-	r, err := typed.Declare(app, StreamProcessorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StreamProcessorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStreamProcessor reads an AWS::Rekognition::StreamProcessor that the
+// program uses but does not manage, by its primary identifier (Name). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetStreamProcessor(in athanor.Declarer, id string) (*StreamProcessorResource, error) {
+	out := &StreamProcessorResource{}
+	r, err := typed.Get(in, StreamProcessorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStreamProcessors reads every AWS::Rekognition::StreamProcessor in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListStreamProcessors(in athanor.Declarer) ([]*StreamProcessorResource, error) {
+	return typed.List(in, StreamProcessorTypeName, nil, func(out *StreamProcessorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // StreamProcessorBoundingBox is part of AWS::Rekognition::StreamProcessor. A

@@ -49,14 +49,34 @@ func (r *ResiliencyPolicyResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResiliencyPolicy(app *athanor.App, logicalID string, props ResiliencyPolicyProps, opts ...athanor.ResourceOption) (*ResiliencyPolicyResource, error) {
+func ResiliencyPolicy(in athanor.Declarer, logicalID string, props ResiliencyPolicyProps, opts ...athanor.ResourceOption) (*ResiliencyPolicyResource, error) {
 	out := &ResiliencyPolicyResource{}
-	r, err := typed.Declare(app, ResiliencyPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResiliencyPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResiliencyPolicy reads an AWS::ResilienceHub::ResiliencyPolicy that the
+// program uses but does not manage, by its primary identifier (PolicyArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetResiliencyPolicy(in athanor.Declarer, id string) (*ResiliencyPolicyResource, error) {
+	out := &ResiliencyPolicyResource{}
+	r, err := typed.Get(in, ResiliencyPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResiliencyPolicies reads every AWS::ResilienceHub::ResiliencyPolicy in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListResiliencyPolicies(in athanor.Declarer) ([]*ResiliencyPolicyResource, error) {
+	return typed.List(in, ResiliencyPolicyTypeName, nil, func(out *ResiliencyPolicyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ResiliencyPolicyProps.DataLocationConstraint (AWS::ResilienceHub::ResiliencyPolicy).

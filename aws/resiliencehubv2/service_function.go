@@ -57,14 +57,36 @@ func (r *ServiceFunctionResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ServiceFunction(app *athanor.App, logicalID string, props ServiceFunctionProps, opts ...athanor.ResourceOption) (*ServiceFunctionResource, error) {
+func ServiceFunction(in athanor.Declarer, logicalID string, props ServiceFunctionProps, opts ...athanor.ResourceOption) (*ServiceFunctionResource, error) {
 	out := &ServiceFunctionResource{}
-	r, err := typed.Declare(app, ServiceFunctionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServiceFunctionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetServiceFunction reads an AWS::ResilienceHubV2::ServiceFunction that the
+// program uses but does not manage, by its primary identifier
+// (ServiceArn|ServiceFunctionId, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetServiceFunction(in athanor.Declarer, id string) (*ServiceFunctionResource, error) {
+	out := &ServiceFunctionResource{}
+	r, err := typed.Get(in, ServiceFunctionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListServiceFunctions reads every AWS::ResilienceHubV2::ServiceFunction
+// within the given ServiceArn (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListServiceFunctions(in athanor.Declarer, serviceArn string) ([]*ServiceFunctionResource, error) {
+	return typed.List(in, ServiceFunctionTypeName, map[string]any{"ServiceArn": serviceArn}, func(out *ServiceFunctionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ServiceFunctionProps.Criticality (AWS::ResilienceHubV2::ServiceFunction).

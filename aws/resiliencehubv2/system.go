@@ -57,12 +57,32 @@ func (r *SystemResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func System(app *athanor.App, logicalID string, props SystemProps, opts ...athanor.ResourceOption) (*SystemResource, error) {
+func System(in athanor.Declarer, logicalID string, props SystemProps, opts ...athanor.ResourceOption) (*SystemResource, error) {
 	out := &SystemResource{}
-	r, err := typed.Declare(app, SystemTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SystemTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSystem reads an AWS::ResilienceHubV2::System that the program uses but
+// does not manage, by its primary identifier (SystemArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetSystem(in athanor.Declarer, id string) (*SystemResource, error) {
+	out := &SystemResource{}
+	r, err := typed.Get(in, SystemTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSystems reads every AWS::ResilienceHubV2::System in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListSystems(in athanor.Declarer) ([]*SystemResource, error) {
+	return typed.List(in, SystemTypeName, nil, func(out *SystemResource, r *athanor.Resource) { out.Resource = r })
 }

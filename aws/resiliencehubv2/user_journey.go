@@ -52,12 +52,34 @@ func (r *UserJourneyResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserJourney(app *athanor.App, logicalID string, props UserJourneyProps, opts ...athanor.ResourceOption) (*UserJourneyResource, error) {
+func UserJourney(in athanor.Declarer, logicalID string, props UserJourneyProps, opts ...athanor.ResourceOption) (*UserJourneyResource, error) {
 	out := &UserJourneyResource{}
-	r, err := typed.Declare(app, UserJourneyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserJourneyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetUserJourney reads an AWS::ResilienceHubV2::UserJourney that the program
+// uses but does not manage, by its primary identifier
+// (SystemIdentifier|UserJourneyId, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetUserJourney(in athanor.Declarer, id string) (*UserJourneyResource, error) {
+	out := &UserJourneyResource{}
+	r, err := typed.Get(in, UserJourneyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListUserJourneys reads every AWS::ResilienceHubV2::UserJourney within the
+// given SystemIdentifier (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListUserJourneys(in athanor.Declarer, systemIdentifier string) ([]*UserJourneyResource, error) {
+	return typed.List(in, UserJourneyTypeName, map[string]any{"SystemIdentifier": systemIdentifier}, func(out *UserJourneyResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -42,9 +42,24 @@ func (r *DefaultViewAssociationResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DefaultViewAssociation(app *athanor.App, logicalID string, props DefaultViewAssociationProps, opts ...athanor.ResourceOption) (*DefaultViewAssociationResource, error) {
+func DefaultViewAssociation(in athanor.Declarer, logicalID string, props DefaultViewAssociationProps, opts ...athanor.ResourceOption) (*DefaultViewAssociationResource, error) {
 	out := &DefaultViewAssociationResource{}
-	r, err := typed.Declare(app, DefaultViewAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DefaultViewAssociationTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetDefaultViewAssociation reads an
+// AWS::ResourceExplorer2::DefaultViewAssociation that the program uses but
+// does not manage, by its primary identifier (AssociatedAwsPrincipal). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetDefaultViewAssociation(in athanor.Declarer, id string) (*DefaultViewAssociationResource, error) {
+	out := &DefaultViewAssociationResource{}
+	r, err := typed.Get(in, DefaultViewAssociationTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -43,14 +43,34 @@ func (r *ViewResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func View(app *athanor.App, logicalID string, props ViewProps, opts ...athanor.ResourceOption) (*ViewResource, error) {
+func View(in athanor.Declarer, logicalID string, props ViewProps, opts ...athanor.ResourceOption) (*ViewResource, error) {
 	out := &ViewResource{}
-	r, err := typed.Declare(app, ViewTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ViewTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetView reads an AWS::ResourceExplorer2::View that the program uses but
+// does not manage, by its primary identifier (ViewArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetView(in athanor.Declarer, id string) (*ViewResource, error) {
+	out := &ViewResource{}
+	r, err := typed.Get(in, ViewTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListViews reads every AWS::ResourceExplorer2::View in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListViews(in athanor.Declarer) ([]*ViewResource, error) {
+	return typed.List(in, ViewTypeName, nil, func(out *ViewResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ViewIncludedProperty is part of AWS::ResourceExplorer2::View.

@@ -64,14 +64,34 @@ func (r *TagSyncTaskResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TagSyncTask(app *athanor.App, logicalID string, props TagSyncTaskProps, opts ...athanor.ResourceOption) (*TagSyncTaskResource, error) {
+func TagSyncTask(in athanor.Declarer, logicalID string, props TagSyncTaskProps, opts ...athanor.ResourceOption) (*TagSyncTaskResource, error) {
 	out := &TagSyncTaskResource{}
-	r, err := typed.Declare(app, TagSyncTaskTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TagSyncTaskTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTagSyncTask reads an AWS::ResourceGroups::TagSyncTask that the program
+// uses but does not manage, by its primary identifier (TaskArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetTagSyncTask(in athanor.Declarer, id string) (*TagSyncTaskResource, error) {
+	out := &TagSyncTaskResource{}
+	r, err := typed.Get(in, TagSyncTaskTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTagSyncTasks reads every AWS::ResourceGroups::TagSyncTask in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListTagSyncTasks(in athanor.Declarer) ([]*TagSyncTaskResource, error) {
+	return typed.List(in, TagSyncTaskTypeName, nil, func(out *TagSyncTaskResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of TagSyncTaskResource.Status (AWS::ResourceGroups::TagSyncTask).

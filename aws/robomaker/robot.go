@@ -50,14 +50,33 @@ func (r *RobotResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Robot(app *athanor.App, logicalID string, props RobotProps, opts ...athanor.ResourceOption) (*RobotResource, error) {
+func Robot(in athanor.Declarer, logicalID string, props RobotProps, opts ...athanor.ResourceOption) (*RobotResource, error) {
 	out := &RobotResource{}
-	r, err := typed.Declare(app, RobotTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RobotTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRobot reads an AWS::RoboMaker::Robot that the program uses but does not
+// manage, by its primary identifier (Arn). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetRobot(in athanor.Declarer, id string) (*RobotResource, error) {
+	out := &RobotResource{}
+	r, err := typed.Get(in, RobotTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRobots reads every AWS::RoboMaker::Robot in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListRobots(in athanor.Declarer) ([]*RobotResource, error) {
+	return typed.List(in, RobotTypeName, nil, func(out *RobotResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of RobotProps.Architecture (AWS::RoboMaker::Robot).

@@ -51,14 +51,34 @@ func (r *RobotApplicationResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RobotApplication(app *athanor.App, logicalID string, props RobotApplicationProps, opts ...athanor.ResourceOption) (*RobotApplicationResource, error) {
+func RobotApplication(in athanor.Declarer, logicalID string, props RobotApplicationProps, opts ...athanor.ResourceOption) (*RobotApplicationResource, error) {
 	out := &RobotApplicationResource{}
-	r, err := typed.Declare(app, RobotApplicationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RobotApplicationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRobotApplication reads an AWS::RoboMaker::RobotApplication that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetRobotApplication(in athanor.Declarer, id string) (*RobotApplicationResource, error) {
+	out := &RobotApplicationResource{}
+	r, err := typed.Get(in, RobotApplicationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRobotApplications reads every AWS::RoboMaker::RobotApplication in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListRobotApplications(in athanor.Declarer) ([]*RobotApplicationResource, error) {
+	return typed.List(in, RobotApplicationTypeName, nil, func(out *RobotApplicationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RobotApplicationRobotSoftwareSuite is part of

@@ -48,9 +48,23 @@ func (r *RobotApplicationVersionResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RobotApplicationVersion(app *athanor.App, logicalID string, props RobotApplicationVersionProps, opts ...athanor.ResourceOption) (*RobotApplicationVersionResource, error) {
+func RobotApplicationVersion(in athanor.Declarer, logicalID string, props RobotApplicationVersionProps, opts ...athanor.ResourceOption) (*RobotApplicationVersionResource, error) {
 	out := &RobotApplicationVersionResource{}
-	r, err := typed.Declare(app, RobotApplicationVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RobotApplicationVersionTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetRobotApplicationVersion reads an
+// AWS::RoboMaker::RobotApplicationVersion that the program uses but does not
+// manage, by its primary identifier (Arn). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetRobotApplicationVersion(in athanor.Declarer, id string) (*RobotApplicationVersionResource, error) {
+	out := &RobotApplicationVersionResource{}
+	r, err := typed.Get(in, RobotApplicationVersionTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

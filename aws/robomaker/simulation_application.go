@@ -58,14 +58,35 @@ func (r *SimulationApplicationResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SimulationApplication(app *athanor.App, logicalID string, props SimulationApplicationProps, opts ...athanor.ResourceOption) (*SimulationApplicationResource, error) {
+func SimulationApplication(in athanor.Declarer, logicalID string, props SimulationApplicationProps, opts ...athanor.ResourceOption) (*SimulationApplicationResource, error) {
 	out := &SimulationApplicationResource{}
-	r, err := typed.Declare(app, SimulationApplicationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SimulationApplicationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSimulationApplication reads an AWS::RoboMaker::SimulationApplication
+// that the program uses but does not manage, by its primary identifier
+// (Arn). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetSimulationApplication(in athanor.Declarer, id string) (*SimulationApplicationResource, error) {
+	out := &SimulationApplicationResource{}
+	r, err := typed.Get(in, SimulationApplicationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSimulationApplications reads every
+// AWS::RoboMaker::SimulationApplication in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListSimulationApplications(in athanor.Declarer) ([]*SimulationApplicationResource, error) {
+	return typed.List(in, SimulationApplicationTypeName, nil, func(out *SimulationApplicationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SimulationApplicationRenderingEngine is part of

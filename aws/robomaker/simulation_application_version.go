@@ -48,9 +48,24 @@ func (r *SimulationApplicationVersionResource) ResourceID() string { return r.Re
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SimulationApplicationVersion(app *athanor.App, logicalID string, props SimulationApplicationVersionProps, opts ...athanor.ResourceOption) (*SimulationApplicationVersionResource, error) {
+func SimulationApplicationVersion(in athanor.Declarer, logicalID string, props SimulationApplicationVersionProps, opts ...athanor.ResourceOption) (*SimulationApplicationVersionResource, error) {
 	out := &SimulationApplicationVersionResource{}
-	r, err := typed.Declare(app, SimulationApplicationVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SimulationApplicationVersionTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetSimulationApplicationVersion reads an
+// AWS::RoboMaker::SimulationApplicationVersion that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSimulationApplicationVersion(in athanor.Declarer, id string) (*SimulationApplicationVersionResource, error) {
+	out := &SimulationApplicationVersionResource{}
+	r, err := typed.Get(in, SimulationApplicationVersionTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -43,12 +43,32 @@ func (r *CRLResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CRL(app *athanor.App, logicalID string, props CRLProps, opts ...athanor.ResourceOption) (*CRLResource, error) {
+func CRL(in athanor.Declarer, logicalID string, props CRLProps, opts ...athanor.ResourceOption) (*CRLResource, error) {
 	out := &CRLResource{}
-	r, err := typed.Declare(app, CRLTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CRLTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCRL reads an AWS::RolesAnywhere::CRL that the program uses but does not
+// manage, by its primary identifier (CrlId). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetCRL(in athanor.Declarer, id string) (*CRLResource, error) {
+	out := &CRLResource{}
+	r, err := typed.Get(in, CRLTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCRLs reads every AWS::RolesAnywhere::CRL in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListCRLs(in athanor.Declarer) ([]*CRLResource, error) {
+	return typed.List(in, CRLTypeName, nil, func(out *CRLResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -45,14 +45,34 @@ func (r *TrustAnchorResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TrustAnchor(app *athanor.App, logicalID string, props TrustAnchorProps, opts ...athanor.ResourceOption) (*TrustAnchorResource, error) {
+func TrustAnchor(in athanor.Declarer, logicalID string, props TrustAnchorProps, opts ...athanor.ResourceOption) (*TrustAnchorResource, error) {
 	out := &TrustAnchorResource{}
-	r, err := typed.Declare(app, TrustAnchorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TrustAnchorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTrustAnchor reads an AWS::RolesAnywhere::TrustAnchor that the program
+// uses but does not manage, by its primary identifier (TrustAnchorId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetTrustAnchor(in athanor.Declarer, id string) (*TrustAnchorResource, error) {
+	out := &TrustAnchorResource{}
+	r, err := typed.Get(in, TrustAnchorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTrustAnchors reads every AWS::RolesAnywhere::TrustAnchor in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListTrustAnchors(in athanor.Declarer) ([]*TrustAnchorResource, error) {
+	return typed.List(in, TrustAnchorTypeName, nil, func(out *TrustAnchorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition NotificationChannel (AWS::RolesAnywhere::TrustAnchor).

@@ -45,14 +45,34 @@ func (r *CidrCollectionResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CidrCollection(app *athanor.App, logicalID string, props CidrCollectionProps, opts ...athanor.ResourceOption) (*CidrCollectionResource, error) {
+func CidrCollection(in athanor.Declarer, logicalID string, props CidrCollectionProps, opts ...athanor.ResourceOption) (*CidrCollectionResource, error) {
 	out := &CidrCollectionResource{}
-	r, err := typed.Declare(app, CidrCollectionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CidrCollectionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCidrCollection reads an AWS::Route53::CidrCollection that the program
+// uses but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetCidrCollection(in athanor.Declarer, id string) (*CidrCollectionResource, error) {
+	out := &CidrCollectionResource{}
+	r, err := typed.Get(in, CidrCollectionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCidrCollections reads every AWS::Route53::CidrCollection in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListCidrCollections(in athanor.Declarer) ([]*CidrCollectionResource, error) {
+	return typed.List(in, CidrCollectionTypeName, nil, func(out *CidrCollectionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CidrCollectionLocation is part of AWS::Route53::CidrCollection.

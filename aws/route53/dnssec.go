@@ -35,12 +35,32 @@ func (r *DNSSECResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DNSSEC(app *athanor.App, logicalID string, props DNSSECProps, opts ...athanor.ResourceOption) (*DNSSECResource, error) {
+func DNSSEC(in athanor.Declarer, logicalID string, props DNSSECProps, opts ...athanor.ResourceOption) (*DNSSECResource, error) {
 	out := &DNSSECResource{}
-	r, err := typed.Declare(app, DNSSECTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DNSSECTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDNSSEC reads an AWS::Route53::DNSSEC that the program uses but does not
+// manage, by its primary identifier (HostedZoneId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDNSSEC(in athanor.Declarer, id string) (*DNSSECResource, error) {
+	out := &DNSSECResource{}
+	r, err := typed.Get(in, DNSSECTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDNSSECs reads every AWS::Route53::DNSSEC in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListDNSSECs(in athanor.Declarer) ([]*DNSSECResource, error) {
+	return typed.List(in, DNSSECTypeName, nil, func(out *DNSSECResource, r *athanor.Resource) { out.Resource = r })
 }

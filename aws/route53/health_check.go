@@ -41,14 +41,34 @@ func (r *HealthCheckResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func HealthCheck(app *athanor.App, logicalID string, props HealthCheckProps, opts ...athanor.ResourceOption) (*HealthCheckResource, error) {
+func HealthCheck(in athanor.Declarer, logicalID string, props HealthCheckProps, opts ...athanor.ResourceOption) (*HealthCheckResource, error) {
 	out := &HealthCheckResource{}
-	r, err := typed.Declare(app, HealthCheckTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, HealthCheckTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetHealthCheck reads an AWS::Route53::HealthCheck that the program uses
+// but does not manage, by its primary identifier (HealthCheckId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetHealthCheck(in athanor.Declarer, id string) (*HealthCheckResource, error) {
+	out := &HealthCheckResource{}
+	r, err := typed.Get(in, HealthCheckTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListHealthChecks reads every AWS::Route53::HealthCheck in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListHealthChecks(in athanor.Declarer) ([]*HealthCheckResource, error) {
+	return typed.List(in, HealthCheckTypeName, nil, func(out *HealthCheckResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // HealthCheckAlarmIdentifier is part of AWS::Route53::HealthCheck. A complex

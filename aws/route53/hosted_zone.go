@@ -174,14 +174,34 @@ func (r *HostedZoneResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func HostedZone(app *athanor.App, logicalID string, props HostedZoneProps, opts ...athanor.ResourceOption) (*HostedZoneResource, error) {
+func HostedZone(in athanor.Declarer, logicalID string, props HostedZoneProps, opts ...athanor.ResourceOption) (*HostedZoneResource, error) {
 	out := &HostedZoneResource{}
-	r, err := typed.Declare(app, HostedZoneTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, HostedZoneTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetHostedZone reads an AWS::Route53::HostedZone that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetHostedZone(in athanor.Declarer, id string) (*HostedZoneResource, error) {
+	out := &HostedZoneResource{}
+	r, err := typed.Get(in, HostedZoneTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListHostedZones reads every AWS::Route53::HostedZone in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListHostedZones(in athanor.Declarer) ([]*HostedZoneResource, error) {
+	return typed.List(in, HostedZoneTypeName, nil, func(out *HostedZoneResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // HostedZoneHostedZoneConfig is part of AWS::Route53::HostedZone. A complex

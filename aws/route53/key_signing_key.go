@@ -48,14 +48,34 @@ func (r *KeySigningKeyResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func KeySigningKey(app *athanor.App, logicalID string, props KeySigningKeyProps, opts ...athanor.ResourceOption) (*KeySigningKeyResource, error) {
+func KeySigningKey(in athanor.Declarer, logicalID string, props KeySigningKeyProps, opts ...athanor.ResourceOption) (*KeySigningKeyResource, error) {
 	out := &KeySigningKeyResource{}
-	r, err := typed.Declare(app, KeySigningKeyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, KeySigningKeyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetKeySigningKey reads an AWS::Route53::KeySigningKey that the program
+// uses but does not manage, by its primary identifier (HostedZoneId|Name,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetKeySigningKey(in athanor.Declarer, id string) (*KeySigningKeyResource, error) {
+	out := &KeySigningKeyResource{}
+	r, err := typed.Get(in, KeySigningKeyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListKeySigningKeys reads every AWS::Route53::KeySigningKey in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListKeySigningKeys(in athanor.Declarer) ([]*KeySigningKeyResource, error) {
+	return typed.List(in, KeySigningKeyTypeName, nil, func(out *KeySigningKeyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of KeySigningKeyProps.Status (AWS::Route53::KeySigningKey).

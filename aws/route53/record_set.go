@@ -57,9 +57,23 @@ func (r *RecordSetResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RecordSet(app *athanor.App, logicalID string, props RecordSetProps, opts ...athanor.ResourceOption) (*RecordSetResource, error) {
+func RecordSet(in athanor.Declarer, logicalID string, props RecordSetProps, opts ...athanor.ResourceOption) (*RecordSetResource, error) {
 	out := &RecordSetResource{}
-	r, err := typed.Declare(app, RecordSetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RecordSetTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetRecordSet reads an AWS::Route53::RecordSet that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetRecordSet(in athanor.Declarer, id string) (*RecordSetResource, error) {
+	out := &RecordSetResource{}
+	r, err := typed.Get(in, RecordSetTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -57,14 +57,35 @@ func (r *AccessSourceResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AccessSource(app *athanor.App, logicalID string, props AccessSourceProps, opts ...athanor.ResourceOption) (*AccessSourceResource, error) {
+func AccessSource(in athanor.Declarer, logicalID string, props AccessSourceProps, opts ...athanor.ResourceOption) (*AccessSourceResource, error) {
 	out := &AccessSourceResource{}
-	r, err := typed.Declare(app, AccessSourceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AccessSourceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAccessSource reads an AWS::Route53GlobalResolver::AccessSource that the
+// program uses but does not manage, by its primary identifier
+// (AccessSourceId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetAccessSource(in athanor.Declarer, id string) (*AccessSourceResource, error) {
+	out := &AccessSourceResource{}
+	r, err := typed.Get(in, AccessSourceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAccessSources reads every AWS::Route53GlobalResolver::AccessSource
+// within the given DnsViewId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListAccessSources(in athanor.Declarer, dnsViewId string) ([]*AccessSourceResource, error) {
+	return typed.List(in, AccessSourceTypeName, map[string]any{"DnsViewId": dnsViewId}, func(out *AccessSourceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition CRResourceStatus (AWS::Route53GlobalResolver::AccessSource).

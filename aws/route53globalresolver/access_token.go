@@ -58,14 +58,35 @@ func (r *AccessTokenResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AccessToken(app *athanor.App, logicalID string, props AccessTokenProps, opts ...athanor.ResourceOption) (*AccessTokenResource, error) {
+func AccessToken(in athanor.Declarer, logicalID string, props AccessTokenProps, opts ...athanor.ResourceOption) (*AccessTokenResource, error) {
 	out := &AccessTokenResource{}
-	r, err := typed.Declare(app, AccessTokenTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AccessTokenTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAccessToken reads an AWS::Route53GlobalResolver::AccessToken that the
+// program uses but does not manage, by its primary identifier
+// (AccessTokenId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetAccessToken(in athanor.Declarer, id string) (*AccessTokenResource, error) {
+	out := &AccessTokenResource{}
+	r, err := typed.Get(in, AccessTokenTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAccessTokens reads every AWS::Route53GlobalResolver::AccessToken
+// within the given DnsViewId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListAccessTokens(in athanor.Declarer, dnsViewId string) ([]*AccessTokenResource, error) {
+	return typed.List(in, AccessTokenTypeName, map[string]any{"DnsViewId": dnsViewId}, func(out *AccessTokenResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition TokenStatus (AWS::Route53GlobalResolver::AccessToken).

@@ -56,14 +56,35 @@ func (r *DnsViewResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DnsView(app *athanor.App, logicalID string, props DnsViewProps, opts ...athanor.ResourceOption) (*DnsViewResource, error) {
+func DnsView(in athanor.Declarer, logicalID string, props DnsViewProps, opts ...athanor.ResourceOption) (*DnsViewResource, error) {
 	out := &DnsViewResource{}
-	r, err := typed.Declare(app, DnsViewTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DnsViewTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDnsView reads an AWS::Route53GlobalResolver::DnsView that the program
+// uses but does not manage, by its primary identifier (DnsViewId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetDnsView(in athanor.Declarer, id string) (*DnsViewResource, error) {
+	out := &DnsViewResource{}
+	r, err := typed.Get(in, DnsViewTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDnsViews reads every AWS::Route53GlobalResolver::DnsView within the
+// given GlobalResolverId (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListDnsViews(in athanor.Declarer, globalResolverId string) ([]*DnsViewResource, error) {
+	return typed.List(in, DnsViewTypeName, map[string]any{"GlobalResolverId": globalResolverId}, func(out *DnsViewResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition DnsSecValidationType (AWS::Route53GlobalResolver::DnsView).

@@ -66,14 +66,36 @@ func (r *FirewallDomainListResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FirewallDomainList(app *athanor.App, logicalID string, props FirewallDomainListProps, opts ...athanor.ResourceOption) (*FirewallDomainListResource, error) {
+func FirewallDomainList(in athanor.Declarer, logicalID string, props FirewallDomainListProps, opts ...athanor.ResourceOption) (*FirewallDomainListResource, error) {
 	out := &FirewallDomainListResource{}
-	r, err := typed.Declare(app, FirewallDomainListTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FirewallDomainListTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFirewallDomainList reads an
+// AWS::Route53GlobalResolver::FirewallDomainList that the program uses but
+// does not manage, by its primary identifier (FirewallDomainListId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetFirewallDomainList(in athanor.Declarer, id string) (*FirewallDomainListResource, error) {
+	out := &FirewallDomainListResource{}
+	r, err := typed.Get(in, FirewallDomainListTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFirewallDomainLists reads every
+// AWS::Route53GlobalResolver::FirewallDomainList in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListFirewallDomainLists(in athanor.Declarer) ([]*FirewallDomainListResource, error) {
+	return typed.List(in, FirewallDomainListTypeName, nil, func(out *FirewallDomainListResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition CRResourceStatus (AWS::Route53GlobalResolver::FirewallDomainList).

@@ -67,14 +67,35 @@ func (r *FirewallRuleResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FirewallRule(app *athanor.App, logicalID string, props FirewallRuleProps, opts ...athanor.ResourceOption) (*FirewallRuleResource, error) {
+func FirewallRule(in athanor.Declarer, logicalID string, props FirewallRuleProps, opts ...athanor.ResourceOption) (*FirewallRuleResource, error) {
 	out := &FirewallRuleResource{}
-	r, err := typed.Declare(app, FirewallRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FirewallRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFirewallRule reads an AWS::Route53GlobalResolver::FirewallRule that the
+// program uses but does not manage, by its primary identifier
+// (FirewallRuleId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetFirewallRule(in athanor.Declarer, id string) (*FirewallRuleResource, error) {
+	out := &FirewallRuleResource{}
+	r, err := typed.Get(in, FirewallRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFirewallRules reads every AWS::Route53GlobalResolver::FirewallRule
+// within the given DnsViewId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListFirewallRules(in athanor.Declarer, dnsViewId string) ([]*FirewallRuleResource, error) {
+	return typed.List(in, FirewallRuleTypeName, map[string]any{"DnsViewId": dnsViewId}, func(out *FirewallRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition BlockOverrideDnsQueryType (AWS::Route53GlobalResolver::FirewallRule).

@@ -64,14 +64,35 @@ func (r *GlobalResolverResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func GlobalResolver(app *athanor.App, logicalID string, props GlobalResolverProps, opts ...athanor.ResourceOption) (*GlobalResolverResource, error) {
+func GlobalResolver(in athanor.Declarer, logicalID string, props GlobalResolverProps, opts ...athanor.ResourceOption) (*GlobalResolverResource, error) {
 	out := &GlobalResolverResource{}
-	r, err := typed.Declare(app, GlobalResolverTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, GlobalResolverTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetGlobalResolver reads an AWS::Route53GlobalResolver::GlobalResolver that
+// the program uses but does not manage, by its primary identifier
+// (GlobalResolverId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetGlobalResolver(in athanor.Declarer, id string) (*GlobalResolverResource, error) {
+	out := &GlobalResolverResource{}
+	r, err := typed.Get(in, GlobalResolverTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListGlobalResolvers reads every AWS::Route53GlobalResolver::GlobalResolver
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListGlobalResolvers(in athanor.Declarer) ([]*GlobalResolverResource, error) {
+	return typed.List(in, GlobalResolverTypeName, nil, func(out *GlobalResolverResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition CRResourceStatus (AWS::Route53GlobalResolver::GlobalResolver).

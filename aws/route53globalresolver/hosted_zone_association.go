@@ -53,14 +53,37 @@ func (r *HostedZoneAssociationResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func HostedZoneAssociation(app *athanor.App, logicalID string, props HostedZoneAssociationProps, opts ...athanor.ResourceOption) (*HostedZoneAssociationResource, error) {
+func HostedZoneAssociation(in athanor.Declarer, logicalID string, props HostedZoneAssociationProps, opts ...athanor.ResourceOption) (*HostedZoneAssociationResource, error) {
 	out := &HostedZoneAssociationResource{}
-	r, err := typed.Declare(app, HostedZoneAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, HostedZoneAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetHostedZoneAssociation reads an
+// AWS::Route53GlobalResolver::HostedZoneAssociation that the program uses
+// but does not manage, by its primary identifier (HostedZoneAssociationId).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetHostedZoneAssociation(in athanor.Declarer, id string) (*HostedZoneAssociationResource, error) {
+	out := &HostedZoneAssociationResource{}
+	r, err := typed.Get(in, HostedZoneAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListHostedZoneAssociations reads every
+// AWS::Route53GlobalResolver::HostedZoneAssociation within the given
+// ResourceArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListHostedZoneAssociations(in athanor.Declarer, resourceArn string) ([]*HostedZoneAssociationResource, error) {
+	return typed.List(in, HostedZoneAssociationTypeName, map[string]any{"ResourceArn": resourceArn}, func(out *HostedZoneAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition HostedZoneAssociationStatus (AWS::Route53GlobalResolver::HostedZoneAssociation).

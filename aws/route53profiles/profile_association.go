@@ -52,12 +52,33 @@ func (r *ProfileAssociationResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ProfileAssociation(app *athanor.App, logicalID string, props ProfileAssociationProps, opts ...athanor.ResourceOption) (*ProfileAssociationResource, error) {
+func ProfileAssociation(in athanor.Declarer, logicalID string, props ProfileAssociationProps, opts ...athanor.ResourceOption) (*ProfileAssociationResource, error) {
 	out := &ProfileAssociationResource{}
-	r, err := typed.Declare(app, ProfileAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ProfileAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetProfileAssociation reads an AWS::Route53Profiles::ProfileAssociation
+// that the program uses but does not manage, by its primary identifier (Id).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetProfileAssociation(in athanor.Declarer, id string) (*ProfileAssociationResource, error) {
+	out := &ProfileAssociationResource{}
+	r, err := typed.Get(in, ProfileAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListProfileAssociations reads every
+// AWS::Route53Profiles::ProfileAssociation in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListProfileAssociations(in athanor.Declarer) ([]*ProfileAssociationResource, error) {
+	return typed.List(in, ProfileAssociationTypeName, nil, func(out *ProfileAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

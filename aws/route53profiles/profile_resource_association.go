@@ -56,12 +56,35 @@ func (r *ProfileResourceAssociationResource) ResourceID() string { return r.Reso
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ProfileResourceAssociation(app *athanor.App, logicalID string, props ProfileResourceAssociationProps, opts ...athanor.ResourceOption) (*ProfileResourceAssociationResource, error) {
+func ProfileResourceAssociation(in athanor.Declarer, logicalID string, props ProfileResourceAssociationProps, opts ...athanor.ResourceOption) (*ProfileResourceAssociationResource, error) {
 	out := &ProfileResourceAssociationResource{}
-	r, err := typed.Declare(app, ProfileResourceAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ProfileResourceAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetProfileResourceAssociation reads an
+// AWS::Route53Profiles::ProfileResourceAssociation that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetProfileResourceAssociation(in athanor.Declarer, id string) (*ProfileResourceAssociationResource, error) {
+	out := &ProfileResourceAssociationResource{}
+	r, err := typed.Get(in, ProfileResourceAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListProfileResourceAssociations reads every
+// AWS::Route53Profiles::ProfileResourceAssociation within the given
+// ProfileId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListProfileResourceAssociations(in athanor.Declarer, profileId string) ([]*ProfileResourceAssociationResource, error) {
+	return typed.List(in, ProfileResourceAssociationTypeName, map[string]any{"ProfileId": profileId}, func(out *ProfileResourceAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

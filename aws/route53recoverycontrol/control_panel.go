@@ -59,14 +59,34 @@ func (r *ControlPanelResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ControlPanel(app *athanor.App, logicalID string, props ControlPanelProps, opts ...athanor.ResourceOption) (*ControlPanelResource, error) {
+func ControlPanel(in athanor.Declarer, logicalID string, props ControlPanelProps, opts ...athanor.ResourceOption) (*ControlPanelResource, error) {
 	out := &ControlPanelResource{}
-	r, err := typed.Declare(app, ControlPanelTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ControlPanelTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetControlPanel reads an AWS::Route53RecoveryControl::ControlPanel that
+// the program uses but does not manage, by its primary identifier
+// (ControlPanelArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetControlPanel(in athanor.Declarer, id string) (*ControlPanelResource, error) {
+	out := &ControlPanelResource{}
+	r, err := typed.Get(in, ControlPanelTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListControlPanels reads every AWS::Route53RecoveryControl::ControlPanel in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListControlPanels(in athanor.Declarer) ([]*ControlPanelResource, error) {
+	return typed.List(in, ControlPanelTypeName, nil, func(out *ControlPanelResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ControlPanelResource.Status (AWS::Route53RecoveryControl::ControlPanel).

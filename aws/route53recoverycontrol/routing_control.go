@@ -51,14 +51,36 @@ func (r *RoutingControlResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RoutingControl(app *athanor.App, logicalID string, props RoutingControlProps, opts ...athanor.ResourceOption) (*RoutingControlResource, error) {
+func RoutingControl(in athanor.Declarer, logicalID string, props RoutingControlProps, opts ...athanor.ResourceOption) (*RoutingControlResource, error) {
 	out := &RoutingControlResource{}
-	r, err := typed.Declare(app, RoutingControlTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RoutingControlTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRoutingControl reads an AWS::Route53RecoveryControl::RoutingControl
+// that the program uses but does not manage, by its primary identifier
+// (RoutingControlArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetRoutingControl(in athanor.Declarer, id string) (*RoutingControlResource, error) {
+	out := &RoutingControlResource{}
+	r, err := typed.Get(in, RoutingControlTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRoutingControls reads every
+// AWS::Route53RecoveryControl::RoutingControl within the given
+// ControlPanelArn (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListRoutingControls(in athanor.Declarer, controlPanelArn string) ([]*RoutingControlResource, error) {
+	return typed.List(in, RoutingControlTypeName, map[string]any{"ControlPanelArn": controlPanelArn}, func(out *RoutingControlResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of RoutingControlResource.Status (AWS::Route53RecoveryControl::RoutingControl).

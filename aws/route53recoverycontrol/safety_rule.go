@@ -64,14 +64,35 @@ func (r *SafetyRuleResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SafetyRule(app *athanor.App, logicalID string, props SafetyRuleProps, opts ...athanor.ResourceOption) (*SafetyRuleResource, error) {
+func SafetyRule(in athanor.Declarer, logicalID string, props SafetyRuleProps, opts ...athanor.ResourceOption) (*SafetyRuleResource, error) {
 	out := &SafetyRuleResource{}
-	r, err := typed.Declare(app, SafetyRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SafetyRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSafetyRule reads an AWS::Route53RecoveryControl::SafetyRule that the
+// program uses but does not manage, by its primary identifier
+// (SafetyRuleArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetSafetyRule(in athanor.Declarer, id string) (*SafetyRuleResource, error) {
+	out := &SafetyRuleResource{}
+	r, err := typed.Get(in, SafetyRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSafetyRules reads every AWS::Route53RecoveryControl::SafetyRule within
+// the given ControlPanelArn (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListSafetyRules(in athanor.Declarer, controlPanelArn string) ([]*SafetyRuleResource, error) {
+	return typed.List(in, SafetyRuleTypeName, map[string]any{"ControlPanelArn": controlPanelArn}, func(out *SafetyRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SafetyRuleAssertionRule is part of

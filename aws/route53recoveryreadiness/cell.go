@@ -49,12 +49,32 @@ func (r *CellResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Cell(app *athanor.App, logicalID string, props CellProps, opts ...athanor.ResourceOption) (*CellResource, error) {
+func Cell(in athanor.Declarer, logicalID string, props CellProps, opts ...athanor.ResourceOption) (*CellResource, error) {
 	out := &CellResource{}
-	r, err := typed.Declare(app, CellTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CellTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCell reads an AWS::Route53RecoveryReadiness::Cell that the program uses
+// but does not manage, by its primary identifier (CellName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetCell(in athanor.Declarer, id string) (*CellResource, error) {
+	out := &CellResource{}
+	r, err := typed.Get(in, CellTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCells reads every AWS::Route53RecoveryReadiness::Cell in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListCells(in athanor.Declarer) ([]*CellResource, error) {
+	return typed.List(in, CellTypeName, nil, func(out *CellResource, r *athanor.Resource) { out.Resource = r })
 }

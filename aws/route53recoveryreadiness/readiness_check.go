@@ -45,12 +45,33 @@ func (r *ReadinessCheckResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ReadinessCheck(app *athanor.App, logicalID string, props ReadinessCheckProps, opts ...athanor.ResourceOption) (*ReadinessCheckResource, error) {
+func ReadinessCheck(in athanor.Declarer, logicalID string, props ReadinessCheckProps, opts ...athanor.ResourceOption) (*ReadinessCheckResource, error) {
 	out := &ReadinessCheckResource{}
-	r, err := typed.Declare(app, ReadinessCheckTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ReadinessCheckTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetReadinessCheck reads an AWS::Route53RecoveryReadiness::ReadinessCheck
+// that the program uses but does not manage, by its primary identifier
+// (ReadinessCheckName). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetReadinessCheck(in athanor.Declarer, id string) (*ReadinessCheckResource, error) {
+	out := &ReadinessCheckResource{}
+	r, err := typed.Get(in, ReadinessCheckTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListReadinessChecks reads every
+// AWS::Route53RecoveryReadiness::ReadinessCheck in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListReadinessChecks(in athanor.Declarer) ([]*ReadinessCheckResource, error) {
+	return typed.List(in, ReadinessCheckTypeName, nil, func(out *ReadinessCheckResource, r *athanor.Resource) { out.Resource = r })
 }

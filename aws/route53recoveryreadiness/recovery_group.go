@@ -47,12 +47,33 @@ func (r *RecoveryGroupResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RecoveryGroup(app *athanor.App, logicalID string, props RecoveryGroupProps, opts ...athanor.ResourceOption) (*RecoveryGroupResource, error) {
+func RecoveryGroup(in athanor.Declarer, logicalID string, props RecoveryGroupProps, opts ...athanor.ResourceOption) (*RecoveryGroupResource, error) {
 	out := &RecoveryGroupResource{}
-	r, err := typed.Declare(app, RecoveryGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RecoveryGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRecoveryGroup reads an AWS::Route53RecoveryReadiness::RecoveryGroup
+// that the program uses but does not manage, by its primary identifier
+// (RecoveryGroupName). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetRecoveryGroup(in athanor.Declarer, id string) (*RecoveryGroupResource, error) {
+	out := &RecoveryGroupResource{}
+	r, err := typed.Get(in, RecoveryGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRecoveryGroups reads every
+// AWS::Route53RecoveryReadiness::RecoveryGroup in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListRecoveryGroups(in athanor.Declarer) ([]*RecoveryGroupResource, error) {
+	return typed.List(in, RecoveryGroupTypeName, nil, func(out *RecoveryGroupResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -56,14 +56,34 @@ func (r *ResourceSetResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResourceSet(app *athanor.App, logicalID string, props ResourceSetProps, opts ...athanor.ResourceOption) (*ResourceSetResource, error) {
+func ResourceSet(in athanor.Declarer, logicalID string, props ResourceSetProps, opts ...athanor.ResourceOption) (*ResourceSetResource, error) {
 	out := &ResourceSetResource{}
-	r, err := typed.Declare(app, ResourceSetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResourceSetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResourceSet reads an AWS::Route53RecoveryReadiness::ResourceSet that
+// the program uses but does not manage, by its primary identifier
+// (ResourceSetName). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetResourceSet(in athanor.Declarer, id string) (*ResourceSetResource, error) {
+	out := &ResourceSetResource{}
+	r, err := typed.Get(in, ResourceSetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResourceSets reads every AWS::Route53RecoveryReadiness::ResourceSet in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListResourceSets(in athanor.Declarer) ([]*ResourceSetResource, error) {
+	return typed.List(in, ResourceSetTypeName, nil, func(out *ResourceSetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ResourceSetDNSTargetResource is part of

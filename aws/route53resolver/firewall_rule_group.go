@@ -65,14 +65,35 @@ func (r *FirewallRuleGroupResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FirewallRuleGroup(app *athanor.App, logicalID string, props FirewallRuleGroupProps, opts ...athanor.ResourceOption) (*FirewallRuleGroupResource, error) {
+func FirewallRuleGroup(in athanor.Declarer, logicalID string, props FirewallRuleGroupProps, opts ...athanor.ResourceOption) (*FirewallRuleGroupResource, error) {
 	out := &FirewallRuleGroupResource{}
-	r, err := typed.Declare(app, FirewallRuleGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FirewallRuleGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFirewallRuleGroup reads an AWS::Route53Resolver::FirewallRuleGroup that
+// the program uses but does not manage, by its primary identifier (Id). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetFirewallRuleGroup(in athanor.Declarer, id string) (*FirewallRuleGroupResource, error) {
+	out := &FirewallRuleGroupResource{}
+	r, err := typed.Get(in, FirewallRuleGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFirewallRuleGroups reads every AWS::Route53Resolver::FirewallRuleGroup
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListFirewallRuleGroups(in athanor.Declarer) ([]*FirewallRuleGroupResource, error) {
+	return typed.List(in, FirewallRuleGroupTypeName, nil, func(out *FirewallRuleGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FirewallRuleGroupFirewallAdvancedContentCategoryConfig is part of

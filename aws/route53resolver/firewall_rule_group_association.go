@@ -68,14 +68,36 @@ func (r *FirewallRuleGroupAssociationResource) ResourceID() string { return r.Re
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FirewallRuleGroupAssociation(app *athanor.App, logicalID string, props FirewallRuleGroupAssociationProps, opts ...athanor.ResourceOption) (*FirewallRuleGroupAssociationResource, error) {
+func FirewallRuleGroupAssociation(in athanor.Declarer, logicalID string, props FirewallRuleGroupAssociationProps, opts ...athanor.ResourceOption) (*FirewallRuleGroupAssociationResource, error) {
 	out := &FirewallRuleGroupAssociationResource{}
-	r, err := typed.Declare(app, FirewallRuleGroupAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FirewallRuleGroupAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFirewallRuleGroupAssociation reads an
+// AWS::Route53Resolver::FirewallRuleGroupAssociation that the program uses
+// but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetFirewallRuleGroupAssociation(in athanor.Declarer, id string) (*FirewallRuleGroupAssociationResource, error) {
+	out := &FirewallRuleGroupAssociationResource{}
+	r, err := typed.Get(in, FirewallRuleGroupAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFirewallRuleGroupAssociations reads every
+// AWS::Route53Resolver::FirewallRuleGroupAssociation in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListFirewallRuleGroupAssociations(in athanor.Declarer) ([]*FirewallRuleGroupAssociationResource, error) {
+	return typed.List(in, FirewallRuleGroupAssociationTypeName, nil, func(out *FirewallRuleGroupAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of FirewallRuleGroupAssociationProps.MutationProtection (AWS::Route53Resolver::FirewallRuleGroupAssociation).

@@ -62,14 +62,34 @@ func (r *OutpostResolverResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OutpostResolver(app *athanor.App, logicalID string, props OutpostResolverProps, opts ...athanor.ResourceOption) (*OutpostResolverResource, error) {
+func OutpostResolver(in athanor.Declarer, logicalID string, props OutpostResolverProps, opts ...athanor.ResourceOption) (*OutpostResolverResource, error) {
 	out := &OutpostResolverResource{}
-	r, err := typed.Declare(app, OutpostResolverTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OutpostResolverTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOutpostResolver reads an AWS::Route53Resolver::OutpostResolver that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetOutpostResolver(in athanor.Declarer, id string) (*OutpostResolverResource, error) {
+	out := &OutpostResolverResource{}
+	r, err := typed.Get(in, OutpostResolverTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOutpostResolvers reads every AWS::Route53Resolver::OutpostResolver in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListOutpostResolvers(in athanor.Declarer) ([]*OutpostResolverResource, error) {
+	return typed.List(in, OutpostResolverTypeName, nil, func(out *OutpostResolverResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of OutpostResolverResource.Status (AWS::Route53Resolver::OutpostResolver).

@@ -49,14 +49,34 @@ func (r *ResolverConfigResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResolverConfig(app *athanor.App, logicalID string, props ResolverConfigProps, opts ...athanor.ResourceOption) (*ResolverConfigResource, error) {
+func ResolverConfig(in athanor.Declarer, logicalID string, props ResolverConfigProps, opts ...athanor.ResourceOption) (*ResolverConfigResource, error) {
 	out := &ResolverConfigResource{}
-	r, err := typed.Declare(app, ResolverConfigTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResolverConfigTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResolverConfig reads an AWS::Route53Resolver::ResolverConfig that the
+// program uses but does not manage, by its primary identifier (ResourceId).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetResolverConfig(in athanor.Declarer, id string) (*ResolverConfigResource, error) {
+	out := &ResolverConfigResource{}
+	r, err := typed.Get(in, ResolverConfigTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResolverConfigs reads every AWS::Route53Resolver::ResolverConfig in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListResolverConfigs(in athanor.Declarer) ([]*ResolverConfigResource, error) {
+	return typed.List(in, ResolverConfigTypeName, nil, func(out *ResolverConfigResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ResolverConfigResource.AutodefinedReverse (AWS::Route53Resolver::ResolverConfig).

@@ -46,14 +46,36 @@ func (r *ResolverDNSSECConfigResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResolverDNSSECConfig(app *athanor.App, logicalID string, props ResolverDNSSECConfigProps, opts ...athanor.ResourceOption) (*ResolverDNSSECConfigResource, error) {
+func ResolverDNSSECConfig(in athanor.Declarer, logicalID string, props ResolverDNSSECConfigProps, opts ...athanor.ResourceOption) (*ResolverDNSSECConfigResource, error) {
 	out := &ResolverDNSSECConfigResource{}
-	r, err := typed.Declare(app, ResolverDNSSECConfigTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResolverDNSSECConfigTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResolverDNSSECConfig reads an
+// AWS::Route53Resolver::ResolverDNSSECConfig that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetResolverDNSSECConfig(in athanor.Declarer, id string) (*ResolverDNSSECConfigResource, error) {
+	out := &ResolverDNSSECConfigResource{}
+	r, err := typed.Get(in, ResolverDNSSECConfigTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResolverDNSSECConfigs reads every
+// AWS::Route53Resolver::ResolverDNSSECConfig in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListResolverDNSSECConfigs(in athanor.Declarer) ([]*ResolverDNSSECConfigResource, error) {
+	return typed.List(in, ResolverDNSSECConfigTypeName, nil, func(out *ResolverDNSSECConfigResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ResolverDNSSECConfigResource.ValidationStatus (AWS::Route53Resolver::ResolverDNSSECConfig).

@@ -105,14 +105,35 @@ func (r *ResolverEndpointResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResolverEndpoint(app *athanor.App, logicalID string, props ResolverEndpointProps, opts ...athanor.ResourceOption) (*ResolverEndpointResource, error) {
+func ResolverEndpoint(in athanor.Declarer, logicalID string, props ResolverEndpointProps, opts ...athanor.ResourceOption) (*ResolverEndpointResource, error) {
 	out := &ResolverEndpointResource{}
-	r, err := typed.Declare(app, ResolverEndpointTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResolverEndpointTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResolverEndpoint reads an AWS::Route53Resolver::ResolverEndpoint that
+// the program uses but does not manage, by its primary identifier
+// (ResolverEndpointId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetResolverEndpoint(in athanor.Declarer, id string) (*ResolverEndpointResource, error) {
+	out := &ResolverEndpointResource{}
+	r, err := typed.Get(in, ResolverEndpointTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResolverEndpoints reads every AWS::Route53Resolver::ResolverEndpoint
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListResolverEndpoints(in athanor.Declarer) ([]*ResolverEndpointResource, error) {
+	return typed.List(in, ResolverEndpointTypeName, nil, func(out *ResolverEndpointResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ResolverEndpointIpAddressRequest is part of

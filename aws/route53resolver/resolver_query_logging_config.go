@@ -63,14 +63,36 @@ func (r *ResolverQueryLoggingConfigResource) ResourceID() string { return r.Reso
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResolverQueryLoggingConfig(app *athanor.App, logicalID string, props ResolverQueryLoggingConfigProps, opts ...athanor.ResourceOption) (*ResolverQueryLoggingConfigResource, error) {
+func ResolverQueryLoggingConfig(in athanor.Declarer, logicalID string, props ResolverQueryLoggingConfigProps, opts ...athanor.ResourceOption) (*ResolverQueryLoggingConfigResource, error) {
 	out := &ResolverQueryLoggingConfigResource{}
-	r, err := typed.Declare(app, ResolverQueryLoggingConfigTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResolverQueryLoggingConfigTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResolverQueryLoggingConfig reads an
+// AWS::Route53Resolver::ResolverQueryLoggingConfig that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetResolverQueryLoggingConfig(in athanor.Declarer, id string) (*ResolverQueryLoggingConfigResource, error) {
+	out := &ResolverQueryLoggingConfigResource{}
+	r, err := typed.Get(in, ResolverQueryLoggingConfigTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResolverQueryLoggingConfigs reads every
+// AWS::Route53Resolver::ResolverQueryLoggingConfig in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListResolverQueryLoggingConfigs(in athanor.Declarer) ([]*ResolverQueryLoggingConfigResource, error) {
+	return typed.List(in, ResolverQueryLoggingConfigTypeName, nil, func(out *ResolverQueryLoggingConfigResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ResolverQueryLoggingConfigResource.ShareStatus (AWS::Route53Resolver::ResolverQueryLoggingConfig).

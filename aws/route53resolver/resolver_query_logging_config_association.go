@@ -54,14 +54,36 @@ func (r *ResolverQueryLoggingConfigAssociationResource) ResourceID() string {
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResolverQueryLoggingConfigAssociation(app *athanor.App, logicalID string, props ResolverQueryLoggingConfigAssociationProps, opts ...athanor.ResourceOption) (*ResolverQueryLoggingConfigAssociationResource, error) {
+func ResolverQueryLoggingConfigAssociation(in athanor.Declarer, logicalID string, props ResolverQueryLoggingConfigAssociationProps, opts ...athanor.ResourceOption) (*ResolverQueryLoggingConfigAssociationResource, error) {
 	out := &ResolverQueryLoggingConfigAssociationResource{}
-	r, err := typed.Declare(app, ResolverQueryLoggingConfigAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResolverQueryLoggingConfigAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResolverQueryLoggingConfigAssociation reads an
+// AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetResolverQueryLoggingConfigAssociation(in athanor.Declarer, id string) (*ResolverQueryLoggingConfigAssociationResource, error) {
+	out := &ResolverQueryLoggingConfigAssociationResource{}
+	r, err := typed.Get(in, ResolverQueryLoggingConfigAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResolverQueryLoggingConfigAssociations reads every
+// AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListResolverQueryLoggingConfigAssociations(in athanor.Declarer) ([]*ResolverQueryLoggingConfigAssociationResource, error) {
+	return typed.List(in, ResolverQueryLoggingConfigAssociationTypeName, nil, func(out *ResolverQueryLoggingConfigAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ResolverQueryLoggingConfigAssociationResource.Error (AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation).

@@ -64,14 +64,34 @@ func (r *ResolverRuleResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResolverRule(app *athanor.App, logicalID string, props ResolverRuleProps, opts ...athanor.ResourceOption) (*ResolverRuleResource, error) {
+func ResolverRule(in athanor.Declarer, logicalID string, props ResolverRuleProps, opts ...athanor.ResourceOption) (*ResolverRuleResource, error) {
 	out := &ResolverRuleResource{}
-	r, err := typed.Declare(app, ResolverRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResolverRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResolverRule reads an AWS::Route53Resolver::ResolverRule that the
+// program uses but does not manage, by its primary identifier
+// (ResolverRuleId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetResolverRule(in athanor.Declarer, id string) (*ResolverRuleResource, error) {
+	out := &ResolverRuleResource{}
+	r, err := typed.Get(in, ResolverRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResolverRules reads every AWS::Route53Resolver::ResolverRule in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListResolverRules(in athanor.Declarer) ([]*ResolverRuleResource, error) {
+	return typed.List(in, ResolverRuleTypeName, nil, func(out *ResolverRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ResolverRuleProps.RuleType (AWS::Route53Resolver::ResolverRule).

@@ -58,12 +58,34 @@ func (r *ResolverRuleAssociationResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResolverRuleAssociation(app *athanor.App, logicalID string, props ResolverRuleAssociationProps, opts ...athanor.ResourceOption) (*ResolverRuleAssociationResource, error) {
+func ResolverRuleAssociation(in athanor.Declarer, logicalID string, props ResolverRuleAssociationProps, opts ...athanor.ResourceOption) (*ResolverRuleAssociationResource, error) {
 	out := &ResolverRuleAssociationResource{}
-	r, err := typed.Declare(app, ResolverRuleAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResolverRuleAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResolverRuleAssociation reads an
+// AWS::Route53Resolver::ResolverRuleAssociation that the program uses but
+// does not manage, by its primary identifier (ResolverRuleAssociationId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetResolverRuleAssociation(in athanor.Declarer, id string) (*ResolverRuleAssociationResource, error) {
+	out := &ResolverRuleAssociationResource{}
+	r, err := typed.Get(in, ResolverRuleAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResolverRuleAssociations reads every
+// AWS::Route53Resolver::ResolverRuleAssociation in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListResolverRuleAssociations(in athanor.Declarer) ([]*ResolverRuleAssociationResource, error) {
+	return typed.List(in, ResolverRuleAssociationTypeName, nil, func(out *ResolverRuleAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

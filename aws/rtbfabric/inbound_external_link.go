@@ -55,14 +55,35 @@ func (r *InboundExternalLinkResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func InboundExternalLink(app *athanor.App, logicalID string, props InboundExternalLinkProps, opts ...athanor.ResourceOption) (*InboundExternalLinkResource, error) {
+func InboundExternalLink(in athanor.Declarer, logicalID string, props InboundExternalLinkProps, opts ...athanor.ResourceOption) (*InboundExternalLinkResource, error) {
 	out := &InboundExternalLinkResource{}
-	r, err := typed.Declare(app, InboundExternalLinkTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InboundExternalLinkTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInboundExternalLink reads an AWS::RTBFabric::InboundExternalLink that
+// the program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetInboundExternalLink(in athanor.Declarer, id string) (*InboundExternalLinkResource, error) {
+	out := &InboundExternalLinkResource{}
+	r, err := typed.Get(in, InboundExternalLinkTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInboundExternalLinks reads every AWS::RTBFabric::InboundExternalLink
+// within the given GatewayId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListInboundExternalLinks(in athanor.Declarer, gatewayId string) ([]*InboundExternalLinkResource, error) {
+	return typed.List(in, InboundExternalLinkTypeName, map[string]any{"GatewayId": gatewayId}, func(out *InboundExternalLinkResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // InboundExternalLinkLinkAttributes is part of

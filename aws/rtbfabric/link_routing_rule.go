@@ -59,14 +59,35 @@ func (r *LinkRoutingRuleResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LinkRoutingRule(app *athanor.App, logicalID string, props LinkRoutingRuleProps, opts ...athanor.ResourceOption) (*LinkRoutingRuleResource, error) {
+func LinkRoutingRule(in athanor.Declarer, logicalID string, props LinkRoutingRuleProps, opts ...athanor.ResourceOption) (*LinkRoutingRuleResource, error) {
 	out := &LinkRoutingRuleResource{}
-	r, err := typed.Declare(app, LinkRoutingRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LinkRoutingRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLinkRoutingRule reads an AWS::RTBFabric::LinkRoutingRule that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetLinkRoutingRule(in athanor.Declarer, id string) (*LinkRoutingRuleResource, error) {
+	out := &LinkRoutingRuleResource{}
+	r, err := typed.Get(in, LinkRoutingRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLinkRoutingRules reads every AWS::RTBFabric::LinkRoutingRule within
+// the given GatewayId and LinkId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListLinkRoutingRules(in athanor.Declarer, gatewayId string, linkId string) ([]*LinkRoutingRuleResource, error) {
+	return typed.List(in, LinkRoutingRuleTypeName, map[string]any{"GatewayId": gatewayId, "LinkId": linkId}, func(out *LinkRoutingRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LinkRoutingRuleQueryStringKeyValuePair is part of

@@ -55,14 +55,35 @@ func (r *OutboundExternalLinkResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OutboundExternalLink(app *athanor.App, logicalID string, props OutboundExternalLinkProps, opts ...athanor.ResourceOption) (*OutboundExternalLinkResource, error) {
+func OutboundExternalLink(in athanor.Declarer, logicalID string, props OutboundExternalLinkProps, opts ...athanor.ResourceOption) (*OutboundExternalLinkResource, error) {
 	out := &OutboundExternalLinkResource{}
-	r, err := typed.Declare(app, OutboundExternalLinkTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OutboundExternalLinkTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOutboundExternalLink reads an AWS::RTBFabric::OutboundExternalLink that
+// the program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetOutboundExternalLink(in athanor.Declarer, id string) (*OutboundExternalLinkResource, error) {
+	out := &OutboundExternalLinkResource{}
+	r, err := typed.Get(in, OutboundExternalLinkTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOutboundExternalLinks reads every AWS::RTBFabric::OutboundExternalLink
+// within the given GatewayId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListOutboundExternalLinks(in athanor.Declarer, gatewayId string) ([]*OutboundExternalLinkResource, error) {
+	return typed.List(in, OutboundExternalLinkTypeName, map[string]any{"GatewayId": gatewayId}, func(out *OutboundExternalLinkResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // OutboundExternalLinkLinkAttributes is part of

@@ -62,14 +62,34 @@ func (r *RequesterGatewayResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RequesterGateway(app *athanor.App, logicalID string, props RequesterGatewayProps, opts ...athanor.ResourceOption) (*RequesterGatewayResource, error) {
+func RequesterGateway(in athanor.Declarer, logicalID string, props RequesterGatewayProps, opts ...athanor.ResourceOption) (*RequesterGatewayResource, error) {
 	out := &RequesterGatewayResource{}
-	r, err := typed.Declare(app, RequesterGatewayTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RequesterGatewayTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRequesterGateway reads an AWS::RTBFabric::RequesterGateway that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetRequesterGateway(in athanor.Declarer, id string) (*RequesterGatewayResource, error) {
+	out := &RequesterGatewayResource{}
+	r, err := typed.Get(in, RequesterGatewayTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRequesterGateways reads every AWS::RTBFabric::RequesterGateway in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListRequesterGateways(in athanor.Declarer) ([]*RequesterGatewayResource, error) {
+	return typed.List(in, RequesterGatewayTypeName, nil, func(out *RequesterGatewayResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition RequesterGatewayStatus (AWS::RTBFabric::RequesterGateway).

@@ -69,14 +69,34 @@ func (r *ResponderGatewayResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResponderGateway(app *athanor.App, logicalID string, props ResponderGatewayProps, opts ...athanor.ResourceOption) (*ResponderGatewayResource, error) {
+func ResponderGateway(in athanor.Declarer, logicalID string, props ResponderGatewayProps, opts ...athanor.ResourceOption) (*ResponderGatewayResource, error) {
 	out := &ResponderGatewayResource{}
-	r, err := typed.Declare(app, ResponderGatewayTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResponderGatewayTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResponderGateway reads an AWS::RTBFabric::ResponderGateway that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetResponderGateway(in athanor.Declarer, id string) (*ResponderGatewayResource, error) {
+	out := &ResponderGatewayResource{}
+	r, err := typed.Get(in, ResponderGatewayTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResponderGateways reads every AWS::RTBFabric::ResponderGateway in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListResponderGateways(in athanor.Declarer) ([]*ResponderGatewayResource, error) {
+	return typed.List(in, ResponderGatewayTypeName, nil, func(out *ResponderGatewayResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ResponderGatewayAutoScalingGroupsConfiguration is part of

@@ -73,14 +73,34 @@ func (r *AppMonitorResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AppMonitor(app *athanor.App, logicalID string, props AppMonitorProps, opts ...athanor.ResourceOption) (*AppMonitorResource, error) {
+func AppMonitor(in athanor.Declarer, logicalID string, props AppMonitorProps, opts ...athanor.ResourceOption) (*AppMonitorResource, error) {
 	out := &AppMonitorResource{}
-	r, err := typed.Declare(app, AppMonitorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AppMonitorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAppMonitor reads an AWS::RUM::AppMonitor that the program uses but does
+// not manage, by its primary identifier (Name). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetAppMonitor(in athanor.Declarer, id string) (*AppMonitorResource, error) {
+	out := &AppMonitorResource{}
+	r, err := typed.Get(in, AppMonitorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAppMonitors reads every AWS::RUM::AppMonitor in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListAppMonitors(in athanor.Declarer) ([]*AppMonitorResource, error) {
+	return typed.List(in, AppMonitorTypeName, nil, func(out *AppMonitorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AppMonitorAppMonitorConfiguration is part of AWS::RUM::AppMonitor.

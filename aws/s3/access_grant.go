@@ -60,14 +60,34 @@ func (r *AccessGrantResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AccessGrant(app *athanor.App, logicalID string, props AccessGrantProps, opts ...athanor.ResourceOption) (*AccessGrantResource, error) {
+func AccessGrant(in athanor.Declarer, logicalID string, props AccessGrantProps, opts ...athanor.ResourceOption) (*AccessGrantResource, error) {
 	out := &AccessGrantResource{}
-	r, err := typed.Declare(app, AccessGrantTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AccessGrantTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAccessGrant reads an AWS::S3::AccessGrant that the program uses but
+// does not manage, by its primary identifier (AccessGrantId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetAccessGrant(in athanor.Declarer, id string) (*AccessGrantResource, error) {
+	out := &AccessGrantResource{}
+	r, err := typed.Get(in, AccessGrantTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAccessGrants reads every AWS::S3::AccessGrant in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListAccessGrants(in athanor.Declarer) ([]*AccessGrantResource, error) {
+	return typed.List(in, AccessGrantTypeName, nil, func(out *AccessGrantResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AccessGrantAccessGrantsLocationConfiguration is part of

@@ -46,12 +46,32 @@ func (r *AccessGrantsInstanceResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AccessGrantsInstance(app *athanor.App, logicalID string, props AccessGrantsInstanceProps, opts ...athanor.ResourceOption) (*AccessGrantsInstanceResource, error) {
+func AccessGrantsInstance(in athanor.Declarer, logicalID string, props AccessGrantsInstanceProps, opts ...athanor.ResourceOption) (*AccessGrantsInstanceResource, error) {
 	out := &AccessGrantsInstanceResource{}
-	r, err := typed.Declare(app, AccessGrantsInstanceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AccessGrantsInstanceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAccessGrantsInstance reads an AWS::S3::AccessGrantsInstance that the
+// program uses but does not manage, by its primary identifier
+// (AccessGrantsInstanceArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetAccessGrantsInstance(in athanor.Declarer, id string) (*AccessGrantsInstanceResource, error) {
+	out := &AccessGrantsInstanceResource{}
+	r, err := typed.Get(in, AccessGrantsInstanceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAccessGrantsInstances reads every AWS::S3::AccessGrantsInstance in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListAccessGrantsInstances(in athanor.Declarer) ([]*AccessGrantsInstanceResource, error) {
+	return typed.List(in, AccessGrantsInstanceTypeName, nil, func(out *AccessGrantsInstanceResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -50,12 +50,32 @@ func (r *AccessGrantsLocationResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AccessGrantsLocation(app *athanor.App, logicalID string, props AccessGrantsLocationProps, opts ...athanor.ResourceOption) (*AccessGrantsLocationResource, error) {
+func AccessGrantsLocation(in athanor.Declarer, logicalID string, props AccessGrantsLocationProps, opts ...athanor.ResourceOption) (*AccessGrantsLocationResource, error) {
 	out := &AccessGrantsLocationResource{}
-	r, err := typed.Declare(app, AccessGrantsLocationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AccessGrantsLocationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAccessGrantsLocation reads an AWS::S3::AccessGrantsLocation that the
+// program uses but does not manage, by its primary identifier
+// (AccessGrantsLocationId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetAccessGrantsLocation(in athanor.Declarer, id string) (*AccessGrantsLocationResource, error) {
+	out := &AccessGrantsLocationResource{}
+	r, err := typed.Get(in, AccessGrantsLocationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAccessGrantsLocations reads every AWS::S3::AccessGrantsLocation in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListAccessGrantsLocations(in athanor.Declarer) ([]*AccessGrantsLocationResource, error) {
+	return typed.List(in, AccessGrantsLocationTypeName, nil, func(out *AccessGrantsLocationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -184,14 +184,34 @@ func (r *BucketResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Bucket(app *athanor.App, logicalID string, props BucketProps, opts ...athanor.ResourceOption) (*BucketResource, error) {
+func Bucket(in athanor.Declarer, logicalID string, props BucketProps, opts ...athanor.ResourceOption) (*BucketResource, error) {
 	out := &BucketResource{}
-	r, err := typed.Declare(app, BucketTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BucketTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBucket reads an AWS::S3::Bucket that the program uses but does not
+// manage, by its primary identifier (BucketName). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetBucket(in athanor.Declarer, id string) (*BucketResource, error) {
+	out := &BucketResource{}
+	r, err := typed.Get(in, BucketTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBuckets reads every AWS::S3::Bucket in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListBuckets(in athanor.Declarer) ([]*BucketResource, error) {
+	return typed.List(in, BucketTypeName, nil, func(out *BucketResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // BucketAbortIncompleteMultipartUpload is part of AWS::S3::Bucket. Specifies

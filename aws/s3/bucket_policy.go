@@ -75,12 +75,32 @@ func (r *BucketPolicyResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func BucketPolicy(app *athanor.App, logicalID string, props BucketPolicyProps, opts ...athanor.ResourceOption) (*BucketPolicyResource, error) {
+func BucketPolicy(in athanor.Declarer, logicalID string, props BucketPolicyProps, opts ...athanor.ResourceOption) (*BucketPolicyResource, error) {
 	out := &BucketPolicyResource{}
-	r, err := typed.Declare(app, BucketPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BucketPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBucketPolicy reads an AWS::S3::BucketPolicy that the program uses but
+// does not manage, by its primary identifier (Bucket). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetBucketPolicy(in athanor.Declarer, id string) (*BucketPolicyResource, error) {
+	out := &BucketPolicyResource{}
+	r, err := typed.Get(in, BucketPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBucketPolicies reads every AWS::S3::BucketPolicy in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListBucketPolicies(in athanor.Declarer) ([]*BucketPolicyResource, error) {
+	return typed.List(in, BucketPolicyTypeName, nil, func(out *BucketPolicyResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -58,14 +58,34 @@ func (r *MultiRegionAccessPointResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MultiRegionAccessPoint(app *athanor.App, logicalID string, props MultiRegionAccessPointProps, opts ...athanor.ResourceOption) (*MultiRegionAccessPointResource, error) {
+func MultiRegionAccessPoint(in athanor.Declarer, logicalID string, props MultiRegionAccessPointProps, opts ...athanor.ResourceOption) (*MultiRegionAccessPointResource, error) {
 	out := &MultiRegionAccessPointResource{}
-	r, err := typed.Declare(app, MultiRegionAccessPointTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MultiRegionAccessPointTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMultiRegionAccessPoint reads an AWS::S3::MultiRegionAccessPoint that
+// the program uses but does not manage, by its primary identifier (Name). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetMultiRegionAccessPoint(in athanor.Declarer, id string) (*MultiRegionAccessPointResource, error) {
+	out := &MultiRegionAccessPointResource{}
+	r, err := typed.Get(in, MultiRegionAccessPointTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMultiRegionAccessPoints reads every AWS::S3::MultiRegionAccessPoint in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListMultiRegionAccessPoints(in athanor.Declarer) ([]*MultiRegionAccessPointResource, error) {
+	return typed.List(in, MultiRegionAccessPointTypeName, nil, func(out *MultiRegionAccessPointResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MultiRegionAccessPointPublicAccessBlockConfiguration is part of

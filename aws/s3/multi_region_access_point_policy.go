@@ -45,14 +45,36 @@ func (r *MultiRegionAccessPointPolicyResource) ResourceID() string { return r.Re
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MultiRegionAccessPointPolicy(app *athanor.App, logicalID string, props MultiRegionAccessPointPolicyProps, opts ...athanor.ResourceOption) (*MultiRegionAccessPointPolicyResource, error) {
+func MultiRegionAccessPointPolicy(in athanor.Declarer, logicalID string, props MultiRegionAccessPointPolicyProps, opts ...athanor.ResourceOption) (*MultiRegionAccessPointPolicyResource, error) {
 	out := &MultiRegionAccessPointPolicyResource{}
-	r, err := typed.Declare(app, MultiRegionAccessPointPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MultiRegionAccessPointPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMultiRegionAccessPointPolicy reads an
+// AWS::S3::MultiRegionAccessPointPolicy that the program uses but does not
+// manage, by its primary identifier (MrapName). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetMultiRegionAccessPointPolicy(in athanor.Declarer, id string) (*MultiRegionAccessPointPolicyResource, error) {
+	out := &MultiRegionAccessPointPolicyResource{}
+	r, err := typed.Get(in, MultiRegionAccessPointPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMultiRegionAccessPointPolicies reads every
+// AWS::S3::MultiRegionAccessPointPolicy in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListMultiRegionAccessPointPolicies(in athanor.Declarer) ([]*MultiRegionAccessPointPolicyResource, error) {
+	return typed.List(in, MultiRegionAccessPointPolicyTypeName, nil, func(out *MultiRegionAccessPointPolicyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MultiRegionAccessPointPolicyPolicyStatus is part of

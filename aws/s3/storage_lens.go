@@ -39,14 +39,34 @@ func (r *StorageLensResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StorageLens(app *athanor.App, logicalID string, props StorageLensProps, opts ...athanor.ResourceOption) (*StorageLensResource, error) {
+func StorageLens(in athanor.Declarer, logicalID string, props StorageLensProps, opts ...athanor.ResourceOption) (*StorageLensResource, error) {
 	out := &StorageLensResource{}
-	r, err := typed.Declare(app, StorageLensTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StorageLensTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStorageLens reads an AWS::S3::StorageLens that the program uses but
+// does not manage, by its primary identifier (). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetStorageLens(in athanor.Declarer, id string) (*StorageLensResource, error) {
+	out := &StorageLensResource{}
+	r, err := typed.Get(in, StorageLensTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStorageLens reads every AWS::S3::StorageLens in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListStorageLens(in athanor.Declarer) ([]*StorageLensResource, error) {
+	return typed.List(in, StorageLensTypeName, nil, func(out *StorageLensResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // StorageLensAccountLevel is part of AWS::S3::StorageLens. Account-level

@@ -45,14 +45,34 @@ func (r *StorageLensGroupResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StorageLensGroup(app *athanor.App, logicalID string, props StorageLensGroupProps, opts ...athanor.ResourceOption) (*StorageLensGroupResource, error) {
+func StorageLensGroup(in athanor.Declarer, logicalID string, props StorageLensGroupProps, opts ...athanor.ResourceOption) (*StorageLensGroupResource, error) {
 	out := &StorageLensGroupResource{}
-	r, err := typed.Declare(app, StorageLensGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StorageLensGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStorageLensGroup reads an AWS::S3::StorageLensGroup that the program
+// uses but does not manage, by its primary identifier (Name). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetStorageLensGroup(in athanor.Declarer, id string) (*StorageLensGroupResource, error) {
+	out := &StorageLensGroupResource{}
+	r, err := typed.Get(in, StorageLensGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStorageLensGroups reads every AWS::S3::StorageLensGroup in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListStorageLensGroups(in athanor.Declarer) ([]*StorageLensGroupResource, error) {
+	return typed.List(in, StorageLensGroupTypeName, nil, func(out *StorageLensGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // StorageLensGroupAnd is part of AWS::S3::StorageLensGroup. The Storage Lens

@@ -72,14 +72,34 @@ func (r *DirectoryBucketResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DirectoryBucket(app *athanor.App, logicalID string, props DirectoryBucketProps, opts ...athanor.ResourceOption) (*DirectoryBucketResource, error) {
+func DirectoryBucket(in athanor.Declarer, logicalID string, props DirectoryBucketProps, opts ...athanor.ResourceOption) (*DirectoryBucketResource, error) {
 	out := &DirectoryBucketResource{}
-	r, err := typed.Declare(app, DirectoryBucketTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DirectoryBucketTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDirectoryBucket reads an AWS::S3Express::DirectoryBucket that the
+// program uses but does not manage, by its primary identifier (BucketName).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetDirectoryBucket(in athanor.Declarer, id string) (*DirectoryBucketResource, error) {
+	out := &DirectoryBucketResource{}
+	r, err := typed.Get(in, DirectoryBucketTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDirectoryBuckets reads every AWS::S3Express::DirectoryBucket in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListDirectoryBuckets(in athanor.Declarer) ([]*DirectoryBucketResource, error) {
+	return typed.List(in, DirectoryBucketTypeName, nil, func(out *DirectoryBucketResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DirectoryBucketAbortIncompleteMultipartUpload is part of

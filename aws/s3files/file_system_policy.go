@@ -37,12 +37,32 @@ func (r *FileSystemPolicyResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FileSystemPolicy(app *athanor.App, logicalID string, props FileSystemPolicyProps, opts ...athanor.ResourceOption) (*FileSystemPolicyResource, error) {
+func FileSystemPolicy(in athanor.Declarer, logicalID string, props FileSystemPolicyProps, opts ...athanor.ResourceOption) (*FileSystemPolicyResource, error) {
 	out := &FileSystemPolicyResource{}
-	r, err := typed.Declare(app, FileSystemPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FileSystemPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFileSystemPolicy reads an AWS::S3Files::FileSystemPolicy that the
+// program uses but does not manage, by its primary identifier
+// (FileSystemId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetFileSystemPolicy(in athanor.Declarer, id string) (*FileSystemPolicyResource, error) {
+	out := &FileSystemPolicyResource{}
+	r, err := typed.Get(in, FileSystemPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFileSystemPolicies reads every AWS::S3Files::FileSystemPolicy in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListFileSystemPolicies(in athanor.Declarer) ([]*FileSystemPolicyResource, error) {
+	return typed.List(in, FileSystemPolicyTypeName, nil, func(out *FileSystemPolicyResource, r *athanor.Resource) { out.Resource = r })
 }

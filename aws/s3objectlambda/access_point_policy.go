@@ -45,9 +45,23 @@ func (r *AccessPointPolicyResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AccessPointPolicy(app *athanor.App, logicalID string, props AccessPointPolicyProps, opts ...athanor.ResourceOption) (*AccessPointPolicyResource, error) {
+func AccessPointPolicy(in athanor.Declarer, logicalID string, props AccessPointPolicyProps, opts ...athanor.ResourceOption) (*AccessPointPolicyResource, error) {
 	out := &AccessPointPolicyResource{}
-	r, err := typed.Declare(app, AccessPointPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AccessPointPolicyTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetAccessPointPolicy reads an AWS::S3ObjectLambda::AccessPointPolicy that
+// the program uses but does not manage, by its primary identifier
+// (ObjectLambdaAccessPoint). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetAccessPointPolicy(in athanor.Declarer, id string) (*AccessPointPolicyResource, error) {
+	out := &AccessPointPolicyResource{}
+	r, err := typed.Get(in, AccessPointPolicyTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -50,14 +50,34 @@ func (r *AccessPointResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AccessPoint(app *athanor.App, logicalID string, props AccessPointProps, opts ...athanor.ResourceOption) (*AccessPointResource, error) {
+func AccessPoint(in athanor.Declarer, logicalID string, props AccessPointProps, opts ...athanor.ResourceOption) (*AccessPointResource, error) {
 	out := &AccessPointResource{}
-	r, err := typed.Declare(app, AccessPointTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AccessPointTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAccessPoint reads an AWS::S3Outposts::AccessPoint that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetAccessPoint(in athanor.Declarer, id string) (*AccessPointResource, error) {
+	out := &AccessPointResource{}
+	r, err := typed.Get(in, AccessPointTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAccessPoints reads every AWS::S3Outposts::AccessPoint in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListAccessPoints(in athanor.Declarer) ([]*AccessPointResource, error) {
+	return typed.List(in, AccessPointTypeName, nil, func(out *AccessPointResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AccessPointVpcConfiguration is part of AWS::S3Outposts::AccessPoint.

@@ -38,9 +38,23 @@ func (r *BucketPolicyResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func BucketPolicy(app *athanor.App, logicalID string, props BucketPolicyProps, opts ...athanor.ResourceOption) (*BucketPolicyResource, error) {
+func BucketPolicy(in athanor.Declarer, logicalID string, props BucketPolicyProps, opts ...athanor.ResourceOption) (*BucketPolicyResource, error) {
 	out := &BucketPolicyResource{}
-	r, err := typed.Declare(app, BucketPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BucketPolicyTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetBucketPolicy reads an AWS::S3Outposts::BucketPolicy that the program
+// uses but does not manage, by its primary identifier (Bucket). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetBucketPolicy(in athanor.Declarer, id string) (*BucketPolicyResource, error) {
+	out := &BucketPolicyResource{}
+	r, err := typed.Get(in, BucketPolicyTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -74,14 +74,35 @@ func (r *TableResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Table(app *athanor.App, logicalID string, props TableProps, opts ...athanor.ResourceOption) (*TableResource, error) {
+func Table(in athanor.Declarer, logicalID string, props TableProps, opts ...athanor.ResourceOption) (*TableResource, error) {
 	out := &TableResource{}
-	r, err := typed.Declare(app, TableTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TableTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTable reads an AWS::S3Tables::Table that the program uses but does not
+// manage, by its primary identifier (TableARN). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetTable(in athanor.Declarer, id string) (*TableResource, error) {
+	out := &TableResource{}
+	r, err := typed.Get(in, TableTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTables reads every AWS::S3Tables::Table within the given
+// TableBucketARN (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListTables(in athanor.Declarer, tableBucketARN string) ([]*TableResource, error) {
+	return typed.List(in, TableTypeName, map[string]any{"TableBucketARN": tableBucketARN}, func(out *TableResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TableCompaction is part of AWS::S3Tables::Table. Settings governing the

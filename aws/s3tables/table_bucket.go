@@ -55,14 +55,34 @@ func (r *TableBucketResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TableBucket(app *athanor.App, logicalID string, props TableBucketProps, opts ...athanor.ResourceOption) (*TableBucketResource, error) {
+func TableBucket(in athanor.Declarer, logicalID string, props TableBucketProps, opts ...athanor.ResourceOption) (*TableBucketResource, error) {
 	out := &TableBucketResource{}
-	r, err := typed.Declare(app, TableBucketTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TableBucketTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTableBucket reads an AWS::S3Tables::TableBucket that the program uses
+// but does not manage, by its primary identifier (TableBucketARN). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetTableBucket(in athanor.Declarer, id string) (*TableBucketResource, error) {
+	out := &TableBucketResource{}
+	r, err := typed.Get(in, TableBucketTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTableBuckets reads every AWS::S3Tables::TableBucket in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListTableBuckets(in athanor.Declarer) ([]*TableBucketResource, error) {
+	return typed.List(in, TableBucketTypeName, nil, func(out *TableBucketResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TableBucketEncryptionConfiguration is part of AWS::S3Tables::TableBucket.

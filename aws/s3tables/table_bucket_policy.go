@@ -44,12 +44,32 @@ func (r *TableBucketPolicyResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TableBucketPolicy(app *athanor.App, logicalID string, props TableBucketPolicyProps, opts ...athanor.ResourceOption) (*TableBucketPolicyResource, error) {
+func TableBucketPolicy(in athanor.Declarer, logicalID string, props TableBucketPolicyProps, opts ...athanor.ResourceOption) (*TableBucketPolicyResource, error) {
 	out := &TableBucketPolicyResource{}
-	r, err := typed.Declare(app, TableBucketPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TableBucketPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTableBucketPolicy reads an AWS::S3Tables::TableBucketPolicy that the
+// program uses but does not manage, by its primary identifier
+// (TableBucketARN). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetTableBucketPolicy(in athanor.Declarer, id string) (*TableBucketPolicyResource, error) {
+	out := &TableBucketPolicyResource{}
+	r, err := typed.Get(in, TableBucketPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTableBucketPolicies reads every AWS::S3Tables::TableBucketPolicy in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListTableBucketPolicies(in athanor.Declarer) ([]*TableBucketPolicyResource, error) {
+	return typed.List(in, TableBucketPolicyTypeName, nil, func(out *TableBucketPolicyResource, r *athanor.Resource) { out.Resource = r })
 }

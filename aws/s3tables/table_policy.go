@@ -50,12 +50,33 @@ func (r *TablePolicyResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TablePolicy(app *athanor.App, logicalID string, props TablePolicyProps, opts ...athanor.ResourceOption) (*TablePolicyResource, error) {
+func TablePolicy(in athanor.Declarer, logicalID string, props TablePolicyProps, opts ...athanor.ResourceOption) (*TablePolicyResource, error) {
 	out := &TablePolicyResource{}
-	r, err := typed.Declare(app, TablePolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TablePolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTablePolicy reads an AWS::S3Tables::TablePolicy that the program uses
+// but does not manage, by its primary identifier (TableARN). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetTablePolicy(in athanor.Declarer, id string) (*TablePolicyResource, error) {
+	out := &TablePolicyResource{}
+	r, err := typed.Get(in, TablePolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTablePolicies reads every AWS::S3Tables::TablePolicy within the given
+// TableBucketARN (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListTablePolicies(in athanor.Declarer, tableBucketARN string) ([]*TablePolicyResource, error) {
+	return typed.List(in, TablePolicyTypeName, map[string]any{"TableBucketARN": tableBucketARN}, func(out *TablePolicyResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -48,14 +48,34 @@ func (r *VectorBucketResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VectorBucket(app *athanor.App, logicalID string, props VectorBucketProps, opts ...athanor.ResourceOption) (*VectorBucketResource, error) {
+func VectorBucket(in athanor.Declarer, logicalID string, props VectorBucketProps, opts ...athanor.ResourceOption) (*VectorBucketResource, error) {
 	out := &VectorBucketResource{}
-	r, err := typed.Declare(app, VectorBucketTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VectorBucketTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVectorBucket reads an AWS::S3Vectors::VectorBucket that the program
+// uses but does not manage, by its primary identifier (VectorBucketArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetVectorBucket(in athanor.Declarer, id string) (*VectorBucketResource, error) {
+	out := &VectorBucketResource{}
+	r, err := typed.Get(in, VectorBucketTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVectorBuckets reads every AWS::S3Vectors::VectorBucket in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListVectorBuckets(in athanor.Declarer) ([]*VectorBucketResource, error) {
+	return typed.List(in, VectorBucketTypeName, nil, func(out *VectorBucketResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // VectorBucketEncryptionConfiguration is part of

@@ -46,12 +46,32 @@ func (r *VectorBucketPolicyResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VectorBucketPolicy(app *athanor.App, logicalID string, props VectorBucketPolicyProps, opts ...athanor.ResourceOption) (*VectorBucketPolicyResource, error) {
+func VectorBucketPolicy(in athanor.Declarer, logicalID string, props VectorBucketPolicyProps, opts ...athanor.ResourceOption) (*VectorBucketPolicyResource, error) {
 	out := &VectorBucketPolicyResource{}
-	r, err := typed.Declare(app, VectorBucketPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VectorBucketPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVectorBucketPolicy reads an AWS::S3Vectors::VectorBucketPolicy that the
+// program uses but does not manage, by its primary identifier
+// (VectorBucketArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetVectorBucketPolicy(in athanor.Declarer, id string) (*VectorBucketPolicyResource, error) {
+	out := &VectorBucketPolicyResource{}
+	r, err := typed.Get(in, VectorBucketPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVectorBucketPolicies reads every AWS::S3Vectors::VectorBucketPolicy in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListVectorBucketPolicies(in athanor.Declarer) ([]*VectorBucketPolicyResource, error) {
+	return typed.List(in, VectorBucketPolicyTypeName, nil, func(out *VectorBucketPolicyResource, r *athanor.Resource) { out.Resource = r })
 }

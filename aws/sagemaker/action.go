@@ -62,14 +62,34 @@ func (r *ActionResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Action(app *athanor.App, logicalID string, props ActionProps, opts ...athanor.ResourceOption) (*ActionResource, error) {
+func Action(in athanor.Declarer, logicalID string, props ActionProps, opts ...athanor.ResourceOption) (*ActionResource, error) {
 	out := &ActionResource{}
-	r, err := typed.Declare(app, ActionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ActionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAction reads an AWS::SageMaker::Action that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetAction(in athanor.Declarer, id string) (*ActionResource, error) {
+	out := &ActionResource{}
+	r, err := typed.Get(in, ActionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListActions reads every AWS::SageMaker::Action in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListActions(in athanor.Declarer) ([]*ActionResource, error) {
+	return typed.List(in, ActionTypeName, nil, func(out *ActionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ActionActionSource is part of AWS::SageMaker::Action.

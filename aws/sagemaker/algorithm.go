@@ -55,14 +55,34 @@ func (r *AlgorithmResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Algorithm(app *athanor.App, logicalID string, props AlgorithmProps, opts ...athanor.ResourceOption) (*AlgorithmResource, error) {
+func Algorithm(in athanor.Declarer, logicalID string, props AlgorithmProps, opts ...athanor.ResourceOption) (*AlgorithmResource, error) {
 	out := &AlgorithmResource{}
-	r, err := typed.Declare(app, AlgorithmTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AlgorithmTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAlgorithm reads an AWS::SageMaker::Algorithm that the program uses but
+// does not manage, by its primary identifier (AlgorithmArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetAlgorithm(in athanor.Declarer, id string) (*AlgorithmResource, error) {
+	out := &AlgorithmResource{}
+	r, err := typed.Get(in, AlgorithmTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAlgorithms reads every AWS::SageMaker::Algorithm in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListAlgorithms(in athanor.Declarer) ([]*AlgorithmResource, error) {
+	return typed.List(in, AlgorithmTypeName, nil, func(out *AlgorithmResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AlgorithmCategoricalParameterRangeSpecification is part of

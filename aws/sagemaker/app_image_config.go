@@ -48,14 +48,34 @@ func (r *AppImageConfigResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AppImageConfig(app *athanor.App, logicalID string, props AppImageConfigProps, opts ...athanor.ResourceOption) (*AppImageConfigResource, error) {
+func AppImageConfig(in athanor.Declarer, logicalID string, props AppImageConfigProps, opts ...athanor.ResourceOption) (*AppImageConfigResource, error) {
 	out := &AppImageConfigResource{}
-	r, err := typed.Declare(app, AppImageConfigTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AppImageConfigTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAppImageConfig reads an AWS::SageMaker::AppImageConfig that the program
+// uses but does not manage, by its primary identifier (AppImageConfigName).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetAppImageConfig(in athanor.Declarer, id string) (*AppImageConfigResource, error) {
+	out := &AppImageConfigResource{}
+	r, err := typed.Get(in, AppImageConfigTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAppImageConfigs reads every AWS::SageMaker::AppImageConfig in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListAppImageConfigs(in athanor.Declarer) ([]*AppImageConfigResource, error) {
+	return typed.List(in, AppImageConfigTypeName, nil, func(out *AppImageConfigResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AppImageConfigCodeEditorAppImageConfig is part of

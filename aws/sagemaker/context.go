@@ -56,14 +56,34 @@ func (r *ContextResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Context(app *athanor.App, logicalID string, props ContextProps, opts ...athanor.ResourceOption) (*ContextResource, error) {
+func Context(in athanor.Declarer, logicalID string, props ContextProps, opts ...athanor.ResourceOption) (*ContextResource, error) {
 	out := &ContextResource{}
-	r, err := typed.Declare(app, ContextTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ContextTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetContext reads an AWS::SageMaker::Context that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetContext(in athanor.Declarer, id string) (*ContextResource, error) {
+	out := &ContextResource{}
+	r, err := typed.Get(in, ContextTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListContexts reads every AWS::SageMaker::Context in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListContexts(in athanor.Declarer) ([]*ContextResource, error) {
+	return typed.List(in, ContextTypeName, nil, func(out *ContextResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ContextSource is part of AWS::SageMaker::Context. The source type, ID, and

@@ -82,14 +82,36 @@ func (r *DataQualityJobDefinitionResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataQualityJobDefinition(app *athanor.App, logicalID string, props DataQualityJobDefinitionProps, opts ...athanor.ResourceOption) (*DataQualityJobDefinitionResource, error) {
+func DataQualityJobDefinition(in athanor.Declarer, logicalID string, props DataQualityJobDefinitionProps, opts ...athanor.ResourceOption) (*DataQualityJobDefinitionResource, error) {
 	out := &DataQualityJobDefinitionResource{}
-	r, err := typed.Declare(app, DataQualityJobDefinitionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataQualityJobDefinitionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataQualityJobDefinition reads an
+// AWS::SageMaker::DataQualityJobDefinition that the program uses but does
+// not manage, by its primary identifier (JobDefinitionArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetDataQualityJobDefinition(in athanor.Declarer, id string) (*DataQualityJobDefinitionResource, error) {
+	out := &DataQualityJobDefinitionResource{}
+	r, err := typed.Get(in, DataQualityJobDefinitionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataQualityJobDefinitions reads every
+// AWS::SageMaker::DataQualityJobDefinition in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListDataQualityJobDefinitions(in athanor.Declarer) ([]*DataQualityJobDefinitionResource, error) {
+	return typed.List(in, DataQualityJobDefinitionTypeName, nil, func(out *DataQualityJobDefinitionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DataQualityJobDefinitionBatchTransformInput is part of

@@ -38,9 +38,23 @@ func (r *DeviceResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Device(app *athanor.App, logicalID string, props DeviceProps, opts ...athanor.ResourceOption) (*DeviceResource, error) {
+func Device(in athanor.Declarer, logicalID string, props DeviceProps, opts ...athanor.ResourceOption) (*DeviceResource, error) {
 	out := &DeviceResource{}
-	r, err := typed.Declare(app, DeviceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DeviceTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetDevice reads an AWS::SageMaker::Device that the program uses but does
+// not manage, by its primary identifier (). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDevice(in athanor.Declarer, id string) (*DeviceResource, error) {
+	out := &DeviceResource{}
+	r, err := typed.Get(in, DeviceTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

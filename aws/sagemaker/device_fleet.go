@@ -44,9 +44,23 @@ func (r *DeviceFleetResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DeviceFleet(app *athanor.App, logicalID string, props DeviceFleetProps, opts ...athanor.ResourceOption) (*DeviceFleetResource, error) {
+func DeviceFleet(in athanor.Declarer, logicalID string, props DeviceFleetProps, opts ...athanor.ResourceOption) (*DeviceFleetResource, error) {
 	out := &DeviceFleetResource{}
-	r, err := typed.Declare(app, DeviceFleetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DeviceFleetTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetDeviceFleet reads an AWS::SageMaker::DeviceFleet that the program uses
+// but does not manage, by its primary identifier (DeviceFleetName). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetDeviceFleet(in athanor.Declarer, id string) (*DeviceFleetResource, error) {
+	out := &DeviceFleetResource{}
+	r, err := typed.Get(in, DeviceFleetTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -53,12 +53,32 @@ func (r *ExperimentResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Experiment(app *athanor.App, logicalID string, props ExperimentProps, opts ...athanor.ResourceOption) (*ExperimentResource, error) {
+func Experiment(in athanor.Declarer, logicalID string, props ExperimentProps, opts ...athanor.ResourceOption) (*ExperimentResource, error) {
 	out := &ExperimentResource{}
-	r, err := typed.Declare(app, ExperimentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ExperimentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetExperiment reads an AWS::SageMaker::Experiment that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetExperiment(in athanor.Declarer, id string) (*ExperimentResource, error) {
+	out := &ExperimentResource{}
+	r, err := typed.Get(in, ExperimentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListExperiments reads every AWS::SageMaker::Experiment in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListExperiments(in athanor.Declarer) ([]*ExperimentResource, error) {
+	return typed.List(in, ExperimentTypeName, nil, func(out *ExperimentResource, r *athanor.Resource) { out.Resource = r })
 }

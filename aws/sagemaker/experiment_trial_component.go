@@ -66,14 +66,36 @@ func (r *ExperimentTrialComponentResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ExperimentTrialComponent(app *athanor.App, logicalID string, props ExperimentTrialComponentProps, opts ...athanor.ResourceOption) (*ExperimentTrialComponentResource, error) {
+func ExperimentTrialComponent(in athanor.Declarer, logicalID string, props ExperimentTrialComponentProps, opts ...athanor.ResourceOption) (*ExperimentTrialComponentResource, error) {
 	out := &ExperimentTrialComponentResource{}
-	r, err := typed.Declare(app, ExperimentTrialComponentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ExperimentTrialComponentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetExperimentTrialComponent reads an
+// AWS::SageMaker::ExperimentTrialComponent that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetExperimentTrialComponent(in athanor.Declarer, id string) (*ExperimentTrialComponentResource, error) {
+	out := &ExperimentTrialComponentResource{}
+	r, err := typed.Get(in, ExperimentTrialComponentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListExperimentTrialComponents reads every
+// AWS::SageMaker::ExperimentTrialComponent in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListExperimentTrialComponents(in athanor.Declarer) ([]*ExperimentTrialComponentResource, error) {
+	return typed.List(in, ExperimentTrialComponentTypeName, nil, func(out *ExperimentTrialComponentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ExperimentTrialComponentMetadataProperties is part of

@@ -61,14 +61,34 @@ func (r *FeatureGroupResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FeatureGroup(app *athanor.App, logicalID string, props FeatureGroupProps, opts ...athanor.ResourceOption) (*FeatureGroupResource, error) {
+func FeatureGroup(in athanor.Declarer, logicalID string, props FeatureGroupProps, opts ...athanor.ResourceOption) (*FeatureGroupResource, error) {
 	out := &FeatureGroupResource{}
-	r, err := typed.Declare(app, FeatureGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FeatureGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFeatureGroup reads an AWS::SageMaker::FeatureGroup that the program
+// uses but does not manage, by its primary identifier (FeatureGroupName). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetFeatureGroup(in athanor.Declarer, id string) (*FeatureGroupResource, error) {
+	out := &FeatureGroupResource{}
+	r, err := typed.Get(in, FeatureGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFeatureGroups reads every AWS::SageMaker::FeatureGroup in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListFeatureGroups(in athanor.Declarer) ([]*FeatureGroupResource, error) {
+	return typed.List(in, FeatureGroupTypeName, nil, func(out *FeatureGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // FeatureGroupDataCatalogConfig is part of AWS::SageMaker::FeatureGroup.

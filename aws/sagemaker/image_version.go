@@ -70,14 +70,35 @@ func (r *ImageVersionResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ImageVersion(app *athanor.App, logicalID string, props ImageVersionProps, opts ...athanor.ResourceOption) (*ImageVersionResource, error) {
+func ImageVersion(in athanor.Declarer, logicalID string, props ImageVersionProps, opts ...athanor.ResourceOption) (*ImageVersionResource, error) {
 	out := &ImageVersionResource{}
-	r, err := typed.Declare(app, ImageVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ImageVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetImageVersion reads an AWS::SageMaker::ImageVersion that the program
+// uses but does not manage, by its primary identifier (ImageVersionArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetImageVersion(in athanor.Declarer, id string) (*ImageVersionResource, error) {
+	out := &ImageVersionResource{}
+	r, err := typed.Get(in, ImageVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListImageVersions reads every AWS::SageMaker::ImageVersion within the
+// given ImageName (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListImageVersions(in athanor.Declarer, imageName string) ([]*ImageVersionResource, error) {
+	return typed.List(in, ImageVersionTypeName, map[string]any{"ImageName": imageName}, func(out *ImageVersionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition JobType (AWS::SageMaker::ImageVersion).

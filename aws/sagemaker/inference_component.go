@@ -67,14 +67,34 @@ func (r *InferenceComponentResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func InferenceComponent(app *athanor.App, logicalID string, props InferenceComponentProps, opts ...athanor.ResourceOption) (*InferenceComponentResource, error) {
+func InferenceComponent(in athanor.Declarer, logicalID string, props InferenceComponentProps, opts ...athanor.ResourceOption) (*InferenceComponentResource, error) {
 	out := &InferenceComponentResource{}
-	r, err := typed.Declare(app, InferenceComponentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InferenceComponentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInferenceComponent reads an AWS::SageMaker::InferenceComponent that the
+// program uses but does not manage, by its primary identifier
+// (InferenceComponentArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetInferenceComponent(in athanor.Declarer, id string) (*InferenceComponentResource, error) {
+	out := &InferenceComponentResource{}
+	r, err := typed.Get(in, InferenceComponentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInferenceComponents reads every AWS::SageMaker::InferenceComponent in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListInferenceComponents(in athanor.Declarer) ([]*InferenceComponentResource, error) {
+	return typed.List(in, InferenceComponentTypeName, nil, func(out *InferenceComponentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // InferenceComponentAlarm is part of AWS::SageMaker::InferenceComponent.

@@ -95,14 +95,35 @@ func (r *InferenceExperimentResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func InferenceExperiment(app *athanor.App, logicalID string, props InferenceExperimentProps, opts ...athanor.ResourceOption) (*InferenceExperimentResource, error) {
+func InferenceExperiment(in athanor.Declarer, logicalID string, props InferenceExperimentProps, opts ...athanor.ResourceOption) (*InferenceExperimentResource, error) {
 	out := &InferenceExperimentResource{}
-	r, err := typed.Declare(app, InferenceExperimentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InferenceExperimentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInferenceExperiment reads an AWS::SageMaker::InferenceExperiment that
+// the program uses but does not manage, by its primary identifier (Name). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetInferenceExperiment(in athanor.Declarer, id string) (*InferenceExperimentResource, error) {
+	out := &InferenceExperimentResource{}
+	r, err := typed.Get(in, InferenceExperimentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInferenceExperiments reads every AWS::SageMaker::InferenceExperiment
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListInferenceExperiments(in athanor.Declarer) ([]*InferenceExperimentResource, error) {
+	return typed.List(in, InferenceExperimentTypeName, nil, func(out *InferenceExperimentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // InferenceExperimentCaptureContentTypeHeader is part of

@@ -69,14 +69,34 @@ func (r *MlflowAppResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MlflowApp(app *athanor.App, logicalID string, props MlflowAppProps, opts ...athanor.ResourceOption) (*MlflowAppResource, error) {
+func MlflowApp(in athanor.Declarer, logicalID string, props MlflowAppProps, opts ...athanor.ResourceOption) (*MlflowAppResource, error) {
 	out := &MlflowAppResource{}
-	r, err := typed.Declare(app, MlflowAppTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MlflowAppTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMlflowApp reads an AWS::SageMaker::MlflowApp that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetMlflowApp(in athanor.Declarer, id string) (*MlflowAppResource, error) {
+	out := &MlflowAppResource{}
+	r, err := typed.Get(in, MlflowAppTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMlflowApps reads every AWS::SageMaker::MlflowApp in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListMlflowApps(in athanor.Declarer) ([]*MlflowAppResource, error) {
+	return typed.List(in, MlflowAppTypeName, nil, func(out *MlflowAppResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of MlflowAppProps.ModelRegistrationMode (AWS::SageMaker::MlflowApp).

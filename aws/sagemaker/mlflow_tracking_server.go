@@ -57,14 +57,35 @@ func (r *MlflowTrackingServerResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MlflowTrackingServer(app *athanor.App, logicalID string, props MlflowTrackingServerProps, opts ...athanor.ResourceOption) (*MlflowTrackingServerResource, error) {
+func MlflowTrackingServer(in athanor.Declarer, logicalID string, props MlflowTrackingServerProps, opts ...athanor.ResourceOption) (*MlflowTrackingServerResource, error) {
 	out := &MlflowTrackingServerResource{}
-	r, err := typed.Declare(app, MlflowTrackingServerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MlflowTrackingServerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMlflowTrackingServer reads an AWS::SageMaker::MlflowTrackingServer that
+// the program uses but does not manage, by its primary identifier
+// (TrackingServerName). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetMlflowTrackingServer(in athanor.Declarer, id string) (*MlflowTrackingServerResource, error) {
+	out := &MlflowTrackingServerResource{}
+	r, err := typed.Get(in, MlflowTrackingServerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMlflowTrackingServers reads every AWS::SageMaker::MlflowTrackingServer
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListMlflowTrackingServers(in athanor.Declarer) ([]*MlflowTrackingServerResource, error) {
+	return typed.List(in, MlflowTrackingServerTypeName, nil, func(out *MlflowTrackingServerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of MlflowTrackingServerProps.TrackingServerSize (AWS::SageMaker::MlflowTrackingServer).

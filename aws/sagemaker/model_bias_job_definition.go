@@ -81,14 +81,35 @@ func (r *ModelBiasJobDefinitionResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ModelBiasJobDefinition(app *athanor.App, logicalID string, props ModelBiasJobDefinitionProps, opts ...athanor.ResourceOption) (*ModelBiasJobDefinitionResource, error) {
+func ModelBiasJobDefinition(in athanor.Declarer, logicalID string, props ModelBiasJobDefinitionProps, opts ...athanor.ResourceOption) (*ModelBiasJobDefinitionResource, error) {
 	out := &ModelBiasJobDefinitionResource{}
-	r, err := typed.Declare(app, ModelBiasJobDefinitionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ModelBiasJobDefinitionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetModelBiasJobDefinition reads an AWS::SageMaker::ModelBiasJobDefinition
+// that the program uses but does not manage, by its primary identifier
+// (JobDefinitionArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetModelBiasJobDefinition(in athanor.Declarer, id string) (*ModelBiasJobDefinitionResource, error) {
+	out := &ModelBiasJobDefinitionResource{}
+	r, err := typed.Get(in, ModelBiasJobDefinitionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListModelBiasJobDefinitions reads every
+// AWS::SageMaker::ModelBiasJobDefinition in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListModelBiasJobDefinitions(in athanor.Declarer) ([]*ModelBiasJobDefinitionResource, error) {
+	return typed.List(in, ModelBiasJobDefinitionTypeName, nil, func(out *ModelBiasJobDefinitionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ModelBiasJobDefinitionBatchTransformInput is part of

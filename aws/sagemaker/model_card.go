@@ -69,14 +69,34 @@ func (r *ModelCardResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ModelCard(app *athanor.App, logicalID string, props ModelCardProps, opts ...athanor.ResourceOption) (*ModelCardResource, error) {
+func ModelCard(in athanor.Declarer, logicalID string, props ModelCardProps, opts ...athanor.ResourceOption) (*ModelCardResource, error) {
 	out := &ModelCardResource{}
-	r, err := typed.Declare(app, ModelCardTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ModelCardTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetModelCard reads an AWS::SageMaker::ModelCard that the program uses but
+// does not manage, by its primary identifier (ModelCardName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetModelCard(in athanor.Declarer, id string) (*ModelCardResource, error) {
+	out := &ModelCardResource{}
+	r, err := typed.Get(in, ModelCardTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListModelCards reads every AWS::SageMaker::ModelCard in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListModelCards(in athanor.Declarer) ([]*ModelCardResource, error) {
+	return typed.List(in, ModelCardTypeName, nil, func(out *ModelCardResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ModelCardAdditionalInformation is part of AWS::SageMaker::ModelCard.

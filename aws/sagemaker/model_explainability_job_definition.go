@@ -82,14 +82,36 @@ func (r *ModelExplainabilityJobDefinitionResource) ResourceID() string { return 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ModelExplainabilityJobDefinition(app *athanor.App, logicalID string, props ModelExplainabilityJobDefinitionProps, opts ...athanor.ResourceOption) (*ModelExplainabilityJobDefinitionResource, error) {
+func ModelExplainabilityJobDefinition(in athanor.Declarer, logicalID string, props ModelExplainabilityJobDefinitionProps, opts ...athanor.ResourceOption) (*ModelExplainabilityJobDefinitionResource, error) {
 	out := &ModelExplainabilityJobDefinitionResource{}
-	r, err := typed.Declare(app, ModelExplainabilityJobDefinitionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ModelExplainabilityJobDefinitionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetModelExplainabilityJobDefinition reads an
+// AWS::SageMaker::ModelExplainabilityJobDefinition that the program uses but
+// does not manage, by its primary identifier (JobDefinitionArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetModelExplainabilityJobDefinition(in athanor.Declarer, id string) (*ModelExplainabilityJobDefinitionResource, error) {
+	out := &ModelExplainabilityJobDefinitionResource{}
+	r, err := typed.Get(in, ModelExplainabilityJobDefinitionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListModelExplainabilityJobDefinitions reads every
+// AWS::SageMaker::ModelExplainabilityJobDefinition in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListModelExplainabilityJobDefinitions(in athanor.Declarer) ([]*ModelExplainabilityJobDefinitionResource, error) {
+	return typed.List(in, ModelExplainabilityJobDefinitionTypeName, nil, func(out *ModelExplainabilityJobDefinitionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ModelExplainabilityJobDefinitionBatchTransformInput is part of

@@ -117,14 +117,34 @@ func (r *ModelPackageResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ModelPackage(app *athanor.App, logicalID string, props ModelPackageProps, opts ...athanor.ResourceOption) (*ModelPackageResource, error) {
+func ModelPackage(in athanor.Declarer, logicalID string, props ModelPackageProps, opts ...athanor.ResourceOption) (*ModelPackageResource, error) {
 	out := &ModelPackageResource{}
-	r, err := typed.Declare(app, ModelPackageTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ModelPackageTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetModelPackage reads an AWS::SageMaker::ModelPackage that the program
+// uses but does not manage, by its primary identifier (ModelPackageArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetModelPackage(in athanor.Declarer, id string) (*ModelPackageResource, error) {
+	out := &ModelPackageResource{}
+	r, err := typed.Get(in, ModelPackageTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListModelPackages reads every AWS::SageMaker::ModelPackage in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListModelPackages(in athanor.Declarer) ([]*ModelPackageResource, error) {
+	return typed.List(in, ModelPackageTypeName, nil, func(out *ModelPackageResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ModelPackageAdditionalInferenceSpecificationDefinition is part of

@@ -52,14 +52,34 @@ func (r *ModelPackageGroupResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ModelPackageGroup(app *athanor.App, logicalID string, props ModelPackageGroupProps, opts ...athanor.ResourceOption) (*ModelPackageGroupResource, error) {
+func ModelPackageGroup(in athanor.Declarer, logicalID string, props ModelPackageGroupProps, opts ...athanor.ResourceOption) (*ModelPackageGroupResource, error) {
 	out := &ModelPackageGroupResource{}
-	r, err := typed.Declare(app, ModelPackageGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ModelPackageGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetModelPackageGroup reads an AWS::SageMaker::ModelPackageGroup that the
+// program uses but does not manage, by its primary identifier
+// (ModelPackageGroupArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetModelPackageGroup(in athanor.Declarer, id string) (*ModelPackageGroupResource, error) {
+	out := &ModelPackageGroupResource{}
+	r, err := typed.Get(in, ModelPackageGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListModelPackageGroups reads every AWS::SageMaker::ModelPackageGroup in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListModelPackageGroups(in athanor.Declarer) ([]*ModelPackageGroupResource, error) {
+	return typed.List(in, ModelPackageGroupTypeName, nil, func(out *ModelPackageGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ModelPackageGroupResource.ModelPackageGroupStatus (AWS::SageMaker::ModelPackageGroup).

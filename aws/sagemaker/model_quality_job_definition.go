@@ -82,14 +82,36 @@ func (r *ModelQualityJobDefinitionResource) ResourceID() string { return r.Resou
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ModelQualityJobDefinition(app *athanor.App, logicalID string, props ModelQualityJobDefinitionProps, opts ...athanor.ResourceOption) (*ModelQualityJobDefinitionResource, error) {
+func ModelQualityJobDefinition(in athanor.Declarer, logicalID string, props ModelQualityJobDefinitionProps, opts ...athanor.ResourceOption) (*ModelQualityJobDefinitionResource, error) {
 	out := &ModelQualityJobDefinitionResource{}
-	r, err := typed.Declare(app, ModelQualityJobDefinitionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ModelQualityJobDefinitionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetModelQualityJobDefinition reads an
+// AWS::SageMaker::ModelQualityJobDefinition that the program uses but does
+// not manage, by its primary identifier (JobDefinitionArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetModelQualityJobDefinition(in athanor.Declarer, id string) (*ModelQualityJobDefinitionResource, error) {
+	out := &ModelQualityJobDefinitionResource{}
+	r, err := typed.Get(in, ModelQualityJobDefinitionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListModelQualityJobDefinitions reads every
+// AWS::SageMaker::ModelQualityJobDefinition in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListModelQualityJobDefinitions(in athanor.Declarer) ([]*ModelQualityJobDefinitionResource, error) {
+	return typed.List(in, ModelQualityJobDefinitionTypeName, nil, func(out *ModelQualityJobDefinitionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ModelQualityJobDefinitionBatchTransformInput is part of

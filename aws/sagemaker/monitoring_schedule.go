@@ -59,14 +59,34 @@ func (r *MonitoringScheduleResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MonitoringSchedule(app *athanor.App, logicalID string, props MonitoringScheduleProps, opts ...athanor.ResourceOption) (*MonitoringScheduleResource, error) {
+func MonitoringSchedule(in athanor.Declarer, logicalID string, props MonitoringScheduleProps, opts ...athanor.ResourceOption) (*MonitoringScheduleResource, error) {
 	out := &MonitoringScheduleResource{}
-	r, err := typed.Declare(app, MonitoringScheduleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MonitoringScheduleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMonitoringSchedule reads an AWS::SageMaker::MonitoringSchedule that the
+// program uses but does not manage, by its primary identifier
+// (MonitoringScheduleArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetMonitoringSchedule(in athanor.Declarer, id string) (*MonitoringScheduleResource, error) {
+	out := &MonitoringScheduleResource{}
+	r, err := typed.Get(in, MonitoringScheduleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMonitoringSchedules reads every AWS::SageMaker::MonitoringSchedule in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListMonitoringSchedules(in athanor.Declarer) ([]*MonitoringScheduleResource, error) {
+	return typed.List(in, MonitoringScheduleTypeName, nil, func(out *MonitoringScheduleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MonitoringScheduleBaselineConfig is part of

@@ -77,14 +77,34 @@ func (r *PartnerAppResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PartnerApp(app *athanor.App, logicalID string, props PartnerAppProps, opts ...athanor.ResourceOption) (*PartnerAppResource, error) {
+func PartnerApp(in athanor.Declarer, logicalID string, props PartnerAppProps, opts ...athanor.ResourceOption) (*PartnerAppResource, error) {
 	out := &PartnerAppResource{}
-	r, err := typed.Declare(app, PartnerAppTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PartnerAppTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPartnerApp reads an AWS::SageMaker::PartnerApp that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetPartnerApp(in athanor.Declarer, id string) (*PartnerAppResource, error) {
+	out := &PartnerAppResource{}
+	r, err := typed.Get(in, PartnerAppTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPartnerApps reads every AWS::SageMaker::PartnerApp in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListPartnerApps(in athanor.Declarer) ([]*PartnerAppResource, error) {
+	return typed.List(in, PartnerAppTypeName, nil, func(out *PartnerAppResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of PartnerAppProps.AuthType (AWS::SageMaker::PartnerApp).

@@ -111,14 +111,34 @@ func (r *ProcessingJobResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ProcessingJob(app *athanor.App, logicalID string, props ProcessingJobProps, opts ...athanor.ResourceOption) (*ProcessingJobResource, error) {
+func ProcessingJob(in athanor.Declarer, logicalID string, props ProcessingJobProps, opts ...athanor.ResourceOption) (*ProcessingJobResource, error) {
 	out := &ProcessingJobResource{}
-	r, err := typed.Declare(app, ProcessingJobTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ProcessingJobTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetProcessingJob reads an AWS::SageMaker::ProcessingJob that the program
+// uses but does not manage, by its primary identifier (ProcessingJobArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetProcessingJob(in athanor.Declarer, id string) (*ProcessingJobResource, error) {
+	out := &ProcessingJobResource{}
+	r, err := typed.Get(in, ProcessingJobTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListProcessingJobs reads every AWS::SageMaker::ProcessingJob in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListProcessingJobs(in athanor.Declarer) ([]*ProcessingJobResource, error) {
+	return typed.List(in, ProcessingJobTypeName, nil, func(out *ProcessingJobResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ProcessingJobAppSpecification is part of AWS::SageMaker::ProcessingJob.

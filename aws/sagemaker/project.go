@@ -59,14 +59,34 @@ func (r *ProjectResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Project(app *athanor.App, logicalID string, props ProjectProps, opts ...athanor.ResourceOption) (*ProjectResource, error) {
+func Project(in athanor.Declarer, logicalID string, props ProjectProps, opts ...athanor.ResourceOption) (*ProjectResource, error) {
 	out := &ProjectResource{}
-	r, err := typed.Declare(app, ProjectTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ProjectTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetProject reads an AWS::SageMaker::Project that the program uses but does
+// not manage, by its primary identifier (ProjectArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetProject(in athanor.Declarer, id string) (*ProjectResource, error) {
+	out := &ProjectResource{}
+	r, err := typed.Get(in, ProjectTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListProjects reads every AWS::SageMaker::Project in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListProjects(in athanor.Declarer) ([]*ProjectResource, error) {
+	return typed.List(in, ProjectTypeName, nil, func(out *ProjectResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ProjectCfnTemplateProviderDetail is part of AWS::SageMaker::Project.

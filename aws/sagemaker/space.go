@@ -53,14 +53,34 @@ func (r *SpaceResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Space(app *athanor.App, logicalID string, props SpaceProps, opts ...athanor.ResourceOption) (*SpaceResource, error) {
+func Space(in athanor.Declarer, logicalID string, props SpaceProps, opts ...athanor.ResourceOption) (*SpaceResource, error) {
 	out := &SpaceResource{}
-	r, err := typed.Declare(app, SpaceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SpaceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSpace reads an AWS::SageMaker::Space that the program uses but does not
+// manage, by its primary identifier (DomainId|SpaceName, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetSpace(in athanor.Declarer, id string) (*SpaceResource, error) {
+	out := &SpaceResource{}
+	r, err := typed.Get(in, SpaceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSpaces reads every AWS::SageMaker::Space in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListSpaces(in athanor.Declarer) ([]*SpaceResource, error) {
+	return typed.List(in, SpaceTypeName, nil, func(out *SpaceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AppType (AWS::SageMaker::Space).

@@ -53,14 +53,35 @@ func (r *StudioLifecycleConfigResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StudioLifecycleConfig(app *athanor.App, logicalID string, props StudioLifecycleConfigProps, opts ...athanor.ResourceOption) (*StudioLifecycleConfigResource, error) {
+func StudioLifecycleConfig(in athanor.Declarer, logicalID string, props StudioLifecycleConfigProps, opts ...athanor.ResourceOption) (*StudioLifecycleConfigResource, error) {
 	out := &StudioLifecycleConfigResource{}
-	r, err := typed.Declare(app, StudioLifecycleConfigTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StudioLifecycleConfigTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStudioLifecycleConfig reads an AWS::SageMaker::StudioLifecycleConfig
+// that the program uses but does not manage, by its primary identifier
+// (StudioLifecycleConfigName). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetStudioLifecycleConfig(in athanor.Declarer, id string) (*StudioLifecycleConfigResource, error) {
+	out := &StudioLifecycleConfigResource{}
+	r, err := typed.Get(in, StudioLifecycleConfigTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStudioLifecycleConfigs reads every
+// AWS::SageMaker::StudioLifecycleConfig in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListStudioLifecycleConfigs(in athanor.Declarer) ([]*StudioLifecycleConfigResource, error) {
+	return typed.List(in, StudioLifecycleConfigTypeName, nil, func(out *StudioLifecycleConfigResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of StudioLifecycleConfigProps.StudioLifecycleConfigAppType (AWS::SageMaker::StudioLifecycleConfig).

@@ -66,14 +66,34 @@ func (r *TrialComponentResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TrialComponent(app *athanor.App, logicalID string, props TrialComponentProps, opts ...athanor.ResourceOption) (*TrialComponentResource, error) {
+func TrialComponent(in athanor.Declarer, logicalID string, props TrialComponentProps, opts ...athanor.ResourceOption) (*TrialComponentResource, error) {
 	out := &TrialComponentResource{}
-	r, err := typed.Declare(app, TrialComponentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TrialComponentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTrialComponent reads an AWS::SageMaker::TrialComponent that the program
+// uses but does not manage, by its primary identifier (TrialComponentArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetTrialComponent(in athanor.Declarer, id string) (*TrialComponentResource, error) {
+	out := &TrialComponentResource{}
+	r, err := typed.Get(in, TrialComponentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTrialComponents reads every AWS::SageMaker::TrialComponent in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListTrialComponents(in athanor.Declarer) ([]*TrialComponentResource, error) {
+	return typed.List(in, TrialComponentTypeName, nil, func(out *TrialComponentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TrialComponentMetadataProperties is part of

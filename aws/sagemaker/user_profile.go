@@ -58,14 +58,34 @@ func (r *UserProfileResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserProfile(app *athanor.App, logicalID string, props UserProfileProps, opts ...athanor.ResourceOption) (*UserProfileResource, error) {
+func UserProfile(in athanor.Declarer, logicalID string, props UserProfileProps, opts ...athanor.ResourceOption) (*UserProfileResource, error) {
 	out := &UserProfileResource{}
-	r, err := typed.Declare(app, UserProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetUserProfile reads an AWS::SageMaker::UserProfile that the program uses
+// but does not manage, by its primary identifier (UserProfileName|DomainId,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetUserProfile(in athanor.Declarer, id string) (*UserProfileResource, error) {
+	out := &UserProfileResource{}
+	r, err := typed.Get(in, UserProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListUserProfiles reads every AWS::SageMaker::UserProfile in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListUserProfiles(in athanor.Declarer) ([]*UserProfileResource, error) {
+	return typed.List(in, UserProfileTypeName, nil, func(out *UserProfileResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AppInstanceType (AWS::SageMaker::UserProfile).

@@ -49,14 +49,34 @@ func (r *ScheduleGroupResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ScheduleGroup(app *athanor.App, logicalID string, props ScheduleGroupProps, opts ...athanor.ResourceOption) (*ScheduleGroupResource, error) {
+func ScheduleGroup(in athanor.Declarer, logicalID string, props ScheduleGroupProps, opts ...athanor.ResourceOption) (*ScheduleGroupResource, error) {
 	out := &ScheduleGroupResource{}
-	r, err := typed.Declare(app, ScheduleGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ScheduleGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetScheduleGroup reads an AWS::Scheduler::ScheduleGroup that the program
+// uses but does not manage, by its primary identifier (Name). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetScheduleGroup(in athanor.Declarer, id string) (*ScheduleGroupResource, error) {
+	out := &ScheduleGroupResource{}
+	r, err := typed.Get(in, ScheduleGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListScheduleGroups reads every AWS::Scheduler::ScheduleGroup in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListScheduleGroups(in athanor.Declarer) ([]*ScheduleGroupResource, error) {
+	return typed.List(in, ScheduleGroupTypeName, nil, func(out *ScheduleGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition ScheduleGroupState (AWS::Scheduler::ScheduleGroup).

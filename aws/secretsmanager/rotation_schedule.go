@@ -60,14 +60,34 @@ func (r *RotationScheduleResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RotationSchedule(app *athanor.App, logicalID string, props RotationScheduleProps, opts ...athanor.ResourceOption) (*RotationScheduleResource, error) {
+func RotationSchedule(in athanor.Declarer, logicalID string, props RotationScheduleProps, opts ...athanor.ResourceOption) (*RotationScheduleResource, error) {
 	out := &RotationScheduleResource{}
-	r, err := typed.Declare(app, RotationScheduleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RotationScheduleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRotationSchedule reads an AWS::SecretsManager::RotationSchedule that
+// the program uses but does not manage, by its primary identifier (Id). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetRotationSchedule(in athanor.Declarer, id string) (*RotationScheduleResource, error) {
+	out := &RotationScheduleResource{}
+	r, err := typed.Get(in, RotationScheduleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRotationSchedules reads every AWS::SecretsManager::RotationSchedule in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListRotationSchedules(in athanor.Declarer) ([]*RotationScheduleResource, error) {
+	return typed.List(in, RotationScheduleTypeName, nil, func(out *RotationScheduleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RotationScheduleHostedRotationLambda is part of

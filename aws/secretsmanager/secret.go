@@ -133,14 +133,34 @@ func (r *SecretResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Secret(app *athanor.App, logicalID string, props SecretProps, opts ...athanor.ResourceOption) (*SecretResource, error) {
+func Secret(in athanor.Declarer, logicalID string, props SecretProps, opts ...athanor.ResourceOption) (*SecretResource, error) {
 	out := &SecretResource{}
-	r, err := typed.Declare(app, SecretTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SecretTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSecret reads an AWS::SecretsManager::Secret that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSecret(in athanor.Declarer, id string) (*SecretResource, error) {
+	out := &SecretResource{}
+	r, err := typed.Get(in, SecretTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSecrets reads every AWS::SecretsManager::Secret in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListSecrets(in athanor.Declarer) ([]*SecretResource, error) {
+	return typed.List(in, SecretTypeName, nil, func(out *SecretResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SecretGenerateSecretString is part of AWS::SecretsManager::Secret.

@@ -45,12 +45,34 @@ func (r *SecretTargetAttachmentResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SecretTargetAttachment(app *athanor.App, logicalID string, props SecretTargetAttachmentProps, opts ...athanor.ResourceOption) (*SecretTargetAttachmentResource, error) {
+func SecretTargetAttachment(in athanor.Declarer, logicalID string, props SecretTargetAttachmentProps, opts ...athanor.ResourceOption) (*SecretTargetAttachmentResource, error) {
 	out := &SecretTargetAttachmentResource{}
-	r, err := typed.Declare(app, SecretTargetAttachmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SecretTargetAttachmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSecretTargetAttachment reads an
+// AWS::SecretsManager::SecretTargetAttachment that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSecretTargetAttachment(in athanor.Declarer, id string) (*SecretTargetAttachmentResource, error) {
+	out := &SecretTargetAttachmentResource{}
+	r, err := typed.Get(in, SecretTargetAttachmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSecretTargetAttachments reads every
+// AWS::SecretsManager::SecretTargetAttachment in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListSecretTargetAttachments(in athanor.Declarer) ([]*SecretTargetAttachmentResource, error) {
+	return typed.List(in, SecretTargetAttachmentTypeName, nil, func(out *SecretTargetAttachmentResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -53,14 +53,36 @@ func (r *SecurityRequirementPackResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SecurityRequirementPack(app *athanor.App, logicalID string, props SecurityRequirementPackProps, opts ...athanor.ResourceOption) (*SecurityRequirementPackResource, error) {
+func SecurityRequirementPack(in athanor.Declarer, logicalID string, props SecurityRequirementPackProps, opts ...athanor.ResourceOption) (*SecurityRequirementPackResource, error) {
 	out := &SecurityRequirementPackResource{}
-	r, err := typed.Declare(app, SecurityRequirementPackTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SecurityRequirementPackTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSecurityRequirementPack reads an
+// AWS::SecurityAgent::SecurityRequirementPack that the program uses but does
+// not manage, by its primary identifier (PackId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSecurityRequirementPack(in athanor.Declarer, id string) (*SecurityRequirementPackResource, error) {
+	out := &SecurityRequirementPackResource{}
+	r, err := typed.Get(in, SecurityRequirementPackTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSecurityRequirementPacks reads every
+// AWS::SecurityAgent::SecurityRequirementPack in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListSecurityRequirementPacks(in athanor.Declarer) ([]*SecurityRequirementPackResource, error) {
+	return typed.List(in, SecurityRequirementPackTypeName, nil, func(out *SecurityRequirementPackResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SecurityRequirementPackSecurityRequirement is part of

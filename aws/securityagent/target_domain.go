@@ -58,14 +58,34 @@ func (r *TargetDomainResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TargetDomain(app *athanor.App, logicalID string, props TargetDomainProps, opts ...athanor.ResourceOption) (*TargetDomainResource, error) {
+func TargetDomain(in athanor.Declarer, logicalID string, props TargetDomainProps, opts ...athanor.ResourceOption) (*TargetDomainResource, error) {
 	out := &TargetDomainResource{}
-	r, err := typed.Declare(app, TargetDomainTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TargetDomainTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTargetDomain reads an AWS::SecurityAgent::TargetDomain that the program
+// uses but does not manage, by its primary identifier (TargetDomainId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetTargetDomain(in athanor.Declarer, id string) (*TargetDomainResource, error) {
+	out := &TargetDomainResource{}
+	r, err := typed.Get(in, TargetDomainTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTargetDomains reads every AWS::SecurityAgent::TargetDomain in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListTargetDomains(in athanor.Declarer) ([]*TargetDomainResource, error) {
+	return typed.List(in, TargetDomainTypeName, nil, func(out *TargetDomainResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TargetDomainDnsVerification is part of AWS::SecurityAgent::TargetDomain.

@@ -48,14 +48,34 @@ func (r *AggregatorV2Resource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AggregatorV2(app *athanor.App, logicalID string, props AggregatorV2Props, opts ...athanor.ResourceOption) (*AggregatorV2Resource, error) {
+func AggregatorV2(in athanor.Declarer, logicalID string, props AggregatorV2Props, opts ...athanor.ResourceOption) (*AggregatorV2Resource, error) {
 	out := &AggregatorV2Resource{}
-	r, err := typed.Declare(app, AggregatorV2TypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AggregatorV2TypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAggregatorV2 reads an AWS::SecurityHub::AggregatorV2 that the program
+// uses but does not manage, by its primary identifier (AggregatorV2Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetAggregatorV2(in athanor.Declarer, id string) (*AggregatorV2Resource, error) {
+	out := &AggregatorV2Resource{}
+	r, err := typed.Get(in, AggregatorV2TypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAggregatorV2s reads every AWS::SecurityHub::AggregatorV2 in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListAggregatorV2s(in athanor.Declarer) ([]*AggregatorV2Resource, error) {
+	return typed.List(in, AggregatorV2TypeName, nil, func(out *AggregatorV2Resource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of AggregatorV2Props.RegionLinkingMode (AWS::SecurityHub::AggregatorV2).

@@ -59,14 +59,34 @@ func (r *AutomationRuleV2Resource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AutomationRuleV2(app *athanor.App, logicalID string, props AutomationRuleV2Props, opts ...athanor.ResourceOption) (*AutomationRuleV2Resource, error) {
+func AutomationRuleV2(in athanor.Declarer, logicalID string, props AutomationRuleV2Props, opts ...athanor.ResourceOption) (*AutomationRuleV2Resource, error) {
 	out := &AutomationRuleV2Resource{}
-	r, err := typed.Declare(app, AutomationRuleV2TypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AutomationRuleV2TypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAutomationRuleV2 reads an AWS::SecurityHub::AutomationRuleV2 that the
+// program uses but does not manage, by its primary identifier (RuleArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetAutomationRuleV2(in athanor.Declarer, id string) (*AutomationRuleV2Resource, error) {
+	out := &AutomationRuleV2Resource{}
+	r, err := typed.Get(in, AutomationRuleV2TypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAutomationRuleV2s reads every AWS::SecurityHub::AutomationRuleV2 in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListAutomationRuleV2s(in athanor.Declarer) ([]*AutomationRuleV2Resource, error) {
+	return typed.List(in, AutomationRuleV2TypeName, nil, func(out *AutomationRuleV2Resource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AllowedOperators (AWS::SecurityHub::AutomationRuleV2).

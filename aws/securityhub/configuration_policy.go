@@ -57,14 +57,35 @@ func (r *ConfigurationPolicyResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConfigurationPolicy(app *athanor.App, logicalID string, props ConfigurationPolicyProps, opts ...athanor.ResourceOption) (*ConfigurationPolicyResource, error) {
+func ConfigurationPolicy(in athanor.Declarer, logicalID string, props ConfigurationPolicyProps, opts ...athanor.ResourceOption) (*ConfigurationPolicyResource, error) {
 	out := &ConfigurationPolicyResource{}
-	r, err := typed.Declare(app, ConfigurationPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConfigurationPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConfigurationPolicy reads an AWS::SecurityHub::ConfigurationPolicy that
+// the program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetConfigurationPolicy(in athanor.Declarer, id string) (*ConfigurationPolicyResource, error) {
+	out := &ConfigurationPolicyResource{}
+	r, err := typed.Get(in, ConfigurationPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConfigurationPolicies reads every
+// AWS::SecurityHub::ConfigurationPolicy in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListConfigurationPolicies(in athanor.Declarer) ([]*ConfigurationPolicyResource, error) {
+	return typed.List(in, ConfigurationPolicyTypeName, nil, func(out *ConfigurationPolicyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConfigurationPolicyParameterConfiguration is part of

@@ -66,14 +66,34 @@ func (r *ConnectorResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Connector(app *athanor.App, logicalID string, props ConnectorProps, opts ...athanor.ResourceOption) (*ConnectorResource, error) {
+func Connector(in athanor.Declarer, logicalID string, props ConnectorProps, opts ...athanor.ResourceOption) (*ConnectorResource, error) {
 	out := &ConnectorResource{}
-	r, err := typed.Declare(app, ConnectorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConnectorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConnector reads an AWS::SecurityHub::Connector that the program uses
+// but does not manage, by its primary identifier (ConnectorArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetConnector(in athanor.Declarer, id string) (*ConnectorResource, error) {
+	out := &ConnectorResource{}
+	r, err := typed.Get(in, ConnectorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConnectors reads every AWS::SecurityHub::Connector in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListConnectors(in athanor.Declarer) ([]*ConnectorResource, error) {
+	return typed.List(in, ConnectorTypeName, nil, func(out *ConnectorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConnectorAzureProviderConfiguration is part of

@@ -68,14 +68,34 @@ func (r *ConnectorV2Resource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConnectorV2(app *athanor.App, logicalID string, props ConnectorV2Props, opts ...athanor.ResourceOption) (*ConnectorV2Resource, error) {
+func ConnectorV2(in athanor.Declarer, logicalID string, props ConnectorV2Props, opts ...athanor.ResourceOption) (*ConnectorV2Resource, error) {
 	out := &ConnectorV2Resource{}
-	r, err := typed.Declare(app, ConnectorV2TypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConnectorV2TypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConnectorV2 reads an AWS::SecurityHub::ConnectorV2 that the program
+// uses but does not manage, by its primary identifier (ConnectorArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetConnectorV2(in athanor.Declarer, id string) (*ConnectorV2Resource, error) {
+	out := &ConnectorV2Resource{}
+	r, err := typed.Get(in, ConnectorV2TypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConnectorV2s reads every AWS::SecurityHub::ConnectorV2 in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListConnectorV2s(in athanor.Declarer) ([]*ConnectorV2Resource, error) {
+	return typed.List(in, ConnectorV2TypeName, nil, func(out *ConnectorV2Resource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConnectorV2AzureProviderConfiguration is part of

@@ -54,14 +54,34 @@ func (r *DelegatedAdminResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DelegatedAdmin(app *athanor.App, logicalID string, props DelegatedAdminProps, opts ...athanor.ResourceOption) (*DelegatedAdminResource, error) {
+func DelegatedAdmin(in athanor.Declarer, logicalID string, props DelegatedAdminProps, opts ...athanor.ResourceOption) (*DelegatedAdminResource, error) {
 	out := &DelegatedAdminResource{}
-	r, err := typed.Declare(app, DelegatedAdminTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DelegatedAdminTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDelegatedAdmin reads an AWS::SecurityHub::DelegatedAdmin that the
+// program uses but does not manage, by its primary identifier
+// (DelegatedAdminIdentifier). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetDelegatedAdmin(in athanor.Declarer, id string) (*DelegatedAdminResource, error) {
+	out := &DelegatedAdminResource{}
+	r, err := typed.Get(in, DelegatedAdminTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDelegatedAdmins reads every AWS::SecurityHub::DelegatedAdmin in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListDelegatedAdmins(in athanor.Declarer) ([]*DelegatedAdminResource, error) {
+	return typed.List(in, DelegatedAdminTypeName, nil, func(out *DelegatedAdminResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of DelegatedAdminResource.Status (AWS::SecurityHub::DelegatedAdmin).

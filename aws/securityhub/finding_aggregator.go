@@ -75,14 +75,34 @@ func (r *FindingAggregatorResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func FindingAggregator(app *athanor.App, logicalID string, props FindingAggregatorProps, opts ...athanor.ResourceOption) (*FindingAggregatorResource, error) {
+func FindingAggregator(in athanor.Declarer, logicalID string, props FindingAggregatorProps, opts ...athanor.ResourceOption) (*FindingAggregatorResource, error) {
 	out := &FindingAggregatorResource{}
-	r, err := typed.Declare(app, FindingAggregatorTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, FindingAggregatorTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetFindingAggregator reads an AWS::SecurityHub::FindingAggregator that the
+// program uses but does not manage, by its primary identifier
+// (FindingAggregatorArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetFindingAggregator(in athanor.Declarer, id string) (*FindingAggregatorResource, error) {
+	out := &FindingAggregatorResource{}
+	r, err := typed.Get(in, FindingAggregatorTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListFindingAggregators reads every AWS::SecurityHub::FindingAggregator in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListFindingAggregators(in athanor.Declarer) ([]*FindingAggregatorResource, error) {
+	return typed.List(in, FindingAggregatorTypeName, nil, func(out *FindingAggregatorResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of FindingAggregatorProps.RegionLinkingMode (AWS::SecurityHub::FindingAggregator).

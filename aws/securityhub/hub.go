@@ -59,12 +59,31 @@ func (r *HubResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Hub(app *athanor.App, logicalID string, props HubProps, opts ...athanor.ResourceOption) (*HubResource, error) {
+func Hub(in athanor.Declarer, logicalID string, props HubProps, opts ...athanor.ResourceOption) (*HubResource, error) {
 	out := &HubResource{}
-	r, err := typed.Declare(app, HubTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, HubTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetHub reads an AWS::SecurityHub::Hub that the program uses but does not
+// manage, by its primary identifier (ARN). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetHub(in athanor.Declarer, id string) (*HubResource, error) {
+	out := &HubResource{}
+	r, err := typed.Get(in, HubTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListHubs reads every AWS::SecurityHub::Hub in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListHubs(in athanor.Declarer) ([]*HubResource, error) {
+	return typed.List(in, HubTypeName, nil, func(out *HubResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -47,12 +47,32 @@ func (r *HubV2Resource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func HubV2(app *athanor.App, logicalID string, props HubV2Props, opts ...athanor.ResourceOption) (*HubV2Resource, error) {
+func HubV2(in athanor.Declarer, logicalID string, props HubV2Props, opts ...athanor.ResourceOption) (*HubV2Resource, error) {
 	out := &HubV2Resource{}
-	r, err := typed.Declare(app, HubV2TypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, HubV2TypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetHubV2 reads an AWS::SecurityHub::HubV2 that the program uses but does
+// not manage, by its primary identifier (HubV2Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetHubV2(in athanor.Declarer, id string) (*HubV2Resource, error) {
+	out := &HubV2Resource{}
+	r, err := typed.Get(in, HubV2TypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListHubV2s reads every AWS::SecurityHub::HubV2 in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListHubV2s(in athanor.Declarer) ([]*HubV2Resource, error) {
+	return typed.List(in, HubV2TypeName, nil, func(out *HubV2Resource, r *athanor.Resource) { out.Resource = r })
 }

@@ -45,14 +45,34 @@ func (r *InsightResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Insight(app *athanor.App, logicalID string, props InsightProps, opts ...athanor.ResourceOption) (*InsightResource, error) {
+func Insight(in athanor.Declarer, logicalID string, props InsightProps, opts ...athanor.ResourceOption) (*InsightResource, error) {
 	out := &InsightResource{}
-	r, err := typed.Declare(app, InsightTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InsightTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInsight reads an AWS::SecurityHub::Insight that the program uses but
+// does not manage, by its primary identifier (InsightArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetInsight(in athanor.Declarer, id string) (*InsightResource, error) {
+	out := &InsightResource{}
+	r, err := typed.Get(in, InsightTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInsights reads every AWS::SecurityHub::Insight in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListInsights(in athanor.Declarer) ([]*InsightResource, error) {
+	return typed.List(in, InsightTypeName, nil, func(out *InsightResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // InsightAwsSecurityFindingFilters is part of AWS::SecurityHub::Insight. A

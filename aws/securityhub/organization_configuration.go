@@ -63,14 +63,36 @@ func (r *OrganizationConfigurationResource) ResourceID() string { return r.Resou
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OrganizationConfiguration(app *athanor.App, logicalID string, props OrganizationConfigurationProps, opts ...athanor.ResourceOption) (*OrganizationConfigurationResource, error) {
+func OrganizationConfiguration(in athanor.Declarer, logicalID string, props OrganizationConfigurationProps, opts ...athanor.ResourceOption) (*OrganizationConfigurationResource, error) {
 	out := &OrganizationConfigurationResource{}
-	r, err := typed.Declare(app, OrganizationConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OrganizationConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOrganizationConfiguration reads an
+// AWS::SecurityHub::OrganizationConfiguration that the program uses but does
+// not manage, by its primary identifier
+// (OrganizationConfigurationIdentifier). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetOrganizationConfiguration(in athanor.Declarer, id string) (*OrganizationConfigurationResource, error) {
+	out := &OrganizationConfigurationResource{}
+	r, err := typed.Get(in, OrganizationConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOrganizationConfigurations reads every
+// AWS::SecurityHub::OrganizationConfiguration in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListOrganizationConfigurations(in athanor.Declarer) ([]*OrganizationConfigurationResource, error) {
+	return typed.List(in, OrganizationConfigurationTypeName, nil, func(out *OrganizationConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of OrganizationConfigurationProps.AutoEnableStandards (AWS::SecurityHub::OrganizationConfiguration).

@@ -65,14 +65,34 @@ func (r *PolicyAssociationResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PolicyAssociation(app *athanor.App, logicalID string, props PolicyAssociationProps, opts ...athanor.ResourceOption) (*PolicyAssociationResource, error) {
+func PolicyAssociation(in athanor.Declarer, logicalID string, props PolicyAssociationProps, opts ...athanor.ResourceOption) (*PolicyAssociationResource, error) {
 	out := &PolicyAssociationResource{}
-	r, err := typed.Declare(app, PolicyAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PolicyAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPolicyAssociation reads an AWS::SecurityHub::PolicyAssociation that the
+// program uses but does not manage, by its primary identifier
+// (AssociationIdentifier). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetPolicyAssociation(in athanor.Declarer, id string) (*PolicyAssociationResource, error) {
+	out := &PolicyAssociationResource{}
+	r, err := typed.Get(in, PolicyAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPolicyAssociations reads every AWS::SecurityHub::PolicyAssociation in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListPolicyAssociations(in athanor.Declarer) ([]*PolicyAssociationResource, error) {
+	return typed.List(in, PolicyAssociationTypeName, nil, func(out *PolicyAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of PolicyAssociationResource.AssociationStatus (AWS::SecurityHub::PolicyAssociation).

@@ -44,12 +44,33 @@ func (r *ProductSubscriptionResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ProductSubscription(app *athanor.App, logicalID string, props ProductSubscriptionProps, opts ...athanor.ResourceOption) (*ProductSubscriptionResource, error) {
+func ProductSubscription(in athanor.Declarer, logicalID string, props ProductSubscriptionProps, opts ...athanor.ResourceOption) (*ProductSubscriptionResource, error) {
 	out := &ProductSubscriptionResource{}
-	r, err := typed.Declare(app, ProductSubscriptionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ProductSubscriptionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetProductSubscription reads an AWS::SecurityHub::ProductSubscription that
+// the program uses but does not manage, by its primary identifier
+// (ProductSubscriptionArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetProductSubscription(in athanor.Declarer, id string) (*ProductSubscriptionResource, error) {
+	out := &ProductSubscriptionResource{}
+	r, err := typed.Get(in, ProductSubscriptionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListProductSubscriptions reads every AWS::SecurityHub::ProductSubscription
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListProductSubscriptions(in athanor.Declarer) ([]*ProductSubscriptionResource, error) {
+	return typed.List(in, ProductSubscriptionTypeName, nil, func(out *ProductSubscriptionResource, r *athanor.Resource) { out.Resource = r })
 }

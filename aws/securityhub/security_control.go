@@ -54,14 +54,34 @@ func (r *SecurityControlResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SecurityControl(app *athanor.App, logicalID string, props SecurityControlProps, opts ...athanor.ResourceOption) (*SecurityControlResource, error) {
+func SecurityControl(in athanor.Declarer, logicalID string, props SecurityControlProps, opts ...athanor.ResourceOption) (*SecurityControlResource, error) {
 	out := &SecurityControlResource{}
-	r, err := typed.Declare(app, SecurityControlTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SecurityControlTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSecurityControl reads an AWS::SecurityHub::SecurityControl that the
+// program uses but does not manage, by its primary identifier
+// (SecurityControlId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetSecurityControl(in athanor.Declarer, id string) (*SecurityControlResource, error) {
+	out := &SecurityControlResource{}
+	r, err := typed.Get(in, SecurityControlTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSecurityControls reads every AWS::SecurityHub::SecurityControl in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListSecurityControls(in athanor.Declarer) ([]*SecurityControlResource, error) {
+	return typed.List(in, SecurityControlTypeName, nil, func(out *SecurityControlResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SecurityControlParameterConfiguration is part of

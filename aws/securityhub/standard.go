@@ -54,14 +54,34 @@ func (r *StandardResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Standard(app *athanor.App, logicalID string, props StandardProps, opts ...athanor.ResourceOption) (*StandardResource, error) {
+func Standard(in athanor.Declarer, logicalID string, props StandardProps, opts ...athanor.ResourceOption) (*StandardResource, error) {
 	out := &StandardResource{}
-	r, err := typed.Declare(app, StandardTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StandardTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStandard reads an AWS::SecurityHub::Standard that the program uses but
+// does not manage, by its primary identifier (StandardsSubscriptionArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetStandard(in athanor.Declarer, id string) (*StandardResource, error) {
+	out := &StandardResource{}
+	r, err := typed.Get(in, StandardTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStandards reads every AWS::SecurityHub::Standard in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListStandards(in athanor.Declarer) ([]*StandardResource, error) {
+	return typed.List(in, StandardTypeName, nil, func(out *StandardResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // StandardStandardsControl is part of AWS::SecurityHub::Standard. Provides

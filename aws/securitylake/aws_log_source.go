@@ -43,12 +43,32 @@ func (r *AwsLogSourceResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AwsLogSource(app *athanor.App, logicalID string, props AwsLogSourceProps, opts ...athanor.ResourceOption) (*AwsLogSourceResource, error) {
+func AwsLogSource(in athanor.Declarer, logicalID string, props AwsLogSourceProps, opts ...athanor.ResourceOption) (*AwsLogSourceResource, error) {
 	out := &AwsLogSourceResource{}
-	r, err := typed.Declare(app, AwsLogSourceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AwsLogSourceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAwsLogSource reads an AWS::SecurityLake::AwsLogSource that the program
+// uses but does not manage, by its primary identifier
+// (SourceName|SourceVersion, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetAwsLogSource(in athanor.Declarer, id string) (*AwsLogSourceResource, error) {
+	out := &AwsLogSourceResource{}
+	r, err := typed.Get(in, AwsLogSourceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAwsLogSources reads every AWS::SecurityLake::AwsLogSource in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListAwsLogSources(in athanor.Declarer) ([]*AwsLogSourceResource, error) {
+	return typed.List(in, AwsLogSourceTypeName, nil, func(out *AwsLogSourceResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -52,14 +52,34 @@ func (r *DataLakeResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataLake(app *athanor.App, logicalID string, props DataLakeProps, opts ...athanor.ResourceOption) (*DataLakeResource, error) {
+func DataLake(in athanor.Declarer, logicalID string, props DataLakeProps, opts ...athanor.ResourceOption) (*DataLakeResource, error) {
 	out := &DataLakeResource{}
-	r, err := typed.Declare(app, DataLakeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataLakeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataLake reads an AWS::SecurityLake::DataLake that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDataLake(in athanor.Declarer, id string) (*DataLakeResource, error) {
+	out := &DataLakeResource{}
+	r, err := typed.Get(in, DataLakeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataLakes reads every AWS::SecurityLake::DataLake in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListDataLakes(in athanor.Declarer) ([]*DataLakeResource, error) {
+	return typed.List(in, DataLakeTypeName, nil, func(out *DataLakeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DataLakeEncryptionConfiguration is part of AWS::SecurityLake::DataLake.

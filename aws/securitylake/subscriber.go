@@ -62,14 +62,34 @@ func (r *SubscriberResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Subscriber(app *athanor.App, logicalID string, props SubscriberProps, opts ...athanor.ResourceOption) (*SubscriberResource, error) {
+func Subscriber(in athanor.Declarer, logicalID string, props SubscriberProps, opts ...athanor.ResourceOption) (*SubscriberResource, error) {
 	out := &SubscriberResource{}
-	r, err := typed.Declare(app, SubscriberTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SubscriberTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSubscriber reads an AWS::SecurityLake::Subscriber that the program uses
+// but does not manage, by its primary identifier (SubscriberArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetSubscriber(in athanor.Declarer, id string) (*SubscriberResource, error) {
+	out := &SubscriberResource{}
+	r, err := typed.Get(in, SubscriberTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSubscribers reads every AWS::SecurityLake::Subscriber in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListSubscribers(in athanor.Declarer) ([]*SubscriberResource, error) {
+	return typed.List(in, SubscriberTypeName, nil, func(out *SubscriberResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AccessTypes (AWS::SecurityLake::Subscriber).

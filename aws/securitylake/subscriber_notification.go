@@ -45,14 +45,36 @@ func (r *SubscriberNotificationResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SubscriberNotification(app *athanor.App, logicalID string, props SubscriberNotificationProps, opts ...athanor.ResourceOption) (*SubscriberNotificationResource, error) {
+func SubscriberNotification(in athanor.Declarer, logicalID string, props SubscriberNotificationProps, opts ...athanor.ResourceOption) (*SubscriberNotificationResource, error) {
 	out := &SubscriberNotificationResource{}
-	r, err := typed.Declare(app, SubscriberNotificationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SubscriberNotificationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSubscriberNotification reads an
+// AWS::SecurityLake::SubscriberNotification that the program uses but does
+// not manage, by its primary identifier (SubscriberArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetSubscriberNotification(in athanor.Declarer, id string) (*SubscriberNotificationResource, error) {
+	out := &SubscriberNotificationResource{}
+	r, err := typed.Get(in, SubscriberNotificationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSubscriberNotifications reads every
+// AWS::SecurityLake::SubscriberNotification in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListSubscriberNotifications(in athanor.Declarer) ([]*SubscriberNotificationResource, error) {
+	return typed.List(in, SubscriberNotificationTypeName, nil, func(out *SubscriberNotificationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SubscriberNotificationHttpsNotificationConfiguration is part of

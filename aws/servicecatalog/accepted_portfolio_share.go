@@ -41,12 +41,34 @@ func (r *AcceptedPortfolioShareResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AcceptedPortfolioShare(app *athanor.App, logicalID string, props AcceptedPortfolioShareProps, opts ...athanor.ResourceOption) (*AcceptedPortfolioShareResource, error) {
+func AcceptedPortfolioShare(in athanor.Declarer, logicalID string, props AcceptedPortfolioShareProps, opts ...athanor.ResourceOption) (*AcceptedPortfolioShareResource, error) {
 	out := &AcceptedPortfolioShareResource{}
-	r, err := typed.Declare(app, AcceptedPortfolioShareTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AcceptedPortfolioShareTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAcceptedPortfolioShare reads an
+// AWS::ServiceCatalog::AcceptedPortfolioShare that the program uses but does
+// not manage, by its primary identifier (PortfolioId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetAcceptedPortfolioShare(in athanor.Declarer, id string) (*AcceptedPortfolioShareResource, error) {
+	out := &AcceptedPortfolioShareResource{}
+	r, err := typed.Get(in, AcceptedPortfolioShareTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAcceptedPortfolioShares reads every
+// AWS::ServiceCatalog::AcceptedPortfolioShare in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListAcceptedPortfolioShares(in athanor.Declarer) ([]*AcceptedPortfolioShareResource, error) {
+	return typed.List(in, AcceptedPortfolioShareTypeName, nil, func(out *AcceptedPortfolioShareResource, r *athanor.Resource) { out.Resource = r })
 }

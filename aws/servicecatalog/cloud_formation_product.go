@@ -85,14 +85,36 @@ func (r *CloudFormationProductResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CloudFormationProduct(app *athanor.App, logicalID string, props CloudFormationProductProps, opts ...athanor.ResourceOption) (*CloudFormationProductResource, error) {
+func CloudFormationProduct(in athanor.Declarer, logicalID string, props CloudFormationProductProps, opts ...athanor.ResourceOption) (*CloudFormationProductResource, error) {
 	out := &CloudFormationProductResource{}
-	r, err := typed.Declare(app, CloudFormationProductTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CloudFormationProductTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCloudFormationProduct reads an
+// AWS::ServiceCatalog::CloudFormationProduct that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetCloudFormationProduct(in athanor.Declarer, id string) (*CloudFormationProductResource, error) {
+	out := &CloudFormationProductResource{}
+	r, err := typed.Get(in, CloudFormationProductTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCloudFormationProducts reads every
+// AWS::ServiceCatalog::CloudFormationProduct in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListCloudFormationProducts(in athanor.Declarer) ([]*CloudFormationProductResource, error) {
+	return typed.List(in, CloudFormationProductTypeName, nil, func(out *CloudFormationProductResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CloudFormationProductCodeStarParameters is part of

@@ -59,9 +59,24 @@ func (r *CloudFormationProvisionedProductResource) ResourceID() string { return 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CloudFormationProvisionedProduct(app *athanor.App, logicalID string, props CloudFormationProvisionedProductProps, opts ...athanor.ResourceOption) (*CloudFormationProvisionedProductResource, error) {
+func CloudFormationProvisionedProduct(in athanor.Declarer, logicalID string, props CloudFormationProvisionedProductProps, opts ...athanor.ResourceOption) (*CloudFormationProvisionedProductResource, error) {
 	out := &CloudFormationProvisionedProductResource{}
-	r, err := typed.Declare(app, CloudFormationProvisionedProductTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CloudFormationProvisionedProductTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetCloudFormationProvisionedProduct reads an
+// AWS::ServiceCatalog::CloudFormationProvisionedProduct that the program
+// uses but does not manage, by its primary identifier
+// (ProvisionedProductId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetCloudFormationProvisionedProduct(in athanor.Declarer, id string) (*CloudFormationProvisionedProductResource, error) {
+	out := &CloudFormationProvisionedProductResource{}
+	r, err := typed.Get(in, CloudFormationProvisionedProductTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -48,12 +48,35 @@ func (r *LaunchNotificationConstraintResource) ResourceID() string { return r.Re
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LaunchNotificationConstraint(app *athanor.App, logicalID string, props LaunchNotificationConstraintProps, opts ...athanor.ResourceOption) (*LaunchNotificationConstraintResource, error) {
+func LaunchNotificationConstraint(in athanor.Declarer, logicalID string, props LaunchNotificationConstraintProps, opts ...athanor.ResourceOption) (*LaunchNotificationConstraintResource, error) {
 	out := &LaunchNotificationConstraintResource{}
-	r, err := typed.Declare(app, LaunchNotificationConstraintTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LaunchNotificationConstraintTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLaunchNotificationConstraint reads an
+// AWS::ServiceCatalog::LaunchNotificationConstraint that the program uses
+// but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetLaunchNotificationConstraint(in athanor.Declarer, id string) (*LaunchNotificationConstraintResource, error) {
+	out := &LaunchNotificationConstraintResource{}
+	r, err := typed.Get(in, LaunchNotificationConstraintTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLaunchNotificationConstraints reads every
+// AWS::ServiceCatalog::LaunchNotificationConstraint within the given
+// PortfolioId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListLaunchNotificationConstraints(in athanor.Declarer, portfolioId string) ([]*LaunchNotificationConstraintResource, error) {
+	return typed.List(in, LaunchNotificationConstraintTypeName, map[string]any{"PortfolioId": portfolioId}, func(out *LaunchNotificationConstraintResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -55,12 +55,34 @@ func (r *LaunchRoleConstraintResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LaunchRoleConstraint(app *athanor.App, logicalID string, props LaunchRoleConstraintProps, opts ...athanor.ResourceOption) (*LaunchRoleConstraintResource, error) {
+func LaunchRoleConstraint(in athanor.Declarer, logicalID string, props LaunchRoleConstraintProps, opts ...athanor.ResourceOption) (*LaunchRoleConstraintResource, error) {
 	out := &LaunchRoleConstraintResource{}
-	r, err := typed.Declare(app, LaunchRoleConstraintTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LaunchRoleConstraintTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLaunchRoleConstraint reads an AWS::ServiceCatalog::LaunchRoleConstraint
+// that the program uses but does not manage, by its primary identifier (Id).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetLaunchRoleConstraint(in athanor.Declarer, id string) (*LaunchRoleConstraintResource, error) {
+	out := &LaunchRoleConstraintResource{}
+	r, err := typed.Get(in, LaunchRoleConstraintTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLaunchRoleConstraints reads every
+// AWS::ServiceCatalog::LaunchRoleConstraint within the given PortfolioId
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListLaunchRoleConstraints(in athanor.Declarer, portfolioId string) ([]*LaunchRoleConstraintResource, error) {
+	return typed.List(in, LaunchRoleConstraintTypeName, map[string]any{"PortfolioId": portfolioId}, func(out *LaunchRoleConstraintResource, r *athanor.Resource) { out.Resource = r })
 }

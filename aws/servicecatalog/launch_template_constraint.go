@@ -51,12 +51,35 @@ func (r *LaunchTemplateConstraintResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LaunchTemplateConstraint(app *athanor.App, logicalID string, props LaunchTemplateConstraintProps, opts ...athanor.ResourceOption) (*LaunchTemplateConstraintResource, error) {
+func LaunchTemplateConstraint(in athanor.Declarer, logicalID string, props LaunchTemplateConstraintProps, opts ...athanor.ResourceOption) (*LaunchTemplateConstraintResource, error) {
 	out := &LaunchTemplateConstraintResource{}
-	r, err := typed.Declare(app, LaunchTemplateConstraintTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LaunchTemplateConstraintTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLaunchTemplateConstraint reads an
+// AWS::ServiceCatalog::LaunchTemplateConstraint that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetLaunchTemplateConstraint(in athanor.Declarer, id string) (*LaunchTemplateConstraintResource, error) {
+	out := &LaunchTemplateConstraintResource{}
+	r, err := typed.Get(in, LaunchTemplateConstraintTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLaunchTemplateConstraints reads every
+// AWS::ServiceCatalog::LaunchTemplateConstraint within the given PortfolioId
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListLaunchTemplateConstraints(in athanor.Declarer, portfolioId string) ([]*LaunchTemplateConstraintResource, error) {
+	return typed.List(in, LaunchTemplateConstraintTypeName, map[string]any{"PortfolioId": portfolioId}, func(out *LaunchTemplateConstraintResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -46,12 +46,32 @@ func (r *PortfolioResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Portfolio(app *athanor.App, logicalID string, props PortfolioProps, opts ...athanor.ResourceOption) (*PortfolioResource, error) {
+func Portfolio(in athanor.Declarer, logicalID string, props PortfolioProps, opts ...athanor.ResourceOption) (*PortfolioResource, error) {
 	out := &PortfolioResource{}
-	r, err := typed.Declare(app, PortfolioTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PortfolioTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPortfolio reads an AWS::ServiceCatalog::Portfolio that the program uses
+// but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetPortfolio(in athanor.Declarer, id string) (*PortfolioResource, error) {
+	out := &PortfolioResource{}
+	r, err := typed.Get(in, PortfolioTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPortfolios reads every AWS::ServiceCatalog::Portfolio in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListPortfolios(in athanor.Declarer) ([]*PortfolioResource, error) {
+	return typed.List(in, PortfolioTypeName, nil, func(out *PortfolioResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -49,12 +49,35 @@ func (r *PortfolioPrincipalAssociationResource) ResourceID() string { return r.R
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PortfolioPrincipalAssociation(app *athanor.App, logicalID string, props PortfolioPrincipalAssociationProps, opts ...athanor.ResourceOption) (*PortfolioPrincipalAssociationResource, error) {
+func PortfolioPrincipalAssociation(in athanor.Declarer, logicalID string, props PortfolioPrincipalAssociationProps, opts ...athanor.ResourceOption) (*PortfolioPrincipalAssociationResource, error) {
 	out := &PortfolioPrincipalAssociationResource{}
-	r, err := typed.Declare(app, PortfolioPrincipalAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PortfolioPrincipalAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPortfolioPrincipalAssociation reads an
+// AWS::ServiceCatalog::PortfolioPrincipalAssociation that the program uses
+// but does not manage, by its primary identifier (PortfolioId|PrincipalARN,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetPortfolioPrincipalAssociation(in athanor.Declarer, id string) (*PortfolioPrincipalAssociationResource, error) {
+	out := &PortfolioPrincipalAssociationResource{}
+	r, err := typed.Get(in, PortfolioPrincipalAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPortfolioPrincipalAssociations reads every
+// AWS::ServiceCatalog::PortfolioPrincipalAssociation within the given
+// PortfolioId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListPortfolioPrincipalAssociations(in athanor.Declarer, portfolioId string) ([]*PortfolioPrincipalAssociationResource, error) {
+	return typed.List(in, PortfolioPrincipalAssociationTypeName, map[string]any{"PortfolioId": portfolioId}, func(out *PortfolioPrincipalAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

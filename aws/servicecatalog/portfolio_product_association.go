@@ -51,12 +51,35 @@ func (r *PortfolioProductAssociationResource) ResourceID() string { return r.Res
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PortfolioProductAssociation(app *athanor.App, logicalID string, props PortfolioProductAssociationProps, opts ...athanor.ResourceOption) (*PortfolioProductAssociationResource, error) {
+func PortfolioProductAssociation(in athanor.Declarer, logicalID string, props PortfolioProductAssociationProps, opts ...athanor.ResourceOption) (*PortfolioProductAssociationResource, error) {
 	out := &PortfolioProductAssociationResource{}
-	r, err := typed.Declare(app, PortfolioProductAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PortfolioProductAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPortfolioProductAssociation reads an
+// AWS::ServiceCatalog::PortfolioProductAssociation that the program uses but
+// does not manage, by its primary identifier (PortfolioId|ProductId, joined
+// by |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetPortfolioProductAssociation(in athanor.Declarer, id string) (*PortfolioProductAssociationResource, error) {
+	out := &PortfolioProductAssociationResource{}
+	r, err := typed.Get(in, PortfolioProductAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPortfolioProductAssociations reads every
+// AWS::ServiceCatalog::PortfolioProductAssociation within the given
+// ProductId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListPortfolioProductAssociations(in athanor.Declarer, productId string) ([]*PortfolioProductAssociationResource, error) {
+	return typed.List(in, PortfolioProductAssociationTypeName, map[string]any{"ProductId": productId}, func(out *PortfolioProductAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

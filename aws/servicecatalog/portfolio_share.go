@@ -45,12 +45,33 @@ func (r *PortfolioShareResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PortfolioShare(app *athanor.App, logicalID string, props PortfolioShareProps, opts ...athanor.ResourceOption) (*PortfolioShareResource, error) {
+func PortfolioShare(in athanor.Declarer, logicalID string, props PortfolioShareProps, opts ...athanor.ResourceOption) (*PortfolioShareResource, error) {
 	out := &PortfolioShareResource{}
-	r, err := typed.Declare(app, PortfolioShareTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PortfolioShareTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPortfolioShare reads an AWS::ServiceCatalog::PortfolioShare that the
+// program uses but does not manage, by its primary identifier
+// (PortfolioId|AccountId, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetPortfolioShare(in athanor.Declarer, id string) (*PortfolioShareResource, error) {
+	out := &PortfolioShareResource{}
+	r, err := typed.Get(in, PortfolioShareTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPortfolioShares reads every AWS::ServiceCatalog::PortfolioShare within
+// the given PortfolioId (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListPortfolioShares(in athanor.Declarer, portfolioId string) ([]*PortfolioShareResource, error) {
+	return typed.List(in, PortfolioShareTypeName, map[string]any{"PortfolioId": portfolioId}, func(out *PortfolioShareResource, r *athanor.Resource) { out.Resource = r })
 }

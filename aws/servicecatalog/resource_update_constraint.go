@@ -53,12 +53,35 @@ func (r *ResourceUpdateConstraintResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResourceUpdateConstraint(app *athanor.App, logicalID string, props ResourceUpdateConstraintProps, opts ...athanor.ResourceOption) (*ResourceUpdateConstraintResource, error) {
+func ResourceUpdateConstraint(in athanor.Declarer, logicalID string, props ResourceUpdateConstraintProps, opts ...athanor.ResourceOption) (*ResourceUpdateConstraintResource, error) {
 	out := &ResourceUpdateConstraintResource{}
-	r, err := typed.Declare(app, ResourceUpdateConstraintTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResourceUpdateConstraintTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResourceUpdateConstraint reads an
+// AWS::ServiceCatalog::ResourceUpdateConstraint that the program uses but
+// does not manage, by its primary identifier (Id). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetResourceUpdateConstraint(in athanor.Declarer, id string) (*ResourceUpdateConstraintResource, error) {
+	out := &ResourceUpdateConstraintResource{}
+	r, err := typed.Get(in, ResourceUpdateConstraintTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResourceUpdateConstraints reads every
+// AWS::ServiceCatalog::ResourceUpdateConstraint within the given PortfolioId
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListResourceUpdateConstraints(in athanor.Declarer, portfolioId string) ([]*ResourceUpdateConstraintResource, error) {
+	return typed.List(in, ResourceUpdateConstraintTypeName, map[string]any{"PortfolioId": portfolioId}, func(out *ResourceUpdateConstraintResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -46,14 +46,34 @@ func (r *ServiceActionResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ServiceAction(app *athanor.App, logicalID string, props ServiceActionProps, opts ...athanor.ResourceOption) (*ServiceActionResource, error) {
+func ServiceAction(in athanor.Declarer, logicalID string, props ServiceActionProps, opts ...athanor.ResourceOption) (*ServiceActionResource, error) {
 	out := &ServiceActionResource{}
-	r, err := typed.Declare(app, ServiceActionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServiceActionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetServiceAction reads an AWS::ServiceCatalog::ServiceAction that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetServiceAction(in athanor.Declarer, id string) (*ServiceActionResource, error) {
+	out := &ServiceActionResource{}
+	r, err := typed.Get(in, ServiceActionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListServiceActions reads every AWS::ServiceCatalog::ServiceAction in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListServiceActions(in athanor.Declarer) ([]*ServiceActionResource, error) {
+	return typed.List(in, ServiceActionTypeName, nil, func(out *ServiceActionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ServiceActionProps.AcceptLanguage (AWS::ServiceCatalog::ServiceAction).

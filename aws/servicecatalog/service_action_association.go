@@ -41,12 +41,36 @@ func (r *ServiceActionAssociationResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ServiceActionAssociation(app *athanor.App, logicalID string, props ServiceActionAssociationProps, opts ...athanor.ResourceOption) (*ServiceActionAssociationResource, error) {
+func ServiceActionAssociation(in athanor.Declarer, logicalID string, props ServiceActionAssociationProps, opts ...athanor.ResourceOption) (*ServiceActionAssociationResource, error) {
 	out := &ServiceActionAssociationResource{}
-	r, err := typed.Declare(app, ServiceActionAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServiceActionAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetServiceActionAssociation reads an
+// AWS::ServiceCatalog::ServiceActionAssociation that the program uses but
+// does not manage, by its primary identifier
+// (ProductId|ProvisioningArtifactId|ServiceActionId, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetServiceActionAssociation(in athanor.Declarer, id string) (*ServiceActionAssociationResource, error) {
+	out := &ServiceActionAssociationResource{}
+	r, err := typed.Get(in, ServiceActionAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListServiceActionAssociations reads every
+// AWS::ServiceCatalog::ServiceActionAssociation within the given ProductId
+// and ProvisioningArtifactId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListServiceActionAssociations(in athanor.Declarer, productId string, provisioningArtifactId string) ([]*ServiceActionAssociationResource, error) {
+	return typed.List(in, ServiceActionAssociationTypeName, map[string]any{"ProductId": productId, "ProvisioningArtifactId": provisioningArtifactId}, func(out *ServiceActionAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

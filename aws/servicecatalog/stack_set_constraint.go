@@ -60,12 +60,34 @@ func (r *StackSetConstraintResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StackSetConstraint(app *athanor.App, logicalID string, props StackSetConstraintProps, opts ...athanor.ResourceOption) (*StackSetConstraintResource, error) {
+func StackSetConstraint(in athanor.Declarer, logicalID string, props StackSetConstraintProps, opts ...athanor.ResourceOption) (*StackSetConstraintResource, error) {
 	out := &StackSetConstraintResource{}
-	r, err := typed.Declare(app, StackSetConstraintTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StackSetConstraintTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStackSetConstraint reads an AWS::ServiceCatalog::StackSetConstraint
+// that the program uses but does not manage, by its primary identifier (Id).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetStackSetConstraint(in athanor.Declarer, id string) (*StackSetConstraintResource, error) {
+	out := &StackSetConstraintResource{}
+	r, err := typed.Get(in, StackSetConstraintTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStackSetConstraints reads every
+// AWS::ServiceCatalog::StackSetConstraint within the given PortfolioId
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListStackSetConstraints(in athanor.Declarer, portfolioId string) ([]*StackSetConstraintResource, error) {
+	return typed.List(in, StackSetConstraintTypeName, map[string]any{"PortfolioId": portfolioId}, func(out *StackSetConstraintResource, r *athanor.Resource) { out.Resource = r })
 }

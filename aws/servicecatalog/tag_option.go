@@ -44,12 +44,32 @@ func (r *TagOptionResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TagOption(app *athanor.App, logicalID string, props TagOptionProps, opts ...athanor.ResourceOption) (*TagOptionResource, error) {
+func TagOption(in athanor.Declarer, logicalID string, props TagOptionProps, opts ...athanor.ResourceOption) (*TagOptionResource, error) {
 	out := &TagOptionResource{}
-	r, err := typed.Declare(app, TagOptionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TagOptionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTagOption reads an AWS::ServiceCatalog::TagOption that the program uses
+// but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetTagOption(in athanor.Declarer, id string) (*TagOptionResource, error) {
+	out := &TagOptionResource{}
+	r, err := typed.Get(in, TagOptionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTagOptions reads every AWS::ServiceCatalog::TagOption in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListTagOptions(in athanor.Declarer) ([]*TagOptionResource, error) {
+	return typed.List(in, TagOptionTypeName, nil, func(out *TagOptionResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -41,12 +41,34 @@ func (r *TagOptionAssociationResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TagOptionAssociation(app *athanor.App, logicalID string, props TagOptionAssociationProps, opts ...athanor.ResourceOption) (*TagOptionAssociationResource, error) {
+func TagOptionAssociation(in athanor.Declarer, logicalID string, props TagOptionAssociationProps, opts ...athanor.ResourceOption) (*TagOptionAssociationResource, error) {
 	out := &TagOptionAssociationResource{}
-	r, err := typed.Declare(app, TagOptionAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TagOptionAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTagOptionAssociation reads an AWS::ServiceCatalog::TagOptionAssociation
+// that the program uses but does not manage, by its primary identifier
+// (TagOptionId|ResourceId, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetTagOptionAssociation(in athanor.Declarer, id string) (*TagOptionAssociationResource, error) {
+	out := &TagOptionAssociationResource{}
+	r, err := typed.Get(in, TagOptionAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTagOptionAssociations reads every
+// AWS::ServiceCatalog::TagOptionAssociation within the given TagOptionId
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListTagOptionAssociations(in athanor.Declarer, tagOptionId string) ([]*TagOptionAssociationResource, error) {
+	return typed.List(in, TagOptionAssociationTypeName, map[string]any{"TagOptionId": tagOptionId}, func(out *TagOptionAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

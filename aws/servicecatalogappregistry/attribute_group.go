@@ -47,12 +47,33 @@ func (r *AttributeGroupResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AttributeGroup(app *athanor.App, logicalID string, props AttributeGroupProps, opts ...athanor.ResourceOption) (*AttributeGroupResource, error) {
+func AttributeGroup(in athanor.Declarer, logicalID string, props AttributeGroupProps, opts ...athanor.ResourceOption) (*AttributeGroupResource, error) {
 	out := &AttributeGroupResource{}
-	r, err := typed.Declare(app, AttributeGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AttributeGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAttributeGroup reads an AWS::ServiceCatalogAppRegistry::AttributeGroup
+// that the program uses but does not manage, by its primary identifier (Id).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetAttributeGroup(in athanor.Declarer, id string) (*AttributeGroupResource, error) {
+	out := &AttributeGroupResource{}
+	r, err := typed.Get(in, AttributeGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAttributeGroups reads every
+// AWS::ServiceCatalogAppRegistry::AttributeGroup in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListAttributeGroups(in athanor.Declarer) ([]*AttributeGroupResource, error) {
+	return typed.List(in, AttributeGroupTypeName, nil, func(out *AttributeGroupResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -47,12 +47,36 @@ func (r *AttributeGroupAssociationResource) ResourceID() string { return r.Resou
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AttributeGroupAssociation(app *athanor.App, logicalID string, props AttributeGroupAssociationProps, opts ...athanor.ResourceOption) (*AttributeGroupAssociationResource, error) {
+func AttributeGroupAssociation(in athanor.Declarer, logicalID string, props AttributeGroupAssociationProps, opts ...athanor.ResourceOption) (*AttributeGroupAssociationResource, error) {
 	out := &AttributeGroupAssociationResource{}
-	r, err := typed.Declare(app, AttributeGroupAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AttributeGroupAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAttributeGroupAssociation reads an
+// AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation that the program
+// uses but does not manage, by its primary identifier
+// (ApplicationArn|AttributeGroupArn, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetAttributeGroupAssociation(in athanor.Declarer, id string) (*AttributeGroupAssociationResource, error) {
+	out := &AttributeGroupAssociationResource{}
+	r, err := typed.Get(in, AttributeGroupAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAttributeGroupAssociations reads every
+// AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation within the given
+// ApplicationArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListAttributeGroupAssociations(in athanor.Declarer, applicationArn string) ([]*AttributeGroupAssociationResource, error) {
+	return typed.List(in, AttributeGroupAssociationTypeName, map[string]any{"ApplicationArn": applicationArn}, func(out *AttributeGroupAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -50,14 +50,38 @@ func (r *ResourceAssociationResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResourceAssociation(app *athanor.App, logicalID string, props ResourceAssociationProps, opts ...athanor.ResourceOption) (*ResourceAssociationResource, error) {
+func ResourceAssociation(in athanor.Declarer, logicalID string, props ResourceAssociationProps, opts ...athanor.ResourceOption) (*ResourceAssociationResource, error) {
 	out := &ResourceAssociationResource{}
-	r, err := typed.Declare(app, ResourceAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResourceAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResourceAssociation reads an
+// AWS::ServiceCatalogAppRegistry::ResourceAssociation that the program uses
+// but does not manage, by its primary identifier
+// (ApplicationArn|ResourceArn|ResourceType, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetResourceAssociation(in athanor.Declarer, id string) (*ResourceAssociationResource, error) {
+	out := &ResourceAssociationResource{}
+	r, err := typed.Get(in, ResourceAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResourceAssociations reads every
+// AWS::ServiceCatalogAppRegistry::ResourceAssociation within the given
+// ApplicationArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListResourceAssociations(in athanor.Declarer, applicationArn string) ([]*ResourceAssociationResource, error) {
+	return typed.List(in, ResourceAssociationTypeName, map[string]any{"ApplicationArn": applicationArn}, func(out *ResourceAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ResourceAssociationProps.ResourceType (AWS::ServiceCatalogAppRegistry::ResourceAssociation).

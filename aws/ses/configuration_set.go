@@ -58,14 +58,34 @@ func (r *ConfigurationSetResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConfigurationSet(app *athanor.App, logicalID string, props ConfigurationSetProps, opts ...athanor.ResourceOption) (*ConfigurationSetResource, error) {
+func ConfigurationSet(in athanor.Declarer, logicalID string, props ConfigurationSetProps, opts ...athanor.ResourceOption) (*ConfigurationSetResource, error) {
 	out := &ConfigurationSetResource{}
-	r, err := typed.Declare(app, ConfigurationSetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConfigurationSetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConfigurationSet reads an AWS::SES::ConfigurationSet that the program
+// uses but does not manage, by its primary identifier (Name). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetConfigurationSet(in athanor.Declarer, id string) (*ConfigurationSetResource, error) {
+	out := &ConfigurationSetResource{}
+	r, err := typed.Get(in, ConfigurationSetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConfigurationSets reads every AWS::SES::ConfigurationSet in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListConfigurationSets(in athanor.Declarer) ([]*ConfigurationSetResource, error) {
+	return typed.List(in, ConfigurationSetTypeName, nil, func(out *ConfigurationSetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConfigurationSetArchivingOptions is part of AWS::SES::ConfigurationSet. An

@@ -45,14 +45,37 @@ func (r *ConfigurationSetEventDestinationResource) ResourceID() string { return 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConfigurationSetEventDestination(app *athanor.App, logicalID string, props ConfigurationSetEventDestinationProps, opts ...athanor.ResourceOption) (*ConfigurationSetEventDestinationResource, error) {
+func ConfigurationSetEventDestination(in athanor.Declarer, logicalID string, props ConfigurationSetEventDestinationProps, opts ...athanor.ResourceOption) (*ConfigurationSetEventDestinationResource, error) {
 	out := &ConfigurationSetEventDestinationResource{}
-	r, err := typed.Declare(app, ConfigurationSetEventDestinationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConfigurationSetEventDestinationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConfigurationSetEventDestination reads an
+// AWS::SES::ConfigurationSetEventDestination that the program uses but does
+// not manage, by its primary identifier (Id). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetConfigurationSetEventDestination(in athanor.Declarer, id string) (*ConfigurationSetEventDestinationResource, error) {
+	out := &ConfigurationSetEventDestinationResource{}
+	r, err := typed.Get(in, ConfigurationSetEventDestinationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConfigurationSetEventDestinations reads every
+// AWS::SES::ConfigurationSetEventDestination within the given
+// ConfigurationSetName (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListConfigurationSetEventDestinations(in athanor.Declarer, configurationSetName string) ([]*ConfigurationSetEventDestinationResource, error) {
+	return typed.List(in, ConfigurationSetEventDestinationTypeName, map[string]any{"ConfigurationSetName": configurationSetName}, func(out *ConfigurationSetEventDestinationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConfigurationSetEventDestinationCloudWatchDestination is part of

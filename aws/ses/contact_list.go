@@ -41,14 +41,34 @@ func (r *ContactListResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ContactList(app *athanor.App, logicalID string, props ContactListProps, opts ...athanor.ResourceOption) (*ContactListResource, error) {
+func ContactList(in athanor.Declarer, logicalID string, props ContactListProps, opts ...athanor.ResourceOption) (*ContactListResource, error) {
 	out := &ContactListResource{}
-	r, err := typed.Declare(app, ContactListTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ContactListTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetContactList reads an AWS::SES::ContactList that the program uses but
+// does not manage, by its primary identifier (ContactListName). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetContactList(in athanor.Declarer, id string) (*ContactListResource, error) {
+	out := &ContactListResource{}
+	r, err := typed.Get(in, ContactListTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListContactLists reads every AWS::SES::ContactList in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListContactLists(in athanor.Declarer) ([]*ContactListResource, error) {
+	return typed.List(in, ContactListTypeName, nil, func(out *ContactListResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ContactListTopic is part of AWS::SES::ContactList.

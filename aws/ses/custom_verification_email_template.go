@@ -55,12 +55,34 @@ func (r *CustomVerificationEmailTemplateResource) ResourceID() string { return r
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func CustomVerificationEmailTemplate(app *athanor.App, logicalID string, props CustomVerificationEmailTemplateProps, opts ...athanor.ResourceOption) (*CustomVerificationEmailTemplateResource, error) {
+func CustomVerificationEmailTemplate(in athanor.Declarer, logicalID string, props CustomVerificationEmailTemplateProps, opts ...athanor.ResourceOption) (*CustomVerificationEmailTemplateResource, error) {
 	out := &CustomVerificationEmailTemplateResource{}
-	r, err := typed.Declare(app, CustomVerificationEmailTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CustomVerificationEmailTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCustomVerificationEmailTemplate reads an
+// AWS::SES::CustomVerificationEmailTemplate that the program uses but does
+// not manage, by its primary identifier (TemplateName). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetCustomVerificationEmailTemplate(in athanor.Declarer, id string) (*CustomVerificationEmailTemplateResource, error) {
+	out := &CustomVerificationEmailTemplateResource{}
+	r, err := typed.Get(in, CustomVerificationEmailTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCustomVerificationEmailTemplates reads every
+// AWS::SES::CustomVerificationEmailTemplate in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListCustomVerificationEmailTemplates(in athanor.Declarer) ([]*CustomVerificationEmailTemplateResource, error) {
+	return typed.List(in, CustomVerificationEmailTemplateTypeName, nil, func(out *CustomVerificationEmailTemplateResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -40,12 +40,32 @@ func (r *DedicatedIpPoolResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DedicatedIpPool(app *athanor.App, logicalID string, props DedicatedIpPoolProps, opts ...athanor.ResourceOption) (*DedicatedIpPoolResource, error) {
+func DedicatedIpPool(in athanor.Declarer, logicalID string, props DedicatedIpPoolProps, opts ...athanor.ResourceOption) (*DedicatedIpPoolResource, error) {
 	out := &DedicatedIpPoolResource{}
-	r, err := typed.Declare(app, DedicatedIpPoolTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DedicatedIpPoolTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDedicatedIpPool reads an AWS::SES::DedicatedIpPool that the program
+// uses but does not manage, by its primary identifier (PoolName). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetDedicatedIpPool(in athanor.Declarer, id string) (*DedicatedIpPoolResource, error) {
+	out := &DedicatedIpPoolResource{}
+	r, err := typed.Get(in, DedicatedIpPoolTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDedicatedIpPools reads every AWS::SES::DedicatedIpPool in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListDedicatedIpPools(in athanor.Declarer) ([]*DedicatedIpPoolResource, error) {
+	return typed.List(in, DedicatedIpPoolTypeName, nil, func(out *DedicatedIpPoolResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -64,14 +64,34 @@ func (r *EmailIdentityResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func EmailIdentity(app *athanor.App, logicalID string, props EmailIdentityProps, opts ...athanor.ResourceOption) (*EmailIdentityResource, error) {
+func EmailIdentity(in athanor.Declarer, logicalID string, props EmailIdentityProps, opts ...athanor.ResourceOption) (*EmailIdentityResource, error) {
 	out := &EmailIdentityResource{}
-	r, err := typed.Declare(app, EmailIdentityTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, EmailIdentityTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetEmailIdentity reads an AWS::SES::EmailIdentity that the program uses
+// but does not manage, by its primary identifier (EmailIdentity). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetEmailIdentity(in athanor.Declarer, id string) (*EmailIdentityResource, error) {
+	out := &EmailIdentityResource{}
+	r, err := typed.Get(in, EmailIdentityTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListEmailIdentities reads every AWS::SES::EmailIdentity in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListEmailIdentities(in athanor.Declarer) ([]*EmailIdentityResource, error) {
+	return typed.List(in, EmailIdentityTypeName, nil, func(out *EmailIdentityResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // EmailIdentityConfigurationSetAttributes is part of

@@ -44,12 +44,33 @@ func (r *MailManagerAddonInstanceResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MailManagerAddonInstance(app *athanor.App, logicalID string, props MailManagerAddonInstanceProps, opts ...athanor.ResourceOption) (*MailManagerAddonInstanceResource, error) {
+func MailManagerAddonInstance(in athanor.Declarer, logicalID string, props MailManagerAddonInstanceProps, opts ...athanor.ResourceOption) (*MailManagerAddonInstanceResource, error) {
 	out := &MailManagerAddonInstanceResource{}
-	r, err := typed.Declare(app, MailManagerAddonInstanceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MailManagerAddonInstanceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMailManagerAddonInstance reads an AWS::SES::MailManagerAddonInstance
+// that the program uses but does not manage, by its primary identifier
+// (AddonInstanceId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetMailManagerAddonInstance(in athanor.Declarer, id string) (*MailManagerAddonInstanceResource, error) {
+	out := &MailManagerAddonInstanceResource{}
+	r, err := typed.Get(in, MailManagerAddonInstanceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMailManagerAddonInstances reads every
+// AWS::SES::MailManagerAddonInstance in the account and region of in, sorted
+// by identifier. See athanor.App.List.
+func ListMailManagerAddonInstances(in athanor.Declarer) ([]*MailManagerAddonInstanceResource, error) {
+	return typed.List(in, MailManagerAddonInstanceTypeName, nil, func(out *MailManagerAddonInstanceResource, r *athanor.Resource) { out.Resource = r })
 }

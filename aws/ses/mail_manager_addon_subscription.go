@@ -44,12 +44,34 @@ func (r *MailManagerAddonSubscriptionResource) ResourceID() string { return r.Re
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MailManagerAddonSubscription(app *athanor.App, logicalID string, props MailManagerAddonSubscriptionProps, opts ...athanor.ResourceOption) (*MailManagerAddonSubscriptionResource, error) {
+func MailManagerAddonSubscription(in athanor.Declarer, logicalID string, props MailManagerAddonSubscriptionProps, opts ...athanor.ResourceOption) (*MailManagerAddonSubscriptionResource, error) {
 	out := &MailManagerAddonSubscriptionResource{}
-	r, err := typed.Declare(app, MailManagerAddonSubscriptionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MailManagerAddonSubscriptionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMailManagerAddonSubscription reads an
+// AWS::SES::MailManagerAddonSubscription that the program uses but does not
+// manage, by its primary identifier (AddonSubscriptionId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetMailManagerAddonSubscription(in athanor.Declarer, id string) (*MailManagerAddonSubscriptionResource, error) {
+	out := &MailManagerAddonSubscriptionResource{}
+	r, err := typed.Get(in, MailManagerAddonSubscriptionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMailManagerAddonSubscriptions reads every
+// AWS::SES::MailManagerAddonSubscription in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListMailManagerAddonSubscriptions(in athanor.Declarer) ([]*MailManagerAddonSubscriptionResource, error) {
+	return typed.List(in, MailManagerAddonSubscriptionTypeName, nil, func(out *MailManagerAddonSubscriptionResource, r *athanor.Resource) { out.Resource = r })
 }

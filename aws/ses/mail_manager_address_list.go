@@ -42,12 +42,33 @@ func (r *MailManagerAddressListResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MailManagerAddressList(app *athanor.App, logicalID string, props MailManagerAddressListProps, opts ...athanor.ResourceOption) (*MailManagerAddressListResource, error) {
+func MailManagerAddressList(in athanor.Declarer, logicalID string, props MailManagerAddressListProps, opts ...athanor.ResourceOption) (*MailManagerAddressListResource, error) {
 	out := &MailManagerAddressListResource{}
-	r, err := typed.Declare(app, MailManagerAddressListTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MailManagerAddressListTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMailManagerAddressList reads an AWS::SES::MailManagerAddressList that
+// the program uses but does not manage, by its primary identifier
+// (AddressListId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetMailManagerAddressList(in athanor.Declarer, id string) (*MailManagerAddressListResource, error) {
+	out := &MailManagerAddressListResource{}
+	r, err := typed.Get(in, MailManagerAddressListTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMailManagerAddressLists reads every AWS::SES::MailManagerAddressList
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListMailManagerAddressLists(in athanor.Declarer) ([]*MailManagerAddressListResource, error) {
+	return typed.List(in, MailManagerAddressListTypeName, nil, func(out *MailManagerAddressListResource, r *athanor.Resource) { out.Resource = r })
 }

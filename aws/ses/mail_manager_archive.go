@@ -45,14 +45,34 @@ func (r *MailManagerArchiveResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MailManagerArchive(app *athanor.App, logicalID string, props MailManagerArchiveProps, opts ...athanor.ResourceOption) (*MailManagerArchiveResource, error) {
+func MailManagerArchive(in athanor.Declarer, logicalID string, props MailManagerArchiveProps, opts ...athanor.ResourceOption) (*MailManagerArchiveResource, error) {
 	out := &MailManagerArchiveResource{}
-	r, err := typed.Declare(app, MailManagerArchiveTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MailManagerArchiveTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMailManagerArchive reads an AWS::SES::MailManagerArchive that the
+// program uses but does not manage, by its primary identifier (ArchiveId).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetMailManagerArchive(in athanor.Declarer, id string) (*MailManagerArchiveResource, error) {
+	out := &MailManagerArchiveResource{}
+	r, err := typed.Get(in, MailManagerArchiveTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMailManagerArchives reads every AWS::SES::MailManagerArchive in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListMailManagerArchives(in athanor.Declarer) ([]*MailManagerArchiveResource, error) {
+	return typed.List(in, MailManagerArchiveTypeName, nil, func(out *MailManagerArchiveResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MailManagerArchiveArchiveRetention is part of

@@ -57,14 +57,35 @@ func (r *MailManagerIngressPointResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MailManagerIngressPoint(app *athanor.App, logicalID string, props MailManagerIngressPointProps, opts ...athanor.ResourceOption) (*MailManagerIngressPointResource, error) {
+func MailManagerIngressPoint(in athanor.Declarer, logicalID string, props MailManagerIngressPointProps, opts ...athanor.ResourceOption) (*MailManagerIngressPointResource, error) {
 	out := &MailManagerIngressPointResource{}
-	r, err := typed.Declare(app, MailManagerIngressPointTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MailManagerIngressPointTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMailManagerIngressPoint reads an AWS::SES::MailManagerIngressPoint that
+// the program uses but does not manage, by its primary identifier
+// (IngressPointId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetMailManagerIngressPoint(in athanor.Declarer, id string) (*MailManagerIngressPointResource, error) {
+	out := &MailManagerIngressPointResource{}
+	r, err := typed.Get(in, MailManagerIngressPointTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMailManagerIngressPoints reads every AWS::SES::MailManagerIngressPoint
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListMailManagerIngressPoints(in athanor.Declarer) ([]*MailManagerIngressPointResource, error) {
+	return typed.List(in, MailManagerIngressPointTypeName, nil, func(out *MailManagerIngressPointResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MailManagerIngressPointIngressPointConfiguration is part of

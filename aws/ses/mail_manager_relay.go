@@ -46,14 +46,34 @@ func (r *MailManagerRelayResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MailManagerRelay(app *athanor.App, logicalID string, props MailManagerRelayProps, opts ...athanor.ResourceOption) (*MailManagerRelayResource, error) {
+func MailManagerRelay(in athanor.Declarer, logicalID string, props MailManagerRelayProps, opts ...athanor.ResourceOption) (*MailManagerRelayResource, error) {
 	out := &MailManagerRelayResource{}
-	r, err := typed.Declare(app, MailManagerRelayTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MailManagerRelayTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMailManagerRelay reads an AWS::SES::MailManagerRelay that the program
+// uses but does not manage, by its primary identifier (RelayId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetMailManagerRelay(in athanor.Declarer, id string) (*MailManagerRelayResource, error) {
+	out := &MailManagerRelayResource{}
+	r, err := typed.Get(in, MailManagerRelayTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMailManagerRelays reads every AWS::SES::MailManagerRelay in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListMailManagerRelays(in athanor.Declarer) ([]*MailManagerRelayResource, error) {
+	return typed.List(in, MailManagerRelayTypeName, nil, func(out *MailManagerRelayResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MailManagerRelayRelayAuthentication is part of AWS::SES::MailManagerRelay.

@@ -42,14 +42,34 @@ func (r *MailManagerRuleSetResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MailManagerRuleSet(app *athanor.App, logicalID string, props MailManagerRuleSetProps, opts ...athanor.ResourceOption) (*MailManagerRuleSetResource, error) {
+func MailManagerRuleSet(in athanor.Declarer, logicalID string, props MailManagerRuleSetProps, opts ...athanor.ResourceOption) (*MailManagerRuleSetResource, error) {
 	out := &MailManagerRuleSetResource{}
-	r, err := typed.Declare(app, MailManagerRuleSetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MailManagerRuleSetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMailManagerRuleSet reads an AWS::SES::MailManagerRuleSet that the
+// program uses but does not manage, by its primary identifier (RuleSetId).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetMailManagerRuleSet(in athanor.Declarer, id string) (*MailManagerRuleSetResource, error) {
+	out := &MailManagerRuleSetResource{}
+	r, err := typed.Get(in, MailManagerRuleSetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMailManagerRuleSets reads every AWS::SES::MailManagerRuleSet in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListMailManagerRuleSets(in athanor.Declarer) ([]*MailManagerRuleSetResource, error) {
+	return typed.List(in, MailManagerRuleSetTypeName, nil, func(out *MailManagerRuleSetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition ActionFailurePolicy (AWS::SES::MailManagerRuleSet).

@@ -46,14 +46,35 @@ func (r *MailManagerTrafficPolicyResource) ResourceID() string { return r.Resour
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MailManagerTrafficPolicy(app *athanor.App, logicalID string, props MailManagerTrafficPolicyProps, opts ...athanor.ResourceOption) (*MailManagerTrafficPolicyResource, error) {
+func MailManagerTrafficPolicy(in athanor.Declarer, logicalID string, props MailManagerTrafficPolicyProps, opts ...athanor.ResourceOption) (*MailManagerTrafficPolicyResource, error) {
 	out := &MailManagerTrafficPolicyResource{}
-	r, err := typed.Declare(app, MailManagerTrafficPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MailManagerTrafficPolicyTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMailManagerTrafficPolicy reads an AWS::SES::MailManagerTrafficPolicy
+// that the program uses but does not manage, by its primary identifier
+// (TrafficPolicyId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetMailManagerTrafficPolicy(in athanor.Declarer, id string) (*MailManagerTrafficPolicyResource, error) {
+	out := &MailManagerTrafficPolicyResource{}
+	r, err := typed.Get(in, MailManagerTrafficPolicyTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMailManagerTrafficPolicies reads every
+// AWS::SES::MailManagerTrafficPolicy in the account and region of in, sorted
+// by identifier. See athanor.App.List.
+func ListMailManagerTrafficPolicies(in athanor.Declarer) ([]*MailManagerTrafficPolicyResource, error) {
+	return typed.List(in, MailManagerTrafficPolicyTypeName, nil, func(out *MailManagerTrafficPolicyResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AcceptAction (AWS::SES::MailManagerTrafficPolicy).

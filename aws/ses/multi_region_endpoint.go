@@ -43,14 +43,34 @@ func (r *MultiRegionEndpointResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MultiRegionEndpoint(app *athanor.App, logicalID string, props MultiRegionEndpointProps, opts ...athanor.ResourceOption) (*MultiRegionEndpointResource, error) {
+func MultiRegionEndpoint(in athanor.Declarer, logicalID string, props MultiRegionEndpointProps, opts ...athanor.ResourceOption) (*MultiRegionEndpointResource, error) {
 	out := &MultiRegionEndpointResource{}
-	r, err := typed.Declare(app, MultiRegionEndpointTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MultiRegionEndpointTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMultiRegionEndpoint reads an AWS::SES::MultiRegionEndpoint that the
+// program uses but does not manage, by its primary identifier
+// (EndpointName). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetMultiRegionEndpoint(in athanor.Declarer, id string) (*MultiRegionEndpointResource, error) {
+	out := &MultiRegionEndpointResource{}
+	r, err := typed.Get(in, MultiRegionEndpointTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMultiRegionEndpoints reads every AWS::SES::MultiRegionEndpoint in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListMultiRegionEndpoints(in athanor.Declarer) ([]*MultiRegionEndpointResource, error) {
+	return typed.List(in, MultiRegionEndpointTypeName, nil, func(out *MultiRegionEndpointResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MultiRegionEndpointDetails is part of AWS::SES::MultiRegionEndpoint.

@@ -43,14 +43,34 @@ func (r *TenantResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Tenant(app *athanor.App, logicalID string, props TenantProps, opts ...athanor.ResourceOption) (*TenantResource, error) {
+func Tenant(in athanor.Declarer, logicalID string, props TenantProps, opts ...athanor.ResourceOption) (*TenantResource, error) {
 	out := &TenantResource{}
-	r, err := typed.Declare(app, TenantTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TenantTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTenant reads an AWS::SES::Tenant that the program uses but does not
+// manage, by its primary identifier (TenantName). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetTenant(in athanor.Declarer, id string) (*TenantResource, error) {
+	out := &TenantResource{}
+	r, err := typed.Get(in, TenantTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTenants reads every AWS::SES::Tenant in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListTenants(in athanor.Declarer) ([]*TenantResource, error) {
+	return typed.List(in, TenantTypeName, nil, func(out *TenantResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TenantResourceAssociation is part of AWS::SES::Tenant. The resource to

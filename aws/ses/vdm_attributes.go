@@ -40,9 +40,23 @@ func (r *VdmAttributesResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VdmAttributes(app *athanor.App, logicalID string, props VdmAttributesProps, opts ...athanor.ResourceOption) (*VdmAttributesResource, error) {
+func VdmAttributes(in athanor.Declarer, logicalID string, props VdmAttributesProps, opts ...athanor.ResourceOption) (*VdmAttributesResource, error) {
 	out := &VdmAttributesResource{}
-	r, err := typed.Declare(app, VdmAttributesTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VdmAttributesTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetVdmAttributes reads an AWS::SES::VdmAttributes that the program uses
+// but does not manage, by its primary identifier (VdmAttributesResourceId).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetVdmAttributes(in athanor.Declarer, id string) (*VdmAttributesResource, error) {
+	out := &VdmAttributesResource{}
+	r, err := typed.Get(in, VdmAttributesTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

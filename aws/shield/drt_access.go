@@ -49,12 +49,32 @@ func (r *DRTAccessResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DRTAccess(app *athanor.App, logicalID string, props DRTAccessProps, opts ...athanor.ResourceOption) (*DRTAccessResource, error) {
+func DRTAccess(in athanor.Declarer, logicalID string, props DRTAccessProps, opts ...athanor.ResourceOption) (*DRTAccessResource, error) {
 	out := &DRTAccessResource{}
-	r, err := typed.Declare(app, DRTAccessTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DRTAccessTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDRTAccess reads an AWS::Shield::DRTAccess that the program uses but
+// does not manage, by its primary identifier (AccountId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetDRTAccess(in athanor.Declarer, id string) (*DRTAccessResource, error) {
+	out := &DRTAccessResource{}
+	r, err := typed.Get(in, DRTAccessTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDRTAccesses reads every AWS::Shield::DRTAccess in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListDRTAccesses(in athanor.Declarer) ([]*DRTAccessResource, error) {
+	return typed.List(in, DRTAccessTypeName, nil, func(out *DRTAccessResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -50,14 +50,34 @@ func (r *ProactiveEngagementResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ProactiveEngagement(app *athanor.App, logicalID string, props ProactiveEngagementProps, opts ...athanor.ResourceOption) (*ProactiveEngagementResource, error) {
+func ProactiveEngagement(in athanor.Declarer, logicalID string, props ProactiveEngagementProps, opts ...athanor.ResourceOption) (*ProactiveEngagementResource, error) {
 	out := &ProactiveEngagementResource{}
-	r, err := typed.Declare(app, ProactiveEngagementTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ProactiveEngagementTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetProactiveEngagement reads an AWS::Shield::ProactiveEngagement that the
+// program uses but does not manage, by its primary identifier (AccountId).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetProactiveEngagement(in athanor.Declarer, id string) (*ProactiveEngagementResource, error) {
+	out := &ProactiveEngagementResource{}
+	r, err := typed.Get(in, ProactiveEngagementTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListProactiveEngagements reads every AWS::Shield::ProactiveEngagement in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListProactiveEngagements(in athanor.Declarer) ([]*ProactiveEngagementResource, error) {
+	return typed.List(in, ProactiveEngagementTypeName, nil, func(out *ProactiveEngagementResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ProactiveEngagementEmergencyContact is part of

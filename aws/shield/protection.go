@@ -61,14 +61,34 @@ func (r *ProtectionResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Protection(app *athanor.App, logicalID string, props ProtectionProps, opts ...athanor.ResourceOption) (*ProtectionResource, error) {
+func Protection(in athanor.Declarer, logicalID string, props ProtectionProps, opts ...athanor.ResourceOption) (*ProtectionResource, error) {
 	out := &ProtectionResource{}
-	r, err := typed.Declare(app, ProtectionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ProtectionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetProtection reads an AWS::Shield::Protection that the program uses but
+// does not manage, by its primary identifier (ProtectionArn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetProtection(in athanor.Declarer, id string) (*ProtectionResource, error) {
+	out := &ProtectionResource{}
+	r, err := typed.Get(in, ProtectionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListProtections reads every AWS::Shield::Protection in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListProtections(in athanor.Declarer) ([]*ProtectionResource, error) {
+	return typed.List(in, ProtectionTypeName, nil, func(out *ProtectionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ProtectionApplicationLayerAutomaticResponseConfiguration is part of

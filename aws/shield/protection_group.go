@@ -72,14 +72,34 @@ func (r *ProtectionGroupResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ProtectionGroup(app *athanor.App, logicalID string, props ProtectionGroupProps, opts ...athanor.ResourceOption) (*ProtectionGroupResource, error) {
+func ProtectionGroup(in athanor.Declarer, logicalID string, props ProtectionGroupProps, opts ...athanor.ResourceOption) (*ProtectionGroupResource, error) {
 	out := &ProtectionGroupResource{}
-	r, err := typed.Declare(app, ProtectionGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ProtectionGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetProtectionGroup reads an AWS::Shield::ProtectionGroup that the program
+// uses but does not manage, by its primary identifier (ProtectionGroupArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetProtectionGroup(in athanor.Declarer, id string) (*ProtectionGroupResource, error) {
+	out := &ProtectionGroupResource{}
+	r, err := typed.Get(in, ProtectionGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListProtectionGroups reads every AWS::Shield::ProtectionGroup in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListProtectionGroups(in athanor.Declarer) ([]*ProtectionGroupResource, error) {
+	return typed.List(in, ProtectionGroupTypeName, nil, func(out *ProtectionGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ProtectionGroupProps.Aggregation (AWS::Shield::ProtectionGroup).

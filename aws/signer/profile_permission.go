@@ -44,12 +44,32 @@ func (r *ProfilePermissionResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ProfilePermission(app *athanor.App, logicalID string, props ProfilePermissionProps, opts ...athanor.ResourceOption) (*ProfilePermissionResource, error) {
+func ProfilePermission(in athanor.Declarer, logicalID string, props ProfilePermissionProps, opts ...athanor.ResourceOption) (*ProfilePermissionResource, error) {
 	out := &ProfilePermissionResource{}
-	r, err := typed.Declare(app, ProfilePermissionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ProfilePermissionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetProfilePermission reads an AWS::Signer::ProfilePermission that the
+// program uses but does not manage, by its primary identifier
+// (StatementId|ProfileName, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetProfilePermission(in athanor.Declarer, id string) (*ProfilePermissionResource, error) {
+	out := &ProfilePermissionResource{}
+	r, err := typed.Get(in, ProfilePermissionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListProfilePermissions reads every AWS::Signer::ProfilePermission in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListProfilePermissions(in athanor.Declarer) ([]*ProfilePermissionResource, error) {
+	return typed.List(in, ProfilePermissionTypeName, nil, func(out *ProfilePermissionResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -57,14 +57,34 @@ func (r *SigningProfileResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SigningProfile(app *athanor.App, logicalID string, props SigningProfileProps, opts ...athanor.ResourceOption) (*SigningProfileResource, error) {
+func SigningProfile(in athanor.Declarer, logicalID string, props SigningProfileProps, opts ...athanor.ResourceOption) (*SigningProfileResource, error) {
 	out := &SigningProfileResource{}
-	r, err := typed.Declare(app, SigningProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SigningProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSigningProfile reads an AWS::Signer::SigningProfile that the program
+// uses but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetSigningProfile(in athanor.Declarer, id string) (*SigningProfileResource, error) {
+	out := &SigningProfileResource{}
+	r, err := typed.Get(in, SigningProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSigningProfiles reads every AWS::Signer::SigningProfile in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListSigningProfiles(in athanor.Declarer) ([]*SigningProfileResource, error) {
+	return typed.List(in, SigningProfileTypeName, nil, func(out *SigningProfileResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition PlatformId (AWS::Signer::SigningProfile).

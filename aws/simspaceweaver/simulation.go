@@ -48,14 +48,34 @@ func (r *SimulationResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Simulation(app *athanor.App, logicalID string, props SimulationProps, opts ...athanor.ResourceOption) (*SimulationResource, error) {
+func Simulation(in athanor.Declarer, logicalID string, props SimulationProps, opts ...athanor.ResourceOption) (*SimulationResource, error) {
 	out := &SimulationResource{}
-	r, err := typed.Declare(app, SimulationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SimulationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSimulation reads an AWS::SimSpaceWeaver::Simulation that the program
+// uses but does not manage, by its primary identifier (Name). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetSimulation(in athanor.Declarer, id string) (*SimulationResource, error) {
+	out := &SimulationResource{}
+	r, err := typed.Get(in, SimulationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSimulations reads every AWS::SimSpaceWeaver::Simulation in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListSimulations(in athanor.Declarer) ([]*SimulationResource, error) {
+	return typed.List(in, SimulationTypeName, nil, func(out *SimulationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SimulationS3Location is part of AWS::SimSpaceWeaver::Simulation.

@@ -42,12 +42,32 @@ func (r *OptOutListResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OptOutList(app *athanor.App, logicalID string, props OptOutListProps, opts ...athanor.ResourceOption) (*OptOutListResource, error) {
+func OptOutList(in athanor.Declarer, logicalID string, props OptOutListProps, opts ...athanor.ResourceOption) (*OptOutListResource, error) {
 	out := &OptOutListResource{}
-	r, err := typed.Declare(app, OptOutListTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OptOutListTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOptOutList reads an AWS::SMSVOICE::OptOutList that the program uses but
+// does not manage, by its primary identifier (OptOutListName). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetOptOutList(in athanor.Declarer, id string) (*OptOutListResource, error) {
+	out := &OptOutListResource{}
+	r, err := typed.Get(in, OptOutListTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOptOutLists reads every AWS::SMSVOICE::OptOutList in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListOptOutLists(in athanor.Declarer) ([]*OptOutListResource, error) {
+	return typed.List(in, OptOutListTypeName, nil, func(out *OptOutListResource, r *athanor.Resource) { out.Resource = r })
 }

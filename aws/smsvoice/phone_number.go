@@ -86,14 +86,34 @@ func (r *PhoneNumberResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PhoneNumber(app *athanor.App, logicalID string, props PhoneNumberProps, opts ...athanor.ResourceOption) (*PhoneNumberResource, error) {
+func PhoneNumber(in athanor.Declarer, logicalID string, props PhoneNumberProps, opts ...athanor.ResourceOption) (*PhoneNumberResource, error) {
 	out := &PhoneNumberResource{}
-	r, err := typed.Declare(app, PhoneNumberTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PhoneNumberTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPhoneNumber reads an AWS::SMSVOICE::PhoneNumber that the program uses
+// but does not manage, by its primary identifier (PhoneNumberId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetPhoneNumber(in athanor.Declarer, id string) (*PhoneNumberResource, error) {
+	out := &PhoneNumberResource{}
+	r, err := typed.Get(in, PhoneNumberTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPhoneNumbers reads every AWS::SMSVOICE::PhoneNumber in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListPhoneNumbers(in athanor.Declarer) ([]*PhoneNumberResource, error) {
+	return typed.List(in, PhoneNumberTypeName, nil, func(out *PhoneNumberResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PhoneNumberMandatoryKeyword is part of AWS::SMSVOICE::PhoneNumber. A

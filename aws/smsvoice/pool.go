@@ -80,14 +80,34 @@ func (r *PoolResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Pool(app *athanor.App, logicalID string, props PoolProps, opts ...athanor.ResourceOption) (*PoolResource, error) {
+func Pool(in athanor.Declarer, logicalID string, props PoolProps, opts ...athanor.ResourceOption) (*PoolResource, error) {
 	out := &PoolResource{}
-	r, err := typed.Declare(app, PoolTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PoolTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPool reads an AWS::SMSVOICE::Pool that the program uses but does not
+// manage, by its primary identifier (PoolId). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetPool(in athanor.Declarer, id string) (*PoolResource, error) {
+	out := &PoolResource{}
+	r, err := typed.Get(in, PoolTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPools reads every AWS::SMSVOICE::Pool in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListPools(in athanor.Declarer) ([]*PoolResource, error) {
+	return typed.List(in, PoolTypeName, nil, func(out *PoolResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PoolMandatoryKeyword is part of AWS::SMSVOICE::Pool. A keyword is a word

@@ -49,14 +49,35 @@ func (r *ProtectConfigurationResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ProtectConfiguration(app *athanor.App, logicalID string, props ProtectConfigurationProps, opts ...athanor.ResourceOption) (*ProtectConfigurationResource, error) {
+func ProtectConfiguration(in athanor.Declarer, logicalID string, props ProtectConfigurationProps, opts ...athanor.ResourceOption) (*ProtectConfigurationResource, error) {
 	out := &ProtectConfigurationResource{}
-	r, err := typed.Declare(app, ProtectConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ProtectConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetProtectConfiguration reads an AWS::SMSVOICE::ProtectConfiguration that
+// the program uses but does not manage, by its primary identifier
+// (ProtectConfigurationId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetProtectConfiguration(in athanor.Declarer, id string) (*ProtectConfigurationResource, error) {
+	out := &ProtectConfigurationResource{}
+	r, err := typed.Get(in, ProtectConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListProtectConfigurations reads every AWS::SMSVOICE::ProtectConfiguration
+// in the account and region of in, sorted by identifier. See
+// athanor.App.List.
+func ListProtectConfigurations(in athanor.Declarer) ([]*ProtectConfigurationResource, error) {
+	return typed.List(in, ProtectConfigurationTypeName, nil, func(out *ProtectConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ProtectConfigurationCountryRule is part of

@@ -53,14 +53,34 @@ func (r *RegistrationResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Registration(app *athanor.App, logicalID string, props RegistrationProps, opts ...athanor.ResourceOption) (*RegistrationResource, error) {
+func Registration(in athanor.Declarer, logicalID string, props RegistrationProps, opts ...athanor.ResourceOption) (*RegistrationResource, error) {
 	out := &RegistrationResource{}
-	r, err := typed.Declare(app, RegistrationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RegistrationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRegistration reads an AWS::SMSVOICE::Registration that the program uses
+// but does not manage, by its primary identifier (RegistrationArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetRegistration(in athanor.Declarer, id string) (*RegistrationResource, error) {
+	out := &RegistrationResource{}
+	r, err := typed.Get(in, RegistrationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRegistrations reads every AWS::SMSVOICE::Registration in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListRegistrations(in athanor.Declarer) ([]*RegistrationResource, error) {
+	return typed.List(in, RegistrationTypeName, nil, func(out *RegistrationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of RegistrationResource.RegistrationStatus (AWS::SMSVOICE::Registration).

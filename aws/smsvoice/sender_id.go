@@ -48,12 +48,32 @@ func (r *SenderIdResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SenderId(app *athanor.App, logicalID string, props SenderIdProps, opts ...athanor.ResourceOption) (*SenderIdResource, error) {
+func SenderId(in athanor.Declarer, logicalID string, props SenderIdProps, opts ...athanor.ResourceOption) (*SenderIdResource, error) {
 	out := &SenderIdResource{}
-	r, err := typed.Declare(app, SenderIdTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SenderIdTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSenderId reads an AWS::SMSVOICE::SenderId that the program uses but
+// does not manage, by its primary identifier (IsoCountryCode|SenderId,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetSenderId(in athanor.Declarer, id string) (*SenderIdResource, error) {
+	out := &SenderIdResource{}
+	r, err := typed.Get(in, SenderIdTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSenderIds reads every AWS::SMSVOICE::SenderId in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListSenderIds(in athanor.Declarer) ([]*SenderIdResource, error) {
+	return typed.List(in, SenderIdTypeName, nil, func(out *SenderIdResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -76,12 +76,32 @@ func (r *SubscriptionResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Subscription(app *athanor.App, logicalID string, props SubscriptionProps, opts ...athanor.ResourceOption) (*SubscriptionResource, error) {
+func Subscription(in athanor.Declarer, logicalID string, props SubscriptionProps, opts ...athanor.ResourceOption) (*SubscriptionResource, error) {
 	out := &SubscriptionResource{}
-	r, err := typed.Declare(app, SubscriptionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SubscriptionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSubscription reads an AWS::SNS::Subscription that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetSubscription(in athanor.Declarer, id string) (*SubscriptionResource, error) {
+	out := &SubscriptionResource{}
+	r, err := typed.Get(in, SubscriptionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSubscriptions reads every AWS::SNS::Subscription in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListSubscriptions(in athanor.Declarer) ([]*SubscriptionResource, error) {
+	return typed.List(in, SubscriptionTypeName, nil, func(out *SubscriptionResource, r *athanor.Resource) { out.Resource = r })
 }

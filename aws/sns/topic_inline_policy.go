@@ -38,9 +38,23 @@ func (r *TopicInlinePolicyResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TopicInlinePolicy(app *athanor.App, logicalID string, props TopicInlinePolicyProps, opts ...athanor.ResourceOption) (*TopicInlinePolicyResource, error) {
+func TopicInlinePolicy(in athanor.Declarer, logicalID string, props TopicInlinePolicyProps, opts ...athanor.ResourceOption) (*TopicInlinePolicyResource, error) {
 	out := &TopicInlinePolicyResource{}
-	r, err := typed.Declare(app, TopicInlinePolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TopicInlinePolicyTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetTopicInlinePolicy reads an AWS::SNS::TopicInlinePolicy that the program
+// uses but does not manage, by its primary identifier (TopicArn). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetTopicInlinePolicy(in athanor.Declarer, id string) (*TopicInlinePolicyResource, error) {
+	out := &TopicInlinePolicyResource{}
+	r, err := typed.Get(in, TopicInlinePolicyTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -38,9 +38,23 @@ func (r *QueueInlinePolicyResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func QueueInlinePolicy(app *athanor.App, logicalID string, props QueueInlinePolicyProps, opts ...athanor.ResourceOption) (*QueueInlinePolicyResource, error) {
+func QueueInlinePolicy(in athanor.Declarer, logicalID string, props QueueInlinePolicyProps, opts ...athanor.ResourceOption) (*QueueInlinePolicyResource, error) {
 	out := &QueueInlinePolicyResource{}
-	r, err := typed.Declare(app, QueueInlinePolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, QueueInlinePolicyTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetQueueInlinePolicy reads an AWS::SQS::QueueInlinePolicy that the program
+// uses but does not manage, by its primary identifier (Queue). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetQueueInlinePolicy(in athanor.Declarer, id string) (*QueueInlinePolicyResource, error) {
+	out := &QueueInlinePolicyResource{}
+	r, err := typed.Get(in, QueueInlinePolicyTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

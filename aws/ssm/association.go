@@ -67,14 +67,34 @@ func (r *AssociationResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Association(app *athanor.App, logicalID string, props AssociationProps, opts ...athanor.ResourceOption) (*AssociationResource, error) {
+func Association(in athanor.Declarer, logicalID string, props AssociationProps, opts ...athanor.ResourceOption) (*AssociationResource, error) {
 	out := &AssociationResource{}
-	r, err := typed.Declare(app, AssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAssociation reads an AWS::SSM::Association that the program uses but
+// does not manage, by its primary identifier (AssociationId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetAssociation(in athanor.Declarer, id string) (*AssociationResource, error) {
+	out := &AssociationResource{}
+	r, err := typed.Get(in, AssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAssociations reads every AWS::SSM::Association in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListAssociations(in athanor.Declarer) ([]*AssociationResource, error) {
+	return typed.List(in, AssociationTypeName, nil, func(out *AssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of AssociationProps.ComplianceSeverity (AWS::SSM::Association).

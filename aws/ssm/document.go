@@ -68,14 +68,34 @@ func (r *DocumentResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Document(app *athanor.App, logicalID string, props DocumentProps, opts ...athanor.ResourceOption) (*DocumentResource, error) {
+func Document(in athanor.Declarer, logicalID string, props DocumentProps, opts ...athanor.ResourceOption) (*DocumentResource, error) {
 	out := &DocumentResource{}
-	r, err := typed.Declare(app, DocumentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DocumentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDocument reads an AWS::SSM::Document that the program uses but does not
+// manage, by its primary identifier (Name). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetDocument(in athanor.Declarer, id string) (*DocumentResource, error) {
+	out := &DocumentResource{}
+	r, err := typed.Get(in, DocumentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDocuments reads every AWS::SSM::Document in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListDocuments(in athanor.Declarer) ([]*DocumentResource, error) {
+	return typed.List(in, DocumentTypeName, nil, func(out *DocumentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DocumentAttachmentsSource is part of AWS::SSM::Document.

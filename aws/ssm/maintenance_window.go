@@ -74,12 +74,32 @@ func (r *MaintenanceWindowResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MaintenanceWindow(app *athanor.App, logicalID string, props MaintenanceWindowProps, opts ...athanor.ResourceOption) (*MaintenanceWindowResource, error) {
+func MaintenanceWindow(in athanor.Declarer, logicalID string, props MaintenanceWindowProps, opts ...athanor.ResourceOption) (*MaintenanceWindowResource, error) {
 	out := &MaintenanceWindowResource{}
-	r, err := typed.Declare(app, MaintenanceWindowTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MaintenanceWindowTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMaintenanceWindow reads an AWS::SSM::MaintenanceWindow that the program
+// uses but does not manage, by its primary identifier (WindowId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetMaintenanceWindow(in athanor.Declarer, id string) (*MaintenanceWindowResource, error) {
+	out := &MaintenanceWindowResource{}
+	r, err := typed.Get(in, MaintenanceWindowTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMaintenanceWindows reads every AWS::SSM::MaintenanceWindow in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListMaintenanceWindows(in athanor.Declarer) ([]*MaintenanceWindowResource, error) {
+	return typed.List(in, MaintenanceWindowTypeName, nil, func(out *MaintenanceWindowResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -53,14 +53,35 @@ func (r *MaintenanceWindowTargetResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MaintenanceWindowTarget(app *athanor.App, logicalID string, props MaintenanceWindowTargetProps, opts ...athanor.ResourceOption) (*MaintenanceWindowTargetResource, error) {
+func MaintenanceWindowTarget(in athanor.Declarer, logicalID string, props MaintenanceWindowTargetProps, opts ...athanor.ResourceOption) (*MaintenanceWindowTargetResource, error) {
 	out := &MaintenanceWindowTargetResource{}
-	r, err := typed.Declare(app, MaintenanceWindowTargetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MaintenanceWindowTargetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMaintenanceWindowTarget reads an AWS::SSM::MaintenanceWindowTarget that
+// the program uses but does not manage, by its primary identifier
+// (WindowId|WindowTargetId, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetMaintenanceWindowTarget(in athanor.Declarer, id string) (*MaintenanceWindowTargetResource, error) {
+	out := &MaintenanceWindowTargetResource{}
+	r, err := typed.Get(in, MaintenanceWindowTargetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMaintenanceWindowTargets reads every AWS::SSM::MaintenanceWindowTarget
+// within the given WindowId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListMaintenanceWindowTargets(in athanor.Declarer, windowId string) ([]*MaintenanceWindowTargetResource, error) {
+	return typed.List(in, MaintenanceWindowTargetTypeName, map[string]any{"WindowId": windowId}, func(out *MaintenanceWindowTargetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MaintenanceWindowTargetTargets is part of

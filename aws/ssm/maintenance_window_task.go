@@ -75,14 +75,35 @@ func (r *MaintenanceWindowTaskResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MaintenanceWindowTask(app *athanor.App, logicalID string, props MaintenanceWindowTaskProps, opts ...athanor.ResourceOption) (*MaintenanceWindowTaskResource, error) {
+func MaintenanceWindowTask(in athanor.Declarer, logicalID string, props MaintenanceWindowTaskProps, opts ...athanor.ResourceOption) (*MaintenanceWindowTaskResource, error) {
 	out := &MaintenanceWindowTaskResource{}
-	r, err := typed.Declare(app, MaintenanceWindowTaskTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MaintenanceWindowTaskTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMaintenanceWindowTask reads an AWS::SSM::MaintenanceWindowTask that the
+// program uses but does not manage, by its primary identifier
+// (WindowId|WindowTaskId, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetMaintenanceWindowTask(in athanor.Declarer, id string) (*MaintenanceWindowTaskResource, error) {
+	out := &MaintenanceWindowTaskResource{}
+	r, err := typed.Get(in, MaintenanceWindowTaskTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMaintenanceWindowTasks reads every AWS::SSM::MaintenanceWindowTask
+// within the given WindowId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListMaintenanceWindowTasks(in athanor.Declarer, windowId string) ([]*MaintenanceWindowTaskResource, error) {
+	return typed.List(in, MaintenanceWindowTaskTypeName, map[string]any{"WindowId": windowId}, func(out *MaintenanceWindowTaskResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MaintenanceWindowTaskCloudWatchOutputConfig is part of

@@ -67,12 +67,32 @@ func (r *OpsItemResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func OpsItem(app *athanor.App, logicalID string, props OpsItemProps, opts ...athanor.ResourceOption) (*OpsItemResource, error) {
+func OpsItem(in athanor.Declarer, logicalID string, props OpsItemProps, opts ...athanor.ResourceOption) (*OpsItemResource, error) {
 	out := &OpsItemResource{}
-	r, err := typed.Declare(app, OpsItemTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, OpsItemTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetOpsItem reads an AWS::SSM::OpsItem that the program uses but does not
+// manage, by its primary identifier (OpsItemArn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetOpsItem(in athanor.Declarer, id string) (*OpsItemResource, error) {
+	out := &OpsItemResource{}
+	r, err := typed.Get(in, OpsItemTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListOpsItems reads every AWS::SSM::OpsItem in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListOpsItems(in athanor.Declarer) ([]*OpsItemResource, error) {
+	return typed.List(in, OpsItemTypeName, nil, func(out *OpsItemResource, r *athanor.Resource) { out.Resource = r })
 }

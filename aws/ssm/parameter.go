@@ -94,14 +94,34 @@ func (r *ParameterResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Parameter(app *athanor.App, logicalID string, props ParameterProps, opts ...athanor.ResourceOption) (*ParameterResource, error) {
+func Parameter(in athanor.Declarer, logicalID string, props ParameterProps, opts ...athanor.ResourceOption) (*ParameterResource, error) {
 	out := &ParameterResource{}
-	r, err := typed.Declare(app, ParameterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ParameterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetParameter reads an AWS::SSM::Parameter that the program uses but does
+// not manage, by its primary identifier (Name). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetParameter(in athanor.Declarer, id string) (*ParameterResource, error) {
+	out := &ParameterResource{}
+	r, err := typed.Get(in, ParameterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListParameters reads every AWS::SSM::Parameter in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListParameters(in athanor.Declarer) ([]*ParameterResource, error) {
+	return typed.List(in, ParameterTypeName, nil, func(out *ParameterResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ParameterProps.DataType (AWS::SSM::Parameter).

@@ -79,14 +79,34 @@ func (r *PatchBaselineResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PatchBaseline(app *athanor.App, logicalID string, props PatchBaselineProps, opts ...athanor.ResourceOption) (*PatchBaselineResource, error) {
+func PatchBaseline(in athanor.Declarer, logicalID string, props PatchBaselineProps, opts ...athanor.ResourceOption) (*PatchBaselineResource, error) {
 	out := &PatchBaselineResource{}
-	r, err := typed.Declare(app, PatchBaselineTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PatchBaselineTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPatchBaseline reads an AWS::SSM::PatchBaseline that the program uses
+// but does not manage, by its primary identifier (Id). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetPatchBaseline(in athanor.Declarer, id string) (*PatchBaselineResource, error) {
+	out := &PatchBaselineResource{}
+	r, err := typed.Get(in, PatchBaselineTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPatchBaselines reads every AWS::SSM::PatchBaseline in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListPatchBaselines(in athanor.Declarer) ([]*PatchBaselineResource, error) {
+	return typed.List(in, PatchBaselineTypeName, nil, func(out *PatchBaselineResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of PatchBaselineProps.ApprovedPatchesComplianceLevel (AWS::SSM::PatchBaseline).

@@ -49,14 +49,34 @@ func (r *ResourceDataSyncResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResourceDataSync(app *athanor.App, logicalID string, props ResourceDataSyncProps, opts ...athanor.ResourceOption) (*ResourceDataSyncResource, error) {
+func ResourceDataSync(in athanor.Declarer, logicalID string, props ResourceDataSyncProps, opts ...athanor.ResourceOption) (*ResourceDataSyncResource, error) {
 	out := &ResourceDataSyncResource{}
-	r, err := typed.Declare(app, ResourceDataSyncTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResourceDataSyncTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResourceDataSync reads an AWS::SSM::ResourceDataSync that the program
+// uses but does not manage, by its primary identifier (SyncName). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetResourceDataSync(in athanor.Declarer, id string) (*ResourceDataSyncResource, error) {
+	out := &ResourceDataSyncResource{}
+	r, err := typed.Get(in, ResourceDataSyncTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResourceDataSyncs reads every AWS::SSM::ResourceDataSync in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListResourceDataSyncs(in athanor.Declarer) ([]*ResourceDataSyncResource, error) {
+	return typed.List(in, ResourceDataSyncTypeName, nil, func(out *ResourceDataSyncResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ResourceDataSyncAwsOrganizationsSource is part of

@@ -52,12 +52,33 @@ func (r *ServiceSettingResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ServiceSetting(app *athanor.App, logicalID string, props ServiceSettingProps, opts ...athanor.ResourceOption) (*ServiceSettingResource, error) {
+func ServiceSetting(in athanor.Declarer, logicalID string, props ServiceSettingProps, opts ...athanor.ResourceOption) (*ServiceSettingResource, error) {
 	out := &ServiceSettingResource{}
-	r, err := typed.Declare(app, ServiceSettingTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServiceSettingTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetServiceSetting reads an AWS::SSM::ServiceSetting that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetServiceSetting(in athanor.Declarer, id string) (*ServiceSettingResource, error) {
+	out := &ServiceSettingResource{}
+	r, err := typed.Get(in, ServiceSettingTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListServiceSettings reads every AWS::SSM::ServiceSetting within the given
+// SettingId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListServiceSettings(in athanor.Declarer, settingId string) ([]*ServiceSettingResource, error) {
+	return typed.List(in, ServiceSettingTypeName, map[string]any{"SettingId": settingId}, func(out *ServiceSettingResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -52,14 +52,34 @@ func (r *ContactResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Contact(app *athanor.App, logicalID string, props ContactProps, opts ...athanor.ResourceOption) (*ContactResource, error) {
+func Contact(in athanor.Declarer, logicalID string, props ContactProps, opts ...athanor.ResourceOption) (*ContactResource, error) {
 	out := &ContactResource{}
-	r, err := typed.Declare(app, ContactTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ContactTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetContact reads an AWS::SSMContacts::Contact that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetContact(in athanor.Declarer, id string) (*ContactResource, error) {
+	out := &ContactResource{}
+	r, err := typed.Get(in, ContactTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListContacts reads every AWS::SSMContacts::Contact in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListContacts(in athanor.Declarer) ([]*ContactResource, error) {
+	return typed.List(in, ContactTypeName, nil, func(out *ContactResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ContactChannelTargetInfo is part of AWS::SSMContacts::Contact. Information

@@ -55,14 +55,34 @@ func (r *ContactChannelResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ContactChannel(app *athanor.App, logicalID string, props ContactChannelProps, opts ...athanor.ResourceOption) (*ContactChannelResource, error) {
+func ContactChannel(in athanor.Declarer, logicalID string, props ContactChannelProps, opts ...athanor.ResourceOption) (*ContactChannelResource, error) {
 	out := &ContactChannelResource{}
-	r, err := typed.Declare(app, ContactChannelTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ContactChannelTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetContactChannel reads an AWS::SSMContacts::ContactChannel that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetContactChannel(in athanor.Declarer, id string) (*ContactChannelResource, error) {
+	out := &ContactChannelResource{}
+	r, err := typed.Get(in, ContactChannelTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListContactChannels reads every AWS::SSMContacts::ContactChannel in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListContactChannels(in athanor.Declarer) ([]*ContactChannelResource, error) {
+	return typed.List(in, ContactChannelTypeName, nil, func(out *ContactChannelResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ContactChannelProps.ChannelType (AWS::SSMContacts::ContactChannel).

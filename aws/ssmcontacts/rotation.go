@@ -49,14 +49,34 @@ func (r *RotationResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Rotation(app *athanor.App, logicalID string, props RotationProps, opts ...athanor.ResourceOption) (*RotationResource, error) {
+func Rotation(in athanor.Declarer, logicalID string, props RotationProps, opts ...athanor.ResourceOption) (*RotationResource, error) {
 	out := &RotationResource{}
-	r, err := typed.Declare(app, RotationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RotationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRotation reads an AWS::SSMContacts::Rotation that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetRotation(in athanor.Declarer, id string) (*RotationResource, error) {
+	out := &RotationResource{}
+	r, err := typed.Get(in, RotationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRotations reads every AWS::SSMContacts::Rotation in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListRotations(in athanor.Declarer) ([]*RotationResource, error) {
+	return typed.List(in, RotationTypeName, nil, func(out *RotationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RotationCoverageTime is part of AWS::SSMContacts::Rotation. StartTime and

@@ -41,14 +41,34 @@ func (r *PreferencesResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Preferences(app *athanor.App, logicalID string, props PreferencesProps, opts ...athanor.ResourceOption) (*PreferencesResource, error) {
+func Preferences(in athanor.Declarer, logicalID string, props PreferencesProps, opts ...athanor.ResourceOption) (*PreferencesResource, error) {
 	out := &PreferencesResource{}
-	r, err := typed.Declare(app, PreferencesTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PreferencesTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPreferences reads an AWS::SSMGuiConnect::Preferences that the program
+// uses but does not manage, by its primary identifier (AccountId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetPreferences(in athanor.Declarer, id string) (*PreferencesResource, error) {
+	out := &PreferencesResource{}
+	r, err := typed.Get(in, PreferencesTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPreferences reads every AWS::SSMGuiConnect::Preferences in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListPreferences(in athanor.Declarer) ([]*PreferencesResource, error) {
+	return typed.List(in, PreferencesTypeName, nil, func(out *PreferencesResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PreferencesConnectionRecordingPreferences is part of

@@ -43,14 +43,34 @@ func (r *ReplicationSetResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ReplicationSet(app *athanor.App, logicalID string, props ReplicationSetProps, opts ...athanor.ResourceOption) (*ReplicationSetResource, error) {
+func ReplicationSet(in athanor.Declarer, logicalID string, props ReplicationSetProps, opts ...athanor.ResourceOption) (*ReplicationSetResource, error) {
 	out := &ReplicationSetResource{}
-	r, err := typed.Declare(app, ReplicationSetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ReplicationSetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetReplicationSet reads an AWS::SSMIncidents::ReplicationSet that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetReplicationSet(in athanor.Declarer, id string) (*ReplicationSetResource, error) {
+	out := &ReplicationSetResource{}
+	r, err := typed.Get(in, ReplicationSetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListReplicationSets reads every AWS::SSMIncidents::ReplicationSet in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListReplicationSets(in athanor.Declarer) ([]*ReplicationSetResource, error) {
+	return typed.List(in, ReplicationSetTypeName, nil, func(out *ReplicationSetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ReplicationSetRegionConfiguration is part of

@@ -53,14 +53,34 @@ func (r *ResponsePlanResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResponsePlan(app *athanor.App, logicalID string, props ResponsePlanProps, opts ...athanor.ResourceOption) (*ResponsePlanResource, error) {
+func ResponsePlan(in athanor.Declarer, logicalID string, props ResponsePlanProps, opts ...athanor.ResourceOption) (*ResponsePlanResource, error) {
 	out := &ResponsePlanResource{}
-	r, err := typed.Declare(app, ResponsePlanTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResponsePlanTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResponsePlan reads an AWS::SSMIncidents::ResponsePlan that the program
+// uses but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetResponsePlan(in athanor.Declarer, id string) (*ResponsePlanResource, error) {
+	out := &ResponsePlanResource{}
+	r, err := typed.Get(in, ResponsePlanTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResponsePlans reads every AWS::SSMIncidents::ResponsePlan in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListResponsePlans(in athanor.Declarer) ([]*ResponsePlanResource, error) {
+	return typed.List(in, ResponsePlanTypeName, nil, func(out *ResponsePlanResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ResponsePlanAction is part of AWS::SSMIncidents::ResponsePlan. The

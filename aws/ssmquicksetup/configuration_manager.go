@@ -49,14 +49,35 @@ func (r *ConfigurationManagerResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConfigurationManager(app *athanor.App, logicalID string, props ConfigurationManagerProps, opts ...athanor.ResourceOption) (*ConfigurationManagerResource, error) {
+func ConfigurationManager(in athanor.Declarer, logicalID string, props ConfigurationManagerProps, opts ...athanor.ResourceOption) (*ConfigurationManagerResource, error) {
 	out := &ConfigurationManagerResource{}
-	r, err := typed.Declare(app, ConfigurationManagerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConfigurationManagerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConfigurationManager reads an AWS::SSMQuickSetup::ConfigurationManager
+// that the program uses but does not manage, by its primary identifier
+// (ManagerArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetConfigurationManager(in athanor.Declarer, id string) (*ConfigurationManagerResource, error) {
+	out := &ConfigurationManagerResource{}
+	r, err := typed.Get(in, ConfigurationManagerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConfigurationManagers reads every
+// AWS::SSMQuickSetup::ConfigurationManager in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListConfigurationManagers(in athanor.Declarer) ([]*ConfigurationManagerResource, error) {
+	return typed.List(in, ConfigurationManagerTypeName, nil, func(out *ConfigurationManagerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConfigurationManagerConfigurationDefinition is part of

@@ -49,12 +49,33 @@ func (r *LifecycleAutomationResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LifecycleAutomation(app *athanor.App, logicalID string, props LifecycleAutomationProps, opts ...athanor.ResourceOption) (*LifecycleAutomationResource, error) {
+func LifecycleAutomation(in athanor.Declarer, logicalID string, props LifecycleAutomationProps, opts ...athanor.ResourceOption) (*LifecycleAutomationResource, error) {
 	out := &LifecycleAutomationResource{}
-	r, err := typed.Declare(app, LifecycleAutomationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LifecycleAutomationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLifecycleAutomation reads an AWS::SSMQuickSetup::LifecycleAutomation
+// that the program uses but does not manage, by its primary identifier
+// (AssociationId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetLifecycleAutomation(in athanor.Declarer, id string) (*LifecycleAutomationResource, error) {
+	out := &LifecycleAutomationResource{}
+	r, err := typed.Get(in, LifecycleAutomationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLifecycleAutomations reads every
+// AWS::SSMQuickSetup::LifecycleAutomation in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListLifecycleAutomations(in athanor.Declarer) ([]*LifecycleAutomationResource, error) {
+	return typed.List(in, LifecycleAutomationTypeName, nil, func(out *LifecycleAutomationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -44,14 +44,35 @@ func (r *ApplicationAssignmentResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ApplicationAssignment(app *athanor.App, logicalID string, props ApplicationAssignmentProps, opts ...athanor.ResourceOption) (*ApplicationAssignmentResource, error) {
+func ApplicationAssignment(in athanor.Declarer, logicalID string, props ApplicationAssignmentProps, opts ...athanor.ResourceOption) (*ApplicationAssignmentResource, error) {
 	out := &ApplicationAssignmentResource{}
-	r, err := typed.Declare(app, ApplicationAssignmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ApplicationAssignmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetApplicationAssignment reads an AWS::SSO::ApplicationAssignment that the
+// program uses but does not manage, by its primary identifier
+// (ApplicationArn|PrincipalType|PrincipalId, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetApplicationAssignment(in athanor.Declarer, id string) (*ApplicationAssignmentResource, error) {
+	out := &ApplicationAssignmentResource{}
+	r, err := typed.Get(in, ApplicationAssignmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListApplicationAssignments reads every AWS::SSO::ApplicationAssignment in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListApplicationAssignments(in athanor.Declarer) ([]*ApplicationAssignmentResource, error) {
+	return typed.List(in, ApplicationAssignmentTypeName, nil, func(out *ApplicationAssignmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ApplicationAssignmentProps.PrincipalType (AWS::SSO::ApplicationAssignment).

@@ -50,14 +50,37 @@ func (r *AssignmentResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Assignment(app *athanor.App, logicalID string, props AssignmentProps, opts ...athanor.ResourceOption) (*AssignmentResource, error) {
+func Assignment(in athanor.Declarer, logicalID string, props AssignmentProps, opts ...athanor.ResourceOption) (*AssignmentResource, error) {
 	out := &AssignmentResource{}
-	r, err := typed.Declare(app, AssignmentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AssignmentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAssignment reads an AWS::SSO::Assignment that the program uses but does
+// not manage, by its primary identifier
+// (InstanceArn|TargetId|TargetType|PermissionSetArn|PrincipalType|PrincipalId,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetAssignment(in athanor.Declarer, id string) (*AssignmentResource, error) {
+	out := &AssignmentResource{}
+	r, err := typed.Get(in, AssignmentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAssignments reads every AWS::SSO::Assignment within the given
+// InstanceArn and PermissionSetArn and PrincipalId and PrincipalType and
+// TargetId and TargetType (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListAssignments(in athanor.Declarer, instanceArn string, permissionSetArn string, principalId string, principalType string, targetId string, targetType string) ([]*AssignmentResource, error) {
+	return typed.List(in, AssignmentTypeName, map[string]any{"InstanceArn": instanceArn, "PermissionSetArn": permissionSetArn, "PrincipalId": principalId, "PrincipalType": principalType, "TargetId": targetId, "TargetType": targetType}, func(out *AssignmentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of AssignmentProps.PrincipalType (AWS::SSO::Assignment).

@@ -46,14 +46,37 @@ func (r *InstanceAccessControlAttributeConfigurationResource) ResourceID() strin
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func InstanceAccessControlAttributeConfiguration(app *athanor.App, logicalID string, props InstanceAccessControlAttributeConfigurationProps, opts ...athanor.ResourceOption) (*InstanceAccessControlAttributeConfigurationResource, error) {
+func InstanceAccessControlAttributeConfiguration(in athanor.Declarer, logicalID string, props InstanceAccessControlAttributeConfigurationProps, opts ...athanor.ResourceOption) (*InstanceAccessControlAttributeConfigurationResource, error) {
 	out := &InstanceAccessControlAttributeConfigurationResource{}
-	r, err := typed.Declare(app, InstanceAccessControlAttributeConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InstanceAccessControlAttributeConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInstanceAccessControlAttributeConfiguration reads an
+// AWS::SSO::InstanceAccessControlAttributeConfiguration that the program
+// uses but does not manage, by its primary identifier (InstanceArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetInstanceAccessControlAttributeConfiguration(in athanor.Declarer, id string) (*InstanceAccessControlAttributeConfigurationResource, error) {
+	out := &InstanceAccessControlAttributeConfigurationResource{}
+	r, err := typed.Get(in, InstanceAccessControlAttributeConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInstanceAccessControlAttributeConfigurations reads every
+// AWS::SSO::InstanceAccessControlAttributeConfiguration within the given
+// InstanceArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListInstanceAccessControlAttributeConfigurations(in athanor.Declarer, instanceArn string) ([]*InstanceAccessControlAttributeConfigurationResource, error) {
+	return typed.List(in, InstanceAccessControlAttributeConfigurationTypeName, map[string]any{"InstanceArn": instanceArn}, func(out *InstanceAccessControlAttributeConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // InstanceAccessControlAttributeConfigurationAccessControlAttribute is part

@@ -56,14 +56,36 @@ func (r *PermissionSetResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PermissionSet(app *athanor.App, logicalID string, props PermissionSetProps, opts ...athanor.ResourceOption) (*PermissionSetResource, error) {
+func PermissionSet(in athanor.Declarer, logicalID string, props PermissionSetProps, opts ...athanor.ResourceOption) (*PermissionSetResource, error) {
 	out := &PermissionSetResource{}
-	r, err := typed.Declare(app, PermissionSetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PermissionSetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPermissionSet reads an AWS::SSO::PermissionSet that the program uses
+// but does not manage, by its primary identifier
+// (InstanceArn|PermissionSetArn, joined by |). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetPermissionSet(in athanor.Declarer, id string) (*PermissionSetResource, error) {
+	out := &PermissionSetResource{}
+	r, err := typed.Get(in, PermissionSetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPermissionSets reads every AWS::SSO::PermissionSet within the given
+// InstanceArn (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListPermissionSets(in athanor.Declarer, instanceArn string) ([]*PermissionSetResource, error) {
+	return typed.List(in, PermissionSetTypeName, map[string]any{"InstanceArn": instanceArn}, func(out *PermissionSetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // PermissionSetCustomerManagedPolicyReference is part of

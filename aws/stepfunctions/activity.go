@@ -41,14 +41,34 @@ func (r *ActivityResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Activity(app *athanor.App, logicalID string, props ActivityProps, opts ...athanor.ResourceOption) (*ActivityResource, error) {
+func Activity(in athanor.Declarer, logicalID string, props ActivityProps, opts ...athanor.ResourceOption) (*ActivityResource, error) {
 	out := &ActivityResource{}
-	r, err := typed.Declare(app, ActivityTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ActivityTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetActivity reads an AWS::StepFunctions::Activity that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetActivity(in athanor.Declarer, id string) (*ActivityResource, error) {
+	out := &ActivityResource{}
+	r, err := typed.Get(in, ActivityTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListActivities reads every AWS::StepFunctions::Activity in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListActivities(in athanor.Declarer) ([]*ActivityResource, error) {
+	return typed.List(in, ActivityTypeName, nil, func(out *ActivityResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ActivityEncryptionConfiguration is part of AWS::StepFunctions::Activity.

@@ -54,9 +54,23 @@ func (r *StateMachineResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StateMachine(app *athanor.App, logicalID string, props StateMachineProps, opts ...athanor.ResourceOption) (*StateMachineResource, error) {
+func StateMachine(in athanor.Declarer, logicalID string, props StateMachineProps, opts ...athanor.ResourceOption) (*StateMachineResource, error) {
 	out := &StateMachineResource{}
-	r, err := typed.Declare(app, StateMachineTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StateMachineTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetStateMachine reads an AWS::StepFunctions::StateMachine that the program
+// uses but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetStateMachine(in athanor.Declarer, id string) (*StateMachineResource, error) {
+	out := &StateMachineResource{}
+	r, err := typed.Get(in, StateMachineTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -49,14 +49,35 @@ func (r *StateMachineAliasResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StateMachineAlias(app *athanor.App, logicalID string, props StateMachineAliasProps, opts ...athanor.ResourceOption) (*StateMachineAliasResource, error) {
+func StateMachineAlias(in athanor.Declarer, logicalID string, props StateMachineAliasProps, opts ...athanor.ResourceOption) (*StateMachineAliasResource, error) {
 	out := &StateMachineAliasResource{}
-	r, err := typed.Declare(app, StateMachineAliasTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StateMachineAliasTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStateMachineAlias reads an AWS::StepFunctions::StateMachineAlias that
+// the program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetStateMachineAlias(in athanor.Declarer, id string) (*StateMachineAliasResource, error) {
+	out := &StateMachineAliasResource{}
+	r, err := typed.Get(in, StateMachineAliasTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStateMachineAliases reads every AWS::StepFunctions::StateMachineAlias
+// within the given StateMachineArn (Cloud Control lists this type only
+// within them), sorted by identifier. See athanor.App.List.
+func ListStateMachineAliases(in athanor.Declarer, stateMachineArn string) ([]*StateMachineAliasResource, error) {
+	return typed.List(in, StateMachineAliasTypeName, map[string]any{"StateMachineArn": stateMachineArn}, func(out *StateMachineAliasResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // StateMachineAliasDeploymentPreference is part of

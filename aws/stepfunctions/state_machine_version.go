@@ -43,12 +43,34 @@ func (r *StateMachineVersionResource) ResourceID() string { return r.Resource.Lo
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func StateMachineVersion(app *athanor.App, logicalID string, props StateMachineVersionProps, opts ...athanor.ResourceOption) (*StateMachineVersionResource, error) {
+func StateMachineVersion(in athanor.Declarer, logicalID string, props StateMachineVersionProps, opts ...athanor.ResourceOption) (*StateMachineVersionResource, error) {
 	out := &StateMachineVersionResource{}
-	r, err := typed.Declare(app, StateMachineVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, StateMachineVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetStateMachineVersion reads an AWS::StepFunctions::StateMachineVersion
+// that the program uses but does not manage, by its primary identifier
+// (Arn). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetStateMachineVersion(in athanor.Declarer, id string) (*StateMachineVersionResource, error) {
+	out := &StateMachineVersionResource{}
+	r, err := typed.Get(in, StateMachineVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListStateMachineVersions reads every
+// AWS::StepFunctions::StateMachineVersion within the given StateMachineArn
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListStateMachineVersions(in athanor.Declarer, stateMachineArn string) ([]*StateMachineVersionResource, error) {
+	return typed.List(in, StateMachineVersionTypeName, map[string]any{"StateMachineArn": stateMachineArn}, func(out *StateMachineVersionResource, r *athanor.Resource) { out.Resource = r })
 }

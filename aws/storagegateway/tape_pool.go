@@ -56,14 +56,34 @@ func (r *TapePoolResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TapePool(app *athanor.App, logicalID string, props TapePoolProps, opts ...athanor.ResourceOption) (*TapePoolResource, error) {
+func TapePool(in athanor.Declarer, logicalID string, props TapePoolProps, opts ...athanor.ResourceOption) (*TapePoolResource, error) {
 	out := &TapePoolResource{}
-	r, err := typed.Declare(app, TapePoolTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TapePoolTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTapePool reads an AWS::StorageGateway::TapePool that the program uses
+// but does not manage, by its primary identifier (PoolARN). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetTapePool(in athanor.Declarer, id string) (*TapePoolResource, error) {
+	out := &TapePoolResource{}
+	r, err := typed.Get(in, TapePoolTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTapePools reads every AWS::StorageGateway::TapePool in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListTapePools(in athanor.Declarer) ([]*TapePoolResource, error) {
+	return typed.List(in, TapePoolTypeName, nil, func(out *TapePoolResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of TapePoolProps.RetentionLockType (AWS::StorageGateway::TapePool).

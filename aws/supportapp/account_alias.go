@@ -40,12 +40,32 @@ func (r *AccountAliasResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AccountAlias(app *athanor.App, logicalID string, props AccountAliasProps, opts ...athanor.ResourceOption) (*AccountAliasResource, error) {
+func AccountAlias(in athanor.Declarer, logicalID string, props AccountAliasProps, opts ...athanor.ResourceOption) (*AccountAliasResource, error) {
 	out := &AccountAliasResource{}
-	r, err := typed.Declare(app, AccountAliasTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AccountAliasTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAccountAlias reads an AWS::SupportApp::AccountAlias that the program
+// uses but does not manage, by its primary identifier
+// (AccountAliasResourceId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetAccountAlias(in athanor.Declarer, id string) (*AccountAliasResource, error) {
+	out := &AccountAliasResource{}
+	r, err := typed.Get(in, AccountAliasTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAccountAliases reads every AWS::SupportApp::AccountAlias in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListAccountAliases(in athanor.Declarer) ([]*AccountAliasResource, error) {
+	return typed.List(in, AccountAliasTypeName, nil, func(out *AccountAliasResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -42,12 +42,34 @@ func (r *SlackWorkspaceConfigurationResource) ResourceID() string { return r.Res
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SlackWorkspaceConfiguration(app *athanor.App, logicalID string, props SlackWorkspaceConfigurationProps, opts ...athanor.ResourceOption) (*SlackWorkspaceConfigurationResource, error) {
+func SlackWorkspaceConfiguration(in athanor.Declarer, logicalID string, props SlackWorkspaceConfigurationProps, opts ...athanor.ResourceOption) (*SlackWorkspaceConfigurationResource, error) {
 	out := &SlackWorkspaceConfigurationResource{}
-	r, err := typed.Declare(app, SlackWorkspaceConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SlackWorkspaceConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSlackWorkspaceConfiguration reads an
+// AWS::SupportApp::SlackWorkspaceConfiguration that the program uses but
+// does not manage, by its primary identifier (TeamId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetSlackWorkspaceConfiguration(in athanor.Declarer, id string) (*SlackWorkspaceConfigurationResource, error) {
+	out := &SlackWorkspaceConfigurationResource{}
+	r, err := typed.Get(in, SlackWorkspaceConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSlackWorkspaceConfigurations reads every
+// AWS::SupportApp::SlackWorkspaceConfiguration in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListSlackWorkspaceConfigurations(in athanor.Declarer) ([]*SlackWorkspaceConfigurationResource, error) {
+	return typed.List(in, SlackWorkspaceConfigurationTypeName, nil, func(out *SlackWorkspaceConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -87,14 +87,34 @@ func (r *CanaryResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Canary(app *athanor.App, logicalID string, props CanaryProps, opts ...athanor.ResourceOption) (*CanaryResource, error) {
+func Canary(in athanor.Declarer, logicalID string, props CanaryProps, opts ...athanor.ResourceOption) (*CanaryResource, error) {
 	out := &CanaryResource{}
-	r, err := typed.Declare(app, CanaryTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CanaryTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCanary reads an AWS::Synthetics::Canary that the program uses but does
+// not manage, by its primary identifier (Name). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetCanary(in athanor.Declarer, id string) (*CanaryResource, error) {
+	out := &CanaryResource{}
+	r, err := typed.Get(in, CanaryTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCanaries reads every AWS::Synthetics::Canary in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListCanaries(in athanor.Declarer) ([]*CanaryResource, error) {
+	return typed.List(in, CanaryTypeName, nil, func(out *CanaryResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // CanaryArtifactConfig is part of AWS::Synthetics::Canary.

@@ -102,14 +102,34 @@ func (r *InfluxDBClusterResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func InfluxDBCluster(app *athanor.App, logicalID string, props InfluxDBClusterProps, opts ...athanor.ResourceOption) (*InfluxDBClusterResource, error) {
+func InfluxDBCluster(in athanor.Declarer, logicalID string, props InfluxDBClusterProps, opts ...athanor.ResourceOption) (*InfluxDBClusterResource, error) {
 	out := &InfluxDBClusterResource{}
-	r, err := typed.Declare(app, InfluxDBClusterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InfluxDBClusterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInfluxDBCluster reads an AWS::Timestream::InfluxDBCluster that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetInfluxDBCluster(in athanor.Declarer, id string) (*InfluxDBClusterResource, error) {
+	out := &InfluxDBClusterResource{}
+	r, err := typed.Get(in, InfluxDBClusterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInfluxDBClusters reads every AWS::Timestream::InfluxDBCluster in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListInfluxDBClusters(in athanor.Declarer) ([]*InfluxDBClusterResource, error) {
+	return typed.List(in, InfluxDBClusterTypeName, nil, func(out *InfluxDBClusterResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of InfluxDBClusterProps.DbInstanceType (AWS::Timestream::InfluxDBCluster).

@@ -105,14 +105,34 @@ func (r *InfluxDBInstanceResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func InfluxDBInstance(app *athanor.App, logicalID string, props InfluxDBInstanceProps, opts ...athanor.ResourceOption) (*InfluxDBInstanceResource, error) {
+func InfluxDBInstance(in athanor.Declarer, logicalID string, props InfluxDBInstanceProps, opts ...athanor.ResourceOption) (*InfluxDBInstanceResource, error) {
 	out := &InfluxDBInstanceResource{}
-	r, err := typed.Declare(app, InfluxDBInstanceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, InfluxDBInstanceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetInfluxDBInstance reads an AWS::Timestream::InfluxDBInstance that the
+// program uses but does not manage, by its primary identifier (Id). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetInfluxDBInstance(in athanor.Declarer, id string) (*InfluxDBInstanceResource, error) {
+	out := &InfluxDBInstanceResource{}
+	r, err := typed.Get(in, InfluxDBInstanceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListInfluxDBInstances reads every AWS::Timestream::InfluxDBInstance in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListInfluxDBInstances(in athanor.Declarer) ([]*InfluxDBInstanceResource, error) {
+	return typed.List(in, InfluxDBInstanceTypeName, nil, func(out *InfluxDBInstanceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of InfluxDBInstanceProps.DbInstanceType (AWS::Timestream::InfluxDBInstance).

@@ -132,14 +132,34 @@ func (r *ScheduledQueryResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ScheduledQuery(app *athanor.App, logicalID string, props ScheduledQueryProps, opts ...athanor.ResourceOption) (*ScheduledQueryResource, error) {
+func ScheduledQuery(in athanor.Declarer, logicalID string, props ScheduledQueryProps, opts ...athanor.ResourceOption) (*ScheduledQueryResource, error) {
 	out := &ScheduledQueryResource{}
-	r, err := typed.Declare(app, ScheduledQueryTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ScheduledQueryTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetScheduledQuery reads an AWS::Timestream::ScheduledQuery that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetScheduledQuery(in athanor.Declarer, id string) (*ScheduledQueryResource, error) {
+	out := &ScheduledQueryResource{}
+	r, err := typed.Get(in, ScheduledQueryTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListScheduledQueries reads every AWS::Timestream::ScheduledQuery in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListScheduledQueries(in athanor.Declarer) ([]*ScheduledQueryResource, error) {
+	return typed.List(in, ScheduledQueryTypeName, nil, func(out *ScheduledQueryResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ScheduledQueryDimensionMapping is part of AWS::Timestream::ScheduledQuery.

@@ -59,12 +59,32 @@ func (r *VocabularyFilterResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VocabularyFilter(app *athanor.App, logicalID string, props VocabularyFilterProps, opts ...athanor.ResourceOption) (*VocabularyFilterResource, error) {
+func VocabularyFilter(in athanor.Declarer, logicalID string, props VocabularyFilterProps, opts ...athanor.ResourceOption) (*VocabularyFilterResource, error) {
 	out := &VocabularyFilterResource{}
-	r, err := typed.Declare(app, VocabularyFilterTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VocabularyFilterTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVocabularyFilter reads an AWS::Transcribe::VocabularyFilter that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetVocabularyFilter(in athanor.Declarer, id string) (*VocabularyFilterResource, error) {
+	out := &VocabularyFilterResource{}
+	r, err := typed.Get(in, VocabularyFilterTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVocabularyFilters reads every AWS::Transcribe::VocabularyFilter in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListVocabularyFilters(in athanor.Declarer) ([]*VocabularyFilterResource, error) {
+	return typed.List(in, VocabularyFilterTypeName, nil, func(out *VocabularyFilterResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -66,14 +66,35 @@ func (r *AgreementResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Agreement(app *athanor.App, logicalID string, props AgreementProps, opts ...athanor.ResourceOption) (*AgreementResource, error) {
+func Agreement(in athanor.Declarer, logicalID string, props AgreementProps, opts ...athanor.ResourceOption) (*AgreementResource, error) {
 	out := &AgreementResource{}
-	r, err := typed.Declare(app, AgreementTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AgreementTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAgreement reads an AWS::Transfer::Agreement that the program uses but
+// does not manage, by its primary identifier (AgreementId|ServerId, joined
+// by |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetAgreement(in athanor.Declarer, id string) (*AgreementResource, error) {
+	out := &AgreementResource{}
+	r, err := typed.Get(in, AgreementTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAgreements reads every AWS::Transfer::Agreement within the given
+// ServerId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListAgreements(in athanor.Declarer, serverId string) ([]*AgreementResource, error) {
+	return typed.List(in, AgreementTypeName, map[string]any{"ServerId": serverId}, func(out *AgreementResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AgreementCustomDirectories is part of AWS::Transfer::Agreement. Specifies

@@ -73,14 +73,34 @@ func (r *CertificateResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Certificate(app *athanor.App, logicalID string, props CertificateProps, opts ...athanor.ResourceOption) (*CertificateResource, error) {
+func Certificate(in athanor.Declarer, logicalID string, props CertificateProps, opts ...athanor.ResourceOption) (*CertificateResource, error) {
 	out := &CertificateResource{}
-	r, err := typed.Declare(app, CertificateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, CertificateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetCertificate reads an AWS::Transfer::Certificate that the program uses
+// but does not manage, by its primary identifier (CertificateId). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetCertificate(in athanor.Declarer, id string) (*CertificateResource, error) {
+	out := &CertificateResource{}
+	r, err := typed.Get(in, CertificateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListCertificates reads every AWS::Transfer::Certificate in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListCertificates(in athanor.Declarer) ([]*CertificateResource, error) {
+	return typed.List(in, CertificateTypeName, nil, func(out *CertificateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of CertificateResource.Status (AWS::Transfer::Certificate).

@@ -50,14 +50,34 @@ func (r *ProfileResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Profile(app *athanor.App, logicalID string, props ProfileProps, opts ...athanor.ResourceOption) (*ProfileResource, error) {
+func Profile(in athanor.Declarer, logicalID string, props ProfileProps, opts ...athanor.ResourceOption) (*ProfileResource, error) {
 	out := &ProfileResource{}
-	r, err := typed.Declare(app, ProfileTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ProfileTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetProfile reads an AWS::Transfer::Profile that the program uses but does
+// not manage, by its primary identifier (ProfileId). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetProfile(in athanor.Declarer, id string) (*ProfileResource, error) {
+	out := &ProfileResource{}
+	r, err := typed.Get(in, ProfileTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListProfiles reads every AWS::Transfer::Profile in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListProfiles(in athanor.Declarer) ([]*ProfileResource, error) {
+	return typed.List(in, ProfileTypeName, nil, func(out *ProfileResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ProfileProps.ProfileType (AWS::Transfer::Profile).

@@ -50,14 +50,34 @@ func (r *UserResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func User(app *athanor.App, logicalID string, props UserProps, opts ...athanor.ResourceOption) (*UserResource, error) {
+func User(in athanor.Declarer, logicalID string, props UserProps, opts ...athanor.ResourceOption) (*UserResource, error) {
 	out := &UserResource{}
-	r, err := typed.Declare(app, UserTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetUser reads an AWS::Transfer::User that the program uses but does not
+// manage, by its primary identifier (Arn). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetUser(in athanor.Declarer, id string) (*UserResource, error) {
+	out := &UserResource{}
+	r, err := typed.Get(in, UserTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListUsers reads every AWS::Transfer::User within the given ServerId (Cloud
+// Control lists this type only within them), sorted by identifier. See
+// athanor.App.List.
+func ListUsers(in athanor.Declarer, serverId string) ([]*UserResource, error) {
+	return typed.List(in, UserTypeName, map[string]any{"ServerId": serverId}, func(out *UserResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // UserHomeDirectoryMapEntry is part of AWS::Transfer::User.

@@ -55,14 +55,34 @@ func (r *WebAppResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func WebApp(app *athanor.App, logicalID string, props WebAppProps, opts ...athanor.ResourceOption) (*WebAppResource, error) {
+func WebApp(in athanor.Declarer, logicalID string, props WebAppProps, opts ...athanor.ResourceOption) (*WebAppResource, error) {
 	out := &WebAppResource{}
-	r, err := typed.Declare(app, WebAppTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WebAppTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWebApp reads an AWS::Transfer::WebApp that the program uses but does
+// not manage, by its primary identifier (Arn). It reads while planning too,
+// once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetWebApp(in athanor.Declarer, id string) (*WebAppResource, error) {
+	out := &WebAppResource{}
+	r, err := typed.Get(in, WebAppTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWebApps reads every AWS::Transfer::WebApp in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListWebApps(in athanor.Declarer) ([]*WebAppResource, error) {
+	return typed.List(in, WebAppTypeName, nil, func(out *WebAppResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // WebAppEndpointDetails is part of AWS::Transfer::WebApp.

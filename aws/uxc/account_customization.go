@@ -49,9 +49,23 @@ func (r *AccountCustomizationResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AccountCustomization(app *athanor.App, logicalID string, props AccountCustomizationProps, opts ...athanor.ResourceOption) (*AccountCustomizationResource, error) {
+func AccountCustomization(in athanor.Declarer, logicalID string, props AccountCustomizationProps, opts ...athanor.ResourceOption) (*AccountCustomizationResource, error) {
 	out := &AccountCustomizationResource{}
-	r, err := typed.Declare(app, AccountCustomizationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AccountCustomizationTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetAccountCustomization reads an AWS::UXC::AccountCustomization that the
+// program uses but does not manage, by its primary identifier (AccountId).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetAccountCustomization(in athanor.Declarer, id string) (*AccountCustomizationResource, error) {
+	out := &AccountCustomizationResource{}
+	r, err := typed.Get(in, AccountCustomizationTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

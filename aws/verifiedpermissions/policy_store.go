@@ -51,14 +51,34 @@ func (r *PolicyStoreResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PolicyStore(app *athanor.App, logicalID string, props PolicyStoreProps, opts ...athanor.ResourceOption) (*PolicyStoreResource, error) {
+func PolicyStore(in athanor.Declarer, logicalID string, props PolicyStoreProps, opts ...athanor.ResourceOption) (*PolicyStoreResource, error) {
 	out := &PolicyStoreResource{}
-	r, err := typed.Declare(app, PolicyStoreTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PolicyStoreTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPolicyStore reads an AWS::VerifiedPermissions::PolicyStore that the
+// program uses but does not manage, by its primary identifier
+// (PolicyStoreId). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetPolicyStore(in athanor.Declarer, id string) (*PolicyStoreResource, error) {
+	out := &PolicyStoreResource{}
+	r, err := typed.Get(in, PolicyStoreTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPolicyStores reads every AWS::VerifiedPermissions::PolicyStore in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListPolicyStores(in athanor.Declarer) ([]*PolicyStoreResource, error) {
+	return typed.List(in, PolicyStoreTypeName, nil, func(out *PolicyStoreResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition DeletionMode (AWS::VerifiedPermissions::PolicyStore).

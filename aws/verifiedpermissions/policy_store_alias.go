@@ -38,12 +38,33 @@ func (r *PolicyStoreAliasResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PolicyStoreAlias(app *athanor.App, logicalID string, props PolicyStoreAliasProps, opts ...athanor.ResourceOption) (*PolicyStoreAliasResource, error) {
+func PolicyStoreAlias(in athanor.Declarer, logicalID string, props PolicyStoreAliasProps, opts ...athanor.ResourceOption) (*PolicyStoreAliasResource, error) {
 	out := &PolicyStoreAliasResource{}
-	r, err := typed.Declare(app, PolicyStoreAliasTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PolicyStoreAliasTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPolicyStoreAlias reads an AWS::VerifiedPermissions::PolicyStoreAlias
+// that the program uses but does not manage, by its primary identifier
+// (AliasName). It reads while planning too, once per run; a missing resource
+// stops the plan naming it. See athanor.App.Get.
+func GetPolicyStoreAlias(in athanor.Declarer, id string) (*PolicyStoreAliasResource, error) {
+	out := &PolicyStoreAliasResource{}
+	r, err := typed.Get(in, PolicyStoreAliasTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPolicyStoreAliases reads every
+// AWS::VerifiedPermissions::PolicyStoreAlias in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListPolicyStoreAliases(in athanor.Declarer) ([]*PolicyStoreAliasResource, error) {
+	return typed.List(in, PolicyStoreAliasTypeName, nil, func(out *PolicyStoreAliasResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -43,12 +43,34 @@ func (r *PolicyTemplateResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func PolicyTemplate(app *athanor.App, logicalID string, props PolicyTemplateProps, opts ...athanor.ResourceOption) (*PolicyTemplateResource, error) {
+func PolicyTemplate(in athanor.Declarer, logicalID string, props PolicyTemplateProps, opts ...athanor.ResourceOption) (*PolicyTemplateResource, error) {
 	out := &PolicyTemplateResource{}
-	r, err := typed.Declare(app, PolicyTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, PolicyTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetPolicyTemplate reads an AWS::VerifiedPermissions::PolicyTemplate that
+// the program uses but does not manage, by its primary identifier
+// (PolicyStoreId|PolicyTemplateId, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetPolicyTemplate(in athanor.Declarer, id string) (*PolicyTemplateResource, error) {
+	out := &PolicyTemplateResource{}
+	r, err := typed.Get(in, PolicyTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListPolicyTemplates reads every AWS::VerifiedPermissions::PolicyTemplate
+// within the given PolicyStoreId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListPolicyTemplates(in athanor.Declarer, policyStoreId string) ([]*PolicyTemplateResource, error) {
+	return typed.List(in, PolicyTemplateTypeName, map[string]any{"PolicyStoreId": policyStoreId}, func(out *PolicyTemplateResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -55,14 +55,36 @@ func (r *AccessLogSubscriptionResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AccessLogSubscription(app *athanor.App, logicalID string, props AccessLogSubscriptionProps, opts ...athanor.ResourceOption) (*AccessLogSubscriptionResource, error) {
+func AccessLogSubscription(in athanor.Declarer, logicalID string, props AccessLogSubscriptionProps, opts ...athanor.ResourceOption) (*AccessLogSubscriptionResource, error) {
 	out := &AccessLogSubscriptionResource{}
-	r, err := typed.Declare(app, AccessLogSubscriptionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AccessLogSubscriptionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAccessLogSubscription reads an AWS::VpcLattice::AccessLogSubscription
+// that the program uses but does not manage, by its primary identifier
+// (Arn). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetAccessLogSubscription(in athanor.Declarer, id string) (*AccessLogSubscriptionResource, error) {
+	out := &AccessLogSubscriptionResource{}
+	r, err := typed.Get(in, AccessLogSubscriptionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAccessLogSubscriptions reads every
+// AWS::VpcLattice::AccessLogSubscription within the given ResourceIdentifier
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListAccessLogSubscriptions(in athanor.Declarer, resourceIdentifier string) ([]*AccessLogSubscriptionResource, error) {
+	return typed.List(in, AccessLogSubscriptionTypeName, map[string]any{"ResourceIdentifier": resourceIdentifier}, func(out *AccessLogSubscriptionResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of AccessLogSubscriptionProps.ServiceNetworkLogType (AWS::VpcLattice::AccessLogSubscription).

@@ -40,9 +40,23 @@ func (r *AuthPolicyResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AuthPolicy(app *athanor.App, logicalID string, props AuthPolicyProps, opts ...athanor.ResourceOption) (*AuthPolicyResource, error) {
+func AuthPolicy(in athanor.Declarer, logicalID string, props AuthPolicyProps, opts ...athanor.ResourceOption) (*AuthPolicyResource, error) {
 	out := &AuthPolicyResource{}
-	r, err := typed.Declare(app, AuthPolicyTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AuthPolicyTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetAuthPolicy reads an AWS::VpcLattice::AuthPolicy that the program uses
+// but does not manage, by its primary identifier (ResourceIdentifier). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetAuthPolicy(in athanor.Declarer, id string) (*AuthPolicyResource, error) {
+	out := &AuthPolicyResource{}
+	r, err := typed.Get(in, AuthPolicyTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

@@ -46,14 +46,34 @@ func (r *DomainVerificationResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DomainVerification(app *athanor.App, logicalID string, props DomainVerificationProps, opts ...athanor.ResourceOption) (*DomainVerificationResource, error) {
+func DomainVerification(in athanor.Declarer, logicalID string, props DomainVerificationProps, opts ...athanor.ResourceOption) (*DomainVerificationResource, error) {
 	out := &DomainVerificationResource{}
-	r, err := typed.Declare(app, DomainVerificationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DomainVerificationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDomainVerification reads an AWS::VpcLattice::DomainVerification that
+// the program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetDomainVerification(in athanor.Declarer, id string) (*DomainVerificationResource, error) {
+	out := &DomainVerificationResource{}
+	r, err := typed.Get(in, DomainVerificationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDomainVerifications reads every AWS::VpcLattice::DomainVerification in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListDomainVerifications(in athanor.Declarer) ([]*DomainVerificationResource, error) {
+	return typed.List(in, DomainVerificationTypeName, nil, func(out *DomainVerificationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of DomainVerificationResource.Status (AWS::VpcLattice::DomainVerification).

@@ -62,14 +62,35 @@ func (r *ResourceConfigurationResource) ResourceID() string { return r.Resource.
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResourceConfiguration(app *athanor.App, logicalID string, props ResourceConfigurationProps, opts ...athanor.ResourceOption) (*ResourceConfigurationResource, error) {
+func ResourceConfiguration(in athanor.Declarer, logicalID string, props ResourceConfigurationProps, opts ...athanor.ResourceOption) (*ResourceConfigurationResource, error) {
 	out := &ResourceConfigurationResource{}
-	r, err := typed.Declare(app, ResourceConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResourceConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResourceConfiguration reads an AWS::VpcLattice::ResourceConfiguration
+// that the program uses but does not manage, by its primary identifier
+// (Arn). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetResourceConfiguration(in athanor.Declarer, id string) (*ResourceConfigurationResource, error) {
+	out := &ResourceConfigurationResource{}
+	r, err := typed.Get(in, ResourceConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResourceConfigurations reads every
+// AWS::VpcLattice::ResourceConfiguration in the account and region of in,
+// sorted by identifier. See athanor.App.List.
+func ListResourceConfigurations(in athanor.Declarer) ([]*ResourceConfigurationResource, error) {
+	return typed.List(in, ResourceConfigurationTypeName, nil, func(out *ResourceConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ResourceConfigurationDnsResource is part of

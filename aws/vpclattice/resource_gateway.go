@@ -57,14 +57,34 @@ func (r *ResourceGatewayResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ResourceGateway(app *athanor.App, logicalID string, props ResourceGatewayProps, opts ...athanor.ResourceOption) (*ResourceGatewayResource, error) {
+func ResourceGateway(in athanor.Declarer, logicalID string, props ResourceGatewayProps, opts ...athanor.ResourceOption) (*ResourceGatewayResource, error) {
 	out := &ResourceGatewayResource{}
-	r, err := typed.Declare(app, ResourceGatewayTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ResourceGatewayTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetResourceGateway reads an AWS::VpcLattice::ResourceGateway that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetResourceGateway(in athanor.Declarer, id string) (*ResourceGatewayResource, error) {
+	out := &ResourceGatewayResource{}
+	r, err := typed.Get(in, ResourceGatewayTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListResourceGateways reads every AWS::VpcLattice::ResourceGateway in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListResourceGateways(in athanor.Declarer) ([]*ResourceGatewayResource, error) {
+	return typed.List(in, ResourceGatewayTypeName, nil, func(out *ResourceGatewayResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ResourceGatewayProps.IpAddressType (AWS::VpcLattice::ResourceGateway).

@@ -55,14 +55,34 @@ func (r *RuleResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Rule(app *athanor.App, logicalID string, props RuleProps, opts ...athanor.ResourceOption) (*RuleResource, error) {
+func Rule(in athanor.Declarer, logicalID string, props RuleProps, opts ...athanor.ResourceOption) (*RuleResource, error) {
 	out := &RuleResource{}
-	r, err := typed.Declare(app, RuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRule reads an AWS::VpcLattice::Rule that the program uses but does not
+// manage, by its primary identifier (Arn). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetRule(in athanor.Declarer, id string) (*RuleResource, error) {
+	out := &RuleResource{}
+	r, err := typed.Get(in, RuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRules reads every AWS::VpcLattice::Rule within the given
+// ServiceIdentifier and ListenerIdentifier (Cloud Control lists this type
+// only within them), sorted by identifier. See athanor.App.List.
+func ListRules(in athanor.Declarer, serviceIdentifier string, listenerIdentifier string) ([]*RuleResource, error) {
+	return typed.List(in, RuleTypeName, map[string]any{"ServiceIdentifier": serviceIdentifier, "ListenerIdentifier": listenerIdentifier}, func(out *RuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RuleAction is part of AWS::VpcLattice::Rule.

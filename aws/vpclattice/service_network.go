@@ -48,14 +48,34 @@ func (r *ServiceNetworkResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ServiceNetwork(app *athanor.App, logicalID string, props ServiceNetworkProps, opts ...athanor.ResourceOption) (*ServiceNetworkResource, error) {
+func ServiceNetwork(in athanor.Declarer, logicalID string, props ServiceNetworkProps, opts ...athanor.ResourceOption) (*ServiceNetworkResource, error) {
 	out := &ServiceNetworkResource{}
-	r, err := typed.Declare(app, ServiceNetworkTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServiceNetworkTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetServiceNetwork reads an AWS::VpcLattice::ServiceNetwork that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetServiceNetwork(in athanor.Declarer, id string) (*ServiceNetworkResource, error) {
+	out := &ServiceNetworkResource{}
+	r, err := typed.Get(in, ServiceNetworkTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListServiceNetworks reads every AWS::VpcLattice::ServiceNetwork in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListServiceNetworks(in athanor.Declarer) ([]*ServiceNetworkResource, error) {
+	return typed.List(in, ServiceNetworkTypeName, nil, func(out *ServiceNetworkResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ServiceNetworkProps.AuthType (AWS::VpcLattice::ServiceNetwork).

@@ -48,12 +48,34 @@ func (r *ServiceNetworkResourceAssociationResource) ResourceID() string { return
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ServiceNetworkResourceAssociation(app *athanor.App, logicalID string, props ServiceNetworkResourceAssociationProps, opts ...athanor.ResourceOption) (*ServiceNetworkResourceAssociationResource, error) {
+func ServiceNetworkResourceAssociation(in athanor.Declarer, logicalID string, props ServiceNetworkResourceAssociationProps, opts ...athanor.ResourceOption) (*ServiceNetworkResourceAssociationResource, error) {
 	out := &ServiceNetworkResourceAssociationResource{}
-	r, err := typed.Declare(app, ServiceNetworkResourceAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServiceNetworkResourceAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetServiceNetworkResourceAssociation reads an
+// AWS::VpcLattice::ServiceNetworkResourceAssociation that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetServiceNetworkResourceAssociation(in athanor.Declarer, id string) (*ServiceNetworkResourceAssociationResource, error) {
+	out := &ServiceNetworkResourceAssociationResource{}
+	r, err := typed.Get(in, ServiceNetworkResourceAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListServiceNetworkResourceAssociations reads every
+// AWS::VpcLattice::ServiceNetworkResourceAssociation in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListServiceNetworkResourceAssociations(in athanor.Declarer) ([]*ServiceNetworkResourceAssociationResource, error) {
+	return typed.List(in, ServiceNetworkResourceAssociationTypeName, nil, func(out *ServiceNetworkResourceAssociationResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -65,14 +65,36 @@ func (r *ServiceNetworkServiceAssociationResource) ResourceID() string { return 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ServiceNetworkServiceAssociation(app *athanor.App, logicalID string, props ServiceNetworkServiceAssociationProps, opts ...athanor.ResourceOption) (*ServiceNetworkServiceAssociationResource, error) {
+func ServiceNetworkServiceAssociation(in athanor.Declarer, logicalID string, props ServiceNetworkServiceAssociationProps, opts ...athanor.ResourceOption) (*ServiceNetworkServiceAssociationResource, error) {
 	out := &ServiceNetworkServiceAssociationResource{}
-	r, err := typed.Declare(app, ServiceNetworkServiceAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServiceNetworkServiceAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetServiceNetworkServiceAssociation reads an
+// AWS::VpcLattice::ServiceNetworkServiceAssociation that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetServiceNetworkServiceAssociation(in athanor.Declarer, id string) (*ServiceNetworkServiceAssociationResource, error) {
+	out := &ServiceNetworkServiceAssociationResource{}
+	r, err := typed.Get(in, ServiceNetworkServiceAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListServiceNetworkServiceAssociations reads every
+// AWS::VpcLattice::ServiceNetworkServiceAssociation in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListServiceNetworkServiceAssociations(in athanor.Declarer) ([]*ServiceNetworkServiceAssociationResource, error) {
+	return typed.List(in, ServiceNetworkServiceAssociationTypeName, nil, func(out *ServiceNetworkServiceAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ServiceNetworkServiceAssociationDnsEntry is part of

@@ -65,14 +65,36 @@ func (r *ServiceNetworkVpcAssociationResource) ResourceID() string { return r.Re
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ServiceNetworkVpcAssociation(app *athanor.App, logicalID string, props ServiceNetworkVpcAssociationProps, opts ...athanor.ResourceOption) (*ServiceNetworkVpcAssociationResource, error) {
+func ServiceNetworkVpcAssociation(in athanor.Declarer, logicalID string, props ServiceNetworkVpcAssociationProps, opts ...athanor.ResourceOption) (*ServiceNetworkVpcAssociationResource, error) {
 	out := &ServiceNetworkVpcAssociationResource{}
-	r, err := typed.Declare(app, ServiceNetworkVpcAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ServiceNetworkVpcAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetServiceNetworkVpcAssociation reads an
+// AWS::VpcLattice::ServiceNetworkVpcAssociation that the program uses but
+// does not manage, by its primary identifier (Arn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetServiceNetworkVpcAssociation(in athanor.Declarer, id string) (*ServiceNetworkVpcAssociationResource, error) {
+	out := &ServiceNetworkVpcAssociationResource{}
+	r, err := typed.Get(in, ServiceNetworkVpcAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListServiceNetworkVpcAssociations reads every
+// AWS::VpcLattice::ServiceNetworkVpcAssociation in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListServiceNetworkVpcAssociations(in athanor.Declarer) ([]*ServiceNetworkVpcAssociationResource, error) {
+	return typed.List(in, ServiceNetworkVpcAssociationTypeName, nil, func(out *ServiceNetworkVpcAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ServiceNetworkVpcAssociationDnsOptions is part of

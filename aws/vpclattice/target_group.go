@@ -52,14 +52,34 @@ func (r *TargetGroupResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TargetGroup(app *athanor.App, logicalID string, props TargetGroupProps, opts ...athanor.ResourceOption) (*TargetGroupResource, error) {
+func TargetGroup(in athanor.Declarer, logicalID string, props TargetGroupProps, opts ...athanor.ResourceOption) (*TargetGroupResource, error) {
 	out := &TargetGroupResource{}
-	r, err := typed.Declare(app, TargetGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TargetGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTargetGroup reads an AWS::VpcLattice::TargetGroup that the program uses
+// but does not manage, by its primary identifier (Arn). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetTargetGroup(in athanor.Declarer, id string) (*TargetGroupResource, error) {
+	out := &TargetGroupResource{}
+	r, err := typed.Get(in, TargetGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTargetGroups reads every AWS::VpcLattice::TargetGroup in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListTargetGroups(in athanor.Declarer) ([]*TargetGroupResource, error) {
+	return typed.List(in, TargetGroupTypeName, nil, func(out *TargetGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // TargetGroupHealthCheckConfig is part of AWS::VpcLattice::TargetGroup.

@@ -56,14 +56,34 @@ func (r *LoggingConfigurationResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func LoggingConfiguration(app *athanor.App, logicalID string, props LoggingConfigurationProps, opts ...athanor.ResourceOption) (*LoggingConfigurationResource, error) {
+func LoggingConfiguration(in athanor.Declarer, logicalID string, props LoggingConfigurationProps, opts ...athanor.ResourceOption) (*LoggingConfigurationResource, error) {
 	out := &LoggingConfigurationResource{}
-	r, err := typed.Declare(app, LoggingConfigurationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LoggingConfigurationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLoggingConfiguration reads an AWS::WAFv2::LoggingConfiguration that the
+// program uses but does not manage, by its primary identifier (ResourceArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetLoggingConfiguration(in athanor.Declarer, id string) (*LoggingConfigurationResource, error) {
+	out := &LoggingConfigurationResource{}
+	r, err := typed.Get(in, LoggingConfigurationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLoggingConfigurations reads every AWS::WAFv2::LoggingConfiguration in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListLoggingConfigurations(in athanor.Declarer) ([]*LoggingConfigurationResource, error) {
+	return typed.List(in, LoggingConfigurationTypeName, nil, func(out *LoggingConfigurationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // LoggingConfigurationCondition is part of AWS::WAFv2::LoggingConfiguration.

@@ -52,14 +52,35 @@ func (r *RegexPatternSetResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RegexPatternSet(app *athanor.App, logicalID string, props RegexPatternSetProps, opts ...athanor.ResourceOption) (*RegexPatternSetResource, error) {
+func RegexPatternSet(in athanor.Declarer, logicalID string, props RegexPatternSetProps, opts ...athanor.ResourceOption) (*RegexPatternSetResource, error) {
 	out := &RegexPatternSetResource{}
-	r, err := typed.Declare(app, RegexPatternSetTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RegexPatternSetTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRegexPatternSet reads an AWS::WAFv2::RegexPatternSet that the program
+// uses but does not manage, by its primary identifier (Name|Id|Scope, joined
+// by |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetRegexPatternSet(in athanor.Declarer, id string) (*RegexPatternSetResource, error) {
+	out := &RegexPatternSetResource{}
+	r, err := typed.Get(in, RegexPatternSetTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRegexPatternSets reads every AWS::WAFv2::RegexPatternSet within the
+// given Scope (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListRegexPatternSets(in athanor.Declarer, scope string) ([]*RegexPatternSetResource, error) {
+	return typed.List(in, RegexPatternSetTypeName, map[string]any{"Scope": scope}, func(out *RegexPatternSetResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of RegexPatternSetProps.Scope (AWS::WAFv2::RegexPatternSet).

@@ -71,14 +71,35 @@ func (r *RuleGroupResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func RuleGroup(app *athanor.App, logicalID string, props RuleGroupProps, opts ...athanor.ResourceOption) (*RuleGroupResource, error) {
+func RuleGroup(in athanor.Declarer, logicalID string, props RuleGroupProps, opts ...athanor.ResourceOption) (*RuleGroupResource, error) {
 	out := &RuleGroupResource{}
-	r, err := typed.Declare(app, RuleGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, RuleGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetRuleGroup reads an AWS::WAFv2::RuleGroup that the program uses but does
+// not manage, by its primary identifier (Name|Id|Scope, joined by |). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetRuleGroup(in athanor.Declarer, id string) (*RuleGroupResource, error) {
+	out := &RuleGroupResource{}
+	r, err := typed.Get(in, RuleGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListRuleGroups reads every AWS::WAFv2::RuleGroup within the given Scope
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListRuleGroups(in athanor.Declarer, scope string) ([]*RuleGroupResource, error) {
+	return typed.List(in, RuleGroupTypeName, map[string]any{"Scope": scope}, func(out *RuleGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // RuleGroupAllowAction is part of AWS::WAFv2::RuleGroup. Allow traffic

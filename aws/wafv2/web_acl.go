@@ -83,14 +83,35 @@ func (r *WebACLResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func WebACL(app *athanor.App, logicalID string, props WebACLProps, opts ...athanor.ResourceOption) (*WebACLResource, error) {
+func WebACL(in athanor.Declarer, logicalID string, props WebACLProps, opts ...athanor.ResourceOption) (*WebACLResource, error) {
 	out := &WebACLResource{}
-	r, err := typed.Declare(app, WebACLTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WebACLTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWebACL reads an AWS::WAFv2::WebACL that the program uses but does not
+// manage, by its primary identifier (Name|Id|Scope, joined by |). It reads
+// while planning too, once per run; a missing resource stops the plan naming
+// it. See athanor.App.Get.
+func GetWebACL(in athanor.Declarer, id string) (*WebACLResource, error) {
+	out := &WebACLResource{}
+	r, err := typed.Get(in, WebACLTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWebACLs reads every AWS::WAFv2::WebACL within the given Scope (Cloud
+// Control lists this type only within them), sorted by identifier. See
+// athanor.App.List.
+func ListWebACLs(in athanor.Declarer, scope string) ([]*WebACLResource, error) {
+	return typed.List(in, WebACLTypeName, map[string]any{"Scope": scope}, func(out *WebACLResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // WebACLAWSManagedRulesACFPRuleSet is part of AWS::WAFv2::WebACL. Configures

@@ -37,9 +37,23 @@ func (r *WebACLAssociationResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func WebACLAssociation(app *athanor.App, logicalID string, props WebACLAssociationProps, opts ...athanor.ResourceOption) (*WebACLAssociationResource, error) {
+func WebACLAssociation(in athanor.Declarer, logicalID string, props WebACLAssociationProps, opts ...athanor.ResourceOption) (*WebACLAssociationResource, error) {
 	out := &WebACLAssociationResource{}
-	r, err := typed.Declare(app, WebACLAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WebACLAssociationTypeName, logicalID, props, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// GetWebACLAssociation reads an AWS::WAFv2::WebACLAssociation that the
+// program uses but does not manage, by its primary identifier
+// (ResourceArn|WebACLArn, joined by |). It reads while planning too, once
+// per run; a missing resource stops the plan naming it. See athanor.App.Get.
+func GetWebACLAssociation(in athanor.Declarer, id string) (*WebACLAssociationResource, error) {
+	out := &WebACLAssociationResource{}
+	r, err := typed.Get(in, WebACLAssociationTypeName, id, out)
 	if err != nil {
 		return nil, err
 	}

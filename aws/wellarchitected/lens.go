@@ -53,12 +53,32 @@ func (r *LensResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Lens(app *athanor.App, logicalID string, props LensProps, opts ...athanor.ResourceOption) (*LensResource, error) {
+func Lens(in athanor.Declarer, logicalID string, props LensProps, opts ...athanor.ResourceOption) (*LensResource, error) {
 	out := &LensResource{}
-	r, err := typed.Declare(app, LensTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, LensTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetLens reads an AWS::WellArchitected::Lens that the program uses but does
+// not manage, by its primary identifier (LensArn). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetLens(in athanor.Declarer, id string) (*LensResource, error) {
+	out := &LensResource{}
+	r, err := typed.Get(in, LensTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListLens reads every AWS::WellArchitected::Lens in the account and region
+// of in, sorted by identifier. See athanor.App.List.
+func ListLens(in athanor.Declarer) ([]*LensResource, error) {
+	return typed.List(in, LensTypeName, nil, func(out *LensResource, r *athanor.Resource) { out.Resource = r })
 }

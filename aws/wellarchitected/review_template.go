@@ -55,14 +55,34 @@ func (r *ReviewTemplateResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ReviewTemplate(app *athanor.App, logicalID string, props ReviewTemplateProps, opts ...athanor.ResourceOption) (*ReviewTemplateResource, error) {
+func ReviewTemplate(in athanor.Declarer, logicalID string, props ReviewTemplateProps, opts ...athanor.ResourceOption) (*ReviewTemplateResource, error) {
 	out := &ReviewTemplateResource{}
-	r, err := typed.Declare(app, ReviewTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ReviewTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetReviewTemplate reads an AWS::WellArchitected::ReviewTemplate that the
+// program uses but does not manage, by its primary identifier (TemplateArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetReviewTemplate(in athanor.Declarer, id string) (*ReviewTemplateResource, error) {
+	out := &ReviewTemplateResource{}
+	r, err := typed.Get(in, ReviewTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListReviewTemplates reads every AWS::WellArchitected::ReviewTemplate in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListReviewTemplates(in athanor.Declarer) ([]*ReviewTemplateResource, error) {
+	return typed.List(in, ReviewTemplateTypeName, nil, func(out *ReviewTemplateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of ReviewTemplateResource.UpdateStatus (AWS::WellArchitected::ReviewTemplate).

@@ -53,14 +53,35 @@ func (r *AIAgentResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AIAgent(app *athanor.App, logicalID string, props AIAgentProps, opts ...athanor.ResourceOption) (*AIAgentResource, error) {
+func AIAgent(in athanor.Declarer, logicalID string, props AIAgentProps, opts ...athanor.ResourceOption) (*AIAgentResource, error) {
 	out := &AIAgentResource{}
-	r, err := typed.Declare(app, AIAgentTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AIAgentTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAIAgent reads an AWS::Wisdom::AIAgent that the program uses but does
+// not manage, by its primary identifier (AIAgentId|AssistantId, joined by
+// |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetAIAgent(in athanor.Declarer, id string) (*AIAgentResource, error) {
+	out := &AIAgentResource{}
+	r, err := typed.Get(in, AIAgentTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAIAgents reads every AWS::Wisdom::AIAgent within the given AssistantId
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListAIAgents(in athanor.Declarer, assistantId string) ([]*AIAgentResource, error) {
+	return typed.List(in, AIAgentTypeName, map[string]any{"AssistantId": assistantId}, func(out *AIAgentResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AIAgentAssociationConfigurationType (AWS::Wisdom::AIAgent).

@@ -48,12 +48,34 @@ func (r *AIAgentVersionResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AIAgentVersion(app *athanor.App, logicalID string, props AIAgentVersionProps, opts ...athanor.ResourceOption) (*AIAgentVersionResource, error) {
+func AIAgentVersion(in athanor.Declarer, logicalID string, props AIAgentVersionProps, opts ...athanor.ResourceOption) (*AIAgentVersionResource, error) {
 	out := &AIAgentVersionResource{}
-	r, err := typed.Declare(app, AIAgentVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AIAgentVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAIAgentVersion reads an AWS::Wisdom::AIAgentVersion that the program
+// uses but does not manage, by its primary identifier
+// (AssistantId|AIAgentId|VersionNumber, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetAIAgentVersion(in athanor.Declarer, id string) (*AIAgentVersionResource, error) {
+	out := &AIAgentVersionResource{}
+	r, err := typed.Get(in, AIAgentVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAIAgentVersions reads every AWS::Wisdom::AIAgentVersion within the
+// given AssistantId and AIAgentId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListAIAgentVersions(in athanor.Declarer, assistantId string, aIAgentId string) ([]*AIAgentVersionResource, error) {
+	return typed.List(in, AIAgentVersionTypeName, map[string]any{"AssistantId": assistantId, "AIAgentId": aIAgentId}, func(out *AIAgentVersionResource, r *athanor.Resource) { out.Resource = r })
 }

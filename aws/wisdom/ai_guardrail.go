@@ -64,14 +64,35 @@ func (r *AIGuardrailResource) ResourceID() string { return r.Resource.LogicalID 
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AIGuardrail(app *athanor.App, logicalID string, props AIGuardrailProps, opts ...athanor.ResourceOption) (*AIGuardrailResource, error) {
+func AIGuardrail(in athanor.Declarer, logicalID string, props AIGuardrailProps, opts ...athanor.ResourceOption) (*AIGuardrailResource, error) {
 	out := &AIGuardrailResource{}
-	r, err := typed.Declare(app, AIGuardrailTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AIGuardrailTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAIGuardrail reads an AWS::Wisdom::AIGuardrail that the program uses but
+// does not manage, by its primary identifier (AIGuardrailId|AssistantId,
+// joined by |). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetAIGuardrail(in athanor.Declarer, id string) (*AIGuardrailResource, error) {
+	out := &AIGuardrailResource{}
+	r, err := typed.Get(in, AIGuardrailTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAIGuardrails reads every AWS::Wisdom::AIGuardrail within the given
+// AssistantId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListAIGuardrails(in athanor.Declarer, assistantId string) ([]*AIGuardrailResource, error) {
+	return typed.List(in, AIGuardrailTypeName, map[string]any{"AssistantId": assistantId}, func(out *AIGuardrailResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AIGuardrailAIGuardrailContentPolicyConfig is part of

@@ -49,12 +49,34 @@ func (r *AIGuardrailVersionResource) ResourceID() string { return r.Resource.Log
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AIGuardrailVersion(app *athanor.App, logicalID string, props AIGuardrailVersionProps, opts ...athanor.ResourceOption) (*AIGuardrailVersionResource, error) {
+func AIGuardrailVersion(in athanor.Declarer, logicalID string, props AIGuardrailVersionProps, opts ...athanor.ResourceOption) (*AIGuardrailVersionResource, error) {
 	out := &AIGuardrailVersionResource{}
-	r, err := typed.Declare(app, AIGuardrailVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AIGuardrailVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAIGuardrailVersion reads an AWS::Wisdom::AIGuardrailVersion that the
+// program uses but does not manage, by its primary identifier
+// (AssistantId|AIGuardrailId|VersionNumber, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetAIGuardrailVersion(in athanor.Declarer, id string) (*AIGuardrailVersionResource, error) {
+	out := &AIGuardrailVersionResource{}
+	r, err := typed.Get(in, AIGuardrailVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAIGuardrailVersions reads every AWS::Wisdom::AIGuardrailVersion within
+// the given AssistantId and AIGuardrailId (Cloud Control lists this type
+// only within them), sorted by identifier. See athanor.App.List.
+func ListAIGuardrailVersions(in athanor.Declarer, assistantId string, aIGuardrailId string) ([]*AIGuardrailVersionResource, error) {
+	return typed.List(in, AIGuardrailVersionTypeName, map[string]any{"AssistantId": assistantId, "AIGuardrailId": aIGuardrailId}, func(out *AIGuardrailVersionResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -59,14 +59,35 @@ func (r *AIPromptResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AIPrompt(app *athanor.App, logicalID string, props AIPromptProps, opts ...athanor.ResourceOption) (*AIPromptResource, error) {
+func AIPrompt(in athanor.Declarer, logicalID string, props AIPromptProps, opts ...athanor.ResourceOption) (*AIPromptResource, error) {
 	out := &AIPromptResource{}
-	r, err := typed.Declare(app, AIPromptTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AIPromptTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAIPrompt reads an AWS::Wisdom::AIPrompt that the program uses but does
+// not manage, by its primary identifier (AIPromptId|AssistantId, joined by
+// |). It reads while planning too, once per run; a missing resource stops
+// the plan naming it. See athanor.App.Get.
+func GetAIPrompt(in athanor.Declarer, id string) (*AIPromptResource, error) {
+	out := &AIPromptResource{}
+	r, err := typed.Get(in, AIPromptTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAIPrompts reads every AWS::Wisdom::AIPrompt within the given
+// AssistantId (Cloud Control lists this type only within them), sorted by
+// identifier. See athanor.App.List.
+func ListAIPrompts(in athanor.Declarer, assistantId string) ([]*AIPromptResource, error) {
+	return typed.List(in, AIPromptTypeName, map[string]any{"AssistantId": assistantId}, func(out *AIPromptResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AIPromptAPIFormat (AWS::Wisdom::AIPrompt).

@@ -48,12 +48,34 @@ func (r *AIPromptVersionResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AIPromptVersion(app *athanor.App, logicalID string, props AIPromptVersionProps, opts ...athanor.ResourceOption) (*AIPromptVersionResource, error) {
+func AIPromptVersion(in athanor.Declarer, logicalID string, props AIPromptVersionProps, opts ...athanor.ResourceOption) (*AIPromptVersionResource, error) {
 	out := &AIPromptVersionResource{}
-	r, err := typed.Declare(app, AIPromptVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AIPromptVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAIPromptVersion reads an AWS::Wisdom::AIPromptVersion that the program
+// uses but does not manage, by its primary identifier
+// (AssistantId|AIPromptId|VersionNumber, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetAIPromptVersion(in athanor.Declarer, id string) (*AIPromptVersionResource, error) {
+	out := &AIPromptVersionResource{}
+	r, err := typed.Get(in, AIPromptVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAIPromptVersions reads every AWS::Wisdom::AIPromptVersion within the
+// given AssistantId and AIPromptId (Cloud Control lists this type only
+// within them), sorted by identifier. See athanor.App.List.
+func ListAIPromptVersions(in athanor.Declarer, assistantId string, aIPromptId string) ([]*AIPromptVersionResource, error) {
+	return typed.List(in, AIPromptVersionTypeName, map[string]any{"AssistantId": assistantId, "AIPromptId": aIPromptId}, func(out *AIPromptVersionResource, r *athanor.Resource) { out.Resource = r })
 }

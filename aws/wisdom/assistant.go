@@ -48,14 +48,34 @@ func (r *AssistantResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Assistant(app *athanor.App, logicalID string, props AssistantProps, opts ...athanor.ResourceOption) (*AssistantResource, error) {
+func Assistant(in athanor.Declarer, logicalID string, props AssistantProps, opts ...athanor.ResourceOption) (*AssistantResource, error) {
 	out := &AssistantResource{}
-	r, err := typed.Declare(app, AssistantTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AssistantTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAssistant reads an AWS::Wisdom::Assistant that the program uses but
+// does not manage, by its primary identifier (AssistantId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetAssistant(in athanor.Declarer, id string) (*AssistantResource, error) {
+	out := &AssistantResource{}
+	r, err := typed.Get(in, AssistantTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAssistants reads every AWS::Wisdom::Assistant in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListAssistants(in athanor.Declarer) ([]*AssistantResource, error) {
+	return typed.List(in, AssistantTypeName, nil, func(out *AssistantResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition AssistantType (AWS::Wisdom::Assistant).

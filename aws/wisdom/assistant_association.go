@@ -49,14 +49,36 @@ func (r *AssistantAssociationResource) ResourceID() string { return r.Resource.L
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func AssistantAssociation(app *athanor.App, logicalID string, props AssistantAssociationProps, opts ...athanor.ResourceOption) (*AssistantAssociationResource, error) {
+func AssistantAssociation(in athanor.Declarer, logicalID string, props AssistantAssociationProps, opts ...athanor.ResourceOption) (*AssistantAssociationResource, error) {
 	out := &AssistantAssociationResource{}
-	r, err := typed.Declare(app, AssistantAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, AssistantAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetAssistantAssociation reads an AWS::Wisdom::AssistantAssociation that
+// the program uses but does not manage, by its primary identifier
+// (AssistantAssociationId|AssistantId, joined by |). It reads while planning
+// too, once per run; a missing resource stops the plan naming it. See
+// athanor.App.Get.
+func GetAssistantAssociation(in athanor.Declarer, id string) (*AssistantAssociationResource, error) {
+	out := &AssistantAssociationResource{}
+	r, err := typed.Get(in, AssistantAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListAssistantAssociations reads every AWS::Wisdom::AssistantAssociation
+// within the given AssistantId (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListAssistantAssociations(in athanor.Declarer, assistantId string) ([]*AssistantAssociationResource, error) {
+	return typed.List(in, AssistantAssociationTypeName, map[string]any{"AssistantId": assistantId}, func(out *AssistantAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // AssistantAssociationAssociationData is part of

@@ -73,14 +73,35 @@ func (r *MessageTemplateResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MessageTemplate(app *athanor.App, logicalID string, props MessageTemplateProps, opts ...athanor.ResourceOption) (*MessageTemplateResource, error) {
+func MessageTemplate(in athanor.Declarer, logicalID string, props MessageTemplateProps, opts ...athanor.ResourceOption) (*MessageTemplateResource, error) {
 	out := &MessageTemplateResource{}
-	r, err := typed.Declare(app, MessageTemplateTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MessageTemplateTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMessageTemplate reads an AWS::Wisdom::MessageTemplate that the program
+// uses but does not manage, by its primary identifier (MessageTemplateArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetMessageTemplate(in athanor.Declarer, id string) (*MessageTemplateResource, error) {
+	out := &MessageTemplateResource{}
+	r, err := typed.Get(in, MessageTemplateTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMessageTemplates reads every AWS::Wisdom::MessageTemplate within the
+// given KnowledgeBaseArn (Cloud Control lists this type only within them),
+// sorted by identifier. See athanor.App.List.
+func ListMessageTemplates(in athanor.Declarer, knowledgeBaseArn string) ([]*MessageTemplateResource, error) {
+	return typed.List(in, MessageTemplateTypeName, map[string]any{"KnowledgeBaseArn": knowledgeBaseArn}, func(out *MessageTemplateResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // MessageTemplateAgentAttributes is part of AWS::Wisdom::MessageTemplate.

@@ -47,12 +47,34 @@ func (r *MessageTemplateVersionResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func MessageTemplateVersion(app *athanor.App, logicalID string, props MessageTemplateVersionProps, opts ...athanor.ResourceOption) (*MessageTemplateVersionResource, error) {
+func MessageTemplateVersion(in athanor.Declarer, logicalID string, props MessageTemplateVersionProps, opts ...athanor.ResourceOption) (*MessageTemplateVersionResource, error) {
 	out := &MessageTemplateVersionResource{}
-	r, err := typed.Declare(app, MessageTemplateVersionTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, MessageTemplateVersionTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetMessageTemplateVersion reads an AWS::Wisdom::MessageTemplateVersion
+// that the program uses but does not manage, by its primary identifier
+// (MessageTemplateVersionArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetMessageTemplateVersion(in athanor.Declarer, id string) (*MessageTemplateVersionResource, error) {
+	out := &MessageTemplateVersionResource{}
+	r, err := typed.Get(in, MessageTemplateVersionTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListMessageTemplateVersions reads every
+// AWS::Wisdom::MessageTemplateVersion within the given MessageTemplateArn
+// (Cloud Control lists this type only within them), sorted by identifier.
+// See athanor.App.List.
+func ListMessageTemplateVersions(in athanor.Declarer, messageTemplateArn string) ([]*MessageTemplateVersionResource, error) {
+	return typed.List(in, MessageTemplateVersionTypeName, map[string]any{"MessageTemplateArn": messageTemplateArn}, func(out *MessageTemplateVersionResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -74,14 +74,35 @@ func (r *QuickResponseResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func QuickResponse(app *athanor.App, logicalID string, props QuickResponseProps, opts ...athanor.ResourceOption) (*QuickResponseResource, error) {
+func QuickResponse(in athanor.Declarer, logicalID string, props QuickResponseProps, opts ...athanor.ResourceOption) (*QuickResponseResource, error) {
 	out := &QuickResponseResource{}
-	r, err := typed.Declare(app, QuickResponseTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, QuickResponseTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetQuickResponse reads an AWS::Wisdom::QuickResponse that the program uses
+// but does not manage, by its primary identifier (QuickResponseArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetQuickResponse(in athanor.Declarer, id string) (*QuickResponseResource, error) {
+	out := &QuickResponseResource{}
+	r, err := typed.Get(in, QuickResponseTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListQuickResponses reads every AWS::Wisdom::QuickResponse within the given
+// KnowledgeBaseArn (Cloud Control lists this type only within them), sorted
+// by identifier. See athanor.App.List.
+func ListQuickResponses(in athanor.Declarer, knowledgeBaseArn string) ([]*QuickResponseResource, error) {
+	return typed.List(in, QuickResponseTypeName, map[string]any{"KnowledgeBaseArn": knowledgeBaseArn}, func(out *QuickResponseResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition ChannelType (AWS::Wisdom::QuickResponse).

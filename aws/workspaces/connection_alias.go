@@ -45,14 +45,34 @@ func (r *ConnectionAliasResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func ConnectionAlias(app *athanor.App, logicalID string, props ConnectionAliasProps, opts ...athanor.ResourceOption) (*ConnectionAliasResource, error) {
+func ConnectionAlias(in athanor.Declarer, logicalID string, props ConnectionAliasProps, opts ...athanor.ResourceOption) (*ConnectionAliasResource, error) {
 	out := &ConnectionAliasResource{}
-	r, err := typed.Declare(app, ConnectionAliasTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, ConnectionAliasTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetConnectionAlias reads an AWS::WorkSpaces::ConnectionAlias that the
+// program uses but does not manage, by its primary identifier (AliasId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetConnectionAlias(in athanor.Declarer, id string) (*ConnectionAliasResource, error) {
+	out := &ConnectionAliasResource{}
+	r, err := typed.Get(in, ConnectionAliasTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListConnectionAliases reads every AWS::WorkSpaces::ConnectionAlias in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListConnectionAliases(in athanor.Declarer) ([]*ConnectionAliasResource, error) {
+	return typed.List(in, ConnectionAliasTypeName, nil, func(out *ConnectionAliasResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // ConnectionAliasConnectionAliasAssociation is part of

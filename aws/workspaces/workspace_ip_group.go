@@ -50,14 +50,34 @@ func (r *WorkspaceIpGroupResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func WorkspaceIpGroup(app *athanor.App, logicalID string, props WorkspaceIpGroupProps, opts ...athanor.ResourceOption) (*WorkspaceIpGroupResource, error) {
+func WorkspaceIpGroup(in athanor.Declarer, logicalID string, props WorkspaceIpGroupProps, opts ...athanor.ResourceOption) (*WorkspaceIpGroupResource, error) {
 	out := &WorkspaceIpGroupResource{}
-	r, err := typed.Declare(app, WorkspaceIpGroupTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WorkspaceIpGroupTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWorkspaceIpGroup reads an AWS::WorkSpaces::WorkspaceIpGroup that the
+// program uses but does not manage, by its primary identifier (Arn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetWorkspaceIpGroup(in athanor.Declarer, id string) (*WorkspaceIpGroupResource, error) {
+	out := &WorkspaceIpGroupResource{}
+	r, err := typed.Get(in, WorkspaceIpGroupTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWorkspaceIpGroups reads every AWS::WorkSpaces::WorkspaceIpGroup in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListWorkspaceIpGroups(in athanor.Declarer) ([]*WorkspaceIpGroupResource, error) {
+	return typed.List(in, WorkspaceIpGroupTypeName, nil, func(out *WorkspaceIpGroupResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // WorkspaceIpGroupIpRuleItem is part of AWS::WorkSpaces::WorkspaceIpGroup.

@@ -53,14 +53,34 @@ func (r *WorkspacesPoolResource) ResourceID() string { return r.Resource.Logical
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func WorkspacesPool(app *athanor.App, logicalID string, props WorkspacesPoolProps, opts ...athanor.ResourceOption) (*WorkspacesPoolResource, error) {
+func WorkspacesPool(in athanor.Declarer, logicalID string, props WorkspacesPoolProps, opts ...athanor.ResourceOption) (*WorkspacesPoolResource, error) {
 	out := &WorkspacesPoolResource{}
-	r, err := typed.Declare(app, WorkspacesPoolTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WorkspacesPoolTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWorkspacesPool reads an AWS::WorkSpaces::WorkspacesPool that the
+// program uses but does not manage, by its primary identifier (PoolId). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetWorkspacesPool(in athanor.Declarer, id string) (*WorkspacesPoolResource, error) {
+	out := &WorkspacesPoolResource{}
+	r, err := typed.Get(in, WorkspacesPoolTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWorkspacesPools reads every AWS::WorkSpaces::WorkspacesPool in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListWorkspacesPools(in athanor.Declarer) ([]*WorkspacesPoolResource, error) {
+	return typed.List(in, WorkspacesPoolTypeName, nil, func(out *WorkspacesPoolResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // WorkspacesPoolApplicationSettings is part of

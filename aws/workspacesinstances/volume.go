@@ -64,14 +64,34 @@ func (r *VolumeResource) ResourceID() string { return r.Resource.LogicalID }
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func Volume(app *athanor.App, logicalID string, props VolumeProps, opts ...athanor.ResourceOption) (*VolumeResource, error) {
+func Volume(in athanor.Declarer, logicalID string, props VolumeProps, opts ...athanor.ResourceOption) (*VolumeResource, error) {
 	out := &VolumeResource{}
-	r, err := typed.Declare(app, VolumeTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VolumeTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVolume reads an AWS::WorkspacesInstances::Volume that the program uses
+// but does not manage, by its primary identifier (VolumeId). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetVolume(in athanor.Declarer, id string) (*VolumeResource, error) {
+	out := &VolumeResource{}
+	r, err := typed.Get(in, VolumeTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVolumes reads every AWS::WorkspacesInstances::Volume in the account
+// and region of in, sorted by identifier. See athanor.App.List.
+func ListVolumes(in athanor.Declarer) ([]*VolumeResource, error) {
+	return typed.List(in, VolumeTypeName, nil, func(out *VolumeResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // VolumeTagSpecification is part of AWS::WorkspacesInstances::Volume.

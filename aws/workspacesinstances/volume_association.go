@@ -46,14 +46,36 @@ func (r *VolumeAssociationResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func VolumeAssociation(app *athanor.App, logicalID string, props VolumeAssociationProps, opts ...athanor.ResourceOption) (*VolumeAssociationResource, error) {
+func VolumeAssociation(in athanor.Declarer, logicalID string, props VolumeAssociationProps, opts ...athanor.ResourceOption) (*VolumeAssociationResource, error) {
 	out := &VolumeAssociationResource{}
-	r, err := typed.Declare(app, VolumeAssociationTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, VolumeAssociationTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetVolumeAssociation reads an AWS::WorkspacesInstances::VolumeAssociation
+// that the program uses but does not manage, by its primary identifier
+// (WorkspaceInstanceId|VolumeId|Device, joined by |). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetVolumeAssociation(in athanor.Declarer, id string) (*VolumeAssociationResource, error) {
+	out := &VolumeAssociationResource{}
+	r, err := typed.Get(in, VolumeAssociationTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListVolumeAssociations reads every
+// AWS::WorkspacesInstances::VolumeAssociation in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListVolumeAssociations(in athanor.Declarer) ([]*VolumeAssociationResource, error) {
+	return typed.List(in, VolumeAssociationTypeName, nil, func(out *VolumeAssociationResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of VolumeAssociationProps.DisassociateMode (AWS::WorkspacesInstances::VolumeAssociation).

@@ -46,14 +46,35 @@ func (r *WorkspaceInstanceResource) ResourceID() string { return r.Resource.Logi
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func WorkspaceInstance(app *athanor.App, logicalID string, props WorkspaceInstanceProps, opts ...athanor.ResourceOption) (*WorkspaceInstanceResource, error) {
+func WorkspaceInstance(in athanor.Declarer, logicalID string, props WorkspaceInstanceProps, opts ...athanor.ResourceOption) (*WorkspaceInstanceResource, error) {
 	out := &WorkspaceInstanceResource{}
-	r, err := typed.Declare(app, WorkspaceInstanceTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, WorkspaceInstanceTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetWorkspaceInstance reads an AWS::WorkspacesInstances::WorkspaceInstance
+// that the program uses but does not manage, by its primary identifier
+// (WorkspaceInstanceId). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetWorkspaceInstance(in athanor.Declarer, id string) (*WorkspaceInstanceResource, error) {
+	out := &WorkspaceInstanceResource{}
+	r, err := typed.Get(in, WorkspaceInstanceTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListWorkspaceInstances reads every
+// AWS::WorkspacesInstances::WorkspaceInstance in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListWorkspaceInstances(in athanor.Declarer) ([]*WorkspaceInstanceResource, error) {
+	return typed.List(in, WorkspaceInstanceTypeName, nil, func(out *WorkspaceInstanceResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // WorkspaceInstanceBlockDeviceMapping is part of

@@ -46,14 +46,34 @@ func (r *BrowserSettingsResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func BrowserSettings(app *athanor.App, logicalID string, props BrowserSettingsProps, opts ...athanor.ResourceOption) (*BrowserSettingsResource, error) {
+func BrowserSettings(in athanor.Declarer, logicalID string, props BrowserSettingsProps, opts ...athanor.ResourceOption) (*BrowserSettingsResource, error) {
 	out := &BrowserSettingsResource{}
-	r, err := typed.Declare(app, BrowserSettingsTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, BrowserSettingsTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetBrowserSettings reads an AWS::WorkSpacesWeb::BrowserSettings that the
+// program uses but does not manage, by its primary identifier
+// (BrowserSettingsArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetBrowserSettings(in athanor.Declarer, id string) (*BrowserSettingsResource, error) {
+	out := &BrowserSettingsResource{}
+	r, err := typed.Get(in, BrowserSettingsTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListBrowserSettings reads every AWS::WorkSpacesWeb::BrowserSettings in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListBrowserSettings(in athanor.Declarer) ([]*BrowserSettingsResource, error) {
+	return typed.List(in, BrowserSettingsTypeName, nil, func(out *BrowserSettingsResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition Category (AWS::WorkSpacesWeb::BrowserSettings).

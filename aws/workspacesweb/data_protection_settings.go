@@ -51,14 +51,36 @@ func (r *DataProtectionSettingsResource) ResourceID() string { return r.Resource
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func DataProtectionSettings(app *athanor.App, logicalID string, props DataProtectionSettingsProps, opts ...athanor.ResourceOption) (*DataProtectionSettingsResource, error) {
+func DataProtectionSettings(in athanor.Declarer, logicalID string, props DataProtectionSettingsProps, opts ...athanor.ResourceOption) (*DataProtectionSettingsResource, error) {
 	out := &DataProtectionSettingsResource{}
-	r, err := typed.Declare(app, DataProtectionSettingsTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, DataProtectionSettingsTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetDataProtectionSettings reads an
+// AWS::WorkSpacesWeb::DataProtectionSettings that the program uses but does
+// not manage, by its primary identifier (DataProtectionSettingsArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetDataProtectionSettings(in athanor.Declarer, id string) (*DataProtectionSettingsResource, error) {
+	out := &DataProtectionSettingsResource{}
+	r, err := typed.Get(in, DataProtectionSettingsTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListDataProtectionSettings reads every
+// AWS::WorkSpacesWeb::DataProtectionSettings in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListDataProtectionSettings(in athanor.Declarer) ([]*DataProtectionSettingsResource, error) {
+	return typed.List(in, DataProtectionSettingsTypeName, nil, func(out *DataProtectionSettingsResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // DataProtectionSettingsCustomPattern is part of

@@ -47,14 +47,35 @@ func (r *IdentityProviderResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IdentityProvider(app *athanor.App, logicalID string, props IdentityProviderProps, opts ...athanor.ResourceOption) (*IdentityProviderResource, error) {
+func IdentityProvider(in athanor.Declarer, logicalID string, props IdentityProviderProps, opts ...athanor.ResourceOption) (*IdentityProviderResource, error) {
 	out := &IdentityProviderResource{}
-	r, err := typed.Declare(app, IdentityProviderTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IdentityProviderTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIdentityProvider reads an AWS::WorkSpacesWeb::IdentityProvider that the
+// program uses but does not manage, by its primary identifier
+// (IdentityProviderArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetIdentityProvider(in athanor.Declarer, id string) (*IdentityProviderResource, error) {
+	out := &IdentityProviderResource{}
+	r, err := typed.Get(in, IdentityProviderTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIdentityProviders reads every AWS::WorkSpacesWeb::IdentityProvider
+// within the given PortalArn (Cloud Control lists this type only within
+// them), sorted by identifier. See athanor.App.List.
+func ListIdentityProviders(in athanor.Declarer, portalArn string) ([]*IdentityProviderResource, error) {
+	return typed.List(in, IdentityProviderTypeName, map[string]any{"PortalArn": portalArn}, func(out *IdentityProviderResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition IdentityProviderType (AWS::WorkSpacesWeb::IdentityProvider).

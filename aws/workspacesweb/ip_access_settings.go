@@ -50,14 +50,34 @@ func (r *IpAccessSettingsResource) ResourceID() string { return r.Resource.Logic
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func IpAccessSettings(app *athanor.App, logicalID string, props IpAccessSettingsProps, opts ...athanor.ResourceOption) (*IpAccessSettingsResource, error) {
+func IpAccessSettings(in athanor.Declarer, logicalID string, props IpAccessSettingsProps, opts ...athanor.ResourceOption) (*IpAccessSettingsResource, error) {
 	out := &IpAccessSettingsResource{}
-	r, err := typed.Declare(app, IpAccessSettingsTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, IpAccessSettingsTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetIpAccessSettings reads an AWS::WorkSpacesWeb::IpAccessSettings that the
+// program uses but does not manage, by its primary identifier
+// (IpAccessSettingsArn). It reads while planning too, once per run; a
+// missing resource stops the plan naming it. See athanor.App.Get.
+func GetIpAccessSettings(in athanor.Declarer, id string) (*IpAccessSettingsResource, error) {
+	out := &IpAccessSettingsResource{}
+	r, err := typed.Get(in, IpAccessSettingsTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListIpAccessSettings reads every AWS::WorkSpacesWeb::IpAccessSettings in
+// the account and region of in, sorted by identifier. See athanor.App.List.
+func ListIpAccessSettings(in athanor.Declarer) ([]*IpAccessSettingsResource, error) {
+	return typed.List(in, IpAccessSettingsTypeName, nil, func(out *IpAccessSettingsResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // IpAccessSettingsIpRule is part of AWS::WorkSpacesWeb::IpAccessSettings.

@@ -46,12 +46,32 @@ func (r *NetworkSettingsResource) ResourceID() string { return r.Resource.Logica
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func NetworkSettings(app *athanor.App, logicalID string, props NetworkSettingsProps, opts ...athanor.ResourceOption) (*NetworkSettingsResource, error) {
+func NetworkSettings(in athanor.Declarer, logicalID string, props NetworkSettingsProps, opts ...athanor.ResourceOption) (*NetworkSettingsResource, error) {
 	out := &NetworkSettingsResource{}
-	r, err := typed.Declare(app, NetworkSettingsTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, NetworkSettingsTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetNetworkSettings reads an AWS::WorkSpacesWeb::NetworkSettings that the
+// program uses but does not manage, by its primary identifier
+// (NetworkSettingsArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetNetworkSettings(in athanor.Declarer, id string) (*NetworkSettingsResource, error) {
+	out := &NetworkSettingsResource{}
+	r, err := typed.Get(in, NetworkSettingsTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListNetworkSettings reads every AWS::WorkSpacesWeb::NetworkSettings in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListNetworkSettings(in athanor.Declarer) ([]*NetworkSettingsResource, error) {
+	return typed.List(in, NetworkSettingsTypeName, nil, func(out *NetworkSettingsResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -50,14 +50,34 @@ func (r *SessionLoggerResource) ResourceID() string { return r.Resource.LogicalI
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SessionLogger(app *athanor.App, logicalID string, props SessionLoggerProps, opts ...athanor.ResourceOption) (*SessionLoggerResource, error) {
+func SessionLogger(in athanor.Declarer, logicalID string, props SessionLoggerProps, opts ...athanor.ResourceOption) (*SessionLoggerResource, error) {
 	out := &SessionLoggerResource{}
-	r, err := typed.Declare(app, SessionLoggerTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SessionLoggerTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSessionLogger reads an AWS::WorkSpacesWeb::SessionLogger that the
+// program uses but does not manage, by its primary identifier
+// (SessionLoggerArn). It reads while planning too, once per run; a missing
+// resource stops the plan naming it. See athanor.App.Get.
+func GetSessionLogger(in athanor.Declarer, id string) (*SessionLoggerResource, error) {
+	out := &SessionLoggerResource{}
+	r, err := typed.Get(in, SessionLoggerTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSessionLoggers reads every AWS::WorkSpacesWeb::SessionLogger in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListSessionLoggers(in athanor.Declarer) ([]*SessionLoggerResource, error) {
+	return typed.List(in, SessionLoggerTypeName, nil, func(out *SessionLoggerResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // Values of the definition Event (AWS::WorkSpacesWeb::SessionLogger).

@@ -44,12 +44,34 @@ func (r *UserAccessLoggingSettingsResource) ResourceID() string { return r.Resou
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserAccessLoggingSettings(app *athanor.App, logicalID string, props UserAccessLoggingSettingsProps, opts ...athanor.ResourceOption) (*UserAccessLoggingSettingsResource, error) {
+func UserAccessLoggingSettings(in athanor.Declarer, logicalID string, props UserAccessLoggingSettingsProps, opts ...athanor.ResourceOption) (*UserAccessLoggingSettingsResource, error) {
 	out := &UserAccessLoggingSettingsResource{}
-	r, err := typed.Declare(app, UserAccessLoggingSettingsTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserAccessLoggingSettingsTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetUserAccessLoggingSettings reads an
+// AWS::WorkSpacesWeb::UserAccessLoggingSettings that the program uses but
+// does not manage, by its primary identifier (UserAccessLoggingSettingsArn).
+// It reads while planning too, once per run; a missing resource stops the
+// plan naming it. See athanor.App.Get.
+func GetUserAccessLoggingSettings(in athanor.Declarer, id string) (*UserAccessLoggingSettingsResource, error) {
+	out := &UserAccessLoggingSettingsResource{}
+	r, err := typed.Get(in, UserAccessLoggingSettingsTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListUserAccessLoggingSettings reads every
+// AWS::WorkSpacesWeb::UserAccessLoggingSettings in the account and region of
+// in, sorted by identifier. See athanor.App.List.
+func ListUserAccessLoggingSettings(in athanor.Declarer) ([]*UserAccessLoggingSettingsResource, error) {
+	return typed.List(in, UserAccessLoggingSettingsTypeName, nil, func(out *UserAccessLoggingSettingsResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -58,14 +58,34 @@ func (r *UserSettingsResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func UserSettings(app *athanor.App, logicalID string, props UserSettingsProps, opts ...athanor.ResourceOption) (*UserSettingsResource, error) {
+func UserSettings(in athanor.Declarer, logicalID string, props UserSettingsProps, opts ...athanor.ResourceOption) (*UserSettingsResource, error) {
 	out := &UserSettingsResource{}
-	r, err := typed.Declare(app, UserSettingsTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, UserSettingsTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetUserSettings reads an AWS::WorkSpacesWeb::UserSettings that the program
+// uses but does not manage, by its primary identifier (UserSettingsArn). It
+// reads while planning too, once per run; a missing resource stops the plan
+// naming it. See athanor.App.Get.
+func GetUserSettings(in athanor.Declarer, id string) (*UserSettingsResource, error) {
+	out := &UserSettingsResource{}
+	r, err := typed.Get(in, UserSettingsTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListUserSettings reads every AWS::WorkSpacesWeb::UserSettings in the
+// account and region of in, sorted by identifier. See athanor.App.List.
+func ListUserSettings(in athanor.Declarer) ([]*UserSettingsResource, error) {
+	return typed.List(in, UserSettingsTypeName, nil, func(out *UserSettingsResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // UserSettingsBrandingConfiguration is part of

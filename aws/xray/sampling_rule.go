@@ -46,14 +46,34 @@ func (r *SamplingRuleResource) ResourceID() string { return r.Resource.LogicalID
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func SamplingRule(app *athanor.App, logicalID string, props SamplingRuleProps, opts ...athanor.ResourceOption) (*SamplingRuleResource, error) {
+func SamplingRule(in athanor.Declarer, logicalID string, props SamplingRuleProps, opts ...athanor.ResourceOption) (*SamplingRuleResource, error) {
 	out := &SamplingRuleResource{}
-	r, err := typed.Declare(app, SamplingRuleTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, SamplingRuleTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetSamplingRule reads an AWS::XRay::SamplingRule that the program uses but
+// does not manage, by its primary identifier (RuleARN). It reads while
+// planning too, once per run; a missing resource stops the plan naming it.
+// See athanor.App.Get.
+func GetSamplingRule(in athanor.Declarer, id string) (*SamplingRuleResource, error) {
+	out := &SamplingRuleResource{}
+	r, err := typed.Get(in, SamplingRuleTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListSamplingRules reads every AWS::XRay::SamplingRule in the account and
+// region of in, sorted by identifier. See athanor.App.List.
+func ListSamplingRules(in athanor.Declarer) ([]*SamplingRuleResource, error) {
+	return typed.List(in, SamplingRuleTypeName, nil, func(out *SamplingRuleResource, r *athanor.Resource) { out.Resource = r })
 }
 
 // SamplingRuleSamplingRateBoost is part of AWS::XRay::SamplingRule.

@@ -42,12 +42,33 @@ func (r *TransactionSearchConfigResource) ResourceID() string { return r.Resourc
 //
 // It returns once AWS has the resource as declared (while planning, at
 // once). Props are checked against the schema before anything is sent.
-func TransactionSearchConfig(app *athanor.App, logicalID string, props TransactionSearchConfigProps, opts ...athanor.ResourceOption) (*TransactionSearchConfigResource, error) {
+func TransactionSearchConfig(in athanor.Declarer, logicalID string, props TransactionSearchConfigProps, opts ...athanor.ResourceOption) (*TransactionSearchConfigResource, error) {
 	out := &TransactionSearchConfigResource{}
-	r, err := typed.Declare(app, TransactionSearchConfigTypeName, logicalID, props, out, opts)
+	r, err := typed.Declare(in, TransactionSearchConfigTypeName, logicalID, props, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Resource = r
 	return out, nil
+}
+
+// GetTransactionSearchConfig reads an AWS::XRay::TransactionSearchConfig
+// that the program uses but does not manage, by its primary identifier
+// (AccountId). It reads while planning too, once per run; a missing resource
+// stops the plan naming it. See athanor.App.Get.
+func GetTransactionSearchConfig(in athanor.Declarer, id string) (*TransactionSearchConfigResource, error) {
+	out := &TransactionSearchConfigResource{}
+	r, err := typed.Get(in, TransactionSearchConfigTypeName, id, out)
+	if err != nil {
+		return nil, err
+	}
+	out.Resource = r
+	return out, nil
+}
+
+// ListTransactionSearchConfigs reads every
+// AWS::XRay::TransactionSearchConfig in the account and region of in, sorted
+// by identifier. See athanor.App.List.
+func ListTransactionSearchConfigs(in athanor.Declarer) ([]*TransactionSearchConfigResource, error) {
+	return typed.List(in, TransactionSearchConfigTypeName, nil, func(out *TransactionSearchConfigResource, r *athanor.Resource) { out.Resource = r })
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/athanor-iac/athanor/localcc"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's goroutines to write
@@ -91,6 +93,7 @@ func TestLocalFlagsParse(t *testing.T) {
 		"--throttle", "10:20", "--fail-server", "0.01", "--fail-handlers", "0.1:Throttling",
 		"--drop", "0.02", "--credentials", "AKID:secret", "--seed", "7", "--seed-fixtures=false",
 		"--late-cancel", "--retry-after", "2s",
+		"--regions", "us-east-1,eu-west-1", "--throttle-scope", "222222222222/eu-west-1=2:4",
 	}, local)
 	if code != 0 || got == nil {
 		t.Fatalf("exit %d, options %v", code, got)
@@ -114,6 +117,12 @@ func TestLocalFlagsParse(t *testing.T) {
 	if !s.LateCancel || s.RetryAfter.String() != "2s" {
 		t.Errorf("late cancel %v, retry after %v", s.LateCancel, s.RetryAfter)
 	}
+	if len(s.Regions) != 2 || s.Regions[1] != "eu-west-1" {
+		t.Errorf("regions %v", s.Regions)
+	}
+	if th := s.ScopeThrottle[localcc.Scope{Account: "222222222222", Region: "eu-west-1"}]; th.RPS != 2 || th.Burst != 4 {
+		t.Errorf("scope throttle %v", s.ScopeThrottle)
+	}
 	if s.Seed != 7 || got.SeedFixtures || s.Region != "us-east-1" || s.Account != "123456789012" {
 		t.Errorf("seed %d, seed fixtures %v, region %q, account %q", s.Seed, got.SeedFixtures, s.Region, s.Account)
 	}
@@ -134,6 +143,9 @@ func TestLocalBadFlagValues(t *testing.T) {
 		{[]string{"--credentials", "nosecret"}, `expected KEY:SECRET`},
 		{[]string{"--seed", "x"}, `"--seed" flag`},
 		{[]string{"--account", "42"}, `--account "42": expected a 12-digit`},
+		{[]string{"--regions", "us-east-1,Europe"}, `--regions "Europe": expected region names`},
+		{[]string{"--throttle-scope", "2222/eu-west-1=2"}, `"--throttle-scope" flag: expected ACCOUNT/REGION=RPS[:BURST]`},
+		{[]string{"--throttle-scope", "222222222222/eu-west-1=fast"}, `expected RPS[:BURST]`},
 		{[]string{"--addr", "nocolon"}, `expected HOST:PORT`},
 		{[]string{"--addr", "0.0.0.0:4566"}, "not a loopback address"},
 		{[]string{"--addr", ":4566"}, "listens on every interface"},

@@ -65,10 +65,17 @@ func reportError(w io.Writer, cmd *cobra.Command, err error) int {
 
 func quote(s string) string { return strconv.Quote(s) }
 
+// alwaysJSON is the annotation of a command whose output is JSON without
+// --json (state show): its errors are JSON documents too.
+const alwaysJSON = "athanor.json"
+
 // wantsJSON reports whether the command that failed was asked for --json,
-// so that its error is a JSON document on standard output too. args are
-// read when the flags could not be parsed.
+// or always prints JSON, so that its error is a JSON document on standard
+// output too. args are read when the flags could not be parsed.
 func wantsJSON(cmd *cobra.Command, args []string) bool {
+	if cmd != nil && cmd.Annotations[alwaysJSON] != "" {
+		return true
+	}
 	if cmd != nil {
 		if f := cmd.Flags().Lookup("json"); f != nil && f.Changed {
 			return f.Value.String() == "true"

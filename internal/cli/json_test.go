@@ -59,6 +59,9 @@ func TestJSONErrorDocument(t *testing.T) {
 		{[]string{"state", "list", "--json"}, ExitUsage, "--app is required"},
 		{[]string{"state", "list", "--json", "--app", "a", "--state", "s3:/my-bucket/x"}, ExitUsage, "did you mean s3://my-bucket/x?"},
 		{[]string{"schema", "--json", "--no-such-flag"}, ExitUsage, "unknown flag: --no-such-flag"},
+		// state show prints JSON without --json, and so its errors too.
+		{[]string{"state", "show", "nope", "--app", "a", "--state", fileURL(t)}, ExitError, `no record nope`},
+		{[]string{"state", "show", "--app", "a"}, ExitUsage, "show needs the logical ID"},
 	} {
 		code, out, errOut := run(t, "", tc.args...)
 		doc := oneDocument(t, strings.Join(tc.args, " "), out)

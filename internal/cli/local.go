@@ -34,6 +34,7 @@ func NewCmdLocal(f *Factory, runF func(context.Context, *LocalOptions) error) *c
 	var (
 		latency  = &latencyFlag{schemas: f.Schemas}
 		throttle = &throttleFlag{}
+		scoped   = &scopeThrottleFlag{}
 		failSrv  rateFlag
 		failHand = &handlerFaultFlag{}
 		drop     rateFlag
@@ -56,12 +57,24 @@ on exit. The built-in fixtures (VPCs vpc-12345678, vpc-87654321,
 vpc-11223344, subnet-12345678, eni-12345678, S3 buckets, log groups and IAM
 roles the examples refer to) are loaded unless --seed-fixtures=false.
 
-Any well-formed SigV4 signature is accepted unless --credentials is set.
-The endpoint also serves /_athanor/health and /_athanor/metrics.`,
+Many accounts and regions: each call lands in the region of its SigV4
+signature and the account of its credentials. Plain access keys act in
+--account, or in the account a 12-digit access key names; credentials from
+the endpoint's STS act in their role's account. STS AssumeRole and
+GetCallerIdentity are served on the same address (export
+AWS_ENDPOINT_URL_STS too): AssumeRole issues credentials only for an
+AWS::IAM::Role of the target account whose trust policy admits the caller.
+Fixtures may name an "account" and a "region".
+
+Any well-formed SigV4 signature with plain keys is accepted unless
+--credentials is set; assumed-role credentials are always checked.
+The endpoint also serves /_athanor/health and /_athanor/metrics (calls and
+throttling per account and region under "scopes").`,
 		Example: `  athanor local
   athanor local --data .athanor/local.json --latency AWS::EC2::FlowLog=3s..12s
   athanor local --addr 127.0.0.1:0 --latency 0s --seed 1
-  athanor local --throttle 5:10 --fail-handlers 0.1:Throttling --drop 0.01`,
+  athanor local --throttle 5:10 --fail-handlers 0.1:Throttling --drop 0.01
+  athanor local --account 111111111111 --regions us-east-1,eu-west-1 --fixtures org.json --throttle-scope 222222222222/eu-west-1=2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !opts.AllowRemote {
@@ -76,7 +89,13 @@ The endpoint also serves /_athanor/health and /_athanor/metrics.`,
 				return usageErrorf("--region %q: expected a region name, like us-east-1", opts.Server.Region)
 			}
 			opts.Server.Latency = latency.m
+			for _, r := range opts.Server.Regions {
+				if !regionRE.MatchString(r) {
+					return usageErrorf("--regions %q: expected region names, like us-east-1,eu-west-1", r)
+				}
+			}
 			opts.Server.ThrottleRPS, opts.Server.ThrottleBurst = throttle.rps, throttle.burst
+			opts.Server.ScopeThrottle = scoped.m
 			opts.Server.Faults = localcc.Faults{
 				ServerErrors:    float64(failSrv),
 				HandlerFailures: failHand.rate,
@@ -98,13 +117,15 @@ The endpoint also serves /_athanor/health and /_athanor/metrics.`,
 	fl.StringVar(&opts.FixturesFile, "fixtures", "", "also load resources from a JSON fixtures `FILE`: {\"resources\": [{\"type\": ..., \"properties\": {...}}]}")
 	fl.BoolVar(&opts.SeedFixtures, "seed-fixtures", true, "load the built-in fixtures the examples refer to")
 	fl.Var(latency, "latency", "how long mutations take: TYPE=MIN..MAX for one type, or MIN..MAX for all (repeatable)")
-	fl.Var(throttle, "throttle", "answer calls beyond RPS per second (burst BURST) with ThrottlingException")
+	fl.Var(throttle, "throttle", "answer calls beyond RPS per second (burst BURST) in each account and region with ThrottlingException")
+	fl.Var(scoped, "throttle-scope", "throttle one account and region alone, overriding --throttle there (repeatable)")
+	fl.StringSliceVar(&opts.Server.Regions, "regions", nil, "serve only these `REGIONS` (comma-separated); calls signed for others are refused (default: any)")
 	fl.Var(&failSrv, "fail-server", "answer this fraction of calls with HTTP 500 InternalFailure")
 	fl.Var(failHand, "fail-handlers", "end this fraction of mutations FAILED with CODE (default ServiceInternalError)")
 	fl.Var(&drop, "drop", "close this fraction of connections without an answer")
 	fl.Var(creds, "credentials", "check SigV4 signatures against this access key pair")
-	fl.StringVar(&opts.Server.Region, "region", "us-east-1", "`REGION` in generated ARNs")
-	fl.StringVar(&opts.Server.Account, "account", "123456789012", "`ACCOUNT` ID in generated ARNs")
+	fl.StringVar(&opts.Server.Region, "region", "us-east-1", "`REGION` of fixtures that name none")
+	fl.StringVar(&opts.Server.Account, "account", "123456789012", "`ACCOUNT` of plain access keys and of fixtures that name none")
 	fl.BoolVar(&opts.Server.LateCancel, "late-cancel", false, "let cancelled requests finish their work before they end CANCEL_COMPLETE, as a real handler past the point of no return does")
 	fl.DurationVar(&opts.Server.RetryAfter, "retry-after", 0, "make unfinished requests' events carry RetryAfter this far ahead (0: none, as usual on AWS)")
 	fl.Uint64Var(&opts.Server.Seed, "seed", 0, "make identifiers and latencies repeatable with seed `N` (0: random)")
@@ -148,7 +169,7 @@ func runLocal(ctx context.Context, opts *LocalOptions) error {
 	url := srv.URL()
 	out := opts.IO.Out
 	fmt.Fprintf(out, "listening on %s\n", url)
-	fmt.Fprintf(out, "point clients at it: export AWS_ENDPOINT_URL_CLOUDCONTROL=%s, or aws cloudcontrol --endpoint-url %s ...\n", url, url)
+	fmt.Fprintf(out, "point clients at it: export AWS_ENDPOINT_URL_CLOUDCONTROL=%s AWS_ENDPOINT_URL_STS=%s, or aws cloudcontrol --endpoint-url %s ...\n", url, url, url)
 
 	<-ctx.Done()
 

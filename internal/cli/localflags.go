@@ -230,3 +230,42 @@ func unknownTypeError(reg *schema.Registry, name string) error {
 var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 
 var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z0-9]+)+-[0-9]+$`)
+
+// scopeThrottleFlag collects repeated --throttle-scope
+// ACCOUNT/REGION=RPS[:BURST] values.
+type scopeThrottleFlag struct {
+	m map[localcc.Scope]localcc.Throttle
+}
+
+func (f *scopeThrottleFlag) Type() string { return "ACCOUNT/REGION=RPS[:BURST]" }
+
+func (f *scopeThrottleFlag) String() string {
+	if f == nil || len(f.m) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(f.m))
+	for sp, t := range f.m {
+		tf := throttleFlag{rps: t.RPS, burst: t.Burst}
+		parts = append(parts, sp.String()+"="+tf.String())
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
+}
+
+func (f *scopeThrottleFlag) Set(s string) error {
+	const form = "expected ACCOUNT/REGION=RPS[:BURST], like 222222222222/eu-west-1=5:10"
+	scopeText, rate, ok := strings.Cut(s, "=")
+	sp, valid := localcc.ParseScope(strings.TrimSpace(scopeText))
+	if !ok || !valid {
+		return errors.New(form)
+	}
+	var t throttleFlag
+	if err := t.Set(rate); err != nil {
+		return fmt.Errorf("%w (%s)", err, form)
+	}
+	if f.m == nil {
+		f.m = map[localcc.Scope]localcc.Throttle{}
+	}
+	f.m[sp] = localcc.Throttle{RPS: t.rps, Burst: t.burst}
+	return nil
+}

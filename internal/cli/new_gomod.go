@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/athanor-iac/athanor/internal/version"
@@ -38,6 +39,7 @@ func moduleFiles(module string, src ModuleSource) (gomod, gosum []byte, err erro
 		return nil, nil, fmt.Errorf("athanor's checkout: %w", err)
 	}
 	fmt.Fprintf(&b, "%s\n\nrequire %s %s\n\nrequire (\n", goLine, version.ModulePath, replacedVersion)
+	slices.Sort(reqs) // one block by path, as go mod tidy writes it
 	for _, r := range reqs {
 		fmt.Fprintf(&b, "\t%s // indirect\n", r)
 	}

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -111,6 +112,29 @@ func TestNewFromRelease(t *testing.T) {
 	}
 	if tidied != dir {
 		t.Errorf("go mod tidy ran in %q, want %q", tidied, dir)
+	}
+}
+
+// From a checkout, go.mod lists Athanor's requirements as indirect ones
+// in one block sorted by path, as go mod tidy writes it, so that the first
+// tidy a user runs does not reorder it.
+func TestNewFromCheckoutGoModIsTidy(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gomod, _, err := moduleFiles("example.com/infra", ModuleSource{Checkout: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, _ := strings.Cut(string(gomod), "require (\n")
+	block, _, _ = strings.Cut(block, ")")
+	var paths []string
+	for _, line := range strings.Split(strings.TrimSpace(block), "\n") {
+		paths = append(paths, strings.Fields(line)[0])
+	}
+	if len(paths) < 2 || !slices.IsSorted(paths) {
+		t.Errorf("indirect requirements not sorted by path:\n%s", gomod)
 	}
 }
 

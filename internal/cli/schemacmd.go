@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -314,11 +315,17 @@ func (d *TypeDescription) writeText(w io.Writer) error {
 		fmt.Fprintf(w, "\nGo: %s(app, logicalID, %s{...}) returns %s (import %q)\n", g.Function, g.Props, g.Resource, g.ImportPath)
 	}
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	// Every row has every cell, so that tabwriter aligns each column over
+	// the whole table; the padding an empty last cell leaves is trimmed.
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROPERTY\tTYPE\tFLAGS\tGO FIELD\tVALUES")
 	writeRows(tw, d.Properties, "")
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("writing the property table: %w", err)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n") {
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "primary identifier: %s\n", strings.Join(d.PrimaryIdentifier, ", "))
@@ -381,11 +388,8 @@ func writeRows(tw io.Writer, props []PropertyInfo, indent string) {
 		if len(flags) == 0 {
 			flags = []string{"-"}
 		}
-		row := fmt.Sprintf("%s%s\t%s\t%s\t%s", indent, p.Name, typ, strings.Join(flags, ", "), strings.TrimSpace(p.GoName+" "+p.GoType))
-		if len(p.Values) > 0 { // the last cell is not padded: no trailing spaces
-			row += "\t" + strings.Join(p.Values, ", ")
-		}
-		fmt.Fprintln(tw, row)
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\n", indent, p.Name, typ, strings.Join(flags, ", "),
+			strings.TrimSpace(p.GoName+" "+p.GoType), strings.Join(p.Values, ", "))
 		writeRows(tw, p.Properties, indent+"  ")
 	}
 }

@@ -33,6 +33,26 @@ func TestSchemaFlowLogTable(t *testing.T) {
 			t.Errorf("output does not match %s:\n%s", want, out)
 		}
 	}
+	// Every column starts where its heading does, whether or not the rows
+	// before have allowed values; no line ends in spaces.
+	lines := strings.Split(out, "\n")
+	var header string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "PROPERTY") {
+			header = l
+		}
+		if strings.HasSuffix(l, " ") {
+			t.Errorf("trailing spaces in %q", l)
+		}
+	}
+	col := strings.Index(header, "VALUES")
+	for _, l := range lines {
+		for _, v := range []string{"ACCEPT, ALL, REJECT", "cloud-watch-logs, s3", "plain-text, parquet"} {
+			if i := strings.Index(l, v); i >= 0 && i != col {
+				t.Errorf("%q starts at column %d, VALUES at %d:\n%s", v, i, col, out)
+			}
+		}
+	}
 }
 
 func TestSchemaJSON(t *testing.T) {

@@ -87,7 +87,8 @@ $ATHANOR_STAGE, then your user name, as in programs.`,
 	}
 	list := &cobra.Command{Use: "list", Short: "List the stage's records: logical ID, type, identifier, pending operation", Args: cobra.NoArgs, RunE: run("list", 0)}
 	list.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
-	show := &cobra.Command{Use: "show ID", Short: "Print one record as JSON", Args: exactArgs(1, "show needs the logical ID of a record"), RunE: run("show", 1)}
+	show := &cobra.Command{Use: "show ID", Short: "Print one record as JSON", Args: exactArgs(1, "show needs the logical ID of a record"), RunE: run("show", 1),
+		Annotations: map[string]string{alwaysJSON: "yes"}}
 	rm := &cobra.Command{
 		Use:   "rm ID",
 		Short: "Forget a record, leaving the AWS resource alone",
@@ -121,8 +122,9 @@ the others. It refuses when OLD is missing or NEW already exists.`,
 	migrate := &cobra.Command{
 		Use:   "migrate --from URL --to URL",
 		Short: "Copy the stage's state to another backend, holding both locks, and verify it",
-		Long: `Copy every record of the stage from --from to --to while holding the lock of
-the stage in both, then read the copy back and compare it record by record.
+		Long: `Copy every record of the stage, and the outputs its last up recorded, from
+--from to --to while holding the lock of the stage in both, then read the copy
+back and compare it record by record.
 It refuses when the destination already holds records of the stage, unless
 --force, which makes the destination an exact copy (removing records the
 source does not have). The source is left as it is.`,
@@ -186,9 +188,6 @@ func (o *StateOptions) location() state.StageRef {
 }
 
 func runState(ctx context.Context, o *StateOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	if err := o.resolve(); err != nil {
 		return err
 	}
@@ -411,6 +410,34 @@ func stateUnlock(ctx context.Context, o *StateOptions) error {
 	return nil
 }
 
+// copyOutputs makes the destination's outputs those of the source and
+// reads them back, returning how many there are. A source that cannot
+// keep outputs has none to copy.
+func copyOutputs(ctx context.Context, src, dst state.Store) (int, error) {
+	outputs, err := state.LoadOutputs(ctx, src)
+	if errors.Is(err, state.ErrNoOutputs) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read the source's outputs: %w", err)
+	}
+	if err := state.PutOutputs(ctx, dst, outputs); err != nil && (len(outputs) > 0 || !errors.Is(err, state.ErrNoOutputs)) {
+		return 0, fmt.Errorf("copy the outputs: %w", err)
+	}
+	want, err := state.EncodeOutputs(outputs)
+	if err != nil {
+		return 0, err
+	}
+	back, err := state.LoadOutputs(ctx, dst)
+	if err != nil && !errors.Is(err, state.ErrNoOutputs) {
+		return 0, fmt.Errorf("verify the outputs: %w", err)
+	}
+	if got, err := state.EncodeOutputs(back); err != nil || !bytes.Equal(got, want) {
+		return 0, fmt.Errorf("verify the copy: the destination's outputs differ from the source's")
+	}
+	return len(outputs), nil
+}
+
 // stateMigrate copies the stage under both locks, then verifies the copy
 // by reading it back.
 func stateMigrate(ctx context.Context, o *StateOptions) error {
@@ -481,6 +508,10 @@ func stateMigrate(ctx context.Context, o *StateOptions) error {
 			return fmt.Errorf("verify the copy: record %s differs from the source", r.LogicalID)
 		}
 	}
+	outputs, err := copyOutputs(ctx, src, dst)
+	if err != nil {
+		return err
+	}
 	// The copy keeps the source's lineage: it is the same history.
 	if m, ok := state.CurrentMeta(src); ok {
 		if err := state.AdoptMeta(ctx, dst, m); err != nil {
@@ -490,7 +521,7 @@ func stateMigrate(ctx context.Context, o *StateOptions) error {
 	if err := errors.Join(du.Unlock(), su.Unlock()); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.IO.Out, "copied %d records of stage %s from %s to %s and verified them", len(recs), o.Stage, state.Redact(o.From), state.Redact(o.To))
+	fmt.Fprintf(o.IO.Out, "copied %d records and %d outputs of stage %s from %s to %s and verified them", len(recs), outputs, o.Stage, state.Redact(o.From), state.Redact(o.To))
 	if removed > 0 {
 		fmt.Fprintf(o.IO.Out, "; removed %d records the source does not have", removed)
 	}

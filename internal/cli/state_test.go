@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -228,6 +229,36 @@ func TestStateMigrateRoundTrip(t *testing.T) {
 	code, _, errOut = run(t, "", "state", "migrate", "--app", app, "--stage", "prod", "--from", file1, "--to", fileURL(t))
 	if code != 1 || !strings.Contains(errOut, "lock the source") {
 		t.Errorf("migrate of a locked source = %d %s", code, errOut)
+	}
+}
+
+// TestStateMigrateCarriesOutputs: a migrated stage keeps the outputs its
+// last up recorded, so programs reading them (athanor.ReadOutputs) find
+// them at the new location; a destination's own outputs are replaced.
+func TestStateMigrateCarriesOutputs(t *testing.T) {
+	ctx := context.Background()
+	from, to := fileURL(t), fileURL(t)
+	src := openStage(t, from, "net", "prod")
+	if err := src.Put(ctx, state.Record{LogicalID: "vpc", Type: "AWS::EC2::VPC", Identifier: "vpc-1"}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"vpcId": "vpc-1", "subnets": []any{"subnet-a"}}
+	if err := state.PutOutputs(ctx, src, want); err != nil {
+		t.Fatal(err)
+	}
+	if err := state.PutOutputs(ctx, openStage(t, to, "net", "prod"), map[string]any{"stale": "x"}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "", "state", "migrate", "--app", "net", "--stage", "prod", "--from", from, "--to", to)
+	if code != 0 || !strings.Contains(out, "copied 1 records and 2 outputs") {
+		t.Fatalf("migrate = %d %s %s", code, out, errOut)
+	}
+	got, err := state.LoadOutputs(ctx, openStage(t, to, "net", "prod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("outputs at the destination = %v; want the source's %v", got, want)
 	}
 }
 

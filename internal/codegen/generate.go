@@ -143,10 +143,18 @@ func buildPackage(reg Source, svc string, types []string) (*pkg, error) {
 		names[t] = n
 		p.used[n] = true
 	}
-	tops := map[string][3]string{}
+	tops := map[string][5]string{}
 	for _, t := range types {
 		n := names[t]
-		tops[t] = [3]string{p.alloc(n + "Props"), p.alloc(n + "Resource"), p.alloc(n + "TypeName")}
+		sc, err := reg.Lookup(t)
+		if err != nil {
+			return nil, err
+		}
+		list := ""
+		if sc.Listable() {
+			list = p.alloc("List" + plural(n))
+		}
+		tops[t] = [5]string{p.alloc(n + "Props"), p.alloc(n + "Resource"), p.alloc(n + "TypeName"), p.alloc("Get" + n), list}
 	}
 	for _, t := range types {
 		sc, err := reg.Lookup(t)
@@ -158,6 +166,7 @@ func buildPackage(reg Source, svc string, types []string) (*pkg, error) {
 			return nil, err
 		}
 		g.rt.PropsName, g.rt.ResourceName, g.rt.TypeConst = tops[t][0], tops[t][1], tops[t][2]
+		g.rt.GetName, g.rt.ListName = tops[t][3], tops[t][4]
 		g.build()
 		f := fileName(names[t])
 		for p.files[f] {
@@ -229,10 +238,11 @@ func (p *pkg) typeFile(rt *resourceType) []byte {
 	b.WriteString(comment("", fdoc, 77))
 	b.WriteString("//\n")
 	b.WriteString(comment("", "It returns once AWS has the resource as declared (while planning, at once). Props are checked against the schema before anything is sent.", 77))
-	w("func %s(app *athanor.App, logicalID string, props %s, opts ...athanor.ResourceOption) (*%s, error) {\n", n, props, res)
+	w("func %s(in athanor.Declarer, logicalID string, props %s, opts ...athanor.ResourceOption) (*%s, error) {\n", n, props, res)
 	w("\tout := &%s{}\n", res)
-	w("\tr, err := typed.Declare(app, %s, logicalID, props, out, opts)\n", tc)
+	w("\tr, err := typed.Declare(in, %s, logicalID, props, out, opts)\n", tc)
 	w("\tif err != nil {\n\t\treturn nil, err\n\t}\n\tout.Resource = r\n\treturn out, nil\n}\n")
+	p.writeLookups(&b, rt)
 
 	for _, d := range rt.Decls {
 		b.WriteString("\n")

@@ -181,13 +181,16 @@ type resourceType struct {
 	// constant: FlowLogProps, FlowLogResource, FlowLogType unless another
 	// type of the package has one of them.
 	PropsName, ResourceName, TypeConst string
-	Description                        string
-	Props                              []field // settable properties
-	Outputs                            []field // read-only properties
-	PrimaryID                          []string
-	Decls                              []*decl // nested structs and enums, sorted by name
-	UsesTag                            bool
-	File                               string // file name in the package, flow_log.go
+	// GetName and ListName are the lookup functions (GetVPC, ListVPCs);
+	// ListName is empty for types Cloud Control cannot list.
+	GetName, ListName string
+	Description       string
+	Props             []field // settable properties
+	Outputs           []field // read-only properties
+	PrimaryID         []string
+	Decls             []*decl // nested structs and enums, sorted by name
+	UsesTag           bool
+	File              string // file name in the package, flow_log.go
 
 	sc *schema.Schema
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -124,8 +125,15 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		}
 		c, desired = decide(sc, rec, d)
 	}
+	scopeChanged := !reflect.DeepEqual(rec.Scope, d.Scope)
 	if c.Action != NoOp {
 		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: PhaseStart, Identifier: rec.Identifier, Detail: c.Reason})
+	}
+	if c.Action == Create || c.Action == NoOp || c.Action == Update {
+		// A create goes to the declaration's scope; a resource that stays
+		// where it is keeps the way in the program now gives (a new role
+		// into the same account and region).
+		rec.Scope = d.Scope
 	}
 	switch c.Action {
 	case Create:
@@ -138,7 +146,7 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 	case Update:
 		err = e.update(ctx, sc, rec, desired)
 	case Replace:
-		err = e.replace(ctx, sc, rec, desired)
+		err = e.replace(ctx, sc, rec, desired, d.Scope)
 	}
 	adopted := err == nil && c.Action == Create && rec.Props == nil && rec.Identifier != ""
 	if adopted {
@@ -152,7 +160,7 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		case a.Action == Update:
 			err = e.update(ctx, sc, rec, adoptedDesired)
 		case a.Action == Replace:
-			err = e.replace(ctx, sc, rec, adoptedDesired)
+			err = e.replace(ctx, sc, rec, adoptedDesired, d.Scope)
 		}
 	}
 	if err == nil && len(rec.Superseded) > 0 && !e.hasDependents(d.LogicalID) {
@@ -167,7 +175,7 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: PhaseFailed, Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
 		return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: string(c.Action), Err: err}
 	}
-	if !sameStrings(rec.DependsOn, deps) || optionsChanged(prev, rec) {
+	if !sameStrings(rec.DependsOn, deps) || optionsChanged(prev, rec) || scopeChanged {
 		rec.DependsOn = deps
 		if err := e.put(ctx, rec); err != nil {
 			return Result{}, err
@@ -228,14 +236,18 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 	if err := e.put(ctx, rec); err != nil {
 		return err
 	}
+	prov, err := e.prov(ctx, rec.Scope)
+	if err != nil {
+		return err
+	}
 	octx, done := e.opContext(ctx, rec.LogicalID, sc, "create")
-	id, model, err := e.opts.Provider.Create(octx, rec.Type, desired, token, e.submitted(ctx, rec))
+	id, model, err := prov.Create(octx, rec.Type, desired, token, e.submitted(ctx, rec))
 	err = done(err)
 	adopted := false
 	if cloudcontrol.HandlerCode(err) == cloudcontrol.HandlerAlreadyExists && len(rec.Superseded) == 0 {
 		// A replacement that collides with the resource it replaces is
 		// handled by createReplacement, never adopted.
-		id, model, adopted, err = e.alreadyExists(ctx, sc, rec.LogicalID, desired, err)
+		id, model, adopted, err = e.alreadyExists(ctx, sc, rec.Scope, rec.LogicalID, desired, err)
 	}
 	if err != nil && !cloudcontrol.Refused(err) {
 		// The request may have been received and may still create the
@@ -276,12 +288,12 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 // alreadyExists handles a create that found the resource existing: with
 // --adopt it takes it over, unless a record of the state store already
 // manages it; without, it says whether one does, or how to take it over.
-func (e *Engine) alreadyExists(ctx context.Context, sc *schema.Schema, logicalID string, desired map[string]any, createErr error) (string, map[string]any, bool, error) {
+func (e *Engine) alreadyExists(ctx context.Context, sc *schema.Schema, scope *state.Scope, logicalID string, desired map[string]any, createErr error) (string, map[string]any, bool, error) {
 	var id string
 	var model map[string]any
 	if e.opts.Adopt {
 		var err error
-		if id, model, err = e.adopt(ctx, sc, desired); err != nil {
+		if id, model, err = e.adopt(ctx, sc, scope, desired); err != nil {
 			return "", nil, false, err
 		}
 	}
@@ -330,12 +342,16 @@ func (e *Engine) submitted(ctx context.Context, rec *state.Record) cloudcontrol.
 // adopt finds the existing resource a create collided with: by its
 // primary identifier when the props determine it, otherwise by listing the
 // type and matching the createOnly properties.
-func (e *Engine) adopt(ctx context.Context, sc *schema.Schema, desired map[string]any) (string, map[string]any, error) {
+func (e *Engine) adopt(ctx context.Context, sc *schema.Schema, scope *state.Scope, desired map[string]any) (string, map[string]any, error) {
+	prov, err := e.prov(ctx, scope)
+	if err != nil {
+		return "", nil, err
+	}
 	if id, ok := sc.Identifier(desired); ok {
-		model, err := e.opts.Provider.Read(ctx, sc.TypeName, id)
+		model, err := prov.Read(ctx, sc.TypeName, id)
 		return id, model, err
 	}
-	list, err := e.opts.Provider.List(ctx, sc.TypeName)
+	list, err := prov.ListWhere(ctx, sc.TypeName, listModel(sc, desired))
 	if err != nil {
 		return "", nil, fmt.Errorf("adopt: list %s: %w", sc.TypeName, err)
 	}
@@ -383,7 +399,11 @@ func (e *Engine) update(ctx context.Context, sc *schema.Schema, rec *state.Recor
 		return err
 	}
 	octx, done := e.opContext(ctx, rec.LogicalID, sc, "update")
-	model, err := e.opts.Provider.Update(octx, rec.Type, rec.Identifier, patch, token, e.submitted(ctx, rec))
+	prov, err := e.prov(ctx, rec.Scope)
+	if err != nil {
+		return err
+	}
+	model, err := prov.Update(octx, rec.Type, rec.Identifier, patch, token, e.submitted(ctx, rec))
 	err = done(err)
 	if err != nil && !cloudcontrol.Refused(err) {
 		return err // outcome unknown: the next run awaits the request and reads
@@ -442,10 +462,11 @@ func pointerTo(name string) string {
 // user-chosen name, the same identity under the type's rules, such as a
 // flow log's configuration, or a schema that asks for delete-then-create);
 // a create that collides anyway (AlreadyExists, or a per-resource quota)
-// falls back to deleting first.
-func (e *Engine) replace(ctx context.Context, sc *schema.Schema, rec *state.Record, desired map[string]any) error {
-	rec.Superseded = append(rec.Superseded, state.Superseded{Identifier: rec.Identifier, Props: rec.Props})
-	rec.Identifier, rec.Outputs = "", nil
+// falls back to deleting first. The new resource goes to scope, the
+// declaration's account and region.
+func (e *Engine) replace(ctx context.Context, sc *schema.Schema, rec *state.Record, desired map[string]any, scope *state.Scope) error {
+	rec.Superseded = append(rec.Superseded, state.Superseded{Identifier: rec.Identifier, Props: rec.Props, Scope: rec.Scope})
+	rec.Identifier, rec.Outputs, rec.Scope = "", nil, scope
 	if err := e.put(ctx, rec); err != nil {
 		return err
 	}
@@ -513,7 +534,10 @@ func (e *Engine) deleteSuperseded(ctx context.Context, sc *schema.Schema, rec *s
 				_ = e.put(ctx, rec) // a failed write only loses a shortcut
 				return nil
 			}
-			err := done(e.opts.Provider.Delete(octx, rec.Type, s.Identifier, s.Pending.ClientToken, recordToken))
+			prov, err := e.prov(ctx, s.Scope)
+			if err == nil {
+				err = done(prov.Delete(octx, rec.Type, s.Identifier, s.Pending.ClientToken, recordToken))
+			}
 			if err != nil && resumed && cloudcontrol.Refused(err) && !abandoned(ctx, err) {
 				// An earlier run's delete failed or was cancelled: its
 				// ClientToken only returns that request again.
@@ -624,7 +648,10 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 				}
 			}
 			octx, done := e.opContext(ctx, rec.LogicalID, sc, "delete")
-			err := done(e.opts.Provider.Delete(octx, rec.Type, rec.Identifier, rec.Pending.ClientToken, e.submitted(ctx, &rec)))
+			prov, err := e.prov(ctx, rec.Scope)
+			if err == nil {
+				err = done(prov.Delete(octx, rec.Type, rec.Identifier, rec.Pending.ClientToken, e.submitted(ctx, &rec)))
+			}
 			if err != nil && resumed && cloudcontrol.Refused(err) && !abandoned(ctx, err) {
 				// An earlier run's delete was cancelled or failed: its
 				// ClientToken only returns that request again. Send a
@@ -662,7 +689,7 @@ func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Reco
 				// handler may have created the resource before the
 				// cancellation reached it. Look for it before deciding
 				// that nothing was created.
-				if fid, fmodel, ferr := e.adopt(ctx, sc, p.Props); ferr == nil {
+				if fid, fmodel, ferr := e.adopt(ctx, sc, rec.Scope, p.Props); ferr == nil {
 					id, model, err = fid, fmodel, nil
 				}
 			}
@@ -676,12 +703,16 @@ func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Reco
 			}
 			rec.Identifier, rec.Outputs, rec.Props, rec.Pending = id, model, p.Props, nil
 		case state.OpUpdate, state.OpDelete:
-			if err := e.awaitEarlier(ctx, rec.Type, p); err != nil {
+			prov, err := e.prov(ctx, rec.Scope)
+			if err != nil {
+				return err
+			}
+			if err := e.awaitEarlier(ctx, prov, rec.Type, p); err != nil {
 				return err
 			}
 			rec.Pending = nil
 			if rec.Identifier != "" {
-				model, err := e.opts.Provider.Read(ctx, rec.Type, rec.Identifier)
+				model, err := prov.Read(ctx, rec.Type, rec.Identifier)
 				switch {
 				case cloudcontrol.IsNotFound(err):
 					rec.Identifier, rec.Outputs = "", nil
@@ -706,7 +737,11 @@ func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Reco
 	}
 	for i := range rec.Superseded {
 		if p := rec.Superseded[i].Pending; p != nil {
-			if err := e.awaitEarlier(ctx, rec.Type, p); err != nil {
+			prov, err := e.prov(ctx, rec.Superseded[i].Scope)
+			if err != nil {
+				return err
+			}
+			if err := e.awaitEarlier(ctx, prov, rec.Type, p); err != nil {
 				return err
 			}
 		}
@@ -719,11 +754,11 @@ func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Reco
 // the request ended does not matter: a read, or the delete being sent
 // again, settles that. Not being able to learn that it ended does: the
 // intent stays, and the error says why.
-func (e *Engine) awaitEarlier(ctx context.Context, typeName string, p *state.Intent) error {
+func (e *Engine) awaitEarlier(ctx context.Context, prov Provider, typeName string, p *state.Intent) error {
 	if p.RequestToken == "" {
 		return nil
 	}
-	_, _, err := e.opts.Provider.Wait(ctx, typeName, p.RequestToken)
+	_, _, err := prov.Wait(ctx, typeName, p.RequestToken)
 	if err == nil || cloudcontrol.Refused(err) || cloudcontrol.IsNotFound(err) || cloudcontrol.IsRequestTokenNotFound(err) {
 		return nil
 	}
@@ -732,11 +767,15 @@ func (e *Engine) awaitEarlier(ctx context.Context, typeName string, p *state.Int
 
 func (e *Engine) resumeCreate(ctx context.Context, rec *state.Record) (string, map[string]any, error) {
 	p := rec.Pending
+	prov, err := e.prov(ctx, rec.Scope)
+	if err != nil {
+		return "", nil, err
+	}
 	if p.RequestToken != "" {
-		id, model, err := e.opts.Provider.Wait(ctx, rec.Type, p.RequestToken)
+		id, model, err := prov.Wait(ctx, rec.Type, p.RequestToken)
 		if !cloudcontrol.IsRequestTokenNotFound(err) {
 			return id, model, err
 		}
 	}
-	return e.opts.Provider.Create(ctx, rec.Type, p.Props, p.ClientToken, e.submitted(ctx, rec))
+	return prov.Create(ctx, rec.Type, p.Props, p.ClientToken, e.submitted(ctx, rec))
 }

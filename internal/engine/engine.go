@@ -59,6 +59,13 @@ type Options struct {
 	// Moves are the records the plan pass found renamed (see Move); New
 	// carries them out in apply mode before anything else.
 	Moves []Move
+	// Scopes gives the provider of an account and region other than the
+	// run's own, from what a declaration or a record says of it; nil
+	// refuses every scope.
+	Scopes func(context.Context, *state.Scope) (Provider, error)
+	// Lookups caches the reads of resources the program does not manage;
+	// the plan and apply passes of a run share one. Nil makes a new one.
+	Lookups *Lookups
 	// Stop, when closed, stops the engine from starting new operations;
 	// operations in flight go on to their end. Cancelling the context
 	// instead abandons them (see CancelInFlight).
@@ -107,6 +114,9 @@ type Declaration struct {
 	// DefaultTags are merged into the props of a taggable type before
 	// anything else looks at them; tags the props set win.
 	DefaultTags map[string]string
+	// Scope is the account and region the resource is declared in, when
+	// not the run's own; nil for the run's own.
+	Scope *state.Scope
 }
 
 // Result is what a declaration returns to the program: the resource's
@@ -191,6 +201,9 @@ func New(ctx context.Context, mode Mode, opts Options) (*Engine, error) {
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = 10
 	}
+	if opts.Lookups == nil {
+		opts.Lookups = NewLookups()
+	}
 	if opts.OperationTimeout <= 0 {
 		d, err := operationTimeoutFromEnv()
 		if err != nil {
@@ -246,21 +259,25 @@ func (e *Engine) emit(ev Event) {
 // stay in state, so the next run learns how each request ended.
 func (e *Engine) CancelInFlight(ctx context.Context) int {
 	e.mu.Lock()
-	var tokens []string
+	type scopedToken struct {
+		token string
+		scope *state.Scope
+	}
+	var tokens []scopedToken
 	for _, r := range e.records {
 		if r.Pending != nil && r.Pending.RequestToken != "" {
-			tokens = append(tokens, r.Pending.RequestToken)
+			tokens = append(tokens, scopedToken{r.Pending.RequestToken, r.Scope})
 		}
 		for _, s := range r.Superseded {
 			if s.Pending != nil && s.Pending.RequestToken != "" {
-				tokens = append(tokens, s.Pending.RequestToken)
+				tokens = append(tokens, scopedToken{s.Pending.RequestToken, s.Scope})
 			}
 		}
 	}
 	e.mu.Unlock()
 	n := 0
 	for _, t := range tokens {
-		if e.opts.Provider.Cancel(ctx, t) == nil {
+		if prov, err := e.prov(ctx, t.scope); err == nil && prov.Cancel(ctx, t.token) == nil {
 			n++
 		}
 	}
@@ -316,6 +333,19 @@ func (e *Engine) Changes() []Change {
 		return out[i].LogicalID < out[j].LogicalID
 	})
 	return out
+}
+
+// AddProblem records a problem of the program found outside the engine
+// (a scope that cannot be reached), once however often it is found.
+func (e *Engine) AddProblem(p Problem) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, q := range e.problems {
+		if q == p {
+			return
+		}
+	}
+	e.problems = append(e.problems, p)
 }
 
 // Problems returns the problems found so far.

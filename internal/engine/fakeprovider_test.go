@@ -152,6 +152,22 @@ func (f *fakeProvider) List(ctx context.Context, typeName string) ([]cloudcontro
 	return out, nil
 }
 
+// ListWhere lists the resources of a type whose properties equal the
+// model's, as a list handler lists within its parent.
+func (f *fakeProvider) ListWhere(ctx context.Context, typeName string, model map[string]any) ([]cloudcontrol.Described, error) {
+	all, err := f.List(ctx, typeName)
+	if err != nil || len(model) == 0 {
+		return all, err
+	}
+	var out []cloudcontrol.Described
+	for _, d := range all {
+		if matches(d.Properties, model) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
 func (f *fakeProvider) Cancel(ctx context.Context, requestToken string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

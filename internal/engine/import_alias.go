@@ -18,7 +18,7 @@ func (e *Engine) importDeclared(ctx context.Context, sc *schema.Schema, d Declar
 	if e.opts.Provider == nil {
 		return nil, &ImportError{Msg: fmt.Sprintf("Import(%q) reads the existing resource, and this plan does not read AWS: plan without --refresh=false", d.Options.Import)}
 	}
-	return e.importRecord(ctx, sc, d.LogicalID, d.Options.Import)
+	return e.importRecord(ctx, sc, d.Scope, d.LogicalID, d.Options.Import)
 }
 
 // importReplaces refuses an import whose createOnly properties differ

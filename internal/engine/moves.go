@@ -55,7 +55,9 @@ func (e *Engine) claimMove(sc *schema.Schema, d Declaration, rec *state.Record) 
 	var found []string
 	for _, id := range e.sameResource(sc, rec, key) {
 		r := e.records[id]
-		if id == d.LogicalID || e.declared[id] || r.Pending != nil || len(r.Superseded) > 0 {
+		// A resource of another account or region is another resource,
+		// whatever its identifier.
+		if id == d.LogicalID || e.declared[id] || r.Pending != nil || len(r.Superseded) > 0 || r.Scope.Key() != d.Scope.Key() {
 			continue
 		}
 		if _, taken := e.claims[id]; !taken {

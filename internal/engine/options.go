@@ -160,6 +160,8 @@ func decide(sc *schema.Schema, rec *state.Record, d Declaration) (Change, map[st
 	r, eff, ignored := ignoring(d.Options.IgnoreChanges, rec, d.Props)
 	c := diff(sc, r, eff)
 	replacing(d.Options.ReplaceOnChanges, &c)
+	c.Scope = d.Scope.Key()
+	movedScope(&c, rec, d.Scope)
 	c.LogicalID = d.LogicalID
 	c.Ignored = ignored
 	c.Protected = d.Options.Protect
@@ -216,7 +218,7 @@ func (e *Engine) planDelete(r *state.Record, reason string, destroy bool) {
 		e.refused = append(e.refused, Problem{LogicalID: r.LogicalID, Type: r.Type, Message: p})
 		return
 	}
-	c := Change{LogicalID: r.LogicalID, Type: r.Type, Action: Delete, Identifier: r.Identifier, Reason: reason}
+	c := Change{LogicalID: r.LogicalID, Type: r.Type, Scope: r.Scope.Key(), Action: Delete, Identifier: r.Identifier, Reason: reason}
 	if r.RetainOnDelete {
 		c.Action, c.Retain = Forget, true
 		c.Reason = reason + "; RetainOnDelete leaves it in AWS"

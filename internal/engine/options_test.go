@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/athanor-iac/athanor/schema"
 	"github.com/athanor-iac/athanor/state"
@@ -63,5 +65,45 @@ func TestReplaceOnNestedPath(t *testing.T) {
 	d.Props["Tags"] = tags("Owner", "net", "Env", "staging")
 	if c, _ := decide(sc, rec, d); c.Action != Replace || c.Reason != "Tags forces replacement (ReplaceOnChanges)" {
 		t.Errorf("a change at the path: %s (%s), want a replacement", c.Action, c.Reason)
+	}
+}
+
+// Options that cannot work are problems of the program: a read-only path
+// (AWS sets it, the program never changes it) and a negative Timeout.
+func TestOptionProblems(t *testing.T) {
+	sc, err := schema.Default().Lookup("AWS::Logs::LogGroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	probs := strings.Join(optionProblems(sc, ResourceOptions{IgnoreChanges: []string{"Arn"}, Timeout: -time.Second}), "\n")
+	for _, want := range []string{`IgnoreChanges("Arn"): Arn is read-only`, "Timeout(-1s): give a positive duration"} {
+		if !strings.Contains(probs, want) {
+			t.Errorf("problems %q; want %q", probs, want)
+		}
+	}
+}
+
+// RetainOnDelete added to a resource that is otherwise unchanged is kept
+// in state by that run, so removing the declaration afterwards leaves the
+// resource in AWS.
+func TestRetainOnDeleteAddedLaterIsKept(t *testing.T) {
+	const lg = "AWS::Logs::LogGroup"
+	store, prov := stage(t), newFakeProvider()
+	d := Declaration{LogicalID: "logs", Type: lg, Props: map[string]any{"LogGroupName": "audit"}}
+	if err := run(t, store, prov, d); err != nil {
+		t.Fatal(err)
+	}
+	d.Options.RetainOnDelete = true
+	if err := run(t, store, prov, d); err != nil {
+		t.Fatal(err)
+	}
+	if !records(t, store)["logs"].RetainOnDelete {
+		t.Fatal("the record does not keep RetainOnDelete")
+	}
+	if err := run(t, store, prov); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := prov.resources[lg]["audit"]; !ok {
+		t.Errorf("the log group was deleted (calls %q)", prov.Calls())
 	}
 }

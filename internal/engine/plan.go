@@ -67,8 +67,12 @@ type PropDiff struct {
 
 // Change is the plan for one resource.
 type Change struct {
-	LogicalID  string `json:"logicalId"`
-	Type       string `json:"type"`
+	LogicalID string `json:"logicalId"`
+	Type      string `json:"type"`
+	// Scope is "ACCOUNT/REGION" for a resource outside the run's own
+	// account and region (see athanor.Scope); for a replacement that moves
+	// it, where it goes.
+	Scope      string `json:"scope,omitempty"`
 	Action     Action `json:"action"`
 	Reason     string `json:"reason,omitempty"`
 	Identifier string `json:"identifier,omitempty"`

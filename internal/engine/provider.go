@@ -34,6 +34,9 @@ type Provider interface {
 	Read(ctx context.Context, typeName, id string) (map[string]any, error)
 	// List returns every resource of a type.
 	List(ctx context.Context, typeName string) ([]cloudcontrol.Described, error)
+	// ListWhere lists within a ResourceModel, which types whose list
+	// handler lists within a parent (an API's integrations) require.
+	ListWhere(ctx context.Context, typeName string, resourceModel map[string]any) ([]cloudcontrol.Described, error)
 	// Cancel asks for a request in flight to be cancelled.
 	Cancel(ctx context.Context, requestToken string) error
 }

@@ -84,9 +84,13 @@ func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 			rec := *prev
 			var live map[string]any
 			var err error
+			// Listings are of the run's own account and region; resources
+			// of other scopes are read one by one.
 			byID, listedType := listed[rec.Type]
-			if listedType {
+			if listedType && rec.Scope == nil {
 				live, listedType = byID[rec.Identifier]
+			} else {
+				listedType = false
 			}
 			// A resource missing from a listing is read before it counts
 			// as deleted: a listing that is incomplete, or that spells an
@@ -100,7 +104,10 @@ func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 					mu.Unlock()
 					return
 				}
-				live, err = e.opts.Provider.Read(ctx, rec.Type, rec.Identifier)
+				var prov Provider
+				if prov, err = e.prov(ctx, rec.Scope); err == nil {
+					live, err = prov.Read(ctx, rec.Type, rec.Identifier)
+				}
 				release()
 			}
 			d := Drift{LogicalID: rec.LogicalID, Type: rec.Type, Identifier: rec.Identifier}
@@ -161,7 +168,7 @@ func (e *Engine) listMany(ctx context.Context, ids []string) map[string]map[stri
 	count := map[string]int{}
 	e.mu.Lock()
 	for _, id := range ids {
-		if r := e.records[id]; r != nil && r.Identifier != "" {
+		if r := e.records[id]; r != nil && r.Identifier != "" && r.Scope == nil {
 			count[r.Type]++
 		}
 	}
@@ -279,12 +286,12 @@ func Import(ctx context.Context, store state.Store, where state.StageRef, prov P
 	if err != nil {
 		return nil, err
 	}
-	rec, err := e.importRecord(ctx, sc, logicalID, identifier)
+	rec, err := e.importRecord(ctx, sc, nil, logicalID, identifier)
 	if err != nil {
 		return nil, err
 	}
-	if err := store.Put(ctx, *rec); err != nil {
-		return nil, fmt.Errorf("save %q: %w", logicalID, err)
+	if err := e.put(ctx, rec); err != nil {
+		return nil, err
 	}
 	return rec, nil
 }
@@ -293,7 +300,7 @@ func Import(ctx context.Context, store state.Store, where state.StageRef, prov P
 // refusing one another record of the store already holds, and returns the
 // record an import writes: what AWS reports, and no declared properties,
 // so that the next plan compares the program with the resource as it is.
-func (e *Engine) importRecord(ctx context.Context, sc *schema.Schema, logicalID, identifier string) (*state.Record, error) {
+func (e *Engine) importRecord(ctx context.Context, sc *schema.Schema, scope *state.Scope, logicalID, identifier string) (*state.Record, error) {
 	if err := e.held(ctx, sc, logicalID, identifier, nil); err != nil {
 		var he *HeldError
 		if errors.As(err, &he) {
@@ -301,12 +308,16 @@ func (e *Engine) importRecord(ctx context.Context, sc *schema.Schema, logicalID,
 		}
 		return nil, err
 	}
-	live, err := e.opts.Provider.Read(ctx, sc.TypeName, identifier)
+	prov, err := e.prov(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	live, err := prov.Read(ctx, sc.TypeName, identifier)
 	if cloudcontrol.IsNotFound(err) {
 		return nil, &ImportError{Msg: fmt.Sprintf("%s %s does not exist (check the identifier, region and account)", sc.TypeName, identifier)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s %s: %w", sc.TypeName, identifier, err)
 	}
-	return &state.Record{LogicalID: logicalID, Type: sc.TypeName, Identifier: identifier, Outputs: secrets.MarkSchema(sc.TypeName, live)}, nil
+	return &state.Record{LogicalID: logicalID, Type: sc.TypeName, Identifier: identifier, Outputs: secrets.MarkSchema(sc.TypeName, live), Scope: scope}, nil
 }

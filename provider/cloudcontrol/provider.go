@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,8 +24,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	sdk "github.com/aws/aws-sdk-go-v2/service/cloudcontrol"
 	"github.com/aws/aws-sdk-go-v2/service/cloudcontrol/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
 	"github.com/athanor-iac/athanor/internal/secrets"
@@ -67,6 +70,17 @@ type Options struct {
 	Resubmits int
 	// Observer, when set, hears of every API call (for --verbose).
 	Observer func(Call)
+	// Scheduler, when set, is a poll scheduler shared with other
+	// providers (one per account and region of a run); nil gives the
+	// provider its own.
+	Scheduler *Scheduler
+	// Role, when set, makes every call with credentials of this role,
+	// assumed through STS from the configuration's own credentials and
+	// refreshed before they expire.
+	Role *AssumeRole
+	// STSEndpoint overrides the STS endpoint (for Role and Account); empty
+	// uses the SDK's resolution, which reads AWS_ENDPOINT_URL_STS.
+	STSEndpoint string
 	// Local says the endpoint is Athanor's local one: it needs no real
 	// credentials, so fixed ones are used and the region defaults to
 	// us-east-1 when none is configured.
@@ -92,6 +106,10 @@ type Provider struct {
 	limiter *adaptiveLimiter
 	poller  *poller
 	creds   aws.CredentialsProvider // nil over a given client
+	sts     *sts.Client             // nil over a given client
+
+	accountMu sync.Mutex
+	account   string // from STS, once asked
 
 	// endpoint and region are where New's client sends its calls, as the
 	// SDK resolved them, for runs to show.
@@ -146,6 +164,20 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 	if cfg.Region == "" {
 		return nil, ErrNoRegion
 	}
+	// STS calls try three times, not the ten Cloud Control's do: a role
+	// that cannot be assumed or a region without STS should stop a run
+	// at once.
+	stsOpts := func(o *sts.Options) {
+		if opts.STSEndpoint != "" {
+			o.BaseEndpoint = aws.String(opts.STSEndpoint)
+		}
+		o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 3)
+	}
+	stsClient := sts.NewFromConfig(cfg, stsOpts)
+	if r := opts.Role; r != nil {
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, r.ARN, r.apply))
+		stsClient = sts.NewFromConfig(cfg, stsOpts)
+	}
 	if cfg.Credentials != nil {
 		cfg.Credentials = markedCredentials{cfg.Credentials}
 	}
@@ -156,6 +188,7 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 	})
 	p := NewWithAPI(client, opts)
 	p.creds = cfg.Credentials
+	p.sts = stsClient
 	p.endpoint, p.region = aws.ToString(client.Options().BaseEndpoint), client.Options().Region
 	return p, nil
 }
@@ -182,7 +215,11 @@ func NewWithAPI(api API, opts Options) *Provider {
 		opts.Resubmits = 5
 	}
 	p := &Provider{api: api, opts: opts, limiter: newAdaptiveLimiter(opts.RequestsPerSecond)}
-	p.poller = newPoller(p)
+	if opts.Scheduler != nil {
+		p.poller = opts.Scheduler.pl
+	} else {
+		p.poller = newPoller()
+	}
 	return p
 }
 
@@ -568,11 +605,26 @@ type Described struct {
 
 // List returns every resource of a type, following NextToken to the end.
 func (p *Provider) List(ctx context.Context, typeName string) ([]Described, error) {
+	return p.ListWhere(ctx, typeName, nil)
+}
+
+// ListWhere is List with a ResourceModel, which types whose list handler
+// needs one (the API whose integrations are listed) require; nil sends
+// none.
+func (p *Provider) ListWhere(ctx context.Context, typeName string, resourceModel map[string]any) ([]Described, error) {
+	var model *string
+	if len(resourceModel) > 0 {
+		b, err := json.Marshal(resourceModel)
+		if err != nil {
+			return nil, fmt.Errorf("encode the ResourceModel of a %s listing: %w", typeName, err)
+		}
+		model = aws.String(string(b))
+	}
 	var out []Described
 	var next *string
 	for {
 		page, err := call(ctx, p, Call{Operation: "ListResources", TypeName: typeName}, func() (*sdk.ListResourcesOutput, error) {
-			return p.api.ListResources(ctx, &sdk.ListResourcesInput{TypeName: aws.String(typeName), NextToken: next})
+			return p.api.ListResources(ctx, &sdk.ListResourcesInput{TypeName: aws.String(typeName), NextToken: next, ResourceModel: model})
 		})
 		if err != nil {
 			if te := p.explain(err); te != nil {

@@ -33,12 +33,21 @@ func (p *Provider) wait(ctx context.Context, ev *types.ProgressEvent) (*types.Pr
 	if terminal(ev.OperationStatus) {
 		return ev, nil
 	}
-	return p.poller.wait(ctx, ev)
+	return p.poller.wait(ctx, p, ev)
 }
 
-// poller is the one scheduler of status calls for every request a
-// provider has in flight. It spends the request budget where completions
-// are likely:
+// Scheduler is a poll scheduler that several providers share
+// (Options.Scheduler): a run reaching many accounts and regions has one
+// provider, and one rate limit, per account and region, and one scheduler
+// that spreads status calls fairly over them.
+type Scheduler struct{ pl *poller }
+
+// NewScheduler returns a scheduler for providers to share.
+func NewScheduler() *Scheduler { return &Scheduler{pl: newPoller()} }
+
+// poller is the one scheduler of status calls for every request the
+// providers that share it have in flight. It spends each provider's
+// request budget where completions are likely:
 //
 //   - A request is first polled after the shortest time a request of its
 //     type and operation has taken in this run (or PollMin before any has
@@ -51,18 +60,23 @@ func (p *Provider) wait(ctx context.Context, ev *types.ProgressEvent) (*types.Pr
 //   - When the rate limit, not the clock, is the bottleneck, the oldest due
 //     request is polled first: it is the likeliest to be finished.
 //   - Polls yield to submissions, so work starts as early as possible.
+//   - Providers take turns: the due request of the provider with the
+//     fewest polls under way goes first, and none holds more than its
+//     share of the concurrent polls, so a provider whose rate limit is
+//     exhausted (a throttled account and region) waits for its tokens
+//     without holding up the others'.
 type poller struct {
-	p *Provider
-
-	mu      sync.Mutex
-	reqs    map[*waiter]bool // by waiter, not token: a token may be awaited twice
-	running bool
-	wake    chan struct{}
-	learned map[string]time.Duration // type|operation → shortest duration seen
-	slots   chan struct{}            // bounds concurrent status calls
+	mu       sync.Mutex
+	reqs     map[*waiter]bool // by waiter, not token: a token may be awaited twice
+	inflight map[*Provider]int
+	running  bool
+	wake     chan struct{}
+	learned  map[string]time.Duration // type|operation → shortest duration seen
+	slots    chan struct{}            // bounds concurrent status calls
 }
 
 type waiter struct {
+	p               *Provider
 	ctx             context.Context // the waiting caller's: its polls end with it
 	token, typeName string
 	op              types.Operation
@@ -78,12 +92,13 @@ type waitResult struct {
 	err error
 }
 
-func newPoller(p *Provider) *poller {
-	return &poller{p: p, reqs: map[*waiter]bool{}, wake: make(chan struct{}, 1), learned: map[string]time.Duration{}, slots: make(chan struct{}, 32)}
+func newPoller() *poller {
+	return &poller{reqs: map[*waiter]bool{}, inflight: map[*Provider]int{}, wake: make(chan struct{}, 1), learned: map[string]time.Duration{}, slots: make(chan struct{}, 32)}
 }
 
-func (pl *poller) wait(ctx context.Context, ev *types.ProgressEvent) (*types.ProgressEvent, error) {
+func (pl *poller) wait(ctx context.Context, p *Provider, ev *types.ProgressEvent) (*types.ProgressEvent, error) {
 	w := &waiter{
+		p:         p,
 		ctx:       ctx,
 		token:     aws.ToString(ev.RequestToken),
 		typeName:  aws.ToString(ev.TypeName),
@@ -124,7 +139,7 @@ func learnKey(typeName string, op types.Operation) string { return typeName + "|
 
 // due is when w should next be polled. Called with pl.mu held.
 func (pl *poller) due(w *waiter) time.Time {
-	opts := pl.p.opts
+	opts := w.p.opts
 	var t time.Time
 	if w.lastPoll.IsZero() {
 		first := opts.PollMin
@@ -155,16 +170,19 @@ func (pl *poller) loop() {
 			return
 		}
 		now := time.Now()
+		share := pl.share()
 		var pick *waiter
 		var next time.Time
 		for w := range pl.reqs {
-			if w.polling {
+			if w.polling || pl.inflight[w.p] >= share {
 				continue
 			}
 			d := pl.due(w)
 			if !d.After(now) {
-				// Among due requests, the oldest first.
-				if pick == nil || w.submitted.Before(pick.submitted) {
+				// Among due requests, the provider with the fewest polls
+				// under way first, then the oldest.
+				if pick == nil || pl.inflight[w.p] < pl.inflight[pick.p] ||
+					pl.inflight[w.p] == pl.inflight[pick.p] && w.submitted.Before(pick.submitted) {
 					pick = w
 				}
 			} else if next.IsZero() || d.Before(next) {
@@ -173,6 +191,7 @@ func (pl *poller) loop() {
 		}
 		if pick != nil {
 			pick.polling = true
+			pl.inflight[pick.p]++
 		}
 		pl.mu.Unlock()
 
@@ -191,13 +210,16 @@ func (pl *poller) loop() {
 			}
 			continue
 		}
-		// The rate limit gates every call; polls wait behind submissions.
-		if err := pl.p.limiter.waitLow(pick.ctx); err != nil {
-			pl.finishPoll(pick, nil, err)
-			continue
-		}
-		pl.slots <- struct{}{}
 		go func(w *waiter) {
+			// The provider's rate limit gates every call, polls behind
+			// submissions; waiting for it here, not in the loop and not
+			// holding a slot, leaves the other providers' polls free to go.
+			// The provider's share bounds how many of its polls wait.
+			if err := w.p.limiter.waitLow(w.ctx); err != nil {
+				pl.finishPoll(w, nil, err)
+				return
+			}
+			pl.slots <- struct{}{}
 			defer func() { <-pl.slots }()
 			ev, err := pl.poll(w)
 			pl.finishPoll(w, ev, err)
@@ -205,8 +227,20 @@ func (pl *poller) loop() {
 	}
 }
 
+// share is how many concurrent polls one provider may hold: all of them
+// when it is alone, an even part when several have requests in flight.
+// Called with pl.mu held.
+func (pl *poller) share() int {
+	providers := map[*Provider]bool{}
+	for w := range pl.reqs {
+		providers[w.p] = true
+	}
+	n := max(1, len(providers))
+	return max(1, (cap(pl.slots)+n-1)/n)
+}
+
 func (pl *poller) poll(w *waiter) (*types.ProgressEvent, error) {
-	p := pl.p
+	p := w.p
 	start := time.Now()
 	out, err := p.api.GetResourceRequestStatus(w.ctx, &sdk.GetResourceRequestStatusInput{RequestToken: aws.String(w.token)})
 	if err != nil && isThrottle(err) {
@@ -227,12 +261,15 @@ func (pl *poller) finishPoll(w *waiter, ev *types.ProgressEvent, err error) {
 	defer pl.mu.Unlock()
 	w.polling = false
 	w.lastPoll = time.Now()
+	if pl.inflight[w.p]--; pl.inflight[w.p] <= 0 {
+		delete(pl.inflight, w.p)
+	}
 	if err != nil {
 		if isThrottle(err) {
 			return // due again after its gap; the limiter has slowed down
 		}
 		delete(pl.reqs, w)
-		w.done <- waitResult{err: &OperationError{Operation: string(w.op), TypeName: w.typeName, RequestToken: w.token, ErrorCode: Code(err), Message: pl.p.describe(err), Err: err}}
+		w.done <- waitResult{err: &OperationError{Operation: string(w.op), TypeName: w.typeName, RequestToken: w.token, ErrorCode: Code(err), Message: w.p.describe(err), Err: err}}
 		return
 	}
 	if ev.RetryAfter != nil {

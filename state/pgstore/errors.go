@@ -11,6 +11,15 @@ import (
 	"github.com/athanor-iac/athanor/state"
 )
 
+// The SQLSTATE codes classify tells apart (PostgreSQL's appendix A
+// "PostgreSQL Error Codes"; the names are its condition names).
+const (
+	sqlstateInvalidPassword       = "28P01" // invalid_password
+	sqlstateInvalidAuthorization  = "28000" // invalid_authorization_specification
+	sqlstateInvalidCatalogName    = "3D000" // invalid_catalog_name: no such database
+	sqlstateInsufficientPrivilege = "42501" // insufficient_privilege
+)
+
 // classify turns the errors that make the database unusable as a whole
 // (unreachable, wrong password, missing database or role, no privilege)
 // into a one-line *state.StoreError saying what to check; other errors
@@ -29,16 +38,16 @@ func (s *Store) classify(err error) error {
 	var dnsErr *net.DNSError
 	var opErr *net.OpError
 	switch {
-	case errors.As(err, &pe) && pe.Code == "28P01":
+	case errors.As(err, &pe) && pe.Code == sqlstateInvalidPassword:
 		e.Cause = fmt.Sprintf("the server refused the password of user %s", user)
 		e.Check = "check the password in the state URL, PGPASSWORD or ~/.pgpass"
-	case errors.As(err, &pe) && pe.Code == "28000":
+	case errors.As(err, &pe) && pe.Code == sqlstateInvalidAuthorization:
 		e.Cause = fmt.Sprintf("the server refused user %s: %s", user, pe.Message)
 		e.Check = "check the user name in the state URL and the server's pg_hba.conf"
-	case errors.As(err, &pe) && pe.Code == "3D000":
+	case errors.As(err, &pe) && pe.Code == sqlstateInvalidCatalogName:
 		e.Cause = fmt.Sprintf("database %s does not exist", db)
 		e.Check = fmt.Sprintf("create it (createdb %s) or correct the database name in the state URL", db)
-	case errors.As(err, &pe) && pe.Code == "42501":
+	case errors.As(err, &pe) && pe.Code == sqlstateInsufficientPrivilege:
 		e.Cause = fmt.Sprintf("user %s lacks a privilege: %s", user, pe.Message)
 		e.Check = fmt.Sprintf("grant user %s the right to create tables and write rows in database %s (athanor keeps state in tables named athanor_*)", user, db)
 	case errors.As(err, &dnsErr):

@@ -42,6 +42,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -431,7 +432,7 @@ func (s *Store) Lock(ctx context.Context, info state.LockInfo) (state.Unlocker, 
 		holder, _, _ := s.readInfo(ctx)
 		return nil, &state.LockError{App: s.app, Stage: s.stage, Info: holder, Err: errors.New("the advisory lock is held by another session")}
 	}
-	l := &lock{conn: conn, key: key, id: info.ID, pid: conn.PgConn().PID(), s: s}
+	l := &lock{conn: conn, key: key, id: info.ID, pid: conn.PgConn().PID(), s: s, timeout: unlockTimeout}
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		var prev []byte
 		err := tx.QueryRow(ctx, `SELECT info FROM athanor_locks WHERE app = $1 AND stage = $2 FOR UPDATE`, s.app, s.stage).Scan(&prev)
@@ -463,6 +464,12 @@ func (s *Store) Lock(ctx context.Context, info state.LockInfo) (state.Unlocker, 
 	return l, nil
 }
 
+// unlockTimeout bounds Unlock, so that a server that stopped answering (a
+// network partition) does not keep a finished run from exiting; the
+// server ends the session, and so the advisory lock, once it notices the
+// connection is gone.
+const unlockTimeout = 30 * time.Second
+
 // lock is the Unlocker of the postgres backend.
 type lock struct {
 	mu    sync.Mutex
@@ -473,6 +480,8 @@ type lock struct {
 	s     *Store
 	stale *state.LockInfo
 	lost  *state.LockLostError // set by the first write that found the lock gone
+	// timeout bounds Unlock (unlockTimeout).
+	timeout time.Duration
 }
 
 var _ state.StaleReporter = (*lock)(nil)
@@ -541,7 +550,8 @@ func (l *lock) Unlock() error {
 		l.s.held = nil
 	}
 	l.s.mu.Unlock()
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
+	defer cancel()
 	var err error
 	if l.lost == nil {
 		_, err = l.conn.Exec(ctx, `DELETE FROM athanor_locks WHERE app = $1 AND stage = $2 AND info->>'id' = $3`, l.s.app, l.s.stage, l.id)

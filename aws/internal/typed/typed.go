@@ -29,8 +29,8 @@ import (
 // Properties. While planning, outputs of resources still to be created are
 // unknown values (see [athanor.IsUnknown]): string outputs hold them,
 // outputs of other types stay unset.
-func Declare(app *athanor.App, typeName, logicalID string, props, out any, opts []athanor.ResourceOption) (*athanor.Resource, error) {
-	r, err := app.Resource(typeName, logicalID, props, opts...)
+func Declare(in athanor.Declarer, typeName, logicalID string, props, out any, opts []athanor.ResourceOption) (*athanor.Resource, error) {
+	r, err := in.Resource(typeName, logicalID, props, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -38,6 +38,37 @@ func Declare(app *athanor.App, typeName, logicalID string, props, out any, opts 
 		return nil, fmt.Errorf("%s %q: decode the properties AWS reported: %w", typeName, logicalID, err)
 	}
 	return r, nil
+}
+
+// Get reads a resource the program does not manage (see
+// [athanor.App.Get]) into out, a pointer to the generated output struct.
+func Get(in athanor.Declarer, typeName, id string, out any) (*athanor.Resource, error) {
+	r, err := in.Get(typeName, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := Decode(nil, r.Properties, out); err != nil {
+		return nil, fmt.Errorf("%s %q: decode the properties AWS reported: %w", typeName, id, err)
+	}
+	return r, nil
+}
+
+// List reads resources (see [athanor.App.List]) into new output structs,
+// and attach links each to its generic view.
+func List[T any](in athanor.Declarer, typeName string, filter map[string]any, attach func(*T, *athanor.Resource)) ([]*T, error) {
+	rs, err := in.List(typeName, filter)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*T, len(rs))
+	for i, r := range rs {
+		out[i] = new(T)
+		if err := Decode(nil, r.Properties, out[i]); err != nil {
+			return nil, fmt.Errorf("%s %q: decode the properties AWS reported: %w", typeName, r.Identifier, err)
+		}
+		attach(out[i], r)
+	}
+	return out, nil
 }
 
 // Decode fills out with props, then with reported on top, as Declare does.

@@ -25,6 +25,9 @@ type planJSON struct {
 	Drift []engine.Drift `json:"drift"`
 	// Skipped are the resources a run limited by --target leaves alone.
 	Skipped []string `json:"skipped,omitempty"`
+	// Reads are the lookups of resources the program does not manage
+	// (App.Get, App.List), read while planning.
+	Reads []engine.Read `json:"reads"`
 }
 
 // driftJSON is what refresh --json prints.
@@ -51,7 +54,7 @@ func newErrorJSON(err error, code int) jsonout.Error {
 	return doc
 }
 
-func writePlanJSON(w io.Writer, app, stage string, tgt target, changes []engine.Change, drifts []engine.Drift, skipped []string) error {
+func writePlanJSON(w io.Writer, app, stage string, tgt target, changes []engine.Change, drifts []engine.Drift, skipped []string, reads []engine.Read) error {
 	if changes == nil {
 		changes = []engine.Change{}
 	}
@@ -66,7 +69,7 @@ func writePlanJSON(w io.Writer, app, stage string, tgt target, changes []engine.
 		}
 		changes[i].Diffs = diffs
 	}
-	return jsonout.Write(w, planJSON{FormatVersion: jsonout.FormatVersion, App: app, Stage: stage, Target: tgt, Changes: changes, Summary: countActions(changes), Drift: nonNil(drifts), Skipped: skipped})
+	return jsonout.Write(w, planJSON{FormatVersion: jsonout.FormatVersion, App: app, Stage: stage, Target: tgt, Changes: changes, Summary: countActions(changes), Drift: nonNil(drifts), Skipped: skipped, Reads: nonNil(reads)})
 }
 
 func countActions(cs []engine.Change) map[string]int {

@@ -285,6 +285,7 @@ func (r *reporter) summary(what string, elapsed time.Duration, err error) {
 type planView struct {
 	header  string
 	drifts  []engine.Drift
+	reads   []engine.Read
 	changes []engine.Change
 	skipped []string // --target: resources the run leaves alone
 }
@@ -323,6 +324,7 @@ func (r *reporter) plan(v planView) {
 	if len(v.drifts) > 0 {
 		r.writeDrift(v.drifts)
 	}
+	r.writeReads(v.reads)
 	counts := countActions(changes)
 	for _, c := range changes {
 		if !c.Changes() {
@@ -350,6 +352,9 @@ func (r *reporter) plan(v planView) {
 		if c.Identifier != "" {
 			id = " " + c.Identifier
 		}
+		if c.Scope != "" {
+			id += " in " + c.Scope
+		}
 		fmt.Fprintf(w, "  %s %s (%s)%s: %s\n", r.paint(r.actionColor(c.Action), symbol), c.LogicalID, c.Type, id, label)
 		diffs := append([]engine.PropDiff(nil), c.Diffs...)
 		sort.SliceStable(diffs, func(i, j int) bool { return diffs[i].Name < diffs[j].Name })
@@ -369,6 +374,27 @@ func (r *reporter) plan(v planView) {
 		}
 	}
 	fmt.Fprintf(w, "Plan: %s.\n", strings.Join(parts, ", "))
+}
+
+// writeReads lists the lookups a plan made: what the program reads but
+// does not manage.
+func (r *reporter) writeReads(reads []engine.Read) {
+	for _, rd := range reads {
+		in := ""
+		if rd.Scope != "" {
+			in = " in " + rd.Scope
+		}
+		if rd.Identifier != "" {
+			fmt.Fprintf(r.w, "  %s %s %s%s: read\n", r.paint("36", "<="), rd.Type, rd.Identifier, in)
+			continue
+		}
+		where := ""
+		if len(rd.Filter) > 0 {
+			b, _ := json.Marshal(rd.Filter)
+			where = " where " + string(b)
+		}
+		fmt.Fprintf(r.w, "  %s %s%s%s: read, %d found\n", r.paint("36", "<="), rd.Type, where, in, rd.Found)
+	}
 }
 
 func formatDiff(a engine.Action, d engine.PropDiff) string {

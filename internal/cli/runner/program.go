@@ -13,6 +13,7 @@ import (
 	"context"
 
 	"github.com/athanor-iac/athanor/internal/engine"
+	"github.com/athanor-iac/athanor/state"
 )
 
 // Pass is one pass of a run over the program: planning, then applying.
@@ -30,6 +31,18 @@ type Pass struct {
 	Log func(format string, args ...any)
 	// Stop is closed at the first interrupt: start nothing new.
 	Stop <-chan struct{}
+	// Scopes resolves the other accounts and regions the program
+	// declares in (App.Scope); nil when the run reads nothing from AWS
+	// (plan --refresh=false).
+	Scopes Scopes
+}
+
+// Scopes finds where a scope of the program leads: its account and
+// region, reached with its own credentials (nil: the run's own). Both
+// passes of a run share one, so that each account and region is resolved
+// once.
+type Scopes interface {
+	Resolve(ctx context.Context, spec state.Scope) (*state.Scope, error)
 }
 
 // Program runs the user's program for one pass and returns the stage

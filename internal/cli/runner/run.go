@@ -253,6 +253,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		defer unlock()
 	}
 	var prov *cloudcontrol.Provider
+	var scopes *scopeRegistry
 	if needAWS {
 		endpoint := cfg.endpoint
 		if cfg.local {
@@ -264,19 +265,27 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 			endpoint = srv.URL()
 			out.note("using the local Cloud Control endpoint at %s (data in %s)", endpoint, cfg.localDir)
 		}
-		prov, err = cloudcontrol.New(ctx, cloudcontrol.Options{Endpoint: endpoint, Region: cfg.region, Profile: cfg.profile, Observer: out.call, Local: cfg.local, RequestsPerSecond: cfg.maxRPS})
+		// An endpoint given to the run (the local one) answers STS too,
+		// for scopes that assume roles. Every account and region of the
+		// run shares one poll scheduler.
+		base := cloudcontrol.Options{Scheduler: cloudcontrol.NewScheduler(), Endpoint: endpoint, STSEndpoint: endpoint, Region: cfg.region, Profile: cfg.profile, Observer: out.call, Local: cfg.local, RequestsPerSecond: cfg.maxRPS}
+		prov, err = cloudcontrol.New(ctx, base)
 		if err != nil {
 			return cmdutil.ExitError, err
 		}
+		scopes = newScopeRegistry(prov, base)
 	}
 	tgt := newTarget(cfg, prov)
 	if cfg.command == "refresh" {
-		return refreshCommand(ctx, appName, cfg, tgt, store, prov, stdout, out)
+		return refreshCommand(ctx, appName, cfg, tgt, store, prov, scopes, stdout, out)
 	}
 
 	// The plan pass: every mistake is found before anything is sent.
-	sess, err := engine.NewSession(ctx, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
-		OperationTimeout: cfg.timeout, Where: cfg.location(appName)})
+	// One run reads what it does not manage once: the apply pass reuses
+	// the plan pass's lookups.
+	lookups := engine.NewLookups()
+	sess, err := engine.NewSession(ctx, engine.Options{Store: store, Provider: prov, Scopes: scopes.providerFunc(), Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
+		OperationTimeout: cfg.timeout, Where: cfg.location(appName), Lookups: lookups})
 	if err != nil {
 		return cmdutil.ExitError, err
 	}
@@ -289,7 +298,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	}
 	var targeted map[string]bool // nil: every resource
 	if cfg.command != "destroy" {
-		_, err := fn(cfg.pass(ctx, appName, planEng, true, out))
+		_, err := fn(cfg.pass(ctx, appName, planEng, scopes, true, out))
 		var terr error
 		if err == nil {
 			planEng.CheckDependsOn()
@@ -326,10 +335,10 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		skipped = planEng.Skipped(targeted)
 		drifts = onlyDrifts(drifts, targeted)
 	}
-	view := planView{header: tgt.header(appName, cfg.stage), drifts: drifts, changes: changes, skipped: skipped}
+	view := planView{header: tgt.header(appName, cfg.stage), drifts: drifts, reads: lookups.Reads(), changes: changes, skipped: skipped}
 	if cfg.command == "plan" {
 		if cfg.jsonOut {
-			if err := writePlanJSON(stdout, appName, cfg.stage, tgt, changes, drifts, skipped); err != nil {
+			if err := writePlanJSON(stdout, appName, cfg.stage, tgt, changes, drifts, skipped, lookups.Reads()); err != nil {
 				return cmdutil.ExitError, err
 			}
 		} else {
@@ -386,7 +395,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		}
 		return finish("Destroy", err)
 	}
-	outputs, err := fn(cfg.pass(ctx, appName, eng, false, out))
+	outputs, err := fn(cfg.pass(ctx, appName, eng, scopes, false, out))
 	if err != nil {
 		return finish("Apply", err)
 	}
@@ -407,8 +416,8 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 
 // refreshCommand reads every managed resource, records what changed
 // outside the program, and reports it.
-func refreshCommand(ctx context.Context, appName string, cfg config, tgt target, store state.Store, prov *cloudcontrol.Provider, stdout io.Writer, out *reporter) (int, error) {
-	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Parallelism: cfg.parallelism, Where: cfg.location(appName)})
+func refreshCommand(ctx context.Context, appName string, cfg config, tgt target, store state.Store, prov *cloudcontrol.Provider, scopes *scopeRegistry, stdout io.Writer, out *reporter) (int, error) {
+	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Scopes: scopes.providerFunc(), Parallelism: cfg.parallelism, Where: cfg.location(appName)})
 	if err != nil {
 		return cmdutil.ExitError, err
 	}
@@ -489,8 +498,12 @@ func confirm(in io.Reader, out io.Writer, command string) bool {
 }
 
 // pass is what the program runs against in one pass.
-func (cfg *config) pass(ctx context.Context, app string, eng *engine.Engine, planning bool, out *reporter) Pass {
-	return Pass{Context: ctx, App: app, Stage: cfg.stage, Engine: eng, Planning: planning, Parallelism: cfg.parallelism, Log: out.userLog(planning), Stop: cfg.stop}
+func (cfg *config) pass(ctx context.Context, app string, eng *engine.Engine, scopes *scopeRegistry, planning bool, out *reporter) Pass {
+	p := Pass{Context: ctx, App: app, Stage: cfg.stage, Engine: eng, Planning: planning, Parallelism: cfg.parallelism, Log: out.userLog(planning), Stop: cfg.stop}
+	if scopes != nil { // a nil *scopeRegistry in the interface would not be nil
+		p.Scopes = scopes
+	}
+	return p
 }
 
 // lock takes the stage's lock, failing fast when another run holds it.

@@ -1,0 +1,56 @@
+package cloudcontrol
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// AssumeRole is a role a provider acts as (Options.Role), through the
+// SDK's STS AssumeRole credentials provider.
+type AssumeRole struct {
+	ARN         string
+	ExternalID  string
+	SessionName string        // empty: the SDK's aws-go-sdk-<time>
+	Duration    time.Duration // 0: the SDK's 15 minutes
+}
+
+func (r *AssumeRole) apply(o *stscreds.AssumeRoleOptions) {
+	if r.ExternalID != "" {
+		o.ExternalID = aws.String(r.ExternalID)
+	}
+	if r.SessionName != "" {
+		o.RoleSessionName = r.SessionName
+	}
+	if r.Duration > 0 {
+		o.Duration = r.Duration
+	}
+}
+
+// Account returns the AWS account the provider's credentials act in, from
+// STS GetCallerIdentity, asked once. With a Role, this is also where the
+// role is assumed, so an error says the role cannot be assumed.
+func (p *Provider) Account(ctx context.Context) (string, error) {
+	p.accountMu.Lock()
+	defer p.accountMu.Unlock()
+	if p.account != "" {
+		return p.account, nil
+	}
+	if p.sts == nil {
+		return "", errors.New("the provider was built over a given client and cannot ask STS who it is")
+	}
+	out, err := p.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		if r := p.opts.Role; r != nil {
+			return "", fmt.Errorf("assume role %s: %w", r.ARN, err)
+		}
+		return "", fmt.Errorf("find the account of the credentials (STS GetCallerIdentity): %w", err)
+	}
+	p.account = aws.ToString(out.Account)
+	return p.account, nil
+}
