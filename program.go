@@ -45,8 +45,8 @@ func Main(ctx context.Context, appName string, args []string, stdout, stderr io.
 // for the functions it started with Go, and returns the outputs it
 // declared.
 func program(fn func(*App) error) runner.Program {
-	return func(p runner.Pass) (map[string]any, error) {
-		app := &App{name: p.App, stage: p.Stage, ctx: p.Context, eng: p.Engine, planning: p.Planning,
+	return func(ctx context.Context, p runner.Pass) (map[string]any, error) {
+		app := &App{name: p.App, stage: p.Stage, ctx: ctx, eng: p.Engine, planning: p.Planning,
 			sem: make(chan struct{}, max(p.Parallelism, minGoSlots)), logf: p.Log, stop: p.Stop, scopes: p.Scopes}
 		app.waits.begin()
 		err := app.call(func() error { return fn(app) })

@@ -19,7 +19,7 @@ func TestProgramWithoutTheImports(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	ran := false
-	prog := func(runner.Pass) (map[string]any, error) { ran = true; return nil, nil }
+	prog := func(context.Context, runner.Pass) (map[string]any, error) { ran = true; return nil, nil }
 	var out, errOut bytes.Buffer
 	code := runner.Main(context.Background(), "app", []string{"plan", "--local", "--state", "s3://bucket/x"}, &out, &errOut, prog)
 	if code != cmdutil.ExitUsage || ran {

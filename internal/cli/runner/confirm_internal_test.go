@@ -23,8 +23,8 @@ func TestUpAsksOnATerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	prog := func(p Pass) (map[string]any, error) {
-		_, err := p.Engine.Declare(p.Context, engine.Declaration{LogicalID: "logs", Type: "AWS::Logs::LogGroup", Props: map[string]any{"LogGroupName": "confirm-test"}})
+	prog := func(ctx context.Context, p Pass) (map[string]any, error) {
+		_, err := p.Engine.Declare(ctx, engine.Declaration{LogicalID: "logs", Type: "AWS::Logs::LogGroup", Props: map[string]any{"LogGroupName": "confirm-test"}})
 		return nil, err
 	}
 	args := []string{"--endpoint", srv.URL(), "--state", t.TempDir(), "--stage", "t"}

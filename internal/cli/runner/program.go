@@ -19,9 +19,8 @@ import (
 // Pass is one pass of a run over the program: planning, then applying.
 // The root package builds its App from it.
 type Pass struct {
-	Context context.Context
-	App     string // the app's name, as given to Run
-	Stage   string
+	App   string // the app's name, as given to Run
+	Stage string
 	// Engine plans (Planning) or applies the program's declarations.
 	Engine   *engine.Engine
 	Planning bool
@@ -47,5 +46,6 @@ type Scopes interface {
 
 // Program runs the user's program for one pass and returns the stage
 // outputs it declared, which the runner records after an apply that
-// declared everything.
-type Program func(Pass) (outputs map[string]any, err error)
+// declared everything. ctx is cancelled when the run is abandoned (the
+// second interrupt).
+type Program func(ctx context.Context, p Pass) (outputs map[string]any, err error)

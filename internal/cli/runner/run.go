@@ -298,7 +298,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	}
 	var targeted map[string]bool // nil: every resource
 	if cfg.command != "destroy" {
-		_, err := fn(cfg.pass(ctx, appName, planEng, scopes, true, out))
+		_, err := fn(ctx, cfg.pass(appName, planEng, scopes, true, out))
 		var terr error
 		if err == nil {
 			planEng.CheckDependsOn()
@@ -395,7 +395,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		}
 		return finish("Destroy", err)
 	}
-	outputs, err := fn(cfg.pass(ctx, appName, eng, scopes, false, out))
+	outputs, err := fn(ctx, cfg.pass(appName, eng, scopes, false, out))
 	if err != nil {
 		return finish("Apply", err)
 	}
@@ -498,8 +498,8 @@ func confirm(in io.Reader, out io.Writer, command string) bool {
 }
 
 // pass is what the program runs against in one pass.
-func (cfg *config) pass(ctx context.Context, app string, eng *engine.Engine, scopes *scopeRegistry, planning bool, out *reporter) Pass {
-	p := Pass{Context: ctx, App: app, Stage: cfg.stage, Engine: eng, Planning: planning, Parallelism: cfg.parallelism, Log: out.userLog(planning), Stop: cfg.stop}
+func (cfg *config) pass(app string, eng *engine.Engine, scopes *scopeRegistry, planning bool, out *reporter) Pass {
+	p := Pass{App: app, Stage: cfg.stage, Engine: eng, Planning: planning, Parallelism: cfg.parallelism, Log: out.userLog(planning), Stop: cfg.stop}
 	if scopes != nil { // a nil *scopeRegistry in the interface would not be nil
 		p.Scopes = scopes
 	}
