@@ -437,3 +437,14 @@ func TestAlreadyExistsAndAdopt(t *testing.T) {
 		t.Fatalf("after adopt, rerun: exit %d\n%s", code, out)
 	}
 }
+
+// A create that finds the resource already there says how to take it over.
+func TestAlreadyExistsSaysHowToAdopt(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	p := seedProps()["vpcFlowLog"]
+	e.createDirectly("AWS::EC2::FlowLog", p, "")
+	code, out := e.run(programOf(map[string]ec2.FlowLogProps{"vpcFlowLog": p}, nil))
+	if code != 1 || !strings.Contains(out, "AlreadyExists") || !strings.Contains(out, "run again with --adopt") {
+		t.Fatalf("up over an existing flow log: exit %d\n%s", code, out)
+	}
+}

@@ -1,4 +1,4 @@
-package athanor_test
+package runner_test
 
 import (
 	"bytes"
@@ -8,9 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/athanor-iac/athanor"
-	"github.com/athanor-iac/athanor/aws/ec2"
-	"github.com/athanor-iac/athanor/localcc"
+	"github.com/athanor-iac/athanor/internal/cli/cmdutil"
+	"github.com/athanor-iac/athanor/internal/cli/runner"
+	_ "github.com/athanor-iac/athanor/state/pgstore" // the forms of every backend in messages
+	_ "github.com/athanor-iac/athanor/state/s3store"
 )
 
 // A mistyped command or flag of a program says what was meant and where
@@ -24,50 +25,10 @@ func TestProgramUsageErrors(t *testing.T) {
 		{[]string{"--locall"}, "flowlogs: unknown flag: --locall\nRun 'flowlogs --help' for usage.\n"},
 	} {
 		var out, errOut bytes.Buffer
-		code := athanor.Main(context.Background(), "flowlogs", tc.args, &out, &errOut, func(*athanor.App) error { return nil })
-		if code != athanor.ExitUsage || errOut.String() != tc.want {
+		code := runner.Main(context.Background(), "flowlogs", tc.args, &out, &errOut, noProgram)
+		if code != cmdutil.ExitUsage || errOut.String() != tc.want {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2, %q", tc.args, code, errOut.String(), tc.want)
 		}
-	}
-}
-
-// A create that finds the resource already there says how to take it over.
-func TestAlreadyExistsSaysHowToAdopt(t *testing.T) {
-	e := newEnv(t, localcc.Options{})
-	p := seedProps()["vpcFlowLog"]
-	e.createDirectly("AWS::EC2::FlowLog", p, "")
-	code, out := e.run(programOf(map[string]ec2.FlowLogProps{"vpcFlowLog": p}, nil))
-	if code != 1 || !strings.Contains(out, "AlreadyExists") || !strings.Contains(out, "run again with --adopt") {
-		t.Fatalf("up over an existing flow log: exit %d\n%s", code, out)
-	}
-}
-
-// A mistyped type name for a resource in state is reported as unknown,
-// without the advice to rename or forget the resource, which would have
-// it deleted.
-func TestMistypedTypeOfAResourceInState(t *testing.T) {
-	e := newEnv(t, localcc.Options{})
-	prog := func(typ string) func(*athanor.App) error {
-		return func(app *athanor.App) error {
-			_, err := app.Resource(typ, "flowLogs", map[string]any{"LogGroupName": "typo-test"})
-			return err
-		}
-	}
-	if code, out := e.run(prog("AWS::Logs::LogGroup")); code != 0 {
-		t.Fatalf("up: exit %d\n%s", code, out)
-	}
-	code, out := e.run(prog("AWS::Logs::Loggroup"), "plan")
-	if code != 1 || !strings.Contains(out, `did you mean "AWS::Logs::LogGroup"?`) || strings.Contains(out, "cannot change type") {
-		t.Fatalf("plan with a mistyped type: exit %d\n%s", code, out)
-	}
-}
-
-// Destroying a stage with nothing in it says so.
-func TestDestroyEmptyStage(t *testing.T) {
-	e := newEnv(t, localcc.Options{})
-	code, out := e.run(func(*athanor.App) error { return nil }, "destroy")
-	if code != 0 || !strings.Contains(out, "Destroy complete: nothing to delete") {
-		t.Fatalf("destroy of an empty stage: exit %d\n%s", code, out)
 	}
 }
 
@@ -82,8 +43,8 @@ func TestMalformedStateURLIsRefused(t *testing.T) {
 		{"s4://my-bucket/x", `unknown scheme "s4"`},
 	} {
 		var out, errOut bytes.Buffer
-		code := athanor.Main(context.Background(), "flowlogs", []string{"plan", "--local", "--state", tc.url}, &out, &errOut, func(*athanor.App) error { return nil })
-		if code != athanor.ExitUsage || !strings.Contains(errOut.String(), tc.want) || !strings.Contains(errOut.String(), "Accepted forms: a folder path, or file://PATH; postgres://USER@HOST/DATABASE; s3://BUCKET/PREFIX") {
+		code := runner.Main(context.Background(), "flowlogs", []string{"plan", "--local", "--state", tc.url}, &out, &errOut, noProgram)
+		if code != cmdutil.ExitUsage || !strings.Contains(errOut.String(), tc.want) || !strings.Contains(errOut.String(), "Accepted forms: a folder path, or file://PATH; postgres://USER@HOST/DATABASE; s3://BUCKET/PREFIX") {
 			t.Errorf("--state %s: exit %d\n%s%s", tc.url, code, out.String(), errOut.String())
 		}
 	}
@@ -108,7 +69,7 @@ func TestPlanShowsTheStateFolder(t *testing.T) {
 		if state != "" {
 			args = append(args, "--state", state)
 		}
-		code := athanor.Main(context.Background(), "flowlogs", args, &out, &out, func(*athanor.App) error { return nil })
+		code := runner.Main(context.Background(), "flowlogs", args, &out, &out, noProgram)
 		want := "Plan for flowlogs, stage test: state " + filepath.Join(sub, ".athanor") + ", AWS not read (--refresh=false)\n"
 		if state == "../.athanor" {
 			want = strings.Replace(want, filepath.Join(sub, ".athanor"), filepath.Join(root, ".athanor"), 1)
@@ -125,9 +86,9 @@ func TestPlanShowsTheStateFolder(t *testing.T) {
 func TestFlagRangesAreCheckedTogether(t *testing.T) {
 	t.Chdir(t.TempDir())
 	var out, errOut bytes.Buffer
-	code := athanor.Main(context.Background(), "flowlogs", []string{"--local", "--max-rps", "-1", "--parallelism", "0", "--timeout", "-5s", "--stage", "a/b"}, &out, &errOut, func(*athanor.App) error {
+	code := runner.Main(context.Background(), "flowlogs", []string{"--local", "--max-rps", "-1", "--parallelism", "0", "--timeout", "-5s", "--stage", "a/b"}, &out, &errOut, func(context.Context, runner.Pass) (map[string]any, error) {
 		t.Error("the program ran despite the mistakes")
-		return nil
+		return nil, nil
 	})
 	want := []string{
 		"4 mistakes on the command line:",
@@ -142,10 +103,13 @@ func TestFlagRangesAreCheckedTogether(t *testing.T) {
 			t.Errorf("stderr lacks %q", w)
 		}
 	}
-	if code != athanor.ExitUsage || out.Len() != 0 {
+	if code != cmdutil.ExitUsage || out.Len() != 0 {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
 	}
 	if _, err := os.Stat(".athanor"); err == nil {
 		t.Error("a refused command line created .athanor")
 	}
 }
+
+// noProgram is a program that declares nothing.
+func noProgram(context.Context, runner.Pass) (map[string]any, error) { return nil, nil }
