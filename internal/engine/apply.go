@@ -453,6 +453,9 @@ func makePatch(sc *schema.Schema, before, outputs, desired map[string]any) []clo
 // pointerTo is the JSON Pointer (RFC 6901) of a top-level property: '~'
 // and '/' in the name are escaped, or the path would point elsewhere.
 func pointerTo(name string) string {
+	if !strings.ContainsAny(name, "~/") {
+		return "/" + name
+	}
 	return "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(name)
 }
 

@@ -32,8 +32,13 @@ func (e Envelope) value() map[string]any {
 	return map[string]any{envelopeKey: map[string]any{"kid": e.KeyID, "fp": e.Fingerprint, "ct": e.Ciphertext}}
 }
 
-// pointerToken escapes a key for a JSON pointer (RFC 6901).
+// pointerToken escapes a key for a JSON pointer (RFC 6901). It runs for
+// every key of every declaration, so keys that need no escaping (nearly
+// all) are returned as they are, without building a Replacer.
 func pointerToken(k string) string {
+	if !strings.ContainsAny(k, "~/") {
+		return k
+	}
 	return strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
 }
 
