@@ -176,7 +176,9 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 		}
 		var needsYes *needsYesError
 		if code == cmdutil.ExitUsage && !errors.As(err, &needsYes) {
-			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", appName)
+			// The app name is not the command that started the program
+			// (a binary of another name, or go run), so name none.
+			fmt.Fprintln(stderr, "Run the program with --help for usage.")
 		}
 		if cfg.jsonOut || jsonout.Requested(args) {
 			jsonout.Write(stdout, newErrorJSON(err, code))

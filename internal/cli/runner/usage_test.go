@@ -21,8 +21,8 @@ func TestProgramUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"plna"}, "flowlogs: unknown command \"plna\" for \"flowlogs\"; did you mean \"plan\"?\nRun 'flowlogs --help' for usage.\n"},
-		{[]string{"--locall"}, "flowlogs: unknown flag: --locall\nRun 'flowlogs --help' for usage.\n"},
+		{[]string{"plna"}, "flowlogs: unknown command \"plna\" for \"flowlogs\"; did you mean \"plan\"?\nRun the program with --help for usage.\n"},
+		{[]string{"--locall"}, "flowlogs: unknown flag: --locall\nRun the program with --help for usage.\n"},
 	} {
 		var out, errOut bytes.Buffer
 		code := runner.Main(context.Background(), "flowlogs", tc.args, &out, &errOut, noProgram)
@@ -96,7 +96,7 @@ func TestFlagRangesAreCheckedTogether(t *testing.T) {
 		"--max-rps -1: must be a number above 0",
 		"--parallelism 0: must be 1 or more",
 		"--timeout -5s: must be 0 (each type's own timeout) or more",
-		"Run 'flowlogs --help' for usage.",
+		"Run the program with --help for usage.",
 	}
 	for _, w := range want {
 		if !strings.Contains(errOut.String(), w) {
