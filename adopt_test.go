@@ -407,3 +407,44 @@ func TestSameNameTwiceIsAProblem(t *testing.T) {
 		t.Fatalf("plan: exit %d\n%s", code, out)
 	}
 }
+
+// A create that finds the resource already exists fails with everything
+// needed to act on it; --adopt takes it over instead of creating another.
+func TestAlreadyExistsAndAdopt(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	p := seedProps()["vpcFlowLog"]
+	existing := e.createDirectly("AWS::EC2::FlowLog", p, "")
+	prog := programOf(map[string]ec2.FlowLogProps{"vpcFlowLog": p}, nil)
+	code, out := e.run(prog)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, out)
+	}
+	// The error names the logical ID, type, operation, error code, message
+	// and request token.
+	for _, want := range []string{`create AWS::EC2::FlowLog "vpcFlowLog"`, "AlreadyExists", "existing Flow Log", "request token "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("error lacks %q:\n%s", want, out)
+		}
+	}
+	code, out = e.run(prog, "--adopt")
+	if code != 0 || !strings.Contains(out, "took over the existing "+existing) {
+		t.Fatalf("--adopt: exit %d\n%s", code, out)
+	}
+	if live := e.flowLogs(); len(live) != 1 || live[existing] == nil {
+		t.Fatalf("after adopt: %v, want only %s", live, existing)
+	}
+	if code, out = e.run(prog); code != 0 || !strings.Contains(out, "no changes") {
+		t.Fatalf("after adopt, rerun: exit %d\n%s", code, out)
+	}
+}
+
+// A create that finds the resource already there says how to take it over.
+func TestAlreadyExistsSaysHowToAdopt(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	p := seedProps()["vpcFlowLog"]
+	e.createDirectly("AWS::EC2::FlowLog", p, "")
+	code, out := e.run(programOf(map[string]ec2.FlowLogProps{"vpcFlowLog": p}, nil))
+	if code != 1 || !strings.Contains(out, "AlreadyExists") || !strings.Contains(out, "run again with --adopt") {
+		t.Fatalf("up over an existing flow log: exit %d\n%s", code, out)
+	}
+}

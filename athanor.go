@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/athanor-iac/athanor/internal/cli/runner"
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/secrets"
 	"github.com/athanor-iac/athanor/state"
@@ -24,7 +25,7 @@ type App struct {
 	name, stage string
 	ctx         context.Context
 	eng         *engine.Engine
-	scopes      *scopeRegistry // nil when the run reads nothing
+	scopes      runner.Scopes // nil when the run reads nothing
 	planning    bool
 	logf        func(format string, args ...any)
 

@@ -2,9 +2,12 @@ package athanor_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/athanor-iac/athanor"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sdk "github.com/aws/aws-sdk-go-v2/service/cloudcontrol"
@@ -56,5 +59,45 @@ func TestDestroyAfterCancelledDelete(t *testing.T) {
 	}
 	if live := e.flowLogs(); live[id] != nil {
 		t.Fatalf("%s still exists", id)
+	}
+}
+
+// Abandoning a run while a replaced resource is being deleted records
+// that delete's request token and cancels it; the next run converges.
+func TestAbandonedSupersededDeleteIsCancelled(t *testing.T) {
+	e := newEnv(t, localcc.Options{Latency: map[string]localcc.Range{"*": {Min: 0, Max: 0}, "AWS::EC2::FlowLog": {Min: 1500 * time.Millisecond, Max: 1500 * time.Millisecond}}})
+	p := seedProps()["advancedFlowLog"]
+	decls := map[string]ec2.FlowLogProps{"advancedFlowLog": p}
+	if code, out := e.run(programOf(decls, nil)); code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	// MaxAggregationInterval changes the flow log but not its EC2
+	// configuration key: the two would collide, so the old one goes first.
+	p.MaxAggregationInterval = athanor.Int(600)
+	decls["advancedFlowLog"] = p
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for e.srv.Metrics().Calls["DeleteResource"] == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond)
+		cancel()
+	}()
+	var out strings.Builder
+	code := athanor.Main(ctx, "flowlogs", []string{"--yes", "--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test"}, &out, &out, programOf(decls, nil))
+	if code != 1 || !strings.Contains(out.String(), "cancelled 1 request") {
+		t.Fatalf("abandoned run: exit %d\n%s", code, out.String())
+	}
+	if code, out := e.run(programOf(decls, nil)); code != 0 {
+		t.Fatalf("rerun: exit %d\n%s", code, out)
+	}
+	live := e.flowLogs()
+	if len(live) != 1 {
+		t.Fatalf("%d flow logs after the rerun, want 1", len(live))
+	}
+	for _, m := range live {
+		if fmt.Sprint(m["MaxAggregationInterval"]) != "600" {
+			t.Fatalf("the flow log is %v", m)
+		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/athanor-iac/athanor/aws/ec2"
+
 	"github.com/athanor-iac/athanor"
 	"github.com/athanor-iac/athanor/internal/cli"
 	"github.com/athanor-iac/athanor/localcc"
@@ -114,5 +116,35 @@ func TestImportJSON(t *testing.T) {
 	decodeOne(t, out.String(), &doc)
 	if code != 0 || doc.FormatVersion != 1 || doc.App != "flowlogs" || doc.Record.LogicalID != "vpcFlowLog" || doc.Record.Identifier != id {
 		t.Fatalf("import --json: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+}
+
+// plan --json prints the plan as JSON alone on stdout, and
+// --detailed-exitcode exits 2 while changes are pending, 0 once none are.
+func TestPlanJSONAndDetailedExitCode(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	prog := programOf(map[string]ec2.FlowLogProps{"vpcFlowLog": seedProps()["vpcFlowLog"]}, nil)
+	code, out := e.run(prog, "plan", "--json", "--detailed-exitcode")
+	if code != 2 {
+		t.Fatalf("exit %d, want 2 (changes)\n%s", code, out)
+	}
+	var plan struct {
+		FormatVersion int
+		Changes       []struct {
+			LogicalID, Type, Action string
+		}
+		Summary map[string]int
+	}
+	if err := json.Unmarshal([]byte(out), &plan); err != nil {
+		t.Fatalf("plan --json is not JSON: %v\n%s", err, out)
+	}
+	if plan.FormatVersion != 1 || len(plan.Changes) != 1 || plan.Changes[0].Action != "create" || plan.Summary["create"] != 1 {
+		t.Fatalf("plan %+v", plan)
+	}
+	if code, out = e.run(prog); code != 0 {
+		t.Fatalf("up: exit %d\n%s", code, out)
+	}
+	if code, out = e.run(prog, "plan", "--detailed-exitcode"); code != 0 || !strings.Contains(out, "No changes") {
+		t.Fatalf("plan after up: exit %d\n%s", code, out)
 	}
 }

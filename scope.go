@@ -88,7 +88,7 @@ func (s *Scope) resolve() (*state.Scope, error) {
 		s.app.eng.AddProblem(engine.Problem{Message: err.Error()})
 		return nil, err
 	}
-	sc, err := s.app.scopes.resolve(s.app.ctx, s.opts.spec())
+	sc, err := s.app.scopes.Resolve(s.app.ctx, s.opts.spec())
 	if err != nil {
 		err = fmt.Errorf("%s: %w", s.opts, err)
 		s.app.eng.AddProblem(engine.Problem{Message: err.Error()})

@@ -255,3 +255,19 @@ func TestScopeLookups(t *testing.T) {
 		t.Fatalf("B's VPC read from A: exit %d\n%s", code, out)
 	}
 }
+
+// A plan that reads nothing from AWS (--refresh=false) cannot resolve a
+// scope: it says so and names the fix, rather than failing inside the
+// program.
+func TestScopeInAPlanThatReadsNothing(t *testing.T) {
+	e := orgEnv(t, nil)
+	prog := func(app *athanor.App) error {
+		_, err := app.Scope(athanor.ScopeOptions{Region: "eu-west-1"}).Resource("AWS::Logs::LogGroup", "lg", map[string]any{"LogGroupName": "x"})
+		return err
+	}
+	code, out := e.run(prog, "plan", "--refresh=false")
+	if code != 1 || !strings.Contains(out, "scope (region eu-west-1): reaching other accounts and regions needs AWS, and this plan reads nothing (--refresh=false); plan without --refresh=false") ||
+		strings.Contains(out, "panicked") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+}

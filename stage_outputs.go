@@ -3,7 +3,6 @@ package athanor
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 
@@ -71,19 +70,6 @@ func (a *App) recordedOutputs() map[string]any {
 		out[k] = v
 	}
 	return out
-}
-
-// saveOutputs records the program's outputs in the stage's state. A store
-// that cannot keep outputs is an error only when there are some.
-func saveOutputs(ctx context.Context, store state.Store, outputs map[string]any) error {
-	err := state.PutOutputs(ctx, store, outputs)
-	if errors.Is(err, state.ErrNoOutputs) && len(outputs) == 0 {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("record the outputs: %w", err)
-	}
-	return nil
 }
 
 // ReadOutputs returns the outputs that the last up of app's stage

@@ -40,7 +40,7 @@ var covered = map[string]int{
 	"internal/engine/holders.go":        4, // state mv, state rm, --adopt: adopt_test.go runs two as printed (TestAdoptRefusesWhat*Manages)
 	"internal/engine/moves.go":          1, // state list, for a state mv of a missing record
 	"localcc/server.go":                 1, // athanor local --data, with --endpoint: localcc's tests
-	"run.go":                            1, // add --yes, without a terminal
+	"internal/cli/runner/run.go":        1, // add --yes, without a terminal
 	"provider/cloudcontrol/explain.go":  2, // use --local (endpoint down, no credentials)
 	"provider/cloudcontrol/provider.go": 2, // pass --region; use --local
 	"state/errors.go":                   1, // state rm, for a corrupt record

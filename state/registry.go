@@ -120,7 +120,19 @@ func lookup(scheme string) (backend, bool) {
 }
 
 func unknownScheme(rawURL, scheme string) error {
+	if pkg, ok := backendPackages[scheme]; ok {
+		return &URLError{URL: Redact(rawURL), Reason: fmt.Sprintf("the %s backend is not linked into this program: add import _ %q to it (the athanor command links every backend)", scheme, pkg)}
+	}
 	return &URLError{URL: Redact(rawURL), Reason: fmt.Sprintf("unknown scheme %q (a folder whose name has a colon is written ./NAME)", scheme)}
+}
+
+// backendPackages are the backends of this module by scheme, with the
+// package whose import registers each: a program links only the backends it
+// imports, and one that names another is told which import line to add.
+var backendPackages = map[string]string{
+	"s3":         "github.com/athanor-iac/athanor/state/s3store",
+	"postgres":   "github.com/athanor-iac/athanor/state/pgstore",
+	"postgresql": "github.com/athanor-iac/athanor/state/pgstore",
 }
 
 // Schemes returns the registered URL schemes, sorted, for help and error

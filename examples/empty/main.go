@@ -9,7 +9,10 @@
 //	go run ./examples/empty           # make AWS match the program
 package main
 
-import "github.com/athanor-iac/athanor"
+import (
+	"github.com/athanor-iac/athanor"
+	_ "github.com/athanor-iac/athanor/localcc" // --local: the embedded local endpoint; drop to leave it out of the binary
+)
 
 func main() {
 	athanor.Run("empty", program)

@@ -17,6 +17,7 @@ package main
 import (
 	"github.com/athanor-iac/athanor"
 	"github.com/athanor-iac/athanor/aws/ec2"
+	_ "github.com/athanor-iac/athanor/localcc" // --local: the embedded local endpoint; drop to leave it out of the binary
 )
 
 // account is the AWS account of the seed's ARNs.

@@ -30,6 +30,7 @@ import (
 	"github.com/athanor-iac/athanor/aws/iam"
 	"github.com/athanor-iac/athanor/aws/logs"
 	"github.com/athanor-iac/athanor/aws/s3"
+	_ "github.com/athanor-iac/athanor/localcc" // --local: the embedded local endpoint; drop to leave it out of the binary
 )
 
 // sourceAccounts are the AWS accounts whose flow logs may write to the

@@ -21,6 +21,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/athanor-iac/athanor/internal/cli/cmdutil"
 	"github.com/athanor-iac/athanor/internal/jsonout"
 	"github.com/athanor-iac/athanor/internal/version"
 	"github.com/athanor-iac/athanor/schema"
@@ -93,11 +94,7 @@ Output has no colour; NO_COLOR is respected by design.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				msg := "unknown command " + quote(args[0]) + " for \"athanor\""
-				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-					msg += "; did you mean " + quote(s[0]) + "?"
-				}
-				return usageErrorf("%s", msg)
+				return cmdutil.UnknownCommand(cmd, args[0])
 			}
 			return cmd.Help()
 		},

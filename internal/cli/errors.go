@@ -8,22 +8,21 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/athanor-iac/athanor/internal/cli/cmdutil"
 	"github.com/athanor-iac/athanor/internal/jsonout"
 )
 
-// Exit statuses of the athanor binary.
+// Exit statuses of the athanor binary, the same as every program's
+// (package cmdutil).
 const (
-	ExitOK    = 0 // success
-	ExitError = 1 // the command ran and failed, or found problems
-	ExitUsage = 2 // the command line was wrong: unknown command or flag, bad value
+	ExitOK    = cmdutil.ExitOK
+	ExitError = cmdutil.ExitError
+	ExitUsage = cmdutil.ExitUsage
 )
 
 // UsageError is a mistake in the command line. [Execute] exits 2 for it and
 // points at the command's --help.
-type UsageError struct{ Err error }
-
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
+type UsageError = cmdutil.UsageError
 
 func usageErrorf(format string, args ...any) error {
 	return &UsageError{Err: fmt.Errorf(format, args...)}

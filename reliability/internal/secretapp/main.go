@@ -12,6 +12,9 @@ import (
 	"github.com/athanor-iac/athanor"
 	"github.com/athanor-iac/athanor/aws/secretsmanager"
 	"github.com/athanor-iac/athanor/aws/ssm"
+	// The test runs it against every state backend.
+	_ "github.com/athanor-iac/athanor/state/pgstore"
+	_ "github.com/athanor-iac/athanor/state/s3store"
 )
 
 func main() {

@@ -1,4 +1,4 @@
-package athanor
+package runner
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/localcc"
 )
 
@@ -22,9 +23,9 @@ func TestUpAsksOnATerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	prog := func(app *App) error {
-		_, err := app.Resource("AWS::Logs::LogGroup", "logs", map[string]any{"LogGroupName": "confirm-test"})
-		return err
+	prog := func(ctx context.Context, p Pass) (map[string]any, error) {
+		_, err := p.Engine.Declare(ctx, engine.Declaration{LogicalID: "logs", Type: "AWS::Logs::LogGroup", Props: map[string]any{"LogGroupName": "confirm-test"}})
+		return nil, err
 	}
 	args := []string{"--endpoint", srv.URL(), "--state", t.TempDir(), "--stage", "t"}
 	run := func(answer string, extra ...string) (int, string) {

@@ -1,78 +1,16 @@
 package athanor_test
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/athanor-iac/athanor"
 	"github.com/athanor-iac/athanor/aws/ec2"
 	"github.com/athanor-iac/athanor/localcc"
 )
-
-// env is a local endpoint and a state folder, shared by the runs of one
-// test, as an AWS account and a project folder are shared by a user's runs.
-type env struct {
-	t     *testing.T
-	srv   *localcc.Server
-	state string
-}
-
-func newEnv(t *testing.T, opts localcc.Options) *env {
-	t.Helper()
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
-	if opts.Latency == nil {
-		opts.Latency = map[string]localcc.Range{"*": {Min: 0, Max: 20 * time.Millisecond}}
-	}
-	opts.Fixtures = append(opts.Fixtures, localcc.SeedFixtures()...)
-	srv, err := localcc.Start(opts, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return &env{t: t, srv: srv, state: t.TempDir()}
-}
-
-// run runs program with args against the endpoint and returns the exit
-// code and the output.
-func (e *env) run(program func(*athanor.App) error, args ...string) (int, string) {
-	e.t.Helper()
-	var out bytes.Buffer
-	args = append(withYes(args), "--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test")
-	code := athanor.Main(context.Background(), "flowlogs", args, &out, &out, program)
-	return code, out.String()
-}
-
-// withYes adds --yes to the args of an up or destroy, which without a
-// terminal change nothing unless told to.
-func withYes(args []string) []string {
-	for _, a := range args {
-		if a == "plan" || a == "refresh" {
-			return args
-		}
-	}
-	return append(args, "--yes")
-}
-
-// flowLogs returns the flow logs the endpoint holds, by Id.
-func (e *env) flowLogs() map[string]map[string]any {
-	e.t.Helper()
-	got := map[string]map[string]any{}
-	for _, r := range e.srv.Resources("AWS::EC2::FlowLog") {
-		got[r.Identifier] = r.Properties
-	}
-	return got
-}
 
 func seedProps() map[string]ec2.FlowLogProps {
 	role := "arn:aws:iam::123456789012:role/FlowLogsDeliveryRole"
@@ -225,38 +163,6 @@ func TestSeedLifecycle(t *testing.T) {
 	}
 }
 
-// A replacement whose new flow log would collide with the old one (same
-// resource, traffic type and destination) deletes the old one first.
-func TestReplaceThatWouldCollide(t *testing.T) {
-	e := newEnv(t, localcc.Options{})
-	decls := map[string]ec2.FlowLogProps{"advancedFlowLog": seedProps()["advancedFlowLog"]}
-	if code, out := e.run(programOf(decls, nil)); code != 0 {
-		t.Fatalf("exit %d\n%s", code, out)
-	}
-	p := decls["advancedFlowLog"]
-	p.MaxAggregationInterval = athanor.Int(600)
-	decls["advancedFlowLog"] = p
-	creates := e.srv.Metrics().Calls["CreateResource"]
-	code, out := e.run(programOf(decls, nil))
-	if code != 0 || !strings.Contains(out, "1 replaced") {
-		t.Fatalf("exit %d\n%s", code, out)
-	}
-	// The old one was deleted first: no create was sent that EC2 refused
-	// as a duplicate (the AlreadyExists fallback reaches the same end).
-	if n := e.srv.Metrics().Calls["CreateResource"] - creates; n != 1 {
-		t.Fatalf("%d CreateResource calls for the replacement, want 1\n%s", n, out)
-	}
-	live := e.flowLogs()
-	if len(live) != 1 {
-		t.Fatalf("%d flow logs, want 1", len(live))
-	}
-	for _, m := range live {
-		if fmt.Sprint(m["MaxAggregationInterval"]) != "600" {
-			t.Fatalf("replacement has %v", m["MaxAggregationInterval"])
-		}
-	}
-}
-
 // The seed's values as written are refused before any API call, every
 // mistake at once, each with what to change.
 func TestSeedValuesAsWrittenAreRefused(t *testing.T) {
@@ -296,36 +202,5 @@ func TestSeedValuesAsWrittenAreRefused(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(e.state, "flowlogs", "test", "resources", "*")); len(left) != 0 {
 		t.Fatalf("state written for an invalid program: %v", left)
-	}
-}
-
-// A second run on a stage that is being applied fails fast and names the
-// holder of the lock.
-func TestConcurrentRunIsRefused(t *testing.T) {
-	e := newEnv(t, localcc.Options{Latency: map[string]localcc.Range{"*": {Min: 2 * time.Second, Max: 2 * time.Second}}})
-	decls := map[string]ec2.FlowLogProps{"vpcFlowLog": seedProps()["vpcFlowLog"]}
-	firstDone := make(chan string)
-	go func() {
-		code, out := e.run(programOf(decls, nil))
-		firstDone <- fmt.Sprintf("exit %d\n%s", code, out)
-	}()
-	// Wait until the first run holds the lock and has submitted its create.
-	deadline := time.Now().Add(10 * time.Second)
-	for e.srv.Metrics().Calls["CreateResource"] == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the first run never submitted its create")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	start := time.Now()
-	code, out := e.run(programOf(decls, nil))
-	if code != 1 || !strings.Contains(out, "locked by") || !strings.Contains(out, fmt.Sprintf("pid %d", os.Getpid())) {
-		t.Fatalf("second run: exit %d\n%s", code, out)
-	}
-	if time.Since(start) > time.Second {
-		t.Fatalf("the refused run took %s; it should fail fast", time.Since(start))
-	}
-	if res := <-firstDone; !strings.HasPrefix(res, "exit 0") {
-		t.Fatalf("first run: %s", res)
 	}
 }

@@ -1,4 +1,4 @@
-package athanor
+package runner
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package athanor
+package runner
 
 import (
 	"context"
@@ -41,9 +41,9 @@ func newScopeRegistry(def *cloudcontrol.Provider, base cloudcontrol.Options) *sc
 
 var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z0-9]+)+-[0-9]+$`)
 
-// resolve returns where spec leads (nil: the run's own account and
+// Resolve returns where spec leads (nil: the run's own account and
 // region), building its provider and asking STS for its account once.
-func (r *scopeRegistry) resolve(ctx context.Context, spec state.Scope) (*state.Scope, error) {
+func (r *scopeRegistry) Resolve(ctx context.Context, spec state.Scope) (*state.Scope, error) {
 	e, err := r.entry(ctx, spec)
 	if err != nil {
 		return nil, err
@@ -156,3 +156,6 @@ func (r *scopeRegistry) defaultKey(ctx context.Context) (string, error) {
 	r.mu.Unlock()
 	return acct + "/" + region, nil
 }
+
+// Interface guards
+var _ Scopes = (*scopeRegistry)(nil)

@@ -1,4 +1,4 @@
-package athanor
+package runner
 
 import (
 	"context"
@@ -14,25 +14,18 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/athanor-iac/athanor/internal/cli/cmdutil"
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/internal/jsonout"
+	"github.com/athanor-iac/athanor/internal/localendpoint"
 	"github.com/athanor-iac/athanor/internal/secrets"
 	"github.com/athanor-iac/athanor/internal/version"
-	"github.com/athanor-iac/athanor/localcc"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
 )
 
-// Exit codes a program returns, for scripts.
-const (
-	ExitOK      = 0
-	ExitError   = 1
-	ExitUsage   = 2
-	ExitChanges = 2 // plan --detailed-exitcode: changes are pending
-)
-
-// Run makes fn's program a command line and runs it with os.Args, exiting
-// with the run's exit code.
+// Run makes fn a command line and runs it with os.Args, exiting with the
+// run's exit code.
 //
 // The first interrupt (Ctrl-C or SIGTERM) stops submitting new work, waits
 // for the requests in flight and saves state. A second one cancels those
@@ -41,7 +34,7 @@ const (
 // program that does not return (its functions wait on channels of their
 // own, say): the intents of requests in flight are already in state, so
 // the next run still finds them.
-func Run(appName string, fn func(*App) error) {
+func Run(appName string, fn Program) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stop := make(chan struct{})
 	sigs := make(chan os.Signal, 3)
@@ -55,7 +48,7 @@ func Run(appName string, fn func(*App) error) {
 		cancel()
 		<-sigs
 		fmt.Fprintln(os.Stderr, "interrupted a third time: exiting now; requests in flight stay recorded in state, and the next run finishes them")
-		os.Exit(ExitError)
+		os.Exit(cmdutil.ExitError)
 	}()
 	code := mainWith(ctx, stop, appName, os.Args[1:], interactive(), os.Stdin, os.Stdout, os.Stderr, fn)
 	signal.Stop(sigs)
@@ -99,19 +92,19 @@ type config struct {
 	stop         <-chan struct{}
 }
 
-// Main runs fn's program with args (without the program name) and returns
+// Main runs fn with args (without the program name) and returns
 // the exit code. It is Run without the process around it, for tests and
 // for programs that do more after the run. It has no terminal to ask on,
 // so an up or destroy that would change anything needs --yes (or
 // --local), as in a script; cancelling ctx abandons the requests in flight
 // (their intents stay in state for the next run).
-func Main(ctx context.Context, appName string, args []string, stdout, stderr io.Writer, fn func(*App) error) int {
+func Main(ctx context.Context, appName string, args []string, stdout, stderr io.Writer, fn Program) int {
 	return mainWith(ctx, nil, appName, args, false, nil, stdout, stderr, fn)
 }
 
-func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []string, interactive bool, stdin io.Reader, stdout, stderr io.Writer, fn func(*App) error) int {
+func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []string, interactive bool, stdin io.Reader, stdout, stderr io.Writer, fn Program) int {
 	cfg := config{stop: stop, interactive: interactive, stdin: stdin}
-	code := ExitOK
+	code := cmdutil.ExitOK
 	root := &cobra.Command{
 		Use:           appName + " [up|plan|refresh|destroy]",
 		Short:         fmt.Sprintf("Make AWS match the %s program (Athanor)", appName),
@@ -121,11 +114,7 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 			if len(args) == 0 {
 				return nil
 			}
-			msg := fmt.Sprintf("unknown command %q for %q", args[0], appName)
-			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-				msg += fmt.Sprintf("; did you mean %q?", s[0])
-			}
-			return errors.New(msg)
+			return cmdutil.UnknownCommand(cmd, args[0])
 		},
 	}
 	root.SuggestionsMinimumDistance = 2
@@ -140,7 +129,7 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 	fl.StringVar(&cfg.stage, "stage", "", "stage to run (default $ATHANOR_STAGE, then the user name)")
 	fl.StringVar(&cfg.stateURL, "state", "", "state store URL (default $ATHANOR_STATE, then file://.athanor)")
 	fl.StringVar(&cfg.endpoint, "endpoint", "", "Cloud Control endpoint URL (default: the SDK's, which reads AWS_ENDPOINT_URL_CLOUDCONTROL)")
-	fl.BoolVar(&cfg.local, "local", false, "run against an embedded local Cloud Control endpoint, keeping its data under .athanor/local/")
+	fl.BoolVar(&cfg.local, "local", false, "run against an embedded local Cloud Control endpoint (the program imports localcc), keeping its data under .athanor/local/")
 	fl.StringVar(&cfg.region, "region", "", "AWS region (default from the AWS configuration)")
 	fl.StringVar(&cfg.profile, "profile", "", "AWS shared configuration profile")
 	fl.IntVar(&cfg.parallelism, "parallelism", 10, "resource operations in flight at once")
@@ -179,15 +168,17 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 	root.AddCommand(up, plan, refresh, destroy)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stderr, "%s: %s\n", appName, secrets.RedactText(err.Error()))
-		if code == ExitOK {
-			code = ExitUsage // cobra's own errors: unknown flag or command
+		if code == cmdutil.ExitOK {
+			code = cmdutil.ExitUsage // cobra's own errors: unknown flag or command
 			if ctx.Err() != nil {
-				code = ExitError
+				code = cmdutil.ExitError
 			}
 		}
 		var needsYes *needsYesError
-		if code == ExitUsage && !errors.As(err, &needsYes) {
-			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", appName)
+		if code == cmdutil.ExitUsage && !errors.As(err, &needsYes) {
+			// The app name is not the command that started the program
+			// (a binary of another name, or go run), so name none.
+			fmt.Fprintln(stderr, "Run the program with --help for usage.")
 		}
 		if cfg.jsonOut || jsonout.Requested(args) {
 			jsonout.Write(stdout, newErrorJSON(err, code))
@@ -224,6 +215,9 @@ func (cfg *config) resolve() error {
 	if cfg.local && cfg.endpoint != "" {
 		errs = append(errs, errors.New("--local and --endpoint both choose the endpoint: give one"))
 	}
+	if cfg.local && !localendpoint.Linked() {
+		errs = append(errs, fmt.Errorf("--local: the local endpoint is not linked into this program: add %s to it", localendpoint.Import))
+	}
 	errs = append(errs, cfg.checkRanges()...)
 	if cfg.localDir == "" {
 		cfg.localDir = filepath.Join(".athanor", "local")
@@ -235,9 +229,9 @@ func (cfg *config) resolve() error {
 }
 
 // execute runs one command and returns its exit code.
-func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.Writer, fn func(*App) error) (int, error) {
+func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.Writer, fn Program) (int, error) {
 	if err := cfg.resolve(); err != nil {
-		return ExitUsage, err
+		return cmdutil.ExitUsage, err
 	}
 	// With --json, standard output carries the JSON document alone; every
 	// line for people goes to standard error.
@@ -248,7 +242,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	out := newReporter(human, cfg.quiet, cfg.verbose)
 	store, err := secrets.OpenStore(ctx, cfg.stateURL, appName, cfg.stage)
 	if err != nil {
-		return ExitError, err
+		return cmdutil.ExitError, err
 	}
 	defer store.Close() // after the lock's release, deferred below
 	// Commands that read AWS or change anything hold the stage's lock.
@@ -256,7 +250,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	if needAWS {
 		unlock, err := lock(ctx, store, cfg.command, out)
 		if err != nil {
-			return ExitError, err
+			return cmdutil.ExitError, err
 		}
 		defer unlock()
 	}
@@ -265,9 +259,9 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	if needAWS {
 		endpoint := cfg.endpoint
 		if cfg.local {
-			srv, err := startLocal(cfg.localDir)
+			srv, err := localendpoint.Start(cfg.localDir)
 			if err != nil {
-				return ExitError, err
+				return cmdutil.ExitError, err
 			}
 			defer srv.Close()
 			endpoint = srv.URL()
@@ -279,7 +273,7 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		base := cloudcontrol.Options{Scheduler: cloudcontrol.NewScheduler(), Endpoint: endpoint, STSEndpoint: endpoint, Region: cfg.region, Profile: cfg.profile, Observer: out.call, Local: cfg.local, RequestsPerSecond: cfg.maxRPS}
 		prov, err = cloudcontrol.New(ctx, base)
 		if err != nil {
-			return ExitError, err
+			return cmdutil.ExitError, err
 		}
 		scopes = newScopeRegistry(prov, base)
 	}
@@ -292,20 +286,21 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	// One run reads what it does not manage once: the apply pass reuses
 	// the plan pass's lookups.
 	lookups := engine.NewLookups()
-	planEng, err := engine.New(ctx, engine.ModePlan, engine.Options{Store: store, Provider: prov, Scopes: scopes.providerFunc(), Parallelism: cfg.parallelism, Where: cfg.location(appName), Lookups: lookups})
+	sess, err := engine.NewSession(ctx, engine.Options{Store: store, Provider: prov, Scopes: scopes.providerFunc(), Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
+		OperationTimeout: cfg.timeout, Where: cfg.location(appName), Lookups: lookups})
 	if err != nil {
-		return ExitError, err
+		return cmdutil.ExitError, err
 	}
+	planEng := sess.Plan()
 	var drifts []engine.Drift
 	if cfg.refresh {
-		if drifts, err = planEng.Refresh(ctx, false); err != nil {
-			return ExitError, err
+		if drifts, err = sess.Refresh(ctx); err != nil {
+			return cmdutil.ExitError, err
 		}
 	}
 	var targeted map[string]bool // nil: every resource
 	if cfg.command != "destroy" {
-		app := newApp(ctx, appName, cfg, planEng, scopes, true, out)
-		err := runProgram(app, fn)
+		_, err := fn(ctx, cfg.pass(appName, planEng, scopes, true, out))
 		var terr error
 		if err == nil {
 			planEng.CheckDependsOn()
@@ -314,27 +309,27 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 			targeted, terr = limit(planEng, cfg.targets, false)
 		}
 		if probs := planEng.Problems(); len(probs) > 0 {
-			return ExitError, &engine.ProblemsError{Problems: probs}
+			return cmdutil.ExitError, &engine.ProblemsError{Problems: probs}
 		}
 		if err != nil {
-			return ExitError, fmt.Errorf("the program failed while planning: %w", err)
+			return cmdutil.ExitError, fmt.Errorf("the program failed while planning: %w", err)
 		}
 		if terr != nil {
-			return ExitUsage, terr
+			return cmdutil.ExitUsage, terr
 		}
 		planEng.PlanDeletes()
 	} else {
 		if len(cfg.targets) > 0 {
 			var terr error
 			if targeted, terr = limit(planEng, cfg.targets, true); terr != nil {
-				return ExitUsage, terr
+				return cmdutil.ExitUsage, terr
 			}
 		}
 		planEng.PlanDestroy()
 	}
 	// Deleting what is protected is refused here, before anything is sent.
 	if probs := planEng.Problems(); len(probs) > 0 {
-		return ExitError, &engine.ProblemsError{Problems: probs}
+		return cmdutil.ExitError, &engine.ProblemsError{Problems: probs}
 	}
 	changes := planEng.Changes()
 	var skipped []string
@@ -346,40 +341,31 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	if cfg.command == "plan" {
 		if cfg.jsonOut {
 			if err := writePlanJSON(stdout, appName, cfg.stage, tgt, changes, drifts, skipped, lookups.Reads()); err != nil {
-				return ExitError, err
+				return cmdutil.ExitError, err
 			}
 		} else {
 			out.plan(view)
 		}
 		if cfg.detailedExit && hasChanges(changes) {
-			return ExitChanges, nil
+			return cmdutil.ExitChanges, nil
 		}
-		return ExitOK, nil
+		return cmdutil.ExitOK, nil
 	}
 	if code, err := cfg.approve(view, stdout, out); err != nil {
 		return code, err
 	}
 
-	// The apply pass starts from the records the plan pass read (after its
-	// refresh, so AWS is read once): the state cannot have changed in
-	// between, since this run holds the lock.
-	records := planEng.Loaded()
-	if cfg.refresh {
-		records = planEng.Records()
-	}
 	// One cheap call before the first intent is written: an endpoint that
 	// is down or credentials that do not resolve fail here, once, with the
 	// fix, instead of per resource after the SDK's retries.
-	if hasChanges(changes) || hasPending(records) {
+	if hasChanges(changes) || sess.Pending() {
 		if err := prov.Check(ctx); err != nil {
-			return ExitError, err
+			return cmdutil.ExitError, err
 		}
 	}
-	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Scopes: scopes.providerFunc(), Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
-		OperationTimeout: cfg.timeout, Records: records, Checked: planEng.Checked(), Only: targeted, Lookups: lookups,
-		Where: state.StageRef{URL: cfg.stateURL, App: appName, Stage: cfg.stage}, Moves: onlyMoves(planEng.Moves(), targeted)})
+	eng, err := sess.Apply(ctx, targeted)
 	if err != nil {
-		return ExitError, err
+		return cmdutil.ExitError, err
 	}
 	start := time.Now()
 	stopLive := out.live(countChanges(changes))
@@ -393,9 +379,9 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		}
 		out.summary(what, time.Since(start), err)
 		if err != nil {
-			return ExitError, err
+			return cmdutil.ExitError, err
 		}
-		return ExitOK, nil
+		return cmdutil.ExitOK, nil
 	}
 	if cfg.command == "destroy" {
 		var ids []string
@@ -411,14 +397,13 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		}
 		return finish("Destroy", err)
 	}
-	app := newApp(ctx, appName, cfg, eng, scopes, false, out)
-	if err := runProgram(app, fn); err != nil {
+	outputs, err := fn(ctx, cfg.pass(appName, eng, scopes, false, out))
+	if err != nil {
 		return finish("Apply", err)
 	}
 	// Only a run that declared everything may delete what it no longer
 	// declares, and record its outputs.
 	err = eng.DeleteAll(ctx, eng.Orphans())
-	outputs := app.recordedOutputs()
 	if err == nil && targeted == nil {
 		err = saveOutputs(ctx, store, outputs)
 	}
@@ -436,12 +421,12 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 func refreshCommand(ctx context.Context, appName string, cfg config, tgt target, store state.Store, prov *cloudcontrol.Provider, scopes *scopeRegistry, stdout io.Writer, out *reporter) (int, error) {
 	eng, err := engine.New(ctx, engine.ModeApply, engine.Options{Store: store, Provider: prov, Scopes: scopes.providerFunc(), Parallelism: cfg.parallelism, Where: cfg.location(appName)})
 	if err != nil {
-		return ExitError, err
+		return cmdutil.ExitError, err
 	}
 	if len(cfg.targets) > 0 {
 		// Only what state knows: refresh does not run the program.
 		if _, err := limit(eng, cfg.targets, false); err != nil {
-			return ExitUsage, err
+			return cmdutil.ExitUsage, err
 		}
 	}
 	drifts, err := eng.Refresh(ctx, true)
@@ -449,19 +434,19 @@ func refreshCommand(ctx context.Context, appName string, cfg config, tgt target,
 		if !cfg.jsonOut && len(drifts) > 0 {
 			out.drift(drifts)
 		}
-		return ExitError, err
+		return cmdutil.ExitError, err
 	}
 	if cfg.jsonOut {
 		if err := jsonout.Write(stdout, driftJSON{FormatVersion: jsonout.FormatVersion, App: appName, Stage: cfg.stage, Target: tgt, Drift: nonNil(drifts)}); err != nil {
-			return ExitError, err
+			return cmdutil.ExitError, err
 		}
 	} else {
 		out.drift(drifts)
 	}
 	if cfg.detailedExit && len(drifts) > 0 {
-		return ExitChanges, nil
+		return cmdutil.ExitChanges, nil
 	}
-	return ExitOK, nil
+	return cmdutil.ExitOK, nil
 }
 
 // approve shows the plan of an up or destroy and decides whether it may
@@ -474,27 +459,27 @@ func (cfg *config) approve(v planView, stdout io.Writer, out *reporter) (int, er
 		if !cfg.quiet {
 			out.header(v)
 		}
-		return ExitOK, nil
+		return cmdutil.ExitOK, nil
 	}
 	mustAsk := !cfg.yes && !cfg.local
 	if !cfg.quiet || mustAsk {
 		out.plan(v)
 	}
 	if !mustAsk {
-		return ExitOK, nil
+		return cmdutil.ExitOK, nil
 	}
 	if !cfg.interactive {
-		return ExitUsage, &needsYesError{Command: cfg.command}
+		return cmdutil.ExitUsage, &needsYesError{Command: cfg.command}
 	}
 	if !confirm(cfg.stdin, stdout, cfg.command) {
-		return ExitError, errors.New("cancelled; nothing was changed")
+		return cmdutil.ExitError, errors.New("cancelled; nothing was changed")
 	}
-	return ExitOK, nil
+	return cmdutil.ExitOK, nil
 }
 
 // needsYesError is an up or destroy that would change something, run
 // without a terminal to confirm it on and without --yes: it changes
-// nothing, and exits 2 (ExitUsage).
+// nothing, and exits 2 (cmdutil.ExitUsage).
 type needsYesError struct{ Command string }
 
 func (e *needsYesError) Error() string {
@@ -514,18 +499,13 @@ func confirm(in io.Reader, out io.Writer, command string) bool {
 	return strings.TrimSpace(answer) == "yes"
 }
 
-func newApp(ctx context.Context, name string, cfg config, eng *engine.Engine, scopes *scopeRegistry, planning bool, out *reporter) *App {
-	return &App{name: name, stage: cfg.stage, ctx: ctx, eng: eng, scopes: scopes, planning: planning, sem: make(chan struct{}, max(cfg.parallelism, minGoSlots)), logf: out.userLog(planning), stop: cfg.stop}
-}
-
-func runProgram(app *App, fn func(*App) error) error {
-	app.waits.begin()
-	err := app.call(func() error { return fn(app) })
-	app.waits.end()
-	if werr := app.wait(); err == nil {
-		err = werr
+// pass is what the program runs against in one pass.
+func (cfg *config) pass(app string, eng *engine.Engine, scopes *scopeRegistry, planning bool, out *reporter) Pass {
+	p := Pass{App: app, Stage: cfg.stage, Engine: eng, Planning: planning, Parallelism: cfg.parallelism, Log: out.userLog(planning), Stop: cfg.stop}
+	if scopes != nil { // a nil *scopeRegistry in the interface would not be nil
+		p.Scopes = scopes
 	}
-	return err
+	return p
 }
 
 // lock takes the stage's lock, failing fast when another run holds it.
@@ -538,19 +518,6 @@ func lock(ctx context.Context, store state.Store, command string, out *reporter)
 		out.note("the previous run (%s) ended without unlocking; its operations in flight are resumed", stale.String())
 	}
 	return func() { u.Unlock() }, nil
-}
-
-// startLocal starts the embedded local endpoint with the seed fixtures and
-// a data file, so that runs of a program see each other's resources.
-func startLocal(dir string) (*localcc.Server, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create %s: %w", dir, err)
-	}
-	srv, err := localcc.Start(localcc.Options{DataFile: filepath.Join(dir, "data.json"), Fixtures: localcc.SeedFixtures()}, "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("start the local endpoint: %w", err)
-	}
-	return srv, nil
 }
 
 // countChanges counts the operations a plan makes: a move with an update
@@ -566,22 +533,6 @@ func countChanges(cs []engine.Change) int {
 		}
 	}
 	return n
-}
-
-// hasPending reports whether an earlier run left an operation in flight,
-// which this one will finish.
-func hasPending(recs []state.Record) bool {
-	for _, r := range recs {
-		if r.Pending != nil {
-			return true
-		}
-		for _, s := range r.Superseded {
-			if s.Pending != nil {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func hasChanges(cs []engine.Change) bool {
@@ -610,20 +561,6 @@ func onlyDrifts(ds []engine.Drift, set map[string]bool) []engine.Drift {
 	for _, d := range ds {
 		if set[d.LogicalID] {
 			out = append(out, d)
-		}
-	}
-	return out
-}
-
-// onlyMoves keeps the moves to resources in set (all without --target).
-func onlyMoves(ms []engine.Move, set map[string]bool) []engine.Move {
-	if set == nil {
-		return ms
-	}
-	var out []engine.Move
-	for _, m := range ms {
-		if set[m.To] {
-			out = append(out, m)
 		}
 	}
 	return out

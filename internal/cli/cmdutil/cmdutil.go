@@ -1,0 +1,40 @@
+// Package cmdutil holds what the two command lines of Athanor share: the
+// athanor command (package cli) and the command line every program gets
+// from athanor.Run. Exit codes, usage errors and the did-you-mean of an
+// unknown command are written here once, so that scripts see the same
+// behaviour from both.
+package cmdutil
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, for scripts.
+const (
+	ExitOK    = 0 // success
+	ExitError = 1 // the command ran and failed, or found problems
+	ExitUsage = 2 // the command line was wrong: unknown command or flag, bad value
+	// ExitChanges is plan --detailed-exitcode's: changes are pending.
+	ExitChanges = 2
+)
+
+// UsageError is a mistake in the command line: the command exits
+// [ExitUsage] and points at its --help.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// UnknownCommand is the usage error for arg given where cmd takes a
+// subcommand, with the closest subcommand when one is near (cmd's
+// SuggestionsMinimumDistance).
+func UnknownCommand(cmd *cobra.Command, arg string) error {
+	msg := fmt.Sprintf("unknown command %s for %s", strconv.Quote(arg), strconv.Quote(cmd.CommandPath()))
+	if s := cmd.SuggestionsFor(arg); len(s) > 0 {
+		msg += "; did you mean " + strconv.Quote(s[0]) + "?"
+	}
+	return &UsageError{Err: fmt.Errorf("%s", msg)}
+}
