@@ -51,6 +51,7 @@ import (
 
 	"github.com/athanor-iac/athanor"
 	"github.com/athanor-iac/athanor/examples/org-flow-logs/orgflow"
+	_ "github.com/athanor-iac/athanor/localcc" // --local: the embedded local endpoint; drop to leave it out of the binary
 )
 
 // configFromEnv reads ORG_ACCOUNTS, ORG_REGIONS, ORG_MANAGEMENT,
