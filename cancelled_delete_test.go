@@ -75,19 +75,7 @@ func TestAbandonedSupersededDeleteIsCancelled(t *testing.T) {
 	// configuration key: the two would collide, so the old one goes first.
 	p.MaxAggregationInterval = athanor.Int(600)
 	decls["advancedFlowLog"] = p
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		for e.srv.Metrics().Calls["DeleteResource"] == 0 {
-			time.Sleep(5 * time.Millisecond)
-		}
-		time.Sleep(100 * time.Millisecond)
-		cancel()
-	}()
-	var out strings.Builder
-	code := athanor.Main(ctx, "flowlogs", []string{"--yes", "--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test"}, &out, &out, programOf(decls, nil))
-	if code != 1 || !strings.Contains(out.String(), "cancelled 1 request") {
-		t.Fatalf("abandoned run: exit %d\n%s", code, out.String())
-	}
+	e.runCancelledAfter("DeleteResource", programOf(decls, nil))
 	if code, out := e.run(programOf(decls, nil)); code != 0 {
 		t.Fatalf("rerun: exit %d\n%s", code, out)
 	}

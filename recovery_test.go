@@ -77,19 +77,7 @@ func TestRecoveredUpdateReadsEveryDeclaredProp(t *testing.T) {
 func TestCancelledCreateThatHappenedAnyway(t *testing.T) {
 	e := newEnv(t, localcc.Options{LateCancel: true, Latency: map[string]localcc.Range{"*": {Min: time.Second, Max: time.Second}}})
 	decls := map[string]ec2.FlowLogProps{"vpcFlowLog": seedProps()["vpcFlowLog"]}
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		for e.srv.Metrics().Calls["CreateResource"] == 0 {
-			time.Sleep(5 * time.Millisecond)
-		}
-		time.Sleep(100 * time.Millisecond)
-		cancel()
-	}()
-	var out strings.Builder
-	code := athanor.Main(ctx, "flowlogs", []string{"--yes", "--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test"}, &out, &out, programOf(decls, nil))
-	if code != 1 || !strings.Contains(out.String(), "cancelled 1 request") {
-		t.Fatalf("abandoned run: exit %d\n%s", code, out.String())
-	}
+	e.runCancelledAfter("CreateResource", programOf(decls, nil))
 	if code, out := e.run(programOf(decls, nil)); code != 0 {
 		t.Fatalf("rerun: exit %d\n%s", code, out)
 	}
@@ -106,5 +94,26 @@ func TestCancelledCreateThatHappenedAnyway(t *testing.T) {
 	}
 	if code, out := e.run(programOf(decls, nil)); code != 0 || !strings.Contains(out, "no changes") {
 		t.Fatalf("third run: exit %d\n%s", code, out)
+	}
+}
+
+// runCancelledAfter runs program and cancels it 100 ms after the endpoint
+// first sees call, as a second Ctrl-C would: the run must cancel the one
+// request in flight and exit 1.
+func (e *env) runCancelledAfter(call string, program func(*athanor.App) error) {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for e.srv.Metrics().Calls[call] == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond)
+		cancel()
+	}()
+	var out strings.Builder
+	code := athanor.Main(ctx, "flowlogs", []string{"--yes", "--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test"}, &out, &out, program)
+	if code != 1 || !strings.Contains(out.String(), "cancelled 1 request") {
+		e.t.Fatalf("abandoned run: exit %d\n%s", code, out.String())
 	}
 }
