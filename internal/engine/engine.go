@@ -17,6 +17,7 @@ import (
 	"github.com/athanor-iac/athanor/internal/propcheck"
 	"github.com/athanor-iac/athanor/internal/secrets"
 	_ "github.com/athanor-iac/athanor/internal/typerules/standard" // every type's rules
+	"github.com/athanor-iac/athanor/internal/walk"
 	"github.com/athanor-iac/athanor/schema"
 	"github.com/athanor-iac/athanor/state"
 )
@@ -388,7 +389,7 @@ func (e *Engine) dependencies(d Declaration) []string {
 	for _, x := range d.DependsOn {
 		deps[x] = true
 	}
-	eachString(d.Props, func(s string) {
+	walk.Strings(d.Props, func(s string) {
 		unknownRefs(s, deps)
 		for _, t := range tokens(s) {
 			if owner, ok := e.owners[t]; ok {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/athanor-iac/athanor/internal/secrets"
+	"github.com/athanor-iac/athanor/internal/walk"
 )
 
 // Placeholders changed by the program. A program may transform a value
@@ -26,7 +27,7 @@ const (
 // Callers hold mu (for declared).
 func (e *Engine) restorePlaceholders(props map[string]any) (map[string]any, []string) {
 	marked := false
-	eachString(props, func(s string) {
+	walk.Strings(props, func(s string) {
 		marked = marked || strings.Contains(s, markOpen) || strings.Contains(s, markClose)
 	})
 	if !marked {

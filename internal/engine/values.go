@@ -186,22 +186,6 @@ func writeCanonical(b *strings.Builder, v any) bool {
 
 func equal(a, b any) bool { return canonical(a) == canonical(b) }
 
-// strings walks every string inside v.
-func eachString(v any, fn func(string)) {
-	switch v := v.(type) {
-	case string:
-		fn(v)
-	case map[string]any:
-		for _, e := range v {
-			eachString(e, fn)
-		}
-	case []any:
-		for _, e := range v {
-			eachString(e, fn)
-		}
-	}
-}
-
 // tokens splits a string where identifiers meet ARN and path punctuation,
 // so "arn:aws:s3:::bucket/prefix" yields "bucket" and "prefix" as well as
 // the whole string.

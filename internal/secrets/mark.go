@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sort"
 	"strings"
+
+	"github.com/athanor-iac/athanor/internal/walk"
 )
 
 // A secret travels through a program as a marked string: its value,
@@ -67,7 +69,7 @@ func IsMarked(s string) bool { return strings.Contains(s, markOpen) }
 // Contains reports whether v (decoded JSON) holds a secret anywhere.
 func Contains(v any) bool {
 	found := false
-	eachString(v, func(s string) {
+	walk.Strings(v, func(s string) {
 		if !found && IsMarked(s) {
 			found = true
 		}
@@ -157,7 +159,7 @@ func RedactText(s string) string {
 
 // Plaintexts adds the value of every secret in v to into.
 func Plaintexts(v any, into map[string]bool) {
-	eachString(v, func(s string) {
+	walk.Strings(v, func(s string) {
 		segments(s, func(p string, secret bool) {
 			if secret {
 				into[p] = true
@@ -235,20 +237,4 @@ func mapChanged(v any, fn func(string) string) (any, bool) {
 		return n, n != s, nil
 	})
 	return out, changed
-}
-
-// eachString calls fn for every string in v.
-func eachString(v any, fn func(string)) {
-	switch v := v.(type) {
-	case string:
-		fn(v)
-	case map[string]any:
-		for _, e := range v {
-			eachString(e, fn)
-		}
-	case []any:
-		for _, e := range v {
-			eachString(e, fn)
-		}
-	}
 }
