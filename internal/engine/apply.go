@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/athanor-iac/athanor/internal/typerules"
+	"github.com/athanor-iac/athanor/internal/walk"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/schema"
 	"github.com/athanor-iac/athanor/state"
@@ -437,26 +438,17 @@ func makePatch(sc *schema.Schema, before, outputs, desired map[string]any) []clo
 		if old, ok := before[name]; ok && equal(old, desired[name]) && !writeOnly[name] {
 			continue
 		}
-		ops = append(ops, cloudcontrol.PatchOp{Op: "add", Path: pointerTo(name), Value: desired[name]})
+		ops = append(ops, cloudcontrol.PatchOp{Op: "add", Path: "/" + walk.PointerToken(name), Value: desired[name]})
 	}
 	for _, name := range sortedKeys(before) {
 		if _, ok := desired[name]; ok {
 			continue
 		}
 		if _, reported := outputs[name]; reported || writeOnly[name] {
-			ops = append(ops, cloudcontrol.PatchOp{Op: "remove", Path: pointerTo(name)})
+			ops = append(ops, cloudcontrol.PatchOp{Op: "remove", Path: "/" + walk.PointerToken(name)})
 		}
 	}
 	return ops
-}
-
-// pointerTo is the JSON Pointer (RFC 6901) of a top-level property: '~'
-// and '/' in the name are escaped, or the path would point elsewhere.
-func pointerTo(name string) string {
-	if !strings.ContainsAny(name, "~/") {
-		return "/" + name
-	}
-	return "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(name)
 }
 
 // replace swaps the resource for a new one. The old one is recorded as

@@ -2,8 +2,8 @@ package secrets
 
 import (
 	"strconv"
-	"strings"
 
+	"github.com/athanor-iac/athanor/internal/walk"
 	"github.com/athanor-iac/athanor/state"
 )
 
@@ -32,16 +32,6 @@ func (e Envelope) value() map[string]any {
 	return map[string]any{envelopeKey: map[string]any{"kid": e.KeyID, "fp": e.Fingerprint, "ct": e.Ciphertext}}
 }
 
-// pointerToken escapes a key for a JSON pointer (RFC 6901). It runs for
-// every key of every declaration, so keys that need no escaping (nearly
-// all) are returned as they are, without building a Replacer.
-func pointerToken(k string) string {
-	if !strings.ContainsAny(k, "~/") {
-		return k
-	}
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
-}
-
 // transform rewrites the leaves of v for which fn returns a new value,
 // copying only what changes; ptr is v's JSON pointer.
 func transform(v any, ptr string, fn func(ptr string, v any) (any, bool, error)) (any, bool, error) {
@@ -52,7 +42,7 @@ func transform(v any, ptr string, fn func(ptr string, v any) (any, bool, error))
 	case map[string]any:
 		var out map[string]any
 		for k, e := range v {
-			n, changed, err := transform(e, ptr+"/"+pointerToken(k), fn)
+			n, changed, err := transform(e, ptr+"/"+walk.PointerToken(k), fn)
 			if err != nil {
 				return nil, false, err
 			}

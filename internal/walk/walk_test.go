@@ -14,3 +14,11 @@ func TestStringsVisitsEveryString(t *testing.T) {
 		t.Fatalf("visited %q; want x, y, z", got)
 	}
 }
+
+func TestPointerTokenEscapes(t *testing.T) {
+	for in, want := range map[string]string{"Tags": "Tags", "a/b": "a~1b", "a~b": "a~0b", "~/": "~0~1"} {
+		if got := PointerToken(in); got != want {
+			t.Errorf("PointerToken(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
