@@ -55,15 +55,17 @@ func main() {
 	if os.Getenv(childEnv) == "c" {
 		var n int
 		fmt.Sscan(os.Getenv(childCountEnv), &n)
-		if path := os.Getenv(childProfileEnv); path != "" {
-			// athanor.Run exits the process, so the profile is written
-			// by a run that ends here instead.
-			os.Exit(profiled(path, func() int {
-				return athanor.Main(context.Background(), appName, os.Args[1:], os.Stdout, os.Stderr, groupsProgram(n))
-			}))
+		cpu, mem := os.Getenv(childProfileEnv), os.Getenv(childMemProfileEnv)
+		if cpu == "" && mem == "" {
+			athanor.Run(appName, groupsProgram(n))
+			return
 		}
-		athanor.Run(appName, groupsProgram(n))
-		return
+		// athanor.Run exits the process, so the profiles are written by a
+		// run that ends here instead.
+		code := withProfiles(cpu, mem, func() int {
+			return athanor.Main(context.Background(), appName, os.Args[1:], os.Stdout, os.Stderr, groupsProgram(n))
+		})
+		os.Exit(code)
 	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -90,7 +92,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	par := fs.Int("parallelism", 1000, "the programs' --parallelism")
 	keep := fs.Bool("keep", false, "keep the temporary folder of state and endpoint data")
 	verbose := fs.Bool("v", false, "print each run's output")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of scenario c's engine (the child process) to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of scenario c's or f's engine (the child process) to this file")
+	memProfile := fs.String("memprofile", "", "write memory profiles of scenario c's or f's engine (the child process): allocations to this file, the heap at its peak to this file + \".peak\"")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -122,6 +125,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *cpuProfile != "" {
 		abs, _ := filepath.Abs(*cpuProfile)
 		os.Setenv(childProfileEnv, abs)
+	}
+	if *memProfile != "" {
+		abs, _ := filepath.Abs(*memProfile)
+		os.Setenv(childMemProfileEnv, abs)
 	}
 	self, _ := os.Executable()
 	cfg := config{timescale: *ts, flowLogs: *flowLogs, resources: *resources, seed: *seed, parallelism: *par, workDir: work, self: self}
@@ -223,6 +230,19 @@ func writeText(w io.Writer, rep Report) {
 			fmt.Fprintf(w, "   note: %s\n", n)
 		}
 	}
+}
+
+// withProfiles runs fn with the CPU profile (cpu) and the memory profiles
+// (mem) asked for; an empty path asks for none.
+func withProfiles(cpu, mem string, fn func() int) int {
+	run := fn
+	if cpu != "" {
+		run = func() int { return profiled(cpu, fn) }
+	}
+	if mem != "" {
+		return memProfiled(mem, run)
+	}
+	return run()
 }
 
 // profiled runs fn under the CPU profiler, writing the profile to path.

@@ -65,12 +65,7 @@ func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 		}
 	}
 	listed := e.listMany(ctx, ids)
-	var (
-		mu     sync.Mutex
-		drifts []Drift
-		errs   []error
-		wg     sync.WaitGroup
-	)
+	r := &refreshRun{e: e, write: write}
 	for _, id := range ids {
 		e.mu.Lock()
 		prev := e.records[id]
@@ -78,82 +73,108 @@ func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 		if prev == nil || prev.Identifier == "" || prev.Pending != nil {
 			continue
 		}
-		wg.Add(1)
+		// Listings are of the run's own account and region; resources of
+		// other scopes are read one by one. A resource missing from a
+		// listing is read before it counts as deleted: a listing that is
+		// incomplete, or that spells an identifier differently, must not
+		// make the next run create a second one.
+		if byID, ok := listed[prev.Type]; ok && prev.Scope == nil {
+			if live, ok := byID[prev.Identifier]; ok {
+				// Compared here: a goroutine for each of 10,000 listed
+				// resources would cost a stack each, for no call.
+				r.compare(ctx, prev, live, nil)
+				continue
+			}
+		}
+		r.wg.Add(1)
 		go func() {
-			defer wg.Done()
-			rec := *prev
-			var live map[string]any
-			var err error
-			// Listings are of the run's own account and region; resources
-			// of other scopes are read one by one.
-			byID, listedType := listed[rec.Type]
-			if listedType && rec.Scope == nil {
-				live, listedType = byID[rec.Identifier]
-			} else {
-				listedType = false
-			}
-			// A resource missing from a listing is read before it counts
-			// as deleted: a listing that is incomplete, or that spells an
-			// identifier differently, must not make the next run create a
-			// second one.
-			if !listedType {
-				release, aerr := e.acquire(ctx)
-				if aerr != nil {
-					mu.Lock()
-					errs = append(errs, fmt.Errorf("read %s %q (%s): %w", rec.Type, rec.LogicalID, rec.Identifier, aerr))
-					mu.Unlock()
-					return
-				}
-				var prov Provider
-				if prov, err = e.prov(ctx, rec.Scope); err == nil {
-					live, err = prov.Read(ctx, rec.Type, rec.Identifier)
-				}
-				release()
-			}
-			d := Drift{LogicalID: rec.LogicalID, Type: rec.Type, Identifier: rec.Identifier}
-			switch {
-			case cloudcontrol.IsNotFound(err):
-				d.Deleted = true
-				rec.Identifier, rec.Outputs = "", nil
-			case err != nil:
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("read %s %q (%s): %w", rec.Type, rec.LogicalID, rec.Identifier, err))
-				mu.Unlock()
-				return
-			default:
-				live = markOutputs(&rec, live)
-				sc, _ := schema.Default().Lookup(rec.Type)
-				d.Diffs = driftOf(sc, &rec, live)
-				if len(d.Diffs) > 0 {
-					rec.Props = refreshedProps(sc, &rec, live)
-				}
-				rec.Outputs = live
-			}
-			if d.Deleted || len(d.Diffs) > 0 {
-				mu.Lock()
-				drifts = append(drifts, d)
-				mu.Unlock()
-			}
-			changed := d.Deleted || len(d.Diffs) > 0 || canonical(rec.Outputs) != canonical(prev.Outputs)
-			if write && changed {
-				if err := e.put(ctx, &rec); err != nil {
-					mu.Lock()
-					errs = append(errs, err)
-					mu.Unlock()
-				}
-			} else {
-				e.mu.Lock()
-				e.records[rec.LogicalID] = &rec
-				e.mu.Unlock()
-			}
+			defer r.wg.Done()
+			live, err := e.read(ctx, prev)
+			r.compare(ctx, prev, live, err)
 		}()
 	}
-	wg.Wait()
-	for i := range drifts {
-		drifts[i].Diffs = redactDiffs(drifts[i].Diffs)
+	r.wg.Wait()
+	for i := range r.drifts {
+		r.drifts[i].Diffs = redactDiffs(r.drifts[i].Diffs)
 	}
-	sortDrifts(drifts)
-	return drifts, errors.Join(errs...)
+	sortDrifts(r.drifts)
+	return r.drifts, errors.Join(r.errs...)
+}
+
+// read reads one managed resource, within the engine's parallelism.
+func (e *Engine) read(ctx context.Context, rec *state.Record) (map[string]any, error) {
+	release, err := e.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	prov, err := e.prov(ctx, rec.Scope)
+	if err != nil {
+		return nil, err
+	}
+	return prov.Read(ctx, rec.Type, rec.Identifier)
+}
+
+// refreshRun collects what one Refresh finds.
+type refreshRun struct {
+	e     *Engine
+	write bool
+
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	drifts []Drift
+	errs   []error
+}
+
+func (r *refreshRun) fail(err error) {
+	r.mu.Lock()
+	r.errs = append(r.errs, err)
+	r.mu.Unlock()
+}
+
+// compare takes in what reading prev's resource returned (live, or err)
+// and records its drift. A record whose resource is as last recorded is
+// kept as it is, so that what was read is dropped at once.
+func (r *refreshRun) compare(ctx context.Context, prev *state.Record, live map[string]any, err error) {
+	rec := *prev
+	d := Drift{LogicalID: rec.LogicalID, Type: rec.Type, Identifier: rec.Identifier}
+	switch {
+	case cloudcontrol.IsNotFound(err):
+		d.Deleted = true
+		rec.Identifier, rec.Outputs = "", nil
+	case err != nil:
+		r.fail(fmt.Errorf("read %s %q (%s): %w", rec.Type, rec.LogicalID, rec.Identifier, err))
+		return
+	default:
+		live = markOutputs(&rec, live)
+		sc, _ := schema.Default().Lookup(rec.Type)
+		d.Diffs = driftOf(sc, &rec, live)
+		if len(d.Diffs) > 0 {
+			rec.Props = refreshedProps(sc, &rec, live)
+		}
+		rec.Outputs = live
+	}
+	if d.Deleted || len(d.Diffs) > 0 {
+		r.mu.Lock()
+		r.drifts = append(r.drifts, d)
+		r.mu.Unlock()
+	}
+	if !d.Deleted && len(d.Diffs) == 0 && canonical(rec.Outputs) == canonical(prev.Outputs) {
+		return
+	}
+	if !r.write {
+		r.e.mu.Lock()
+		r.e.records[rec.LogicalID] = &rec
+		r.e.mu.Unlock()
+		return
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		if err := r.e.put(ctx, &rec); err != nil {
+			r.fail(err)
+		}
+	}()
 }
 
 // listThreshold is how many resources of one type make a listing cheaper
