@@ -30,7 +30,7 @@ type App struct {
 	logf        func(format string, args ...any)
 
 	stop     <-chan struct{}
-	sem      chan struct{} // bounds the functions started with Go
+	slots    *goSlots // bound the functions started with Go
 	wg       sync.WaitGroup
 	errMu    sync.Mutex
 	firstErr error
@@ -70,28 +70,31 @@ func (a *App) Log(format string, args ...any) {
 // functions waiting for one another do not deadlock in any program of a
 // sensible shape (--parallelism itself, 10 by default, was not), few
 // enough that a program declaring 10,000 resources this way does not hold
-// 10,000 declarations in memory at once. --parallelism bounds the
+// 10,000 declarations in memory at once; the others wait their turn in a
+// queue, which costs no goroutine. --parallelism bounds the
 // resource operations in flight separately, in the engine.
 func (a *App) Go(fn func() error) {
 	a.wg.Add(1)
 	a.waits.begin()
-	go func() {
+	a.slots.start(func() {
 		defer a.wg.Done()
 		defer a.waits.end()
-		select {
-		case a.sem <- struct{}{}:
-		case <-a.ctx.Done():
-			a.fail(a.ctx.Err())
+		// A function still queued when the run is cut short is not
+		// started.
+		if err := a.ctx.Err(); err != nil {
+			a.fail(err)
 			return
+		}
+		select {
 		case <-a.stop:
 			a.fail(engine.ErrInterrupted)
 			return
+		default:
 		}
-		defer func() { <-a.sem }()
 		if err := a.call(fn); err != nil {
 			a.fail(err)
 		}
-	}()
+	})
 }
 
 // minGoSlots is the least number of functions Go lets run at once.

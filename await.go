@@ -35,12 +35,7 @@ func (a *App) Await(logicalID string) (*Resource, error) {
 
 	// A function waiting here is not running: its slot (see Go) goes to a
 	// function queued behind it, which may be the one it waits for.
-	lent := false
-	select {
-	case <-a.sem:
-		lent = true
-	default:
-	}
+	lent := a.slots.lend()
 	var d declared
 	select {
 	case d = <-ch:
@@ -50,10 +45,7 @@ func (a *App) Await(logicalID string) (*Resource, error) {
 		d = a.stopWaiting(logicalID, ch, errInterruptedWaiting(logicalID))
 	}
 	if lent {
-		select {
-		case a.sem <- struct{}{}:
-		case <-a.ctx.Done():
-		}
+		a.slots.reclaim(a.ctx.Done())
 	}
 	return d.res, d.err
 }

@@ -1,9 +1,7 @@
 package athanor_test
 
 import (
-	"runtime"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -121,22 +119,21 @@ func TestAwaitReturnsTheDeclaration(t *testing.T) {
 func TestAwaitLendsSlots(t *testing.T) {
 	e := newEnv(t, localcc.Options{})
 	prog := func(app *athanor.App) error {
-		var started atomic.Int32
+		gate := make(chan struct{})
 		for range 300 {
 			app.Go(func() error {
-				started.Add(1)
+				<-gate
 				_, err := app.Await("vpc")
 				return err
 			})
 		}
-		// Every slot is taken before the declaring function is started.
-		for started.Load() < 256 {
-			runtime.Gosched()
-		}
+		// Every slot is taken, by functions that cannot return before
+		// it runs: the declaring function is queued.
 		app.Go(func() error {
 			_, err := app.Resource("AWS::EC2::VPC", "vpc", map[string]any{"CidrBlock": "10.43.0.0/16"})
 			return err
 		})
+		close(gate)
 		return nil
 	}
 	if code, out := e.runWithin(prog, "plan"); code != 0 {

@@ -47,7 +47,7 @@ func Main(ctx context.Context, appName string, args []string, stdout, stderr io.
 func program(fn func(*App) error) runner.Program {
 	return func(ctx context.Context, p runner.Pass) (map[string]any, error) {
 		app := &App{name: p.App, stage: p.Stage, ctx: ctx, eng: p.Engine, planning: p.Planning,
-			sem: make(chan struct{}, max(p.Parallelism, minGoSlots)), logf: p.Log, stop: p.Stop, scopes: p.Scopes}
+			slots: newGoSlots(max(p.Parallelism, minGoSlots)), logf: p.Log, stop: p.Stop, scopes: p.Scopes}
 		app.waits.begin()
 		err := app.call(func() error { return fn(app) })
 		app.waits.end()
