@@ -487,8 +487,14 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 		movedFrom, rec = e.claimMove(sc, d, rec)
 	}
 	deps := e.dependencies(d)
-	e.options[d.LogicalID] = d.Options
-	e.planDeps[d.LogicalID] = deps
+	// Only what differs from the zero value is kept: most of a large
+	// stage's declarations have neither options nor dependencies.
+	if !d.Options.zero() {
+		e.options[d.LogicalID] = d.Options
+	}
+	if len(deps) > 0 {
+		e.planDeps[d.LogicalID] = deps
+	}
 	e.mu.Unlock()
 	if !ok || sc == nil {
 		if e.mode == ModeApply {

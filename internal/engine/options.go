@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -192,6 +193,10 @@ func protectedDelete(r *state.Record, destroy bool) string {
 	}
 	return "protected (athanor.Protect()), and it is no longer declared, so the plan would delete it; nothing was sent. To allow it, declare it again without Protect() and run up, then remove the declaration"
 }
+
+// zero reports whether o sets no option (every field, so that one added
+// later counts too).
+func (o ResourceOptions) zero() bool { return reflect.ValueOf(o).IsZero() }
 
 // optionsOf returns the options logicalID was declared with in this run.
 func (e *Engine) optionsOf(logicalID string) ResourceOptions {
