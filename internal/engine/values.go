@@ -3,9 +3,11 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Unknown values stand for values known only after apply. In plan mode a
@@ -80,11 +82,85 @@ func normalize(v any) (any, error) {
 	return out, nil
 }
 
+// plainCopy is normalize without encoding/json, for the props programs
+// most often declare: maps, slices, strings, bools, ints and floats. It
+// copies v, converting what JSON would (ints to float64, []string and
+// map[string]string to []any and map[string]any, nil maps and slices to
+// nil); ok is false for anything else (structs, pointers, other number
+// types, json.Number, strings that are not UTF-8, NaN and infinities),
+// which normalize handles. A declaration of 10,000 resources normalizes
+// 10,000 props, twice per run.
+func plainCopy(v any) (out any, ok bool) {
+	switch v := v.(type) {
+	case nil:
+		return nil, true
+	case string:
+		return v, utf8.ValidString(v)
+	case bool:
+		return v, true
+	case float64:
+		return v, !math.IsNaN(v) && !math.IsInf(v, 0)
+	case int:
+		return float64(v), true
+	case map[string]any:
+		if v == nil {
+			return nil, true
+		}
+		m := make(map[string]any, len(v))
+		for k, e := range v {
+			c, ok := plainCopy(e)
+			if !ok || !utf8.ValidString(k) {
+				return nil, false
+			}
+			m[k] = c
+		}
+		return m, true
+	case map[string]string:
+		if v == nil {
+			return nil, true
+		}
+		m := make(map[string]any, len(v))
+		for k, e := range v {
+			if !utf8.ValidString(k) || !utf8.ValidString(e) {
+				return nil, false
+			}
+			m[k] = e
+		}
+		return m, true
+	case []any:
+		return plainSlice(v)
+	case []string:
+		return plainSlice(v)
+	case []map[string]any:
+		return plainSlice(v)
+	}
+	return nil, false
+}
+
+// plainSlice is plainCopy of a slice.
+func plainSlice[E any](v []E) (any, bool) {
+	if v == nil {
+		return nil, true
+	}
+	out := make([]any, len(v))
+	for i, e := range v {
+		c, ok := plainCopy(e)
+		if !ok {
+			return nil, false
+		}
+		out[i] = c
+	}
+	return out, true
+}
+
 // NormalizeProps converts declared props to plain JSON values.
 func NormalizeProps(props any) (map[string]any, error) {
-	v, err := normalize(props)
-	if err != nil {
-		return nil, fmt.Errorf("props are not JSON-encodable: %w", err)
+	v, ok := plainCopy(props)
+	if !ok {
+		var err error
+		if v, err = normalize(props); err != nil {
+			return nil, fmt.Errorf("props are not JSON-encodable: %w", err)
+		}
 	}
 	if v == nil {
 		return map[string]any{}, nil
