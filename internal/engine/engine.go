@@ -193,6 +193,8 @@ type Engine struct {
 
 	stateGone atomic.Bool // a state write found the lock lost or the state replaced: start nothing more
 
+	deep deepCalls // runs schema validation (see deepCalls)
+
 	sealOnce sync.Once
 	sealErr  error // whether the store can encrypt secrets (sealReady)
 }
@@ -434,7 +436,7 @@ func (e *Engine) check(d Declaration, sc *schema.Schema, lookupErr error) bool {
 	var ps []propcheck.Problem
 	err := lookupErr
 	if sc != nil {
-		ps, err = propcheck.CheckSchema(sc, secrets.RevealProps(d.Props), IsUnknown)
+		e.deep.run(func() { ps, err = propcheck.CheckSchema(sc, secrets.RevealProps(d.Props), IsUnknown) })
 	}
 	if errors.Is(err, schema.ErrTypeNotFound) {
 		msg := fmt.Sprintf("unknown resource type %q", d.Type)

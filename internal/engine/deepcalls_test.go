@@ -1,0 +1,48 @@
+package engine
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+// Calls run one at a time on deepCalls' goroutine, return their results
+// to the caller, and keep working when the goroutine ends between them
+// (an idle of a nanosecond makes it end after nearly every call).
+func TestDeepCallsRunEveryCall(t *testing.T) {
+	d := &deepCalls{idle: time.Nanosecond}
+	var wg sync.WaitGroup
+	results := make([]int, 200)
+	inside := 0
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.run(func() {
+				inside++ // unsynchronised: the race detector sees calls that overlap
+				results[i] = i * i
+				inside--
+			})
+		}()
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r != i*i {
+			t.Fatalf("call %d returned before it ran (result %d)", i, r)
+		}
+	}
+}
+
+// A panic in a call goes on in the caller, as it would have without
+// deepCalls, so that the program's panic handling sees it.
+func TestDeepCallsPanicInTheCaller(t *testing.T) {
+	var d deepCalls
+	defer func() {
+		if v := recover(); v != "boom" {
+			t.Fatalf("recovered %v, want the call's panic", v)
+		}
+		d.run(func() {}) // and the goroutine still takes calls
+	}()
+	d.run(func() { panic("boom") })
+	t.Fatal("run returned after a panic")
+}
