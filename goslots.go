@@ -42,10 +42,7 @@ func (s *goSlots) run(fn func()) {
 func (s *goSlots) next() func() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.queue) > 0 {
-		fn := s.queue[0]
-		s.queue[0] = nil
-		s.queue = s.queue[1:]
+	if fn := s.pop(); fn != nil {
 		return fn
 	}
 	// Never blocks: a slot not taken back after a cancelled Await (see
@@ -64,10 +61,7 @@ func (s *goSlots) next() func() {
 func (s *goSlots) lend() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.queue) > 0 {
-		fn := s.queue[0]
-		s.queue[0] = nil
-		s.queue = s.queue[1:]
+	if fn := s.pop(); fn != nil {
 		go s.run(fn)
 		return true
 	}
@@ -77,6 +71,18 @@ func (s *goSlots) lend() bool {
 	default:
 		return false
 	}
+}
+
+// pop takes the oldest queued function out, or returns nil. Called with
+// mu held.
+func (s *goSlots) pop() func() {
+	if len(s.queue) == 0 {
+		return nil
+	}
+	fn := s.queue[0]
+	s.queue[0] = nil
+	s.queue = s.queue[1:]
+	return fn
 }
 
 // reclaim takes a lent slot back, waiting for one to be free, unless done
