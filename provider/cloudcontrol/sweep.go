@@ -1,0 +1,174 @@
+package cloudcontrol
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sdk "github.com/aws/aws-sdk-go-v2/service/cloudcontrol"
+	"github.com/aws/aws-sdk-go-v2/service/cloudcontrol/types"
+)
+
+// A sweep learns which of a provider's requests are still running with
+// ListResourceRequests, filtered to unfinished requests, instead of one
+// GetResourceRequestStatus per request. Requests it lists are polled; the
+// ones it does not list have probably finished and are asked for by token
+// at once (their final event carries the identifier or the error), so a
+// request is never taken as finished on the list's word alone.
+//
+// Inferred, not documented: that the list reads the same request records
+// as GetResourceRequestStatus. Were it to lag, a finished request would be
+// seen late, never wrongly.
+//
+// A sweep is made only when it is cheaper than asking for the due
+// requests one by one: when more requests are due than the pages the last
+// sweep of the provider read (other clients' requests in the account and
+// region are listed too). It stops early once every request it looks for
+// has been listed, and never reads more pages than it has requests to
+// find.
+
+// sweepPageSize is ListResourceRequests' largest page.
+const sweepPageSize = 100
+
+// unfinished are the statuses a sweep lists.
+var unfinished = []types.OperationStatus{types.OperationStatusPending, types.OperationStatusInProgress, types.OperationStatusCancelInProgress}
+
+// sweepStats is what the poller knows of one provider's sweeps.
+type sweepStats struct {
+	pages   int  // pages the last complete sweep read
+	refused bool // the service refused the list: poll by token only
+}
+
+// sweepBatch returns the requests of lead's provider to sweep for now, or
+// nil when asking for lead alone is as cheap. It counts the requests due
+// within half their gap: a sweep asks for them a little early at no cost.
+// Called with pl.mu held.
+func (pl *poller) sweepBatch(lead *waiter, now time.Time) []*waiter {
+	st := pl.sweeps[lead.p]
+	if lead.confirm || st != nil && st.refused {
+		return nil
+	}
+	pages := 1
+	if st != nil {
+		pages = max(1, st.pages)
+	}
+	var batch []*waiter
+	due := 0
+	for w := range pl.reqs {
+		if w.p != lead.p || w.polling || w.confirm {
+			continue
+		}
+		batch = append(batch, w)
+		age := now.Sub(w.submitted)
+		if !pl.due(w).After(now.Add(w.p.opts.pollGap(age) / 2)) {
+			due++
+		}
+	}
+	if due <= pages {
+		return nil
+	}
+	return batch
+}
+
+// sweep lists the provider's unfinished requests for batch, lead first
+// among them, under lead's context.
+func (pl *poller) sweep(lead *waiter, batch []*waiter) {
+	want := make(map[string]bool, len(batch))
+	for _, w := range batch {
+		want[w.token] = true
+	}
+	listed := map[string]*types.ProgressEvent{}
+	pages, complete, err := 0, false, error(nil)
+	var next *string
+	for !complete && pages < len(batch) {
+		var out *sdk.ListResourceRequestsOutput
+		out, err = pl.listPage(lead, next)
+		if err != nil {
+			break
+		}
+		pages++
+		for i := range out.ResourceRequestStatusSummaries {
+			ev := &out.ResourceRequestStatusSummaries[i]
+			if tok := aws.ToString(ev.RequestToken); want[tok] {
+				listed[tok] = ev
+			}
+		}
+		next = out.NextToken
+		complete = next == nil || len(listed) == len(want)
+	}
+	pl.finishSweep(lead.p, batch, listed, sweepOutcome{pages: pages, complete: complete, err: err})
+}
+
+// listPage reads one page of the provider's unfinished requests, under
+// its rate limit behind submissions.
+func (pl *poller) listPage(lead *waiter, next *string) (*sdk.ListResourceRequestsOutput, error) {
+	p := lead.p
+	if err := p.limiter.waitLow(lead.ctx); err != nil {
+		return nil, err
+	}
+	pl.slots <- struct{}{}
+	defer func() { <-pl.slots }()
+	start := time.Now()
+	out, err := p.api.ListResourceRequests(lead.ctx, &sdk.ListResourceRequestsInput{
+		MaxResults:                  aws.Int32(sweepPageSize),
+		NextToken:                   next,
+		ResourceRequestStatusFilter: &types.ResourceRequestStatusFilter{OperationStatuses: unfinished},
+	})
+	if err != nil && isThrottle(err) {
+		p.limiter.throttled()
+	}
+	p.observe(Call{Operation: "ListResourceRequests", Err: err}, start)
+	return out, err
+}
+
+type sweepOutcome struct {
+	pages    int
+	complete bool // every page read, or every request found
+	err      error
+}
+
+// finishSweep records a sweep's outcome. Listed requests were polled;
+// the others are asked for by token next. A throttled sweep leaves the
+// batch due again after its gap; a refused one (a role may lack
+// cloudformation:ListResourceRequests) turns sweeps off for the provider.
+func (pl *poller) finishSweep(p *Provider, batch []*waiter, listed map[string]*types.ProgressEvent, o sweepOutcome) {
+	pl.mu.Lock()
+	defer pl.kick()
+	defer pl.mu.Unlock()
+	if pl.inflight[p]--; pl.inflight[p] <= 0 {
+		delete(pl.inflight, p)
+	}
+	st := pl.sweeps[p]
+	if st == nil {
+		st = &sweepStats{}
+		pl.sweeps[p] = st
+	}
+	now := time.Now()
+	cancelled := errors.Is(o.err, context.Canceled) || errors.Is(o.err, context.DeadlineExceeded)
+	switch {
+	case o.err != nil && !isThrottle(o.err) && !cancelled:
+		st.refused = true
+	case o.err == nil && o.complete:
+		st.pages = o.pages
+	case o.err == nil:
+		st.pages = o.pages + 1
+	}
+	for _, w := range batch {
+		w.polling = false
+		if !pl.reqs[w] {
+			continue // abandoned by its caller meanwhile
+		}
+		switch ev, ok := listed[w.token]; {
+		case ok:
+			w.lastPoll = now
+			if ev.RetryAfter != nil {
+				w.notBefore = *ev.RetryAfter
+			}
+		case o.err == nil:
+			w.confirm = true
+		case isThrottle(o.err):
+			w.lastPoll = now
+		}
+	}
+}
