@@ -22,11 +22,15 @@ import (
 // seen late, never wrongly.
 //
 // A sweep is made only when it is cheaper than asking for the due
-// requests one by one: when more requests are due than the pages the last
-// sweep of the provider read (other clients' requests in the account and
-// region are listed too). It stops early once every request it looks for
-// has been listed, and never reads more pages than it has requests to
-// find.
+// requests one by one. A finished request costs its call by token either
+// way, so what a sweep saves is the calls on due requests still running:
+// it is made when those, estimated from the share of the provider's recent
+// polls that found their request running, outnumber the pages the last
+// sweep read (other clients' requests in the account and region are listed
+// too). So a provider whose rate limit is the bottleneck, whose requests
+// are old and mostly finished when their turn comes, polls by token, oldest
+// first. A sweep stops early once every request it looks for has been
+// listed, and never reads more pages than it has requests to find.
 
 // sweepPageSize is ListResourceRequests' largest page.
 const sweepPageSize = 100
@@ -36,8 +40,31 @@ var unfinished = []types.OperationStatus{types.OperationStatusPending, types.Ope
 
 // sweepStats is what the poller knows of one provider's sweeps.
 type sweepStats struct {
-	pages   int  // pages the last complete sweep read
-	refused bool // the service refused the list: poll by token only
+	pages   int     // pages the last complete sweep read
+	running float64 // share of recent polls that found their request running
+	refused bool    // the service refused the list: poll by token only
+}
+
+func newSweepStats() *sweepStats { return &sweepStats{pages: 1, running: 1} }
+
+// stats returns the sweep statistics of p. Called with pl.mu held.
+func (pl *poller) stats(p *Provider) *sweepStats {
+	st := pl.sweeps[p]
+	if st == nil {
+		st = newSweepStats()
+		pl.sweeps[p] = st
+	}
+	return st
+}
+
+// polled learns from a poll by token of a request not pointed at by a
+// sweep whether requests are still running when due.
+func (st *sweepStats) polled(running bool) {
+	x := 0.0
+	if running {
+		x = 1
+	}
+	st.running = 0.8*st.running + 0.2*x
 }
 
 // sweepBatch returns the requests of lead's provider to sweep for now, or
@@ -45,13 +72,9 @@ type sweepStats struct {
 // within half their gap: a sweep asks for them a little early at no cost.
 // Called with pl.mu held.
 func (pl *poller) sweepBatch(lead *waiter, now time.Time) []*waiter {
-	st := pl.sweeps[lead.p]
-	if lead.confirm || st != nil && st.refused {
+	st := pl.stats(lead.p)
+	if lead.confirm || st.refused {
 		return nil
-	}
-	pages := 1
-	if st != nil {
-		pages = max(1, st.pages)
 	}
 	var batch []*waiter
 	due := 0
@@ -65,7 +88,7 @@ func (pl *poller) sweepBatch(lead *waiter, now time.Time) []*waiter {
 			due++
 		}
 	}
-	if due <= pages {
+	if float64(due)*st.running <= float64(max(1, st.pages)) {
 		return nil
 	}
 	return batch
@@ -139,11 +162,7 @@ func (pl *poller) finishSweep(p *Provider, batch []*waiter, listed map[string]*t
 	if pl.inflight[p]--; pl.inflight[p] <= 0 {
 		delete(pl.inflight, p)
 	}
-	st := pl.sweeps[p]
-	if st == nil {
-		st = &sweepStats{}
-		pl.sweeps[p] = st
-	}
+	st := pl.stats(p)
 	now := time.Now()
 	cancelled := errors.Is(o.err, context.Canceled) || errors.Is(o.err, context.DeadlineExceeded)
 	switch {
@@ -151,6 +170,7 @@ func (pl *poller) finishSweep(p *Provider, batch []*waiter, listed map[string]*t
 		st.refused = true
 	case o.err == nil && o.complete:
 		st.pages = o.pages
+		st.running = float64(len(listed)) / float64(len(batch))
 	case o.err == nil:
 		st.pages = o.pages + 1
 	}

@@ -206,3 +206,27 @@ func TestPollGap(t *testing.T) {
 		t.Errorf("%d polls to see a 12 s operation finish, want at most 30", polls)
 	}
 }
+
+// When the requests a provider finds due have mostly finished (its rate
+// limit, not the clock, is the bottleneck), a sweep saves nothing: each
+// finished request needs its call by token anyway. After a sweep that
+// listed none of them, the provider polls by token.
+func TestSweepSkippedWhenDueRequestsHaveFinished(t *testing.T) {
+	api := newRequestsAPI()
+	p := NewWithAPI(api, sweepOptions)
+	first := tokens(5)
+	for i, ch := range waitAll(p, context.Background(), first) {
+		expectDone(t, first[i], ch)
+	}
+	gets, lists := api.counts()
+	if lists != 1 || gets != len(first) {
+		t.Fatalf("first round: %d lists and %d calls by token, want 1 sweep and one call each", lists, gets)
+	}
+	second := []string{"a", "b", "c", "d", "e"}
+	for i, ch := range waitAll(p, context.Background(), second) {
+		expectDone(t, second[i], ch)
+	}
+	if _, lists := api.counts(); lists != 1 {
+		t.Fatalf("%d lists, want no second sweep over requests that had all finished", lists)
+	}
+}

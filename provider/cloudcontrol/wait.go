@@ -299,6 +299,9 @@ func (pl *poller) finishPoll(w *waiter, ev *types.ProgressEvent, err error) {
 	defer pl.kick()
 	defer pl.mu.Unlock()
 	w.polling = false
+	if !w.confirm && err == nil {
+		pl.stats(w.p).polled(!terminal(ev.OperationStatus))
+	}
 	w.confirm = false
 	w.lastPoll = time.Now()
 	if pl.inflight[w.p]--; pl.inflight[w.p] <= 0 {
