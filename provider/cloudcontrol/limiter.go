@@ -80,6 +80,13 @@ func (a *adaptiveLimiter) acquire(ctx context.Context, high bool) error {
 	}
 }
 
+// queued is how many calls wait for a token.
+func (a *adaptiveLimiter) queued() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.high) + len(a.low)
+}
+
 func without(q []chan struct{}, g chan struct{}) []chan struct{} {
 	for i, x := range q {
 		if x == g {

@@ -3,6 +3,7 @@ package cloudcontrol
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,13 +24,16 @@ import (
 //
 // A sweep is made only when it is cheaper than asking for the due
 // requests one by one. A finished request costs its call by token either
-// way, so what a sweep saves is the calls on due requests still running:
-// it is made when those, estimated from the share of the provider's recent
-// polls that found their request running, outnumber the pages the last
-// sweep read (other clients' requests in the account and region are listed
-// too). So a provider whose rate limit is the bottleneck, whose requests
-// are old and mostly finished when their turn comes, polls by token, oldest
-// first. A sweep stops early once every request it looks for has been
+// way, so what a sweep saves is the calls on due requests still running.
+// Polls by token go to the oldest due request first, so the estimate that
+// counts is how often the oldest are still running: the share of the
+// oldest quarter of the last sweep that it listed, then of the provider's
+// polls by token since. A sweep is made when the due requests times that
+// share outnumber the pages the last sweep read (other clients' requests
+// in the account and region are listed too). And none is made while
+// calls wait for the provider's rate limit: when the budget, not the
+// clock, is the bottleneck, polls by token of the oldest requests, which
+// have mostly finished by the time their turn comes, waste nothing. A sweep stops early once every request it looks for has been
 // listed, and never reads more pages than it has requests to find.
 
 // sweepPageSize is ListResourceRequests' largest page.
@@ -57,6 +61,21 @@ func (pl *poller) stats(p *Provider) *sweepStats {
 	return st
 }
 
+// oldestRunning is the share of the oldest quarter of batch (at least
+// one) that a sweep listed running.
+func oldestRunning(batch []*waiter, listed map[string]*types.ProgressEvent) float64 {
+	sorted := slices.Clone(batch)
+	slices.SortFunc(sorted, func(a, b *waiter) int { return a.submitted.Compare(b.submitted) })
+	oldest := sorted[:max(1, len(sorted)/4)]
+	n := 0
+	for _, w := range oldest {
+		if listed[w.token] != nil {
+			n++
+		}
+	}
+	return float64(n) / float64(len(oldest))
+}
+
 // polled learns from a poll by token of a request not pointed at by a
 // sweep whether requests are still running when due.
 func (st *sweepStats) polled(running bool) {
@@ -73,7 +92,7 @@ func (st *sweepStats) polled(running bool) {
 // Called with pl.mu held.
 func (pl *poller) sweepBatch(lead *waiter, now time.Time) []*waiter {
 	st := pl.stats(lead.p)
-	if lead.confirm || st.refused {
+	if lead.confirm || st.refused || lead.p.limiter.queued() > 0 {
 		return nil
 	}
 	var batch []*waiter
@@ -170,7 +189,7 @@ func (pl *poller) finishSweep(p *Provider, batch []*waiter, listed map[string]*t
 		st.refused = true
 	case o.err == nil && o.complete:
 		st.pages = o.pages
-		st.running = float64(len(listed)) / float64(len(batch))
+		st.running = oldestRunning(batch, listed)
 	case o.err == nil:
 		st.pages = o.pages + 1
 	}
