@@ -101,7 +101,7 @@ func TestSkipped(t *testing.T) {
 	if err := r.WriteJSON(&js); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(js.String(), `"skipped": [`) || !strings.Contains(js.String(), `"reason": "account SUSPENDED"`) {
+	if !strings.Contains(js.String(), `"formatVersion": 1`) || !strings.Contains(js.String(), `"skipped": [`) || !strings.Contains(js.String(), `"reason": "account SUSPENDED"`) {
 		t.Fatalf("JSON:\n%s", js.String())
 	}
 	var none bytes.Buffer

@@ -88,10 +88,17 @@ func (r Report) PercentText() string {
 	return strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.1f", r.Percent), "0"), ".") + " %"
 }
 
-// WriteJSON prints the report as one JSON document (the Report's fields,
-// every VPC included).
+// FormatVersion is the version of WriteJSON's document (docs/json.md):
+// fields may be added within it, never removed or changed in meaning.
+const FormatVersion = 1
+
+// WriteJSON prints the report as one JSON document: formatVersion and the
+// Report's fields, every VPC and every skipped account included.
 func (r Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(struct {
+		FormatVersion int `json:"formatVersion"`
+		Report
+	}{FormatVersion, r})
 }
