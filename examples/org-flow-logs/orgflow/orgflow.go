@@ -71,7 +71,7 @@ func (c Config) Coverage(ctx context.Context, args []string, stdout, stderr io.W
 			asJSON = true
 			continue
 		case "-h", "--help":
-			fmt.Fprintf(stdout, "Print which VPCs of the organisation have a flow log to the central bucket capturing all traffic, per account and region; change nothing.\n\nUsage:\n  %s coverage [--json] [plan flags: --endpoint, --state, --stage, --region, --profile, ...]\n", AppName)
+			fmt.Fprintf(stdout, "Print which VPCs of the organisation have a flow log to the central bucket capturing all traffic, per account and region, and which accounts were skipped (SUSPENDED or PENDING_CLOSURE: their roles cannot be assumed); change nothing.\n\nUsage:\n  %s coverage [--json] [plan flags: --endpoint, --state, --stage, --region, --profile, ...]\n", AppName)
 			return athanor.ExitOK
 		}
 		rest = append(rest, a)
