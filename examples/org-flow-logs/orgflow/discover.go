@@ -91,9 +91,12 @@ func (c Config) discover(app *athanor.App) (*org, error) {
 //
 // Cloud Control's list of AWS::Organizations::Account returns only
 // AccountId, AccountName and Email (research/scopes-and-org.md section D),
-// so the status of each member is read with GetResource (its read handler
-// calls DescribeAccount), one call per member, at once. The management
-// account runs the program and needs no look.
+// so the status of each member is read with GetResource, one call per
+// member, at once; the list's omission is read from the handler's source,
+// while that the read returns Status is INFERRED (the read handler calls
+// DescribeAccount, and the schema lists Status and State as read-only
+// properties a read must return). A status already in the list is used
+// as it is. The management account runs the program and needs no look.
 func (o *org) active(app *athanor.App, accts []*organizations.AccountResource) ([]string, []coverage.Skipped, error) {
 	var jobs []func() (*organizations.AccountResource, error)
 	for _, a := range accts {
