@@ -220,7 +220,7 @@ func writeText(w io.Writer, rep Report) {
 				r.Memory.ProcessRSSMB, r.Memory.GoHeapMB, r.Memory.GoTotalMB)
 		}
 		if r.Memory.EngineRSSMB > 0 {
-			fmt.Fprintf(w, "   memory: engine alone (child process) max RSS %.1f MB\n", r.Memory.EngineRSSMB)
+			fmt.Fprintf(w, "   memory: engine alone (child process) max RSS %.1f MB; its CPU time (user + system) %.3f s\n", r.Memory.EngineRSSMB, r.Memory.EngineCPUSeconds)
 		}
 		if rr := r.Rerun; rr != nil {
 			fmt.Fprintf(w, "   rerun with no changes: %.3f s, exit %d, %d calls, reported no changes: %v\n", rr.WallSeconds, rr.ExitCode, rr.Calls, rr.NoChanges)

@@ -109,7 +109,10 @@ type Memory struct {
 	ProcessRSSMB float64 `json:"processPeakRSSMB"` // VmHWM of the bench process: endpoint + engine + harness
 	GoHeapMB     float64 `json:"goHeapPeakMB"`     // live+unswept heap objects of the bench process, sampled every 10 ms
 	GoTotalMB    float64 `json:"goRuntimeTotalPeakMB"`
-	EngineRSSMB  float64 `json:"engineMaxRSSMB,omitempty"` // the engine alone, run as a child process (scenario c)
+	EngineRSSMB  float64 `json:"engineMaxRSSMB,omitempty"` // the engine alone, run as a child process (scenarios c and f)
+	// EngineCPUSeconds is the child's user + system CPU time: steadier than
+	// its wall time on a machine shared with other work.
+	EngineCPUSeconds float64 `json:"engineCPUSeconds,omitempty"`
 }
 
 func (r *Result) fromMetrics(m localcc.Metrics, mutations int) {
@@ -433,6 +436,7 @@ func noChangeRerun(c config, name string, refresh bool) (*Result, error) {
 	if mb, ok := maxRSSMB(cmd.ProcessState); ok {
 		r.Memory.EngineRSSMB = math.Round(mb*10) / 10
 	}
+	r.Memory.EngineCPUSeconds = secs(cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime())
 	r.fromMetrics(ep.srv.Metrics(), 0)
 	r.Left = len(ep.srv.Resources(logGroupType))
 	if refresh {
