@@ -3,7 +3,11 @@ package athanor_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -244,5 +248,40 @@ func TestSecretOutputIsRefused(t *testing.T) {
 	got, err := athanor.ReadOutputs(context.Background(), e.state, "flowlogs", "test")
 	if err != nil || got["region"] != "us-east-1" {
 		t.Fatalf("outputs %v, %v", got, err)
+	}
+}
+
+// A program that prints a secret, or a resource holding one, with fmt or
+// slog, prints neither the value nor an encoding of it.
+func TestPrintedSecretRevealsNothing(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	t.Setenv("ATHANOR_PASSPHRASE", "p")
+	const pw = "printed-s3cret-value"
+	var printed bytes.Buffer
+	code, out := e.run(func(app *athanor.App) error {
+		v := "token=" + athanor.Secret(pw)
+		r, err := app.Resource("AWS::SSM::Parameter", "token", map[string]any{"Name": "token", "Type": "String", "Value": v})
+		if err != nil {
+			return err
+		}
+		for _, verb := range []string{"%v", "%+v", "%s", "%q", "%#v"} {
+			fmt.Fprintf(&printed, verb+"\n", v)
+			fmt.Fprintf(&printed, verb+"\n", r)
+		}
+		slog.New(slog.NewTextHandler(&printed, nil)).Info("made", "value", v, "resource", r)
+		slog.New(slog.NewJSONHandler(&printed, nil)).Info("made", "value", v, "resource", r)
+		return nil
+	}, "up", "--yes")
+	if code != 0 {
+		t.Fatalf("up: %d\n%s", code, out)
+	}
+	b := []byte(pw)
+	for _, leak := range []string{pw, base64.StdEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b), hex.EncodeToString(b)} {
+		if strings.Contains(printed.String(), leak) {
+			t.Fatalf("printed %q:\n%s", leak, printed.String())
+		}
+	}
+	if !strings.Contains(printed.String(), "Value:(sensitive)") || !strings.Contains(printed.String(), `&athanor.Resource{LogicalID:"token"`) {
+		t.Fatalf("the resource does not print as itself with its secret redacted:\n%s", printed.String())
 	}
 }

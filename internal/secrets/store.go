@@ -116,7 +116,7 @@ func (s *Store) openRecord(rec *state.Record) error {
 				return nil, false, &CorruptError{Where: fmt.Sprintf("record %s, property %s", id, ptr), Err: err}
 			}
 			s.remember(id+"\x00"+ptr, env)
-			return pt, true, nil
+			return fromStored(pt), true, nil
 		})
 		if err != nil {
 			return nil, err
@@ -254,6 +254,7 @@ func (s *Store) seal(ctx context.Context, r state.Record) (state.Record, error) 
 			if !ok || !IsMarked(str) {
 				return v, false, nil
 			}
+			str = toStored(str)
 			// An unchanged value keeps its ciphertext.
 			fp := k.Fingerprint(str, id, ptr)
 			for _, prev := range s.written[id+"\x00"+ptr] {
