@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/athanor-iac/athanor/internal/jsonout"
+	"github.com/athanor-iac/athanor/internal/secrets"
 	"github.com/athanor-iac/athanor/state"
 )
 
@@ -21,7 +22,7 @@ type StateOutputs struct {
 }
 
 func stateOutputs(ctx context.Context, o *StateOptions, s state.Store) error {
-	outs, err := state.LoadOutputs(ctx, s)
+	outs, err := loadOutputs(ctx, o.Show, s)
 	if err != nil {
 		return err
 	}
@@ -43,6 +44,22 @@ func stateOutputs(ctx context.Context, o *StateOptions, s state.Store) error {
 		fmt.Fprintf(tw, "%s\t%s\n", n, OutputValue(outs[n]))
 	}
 	return tw.Flush()
+}
+
+// loadOutputs reads the stage's outputs: secret ones as "(sensitive)",
+// which needs no key, or in plain text when show is set, decrypted with the
+// key the environment configures.
+func loadOutputs(ctx context.Context, show bool, s state.Store) (map[string]any, error) {
+	if !show {
+		outs, err := state.LoadOutputs(ctx, s)
+		return secrets.RedactStoredOutputs(outs), err
+	}
+	outs, err := secrets.LoadOutputs(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	revealed, _ := secrets.Reveal(outs).(map[string]any)
+	return revealed, nil
 }
 
 // OutputValue shows an output's value: a string as it is, anything else

@@ -31,6 +31,7 @@ type StateOptions struct {
 	ID      string // show, rm and mv
 	NewID   string // mv
 	JSON    bool   // list, outputs
+	Show    bool   // outputs: --show-secrets
 	Yes     bool   // rm
 	From    string // migrate
 	To      string // migrate
@@ -137,9 +138,17 @@ source does not have). The source is left as it is.`,
 	outputs := &cobra.Command{
 		Use:   "outputs",
 		Short: "Print the outputs the stage's last up recorded (app.Output)",
-		Args:  cobra.NoArgs, RunE: run("outputs", 0),
+		Long: `Print the outputs the stage's last complete up recorded (app.Output).
+
+A secret output is stored encrypted and printed as (sensitive), which needs
+no key. With --show-secrets it is decrypted and printed in plain text, with
+the stage's key: ATHANOR_PASSPHRASE, or ATHANOR_AGE_IDENTITY_FILE.`,
+		Example: `  athanor state outputs --app network --stage prod
+  ATHANOR_PASSPHRASE=... athanor state outputs --app network --stage prod --show-secrets --json`,
+		Args: cobra.NoArgs, RunE: run("outputs", 0),
 	}
 	outputs.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
+	outputs.Flags().BoolVar(&opts.Show, "show-secrets", false, "decrypt secret outputs and print them in plain text (needs the stage's key)")
 	cmd.AddCommand(list, show, rm, mv, unlock, migrate, outputs, newCmdRekey(run))
 	return cmd
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // Rekey gives a stage a new data key, wrapped with newCreds, and
-// re-encrypts every secret under it; oldCreds open the current keys. It
+// re-encrypts every secret (of its records and its outputs) under it; oldCreds open the current keys. It
 // returns the number of records re-encrypted. The caller holds the
 // stage's lock.
 //
@@ -57,6 +57,10 @@ func Rekey(ctx context.Context, inner state.Store, oldCreds, newCreds Credential
 			sealedRecs = append(sealedRecs, r)
 		}
 	}
+	outs, err := old.LoadOutputs(ctx)
+	if err != nil && !errors.Is(err, state.ErrNoOutputs) {
+		return 0, err
+	}
 	k, err := NewKey()
 	if err != nil {
 		return 0, err
@@ -74,6 +78,11 @@ func Rekey(ctx context.Context, inner state.Store, oldCreds, newCreds Credential
 	for _, r := range sealedRecs {
 		if err := fresh.Put(ctx, r); err != nil {
 			return 0, fmt.Errorf("re-encrypt record %s: %w", r.LogicalID, err)
+		}
+	}
+	if Contains(outs) {
+		if err := fresh.PutOutputs(ctx, outs); err != nil {
+			return 0, fmt.Errorf("re-encrypt the stage's outputs: %w", err)
 		}
 	}
 	final := &keyring{FormatVersion: keyringFormat, Current: k.ID, Keys: []WrappedKey{wk}}

@@ -509,7 +509,7 @@ func (r *reporter) outputs(outs map[string]any) {
 	defer r.mu.Unlock()
 	fmt.Fprintln(r.w, "Outputs:")
 	for _, n := range names {
-		fmt.Fprintf(r.w, "  %s = %s\n", n, showValue(outs[n]))
+		fmt.Fprintf(r.w, "  %s = %s\n", n, showValue(secrets.Redact(outs[n])))
 	}
 }
 
