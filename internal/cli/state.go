@@ -32,6 +32,7 @@ type StateOptions struct {
 	NewID   string // mv
 	JSON    bool   // list, outputs
 	Show    bool   // outputs: --show-secrets
+	Rewrap  bool   // rekey: rewrap the data key only
 	Yes     bool   // rm
 	From    string // migrate
 	To      string // migrate
@@ -149,7 +150,7 @@ the stage's key: ATHANOR_PASSPHRASE, or ATHANOR_AGE_IDENTITY_FILE.`,
 	}
 	outputs.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
 	outputs.Flags().BoolVar(&opts.Show, "show-secrets", false, "decrypt secret outputs and print them in plain text (needs the stage's key)")
-	cmd.AddCommand(list, show, rm, mv, unlock, migrate, outputs, newCmdRekey(run))
+	cmd.AddCommand(list, show, rm, mv, unlock, migrate, outputs, newCmdRekey(opts, run))
 	return cmd
 }
 

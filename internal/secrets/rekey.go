@@ -36,18 +36,11 @@ func Rekey(ctx context.Context, inner state.Store, oldCreds, newCreds Credential
 	}
 	old.ring, old.read = ring, true
 	// Every key must open before anything is written.
-	next := &keyring{FormatVersion: keyringFormat}
-	for _, wk := range ring.Keys {
-		k, err := old.key(wk.ID, "cannot rekey the stage")
-		if err != nil {
-			return 0, err
-		}
-		rw, err := k.Wrap(newCreds)
-		if err != nil {
-			return 0, err
-		}
-		next.Keys = append(next.Keys, rw)
+	rewrapped, err := old.rewrapped(newCreds, "cannot rekey the stage")
+	if err != nil {
+		return 0, err
 	}
+	next := &keyring{FormatVersion: keyringFormat, Keys: rewrapped}
 	var sealedRecs []state.Record
 	for _, r := range recs {
 		if hasEnvelopes(r) {
@@ -101,4 +94,55 @@ func putRing(ctx context.Context, inner state.Store, r *keyring) error {
 		return fmt.Errorf("save the stage's encryption keys: %w", err)
 	}
 	return nil
+}
+
+// Rewrap wraps the stage's data keys with newCreds instead of what wraps
+// them now (oldCreds open them), and re-encrypts nothing: the values keep
+// their ciphertexts, and the one record written is the key record, so the
+// change is done at once or not at all. It returns the number of data keys
+// rewrapped. The caller holds the stage's lock.
+//
+// Rewrapping changes who can open the stage from now on, not what anyone
+// who held the data key can read: after removing someone's age key or
+// after a passphrase may have leaked, Rekey instead.
+func Rewrap(ctx context.Context, inner state.Store, oldCreds, newCreds Credentials) (int, error) {
+	if !newCreds.Configured() || newCreds.method() == "" {
+		return 0, &MissingKeyError{Why: "the stage's key is to be rewrapped"}
+	}
+	recs, err := inner.Load(ctx)
+	if err != nil {
+		return 0, err
+	}
+	_, ring, err := splitKeyring(recs)
+	if err != nil {
+		return 0, err
+	}
+	if ring == nil {
+		return 0, errors.New("the stage has no encryption key: it holds no secrets, so there is nothing to rewrap")
+	}
+	old := NewStore(inner, oldCreds)
+	old.ring, old.read = ring, true
+	rewrapped, err := old.rewrapped(newCreds, "cannot rewrap the stage's key")
+	if err != nil {
+		return 0, err
+	}
+	return len(rewrapped), putRing(ctx, inner, &keyring{FormatVersion: keyringFormat, Current: ring.Current, Keys: rewrapped})
+}
+
+// rewrapped returns every data key of the store's ring wrapped with creds;
+// why says what failed when one does not open. Called with the ring read.
+func (s *Store) rewrapped(creds Credentials, why string) ([]WrappedKey, error) {
+	var out []WrappedKey
+	for _, wk := range s.ring.Keys {
+		k, err := s.key(wk.ID, why)
+		if err != nil {
+			return nil, err
+		}
+		rw, err := k.Wrap(creds)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rw)
+	}
+	return out, nil
 }
