@@ -155,13 +155,19 @@ func Redact(v any) any { return mapStrings(v, RedactString) }
 // RedactText replaces each marked part of free text (a log line) by
 // Redacted.
 func RedactText(s string) string {
+	return replaceSecrets(s, func(string) string { return Redacted })
+}
+
+// replaceSecrets returns s with each marked part replaced by what fn makes
+// of its value.
+func replaceSecrets(s string, fn func(value string) string) string {
 	if !IsMarked(s) {
 		return s
 	}
 	var b strings.Builder
 	segments(s, func(p string, secret bool) {
 		if secret {
-			p = Redacted
+			p = fn(p)
 		}
 		b.WriteString(p)
 	})

@@ -22,19 +22,10 @@ func Rekey(ctx context.Context, inner state.Store, oldCreds, newCreds Credential
 	if !newCreds.Configured() || newCreds.method() == "" {
 		return 0, &MissingKeyError{Why: "a new key is to be made"}
 	}
-	old := NewStore(inner, oldCreds)
-	recs, err := inner.Load(ctx)
+	old, recs, err := openKeyed(ctx, inner, oldCreds, "rekey")
 	if err != nil {
 		return 0, err
 	}
-	recs, ring, err := splitKeyring(recs)
-	if err != nil {
-		return 0, err
-	}
-	if ring == nil {
-		return 0, errors.New("the stage has no encryption key: it holds no secrets, so there is nothing to rekey")
-	}
-	old.ring, old.read = ring, true
 	// Every key must open before anything is written.
 	rewrapped, err := old.rewrapped(newCreds, "cannot rekey the stage")
 	if err != nil {
@@ -109,24 +100,35 @@ func Rewrap(ctx context.Context, inner state.Store, oldCreds, newCreds Credentia
 	if !newCreds.Configured() || newCreds.method() == "" {
 		return 0, &MissingKeyError{Why: "the stage's key is to be rewrapped"}
 	}
-	recs, err := inner.Load(ctx)
+	old, _, err := openKeyed(ctx, inner, oldCreds, "rewrap")
 	if err != nil {
 		return 0, err
 	}
-	_, ring, err := splitKeyring(recs)
-	if err != nil {
-		return 0, err
-	}
-	if ring == nil {
-		return 0, errors.New("the stage has no encryption key: it holds no secrets, so there is nothing to rewrap")
-	}
-	old := NewStore(inner, oldCreds)
-	old.ring, old.read = ring, true
 	rewrapped, err := old.rewrapped(newCreds, "cannot rewrap the stage's key")
 	if err != nil {
 		return 0, err
 	}
-	return len(rewrapped), putRing(ctx, inner, &keyring{FormatVersion: keyringFormat, Current: ring.Current, Keys: rewrapped})
+	return len(rewrapped), putRing(ctx, inner, &keyring{FormatVersion: keyringFormat, Current: old.ring.Current, Keys: rewrapped})
+}
+
+// openKeyed reads the stage's records and keys into a store that opens them
+// with creds, for a change of keys (what names it in errors); it returns
+// the records without the key record, still encrypted.
+func openKeyed(ctx context.Context, inner state.Store, creds Credentials, what string) (*Store, []state.Record, error) {
+	recs, err := inner.Load(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	recs, ring, err := splitKeyring(recs)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ring == nil {
+		return nil, nil, fmt.Errorf("the stage has no encryption key: it holds no secrets, so there is nothing to %s", what)
+	}
+	s := NewStore(inner, creds)
+	s.ring, s.read = ring, true
+	return s, recs, nil
 }
 
 // rewrapped returns every data key of the store's ring wrapped with creds;

@@ -18,17 +18,9 @@ const storedOpen = "⟦sensitive:"
 // toStored returns s with each mark in the stored form: what is encrypted
 // and fingerprinted.
 func toStored(s string) string {
-	if !IsMarked(s) {
-		return s
-	}
-	var b strings.Builder
-	segments(s, func(p string, secret bool) {
-		if secret {
-			p = storedOpen + base64.RawURLEncoding.EncodeToString([]byte(p)) + markClose
-		}
-		b.WriteString(p)
+	return replaceSecrets(s, func(v string) string {
+		return storedOpen + base64.RawURLEncoding.EncodeToString([]byte(v)) + markClose
 	})
-	return b.String()
 }
 
 // fromStored returns s, decrypted from state, with its marks as this
