@@ -48,6 +48,7 @@ var covered = map[string]int{
 	"state/s3store/lock.go":             4, // state unlock, for an unreadable lock object; three name `athanor state unlock` as what broke a lock and suggest nothing
 	"internal/cli/new.go":               1, // add --force: internal/cli TestNewRefusesNonEmptyDir follows it
 	"internal/codegen/generate.go":      1, // athanor schema TYPE, in generated doc comments
+	"internal/cli/rekey.go":             1, // state rekey --rewrap, with the new key set
 }
 
 // TestEverySuggestionIsCovered reads the code's string literals for
@@ -223,6 +224,24 @@ func TestSuggestedCommandsWork(t *testing.T) {
 		}
 		if code, out := e.run(withSecret, "plan"); code != 0 || !strings.Contains(out, "No changes") {
 			t.Fatalf("after rekey: exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("rewrap without a new key", func(t *testing.T) {
+		e := newEnv(t, localcc.Options{})
+		e.t = t
+		t.Setenv("ATHANOR_PASSPHRASE", "p")
+		if code, out := e.run(parameter("token", map[string]any{"Name": "token", "Type": "String", "Value": athanor.Secret("s3cret")}), "--yes"); code != 0 {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		code, out := athanorCLI("state", "rekey", "--rewrap", "--app", "flowlogs", "--stage", "test", "--state", e.state)
+		if code != 2 || !strings.Contains(out, "ATHANOR_NEW_PASSPHRASE") {
+			t.Fatalf("rewrap without a new key: exit %d\n%s", code, out)
+		}
+		cmd := suggested(t, out, "state rekey")
+		t.Setenv("ATHANOR_NEW_PASSPHRASE", "q")
+		if code, got := runSuggested(t, cmd); code != 0 || !strings.Contains(got, "rewrapped 1 data keys") {
+			t.Fatalf("%v: exit %d\n%s", cmd, code, got)
 		}
 	})
 

@@ -67,7 +67,7 @@ func stateRekey(ctx context.Context, o *StateOptions) error {
 		return err
 	}
 	if !ok && o.Rewrap {
-		return usageErrorf("--rewrap wraps the data key with a new passphrase or age keys: set ATHANOR_NEW_PASSPHRASE, or ATHANOR_NEW_AGE_RECIPIENTS and ATHANOR_NEW_AGE_IDENTITY_FILE, for example `ATHANOR_NEW_PASSPHRASE=... %s`", o.location().Command("state rekey --rewrap"))
+		return usageErrorf("--rewrap wraps the data key with a new passphrase or age keys, and none is set: set ATHANOR_NEW_PASSPHRASE, or ATHANOR_NEW_AGE_RECIPIENTS and ATHANOR_NEW_AGE_IDENTITY_FILE, and run `%s` again", o.location().Command("state rekey", "--rewrap"))
 	}
 	if !ok {
 		next = old
