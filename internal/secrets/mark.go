@@ -16,10 +16,10 @@ import (
 // rest and redact them in output; the provider strips the marks just
 // before a request is sent.
 //
-// The token is the value encrypted under a key of this process (markKey),
-// so that a program that prints a marked string, or logs a props struct
-// that holds one, shows nothing of the secret: only this process can turn
-// the token back into the value. At rest the value is kept in another form
+// The token is a random one that stands for the value in this process
+// (markTable), so that a program that prints a marked string, or logs a
+// props struct that holds one, shows nothing of the secret: only this
+// process can turn the token back into the value. At rest the value is kept in another form
 // (see toStored), inside the stage's encryption.
 const (
 	markOpen  = "⟦secret:"
@@ -39,7 +39,7 @@ func Mark(v string) string {
 	var b strings.Builder
 	plain := func(s string) {
 		if s != "" {
-			b.WriteString(markOpen + markKey().sealMark(s) + markClose)
+			b.WriteString(markOpen + markTable.token(s) + markClose)
 		}
 	}
 	rest := v
@@ -84,7 +84,7 @@ func Contains(v any) bool {
 // segments calls fn for each part of s: secret parts with their value and
 // true, the rest as they are and false.
 func segments(s string, fn func(part string, secret bool)) {
-	segmentsOf(s, markOpen, markKey().openMark, fn)
+	segmentsOf(s, markOpen, markTable.value, fn)
 }
 
 // segmentsOf is segments for marks that start with open and whose content
