@@ -61,11 +61,12 @@ func (e *Engine) sameScope(ctx context.Context, a, b *state.Scope) bool {
 	if a != nil && b != nil {
 		return false
 	}
-	home := e.homeKey(ctx)
-	if a == nil {
-		a, b = b, a
+	named := a // the one that is not the run's own
+	if named == nil {
+		named = b
 	}
-	return home == "" || a.Key() == home
+	home := e.homeKey(ctx)
+	return home == "" || named.Key() == home
 }
 
 // homeKey is the run's own "ACCOUNT/REGION", asked of Options.Home once;
