@@ -36,7 +36,7 @@ type StateOptions struct {
 	Yes     bool   // rm
 	From    string // migrate
 	To      string // migrate
-	Force   bool   // migrate
+	Force   bool   // migrate; rm of a protected record
 }
 
 // NewCmdState builds `athanor state` and its subcommands, which read and
@@ -98,10 +98,12 @@ $ATHANOR_STAGE, then your user name, as in programs.`,
 resource keeps existing, and athanor no longer manages it (a program that
 still declares it will try to create it again, or adopt it with --adopt).
 Use it for a resource deleted outside athanor, or for a corrupted record.
-Removal needs --yes.`,
+Removal needs --yes; the record of a resource declared with Protect()
+also needs --force.`,
 		Args: exactArgs(1, "rm needs the logical ID of a record"), RunE: run("rm", 1),
 	}
 	rm.Flags().BoolVar(&opts.Yes, "yes", false, "really remove the record")
+	rm.Flags().BoolVar(&opts.Force, "force", false, "remove the record of a protected resource (athanor.Protect())")
 	mv := &cobra.Command{
 		Use:   "mv OLD NEW",
 		Short: "Rename a record, for a resource the program now declares under another logical ID",
@@ -350,6 +352,9 @@ func stateRm(ctx context.Context, o *StateOptions, s state.Store) error {
 	if !o.Yes {
 		fmt.Fprintf(o.IO.Err, "This removes record %s from the state of stage %s only. Nothing is sent to AWS:\n"+
 			"the resource keeps existing and athanor stops managing it.\n", o.ID, o.Stage)
+		if r, err := findRecord(ctx, o, s); err == nil && r.Protect && !o.Force {
+			return usageErrorf("not removed: record %s is protected (athanor.Protect()); add --yes --force to remove it", o.ID)
+		}
 		return usageErrorf("not removed: add --yes to remove record %s", o.ID)
 	}
 	u, err := s.Lock(ctx, state.NewLockInfo("state rm", version.Get().String()))
@@ -361,8 +366,12 @@ func stateRm(ctx context.Context, o *StateOptions, s state.Store) error {
 	if recs, err := s.Load(ctx); err == nil {
 		found := false
 		for _, r := range recs {
-			if r.LogicalID == o.ID {
-				found, desc = true, fmt.Sprintf(" (%s %s)", r.Type, r.Identifier)
+			if r.LogicalID != o.ID {
+				continue
+			}
+			found, desc = true, fmt.Sprintf(" (%s %s)", r.Type, r.Identifier)
+			if r.Protect && !o.Force {
+				return protectedRmError(o, r)
 			}
 		}
 		if !found {
@@ -377,6 +386,16 @@ func stateRm(ctx context.Context, o *StateOptions, s state.Store) error {
 	}
 	fmt.Fprintf(o.IO.Out, "removed %s%s from the state of stage %s; AWS was not touched, and athanor no longer manages that resource\n", o.ID, desc, o.Stage)
 	return nil
+}
+
+// protectedRmError refuses to remove the record of a protected resource
+// without --force: Protect says the resource is not to be lost, and a
+// record removed leaves it unmanaged (a program that still declares it
+// then creates another one, or fails on its name).
+func protectedRmError(o *StateOptions, r state.Record) error {
+	return fmt.Errorf("not removed: record %s (%s %s) is protected (athanor.Protect()), and without its record athanor no longer manages the resource: "+
+		"a program that still declares it would create another one or fail on its name. If that is what you want: `%s`",
+		r.LogicalID, r.Type, r.Identifier, o.location().Command("state rm", r.LogicalID, "--yes", "--force"))
 }
 
 // stateMv renames one record under the stage's lock.

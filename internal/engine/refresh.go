@@ -279,7 +279,7 @@ func Import(ctx context.Context, store state.Store, where state.StageRef, prov P
 	}
 	for _, r := range recs {
 		if r.LogicalID == logicalID {
-			return nil, &ImportError{fmt.Sprintf("%q is already managed (%s %s); choose another logical ID, or remove it from state first with `athanor state rm %s %s --yes`", logicalID, r.Type, r.Identifier, logicalID, where.Flags())}
+			return nil, &ImportError{fmt.Sprintf("%q is already managed (%s %s); choose another logical ID, or remove it from state first with `%s`", logicalID, r.Type, r.Identifier, rmCommand(where, &r))}
 		}
 	}
 	e, err := New(ctx, ModePlan, Options{Store: store, Provider: prov, Records: recs, Where: where})
@@ -301,7 +301,7 @@ func Import(ctx context.Context, store state.Store, where state.StageRef, prov P
 // record an import writes: what AWS reports, and no declared properties,
 // so that the next plan compares the program with the resource as it is.
 func (e *Engine) importRecord(ctx context.Context, sc *schema.Schema, scope *state.Scope, logicalID, identifier string) (*state.Record, error) {
-	if err := e.held(ctx, sc, logicalID, identifier, nil); err != nil {
+	if err := e.held(ctx, sc, scope, logicalID, identifier, nil); err != nil {
 		var he *HeldError
 		if errors.As(err, &he) {
 			he.Import = true

@@ -317,7 +317,9 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 		if terr != nil {
 			return cmdutil.ExitUsage, terr
 		}
-		planEng.PlanDeletes()
+		if err := planEng.PlanDeletes(ctx); err != nil {
+			return cmdutil.ExitError, err
+		}
 	} else {
 		if len(cfg.targets) > 0 {
 			var terr error
@@ -325,7 +327,9 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 				return cmdutil.ExitUsage, terr
 			}
 		}
-		planEng.PlanDestroy()
+		if err := planEng.PlanDestroy(ctx); err != nil {
+			return cmdutil.ExitError, err
+		}
 	}
 	// Deleting what is protected is refused here, before anything is sent.
 	if probs := planEng.Problems(); len(probs) > 0 {
