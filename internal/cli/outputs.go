@@ -7,6 +7,8 @@ import (
 	"sort"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+
 	"github.com/athanor-iac/athanor/internal/jsonout"
 	"github.com/athanor-iac/athanor/state"
 )
@@ -18,6 +20,18 @@ type StateOutputs struct {
 	Stage         string         `json:"stage"`
 	State         string         `json:"state"`
 	Outputs       map[string]any `json:"outputs"`
+}
+
+// newCmdStateOutputs builds `athanor state outputs`: what the last up
+// recorded with app.Output.
+func newCmdStateOutputs(opts *StateOptions, run stateRun) *cobra.Command {
+	outputs := &cobra.Command{
+		Use:   "outputs",
+		Short: "Print the outputs the stage's last up recorded (app.Output)",
+		Args:  cobra.NoArgs, RunE: run("outputs", 0),
+	}
+	outputs.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
+	return outputs
 }
 
 func stateOutputs(ctx context.Context, o *StateOptions, s state.Store) error {
