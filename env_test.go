@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/athanor-iac/athanor"
 	"github.com/athanor-iac/athanor/localcc"
+	"github.com/athanor-iac/athanor/localcc/localcctest"
 )
 
 // env is a local endpoint and a state folder, shared by the runs of one
@@ -26,10 +26,10 @@ type env struct {
 	srv   *localcc.Server
 	state string
 	// clock is the endpoint's clock; nil when the test brings its own.
-	clock *runClock
+	clock *localcctest.Clock
 	// longest is the longest a mutation of the endpoint takes.
 	longest time.Duration
-	calls   *callWatch
+	calls   *localcctest.Calls
 }
 
 func newEnv(t *testing.T, opts localcc.Options) *env {
@@ -43,9 +43,9 @@ func newEnv(t *testing.T, opts localcc.Options) *env {
 		opts.Latency = map[string]localcc.Range{"*": {Min: 0, Max: 20 * time.Millisecond}}
 	}
 	opts.Fixtures = append(opts.Fixtures, localcc.SeedFixtures()...)
-	e := &env{t: t, state: t.TempDir(), longest: longestLatency(opts.Latency), calls: &callWatch{}}
+	e := &env{t: t, state: t.TempDir(), longest: longestLatency(opts.Latency), calls: &localcctest.Calls{}}
 	if opts.Clock == nil {
-		e.clock = &runClock{}
+		e.clock = &localcctest.Clock{}
 		opts.Clock = e.clock
 	}
 	if opts.Logger == nil {
@@ -150,106 +150,6 @@ func (e *env) finish(ev *types.ProgressEvent) *types.ProgressEvent {
 		return st.ProgressEvent
 	}
 	e.t.Fatalf("request %s is still %s after the longest latency", aws.ToString(ev.RequestToken), st.ProgressEvent.OperationStatus)
-	return nil
-}
-
-// runClock is the endpoint's clock in these tests. It follows real time,
-// so that runs finish on their own; a test moves it on to finish its own
-// requests at once (env.finish), or stops it to keep a run's requests in
-// flight for as long as it needs them there.
-type runClock struct {
-	mu      sync.Mutex
-	offset  time.Duration
-	stopped bool
-	at      time.Time // while stopped
-}
-
-func (c *runClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.stopped {
-		return c.at
-	}
-	return time.Now().Add(c.offset)
-}
-
-// Advance moves the clock on by d.
-func (c *runClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.offset += d
-	c.at = c.at.Add(d)
-}
-
-// Stop holds the clock where it is: no request completes until Start.
-func (c *runClock) Stop() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.stopped {
-		c.stopped, c.at = true, time.Now().Add(c.offset)
-	}
-}
-
-// Start lets the clock follow real time again, from where it stopped.
-func (c *runClock) Start() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.stopped {
-		c.stopped, c.offset = false, time.Until(c.at)
-	}
-}
-
-// callWatch hears of every call the endpoint answers, as its Logger, so
-// that a test waits for a call instead of polling the endpoint's metrics.
-type callWatch struct {
-	mu      sync.Mutex
-	waiters []*callWaiter
-}
-
-type callWaiter struct {
-	ops  []string // still to be answered, in this order
-	done chan struct{}
-}
-
-// after returns a channel closed once the endpoint has answered ops, one
-// after the other (other calls in between).
-func (w *callWatch) after(ops ...string) <-chan struct{} {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	cw := &callWaiter{ops: ops, done: make(chan struct{})}
-	w.waiters = append(w.waiters, cw)
-	return cw.done
-}
-
-func (w *callWatch) Enabled(context.Context, slog.Level) bool { return true }
-func (w *callWatch) WithAttrs([]slog.Attr) slog.Handler       { return w }
-func (w *callWatch) WithGroup(string) slog.Handler            { return w }
-
-func (w *callWatch) Handle(_ context.Context, r slog.Record) error {
-	if r.Message != "call" {
-		return nil
-	}
-	op := ""
-	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "op" {
-			op = a.Value.String()
-		}
-		return op == ""
-	})
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	waiting := w.waiters[:0]
-	for _, cw := range w.waiters {
-		if cw.ops[0] == op {
-			cw.ops = cw.ops[1:]
-		}
-		if len(cw.ops) == 0 {
-			close(cw.done)
-			continue
-		}
-		waiting = append(waiting, cw)
-	}
-	w.waiters = waiting
 	return nil
 }
 

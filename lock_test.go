@@ -20,7 +20,7 @@ func TestConcurrentRunIsRefused(t *testing.T) {
 	// until the endpoint's clock moves again.
 	e.clock.Stop()
 	defer e.clock.Start() // also when the test fails before it starts the clock
-	submitted := e.calls.after("CreateResource")
+	submitted := e.calls.After("CreateResource")
 	firstDone := make(chan string)
 	go func() {
 		code, out := e.run(programOf(decls, nil))

@@ -110,7 +110,7 @@ func (e *env) runCancelledAfter(call string, program func(*athanor.App) error) {
 	e.clock.Stop()
 	defer func() { e.clock.Advance(e.longest); e.clock.Start() }()
 	// The run records the request token before it first polls.
-	polled := e.calls.after(call, "GetResourceRequestStatus")
+	polled := e.calls.After(call, "GetResourceRequestStatus")
 	go func() {
 		select {
 		case <-polled:
