@@ -26,7 +26,8 @@ func testLimiterKeepsCuttingAfterRecovering(t *testing.T) {
 	if first >= 40 {
 		t.Fatalf("rate %v after a throttle, want below 40", first)
 	}
-	time.Sleep(1100 * time.Millisecond)                  // the bubble's time
+	// The bubble's time: over a second after the first cut.
+	time.Sleep(1100 * time.Millisecond)
 	if err := a.wait(context.Background()); err != nil { // recovers a little
 		t.Fatal(err)
 	}

@@ -80,7 +80,7 @@ func TestPollerTwoWaitersOnOneToken(t *testing.T) {
 		a := waitAsync(p, context.Background(), "tok")
 		time.Sleep(20 * time.Millisecond) // the bubble's time: a has polled
 		b := waitAsync(p, context.Background(), "tok")
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // b has polled too
 		api.done.Store(true)
 		expectDone(t, "first wait", a)
 		expectDone(t, "second wait", b)
