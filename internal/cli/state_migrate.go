@@ -87,49 +87,9 @@ func stateMigrate(ctx context.Context, o *StateOptions) error {
 		return fmt.Errorf("lock the destination: %w", state.Locate(err, to))
 	}
 	defer du.Unlock()
-	recs, err := src.Load(ctx)
+	copied, removed, err := copyRecords(ctx, o, src, dst)
 	if err != nil {
-		return fmt.Errorf("read the source: %w", state.Locate(err, from))
-	}
-	existing, err := dst.Load(ctx)
-	if err != nil {
-		return fmt.Errorf("read the destination: %w", state.Locate(err, to))
-	}
-	if len(existing) > 0 && !o.Force {
-		return fmt.Errorf("the destination already holds %d records of stage %s; nothing was copied. Add --force to make it a copy of the source", len(existing), o.Stage)
-	}
-	want := make(map[string][]byte, len(recs))
-	for _, r := range recs {
-		data, err := state.EncodeRecord(r)
-		if err != nil {
-			return err
-		}
-		want[r.LogicalID] = data
-		if err := dst.Put(ctx, r); err != nil {
-			return fmt.Errorf("copy record %s: %w", r.LogicalID, err)
-		}
-	}
-	removed := 0
-	for _, r := range existing {
-		if _, ok := want[r.LogicalID]; !ok {
-			if err := dst.Delete(ctx, r.LogicalID); err != nil {
-				return fmt.Errorf("remove record %s from the destination: %w", r.LogicalID, err)
-			}
-			removed++
-		}
-	}
-	got, err := dst.Load(ctx)
-	if err != nil {
-		return fmt.Errorf("verify the copy: %w", err)
-	}
-	if len(got) != len(recs) {
-		return fmt.Errorf("verify the copy: the destination holds %d records, the source %d", len(got), len(recs))
-	}
-	for _, r := range got {
-		data, err := state.EncodeRecord(r)
-		if err != nil || !bytes.Equal(data, want[r.LogicalID]) {
-			return fmt.Errorf("verify the copy: record %s differs from the source", r.LogicalID)
-		}
+		return err
 	}
 	outputs, err := copyOutputs(ctx, src, dst)
 	if err != nil {
@@ -144,10 +104,68 @@ func stateMigrate(ctx context.Context, o *StateOptions) error {
 	if err := errors.Join(du.Unlock(), su.Unlock()); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.IO.Out, "copied %d records and %d outputs of stage %s from %s to %s and verified them", len(recs), outputs, o.Stage, state.Redact(o.From), state.Redact(o.To))
+	fmt.Fprintf(o.IO.Out, "copied %d records and %d outputs of stage %s from %s to %s and verified them", copied, outputs, o.Stage, state.Redact(o.From), state.Redact(o.To))
 	if removed > 0 {
 		fmt.Fprintf(o.IO.Out, "; removed %d records the source does not have", removed)
 	}
 	fmt.Fprintln(o.IO.Out)
+	return nil
+}
+
+// copyRecords makes the destination's records those of the source (with
+// --force, removing those the source does not have) and verifies the copy
+// by reading it back. It returns how many records it copied and removed.
+func copyRecords(ctx context.Context, o *StateOptions, src, dst state.Store) (copied, removed int, err error) {
+	from := state.StageRef{URL: o.From, App: o.App, Stage: o.Stage}
+	to := state.StageRef{URL: o.To, App: o.App, Stage: o.Stage}
+	recs, err := src.Load(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read the source: %w", state.Locate(err, from))
+	}
+	existing, err := dst.Load(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read the destination: %w", state.Locate(err, to))
+	}
+	if len(existing) > 0 && !o.Force {
+		return 0, 0, fmt.Errorf("the destination already holds %d records of stage %s; nothing was copied. Add --force to make it a copy of the source", len(existing), o.Stage)
+	}
+	want := make(map[string][]byte, len(recs))
+	for _, r := range recs {
+		data, err := state.EncodeRecord(r)
+		if err != nil {
+			return 0, 0, err
+		}
+		want[r.LogicalID] = data
+		if err := dst.Put(ctx, r); err != nil {
+			return 0, 0, fmt.Errorf("copy record %s: %w", r.LogicalID, err)
+		}
+	}
+	for _, r := range existing {
+		if _, ok := want[r.LogicalID]; !ok {
+			if err := dst.Delete(ctx, r.LogicalID); err != nil {
+				return 0, 0, fmt.Errorf("remove record %s from the destination: %w", r.LogicalID, err)
+			}
+			removed++
+		}
+	}
+	return len(recs), removed, verifyRecords(ctx, dst, want)
+}
+
+// verifyRecords reads the destination back and compares it, record by
+// record, with the encoded records of the source.
+func verifyRecords(ctx context.Context, dst state.Store, want map[string][]byte) error {
+	got, err := dst.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("verify the copy: %w", err)
+	}
+	if len(got) != len(want) {
+		return fmt.Errorf("verify the copy: the destination holds %d records, the source %d", len(got), len(want))
+	}
+	for _, r := range got {
+		data, err := state.EncodeRecord(r)
+		if err != nil || !bytes.Equal(data, want[r.LogicalID]) {
+			return fmt.Errorf("verify the copy: record %s differs from the source", r.LogicalID)
+		}
+	}
 	return nil
 }
