@@ -27,6 +27,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/athanor-iac/athanor/localcc"
+	"github.com/athanor-iac/athanor/localcc/localcctest"
 	"github.com/athanor-iac/athanor/state/pgstore/pgtest"
 	"github.com/athanor-iac/athanor/state/s3store/s3test"
 )
@@ -207,7 +208,7 @@ type secretBench struct {
 	bin      string
 	srv      *localcc.Server
 	data     string
-	hook     *callHook
+	hook     *localcctest.Calls
 	backend  stateBackend
 	stage    string
 	key      []string // the environment that configures the key
@@ -238,8 +239,8 @@ func (b *secretBench) run(killAt string, env []string, args ...string) secretRun
 				once.Do(func() { cmd.Process.Signal(syscall.SIGKILL) })
 			}
 		}
-		b.hook.fn.Store(&f)
-		defer b.hook.fn.Store(nil)
+		b.hook.OnEach(f)
+		defer b.hook.OnEach(nil)
 	}
 	cmd.Wait()
 	// Everything the run wrote: its output and the state as it left it
@@ -333,7 +334,7 @@ func TestSecretsNeverInPlainText(t *testing.T) {
 var encryptedOutput = regexp.MustCompile(`apiToken"+: \{\s*"+@secret`)
 
 func secretsLifecycle(t *testing.T, backend stateBackend, key []string) {
-	hook := &callHook{}
+	hook := &localcctest.Calls{}
 	data := filepath.Join(t.TempDir(), "endpoint.json")
 	srv, err := localcc.Start(localcc.Options{Logger: slog.New(hook), DataFile: data, Seed: seed(t),
 		Latency: map[string]localcc.Range{"*": {Min: 20 * time.Millisecond, Max: 50 * time.Millisecond}}}, "127.0.0.1:0")

@@ -477,33 +477,9 @@ func (e *Engine) check(d Declaration, sc *schema.Schema, lookupErr error) bool {
 // change and answers from state; in apply mode it makes AWS match and
 // answers with what AWS reports.
 func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
-	d.Props = secrets.MarkSchema(d.Type, d.Props)
-	// The one lookup of the declaration's schema.
-	sc, lookupErr := schema.Default().Lookup(d.Type)
-	e.mu.Lock()
-	props, placeholderProbs := e.restorePlaceholders(d.Props)
-	d.Props = props
-	for _, p := range placeholderProbs {
-		e.problems = append(e.problems, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
-	}
-	if sc != nil && len(d.DefaultTags) > 0 {
-		prev := e.records[d.LogicalID]
-		d.Props = withDefaultTags(sc, d.Props, d.DefaultTags, prev != nil && prev.Identifier != "")
-	}
-	ok := e.check(d, sc, lookupErr) && len(placeholderProbs) == 0
-	if ok && sc != nil {
-		ok = e.checkOptions(sc, d)
-	}
-	rec := e.records[d.LogicalID]
-	movedFrom := ""
-	if ok && sc != nil && e.mode == ModePlan {
-		movedFrom, rec = e.claimMove(sc, d, rec)
-	}
-	deps := e.dependencies(d)
-	e.options[d.LogicalID] = d.Options
-	e.planDeps[d.LogicalID] = deps
-	e.mu.Unlock()
-	if !ok || sc == nil {
+	in := e.admit(d)
+	d, sc, rec := in.d, in.sc, in.rec
+	if !in.ok || sc == nil {
 		if e.mode == ModeApply {
 			return Result{}, &ProblemsError{Problems: e.Problems()}
 		}
@@ -529,28 +505,17 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 		}
 	}
 	c, eff := decide(sc, rec, d)
-	c.MovedFrom, c.Import = movedFrom, imported
+	c.MovedFrom, c.Import = in.movedFrom, imported
 	if err := importReplaces(c); err != nil {
 		return e.declareFailed(sc, d, err)
 	}
-	if p := protectedReplace(c); p != "" {
-		e.mu.Lock()
-		e.refused = append(e.refused, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
-		e.mu.Unlock()
-		if e.mode == ModeApply {
-			return Result{}, &ProblemsError{Problems: e.Problems()}
-		}
+	if err := e.refuseProtectedReplace(d, c); err != nil {
+		return Result{}, err
 	}
 	if e.mode == ModePlan {
-		e.mu.Lock()
-		e.changes = append(e.changes, c)
-		e.mu.Unlock()
-		if c.Action == NoOp || c.Action == Update {
-			return Result{Identifier: rec.Identifier, Properties: mergeOutputs(rec.Outputs, eff)}, nil
-		}
-		return planOutputs(sc, d), nil
+		return e.planChange(sc, d, rec, c, eff), nil
 	}
-	res, err := e.apply(ctx, sc, d, deps, rec, c, eff)
+	res, err := e.apply(ctx, sc, d, in.deps, rec, c, eff)
 	if err != nil {
 		return Result{}, err
 	}
@@ -558,6 +523,80 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 	e.index(d.LogicalID, sc, res.Identifier, res.Properties)
 	e.mu.Unlock()
 	return res, nil
+}
+
+// admitted is a declaration as the engine takes it in: with its secrets
+// marked, placeholders restored and default tags added; its schema; its
+// record, found under an earlier logical ID for a move the plan pass
+// claims; and what it depends on.
+type admitted struct {
+	d         Declaration
+	sc        *schema.Schema
+	ok        bool // no problem found: the declaration can be planned
+	rec       *state.Record
+	movedFrom string
+	deps      []string
+}
+
+// admit takes a declaration in, recording its problems, its options and
+// its dependencies.
+func (e *Engine) admit(d Declaration) admitted {
+	d.Props = secrets.MarkSchema(d.Type, d.Props)
+	// The one lookup of the declaration's schema.
+	sc, lookupErr := schema.Default().Lookup(d.Type)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	props, placeholderProbs := e.restorePlaceholders(d.Props)
+	d.Props = props
+	for _, p := range placeholderProbs {
+		e.problems = append(e.problems, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
+	}
+	if sc != nil && len(d.DefaultTags) > 0 {
+		prev := e.records[d.LogicalID]
+		d.Props = withDefaultTags(sc, d.Props, d.DefaultTags, prev != nil && prev.Identifier != "")
+	}
+	ok := e.check(d, sc, lookupErr) && len(placeholderProbs) == 0
+	if ok && sc != nil {
+		ok = e.checkOptions(sc, d)
+	}
+	in := admitted{d: d, sc: sc, ok: ok, rec: e.records[d.LogicalID]}
+	if ok && sc != nil && e.mode == ModePlan {
+		in.movedFrom, in.rec = e.claimMove(sc, d, in.rec)
+	}
+	in.deps = e.dependencies(d)
+	e.options[d.LogicalID] = d.Options
+	e.planDeps[d.LogicalID] = in.deps
+	return in
+}
+
+// refuseProtectedReplace records the refusal of a change that would
+// replace a protected resource; in the apply pass it fails the
+// declaration at once, with every problem of the run.
+func (e *Engine) refuseProtectedReplace(d Declaration, c Change) error {
+	p := protectedReplace(c)
+	if p == "" {
+		return nil
+	}
+	e.mu.Lock()
+	e.refused = append(e.refused, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
+	e.mu.Unlock()
+	if e.mode == ModeApply {
+		return &ProblemsError{Problems: e.Problems()}
+	}
+	return nil
+}
+
+// planChange records the plan pass's change and answers with what the
+// resource will be: its outputs as they stand, with the declared values,
+// for a resource kept; placeholders for one to be created or replaced.
+func (e *Engine) planChange(sc *schema.Schema, d Declaration, rec *state.Record, c Change, eff map[string]any) Result {
+	e.mu.Lock()
+	e.changes = append(e.changes, c)
+	e.mu.Unlock()
+	if c.Action == NoOp || c.Action == Update {
+		return Result{Identifier: rec.Identifier, Properties: mergeOutputs(rec.Outputs, eff)}
+	}
+	return planOutputs(sc, d)
 }
 
 // planOutputs answers a declaration whose resource does not exist yet: its
