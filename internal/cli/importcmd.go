@@ -88,7 +88,10 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 		return err
 	}
 	defer u.Unlock()
-	prov, err := cloudcontrol.New(ctx, cloudcontrol.Options{Endpoint: opts.Endpoint, Region: opts.Region, Profile: opts.Profile})
+	// An endpoint given (the local one) answers STS too, as in a run: the
+	// check that no other record holds the resource asks it which account
+	// a record without a scope is in.
+	prov, err := cloudcontrol.New(ctx, cloudcontrol.Options{Endpoint: opts.Endpoint, STSEndpoint: opts.Endpoint, Region: opts.Region, Profile: opts.Profile})
 	if err != nil {
 		return err
 	}

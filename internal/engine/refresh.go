@@ -73,24 +73,17 @@ func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 		if prev == nil || prev.Identifier == "" || prev.Pending != nil {
 			continue
 		}
-		// Listings are of the run's own account and region; resources of
-		// other scopes are read one by one. A resource missing from a
-		// listing is read before it counts as deleted: a listing that is
-		// incomplete, or that spells an identifier differently, must not
-		// make the next run create a second one.
-		if byID, ok := listed[prev.Type]; ok && prev.Scope == nil {
-			if live, ok := byID[prev.Identifier]; ok {
-				// Compared here: a goroutine for each of 10,000 listed
-				// resources would cost a stack each, for no call.
-				r.compare(ctx, prev, live, nil)
-				continue
-			}
+		if live, ok := listed.lookup(prev); ok {
+			// Compared here: a goroutine for each of 10,000 listed
+			// resources would cost a stack each, for no call.
+			r.take(ctx, prev, live, nil)
+			continue
 		}
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
 			live, err := e.read(ctx, prev)
-			r.compare(ctx, prev, live, err)
+			r.take(ctx, prev, live, err)
 		}()
 	}
 	r.wg.Wait()
@@ -99,20 +92,6 @@ func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 	}
 	sortDrifts(r.drifts)
 	return r.drifts, errors.Join(r.errs...)
-}
-
-// read reads one managed resource, within the engine's parallelism.
-func (e *Engine) read(ctx context.Context, rec *state.Record) (map[string]any, error) {
-	release, err := e.acquire(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	prov, err := e.prov(ctx, rec.Scope)
-	if err != nil {
-		return nil, err
-	}
-	return prov.Read(ctx, rec.Type, rec.Identifier)
 }
 
 // refreshRun collects what one Refresh finds.
@@ -126,16 +105,43 @@ type refreshRun struct {
 	errs   []error
 }
 
-func (r *refreshRun) fail(err error) {
+// take records what reading prev's resource returned (live, or err): its
+// drift, and what AWS now reports, in the store with write (on a goroutine
+// of its own), else in the engine's view alone.
+func (r *refreshRun) take(ctx context.Context, prev *state.Record, live map[string]any, err error) {
+	d, rec, err := refreshOne(prev, live, err)
 	r.mu.Lock()
-	r.errs = append(r.errs, err)
+	if d != nil {
+		r.drifts = append(r.drifts, *d)
+	}
+	if err != nil {
+		r.errs = append(r.errs, err)
+	}
 	r.mu.Unlock()
+	switch {
+	case rec == nil:
+	case r.write:
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			if err := r.e.put(ctx, rec); err != nil {
+				r.mu.Lock()
+				r.errs = append(r.errs, err)
+				r.mu.Unlock()
+			}
+		}()
+	default:
+		r.e.mu.Lock()
+		r.e.records[rec.LogicalID] = rec
+		r.e.mu.Unlock()
+	}
 }
 
-// compare takes in what reading prev's resource returned (live, or err)
-// and records its drift. A record whose resource is as last recorded is
-// kept as it is, so that what was read is dropped at once.
-func (r *refreshRun) compare(ctx context.Context, prev *state.Record, live map[string]any, err error) {
+// refreshOne compares what reading prev's resource returned (live, or
+// err) with prev. It returns the resource's drift (nil: none), the record
+// to replace prev with (nil: none, the resource is as last recorded, so
+// that what was read is dropped at once), and what failed reading.
+func refreshOne(prev *state.Record, live map[string]any, err error) (*Drift, *state.Record, error) {
 	rec := *prev
 	d := Drift{LogicalID: rec.LogicalID, Type: rec.Type, Identifier: rec.Identifier}
 	switch {
@@ -143,8 +149,7 @@ func (r *refreshRun) compare(ctx context.Context, prev *state.Record, live map[s
 		d.Deleted = true
 		rec.Identifier, rec.Outputs = "", nil
 	case err != nil:
-		r.fail(fmt.Errorf("read %s %q (%s): %w", rec.Type, rec.LogicalID, rec.Identifier, err))
-		return
+		return nil, nil, fmt.Errorf("read %s %q (%s): %w", rec.Type, rec.LogicalID, rec.Identifier, err)
 	default:
 		live = markOutputs(&rec, live)
 		sc, _ := schema.Default().Lookup(rec.Type)
@@ -155,27 +160,45 @@ func (r *refreshRun) compare(ctx context.Context, prev *state.Record, live map[s
 		rec.Outputs = live
 	}
 	if d.Deleted || len(d.Diffs) > 0 {
-		r.mu.Lock()
-		r.drifts = append(r.drifts, d)
-		r.mu.Unlock()
+		return &d, &rec, nil
 	}
-	if !d.Deleted && len(d.Diffs) == 0 && canonical(rec.Outputs) == canonical(prev.Outputs) {
-		return
+	if canonical(rec.Outputs) != canonical(prev.Outputs) {
+		return nil, &rec, nil
 	}
-	if !r.write {
-		r.e.mu.Lock()
-		r.e.records[rec.LogicalID] = &rec
-		r.e.mu.Unlock()
-		return
-	}
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		if err := r.e.put(ctx, &rec); err != nil {
-			r.fail(err)
-		}
-	}()
+	return nil, nil, nil
 }
+
+// lookup returns what the listing of rec's type has for it, when its type
+// was listed (listings are of the run's own account and region). A
+// resource missing from a listing is read before it counts as deleted: a
+// listing that is incomplete, or that spells an identifier differently,
+// must not make the next run create a second one.
+func (l listings) lookup(rec *state.Record) (map[string]any, bool) {
+	if byID, ok := l[rec.Type]; ok && rec.Scope == nil {
+		live, ok := byID[rec.Identifier]
+		return live, ok
+	}
+	return nil, false
+}
+
+// read reads rec's resource with a call of its own, within the engine's
+// parallelism.
+func (e *Engine) read(ctx context.Context, rec *state.Record) (map[string]any, error) {
+	release, err := e.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	prov, err := e.prov(ctx, rec.Scope)
+	if err != nil {
+		return nil, err
+	}
+	return prov.Read(ctx, rec.Type, rec.Identifier)
+}
+
+// listings are the resources of listed types: by type, then identifier,
+// their properties.
+type listings map[string]map[string]map[string]any
 
 // listThreshold is how many resources of one type make a listing cheaper
 // than reading each: a ListResources page holds up to 100 (500 flow logs).
@@ -185,7 +208,7 @@ const listThreshold = 8
 // refresh of a thousand flow logs costs two ListResources pages instead of
 // a thousand GetResource calls. A type that cannot be listed (some need a
 // parent's properties) is read resource by resource instead.
-func (e *Engine) listMany(ctx context.Context, ids []string) map[string]map[string]map[string]any {
+func (e *Engine) listMany(ctx context.Context, ids []string) listings {
 	count := map[string]int{}
 	e.mu.Lock()
 	for _, id := range ids {
@@ -194,7 +217,7 @@ func (e *Engine) listMany(ctx context.Context, ids []string) map[string]map[stri
 		}
 	}
 	e.mu.Unlock()
-	out := map[string]map[string]map[string]any{}
+	out := listings{}
 	for typ, n := range count {
 		if n < listThreshold {
 			continue
@@ -300,7 +323,7 @@ func Import(ctx context.Context, store state.Store, where state.StageRef, prov P
 	}
 	for _, r := range recs {
 		if r.LogicalID == logicalID {
-			return nil, &ImportError{fmt.Sprintf("%q is already managed (%s %s); choose another logical ID, or remove it from state first with `athanor state rm %s %s --yes`", logicalID, r.Type, r.Identifier, logicalID, where.Flags())}
+			return nil, &ImportError{fmt.Sprintf("%q is already managed (%s %s); choose another logical ID, or remove it from state first with `%s`", logicalID, r.Type, r.Identifier, rmCommand(where, &r))}
 		}
 	}
 	e, err := New(ctx, ModePlan, Options{Store: store, Provider: prov, Records: recs, Where: where})
@@ -322,7 +345,7 @@ func Import(ctx context.Context, store state.Store, where state.StageRef, prov P
 // record an import writes: what AWS reports, and no declared properties,
 // so that the next plan compares the program with the resource as it is.
 func (e *Engine) importRecord(ctx context.Context, sc *schema.Schema, scope *state.Scope, logicalID, identifier string) (*state.Record, error) {
-	if err := e.held(ctx, sc, logicalID, identifier, nil); err != nil {
+	if err := e.held(ctx, sc, scope, logicalID, identifier, nil); err != nil {
 		var he *HeldError
 		if errors.As(err, &he) {
 			he.Import = true
