@@ -165,6 +165,9 @@ func (r *scopeRegistry) defaultKey(ctx context.Context) (string, error) {
 	}
 	acct, err := r.def.Account(ctx)
 	if err != nil {
+		if r.base.STSEndpoint != "" {
+			return "", fmt.Errorf("the run's own account, from STS at %s (--sts-endpoint, else --endpoint): %w", r.base.STSEndpoint, err)
+		}
 		return "", fmt.Errorf("the run's own account: %w", err)
 	}
 	_, region := r.def.Target()
