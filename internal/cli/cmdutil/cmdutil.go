@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -53,4 +54,20 @@ func CheckEndpoint(flag, raw string) error {
 		return fmt.Errorf("%s %q: give an absolute http:// or https:// URL without a query, such as http://127.0.0.1:4566", flag, raw)
 	}
 	return nil
+}
+
+// Mistakes are every mistake found on a command line, reported at once so
+// that one correction fixes them all.
+type Mistakes []error
+
+func (es Mistakes) Error() string {
+	if len(es) == 1 {
+		return es[0].Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d mistakes on the command line:", len(es))
+	for _, e := range es {
+		b.WriteString("\n  " + e.Error())
+	}
+	return b.String()
 }

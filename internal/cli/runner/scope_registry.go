@@ -53,6 +53,24 @@ func newScopeRegistry(def *cloudcontrol.Provider, base cloudcontrol.Options) *sc
 
 var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z0-9]+)+-[0-9]+$`)
 
+// DefaultSessionName is the role session name of a scope that names none
+// (athanor.ScopeOptions.SessionName), recorded with its resources.
+const DefaultSessionName = "athanor"
+
+// ResolveScope resolves spec as a run of a program does a scope with the
+// same options, for commands that reach a scope outside a run (athanor
+// import): where it leads (nil: def's own account and region) and the
+// provider that calls there. def and base are the provider and options
+// such a run would have.
+func ResolveScope(ctx context.Context, def *cloudcontrol.Provider, base cloudcontrol.Options, spec state.Scope) (*state.Scope, engine.Provider, error) {
+	r := newScopeRegistry(def, base)
+	e, err := r.entry(ctx, spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	return e.scope, e.prov, nil
+}
+
 // Resolve returns where spec leads (nil: the run's own account and
 // region), building its provider and asking STS for its account once.
 func (r *scopeRegistry) Resolve(ctx context.Context, spec state.Scope) (*state.Scope, error) {
