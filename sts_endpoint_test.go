@@ -55,4 +55,13 @@ func TestSTSEndpointApartFromCloudControl(t *testing.T) {
 	if m := e.srv.Metrics(); m.Calls["AssumeRole"] != 2 {
 		t.Fatalf("%d AssumeRole calls reached the endpoint, want 2", m.Calls["AssumeRole"])
 	}
+	// Without endpoint flags, the SDK's own settings still say where each
+	// service is.
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDCONTROL", proxy.URL)
+	t.Setenv("AWS_ENDPOINT_URL_STS", e.srv.URL())
+	var out bytes.Buffer
+	code := athanor.Main(context.Background(), "flowlogs", []string{"plan", "--detailed-exitcode", "--state", e.state, "--stage", "test"}, &out, &out, orgProgram)
+	if code != 0 || !strings.Contains(out.String(), "No changes") {
+		t.Fatalf("AWS_ENDPOINT_URL_STS: exit %d\n%s", code, out.String())
+	}
 }
