@@ -114,9 +114,10 @@ func (r *Result) orgBound(reqs []requestRecord, m localcc.Metrics, rps float64) 
 		sc.creates++
 	}
 	// Lookups: ListResources of VPCs and of flow logs in each scope (one
-	// page each), and in the management account the organisation and its
-	// accounts.
-	const lookupCalls = 2 + 2
+	// page each), and in the management account the organisation, its
+	// accounts and a GetResource per member for its status (Cloud
+	// Control's list of accounts leaves the status out).
+	lookupCalls := 2 + 2 + orgMembers
 	var worst float64
 	minCalls := 0
 	for _, sc := range by {

@@ -60,7 +60,9 @@ type Result struct {
 	Calls      map[string]int64 `json:"calls"`
 	TotalCalls int64            `json:"totalCalls"`
 	CallsPerOp float64          `json:"callsPerOperation"`
-	// StatusCallsPerOp is GetResourceRequestStatus calls per mutation.
+	// StatusCallsPerOp is status calls per mutation: GetResourceRequestStatus
+	// and the poller's ListResourceRequests sweeps (with the pre-flight
+	// check's one ListResourceRequests per account and region).
 	StatusCallsPerOp float64 `json:"statusCallsPerOperation"`
 	Throttled        int64   `json:"throttled"`
 	Detected         int     `json:"detectedRequests"`
@@ -122,7 +124,7 @@ func (r *Result) fromMetrics(m localcc.Metrics, mutations int) {
 		r.CallsPerOp = round3(float64(m.TotalCalls) / float64(r.Operations))
 	}
 	if mutations > 0 {
-		r.StatusCallsPerOp = round3(float64(m.Calls["GetResourceRequestStatus"]) / float64(mutations))
+		r.StatusCallsPerOp = round3(float64(m.Calls["GetResourceRequestStatus"]+m.Calls["ListResourceRequests"]) / float64(mutations))
 	}
 }
 

@@ -102,17 +102,40 @@ func (s ScopeReport) Uncovered() []string {
 	return out
 }
 
+// Skipped is an account, or one region of it, that was not looked at and
+// why: an account that is SUSPENDED or PENDING_CLOSURE cannot be entered
+// (STS refuses its roles), so its VPCs are neither covered nor uncovered.
+// A report lists them so that a compliance reader sees the gap rather
+// than a total that quietly leaves them out.
+type Skipped struct {
+	Account string `json:"account"`
+	// Region is empty when the whole account was skipped.
+	Region string `json:"region,omitempty"`
+	Reason string `json:"reason"`
+}
+
 // Report is the coverage of every scope, sorted by account and region.
+// Total, Covered and Percent count the scopes looked at; Skipped lists
+// what was not, sorted by account and region.
 type Report struct {
 	Total   int           `json:"vpcs"`
 	Covered int           `json:"covered"`
 	Percent float64       `json:"percent"`
 	Scopes  []ScopeReport `json:"scopes"`
+	Skipped []Skipped     `json:"skipped,omitempty"`
 }
 
-// Compute reports the coverage of scopes under p.
-func Compute(p Policy, scopes []Scope) Report {
-	var r Report
+// Compute reports the coverage of scopes under p, listing skipped as not
+// looked at.
+func Compute(p Policy, scopes []Scope, skipped ...Skipped) Report {
+	r := Report{Skipped: append([]Skipped(nil), skipped...)}
+	sort.Slice(r.Skipped, func(i, j int) bool {
+		a, b := r.Skipped[i], r.Skipped[j]
+		if a.Account != b.Account {
+			return a.Account < b.Account
+		}
+		return a.Region < b.Region
+	})
 	for _, sc := range scopes {
 		r.Scopes = append(r.Scopes, computeScope(p, sc))
 	}

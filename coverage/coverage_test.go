@@ -77,3 +77,36 @@ func TestPercentText(t *testing.T) {
 		t.Fatal("100")
 	}
 }
+
+// Skipped accounts and regions are listed, in the table and the JSON,
+// and left out of the counts rather than counted as uncovered.
+func TestSkipped(t *testing.T) {
+	r := coverage.Compute(coverage.Policy{Bucket: bucket},
+		[]coverage.Scope{{Account: "1", Region: "us-east-1", VPCs: []string{"vpc-a"}, FlowLogs: []coverage.FlowLog{fl("fl-1", "vpc-a", "ALL", bucket, nil)}}},
+		coverage.Skipped{Account: "3", Reason: "account SUSPENDED"},
+		coverage.Skipped{Account: "2", Region: "ap-east-1", Reason: "region not enabled"})
+	if r.Total != 1 || r.Covered != 1 || r.PercentText() != "100 %" || r.Skipped[0].Account != "2" {
+		t.Fatalf("report %+v", r)
+	}
+	var tbl bytes.Buffer
+	if err := r.WriteTable(&tbl); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"3 all - - - skipped: account SUSPENDED", "2 ap-east-1 - - - skipped: region not enabled", "1 of 1 VPCs covered (100 %); skipped, not counted: 1 account and 1 region"} {
+		if !strings.Contains(strings.Join(strings.Fields(tbl.String()), " "), want) {
+			t.Errorf("table lacks %q:\n%s", want, tbl.String())
+		}
+	}
+	var js bytes.Buffer
+	if err := r.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"formatVersion": 1`) || !strings.Contains(js.String(), `"skipped": [`) || !strings.Contains(js.String(), `"reason": "account SUSPENDED"`) {
+		t.Fatalf("JSON:\n%s", js.String())
+	}
+	var none bytes.Buffer
+	coverage.Compute(coverage.Policy{Bucket: bucket}, nil).WriteJSON(&none)
+	if strings.Contains(none.String(), "skipped") {
+		t.Fatalf("nothing skipped, yet the JSON says skipped:\n%s", none.String())
+	}
+}

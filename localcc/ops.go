@@ -394,13 +394,38 @@ func (s *Server) listResources(sp Scope, body []byte) (any, *apiError) {
 	descs := make([]map[string]any, 0, end-start)
 	for _, id := range ids[start:end] {
 		res := byID[id]
-		descs = append(descs, map[string]any{"Identifier": id, "Properties": mustJSON(s.readModel(sc, res))})
+		descs = append(descs, map[string]any{"Identifier": id, "Properties": mustJSON(listed(sc.TypeName, s.readModel(sc, res)))})
 	}
 	out := map[string]any{"TypeName": sc.TypeName, "ResourceDescriptions": descs}
 	if end < len(ids) {
 		out["NextToken"] = encodeToken("r:"+sc.TypeName, ids[end-1])
 	}
 	return out, nil
+}
+
+// listedProperties names the only properties a type's list handler
+// returns, where that is less than its read handler returns. The
+// AWS::Organizations::Account list handler translates ListAccounts into
+// AccountId, AccountName and Email alone; Status, State and the rest come
+// only from GetResource (research/scopes-and-org.md section D, from the
+// provider's ListHandler and Translator).
+var listedProperties = map[string][]string{
+	"AWS::Organizations::Account": {"AccountId", "AccountName", "Email"},
+}
+
+// listed trims a read model to what the type's list handler returns.
+func listed(typeName string, m map[string]any) map[string]any {
+	keep, ok := listedProperties[typeName]
+	if !ok {
+		return m
+	}
+	out := make(map[string]any, len(keep))
+	for _, k := range keep {
+		if v, ok := m[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // listScope reads a ListResources ResourceModel: the properties of the

@@ -37,6 +37,12 @@ type Organization struct {
 	// Bucket names the central flow-log bucket the covered VPCs' flow logs
 	// deliver to; empty means OrgBucket(log-archive account).
 	Bucket string
+	// Suspended is how many member accounts are SUSPENDED (closed, kept
+	// in the organisation for 90 days) and Closing how many are
+	// PENDING_CLOSURE: the last members, never the log-archive account.
+	// Their VPCs exist, but STS refuses to assume roles in them, as AWS
+	// does (see Server.inactiveAccount).
+	Suspended, Closing int
 }
 
 // DefaultOrgRole is the role AWS Organizations creates in new member
@@ -53,7 +59,7 @@ func OrgMember(i int) string { return fmt.Sprintf("2%011d", i+1) }
 func OrgBucket(logArchive string) string { return "org-flow-logs-" + logArchive }
 
 // ParseOrganization reads the --org flag's form,
-// "accounts=N,regions=R1+R2,vpcs=N,covered=F[,role=NAME][,bucket=NAME]",
+// "accounts=N,regions=R1+R2,vpcs=N,covered=F[,suspended=N][,closing=N][,role=NAME][,bucket=NAME]",
 // reporting every mistake at once.
 func ParseOrganization(s string) (Organization, error) {
 	var o Organization
@@ -89,12 +95,23 @@ func ParseOrganization(s string) (Organization, error) {
 				}
 				o.Regions = append(o.Regions, r)
 			}
+		case "suspended", "closing":
+			var n int
+			n, err = strconv.Atoi(v)
+			if err == nil && n < 0 {
+				err = fmt.Errorf("cannot be negative")
+			}
+			if k == "suspended" {
+				o.Suspended = n
+			} else {
+				o.Closing = n
+			}
 		case "role":
 			o.RoleName = v
 		case "bucket":
 			o.Bucket = v
 		default:
-			err = fmt.Errorf("unknown key (want accounts, regions, vpcs, covered, role or bucket)")
+			err = fmt.Errorf("unknown key (want accounts, regions, vpcs, covered, suspended, closing, role or bucket)")
 		}
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("%s=%s: %v", k, v, err))
@@ -103,10 +120,34 @@ func ParseOrganization(s string) (Organization, error) {
 	if o.Accounts == 0 && len(errs) == 0 {
 		errs = append(errs, "accounts=N is required")
 	}
+	if o.Accounts > 0 && o.Suspended+o.Closing > o.Accounts-1 {
+		errs = append(errs, fmt.Sprintf("suspended=%d and closing=%d leave no room: at most accounts-1 = %d members can be inactive, the first (the log archive) stays active", o.Suspended, o.Closing, o.Accounts-1))
+	}
 	if len(errs) > 0 {
-		return Organization{}, fmt.Errorf("%s (expected e.g. accounts=20,regions=us-east-1+eu-west-1,vpcs=12,covered=0.1)", strings.Join(errs, "; "))
+		return Organization{}, fmt.Errorf("%s (expected e.g. accounts=20,regions=us-east-1+eu-west-1,vpcs=12,covered=0.1,suspended=1)", strings.Join(errs, "; "))
 	}
 	return o, nil
+}
+
+// Account statuses of AWS::Organizations::Account (its read-only Status;
+// State, which Organizations added later, takes the same values here).
+const (
+	AccountActive         = "ACTIVE"
+	AccountSuspended      = "SUSPENDED"
+	AccountPendingClosure = "PENDING_CLOSURE"
+)
+
+// StatusOf returns the status of member i (0-based): the last Suspended
+// members are SUSPENDED, the Closing before them PENDING_CLOSURE, the
+// rest ACTIVE.
+func (o Organization) StatusOf(i int) string {
+	switch {
+	case i >= o.Accounts-o.Suspended:
+		return AccountSuspended
+	case i >= o.Accounts-o.Suspended-o.Closing:
+		return AccountPendingClosure
+	}
+	return AccountActive
 }
 
 // Members returns the member account IDs, the log-archive account first.
@@ -142,20 +183,20 @@ func (o Organization) Fixtures(mgmt string, defaultRegions []string, seed uint64
 		"Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::" + mgmt + ":root"}, "Action": "sts:AssumeRole"}}}
 
 	var fx []Fixture
-	account := func(id, name string) {
+	account := func(id, name, status string) {
 		fx = append(fx, Fixture{Type: "AWS::Organizations::Account", Account: mgmt, Properties: map[string]any{
-			"AccountId": id, "AccountName": name, "Email": name + "@example.com", "Status": "ACTIVE", "State": "ACTIVE", "JoinedMethod": "CREATED"}})
+			"AccountId": id, "AccountName": name, "Email": name + "@example.com", "Status": status, "State": status, "JoinedMethod": "CREATED"}})
 	}
 	fx = append(fx, Fixture{Type: "AWS::Organizations::Organization", Account: mgmt, Properties: map[string]any{
 		"Id": fmt.Sprintf("o-%010x", rng.Uint64()&0xffffffffff), "FeatureSet": "ALL",
 		"ManagementAccountId": mgmt, "ManagementAccountArn": "arn:aws:organizations::" + mgmt + ":account", "ManagementAccountEmail": "management@example.com"}})
-	account(mgmt, "management")
+	account(mgmt, "management", AccountActive)
 	for i, m := range members {
 		name := fmt.Sprintf("member-%d", i+1)
 		if i == 0 {
 			name = "log-archive"
 		}
-		account(m, name)
+		account(m, name, o.StatusOf(i))
 		fx = append(fx, Fixture{Type: "AWS::IAM::Role", Account: m, Properties: map[string]any{"RoleName": role, "AssumeRolePolicyDocument": trust}})
 	}
 	for ai, acct := range append([]string{mgmt}, members...) {
@@ -174,4 +215,30 @@ func (o Organization) Fixtures(mgmt string, defaultRegions []string, seed uint64
 		}
 	}
 	return fx
+}
+
+// inactiveAccount returns the status of account id when an
+// AWS::Organizations::Account of the endpoint says it is SUSPENDED,
+// PENDING_CLOSURE or CLOSED (State, else Status), and "" otherwise.
+// Called with s.mu held.
+func (s *Server) inactiveAccount(id string) string {
+	for sc, byType := range s.resources {
+		if sc.Region != "" {
+			continue // Organizations' resources are global: no region
+		}
+		for _, r := range byType["AWS::Organizations::Account"] {
+			if str(r.Model, "AccountId") != id {
+				continue
+			}
+			st := str(r.Model, "State")
+			if st == "" {
+				st = str(r.Model, "Status")
+			}
+			switch st {
+			case AccountSuspended, AccountPendingClosure, "CLOSED":
+				return st
+			}
+		}
+	}
+	return ""
 }

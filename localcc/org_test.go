@@ -82,3 +82,48 @@ func TestParseOrganizationErrors(t *testing.T) {
 		}
 	}
 }
+
+// Suspended and closing members: listed like the others but, as on AWS,
+// without their status (only GetResource has it), and STS refuses their
+// roles with AccessDenied although the roles exist and trust the caller.
+func TestInactiveMembers(t *testing.T) {
+	org, err := localcc.ParseOrganization("accounts=4,regions=us-east-1,vpcs=1,covered=0,suspended=1,closing=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := startLocal(t, localcc.Options{Account: acctA, Org: &org, Fixtures: []localcc.Fixture{}})
+	ctx := context.Background()
+	base := sdkConfig(t, srv.URL(), "AKIDPLAIN", "us-east-1")
+	cc := cloudcontrol.NewFromConfig(base)
+
+	list, err := cc.ListResources(ctx, &cloudcontrol.ListResourcesInput{TypeName: aws.String("AWS::Organizations::Account")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range list.ResourceDescriptions {
+		if p := aws.ToString(d.Properties); strings.Contains(p, "Status") || !strings.Contains(p, "AccountName") {
+			t.Fatalf("listed account %s: %s; want AccountId, AccountName and Email only", aws.ToString(d.Identifier), p)
+		}
+	}
+	want := map[string]string{localcc.OrgMember(0): "ACTIVE", localcc.OrgMember(1): "ACTIVE", localcc.OrgMember(2): "PENDING_CLOSURE", localcc.OrgMember(3): "SUSPENDED"}
+	for acct, status := range want {
+		got, err := cc.GetResource(ctx, &cloudcontrol.GetResourceInput{TypeName: aws.String("AWS::Organizations::Account"), Identifier: aws.String(acct)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := aws.ToString(got.ResourceDescription.Properties); !strings.Contains(p, `"Status":"`+status+`"`) {
+			t.Fatalf("account %s read as %s, want Status %s", acct, p, status)
+		}
+		role := "arn:aws:iam::" + acct + ":role/" + localcc.DefaultOrgRole
+		_, err = cloudcontrol.NewFromConfig(assume(base, role, "")).ListResources(ctx, &cloudcontrol.ListResourcesInput{TypeName: aws.String("AWS::EC2::VPC")})
+		if status == "ACTIVE" && err != nil {
+			t.Fatalf("%s: %v", acct, err)
+		}
+		if status != "ACTIVE" {
+			wantCode(t, err, "AccessDenied", "is not authorized to perform: sts:AssumeRole on resource: "+role)
+		}
+	}
+	if _, err := localcc.ParseOrganization("accounts=2,suspended=1,closing=1"); err == nil || !strings.Contains(err.Error(), "at most accounts-1 = 1") {
+		t.Fatalf("too many inactive members: %v", err)
+	}
+}

@@ -124,8 +124,9 @@ const (
 )
 
 // assumeRole issues credentials for a role that exists in its account and
-// whose trust policy admits the caller. A missing role is refused as a
-// distrusting one is, with AccessDenied, as AWS does.
+// whose trust policy admits the caller. A missing role, and any role of a
+// suspended or closing account, is refused as a distrusting one is, with
+// AccessDenied, as AWS does.
 func (s *Server) assumeRole(c caller, form url.Values) (any, *stsError) {
 	roleARN, name, ext := form.Get("RoleArn"), form.Get("RoleSessionName"), form.Get("ExternalId")
 	var cs constraints
@@ -164,7 +165,13 @@ func (s *Server) assumeRole(c caller, form url.Values) (any, *stsError) {
 	defer s.mu.Unlock()
 	s.settle()
 	role := s.find(Scope{Account: m[1]}, "AWS::IAM::Role", m[2])
-	if role == nil || str(role.Model, "Arn") != roleARN || !trusts(role.Model["AssumeRolePolicyDocument"], c, ext) {
+	// An account that is SUSPENDED (closed) or PENDING_CLOSURE gets the
+	// same AccessDenied as a role that does not trust the caller: seen for
+	// SUSPENDED in aws-samples/aws-security-reference-architecture-examples#218
+	// and CrowdStrike/cloud-resource-estimator#25. GUESS: PENDING_CLOSURE
+	// answers the same (reported as failing, with no error text, in
+	// awslabs/landing-zone-accelerator-on-aws#727).
+	if role == nil || s.inactiveAccount(m[1]) != "" || str(role.Model, "Arn") != roleARN || !trusts(role.Model["AssumeRolePolicyDocument"], c, ext) {
 		return nil, stsErr("AccessDenied", 403, fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", c.ARN, roleARN))
 	}
 	if most := maxSession(role); seconds > most {

@@ -73,8 +73,11 @@ account), each with an OrganizationAccountAccessRole the management account
 may assume, the AWS::Organizations::Account of each (listed from the
 management account), VPCS VPCs in every account and region, and the COVERED
 fraction of them already watched by a flow log to the central bucket
-org-flow-logs-200000000001 (made "by others"). --seed makes it repeatable;
-the same seed gives the same VPC IDs.
+org-flow-logs-200000000001 (made "by others"). suspended=N and closing=N make
+the last members SUSPENDED and PENDING_CLOSURE: listed like the others, their
+Status read only through GetResource as on AWS, and STS refuses their roles
+with AccessDenied. --seed makes it repeatable; the same seed gives the same
+VPC IDs.
 
 Any well-formed SigV4 signature with plain keys is accepted unless
 --credentials is set; assumed-role credentials are always checked.
@@ -86,7 +89,8 @@ an assumed role's session, under each scope's "callers").`,
   athanor local --addr 127.0.0.1:0 --latency 0s --seed 1
   athanor local --throttle 5:10 --fail-handlers 0.1:Throttling --drop 0.01
   athanor local --account 111111111111 --regions us-east-1,eu-west-1 --fixtures org.json --throttle-scope 222222222222/eu-west-1=2
-  athanor local --account 111111111111 --org accounts=20,regions=us-east-1+eu-west-1,vpcs=12,covered=0.1 --seed 1`,
+  athanor local --account 111111111111 --org accounts=20,regions=us-east-1+eu-west-1,vpcs=12,covered=0.1 --seed 1
+  athanor local --account 111111111111 --org accounts=5,regions=us-east-1,vpcs=2,covered=0,suspended=1,closing=1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !opts.AllowRemote {

@@ -280,7 +280,14 @@ func (f *orgFlag) String() string {
 	if f == nil || f.org == nil {
 		return ""
 	}
-	return fmt.Sprintf("accounts=%d,regions=%s,vpcs=%d,covered=%g", f.org.Accounts, strings.Join(f.org.Regions, "+"), f.org.VPCs, f.org.Covered)
+	s := fmt.Sprintf("accounts=%d,regions=%s,vpcs=%d,covered=%g", f.org.Accounts, strings.Join(f.org.Regions, "+"), f.org.VPCs, f.org.Covered)
+	if f.org.Suspended > 0 {
+		s += fmt.Sprintf(",suspended=%d", f.org.Suspended)
+	}
+	if f.org.Closing > 0 {
+		s += fmt.Sprintf(",closing=%d", f.org.Closing)
+	}
+	return s
 }
 
 func (f *orgFlag) Set(s string) error {

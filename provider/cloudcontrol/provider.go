@@ -63,8 +63,9 @@ type Options struct {
 	RequestsPerSecond float64
 	// PollMin is the earliest first status call after a submission (0:
 	// 100 ms); PollGap and PollMax bound the gap between later ones (0:
-	// 200 ms and 5 s). See the poller.
-	PollMin, PollGap, PollMax time.Duration
+	// 200 ms and 5 s); PollLag is the most a finished request younger than
+	// 25 × PollLag is seen late (0: 500 ms). See the poller.
+	PollMin, PollGap, PollMax, PollLag time.Duration
 	// Resubmits is how often a request that failed for a passing reason is
 	// submitted again; 0 means 5.
 	Resubmits int
@@ -234,6 +235,9 @@ func NewWithAPI(api API, opts Options) *Provider {
 	}
 	if opts.PollMax <= 0 {
 		opts.PollMax = 5 * time.Second
+	}
+	if opts.PollLag <= 0 {
+		opts.PollLag = 500 * time.Millisecond
 	}
 	if opts.Resubmits <= 0 {
 		opts.Resubmits = 5

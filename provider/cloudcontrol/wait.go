@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sdk "github.com/aws/aws-sdk-go-v2/service/cloudcontrol"
 	"github.com/aws/aws-sdk-go-v2/service/cloudcontrol/types"
-	"golang.org/x/time/rate"
 )
 
 // NewClientToken returns a fresh idempotency token (a random UUID).
@@ -50,13 +49,19 @@ func NewScheduler() *Scheduler { return &Scheduler{pl: newPoller()} }
 // providers that share it have in flight. It spends each provider's
 // request budget where completions are likely:
 //
-//   - A request is first polled after the shortest time a request of its
-//     type and operation has taken in this run (or PollMin before any has
+//   - No request is polled before the shortest time a request of its type
+//     and operation has taken in this run (or PollMin before any has
 //     finished), since none can finish sooner.
-//   - After that it is due again after a gap that grows with its age (4 %
-//     of it, within PollGap..PollMax), so a request is seen finished within
-//     a few percent of its duration at a cost that grows only with the
-//     logarithm of the duration.
+//   - After that it is due again after a gap that grows with its age
+//     (pollGap): a fifth of it while young, never more than PollLag until
+//     it is 25 × PollLag old, then 4 % of it, up to PollMax. A request is
+//     so seen finished within half a second, or 4 % of its duration,
+//     at a cost that grows only slowly with the duration.
+//   - When several requests of one provider are due, one
+//     ListResourceRequests sweep (sweep.go) asks for all of them at once
+//     and only those it no longer lists in progress are asked for by
+//     token: a provider with twelve requests in flight makes one status
+//     call where it would make twelve.
 //   - RetryAfter, when the service gives it, is honoured.
 //   - When the rate limit, not the clock, is the bottleneck, the oldest due
 //     request is polled first: it is the likeliest to be finished.
@@ -75,6 +80,7 @@ type poller struct {
 	wake     chan struct{}
 	learned  map[string]time.Duration // type|operation → shortest duration seen
 	slots    chan struct{}            // bounds concurrent status calls
+	sweeps   map[*Provider]*sweepStats
 }
 
 type waiter struct {
@@ -86,7 +92,10 @@ type waiter struct {
 	lastPoll        time.Time
 	notBefore       time.Time
 	polling         bool
-	done            chan waitResult
+	// confirm is set when a sweep did not list the request in progress:
+	// it has probably finished, and is asked for by token at once.
+	confirm bool
+	done    chan waitResult
 }
 
 type waitResult struct {
@@ -95,7 +104,10 @@ type waitResult struct {
 }
 
 func newPoller() *poller {
-	return &poller{reqs: map[*waiter]bool{}, inflight: map[*adaptiveLimiter]int{}, wake: make(chan struct{}, 1), learned: map[string]time.Duration{}, slots: make(chan struct{}, 32)}
+	return &poller{
+		reqs: map[*waiter]bool{}, inflight: map[*adaptiveLimiter]int{}, wake: make(chan struct{}, 1),
+		learned: map[string]time.Duration{}, slots: make(chan struct{}, 32), sweeps: map[*Provider]*sweepStats{},
+	}
 }
 
 func (pl *poller) wait(ctx context.Context, p *Provider, ev *types.ProgressEvent) (*types.ProgressEvent, error) {
@@ -139,20 +151,32 @@ func (pl *poller) kick() {
 
 func learnKey(typeName string, op types.Operation) string { return typeName + "|" + string(op) }
 
+// pollGap is how long after a poll a request of the given age is due
+// again: a fifth of its age while young (at least PollGap), at most
+// PollLag until 25 × PollLag, then 4 % of its age, at most PollMax.
+// Against a steady 4 % (which needs 25 polls to reach even five
+// seconds) this spends a third of the status calls on an operation of a
+// few seconds while seeing a long one finish as soon.
+func (o *Options) pollGap(age time.Duration) time.Duration {
+	young := max(age/5, o.PollGap)
+	settled := max(o.PollLag, age/25)
+	return min(young, settled, o.PollMax)
+}
+
 // due is when w should next be polled. Called with pl.mu held.
 func (pl *poller) due(w *waiter) time.Time {
-	opts := w.p.opts
-	var t time.Time
-	if w.lastPoll.IsZero() {
-		first := opts.PollMin
-		if d, ok := pl.learned[learnKey(w.typeName, w.op)]; ok && d*9/10 > first {
-			first = d * 9 / 10
+	if w.confirm {
+		return time.Time{}
+	}
+	opts := &w.p.opts
+	t := w.submitted.Add(opts.PollMin)
+	if !w.lastPoll.IsZero() {
+		t = w.lastPoll.Add(opts.pollGap(w.lastPoll.Sub(w.submitted)))
+	}
+	if d, ok := pl.learned[learnKey(w.typeName, w.op)]; ok {
+		if earliest := w.submitted.Add(d * 9 / 10); earliest.After(t) {
+			t = earliest
 		}
-		t = w.submitted.Add(first)
-	} else {
-		age := w.lastPoll.Sub(w.submitted)
-		gap := min(max(age/25, opts.PollGap), opts.PollMax)
-		t = w.lastPoll.Add(gap)
 	}
 	if w.notBefore.After(t) {
 		t = w.notBefore
@@ -171,27 +195,13 @@ func (pl *poller) loop() {
 			pl.mu.Unlock()
 			return
 		}
-		now := time.Now()
-		share := pl.share()
-		var pick *waiter
-		var next time.Time
-		for w := range pl.reqs {
-			if w.polling || pl.inflight[w.p.limiter] >= share {
-				continue
-			}
-			d := pl.due(w)
-			if !d.After(now) {
-				// Among due requests, the provider with the fewest polls
-				// under way first, then the oldest.
-				if pick == nil || pl.inflight[w.p.limiter] < pl.inflight[pick.p.limiter] ||
-					pl.inflight[w.p.limiter] == pl.inflight[pick.p.limiter] && w.submitted.Before(pick.submitted) {
-					pick = w
-				}
-			} else if next.IsZero() || d.Before(next) {
-				next = d
-			}
-		}
+		pick, next := pl.pick(time.Now())
+		var batch []*waiter
 		if pick != nil {
+			batch = pl.sweepBatch(pick, time.Now())
+			for _, w := range batch {
+				w.polling = true
+			}
 			pick.polling = true
 			pl.inflight[pick.p.limiter]++
 		}
@@ -212,21 +222,50 @@ func (pl *poller) loop() {
 			}
 			continue
 		}
-		go func(w *waiter) {
-			// The provider's rate limit gates every call, polls behind
-			// submissions; waiting for it here, not in the loop and not
-			// holding a slot, leaves the other providers' polls free to go.
-			// The provider's share bounds how many of its polls wait.
-			if err := w.p.limiter.waitLow(w.ctx); err != nil {
-				pl.finishPoll(w, nil, err)
-				return
-			}
-			pl.slots <- struct{}{}
-			defer func() { <-pl.slots }()
-			ev, err := pl.poll(w)
-			pl.finishPoll(w, ev, err)
-		}(pick)
+		if batch != nil {
+			go pl.sweep(pick, batch)
+		} else {
+			go pl.pollOne(pick)
+		}
 	}
+}
+
+// pick chooses the request to poll now: among due requests, the one of
+// the rate limit with the fewest polls under way, then the oldest. With
+// none due, next is when the first will be. Called with pl.mu held.
+func (pl *poller) pick(now time.Time) (pick *waiter, next time.Time) {
+	share := pl.share()
+	for w := range pl.reqs {
+		if w.polling || pl.inflight[w.p.limiter] >= share {
+			continue
+		}
+		d := pl.due(w)
+		if !d.After(now) {
+			if pick == nil || pl.inflight[w.p.limiter] < pl.inflight[pick.p.limiter] ||
+				pl.inflight[w.p.limiter] == pl.inflight[pick.p.limiter] && w.submitted.Before(pick.submitted) {
+				pick = w
+			}
+		} else if next.IsZero() || d.Before(next) {
+			next = d
+		}
+	}
+	return pick, next
+}
+
+// pollOne asks for one request by token.
+func (pl *poller) pollOne(w *waiter) {
+	// The provider's rate limit gates every call, polls behind
+	// submissions; waiting for it here, not in the loop and not holding a
+	// slot, leaves the other providers' polls free to go. The provider's
+	// share bounds how many of its polls wait.
+	if err := w.p.limiter.waitLow(w.ctx); err != nil {
+		pl.finishPoll(w, nil, err)
+		return
+	}
+	pl.slots <- struct{}{}
+	defer func() { <-pl.slots }()
+	ev, err := pl.poll(w)
+	pl.finishPoll(w, ev, err)
 }
 
 // share is how many concurrent polls the providers of one rate limit (one
@@ -263,6 +302,10 @@ func (pl *poller) finishPoll(w *waiter, ev *types.ProgressEvent, err error) {
 	defer pl.kick()
 	defer pl.mu.Unlock()
 	w.polling = false
+	if !w.confirm && err == nil {
+		pl.stats(w.p).polled(!terminal(ev.OperationStatus))
+	}
+	w.confirm = false
 	w.lastPoll = time.Now()
 	if pl.inflight[w.p.limiter]--; pl.inflight[w.p.limiter] <= 0 {
 		delete(pl.inflight, w.p.limiter)
@@ -308,143 +351,4 @@ func sleep(ctx context.Context, d time.Duration) error {
 func backoff(attempt int) time.Duration {
 	d := time.Duration(math.Min(float64(time.Second)*math.Pow(2, float64(attempt)), float64(20*time.Second)))
 	return d/2 + time.Duration(mrand.Int64N(int64(d/2)+1))
-}
-
-// adaptiveLimiter is a token bucket whose rate drops by a tenth when the
-// service throttles (at most once a second: a burst of throttled calls is
-// one signal) and creeps back up by 2 % a second while it does not, so it
-// settles just under the rate the service allows. Calls that start work
-// (submissions, reads) go before status polls.
-//
-// Tokens are handed out one at a time by a dispatcher, not reserved ahead
-// by each caller: with a thousand callers waiting, reservations made at
-// the old rate would keep firing after a cut, throttling on for tens of
-// seconds and driving the rate down to nothing.
-type adaptiveLimiter struct {
-	mu      sync.Mutex
-	lim     *rate.Limiter
-	ceiling float64
-	last    time.Time // last change of the rate
-	cut     time.Time // last cut of the rate
-	high    []chan struct{}
-	low     []chan struct{}
-	running bool
-	wake    chan struct{}
-}
-
-func newAdaptiveLimiter(rps float64) *adaptiveLimiter {
-	return &adaptiveLimiter{lim: rate.NewLimiter(rate.Limit(rps), max(1, int(rps/10))), ceiling: rps, last: time.Now(), wake: make(chan struct{}, 1)}
-}
-
-// recover raises the rate by 2 % a second since the last change. Called
-// with a.mu held.
-func (a *adaptiveLimiter) recover() {
-	if cur := float64(a.lim.Limit()); cur < a.ceiling {
-		if secs := time.Since(a.last).Seconds(); secs >= 1 {
-			a.lim.SetLimit(rate.Limit(math.Min(a.ceiling, cur*math.Pow(1.02, secs))))
-			a.last = time.Now()
-		}
-	}
-}
-
-// wait waits for a token for a call that starts work.
-func (a *adaptiveLimiter) wait(ctx context.Context) error { return a.acquire(ctx, true) }
-
-// waitLow waits for a token while no call that starts work is waiting.
-func (a *adaptiveLimiter) waitLow(ctx context.Context) error { return a.acquire(ctx, false) }
-
-func (a *adaptiveLimiter) acquire(ctx context.Context, high bool) error {
-	grant := make(chan struct{}, 1)
-	a.mu.Lock()
-	if high {
-		a.high = append(a.high, grant)
-	} else {
-		a.low = append(a.low, grant)
-	}
-	if !a.running {
-		a.running = true
-		go a.dispatch()
-	}
-	a.mu.Unlock()
-	select {
-	case a.wake <- struct{}{}:
-	default:
-	}
-	select {
-	case <-grant:
-		return nil
-	case <-ctx.Done():
-		a.mu.Lock()
-		a.high, a.low = without(a.high, grant), without(a.low, grant)
-		a.mu.Unlock()
-		return ctx.Err()
-	}
-}
-
-func without(q []chan struct{}, g chan struct{}) []chan struct{} {
-	for i, x := range q {
-		if x == g {
-			return append(q[:i:i], q[i+1:]...)
-		}
-	}
-	return q
-}
-
-// dispatch takes one token at a time at the current rate and gives it to
-// the next waiter, high priority first. It stops after a second with no
-// waiter.
-func (a *adaptiveLimiter) dispatch() {
-	idle := time.NewTimer(time.Second)
-	defer idle.Stop()
-	for {
-		a.lim.Wait(context.Background()) // never fails without a deadline
-		for {
-			a.mu.Lock()
-			a.recover()
-			var g chan struct{}
-			switch {
-			case len(a.high) > 0:
-				g, a.high = a.high[0], a.high[1:]
-			case len(a.low) > 0:
-				g, a.low = a.low[0], a.low[1:]
-			}
-			a.mu.Unlock()
-			if g != nil {
-				g <- struct{}{}
-				break
-			}
-			if !idle.Stop() {
-				select {
-				case <-idle.C:
-				default:
-				}
-			}
-			idle.Reset(time.Second)
-			select {
-			case <-a.wake:
-				continue
-			case <-idle.C:
-				a.mu.Lock()
-				if len(a.high)+len(a.low) == 0 {
-					a.running = false
-					a.mu.Unlock()
-					return
-				}
-				a.mu.Unlock()
-			}
-		}
-	}
-}
-
-func (a *adaptiveLimiter) throttled() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	// Measured from the last cut, not the last change: recovery changes
-	// the rate every second, and would otherwise hide every throttle.
-	if time.Since(a.cut) < time.Second {
-		return
-	}
-	a.lim.SetLimit(rate.Limit(math.Max(1, float64(a.lim.Limit())*0.9)))
-	a.last = time.Now()
-	a.cut = a.last
 }

@@ -43,6 +43,15 @@ func (s *statusAPI) GetResourceRequestStatus(ctx context.Context, in *sdk.GetRes
 	}}, nil
 }
 
+// ListResourceRequests lists the one request while it runs.
+func (s *statusAPI) ListResourceRequests(context.Context, *sdk.ListResourceRequestsInput, ...func(*sdk.Options)) (*sdk.ListResourceRequestsOutput, error) {
+	out := &sdk.ListResourceRequestsOutput{}
+	if !s.done.Load() {
+		out.ResourceRequestStatusSummaries = []types.ProgressEvent{{RequestToken: aws.String("tok"), OperationStatus: types.OperationStatusInProgress}}
+	}
+	return out, nil
+}
+
 func waitAsync(p *Provider, ctx context.Context, token string) chan error {
 	ch := make(chan error, 1)
 	go func() {

@@ -9,13 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
-	"strings"
 	"sync"
 
 	"github.com/athanor-iac/athanor"
 	"github.com/athanor-iac/athanor/aws/ec2"
-	"github.com/athanor-iac/athanor/aws/organizations"
 	"github.com/athanor-iac/athanor/aws/s3"
 	"github.com/athanor-iac/athanor/coverage"
 )
@@ -48,6 +45,18 @@ type Config struct {
 	// Bucket names the central bucket; empty means
 	// org-flow-logs-LOGARCHIVE.
 	Bucket string
+	// OrgID is the organisation's ID (o-...); empty means the one found
+	// from the management account, if any. When it is known the bucket
+	// policy admits the organisation (aws:SourceOrgID), one size for any
+	// number of accounts; when not, it lists the accounts
+	// (aws:SourceAccount), and a list over S3's 20 KB policy limit is
+	// refused before any call.
+	OrgID string
+	// KMS encrypts the central bucket with a customer managed KMS key
+	// declared beside it (SSE-KMS) instead of S3 managed keys (SSE-S3);
+	// the key policy lets delivery.logs.amazonaws.com use it for the
+	// same sources as the bucket policy.
+	KMS bool
 }
 
 // Coverage prints the coverage report (a table, or JSON with
@@ -62,7 +71,7 @@ func (c Config) Coverage(ctx context.Context, args []string, stdout, stderr io.W
 			asJSON = true
 			continue
 		case "-h", "--help":
-			fmt.Fprintf(stdout, "Print which VPCs of the organisation have a flow log to the central bucket capturing all traffic, per account and region; change nothing.\n\nUsage:\n  %s coverage [--json] [plan flags: --endpoint, --state, --stage, --region, --profile, ...]\n", AppName)
+			fmt.Fprintf(stdout, "Print which VPCs of the organisation have a flow log to the central bucket capturing all traffic, per account and region, and which accounts were skipped (SUSPENDED or PENDING_CLOSURE: their roles cannot be assumed); change nothing.\n\nUsage:\n  %s coverage [--json] [plan flags: --endpoint, --state, --stage, --region, --profile, ...]\n", AppName)
 			return athanor.ExitOK
 		}
 		rest = append(rest, a)
@@ -81,7 +90,7 @@ func (c Config) Coverage(ctx context.Context, args []string, stdout, stderr io.W
 		if err != nil {
 			return err
 		}
-		report = coverage.Compute(org.policy(app), scopes)
+		report = coverage.Compute(org.policy(app), scopes, org.skipped...)
 		// Declaring nothing plans deleting what the program manages;
 		// the plan is discarded and nothing is applied.
 		return nil
@@ -95,60 +104,6 @@ func (c Config) Coverage(ctx context.Context, args []string, stdout, stderr io.W
 		report.WriteTable(stdout)
 	}
 	return athanor.ExitOK
-}
-
-// noOrg says why nothing is covered.
-const noOrg = "no organisation found from this account and ORG_ACCOUNTS is not set: nothing to cover. Run in the management account, or set ORG_ACCOUNTS, ORG_MANAGEMENT, ORG_LOG_ARCHIVE and ORG_REGIONS."
-
-// org is the organisation as found: its accounts, the management and
-// log-archive accounts, and the policy's bucket.
-type org struct {
-	Config
-	accounts []string
-	bucket   string
-}
-
-// discover finds the accounts, the management and the log-archive account.
-// It returns nil, and no error, when the run's account sees no
-// organisation and no accounts are given: there is nothing to cover.
-func (c Config) discover(app *athanor.App) (*org, error) {
-	o := &org{Config: c, accounts: c.Accounts}
-	if o.Management == "" {
-		orgs, err := organizations.ListOrganizations(app)
-		if err == nil && len(orgs) == 0 && len(c.Accounts) == 0 {
-			return nil, nil
-		}
-		if err != nil || len(orgs) == 0 {
-			return nil, fmt.Errorf("finding the management account: %v; run in the management account, or set ORG_MANAGEMENT", err)
-		}
-		o.Management = orgs[0].ManagementAccountId
-	}
-	if len(o.accounts) == 0 || o.LogArchive == "" {
-		accts, err := organizations.ListAccounts(app)
-		if err != nil {
-			return nil, fmt.Errorf("listing the organisation's accounts: %w; set ORG_ACCOUNTS and ORG_LOG_ARCHIVE instead", err)
-		}
-		for _, a := range accts {
-			if len(c.Accounts) == 0 {
-				o.accounts = append(o.accounts, a.AccountId)
-			}
-			if n := strings.ToLower(a.AccountName); o.LogArchive == "" && (n == "log-archive" || n == "log archive") {
-				o.LogArchive = a.AccountId
-			}
-		}
-	}
-	if len(c.Regions) == 0 {
-		return nil, errors.New("no regions to cover: set ORG_REGIONS (Config.Regions), e.g. ORG_REGIONS=us-east-1,eu-west-1")
-	}
-	if o.LogArchive == "" {
-		return nil, errors.New("no account is named log-archive: set ORG_LOG_ARCHIVE to the account of the central bucket")
-	}
-	sort.Strings(o.accounts)
-	o.bucket = o.Bucket
-	if o.bucket == "" {
-		o.bucket = "org-flow-logs-" + o.LogArchive
-	}
-	return o, nil
 }
 
 // in is the Declarer for an account and region: the management account
@@ -218,8 +173,11 @@ func (c Config) Program(app *athanor.App) error {
 		return err
 	}
 	pol := o.policy(app)
-	before := coverage.Compute(pol, scopes)
-	app.Log("coverage before: %d of %d VPCs (%s) in %d accounts and %d regions", before.Covered, before.Total, before.PercentText(), len(o.accounts), len(o.Regions))
+	before := coverage.Compute(pol, scopes, o.skipped...)
+	for _, s := range o.skipped {
+		app.Log("skipping account %s: %s", s.Account, s.Reason)
+	}
+	app.Log("coverage before: %d of %d VPCs (%s) in %d accounts and %d regions%s", before.Covered, before.Total, before.PercentText(), len(o.accounts), len(o.Regions), before.SkippedText())
 
 	var jobs []func() (coverage.Scope, error)
 	for _, sc := range before.Scopes {
@@ -240,8 +198,8 @@ func (c Config) Program(app *athanor.App) error {
 	if err != nil || app.Planning() {
 		return err
 	}
-	after := coverage.Compute(pol, withFlowLogs(scopes, made))
-	app.Log("coverage after: %d of %d VPCs (%s)", after.Covered, after.Total, after.PercentText())
+	after := coverage.Compute(pol, withFlowLogs(scopes, made), o.skipped...)
+	app.Log("coverage after: %d of %d VPCs (%s)%s", after.Covered, after.Total, after.PercentText(), after.SkippedText())
 	return nil
 }
 
@@ -259,36 +217,6 @@ func withFlowLogs(scopes []coverage.Scope, made []coverage.Scope) []coverage.Sco
 		}
 	}
 	return out
-}
-
-// declareBucket declares the central bucket and its policy in the
-// log-archive account, and returns the policy, which flow logs must come
-// after: without it EC2 tries to attach one of its own.
-func (o *org) declareBucket(archive athanor.Declarer) (*s3.BucketPolicyResource, error) {
-	bucket, err := s3.Bucket(archive, "centralBucket", s3.BucketProps{
-		BucketName: o.bucket,
-		BucketEncryption: &s3.BucketBucketEncryption{ServerSideEncryptionConfiguration: []s3.BucketServerSideEncryptionRule{{
-			// SSE-S3: SSE-KMS would need a customer managed key whose key
-			// policy admits delivery.logs.amazonaws.com as well.
-			ServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionByDefault{SSEAlgorithm: "AES256"},
-		}}},
-		PublicAccessBlockConfiguration: &s3.BucketPublicAccessBlockConfiguration{
-			BlockPublicAcls: athanor.Bool(true), BlockPublicPolicy: athanor.Bool(true),
-			IgnorePublicAcls: athanor.Bool(true), RestrictPublicBuckets: athanor.Bool(true),
-		},
-		LifecycleConfiguration: &s3.BucketLifecycleConfiguration{Rules: []s3.BucketRule{{
-			Id: "archive-then-expire", Status: "Enabled",
-			Transitions:      []s3.BucketTransition{{StorageClass: "GLACIER_IR", TransitionInDays: athanor.Int(90)}},
-			ExpirationInDays: athanor.Int(400),
-		}}},
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s3.BucketPolicy(archive, "centralBucketPolicy", s3.BucketPolicyProps{
-		Bucket:         bucket.Resource.Identifier,
-		PolicyDocument: deliveryPolicy(bucket.Arn, o.accounts),
-	})
 }
 
 // declareFlowLog declares the flow log of one VPC and returns it as
@@ -313,34 +241,6 @@ func (o *org) declareFlowLog(app *athanor.App, account, region, vpc string, afte
 	return coverage.FlowLog{ID: fl.Id, ResourceID: vpc, ResourceType: props.ResourceType, TrafficType: props.TrafficType,
 		LogDestinationType: props.LogDestinationType, LogDestination: props.LogDestination,
 		Tags: map[string]string{ManagedTag: managedBy(app)}}, nil
-}
-
-// deliveryPolicy is the bucket policy the VPC user guide gives for flow
-// logs published to S3 from other accounts ("Amazon S3 bucket permissions
-// for flow logs"): the log delivery service may write objects, owned by
-// the bucket owner, and read the bucket's ACL, on behalf of the listed
-// source accounts only. Bucket policies are capped at 20 KB, about 500
-// accounts listed this way.
-func deliveryPolicy(bucketARN string, accounts []string) map[string]any {
-	principal := map[string]any{"Service": "delivery.logs.amazonaws.com"}
-	return map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []any{
-			map[string]any{
-				"Sid": "AWSLogDeliveryWrite", "Effect": "Allow", "Principal": principal,
-				"Action": "s3:PutObject", "Resource": bucketARN + "/AWSLogs/*",
-				"Condition": map[string]any{"StringEquals": map[string]any{
-					"aws:SourceAccount": accounts,
-					"s3:x-amz-acl":      "bucket-owner-full-control",
-				}},
-			},
-			map[string]any{
-				"Sid": "AWSLogDeliveryAclCheck", "Effect": "Allow", "Principal": principal,
-				"Action": []string{"s3:GetBucketAcl", "s3:ListBucket"}, "Resource": bucketARN,
-				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": accounts}},
-			},
-		},
-	}
 }
 
 // parallel runs the jobs at once and returns their results in order, or
