@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/athanor-iac/athanor/localcc"
@@ -15,11 +14,7 @@ import (
 // of them meets slows the other too, as AWS throttles the account and
 // region whoever calls.
 func TestScopeRegistrySharesRateLimitAcrossRoles(t *testing.T) {
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	localAWSEnv(t)
 	const home, other = "111111111111", "222222222222"
 	hot := localcc.Scope{Account: other, Region: "us-east-1"}
 	trust := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"AWS": home}, "Action": "sts:AssumeRole"}}}
