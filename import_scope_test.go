@@ -24,7 +24,7 @@ func TestImportIntoScopes(t *testing.T) {
 		t.Fatalf("import without the scope: exit %d\n%s", code, out)
 	}
 	code, out := e.athanor("import", "AWS::Logs::LogGroup", "b-logs", "--as", "bLogs", "--role-arn", roleB, "--scope-region", "eu-west-1", "--account", orgB)
-	if code != 0 || !strings.Contains(out, "imported AWS::Logs::LogGroup b-logs (in "+orgB+"/eu-west-1 (role "+roleB+")) as \"bLogs\"") {
+	if code != 0 || !strings.Contains(out, "imported AWS::Logs::LogGroup b-logs from "+orgB+"/eu-west-1 (role "+roleB+") as \"bLogs\"") {
 		t.Fatalf("import in B: exit %d\n%s", code, out)
 	}
 	if code, out := e.athanor("import", "AWS::Logs::LogGroup", "c-logs", "--as", "cLogs", "--role-arn", roleC); code != 0 {

@@ -150,11 +150,11 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 	if opts.JSON {
 		return jsonout.Write(opts.IO.Out, RecordDocument{FormatVersion: jsonout.FormatVersion, App: opts.App, Stage: stage, Record: secrets.RedactStored(*rec)})
 	}
-	in := ""
+	from := ""
 	if rec.Scope != nil {
-		in = " (in " + rec.Scope.String() + ")"
+		from = " from " + rec.Scope.String()
 	}
-	fmt.Fprintf(opts.IO.Out, "imported %s %s%s as %q in %s/%s; the next run of the program adopts it, and `plan` shows how it differs from the program\n", rec.Type, rec.Identifier, in, rec.LogicalID, opts.App, stage)
+	fmt.Fprintf(opts.IO.Out, "imported %s %s%s as %q in %s/%s; the next run of the program adopts it, and `plan` shows how it differs from the program\n", rec.Type, rec.Identifier, from, rec.LogicalID, opts.App, stage)
 	return nil
 }
 
