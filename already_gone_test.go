@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sdk "github.com/aws/aws-sdk-go-v2/service/cloudcontrol"
@@ -22,10 +21,13 @@ func TestDeletingWhatIsAlreadyGone(t *testing.T) {
 	if code, out := e.run(prog); code != 0 {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	if _, err := e.client().DeleteResource(context.Background(), &sdk.DeleteResourceInput{TypeName: aws.String("AWS::EC2::FlowLog"), Identifier: aws.String(got["vpcFlowLog"].Id)}); err != nil {
+	del, err := e.client().DeleteResource(context.Background(), &sdk.DeleteResourceInput{TypeName: aws.String("AWS::EC2::FlowLog"), Identifier: aws.String(got["vpcFlowLog"].Id)})
+	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(50 * time.Millisecond)
+	if ev := e.finish(del.ProgressEvent); ev.OperationStatus != "SUCCESS" {
+		t.Fatalf("the delete outside the program ended %s", ev.OperationStatus)
+	}
 	if code, out := e.run(prog, "destroy"); code != 0 || !strings.Contains(out, "1 deleted") {
 		t.Fatalf("destroy of a flow log deleted outside: exit %d\n%s", code, out)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,9 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	sdk "github.com/aws/aws-sdk-go-v2/service/cloudcontrol"
+	"github.com/aws/aws-sdk-go-v2/service/cloudcontrol/types"
 
 	"github.com/athanor-iac/athanor"
 	"github.com/athanor-iac/athanor/localcc"
+	"github.com/athanor-iac/athanor/localcc/localcctest"
 )
 
 // env is a local endpoint and a state folder, shared by the runs of one
@@ -22,6 +25,11 @@ type env struct {
 	t     *testing.T
 	srv   *localcc.Server
 	state string
+	// clock is the endpoint's clock; nil when the test brings its own.
+	clock *localcctest.Clock
+	// longest is the longest a mutation of the endpoint takes.
+	longest time.Duration
+	calls   *localcctest.Calls
 }
 
 func newEnv(t *testing.T, opts localcc.Options) *env {
@@ -35,12 +43,33 @@ func newEnv(t *testing.T, opts localcc.Options) *env {
 		opts.Latency = map[string]localcc.Range{"*": {Min: 0, Max: 20 * time.Millisecond}}
 	}
 	opts.Fixtures = append(opts.Fixtures, localcc.SeedFixtures()...)
+	e := &env{t: t, state: t.TempDir(), longest: longestLatency(opts.Latency), calls: &localcctest.Calls{}}
+	if opts.Clock == nil {
+		e.clock = &localcctest.Clock{}
+		opts.Clock = e.clock
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(e.calls)
+	}
 	srv, err := localcc.Start(opts, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	return &env{t: t, srv: srv, state: t.TempDir()}
+	e.srv = srv
+	return e
+}
+
+// longestLatency is the longest a mutation takes with these latencies.
+func longestLatency(latency map[string]localcc.Range) time.Duration {
+	longest := time.Duration(0)
+	if _, ok := latency["*"]; !ok {
+		longest = localcc.DefaultLatency.Max
+	}
+	for _, r := range latency {
+		longest = max(longest, r.Max)
+	}
+	return longest
 }
 
 // run runs program with args against the endpoint and returns the exit
@@ -96,18 +125,41 @@ func (e *env) createDirectly(typeName string, props any, clientToken string) str
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	for i := 0; i < 200; i++ {
-		st, err := e.client().GetResourceRequestStatus(context.Background(), &sdk.GetResourceRequestStatusInput{RequestToken: out.ProgressEvent.RequestToken})
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if s := st.ProgressEvent.OperationStatus; s == "SUCCESS" {
-			return aws.ToString(st.ProgressEvent.Identifier)
-		} else if s == "FAILED" {
-			e.t.Fatalf("direct create failed: %s", aws.ToString(st.ProgressEvent.StatusMessage))
-		}
-		time.Sleep(10 * time.Millisecond)
+	ev := e.finish(out.ProgressEvent)
+	if ev.OperationStatus != types.OperationStatusSuccess {
+		e.t.Fatalf("direct create ended %s: %s", ev.OperationStatus, aws.ToString(ev.StatusMessage))
 	}
-	e.t.Fatal("direct create did not finish")
-	return ""
+	return aws.ToString(ev.Identifier)
+}
+
+// finish ends a request the test sent itself, without waiting: it moves
+// the endpoint's clock past the longest latency, so that the request is
+// done by the next call, and returns the request's final event.
+func (e *env) finish(ev *types.ProgressEvent) *types.ProgressEvent {
+	e.t.Helper()
+	if e.clock == nil {
+		e.t.Fatal("finish needs the endpoint's clock: this test brings its own")
+	}
+	e.clock.Advance(e.longest)
+	st, err := e.client().GetResourceRequestStatus(context.Background(), &sdk.GetResourceRequestStatusInput{RequestToken: ev.RequestToken})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	switch st.ProgressEvent.OperationStatus {
+	case types.OperationStatusSuccess, types.OperationStatusFailed, types.OperationStatusCancelComplete:
+		return st.ProgressEvent
+	}
+	e.t.Fatalf("request %s is still %s after the longest latency", aws.ToString(ev.RequestToken), st.ProgressEvent.OperationStatus)
+	return nil
+}
+
+// await waits for ch, failing the test after a minute: a guard against a
+// hang, not a wait for time to pass.
+func (e *env) await(ch <-chan struct{}, what string) {
+	e.t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(time.Minute):
+		e.t.Fatalf("%s never happened", what)
+	}
 }

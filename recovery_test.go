@@ -97,19 +97,26 @@ func TestCancelledCreateThatHappenedAnyway(t *testing.T) {
 	}
 }
 
-// runCancelledAfter runs program and cancels it 100 ms after the endpoint
-// first sees call, as a second Ctrl-C would: the run must cancel the one
-// request in flight and exit 1.
+// runCancelledAfter runs program and cancels it once the run polls the
+// request of call, as a second Ctrl-C would: the run must cancel the one
+// request in flight and exit 1. The endpoint's clock stands still for the
+// run, so that the request is certain to be in flight; afterwards it
+// moves past the request's latency, so that the cancellation (or, with
+// LateCancel, the request) is done by the next run's first call.
 func (e *env) runCancelledAfter(call string, program func(*athanor.App) error) {
 	e.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	e.clock.Stop()
+	defer func() { e.clock.Advance(e.longest); e.clock.Start() }()
+	// The run records the request token before it first polls.
+	polled := e.calls.After(call, "GetResourceRequestStatus")
 	go func() {
-		for e.srv.Metrics().Calls[call] == 0 {
-			time.Sleep(5 * time.Millisecond)
+		select {
+		case <-polled:
+			cancel()
+		case <-ctx.Done():
 		}
-		time.Sleep(100 * time.Millisecond)
-		cancel()
 	}()
 	var out strings.Builder
 	code := athanor.Main(ctx, "flowlogs", []string{"--yes", "--endpoint", e.srv.URL(), "--state", e.state, "--stage", "test"}, &out, &out, program)

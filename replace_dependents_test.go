@@ -89,19 +89,8 @@ func TestReplacedVPCWithFailedDeleteIntent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; ; i++ {
-		st, err := e.client().GetResourceRequestStatus(ctx, &sdk.GetResourceRequestStatusInput{RequestToken: del.ProgressEvent.RequestToken})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.ProgressEvent.OperationStatus == "FAILED" {
-			break
-		}
-		if i > 500 || st.ProgressEvent.OperationStatus == "SUCCESS" {
-			t.Fatalf("the VPC's delete did not fail: %s", st.ProgressEvent.OperationStatus)
-		}
-		e.srv.Settle()
-		time.Sleep(5 * time.Millisecond)
+	if ev := e.finish(del.ProgressEvent); ev.OperationStatus != "FAILED" {
+		t.Fatalf("the VPC's delete did not fail: %s", ev.OperationStatus)
 	}
 	newID := e.createDirectly("AWS::EC2::VPC", map[string]any{"CidrBlock": "10.30.0.0/16"}, "")
 	vpc.Superseded = []state.Superseded{{Identifier: vpc.Identifier, Props: vpc.Props, Pending: &state.Intent{Operation: state.OpDelete, Identifier: vpc.Identifier, ClientToken: token, StartedAt: time.Now()}}}

@@ -17,6 +17,11 @@ import "github.com/athanor-iac/athanor/internal/secrets"
 // ATHANOR_PASSPHRASE, or age keys in ATHANOR_AGE_RECIPIENTS and
 // ATHANOR_AGE_IDENTITY_FILE (docs/secrets.md). An empty string stays
 // empty and unmarked.
+//
+// The returned string holds not v but a token: v encrypted under a key
+// that exists only in this process, so a program that prints or logs it
+// (fmt.Println, slog) shows nothing of the secret. Use [RevealSecret] for
+// the value, and [IsSecret] to tell a marked string.
 func Secret(v string) string { return secrets.Mark(v) }
 
 // IsSecret reports whether s holds a value marked secret, or one the

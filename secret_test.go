@@ -3,7 +3,14 @@ package athanor_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -221,28 +228,127 @@ func TestSecretBesideUnknownValue(t *testing.T) {
 	}
 }
 
-// Stage outputs are stored unencrypted for other stages: a secret output
-// is refused while planning, and plain outputs still work through the
-// encrypting store.
-func TestSecretOutputIsRefused(t *testing.T) {
+// leaks are the forms of a secret no byte written may hold: the value and
+// its base64 and hex encodings.
+func leaks(v string) []string {
+	b := []byte(v)
+	return []string{v, base64.StdEncoding.EncodeToString(b), base64.RawStdEncoding.EncodeToString(b),
+		base64.URLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b), hex.EncodeToString(b)}
+}
+
+// A secret stage output needs a key, is stored encrypted, printed as
+// (sensitive), shown by state outputs only when asked with the key, and
+// read by another program still marked.
+func TestSecretOutputs(t *testing.T) {
 	e := newEnv(t, localcc.Options{})
-	t.Setenv("ATHANOR_PASSPHRASE", "p")
-	code, out := e.run(func(app *athanor.App) error {
-		app.Output("password", athanor.Secret("out-s3cret"))
-		return nil
-	}, "--yes")
-	if code != 1 || !strings.Contains(out, `output "password" holds a secret`) || strings.Contains(out, "out-s3cret") {
-		t.Fatalf("secret output: exit %d\n%s", code, out)
-	}
-	code, out = e.run(func(app *athanor.App) error {
+	const pw = "out-s3cret-value"
+	prog := func(app *athanor.App) error {
+		app.Output("password", athanor.Secret(pw))
+		app.Output("db", map[string]any{"url": "pg://app:" + athanor.Secret(pw) + "@db", "port": 5432})
 		app.Output("region", "us-east-1")
 		return nil
-	}, "--yes")
-	if code != 0 {
-		t.Fatalf("plain output: exit %d\n%s", code, out)
 	}
+	t.Setenv("ATHANOR_PASSPHRASE", "")
+	for _, cmd := range []string{"plan", "up"} {
+		code, out := e.run(prog, cmd)
+		if code != 1 || !strings.Contains(out, `output "password" holds a secret, but no key is configured`) || !strings.Contains(out, "ATHANOR_PASSPHRASE") || strings.Contains(out, pw) {
+			t.Fatalf("%s of a secret output without a key: exit %d\n%s", cmd, code, out)
+		}
+	}
+	t.Setenv("ATHANOR_PASSPHRASE", "p")
+	code, out := e.run(prog, "up")
+	if code != 0 || !strings.Contains(out, "password = (sensitive)") || !strings.Contains(out, `db = {"port":5432,"url":"(sensitive)"}`) {
+		t.Fatalf("up: exit %d\n%s", code, out)
+	}
+	written := out
+	state := func(args ...string) (int, string, string) {
+		var o, eo bytes.Buffer
+		code := cli.Execute(context.Background(), append([]string{"state", "outputs", "--state", e.state, "--app", "flowlogs", "--stage", "test"}, args...), strings.NewReader(""), &o, &eo)
+		written += o.String() + eo.String()
+		return code, o.String(), eo.String()
+	}
+	code, shown, _ := state()
+	if code != 0 || !strings.Contains(shown, "password  (sensitive)") || !strings.Contains(shown, "region    us-east-1") {
+		t.Fatalf("state outputs: %d\n%s", code, shown)
+	}
+	code, shown, _ = state("--json")
+	var doc cli.StateOutputs
+	if code != 0 || json.Unmarshal([]byte(shown), &doc) != nil || doc.Outputs["password"] != "(sensitive)" {
+		t.Fatalf("state outputs --json: %d\n%s", code, shown)
+	}
+	for _, b := range [][]byte{treeBytes(t, e.state), []byte(written)} {
+		for _, leak := range leaks(pw) {
+			if bytes.Contains(b, []byte(leak)) {
+				t.Fatalf("%q written:\n%s", leak, b)
+			}
+		}
+	}
+	code, shown, _ = state("--show-secrets", "--json")
+	if code != 0 || json.Unmarshal([]byte(shown), &doc) != nil || doc.Outputs["password"] != pw || doc.Outputs["db"].(map[string]any)["url"] != "pg://app:"+pw+"@db" {
+		t.Fatalf("state outputs --show-secrets --json: %d\n%s", code, shown)
+	}
+
 	got, err := athanor.ReadOutputs(context.Background(), e.state, "flowlogs", "test")
-	if err != nil || got["region"] != "us-east-1" {
+	if err != nil || !athanor.IsSecret(got["password"].(string)) || athanor.RevealSecret(got["password"].(string)) != pw || got["region"] != "us-east-1" {
 		t.Fatalf("outputs %v, %v", got, err)
+	}
+	t.Setenv("ATHANOR_PASSPHRASE", "")
+	if _, err := athanor.ReadOutputs(context.Background(), e.state, "flowlogs", "test"); err == nil || !strings.Contains(err.Error(), "ATHANOR_PASSPHRASE is not set") {
+		t.Fatalf("reading secret outputs without the key: %v", err)
+	}
+	if code, _, errOut := state("--show-secrets"); code != 1 || !strings.Contains(errOut, "ATHANOR_PASSPHRASE is not set") {
+		t.Fatalf("state outputs --show-secrets without the key: %d %s", code, errOut)
+	}
+}
+
+// treeBytes is every byte of the files under dir.
+func treeBytes(t *testing.T, dir string) []byte {
+	t.Helper()
+	var all []byte
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		all = append(all, b...)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
+// A program that prints a secret, or a resource holding one, with fmt or
+// slog, prints neither the value nor an encoding of it.
+func TestPrintedSecretRevealsNothing(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	t.Setenv("ATHANOR_PASSPHRASE", "p")
+	const pw = "printed-s3cret-value"
+	var printed bytes.Buffer
+	code, out := e.run(func(app *athanor.App) error {
+		v := "token=" + athanor.Secret(pw)
+		r, err := app.Resource("AWS::SSM::Parameter", "token", map[string]any{"Name": "token", "Type": "String", "Value": v})
+		if err != nil {
+			return err
+		}
+		for _, verb := range []string{"%v", "%+v", "%s", "%q", "%#v"} {
+			fmt.Fprintf(&printed, verb+"\n", v)
+			fmt.Fprintf(&printed, verb+"\n", r)
+		}
+		slog.New(slog.NewTextHandler(&printed, nil)).Info("made", "value", v, "resource", r)
+		slog.New(slog.NewJSONHandler(&printed, nil)).Info("made", "value", v, "resource", r)
+		return nil
+	}, "up", "--yes")
+	if code != 0 {
+		t.Fatalf("up: %d\n%s", code, out)
+	}
+	for _, leak := range leaks(pw) {
+		if strings.Contains(printed.String(), leak) {
+			t.Fatalf("printed %q:\n%s", leak, printed.String())
+		}
+	}
+	if !strings.Contains(printed.String(), "Value:(sensitive)") || !strings.Contains(printed.String(), `&athanor.Resource{LogicalID:"token"`) {
+		t.Fatalf("the resource does not print as itself with its secret redacted:\n%s", printed.String())
 	}
 }

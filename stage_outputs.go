@@ -3,6 +3,7 @@ package athanor
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
@@ -19,6 +20,12 @@ import (
 //
 // While planning, a value may be unknown (see [IsUnknown]); it is known
 // by the time up records it.
+//
+// A value that holds a secret ([Secret], or a secret property of a
+// resource) is stored encrypted with the stage's key, as secret
+// properties are, and shown as "(sensitive)"; it needs a key configured
+// (ATHANOR_PASSPHRASE or age keys, docs/secrets.md), and so does a program
+// that reads it with [ReadOutputs].
 func (a *App) Output(name string, value any) {
 	if err := state.ValidateLogicalID(name); err != nil {
 		a.fail(fmt.Errorf("output %q: use letters, digits, '-', '_' and '.', at most 128, not starting with '.'", name))
@@ -33,8 +40,10 @@ func (a *App) Output(name string, value any) {
 		v = value
 	}
 	if secrets.Contains(v) {
-		a.fail(fmt.Errorf("output %q holds a secret, and outputs are stored unencrypted for other stages to read: publish something that is not secret (where the secret is kept, such as its ARN)", name))
-		return
+		if err := a.eng.SealReady(); err != nil {
+			a.fail(secretOutputError(name, err))
+			return
+		}
 	}
 	a.outMu.Lock()
 	defer a.outMu.Unlock()
@@ -46,6 +55,17 @@ func (a *App) Output(name string, value any) {
 		return
 	}
 	a.outputs[name] = v
+}
+
+// secretOutputError says why the secret output name cannot be stored.
+func secretOutputError(name string, err error) error {
+	var missing *secrets.MissingKeyError
+	if errors.As(err, &missing) {
+		m := *missing
+		m.Why = fmt.Sprintf("output %q holds a secret", name)
+		return &m
+	}
+	return fmt.Errorf("output %q holds a secret: %w", name, err)
 }
 
 // jsonValue is v as plain JSON values, as it is stored and read back.
@@ -78,6 +98,11 @@ func (a *App) recordedOutputs() map[string]any {
 // use another's: a network stage's VPC ID in an application stage. It
 // needs no lock, and a stage that recorded none has an empty map.
 //
+// Secret outputs are returned marked as secrets (see [IsSecret]),
+// decrypted with the key the environment configures for that stage
+// (ATHANOR_PASSPHRASE, or ATHANOR_AGE_IDENTITY_FILE); outputs without
+// secrets need none.
+//
 //	net, err := athanor.ReadOutputs(app.Context(), "", "network", "prod")
 //	vpcID, _ := net["vpcId"].(string)
 func ReadOutputs(ctx context.Context, stateURL, app, stage string) (map[string]any, error) {
@@ -95,7 +120,7 @@ func ReadOutputs(ctx context.Context, stateURL, app, stage string) (map[string]a
 	if c, ok := s.(io.Closer); ok {
 		defer c.Close()
 	}
-	outs, err := state.LoadOutputs(ctx, s)
+	outs, err := secrets.LoadOutputs(ctx, s)
 	if err != nil {
 		return nil, fmt.Errorf("read the outputs of %s stage %s in %s: %w", app, stage, state.Redact(url), err)
 	}

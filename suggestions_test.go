@@ -31,13 +31,12 @@ var suggestionRE = regexp.MustCompile("`athanor |(?i:run again with[a-z ]*|add|u
 // TestSuggestedCommandsWork provokes and follows. A file whose count
 // differs has a suggestion no case follows: add one.
 var covered = map[string]int{
-	"internal/cli/state.go":             5, // state list (show, rm, and rm's lock), add --force, add --yes, state rekey (rm of the key record)
+	"internal/cli/state_show.go":        1, // state list, for a missing record
+	"internal/cli/state_rm.go":          5, // state list (rm, and rm's lock), add --yes, state rekey (rm of the key record), add --yes --force and state rm --force (rm of a protected record)
+	"internal/cli/state_migrate.go":     1, // add --force
 	"internal/cli/localflags.go":        1, // pass --allow-remote: internal/cli's tests
 	"internal/engine/apply.go":          1, // run again with --adopt
-	"internal/engine/engine.go":         1, // state rm, when a logical ID changes type
-	"internal/engine/refresh.go":        1, // state rm, for an import of a managed logical ID
 	"internal/engine/timeout.go":        1, // run again with a longer --timeout
-	"internal/engine/holders.go":        4, // state mv, state rm, --adopt: adopt_test.go runs two as printed (TestAdoptRefusesWhat*Manages)
 	"internal/engine/moves.go":          1, // state list, for a state mv of a missing record
 	"localcc/server.go":                 1, // athanor local --data, with --endpoint: localcc's tests
 	"internal/cli/runner/run.go":        1, // add --yes, without a terminal
@@ -48,6 +47,11 @@ var covered = map[string]int{
 	"state/s3store/lock.go":             4, // state unlock, for an unreadable lock object; three name `athanor state unlock` as what broke a lock and suggest nothing
 	"internal/cli/new.go":               1, // add --force: internal/cli TestNewRefusesNonEmptyDir follows it
 	"internal/codegen/generate.go":      1, // athanor schema TYPE, in generated doc comments
+	"internal/cli/rekey.go":             1, // state rekey --rewrap, with the new key set
+	// state mv, --adopt: adopt_test.go runs them as printed (TestAdoptRefusesWhat*Manages); and rmCommand's state rm, which
+	// every refusal that hands a record over prints (engine.go: a logical ID changes type; refresh.go: an import of a managed
+	// logical ID; helddeletes.go: a delete of what another record holds, both stages'; holders.go: a protected holder, --force)
+	"internal/engine/holders.go": 4,
 }
 
 // TestEverySuggestionIsCovered reads the code's string literals for
@@ -226,6 +230,24 @@ func TestSuggestedCommandsWork(t *testing.T) {
 		}
 	})
 
+	t.Run("rewrap without a new key", func(t *testing.T) {
+		e := newEnv(t, localcc.Options{})
+		e.t = t
+		t.Setenv("ATHANOR_PASSPHRASE", "p")
+		if code, out := e.run(parameter("token", map[string]any{"Name": "token", "Type": "String", "Value": athanor.Secret("s3cret")}), "--yes"); code != 0 {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		code, out := athanorCLI("state", "rekey", "--rewrap", "--app", "flowlogs", "--stage", "test", "--state", e.state)
+		if code != 2 || !strings.Contains(out, "ATHANOR_NEW_PASSPHRASE") {
+			t.Fatalf("rewrap without a new key: exit %d\n%s", code, out)
+		}
+		cmd := suggested(t, out, "state rekey")
+		t.Setenv("ATHANOR_NEW_PASSPHRASE", "q")
+		if code, got := runSuggested(t, cmd); code != 0 || !strings.Contains(got, "rewrapped 1 data keys") {
+			t.Fatalf("%v: exit %d\n%s", cmd, code, got)
+		}
+	})
+
 	t.Run("corrupt record", func(t *testing.T) {
 		e := newEnv(t, localcc.Options{})
 		e.t = t
@@ -339,6 +361,85 @@ func TestSuggestedCommandsWork(t *testing.T) {
 		}
 		if code, out := athanorCLI(append(rm, "--yes")...); code != 0 {
 			t.Fatalf("rm --yes: exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("delete of what another stage holds", func(t *testing.T) {
+		for _, follow := range []string{"this stage's", "the other stage's"} {
+			t.Run(follow, func(t *testing.T) {
+				e := newEnv(t, localcc.Options{})
+				e.t = t
+				sharedGroup(t, e)
+				code, out := e.runIn("beta", logGroups())
+				if code != athanor.ExitError {
+					t.Fatalf("exit %d\n%s", code, out)
+				}
+				stage := "beta"
+				if follow != "this stage's" {
+					stage = "alpha"
+				}
+				var cmd []string
+				for _, m := range regexp.MustCompile("`(athanor state rm [^`]+)`").FindAllStringSubmatch(out, -1) {
+					if strings.Contains(m[1], "--stage "+stage) {
+						cmd = shellSplit(t, m[1])
+					}
+				}
+				if cmd == nil {
+					t.Fatalf("no state rm for stage %s in:\n%s", stage, out)
+				}
+				if code, got := runSuggested(t, cmd); code != 0 {
+					t.Fatalf("%v: exit %d\n%s", cmd, code, got)
+				}
+				if code, out := e.runIn("beta", logGroups()); code != 0 {
+					t.Fatalf("run after %v: exit %d\n%s", cmd, code, out)
+				}
+				// Let go of here, the group stays alpha's; removed from
+				// alpha as left over, beta deletes it.
+				if e.logGroupExists("shared-group") != (stage == "beta") || (e.records("alpha")["lg"] != "") != (stage == "beta") {
+					t.Fatalf("after %v and a run: group exists %v, alpha %v", cmd, e.logGroupExists("shared-group"), e.records("alpha"))
+				}
+			})
+		}
+	})
+
+	t.Run("rm of a protected record, and its hand-over", func(t *testing.T) {
+		e := newEnv(t, localcc.Options{})
+		e.t = t
+		protected := func(app *athanor.App) error {
+			_, err := app.Resource("AWS::Logs::LogGroup", "lg", map[string]any{"LogGroupName": "kept-group"}, athanor.Protect())
+			return err
+		}
+		if code, out := e.runIn("alpha", protected); code != 0 {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		rm := []string{"state", "rm", "lg", "--app", "flowlogs", "--stage", "alpha", "--state", e.state}
+		code, out := athanorCLI(rm...)
+		if code != 2 || !strings.Contains(out, "add --yes --force") {
+			t.Fatalf("rm without --yes: exit %d\n%s", code, out)
+		}
+		code, out = athanorCLI(append(rm, "--yes")...)
+		if code != athanor.ExitError || !strings.Contains(out, "is protected (athanor.Protect())") || e.records("alpha")["lg"] == "" {
+			t.Fatalf("rm --yes: exit %d, records %v\n%s", code, e.records("alpha"), out)
+		}
+		cmd := suggested(t, out, "state rm")
+		if code, got := runSuggested(t, cmd); code != 0 || e.records("alpha")["lg"] != "" {
+			t.Fatalf("%v: exit %d\n%s", cmd, code, got)
+		}
+		// Protected and held by alpha, the group is handed to beta with
+		// the rm --adopt's refusal prints, --force included.
+		if code, out := e.runIn("alpha", protected, "--adopt"); code != 0 {
+			t.Fatalf("alpha takes it back: exit %d\n%s", code, out)
+		}
+		code, out = e.runIn("beta", protected, "--adopt")
+		if code != athanor.ExitError {
+			t.Fatalf("beta --adopt: exit %d\n%s", code, out)
+		}
+		cmd = suggested(t, out, "state rm")
+		if code, got := runSuggested(t, cmd); code != 0 {
+			t.Fatalf("%v: exit %d\n%s", cmd, code, got)
+		}
+		if code, out := e.runIn("beta", protected, "--adopt"); code != 0 || e.records("beta")["lg"] != "kept-group" {
+			t.Fatalf("beta --adopt after the hand-over: exit %d\n%s", code, out)
 		}
 	})
 

@@ -23,6 +23,7 @@ import (
 
 	"github.com/athanor-iac/athanor/aws/ec2"
 	"github.com/athanor-iac/athanor/localcc"
+	"github.com/athanor-iac/athanor/localcc/localcctest"
 	"github.com/athanor-iac/athanor/reliability/internal/fleet"
 	"github.com/athanor-iac/athanor/state"
 )
@@ -89,41 +90,13 @@ func program(t *testing.T) string {
 	return binPath
 }
 
-// callHook hears of every API call the endpoint carries out, right after
-// it took effect and before the answer is written: the instant at which a
-// kill loses the answer of a call that changed something.
-type callHook struct {
-	fn atomic.Pointer[func(op string)]
-}
-
-func (h *callHook) Enabled(context.Context, slog.Level) bool { return true }
-func (h *callHook) WithAttrs([]slog.Attr) slog.Handler       { return h }
-func (h *callHook) WithGroup(string) slog.Handler            { return h }
-func (h *callHook) Handle(_ context.Context, r slog.Record) error {
-	if r.Message != "call" {
-		return nil
-	}
-	if f := h.fn.Load(); f != nil {
-		op := ""
-		r.Attrs(func(a slog.Attr) bool {
-			if a.Key == "op" {
-				op = a.Value.String()
-				return false
-			}
-			return true
-		})
-		(*f)(op)
-	}
-	return nil
-}
-
 // bench is one long-lived local endpoint and one stage's state folder,
 // shared by the program runs of a test.
 type bench struct {
 	t     *testing.T
 	bin   string
 	srv   *localcc.Server
-	hook  *callHook
+	hook  *localcctest.Calls // hears of every call the endpoint carries out
 	state string
 	stage string
 	n     int
@@ -132,7 +105,7 @@ type bench struct {
 
 func newBench(t *testing.T, n int, opts localcc.Options) *bench {
 	t.Helper()
-	hook := &callHook{}
+	hook := &localcctest.Calls{}
 	opts.Logger = slog.New(hook)
 	opts.Fixtures = append(opts.Fixtures, fleet.Fixtures(n)...)
 	if opts.Latency == nil {
@@ -174,7 +147,7 @@ type result struct {
 }
 
 // start starts the program in the background.
-func (b *bench) start(env []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+func (b *bench) start(env []string, args ...string) (*exec.Cmd, *output) {
 	b.t.Helper()
 	if len(args) == 0 || (args[0] != "plan" && args[0] != "refresh") {
 		args = append(args, "--yes") // no terminal: up and destroy need it
@@ -182,16 +155,57 @@ func (b *bench) start(env []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
 	args = append(args, "--endpoint", b.srv.URL(), "--state", b.state, "--stage", b.stage)
 	cmd := exec.Command(b.bin, args...)
 	cmd.Env = append(append(os.Environ(), b.env...), env...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := &output{changed: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		b.t.Fatal(err)
 	}
-	return cmd, &out
+	return cmd, out
+}
+
+// output is a program's combined output, safe to read while the program
+// writes it; a test waits for a line with waitFor.
+type output struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{} // closed, and replaced, at every write
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	close(o.changed)
+	o.changed = make(chan struct{})
+	return o.buf.Write(p)
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}
+
+// waitFor waits until the output contains s, and reports false when it
+// still does not after a minute (a guard against a hang).
+func (o *output) waitFor(s string) bool {
+	guard := time.After(time.Minute)
+	for {
+		o.mu.Lock()
+		found, changed := strings.Contains(o.buf.String(), s), o.changed
+		o.mu.Unlock()
+		if found {
+			return true
+		}
+		select {
+		case <-changed:
+		case <-guard:
+			return false
+		}
+	}
 }
 
 // finish waits for a started program.
-func finish(cmd *exec.Cmd, out *bytes.Buffer, start time.Time) result {
+func finish(cmd *exec.Cmd, out *output, start time.Time) result {
 	cmd.Wait()
 	r := result{code: cmd.ProcessState.ExitCode(), out: out.String(), pid: cmd.Process.Pid, took: time.Since(start)}
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
@@ -212,8 +226,8 @@ func (b *bench) run(k kill, env []string, args ...string) result {
 				cmd.Process.Signal(syscall.SIGKILL)
 			}
 		}
-		b.hook.fn.Store(&f)
-		defer b.hook.fn.Store(nil)
+		b.hook.OnEach(f)
+		defer b.hook.OnEach(nil)
 	}
 	if k.after > 0 {
 		timer := time.AfterFunc(k.after, func() { cmd.Process.Signal(syscall.SIGKILL) })

@@ -15,22 +15,27 @@ import (
 )
 
 // interrupt starts an apply of n flow logs and sends SIGINT times times
-// once the first creates are in flight.
+// once the first creates are in flight, each once the program has said
+// it took the one before: two signals sent at once may arrive as one.
 func (b *bench) interrupt(times int, args ...string) result {
 	b.t.Helper()
 	start := time.Now()
 	env := []string{"FLEET_GENERATION=i", "FLEET_TAG="}
+	inFlight := b.hook.After("CreateResource", "CreateResource", "CreateResource", "CreateResource")
 	cmd, out := b.start(env, append([]string{"--parallelism", "4"}, args...)...)
-	deadline := time.Now().Add(20 * time.Second)
-	for b.srv.Metrics().Calls["CreateResource"] < 4 {
-		if time.Now().After(deadline) {
-			b.t.Fatal("the program never submitted its first creates")
-		}
-		time.Sleep(5 * time.Millisecond)
+	select {
+	case <-inFlight:
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		b.t.Fatalf("the program never submitted its first creates:\n%s", out)
 	}
+	said := []string{"interrupted: starting nothing new", "interrupted again", "interrupted a third time"}
 	for i := 0; i < times; i++ {
 		cmd.Process.Signal(syscall.SIGINT)
-		time.Sleep(50 * time.Millisecond)
+		if !out.waitFor(said[i]) {
+			cmd.Process.Kill()
+			b.t.Fatalf("the program did not take interrupt %d:\n%s", i+1, out)
+		}
 	}
 	return finish(cmd, out, start)
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -25,6 +27,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/athanor-iac/athanor/localcc"
+	"github.com/athanor-iac/athanor/localcc/localcctest"
 	"github.com/athanor-iac/athanor/state/pgstore/pgtest"
 	"github.com/athanor-iac/athanor/state/s3store/s3test"
 )
@@ -143,6 +146,13 @@ func pgBackend(t *testing.T) stateBackend {
 		defer conn.Close(ctx)
 		var all []byte
 		for _, table := range tables {
+			var exists bool
+			if err := conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil {
+				t.Fatal(err)
+			}
+			if !exists { // athanor_outputs is made on first use
+				continue
+			}
 			rows, err := conn.Query(ctx, "SELECT t::text FROM "+table+" t ORDER BY t::text")
 			if err != nil {
 				t.Fatal(err)
@@ -159,8 +169,10 @@ func pgBackend(t *testing.T) stateBackend {
 		return all
 	}
 	return stateBackend{
-		url:     url,
-		bytes:   func(t *testing.T) []byte { return rows(t, "athanor_records", "athanor_stages", "athanor_locks") },
+		url: url,
+		bytes: func(t *testing.T) []byte {
+			return rows(t, "athanor_records", "athanor_stages", "athanor_locks", "athanor_outputs")
+		},
 		records: func(t *testing.T) []byte { return rows(t, "athanor_records") },
 	}
 }
@@ -196,7 +208,7 @@ type secretBench struct {
 	bin      string
 	srv      *localcc.Server
 	data     string
-	hook     *callHook
+	hook     *localcctest.Calls
 	backend  stateBackend
 	stage    string
 	key      []string // the environment that configures the key
@@ -227,8 +239,8 @@ func (b *secretBench) run(killAt string, env []string, args ...string) secretRun
 				once.Do(func() { cmd.Process.Signal(syscall.SIGKILL) })
 			}
 		}
-		b.hook.fn.Store(&f)
-		defer b.hook.fn.Store(nil)
+		b.hook.OnEach(f)
+		defer b.hook.OnEach(nil)
 	}
 	cmd.Wait()
 	// Everything the run wrote: its output and the state as it left it
@@ -317,8 +329,12 @@ func TestSecretsNeverInPlainText(t *testing.T) {
 	}
 }
 
+// encryptedOutput finds the apiToken output stored as an envelope, its
+// quotes doubled or not (PostgreSQL's text form of a row doubles them).
+var encryptedOutput = regexp.MustCompile(`apiToken"+: \{\s*"+@secret`)
+
 func secretsLifecycle(t *testing.T, backend stateBackend, key []string) {
-	hook := &callHook{}
+	hook := &localcctest.Calls{}
 	data := filepath.Join(t.TempDir(), "endpoint.json")
 	srv, err := localcc.Start(localcc.Options{Logger: slog.New(hook), DataFile: data, Seed: seed(t),
 		Latency: map[string]localcc.Range{"*": {Min: 20 * time.Millisecond, Max: 50 * time.Millisecond}}}, "127.0.0.1:0")
@@ -360,7 +376,8 @@ func secretsLifecycle(t *testing.T, backend stateBackend, key []string) {
 	}
 	b.mustRun(v1, "plan", "--json")
 	out = b.mustRun(v1, "up", "--verbose")
-	if !strings.Contains(out, "api CreateResource AWS::SecretsManager::Secret") || !strings.Contains(out, "declared (sensitive)") {
+	if !strings.Contains(out, "api CreateResource AWS::SecretsManager::Secret") || !strings.Contains(out, "declared (sensitive)") ||
+		!strings.Contains(out, "apiToken = (sensitive)") || !strings.Contains(out, "printed by the program: ⟦secret:") {
 		t.Fatalf("up --verbose:\n%s", out)
 	}
 	if got, tok := b.received("app-db-password", "SecretString"), b.received("app-api-token", "Value"); got != pw1 || tok != "Bearer "+token {
@@ -448,8 +465,8 @@ func secretsLifecycle(t *testing.T, backend stateBackend, key []string) {
 	b.mustRun(v3, "plan", "--detailed-exitcode")
 
 	stored := backend.bytes(t)
-	if !bytes.Contains(stored, []byte(`"@secret"`)) {
-		t.Fatal("no encrypted value in state: the search below proves nothing")
+	if !bytes.Contains(stored, []byte(`"@secret"`)) || !encryptedOutput.Match(stored) {
+		t.Fatalf("no encrypted value in state, or an output not encrypted: the search below proves nothing\n%s", stored)
 	}
 	b.mustRun(v3, "destroy", "--verbose")
 	if n := len(srv.Resources("AWS::SecretsManager::Secret")) + len(srv.Resources("AWS::SSM::Parameter")); n != 0 {
@@ -458,7 +475,7 @@ func secretsLifecycle(t *testing.T, backend stateBackend, key []string) {
 
 	written := b.written.Bytes()
 	for _, s := range []string{pw1, pw2, pw3, token, token2} {
-		for _, form := range []string{s, base64.RawURLEncoding.EncodeToString([]byte(s)), base64.StdEncoding.EncodeToString([]byte(s))} {
+		for _, form := range []string{s, base64.RawURLEncoding.EncodeToString([]byte(s)), base64.StdEncoding.EncodeToString([]byte(s)), hex.EncodeToString([]byte(s))} {
 			if i := bytes.Index(written, []byte(form)); i >= 0 {
 				lo, hi := max(0, i-200), min(len(written), i+200)
 				t.Errorf("%q written in plain text (as %q):\n...%s...", s, form, written[lo:hi])

@@ -25,15 +25,7 @@ func TestConcurrentRunsAcrossProcesses(t *testing.T) {
 	// Each create takes 2 s on the endpoint, so the first run holds the
 	// lock for at least that long.
 	b := newBench(t, 3, localcc.Options{Latency: map[string]localcc.Range{"*": {Min: 2 * time.Second, Max: 2 * time.Second}}})
-	created := make(chan struct{})
-	var once bool
-	f := func(op string) {
-		if op == "CreateResource" && !once {
-			once = true
-			close(created)
-		}
-	}
-	b.hook.fn.Store(&f)
+	created := b.hook.After("CreateResource")
 	start := time.Now()
 	first, firstOut := b.start(nil)
 	select {
@@ -42,7 +34,6 @@ func TestConcurrentRunsAcrossProcesses(t *testing.T) {
 		first.Process.Kill()
 		t.Fatalf("the first run never submitted a create:\n%s", firstOut)
 	}
-	b.hook.fn.Store(nil)
 	second := b.run(kill{}, nil)
 	if second.code != 1 || !strings.Contains(second.out, "locked by") || !strings.Contains(second.out, fmt.Sprintf("pid %d", first.Process.Pid)) {
 		t.Errorf("second run: exit %d, want 1 naming pid %d:\n%s", second.code, first.Process.Pid, second.out)

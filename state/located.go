@@ -15,11 +15,13 @@ type Located struct {
 // and stage kept where they keep their own (the same directory, bucket
 // prefix or database), whichever stage they were opened for. The engine
 // uses it so that --adopt and `athanor import` never take over a resource
-// that another stage or app already manages: two records of one resource
-// would each delete it.
+// that another stage or app already manages (two records of one resource
+// would each delete it), and so that a run never deletes a resource that
+// another stage or app holds as well.
 //
 // It reads every record of the location, so it is for rare checks, not for
-// every run.
+// every run: the engine reads it at most once a run, and only when the run
+// adopts, imports or deletes.
 type AllLoader interface {
 	// LoadAll returns every record at the store's location with its app
 	// and stage, sorted by app, stage and logical ID.

@@ -123,6 +123,10 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 		return err
 	}
 	defer u.Unlock()
+	// An endpoint given (the local one) answers STS too, as in a run,
+	// unless --sts-endpoint says where: the check that no other record
+	// holds the resource asks it which account a record without a scope
+	// is in, and a scope's role is assumed there.
 	stsEndpoint := opts.STSEndpoint
 	if stsEndpoint == "" {
 		stsEndpoint = opts.Endpoint

@@ -120,3 +120,50 @@ func TestStateMvKeepsSecretsReadable(t *testing.T) {
 		t.Fatalf("after mv: %v %v", recs, err)
 	}
 }
+
+// rekey --rewrap changes the passphrase and re-encrypts nothing: every
+// record but the key record is left byte for byte, under the same data key.
+func TestStateRekeyRewrap(t *testing.T) {
+	url := fileURL(t)
+	sealedStage(t, url)
+	args := []string{"state", "rekey", "--rewrap", "--state", url, "--app", "net", "--stage", "prod"}
+	raw := func() ([]byte, string) {
+		recs, err := openStage(t, url, "net", "prod").Load(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ring map[string]any
+		for _, r := range recs {
+			if r.LogicalID == secrets.KeyRecordID {
+				ring = r.Props
+			}
+		}
+		b, _ := json.Marshal(withoutKeyRecord(recs))
+		current, _ := ring["current"].(string)
+		return b, current
+	}
+	before, kid := raw()
+
+	t.Setenv(secrets.EnvPassphrase, "pass")
+	if code, _, errOut := run(t, "", args...); code != 2 || !strings.Contains(errOut, "ATHANOR_NEW_PASSPHRASE") {
+		t.Fatalf("--rewrap without a new key = %d %s", code, errOut)
+	}
+	t.Setenv("ATHANOR_NEW_PASSPHRASE", "rewrapped")
+	code, out, errOut := run(t, "", args...)
+	if code != 0 || !strings.Contains(out, "rewrapped 1 data keys") {
+		t.Fatalf("rekey --rewrap = %d %s %s", code, out, errOut)
+	}
+	after, kidAfter := raw()
+	if !bytes.Equal(before, after) || kid != kidAfter || kid == "" {
+		t.Fatalf("rewrap changed the records or the data key (%s → %s):\n%s\n%s", kid, kidAfter, before, after)
+	}
+	open := func(pass string) ([]state.Record, error) {
+		return secrets.NewStore(openStage(t, url, "net", "prod"), secrets.Credentials{Passphrase: pass}).Load(context.Background())
+	}
+	if _, err := open("pass"); err == nil {
+		t.Fatal("the old passphrase still opens the stage")
+	}
+	if recs, err := open("rewrapped"); err != nil || recs[0].Props["SecretString"] != secrets.Mark(cliSecret) {
+		t.Fatalf("after rewrap: %v %v", recs, err)
+	}
+}

@@ -298,7 +298,7 @@ func (e *Engine) alreadyExists(ctx context.Context, sc *schema.Schema, scope *st
 			return "", nil, false, err
 		}
 	}
-	herr := e.held(ctx, sc, logicalID, id, desired)
+	herr := e.held(ctx, sc, scope, logicalID, id, desired)
 	var he *HeldError
 	switch {
 	case errors.As(herr, &he):

@@ -75,6 +75,15 @@ type Options struct {
 	// (--target; see Targeted): other declarations are answered from
 	// state, other records are neither refreshed nor deleted.
 	Only map[string]bool
+	// Home tells the run's own account and region ("ACCOUNT/REGION"),
+	// where a record without a scope is, for the checks that no other
+	// record holds a resource the run would adopt, import or delete: the
+	// same identifier in two accounts or regions is two resources. Nil
+	// asks the Provider when it is a *cloudcontrol.Provider (one STS call,
+	// made only when a record without a scope meets one with a scope);
+	// when the run's own cannot be known, a record without a scope is
+	// taken to be wherever the other record is.
+	Home func(context.Context) (string, error)
 }
 
 // ErrInterrupted is returned for work not started because the run was
@@ -190,6 +199,10 @@ type Engine struct {
 
 	othersMu sync.Mutex
 	others   []state.Located // the other stages' records, once read
+
+	homeMu   sync.Mutex
+	home     string // the run's own "ACCOUNT/REGION", once known
+	homeRead bool   // Options.Home was asked
 
 	stateGone atomic.Bool // a state write found the lock lost or the state replaced: start nothing more
 
@@ -421,7 +434,7 @@ func (e *Engine) check(d Declaration, sc *schema.Schema, lookupErr error) bool {
 	// or forget the resource would only have it deleted.
 	if rec := e.records[d.LogicalID]; rec != nil && rec.Type != d.Type && sc != nil {
 		probs = append(probs, fmt.Sprintf("logical ID %q holds a %s in state; a logical ID cannot change type: rename it (the %s is then deleted) or remove it from state with `%s`",
-			d.LogicalID, rec.Type, rec.Type, e.opts.Where.Command("state rm", d.LogicalID, "--yes")))
+			d.LogicalID, rec.Type, rec.Type, rmCommand(e.opts.Where, rec)))
 	}
 	key := d.Type + canonical(d.Props)
 	if prev, ok := e.opts.Checked[d.LogicalID]; ok && prev == key {
@@ -464,33 +477,9 @@ func (e *Engine) check(d Declaration, sc *schema.Schema, lookupErr error) bool {
 // change and answers from state; in apply mode it makes AWS match and
 // answers with what AWS reports.
 func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
-	d.Props = secrets.MarkSchema(d.Type, d.Props)
-	// The one lookup of the declaration's schema.
-	sc, lookupErr := schema.Default().Lookup(d.Type)
-	e.mu.Lock()
-	props, placeholderProbs := e.restorePlaceholders(d.Props)
-	d.Props = props
-	for _, p := range placeholderProbs {
-		e.problems = append(e.problems, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
-	}
-	if sc != nil && len(d.DefaultTags) > 0 {
-		prev := e.records[d.LogicalID]
-		d.Props = withDefaultTags(sc, d.Props, d.DefaultTags, prev != nil && prev.Identifier != "")
-	}
-	ok := e.check(d, sc, lookupErr) && len(placeholderProbs) == 0
-	if ok && sc != nil {
-		ok = e.checkOptions(sc, d)
-	}
-	rec := e.records[d.LogicalID]
-	movedFrom := ""
-	if ok && sc != nil && e.mode == ModePlan {
-		movedFrom, rec = e.claimMove(sc, d, rec)
-	}
-	deps := e.dependencies(d)
-	e.options[d.LogicalID] = d.Options
-	e.planDeps[d.LogicalID] = deps
-	e.mu.Unlock()
-	if !ok || sc == nil {
+	in := e.admit(d)
+	d, sc, rec := in.d, in.sc, in.rec
+	if !in.ok || sc == nil {
 		if e.mode == ModeApply {
 			return Result{}, &ProblemsError{Problems: e.Problems()}
 		}
@@ -516,28 +505,17 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 		}
 	}
 	c, eff := decide(sc, rec, d)
-	c.MovedFrom, c.Import = movedFrom, imported
+	c.MovedFrom, c.Import = in.movedFrom, imported
 	if err := importReplaces(c); err != nil {
 		return e.declareFailed(sc, d, err)
 	}
-	if p := protectedReplace(c); p != "" {
-		e.mu.Lock()
-		e.refused = append(e.refused, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
-		e.mu.Unlock()
-		if e.mode == ModeApply {
-			return Result{}, &ProblemsError{Problems: e.Problems()}
-		}
+	if err := e.refuseProtectedReplace(d, c); err != nil {
+		return Result{}, err
 	}
 	if e.mode == ModePlan {
-		e.mu.Lock()
-		e.changes = append(e.changes, c)
-		e.mu.Unlock()
-		if c.Action == NoOp || c.Action == Update {
-			return Result{Identifier: rec.Identifier, Properties: mergeOutputs(rec.Outputs, eff)}, nil
-		}
-		return planOutputs(sc, d), nil
+		return e.planChange(sc, d, rec, c, eff), nil
 	}
-	res, err := e.apply(ctx, sc, d, deps, rec, c, eff)
+	res, err := e.apply(ctx, sc, d, in.deps, rec, c, eff)
 	if err != nil {
 		return Result{}, err
 	}
@@ -545,6 +523,80 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 	e.index(d.LogicalID, sc, res.Identifier, res.Properties)
 	e.mu.Unlock()
 	return res, nil
+}
+
+// admitted is a declaration as the engine takes it in: with its secrets
+// marked, placeholders restored and default tags added; its schema; its
+// record, found under an earlier logical ID for a move the plan pass
+// claims; and what it depends on.
+type admitted struct {
+	d         Declaration
+	sc        *schema.Schema
+	ok        bool // no problem found: the declaration can be planned
+	rec       *state.Record
+	movedFrom string
+	deps      []string
+}
+
+// admit takes a declaration in, recording its problems, its options and
+// its dependencies.
+func (e *Engine) admit(d Declaration) admitted {
+	d.Props = secrets.MarkSchema(d.Type, d.Props)
+	// The one lookup of the declaration's schema.
+	sc, lookupErr := schema.Default().Lookup(d.Type)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	props, placeholderProbs := e.restorePlaceholders(d.Props)
+	d.Props = props
+	for _, p := range placeholderProbs {
+		e.problems = append(e.problems, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
+	}
+	if sc != nil && len(d.DefaultTags) > 0 {
+		prev := e.records[d.LogicalID]
+		d.Props = withDefaultTags(sc, d.Props, d.DefaultTags, prev != nil && prev.Identifier != "")
+	}
+	ok := e.check(d, sc, lookupErr) && len(placeholderProbs) == 0
+	if ok && sc != nil {
+		ok = e.checkOptions(sc, d)
+	}
+	in := admitted{d: d, sc: sc, ok: ok, rec: e.records[d.LogicalID]}
+	if ok && sc != nil && e.mode == ModePlan {
+		in.movedFrom, in.rec = e.claimMove(sc, d, in.rec)
+	}
+	in.deps = e.dependencies(d)
+	e.options[d.LogicalID] = d.Options
+	e.planDeps[d.LogicalID] = in.deps
+	return in
+}
+
+// refuseProtectedReplace records the refusal of a change that would
+// replace a protected resource; in the apply pass it fails the
+// declaration at once, with every problem of the run.
+func (e *Engine) refuseProtectedReplace(d Declaration, c Change) error {
+	p := protectedReplace(c)
+	if p == "" {
+		return nil
+	}
+	e.mu.Lock()
+	e.refused = append(e.refused, Problem{LogicalID: d.LogicalID, Type: d.Type, Message: p})
+	e.mu.Unlock()
+	if e.mode == ModeApply {
+		return &ProblemsError{Problems: e.Problems()}
+	}
+	return nil
+}
+
+// planChange records the plan pass's change and answers with what the
+// resource will be: its outputs as they stand, with the declared values,
+// for a resource kept; placeholders for one to be created or replaced.
+func (e *Engine) planChange(sc *schema.Schema, d Declaration, rec *state.Record, c Change, eff map[string]any) Result {
+	e.mu.Lock()
+	e.changes = append(e.changes, c)
+	e.mu.Unlock()
+	if c.Action == NoOp || c.Action == Update {
+		return Result{Identifier: rec.Identifier, Properties: mergeOutputs(rec.Outputs, eff)}
+	}
+	return planOutputs(sc, d)
 }
 
 // planOutputs answers a declaration whose resource does not exist yet: its
@@ -580,15 +632,36 @@ func mergeOutputs(outputs, props map[string]any) map[string]any {
 }
 
 // PlanDeletes records a delete for every resource in state that the
-// program did not declare. Call it after the plan pass.
-func (e *Engine) PlanDeletes() {
+// program did not declare, marking those another record holds as well
+// (Change.HeldBy). Call it after the plan pass.
+func (e *Engine) PlanDeletes(ctx context.Context) error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	var recs []*state.Record
 	for _, id := range sortedKeys(e.records) {
-		if _, moved := e.claims[id]; !e.declared[id] && !moved {
-			e.planDelete(e.records[id], "no longer declared", false)
+		if _, moved := e.claims[id]; !e.declared[id] && !moved && e.only(id) {
+			recs = append(recs, e.records[id])
 		}
 	}
+	e.mu.Unlock()
+	return e.planDeletes(ctx, recs, "no longer declared", false)
+}
+
+// planDeletes records the deletes of recs, for reason.
+func (e *Engine) planDeletes(ctx context.Context, recs []*state.Record, reason string, destroy bool) error {
+	held, err := e.heldBy(ctx, recs)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, r := range recs {
+		var h *state.Located
+		if x, ok := held[r.LogicalID]; ok {
+			h = &x
+		}
+		e.planDelete(r, reason, destroy, h)
+	}
+	return nil
 }
 
 // breakCycles drops the edges that close a cycle in dependents, so that
@@ -627,13 +700,18 @@ func breakCycles(ids []string, dependents map[string][]string) {
 	}
 }
 
-// PlanDestroy records a delete for every resource in state.
-func (e *Engine) PlanDestroy() {
+// PlanDestroy records a delete for every resource in state, marking
+// those another record holds as well (Change.HeldBy).
+func (e *Engine) PlanDestroy(ctx context.Context) error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	var recs []*state.Record
 	for _, id := range sortedKeys(e.records) {
-		e.planDelete(e.records[id], "destroy", true)
+		if e.only(id) {
+			recs = append(recs, e.records[id])
+		}
 	}
+	e.mu.Unlock()
+	return e.planDeletes(ctx, recs, "destroy", true)
 }
 
 // Orphans returns the logical IDs in state that were not declared, and
@@ -662,13 +740,25 @@ func (e *Engine) All() []string {
 // DeleteAll deletes the given resources from AWS and state, each after
 // every resource that depends on it, independent ones in parallel; of a
 // declared resource, only what its replacement left behind. It returns
-// every failure; a resource whose dependent failed is left alone.
+// every failure; a resource whose dependent failed is left alone. A
+// resource another record holds as well is not deleted: its failure is a
+// *HeldDeleteError.
 func (e *Engine) DeleteAll(ctx context.Context, ids []string) error {
 	e.mu.Lock()
 	set := map[string]bool{}
+	var gone []*state.Record
 	for _, id := range ids {
 		set[id] = true
+		if r := e.records[id]; r != nil && !e.declared[id] {
+			gone = append(gone, r)
+		}
 	}
+	e.mu.Unlock()
+	held, err := e.heldBy(ctx, gone)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
 	// Of a declared resource only its replaced resources are deleted: they
 	// referred to what its record depended on when this run started, not
 	// to what the new one refers to.
@@ -709,6 +799,19 @@ func (e *Engine) DeleteAll(ctx context.Context, ids []string) error {
 		go func() {
 			defer wg.Done()
 			defer close(done[id])
+			if h, ok := held[id]; ok {
+				// What it depends on stays too: it is left alone as a
+				// failed delete's is.
+				e.mu.Lock()
+				rec := *e.records[id]
+				e.mu.Unlock()
+				herr := e.heldDelete(&rec, h)
+				fmu.Lock()
+				failed[id] = true
+				errs = append(errs, herr)
+				fmu.Unlock()
+				return
+			}
 			for _, dep := range dependents[id] {
 				select {
 				case <-done[dep]:

@@ -72,14 +72,25 @@ func (e *HeldError) Error() string {
 			what, h.LogicalID, where, verb, e.Wanted, e.Names, e.Wanted, h.LogicalID, h.LogicalID, h.LogicalID, e.Wanted, e.Here.Flags())
 	case e.Import:
 		fmt.Fprintf(&b, "%s is already managed as %q %s; %s, since destroying either stage would delete it for both. To hand it over, "+
-			"remove it from that stage's state with `athanor state rm %s %s --yes` (AWS is not touched), then import it again",
-			what, h.LogicalID, where, verb, h.LogicalID, other.Flags())
+			"remove it from that stage's state with `%s` (AWS is not touched), then import it again",
+			what, h.LogicalID, where, verb, rmCommand(other, &h.Record))
 	default:
 		fmt.Fprintf(&b, "%s is already managed as %q %s; %s, since destroying either stage would delete it for both. Give %q another %s in this stage, "+
-			"or hand the resource over: remove it from that stage's state with `athanor state rm %s %s --yes` (AWS is not touched), then run again with --adopt",
-			what, h.LogicalID, where, verb, e.Wanted, e.Names, h.LogicalID, other.Flags())
+			"or hand the resource over: remove it from that stage's state with `%s` (AWS is not touched), then run again with --adopt",
+			what, h.LogicalID, where, verb, e.Wanted, e.Names, rmCommand(other, &h.Record))
 	}
 	return b.String()
+}
+
+// rmCommand is the `athanor state rm` that removes record r from stage
+// where, leaving its resource in AWS, as it works when printed: with
+// --force when r is protected, which rm then asks for.
+func rmCommand(where state.StageRef, r *state.Record) string {
+	args := []string{r.LogicalID, "--yes"}
+	if r.Protect {
+		args = append(args, "--force")
+	}
+	return where.Command("state rm", args...)
 }
 
 // identityNames names the properties that make a resource of sc's type
@@ -93,9 +104,10 @@ func identityNames(sc *schema.Schema) string {
 
 // findHolder returns the record of recs, other than wanted's own in stage
 // here, that holds a resource of sc's type with identifier id (when not
-// "") or identity key (when not ""), and whether it holds it as a replaced
-// resource still to be deleted.
-func findHolder(sc *schema.Schema, recs []state.Located, here state.StageRef, wanted, id, key string) (state.Located, bool, bool) {
+// "") or identity key (when not "") in a scope where may be (see
+// sameScope), and whether it holds it as a replaced resource still to be
+// deleted.
+func findHolder(sc *schema.Schema, recs []state.Located, here state.StageRef, wanted, id, key string, where func(*state.Scope) bool) (state.Located, bool, bool) {
 	same := func(identifier string, props map[string]any) bool {
 		if identifier == "" {
 			return false
@@ -121,11 +133,11 @@ func findHolder(sc *schema.Schema, recs []state.Located, here state.StageRef, wa
 		if props == nil {
 			props = rec.Outputs
 		}
-		if same(rec.Identifier, props) {
+		if same(rec.Identifier, props) && where(rec.Scope) {
 			return r, false, true
 		}
 		for _, s := range rec.Superseded {
-			if same(s.Identifier, s.Props) {
+			if same(s.Identifier, s.Props) && where(s.Scope) {
 				return r, true, true
 			}
 		}
@@ -168,14 +180,15 @@ func (e *Engine) holders(ctx context.Context) ([]state.Located, error) {
 }
 
 // held returns a *HeldError when a record other than wanted's holds the
-// resource with identifier id or the identity of props.
-func (e *Engine) held(ctx context.Context, sc *schema.Schema, wanted, id string, props map[string]any) error {
+// resource in scope with identifier id or the identity of props.
+func (e *Engine) held(ctx context.Context, sc *schema.Schema, scope *state.Scope, wanted, id string, props map[string]any) error {
 	recs, err := e.holders(ctx)
 	if err != nil {
 		return err
 	}
 	key, _ := identity(sc, props)
-	h, superseded, ok := findHolder(sc, recs, e.opts.Where, wanted, id, key)
+	where := func(s *state.Scope) bool { return e.sameScope(ctx, scope, s) }
+	h, superseded, ok := findHolder(sc, recs, e.opts.Where, wanted, id, key, where)
 	if !ok {
 		return nil
 	}
@@ -183,4 +196,16 @@ func (e *Engine) held(ctx context.Context, sc *schema.Schema, wanted, id string,
 		id = key
 	}
 	return &HeldError{Type: sc.TypeName, Identifier: id, Wanted: wanted, Holder: h, Superseded: superseded, Here: e.opts.Where, Names: identityNames(sc)}
+}
+
+// shareReads gives e what from has read of the other stages and of the
+// run's own account and region, so that the passes of a run read each
+// once. Call it before e is used.
+func (e *Engine) shareReads(from *Engine) {
+	from.othersMu.Lock()
+	e.others = from.others
+	from.othersMu.Unlock()
+	from.homeMu.Lock()
+	e.home, e.homeRead = from.home, from.homeRead
+	from.homeMu.Unlock()
 }

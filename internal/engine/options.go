@@ -211,9 +211,10 @@ func (e *Engine) checkOptions(sc *schema.Schema, d Declaration) bool {
 }
 
 // planDelete records the deletion of r, or its removal from state alone
-// when it is retained, or the problem when it is protected. Called with
-// e.mu held.
-func (e *Engine) planDelete(r *state.Record, reason string, destroy bool) {
+// when it is retained, or the problem when it is protected; held, when
+// not nil, is another record that holds r's resource, and the run will
+// refuse the delete. Called with e.mu held.
+func (e *Engine) planDelete(r *state.Record, reason string, destroy bool, held *state.Located) {
 	if p := protectedDelete(r, destroy); p != "" {
 		e.refused = append(e.refused, Problem{LogicalID: r.LogicalID, Type: r.Type, Message: p})
 		return
@@ -222,6 +223,9 @@ func (e *Engine) planDelete(r *state.Record, reason string, destroy bool) {
 	if r.RetainOnDelete {
 		c.Action, c.Retain = Forget, true
 		c.Reason = reason + "; RetainOnDelete leaves it in AWS"
+	}
+	if held != nil {
+		c.HeldBy = &Holder{App: held.App, Stage: held.Stage, LogicalID: held.LogicalID}
 	}
 	e.changes = append(e.changes, c)
 }

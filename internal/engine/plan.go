@@ -95,6 +95,11 @@ type Change struct {
 	// DeleteBeforeReplace says a replacement deletes the old resource
 	// before creating the new one.
 	DeleteBeforeReplace bool `json:"deleteBeforeReplace,omitempty"`
+	// HeldBy, on a delete, is another record of the state store that
+	// holds the same resource: the run refuses the delete, leaving the
+	// resource and both records alone, and fails once the rest is done
+	// (*HeldDeleteError).
+	HeldBy *Holder `json:"heldBy,omitempty"`
 }
 
 // Changes reports whether c changes anything: an action, a move, or an

@@ -81,70 +81,14 @@ func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rec := *prev
-			var live map[string]any
-			var err error
-			// Listings are of the run's own account and region; resources
-			// of other scopes are read one by one.
-			byID, listedType := listed[rec.Type]
-			if listedType && rec.Scope == nil {
-				live, listedType = byID[rec.Identifier]
-			} else {
-				listedType = false
+			d, err := e.refreshOne(ctx, prev, listed, write)
+			mu.Lock()
+			defer mu.Unlock()
+			if d != nil {
+				drifts = append(drifts, *d)
 			}
-			// A resource missing from a listing is read before it counts
-			// as deleted: a listing that is incomplete, or that spells an
-			// identifier differently, must not make the next run create a
-			// second one.
-			if !listedType {
-				release, aerr := e.acquire(ctx)
-				if aerr != nil {
-					mu.Lock()
-					errs = append(errs, fmt.Errorf("read %s %q (%s): %w", rec.Type, rec.LogicalID, rec.Identifier, aerr))
-					mu.Unlock()
-					return
-				}
-				var prov Provider
-				if prov, err = e.prov(ctx, rec.Scope); err == nil {
-					live, err = prov.Read(ctx, rec.Type, rec.Identifier)
-				}
-				release()
-			}
-			d := Drift{LogicalID: rec.LogicalID, Type: rec.Type, Identifier: rec.Identifier}
-			switch {
-			case cloudcontrol.IsNotFound(err):
-				d.Deleted = true
-				rec.Identifier, rec.Outputs = "", nil
-			case err != nil:
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("read %s %q (%s): %w", rec.Type, rec.LogicalID, rec.Identifier, err))
-				mu.Unlock()
-				return
-			default:
-				live = markOutputs(&rec, live)
-				sc, _ := schema.Default().Lookup(rec.Type)
-				d.Diffs = driftOf(sc, &rec, live)
-				if len(d.Diffs) > 0 {
-					rec.Props = refreshedProps(sc, &rec, live)
-				}
-				rec.Outputs = live
-			}
-			if d.Deleted || len(d.Diffs) > 0 {
-				mu.Lock()
-				drifts = append(drifts, d)
-				mu.Unlock()
-			}
-			changed := d.Deleted || len(d.Diffs) > 0 || canonical(rec.Outputs) != canonical(prev.Outputs)
-			if write && changed {
-				if err := e.put(ctx, &rec); err != nil {
-					mu.Lock()
-					errs = append(errs, err)
-					mu.Unlock()
-				}
-			} else {
-				e.mu.Lock()
-				e.records[rec.LogicalID] = &rec
-				e.mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
 			}
 		}()
 	}
@@ -156,6 +100,71 @@ func (e *Engine) Refresh(ctx context.Context, write bool) ([]Drift, error) {
 	return drifts, errors.Join(errs...)
 }
 
+// refreshOne reads the resource of prev and records what AWS now reports,
+// in the store with write, else in this engine's view alone. It returns
+// the resource's drift (nil: none) and what failed: the read (then nothing
+// is recorded) or the write.
+func (e *Engine) refreshOne(ctx context.Context, prev *state.Record, listed listings, write bool) (*Drift, error) {
+	rec := *prev
+	live, err := e.readLive(ctx, &rec, listed)
+	d := Drift{LogicalID: rec.LogicalID, Type: rec.Type, Identifier: rec.Identifier}
+	switch {
+	case cloudcontrol.IsNotFound(err):
+		d.Deleted = true
+		rec.Identifier, rec.Outputs = "", nil
+	case err != nil:
+		return nil, fmt.Errorf("read %s %q (%s): %w", rec.Type, rec.LogicalID, rec.Identifier, err)
+	default:
+		live = markOutputs(&rec, live)
+		sc, _ := schema.Default().Lookup(rec.Type)
+		d.Diffs = driftOf(sc, &rec, live)
+		if len(d.Diffs) > 0 {
+			rec.Props = refreshedProps(sc, &rec, live)
+		}
+		rec.Outputs = live
+	}
+	drifted := d.Deleted || len(d.Diffs) > 0
+	var werr error
+	if write && (drifted || canonical(rec.Outputs) != canonical(prev.Outputs)) {
+		werr = e.put(ctx, &rec)
+	} else {
+		e.mu.Lock()
+		e.records[rec.LogicalID] = &rec
+		e.mu.Unlock()
+	}
+	if !drifted {
+		return nil, werr
+	}
+	return &d, werr
+}
+
+// readLive reads what AWS has for rec: from the listing of its type when
+// there is one (listings are of the run's own account and region), else
+// with a read of its own. A resource missing from a listing is read before
+// it counts as deleted: a listing that is incomplete, or that spells an
+// identifier differently, must not make the next run create a second one.
+func (e *Engine) readLive(ctx context.Context, rec *state.Record, listed listings) (map[string]any, error) {
+	if byID, ok := listed[rec.Type]; ok && rec.Scope == nil {
+		if live, ok := byID[rec.Identifier]; ok {
+			return live, nil
+		}
+	}
+	release, err := e.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	prov, err := e.prov(ctx, rec.Scope)
+	if err != nil {
+		return nil, err
+	}
+	return prov.Read(ctx, rec.Type, rec.Identifier)
+}
+
+// listings are the resources of listed types: by type, then identifier,
+// their properties.
+type listings map[string]map[string]map[string]any
+
 // listThreshold is how many resources of one type make a listing cheaper
 // than reading each: a ListResources page holds up to 100 (500 flow logs).
 const listThreshold = 8
@@ -164,7 +173,7 @@ const listThreshold = 8
 // refresh of a thousand flow logs costs two ListResources pages instead of
 // a thousand GetResource calls. A type that cannot be listed (some need a
 // parent's properties) is read resource by resource instead.
-func (e *Engine) listMany(ctx context.Context, ids []string) map[string]map[string]map[string]any {
+func (e *Engine) listMany(ctx context.Context, ids []string) listings {
 	count := map[string]int{}
 	e.mu.Lock()
 	for _, id := range ids {
@@ -173,7 +182,7 @@ func (e *Engine) listMany(ctx context.Context, ids []string) map[string]map[stri
 		}
 	}
 	e.mu.Unlock()
-	out := map[string]map[string]map[string]any{}
+	out := listings{}
 	for typ, n := range count {
 		if n < listThreshold {
 			continue
@@ -289,7 +298,7 @@ func ImportScoped(ctx context.Context, store state.Store, where state.StageRef, 
 	}
 	for _, r := range recs {
 		if r.LogicalID == logicalID {
-			return nil, &ImportError{fmt.Sprintf("%q is already managed (%s %s); choose another logical ID, or remove it from state first with `athanor state rm %s %s --yes`", logicalID, r.Type, r.Identifier, logicalID, where.Flags())}
+			return nil, &ImportError{fmt.Sprintf("%q is already managed (%s %s); choose another logical ID, or remove it from state first with `%s`", logicalID, r.Type, r.Identifier, rmCommand(where, &r))}
 		}
 	}
 	opts := Options{Store: store, Provider: prov, Records: recs, Where: where}
@@ -315,7 +324,7 @@ func ImportScoped(ctx context.Context, store state.Store, where state.StageRef, 
 // record an import writes: what AWS reports, and no declared properties,
 // so that the next plan compares the program with the resource as it is.
 func (e *Engine) importRecord(ctx context.Context, sc *schema.Schema, scope *state.Scope, logicalID, identifier string) (*state.Record, error) {
-	if err := e.held(ctx, sc, logicalID, identifier, nil); err != nil {
+	if err := e.held(ctx, sc, scope, logicalID, identifier, nil); err != nil {
 		var he *HeldError
 		if errors.As(err, &he) {
 			he.Import = true

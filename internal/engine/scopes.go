@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
 )
 
@@ -46,4 +47,64 @@ func scopeName(s *state.Scope) string {
 		return "the run's own account and region"
 	}
 	return s.Key()
+}
+
+// sameScope reports whether a resource in scope a and one in scope b can
+// be one resource: their accounts and regions are the same, a scope of nil
+// being the run's own (Options.Home). Where the run's own is not known, a
+// scope of nil may be any: the checks that use this refuse rather than
+// risk a resource another record holds.
+func (e *Engine) sameScope(ctx context.Context, a, b *state.Scope) bool {
+	if a.Key() == b.Key() {
+		return true
+	}
+	if a != nil && b != nil {
+		return false
+	}
+	named := a // the one that is not the run's own
+	if named == nil {
+		named = b
+	}
+	home := e.homeKey(ctx)
+	return home == "" || named.Key() == home
+}
+
+// homeKey is the run's own "ACCOUNT/REGION", asked of Options.Home once;
+// "" when it cannot be known.
+func (e *Engine) homeKey(ctx context.Context) string {
+	e.homeMu.Lock()
+	defer e.homeMu.Unlock()
+	if e.homeRead {
+		return e.home
+	}
+	home := e.opts.Home
+	if home == nil {
+		home = providerHome(e.opts.Provider)
+	}
+	if home != nil {
+		if key, err := home(ctx); err == nil {
+			e.home = key
+		} else if ctx.Err() != nil {
+			return "" // asked again by a later check
+		}
+	}
+	e.homeRead = true
+	return e.home
+}
+
+// providerHome tells where p works, when p is Cloud Control's provider:
+// the account STS names and the region it calls.
+func providerHome(p Provider) func(context.Context) (string, error) {
+	cc, ok := p.(*cloudcontrol.Provider)
+	if !ok || cc == nil {
+		return nil
+	}
+	return func(ctx context.Context) (string, error) {
+		acct, err := cc.Account(ctx)
+		if err != nil {
+			return "", err
+		}
+		_, region := cc.Target()
+		return acct + "/" + region, nil
+	}
 }

@@ -71,6 +71,12 @@ func readsSecrets(sc *schema.Schema) bool {
 	return false
 }
 
+// SealReady reports whether the run's state store can encrypt secrets: a
+// key is configured and opens the stage's. The program's stage outputs
+// ask it while planning, as declarations do, so that a secret output with
+// no key stops the run before anything is sent.
+func (e *Engine) SealReady() error { return e.sealReady() }
+
 // sealReady asks the store, once per engine, whether it can encrypt.
 func (e *Engine) sealReady() error {
 	e.sealOnce.Do(func() {

@@ -76,15 +76,21 @@ func (s *Session) Pending() bool {
 }
 
 // Apply builds the apply pass from the plan pass: the records it read,
-// the declarations it validated (not checked again) and the renames it
-// found (carried out first). only, when not nil, limits the pass to those
+// the declarations it validated (not checked again), the renames it
+// found (carried out first) and the other stages' records, when it read
+// them. only, when not nil, limits the pass to those
 // logical IDs (--target), their renames included. Call it once, after
 // the program has run against Plan without problems.
 func (s *Session) Apply(ctx context.Context, only map[string]bool) (*Engine, error) {
 	ao := s.opts
 	ao.Records, ao.Checked, ao.Only = s.records(), s.plan.Checked(), only
 	ao.Moves = onlyMoves(s.plan.Moves(), only)
-	return New(ctx, ModeApply, ao)
+	e, err := New(ctx, ModeApply, ao)
+	if err != nil {
+		return nil, err
+	}
+	e.shareReads(s.plan)
+	return e, nil
 }
 
 // onlyMoves keeps the moves to resources in set (all without --target).

@@ -181,16 +181,23 @@ func anyEnvelope(v any) bool {
 // "(sensitive)", for `athanor state show`, which needs no key.
 func RedactStored(rec state.Record) state.Record {
 	eachSection(&rec, func(m map[string]any) (map[string]any, error) {
-		out, _, _ := transform(m, "", func(_ string, v any) (any, bool, error) {
-			if _, ok := envelopeOf(v); ok {
-				return Redacted, true, nil
-			}
-			if s, ok := v.(string); ok && IsMarked(s) {
-				return Redacted, true, nil
-			}
-			return v, false, nil
-		})
-		return out.(map[string]any), nil
+		return redactStored(m), nil
 	})
 	return rec
+}
+
+// redactStored returns m with every envelope, and every marked string,
+// replaced by "(sensitive)".
+func redactStored(m map[string]any) map[string]any {
+	out, _, _ := transform(m, "", func(_ string, v any) (any, bool, error) {
+		if _, ok := envelopeOf(v); ok {
+			return Redacted, true, nil
+		}
+		if s, ok := v.(string); ok && IsMarked(s) {
+			return Redacted, true, nil
+		}
+		return v, false, nil
+	})
+	r, _ := out.(map[string]any)
+	return r
 }

@@ -1,7 +1,6 @@
 package secrets
 
 import (
-	"encoding/base64"
 	"errors"
 	"sort"
 	"strings"
@@ -9,16 +8,21 @@ import (
 	"github.com/athanor-iac/athanor/internal/walk"
 )
 
-// A secret travels through a program as a marked string: its value,
-// base64-encoded, between markOpen and markClose. Being a string, it fits
-// any string field of a typed props struct and any map, and it survives
-// being concatenated into a larger string, as the engine's unknown
+// A secret travels through a program as a marked string: a token that
+// stands for its value between markOpen and markClose. Being a string, it
+// fits any string field of a typed props struct and any map, and it
+// survives being concatenated into a larger string, as the engine's unknown
 // placeholders do. The engine recognises marked strings to encrypt them at
 // rest and redact them in output; the provider strips the marks just
-// before a request is sent. Base64 keeps the marks unambiguous whatever the
-// value holds.
+// before a request is sent.
+//
+// The token is a random one that stands for the value in this process
+// (markTable), so that a program that prints a marked string, or logs a
+// props struct that holds one, shows nothing of the secret: only this
+// process can turn the token back into the value. At rest the value is kept in another form
+// (see toStored), inside the stage's encryption.
 const (
-	markOpen  = "⟦sensitive:"
+	markOpen  = "⟦secret:"
 	markClose = "⟧"
 	// placeholderOpen starts every engine placeholder (unknown values
 	// too); placeholders other than secrets are left as they are.
@@ -35,7 +39,7 @@ func Mark(v string) string {
 	var b strings.Builder
 	plain := func(s string) {
 		if s != "" {
-			b.WriteString(markOpen + base64.RawURLEncoding.EncodeToString([]byte(s)) + markClose)
+			b.WriteString(markOpen + markTable.token(s) + markClose)
 		}
 	}
 	rest := v
@@ -80,15 +84,22 @@ func Contains(v any) bool {
 // segments calls fn for each part of s: secret parts with their value and
 // true, the rest as they are and false.
 func segments(s string, fn func(part string, secret bool)) {
+	segmentsOf(s, markOpen, markTable.value, fn)
+}
+
+// segmentsOf is segments for marks that start with open and whose content
+// decode turns into the value; a mark that does not decode is left as
+// text.
+func segmentsOf(s, open string, decode func(string) (string, bool), fn func(part string, secret bool)) {
 	for {
-		i := strings.Index(s, markOpen)
+		i := strings.Index(s, open)
 		if i < 0 {
 			if s != "" {
 				fn(s, false)
 			}
 			return
 		}
-		j := strings.Index(s[i+len(markOpen):], markClose)
+		j := strings.Index(s[i+len(open):], markClose)
 		if j < 0 {
 			fn(s, false)
 			return
@@ -96,13 +107,13 @@ func segments(s string, fn func(part string, secret bool)) {
 		if i > 0 {
 			fn(s[:i], false)
 		}
-		enc := s[i+len(markOpen) : i+len(markOpen)+j]
-		if dec, err := base64.RawURLEncoding.DecodeString(enc); err == nil {
-			fn(string(dec), true)
+		enc := s[i+len(open) : i+len(open)+j]
+		if dec, ok := decode(enc); ok {
+			fn(dec, true)
 		} else {
-			fn(s[i:i+len(markOpen)+j+len(markClose)], false)
+			fn(s[i:i+len(open)+j+len(markClose)], false)
 		}
-		s = s[i+len(markOpen)+j+len(markClose):]
+		s = s[i+len(open)+j+len(markClose):]
 	}
 }
 
@@ -144,13 +155,19 @@ func Redact(v any) any { return mapStrings(v, RedactString) }
 // RedactText replaces each marked part of free text (a log line) by
 // Redacted.
 func RedactText(s string) string {
+	return replaceSecrets(s, func(string) string { return Redacted })
+}
+
+// replaceSecrets returns s with each marked part replaced by what fn makes
+// of its value.
+func replaceSecrets(s string, fn func(value string) string) string {
 	if !IsMarked(s) {
 		return s
 	}
 	var b strings.Builder
 	segments(s, func(p string, secret bool) {
 		if secret {
-			p = Redacted
+			p = fn(p)
 		}
 		b.WriteString(p)
 	})

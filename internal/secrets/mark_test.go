@@ -1,8 +1,12 @@
 package secrets
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"strings"
 	"testing"
@@ -144,5 +148,71 @@ func TestScrubber(t *testing.T) {
 	}
 	if got := s.String("x " + Mark("other") + " y"); got != "x (sensitive) y" {
 		t.Fatalf("marked text %q", got)
+	}
+}
+
+// leaks returns the forms of plain that printed text must not hold: the
+// value and its base64 and hex encodings.
+func leaks(plain string) []string {
+	b := []byte(plain)
+	return []string{plain, base64.StdEncoding.EncodeToString(b), base64.RawStdEncoding.EncodeToString(b),
+		base64.URLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b), hex.EncodeToString(b)}
+}
+
+// A marked string printed by the program, alone, inside other text or
+// inside a struct, shows nothing of the secret; this process still reads
+// it.
+func TestPrintedMarkRevealsNothing(t *testing.T) {
+	pw := "correct horse battery staple"
+	url := "postgres://app:" + Mark(pw) + "@db/app"
+	props := struct {
+		Name, URL string
+		Tags      map[string]any
+	}{"db", url, map[string]any{"token": Mark(pw)}}
+	var printed bytes.Buffer
+	for _, verb := range []string{"%v", "%+v", "%s", "%q", "%#v", "%x"} {
+		fmt.Fprintf(&printed, verb+"\n", url)
+		fmt.Fprintf(&printed, verb+"\n", props)
+	}
+	fmt.Fprintln(&printed, props, &props)
+	slog.New(slog.NewTextHandler(&printed, nil)).Info("connect", "url", url, "props", props)
+	slog.New(slog.NewJSONHandler(&printed, nil)).Info("connect", "url", url, "props", props)
+	for _, l := range leaks(pw) {
+		if bytes.Contains(printed.Bytes(), []byte(l)) {
+			t.Fatalf("printed text holds %q:\n%s", l, printed.String())
+		}
+	}
+	if !strings.Contains(printed.String(), markOpen) {
+		t.Fatalf("the mark is not printed:\n%s", printed.String())
+	}
+	if RevealString(url) != "postgres://app:"+pw+"@db/app" || Mark(pw) != Mark(pw) || Mark(pw) == Mark(pw+"!") {
+		t.Fatal("marks do not open, or equal values do not get equal marks")
+	}
+	// The token tells the length only to within 32 bytes.
+	if len(Mark("a")) != len(Mark(strings.Repeat("b", 31))) {
+		t.Fatal("the token tells the length of the value")
+	}
+	// A token cut short is text, not a secret.
+	cut := Mark(pw)[:len(Mark(pw))-10] + markClose
+	if RevealString(cut) != cut {
+		t.Fatalf("a damaged token opened: %q", RevealString(cut))
+	}
+}
+
+// At rest a value is in the stored form, which any process reads back
+// into its own tokens.
+func TestStoredFormRoundTrips(t *testing.T) {
+	unknown := "⟦known after apply: vpc.VpcId⟧"
+	v := "a-" + Mark("s3cret") + "-" + unknown + Mark("two")
+	st := toStored(v)
+	if strings.Contains(st, markOpen) || strings.Contains(st, "s3cret") || !strings.Contains(st, storedOpen) || !strings.Contains(st, unknown) {
+		t.Fatalf("stored form %q", st)
+	}
+	if fromStored(st) != v {
+		t.Fatalf("round trip %q, want %q", fromStored(st), v)
+	}
+	// What earlier versions kept in memory, and so in state, opens too.
+	if fromStored(storedOpen+"aHVudGVyMg"+markClose) != Mark("hunter2") {
+		t.Fatal("a stored mark does not open as a token")
 	}
 }

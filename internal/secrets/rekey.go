@@ -9,7 +9,7 @@ import (
 )
 
 // Rekey gives a stage a new data key, wrapped with newCreds, and
-// re-encrypts every secret under it; oldCreds open the current keys. It
+// re-encrypts every secret (of its records and its outputs) under it; oldCreds open the current keys. It
 // returns the number of records re-encrypted. The caller holds the
 // stage's lock.
 //
@@ -22,32 +22,16 @@ func Rekey(ctx context.Context, inner state.Store, oldCreds, newCreds Credential
 	if !newCreds.Configured() || newCreds.method() == "" {
 		return 0, &MissingKeyError{Why: "a new key is to be made"}
 	}
-	old := NewStore(inner, oldCreds)
-	recs, err := inner.Load(ctx)
+	old, recs, err := openKeyed(ctx, inner, oldCreds, "rekey")
 	if err != nil {
 		return 0, err
 	}
-	recs, ring, err := splitKeyring(recs)
-	if err != nil {
-		return 0, err
-	}
-	if ring == nil {
-		return 0, errors.New("the stage has no encryption key: it holds no secrets, so there is nothing to rekey")
-	}
-	old.ring, old.read = ring, true
 	// Every key must open before anything is written.
-	next := &keyring{FormatVersion: keyringFormat}
-	for _, wk := range ring.Keys {
-		k, err := old.key(wk.ID, "cannot rekey the stage")
-		if err != nil {
-			return 0, err
-		}
-		rw, err := k.Wrap(newCreds)
-		if err != nil {
-			return 0, err
-		}
-		next.Keys = append(next.Keys, rw)
+	rewrapped, err := old.rewrapped(newCreds, "cannot rekey the stage")
+	if err != nil {
+		return 0, err
 	}
+	next := &keyring{FormatVersion: keyringFormat, Keys: rewrapped}
 	var sealedRecs []state.Record
 	for _, r := range recs {
 		if hasEnvelopes(r) {
@@ -56,6 +40,10 @@ func Rekey(ctx context.Context, inner state.Store, oldCreds, newCreds Credential
 			}
 			sealedRecs = append(sealedRecs, r)
 		}
+	}
+	outs, err := old.LoadOutputs(ctx)
+	if err != nil && !errors.Is(err, state.ErrNoOutputs) {
+		return 0, err
 	}
 	k, err := NewKey()
 	if err != nil {
@@ -76,6 +64,11 @@ func Rekey(ctx context.Context, inner state.Store, oldCreds, newCreds Credential
 			return 0, fmt.Errorf("re-encrypt record %s: %w", r.LogicalID, err)
 		}
 	}
+	if Contains(outs) {
+		if err := fresh.PutOutputs(ctx, outs); err != nil {
+			return 0, fmt.Errorf("re-encrypt the stage's outputs: %w", err)
+		}
+	}
 	final := &keyring{FormatVersion: keyringFormat, Current: k.ID, Keys: []WrappedKey{wk}}
 	if err := putRing(ctx, inner, final); err != nil {
 		return 0, err
@@ -92,4 +85,66 @@ func putRing(ctx context.Context, inner state.Store, r *keyring) error {
 		return fmt.Errorf("save the stage's encryption keys: %w", err)
 	}
 	return nil
+}
+
+// Rewrap wraps the stage's data keys with newCreds instead of what wraps
+// them now (oldCreds open them), and re-encrypts nothing: the values keep
+// their ciphertexts, and the one record written is the key record, so the
+// change is done at once or not at all. It returns the number of data keys
+// rewrapped. The caller holds the stage's lock.
+//
+// Rewrapping changes who can open the stage from now on, not what anyone
+// who held the data key can read: after removing someone's age key or
+// after a passphrase may have leaked, Rekey instead.
+func Rewrap(ctx context.Context, inner state.Store, oldCreds, newCreds Credentials) (int, error) {
+	if !newCreds.Configured() || newCreds.method() == "" {
+		return 0, &MissingKeyError{Why: "the stage's key is to be rewrapped"}
+	}
+	old, _, err := openKeyed(ctx, inner, oldCreds, "rewrap")
+	if err != nil {
+		return 0, err
+	}
+	rewrapped, err := old.rewrapped(newCreds, "cannot rewrap the stage's key")
+	if err != nil {
+		return 0, err
+	}
+	return len(rewrapped), putRing(ctx, inner, &keyring{FormatVersion: keyringFormat, Current: old.ring.Current, Keys: rewrapped})
+}
+
+// openKeyed reads the stage's records and keys into a store that opens them
+// with creds, for a change of keys (what names it in errors); it returns
+// the records without the key record, still encrypted.
+func openKeyed(ctx context.Context, inner state.Store, creds Credentials, what string) (*Store, []state.Record, error) {
+	recs, err := inner.Load(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	recs, ring, err := splitKeyring(recs)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ring == nil {
+		return nil, nil, fmt.Errorf("the stage has no encryption key: it holds no secrets, so there is nothing to %s", what)
+	}
+	s := NewStore(inner, creds)
+	s.ring, s.read = ring, true
+	return s, recs, nil
+}
+
+// rewrapped returns every data key of the store's ring wrapped with creds;
+// why says what failed when one does not open. Called with the ring read.
+func (s *Store) rewrapped(creds Credentials, why string) ([]WrappedKey, error) {
+	var out []WrappedKey
+	for _, wk := range s.ring.Keys {
+		k, err := s.key(wk.ID, why)
+		if err != nil {
+			return nil, err
+		}
+		rw, err := k.Wrap(creds)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rw)
+	}
+	return out, nil
 }

@@ -102,27 +102,33 @@ func (s *Store) Load(ctx context.Context) ([]state.Record, error) {
 func (s *Store) openRecord(rec *state.Record) error {
 	id := rec.LogicalID
 	return eachSection(rec, func(m map[string]any) (map[string]any, error) {
-		out, _, err := transform(m, "", func(ptr string, v any) (any, bool, error) {
-			env, ok := envelopeOf(v)
-			if !ok {
-				return v, false, nil
-			}
-			k, err := s.key(env.KeyID, "cannot decrypt the stage's secrets")
-			if err != nil {
-				return nil, false, err
-			}
-			pt, err := k.Open(env, id, ptr)
-			if err != nil {
-				return nil, false, &CorruptError{Where: fmt.Sprintf("record %s, property %s", id, ptr), Err: err}
-			}
-			s.remember(id+"\x00"+ptr, env)
-			return pt, true, nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		return out.(map[string]any), nil
+		return s.openMap(id, "record "+id, m)
 	})
+}
+
+// openMap returns m with every envelope decrypted, for the place id (a
+// logical ID); where names it in errors. Called with s.mu held.
+func (s *Store) openMap(id, where string, m map[string]any) (map[string]any, error) {
+	out, _, err := transform(m, "", func(ptr string, v any) (any, bool, error) {
+		env, ok := envelopeOf(v)
+		if !ok {
+			return v, false, nil
+		}
+		k, err := s.key(env.KeyID, "cannot decrypt the stage's secrets")
+		if err != nil {
+			return nil, false, err
+		}
+		pt, err := k.Open(env, id, ptr)
+		if err != nil {
+			return nil, false, &CorruptError{Where: fmt.Sprintf("%s, property %s", where, ptr), Err: err}
+		}
+		s.remember(id+"\x00"+ptr, env)
+		return fromStored(pt), true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out.(map[string]any), nil
 }
 
 // key returns the unwrapped data key id. Called with s.mu held.
@@ -247,33 +253,39 @@ func (s *Store) seal(ctx context.Context, r state.Record) (state.Record, error) 
 	if err != nil {
 		return state.Record{}, err
 	}
-	id := r.LogicalID
 	err = eachSection(&r, func(m map[string]any) (map[string]any, error) {
-		out, _, err := transform(m, "", func(ptr string, v any) (any, bool, error) {
-			str, ok := v.(string)
-			if !ok || !IsMarked(str) {
-				return v, false, nil
-			}
-			// An unchanged value keeps its ciphertext.
-			fp := k.Fingerprint(str, id, ptr)
-			for _, prev := range s.written[id+"\x00"+ptr] {
-				if prev.KeyID == k.ID && SameFingerprint(prev.Fingerprint, fp) {
-					return prev.value(), true, nil
-				}
-			}
-			env, err := k.Seal(str, id, ptr)
-			if err != nil {
-				return nil, false, err
-			}
-			s.remember(id+"\x00"+ptr, env)
-			return env.value(), true, nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		return out.(map[string]any), nil
+		return s.sealMap(k, r.LogicalID, m)
 	})
 	return r, err
+}
+
+// sealMap returns m with every marked string replaced by an envelope
+// sealed with k for the place id (a logical ID). Called with s.mu held.
+func (s *Store) sealMap(k *Key, id string, m map[string]any) (map[string]any, error) {
+	out, _, err := transform(m, "", func(ptr string, v any) (any, bool, error) {
+		str, ok := v.(string)
+		if !ok || !IsMarked(str) {
+			return v, false, nil
+		}
+		str = toStored(str)
+		// An unchanged value keeps its ciphertext.
+		fp := k.Fingerprint(str, id, ptr)
+		for _, prev := range s.written[id+"\x00"+ptr] {
+			if prev.KeyID == k.ID && SameFingerprint(prev.Fingerprint, fp) {
+				return prev.value(), true, nil
+			}
+		}
+		env, err := k.Seal(str, id, ptr)
+		if err != nil {
+			return nil, false, err
+		}
+		s.remember(id+"\x00"+ptr, env)
+		return env.value(), true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out.(map[string]any), nil
 }
 
 // remember keeps the last few envelopes stored at a place: a record's
@@ -346,21 +358,6 @@ func (s *Store) LoadAll(ctx context.Context) ([]state.Located, error) {
 		}
 	}
 	return out, nil
-}
-
-// PutOutputs passes the stage's outputs through to the inner store. They
-// are stored unencrypted, for other stages to read, so a secret among them
-// is refused (App.Output refuses it first, while planning).
-func (s *Store) PutOutputs(ctx context.Context, outputs map[string]any) error {
-	if Contains(outputs) {
-		return errors.New("an output holds a secret, and outputs are stored unencrypted for other stages to read")
-	}
-	return state.PutOutputs(ctx, s.inner, outputs)
-}
-
-// LoadOutputs passes through to the inner store.
-func (s *Store) LoadOutputs(ctx context.Context) (map[string]any, error) {
-	return state.LoadOutputs(ctx, s.inner)
 }
 
 // Close closes the inner store when it holds resources (a database pool).

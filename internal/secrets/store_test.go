@@ -83,6 +83,18 @@ func TestStoreEncryptsAtRest(t *testing.T) {
 	if !bytes.Contains(raw, []byte(`"@secret"`)) || !bytes.Contains(raw, []byte(KeyRecordID)) {
 		t.Fatal("no envelope or key record at rest")
 	}
+	// Inside the encryption the value is in the stored form, not this
+	// process's token, which no later run could open.
+	sealed, _ := fileStore(t, dir).Load(ctx)
+	var env Envelope
+	for _, r := range sealed {
+		if r.LogicalID == "db" {
+			env, _ = envelopeOf(r.Props["SecretString"])
+		}
+	}
+	if pt, err := s.keys[env.KeyID].Open(env, "db", "/SecretString"); err != nil || pt != toStored(Mark(plain)) {
+		t.Fatalf("sealed %q, %v", pt, err)
+	}
 	// A second store (the next run) reads the secrets back as they were.
 	got, err := NewStore(fileStore(t, dir), creds).Load(ctx)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -61,6 +62,11 @@ func waitAsync(p *Provider, ctx context.Context, token string) chan error {
 	return ch
 }
 
+// idleOut lets a synctest bubble's time run on until the provider's
+// background goroutines (the limiter's dispatcher, the poller) stop for
+// want of work: the bubble must end with every goroutine of its own.
+func idleOut() { time.Sleep(time.Hour) }
+
 func expectDone(t *testing.T, what string, ch chan error) {
 	t.Helper()
 	select {
@@ -73,40 +79,48 @@ func expectDone(t *testing.T, what string, ch chan error) {
 	}
 }
 
-// Two waits on one request token both learn how it ended.
+// Two waits on one request token both learn how it ended. In a synctest
+// bubble, whose time moves only when every goroutine waits for it: the
+// sleeps take none, and are exact.
 func TestPollerTwoWaitersOnOneToken(t *testing.T) {
-	api := &statusAPI{}
-	p := NewWithAPI(api, Options{PollMin: time.Millisecond, PollGap: 5 * time.Millisecond, PollMax: 10 * time.Millisecond})
-	a := waitAsync(p, context.Background(), "tok")
-	time.Sleep(20 * time.Millisecond)
-	b := waitAsync(p, context.Background(), "tok")
-	time.Sleep(20 * time.Millisecond)
-	api.done.Store(true)
-	expectDone(t, "first wait", a)
-	expectDone(t, "second wait", b)
+	synctest.Test(t, func(t *testing.T) {
+		api := &statusAPI{}
+		p := NewWithAPI(api, Options{PollMin: time.Millisecond, PollGap: 5 * time.Millisecond, PollMax: 10 * time.Millisecond})
+		a := waitAsync(p, context.Background(), "tok")
+		time.Sleep(20 * time.Millisecond) // the bubble's time: a has polled
+		b := waitAsync(p, context.Background(), "tok")
+		time.Sleep(20 * time.Millisecond) // b has polled too
+		api.done.Store(true)
+		expectDone(t, "first wait", a)
+		expectDone(t, "second wait", b)
+		idleOut()
+	})
 }
 
 // A wait abandoned while its status call is in flight does not take a
 // later wait on the same token with it when that call returns.
 func TestPollerAbandonedWaitKeepsLaterOne(t *testing.T) {
-	api := &statusAPI{gate: make(chan struct{}), entered: make(chan struct{}, 1)}
-	p := NewWithAPI(api, Options{PollMin: 300 * time.Millisecond, PollGap: 5 * time.Millisecond, PollMax: 10 * time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	a := waitAsync(p, ctx, "tok")
-	<-api.entered // a's status call is in flight
-	cancel()
-	if err := <-a; err == nil {
-		t.Fatal("abandoned wait returned no error")
-	}
-	b := waitAsync(p, context.Background(), "tok")
-	time.Sleep(20 * time.Millisecond) // b is registered, not yet due
-	api.mu.Lock()
-	gate := api.gate
-	api.gate = nil
-	api.mu.Unlock()
-	api.done.Store(true)
-	close(gate) // a's status call returns SUCCESS
-	expectDone(t, "the later wait", b)
+	synctest.Test(t, func(t *testing.T) {
+		api := &statusAPI{gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+		p := NewWithAPI(api, Options{PollMin: 300 * time.Millisecond, PollGap: 5 * time.Millisecond, PollMax: 10 * time.Millisecond})
+		ctx, cancel := context.WithCancel(context.Background())
+		a := waitAsync(p, ctx, "tok")
+		<-api.entered // a's status call is in flight
+		cancel()
+		if err := <-a; err == nil {
+			t.Fatal("abandoned wait returned no error")
+		}
+		b := waitAsync(p, context.Background(), "tok")
+		synctest.Wait() // b is registered; the bubble's time stands still, so it is not yet due
+		api.mu.Lock()
+		gate := api.gate
+		api.gate = nil
+		api.mu.Unlock()
+		api.done.Store(true)
+		close(gate) // a's status call returns SUCCESS
+		expectDone(t, "the later wait", b)
+		idleOut()
+	})
 }
 
 // ctxAPI's status calls block until their context ends, and say so.

@@ -16,12 +16,16 @@ import (
 	"strings"
 
 	"github.com/athanor-iac/athanor"
+	"github.com/athanor-iac/athanor/internal/secrets"
 )
 
 // Declare declares a resource of typeName with props and fills out (a
 // pointer to the generated output struct) with the declared props, laid
 // over by every property AWS reports. Write-only props, which reads never
-// return, thus keep their declared values.
+// return, thus keep their declared values; those the schema says hold
+// secrets (a SecretString, a MasterUserPassword) come back marked, as the
+// engine keeps them, so that a program that prints out, or passes such a
+// value on, does not hand out the plain secret.
 //
 // Decoding is lenient: a reported value whose JSON type does not fit its
 // field leaves the field unset instead of failing a run whose change has
@@ -34,10 +38,28 @@ func Declare(in athanor.Declarer, typeName, logicalID string, props, out any, op
 	if err != nil {
 		return nil, err
 	}
-	if err := Decode(props, r.Properties, out); err != nil {
+	declared, err := declaredProps(typeName, props)
+	if err == nil {
+		err = Decode(declared, r.Properties, out)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%s %q: decode the properties AWS reported: %w", typeName, logicalID, err)
 	}
 	return r, nil
+}
+
+// declaredProps is props as a property map, with the schema's secrets
+// marked.
+func declaredProps(typeName string, props any) (map[string]any, error) {
+	b, err := json.Marshal(props)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	return secrets.MarkSchema(typeName, m), nil
 }
 
 // Get reads a resource the program does not manage (see

@@ -73,8 +73,12 @@ func writePlanJSON(w io.Writer, app, stage string, tgt target, changes []engine.
 }
 
 func countActions(cs []engine.Change) map[string]int {
-	m := map[string]int{"create": 0, "update": 0, "replace": 0, "delete": 0, "forget": 0, "no-op": 0, "move": 0}
+	m := map[string]int{"create": 0, "update": 0, "replace": 0, "delete": 0, "forget": 0, "no-op": 0, "move": 0, "refused": 0}
 	for _, c := range cs {
+		if c.HeldBy != nil {
+			m["refused"]++ // a delete the run will not make
+			continue
+		}
 		if c.MovedFrom != "" {
 			m["move"]++
 		}

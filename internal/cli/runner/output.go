@@ -342,6 +342,10 @@ func (r *reporter) plan(v planView) {
 			label = strings.TrimSuffix("import "+c.Import+", "+label, ", ")
 		}
 		symbol := c.Action.Symbol()
+		if h := c.HeldBy; h != nil {
+			label = fmt.Sprintf("not deleted (%s): app %s, stage %s holds it too, as %q", c.Reason, h.App, h.Stage, h.LogicalID)
+			symbol = "!"
+		}
 		if c.MovedFrom != "" {
 			label = strings.TrimSuffix("moved: "+c.MovedFrom+" → "+c.LogicalID+", "+label, ", ")
 			if c.Action == engine.NoOp {
@@ -372,6 +376,9 @@ func (r *reporter) plan(v planView) {
 		if n := counts[planKey(a)]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, planWord[a]))
 		}
+	}
+	if n := counts["refused"]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d not to delete, which another record holds (the run fails)", n))
 	}
 	fmt.Fprintf(w, "Plan: %s.\n", strings.Join(parts, ", "))
 }
@@ -509,7 +516,7 @@ func (r *reporter) outputs(outs map[string]any) {
 	defer r.mu.Unlock()
 	fmt.Fprintln(r.w, "Outputs:")
 	for _, n := range names {
-		fmt.Fprintf(r.w, "  %s = %s\n", n, showValue(outs[n]))
+		fmt.Fprintf(r.w, "  %s = %s\n", n, showValue(secrets.Redact(outs[n])))
 	}
 }
 

@@ -243,191 +243,295 @@ func execute(ctx context.Context, appName string, cfg config, stdout, stderr io.
 	if err := cfg.resolve(); err != nil {
 		return cmdutil.ExitUsage, err
 	}
-	// With --json, standard output carries the JSON document alone; every
-	// line for people goes to standard error.
-	human := stdout
-	if cfg.jsonOut {
-		human = stderr
-	}
-	out := newReporter(human, cfg.quiet, cfg.verbose)
+	r := &invocation{app: appName, cfg: cfg, fn: fn, stdout: stdout}
+	r.out = newReporter(cfg.humanOut(stdout, stderr), cfg.quiet, cfg.verbose)
 	store, err := secrets.OpenStore(ctx, cfg.stateURL, appName, cfg.stage)
 	if err != nil {
 		return cmdutil.ExitError, err
 	}
 	defer store.Close() // after the lock's release, deferred below
+	r.store = store
 	// Commands that read AWS or change anything hold the stage's lock.
-	needAWS := cfg.command != "plan" || cfg.refresh
-	if needAWS {
-		unlock, err := lock(ctx, store, cfg.command, out)
+	if cfg.needsAWS() {
+		unlock, err := lock(ctx, store, cfg.command, r.out)
 		if err != nil {
 			return cmdutil.ExitError, err
 		}
 		defer unlock()
-	}
-	var prov *cloudcontrol.Provider
-	var scopes *scopeRegistry
-	if needAWS {
-		endpoint := cfg.endpoint
-		if cfg.local {
-			srv, err := localendpoint.Start(cfg.localDir)
-			if err != nil {
-				return cmdutil.ExitError, err
-			}
-			defer srv.Close()
-			endpoint = srv.URL()
-			out.note("using the local Cloud Control endpoint at %s (data in %s)", endpoint, cfg.localDir)
-		}
-		// An endpoint given to the run (the local one) answers STS too,
-		// for scopes that assume roles, unless --sts-endpoint says where.
-		// Every account and region of the run shares one poll scheduler.
-		stsEndpoint := cfg.stsEndpoint
-		if stsEndpoint == "" {
-			stsEndpoint = endpoint
-		}
-		base := cloudcontrol.Options{Scheduler: cloudcontrol.NewScheduler(), Endpoint: endpoint, STSEndpoint: stsEndpoint, Region: cfg.region, Profile: cfg.profile, Observer: out.call, Local: cfg.local, RequestsPerSecond: cfg.maxRPS}
-		prov, err = cloudcontrol.New(ctx, base)
+		closeEndpoint, err := r.connect(ctx)
 		if err != nil {
 			return cmdutil.ExitError, err
 		}
-		scopes = newScopeRegistry(prov, base)
+		defer closeEndpoint()
 	}
-	tgt := newTarget(cfg, prov)
+	r.tgt = newTarget(cfg, r.prov)
 	if cfg.command == "refresh" {
-		return refreshCommand(ctx, appName, cfg, tgt, store, prov, scopes, stdout, out)
+		return refreshCommand(ctx, appName, cfg, r.tgt, store, r.prov, r.scopes, stdout, r.out)
 	}
-
-	// The plan pass: every mistake is found before anything is sent.
-	// One run reads what it does not manage once: the apply pass reuses
-	// the plan pass's lookups.
-	lookups := engine.NewLookups()
-	sess, err := engine.NewSession(ctx, engine.Options{Store: store, Provider: prov, Scopes: scopes.providerFunc(), Parallelism: cfg.parallelism, Adopt: cfg.adopt, Events: out.event, Stop: cfg.stop,
-		OperationTimeout: cfg.timeout, Where: cfg.location(appName), Lookups: lookups})
+	p, code, err := r.plan(ctx)
 	if err != nil {
-		return cmdutil.ExitError, err
+		return code, err
 	}
-	planEng := sess.Plan()
-	var drifts []engine.Drift
-	if cfg.refresh {
-		if drifts, err = sess.Refresh(ctx); err != nil {
-			return cmdutil.ExitError, err
-		}
+	if cfg.command == "plan" {
+		return r.showPlan(p)
 	}
-	var targeted map[string]bool // nil: every resource
-	if cfg.command != "destroy" {
-		_, err := fn(ctx, cfg.pass(appName, planEng, scopes, true, out))
-		var terr error
-		if err == nil {
-			planEng.CheckDependsOn()
-		}
-		if err == nil && len(cfg.targets) > 0 {
-			targeted, terr = limit(planEng, cfg.targets, false)
-		}
-		if probs := planEng.Problems(); len(probs) > 0 {
-			return cmdutil.ExitError, &engine.ProblemsError{Problems: probs}
-		}
+	if code, err := cfg.approve(p.view, stdout, r.out); err != nil {
+		return code, err
+	}
+	return r.apply(ctx, p)
+}
+
+// invocation is one command's run: what its steps share.
+type invocation struct {
+	app    string
+	cfg    config
+	fn     Program
+	stdout io.Writer
+	out    *reporter
+	store  *secrets.Store
+	tgt    target
+	// prov and scopes reach AWS; nil for a run that reads nothing
+	// (plan --refresh=false).
+	prov   *cloudcontrol.Provider
+	scopes *scopeRegistry
+}
+
+// planned is what the plan pass found.
+type planned struct {
+	sess     *engine.Session
+	lookups  *engine.Lookups
+	drifts   []engine.Drift
+	targeted map[string]bool // nil: every resource
+	changes  []engine.Change
+	view     planView
+}
+
+// humanOut is where the lines for people go: with --json, standard output
+// carries the JSON document alone, and every line for people goes to
+// standard error.
+func (cfg *config) humanOut(stdout, stderr io.Writer) io.Writer {
+	if cfg.jsonOut {
+		return stderr
+	}
+	return stdout
+}
+
+// needsAWS reports whether the command reads AWS or changes anything:
+// all but plan --refresh=false.
+func (cfg *config) needsAWS() bool {
+	return cfg.command != "plan" || cfg.refresh
+}
+
+// connect starts the local endpoint for --local and builds the run's
+// provider and scope registry. The returned func closes the endpoint.
+func (r *invocation) connect(ctx context.Context) (func(), error) {
+	endpoint := r.cfg.endpoint
+	closeEndpoint := func() {}
+	if r.cfg.local {
+		srv, err := localendpoint.Start(r.cfg.localDir)
 		if err != nil {
-			return cmdutil.ExitError, fmt.Errorf("the program failed while planning: %w", err)
+			return nil, err
 		}
-		if terr != nil {
-			return cmdutil.ExitUsage, terr
+		closeEndpoint = func() { srv.Close() }
+		endpoint = srv.URL()
+		r.out.note("using the local Cloud Control endpoint at %s (data in %s)", endpoint, r.cfg.localDir)
+	}
+	// An endpoint given to the run (the local one) answers STS too,
+	// for scopes that assume roles, unless --sts-endpoint says where.
+	// Every account and region of the run shares one poll scheduler.
+	stsEndpoint := r.cfg.stsEndpoint
+	if stsEndpoint == "" {
+		stsEndpoint = endpoint
+	}
+	base := cloudcontrol.Options{Scheduler: cloudcontrol.NewScheduler(), Endpoint: endpoint, STSEndpoint: stsEndpoint, Region: r.cfg.region, Profile: r.cfg.profile, Observer: r.out.call, Local: r.cfg.local, RequestsPerSecond: r.cfg.maxRPS}
+	prov, err := cloudcontrol.New(ctx, base)
+	if err != nil {
+		closeEndpoint()
+		return nil, err
+	}
+	r.prov, r.scopes = prov, newScopeRegistry(prov, base)
+	return closeEndpoint, nil
+}
+
+// plan is the plan pass: every mistake is found before anything is sent.
+// One run reads what it does not manage once: the apply pass reuses the
+// plan pass's lookups.
+func (r *invocation) plan(ctx context.Context) (*planned, int, error) {
+	p := &planned{lookups: engine.NewLookups()}
+	var err error
+	p.sess, err = engine.NewSession(ctx, engine.Options{Store: r.store, Provider: r.prov, Scopes: r.scopes.providerFunc(), Parallelism: r.cfg.parallelism, Adopt: r.cfg.adopt, Events: r.out.event, Stop: r.cfg.stop,
+		OperationTimeout: r.cfg.timeout, Where: r.cfg.location(r.app), Lookups: p.lookups})
+	if err != nil {
+		return nil, cmdutil.ExitError, err
+	}
+	planEng := p.sess.Plan()
+	if r.cfg.refresh {
+		if p.drifts, err = p.sess.Refresh(ctx); err != nil {
+			return nil, cmdutil.ExitError, err
 		}
-		planEng.PlanDeletes()
+	}
+	code := cmdutil.ExitOK
+	if r.cfg.command != "destroy" {
+		p.targeted, code, err = r.planDeclared(ctx, planEng)
 	} else {
-		if len(cfg.targets) > 0 {
-			var terr error
-			if targeted, terr = limit(planEng, cfg.targets, true); terr != nil {
-				return cmdutil.ExitUsage, terr
-			}
-		}
-		planEng.PlanDestroy()
+		p.targeted, code, err = r.planDestroy(ctx, planEng)
+	}
+	if err != nil {
+		return nil, code, err
 	}
 	// Deleting what is protected is refused here, before anything is sent.
 	if probs := planEng.Problems(); len(probs) > 0 {
-		return cmdutil.ExitError, &engine.ProblemsError{Problems: probs}
+		return nil, cmdutil.ExitError, &engine.ProblemsError{Problems: probs}
 	}
-	changes := planEng.Changes()
+	p.changes = planEng.Changes()
 	var skipped []string
-	if targeted != nil {
-		skipped = planEng.Skipped(targeted)
-		drifts = onlyDrifts(drifts, targeted)
+	if p.targeted != nil {
+		skipped = planEng.Skipped(p.targeted)
+		p.drifts = onlyDrifts(p.drifts, p.targeted)
 	}
-	view := planView{header: tgt.header(appName, cfg.stage), drifts: drifts, reads: lookups.Reads(), changes: changes, skipped: skipped}
-	if cfg.command == "plan" {
-		if cfg.jsonOut {
-			if err := writePlanJSON(stdout, appName, cfg.stage, tgt, changes, drifts, skipped, lookups.Reads()); err != nil {
-				return cmdutil.ExitError, err
-			}
-		} else {
-			out.plan(view)
-		}
-		if cfg.detailedExit && hasChanges(changes) {
-			return cmdutil.ExitChanges, nil
-		}
-		return cmdutil.ExitOK, nil
-	}
-	if code, err := cfg.approve(view, stdout, out); err != nil {
-		return code, err
-	}
+	p.view = planView{header: r.tgt.header(r.app, r.cfg.stage), drifts: p.drifts, reads: p.lookups.Reads(), changes: p.changes, skipped: skipped}
+	return p, cmdutil.ExitOK, nil
+}
 
+// planDeclared runs the program's plan pass and plans the deletion of
+// what it no longer declares; with --target, of the targets and what they
+// depend on alone.
+func (r *invocation) planDeclared(ctx context.Context, planEng *engine.Engine) (map[string]bool, int, error) {
+	var targeted map[string]bool // nil: every resource
+	_, err := r.fn(ctx, r.cfg.pass(r.app, planEng, r.scopes, true, r.out))
+	var terr error
+	if err == nil {
+		planEng.CheckDependsOn()
+	}
+	if err == nil && len(r.cfg.targets) > 0 {
+		targeted, terr = limit(planEng, r.cfg.targets, false)
+	}
+	if probs := planEng.Problems(); len(probs) > 0 {
+		return nil, cmdutil.ExitError, &engine.ProblemsError{Problems: probs}
+	}
+	if err != nil {
+		return nil, cmdutil.ExitError, fmt.Errorf("the program failed while planning: %w", err)
+	}
+	if terr != nil {
+		return nil, cmdutil.ExitUsage, terr
+	}
+	if err := planEng.PlanDeletes(ctx); err != nil {
+		return nil, cmdutil.ExitError, err
+	}
+	return targeted, cmdutil.ExitOK, nil
+}
+
+// planDestroy plans the deletion of every resource of the stage; with
+// --target, of the targets and what depends on them alone.
+func (r *invocation) planDestroy(ctx context.Context, planEng *engine.Engine) (map[string]bool, int, error) {
+	var targeted map[string]bool // nil: every resource
+	if len(r.cfg.targets) > 0 {
+		var err error
+		if targeted, err = limit(planEng, r.cfg.targets, true); err != nil {
+			return nil, cmdutil.ExitUsage, err
+		}
+	}
+	if err := planEng.PlanDestroy(ctx); err != nil {
+		return nil, cmdutil.ExitError, err
+	}
+	return targeted, cmdutil.ExitOK, nil
+}
+
+// showPlan is the plan command's output: the plan as text, or with --json
+// as JSON; with --detailed-exitcode, exit 2 says there are changes.
+func (r *invocation) showPlan(p *planned) (int, error) {
+	if r.cfg.jsonOut {
+		if err := writePlanJSON(r.stdout, r.app, r.cfg.stage, r.tgt, p.changes, p.drifts, p.view.skipped, p.lookups.Reads()); err != nil {
+			return cmdutil.ExitError, err
+		}
+	} else {
+		r.out.plan(p.view)
+	}
+	if r.cfg.detailedExit && hasChanges(p.changes) {
+		return cmdutil.ExitChanges, nil
+	}
+	return cmdutil.ExitOK, nil
+}
+
+// apply carries out an approved plan: destroy deletes; up runs the
+// program's apply pass, then deletes what it no longer declares and
+// records its outputs.
+func (r *invocation) apply(ctx context.Context, p *planned) (int, error) {
 	// One cheap call before the first intent is written: an endpoint that
 	// is down or credentials that do not resolve fail here, once, with the
 	// fix, instead of per resource after the SDK's retries.
-	if hasChanges(changes) || sess.Pending() {
-		if err := prov.Check(ctx); err != nil {
+	if hasChanges(p.changes) || p.sess.Pending() {
+		if err := r.prov.Check(ctx); err != nil {
 			return cmdutil.ExitError, err
 		}
 	}
-	eng, err := sess.Apply(ctx, targeted)
+	eng, err := p.sess.Apply(ctx, p.targeted)
 	if err != nil {
 		return cmdutil.ExitError, err
 	}
 	start := time.Now()
-	stopLive := out.live(countChanges(changes))
+	stopLive := r.out.live(countChanges(p.changes))
 	finish := func(what string, err error) (int, error) {
 		stopLive()
 		if ctx.Err() != nil {
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			n := eng.CancelInFlight(cctx)
-			cancel()
-			out.note("cancelled %d requests in flight; their intents are in state, and the next run finishes them", n)
+			r.cancelInFlight(ctx, eng)
 		}
-		out.summary(what, time.Since(start), err)
+		r.out.summary(what, time.Since(start), err)
 		if err != nil {
 			return cmdutil.ExitError, err
 		}
 		return cmdutil.ExitOK, nil
 	}
-	if cfg.command == "destroy" {
-		var ids []string
-		for _, id := range eng.All() {
-			if targeted == nil || targeted[id] {
-				ids = append(ids, id)
-			}
-		}
-		err := eng.DeleteAll(ctx, ids)
-		if err == nil && targeted == nil {
-			// A destroyed stage publishes nothing.
-			err = saveOutputs(ctx, store, nil)
-		}
-		return finish("Destroy", err)
+	if r.cfg.command == "destroy" {
+		return finish("Destroy", r.destroy(ctx, eng, p.targeted))
 	}
-	outputs, err := fn(ctx, cfg.pass(appName, eng, scopes, false, out))
+	outputs, err := r.fn(ctx, r.cfg.pass(r.app, eng, r.scopes, false, r.out))
 	if err != nil {
 		return finish("Apply", err)
 	}
-	// Only a run that declared everything may delete what it no longer
-	// declares, and record its outputs.
-	err = eng.DeleteAll(ctx, eng.Orphans())
-	if err == nil && targeted == nil {
-		err = saveOutputs(ctx, store, outputs)
-	}
-	code, err := finish("Apply", err)
-	if err == nil && targeted == nil {
-		out.outputs(outputs)
+	code, err := finish("Apply", r.settle(ctx, eng, p.targeted, outputs))
+	if err == nil && p.targeted == nil {
+		r.out.outputs(outputs)
 	} else if err == nil && len(outputs) > 0 {
-		out.note("outputs not recorded: a run limited by --target does not make every resource match the program")
+		r.out.note("outputs not recorded: a run limited by --target does not make every resource match the program")
 	}
 	return code, err
+}
+
+// cancelInFlight cancels the requests in flight of a run whose context
+// ended (the second interrupt), with half a minute of its own to do it.
+func (r *invocation) cancelInFlight(ctx context.Context, eng *engine.Engine) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	n := eng.CancelInFlight(cctx)
+	cancel()
+	r.out.note("cancelled %d requests in flight; their intents are in state, and the next run finishes them", n)
+}
+
+// destroy deletes every resource of the stage (with --target, the
+// targeted ones). A destroyed stage publishes nothing.
+func (r *invocation) destroy(ctx context.Context, eng *engine.Engine, targeted map[string]bool) error {
+	var ids []string
+	for _, id := range eng.All() {
+		if targeted == nil || targeted[id] {
+			ids = append(ids, id)
+		}
+	}
+	err := eng.DeleteAll(ctx, ids)
+	if err == nil && targeted == nil {
+		err = saveOutputs(ctx, r.store, nil)
+	}
+	return err
+}
+
+// settle ends an apply pass in which the program declared everything:
+// only such a run may delete what it no longer declares, and (without
+// --target) record its outputs.
+func (r *invocation) settle(ctx context.Context, eng *engine.Engine, targeted map[string]bool, outputs map[string]any) error {
+	err := eng.DeleteAll(ctx, eng.Orphans())
+	if err == nil && targeted == nil {
+		err = saveOutputs(ctx, r.store, outputs)
+	}
+	return err
 }
 
 // refreshCommand reads every managed resource, records what changed

@@ -3,10 +3,13 @@
 // schema makes secret (DB_PASSWORD), and an SSM parameter whose Value the
 // program marks with athanor.Secret inside a larger string (API_TOKEN).
 // With EXTRA_PASSWORD set it declares a second secret, for a create to kill.
+// It publishes the marked token as a stage output, and prints it and the
+// secret resource itself with fmt, as a careless program would.
 // Everything else is the command line of any Athanor program.
 package main
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/athanor-iac/athanor"
@@ -40,6 +43,9 @@ func main() {
 			}
 		}
 		app.Log("declared %s", athanor.Secret(os.Getenv("API_TOKEN")))
+		app.Output("apiToken", "Bearer "+athanor.Secret(os.Getenv("API_TOKEN")))
+		fmt.Println("printed by the program:", athanor.Secret(os.Getenv("API_TOKEN")))
+		fmt.Fprintf(os.Stderr, "printed by the program: %+v %#v\n", db, db)
 		return nil
 	})
 }

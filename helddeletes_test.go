@@ -1,0 +1,110 @@
+package athanor_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/athanor-iac/athanor/internal/engine"
+	"github.com/athanor-iac/athanor/localcc"
+	"github.com/athanor-iac/athanor/state"
+)
+
+// sharedGroup sets up what an older version, a hand edit or `athanor
+// state` commands could leave: stage alpha holds log group shared-group as
+// "lg", and stage beta holds it as well, as "copy", besides its own
+// beta-group as "own".
+func sharedGroup(t *testing.T, e *env) {
+	t.Helper()
+	if code, out := e.runIn("alpha", logGroups("lg", "shared-group")); code != 0 {
+		t.Fatalf("alpha: exit %d\n%s", code, out)
+	}
+	if code, out := e.runIn("beta", logGroups("own", "beta-group")); code != 0 {
+		t.Fatalf("beta: exit %d\n%s", code, out)
+	}
+	rec := e.load("alpha")[0]
+	rec.LogicalID = "copy"
+	if err := e.stageStore("beta").Put(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A run that no longer declares a resource another stage also holds does
+// not delete it: the plan says so (text and JSON), the run deletes the
+// rest and fails naming the other stage.
+func TestOrphanAnotherStageHoldsIsNotDeleted(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	sharedGroup(t, e)
+	none := logGroups()
+	code, out := e.runIn("beta", none, "plan", "--json")
+	var plan struct {
+		Changes []engine.Change
+		Summary map[string]int
+	}
+	if err := json.Unmarshal([]byte(out), &plan); err != nil || code != 0 {
+		t.Fatalf("plan --json: exit %d, %v\n%s", code, err, out)
+	}
+	var held *engine.Holder
+	for _, c := range plan.Changes {
+		if c.LogicalID == "copy" {
+			held = c.HeldBy
+		}
+	}
+	if held == nil || *held != (engine.Holder{App: "flowlogs", Stage: "alpha", LogicalID: "lg"}) || plan.Summary["refused"] != 1 || plan.Summary["delete"] != 1 {
+		t.Fatalf("plan --json: %+v; want copy's delete held by alpha's lg", plan)
+	}
+	code, out = e.runIn("beta", none, "plan")
+	if code != 0 || !strings.Contains(out, `! copy (AWS::Logs::LogGroup) shared-group: not deleted (no longer declared): app flowlogs, stage alpha holds it too, as "lg"`) ||
+		!strings.Contains(out, "Plan: 1 to delete, 1 not to delete") {
+		t.Fatalf("plan: exit %d\n%s", code, out)
+	}
+	code, out = e.runIn("beta", none)
+	if code != 1 || !strings.Contains(out, "not deleted: AWS::Logs::LogGroup shared-group is also held by app flowlogs, stage alpha") {
+		t.Fatalf("up: exit %d\n%s", code, out)
+	}
+	if !e.logGroupExists("shared-group") || e.logGroupExists("beta-group") {
+		t.Fatalf("after up: shared-group exists %v (want true), beta-group exists %v (want false)\n%s", e.logGroupExists("shared-group"), e.logGroupExists("beta-group"), out)
+	}
+	if recs := e.records("beta"); len(recs) != 1 || recs["copy"] != "shared-group" {
+		t.Fatalf("beta's records after up: %v; want copy alone", recs)
+	}
+}
+
+// destroy refuses it the same way, and destroys the rest.
+func TestDestroyLeavesWhatAnotherStageHolds(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	sharedGroup(t, e)
+	code, out := e.runIn("beta", logGroups("own", "beta-group"), "destroy")
+	if code != 1 || !strings.Contains(out, "not deleted: AWS::Logs::LogGroup shared-group is also held by app flowlogs, stage alpha") {
+		t.Fatalf("destroy: exit %d\n%s", code, out)
+	}
+	if !e.logGroupExists("shared-group") || e.logGroupExists("beta-group") || e.records("alpha")["lg"] != "shared-group" {
+		t.Fatalf("after destroy: shared-group exists %v, beta-group exists %v, alpha %v\n%s", e.logGroupExists("shared-group"), e.logGroupExists("beta-group"), e.records("alpha"), out)
+	}
+}
+
+// `athanor import` takes the account and region into account: a record
+// of another account does not hold a log group of the run's own of that
+// name, one that names the run's own account does. The run's own is what
+// STS says (the local endpoint's account 123456789012).
+func TestImportComparesAccounts(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	e.createDirectly("AWS::Logs::LogGroup", map[string]any{"LogGroupName": "shared-group"}, "")
+	for stage, acct := range map[string]string{"alpha": "210987654321", "gamma": "123456789012"} {
+		rec := state.Record{LogicalID: "lg", Type: "AWS::Logs::LogGroup", Identifier: "shared-group", Scope: &state.Scope{Account: acct, Region: "us-east-1"}}
+		if err := e.stageStore(stage).Put(context.Background(), rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	imp := []string{"import", "AWS::Logs::LogGroup", "shared-group", "--as", "lg", "--app", "flowlogs", "--stage", "beta", "--state", e.state, "--endpoint", e.srv.URL()}
+	if code, out := e.athanorAsPrinted(imp); code != 1 || !strings.Contains(out, `already managed as "lg" by app flowlogs, stage gamma`) {
+		t.Fatalf("import of what a record of the run's own account holds: exit %d\n%s", code, out)
+	}
+	if err := e.stageStore("gamma").Delete(context.Background(), "lg"); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := e.athanorAsPrinted(imp); code != 0 {
+		t.Fatalf("import of the run's own shared-group, held in another account only: exit %d\n%s", code, out)
+	}
+}

@@ -1,0 +1,105 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/athanor-iac/athanor/state"
+)
+
+// Holder names another record of the state store that holds the resource
+// a delete would remove: in another app or stage, or in this stage under
+// another logical ID that the run keeps. In a plan (Change.HeldBy) it
+// marks a delete the run refuses.
+type Holder struct {
+	App       string `json:"app"`
+	Stage     string `json:"stage"`
+	LogicalID string `json:"logicalId"`
+}
+
+// HeldDeleteError refuses to delete a resource that another record of the
+// state store holds as well: stores written by older versions, edited by
+// hand or by `athanor state` commands may hold one resource twice, and
+// deleting it for one record would take it from the other. The resource
+// and both records are left as they are.
+type HeldDeleteError struct {
+	LogicalID  string
+	Type       string
+	Identifier string
+	// Holder is the other record; Here the stage that would delete.
+	Holder state.Located
+	Here   state.StageRef
+}
+
+func (e *HeldDeleteError) Error() string {
+	h := e.Holder
+	mine := state.Record{LogicalID: e.LogicalID}
+	if h.App == e.Here.App && h.Stage == e.Here.Stage {
+		return fmt.Sprintf("not deleted: %s %s is also held in this stage, as %q, which the run keeps; deleting it would take it from %q. "+
+			"To stop managing it as %q and leave it to %q: `%s` (AWS is not touched)",
+			e.Type, e.Identifier, h.LogicalID, h.LogicalID, e.LogicalID, h.LogicalID, rmCommand(e.Here, &mine))
+	}
+	other := state.StageRef{URL: e.Here.URL, App: h.App, Stage: h.Stage}
+	return fmt.Sprintf("not deleted: %s %s is also held by app %s, stage %s, as %q; deleting it would take it from that stage. "+
+		"To stop managing it in this stage and leave it to that one: `%s` (AWS is not touched). "+
+		"If it is this stage's alone (that record is left over), remove that record instead, `%s`, and run again",
+		e.Type, e.Identifier, h.App, h.Stage, h.LogicalID, rmCommand(e.Here, &mine), rmCommand(other, &h.Record))
+}
+
+// deletesResource reports whether deleting r's record sends a delete to
+// AWS: not for a protected record (refused), a retained one (forgotten)
+// or one that never got a resource.
+func deletesResource(r *state.Record) bool {
+	return r != nil && r.Identifier != "" && !r.Protect && !r.RetainOnDelete
+}
+
+// heldBy returns, of the records recs that the run is to delete, those
+// whose resource another record holds, with that record: a record of
+// another app or stage of the store, or of this stage and not in recs.
+// The same identifier is the same resource when the scopes are one
+// account and region (sameScope). Other stages are read only when a
+// record of recs would send a delete, and once per engine (holders).
+func (e *Engine) heldBy(ctx context.Context, recs []*state.Record) (map[string]state.Located, error) {
+	gone := map[string]bool{}
+	var deleting []*state.Record
+	for _, r := range recs {
+		gone[r.LogicalID] = true
+		if deletesResource(r) {
+			deleting = append(deleting, r)
+		}
+	}
+	if len(deleting) == 0 {
+		return nil, nil
+	}
+	all, err := e.holders(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("nothing was deleted: %w", err)
+	}
+	here := e.opts.Where
+	byID := map[string][]state.Located{}
+	for _, h := range all {
+		if h.Identifier == "" || h.App == here.App && h.Stage == here.Stage && gone[h.LogicalID] {
+			continue
+		}
+		k := h.Type + "\x00" + h.Identifier
+		byID[k] = append(byID[k], h)
+	}
+	out := map[string]state.Located{}
+	for _, r := range deleting {
+		for _, h := range byID[r.Type+"\x00"+r.Identifier] {
+			if e.sameScope(ctx, r.Scope, h.Scope) {
+				out[r.LogicalID] = h
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// heldDelete is the error of a delete heldBy refused, as DeleteAll
+// returns it, and tells the progress it failed.
+func (e *Engine) heldDelete(r *state.Record, h state.Located) error {
+	err := &HeldDeleteError{LogicalID: r.LogicalID, Type: r.Type, Identifier: r.Identifier, Holder: h, Here: e.opts.Where}
+	e.emit(Event{LogicalID: r.LogicalID, Type: r.Type, Action: Delete, Phase: PhaseFailed, Identifier: r.Identifier, Err: err})
+	return &OpError{LogicalID: r.LogicalID, Type: r.Type, Op: "delete", Err: err}
+}
