@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/athanor-iac/athanor/internal/cli/runner"
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/state"
 )
@@ -52,7 +53,7 @@ func (o ScopeOptions) String() string {
 func (o ScopeOptions) spec() state.Scope {
 	name := o.SessionName
 	if name == "" && o.RoleARN != "" {
-		name = "athanor"
+		name = runner.DefaultSessionName
 	}
 	return state.Scope{Region: o.Region, RoleARN: o.RoleARN, ExternalID: o.ExternalID, SessionName: name,
 		DurationSeconds: int(o.Duration / time.Second), Profile: o.Profile}

@@ -24,12 +24,19 @@ var orgRegions = []string{"us-east-1", "eu-west-1"}
 
 func orgEnv(t *testing.T, throttle map[localcc.Scope]localcc.Throttle) *env {
 	t.Helper()
+	return orgEnvWith(t, throttle)
+}
+
+// orgEnvWith is orgEnv with more fixtures.
+func orgEnvWith(t *testing.T, throttle map[localcc.Scope]localcc.Throttle, more ...localcc.Fixture) *env {
+	t.Helper()
 	trust := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"AWS": orgA}, "Action": "sts:AssumeRole"}}}
 	var fx []localcc.Fixture
 	for _, acct := range []string{orgB, orgC} {
 		fx = append(fx, localcc.Fixture{Type: "AWS::IAM::Role", Account: acct, Properties: map[string]any{"RoleName": "Deploy", "AssumeRolePolicyDocument": trust}})
 	}
 	fx = append(fx, localcc.Fixture{Type: "AWS::EC2::VPC", Account: orgB, Region: "eu-west-1", Properties: map[string]any{"VpcId": "vpc-0b0b0b0b", "CidrBlock": "10.9.0.0/16"}})
+	fx = append(fx, more...)
 	return newEnv(t, localcc.Options{Account: orgA, Regions: orgRegions, Fixtures: fx, ScopeThrottle: throttle})
 }
 

@@ -63,10 +63,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sp := c.Scope
 	s.metrics.count(sp, op)
 	if !s.allow(sp) {
-		s.metrics.throttle(sp)
+		s.metrics.throttle(c)
 		writeError(w, throttlingError())
 		return
 	}
+	s.metrics.serve(c, op)
 	fault := s.drawFault()
 	switch fault {
 	case faultServer:

@@ -8,7 +8,8 @@ import (
 )
 
 // metrics counts what clients did, for benchmarks and tests: calls per
-// account, region and operation, throttled calls, injected faults, and for
+// account, region and operation, the calls served and throttled per
+// caller, throttled calls, injected faults, and for
 // every finished request how long it took a client to notice (from
 // completion to the first GetResourceRequestStatus that reported it).
 // Calls refused before their caller was known count under the zero Scope.
@@ -16,6 +17,8 @@ type metrics struct {
 	mu        sync.Mutex
 	calls     map[Scope]map[string]int64
 	throttled map[Scope]int64
+	served    map[callKey]int64 // by caller and operation
+	held      map[callKey]int64 // throttled, by caller (Op "")
 	delays    []time.Duration
 	finished  atomic.Int64
 	faults    struct{ server, drops, handler atomic.Int64 }
@@ -24,6 +27,14 @@ type metrics struct {
 func (m *metrics) init() {
 	m.calls = map[Scope]map[string]int64{}
 	m.throttled = map[Scope]int64{}
+	m.served = map[callKey]int64{}
+	m.held = map[callKey]int64{}
+}
+
+// callKey is where a call landed and who made it, and what it was.
+type callKey struct {
+	Scope
+	ARN, Op string
 }
 
 func (m *metrics) count(sp Scope, op string) {
@@ -35,9 +46,17 @@ func (m *metrics) count(sp Scope, op string) {
 	m.calls[sp][op]++
 }
 
-func (m *metrics) throttle(sp Scope) {
+func (m *metrics) throttle(c caller) {
 	m.mu.Lock()
-	m.throttled[sp]++
+	m.throttled[c.Scope]++
+	m.held[callKey{Scope: c.Scope, ARN: c.ARN}]++
+	m.mu.Unlock()
+}
+
+// serve counts a call that passed the throttle, under its caller.
+func (m *metrics) serve(c caller, op string) {
+	m.mu.Lock()
+	m.served[callKey{Scope: c.Scope, ARN: c.ARN, Op: op}]++
 	m.mu.Unlock()
 }
 
@@ -69,6 +88,21 @@ type ScopeMetrics struct {
 	Calls      map[string]int64 `json:"calls"`
 	TotalCalls int64            `json:"totalCalls"`
 	Throttled  int64            `json:"throttled"`
+	// Callers breaks the calls down by who made them: the ARN
+	// GetCallerIdentity reports (an assumed role's session,
+	// arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, or an account's
+	// root). It tells which role's credentials signed what.
+	Callers map[string]CallerMetrics `json:"callers,omitempty"`
+}
+
+// CallerMetrics counts the calls of one caller in one account and region.
+type CallerMetrics struct {
+	// Served counts the calls the endpoint answered (not throttled), by
+	// operation.
+	Served map[string]int64 `json:"served"`
+	// Throttled counts the caller's calls refused by the throttle of the
+	// account and region, which every caller there shares.
+	Throttled int64 `json:"throttled"`
 }
 
 // FaultCounts counts injected faults by kind.
@@ -106,6 +140,27 @@ func (s *Server) Metrics() Metrics {
 		if sp != (Scope{}) {
 			out.Scopes[sp.String()] = sm
 		}
+	}
+	caller := func(k callKey) CallerMetrics {
+		sm := out.Scopes[k.Scope.String()]
+		if sm.Callers == nil {
+			sm.Callers = map[string]CallerMetrics{}
+		}
+		cm := sm.Callers[k.ARN]
+		if cm.Served == nil {
+			cm.Served = map[string]int64{}
+		}
+		sm.Callers[k.ARN] = cm
+		out.Scopes[k.Scope.String()] = sm
+		return cm
+	}
+	for k, n := range m.served {
+		caller(k).Served[k.Op] += n
+	}
+	for k, n := range m.held {
+		cm := caller(k)
+		cm.Throttled += n
+		out.Scopes[k.Scope.String()].Callers[k.ARN] = cm
 	}
 	for sp, n := range m.throttled {
 		out.Throttled += n

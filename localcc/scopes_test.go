@@ -221,6 +221,13 @@ func TestConformanceAssumedRoleLandsInRoleAccount(t *testing.T) {
 	if got := srv.ResourcesIn(localcc.Scope{Account: acctA, Region: "eu-west-1"}, "AWS::Logs::LogGroup"); len(got) != 0 {
 		t.Fatalf("the role's create landed in the caller's account: %v", got)
 	}
+	// The metrics say who signed it: the role's session, not the caller.
+	if callers := srv.Metrics().Scopes[acctB+"/eu-west-1"].Callers; len(callers) != 1 || callers[aws.ToString(who.Arn)].Served["CreateResource"] != 1 {
+		t.Fatalf("calls in B by caller: %v, want one CreateResource by %s", callers, aws.ToString(who.Arn))
+	}
+	if got := srv.Metrics().Scopes[acctA+"/eu-west-1"].Callers["arn:aws:iam::"+acctA+":root"].Served["GetCallerIdentity"]; got != 1 {
+		t.Fatalf("A's root made %d GetCallerIdentity calls, want 1", got)
+	}
 	if _, err := cc.GetResource(ctx, &cloudcontrol.GetResourceInput{TypeName: aws.String("AWS::EC2::VPC"), Identifier: aws.String("vpc-0b0b0b0b")}); err != nil {
 		t.Fatalf("the role does not see B's VPC: %v", err)
 	}

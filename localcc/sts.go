@@ -56,6 +56,7 @@ func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request, reqID string) 
 		return
 	}
 	s.metrics.count(c.Scope, action)
+	s.metrics.serve(c, action)
 	var result any
 	var serr *stsError
 	switch action {

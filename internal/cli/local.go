@@ -82,7 +82,8 @@ VPC IDs.
 Any well-formed SigV4 signature with plain keys is accepted unless
 --credentials is set; assumed-role credentials are always checked.
 The endpoint also serves /_athanor/health and /_athanor/metrics (calls and
-throttling per account and region under "scopes").`,
+throttling per account and region under "scopes", and per caller, such as
+an assumed role's session, under each scope's "callers").`,
 		Example: `  athanor local
   athanor local --data .athanor/local.json --latency AWS::EC2::FlowLog=3s..12s
   athanor local --addr 127.0.0.1:0 --latency 0s --seed 1

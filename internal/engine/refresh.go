@@ -303,6 +303,16 @@ func (e *ImportError) Error() string { return e.Msg }
 // refused with a *HeldError: two records of one resource would each delete
 // it.
 func Import(ctx context.Context, store state.Store, where state.StageRef, prov Provider, typeName, identifier, logicalID string) (*state.Record, error) {
+	return ImportScoped(ctx, store, where, prov, nil, nil, typeName, identifier, logicalID)
+}
+
+// ImportScoped is Import of a resource in another account or region than
+// prov's: scope is where it lives and how it is reached, as a program's
+// declaration through an athanor.Scope resolves it, and scoped is the
+// provider that calls there. The record keeps scope as that declaration's
+// would, so the program's next run finds the resource where it declares
+// it. A nil scope is Import.
+func ImportScoped(ctx context.Context, store state.Store, where state.StageRef, prov Provider, scope *state.Scope, scoped Provider, typeName, identifier, logicalID string) (*state.Record, error) {
 	if err := state.ValidateLogicalID(logicalID); err != nil {
 		return nil, &ImportError{Msg: err.Error()}
 	}
@@ -326,11 +336,15 @@ func Import(ctx context.Context, store state.Store, where state.StageRef, prov P
 			return nil, &ImportError{fmt.Sprintf("%q is already managed (%s %s); choose another logical ID, or remove it from state first with `%s`", logicalID, r.Type, r.Identifier, rmCommand(where, &r))}
 		}
 	}
-	e, err := New(ctx, ModePlan, Options{Store: store, Provider: prov, Records: recs, Where: where})
+	opts := Options{Store: store, Provider: prov, Records: recs, Where: where}
+	if scope != nil {
+		opts.Scopes = func(context.Context, *state.Scope) (Provider, error) { return scoped, nil }
+	}
+	e, err := New(ctx, ModePlan, opts)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := e.importRecord(ctx, sc, nil, logicalID, identifier)
+	rec, err := e.importRecord(ctx, sc, scope, logicalID, identifier)
 	if err != nil {
 		return nil, err
 	}
@@ -358,7 +372,11 @@ func (e *Engine) importRecord(ctx context.Context, sc *schema.Schema, scope *sta
 	}
 	live, err := prov.Read(ctx, sc.TypeName, identifier)
 	if cloudcontrol.IsNotFound(err) {
-		return nil, &ImportError{Msg: fmt.Sprintf("%s %s does not exist (check the identifier, region and account)", sc.TypeName, identifier)}
+		in := ""
+		if scope != nil {
+			in = " in " + scope.Key()
+		}
+		return nil, &ImportError{Msg: fmt.Sprintf("%s %s does not exist%s (check the identifier, region and account)", sc.TypeName, identifier, in)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s %s: %w", sc.TypeName, identifier, err)

@@ -54,3 +54,21 @@ func (p *Provider) Account(ctx context.Context) (string, error) {
 	p.account = aws.ToString(out.Account)
 	return p.account, nil
 }
+
+// RoleCredentials assumes opts.Role with the credentials of opts'
+// configuration (Profile, Local), through STS in opts.Region (and
+// STSEndpoint), and returns them cached and refreshed before they expire.
+// Assumed-role credentials are good in every region, so the providers of
+// one role in many regions share them (Options.Credentials) and the role
+// is assumed once, not once per region. Nothing is sent until the first
+// call.
+func RoleCredentials(ctx context.Context, opts Options) (aws.CredentialsProvider, error) {
+	if opts.Role == nil {
+		return nil, errors.New("no role to assume")
+	}
+	cfg, err := loadConfig(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg, opts.stsOptions), opts.Role.ARN, opts.Role.apply)), nil
+}

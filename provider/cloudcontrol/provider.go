@@ -82,6 +82,15 @@ type Options struct {
 	// STSEndpoint overrides the STS endpoint (for Role and Account); empty
 	// uses the SDK's resolution, which reads AWS_ENDPOINT_URL_STS.
 	STSEndpoint string
+	// Credentials, when set, sign every call instead of the
+	// configuration's (Role then only names the role in messages): the
+	// credentials of a role assumed once (RoleCredentials) and shared by
+	// the providers of every region it is used in.
+	Credentials aws.CredentialsProvider
+	// RateLimit, when set, is a rate limit shared with other providers
+	// (those of one account and region, reached through several roles);
+	// nil gives the provider its own at RequestsPerSecond.
+	RateLimit *RateLimit
 	// Local says the endpoint is Athanor's local one: it needs no real
 	// credentials, so fixed ones are used and the region defaults to
 	// us-east-1 when none is configured.
@@ -125,6 +134,37 @@ func (p *Provider) Target() (endpoint, region string) { return p.endpoint, p.reg
 // New builds a Provider from the default AWS configuration (credential
 // chain, profiles, region) with the overrides in opts.
 func New(ctx context.Context, opts Options) (*Provider, error) {
+	cfg, err := loadConfig(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	stsClient := sts.NewFromConfig(cfg, opts.stsOptions)
+	switch {
+	case opts.Credentials != nil:
+		cfg.Credentials = opts.Credentials
+		stsClient = sts.NewFromConfig(cfg, opts.stsOptions)
+	case opts.Role != nil:
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, opts.Role.ARN, opts.Role.apply))
+		stsClient = sts.NewFromConfig(cfg, opts.stsOptions)
+	}
+	if cfg.Credentials != nil {
+		cfg.Credentials = markedCredentials{cfg.Credentials}
+	}
+	client := sdk.NewFromConfig(cfg, func(o *sdk.Options) {
+		if opts.Endpoint != "" {
+			o.BaseEndpoint = aws.String(opts.Endpoint)
+		}
+	})
+	p := NewWithAPI(client, opts)
+	p.creds = cfg.Credentials
+	p.sts = stsClient
+	p.endpoint, p.region = aws.ToString(client.Options().BaseEndpoint), client.Options().Region
+	return p, nil
+}
+
+// loadConfig loads the default AWS configuration with opts' region,
+// profile and retry policy.
+func loadConfig(ctx context.Context, opts Options) (aws.Config, error) {
 	var loads []func(*config.LoadOptions) error
 	if opts.Region != "" {
 		loads = append(loads, config.WithRegion(opts.Region))
@@ -157,41 +197,25 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, loads...)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w (check --profile and AWS_PROFILE, or use --local for the embedded local endpoint)", err)
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w (check --profile and AWS_PROFILE, or use --local for the embedded local endpoint)", err)
 	}
 	if cfg.Region == "" && opts.Local {
 		cfg.Region = "us-east-1"
 	}
 	if cfg.Region == "" {
-		return nil, ErrNoRegion
+		return aws.Config{}, ErrNoRegion
 	}
-	// STS calls try three times, not the ten Cloud Control's do: a role
-	// that cannot be assumed or a region without STS should stop a run
-	// at once.
-	stsOpts := func(o *sts.Options) {
-		if opts.STSEndpoint != "" {
-			o.BaseEndpoint = aws.String(opts.STSEndpoint)
-		}
-		o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 3)
+	return cfg, nil
+}
+
+// stsOptions points STS at opts.STSEndpoint. STS calls try three times,
+// not the ten Cloud Control's do: a role that cannot be assumed or a
+// region without STS should stop a run at once.
+func (opts Options) stsOptions(o *sts.Options) {
+	if opts.STSEndpoint != "" {
+		o.BaseEndpoint = aws.String(opts.STSEndpoint)
 	}
-	stsClient := sts.NewFromConfig(cfg, stsOpts)
-	if r := opts.Role; r != nil {
-		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, r.ARN, r.apply))
-		stsClient = sts.NewFromConfig(cfg, stsOpts)
-	}
-	if cfg.Credentials != nil {
-		cfg.Credentials = markedCredentials{cfg.Credentials}
-	}
-	client := sdk.NewFromConfig(cfg, func(o *sdk.Options) {
-		if opts.Endpoint != "" {
-			o.BaseEndpoint = aws.String(opts.Endpoint)
-		}
-	})
-	p := NewWithAPI(client, opts)
-	p.creds = cfg.Credentials
-	p.sts = stsClient
-	p.endpoint, p.region = aws.ToString(client.Options().BaseEndpoint), client.Options().Region
-	return p, nil
+	o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 3)
 }
 
 // ErrNoRegion is returned by New when neither the options nor the AWS
@@ -218,7 +242,12 @@ func NewWithAPI(api API, opts Options) *Provider {
 	if opts.Resubmits <= 0 {
 		opts.Resubmits = 5
 	}
-	p := &Provider{api: api, opts: opts, limiter: newAdaptiveLimiter(opts.RequestsPerSecond)}
+	p := &Provider{api: api, opts: opts}
+	if opts.RateLimit != nil {
+		p.limiter = opts.RateLimit.a
+	} else {
+		p.limiter = newAdaptiveLimiter(opts.RequestsPerSecond)
+	}
 	if opts.Scheduler != nil {
 		p.poller = opts.Scheduler.pl
 	} else {

@@ -36,3 +36,22 @@ func TestSharedSchedulerIsFairAcrossProviders(t *testing.T) {
 		idleOut()
 	})
 }
+
+// The polls of providers sharing a rate limit (two roles into one account
+// and region) take one share, not one each: they wait for the same tokens.
+func TestSchedulerSharesByRateLimit(t *testing.T) {
+	sched := NewScheduler()
+	hot := NewRateLimit(1)
+	deploy := NewWithAPI(&statusAPI{}, Options{Scheduler: sched, RateLimit: hot})
+	audit := NewWithAPI(&statusAPI{}, Options{Scheduler: sched, RateLimit: hot})
+	other := NewWithAPI(&statusAPI{}, Options{Scheduler: sched})
+	pl := sched.pl
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	for _, p := range []*Provider{deploy, audit, other} {
+		pl.reqs[&waiter{p: p}] = true
+	}
+	if got, want := pl.share(), cap(pl.slots)/2; got != want {
+		t.Fatalf("share %d with two rate limits in flight (one of them two providers'), want %d", got, want)
+	}
+}

@@ -178,8 +178,8 @@ func (pl *poller) finishSweep(p *Provider, batch []*waiter, listed map[string]*t
 	pl.mu.Lock()
 	defer pl.kick()
 	defer pl.mu.Unlock()
-	if pl.inflight[p]--; pl.inflight[p] <= 0 {
-		delete(pl.inflight, p)
+	if pl.inflight[p.limiter]--; pl.inflight[p.limiter] <= 0 {
+		delete(pl.inflight, p.limiter)
 	}
 	st := pl.stats(p)
 	now := time.Now()

@@ -37,8 +37,9 @@ func (p *Provider) wait(ctx context.Context, ev *types.ProgressEvent) (*types.Pr
 
 // Scheduler is a poll scheduler that several providers share
 // (Options.Scheduler): a run reaching many accounts and regions has one
-// provider, and one rate limit, per account and region, and one scheduler
-// that spreads status calls fairly over them.
+// provider per role, account and region, one rate limit per account and
+// region, and one scheduler that spreads status calls fairly over the
+// rate limits.
 type Scheduler struct{ pl *poller }
 
 // NewScheduler returns a scheduler for providers to share.
@@ -65,15 +66,16 @@ func NewScheduler() *Scheduler { return &Scheduler{pl: newPoller()} }
 //   - When the rate limit, not the clock, is the bottleneck, the oldest due
 //     request is polled first: it is the likeliest to be finished.
 //   - Polls yield to submissions, so work starts as early as possible.
-//   - Providers take turns: the due request of the provider with the
-//     fewest polls under way goes first, and none holds more than its
-//     share of the concurrent polls, so a provider whose rate limit is
-//     exhausted (a throttled account and region) waits for its tokens
-//     without holding up the others'.
+//   - Rate limits take turns: the due request of the rate limit (account
+//     and region) with the fewest polls under way goes first, and none
+//     holds more than its share of the concurrent polls, so the providers
+//     of an exhausted rate limit (a throttled account and region, however
+//     many roles reach it) wait for their tokens without holding up the
+//     others'.
 type poller struct {
 	mu       sync.Mutex
-	reqs     map[*waiter]bool // by waiter, not token: a token may be awaited twice
-	inflight map[*Provider]int
+	reqs     map[*waiter]bool         // by waiter, not token: a token may be awaited twice
+	inflight map[*adaptiveLimiter]int // polls under way, by the rate limit they spend
 	running  bool
 	wake     chan struct{}
 	learned  map[string]time.Duration // type|operation → shortest duration seen
@@ -103,7 +105,7 @@ type waitResult struct {
 
 func newPoller() *poller {
 	return &poller{
-		reqs: map[*waiter]bool{}, inflight: map[*Provider]int{}, wake: make(chan struct{}, 1),
+		reqs: map[*waiter]bool{}, inflight: map[*adaptiveLimiter]int{}, wake: make(chan struct{}, 1),
 		learned: map[string]time.Duration{}, slots: make(chan struct{}, 32), sweeps: map[*Provider]*sweepStats{},
 	}
 }
@@ -201,7 +203,7 @@ func (pl *poller) loop() {
 				w.polling = true
 			}
 			pick.polling = true
-			pl.inflight[pick.p]++
+			pl.inflight[pick.p.limiter]++
 		}
 		pl.mu.Unlock()
 
@@ -229,18 +231,18 @@ func (pl *poller) loop() {
 }
 
 // pick chooses the request to poll now: among due requests, the one of
-// the provider with the fewest polls under way, then the oldest. With
+// the rate limit with the fewest polls under way, then the oldest. With
 // none due, next is when the first will be. Called with pl.mu held.
 func (pl *poller) pick(now time.Time) (pick *waiter, next time.Time) {
 	share := pl.share()
 	for w := range pl.reqs {
-		if w.polling || pl.inflight[w.p] >= share {
+		if w.polling || pl.inflight[w.p.limiter] >= share {
 			continue
 		}
 		d := pl.due(w)
 		if !d.After(now) {
-			if pick == nil || pl.inflight[w.p] < pl.inflight[pick.p] ||
-				pl.inflight[w.p] == pl.inflight[pick.p] && w.submitted.Before(pick.submitted) {
+			if pick == nil || pl.inflight[w.p.limiter] < pl.inflight[pick.p.limiter] ||
+				pl.inflight[w.p.limiter] == pl.inflight[pick.p.limiter] && w.submitted.Before(pick.submitted) {
 				pick = w
 			}
 		} else if next.IsZero() || d.Before(next) {
@@ -266,15 +268,16 @@ func (pl *poller) pollOne(w *waiter) {
 	pl.finishPoll(w, ev, err)
 }
 
-// share is how many concurrent polls one provider may hold: all of them
-// when it is alone, an even part when several have requests in flight.
-// Called with pl.mu held.
+// share is how many concurrent polls the providers of one rate limit (one
+// account and region) may hold: all of them when they are alone, an even
+// part when several rate limits have requests in flight. Called with
+// pl.mu held.
 func (pl *poller) share() int {
-	providers := map[*Provider]bool{}
+	limits := map[*adaptiveLimiter]bool{}
 	for w := range pl.reqs {
-		providers[w.p] = true
+		limits[w.p.limiter] = true
 	}
-	n := max(1, len(providers))
+	n := max(1, len(limits))
 	return max(1, (cap(pl.slots)+n-1)/n)
 }
 
@@ -304,8 +307,8 @@ func (pl *poller) finishPoll(w *waiter, ev *types.ProgressEvent, err error) {
 	}
 	w.confirm = false
 	w.lastPoll = time.Now()
-	if pl.inflight[w.p]--; pl.inflight[w.p] <= 0 {
-		delete(pl.inflight, w.p)
+	if pl.inflight[w.p.limiter]--; pl.inflight[w.p.limiter] <= 0 {
+		delete(pl.inflight, w.p.limiter)
 	}
 	if err != nil {
 		if isThrottle(err) {

@@ -7,7 +7,9 @@ package cmdutil
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -37,4 +39,35 @@ func UnknownCommand(cmd *cobra.Command, arg string) error {
 		msg += "; did you mean " + strconv.Quote(s[0]) + "?"
 	}
 	return &UsageError{Err: fmt.Errorf("%s", msg)}
+}
+
+// CheckEndpoint checks the URL of an endpoint flag (--endpoint,
+// --sts-endpoint) before anything is sent: an absolute http or https URL
+// with a host, as the SDK's BaseEndpoint wants it. Empty is fine (the
+// SDK's own resolution).
+func CheckEndpoint(flag, raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%s %q: give an absolute http:// or https:// URL without a query, such as http://127.0.0.1:4566", flag, raw)
+	}
+	return nil
+}
+
+// Mistakes are every mistake found on a command line, reported at once so
+// that one correction fixes them all.
+type Mistakes []error
+
+func (es Mistakes) Error() string {
+	if len(es) == 1 {
+		return es[0].Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d mistakes on the command line:", len(es))
+	for _, e := range es {
+		b.WriteString("\n  " + e.Error())
+	}
+	return b.String()
 }

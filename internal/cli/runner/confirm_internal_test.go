@@ -3,7 +3,6 @@ package runner
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,10 +13,7 @@ import (
 // On a terminal, up shows the plan and asks; anything but "yes" changes
 // nothing. --yes skips the question.
 func TestUpAsksOnATerminal(t *testing.T) {
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	localAWSEnv(t)
 	srv, err := localcc.Start(localcc.Options{Latency: map[string]localcc.Range{"*": {}}}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -3,26 +3,14 @@ package runner
 import (
 	"fmt"
 	"math"
-	"strings"
 
+	"github.com/athanor-iac/athanor/internal/cli/cmdutil"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 )
 
 // usageErrors are every mistake found on a command line, reported at once
 // so that one correction fixes them all.
-type usageErrors []error
-
-func (es usageErrors) Error() string {
-	if len(es) == 1 {
-		return es[0].Error()
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d mistakes on the command line:", len(es))
-	for _, e := range es {
-		b.WriteString("\n  " + e.Error())
-	}
-	return b.String()
-}
+type usageErrors = cmdutil.Mistakes
 
 // checkRanges checks the numeric flags against the values they accept.
 func (cfg *config) checkRanges() []error {

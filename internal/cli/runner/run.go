@@ -72,6 +72,7 @@ type config struct {
 	stage        string
 	stateURL     string
 	endpoint     string
+	stsEndpoint  string
 	local        bool
 	localDir     string
 	region       string
@@ -129,6 +130,7 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 	fl.StringVar(&cfg.stage, "stage", "", "stage to run (default $ATHANOR_STAGE, then the user name)")
 	fl.StringVar(&cfg.stateURL, "state", "", "state store URL (default $ATHANOR_STATE, then file://.athanor)")
 	fl.StringVar(&cfg.endpoint, "endpoint", "", "Cloud Control endpoint URL (default: the SDK's, which reads AWS_ENDPOINT_URL_CLOUDCONTROL)")
+	fl.StringVar(&cfg.stsEndpoint, "sts-endpoint", "", "STS endpoint URL, for scopes' roles and accounts (default: --endpoint when given, else the SDK's, which reads AWS_ENDPOINT_URL_STS)")
 	fl.BoolVar(&cfg.local, "local", false, "run against an embedded local Cloud Control endpoint (the program imports localcc), keeping its data under .athanor/local/")
 	fl.StringVar(&cfg.region, "region", "", "AWS region (default from the AWS configuration)")
 	fl.StringVar(&cfg.profile, "profile", "", "AWS shared configuration profile")
@@ -214,6 +216,14 @@ func (cfg *config) resolve() error {
 	cfg.stateURL = url
 	if cfg.local && cfg.endpoint != "" {
 		errs = append(errs, errors.New("--local and --endpoint both choose the endpoint: give one"))
+	}
+	if cfg.local && cfg.stsEndpoint != "" {
+		errs = append(errs, errors.New("--local answers STS itself: drop --sts-endpoint"))
+	}
+	for _, f := range []struct{ name, url string }{{"--endpoint", cfg.endpoint}, {"--sts-endpoint", cfg.stsEndpoint}} {
+		if err := cmdutil.CheckEndpoint(f.name, f.url); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if cfg.local && !localendpoint.Linked() {
 		errs = append(errs, fmt.Errorf("--local: the local endpoint is not linked into this program: add %s to it", localendpoint.Import))
@@ -327,9 +337,13 @@ func (r *invocation) connect(ctx context.Context) (func(), error) {
 		r.out.note("using the local Cloud Control endpoint at %s (data in %s)", endpoint, r.cfg.localDir)
 	}
 	// An endpoint given to the run (the local one) answers STS too,
-	// for scopes that assume roles. Every account and region of the
-	// run shares one poll scheduler.
-	base := cloudcontrol.Options{Scheduler: cloudcontrol.NewScheduler(), Endpoint: endpoint, STSEndpoint: endpoint, Region: r.cfg.region, Profile: r.cfg.profile, Observer: r.out.call, Local: r.cfg.local, RequestsPerSecond: r.cfg.maxRPS}
+	// for scopes that assume roles, unless --sts-endpoint says where.
+	// Every account and region of the run shares one poll scheduler.
+	stsEndpoint := r.cfg.stsEndpoint
+	if stsEndpoint == "" {
+		stsEndpoint = endpoint
+	}
+	base := cloudcontrol.Options{Scheduler: cloudcontrol.NewScheduler(), Endpoint: endpoint, STSEndpoint: stsEndpoint, Region: r.cfg.region, Profile: r.cfg.profile, Observer: r.out.call, Local: r.cfg.local, RequestsPerSecond: r.cfg.maxRPS}
 	prov, err := cloudcontrol.New(ctx, base)
 	if err != nil {
 		closeEndpoint()

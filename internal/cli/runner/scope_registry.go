@@ -7,39 +7,69 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
 )
 
-// scopeRegistry builds and remembers the provider of every account and
-// region a run reaches, for both passes of the run and for the records of
-// earlier runs. Scopes that resolve to one account and region share one
-// provider, so each (account, region) has one adaptive rate limit however
-// many ways lead to it; a scope that resolves to the run's own account and
-// region is the run's own (nil).
+// scopeRegistry builds and remembers the provider of every way into an
+// account and region a run takes, for both passes of the run and for the
+// records of earlier runs. Each (role or profile, account, region) has its
+// own provider, signing with its own credentials: two roles into one
+// account may have different permissions. What AWS shares, the run
+// shares:
+//   - a role's credentials are good in every region, so a role is assumed
+//     once (one credentials cache per source profile, role ARN, external
+//     ID, session name and duration), not once per region;
+//   - AWS throttles per account and region, whoever calls, so the
+//     providers of one account and region share one adaptive rate limit.
+//
+// A scope that resolves to the run's own account and region is the run's
+// own (nil).
 type scopeRegistry struct {
 	base cloudcontrol.Options // endpoint, observer, rate: what every scope shares
 	def  *cloudcontrol.Provider
 
 	mu     sync.Mutex
-	specs  map[state.Scope]*scopeEntry       // by spec, account left empty
-	byKey  map[string]*cloudcontrol.Provider // by "ACCOUNT/REGION"
+	specs  map[state.Scope]*once[scoped]                  // by spec, account left empty
+	creds  map[state.Scope]*once[aws.CredentialsProvider] // by way in: spec without account and region
+	limits map[string]*cloudcontrol.RateLimit             // by "ACCOUNT/REGION"
 	defKey string
 }
 
-type scopeEntry struct {
-	done  chan struct{}
+// scoped is what a spec resolves to: where it leads (nil: the run's own
+// account and region) and the provider that calls there.
+type scoped struct {
 	scope *state.Scope
 	prov  *cloudcontrol.Provider
-	err   error
 }
 
 func newScopeRegistry(def *cloudcontrol.Provider, base cloudcontrol.Options) *scopeRegistry {
-	return &scopeRegistry{base: base, def: def, specs: map[state.Scope]*scopeEntry{}, byKey: map[string]*cloudcontrol.Provider{}}
+	return &scopeRegistry{base: base, def: def, specs: map[state.Scope]*once[scoped]{},
+		creds: map[state.Scope]*once[aws.CredentialsProvider]{}, limits: map[string]*cloudcontrol.RateLimit{}}
 }
 
 var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z0-9]+)+-[0-9]+$`)
+
+// DefaultSessionName is the role session name of a scope that names none
+// (athanor.ScopeOptions.SessionName), recorded with its resources.
+const DefaultSessionName = "athanor"
+
+// ResolveScope resolves spec as a run of a program does a scope with the
+// same options, for commands that reach a scope outside a run (athanor
+// import): where it leads (nil: def's own account and region) and the
+// provider that calls there. def and base are the provider and options
+// such a run would have.
+func ResolveScope(ctx context.Context, def *cloudcontrol.Provider, base cloudcontrol.Options, spec state.Scope) (*state.Scope, engine.Provider, error) {
+	r := newScopeRegistry(def, base)
+	e, err := r.entry(ctx, spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	return e.scope, e.prov, nil
+}
 
 // Resolve returns where spec leads (nil: the run's own account and
 // region), building its provider and asking STS for its account once.
@@ -75,38 +105,23 @@ func (r *scopeRegistry) provider(ctx context.Context, s *state.Scope) (engine.Pr
 	return e.prov, nil
 }
 
-func (r *scopeRegistry) entry(ctx context.Context, spec state.Scope) (*scopeEntry, error) {
-	r.mu.Lock()
-	e, ok := r.specs[spec]
-	if !ok {
-		e = &scopeEntry{done: make(chan struct{})}
-		r.specs[spec] = e
+// entry resolves spec once. A spec without a region and one naming the
+// run's region are one way in: a declaration's and its record's.
+func (r *scopeRegistry) entry(ctx context.Context, spec state.Scope) (scoped, error) {
+	if spec.Region == "" {
+		_, spec.Region = r.def.Target()
 	}
-	r.mu.Unlock()
-	if !ok {
-		e.scope, e.prov, e.err = r.build(ctx, spec)
-		close(e.done)
-	}
-	select {
-	case <-e.done:
-		return e, e.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return onceFor(ctx, &r.mu, r.specs, spec, func() (scoped, error) { return r.build(ctx, spec) })
 }
 
 // build makes the provider of spec and finds its account.
-func (r *scopeRegistry) build(ctx context.Context, spec state.Scope) (*state.Scope, *cloudcontrol.Provider, error) {
-	_, defRegion := r.def.Target()
-	if spec.Region == "" {
-		spec.Region = defRegion
-	}
+func (r *scopeRegistry) build(ctx context.Context, spec state.Scope) (scoped, error) {
 	if !regionRE.MatchString(spec.Region) {
-		return nil, nil, fmt.Errorf("region %q is not a region name, like eu-west-1", spec.Region)
+		return scoped{}, fmt.Errorf("region %q is not a region name, like eu-west-1", spec.Region)
 	}
 	defKey, err := r.defaultKey(ctx)
 	if err != nil {
-		return nil, nil, err
+		return scoped{}, err
 	}
 	opts := r.base
 	opts.Region = spec.Region
@@ -115,27 +130,47 @@ func (r *scopeRegistry) build(ctx context.Context, spec state.Scope) (*state.Sco
 	}
 	if spec.RoleARN != "" {
 		opts.Role = &cloudcontrol.AssumeRole{ARN: spec.RoleARN, ExternalID: spec.ExternalID, SessionName: spec.SessionName, Duration: time.Duration(spec.DurationSeconds) * time.Second}
+		if opts.Credentials, err = r.roleCredentials(ctx, spec, opts); err != nil {
+			return scoped{}, err
+		}
 	}
 	prov, err := cloudcontrol.New(ctx, opts)
 	if err != nil {
-		return nil, nil, err
+		return scoped{}, err
 	}
+	// The account is asked in the scope's own region: a region that does
+	// not answer stops the plan here, naming the scope.
 	acct, err := prov.Account(ctx)
 	if err != nil {
-		return nil, nil, err
+		return scoped{}, err
 	}
 	spec.Account = acct
 	key := spec.Key()
 	if key == defKey {
-		return nil, r.def, nil
+		return scoped{prov: r.def}, nil
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if shared, ok := r.byKey[key]; ok {
-		return &spec, shared, nil
+	if lim, ok := r.limits[key]; ok {
+		prov = prov.WithRateLimit(lim)
+	} else {
+		r.limits[key] = prov.RateLimit()
 	}
-	r.byKey[key] = prov
-	return &spec, prov, nil
+	return scoped{scope: &spec, prov: prov}, nil
+}
+
+// roleCredentials are the credentials of spec's role, shared by every
+// region it is used in. The role is assumed through STS in the run's own
+// region, which is known to answer: a scope in a region that does not
+// fails on its own account lookup, not on the credentials its role's
+// other regions share.
+func (r *scopeRegistry) roleCredentials(ctx context.Context, spec state.Scope, opts cloudcontrol.Options) (aws.CredentialsProvider, error) {
+	way := spec
+	way.Account, way.Region = "", ""
+	_, opts.Region = r.def.Target()
+	return onceFor(ctx, &r.mu, r.creds, way, func() (aws.CredentialsProvider, error) {
+		return cloudcontrol.RoleCredentials(ctx, opts)
+	})
 }
 
 // defaultKey is the run's own "ACCOUNT/REGION", asked of STS once.
@@ -148,6 +183,9 @@ func (r *scopeRegistry) defaultKey(ctx context.Context) (string, error) {
 	}
 	acct, err := r.def.Account(ctx)
 	if err != nil {
+		if r.base.STSEndpoint != "" {
+			return "", fmt.Errorf("the run's own account, from STS at %s (--sts-endpoint, else --endpoint): %w", r.base.STSEndpoint, err)
+		}
 		return "", fmt.Errorf("the run's own account: %w", err)
 	}
 	_, region := r.def.Target()
@@ -155,6 +193,37 @@ func (r *scopeRegistry) defaultKey(ctx context.Context) (string, error) {
 	r.defKey = acct + "/" + region
 	r.mu.Unlock()
 	return acct + "/" + region, nil
+}
+
+// once is a value built once for its key, however many ask for it at
+// once; an error is kept like a value, so a run reports it once.
+type once[T any] struct {
+	done chan struct{}
+	val  T
+	err  error
+}
+
+// onceFor returns the value of key in m, building it with build on the
+// first call; later callers wait for it, or for ctx.
+func onceFor[K comparable, T any](ctx context.Context, mu *sync.Mutex, m map[K]*once[T], key K, build func() (T, error)) (T, error) {
+	mu.Lock()
+	e, ok := m[key]
+	if !ok {
+		e = &once[T]{done: make(chan struct{})}
+		m[key] = e
+	}
+	mu.Unlock()
+	if !ok {
+		e.val, e.err = build()
+		close(e.done)
+	}
+	select {
+	case <-e.done:
+		return e.val, e.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
 }
 
 // Interface guards

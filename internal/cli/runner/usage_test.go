@@ -113,3 +113,34 @@ func TestFlagRangesAreCheckedTogether(t *testing.T) {
 
 // noProgram is a program that declares nothing.
 func noProgram(context.Context, runner.Pass) (map[string]any, error) { return nil, nil }
+
+// --endpoint and --sts-endpoint must be URLs the SDK can call, checked
+// with the other flags before anything is read or sent.
+func TestEndpointFlagsAreChecked(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"plan", "--endpoint", "localhost:4566", "--sts-endpoint", "sts.example.com"}, []string{
+			"2 mistakes on the command line:",
+			`--endpoint "localhost:4566": give an absolute http:// or https:// URL without a query, such as http://127.0.0.1:4566`,
+			`--sts-endpoint "sts.example.com": give an absolute http:// or https:// URL`,
+		}},
+		{[]string{"plan", "--local", "--sts-endpoint", "http://127.0.0.1:4566"}, []string{"--local answers STS itself: drop --sts-endpoint"}},
+	} {
+		var out, errOut bytes.Buffer
+		code := runner.Main(context.Background(), "flowlogs", tc.args, &out, &errOut, func(context.Context, runner.Pass) (map[string]any, error) {
+			t.Error("the program ran despite the mistakes")
+			return nil, nil
+		})
+		for _, w := range tc.want {
+			if !strings.Contains(errOut.String(), w) {
+				t.Errorf("%v: stderr lacks %q:\n%s", tc.args, w, errOut.String())
+			}
+		}
+		if code != cmdutil.ExitUsage {
+			t.Errorf("%v: exit %d", tc.args, code)
+		}
+	}
+}
