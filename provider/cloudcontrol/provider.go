@@ -63,7 +63,7 @@ type Options struct {
 	RequestsPerSecond float64
 	// PollMin is the earliest first status call after a submission (0:
 	// 100 ms); PollGap and PollMax bound the gap between later ones (0:
-	// 200 ms and 5 s); PollLag is the most a finished request younger than
+	// 100 ms and 5 s); PollLag is the most a finished request younger than
 	// 25 × PollLag is seen late (0: 500 ms). See the poller.
 	PollMin, PollGap, PollMax, PollLag time.Duration
 	// Resubmits is how often a request that failed for a passing reason is
@@ -231,7 +231,7 @@ func NewWithAPI(api API, opts Options) *Provider {
 		opts.PollMin = 100 * time.Millisecond
 	}
 	if opts.PollGap <= 0 {
-		opts.PollGap = 200 * time.Millisecond
+		opts.PollGap = 100 * time.Millisecond
 	}
 	if opts.PollMax <= 0 {
 		opts.PollMax = 5 * time.Second

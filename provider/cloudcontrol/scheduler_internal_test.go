@@ -49,7 +49,7 @@ func TestSchedulerSharesByRateLimit(t *testing.T) {
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
 	for _, p := range []*Provider{deploy, audit, other} {
-		pl.reqs[&waiter{p: p}] = true
+		pl.add(&waiter{p: p})
 	}
 	if got, want := pl.share(), cap(pl.slots)/2; got != want {
 		t.Fatalf("share %d with two rate limits in flight (one of them two providers'), want %d", got, want)

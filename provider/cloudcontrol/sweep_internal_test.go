@@ -181,13 +181,15 @@ func TestSweepRefusedFallsBackToTokens(t *testing.T) {
 	}
 }
 
-// The gap between polls: a fifth of the age while young, at most PollLag
-// until 25 × PollLag, then 4 % of the age, at most PollMax.
+// The gap between polls: a fifth of the age while young (at least
+// PollGap), at most PollLag until 25 × PollLag, then 4 % of the age, at
+// most PollMax.
 func TestPollGap(t *testing.T) {
 	o := NewWithAPI(nil, Options{}).opts
 	for _, c := range []struct{ age, want time.Duration }{
-		{0, 200 * time.Millisecond},
-		{500 * time.Millisecond, 200 * time.Millisecond},
+		{0, 100 * time.Millisecond},
+		{500 * time.Millisecond, 100 * time.Millisecond},
+		{time.Second, 200 * time.Millisecond},
 		{2 * time.Second, 400 * time.Millisecond},
 		{5 * time.Second, 500 * time.Millisecond},
 		{20 * time.Second, 800 * time.Millisecond},
@@ -202,8 +204,8 @@ func TestPollGap(t *testing.T) {
 		age += o.pollGap(age)
 		polls++
 	}
-	if polls > 30 {
-		t.Errorf("%d polls to see a 12 s operation finish, want at most 30", polls)
+	if polls > 33 {
+		t.Errorf("%d polls to see a 12 s operation finish, want at most 33", polls)
 	}
 }
 

@@ -76,6 +76,8 @@ type poller struct {
 	mu       sync.Mutex
 	reqs     map[*waiter]bool         // by waiter, not token: a token may be awaited twice
 	inflight map[*adaptiveLimiter]int // polls under way, by the rate limit they spend
+	limits   map[*adaptiveLimiter]int // requests in flight, by rate limit
+	wakeAt   time.Time                // when the sleeping loop looks next; zero while it looks
 	running  bool
 	wake     chan struct{}
 	learned  map[string]time.Duration // type|operation → shortest duration seen
@@ -105,7 +107,7 @@ type waitResult struct {
 
 func newPoller() *poller {
 	return &poller{
-		reqs: map[*waiter]bool{}, inflight: map[*adaptiveLimiter]int{}, wake: make(chan struct{}, 1),
+		reqs: map[*waiter]bool{}, inflight: map[*adaptiveLimiter]int{}, limits: map[*adaptiveLimiter]int{}, wake: make(chan struct{}, 1),
 		learned: map[string]time.Duration{}, slots: make(chan struct{}, 32), sweeps: map[*Provider]*sweepStats{},
 	}
 }
@@ -124,21 +126,44 @@ func (pl *poller) wait(ctx context.Context, p *Provider, ev *types.ProgressEvent
 		w.notBefore = *ev.RetryAfter
 	}
 	pl.mu.Lock()
-	pl.reqs[w] = true
+	pl.add(w)
 	if !pl.running {
 		pl.running = true
 		go pl.loop()
 	}
+	// The loop need not look again before it meant to when w is not due
+	// sooner: a burst of a thousand submissions would otherwise make it
+	// scan every request a thousand times.
+	kick := pl.wakeAt.IsZero() || pl.due(w).Before(pl.wakeAt)
 	pl.mu.Unlock()
-	pl.kick()
+	if kick {
+		pl.kick()
+	}
 	select {
 	case r := <-w.done:
 		return r.ev, r.err
 	case <-ctx.Done():
 		pl.mu.Lock()
-		delete(pl.reqs, w)
+		pl.remove(w)
 		pl.mu.Unlock()
 		return nil, ctx.Err()
+	}
+}
+
+// add and remove keep the requests in flight and their count per rate
+// limit. Called with pl.mu held.
+func (pl *poller) add(w *waiter) {
+	pl.reqs[w] = true
+	pl.limits[w.p.limiter]++
+}
+
+func (pl *poller) remove(w *waiter) {
+	if !pl.reqs[w] {
+		return
+	}
+	delete(pl.reqs, w)
+	if pl.limits[w.p.limiter]--; pl.limits[w.p.limiter] <= 0 {
+		delete(pl.limits, w.p.limiter)
 	}
 }
 
@@ -196,6 +221,13 @@ func (pl *poller) loop() {
 			return
 		}
 		pick, next := pl.pick(time.Now())
+		pl.wakeAt = time.Time{} // looking again at once
+		if pick == nil {
+			pl.wakeAt = next
+			if next.IsZero() {
+				pl.wakeAt = time.Now().Add(time.Hour)
+			}
+		}
 		var batch []*waiter
 		if pick != nil {
 			batch = pl.sweepBatch(pick, time.Now())
@@ -273,11 +305,7 @@ func (pl *poller) pollOne(w *waiter) {
 // part when several rate limits have requests in flight. Called with
 // pl.mu held.
 func (pl *poller) share() int {
-	limits := map[*adaptiveLimiter]bool{}
-	for w := range pl.reqs {
-		limits[w.p.limiter] = true
-	}
-	n := max(1, len(limits))
+	n := max(1, len(pl.limits))
 	return max(1, (cap(pl.slots)+n-1)/n)
 }
 
@@ -314,7 +342,7 @@ func (pl *poller) finishPoll(w *waiter, ev *types.ProgressEvent, err error) {
 		if isThrottle(err) {
 			return // due again after its gap; the limiter has slowed down
 		}
-		delete(pl.reqs, w)
+		pl.remove(w)
 		w.done <- waitResult{err: &OperationError{Operation: string(w.op), TypeName: w.typeName, RequestToken: w.token, ErrorCode: Code(err), Message: w.p.describe(err), Err: err}}
 		return
 	}
@@ -324,7 +352,7 @@ func (pl *poller) finishPoll(w *waiter, ev *types.ProgressEvent, err error) {
 	if !terminal(ev.OperationStatus) {
 		return
 	}
-	delete(pl.reqs, w)
+	pl.remove(w)
 	if ev.OperationStatus == types.OperationStatusSuccess {
 		// The time the service took is at most what this wait saw.
 		took := time.Since(w.submitted)
