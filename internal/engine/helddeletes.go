@@ -56,8 +56,8 @@ func deletesResource(r *state.Record) bool {
 // heldBy returns, of the records recs that the run is to delete, those
 // whose resource another record holds, with that record: a record of
 // another app or stage of the store, or of this stage and not in recs.
-// The same identifier is the same resource when the scopes are one
-// account and region (sameScope). Other stages are read only when a
+// The same identifier is the same resource when nothing tells that the
+// two are in different accounts or regions (recordPlace, samePlace). Other stages are read only when a
 // record of recs would send a delete, and once per engine (holders).
 func (e *Engine) heldBy(ctx context.Context, recs []*state.Record) (map[string]state.Located, error) {
 	gone := map[string]bool{}
@@ -87,7 +87,7 @@ func (e *Engine) heldBy(ctx context.Context, recs []*state.Record) (map[string]s
 	out := map[string]state.Located{}
 	for _, r := range deleting {
 		for _, h := range byID[r.Type+"\x00"+r.Identifier] {
-			if e.sameScope(ctx, r.Scope, h.Scope) {
+			if e.samePlace(ctx, recordPlace(r), recordPlace(&h.Record)) {
 				out[r.LogicalID] = h
 				break
 			}

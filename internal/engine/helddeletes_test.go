@@ -270,3 +270,62 @@ func TestOtherStagesReadOnlyToDelete(t *testing.T) {
 		t.Fatalf("a destroy that deletes nothing in AWS (RetainOnDelete) read the other stages %d times", dev.loadAll)
 	}
 }
+
+// groupARN is the ARN AWS gives log group name in account acct.
+func groupARN(acct, name string) string {
+	return "arn:aws:logs:us-east-1:" + acct + ":log-group:" + name + ":*"
+}
+
+// Two stages that run in different accounts each hold a record without a
+// scope of a log group of one name: two log groups. The account their
+// ARNs name tells them apart, so destroying one stage deletes its own;
+// records whose ARNs name one account hold one log group, and the delete
+// is refused. An ARN the program set (a KMS key's, which may be another
+// account's) tells nothing, and neither does a record without one: then
+// the run's own account decides, or, unknown, the delete is refused.
+func TestHeldDeleteComparesARNAccounts(t *testing.T) {
+	const acct1, acct2 = "111111111111", "222222222222"
+	home := func(context.Context) (string, error) { return acct1 + "/us-east-1", nil }
+	withArn := func(acct string) map[string]any {
+		return map[string]any{"LogGroupName": "shared", "Arn": groupARN(acct, "shared")}
+	}
+	kms := map[string]any{"LogGroupName": "shared", "KmsKeyId": "arn:aws:kms:us-east-1:" + acct2 + ":key/1234abcd-12ab-34cd-56ef-1234567890ab"}
+	for _, tc := range []struct {
+		name      string
+		dev, prod map[string]any
+		prodScope *state.Scope
+		home      func(context.Context) (string, error)
+		held      bool
+	}{
+		{"ARNs of two accounts", withArn(acct2), withArn(acct1), nil, nil, false},
+		{"ARNs of one account", withArn(acct1), withArn(acct1), nil, nil, true},
+		{"an ARN and a scope of another account", withArn(acct2), nil, &state.Scope{Account: acct1, Region: "us-east-1"}, nil, false},
+		{"an ARN and a scope of its account", withArn(acct1), nil, &state.Scope{Account: acct1, Region: "us-east-1"}, nil, true},
+		{"an ARN of another account than the run's own", withArn(acct2), nil, nil, home, false},
+		{"an ARN of the run's own account", withArn(acct1), nil, nil, home, true},
+		{"an ARN, and the run's own unknown", withArn(acct2), nil, nil, nil, true},
+		{"an ARN the program set", kms, withArn(acct1), nil, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dev, prod := twoStages(t)
+			prov := newFakeProvider()
+			groups(prov, "shared")
+			put := func(store state.Store, id string, outputs map[string]any, scope *state.Scope) {
+				rec := state.Record{LogicalID: id, Type: logGroupType, Identifier: "shared", Props: map[string]any{"LogGroupName": "shared"}, Outputs: outputs, Scope: scope}
+				if err := store.Put(context.Background(), rec); err != nil {
+					t.Fatal(err)
+				}
+			}
+			put(dev, "lg", tc.dev, nil)
+			put(prod, "other", tc.prod, tc.prodScope)
+			changes, err := destroyDev(t, dev, prov, Options{Home: tc.home})
+			var he *HeldDeleteError
+			if got := errors.As(err, &he); got != tc.held || (changes[0].HeldBy != nil) != tc.held {
+				t.Fatalf("held %v (plan %+v, DeleteAll %v); want %v", got, changes, err, tc.held)
+			}
+			if rec := records(t, prod)["other"]; rec.Scope.Key() != tc.prodScope.Key() {
+				t.Errorf("prod's record's scope is now %v", rec.Scope)
+			}
+		})
+	}
+}

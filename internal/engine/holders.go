@@ -104,10 +104,10 @@ func identityNames(sc *schema.Schema) string {
 
 // findHolder returns the record of recs, other than wanted's own in stage
 // here, that holds a resource of sc's type with identifier id (when not
-// "") or identity key (when not "") in a scope where may be (see
-// sameScope), and whether it holds it as a replaced resource still to be
+// "") or identity key (when not "") at a place where may be (see
+// samePlace), and whether it holds it as a replaced resource still to be
 // deleted.
-func findHolder(sc *schema.Schema, recs []state.Located, here state.StageRef, wanted, id, key string, where func(*state.Scope) bool) (state.Located, bool, bool) {
+func findHolder(sc *schema.Schema, recs []state.Located, here state.StageRef, wanted, id, key string, where func(place) bool) (state.Located, bool, bool) {
 	same := func(identifier string, props map[string]any) bool {
 		if identifier == "" {
 			return false
@@ -133,11 +133,11 @@ func findHolder(sc *schema.Schema, recs []state.Located, here state.StageRef, wa
 		if props == nil {
 			props = rec.Outputs
 		}
-		if same(rec.Identifier, props) && where(rec.Scope) {
+		if same(rec.Identifier, props) && where(recordPlace(&rec)) {
 			return r, false, true
 		}
 		for _, s := range rec.Superseded {
-			if same(s.Identifier, s.Props) && where(s.Scope) {
+			if same(s.Identifier, s.Props) && where(scopePlace(s.Scope)) {
 				return r, true, true
 			}
 		}
@@ -187,7 +187,7 @@ func (e *Engine) held(ctx context.Context, sc *schema.Schema, scope *state.Scope
 		return err
 	}
 	key, _ := identity(sc, props)
-	where := func(s *state.Scope) bool { return e.sameScope(ctx, scope, s) }
+	where := func(p place) bool { return e.samePlace(ctx, scopePlace(scope), p) }
 	h, superseded, ok := findHolder(sc, recs, e.opts.Where, wanted, id, key, where)
 	if !ok {
 		return nil

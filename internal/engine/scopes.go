@@ -49,26 +49,6 @@ func scopeName(s *state.Scope) string {
 	return s.Key()
 }
 
-// sameScope reports whether a resource in scope a and one in scope b can
-// be one resource: their accounts and regions are the same, a scope of nil
-// being the run's own (Options.Home). Where the run's own is not known, a
-// scope of nil may be any: the checks that use this refuse rather than
-// risk a resource another record holds.
-func (e *Engine) sameScope(ctx context.Context, a, b *state.Scope) bool {
-	if a.Key() == b.Key() {
-		return true
-	}
-	if a != nil && b != nil {
-		return false
-	}
-	named := a // the one that is not the run's own
-	if named == nil {
-		named = b
-	}
-	home := e.homeKey(ctx)
-	return home == "" || named.Key() == home
-}
-
 // homeKey is the run's own "ACCOUNT/REGION", asked of Options.Home once;
 // "" when it cannot be known.
 func (e *Engine) homeKey(ctx context.Context) string {
