@@ -480,6 +480,9 @@ func (e *Engine) createReplacement(ctx context.Context, sc *schema.Schema, rec *
 		}
 	}
 	if first {
+		if err := e.refuseHeldSuperseded(ctx, sc, rec, desired, nil); err != nil {
+			return err
+		}
 		if err := e.deleteSuperseded(ctx, sc, rec); err != nil {
 			return err
 		}
@@ -488,6 +491,9 @@ func (e *Engine) createReplacement(ctx context.Context, sc *schema.Schema, rec *
 	err := e.create(ctx, sc, rec, desired)
 	switch cloudcontrol.HandlerCode(err) {
 	case cloudcontrol.HandlerAlreadyExists, cloudcontrol.HandlerServiceLimitExceeded:
+		if herr := e.refuseHeldSuperseded(ctx, sc, rec, desired, err); herr != nil {
+			return herr
+		}
 		e.emit(Event{LogicalID: rec.LogicalID, Type: rec.Type, Phase: PhaseNote, Detail: "the new resource collides with the old one; deleting the old one first"})
 		if derr := e.deleteSuperseded(ctx, sc, rec); derr != nil {
 			return derr
@@ -504,6 +510,9 @@ func (e *Engine) deleteSuperseded(ctx context.Context, sc *schema.Schema, rec *s
 	rec.Superseded = append([]state.Superseded(nil), rec.Superseded...)
 	if rec.RetainOnDelete && len(rec.Superseded) > 0 {
 		return e.retainSuperseded(ctx, rec)
+	}
+	if err := e.leaveHeld(ctx, rec); err != nil {
+		return err
 	}
 	for len(rec.Superseded) > 0 {
 		s := &rec.Superseded[0]

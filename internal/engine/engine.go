@@ -197,6 +197,10 @@ type Engine struct {
 	// built on first use (see sameResource).
 	byResource map[string][]string
 
+	// leftHeld are the errors of replaced resources left to another
+	// record that holds them too (leaveHeld), for DeleteAll.
+	leftHeld []error
+
 	othersMu sync.Mutex
 	others   []state.Located // the other stages' records, once read
 
@@ -514,6 +518,9 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 	if err := e.refuseProtectedReplace(d, c); err != nil {
 		return Result{}, err
 	}
+	if err := e.checkHeldReplace(ctx, sc, d, rec, &c, eff); err != nil {
+		return Result{}, err
+	}
 	if e.mode == ModePlan {
 		return e.planChange(sc, d, rec, c, eff), nil
 	}
@@ -750,7 +757,8 @@ func (e *Engine) All() []string {
 // declared resource, only what its replacement left behind. It returns
 // every failure; a resource whose dependent failed is left alone. A
 // resource another record holds as well is not deleted: its failure is a
-// *HeldDeleteError.
+// *HeldDeleteError, as is that of each replaced resource the run left to
+// another record (leaveHeld), here or earlier in the run.
 func (e *Engine) DeleteAll(ctx context.Context, ids []string) error {
 	e.mu.Lock()
 	set := map[string]bool{}
@@ -857,6 +865,7 @@ func (e *Engine) DeleteAll(ctx context.Context, ids []string) error {
 		}()
 	}
 	wg.Wait()
+	errs = append(errs, e.takeLeftHeld()...)
 	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 	return errors.Join(errs...)
 }

@@ -20,8 +20,12 @@ type Holder struct {
 // HeldDeleteError refuses to delete a resource that another record of the
 // state store holds as well: stores written by older versions, edited by
 // hand or by `athanor state` commands may hold one resource twice, and
-// deleting it for one record would take it from the other. The resource
-// and both records are left as they are.
+// deleting it for one record would take it from the other. A delete
+// (destroy, a record no longer declared) leaves the resource and both
+// records as they are. Of a replacement, the old resource is not deleted:
+// one that creates the new resource first leaves the old one to the other
+// record (Replaced); one that must delete it first is refused before
+// anything is sent (First).
 type HeldDeleteError struct {
 	LogicalID  string
 	Type       string
@@ -29,21 +33,45 @@ type HeldDeleteError struct {
 	// Holder is the other record; Here the stage that would delete.
 	Holder state.Located
 	Here   state.StageRef
+	// Replaced says the resource is one that LogicalID's replacement
+	// left behind: the new one was made, and the old one, dropped from
+	// LogicalID's record, is left to Holder.
+	Replaced bool
+	// First, when not "", says why the replacement of LogicalID would
+	// delete the resource before creating the new one: the replacement
+	// was refused. Names, then, are the properties that make the two
+	// collide, when they do.
+	First string
+	Names string
 }
 
 func (e *HeldDeleteError) Error() string {
+	switch {
+	case e.Replaced:
+		return e.leftError()
+	case e.First != "":
+		return e.firstError()
+	}
 	h := e.Holder
 	mine := state.Record{LogicalID: e.LogicalID}
-	if h.App == e.Here.App && h.Stage == e.Here.Stage {
+	if e.sameStage() {
 		return fmt.Sprintf("not deleted: %s %s is also held in this stage, as %q, which the run keeps; deleting it would take it from %q. "+
 			"To stop managing it as %q and leave it to %q: `%s` (AWS is not touched)",
 			e.Type, e.Identifier, h.LogicalID, h.LogicalID, e.LogicalID, h.LogicalID, rmCommand(e.Here, &mine))
 	}
-	other := state.StageRef{URL: e.Here.URL, App: h.App, Stage: h.Stage}
 	return fmt.Sprintf("not deleted: %s %s is also held by app %s, stage %s, as %q; deleting it would take it from that stage. "+
 		"To stop managing it in this stage and leave it to that one: `%s` (AWS is not touched). "+
 		"If it is this stage's alone (that record is left over), remove that record instead, `%s`, and run again",
-		e.Type, e.Identifier, h.App, h.Stage, h.LogicalID, rmCommand(e.Here, &mine), rmCommand(other, &h.Record))
+		e.Type, e.Identifier, h.App, h.Stage, h.LogicalID, rmCommand(e.Here, &mine), rmCommand(e.other(), &h.Record))
+}
+
+func (e *HeldDeleteError) sameStage() bool {
+	return e.Holder.App == e.Here.App && e.Holder.Stage == e.Here.Stage
+}
+
+// other is the holder's stage.
+func (e *HeldDeleteError) other() state.StageRef {
+	return state.StageRef{URL: e.Here.URL, App: e.Holder.App, Stage: e.Holder.Stage}
 }
 
 // deletesResource reports whether deleting r's record sends a delete to
@@ -57,8 +85,9 @@ func deletesResource(r *state.Record) bool {
 // whose resource another record holds, with that record: a record of
 // another app or stage of the store, or of this stage and not in recs.
 // The same identifier is the same resource when nothing tells that the
-// two are in different accounts or regions (recordPlace, samePlace). Other stages are read only when a
-// record of recs would send a delete, and once per engine (holders).
+// two are in different accounts or regions (recordPlace, samePlace).
+// Other stages are read only when a record of recs would send a delete,
+// and once per engine (holders).
 func (e *Engine) heldBy(ctx context.Context, recs []*state.Record) (map[string]state.Located, error) {
 	gone := map[string]bool{}
 	var deleting []*state.Record

@@ -98,7 +98,9 @@ type Change struct {
 	// HeldBy, on a delete, is another record of the state store that
 	// holds the same resource: the run refuses the delete, leaving the
 	// resource and both records alone, and fails once the rest is done
-	// (*HeldDeleteError).
+	// (*HeldDeleteError). On a replace, the record that holds the old
+	// resource too: the run creates the new one and, instead of deleting
+	// the old one, leaves it to that record, and fails the same way.
 	HeldBy *Holder `json:"heldBy,omitempty"`
 }
 

@@ -77,7 +77,9 @@ func countActions(cs []engine.Change) map[string]int {
 	for _, c := range cs {
 		if c.HeldBy != nil {
 			m["refused"]++ // a delete the run will not make
-			continue
+			if c.Action != engine.Replace {
+				continue // a replacement still makes the new one
+			}
 		}
 		if c.MovedFrom != "" {
 			m["move"]++

@@ -342,7 +342,9 @@ func (r *reporter) plan(v planView) {
 			label = strings.TrimSuffix("import "+c.Import+", "+label, ", ")
 		}
 		symbol := c.Action.Symbol()
-		if h := c.HeldBy; h != nil {
+		if h := c.HeldBy; h != nil && c.Action == engine.Replace {
+			label += fmt.Sprintf("; the old one is not deleted: app %s, stage %s holds it too, as %q, and it is left to that record", h.App, h.Stage, h.LogicalID)
+		} else if h != nil {
 			label = fmt.Sprintf("not deleted (%s): app %s, stage %s holds it too, as %q", c.Reason, h.App, h.Stage, h.LogicalID)
 			symbol = "!"
 		}
