@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/athanor-iac/athanor"
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/localcc"
 	"github.com/athanor-iac/athanor/state"
@@ -106,5 +107,82 @@ func TestImportComparesAccounts(t *testing.T) {
 	}
 	if code, out := e.athanorAsPrinted(imp); code != 0 {
 		t.Fatalf("import of the run's own shared-group, held in another account only: exit %d\n%s", code, out)
+	}
+}
+
+// renamedCopy is beta's program of sharedGroup with "copy" renamed to
+// renamed-group, which replaces it, with opts.
+func renamedCopy(opts ...athanor.ResourceOption) func(*athanor.App) error {
+	return func(app *athanor.App) error {
+		if _, err := app.Resource("AWS::Logs::LogGroup", "own", map[string]any{"LogGroupName": "beta-group"}); err != nil {
+			return err
+		}
+		_, err := app.Resource("AWS::Logs::LogGroup", "copy", map[string]any{"LogGroupName": "renamed-group"}, opts...)
+		return err
+	}
+}
+
+// A replacement does not delete the old resource when another stage holds
+// it too: the plan says so (text and JSON), the run creates the new one,
+// leaves the old one to the other stage and fails naming it. The next run
+// has nothing left to do.
+func TestReplaceLeavesWhatAnotherStageHolds(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	sharedGroup(t, e)
+	code, out := e.runIn("beta", renamedCopy(), "plan", "--json")
+	var plan struct {
+		Changes []engine.Change
+		Summary map[string]int
+	}
+	if err := json.Unmarshal([]byte(out), &plan); err != nil || code != 0 {
+		t.Fatalf("plan --json: exit %d, %v\n%s", code, err, out)
+	}
+	var copyChange engine.Change
+	for _, c := range plan.Changes {
+		if c.LogicalID == "copy" {
+			copyChange = c
+		}
+	}
+	if h := copyChange.HeldBy; copyChange.Action != engine.Replace || h == nil || *h != (engine.Holder{App: "flowlogs", Stage: "alpha", LogicalID: "lg"}) ||
+		plan.Summary["replace"] != 1 || plan.Summary["refused"] != 1 {
+		t.Fatalf("plan --json: %+v; want copy's replacement, its old one held by alpha's lg", plan)
+	}
+	code, out = e.runIn("beta", renamedCopy(), "plan")
+	if code != 0 || !strings.Contains(out, `copy (AWS::Logs::LogGroup) shared-group: replace (LogGroupName forces replacement); the old one is not deleted: app flowlogs, stage alpha holds it too, as "lg", and it is left to that record`) ||
+		!strings.Contains(out, "Plan: 1 to replace, 1 unchanged, 1 not to delete") {
+		t.Fatalf("plan: exit %d\n%s", code, out)
+	}
+	code, out = e.runIn("beta", renamedCopy())
+	if code != 1 || !strings.Contains(out, `not deleted: AWS::Logs::LogGroup shared-group, which "copy" replaced, is also held by app flowlogs, stage alpha, as "lg"`) {
+		t.Fatalf("up: exit %d\n%s", code, out)
+	}
+	if !e.logGroupExists("shared-group") || !e.logGroupExists("renamed-group") {
+		t.Fatalf("after up: shared-group exists %v, renamed-group exists %v; want both\n%s", e.logGroupExists("shared-group"), e.logGroupExists("renamed-group"), out)
+	}
+	if beta, alpha := e.records("beta"), e.records("alpha"); beta["copy"] != "renamed-group" || alpha["lg"] != "shared-group" {
+		t.Fatalf("after up: beta %v, alpha %v", beta, alpha)
+	}
+	if code, out := e.runIn("beta", renamedCopy()); code != 0 || !strings.Contains(out, "no changes") {
+		t.Fatalf("the next up: exit %d\n%s", code, out)
+	}
+}
+
+// A replacement that deletes the old resource first is refused before
+// anything is sent when another stage holds it.
+func TestDeleteFirstReplaceOfWhatAnotherStageHoldsIsRefused(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	sharedGroup(t, e)
+	before := e.mutations()
+	for _, args := range [][]string{{"plan"}, nil} {
+		code, out := e.runIn("beta", renamedCopy(athanor.DeleteBeforeReplace()), args...)
+		if code != 1 || !strings.Contains(out, `copy (AWS::Logs::LogGroup): not replaced: the replacement would delete AWS::Logs::LogGroup shared-group before creating the new one (DeleteBeforeReplace), and it is also held by app flowlogs, stage alpha, as "lg"`) {
+			t.Fatalf("%v: exit %d\n%s", args, code, out)
+		}
+	}
+	if after := e.mutations(); after["create"] != before["create"] || after["delete"] != before["delete"] {
+		t.Fatalf("calls: %v before, %v after", before, after)
+	}
+	if beta := e.records("beta"); beta["copy"] != "shared-group" {
+		t.Fatalf("beta after: %v", beta)
 	}
 }

@@ -52,6 +52,9 @@ var covered = map[string]int{
 	// every refusal that hands a record over prints (engine.go: a logical ID changes type; refresh.go: an import of a managed
 	// logical ID; helddeletes.go: a delete of what another record holds, both stages'; holders.go: a protected holder, --force)
 	"internal/engine/holders.go": 4,
+	// state show, of the record a replacement left its old resource to ("replacement of what another stage holds");
+	// the state rm commands of a delete-first replacement it refuses are rmCommand's, followed by the same case
+	"internal/engine/heldreplace.go": 1,
 }
 
 // TestEverySuggestionIsCovered reads the code's string literals for
@@ -397,6 +400,58 @@ func TestSuggestedCommandsWork(t *testing.T) {
 				// alpha as left over, beta deletes it.
 				if e.logGroupExists("shared-group") != (stage == "beta") || (e.records("alpha")["lg"] != "") != (stage == "beta") {
 					t.Fatalf("after %v and a run: group exists %v, alpha %v", cmd, e.logGroupExists("shared-group"), e.records("alpha"))
+				}
+			})
+		}
+	})
+
+	t.Run("replacement of what another stage holds", func(t *testing.T) {
+		t.Run("left to that stage", func(t *testing.T) {
+			e := newEnv(t, localcc.Options{})
+			e.t = t
+			sharedGroup(t, e)
+			code, out := e.runIn("beta", renamedCopy())
+			if code != athanor.ExitError {
+				t.Fatalf("exit %d\n%s", code, out)
+			}
+			cmd := suggested(t, out, "state show")
+			if code, got := runSuggested(t, cmd); code != 0 || !strings.Contains(got, `"identifier": "shared-group"`) {
+				t.Fatalf("%v: exit %d\n%s", cmd, code, got)
+			}
+		})
+		for _, follow := range []string{"this stage's", "the other stage's"} {
+			t.Run("deleted first, "+follow, func(t *testing.T) {
+				e := newEnv(t, localcc.Options{})
+				e.t = t
+				sharedGroup(t, e)
+				prog := renamedCopy(athanor.DeleteBeforeReplace())
+				code, out := e.runIn("beta", prog)
+				if code != athanor.ExitError {
+					t.Fatalf("exit %d\n%s", code, out)
+				}
+				stage := "beta"
+				if follow != "this stage's" {
+					stage = "alpha"
+				}
+				var cmd []string
+				for _, m := range regexp.MustCompile("`(athanor state rm [^`]+)`").FindAllStringSubmatch(out, -1) {
+					if strings.Contains(m[1], "--stage "+stage) {
+						cmd = shellSplit(t, m[1])
+					}
+				}
+				if cmd == nil {
+					t.Fatalf("no state rm for stage %s in:\n%s", stage, out)
+				}
+				if code, got := runSuggested(t, cmd); code != 0 {
+					t.Fatalf("%v: exit %d\n%s", cmd, code, got)
+				}
+				if code, out := e.runIn("beta", prog); code != 0 {
+					t.Fatalf("run after %v: exit %d\n%s", cmd, code, out)
+				}
+				// Let go of here, the old group stays alpha's and a new one
+				// is made; removed from alpha as left over, beta replaces it.
+				if e.logGroupExists("shared-group") != (stage == "beta") || !e.logGroupExists("renamed-group") || e.records("beta")["copy"] != "renamed-group" {
+					t.Fatalf("after %v and a run: shared-group exists %v, beta %v", cmd, e.logGroupExists("shared-group"), e.records("beta"))
 				}
 			})
 		}
