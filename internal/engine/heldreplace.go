@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sort"
 
 	"github.com/athanor-iac/athanor/schema"
 	"github.com/athanor-iac/athanor/state"
@@ -76,21 +77,31 @@ func deleteFirst(sc *schema.Schema, opts ResourceOptions, oldProps, desired map[
 }
 
 // holderOf returns a record of the state store that holds the resource
-// of type typeName with identifier id at place at: in another app or
-// stage, or in this stage under a logical ID other than mine.
+// of type typeName with identifier id at place at: in this stage under a
+// logical ID other than mine (the first by logical ID), or in another app
+// or stage. It looks at the records that match alone, for it runs once
+// per replaced resource.
 func (e *Engine) holderOf(ctx context.Context, typeName, id string, at place, mine ...string) (state.Located, bool, error) {
-	all, err := e.holders(ctx)
+	here := e.opts.Where
+	var found []state.Located
+	e.mu.Lock()
+	for lid, r := range e.records {
+		if r.Type == typeName && r.Identifier == id && !slices.Contains(mine, lid) {
+			found = append(found, state.Located{App: here.App, Stage: here.Stage, Record: *r})
+		}
+	}
+	e.mu.Unlock()
+	sort.Slice(found, func(i, j int) bool { return found[i].LogicalID < found[j].LogicalID })
+	others, err := e.otherStages(ctx)
 	if err != nil {
 		return state.Located{}, false, err
 	}
-	here := e.opts.Where
-	for _, h := range all {
-		if h.Type != typeName || h.Identifier != id {
-			continue
+	for _, h := range others {
+		if h.Type == typeName && h.Identifier == id {
+			found = append(found, h)
 		}
-		if h.App == here.App && h.Stage == here.Stage && slices.Contains(mine, h.LogicalID) {
-			continue
-		}
+	}
+	for _, h := range found {
 		if e.samePlace(ctx, at, recordPlace(&h.Record)) {
 			return h, true, nil
 		}

@@ -146,10 +146,7 @@ func findHolder(sc *schema.Schema, recs []state.Located, here state.StageRef, wa
 }
 
 // holders returns every record of the state store the engine can see: this
-// stage's as the engine knows them now, and, when the store can read the
-// whole location (state.AllLoader) and the engine knows which stage it is,
-// every other app's and stage's as stored. Other stages are read once per
-// engine: a run that adopts many resources reads them once.
+// stage's as the engine knows them now, and the other stages' (others).
 func (e *Engine) holders(ctx context.Context) ([]state.Located, error) {
 	here := e.opts.Where
 	e.mu.Lock()
@@ -158,9 +155,22 @@ func (e *Engine) holders(ctx context.Context) ([]state.Located, error) {
 		out = append(out, state.Located{App: here.App, Stage: here.Stage, Record: *e.records[id]})
 	}
 	e.mu.Unlock()
+	others, err := e.otherStages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, others...), nil
+}
+
+// otherStages returns, when the store can read the whole location
+// (state.AllLoader) and the engine knows which stage it is, every other
+// app's and stage's records as stored. They are read once per engine: a
+// run that adopts many resources reads them once.
+func (e *Engine) otherStages(ctx context.Context) ([]state.Located, error) {
+	here := e.opts.Where
 	l, ok := e.opts.Store.(state.AllLoader)
 	if !ok || here.App == "" {
-		return out, nil
+		return nil, nil
 	}
 	e.othersMu.Lock()
 	defer e.othersMu.Unlock()
@@ -176,7 +186,7 @@ func (e *Engine) holders(ctx context.Context) ([]state.Located, error) {
 			}
 		}
 	}
-	return append(out, e.others...), nil
+	return e.others, nil
 }
 
 // held returns a *HeldError when a record other than wanted's holds the
