@@ -168,6 +168,44 @@ func runSuggested(t *testing.T, argv []string) (int, string) {
 	return athanorCLI(argv[1:]...)
 }
 
+// sharedGroupRefused sets up sharedGroup in a new env and runs program in
+// stage beta, which must fail; it returns the env and the output.
+func sharedGroupRefused(t *testing.T, program func(*athanor.App) error) (*env, string) {
+	t.Helper()
+	e := newEnv(t, localcc.Options{})
+	e.t = t
+	sharedGroup(t, e)
+	code, out := e.runIn("beta", program)
+	if code != athanor.ExitError {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	return e, out
+}
+
+// followStateRm runs, as printed, the `athanor state rm` that out
+// suggests for "this stage's" record (beta's) or "the other stage's"
+// (alpha's), and returns it and the stage.
+func followStateRm(t *testing.T, out, follow string) ([]string, string) {
+	t.Helper()
+	stage := "beta"
+	if follow != "this stage's" {
+		stage = "alpha"
+	}
+	var cmd []string
+	for _, m := range regexp.MustCompile("`(athanor state rm [^`]+)`").FindAllStringSubmatch(out, -1) {
+		if strings.Contains(m[1], "--stage "+stage) {
+			cmd = shellSplit(t, m[1])
+		}
+	}
+	if cmd == nil {
+		t.Fatalf("no state rm for stage %s in:\n%s", stage, out)
+	}
+	if code, got := runSuggested(t, cmd); code != 0 {
+		t.Fatalf("%v: exit %d\n%s", cmd, code, got)
+	}
+	return cmd, stage
+}
+
 // Every command a message suggests works as printed, with --app, --stage
 // and --state (the tests' stage and state are not the defaults). A lock
 // refusal suggested `athanor state unlock --stage test`, which failed with
@@ -370,29 +408,8 @@ func TestSuggestedCommandsWork(t *testing.T) {
 	t.Run("delete of what another stage holds", func(t *testing.T) {
 		for _, follow := range []string{"this stage's", "the other stage's"} {
 			t.Run(follow, func(t *testing.T) {
-				e := newEnv(t, localcc.Options{})
-				e.t = t
-				sharedGroup(t, e)
-				code, out := e.runIn("beta", logGroups())
-				if code != athanor.ExitError {
-					t.Fatalf("exit %d\n%s", code, out)
-				}
-				stage := "beta"
-				if follow != "this stage's" {
-					stage = "alpha"
-				}
-				var cmd []string
-				for _, m := range regexp.MustCompile("`(athanor state rm [^`]+)`").FindAllStringSubmatch(out, -1) {
-					if strings.Contains(m[1], "--stage "+stage) {
-						cmd = shellSplit(t, m[1])
-					}
-				}
-				if cmd == nil {
-					t.Fatalf("no state rm for stage %s in:\n%s", stage, out)
-				}
-				if code, got := runSuggested(t, cmd); code != 0 {
-					t.Fatalf("%v: exit %d\n%s", cmd, code, got)
-				}
+				e, out := sharedGroupRefused(t, logGroups())
+				cmd, stage := followStateRm(t, out, follow)
 				if code, out := e.runIn("beta", logGroups()); code != 0 {
 					t.Fatalf("run after %v: exit %d\n%s", cmd, code, out)
 				}
@@ -407,13 +424,7 @@ func TestSuggestedCommandsWork(t *testing.T) {
 
 	t.Run("replacement of what another stage holds", func(t *testing.T) {
 		t.Run("left to that stage", func(t *testing.T) {
-			e := newEnv(t, localcc.Options{})
-			e.t = t
-			sharedGroup(t, e)
-			code, out := e.runIn("beta", renamedCopy())
-			if code != athanor.ExitError {
-				t.Fatalf("exit %d\n%s", code, out)
-			}
+			_, out := sharedGroupRefused(t, renamedCopy())
 			cmd := suggested(t, out, "state show")
 			if code, got := runSuggested(t, cmd); code != 0 || !strings.Contains(got, `"identifier": "shared-group"`) {
 				t.Fatalf("%v: exit %d\n%s", cmd, code, got)
@@ -421,30 +432,9 @@ func TestSuggestedCommandsWork(t *testing.T) {
 		})
 		for _, follow := range []string{"this stage's", "the other stage's"} {
 			t.Run("deleted first, "+follow, func(t *testing.T) {
-				e := newEnv(t, localcc.Options{})
-				e.t = t
-				sharedGroup(t, e)
 				prog := renamedCopy(athanor.DeleteBeforeReplace())
-				code, out := e.runIn("beta", prog)
-				if code != athanor.ExitError {
-					t.Fatalf("exit %d\n%s", code, out)
-				}
-				stage := "beta"
-				if follow != "this stage's" {
-					stage = "alpha"
-				}
-				var cmd []string
-				for _, m := range regexp.MustCompile("`(athanor state rm [^`]+)`").FindAllStringSubmatch(out, -1) {
-					if strings.Contains(m[1], "--stage "+stage) {
-						cmd = shellSplit(t, m[1])
-					}
-				}
-				if cmd == nil {
-					t.Fatalf("no state rm for stage %s in:\n%s", stage, out)
-				}
-				if code, got := runSuggested(t, cmd); code != 0 {
-					t.Fatalf("%v: exit %d\n%s", cmd, code, got)
-				}
+				e, out := sharedGroupRefused(t, prog)
+				cmd, stage := followStateRm(t, out, follow)
 				if code, out := e.runIn("beta", prog); code != 0 {
 					t.Fatalf("run after %v: exit %d\n%s", cmd, code, out)
 				}

@@ -55,17 +55,25 @@ func groups(prov *fakeProvider, names ...string) {
 
 var devStage = state.StageRef{App: "app", Stage: "dev"}
 
+// devSession starts a run in stage dev with opts, reaching every scope
+// through prov.
+func devSession(t *testing.T, dev state.Store, prov Provider, opts Options) *Session {
+	t.Helper()
+	opts.Store, opts.Provider, opts.Where = dev, prov, devStage
+	opts.Scopes = func(context.Context, *state.Scope) (Provider, error) { return prov, nil }
+	sess, err := NewSession(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sess
+}
+
 // destroyDev plans and applies destroy of stage dev as a run does: a
 // session, the plan pass's deletes, then the apply pass's.
 func destroyDev(t *testing.T, dev state.Store, prov Provider, opts Options) ([]Change, error) {
 	t.Helper()
 	ctx := context.Background()
-	opts.Store, opts.Provider, opts.Where = dev, prov, devStage
-	opts.Scopes = func(context.Context, *state.Scope) (Provider, error) { return prov, nil }
-	sess, err := NewSession(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sess := devSession(t, dev, prov, opts)
 	if err := sess.Plan().PlanDestroy(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -23,12 +23,7 @@ func group(logicalID, name string, opts ResourceOptions) Declaration {
 func upDev(t *testing.T, dev state.Store, prov Provider, opts Options, decls ...Declaration) ([]Change, []Problem, error) {
 	t.Helper()
 	ctx := context.Background()
-	opts.Store, opts.Provider, opts.Where = dev, prov, devStage
-	opts.Scopes = func(context.Context, *state.Scope) (Provider, error) { return prov, nil }
-	sess, err := NewSession(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sess := devSession(t, dev, prov, opts)
 	for _, d := range decls {
 		if _, err := sess.Plan().Declare(ctx, d); err != nil {
 			t.Fatal(err)
@@ -53,6 +48,18 @@ func upDev(t *testing.T, dev state.Store, prov Provider, opts Options, decls ...
 	return changes, nil, eng.DeleteAll(ctx, eng.Orphans())
 }
 
+// sharedByTwoStages makes log group shared, which dev holds as "lg" and
+// prod as "other".
+func sharedByTwoStages(t *testing.T) (dev *countingStore, prod state.Store, prov *fakeProvider) {
+	t.Helper()
+	dev, prod = twoStages(t)
+	prov = newFakeProvider()
+	groups(prov, "shared")
+	putGroup(t, dev, "lg", "shared", nil)
+	putGroup(t, prod, "other", "shared", nil)
+	return dev, prod, prov
+}
+
 // change returns the change of logicalID.
 func change(t *testing.T, changes []Change, logicalID string) Change {
 	t.Helper()
@@ -71,11 +78,7 @@ func change(t *testing.T, changes []Change, logicalID string) Change {
 // it to the other stage, and fails naming that record. Before, the old
 // one was deleted from under the other stage.
 func TestReplaceLeavesTheOldOneAnotherStageHolds(t *testing.T) {
-	dev, prod := twoStages(t)
-	prov := newFakeProvider()
-	groups(prov, "shared")
-	putGroup(t, dev, "lg", "shared", nil)
-	putGroup(t, prod, "other", "shared", nil)
+	dev, prod, prov := sharedByTwoStages(t)
 	changes, probs, err := upDev(t, dev, prov, Options{}, group("lg", "renamed", ResourceOptions{}))
 	if len(probs) > 0 {
 		t.Fatalf("problems: %v", probs)
@@ -204,11 +207,7 @@ func TestDeleteFirstReplaceOfWhatAnotherStageHoldsIsRefused(t *testing.T) {
 // replacement fails, nothing is deleted and the record still tracks the
 // old resource.
 func TestCollidingReplaceOfWhatAnotherStageHoldsIsRefused(t *testing.T) {
-	dev, prod := twoStages(t)
-	prov := newFakeProvider()
-	groups(prov, "shared")
-	putGroup(t, dev, "lg", "shared", nil)
-	putGroup(t, prod, "other", "shared", nil)
+	dev, _, prov := sharedByTwoStages(t)
 	prov.refuse = []cloudcontrol.HandlerErrorCode{cloudcontrol.HandlerAlreadyExists}
 	_, _, err := upDev(t, dev, prov, Options{}, group("lg", "renamed", ResourceOptions{}))
 	var he *HeldDeleteError
