@@ -173,9 +173,9 @@ func TestDeleteFirstReplaceOfWhatAnotherStageHoldsIsRefused(t *testing.T) {
 	e := newEnv(t, localcc.Options{})
 	sharedGroup(t, e)
 	before := e.mutations()
-	for _, args := range [][]string{{"plan"}, nil} {
+	for _, args := range [][]string{{"plan"}, {"plan", "--json"}, nil} {
 		code, out := e.runIn("beta", renamedCopy(athanor.DeleteBeforeReplace()), args...)
-		if code != 1 || !strings.Contains(out, `copy (AWS::Logs::LogGroup): not replaced: the replacement would delete AWS::Logs::LogGroup shared-group before creating the new one (DeleteBeforeReplace), and it is also held by app flowlogs, stage alpha, as "lg"`) {
+		if code != 1 || !strings.Contains(out, `not replaced: the replacement would delete AWS::Logs::LogGroup shared-group before creating the new one (DeleteBeforeReplace), and it is also held by app flowlogs, stage alpha`) {
 			t.Fatalf("%v: exit %d\n%s", args, code, out)
 		}
 	}
