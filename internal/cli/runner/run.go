@@ -383,13 +383,24 @@ func (r *invocation) connect(ctx context.Context) (func(), error) {
 	return closeEndpoint, nil
 }
 
+// provider is the run's provider for the engine: nil, not a nil
+// *cloudcontrol.Provider, when the run reads nothing (plan
+// --refresh=false), so that the engine's checks for one see it missing
+// and say why a lookup or an Import cannot be planned.
+func (r *invocation) provider() engine.Provider {
+	if r.prov == nil {
+		return nil
+	}
+	return r.prov
+}
+
 // plan is the plan pass: every mistake is found before anything is sent.
 // One run reads what it does not manage once: the apply pass reuses the
 // plan pass's lookups.
 func (r *invocation) plan(ctx context.Context) (*planned, int, error) {
 	p := &planned{lookups: engine.NewLookups()}
 	var err error
-	p.sess, err = engine.NewSession(ctx, engine.Options{Store: r.store, Provider: r.prov, Scopes: r.scopes.providerFunc(), Parallelism: r.cfg.parallelism, Adopt: r.cfg.adopt, Events: r.out.event, Stop: r.cfg.stop,
+	p.sess, err = engine.NewSession(ctx, engine.Options{Store: r.store, Provider: r.provider(), Scopes: r.scopes.providerFunc(), Parallelism: r.cfg.parallelism, Adopt: r.cfg.adopt, Events: r.out.event, Stop: r.cfg.stop,
 		OperationTimeout: r.cfg.timeout, Where: r.cfg.location(r.app), Lookups: p.lookups})
 	if err != nil {
 		return nil, cmdutil.ExitError, err
