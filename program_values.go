@@ -1,6 +1,10 @@
 package athanor
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/athanor-iac/athanor/internal/walk"
+)
 
 // Numbers reach a program as float64, whatever path the value took.
 //
@@ -31,57 +35,16 @@ import "encoding/json"
 // json.Number (every resource created or read this run) are returned as
 // they are.
 func programProperties(props map[string]any) map[string]any {
-	if v, changed := programValue(props); changed {
-		return v.(map[string]any)
-	}
-	return props
-}
-
-// programValue is v with every json.Number as a float64, and whether
-// anything was converted.
-func programValue(v any) (any, bool) {
-	switch v := v.(type) {
-	case json.Number:
+	out, _, _ := walk.Transform(props, "", func(_ string, v any) (any, bool, error) {
+		n, ok := v.(json.Number)
+		if !ok {
+			return v, false, nil
+		}
 		// The state's records are valid JSON, so the only error is a
 		// number beyond float64's range, which becomes ±Inf: still a
 		// float64, as the program expects.
-		f, _ := v.Float64()
-		return f, true
-	case map[string]any:
-		var out map[string]any
-		for k, e := range v {
-			c, changed := programValue(e)
-			if !changed {
-				continue
-			}
-			if out == nil {
-				out = make(map[string]any, len(v))
-				for k2, e2 := range v {
-					out[k2] = e2
-				}
-			}
-			out[k] = c
-		}
-		if out == nil {
-			return v, false
-		}
-		return out, true
-	case []any:
-		var out []any
-		for i, e := range v {
-			c, changed := programValue(e)
-			if !changed {
-				continue
-			}
-			if out == nil {
-				out = append([]any(nil), v...)
-			}
-			out[i] = c
-		}
-		if out == nil {
-			return v, false
-		}
-		return out, true
-	}
-	return v, false
+		f, _ := n.Float64()
+		return f, true, nil
+	})
+	return out.(map[string]any)
 }
