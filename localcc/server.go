@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -155,7 +156,8 @@ type Server struct {
 	dirty     bool
 	oldest    time.Time // EventTime of the oldest request kept
 
-	saveMu   sync.Mutex // serialises data file writes
+	saveMu   sync.Mutex   // serialises data file writes
+	lastSave atomic.Int64 // how long the last save took to encode and write, in ns
 	saveKick chan struct{}
 	done     chan struct{}
 	bg       sync.WaitGroup
