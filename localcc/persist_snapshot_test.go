@@ -326,3 +326,31 @@ func checkDataFile(t *testing.T, path string) {
 		t.Errorf("data file: flow log %s with no successful create", id)
 	}
 }
+
+// The saver waits 200 ms after a change, or five times the last save when
+// that is longer, and each save records how long it took for the next
+// wait.
+func TestSaveDelay(t *testing.T) {
+	for last, want := range map[time.Duration]time.Duration{
+		0:                      200 * time.Millisecond,
+		30 * time.Millisecond:  200 * time.Millisecond,
+		40 * time.Millisecond:  200 * time.Millisecond,
+		100 * time.Millisecond: 500 * time.Millisecond,
+		2 * time.Second:        10 * time.Second,
+	} {
+		if got := saveDelay(last); got != want {
+			t.Errorf("saveDelay(%s) = %s, want %s", last, got, want)
+		}
+	}
+	s, err := New(Options{DataFile: filepath.Join(t.TempDir(), "data.json"), Fixtures: SeedFixtures()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if s.lastSave.Load() <= 0 {
+		t.Errorf("a save recorded %d ns for the saver's next wait", s.lastSave.Load())
+	}
+}
