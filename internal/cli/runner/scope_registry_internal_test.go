@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/athanor-iac/athanor/localcc"
+	"github.com/athanor-iac/athanor/localcc/localcctest"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
 )
@@ -14,7 +15,7 @@ import (
 // of them meets slows the other too, as AWS throttles the account and
 // region whoever calls.
 func TestScopeRegistrySharesRateLimitAcrossRoles(t *testing.T) {
-	localAWSEnv(t)
+	localcctest.AWSEnv(t)
 	const home, other = "111111111111", "222222222222"
 	hot := localcc.Scope{Account: other, Region: "us-east-1"}
 	trust := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"AWS": home}, "Action": "sts:AssumeRole"}}}
