@@ -146,8 +146,8 @@ func (s *Server) snapshot() snapshot {
 	return snap
 }
 
-// pointers points at each element of xs, for the snapshot's lists; none
-// is nil, encoded as null as the lists always were when empty.
+// pointers points at each element of xs, for the snapshot's lists. An
+// empty list is nil, so that it is encoded as null, as it always was.
 func pointers[T any](xs []T) []*T {
 	if len(xs) == 0 {
 		return nil
