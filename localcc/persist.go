@@ -116,7 +116,6 @@ func (s *Server) Save() error {
 func (s *Server) snapshot() snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.dirty = false
 	snap := snapshot{Version: dataVersion, Seq: s.seq, EC2Calls: s.ec2Calls[:len(s.ec2Calls):len(s.ec2Calls)]}
 	n := 0
 	for _, byType := range s.resources {

@@ -153,7 +153,6 @@ type Server struct {
 	seq       uint64
 	ec2Calls  []EC2Call
 	metrics   metrics
-	dirty     bool
 	oldest    time.Time // EventTime of the oldest request kept
 
 	saveMu   sync.Mutex   // serialises data file writes
@@ -380,8 +379,8 @@ func (q *dueQueue) Pop() any {
 	return r
 }
 
+// markDirty asks the saver to write the data file soon.
 func (s *Server) markDirty() {
-	s.dirty = true
 	select {
 	case s.saveKick <- struct{}{}:
 	default:
