@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/athanor-iac/athanor/internal/cli/cmdutil"
 	"github.com/athanor-iac/athanor/localcc"
 )
 
@@ -150,25 +151,30 @@ func (lf *localFlags) register(cmd *cobra.Command, opts *LocalOptions) {
 	fl.BoolVar(&opts.Verbose, "verbose", false, "log every API call to stderr")
 }
 
-// fill checks the parsed flags and puts their values into opts.Server.
+// fill checks the parsed flags, reporting every mistake at once, and puts
+// their values into opts.Server.
 func (lf *localFlags) fill(opts *LocalOptions) error {
+	var errs cmdutil.Mistakes
 	if !opts.AllowRemote {
 		if err := checkLoopback(opts.Addr); err != nil {
-			return err
+			errs = append(errs, err)
 		}
 	}
 	if !accountRE.MatchString(opts.Server.Account) {
-		return usageErrorf("--account %q: expected a 12-digit AWS account ID, like 123456789012", opts.Server.Account)
+		errs = append(errs, fmt.Errorf("--account %q: expected a 12-digit AWS account ID, like 123456789012", opts.Server.Account))
 	}
 	if !regionRE.MatchString(opts.Server.Region) {
-		return usageErrorf("--region %q: expected a region name, like us-east-1", opts.Server.Region)
+		errs = append(errs, fmt.Errorf("--region %q: expected a region name, like us-east-1", opts.Server.Region))
 	}
-	opts.Server.Latency = lf.latency.m
 	for _, r := range opts.Server.Regions {
 		if !regionRE.MatchString(r) {
-			return usageErrorf("--regions %q: expected region names, like us-east-1,eu-west-1", r)
+			errs = append(errs, fmt.Errorf("--regions %q: expected region names, like us-east-1,eu-west-1", r))
 		}
 	}
+	if len(errs) > 0 {
+		return &UsageError{Err: errs}
+	}
+	opts.Server.Latency = lf.latency.m
 	opts.Server.ThrottleRPS, opts.Server.ThrottleBurst = lf.throttle.rps, lf.throttle.burst
 	opts.Server.ScopeThrottle = lf.scoped.m
 	opts.Server.Org = lf.org.org
