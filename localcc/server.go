@@ -162,6 +162,7 @@ type Server struct {
 	bg       sync.WaitGroup
 
 	httpSrv  *http.Server
+	fresh    freshConns // connections that have not sent a request yet
 	ln       net.Listener
 	closed   bool
 	dataLock *filelock.Lock // held while DataFile is ours
@@ -275,7 +276,7 @@ func (s *Server) Listen(addr string) error {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	s.ln = ln
-	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ConnState: s.fresh.track}
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
@@ -308,6 +309,10 @@ func (s *Server) Close() error {
 	if s.httpSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		// Shutdown waits for requests under way, and for connections that
+		// have sent none yet for up to five seconds (a client's spare dial):
+		// those are closed first, losing nothing.
+		s.fresh.closeAll()
 		if err := s.httpSrv.Shutdown(ctx); err != nil {
 			errs = append(errs, err)
 		}
