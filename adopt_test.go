@@ -448,3 +448,35 @@ func TestAlreadyExistsSaysHowToAdopt(t *testing.T) {
 		t.Fatalf("up over an existing flow log: exit %d\n%s", code, out)
 	}
 }
+
+// vpcs declares a VPC under each logical ID: a type whose identifier AWS
+// chooses, so that only records, not declarations, tell two apart.
+func vpcs(ids ...string) func(*athanor.App) error {
+	return func(app *athanor.App) error {
+		for _, id := range ids {
+			if _, err := app.Resource("AWS::EC2::VPC", id, map[string]any{"CidrBlock": "10.0.0.0/16"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// Two records of a stage that hold one resource, both declared: the first
+// declared is taken for a rename of the other until the other is
+// declared too; it is then planned against its own record, not as a
+// create of a resource it already has.
+func TestCancelledMoveKeepsItsRecord(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	if code, out := e.run(vpcs("first")); code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, out)
+	}
+	copied := e.load("test")[0]
+	copied.LogicalID = "second"
+	if err := e.stageStore("test").Put(context.Background(), copied); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := e.run(vpcs("second", "first"), "plan"); code != 0 || !strings.Contains(out, "No changes") {
+		t.Fatalf("plan: exit %d, want no changes\n%s", code, out)
+	}
+}

@@ -101,15 +101,14 @@ func (e *Engine) sameResource(sc *schema.Schema, rec *state.Record, key string) 
 	return e.byResource["key\x00"+sc.TypeName+"\x00"+key]
 }
 
-// cancelMove undoes a claim: its declaration is planned as a create after
-// all. Called with e.mu held.
+// cancelMove undoes a claim: its declaration is planned against its own
+// record after all, or as a create when it has none. Called with e.mu
+// held.
 func (e *Engine) cancelMove(from string, c claim) {
 	delete(e.claims, from)
 	for i, ch := range e.changes {
 		if ch.LogicalID == c.to {
-			nc := diff(schemaOf(c.decl.Type), nil, c.decl.Props)
-			nc.LogicalID = c.to
-			e.changes[i] = nc
+			e.changes[i], _ = decide(schemaOf(c.decl.Type), e.records[c.to], c.decl)
 		}
 	}
 }
