@@ -43,7 +43,7 @@ func movedScope(c *Change, rec *state.Record, to *state.Scope) {
 }
 
 func scopeName(s *state.Scope) string {
-	if s == nil {
+	if s.Key() == "" {
 		return "the run's own account and region"
 	}
 	return s.Key()
@@ -51,15 +51,16 @@ func scopeName(s *state.Scope) string {
 
 // sameScope reports whether a resource in scope a and one in scope b can
 // be one resource: their accounts and regions are the same, a scope of nil
-// being the run's own (Options.Home). Where the run's own is not known, a
-// scope of nil may be any: the checks that use this refuse rather than
-// risk a resource another record holds.
+// being the run's own (Options.Home). A Home scope names its account and
+// region, as another stage's record of the same place may. Where the
+// run's own is not known, a scope of nil may be any: the checks that use
+// this refuse rather than risk a resource another record holds.
 func (e *Engine) sameScope(ctx context.Context, a, b *state.Scope) bool {
 	if a.Key() == b.Key() {
 		return true
 	}
 	if a != nil && b != nil {
-		return false
+		return a.Place() == b.Place()
 	}
 	named := a // the one that is not the run's own
 	if named == nil {

@@ -2,8 +2,10 @@ package runner
 
 import (
 	"context"
+	"strings"
 	"testing"
 
+	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/localcc"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
@@ -66,5 +68,100 @@ func TestScopeRegistrySharesRateLimitAcrossRoles(t *testing.T) {
 	}
 	if got := audit.RateLimit().Rate(); got >= start {
 		t.Fatalf("Audit's rate is %v after Deploy was throttled in their account and region, want below %v", got, start)
+	}
+}
+
+// A role into the run's own account and region has a provider of its own
+// (it signs with the role's credentials) under the run's rate limit: AWS
+// throttles the account and region whoever calls. Its scope is Home: the
+// run's own for every comparison.
+func TestScopeRegistryHomeRoleSharesTheRunsRateLimit(t *testing.T) {
+	localAWSEnv(t)
+	const home = "111111111111"
+	hot := localcc.Scope{Account: home, Region: "us-east-1"}
+	trust := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"AWS": home}, "Action": "sts:AssumeRole"}}}
+	srv, err := localcc.Start(localcc.Options{Account: home, ScopeThrottle: map[localcc.Scope]localcc.Throttle{hot: {RPS: 5, Burst: 1}},
+		Fixtures: []localcc.Fixture{{Type: "AWS::IAM::Role", Account: home, Properties: map[string]any{"RoleName": "Deployer", "AssumeRolePolicyDocument": trust}}}}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	ctx := context.Background()
+	base := cloudcontrol.Options{Scheduler: cloudcontrol.NewScheduler(), Endpoint: srv.URL(), STSEndpoint: srv.URL()}
+	def, err := cloudcontrol.New(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newScopeRegistry(def, base)
+	sc, err := r.Resolve(ctx, state.Scope{RoleARN: "arn:aws:iam::" + home + ":role/Deployer", SessionName: "athanor"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc == nil || !sc.Home || sc.Key() != "" || sc.Place() != hot.String() {
+		t.Fatalf("the role into the run's own account and region resolves to %+v, want a Home scope in %s", sc, hot)
+	}
+	p, err := r.provider(ctx, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p == engine.Provider(def) {
+		t.Fatal("the role's scope calls with the run's provider, and so the run's credentials")
+	}
+	start := def.RateLimit().Rate()
+	for range 2 {
+		if _, err := p.List(ctx, "AWS::Logs::LogGroup"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if srv.Metrics().Scopes[hot.String()].Throttled == 0 {
+		t.Fatal("the endpoint throttled nothing; the test needs a throttle")
+	}
+	if got := def.RateLimit().Rate(); got >= start {
+		t.Fatalf("the run's rate is %v after the role was throttled in the run's account and region, want below %v", got, start)
+	}
+}
+
+// A record is reached through its way in only while that way leads where
+// the record is: otherwise the call would go to another account (a role
+// changed to trust another, a run with other credentials) and the
+// resource would look gone. A Home record counts where it is, not "the
+// run's own".
+func TestScopeRegistryRecordWhereItsWayLeads(t *testing.T) {
+	localAWSEnv(t)
+	const home, other, elsewhere = "111111111111", "222222222222", "999999999999"
+	trust := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"AWS": home}, "Action": "sts:AssumeRole"}}}
+	var fx []localcc.Fixture
+	for _, acct := range []string{home, other} {
+		fx = append(fx, localcc.Fixture{Type: "AWS::IAM::Role", Account: acct, Properties: map[string]any{"RoleName": "Deploy", "AssumeRolePolicyDocument": trust}})
+	}
+	srv, err := localcc.Start(localcc.Options{Account: home, Fixtures: fx}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	ctx := context.Background()
+	base := cloudcontrol.Options{Scheduler: cloudcontrol.NewScheduler(), Endpoint: srv.URL(), STSEndpoint: srv.URL()}
+	def, err := cloudcontrol.New(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newScopeRegistry(def, base)
+	for _, tc := range []struct {
+		rec  state.Scope
+		want string // "" for no error
+	}{
+		{state.Scope{Account: other, Region: "us-east-1", RoleARN: "arn:aws:iam::" + other + ":role/Deploy", SessionName: "athanor"}, ""},
+		{state.Scope{Account: home, Region: "us-east-1", RoleARN: "arn:aws:iam::" + home + ":role/Deploy", SessionName: "athanor", Home: true}, ""},
+		{state.Scope{Account: elsewhere, Region: "us-east-1", RoleARN: "arn:aws:iam::" + other + ":role/Deploy", SessionName: "athanor"}, other + "/us-east-1"},
+		{state.Scope{Account: elsewhere, Region: "us-east-1", RoleARN: "arn:aws:iam::" + home + ":role/Deploy", SessionName: "athanor", Home: true}, home + "/us-east-1"},
+		{state.Scope{Account: elsewhere, Region: "us-east-1"}, home + "/us-east-1"},
+	} {
+		_, err := r.provider(ctx, &tc.rec)
+		if tc.want == "" && err != nil {
+			t.Errorf("%s: %v", &tc.rec, err)
+		}
+		if want := "the resource is in " + elsewhere + "/us-east-1, but this way in now leads to " + tc.want; tc.want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: error %v, want %q", &tc.rec, err, want)
+		}
 	}
 }
