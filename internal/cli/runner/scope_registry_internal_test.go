@@ -11,31 +11,44 @@ import (
 	"github.com/athanor-iac/athanor/state"
 )
 
+// testHome is the run's own account in the registry's tests.
+const testHome = "111111111111"
+
+// roleFixture is a role of account acct that testHome may assume.
+func roleFixture(acct, name string) localcc.Fixture {
+	trust := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"AWS": testHome}, "Action": "sts:AssumeRole"}}}
+	return localcc.Fixture{Type: "AWS::IAM::Role", Account: acct, Properties: map[string]any{"RoleName": name, "AssumeRolePolicyDocument": trust}}
+}
+
+// testRegistry is the scope registry of a run in testHome/us-east-1 on an
+// endpoint started with opts, and the run's own provider.
+func testRegistry(t *testing.T, opts localcc.Options) (*scopeRegistry, *cloudcontrol.Provider, *localcc.Server) {
+	t.Helper()
+	localAWSEnv(t)
+	opts.Account = testHome
+	srv, err := localcc.Start(opts, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	base := cloudcontrol.Options{Scheduler: cloudcontrol.NewScheduler(), Endpoint: srv.URL(), STSEndpoint: srv.URL()}
+	def, err := cloudcontrol.New(context.Background(), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newScopeRegistry(def, base), def, srv
+}
+
 // Two roles into one account and region get providers of their own (each
 // signs with its role's credentials) under one rate limit: a throttle one
 // of them meets slows the other too, as AWS throttles the account and
 // region whoever calls.
 func TestScopeRegistrySharesRateLimitAcrossRoles(t *testing.T) {
-	localAWSEnv(t)
-	const home, other = "111111111111", "222222222222"
+	const other = "222222222222"
 	hot := localcc.Scope{Account: other, Region: "us-east-1"}
-	trust := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"AWS": home}, "Action": "sts:AssumeRole"}}}
-	var fx []localcc.Fixture
-	for _, role := range []string{"Deploy", "Audit"} {
-		fx = append(fx, localcc.Fixture{Type: "AWS::IAM::Role", Account: other, Properties: map[string]any{"RoleName": role, "AssumeRolePolicyDocument": trust}})
-	}
-	srv, err := localcc.Start(localcc.Options{Account: home, Fixtures: fx, ScopeThrottle: map[localcc.Scope]localcc.Throttle{hot: {RPS: 5, Burst: 1}}}, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	r, _, srv := testRegistry(t, localcc.Options{Fixtures: []localcc.Fixture{roleFixture(other, "Deploy"), roleFixture(other, "Audit")},
+		ScopeThrottle: map[localcc.Scope]localcc.Throttle{hot: {RPS: 5, Burst: 1}}})
 	ctx := context.Background()
-	base := cloudcontrol.Options{Scheduler: cloudcontrol.NewScheduler(), Endpoint: srv.URL(), STSEndpoint: srv.URL()}
-	def, err := cloudcontrol.New(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := newScopeRegistry(def, base)
 	provs := map[string]*cloudcontrol.Provider{}
 	for _, role := range []string{"Deploy", "Audit"} {
 		sc, err := r.Resolve(ctx, state.Scope{RoleARN: "arn:aws:iam::" + other + ":role/" + role, SessionName: "athanor"})
@@ -76,24 +89,11 @@ func TestScopeRegistrySharesRateLimitAcrossRoles(t *testing.T) {
 // throttles the account and region whoever calls. Its scope is Home: the
 // run's own for every comparison.
 func TestScopeRegistryHomeRoleSharesTheRunsRateLimit(t *testing.T) {
-	localAWSEnv(t)
-	const home = "111111111111"
-	hot := localcc.Scope{Account: home, Region: "us-east-1"}
-	trust := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"AWS": home}, "Action": "sts:AssumeRole"}}}
-	srv, err := localcc.Start(localcc.Options{Account: home, ScopeThrottle: map[localcc.Scope]localcc.Throttle{hot: {RPS: 5, Burst: 1}},
-		Fixtures: []localcc.Fixture{{Type: "AWS::IAM::Role", Account: home, Properties: map[string]any{"RoleName": "Deployer", "AssumeRolePolicyDocument": trust}}}}, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	hot := localcc.Scope{Account: testHome, Region: "us-east-1"}
+	r, def, srv := testRegistry(t, localcc.Options{Fixtures: []localcc.Fixture{roleFixture(testHome, "Deployer")},
+		ScopeThrottle: map[localcc.Scope]localcc.Throttle{hot: {RPS: 5, Burst: 1}}})
 	ctx := context.Background()
-	base := cloudcontrol.Options{Scheduler: cloudcontrol.NewScheduler(), Endpoint: srv.URL(), STSEndpoint: srv.URL()}
-	def, err := cloudcontrol.New(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := newScopeRegistry(def, base)
-	sc, err := r.Resolve(ctx, state.Scope{RoleARN: "arn:aws:iam::" + home + ":role/Deployer", SessionName: "athanor"})
+	sc, err := r.Resolve(ctx, state.Scope{RoleARN: "arn:aws:iam::" + testHome + ":role/Deployer", SessionName: "athanor"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,25 +127,9 @@ func TestScopeRegistryHomeRoleSharesTheRunsRateLimit(t *testing.T) {
 // resource would look gone. A Home record counts where it is, not "the
 // run's own".
 func TestScopeRegistryRecordWhereItsWayLeads(t *testing.T) {
-	localAWSEnv(t)
-	const home, other, elsewhere = "111111111111", "222222222222", "999999999999"
-	trust := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"AWS": home}, "Action": "sts:AssumeRole"}}}
-	var fx []localcc.Fixture
-	for _, acct := range []string{home, other} {
-		fx = append(fx, localcc.Fixture{Type: "AWS::IAM::Role", Account: acct, Properties: map[string]any{"RoleName": "Deploy", "AssumeRolePolicyDocument": trust}})
-	}
-	srv, err := localcc.Start(localcc.Options{Account: home, Fixtures: fx}, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	const home, other, elsewhere = testHome, "222222222222", "999999999999"
+	r, _, _ := testRegistry(t, localcc.Options{Fixtures: []localcc.Fixture{roleFixture(home, "Deploy"), roleFixture(other, "Deploy")}})
 	ctx := context.Background()
-	base := cloudcontrol.Options{Scheduler: cloudcontrol.NewScheduler(), Endpoint: srv.URL(), STSEndpoint: srv.URL()}
-	def, err := cloudcontrol.New(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := newScopeRegistry(def, base)
 	for _, tc := range []struct {
 		rec  state.Scope
 		want string // "" for no error
