@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/athanor-iac/athanor"
 	"github.com/athanor-iac/athanor/localcc"
+	"github.com/athanor-iac/athanor/localcc/localcctest"
 	"github.com/athanor-iac/athanor/state"
 )
 
@@ -53,11 +53,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	localcctest.AWSEnv(t)
 	t.Setenv("NO_COLOR", "1")
 	srv, err := localcc.Start(localcc.Options{Latency: map[string]localcc.Range{"*": {Min: 0, Max: 20 * time.Millisecond}}}, "127.0.0.1:0")
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/athanor-iac/athanor/coverage"
 	"github.com/athanor-iac/athanor/examples/org-flow-logs/orgflow"
 	"github.com/athanor-iac/athanor/localcc"
+	"github.com/athanor-iac/athanor/localcc/localcctest"
 )
 
 const mgmt = "111111111111"
@@ -35,11 +35,7 @@ var smallOrg = localcc.Organization{Accounts: 2, Regions: regions, VPCs: 3, Cove
 // newEnv starts an endpoint with the generated organisation org.
 func newEnv(t *testing.T, org localcc.Organization) *env {
 	t.Helper()
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	localcctest.AWSEnv(t)
 	t.Setenv("NO_COLOR", "1")
 	srv, err := localcc.Start(localcc.Options{Account: mgmt, Org: &org, Seed: 3,
 		Latency: map[string]localcc.Range{"*": {Min: 0, Max: 10 * time.Millisecond}}}, "127.0.0.1:0")

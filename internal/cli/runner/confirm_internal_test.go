@@ -8,12 +8,13 @@ import (
 
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/localcc"
+	"github.com/athanor-iac/athanor/localcc/localcctest"
 )
 
 // On a terminal, up shows the plan and asks; anything but "yes" changes
 // nothing. --yes skips the question.
 func TestUpAsksOnATerminal(t *testing.T) {
-	localAWSEnv(t)
+	localcctest.AWSEnv(t)
 	srv, err := localcc.Start(localcc.Options{Latency: map[string]localcc.Range{"*": {}}}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/athanor-iac/athanor/internal/engine"
 	"github.com/athanor-iac/athanor/localcc"
+	"github.com/athanor-iac/athanor/localcc/localcctest"
 	"github.com/athanor-iac/athanor/provider/cloudcontrol"
 	"github.com/athanor-iac/athanor/state"
 )
@@ -24,7 +25,7 @@ func roleFixture(acct, name string) localcc.Fixture {
 // endpoint started with opts, and the run's own provider.
 func testRegistry(t *testing.T, opts localcc.Options) (*scopeRegistry, *cloudcontrol.Provider, *localcc.Server) {
 	t.Helper()
-	localAWSEnv(t)
+	localcctest.AWSEnv(t)
 	opts.Account = testHome
 	srv, err := localcc.Start(opts, "127.0.0.1:0")
 	if err != nil {
