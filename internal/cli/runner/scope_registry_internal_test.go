@@ -150,3 +150,23 @@ func TestScopeRegistryRecordWhereItsWayLeads(t *testing.T) {
 		}
 	}
 }
+
+// A scope that reaches out as the run does (no role, no profile) in the
+// run's own region is the run's own, without asking STS again; in another
+// region it is another place, reached with the run's credentials.
+func TestScopeRegistryTheRunsOwnWay(t *testing.T) {
+	r, _, srv := testRegistry(t, localcc.Options{Regions: []string{"us-east-1", "eu-west-1"}})
+	ctx := context.Background()
+	for _, spec := range []state.Scope{{}, {Region: "us-east-1"}} {
+		if sc, err := r.Resolve(ctx, spec); err != nil || sc != nil {
+			t.Fatalf("%+v resolves to %s, %v; want the run's own", spec, sc, err)
+		}
+	}
+	if got := srv.Metrics().Calls["GetCallerIdentity"]; got != 1 {
+		t.Fatalf("%d GetCallerIdentity calls, want the run's own one", got)
+	}
+	sc, err := r.Resolve(ctx, state.Scope{Region: "eu-west-1"})
+	if err != nil || sc == nil || sc.Home || sc.Key() != testHome+"/eu-west-1" {
+		t.Fatalf("another region resolves to %+v, %v; want %s/eu-west-1", sc, err, testHome)
+	}
+}
