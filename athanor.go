@@ -122,7 +122,9 @@ type Resource struct {
 	Type      string
 	// Identifier is the primary identifier (for a flow log, its fl- ID).
 	Identifier string
-	// Properties are every property AWS reports, read-only ones included.
+	// Properties are every property AWS reports, read-only ones included,
+	// as JSON decodes into any: numbers are float64 whether the resource
+	// was created this run or read from the state.
 	Properties map[string]any
 }
 
@@ -166,7 +168,7 @@ func (a *App) declare(scope *state.Scope, typeName, logicalID string, props any,
 		a.waits.declare(logicalID, nil, err)
 		return nil, err
 	}
-	r := &Resource{LogicalID: logicalID, Type: typeName, Identifier: res.Identifier, Properties: res.Properties}
+	r := &Resource{LogicalID: logicalID, Type: typeName, Identifier: res.Identifier, Properties: programProperties(res.Properties)}
 	a.waits.declare(logicalID, r, nil)
 	a.waits.noteDeclared(r, a.planning)
 	return r, nil

@@ -109,3 +109,19 @@ func TestAliases(t *testing.T) {
 		t.Errorf("an alias of another type: exit %d\n%s", code, out)
 	}
 }
+
+// A plan that reads nothing (--refresh=false) says Import needs AWS, and
+// how to plan instead.
+func TestImportOptionInPlanWithoutRefresh(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	p := seedProps()["vpcFlowLog"]
+	id := e.createDirectly("AWS::EC2::FlowLog", p, "")
+	prog := optionProgram(map[string]ec2.FlowLogProps{"vpcFlowLog": p}, map[string][]athanor.ResourceOption{"vpcFlowLog": {athanor.Import(id)}})
+	code, out := e.run(prog, "plan", "--refresh=false")
+	if code != 1 || !strings.Contains(out, `Import("`+id+`") reads the existing resource, and this plan does not read AWS: plan without --refresh=false`) {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if code, out := e.run(prog, "plan"); code != 0 {
+		t.Fatalf("plan as advised: exit %d\n%s", code, out)
+	}
+}

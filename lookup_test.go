@@ -129,6 +129,23 @@ func TestLookupMissingStopsThePlan(t *testing.T) {
 	}
 }
 
+// A plan that reads nothing (--refresh=false) says a lookup needs AWS,
+// and how to plan instead.
+func TestLookupInPlanWithoutRefresh(t *testing.T) {
+	e := newEnv(t, localcc.Options{})
+	prog := func(app *athanor.App) error {
+		_, err := ec2.GetVPC(app, "vpc-12345678")
+		return err
+	}
+	code, out := e.run(prog, "plan", "--refresh=false")
+	if code != 1 || !strings.Contains(out, "look up AWS::EC2::VPC: reading what the program does not manage needs AWS, and this plan reads nothing (--refresh=false); plan without --refresh=false") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if code, out := e.run(prog, "plan"); code != 0 {
+		t.Fatalf("plan as advised: exit %d\n%s", code, out)
+	}
+}
+
 // Types whose list handler lists within a parent take it as a parameter,
 // which goes to Cloud Control as the ResourceModel; the generic List says
 // what is missing, and refuses types that cannot be listed.

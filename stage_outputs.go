@@ -97,6 +97,7 @@ func (a *App) recordedOutputs() map[string]any {
 // $ATHANOR_STATE, else file://.athanor), so that one stage's program can
 // use another's: a network stage's VPC ID in an application stage. It
 // needs no lock, and a stage that recorded none has an empty map.
+// Numbers are float64, as in [Resource.Properties].
 //
 // Secret outputs are returned marked as secrets (see [IsSecret]),
 // decrypted with the key the environment configures for that stage

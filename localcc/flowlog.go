@@ -151,11 +151,18 @@ func (flowLogHandler) update(s *Server, sc *schema.Schema, res *resource, desire
 	if len(add) > 0 {
 		s.ec2Calls = append(s.ec2Calls, EC2Call{Action: "CreateTags", FlowLogID: res.Identifier, Tags: add})
 	}
-	if tags, ok := desired["Tags"]; ok {
-		res.Model["Tags"] = cloneValue(tags)
-	} else {
-		delete(res.Model, "Tags")
+	// A stored model is replaced, never changed in place: a save may be
+	// encoding the old one (see Server.snapshot).
+	next := make(map[string]any, len(res.Model)+1)
+	for k, v := range res.Model {
+		next[k] = v
 	}
+	if tags, ok := desired["Tags"]; ok {
+		next["Tags"] = cloneValue(tags)
+	} else {
+		delete(next, "Tags")
+	}
+	res.Model = next
 	return nil
 }
 

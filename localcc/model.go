@@ -33,7 +33,9 @@ func terminal(status string) bool {
 	return status == statusSuccess || status == statusFailed || status == statusCancelComplete
 }
 
-// resource is one resource the endpoint holds.
+// resource is one resource the endpoint holds. Once it is stored, its
+// Model is replaced, never changed in place (nor what it holds), since a
+// save may be encoding it outside the lock (see Server.snapshot).
 type resource struct {
 	Type       string         `json:"type"`
 	Identifier string         `json:"identifier"`
@@ -44,7 +46,9 @@ type resource struct {
 	Created    time.Time      `json:"created"`
 }
 
-// request is one resource operation request (a RequestToken).
+// request is one resource operation request (a RequestToken). Its Desired
+// is fixed when it is submitted, and handlers work on copies of it, since a
+// save may be encoding it outside the lock (see Server.snapshot).
 type request struct {
 	Token       string `json:"token"`
 	ClientToken string `json:"clientToken,omitempty"`

@@ -84,35 +84,78 @@ func (s *Server) load(path string) error {
 
 // Save writes the data file atomically: a temporary file in the same
 // folder, synced, then renamed over the old one, so a crash leaves the old
-// or the new file, never a torn one.
+// or the new file, never a torn one. It holds the server's lock only to copy
+// the state (see snapshot); encoding and writing a large endpoint's state
+// takes tens of milliseconds, during which calls go on.
 func (s *Server) Save() error {
 	if s.opts.DataFile == "" {
 		return nil
 	}
+	// saveMu is held from the copy to the rename, so that files are
+	// written in the order their states were taken.
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
-	s.mu.Lock()
-	snap := snapshot{Version: dataVersion, Seq: s.seq, EC2Calls: s.ec2Calls}
-	for _, byType := range s.resources {
-		for _, byID := range byType {
-			for _, r := range byID {
-				snap.Resources = append(snap.Resources, r)
-			}
-		}
-	}
-	for _, ss := range s.sessions {
-		snap.Sessions = append(snap.Sessions, ss)
-	}
-	for _, r := range s.requests {
-		snap.Requests = append(snap.Requests, r)
-	}
+	snap := s.snapshot()
+	start := time.Now()
 	data, err := json.Marshal(snap)
-	s.dirty = false
-	s.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("encode local endpoint data: %w", err)
 	}
-	return writeAtomic(s.opts.DataFile, data)
+	err = writeAtomic(s.opts.DataFile, data)
+	s.lastSave.Store(int64(time.Since(start)))
+	return err
+}
+
+// snapshot copies the state the data file holds, so that it can be encoded
+// without the lock while calls change the state. Requests, resources and
+// sessions are copied by value, which is enough because what they point to
+// is never changed in place: a resource's Model is replaced, not modified,
+// by the handlers, and a request's Desired is fixed when it is submitted.
+// EC2 calls are only ever appended, so a copy of the slice header is a copy
+// of the calls so far.
+func (s *Server) snapshot() snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	snap := snapshot{Version: dataVersion, Seq: s.seq, EC2Calls: s.ec2Calls[:len(s.ec2Calls):len(s.ec2Calls)]}
+	n := 0
+	for _, byType := range s.resources {
+		for _, byID := range byType {
+			n += len(byID)
+		}
+	}
+	resources := make([]resource, 0, n)
+	for _, byType := range s.resources {
+		for _, byID := range byType {
+			for _, r := range byID {
+				resources = append(resources, *r)
+			}
+		}
+	}
+	snap.Resources = pointers(resources)
+	requests := make([]request, 0, len(s.requests))
+	for _, r := range s.requests {
+		requests = append(requests, *r)
+	}
+	snap.Requests = pointers(requests)
+	sessions := make([]session, 0, len(s.sessions))
+	for _, ss := range s.sessions {
+		sessions = append(sessions, *ss)
+	}
+	snap.Sessions = pointers(sessions)
+	return snap
+}
+
+// pointers points at each element of xs, for the snapshot's lists. An
+// empty list is nil, so that it is encoded as null, as it always was.
+func pointers[T any](xs []T) []*T {
+	if len(xs) == 0 {
+		return nil
+	}
+	out := make([]*T, len(xs))
+	for i := range xs {
+		out[i] = &xs[i]
+	}
+	return out
 }
 
 func writeAtomic(path string, data []byte) error {
@@ -142,8 +185,9 @@ func writeAtomic(path string, data []byte) error {
 	return nil
 }
 
-// saver writes the data file shortly after changes, at most every 200 ms,
-// so that a killed endpoint loses little.
+// saver writes the data file shortly after changes, so that a killed
+// endpoint loses little: saveDelay after the first change since the last
+// save.
 func (s *Server) saver() {
 	defer s.bg.Done()
 	for {
@@ -155,12 +199,24 @@ func (s *Server) saver() {
 		select {
 		case <-s.done:
 			return
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(saveDelay(time.Duration(s.lastSave.Load()))):
 		}
 		if err := s.Save(); err != nil {
 			s.log.Error("save local endpoint data", "err", err)
 		}
 	}
+}
+
+// saveDelay is how long the saver waits after a change: 200 ms, or five
+// times as long as the last save took to encode and write when that is
+// more. A save no longer stops calls, but it takes a core while it
+// encodes; an endpoint large enough to take 100 ms would otherwise spend
+// half a core saving while a busy program changes it, on machines where
+// the program and the endpoint share two cores. Waiting in proportion
+// bounds that share to a sixth whatever the size, at the price of a file
+// that lags further behind for very large endpoints.
+func saveDelay(last time.Duration) time.Duration {
+	return max(200*time.Millisecond, 5*last)
 }
 
 // holder is what the data file's lock holds while this process has it: a

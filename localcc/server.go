@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -152,10 +153,10 @@ type Server struct {
 	seq       uint64
 	ec2Calls  []EC2Call
 	metrics   metrics
-	dirty     bool
 	oldest    time.Time // EventTime of the oldest request kept
 
-	saveMu   sync.Mutex // serialises data file writes
+	saveMu   sync.Mutex   // serialises data file writes
+	lastSave atomic.Int64 // how long the last save took to encode and write, in ns
 	saveKick chan struct{}
 	done     chan struct{}
 	bg       sync.WaitGroup
@@ -378,8 +379,8 @@ func (q *dueQueue) Pop() any {
 	return r
 }
 
+// markDirty asks the saver to write the data file soon.
 func (s *Server) markDirty() {
-	s.dirty = true
 	select {
 	case s.saveKick <- struct{}{}:
 	default:

@@ -155,6 +155,9 @@ func TestLocalBadFlagValues(t *testing.T) {
 		{[]string{"--addr", "0.0.0.0:4566"}, "not a loopback address"},
 		{[]string{"--addr", ":4566"}, "listens on every interface"},
 		{[]string{"--addr", "192.168.1.1:4566"}, "--allow-remote"},
+		// Every mistake the values' checks find is reported at once.
+		{[]string{"--addr", ":4566", "--account", "42", "--region", "Europe", "--regions", "x"},
+			"4 mistakes on the command line:\n  --addr :4566 listens on every interface"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, _, errOut := run(t, "", append([]string{"local"}, tc.args...)...)

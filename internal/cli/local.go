@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/athanor-iac/athanor/internal/cli/cmdutil"
 	"github.com/athanor-iac/athanor/localcc"
 )
 
@@ -31,20 +32,28 @@ type LocalOptions struct {
 // nil runs the endpoint until ctx ends.
 func NewCmdLocal(f *Factory, runF func(context.Context, *LocalOptions) error) *cobra.Command {
 	opts := &LocalOptions{IO: f.IOStreams}
-	var (
-		latency  = &latencyFlag{schemas: f.Schemas}
-		throttle = &throttleFlag{}
-		scoped   = &scopeThrottleFlag{}
-		failSrv  rateFlag
-		failHand = &handlerFaultFlag{}
-		drop     rateFlag
-		creds    = &credentialsFlag{}
-		org      = &orgFlag{}
-	)
+	lf := newLocalFlags(f)
 	cmd := &cobra.Command{
-		Use:   "local",
-		Short: "Run a local Cloud Control endpoint in the foreground",
-		Long: `Run a local Cloud Control endpoint in the foreground until interrupted.
+		Use:     "local",
+		Short:   "Run a local Cloud Control endpoint in the foreground",
+		Long:    localLong,
+		Example: localExample,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := lf.fill(opts); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runLocal(cmd.Context(), opts)
+		},
+	}
+	lf.register(cmd, opts)
+	return cmd
+}
+
+const localLong = `Run a local Cloud Control endpoint in the foreground until interrupted.
 
 It speaks Cloud Control's wire protocol, so the AWS CLI and SDKs work against
 it unchanged: every type with a CloudFormation schema can be created, read,
@@ -83,72 +92,101 @@ Any well-formed SigV4 signature with plain keys is accepted unless
 --credentials is set; assumed-role credentials are always checked.
 The endpoint also serves /_athanor/health and /_athanor/metrics (calls and
 throttling per account and region under "scopes", and per caller, such as
-an assumed role's session, under each scope's "callers").`,
-		Example: `  athanor local
+an assumed role's session, under each scope's "callers").`
+
+const localExample = `  athanor local
   athanor local --data .athanor/local.json --latency AWS::EC2::FlowLog=3s..12s
   athanor local --addr 127.0.0.1:0 --latency 0s --seed 1
   athanor local --throttle 5:10 --fail-handlers 0.1:Throttling --drop 0.01
   athanor local --account 111111111111 --regions us-east-1,eu-west-1 --fixtures org.json --throttle-scope 222222222222/eu-west-1=2
   athanor local --account 111111111111 --org accounts=20,regions=us-east-1+eu-west-1,vpcs=12,covered=0.1 --seed 1
-  athanor local --account 111111111111 --org accounts=5,regions=us-east-1,vpcs=2,covered=0,suspended=1,closing=1`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if !opts.AllowRemote {
-				if err := checkLoopback(opts.Addr); err != nil {
-					return err
-				}
-			}
-			if !accountRE.MatchString(opts.Server.Account) {
-				return usageErrorf("--account %q: expected a 12-digit AWS account ID, like 123456789012", opts.Server.Account)
-			}
-			if !regionRE.MatchString(opts.Server.Region) {
-				return usageErrorf("--region %q: expected a region name, like us-east-1", opts.Server.Region)
-			}
-			opts.Server.Latency = latency.m
-			for _, r := range opts.Server.Regions {
-				if !regionRE.MatchString(r) {
-					return usageErrorf("--regions %q: expected region names, like us-east-1,eu-west-1", r)
-				}
-			}
-			opts.Server.ThrottleRPS, opts.Server.ThrottleBurst = throttle.rps, throttle.burst
-			opts.Server.ScopeThrottle = scoped.m
-			opts.Server.Org = org.org
-			opts.Server.Faults = localcc.Faults{
-				ServerErrors:    float64(failSrv),
-				HandlerFailures: failHand.rate,
-				HandlerCode:     failHand.code,
-				Drops:           float64(drop),
-			}
-			opts.Server.Credentials = creds.creds
-			opts.Server.DataFile = opts.DataFile
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return runLocal(cmd.Context(), opts)
-		},
+  athanor local --account 111111111111 --org accounts=5,regions=us-east-1,vpcs=2,covered=0,suspended=1,closing=1`
+
+// localFlags are the flags of `athanor local` whose values need parsing
+// or checking before they go into LocalOptions.
+type localFlags struct {
+	latency  *latencyFlag
+	throttle *throttleFlag
+	scoped   *scopeThrottleFlag
+	failSrv  rateFlag
+	failHand *handlerFaultFlag
+	drop     rateFlag
+	creds    *credentialsFlag
+	org      *orgFlag
+}
+
+func newLocalFlags(f *Factory) *localFlags {
+	return &localFlags{
+		latency:  &latencyFlag{schemas: f.Schemas},
+		throttle: &throttleFlag{},
+		scoped:   &scopeThrottleFlag{},
+		failHand: &handlerFaultFlag{},
+		creds:    &credentialsFlag{},
+		org:      &orgFlag{},
 	}
+}
+
+// register defines the flags, in the order --help lists them.
+func (lf *localFlags) register(cmd *cobra.Command, opts *LocalOptions) {
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:4566", "`HOST:PORT` to listen on; port 0 picks a free one")
 	fl.BoolVar(&opts.AllowRemote, "allow-remote", false, "allow an --addr that is not loopback")
 	fl.StringVar(&opts.DataFile, "data", "", "keep resources across restarts in `FILE` (default: memory only)")
 	fl.StringVar(&opts.FixturesFile, "fixtures", "", "also load resources from a JSON fixtures `FILE`: {\"resources\": [{\"type\": ..., \"properties\": {...}}]}")
 	fl.BoolVar(&opts.SeedFixtures, "seed-fixtures", true, "load the built-in fixtures the examples refer to")
-	fl.Var(latency, "latency", "how long mutations take: TYPE=MIN..MAX for one type, or MIN..MAX for all (repeatable)")
-	fl.Var(throttle, "throttle", "answer calls beyond RPS per second (burst BURST) in each account and region with ThrottlingException")
-	fl.Var(scoped, "throttle-scope", "throttle one account and region alone, overriding --throttle there (repeatable)")
-	fl.Var(org, "org", "start with a generated organisation: member accounts, their roles, VPCs per account and region, a covered fraction (see above)")
+	fl.Var(lf.latency, "latency", "how long mutations take: TYPE=MIN..MAX for one type, or MIN..MAX for all (repeatable)")
+	fl.Var(lf.throttle, "throttle", "answer calls beyond RPS per second (burst BURST) in each account and region with ThrottlingException")
+	fl.Var(lf.scoped, "throttle-scope", "throttle one account and region alone, overriding --throttle there (repeatable)")
+	fl.Var(lf.org, "org", "start with a generated organisation: member accounts, their roles, VPCs per account and region, a covered fraction (see above)")
 	fl.StringSliceVar(&opts.Server.Regions, "regions", nil, "serve only these `REGIONS` (comma-separated); calls signed for others are refused (default: any)")
-	fl.Var(&failSrv, "fail-server", "answer this fraction of calls with HTTP 500 InternalFailure")
-	fl.Var(failHand, "fail-handlers", "end this fraction of mutations FAILED with CODE (default ServiceInternalError)")
-	fl.Var(&drop, "drop", "close this fraction of connections without an answer")
-	fl.Var(creds, "credentials", "check SigV4 signatures against this access key pair")
+	fl.Var(&lf.failSrv, "fail-server", "answer this fraction of calls with HTTP 500 InternalFailure")
+	fl.Var(lf.failHand, "fail-handlers", "end this fraction of mutations FAILED with CODE (default ServiceInternalError)")
+	fl.Var(&lf.drop, "drop", "close this fraction of connections without an answer")
+	fl.Var(lf.creds, "credentials", "check SigV4 signatures against this access key pair")
 	fl.StringVar(&opts.Server.Region, "region", "us-east-1", "`REGION` of fixtures that name none")
 	fl.StringVar(&opts.Server.Account, "account", "123456789012", "`ACCOUNT` of plain access keys and of fixtures that name none")
 	fl.BoolVar(&opts.Server.LateCancel, "late-cancel", false, "let cancelled requests finish their work before they end CANCEL_COMPLETE, as a real handler past the point of no return does")
 	fl.DurationVar(&opts.Server.RetryAfter, "retry-after", 0, "make unfinished requests' events carry RetryAfter this far ahead (0: none, as usual on AWS)")
 	fl.Uint64Var(&opts.Server.Seed, "seed", 0, "make identifiers and latencies repeatable with seed `N` (0: random)")
 	fl.BoolVar(&opts.Verbose, "verbose", false, "log every API call to stderr")
-	return cmd
+}
+
+// fill checks the parsed flags, reporting every mistake at once, and puts
+// their values into opts.Server.
+func (lf *localFlags) fill(opts *LocalOptions) error {
+	var errs cmdutil.Mistakes
+	if !opts.AllowRemote {
+		if err := checkLoopback(opts.Addr); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if !accountRE.MatchString(opts.Server.Account) {
+		errs = append(errs, fmt.Errorf("--account %q: expected a 12-digit AWS account ID, like 123456789012", opts.Server.Account))
+	}
+	if !regionRE.MatchString(opts.Server.Region) {
+		errs = append(errs, fmt.Errorf("--region %q: expected a region name, like us-east-1", opts.Server.Region))
+	}
+	for _, r := range opts.Server.Regions {
+		if !regionRE.MatchString(r) {
+			errs = append(errs, fmt.Errorf("--regions %q: expected region names, like us-east-1,eu-west-1", r))
+		}
+	}
+	if len(errs) > 0 {
+		return &UsageError{Err: errs}
+	}
+	opts.Server.Latency = lf.latency.m
+	opts.Server.ThrottleRPS, opts.Server.ThrottleBurst = lf.throttle.rps, lf.throttle.burst
+	opts.Server.ScopeThrottle = lf.scoped.m
+	opts.Server.Org = lf.org.org
+	opts.Server.Faults = localcc.Faults{
+		ServerErrors:    float64(lf.failSrv),
+		HandlerFailures: lf.failHand.rate,
+		HandlerCode:     lf.failHand.code,
+		Drops:           float64(lf.drop),
+	}
+	opts.Server.Credentials = lf.creds.creds
+	opts.Server.DataFile = opts.DataFile
+	return nil
 }
 
 // runLocal serves the endpoint until ctx ends, then closes it, which saves

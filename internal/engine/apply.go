@@ -115,14 +115,8 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 	// earlier run left in flight is reported as created, not unchanged.
 	recovered := NoOp
 	if rec.Pending != nil || hasPendingSuperseded(rec) {
-		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Phase: PhaseNote, Detail: "finishing an operation an earlier run left in flight"})
-		rctx, done := e.opContext(ctx, d.LogicalID, sc, "create")
-		wasCreating := rec.Pending != nil && rec.Pending.Operation == state.OpCreate && rec.Identifier == ""
-		if err := done(e.recover(rctx, sc, rec, d.Props)); err != nil {
-			return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: "recover", Err: recordScrubber(rec).Error(err)}
-		}
-		if wasCreating && rec.Identifier != "" {
-			recovered = Create
+		if recovered, err = e.finishPending(ctx, sc, d, rec); err != nil {
+			return Result{}, err
 		}
 		c, desired = decide(sc, rec, d)
 	}
@@ -136,6 +130,48 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		// into the same account and region).
 		rec.Scope = d.Scope
 	}
+	adopted, err := e.act(ctx, sc, d, rec, c, desired)
+	if err != nil {
+		// AWS's messages may quote the properties it was sent.
+		err = scrubberFor(d.Props, rec.Props).Error(err)
+		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: PhaseFailed, Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
+		return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: string(c.Action), Err: err}
+	}
+	if err := e.settle(ctx, rec, prev, deps, desired, scopeChanged); err != nil {
+		return Result{}, err
+	}
+	done := c.Action
+	switch {
+	case adopted:
+		done = Adopted
+	case c.Action == NoOp:
+		done = recovered
+	}
+	e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: done, Phase: PhaseDone, Identifier: rec.Identifier, Elapsed: time.Since(start)})
+	return Result{Identifier: rec.Identifier, Properties: cloneMap(rec.Outputs)}, nil
+}
+
+// finishPending finishes the operations an earlier run left in flight on
+// rec, and says Create when that created the resource.
+func (e *Engine) finishPending(ctx context.Context, sc *schema.Schema, d Declaration, rec *state.Record) (Action, error) {
+	e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Phase: PhaseNote, Detail: "finishing an operation an earlier run left in flight"})
+	rctx, done := e.opContext(ctx, d.LogicalID, sc, "create")
+	wasCreating := rec.Pending != nil && rec.Pending.Operation == state.OpCreate && rec.Identifier == ""
+	if err := done(e.recover(rctx, sc, rec, d.Props)); err != nil {
+		return NoOp, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: "recover", Err: recordScrubber(rec).Error(err)}
+	}
+	if wasCreating && rec.Identifier != "" {
+		return Create, nil
+	}
+	return NoOp, nil
+}
+
+// act carries out c's action on rec: create (or finish a replacement),
+// update or replace; then makes a resource --adopt took over match the
+// program, and deletes what a replacement superseded once nothing
+// refers to it. It reports whether the resource was adopted.
+func (e *Engine) act(ctx context.Context, sc *schema.Schema, d Declaration, rec *state.Record, c Change, desired map[string]any) (bool, error) {
+	var err error
 	switch c.Action {
 	case Create:
 		if len(rec.Superseded) > 0 {
@@ -170,33 +206,25 @@ func (e *Engine) apply(ctx context.Context, sc *schema.Schema, d Declaration, de
 		// run (Orphans, DeleteAll), after theirs.
 		err = e.deleteSuperseded(ctx, sc, rec)
 	}
-	if err != nil {
-		// AWS's messages may quote the properties it was sent.
-		err = scrubberFor(d.Props, rec.Props).Error(err)
-		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: PhaseFailed, Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
-		return Result{}, &OpError{LogicalID: d.LogicalID, Type: d.Type, Op: string(c.Action), Err: err}
-	}
+	return adopted, err
+}
+
+// settle saves what changed of the record without an operation: its
+// dependencies, options or scope, and the properties of an imported
+// resource the program now declares as it is.
+func (e *Engine) settle(ctx context.Context, rec, prev *state.Record, deps []string, desired map[string]any, scopeChanged bool) error {
 	if !sameStrings(rec.DependsOn, deps) || optionsChanged(prev, rec) || scopeChanged {
 		rec.DependsOn = deps
 		if err := e.put(ctx, rec); err != nil {
-			return Result{}, err
+			return err
 		}
 	}
 	if rec.Props == nil && rec.Identifier != "" {
 		// An imported resource the program now declares as it is.
 		rec.Props = desired
-		if err := e.put(ctx, rec); err != nil {
-			return Result{}, err
-		}
+		return e.put(ctx, rec)
 	}
-	if adopted {
-		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: Adopted, Phase: PhaseDone, Identifier: rec.Identifier, Elapsed: time.Since(start)})
-	} else if c.Action != NoOp {
-		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: c.Action, Phase: PhaseDone, Identifier: rec.Identifier, Elapsed: time.Since(start)})
-	} else {
-		e.emit(Event{LogicalID: d.LogicalID, Type: d.Type, Action: recovered, Phase: PhaseDone, Identifier: rec.Identifier, Elapsed: time.Since(start)})
-	}
-	return Result{Identifier: rec.Identifier, Properties: cloneMap(rec.Outputs)}, nil
+	return nil
 }
 
 func hasPendingSuperseded(rec *state.Record) bool {

@@ -1,8 +1,6 @@
 package secrets
 
 import (
-	"strconv"
-
 	"github.com/athanor-iac/athanor/internal/walk"
 	"github.com/athanor-iac/athanor/state"
 )
@@ -30,56 +28,6 @@ func envelopeOf(v any) (Envelope, bool) {
 
 func (e Envelope) value() map[string]any {
 	return map[string]any{envelopeKey: map[string]any{"kid": e.KeyID, "fp": e.Fingerprint, "ct": e.Ciphertext}}
-}
-
-// transform rewrites the leaves of v for which fn returns a new value,
-// copying only what changes; ptr is v's JSON pointer.
-func transform(v any, ptr string, fn func(ptr string, v any) (any, bool, error)) (any, bool, error) {
-	if n, changed, err := fn(ptr, v); err != nil || changed {
-		return n, changed, err
-	}
-	switch v := v.(type) {
-	case map[string]any:
-		var out map[string]any
-		for k, e := range v {
-			n, changed, err := transform(e, ptr+"/"+walk.PointerToken(k), fn)
-			if err != nil {
-				return nil, false, err
-			}
-			if !changed {
-				continue
-			}
-			if out == nil {
-				out = make(map[string]any, len(v))
-				for k2, e2 := range v {
-					out[k2] = e2
-				}
-			}
-			out[k] = n
-		}
-		if out != nil {
-			return out, true, nil
-		}
-	case []any:
-		var out []any
-		for i, e := range v {
-			n, changed, err := transform(e, ptr+"/"+strconv.Itoa(i), fn)
-			if err != nil {
-				return nil, false, err
-			}
-			if !changed {
-				continue
-			}
-			if out == nil {
-				out = append([]any(nil), v...)
-			}
-			out[i] = n
-		}
-		if out != nil {
-			return out, true, nil
-		}
-	}
-	return v, false, nil
 }
 
 // eachSection applies fn to every property map of a record (props,
@@ -189,7 +137,7 @@ func RedactStored(rec state.Record) state.Record {
 // redactStored returns m with every envelope, and every marked string,
 // replaced by "(sensitive)".
 func redactStored(m map[string]any) map[string]any {
-	out, _, _ := transform(m, "", func(_ string, v any) (any, bool, error) {
+	out, _, _ := walk.Transform(m, "", func(_ string, v any) (any, bool, error) {
 		if _, ok := envelopeOf(v); ok {
 			return Redacted, true, nil
 		}

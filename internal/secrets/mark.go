@@ -245,7 +245,7 @@ func mapStrings(v any, fn func(string) string) any {
 }
 
 func mapChanged(v any, fn func(string) string) (any, bool) {
-	out, changed, _ := transform(v, "", func(_ string, x any) (any, bool, error) {
+	out, changed, _ := walk.Transform(v, "", func(_ string, x any) (any, bool, error) {
 		s, ok := x.(string)
 		if !ok {
 			return x, false, nil

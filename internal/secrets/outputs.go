@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/athanor-iac/athanor/internal/walk"
 	"github.com/athanor-iac/athanor/state"
 )
 
@@ -45,7 +46,7 @@ func (s *Store) rememberOutputs(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	transform(prev, "", func(ptr string, v any) (any, bool, error) {
+	walk.Transform(prev, "", func(ptr string, v any) (any, bool, error) {
 		if env, ok := envelopeOf(v); ok {
 			s.remember(outputsID+"\x00"+ptr, env)
 			return v, true, nil

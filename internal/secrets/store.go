@@ -7,6 +7,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/athanor-iac/athanor/internal/walk"
 	"github.com/athanor-iac/athanor/state"
 )
 
@@ -109,7 +110,7 @@ func (s *Store) openRecord(rec *state.Record) error {
 // openMap returns m with every envelope decrypted, for the place id (a
 // logical ID); where names it in errors. Called with s.mu held.
 func (s *Store) openMap(id, where string, m map[string]any) (map[string]any, error) {
-	out, _, err := transform(m, "", func(ptr string, v any) (any, bool, error) {
+	out, _, err := walk.Transform(m, "", func(ptr string, v any) (any, bool, error) {
 		env, ok := envelopeOf(v)
 		if !ok {
 			return v, false, nil
@@ -262,7 +263,7 @@ func (s *Store) seal(ctx context.Context, r state.Record) (state.Record, error) 
 // sealMap returns m with every marked string replaced by an envelope
 // sealed with k for the place id (a logical ID). Called with s.mu held.
 func (s *Store) sealMap(k *Key, id string, m map[string]any) (map[string]any, error) {
-	out, _, err := transform(m, "", func(ptr string, v any) (any, bool, error) {
+	out, _, err := walk.Transform(m, "", func(ptr string, v any) (any, bool, error) {
 		str, ok := v.(string)
 		if !ok || !IsMarked(str) {
 			return v, false, nil

@@ -1,9 +1,63 @@
 // Package walk visits the values of decoded JSON (map[string]any, []any,
-// string, ...), so that the engine's dependency and placeholder checks and
-// the secrets package's marking share one traversal.
+// string, ...), so that the engine's dependency and placeholder checks,
+// the secrets package's marking and sealing, and the numbers programs see
+// share one traversal.
 package walk
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
+
+// Transform rewrites the leaves of v for which fn returns a new value,
+// copying only what changes; ptr is v's JSON pointer.
+func Transform(v any, ptr string, fn func(ptr string, v any) (any, bool, error)) (any, bool, error) {
+	if n, changed, err := fn(ptr, v); err != nil || changed {
+		return n, changed, err
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		var out map[string]any
+		for k, e := range v {
+			n, changed, err := Transform(e, ptr+"/"+PointerToken(k), fn)
+			if err != nil {
+				return nil, false, err
+			}
+			if !changed {
+				continue
+			}
+			if out == nil {
+				out = make(map[string]any, len(v))
+				for k2, e2 := range v {
+					out[k2] = e2
+				}
+			}
+			out[k] = n
+		}
+		if out != nil {
+			return out, true, nil
+		}
+	case []any:
+		var out []any
+		for i, e := range v {
+			n, changed, err := Transform(e, ptr+"/"+strconv.Itoa(i), fn)
+			if err != nil {
+				return nil, false, err
+			}
+			if !changed {
+				continue
+			}
+			if out == nil {
+				out = append([]any(nil), v...)
+			}
+			out[i] = n
+		}
+		if out != nil {
+			return out, true, nil
+		}
+	}
+	return v, false, nil
+}
 
 // Strings calls fn for every string inside v, in no particular order.
 func Strings(v any, fn func(string)) {

@@ -106,6 +106,26 @@ func Main(ctx context.Context, appName string, args []string, stdout, stderr io.
 func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []string, interactive bool, stdin io.Reader, stdout, stderr io.Writer, fn Program) int {
 	cfg := config{stop: stop, interactive: interactive, stdin: stdin}
 	code := cmdutil.ExitOK
+	root := newRootCommand(appName, args, stdout, stderr)
+	cfg.addGlobalFlags(root)
+	run := func(command string) func(*cobra.Command, []string) error {
+		return func(cmd *cobra.Command, _ []string) error {
+			cfg.command = command
+			c, err := execute(cmd.Context(), appName, cfg, stdout, stderr, fn)
+			code = c
+			return state.Locate(err, cfg.location(appName))
+		}
+	}
+	cfg.addCommands(root, run)
+	if err := root.ExecuteContext(ctx); err != nil {
+		return cfg.failed(ctx, appName, args, err, code, stdout, stderr)
+	}
+	return code
+}
+
+// newRootCommand is the program's command without its flags and
+// subcommands; running it with no arguments is up.
+func newRootCommand(appName string, args []string, stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:           appName + " [up|plan|refresh|destroy]",
 		Short:         fmt.Sprintf("Make AWS match the %s program (Athanor)", appName),
@@ -126,29 +146,36 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetArgs(args)
+	return root
+}
+
+// addGlobalFlags defines the flags every command takes, by concern.
+func (cfg *config) addGlobalFlags(root *cobra.Command) {
 	fl := root.PersistentFlags()
+	// Which stage, and where its state is.
 	fl.StringVar(&cfg.stage, "stage", "", "stage to run (default $ATHANOR_STAGE, then the user name)")
 	fl.StringVar(&cfg.stateURL, "state", "", "state store URL (default $ATHANOR_STATE, then file://.athanor)")
+	// Which AWS: endpoints, region, credentials.
 	fl.StringVar(&cfg.endpoint, "endpoint", "", "Cloud Control endpoint URL (default: the SDK's, which reads AWS_ENDPOINT_URL_CLOUDCONTROL)")
 	fl.StringVar(&cfg.stsEndpoint, "sts-endpoint", "", "STS endpoint URL, for scopes' roles and accounts (default: --endpoint when given, else the SDK's, which reads AWS_ENDPOINT_URL_STS)")
 	fl.BoolVar(&cfg.local, "local", false, "run against an embedded local Cloud Control endpoint (the program imports localcc), keeping its data under .athanor/local/")
 	fl.StringVar(&cfg.region, "region", "", "AWS region (default from the AWS configuration)")
 	fl.StringVar(&cfg.profile, "profile", "", "AWS shared configuration profile")
+	// How fast, and how long.
 	fl.IntVar(&cfg.parallelism, "parallelism", 10, "resource operations in flight at once")
-	fl.BoolVar(&cfg.adopt, "adopt", false, "take over existing resources that a create finds already exist")
-	fl.StringArrayVar(&cfg.targets, "target", nil, "work on this resource (logical ID) and what it depends on, or for destroy what depends on it, alone; repeatable")
 	fl.Float64Var(&cfg.maxRPS, "max-rps", cloudcontrol.DefaultRequestsPerSecond, "most Cloud Control calls a second; lowered on its own when AWS throttles")
 	fl.DurationVar(&cfg.timeout, "timeout", 0, "longest one operation may take (default: the type's handler timeout from its schema, else 120m; also $ATHANOR_OPERATION_TIMEOUT)")
+	// Which resources.
+	fl.BoolVar(&cfg.adopt, "adopt", false, "take over existing resources that a create finds already exist")
+	fl.StringArrayVar(&cfg.targets, "target", nil, "work on this resource (logical ID) and what it depends on, or for destroy what depends on it, alone; repeatable")
+	// What is printed.
 	fl.BoolVarP(&cfg.quiet, "quiet", "q", false, "print only errors and the summary")
 	fl.BoolVarP(&cfg.verbose, "verbose", "v", false, "print every API call with its request token and duration")
-	run := func(command string) func(*cobra.Command, []string) error {
-		return func(cmd *cobra.Command, _ []string) error {
-			cfg.command = command
-			c, err := execute(cmd.Context(), appName, cfg, stdout, stderr, fn)
-			code = c
-			return state.Locate(err, cfg.location(appName))
-		}
-	}
+}
+
+// addCommands makes up the root command's default and adds the
+// subcommands with their own flags; run gives each its RunE.
+func (cfg *config) addCommands(root *cobra.Command, run func(command string) func(*cobra.Command, []string) error) {
 	const (
 		refreshHelp = "read the managed resources from AWS first, so that changes made outside the program are undone (--refresh=false trusts the state)"
 		yesHelp     = "apply without asking; needed without a terminal, except with --local"
@@ -168,24 +195,27 @@ func mainWith(ctx context.Context, stop <-chan struct{}, appName string, args []
 	destroy := &cobra.Command{Use: "destroy", Short: "Delete every resource of the stage, dependents first", Args: cobra.NoArgs, RunE: run("destroy")}
 	destroy.Flags().BoolVarP(&cfg.yes, "yes", "y", false, "destroy without asking; needed without a terminal, except with --local")
 	root.AddCommand(up, plan, refresh, destroy)
-	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(stderr, "%s: %s\n", appName, secrets.RedactText(err.Error()))
-		if code == cmdutil.ExitOK {
-			code = cmdutil.ExitUsage // cobra's own errors: unknown flag or command
-			if ctx.Err() != nil {
-				code = cmdutil.ExitError
-			}
+}
+
+// failed reports a run that ended in err and returns its exit code: code
+// when the run set one, else usage for cobra's own errors (an unknown
+// flag or command), or error when ctx ended.
+func (cfg *config) failed(ctx context.Context, appName string, args []string, err error, code int, stdout, stderr io.Writer) int {
+	fmt.Fprintf(stderr, "%s: %s\n", appName, secrets.RedactText(err.Error()))
+	if code == cmdutil.ExitOK {
+		code = cmdutil.ExitUsage // cobra's own errors: unknown flag or command
+		if ctx.Err() != nil {
+			code = cmdutil.ExitError
 		}
-		var needsYes *needsYesError
-		if code == cmdutil.ExitUsage && !errors.As(err, &needsYes) {
-			// The app name is not the command that started the program
-			// (a binary of another name, or go run), so name none.
-			fmt.Fprintln(stderr, "Run the program with --help for usage.")
-		}
-		if cfg.jsonOut || jsonout.Requested(args) {
-			jsonout.Write(stdout, newErrorJSON(err, code))
-		}
-		return code
+	}
+	var needsYes *needsYesError
+	if code == cmdutil.ExitUsage && !errors.As(err, &needsYes) {
+		// The app name is not the command that started the program
+		// (a binary of another name, or go run), so name none.
+		fmt.Fprintln(stderr, "Run the program with --help for usage.")
+	}
+	if cfg.jsonOut || jsonout.Requested(args) {
+		jsonout.Write(stdout, newErrorJSON(err, code))
 	}
 	return code
 }
@@ -353,13 +383,24 @@ func (r *invocation) connect(ctx context.Context) (func(), error) {
 	return closeEndpoint, nil
 }
 
+// provider is the run's provider for the engine: nil, not a nil
+// *cloudcontrol.Provider, when the run reads nothing (plan
+// --refresh=false), so that the engine's checks for one see it missing
+// and say why a lookup or an Import cannot be planned.
+func (r *invocation) provider() engine.Provider {
+	if r.prov == nil {
+		return nil
+	}
+	return r.prov
+}
+
 // plan is the plan pass: every mistake is found before anything is sent.
 // One run reads what it does not manage once: the apply pass reuses the
 // plan pass's lookups.
 func (r *invocation) plan(ctx context.Context) (*planned, int, error) {
 	p := &planned{lookups: engine.NewLookups()}
 	var err error
-	p.sess, err = engine.NewSession(ctx, engine.Options{Store: r.store, Provider: r.prov, Scopes: r.scopes.providerFunc(), Parallelism: r.cfg.parallelism, Adopt: r.cfg.adopt, Events: r.out.event, Stop: r.cfg.stop,
+	p.sess, err = engine.NewSession(ctx, engine.Options{Store: r.store, Provider: r.provider(), Scopes: r.scopes.providerFunc(), Parallelism: r.cfg.parallelism, Adopt: r.cfg.adopt, Events: r.out.event, Stop: r.cfg.stop,
 		OperationTimeout: r.cfg.timeout, Where: r.cfg.location(r.app), Lookups: p.lookups})
 	if err != nil {
 		return nil, cmdutil.ExitError, err
