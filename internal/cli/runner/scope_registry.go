@@ -40,6 +40,7 @@ type scopeRegistry struct {
 	specs    map[state.Scope]*once[scoped]                  // by spec, account left empty
 	creds    map[state.Scope]*once[aws.CredentialsProvider] // of roles, by way in: spec without account and region
 	profiles map[string]*once[aws.CredentialsProvider]      // by profile
+	configs  map[string]*once[aws.Config]                   // the shared AWS configuration, by profile
 	limits   map[string]*cloudcontrol.RateLimit             // by "ACCOUNT/REGION"
 	defKey   string
 }
@@ -54,7 +55,8 @@ type scoped struct {
 func newScopeRegistry(def *cloudcontrol.Provider, base cloudcontrol.Options) *scopeRegistry {
 	return &scopeRegistry{base: base, def: def, specs: map[state.Scope]*once[scoped]{},
 		creds: map[state.Scope]*once[aws.CredentialsProvider]{}, profiles: map[string]*once[aws.CredentialsProvider]{},
-		limits: map[string]*cloudcontrol.RateLimit{}}
+		configs: map[string]*once[aws.Config]{},
+		limits:  map[string]*cloudcontrol.RateLimit{}}
 }
 
 var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z0-9]+)+-[0-9]+$`)
@@ -149,6 +151,9 @@ func (r *scopeRegistry) build(ctx context.Context, spec state.Scope) (scoped, er
 	if spec.Profile != "" {
 		opts.Profile = spec.Profile
 	}
+	if opts.Config, err = r.config(ctx, opts); err != nil {
+		return scoped{}, err
+	}
 	if spec.RoleARN != "" {
 		opts.Role = &cloudcontrol.AssumeRole{ARN: spec.RoleARN, ExternalID: spec.ExternalID, SessionName: spec.SessionName, Duration: time.Duration(spec.DurationSeconds) * time.Second}
 		if opts.Credentials, err = r.roleCredentials(ctx, spec, opts); err != nil {
@@ -186,6 +191,20 @@ func (r *scopeRegistry) build(ctx context.Context, spec state.Scope) (scoped, er
 // and no profile but the run's.
 func (r *scopeRegistry) runsOwnWay(spec state.Scope) bool {
 	return spec.RoleARN == "" && (spec.Profile == "" || spec.Profile == r.base.Profile)
+}
+
+// config is the AWS configuration of opts.Profile, loaded once for every
+// scope that uses the profile: a load costs milliseconds and 1.7 MB of
+// allocations, and scenario g built 80 providers and 19 roles' credentials
+// from the same configuration.
+func (r *scopeRegistry) config(ctx context.Context, opts cloudcontrol.Options) (*aws.Config, error) {
+	cfg, err := onceFor(ctx, &r.mu, r.configs, opts.Profile, func() (aws.Config, error) {
+		return cloudcontrol.LoadConfig(ctx, opts)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &cfg, nil
 }
 
 // sourceCredentials are the credentials of profile, or of the run for
