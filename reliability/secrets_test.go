@@ -5,12 +5,14 @@ package reliability
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -136,7 +138,7 @@ func s3Backend(t *testing.T) stateBackend {
 }
 
 func pgBackend(t *testing.T) stateBackend {
-	url := pgtest.URL(t)
+	url := pgSchema(t, pgtest.URL(t))
 	rows := func(t *testing.T, tables ...string) []byte {
 		ctx := context.Background()
 		conn, err := pgx.Connect(ctx, url)
@@ -162,7 +164,7 @@ func pgBackend(t *testing.T) stateBackend {
 				if err := rows.Scan(&s); err != nil {
 					t.Fatal(err)
 				}
-				all = append(all, s...)
+				all = append(append(all, s...), '\n')
 			}
 			rows.Close()
 		}
@@ -175,6 +177,40 @@ func pgBackend(t *testing.T) stateBackend {
 		},
 		records: func(t *testing.T) []byte { return rows(t, "athanor_records") },
 	}
+}
+
+// pgSchema returns base with a fresh schema of its own first in the
+// search path, dropped when the test ends: other packages' tests write to
+// the same database at the same time, and what this test reads back
+// (every byte, and the records before and after a run) must be its own.
+func pgSchema(t *testing.T, base string) string {
+	t.Helper()
+	u, err := neturl.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "secrets_" + hex.EncodeToString(b[:])
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if conn, err := pgx.Connect(ctx, base); err == nil {
+			conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			conn.Close(ctx)
+		}
+	})
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // treeBytes returns the names and contents of the files under dir (only
@@ -437,7 +473,7 @@ func secretsLifecycle(t *testing.T, backend stateBackend, key []string) {
 	}
 	b.key = saved
 	if after := backend.records(t); !bytes.Equal(before, after) {
-		t.Fatal("a run with a wrong key changed the state")
+		t.Fatalf("a run with a wrong key changed the state:\nbefore: %s\nafter:  %s", before, after)
 	}
 
 	// Killed right after the endpoint created the extra secret: the next
