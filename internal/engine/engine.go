@@ -774,6 +774,10 @@ func (e *Engine) DeleteAll(ctx context.Context, ids []string) error {
 	if err != nil {
 		return err
 	}
+	kept, err := e.keptInStage(ctx, gone)
+	if err != nil {
+		return err
+	}
 	e.mu.Lock()
 	// Of a declared resource only its replaced resources are deleted: they
 	// referred to what its record depended on when this run started, not
@@ -815,13 +819,13 @@ func (e *Engine) DeleteAll(ctx context.Context, ids []string) error {
 		go func() {
 			defer wg.Done()
 			defer close(done[id])
-			if h, ok := held[id]; ok {
+			if h, ok := held[id]; ok || kept[id] != nil {
 				// What it depends on stays too: it is left alone as a
 				// failed delete's is.
 				e.mu.Lock()
 				rec := *e.records[id]
 				e.mu.Unlock()
-				herr := e.heldDelete(&rec, h)
+				herr := e.heldDelete(&rec, h, kept[id])
 				fmu.Lock()
 				failed[id] = true
 				errs = append(errs, herr)

@@ -331,3 +331,91 @@ func TestUnfinishedDeleteFirstOfWhatAnotherStageHoldsIsRefused(t *testing.T) {
 		t.Fatalf("dev's lg: %+v; want it to track shared still", rec)
 	}
 }
+
+// A replacement whose old resource records of this stage the program no
+// longer declares hold too: the plan marks them all, the replacement held
+// by the first of them and their deletes held by the replaced one, and
+// the run agrees. The new resource is made, the old one is left to "b",
+// and the run refuses the deletes of "b" and "c" too: nothing is deleted,
+// and the errors say which record keeps it. Before, the old one was left
+// to "b", which the same run then deleted. (Two records, for with one the
+// plan takes the pair for an interrupted rename, see claimMove.)
+func TestReplaceLeavesTheOldOneToAnUndeclaredRecord(t *testing.T) {
+	dev, _ := twoStages(t)
+	prov := newFakeProvider()
+	groups(prov, "shared")
+	for _, id := range []string{"a", "b", "c"} {
+		putGroup(t, dev, id, "shared", nil)
+	}
+	changes, probs, err := upDev(t, dev, prov, Options{}, group("a", "renamed", ResourceOptions{}))
+	if len(probs) > 0 {
+		t.Fatalf("problems: %v", probs)
+	}
+	if c := change(t, changes, "a"); c.Action != Replace || c.HeldBy == nil || c.HeldBy.LogicalID != "b" {
+		t.Fatalf("plan of a: %+v; want its replacement, the old one held by b", c)
+	}
+	for _, id := range []string{"b", "c"} {
+		if c := change(t, changes, id); c.Action != Delete || c.HeldBy == nil || c.HeldBy.LogicalID != "a" {
+			t.Fatalf("plan of %s: %+v; want its delete, held by a", id, c)
+		}
+	}
+	if got := verbs(prov.Calls()); slices.Contains(got, "Delete") {
+		t.Fatalf("calls %q: the old log group was deleted", prov.Calls())
+	}
+	byID := map[string]*HeldDeleteError{}
+	for _, e := range joined(err) {
+		var he *HeldDeleteError
+		if !errors.As(e, &he) {
+			t.Fatalf("run: %v; want *HeldDeleteErrors alone", err)
+		}
+		byID[he.LogicalID] = he
+	}
+	if he := byID["a"]; he == nil || !he.Replaced || he.Holder.LogicalID != "b" {
+		t.Fatalf("run: %v; want shared left to b", err)
+	}
+	for _, id := range []string{"b", "c"} {
+		if he := byID[id]; he == nil || he.Identifier != "shared" || !strings.Contains(he.Error(), `"b", which keeps it`) {
+			t.Fatalf("run: %v; want %s's delete refused, saying that b keeps shared", err, id)
+		}
+	}
+	recs := records(t, dev)
+	if recs["a"].Identifier != "renamed" || len(recs["a"].Superseded) != 0 || recs["b"].Identifier != "shared" || recs["c"].Identifier != "shared" {
+		t.Fatalf("records after the run: %+v; want a with the new log group, b and c with the old one", recs)
+	}
+}
+
+// joined returns the errors err joins (errors.Join), or err alone.
+func joined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
+}
+
+// With one undeclared record of the replaced resource, the plan takes the
+// pair for an interrupted rename (claimMove): the run merges the two
+// records and deletes the old resource, and the plan does not mark it
+// held by the record merged.
+func TestReplaceOfARenameIsNotHeldByTheOldName(t *testing.T) {
+	dev, _ := twoStages(t)
+	prov := newFakeProvider()
+	groups(prov, "shared")
+	putGroup(t, dev, "a", "shared", nil)
+	putGroup(t, dev, "b", "shared", nil)
+	changes, probs, err := upDev(t, dev, prov, Options{}, group("a", "renamed", ResourceOptions{}))
+	if len(probs) > 0 || err != nil {
+		t.Fatalf("problems %v, run: %v", probs, err)
+	}
+	if c := change(t, changes, "a"); c.Action != Replace || c.MovedFrom != "b" || c.HeldBy != nil {
+		t.Fatalf("plan of a: %+v; want its replacement, moved from b, not held", c)
+	}
+	if _, ok := prov.resources[logGroupType]["shared"]; ok {
+		t.Fatal("the old log group was not deleted")
+	}
+	if recs := records(t, dev); len(recs) != 1 || recs["a"].Identifier != "renamed" {
+		t.Fatalf("records after the run: %+v; want a with the new log group alone", recs)
+	}
+}
