@@ -522,6 +522,11 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 		return Result{}, err
 	}
 	if e.mode == ModePlan {
+		ls, err := e.leftovers(ctx, rec, d.Options.RetainOnDelete, d.LogicalID)
+		if err != nil {
+			return e.declareFailed(sc, d, err)
+		}
+		c.Leftovers = ls
 		return e.planChange(sc, d, rec, c, eff), nil
 	}
 	res, err := e.apply(ctx, sc, d, in.deps, rec, c, eff)
@@ -668,7 +673,6 @@ func (e *Engine) planDeletes(ctx context.Context, recs []*state.Record, reason s
 		return err
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	for _, r := range recs {
 		var h *state.Located
 		if x, ok := held[r.LogicalID]; ok {
@@ -676,7 +680,8 @@ func (e *Engine) planDeletes(ctx context.Context, recs []*state.Record, reason s
 		}
 		e.planDelete(r, reason, destroy, h)
 	}
-	return nil
+	e.mu.Unlock()
+	return e.planLeftovers(ctx, recs)
 }
 
 // breakCycles drops the edges that close a cycle in dependents, so that

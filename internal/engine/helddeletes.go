@@ -121,11 +121,25 @@ func (e *Engine) heldBy(ctx context.Context, recs []*state.Record) (map[string]s
 		k := h.Type + "\x00" + h.Identifier
 		byID[k] = append(byID[k], h)
 	}
+	// A resource a record of this stage lists as replaced is held by it
+	// too: the run leaves it to the record being deleted (leaveHeld,
+	// keptInStage).
+	listed := e.supersededHolders()
 	out := map[string]state.Located{}
 	for _, r := range deleting {
-		for _, h := range byID[r.Type+"\x00"+r.Identifier] {
+		k := r.Type + "\x00" + r.Identifier
+		for _, h := range byID[k] {
 			if e.samePlace(ctx, recordPlace(r), recordPlace(&h.Record)) {
 				out[r.LogicalID] = h
+				break
+			}
+		}
+		if _, ok := out[r.LogicalID]; ok {
+			continue
+		}
+		for _, h := range listed[k] {
+			if h.LogicalID != r.LogicalID && e.samePlace(ctx, recordPlace(r), h.at) {
+				out[r.LogicalID] = h.Located
 				break
 			}
 		}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -245,7 +246,12 @@ func TestLeftoverReplacedResourceAnotherStageHoldsIsLeft(t *testing.T) {
 			if declared {
 				decls = append(decls, group("lg", "current", ResourceOptions{}))
 			}
-			_, _, err := upDev(t, dev, prov, Options{}, decls...)
+			changes, _, err := upDev(t, dev, prov, Options{}, decls...)
+			c := change(t, changes, "lg")
+			if want := (Holder{App: "app", Stage: "prod", LogicalID: "other"}); len(c.Leftovers) != 1 || c.Leftovers[0].Identifier != "shared" ||
+				c.Leftovers[0].HeldBy == nil || *c.Leftovers[0].HeldBy != want || !c.Changes() {
+				t.Fatalf("plan of lg: %+v; want the leftover shared, held by prod's other", c)
+			}
 			var he *HeldDeleteError
 			if !errors.As(err, &he) || !he.Replaced || he.Identifier != "shared" {
 				t.Fatalf("run: %v; want a *HeldDeleteError leaving shared to prod", err)
@@ -417,5 +423,55 @@ func TestReplaceOfARenameIsNotHeldByTheOldName(t *testing.T) {
 	}
 	if recs := records(t, dev); len(recs) != 1 || recs["a"].Identifier != "renamed" {
 		t.Fatalf("records after the run: %+v; want a with the new log group alone", recs)
+	}
+}
+
+// A resource a record still lists as replaced is in the plan, which the
+// run then deletes; when a record of this stage the program no longer
+// declares holds it too, the plan marks both, and the run deletes
+// neither: the leftover is left to that record, whose delete is refused.
+func TestLeftoverReplacedResourceInThePlan(t *testing.T) {
+	for _, held := range []bool{false, true} {
+		t.Run(fmt.Sprintf("held=%v", held), func(t *testing.T) {
+			dev, _ := twoStages(t)
+			prov := newFakeProvider()
+			groups(prov, "shared", "current")
+			rec := state.Record{LogicalID: "lg", Type: logGroupType, Identifier: "current", Props: map[string]any{"LogGroupName": "current"},
+				Superseded: []state.Superseded{{Identifier: "shared", Props: map[string]any{"LogGroupName": "shared"}}}}
+			if err := dev.Put(context.Background(), rec); err != nil {
+				t.Fatal(err)
+			}
+			if held {
+				putGroup(t, dev, "b", "shared", nil)
+			}
+			changes, probs, err := upDev(t, dev, prov, Options{}, group("lg", "current", ResourceOptions{}))
+			if len(probs) > 0 {
+				t.Fatalf("problems: %v", probs)
+			}
+			c := change(t, changes, "lg")
+			if c.Action != NoOp || len(c.Leftovers) != 1 || c.Leftovers[0].Identifier != "shared" || (c.Leftovers[0].HeldBy != nil) != held || !c.Changes() {
+				t.Fatalf("plan of lg: %+v; want no change but the leftover shared (held %v)", c, held)
+			}
+			_, exists := prov.resources[logGroupType]["shared"]
+			if !held {
+				if err != nil || exists {
+					t.Fatalf("run: %v, shared exists %v; want it deleted", err, exists)
+				}
+				return
+			}
+			if b := change(t, changes, "b"); b.HeldBy == nil || b.HeldBy.LogicalID != "lg" {
+				t.Fatalf("plan of b: %+v; want its delete held by lg", b)
+			}
+			if !exists || slices.Contains(verbs(prov.Calls()), "Delete") {
+				t.Fatalf("calls %q: shared was deleted", prov.Calls())
+			}
+			var he *HeldDeleteError
+			if !errors.As(err, &he) || !strings.Contains(err.Error(), `"b", which keeps it`) {
+				t.Fatalf("run: %v; want b's delete refused, b keeping shared", err)
+			}
+			if recs := records(t, dev); len(recs["lg"].Superseded) != 0 || recs["b"].Identifier != "shared" {
+				t.Fatalf("records after the run: %+v", recs)
+			}
+		})
 	}
 }
