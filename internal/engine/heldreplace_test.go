@@ -234,13 +234,7 @@ func TestLeftoverReplacedResourceAnotherStageHoldsIsLeft(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			dev, prod := twoStages(t)
-			prov := newFakeProvider()
-			groups(prov, "shared", "current")
-			rec := state.Record{LogicalID: "lg", Type: logGroupType, Identifier: "current", Props: map[string]any{"LogGroupName": "current"},
-				Superseded: []state.Superseded{{Identifier: "shared", Props: map[string]any{"LogGroupName": "shared"}}}}
-			if err := dev.Put(context.Background(), rec); err != nil {
-				t.Fatal(err)
-			}
+			prov := leftoverShared(t, dev)
 			putGroup(t, prod, "other", "shared", nil)
 			var decls []Declaration
 			if declared {
@@ -434,13 +428,7 @@ func TestLeftoverReplacedResourceInThePlan(t *testing.T) {
 	for _, held := range []bool{false, true} {
 		t.Run(fmt.Sprintf("held=%v", held), func(t *testing.T) {
 			dev, _ := twoStages(t)
-			prov := newFakeProvider()
-			groups(prov, "shared", "current")
-			rec := state.Record{LogicalID: "lg", Type: logGroupType, Identifier: "current", Props: map[string]any{"LogGroupName": "current"},
-				Superseded: []state.Superseded{{Identifier: "shared", Props: map[string]any{"LogGroupName": "shared"}}}}
-			if err := dev.Put(context.Background(), rec); err != nil {
-				t.Fatal(err)
-			}
+			prov := leftoverShared(t, dev)
 			if held {
 				putGroup(t, dev, "b", "shared", nil)
 			}
@@ -474,4 +462,18 @@ func TestLeftoverReplacedResourceInThePlan(t *testing.T) {
 			}
 		})
 	}
+}
+
+// leftoverShared gives dev the record "lg" of log group current, which
+// still lists shared as replaced, and returns a provider with both.
+func leftoverShared(t *testing.T, dev state.Store) *fakeProvider {
+	t.Helper()
+	prov := newFakeProvider()
+	groups(prov, "shared", "current")
+	rec := state.Record{LogicalID: "lg", Type: logGroupType, Identifier: "current", Props: map[string]any{"LogGroupName": "current"},
+		Superseded: []state.Superseded{{Identifier: "shared", Props: map[string]any{"LogGroupName": "shared"}}}}
+	if err := dev.Put(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	return prov
 }
