@@ -92,3 +92,38 @@ func TestImportScopeMistakes(t *testing.T) {
 		t.Fatalf("records after refused imports: %v", recs)
 	}
 }
+
+// athanor import through a role into the run's own account and region
+// reads with the role, as the program's scope would, and records the
+// resource as the run's own: a program declaring it without a scope, or
+// through the role, changes nothing.
+func TestImportThroughARoleIntoTheRunsOwnAccount(t *testing.T) {
+	trust := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"AWS": orgA}, "Action": "sts:AssumeRole"}}}
+	e := orgEnvWith(t, nil, localcc.Fixture{Type: "AWS::IAM::Role", Account: orgA, Properties: map[string]any{"RoleName": "Deployer", "AssumeRolePolicyDocument": trust}},
+		localcc.Fixture{Type: "AWS::Logs::LogGroup", Account: orgA, Region: "us-east-1", Properties: map[string]any{"LogGroupName": "a-logs"}})
+	role := "arn:aws:iam::" + orgA + ":role/Deployer"
+	code, out := e.athanor("import", "AWS::Logs::LogGroup", "a-logs", "--as", "aLogs", "--role-arn", role, "--account", orgA)
+	if code != 0 || !strings.Contains(out, "from "+orgA+"/us-east-1 (the run's own, role "+role+")") {
+		t.Fatalf("import: exit %d\n%s", code, out)
+	}
+	who := "arn:aws:sts::" + orgA + ":assumed-role/Deployer/athanor"
+	if got := e.srv.Metrics().Scopes[orgA+"/us-east-1"].Callers[who].Served["GetResource"]; got != 1 {
+		t.Fatalf("the role read the log group %d times, want once", got)
+	}
+	want := &state.Scope{Account: orgA, Region: "us-east-1", RoleARN: role, SessionName: "athanor", Home: true}
+	if recs := e.load("test"); len(recs) != 1 || !reflect.DeepEqual(recs[0].Scope, want) {
+		t.Fatalf("records %+v, want aLogs in %#v", recs, want)
+	}
+	for _, in := range []func(*athanor.App) athanor.Declarer{
+		func(app *athanor.App) athanor.Declarer { return app },
+		func(app *athanor.App) athanor.Declarer { return app.Scope(athanor.ScopeOptions{RoleARN: role}) },
+	} {
+		prog := func(app *athanor.App) error {
+			_, err := in(app).Resource("AWS::Logs::LogGroup", "aLogs", map[string]any{"LogGroupName": "a-logs"})
+			return err
+		}
+		if code, out := e.run(prog, "plan", "--detailed-exitcode"); code != 0 || !strings.Contains(out, "No changes") {
+			t.Fatalf("plan after the import: exit %d\n%s", code, out)
+		}
+	}
+}

@@ -17,7 +17,9 @@ type ScopeOptions struct {
 	Region string
 	// RoleARN is a role to assume for every call in the scope, with the
 	// run's credentials (or Profile's); the role's account is where the
-	// resources go. Empty means no role.
+	// resources go. A role into the run's own account and region still
+	// makes the scope's calls, though its resources count as the run's
+	// own. Empty means no role.
 	RoleARN string
 	// ExternalID is sent with AssumeRole, for roles whose trust policy
 	// requires one.

@@ -278,3 +278,38 @@ func TestScopeInAPlanThatReadsNothing(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 }
+
+// One name in every account and region is one resource in each: the
+// check that two declarations would be one AWS resource compares their
+// scopes, and still refuses two of one name in one scope.
+func TestScopeSameNameInEveryScope(t *testing.T) {
+	e := orgEnv(t, nil)
+	prog := func(twice bool) func(*athanor.App) error {
+		return func(app *athanor.App) error {
+			for key, in := range orgScopes(app) {
+				if _, err := in.Resource("AWS::Logs::LogGroup", "lg-"+strings.ReplaceAll(key, "/", "-"), map[string]any{"LogGroupName": "/org/flow-logs"}); err != nil {
+					return err
+				}
+			}
+			if twice {
+				_, err := app.Resource("AWS::Logs::LogGroup", "again", map[string]any{"LogGroupName": "/org/flow-logs"})
+				return err
+			}
+			return nil
+		}
+	}
+	if code, out := e.run(prog(false)); code != 0 {
+		t.Fatalf("up: exit %d\n%s", code, out)
+	}
+	for _, acct := range []string{orgA, orgB, orgC} {
+		for _, region := range orgRegions {
+			if !hasID(e.inScope(acct, region, "AWS::Logs::LogGroup"), "/org/flow-logs") {
+				t.Fatalf("%s/%s has no /org/flow-logs", acct, region)
+			}
+		}
+	}
+	code, out := e.run(prog(true), "plan")
+	if code != 1 || !strings.Contains(out, `again (AWS::Logs::LogGroup): same LogGroupName as "lg-`+orgA+`-us-east-1"`) {
+		t.Fatalf("two of one name in the run's own account and region: exit %d\n%s", code, out)
+	}
+}

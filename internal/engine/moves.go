@@ -135,7 +135,8 @@ func (e *Engine) checkIdentity(d Declaration, sc *schema.Schema, valid bool) str
 	if !ok {
 		return ""
 	}
-	key = d.Type + "\x00" + key
+	// One name in two accounts or regions is two resources.
+	key = d.Scope.Key() + "\x00" + d.Type + "\x00" + key
 	other, dup := e.dupKeys[key]
 	if !dup {
 		e.dupKeys[key] = d.LogicalID

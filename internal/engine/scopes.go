@@ -43,7 +43,7 @@ func movedScope(c *Change, rec *state.Record, to *state.Scope) {
 }
 
 func scopeName(s *state.Scope) string {
-	if s == nil {
+	if s.Key() == "" {
 		return "the run's own account and region"
 	}
 	return s.Key()

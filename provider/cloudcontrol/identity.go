@@ -55,13 +55,13 @@ func (p *Provider) Account(ctx context.Context) (string, error) {
 	return p.account, nil
 }
 
-// RoleCredentials assumes opts.Role with the credentials of opts'
-// configuration (Profile, Local), through STS in opts.Region (and
-// STSEndpoint), and returns them cached and refreshed before they expire.
-// Assumed-role credentials are good in every region, so the providers of
-// one role in many regions share them (Options.Credentials) and the role
-// is assumed once, not once per region. Nothing is sent until the first
-// call.
+// RoleCredentials assumes opts.Role with opts.Credentials, or without them
+// the credentials of opts' configuration (Profile, Local), through STS in
+// opts.Region (and STSEndpoint), and returns them cached and refreshed
+// before they expire. Assumed-role credentials are good in every region,
+// so the providers of one role in many regions share them
+// (Options.Credentials) and the role is assumed once, not once per
+// region. Nothing is sent until the first call.
 func RoleCredentials(ctx context.Context, opts Options) (aws.CredentialsProvider, error) {
 	if opts.Role == nil {
 		return nil, errors.New("no role to assume")
@@ -70,5 +70,36 @@ func RoleCredentials(ctx context.Context, opts Options) (aws.CredentialsProvider
 	if err != nil {
 		return nil, err
 	}
+	if opts.Credentials != nil {
+		cfg.Credentials = opts.Credentials
+	}
 	return aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg, opts.stsOptions), opts.Role.ARN, opts.Role.apply)), nil
+}
+
+// ProfileCredentials are the credentials of opts' configuration (Profile,
+// Local), as the SDK resolves them (cached, and refreshed before they
+// expire when they do), for the providers of every region the profile is
+// used in (Options.Credentials): a profile that assumes a role or signs in
+// through IAM Identity Center does so once, not once per region. Nothing
+// is sent until the first call.
+func ProfileCredentials(ctx context.Context, opts Options) (aws.CredentialsProvider, error) {
+	cfg, err := loadConfig(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Credentials == nil {
+		return nil, fmt.Errorf("profile %q gives no credentials", opts.Profile)
+	}
+	return cfg.Credentials, nil
+}
+
+// Credentials returns what the provider signs with (nil over a given
+// client), for other providers to share (Options.Credentials, or the
+// source of RoleCredentials): a run's scopes that reach out with the
+// run's own credentials resolve them once.
+func (p *Provider) Credentials() aws.CredentialsProvider {
+	if m, ok := p.creds.(markedCredentials); ok {
+		return m.CredentialsProvider
+	}
+	return p.creds
 }

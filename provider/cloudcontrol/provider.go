@@ -91,6 +91,13 @@ type Options struct {
 	// (those of one account and region, reached through several roles);
 	// nil gives the provider its own at RequestsPerSecond.
 	RateLimit *RateLimit
+	// Config, when set, is the AWS configuration to start from (Region,
+	// when set, laid over it) instead of loading the shared configuration
+	// again: a load costs milliseconds and 1.7 MB of allocations, and a
+	// run over 80 accounts and regions builds a provider, and resolves
+	// credentials, for each. It must come from LoadConfig with the same
+	// Profile and Local.
+	Config *aws.Config
 	// Local says the endpoint is Athanor's local one: it needs no real
 	// credentials, so fixed ones are used and the region defaults to
 	// us-east-1 when none is configured.
@@ -165,6 +172,16 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 // loadConfig loads the default AWS configuration with opts' region,
 // profile and retry policy.
 func loadConfig(ctx context.Context, opts Options) (aws.Config, error) {
+	if opts.Config != nil {
+		cfg := opts.Config.Copy()
+		if opts.Region != "" {
+			cfg.Region = opts.Region
+		}
+		if cfg.Region == "" {
+			return aws.Config{}, ErrNoRegion
+		}
+		return cfg, nil
+	}
 	var loads []func(*config.LoadOptions) error
 	if opts.Region != "" {
 		loads = append(loads, config.WithRegion(opts.Region))
@@ -206,6 +223,14 @@ func loadConfig(ctx context.Context, opts Options) (aws.Config, error) {
 		return aws.Config{}, ErrNoRegion
 	}
 	return cfg, nil
+}
+
+// LoadConfig loads the AWS configuration a provider with opts would (its
+// profile, region and retry policy), for providers to share
+// (Options.Config).
+func LoadConfig(ctx context.Context, opts Options) (aws.Config, error) {
+	opts.Config = nil
+	return loadConfig(ctx, opts)
 }
 
 // stsOptions points STS at opts.STSEndpoint. STS calls try three times,
