@@ -286,22 +286,8 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 		// what it creates.
 		return err
 	}
-	if err != nil && abandoned(ctx, err) {
-		return err
-	}
 	if err != nil {
-		rec.Pending = nil
-		if rec.Identifier == "" && len(rec.Superseded) == 0 {
-			// Nothing was created: a failed request changes nothing.
-			if ferr := e.forget(ctx, rec.LogicalID); ferr != nil {
-				return fmt.Errorf("%w; additionally: %v", err, ferr)
-			}
-			return err
-		}
-		if perr := e.put(ctx, rec); perr != nil {
-			return fmt.Errorf("%w; additionally: %v", err, perr)
-		}
-		return err
+		return e.createRefused(ctx, rec, err)
 	}
 	rec.Identifier, rec.Outputs, rec.Props, rec.Pending = id, model, desired, nil
 	if adopted {
@@ -312,6 +298,28 @@ func (e *Engine) create(ctx context.Context, sc *schema.Schema, rec *state.Recor
 			Detail: fmt.Sprintf("took over the existing %s (--adopt) instead of creating one", id)})
 	}
 	return e.put(ctx, rec)
+}
+
+// createRefused settles rec after Cloud Control refused its create with
+// err, and returns err: the intent is dropped, and so is the record when
+// it tracks nothing else; an abandoned run keeps the intent, since the
+// request may still finish.
+func (e *Engine) createRefused(ctx context.Context, rec *state.Record, err error) error {
+	if abandoned(ctx, err) {
+		return err
+	}
+	rec.Pending = nil
+	if rec.Identifier == "" && len(rec.Superseded) == 0 {
+		// Nothing was created: a failed request changes nothing.
+		if ferr := e.forget(ctx, rec.LogicalID); ferr != nil {
+			return fmt.Errorf("%w; additionally: %v", err, ferr)
+		}
+		return err
+	}
+	if perr := e.put(ctx, rec); perr != nil {
+		return fmt.Errorf("%w; additionally: %v", err, perr)
+	}
+	return err
 }
 
 // alreadyExists handles a create that found the resource existing: with
@@ -543,43 +551,8 @@ func (e *Engine) deleteSuperseded(ctx context.Context, sc *schema.Schema, rec *s
 		return err
 	}
 	for len(rec.Superseded) > 0 {
-		s := &rec.Superseded[0]
-		resumed := s.Pending != nil
-		for {
-			if s.Pending == nil {
-				s.Pending = &state.Intent{Operation: state.OpDelete, Identifier: s.Identifier, ClientToken: cloudcontrol.NewClientToken(), StartedAt: time.Now().UTC()}
-				if err := e.put(ctx, rec); err != nil {
-					return err
-				}
-			}
-			octx, done := e.opContext(ctx, rec.LogicalID, sc, "delete")
-			// The request token goes into state as soon as Cloud Control
-			// answers, so that a second interrupt can cancel the request
-			// and the next run can wait for it.
-			recordToken := func(clientToken, requestToken string) error {
-				if requestToken == "" || s.Pending == nil {
-					return nil
-				}
-				p := *s.Pending
-				p.ClientToken, p.RequestToken = clientToken, requestToken
-				s.Pending = &p
-				_ = e.put(ctx, rec) // a failed write only loses a shortcut
-				return nil
-			}
-			prov, err := e.prov(ctx, s.Scope)
-			if err == nil {
-				err = done(prov.Delete(octx, rec.Type, s.Identifier, s.Pending.ClientToken, recordToken))
-			}
-			if err != nil && resumed && cloudcontrol.Refused(err) && !abandoned(ctx, err) {
-				// An earlier run's delete failed or was cancelled: its
-				// ClientToken only returns that request again.
-				resumed, s.Pending = false, nil
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("delete the replaced %s: %w", s.Identifier, err)
-			}
-			break
+		if err := e.deleteFirstSuperseded(ctx, sc, rec); err != nil {
+			return err
 		}
 		rec.Superseded = rec.Superseded[1:]
 		if err := e.put(ctx, rec); err != nil {
@@ -587,6 +560,51 @@ func (e *Engine) deleteSuperseded(ctx context.Context, sc *schema.Schema, rec *s
 		}
 	}
 	return nil
+}
+
+// deleteFirstSuperseded deletes rec's first replaced resource, its intent
+// saved in rec before the request is sent. A delete an earlier run left
+// in flight is sent again with its ClientToken, and afresh when that only
+// returns a request that failed or was cancelled.
+func (e *Engine) deleteFirstSuperseded(ctx context.Context, sc *schema.Schema, rec *state.Record) error {
+	s := &rec.Superseded[0]
+	resumed := s.Pending != nil
+	for {
+		if s.Pending == nil {
+			s.Pending = &state.Intent{Operation: state.OpDelete, Identifier: s.Identifier, ClientToken: cloudcontrol.NewClientToken(), StartedAt: time.Now().UTC()}
+			if err := e.put(ctx, rec); err != nil {
+				return err
+			}
+		}
+		octx, done := e.opContext(ctx, rec.LogicalID, sc, "delete")
+		// The request token goes into state as soon as Cloud Control
+		// answers, so that a second interrupt can cancel the request and
+		// the next run can wait for it.
+		recordToken := func(clientToken, requestToken string) error {
+			if requestToken == "" || s.Pending == nil {
+				return nil
+			}
+			p := *s.Pending
+			p.ClientToken, p.RequestToken = clientToken, requestToken
+			s.Pending = &p
+			_ = e.put(ctx, rec) // a failed write only loses a shortcut
+			return nil
+		}
+		prov, err := e.prov(ctx, s.Scope)
+		if err == nil {
+			err = done(prov.Delete(octx, rec.Type, s.Identifier, s.Pending.ClientToken, recordToken))
+		}
+		if err != nil && resumed && cloudcontrol.Refused(err) && !abandoned(ctx, err) {
+			// An earlier run's delete failed or was cancelled: its
+			// ClientToken only returns that request again.
+			resumed, s.Pending = false, nil
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("delete the replaced %s: %w", s.Identifier, err)
+		}
+		return nil
+	}
 }
 
 // hasDependents reports whether another record depends on logicalID.
@@ -652,14 +670,9 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 		e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: PhaseFailed, Identifier: rec.Identifier, Elapsed: time.Since(start), Err: err})
 		return &OpError{LogicalID: logicalID, Type: rec.Type, Op: "delete", Err: err}
 	}
-	sc, lookupErr := schema.Default().Lookup(rec.Type)
-	if rec.Pending != nil && rec.Pending.Operation == state.OpCreate {
-		if lookupErr != nil {
-			return fail(lookupErr)
-		}
-		if err := e.recover(ctx, sc, &rec, nil); err != nil {
-			return fail(err)
-		}
+	sc, err := e.settleCreate(ctx, &rec)
+	if err != nil {
+		return fail(err)
 	}
 	if rec.Protect {
 		return fail(errors.New("protected (athanor.Protect()): not deleted; remove Protect() from its declaration and run up first"))
@@ -670,38 +683,60 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 	if err := e.deleteSuperseded(ctx, sc, &rec); err != nil {
 		return fail(err)
 	}
-	if rec.Identifier != "" {
-		resumed := rec.Pending != nil && rec.Pending.Operation == state.OpDelete
-		for {
-			if rec.Pending == nil || rec.Pending.Operation != state.OpDelete {
-				rec.Pending = &state.Intent{Operation: state.OpDelete, Identifier: rec.Identifier, ClientToken: cloudcontrol.NewClientToken(), StartedAt: time.Now().UTC()}
-				if err := e.put(ctx, &rec); err != nil {
-					return fail(err)
-				}
-			}
-			octx, done := e.opContext(ctx, rec.LogicalID, sc, "delete")
-			prov, err := e.prov(ctx, rec.Scope)
-			if err == nil {
-				err = done(prov.Delete(octx, rec.Type, rec.Identifier, rec.Pending.ClientToken, e.submitted(ctx, &rec)))
-			}
-			if err != nil && resumed && cloudcontrol.Refused(err) && !abandoned(ctx, err) {
-				// An earlier run's delete was cancelled or failed: its
-				// ClientToken only returns that request again. Send a
-				// new one.
-				resumed, rec.Pending = false, nil
-				continue
-			}
-			if err != nil {
-				return fail(err)
-			}
-			break
-		}
+	if err := e.deleteResource(ctx, sc, &rec); err != nil {
+		return fail(err)
 	}
 	if err := e.forget(ctx, logicalID); err != nil {
 		return fail(err)
 	}
 	e.emit(Event{LogicalID: logicalID, Type: rec.Type, Action: Delete, Phase: PhaseDone, Identifier: rec.Identifier, Elapsed: time.Since(start)})
 	return nil
+}
+
+// settleCreate looks up rec's schema and finishes a create an earlier run
+// left in flight on rec, so that a delete knows what there is to delete.
+// A type without a schema any more is an error only then.
+func (e *Engine) settleCreate(ctx context.Context, rec *state.Record) (*schema.Schema, error) {
+	sc, err := schema.Default().Lookup(rec.Type)
+	if rec.Pending == nil || rec.Pending.Operation != state.OpCreate {
+		return sc, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return sc, e.recover(ctx, sc, rec, nil)
+}
+
+// deleteResource deletes rec's resource, if it has one, its intent saved
+// before the request is sent. A delete an earlier run left in flight is
+// sent again with its ClientToken, and afresh when that only returns a
+// request that was cancelled or failed.
+func (e *Engine) deleteResource(ctx context.Context, sc *schema.Schema, rec *state.Record) error {
+	if rec.Identifier == "" {
+		return nil
+	}
+	resumed := rec.Pending != nil && rec.Pending.Operation == state.OpDelete
+	for {
+		if rec.Pending == nil || rec.Pending.Operation != state.OpDelete {
+			rec.Pending = &state.Intent{Operation: state.OpDelete, Identifier: rec.Identifier, ClientToken: cloudcontrol.NewClientToken(), StartedAt: time.Now().UTC()}
+			if err := e.put(ctx, rec); err != nil {
+				return err
+			}
+		}
+		octx, done := e.opContext(ctx, rec.LogicalID, sc, "delete")
+		prov, err := e.prov(ctx, rec.Scope)
+		if err == nil {
+			err = done(prov.Delete(octx, rec.Type, rec.Identifier, rec.Pending.ClientToken, e.submitted(ctx, rec)))
+		}
+		if err != nil && resumed && cloudcontrol.Refused(err) && !abandoned(ctx, err) {
+			// An earlier run's delete was cancelled or failed: its
+			// ClientToken only returns that request again. Send a new
+			// one.
+			resumed, rec.Pending = false, nil
+			continue
+		}
+		return err
+	}
 }
 
 // recover settles an operation an earlier run left in flight. A create is
@@ -713,55 +748,19 @@ func (e *Engine) deleteOne(ctx context.Context, logicalID string) error {
 // whose secrets AWS may report back (nil when it no longer declares it).
 func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Record, declared map[string]any) error {
 	if p := rec.Pending; p != nil {
+		var err error
 		switch p.Operation {
 		case state.OpCreate:
-			id, model, err := e.resumeCreate(ctx, rec)
-			if cloudcontrol.IsCancelled(err) {
-				// A cancelled create may have gone part of the way: the
-				// handler may have created the resource before the
-				// cancellation reached it. Look for it before deciding
-				// that nothing was created.
-				if fid, fmodel, ferr := e.adopt(ctx, sc, rec.Scope, p.Props); ferr == nil {
-					id, model, err = fid, fmodel, nil
-				}
+			var failed bool
+			if failed, err = e.recoverCreate(ctx, sc, rec); failed {
+				// The request failed: nothing was created.
+				return e.put(ctx, rec)
 			}
-			if err != nil {
-				if cloudcontrol.IsNotFound(err) || cloudcontrol.Refused(err) {
-					rec.Pending = nil
-					// The request failed: nothing was created.
-					return e.put(ctx, rec)
-				}
-				return err
-			}
-			rec.Identifier, rec.Outputs, rec.Props, rec.Pending = id, model, p.Props, nil
 		case state.OpUpdate, state.OpDelete:
-			prov, err := e.prov(ctx, rec.Scope)
-			if err != nil {
-				return err
-			}
-			if err := e.awaitEarlier(ctx, prov, rec.Type, p); err != nil {
-				return err
-			}
-			rec.Pending = nil
-			if rec.Identifier != "" {
-				model, err := prov.Read(ctx, rec.Type, rec.Identifier)
-				switch {
-				case cloudcontrol.IsNotFound(err):
-					rec.Identifier, rec.Outputs = "", nil
-				case err != nil:
-					return err
-				default:
-					model = markOutputs(rec, model, declared)
-					if p.Operation == state.OpUpdate {
-						// The update may or may not have taken: make the
-						// next diff compare with what AWS reports, as a
-						// refresh does (write-only properties keep their
-						// declared values).
-						rec.Props = refreshedProps(sc, rec, model)
-					}
-					rec.Outputs = model
-				}
-			}
+			err = e.recoverChange(ctx, sc, rec, declared)
+		}
+		if err != nil {
+			return err
 		}
 		if err := e.put(ctx, rec); err != nil {
 			return err
@@ -777,6 +776,64 @@ func (e *Engine) recover(ctx context.Context, sc *schema.Schema, rec *state.Reco
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// recoverCreate finishes the create an earlier run left in flight on rec,
+// or drops its intent and reports failed when the request failed.
+func (e *Engine) recoverCreate(ctx context.Context, sc *schema.Schema, rec *state.Record) (failed bool, err error) {
+	p := rec.Pending
+	id, model, err := e.resumeCreate(ctx, rec)
+	if cloudcontrol.IsCancelled(err) {
+		// A cancelled create may have gone part of the way: the handler
+		// may have created the resource before the cancellation reached
+		// it. Look for it before deciding that nothing was created.
+		if fid, fmodel, ferr := e.adopt(ctx, sc, rec.Scope, p.Props); ferr == nil {
+			id, model, err = fid, fmodel, nil
+		}
+	}
+	switch {
+	case cloudcontrol.IsNotFound(err) || cloudcontrol.Refused(err):
+		rec.Pending = nil
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	rec.Identifier, rec.Outputs, rec.Props, rec.Pending = id, model, p.Props, nil
+	return false, nil
+}
+
+// recoverChange awaits the update or delete an earlier run left in flight
+// on rec, then reads the resource again: gone, or as AWS reports it now.
+func (e *Engine) recoverChange(ctx context.Context, sc *schema.Schema, rec *state.Record, declared map[string]any) error {
+	p := rec.Pending
+	prov, err := e.prov(ctx, rec.Scope)
+	if err != nil {
+		return err
+	}
+	if err := e.awaitEarlier(ctx, prov, rec.Type, p); err != nil {
+		return err
+	}
+	rec.Pending = nil
+	if rec.Identifier == "" {
+		return nil
+	}
+	model, err := prov.Read(ctx, rec.Type, rec.Identifier)
+	switch {
+	case cloudcontrol.IsNotFound(err):
+		rec.Identifier, rec.Outputs = "", nil
+	case err != nil:
+		return err
+	default:
+		model = markOutputs(rec, model, declared)
+		if p.Operation == state.OpUpdate {
+			// The update may or may not have taken: make the next diff
+			// compare with what AWS reports, as a refresh does (write-only
+			// properties keep their declared values).
+			rec.Props = refreshedProps(sc, rec, model)
+		}
+		rec.Outputs = model
 	}
 	return nil
 }

@@ -522,6 +522,11 @@ func (e *Engine) Declare(ctx context.Context, d Declaration) (Result, error) {
 		return Result{}, err
 	}
 	if e.mode == ModePlan {
+		ls, err := e.leftovers(ctx, rec, d.Options.RetainOnDelete, d.LogicalID)
+		if err != nil {
+			return e.declareFailed(sc, d, err)
+		}
+		c.Leftovers = ls
 		return e.planChange(sc, d, rec, c, eff), nil
 	}
 	res, err := e.apply(ctx, sc, d, in.deps, rec, c, eff)
@@ -668,7 +673,6 @@ func (e *Engine) planDeletes(ctx context.Context, recs []*state.Record, reason s
 		return err
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	for _, r := range recs {
 		var h *state.Located
 		if x, ok := held[r.LogicalID]; ok {
@@ -676,7 +680,8 @@ func (e *Engine) planDeletes(ctx context.Context, recs []*state.Record, reason s
 		}
 		e.planDelete(r, reason, destroy, h)
 	}
-	return nil
+	e.mu.Unlock()
+	return e.planLeftovers(ctx, recs)
 }
 
 // breakCycles drops the edges that close a cycle in dependents, so that
@@ -774,6 +779,10 @@ func (e *Engine) DeleteAll(ctx context.Context, ids []string) error {
 	if err != nil {
 		return err
 	}
+	kept, err := e.keptInStage(ctx, gone)
+	if err != nil {
+		return err
+	}
 	e.mu.Lock()
 	// Of a declared resource only its replaced resources are deleted: they
 	// referred to what its record depended on when this run started, not
@@ -815,13 +824,13 @@ func (e *Engine) DeleteAll(ctx context.Context, ids []string) error {
 		go func() {
 			defer wg.Done()
 			defer close(done[id])
-			if h, ok := held[id]; ok {
+			if h, ok := held[id]; ok || kept[id] != nil {
 				// What it depends on stays too: it is left alone as a
 				// failed delete's is.
 				e.mu.Lock()
 				rec := *e.records[id]
 				e.mu.Unlock()
-				herr := e.heldDelete(&rec, h)
+				herr := e.heldDelete(&rec, h, kept[id])
 				fmu.Lock()
 				failed[id] = true
 				errs = append(errs, herr)

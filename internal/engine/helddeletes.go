@@ -43,6 +43,12 @@ type HeldDeleteError struct {
 	// collide, when they do.
 	First string
 	Names string
+	// LeftBy, when not "", is the record of this stage whose replacement
+	// leaves the resource to Holder, a record of this stage too: the
+	// delete of LogicalID (Holder itself, or another record that holds
+	// it) is refused, so that Holder keeps it, as the plan marked the
+	// delete held by LeftBy.
+	LeftBy string
 }
 
 func (e *HeldDeleteError) Error() string {
@@ -51,6 +57,8 @@ func (e *HeldDeleteError) Error() string {
 		return e.leftError()
 	case e.First != "":
 		return e.firstError()
+	case e.LeftBy != "":
+		return e.keptError()
 	}
 	h := e.Holder
 	mine := state.Record{LogicalID: e.LogicalID}
@@ -113,11 +121,25 @@ func (e *Engine) heldBy(ctx context.Context, recs []*state.Record) (map[string]s
 		k := h.Type + "\x00" + h.Identifier
 		byID[k] = append(byID[k], h)
 	}
+	// A resource a record of this stage lists as replaced is held by it
+	// too: the run leaves it to the record being deleted (leaveHeld,
+	// keptInStage).
+	listed := e.supersededHolders()
 	out := map[string]state.Located{}
 	for _, r := range deleting {
-		for _, h := range byID[r.Type+"\x00"+r.Identifier] {
+		k := r.Type + "\x00" + r.Identifier
+		for _, h := range byID[k] {
 			if e.samePlace(ctx, recordPlace(r), recordPlace(&h.Record)) {
 				out[r.LogicalID] = h
+				break
+			}
+		}
+		if _, ok := out[r.LogicalID]; ok {
+			continue
+		}
+		for _, h := range listed[k] {
+			if h.LogicalID != r.LogicalID && e.samePlace(ctx, recordPlace(r), h.at) {
+				out[r.LogicalID] = h.Located
 				break
 			}
 		}
@@ -125,10 +147,14 @@ func (e *Engine) heldBy(ctx context.Context, recs []*state.Record) (map[string]s
 	return out, nil
 }
 
-// heldDelete is the error of a delete heldBy refused, as DeleteAll
-// returns it, and tells the progress it failed.
-func (e *Engine) heldDelete(r *state.Record, h state.Located) error {
+// heldDelete is the error of a delete heldBy (or, when kept is not nil,
+// keptInStage) refused, as DeleteAll returns it, and tells the progress
+// it failed.
+func (e *Engine) heldDelete(r *state.Record, h state.Located, kept *HeldDeleteError) error {
 	err := &HeldDeleteError{LogicalID: r.LogicalID, Type: r.Type, Identifier: r.Identifier, Holder: h, Here: e.opts.Where}
+	if kept != nil {
+		err = kept
+	}
 	e.emit(Event{LogicalID: r.LogicalID, Type: r.Type, Action: Delete, Phase: PhaseFailed, Identifier: r.Identifier, Err: err})
 	return &OpError{LogicalID: r.LogicalID, Type: r.Type, Op: "delete", Err: err}
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -34,7 +35,9 @@ func (e *Engine) checkHeldReplace(ctx context.Context, sc *schema.Schema, d Decl
 	if first == "" && e.mode == ModeApply {
 		return nil // checked when the old resource is to be deleted
 	}
-	h, ok, err := e.holderOf(ctx, rec.Type, rec.Identifier, recordPlace(rec), d.LogicalID, rec.LogicalID)
+	// A record the plan takes as renamed to d is d's own (claimMove): the
+	// run merges it into d's before replacing.
+	h, ok, err := e.holderOf(ctx, rec.Type, rec.Identifier, recordPlace(rec), d.LogicalID, rec.LogicalID, c.MovedFrom)
 	if err != nil {
 		return fmt.Errorf("%s %q not replaced: %w", d.Type, d.LogicalID, err)
 	}
@@ -232,7 +235,7 @@ func (e *HeldDeleteError) leftError() string {
 	h := e.Holder
 	next := fmt.Sprintf("that stage's runs delete it once they no longer declare %q", h.LogicalID)
 	if e.sameStage() {
-		next = fmt.Sprintf("the run deletes it once the program no longer declares %q", h.LogicalID)
+		next = fmt.Sprintf("a later run deletes it once the program no longer declares %q", h.LogicalID)
 	}
 	return fmt.Sprintf("not deleted: %s %s, which %q replaced, is also held %s; deleting it would take it from that record. "+
 		"It is left to that record alone: dropped from %q, which holds the new one (AWS is not touched for it); %s. To see that record: `%s`",
@@ -257,4 +260,94 @@ func (e *HeldDeleteError) firstError() string {
 	return msg + fmt.Sprintf("To stop managing it in this stage and leave it to that one: `%s` (AWS is not touched; %s). "+
 		"If it is this stage's alone (that record is left over), remove that record instead, `%s`, and run again",
 		rmCommand(e.Here, &mine), next, rmCommand(e.other(), &h.Record))
+}
+
+// keptError refuses the delete of a record that holds a resource a
+// replacement of this stage left to a record of this stage.
+func (e *HeldDeleteError) keptError() string {
+	h := e.Holder
+	mine := state.Record{LogicalID: e.LogicalID}
+	if h.LogicalID == e.LogicalID {
+		return fmt.Sprintf("not deleted: %s %s, which %q replaced, is also held as %q, to which the run left it, and the plan refused this delete for that; %q, which keeps it, is not deleted in this run. "+
+			"The next run deletes it, since the program no longer declares %q; to stop managing it without deleting it: `%s` (AWS is not touched)",
+			e.Type, e.Identifier, e.LeftBy, e.LogicalID, e.LogicalID, e.LogicalID, rmCommand(e.Here, &mine))
+	}
+	return fmt.Sprintf("not deleted: %s %s, which %q replaced, is left to %q, which keeps it, and is also held as %q; deleting it would take it from %q. "+
+		"To stop managing it as %q and leave it to %q: `%s` (AWS is not touched)",
+		e.Type, e.Identifier, e.LeftBy, h.LogicalID, e.LogicalID, h.LogicalID, e.LogicalID, h.LogicalID, rmCommand(e.Here, &mine))
+}
+
+// leftRecord is a resource a replacement of this stage leaves to a
+// record of this stage: by, the record replaced; holder, the one that
+// keeps it.
+type leftRecord struct {
+	by, typeName, id string
+	holder           state.Located
+	at               place
+}
+
+// keptInStage returns, of the records gone that the run is to delete, the
+// refusals of those that hold a resource a replacement of this stage
+// leaves to a record of this stage (leaveHeld): one it left in this run
+// already, or one a record still lists as replaced. The plan marks their
+// deletes held by the replaced record (heldBy); the run agrees, and the
+// record that keeps the resource keeps it.
+func (e *Engine) keptInStage(ctx context.Context, gone []*state.Record) (map[string]*HeldDeleteError, error) {
+	if !slices.ContainsFunc(gone, deletesResource) {
+		return nil, nil
+	}
+	left, err := e.leftInStage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*HeldDeleteError{}
+	for _, r := range gone {
+		if !deletesResource(r) {
+			continue
+		}
+		for _, l := range left {
+			if l.typeName == r.Type && l.id == r.Identifier && l.by != r.LogicalID && e.samePlace(ctx, l.at, recordPlace(r)) {
+				out[r.LogicalID] = &HeldDeleteError{LogicalID: r.LogicalID, Type: r.Type, Identifier: r.Identifier, Holder: l.holder, Here: e.opts.Where, LeftBy: l.by}
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// leftInStage returns the resources replacements of this stage leave to
+// records of this stage: those leaveHeld left in this run, and those it
+// will leave of what the records still list as replaced.
+func (e *Engine) leftInStage(ctx context.Context) ([]leftRecord, error) {
+	var left []leftRecord
+	var listing []state.Record
+	e.mu.Lock()
+	for _, err := range e.leftHeld {
+		var he *HeldDeleteError
+		if errors.As(err, &he) && he.sameStage() {
+			left = append(left, leftRecord{by: he.LogicalID, typeName: he.Type, id: he.Identifier, holder: he.Holder, at: recordPlace(&he.Holder.Record)})
+		}
+	}
+	for _, id := range sortedKeys(e.records) {
+		if r := e.records[id]; len(r.Superseded) > 0 {
+			listing = append(listing, *r)
+		}
+	}
+	e.mu.Unlock()
+	for _, r := range listing {
+		for _, s := range r.Superseded {
+			if s.Identifier == "" {
+				continue
+			}
+			at := e.supersededPlace(r.Type, s)
+			h, ok, err := e.holderOf(ctx, r.Type, s.Identifier, at, r.LogicalID)
+			if err != nil {
+				return nil, err
+			}
+			if ok && h.App == e.opts.Where.App && h.Stage == e.opts.Where.Stage {
+				left = append(left, leftRecord{by: r.LogicalID, typeName: r.Type, id: s.Identifier, holder: h, at: at})
+			}
+		}
+	}
+	return left, nil
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -233,19 +234,18 @@ func TestLeftoverReplacedResourceAnotherStageHoldsIsLeft(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			dev, prod := twoStages(t)
-			prov := newFakeProvider()
-			groups(prov, "shared", "current")
-			rec := state.Record{LogicalID: "lg", Type: logGroupType, Identifier: "current", Props: map[string]any{"LogGroupName": "current"},
-				Superseded: []state.Superseded{{Identifier: "shared", Props: map[string]any{"LogGroupName": "shared"}}}}
-			if err := dev.Put(context.Background(), rec); err != nil {
-				t.Fatal(err)
-			}
+			prov := leftoverShared(t, dev)
 			putGroup(t, prod, "other", "shared", nil)
 			var decls []Declaration
 			if declared {
 				decls = append(decls, group("lg", "current", ResourceOptions{}))
 			}
-			_, _, err := upDev(t, dev, prov, Options{}, decls...)
+			changes, _, err := upDev(t, dev, prov, Options{}, decls...)
+			c := change(t, changes, "lg")
+			if want := (Holder{App: "app", Stage: "prod", LogicalID: "other"}); len(c.Leftovers) != 1 || c.Leftovers[0].Identifier != "shared" ||
+				c.Leftovers[0].HeldBy == nil || *c.Leftovers[0].HeldBy != want || !c.Changes() {
+				t.Fatalf("plan of lg: %+v; want the leftover shared, held by prod's other", c)
+			}
 			var he *HeldDeleteError
 			if !errors.As(err, &he) || !he.Replaced || he.Identifier != "shared" {
 				t.Fatalf("run: %v; want a *HeldDeleteError leaving shared to prod", err)
@@ -330,4 +330,150 @@ func TestUnfinishedDeleteFirstOfWhatAnotherStageHoldsIsRefused(t *testing.T) {
 	if rec := records(t, dev)["lg"]; len(rec.Superseded) != 1 || rec.Superseded[0].Identifier != "shared" {
 		t.Fatalf("dev's lg: %+v; want it to track shared still", rec)
 	}
+}
+
+// A replacement whose old resource records of this stage the program no
+// longer declares hold too: the plan marks them all, the replacement held
+// by the first of them and their deletes held by the replaced one, and
+// the run agrees. The new resource is made, the old one is left to "b",
+// and the run refuses the deletes of "b" and "c" too: nothing is deleted,
+// and the errors say which record keeps it. Before, the old one was left
+// to "b", which the same run then deleted. (Two records, for with one the
+// plan takes the pair for an interrupted rename, see claimMove.)
+func TestReplaceLeavesTheOldOneToAnUndeclaredRecord(t *testing.T) {
+	dev, _ := twoStages(t)
+	prov := newFakeProvider()
+	groups(prov, "shared")
+	for _, id := range []string{"a", "b", "c"} {
+		putGroup(t, dev, id, "shared", nil)
+	}
+	changes, probs, err := upDev(t, dev, prov, Options{}, group("a", "renamed", ResourceOptions{}))
+	if len(probs) > 0 {
+		t.Fatalf("problems: %v", probs)
+	}
+	if c := change(t, changes, "a"); c.Action != Replace || c.HeldBy == nil || c.HeldBy.LogicalID != "b" {
+		t.Fatalf("plan of a: %+v; want its replacement, the old one held by b", c)
+	}
+	for _, id := range []string{"b", "c"} {
+		if c := change(t, changes, id); c.Action != Delete || c.HeldBy == nil || c.HeldBy.LogicalID != "a" {
+			t.Fatalf("plan of %s: %+v; want its delete, held by a", id, c)
+		}
+	}
+	if got := verbs(prov.Calls()); slices.Contains(got, "Delete") {
+		t.Fatalf("calls %q: the old log group was deleted", prov.Calls())
+	}
+	byID := map[string]*HeldDeleteError{}
+	for _, e := range joined(err) {
+		var he *HeldDeleteError
+		if !errors.As(e, &he) {
+			t.Fatalf("run: %v; want *HeldDeleteErrors alone", err)
+		}
+		byID[he.LogicalID] = he
+	}
+	if he := byID["a"]; he == nil || !he.Replaced || he.Holder.LogicalID != "b" {
+		t.Fatalf("run: %v; want shared left to b", err)
+	}
+	for _, id := range []string{"b", "c"} {
+		if he := byID[id]; he == nil || he.Identifier != "shared" || !strings.Contains(he.Error(), `"b", which keeps it`) {
+			t.Fatalf("run: %v; want %s's delete refused, saying that b keeps shared", err, id)
+		}
+	}
+	recs := records(t, dev)
+	if recs["a"].Identifier != "renamed" || len(recs["a"].Superseded) != 0 || recs["b"].Identifier != "shared" || recs["c"].Identifier != "shared" {
+		t.Fatalf("records after the run: %+v; want a with the new log group, b and c with the old one", recs)
+	}
+}
+
+// joined returns the errors err joins (errors.Join), or err alone.
+func joined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
+}
+
+// With one undeclared record of the replaced resource, the plan takes the
+// pair for an interrupted rename (claimMove): the run merges the two
+// records and deletes the old resource, and the plan does not mark it
+// held by the record merged.
+func TestReplaceOfARenameIsNotHeldByTheOldName(t *testing.T) {
+	dev, _ := twoStages(t)
+	prov := newFakeProvider()
+	groups(prov, "shared")
+	putGroup(t, dev, "a", "shared", nil)
+	putGroup(t, dev, "b", "shared", nil)
+	changes, probs, err := upDev(t, dev, prov, Options{}, group("a", "renamed", ResourceOptions{}))
+	if len(probs) > 0 || err != nil {
+		t.Fatalf("problems %v, run: %v", probs, err)
+	}
+	if c := change(t, changes, "a"); c.Action != Replace || c.MovedFrom != "b" || c.HeldBy != nil {
+		t.Fatalf("plan of a: %+v; want its replacement, moved from b, not held", c)
+	}
+	if _, ok := prov.resources[logGroupType]["shared"]; ok {
+		t.Fatal("the old log group was not deleted")
+	}
+	if recs := records(t, dev); len(recs) != 1 || recs["a"].Identifier != "renamed" {
+		t.Fatalf("records after the run: %+v; want a with the new log group alone", recs)
+	}
+}
+
+// A resource a record still lists as replaced is in the plan, which the
+// run then deletes; when a record of this stage the program no longer
+// declares holds it too, the plan marks both, and the run deletes
+// neither: the leftover is left to that record, whose delete is refused.
+func TestLeftoverReplacedResourceInThePlan(t *testing.T) {
+	for _, held := range []bool{false, true} {
+		t.Run(fmt.Sprintf("held=%v", held), func(t *testing.T) {
+			dev, _ := twoStages(t)
+			prov := leftoverShared(t, dev)
+			if held {
+				putGroup(t, dev, "b", "shared", nil)
+			}
+			changes, probs, err := upDev(t, dev, prov, Options{}, group("lg", "current", ResourceOptions{}))
+			if len(probs) > 0 {
+				t.Fatalf("problems: %v", probs)
+			}
+			c := change(t, changes, "lg")
+			if c.Action != NoOp || len(c.Leftovers) != 1 || c.Leftovers[0].Identifier != "shared" || (c.Leftovers[0].HeldBy != nil) != held || !c.Changes() {
+				t.Fatalf("plan of lg: %+v; want no change but the leftover shared (held %v)", c, held)
+			}
+			_, exists := prov.resources[logGroupType]["shared"]
+			if !held {
+				if err != nil || exists {
+					t.Fatalf("run: %v, shared exists %v; want it deleted", err, exists)
+				}
+				return
+			}
+			if b := change(t, changes, "b"); b.HeldBy == nil || b.HeldBy.LogicalID != "lg" {
+				t.Fatalf("plan of b: %+v; want its delete held by lg", b)
+			}
+			if !exists || slices.Contains(verbs(prov.Calls()), "Delete") {
+				t.Fatalf("calls %q: shared was deleted", prov.Calls())
+			}
+			var he *HeldDeleteError
+			if !errors.As(err, &he) || !strings.Contains(err.Error(), `"b", which keeps it`) {
+				t.Fatalf("run: %v; want b's delete refused, b keeping shared", err)
+			}
+			if recs := records(t, dev); len(recs["lg"].Superseded) != 0 || recs["b"].Identifier != "shared" {
+				t.Fatalf("records after the run: %+v", recs)
+			}
+		})
+	}
+}
+
+// leftoverShared gives dev the record "lg" of log group current, which
+// still lists shared as replaced, and returns a provider with both.
+func leftoverShared(t *testing.T, dev state.Store) *fakeProvider {
+	t.Helper()
+	prov := newFakeProvider()
+	groups(prov, "shared", "current")
+	rec := state.Record{LogicalID: "lg", Type: logGroupType, Identifier: "current", Props: map[string]any{"LogGroupName": "current"},
+		Superseded: []state.Superseded{{Identifier: "shared", Props: map[string]any{"LogGroupName": "shared"}}}}
+	if err := dev.Put(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	return prov
 }

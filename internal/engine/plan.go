@@ -102,11 +102,16 @@ type Change struct {
 	// resource too: the run creates the new one and, instead of deleting
 	// the old one, leaves it to that record, and fails the same way.
 	HeldBy *Holder `json:"heldBy,omitempty"`
+	// Leftovers are the resources an earlier run's replacement left
+	// behind, which the record still lists: the run deletes them too.
+	Leftovers []Leftover `json:"leftovers,omitempty"`
 }
 
-// Changes reports whether c changes anything: an action, a move, or an
-// import.
-func (c Change) Changes() bool { return c.Action != NoOp || c.MovedFrom != "" || c.Import != "" }
+// Changes reports whether c changes anything: an action, a move, an
+// import, or a leftover of an earlier replacement to delete.
+func (c Change) Changes() bool {
+	return c.Action != NoOp || c.MovedFrom != "" || c.Import != "" || len(c.Leftovers) > 0
+}
 
 // diff compares declared props with what was last applied and decides the
 // action. Values known only after apply count as changed.

@@ -75,6 +75,11 @@ func writePlanJSON(w io.Writer, app, stage string, tgt target, changes []engine.
 func countActions(cs []engine.Change) map[string]int {
 	m := map[string]int{"create": 0, "update": 0, "replace": 0, "delete": 0, "forget": 0, "no-op": 0, "move": 0, "refused": 0}
 	for _, c := range cs {
+		for _, l := range c.Leftovers {
+			if l.HeldBy != nil && !l.Retain {
+				m["refused"]++ // a leftover the run leaves to another record
+			}
+		}
 		if c.HeldBy != nil {
 			m["refused"]++ // a delete the run will not make
 			if c.Action != engine.Replace {

@@ -333,7 +333,7 @@ func (r *reporter) plan(v planView) {
 			}
 			continue
 		}
-		label := map[engine.Action]string{engine.Create: "create", engine.Update: "update in place", engine.Replace: "replace", engine.Delete: "delete", engine.Forget: "remove from state, leave in AWS"}[c.Action]
+		label := map[engine.Action]string{engine.Create: "create", engine.Update: "update in place", engine.Replace: "replace", engine.Delete: "delete", engine.Forget: "remove from state, leave in AWS", engine.NoOp: "no change"}[c.Action]
 		if c.Reason != "" {
 			label += " (" + c.Reason + ")"
 		}
@@ -367,6 +367,9 @@ func (r *reporter) plan(v planView) {
 		for _, d := range diffs {
 			fmt.Fprintf(w, "      %s\n", formatDiff(c.Action, d))
 		}
+		for _, l := range c.Leftovers {
+			fmt.Fprintf(w, "      %s\n", r.formatLeftover(l))
+		}
 	}
 	r.writeSkipped(v.skipped)
 	if !hasChanges(changes) {
@@ -379,10 +382,45 @@ func (r *reporter) plan(v planView) {
 			parts = append(parts, fmt.Sprintf("%d %s", n, planWord[a]))
 		}
 	}
+	if n := leftoversToDelete(changes); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d replaced by an earlier run to delete", n))
+	}
 	if n := counts["refused"]; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d not to delete, which another record holds (the run fails)", n))
 	}
 	fmt.Fprintf(w, "Plan: %s.\n", strings.Join(parts, ", "))
+}
+
+// leftoversToDelete counts the resources earlier replacements left
+// behind that the run deletes.
+func leftoversToDelete(cs []engine.Change) int {
+	n := 0
+	for _, c := range cs {
+		for _, l := range c.Leftovers {
+			if l.HeldBy == nil && !l.Retain {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// formatLeftover is the line of a plan that shows a resource an earlier
+// replacement left behind, which the run deletes, retains or leaves to
+// another record.
+func (r *reporter) formatLeftover(l engine.Leftover) string {
+	id := l.Identifier
+	if l.Scope != "" {
+		id += " in " + l.Scope
+	}
+	switch {
+	case l.Retain:
+		return fmt.Sprintf("%s replaced %s (left over from an earlier run): remove from state, leave in AWS (RetainOnDelete)", r.paint(r.actionColor(engine.Forget), engine.Forget.Symbol()), id)
+	case l.HeldBy != nil:
+		h := l.HeldBy
+		return fmt.Sprintf("! replaced %s (left over from an earlier run): not deleted: app %s, stage %s holds it too, as %q, and it is left to that record", id, h.App, h.Stage, h.LogicalID)
+	}
+	return fmt.Sprintf("%s replaced %s (left over from an earlier run): delete", r.paint(r.actionColor(engine.Delete), engine.Delete.Symbol()), id)
 }
 
 // writeReads lists the lookups a plan made: what the program reads but
