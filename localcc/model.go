@@ -74,6 +74,10 @@ type request struct {
 	// cancelled.
 	LateCancel bool   `json:"lateCancel,omitempty"`
 	Seq        uint64 `json:"seq"`
+	// rev changes whenever a field above is written (Server.changed), so
+	// that a save reuses a finished request's encoding only while the
+	// request is as it was encoded. It is not saved.
+	rev uint64
 }
 
 // progressEvent is the wire form of a ProgressEvent.

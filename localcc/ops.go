@@ -174,6 +174,7 @@ func (s *Server) submit(sp Scope, op, typeName, id, clientToken, fp string, desi
 		Desired:     desired,
 		Seq:         s.seq,
 	}
+	s.changed(r)
 	s.requests[r.Token] = r
 	if clientToken != "" {
 		s.tokens[clientKey(sp, clientToken)] = r.Token
@@ -527,6 +528,7 @@ func (s *Server) getResourceRequestStatus(sp Scope, body []byte) (any, *apiError
 	}
 	if terminal(r.Status) && r.SeenAt.IsZero() {
 		r.SeenAt = s.clock.Now()
+		s.changed(r)
 		s.metrics.seen(r.SeenAt.Sub(r.FinishedAt))
 		s.markDirty()
 	}
@@ -557,6 +559,7 @@ func (s *Server) cancelResourceRequest(sp Scope, body []byte) (any, *apiError) {
 			r.CompleteAt = now.Add(r.CompleteAt.Sub(now) / cancelLatencyFraction)
 			heap.Init(&s.due)
 		}
+		s.changed(r)
 		s.markDirty()
 	}
 	return s.progress(r), nil
@@ -640,8 +643,10 @@ func set(xs []string) map[string]bool {
 // CANCEL_COMPLETE, a mutation runs its handler. Called with s.mu held.
 func (s *Server) complete(r *request) {
 	now := r.CompleteAt
+	// This deferred call runs last, after every write below.
 	defer func() {
 		r.FinishedAt = now
+		s.changed(r)
 		if key := inflightKey(r.scope(), r.TypeName, r.Identifier); r.Identifier != "" && s.inflight[key] == r.Token {
 			delete(s.inflight, key)
 		}

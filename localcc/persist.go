@@ -2,7 +2,6 @@ package localcc
 
 import (
 	"container/heap"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -97,7 +96,7 @@ func (s *Server) Save() error {
 	defer s.saveMu.Unlock()
 	snap := s.snapshot()
 	start := time.Now()
-	data, err := json.Marshal(snap)
+	data, err := s.encode(snap)
 	if err != nil {
 		return fmt.Errorf("encode local endpoint data: %w", err)
 	}

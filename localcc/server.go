@@ -154,9 +154,11 @@ type Server struct {
 	ec2Calls  []EC2Call
 	metrics   metrics
 	oldest    time.Time // EventTime of the oldest request kept
+	revs      uint64    // the last request revision handed out (see request.rev)
 
-	saveMu   sync.Mutex   // serialises data file writes
-	lastSave atomic.Int64 // how long the last save took to encode and write, in ns
+	saveMu   sync.Mutex                // serialises data file writes
+	encoded  map[string]encodedRequest // finished requests' encodings by token, under saveMu
+	lastSave atomic.Int64              // how long the last save took to encode and write, in ns
 	saveKick chan struct{}
 	done     chan struct{}
 	bg       sync.WaitGroup
