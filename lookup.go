@@ -24,8 +24,9 @@ type LookupError = engine.LookupError
 // Get reads a resource the program uses but does not manage, such as a VPC
 // another team made, by its primary identifier. It reads AWS while
 // planning too, so that the plan shows it (`<= read`) and what depends on
-// its properties; a run reads it once, and the apply uses what the plan
-// read. The returned Resource has no LogicalID: the program never changes
+// its properties; a run reads it once (once per way in: through a
+// [Scope] with a role, the read is made with that role's credentials),
+// and the apply uses what the plan read. The returned Resource has no LogicalID: the program never changes
 // or deletes it.
 //
 // A resource that does not exist is a *LookupError with NotFound set, and

@@ -14,17 +14,37 @@ import (
 )
 
 // Lookups are the reads of resources a program uses but does not manage,
-// for one run. Each distinct read is sent once: the plan pass reads, and
-// the apply pass, given the same Lookups, reuses what it read, so a run
-// applies exactly what its plan showed.
+// for one run. Each distinct read is sent once per way in: the plan pass
+// reads, and the apply pass, given the same Lookups, reuses what it read,
+// so a run applies exactly what its plan showed. Two ways into one account
+// and region (two roles, or a role into the run's own) read for
+// themselves, with their own credentials: what one may see, the other may
+// not.
 type Lookups struct {
 	mu    sync.Mutex
-	calls map[string]*lookupCall
+	calls map[lookupKey]*lookupCall
 	reads []Read
 }
 
 // NewLookups returns an empty cache for one run.
-func NewLookups() *Lookups { return &Lookups{calls: map[string]*lookupCall{}} }
+func NewLookups() *Lookups { return &Lookups{calls: map[lookupKey]*lookupCall{}} }
+
+// lookupKey is one distinct read: the way in (the whole scope, role,
+// profile, external ID and session included; the zero Scope for the run's
+// own), and what is read ("get" or "list", the type, and the identifier or
+// canonical filter).
+type lookupKey struct {
+	way        state.Scope
+	op, typ, x string
+}
+
+func newLookupKey(scope *state.Scope, op, typ, x string) lookupKey {
+	k := lookupKey{op: op, typ: typ, x: x}
+	if scope != nil {
+		k.way = *scope
+	}
+	return k
+}
 
 type lookupCall struct {
 	done    chan struct{}
@@ -85,7 +105,7 @@ func (l *Lookups) Reads() []Read {
 
 // do runs read once per key; concurrent callers of one key wait for the
 // first.
-func (l *Lookups) do(ctx context.Context, key string, r Read, read func() ([]Result, error)) ([]Result, error) {
+func (l *Lookups) do(ctx context.Context, key lookupKey, r Read, read func() ([]Result, error)) ([]Result, error) {
 	l.mu.Lock()
 	c, ok := l.calls[key]
 	if !ok {
@@ -140,7 +160,7 @@ func (e *Engine) Get(ctx context.Context, scope *state.Scope, typeName, id strin
 	if id == "" || IsUnknown(id) {
 		return Result{}, e.lookupProblem(&LookupError{Scope: where, Type: sc.TypeName, Identifier: id, Err: errors.New("the identifier is empty or known only after apply; a lookup needs a value known when planning")})
 	}
-	res, err := e.opts.Lookups.do(ctx, "get\x00"+where+"\x00"+sc.TypeName+"\x00"+id, Read{Scope: where, Type: sc.TypeName, Identifier: id}, func() ([]Result, error) {
+	res, err := e.opts.Lookups.do(ctx, newLookupKey(scope, "get", sc.TypeName, id), Read{Scope: where, Type: sc.TypeName, Identifier: id}, func() ([]Result, error) {
 		model, err := prov.Read(ctx, sc.TypeName, id)
 		if err != nil {
 			return nil, e.lookupProblem(&LookupError{Scope: where, Type: sc.TypeName, Identifier: id, NotFound: errors.Is(err, cloudcontrol.ErrNotFound), Err: err})
@@ -176,7 +196,7 @@ func (e *Engine) List(ctx context.Context, scope *state.Scope, typeName string, 
 	if len(missing) > 0 {
 		return nil, e.lookupProblem(&LookupError{Scope: where, Type: sc.TypeName, Filter: filter, Err: fmt.Errorf("its list handler lists within %s: put %s in the filter, with a value known when planning", strings.Join(missing, " and "), strings.Join(missing, ", "))})
 	}
-	return e.opts.Lookups.do(ctx, "list\x00"+where+"\x00"+sc.TypeName+"\x00"+canonical(filter), Read{Scope: where, Type: sc.TypeName, Filter: filter}, func() ([]Result, error) {
+	return e.opts.Lookups.do(ctx, newLookupKey(scope, "list", sc.TypeName, canonical(filter)), Read{Scope: where, Type: sc.TypeName, Filter: filter}, func() ([]Result, error) {
 		list, err := prov.ListWhere(ctx, sc.TypeName, listModel(sc, filter))
 		if err != nil {
 			return nil, e.lookupProblem(&LookupError{Scope: where, Type: sc.TypeName, Filter: filter, Err: err})
