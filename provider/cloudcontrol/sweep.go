@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sdk "github.com/aws/aws-sdk-go-v2/service/cloudcontrol"
 	"github.com/aws/aws-sdk-go-v2/service/cloudcontrol/types"
+	"github.com/aws/smithy-go"
 )
 
 // A sweep learns which of a provider's requests are still running with
@@ -33,8 +34,9 @@ import (
 // in the account and region are listed too). And none is made while
 // calls wait for the provider's rate limit: when the budget, not the
 // clock, is the bottleneck, polls by token of the oldest requests, which
-// have mostly finished by the time their turn comes, waste nothing. A sweep stops early once every request it looks for has been
-// listed, and never reads more pages than it has requests to find.
+// have mostly finished by the time their turn comes, waste nothing. A
+// sweep stops early once every request it looks for has been listed, and
+// never reads more pages than it has requests to find.
 
 // sweepPageSize is ListResourceRequests' largest page.
 const sweepPageSize = 100
@@ -170,22 +172,31 @@ type sweepOutcome struct {
 	err      error
 }
 
+// refusedList reports whether err is the service refusing the list
+// itself (a role may lack cloudformation:ListResourceRequests): an answer
+// that is neither throttling nor a fault of the service's own, which a
+// later sweep would get again.
+func refusedList(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && !isThrottle(err) && ae.ErrorFault() != smithy.FaultServer
+}
+
 // finishSweep records a sweep's outcome. Listed requests were polled;
-// the others are asked for by token next. A throttled sweep leaves the
-// batch due again after its gap; a refused one (a role may lack
-// cloudformation:ListResourceRequests) turns sweeps off for the provider.
+// the others are asked for by token next. A sweep that failed in passing
+// (throttled, a fault of the service, the network) leaves the batch due
+// again after its gap; a refused one turns sweeps off for the provider and
+// leaves the batch to polls by token.
 func (pl *poller) finishSweep(p *Provider, batch []*waiter, listed map[string]*types.ProgressEvent, o sweepOutcome) {
 	pl.mu.Lock()
 	defer pl.kick()
 	defer pl.mu.Unlock()
-	if pl.inflight[p.limiter]--; pl.inflight[p.limiter] <= 0 {
-		delete(pl.inflight, p.limiter)
-	}
+	pl.release(p)
 	st := pl.stats(p)
 	now := time.Now()
 	cancelled := errors.Is(o.err, context.Canceled) || errors.Is(o.err, context.DeadlineExceeded)
+	refused := refusedList(o.err)
 	switch {
-	case o.err != nil && !isThrottle(o.err) && !cancelled:
+	case refused:
 		st.refused = true
 	case o.err == nil && o.complete:
 		st.pages = o.pages
@@ -206,7 +217,7 @@ func (pl *poller) finishSweep(p *Provider, batch []*waiter, listed map[string]*t
 			}
 		case o.err == nil:
 			w.confirm = true
-		case isThrottle(o.err):
+		case !refused && !cancelled:
 			w.lastPoll = now
 		}
 	}

@@ -22,6 +22,7 @@ type requestsAPI struct {
 	running  map[string]bool
 	unlisted map[string]bool // running, but missing from the list
 	refuse   bool
+	fail     int // list calls still to fail with a fault of the service
 	gets     int
 	lists    int
 	listed   chan struct{} // told of every list call
@@ -78,6 +79,10 @@ func (r *requestsAPI) ListResourceRequests(_ context.Context, in *sdk.ListResour
 	}
 	if r.refuse {
 		return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform cloudformation:ListResourceRequests"}
+	}
+	if r.fail > 0 {
+		r.fail--
+		return nil, &smithy.GenericAPIError{Code: "ServiceInternalError", Message: "try again", Fault: smithy.FaultServer}
 	}
 	out := &sdk.ListResourceRequestsOutput{}
 	for t := range r.running {
@@ -230,5 +235,23 @@ func TestSweepSkippedWhenDueRequestsHaveFinished(t *testing.T) {
 	}
 	if _, lists := api.counts(); lists != 1 {
 		t.Fatalf("%d lists, want no second sweep over requests that had all finished", lists)
+	}
+}
+
+// A list that fails in passing (a fault of the service) does not turn
+// sweeps off: the next sweep is made as usual.
+func TestSweepFailureInPassingKeepsSweeps(t *testing.T) {
+	ts := tokens(4)
+	api := newRequestsAPI(ts...)
+	api.fail = 1
+	p := NewWithAPI(api, sweepOptions)
+	chs := waitAll(p, context.Background(), ts)
+	awaitCalls(t, api.listed, 3, "sweep after a failed one")
+	if gets, _ := api.counts(); gets != 0 {
+		t.Fatalf("%d status calls by token while every request was listed running, want 0", gets)
+	}
+	api.finish(ts...)
+	for i, ch := range chs {
+		expectDone(t, ts[i], ch)
 	}
 }

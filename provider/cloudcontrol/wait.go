@@ -300,6 +300,14 @@ func (pl *poller) pollOne(w *waiter) {
 	pl.finishPoll(w, ev, err)
 }
 
+// release counts one poll of p's rate limit as ended. Called with pl.mu
+// held.
+func (pl *poller) release(p *Provider) {
+	if pl.inflight[p.limiter]--; pl.inflight[p.limiter] <= 0 {
+		delete(pl.inflight, p.limiter)
+	}
+}
+
 // share is how many concurrent polls the providers of one rate limit (one
 // account and region) may hold: all of them when they are alone, an even
 // part when several rate limits have requests in flight. Called with
@@ -335,9 +343,7 @@ func (pl *poller) finishPoll(w *waiter, ev *types.ProgressEvent, err error) {
 	}
 	w.confirm = false
 	w.lastPoll = time.Now()
-	if pl.inflight[w.p.limiter]--; pl.inflight[w.p.limiter] <= 0 {
-		delete(pl.inflight, w.p.limiter)
-	}
+	pl.release(w.p)
 	if err != nil {
 		if isThrottle(err) {
 			return // due again after its gap; the limiter has slowed down
