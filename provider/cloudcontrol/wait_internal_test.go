@@ -154,3 +154,23 @@ func TestPollEndsWithTheWaitersContext(t *testing.T) {
 		t.Fatal("the status call outlived its caller's context")
 	}
 }
+
+// A request due sooner than the sleeping loop meant to look wakes it:
+// the loop sleeps until a provider's first poll an hour away, and
+// another provider's request, due at once, is still polled at once. In a
+// synctest bubble, so that the loop is surely asleep when it comes.
+func TestPollerWakesForARequestDueSooner(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sched := NewScheduler()
+		slow := NewWithAPI(&statusAPI{}, Options{Scheduler: sched, PollMin: time.Hour})
+		ctx, cancel := context.WithCancel(context.Background())
+		waitAsync(slow, ctx, "slow")
+		synctest.Wait() // the loop sleeps until the slow request is due
+		api := &statusAPI{}
+		api.done.Store(true)
+		fast := NewWithAPI(api, Options{Scheduler: sched, PollMin: time.Millisecond})
+		expectDone(t, "the request due at once", waitAsync(fast, context.Background(), "fast"))
+		cancel()
+		time.Sleep(2 * time.Hour) // the loop wakes, finds nothing to wait for, and ends
+	})
+}
