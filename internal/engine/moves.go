@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/athanor-iac/athanor/schema"
 	"github.com/athanor-iac/athanor/state"
@@ -101,15 +102,22 @@ func (e *Engine) sameResource(sc *schema.Schema, rec *state.Record, key string) 
 	return e.byResource["key\x00"+sc.TypeName+"\x00"+key]
 }
 
-// cancelMove undoes a claim: its declaration is planned against its own
-// record after all, or as a create when it has none. Called with e.mu
-// held.
+// cancelMove undoes a claim. A declaration with a record of its own was
+// planned against it (claimMove kept it): it only stops being a move. One
+// without is planned as a create after all, and what was refused of it
+// against the claimed record no longer stands. Called with e.mu held.
 func (e *Engine) cancelMove(from string, c claim) {
 	delete(e.claims, from)
 	for i, ch := range e.changes {
-		if ch.LogicalID == c.to {
-			e.changes[i], _ = decide(schemaOf(c.decl.Type), e.records[c.to], c.decl)
+		if ch.LogicalID != c.to {
+			continue
 		}
+		if e.records[c.to] != nil {
+			e.changes[i].MovedFrom = ""
+			continue
+		}
+		e.changes[i], _ = decide(schemaOf(c.decl.Type), nil, c.decl)
+		e.refused = slices.DeleteFunc(e.refused, func(p Problem) bool { return p.LogicalID == c.to })
 	}
 }
 
