@@ -16,6 +16,20 @@ type goSlots struct {
 
 func newGoSlots(n int) *goSlots { return &goSlots{taken: make(chan struct{}, n)} }
 
+// hold takes a slot for the program's main function, which Await may lend
+// like any other's: without one, main's Await lent a slot it did not have
+// and reclaim kept it for the rest of the run. The slots are made one more
+// than the bound for it.
+func (s *goSlots) hold() { s.taken <- struct{}{} }
+
+// release gives the main function's slot to the oldest queued function,
+// or frees it.
+func (s *goSlots) release() {
+	if fn := s.next(); fn != nil {
+		go s.run(fn)
+	}
+}
+
 // start runs fn in a goroutine of its own once a slot is free.
 func (s *goSlots) start(fn func()) {
 	s.mu.Lock()

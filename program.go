@@ -47,9 +47,11 @@ func Main(ctx context.Context, appName string, args []string, stdout, stderr io.
 func program(fn func(*App) error) runner.Program {
 	return func(ctx context.Context, p runner.Pass) (map[string]any, error) {
 		app := &App{name: p.App, stage: p.Stage, ctx: ctx, eng: p.Engine, planning: p.Planning,
-			slots: newGoSlots(max(p.Parallelism, minGoSlots)), logf: p.Log, stop: p.Stop, scopes: p.Scopes}
+			slots: newGoSlots(max(p.Parallelism, minGoSlots) + 1), logf: p.Log, stop: p.Stop, scopes: p.Scopes}
 		app.waits.begin()
+		app.slots.hold() // main's own, for Await to lend
 		err := app.call(func() error { return fn(app) })
+		app.slots.release()
 		app.waits.end()
 		if werr := app.wait(); err == nil {
 			err = werr
