@@ -279,6 +279,10 @@ func (s *Server) Listen(addr string) error {
 	}
 	s.ln = ln
 	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ConnState: s.fresh.track}
+	// Shutdown waits for requests under way, and for connections that have
+	// sent none yet for up to five seconds (a client's spare dial): those
+	// are closed once the listener is, losing nothing.
+	s.httpSrv.RegisterOnShutdown(s.fresh.closeAll)
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
@@ -311,10 +315,6 @@ func (s *Server) Close() error {
 	if s.httpSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		// Shutdown waits for requests under way, and for connections that
-		// have sent none yet for up to five seconds (a client's spare dial):
-		// those are closed first, losing nothing.
-		s.fresh.closeAll()
 		if err := s.httpSrv.Shutdown(ctx); err != nil {
 			errs = append(errs, err)
 		}
