@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -45,4 +47,29 @@ func TestDeepCallsPanicInTheCaller(t *testing.T) {
 	}()
 	d.run(func() { panic("boom") })
 	t.Fatal("run returned after a panic")
+}
+
+// Calls run on deepCalls' own goroutine, not the caller's (whose stack is
+// what must not grow), and calls in a row on the same one.
+func TestDeepCallsRunOnTheirOwnGoroutine(t *testing.T) {
+	var d deepCalls
+	caller := goroutineID()
+	var first, second string
+	d.run(func() { first = goroutineID() })
+	d.run(func() { second = goroutineID() })
+	if first == caller {
+		t.Fatalf("the call ran on the caller's goroutine %s", caller)
+	}
+	if second != first {
+		t.Fatalf("calls in a row ran on goroutines %s and %s, want one", first, second)
+	}
+}
+
+// goroutineID is the number the runtime gives the calling goroutine, as
+// its stack trace shows it ("goroutine 7 [running]:").
+func goroutineID() string {
+	buf := make([]byte, 64)
+	buf = buf[:runtime.Stack(buf, false)]
+	id, _, _ := strings.Cut(strings.TrimPrefix(string(buf), "goroutine "), " ")
+	return id
 }
