@@ -35,16 +35,16 @@ import (
 // json.Number (every resource created or read this run) are returned as
 // they are.
 func programProperties(props map[string]any) map[string]any {
-	out, _, _ := walk.Transform(props, "", func(_ string, v any) (any, bool, error) {
+	out, _ := walk.Map(props, func(v any) (any, bool) {
 		n, ok := v.(json.Number)
 		if !ok {
-			return v, false, nil
+			return v, false
 		}
 		// The state's records are valid JSON, so the only error is a
 		// number beyond float64's range, which becomes ±Inf: still a
 		// float64, as the program expects.
 		f, _ := n.Float64()
-		return f, true, nil
+		return f, true
 	})
 	return out.(map[string]any)
 }

@@ -137,14 +137,14 @@ func RedactStored(rec state.Record) state.Record {
 // redactStored returns m with every envelope, and every marked string,
 // replaced by "(sensitive)".
 func redactStored(m map[string]any) map[string]any {
-	out, _, _ := walk.Transform(m, "", func(_ string, v any) (any, bool, error) {
+	out, _ := walk.Map(m, func(v any) (any, bool) {
 		if _, ok := envelopeOf(v); ok {
-			return Redacted, true, nil
+			return Redacted, true
 		}
 		if s, ok := v.(string); ok && IsMarked(s) {
-			return Redacted, true, nil
+			return Redacted, true
 		}
-		return v, false, nil
+		return v, false
 	})
 	r, _ := out.(map[string]any)
 	return r

@@ -245,13 +245,12 @@ func mapStrings(v any, fn func(string) string) any {
 }
 
 func mapChanged(v any, fn func(string) string) (any, bool) {
-	out, changed, _ := walk.Transform(v, "", func(_ string, x any) (any, bool, error) {
+	return walk.Map(v, func(x any) (any, bool) {
 		s, ok := x.(string)
 		if !ok {
-			return x, false, nil
+			return x, false
 		}
 		n := fn(s)
-		return n, n != s, nil
+		return n, n != s
 	})
-	return out, changed
 }

@@ -12,6 +12,22 @@ import (
 // Transform rewrites the leaves of v for which fn returns a new value,
 // copying only what changes; ptr is v's JSON pointer.
 func Transform(v any, ptr string, fn func(ptr string, v any) (any, bool, error)) (any, bool, error) {
+	return transform(v, ptr, true, fn)
+}
+
+// Map is Transform for a fn that needs no pointer: it builds none, which
+// on values read from state for every declaration is most of the cost.
+func Map(v any, fn func(v any) (any, bool)) (any, bool) {
+	out, changed, _ := transform(v, "", false, func(_ string, v any) (any, bool, error) {
+		n, changed := fn(v)
+		return n, changed, nil
+	})
+	return out, changed
+}
+
+// transform is Transform, building the pointers of v's elements only
+// when withPtr.
+func transform(v any, ptr string, withPtr bool, fn func(ptr string, v any) (any, bool, error)) (any, bool, error) {
 	if n, changed, err := fn(ptr, v); err != nil || changed {
 		return n, changed, err
 	}
@@ -19,7 +35,11 @@ func Transform(v any, ptr string, fn func(ptr string, v any) (any, bool, error))
 	case map[string]any:
 		var out map[string]any
 		for k, e := range v {
-			n, changed, err := Transform(e, ptr+"/"+PointerToken(k), fn)
+			var p string
+			if withPtr {
+				p = ptr + "/" + PointerToken(k)
+			}
+			n, changed, err := transform(e, p, withPtr, fn)
 			if err != nil {
 				return nil, false, err
 			}
@@ -40,7 +60,11 @@ func Transform(v any, ptr string, fn func(ptr string, v any) (any, bool, error))
 	case []any:
 		var out []any
 		for i, e := range v {
-			n, changed, err := Transform(e, ptr+"/"+strconv.Itoa(i), fn)
+			var p string
+			if withPtr {
+				p = ptr + "/" + strconv.Itoa(i)
+			}
+			n, changed, err := transform(e, p, withPtr, fn)
 			if err != nil {
 				return nil, false, err
 			}

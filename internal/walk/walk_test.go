@@ -1,6 +1,8 @@
 package walk
 
 import (
+	"reflect"
+	"slices"
 	"sort"
 	"testing"
 )
@@ -20,5 +22,38 @@ func TestPointerTokenEscapes(t *testing.T) {
 		if got := PointerToken(in); got != want {
 			t.Errorf("PointerToken(%q) = %q; want %q", in, got, want)
 		}
+	}
+}
+
+// Transform and Map rewrite the leaves fn changes, copying only the maps
+// and lists on the way to one: the input is left as it was, and what
+// holds no change is shared.
+func TestMapCopiesOnlyWhatChanges(t *testing.T) {
+	same := map[string]any{"b": "keep"}
+	in := map[string]any{"a": []any{"x", "y"}, "s": same}
+	upper := func(v any) (any, bool) {
+		if v == "x" {
+			return "X", true
+		}
+		return v, false
+	}
+	out, changed := Map(in, upper)
+	got := out.(map[string]any)
+	if !changed || got["a"].([]any)[0] != "X" || got["a"].([]any)[1] != "y" {
+		t.Fatalf("Map = %v, %v", out, changed)
+	}
+	if in["a"].([]any)[0] != "x" {
+		t.Fatal("Map changed its input")
+	}
+	if reflect.ValueOf(got["s"]).Pointer() != reflect.ValueOf(same).Pointer() {
+		t.Fatal("Map copied a map that holds no change")
+	}
+	var ptrs []string
+	Transform(in, "", func(ptr string, v any) (any, bool, error) {
+		ptrs = append(ptrs, ptr)
+		return v, false, nil
+	})
+	if !slices.Contains(ptrs, "/a/1") || !slices.Contains(ptrs, "/s/b") {
+		t.Fatalf("Transform's pointers %v lack /a/1 or /s/b", ptrs)
 	}
 }
